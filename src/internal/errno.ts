@@ -17,6 +17,7 @@ export const Errno = {
   EBUSY: 16,
   EEXIST: 17,
   ENODEV: 19,
+  EISDIR: 21,
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
