@@ -48,4 +48,3 @@ describe("vmlinux 6.18 BTF", () => {
     expect(counts).toEqual(expected);
   });
 });
-});
