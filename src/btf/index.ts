@@ -15,3 +15,4 @@ export { sizeOf, alignOf, skipModifiers, skipModsAndTypedefs, resolveType, POINT
 export { findMember, memberNames, resolveMemberPath, type FoundMember, type MemberPathStep } from "./members.js";
 export { funcSignature, findFunc, type FuncSignature } from "./funcs.js";
 export { cTypeName } from "./c-name.js";
+export { readIntBits, readUnsigned, readEnum, enumeratorName, type ValueFormatter, type ValueFormatOptions, type FormattedValue } from "./value.js";
