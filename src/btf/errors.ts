@@ -20,8 +20,13 @@ export class BtfError extends BtfsnoopError {
     const parts: string[] = [];
     if (where.typeId !== undefined) parts.push(`type [${where.typeId}]`);
     if (where.offset !== undefined) parts.push(`offset ${where.offset} (0x${where.offset.toString(16)})`);
-    const loc = parts.length ? ` at ${parts.join(", ")}` : "";
-    super(options?.errno ?? "EINVAL", `invalid BTF${loc}: ${reason}`, options);
+    const errno = options?.errno ?? "EINVAL";
+    // Malformed input reads "invalid BTF at ...: reason"; lookups that fail ("no such id") just name the place.
+    const message =
+      errno === "EINVAL"
+        ? `invalid BTF${parts.length ? ` at ${parts.join(", ")}` : ""}: ${reason}`
+        : `${parts.length ? `${parts.join(", ")}: ` : ""}${reason}`;
+    super(errno, message, options);
     this.name = "BtfError";
     this.offset = where.offset;
     this.typeId = where.typeId;

@@ -24,7 +24,9 @@ export class StringTable {
   constructor(bytes: Uint8Array, startOffset = 0, fileOffset = 0) {
     if (startOffset === 0) {
       if (bytes.length === 0 || bytes[0] !== 0) {
-        throw new BtfError("string section must start with an empty string (NUL byte)", { offset: fileOffset });
+        throw new BtfError("string section must start with an empty string (NUL byte)", { offset: fileOffset }, {
+          hint: "split BTF (a kernel module's) must be read on top of its base BTF (--base-btf vmlinux)",
+        });
       }
     }
     if (bytes.length > 0 && bytes[bytes.length - 1] !== 0) {

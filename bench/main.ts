@@ -1,0 +1,15 @@
+// `npm run bench [-- SUITE...]`: runs the benchmark suites and prints a table
+// per suite. Suites: btf.
+import { runBtfBench } from "./btf.js";
+
+const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench };
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
+  const suite = SUITES[name];
+  if (!suite) {
+    process.stderr.write(`bench: unknown suite '${name}' (have: ${Object.keys(SUITES).join(", ")})\n`);
+    process.exit(2);
+  }
+  await suite();
+}

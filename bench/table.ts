@@ -1,0 +1,47 @@
+// Timing helpers and the plain-text table every benchmark suite prints.
+import { spawnSync } from "node:child_process";
+
+/** Median of a list of numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs `fn` `runs` times (after one warm-up) and returns the median in ms. */
+export function timeIt(runs: number, fn: () => unknown): number {
+  fn();
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+/** Median wall time in ms of a whole process, stdout discarded; undefined if it fails. */
+export function timeProcess(runs: number, cmd: string, args: string[]): number | undefined {
+  const xs: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 30 });
+    const dt = performance.now() - t0;
+    if (r.status !== 0) return undefined;
+    if (i > 0) xs.push(dt); // first run warms the page cache
+  }
+  return median(xs);
+}
+
+/** Whether a command is on PATH. */
+export function onPath(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Prints rows as an aligned table with a title. */
+export function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
+  for (const r of rows) process.stdout.write(line(r) + "\n");
+}

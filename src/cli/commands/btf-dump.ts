@@ -1,0 +1,71 @@
+// `btfsnoop btf dump FILE [--format raw|c|json]`: print BTF the way
+// `bpftool btf dump file FILE format ...` does. FILE is a raw blob, an ELF
+// object with a .BTF section, or either gzip-compressed.
+import type { Argv } from "yargs";
+import { loadBtf, type Btf } from "../../btf/index.js";
+import { dumpC } from "../../btf/format/c.js";
+import { dumpJson } from "../../btf/format/json.js";
+import { dumpRaw } from "../../btf/format/raw.js";
+import { BtfsnoopError } from "../../internal/errors.js";
+import { readInputFile, type CliIo } from "../io.js";
+
+export const BTF_DUMP_FORMATS = ["raw", "c", "json"] as const;
+export type BtfDumpFormat = (typeof BTF_DUMP_FORMATS)[number];
+
+export interface BtfDumpArgs {
+  file: string;
+  format: BtfDumpFormat;
+  baseBtf?: string | undefined;
+  ids?: number[] | undefined;
+}
+
+/** Loads FILE (with its base for split BTF), wrapping errors with the file name. */
+export function loadBtfFile(path: string, base?: Btf): Btf {
+  const bytes = readInputFile(path);
+  try {
+    return loadBtf(bytes, base ? { base } : {}).btf;
+  } catch (e) {
+    if (e instanceof BtfsnoopError) throw new BtfsnoopError(e.errno, `'${path}': ${e.message}`, { hint: e.hint, cause: e });
+    throw e;
+  }
+}
+
+/** The text `btf dump` prints for these arguments. */
+export function btfDumpText(args: BtfDumpArgs): string {
+  const base = args.baseBtf ? loadBtfFile(args.baseBtf) : undefined;
+  const btf = loadBtfFile(args.file, base);
+  const ids = args.ids;
+  if (ids) {
+    for (const id of ids) {
+      if (!btf.hasId(id) || id === 0) {
+        throw new BtfsnoopError("ENOENT", `type id ${id} not found in '${args.file}' (valid ids: ${btf.startId}..${btf.typeCount - 1})`);
+      }
+    }
+  }
+  switch (args.format) {
+    case "raw":
+      return dumpRaw(btf, ids);
+    case "json":
+      return dumpJson(btf, ids);
+    case "c":
+      return dumpC(btf, ids);
+  }
+}
+
+export function registerBtfDump(y: Argv, io: CliIo): Argv {
+  return y.command(
+    "dump <file>",
+    "dump the types of a BTF file (raw blob, ELF object, or .gz of either)",
+    (c) =>
+      c
+        .positional("file", { type: "string", demandOption: true, describe: "BTF file: /sys/kernel/btf/vmlinux, a .btf blob or an ELF object" })
+        .option("format", { alias: "f", choices: BTF_DUMP_FORMATS, default: "raw" as BtfDumpFormat, describe: "output format (as bpftool's)" })
+        .option("base-btf", { alias: "B", type: "string", describe: "base BTF for split BTF (e.g. vmlinux for a module)" })
+        .option("id", { type: "number", array: true, describe: "dump only these type ids (root types)" }),
+    async (argv) => {
+      await io.out(
+        btfDumpText({ file: argv.file as string, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id }),
+      );
+    },
+  );
+}

@@ -1,0 +1,30 @@
+// How the CLI reports failures: one line on stderr (what, where, why, and a
+// hint) and an exit code: 2 for usage and input errors, 1 for anything else.
+import { BtfsnoopError } from "../internal/errors.js";
+
+/** A command line that yargs (or a command) refuses: bad option, missing argument. */
+export class UsageError extends BtfsnoopError {
+  constructor(message: string) {
+    super("EINVAL", message.replace(/\s*\n\s*/g, " ").trim());
+    this.name = "UsageError";
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Formats an error as the single stderr line the CLI prints. */
+export function formatCliError(err: unknown): string {
+  if (err instanceof UsageError) return `btfsnoop: usage error: ${err.message} (run 'btfsnoop --help' for usage)`;
+  if (err instanceof BtfsnoopError) {
+    return `btfsnoop: error: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ""}`;
+  }
+  const e = err as Error;
+  return `btfsnoop: internal error: ${e?.stack ?? String(err)}`;
+}
+
+/** Exit code for an error: input/usage problems are 2, internal failures 1. */
+export function exitCodeFor(err: unknown): number {
+  return err instanceof BtfsnoopError ? EXIT_USAGE : EXIT_FAILURE;
+}

@@ -1,0 +1,54 @@
+// The CLI's only contact with the file system and standard streams: reading
+// input files with errors mapped to BtfsnoopError, and writing output that
+// survives a closed pipe (`btfsnoop ... | head`).
+import { readFileSync } from "node:fs";
+import { BtfsnoopError } from "../internal/errors.js";
+import { Errno, type ErrnoName } from "../internal/errno.js";
+
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EISDIR: "is a directory",
+};
+
+/** Reads a whole file; failures become a BtfsnoopError naming the file and the errno. */
+export function readInputFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const code: ErrnoName = err.code !== undefined && err.code in Errno ? (err.code as ErrnoName) : "EIO";
+    const why = REASONS[err.code ?? ""] ?? err.message;
+    throw new BtfsnoopError(code, `cannot read '${path}': ${why}`, { cause: e });
+  }
+}
+
+/** Where the CLI's output goes: the process's streams, or buffers in tests. */
+export interface CliIo {
+  /** Writes to standard output; resolves when flushed. */
+  out(text: string): Promise<void>;
+  /** Writes to standard error. */
+  err(text: string): void;
+}
+
+/** The real standard streams. */
+export const processIo: CliIo = {
+  out: writeStdout,
+  err: (text) => void process.stderr.write(text),
+};
+
+let pipeClosed = false;
+
+/** Writes text to stdout; resolves when flushed. Once the reader is gone (EPIPE) output is dropped quietly. */
+export function writeStdout(text: string): Promise<void> {
+  if (pipeClosed) return Promise.resolve();
+  if (process.stdout.listenerCount("error") === 0) {
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      pipeClosed = true;
+    });
+  }
+  return new Promise((resolve) => {
+    process.stdout.write(text, () => resolve());
+  });
+}
