@@ -1,0 +1,426 @@
+// Ordering, naming and layout for the `c` BTF dump (format/c.ts does the
+// emission). This module owns CTypeGraph: the per-type state of libbpf's
+// btf_dump.c that is not about text — which types are referenced, the
+// topological order of definitions with strong/weak links, the `___N`
+// deduplicated names of structs, unions, enums, typedefs and enumerators,
+// and the alignment/size rules (btf__align_of, btf__resolve_size,
+// btf__pointer_size) the struct layout code relies on.
+//
+// The algorithm follows libbpf's btf_dump.c and btf.c (LGPL-2.1 OR
+// BSD-2-Clause, Copyright (c) 2019 Facebook); see format/c.ts.
+import type { Btf } from "../btf.js";
+import { BtfError } from "../errors.js";
+import { BtfKind } from "../kinds.js";
+import type { AnyType, TypeId } from "../types.js";
+
+/** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
+const K = BtfKind;
+
+// Topological ordering state per type.
+// 0: not ordered yet
+const ORDERING = 1;
+const ORDERED = 2;
+
+/** Integer names that tell the pointer size (libbpf determine_ptr_size()). */
+const LONG_NAMES = new Set([
+  "long",
+  "long int",
+  "int long",
+  "unsigned long",
+  "long unsigned",
+  "unsigned long int",
+  "unsigned int long",
+  "long unsigned int",
+  "long int unsigned",
+  "int unsigned long",
+  "int long unsigned",
+]);
+
+/** Bound on modifier/typedef/array chains when resolving sizes (libbpf MAX_RESOLVE_DEPTH). */
+const MAX_RESOLVE_DEPTH = 32;
+const UINT32_MAX = 0xffffffff;
+
+/**
+ * The non-textual state of one C dump, shared by every root dumped with it:
+ * types by id, ordering state, resolved names and cached alignments.
+ */
+export class CTypeGraph {
+  readonly btf: Btf;
+  /** Pointer size in bytes the layout code assumes (from `long`'s size, else 8). */
+  readonly ptrSize: number;
+  /** Diagnostics libbpf would print with pr_warn (bpftool shows them on stderr). */
+  readonly warnings: string[];
+  /** Every type by id, void and base types included; grows with resize(). */
+  readonly types: AnyType[] = [];
+
+  private orderState: Uint8Array = new Uint8Array(0);
+  private nameResolved: Uint8Array = new Uint8Array(0);
+  private referenced: Uint8Array = new Uint8Array(0);
+  /** Alignment cache for alignOf(): -1 = not computed yet. */
+  private alignCache: Int32Array = new Int32Array(0);
+  /** Names given a `___N` suffix, by id. */
+  private readonly cachedNames: (string | undefined)[] = [];
+  /** Occurrence counts of struct/union/enum (and int) names. */
+  private readonly typeNames = new Map<string, number>();
+  /** Occurrence counts of typedef names and enumerators. */
+  private readonly identNames = new Map<string, number>();
+  private queue: TypeId[] = [];
+
+  constructor(btf: Btf, warnings: string[] = []) {
+    this.btf = btf;
+    this.warnings = warnings;
+    this.ptrSize = determinePtrSize(btf);
+    this.resize();
+  }
+
+  /** Grows the per-type state to the Btf's current type count (types may be added between dumps). */
+  resize(): void {
+    const n = this.btf.typeCount;
+    const old = this.types.length;
+    if (n <= old) return;
+    const grow8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(n);
+      b.set(a);
+      return b;
+    };
+    this.orderState = grow8(this.orderState);
+    this.nameResolved = grow8(this.nameResolved);
+    this.referenced = grow8(this.referenced);
+    const ac = new Int32Array(n).fill(-1);
+    ac.set(this.alignCache);
+    this.alignCache = ac;
+
+    const btf = this.btf;
+    const types = this.types;
+    const own = btf.types;
+    for (let id = old; id < n; id++) {
+      types.push(id >= btf.startId ? own[id - btf.startId]! : btf.typeById(id));
+      this.cachedNames.push(undefined);
+    }
+    if (old === 0) this.orderState[0] = ORDERED; // void is always "defined"
+    this.markReferenced(old === 0 ? 1 : old, n);
+  }
+
+  /**
+   * The named definitions `id` needs, dependencies first, that earlier calls
+   * did not order yet (`id` itself last when it is a definition). Throws a
+   * BtfError (ELOOP) for a cycle C cannot express.
+   */
+  order(id: TypeId): TypeId[] {
+    this.queue = [];
+    this.orderType(id, false);
+    return this.queue;
+  }
+
+  /**
+   * Marks every type some other type refers to. This tells a top-level
+   * anonymous enum (a block of constants, emitted on its own) from one that
+   * is written inline where it is used.
+   */
+  private markReferenced(from: number, to: number): void {
+    const ref = this.referenced;
+    const types = this.types;
+    for (let id = from; id < to; id++) {
+      const t = types[id]!;
+      switch (t.kind) {
+        case K.PTR:
+        case K.TYPEDEF:
+        case K.VOLATILE:
+        case K.CONST:
+        case K.RESTRICT:
+        case K.TYPE_TAG:
+        case K.FUNC:
+        case K.VAR:
+        case K.DECL_TAG:
+          ref[t.type] = 1;
+          break;
+        case K.ARRAY:
+          ref[t.indexType] = 1;
+          ref[t.type] = 1;
+          break;
+        case K.STRUCT:
+        case K.UNION:
+          for (const m of t.members) ref[m.type] = 1;
+          break;
+        case K.FUNC_PROTO:
+          for (const p of t.params) ref[p.type] = 1;
+          break;
+        case K.DATASEC:
+          for (const v of t.vars) ref[v.type] = 1;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Ordering
+  // ---------------------------------------------------------------------------
+
+  /**
+   * Depth-first topological ordering of the definitions `id` depends on,
+   * appending named definitions to the emit queue. Returns 1 when `id` is a
+   * strong link (its definition must come first) and 0 when a forward
+   * declaration would do. Only kinds that can be definitions get an ordering
+   * state; modifiers, arrays and prototypes are re-walked each time because
+   * their strength depends on the path that reached them.
+   */
+  private orderType(id: TypeId, throughPtr: boolean): number {
+    const state = this.orderState;
+    if (state[id] === ORDERED) return 1;
+    const t = this.types[id]!;
+
+    if (state[id] === ORDERING) {
+      // a loop is fine if it goes through a pointer to a named struct/union
+      if ((t.kind === K.STRUCT || t.kind === K.UNION) && throughPtr && t.name !== "") return 0;
+      this.warnings.push(`unsatisfiable type cycle, id:[${id}]`);
+      throw new BtfError("unsatisfiable type cycle", { typeId: id }, { errno: "ELOOP" });
+    }
+
+    switch (t.kind) {
+      case K.INT:
+      case K.FLOAT:
+        state[id] = ORDERED;
+        return 0;
+
+      case K.PTR: {
+        const r = this.orderType(t.type, true);
+        state[id] = ORDERED;
+        return r;
+      }
+
+      case K.ARRAY:
+        return this.orderType(t.type, false);
+
+      case K.STRUCT:
+      case K.UNION: {
+        // a named struct behind a pointer only needs a forward declaration;
+        // embedded or anonymous ones need their members defined first
+        if (throughPtr && t.name !== "") return 0;
+        state[id] = ORDERING;
+        const members = t.members;
+        for (let i = 0; i < members.length; i++) this.orderType(members[i]!.type, false);
+        if (t.name !== "") this.queue.push(id);
+        state[id] = ORDERED;
+        return 1;
+      }
+
+      case K.ENUM:
+      case K.ENUM64:
+      case K.FWD:
+        // named or unreferenced (top-level anonymous) enums are definitions of their own
+        if (t.name !== "" || !this.referenced[id]) this.queue.push(id);
+        state[id] = ORDERED;
+        return 1;
+
+      case K.TYPEDEF: {
+        const strong = this.orderType(t.type, throughPtr);
+        // like a struct: behind a pointer a weak target makes a weak typedef
+        if (throughPtr && !strong) return 0;
+        this.queue.push(id);
+        state[id] = ORDERED;
+        return 1;
+      }
+
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.TYPE_TAG:
+        return this.orderType(t.type, throughPtr);
+
+      case K.FUNC_PROTO: {
+        let strong = this.orderType(t.returnType, throughPtr) > 0;
+        const params = t.params;
+        for (let i = 0; i < params.length; i++) {
+          if (this.orderType(params[i]!.type, throughPtr) > 0) strong = true;
+        }
+        return strong ? 1 : 0;
+      }
+
+      case K.FUNC:
+      case K.VAR:
+      case K.DATASEC:
+      case K.DECL_TAG:
+        state[id] = ORDERED;
+        return 0;
+
+      default:
+        throw new BtfError(`cannot order type of kind ${t.kind}`, { typeId: id }, { errno: "EINVAL" });
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Names
+  // ---------------------------------------------------------------------------
+
+  /** Counts one more occurrence of `name` in `map` and returns the count. */
+  private nameDups(map: Map<string, number>, name: string): number {
+    const n = (map.get(name) ?? 0) + 1;
+    map.set(name, n);
+    return n;
+  }
+
+  /**
+   * The name `id` is written with: its own name the first time a name is
+   * seen in `map`'s namespace, `name___N` for the N-th type with that name.
+   * Forward declarations and empty enums never get a suffix. Resolved once
+   * per type.
+   */
+  private resolveName(id: TypeId, map: Map<string, number>): string {
+    const t = this.types[id]!;
+    const orig = t.name;
+    if (orig === "") return "";
+    if (this.nameResolved[id]) return this.cachedNames[id] ?? orig;
+    this.nameResolved[id] = 1;
+    if (t.kind === K.FWD || (t.kind === K.ENUM && t.values.length === 0)) return orig;
+    const dup = this.nameDups(map, orig);
+    if (dup > 1) {
+      let s = `${orig}___${dup}`;
+      if (s.length > 255) s = s.slice(0, 255); // libbpf formats into a 256-byte buffer
+      this.cachedNames[id] = s;
+      return s;
+    }
+    return orig;
+  }
+
+  /**
+   * How an enumerator is written: enumerators share the namespace of typedef
+   * names, and every occurrence counts (an enum emitted twice renames them).
+   */
+  enumeratorName(name: string): string {
+    const dup = this.nameDups(this.identNames, name);
+    return dup > 1 ? `${name}___${dup}` : name;
+  }
+
+  /** Name of a struct, union, enum, fwd or int (tag namespace). */
+  typeName(id: TypeId): string {
+    return this.resolveName(id, this.typeNames);
+  }
+
+  /** Name of a typedef (ordinary identifier namespace). */
+  identName(id: TypeId): string {
+    return this.resolveName(id, this.identNames);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Layout (libbpf btf__align_of / btf__resolve_size)
+  // ---------------------------------------------------------------------------
+
+  /**
+   * Alignment of a type in bytes as the compiler would choose it; 1 for a
+   * struct whose layout shows it is packed; 0 when it has none (void,
+   * functions, forward declarations).
+   */
+  alignOf(id: TypeId): number {
+    const cached = this.alignCache[id]!;
+    if (cached >= 0) return cached;
+    const t = this.types[id]!;
+    let a: number;
+    switch (t.kind) {
+      case K.INT:
+      case K.ENUM:
+      case K.ENUM64:
+      case K.FLOAT:
+        a = Math.min(this.ptrSize, t.size);
+        break;
+      case K.PTR:
+        a = this.ptrSize;
+        break;
+      case K.TYPEDEF:
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.TYPE_TAG:
+      case K.ARRAY:
+        a = this.alignOf(t.type);
+        break;
+      case K.STRUCT:
+      case K.UNION: {
+        let maxAlign = 1;
+        a = -1;
+        const members = t.members;
+        for (let i = 0; i < members.length; i++) {
+          const m = members[i]!;
+          const ma = this.alignOf(m.type);
+          if (ma <= 0) {
+            a = ma;
+            break;
+          }
+          if (ma > maxAlign) maxAlign = ma;
+          // a member off its natural alignment means the struct is packed
+          if ((t.kflag ? m.bitfieldSize : 0) === 0 && m.bitsOffset % (8 * ma) !== 0) {
+            a = 1;
+            break;
+          }
+        }
+        if (a < 0) a = t.size % maxAlign !== 0 ? 1 : maxAlign;
+        break;
+      }
+      default:
+        this.warnings.push(`unsupported BTF_KIND:${t.kind}`);
+        a = 0;
+        break;
+    }
+    this.alignCache[id] = a;
+    return a;
+  }
+
+  /** Size in bytes of a type through typedefs, qualifiers and arrays; negative when it has none. */
+  resolveSize(id: TypeId): number {
+    let nelems = 1;
+    let size = -1;
+    let t = this.types[id]!;
+    for (let i = 0; i < MAX_RESOLVE_DEPTH && id !== 0 && t.kind !== K.FWD; i++) {
+      let done = false;
+      switch (t.kind) {
+        case K.INT:
+        case K.STRUCT:
+        case K.UNION:
+        case K.ENUM:
+        case K.ENUM64:
+        case K.DATASEC:
+        case K.FLOAT:
+          size = t.size;
+          done = true;
+          break;
+        case K.PTR:
+          size = this.ptrSize;
+          done = true;
+          break;
+        case K.TYPEDEF:
+        case K.VOLATILE:
+        case K.CONST:
+        case K.RESTRICT:
+        case K.VAR:
+        case K.DECL_TAG:
+        case K.TYPE_TAG:
+          id = t.type;
+          break;
+        case K.ARRAY:
+          if (nelems && t.nelems > Math.floor(UINT32_MAX / nelems)) return -1;
+          nelems *= t.nelems;
+          id = t.type;
+          break;
+        default:
+          return -1;
+      }
+      if (done) break;
+      t = this.types[id]!;
+    }
+    if (size < 0) return -1;
+    if (nelems && size > Math.floor(UINT32_MAX / nelems)) return -1;
+    return nelems * size;
+  }
+}
+
+/** Pointer size from the size of a `long` INT (libbpf btf__pointer_size()), 8 when none is found. */
+function determinePtrSize(btf: Btf): number {
+  const n = btf.typeCount;
+  for (let id = 1; id < n; id++) {
+    const t = btf.typeById(id);
+    if (t.kind !== K.INT || (t.size !== 4 && t.size !== 8)) continue;
+    if (LONG_NAMES.has(t.name)) return t.size;
+  }
+  return 8;
+}

@@ -1,0 +1,656 @@
+// The `c` BTF dump: compilable C declarations of BTF types, byte-identical to
+// `bpftool btf dump file F format c` (bpftool v7.1.0 with libbpf v1.1).
+//
+// This module owns the emission half of the BTF-to-C conversion: CDumper
+// (the analogue of libbpf's `struct btf_dump` with btf_dump__dump_type() and
+// btf_dump__emit_type_decl()) and dumpC(), which wraps it with the
+// `__VMLINUX_H__` header and footer bpftool prints. Ordering, naming and
+// layout rules live in format/c-order.ts (CTypeGraph).
+//
+// The algorithm follows libbpf's btf_dump.c (LGPL-2.1 OR BSD-2-Clause,
+// Copyright (c) 2019 Facebook); this is an independent TypeScript
+// implementation of the same behaviour. For each root id the dependent types
+// are first put in a topological order in which every definition that C
+// needs to be complete ("strong" links: embedded structs, typedef targets,
+// anonymous types) precedes its users, while links through pointers to named
+// types are "weak" and satisfied by forward declarations. Then the queued
+// definitions are emitted, writing forward declarations where a type is
+// needed while it is itself being emitted. Struct/union/enum names that
+// repeat get `___N` suffixes (typedef names and enumerators share a second
+// namespace), struct layouts are reproduced with explicit bitfield padding
+// and `__attribute__((packed))`, and declarators (pointers, arrays, function
+// prototypes, qualifiers, type tags) are built inside-out from a stack of the
+// type chain.
+//
+// Output quirks follow the libbpf built into bpftool v7.1.0 (Linux 6.1.y
+// tools/lib/bpf), checked against that binary: `__builtin_va_list` typedefs
+// are skipped, `__gnuc_va_list` of void becomes `__builtin_va_list`, `__PolyN_t`
+// INTs get aliases, prototypes without parameters print `(void)`, enums get no
+// `mode(byte)`/`mode(word)` attribute and structs no `aligned(N)` (later libbpf
+// releases add those).
+import type { Btf } from "../btf.js";
+import { BtfError } from "../errors.js";
+import { BtfKind } from "../kinds.js";
+import { CTypeGraph } from "./c-order.js";
+import type { AnyType, CompositeType, Enum64Type, EnumType, TypeId, TypedefType } from "../types.js";
+
+/** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
+const K = BtfKind;
+
+/** The lines bpftool prints before the first type. */
+export const C_DUMP_HEADER =
+  "#ifndef __VMLINUX_H__\n" +
+  "#define __VMLINUX_H__\n" +
+  "\n" +
+  "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n" +
+  "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n" +
+  "#endif\n\n";
+
+/** The lines bpftool prints after the last type. */
+export const C_DUMP_FOOTER =
+  "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n" +
+  "#pragma clang attribute pop\n" +
+  "#endif\n" +
+  "\n" +
+  "#endif /* __VMLINUX_H__ */\n";
+
+// Emission state per type.
+const NOT_EMITTED = 0;
+const EMITTING = 1;
+const EMITTED = 2;
+
+/** Indentation is capped at this many tabs (libbpf's PREFIXES string). */
+const MAX_INDENT = 13;
+const TABS: readonly string[] = Array.from({ length: MAX_INDENT + 1 }, (_, i) => "\t".repeat(i));
+
+function indent(lvl: number): string {
+  return TABS[lvl >= MAX_INDENT ? MAX_INDENT : lvl]!;
+}
+
+/** GCC's internal Arm SIMD polynomial types, aliased to standard types when an INT with that name is met. */
+const MISSING_BASE_TYPES: ReadonlyMap<string, string> = new Map([
+  ["__Poly8_t", "unsigned char"],
+  ["__Poly16_t", "unsigned short"],
+  ["__Poly64_t", "unsigned long long"],
+  ["__Poly128_t", "unsigned __int128"],
+]);
+
+/** C's `roundup(x, y)` for the non-negative ints used in layout code. */
+function roundup(x: number, y: number): number {
+  return Math.ceil(x / y) * y;
+}
+
+/** A frame of the shared declaration stack: ids at `stack[base .. base+cnt)`, top is the last. */
+interface DeclFrame {
+  readonly base: number;
+  cnt: number;
+}
+
+type Composite = CompositeType<typeof BtfKind.STRUCT> | CompositeType<typeof BtfKind.UNION>;
+
+/**
+ * Emits C declarations for BTF types, remembering across calls what was
+ * already emitted (like one libbpf `struct btf_dump`): dumping root after
+ * root produces each dependent definition once, with the same names.
+ */
+export class CDumper {
+  readonly btf: Btf;
+  /** Ordering, names and layout, shared by every root dumped with this dumper. */
+  readonly graph: CTypeGraph;
+  /** Pointer size in bytes the layout code assumes (from `long`'s size, else 8). */
+  readonly ptrSize: number;
+  /** Diagnostics libbpf would print with pr_warn (bpftool shows them on stderr). */
+  readonly warnings: string[] = [];
+
+  /** Every type by id (the graph's array, which grows with it). */
+  private readonly types: AnyType[];
+  private emitState: Uint8Array = new Uint8Array(0);
+  private fwdEmitted: Uint8Array = new Uint8Array(0);
+  private readonly declStack: TypeId[] = [];
+  private declCnt = 0;
+  private out = "";
+
+  constructor(btf: Btf) {
+    this.btf = btf;
+    this.graph = new CTypeGraph(btf, this.warnings);
+    this.ptrSize = this.graph.ptrSize;
+    this.types = this.graph.types;
+    this.resize();
+  }
+
+  /**
+   * Emits `id` with every type it needs that earlier calls did not emit yet
+   * (libbpf btf_dump__dump_type()) and returns that text. FUNC, VAR, DATASEC,
+   * DECL_TAG and pointer roots emit nothing by themselves. Throws a BtfError
+   * (ELOOP) for type cycles C cannot express.
+   */
+  dumpType(id: TypeId): string {
+    if (!Number.isInteger(id) || id < 0 || id >= this.btf.typeCount) {
+      throw new BtfError(`type id ${id} out of range (have ${this.btf.typeCount - 1} types)`, { typeId: id }, { errno: "EINVAL" });
+    }
+    this.resize();
+    this.out = "";
+    const queue = this.graph.order(id);
+    for (let i = 0; i < queue.length; i++) this.emitType(queue[i]!, 0);
+    const s = this.out;
+    this.out = "";
+    return s;
+  }
+
+  /**
+   * The declaration of a field or variable `fieldName` of type `id`, e.g.
+   * `const char *name` or `int (*cb)(void *)` (libbpf
+   * btf_dump__emit_type_decl()); anonymous structs, unions and enums are
+   * written inline at indentation `indentLevel`. No trailing `;`.
+   */
+  typeDecl(id: TypeId, fieldName = "", indentLevel = 0): string {
+    if (!Number.isInteger(id) || id < 0 || id >= this.btf.typeCount) {
+      throw new BtfError(`type id ${id} out of range (have ${this.btf.typeCount - 1} types)`, { typeId: id }, { errno: "EINVAL" });
+    }
+    this.resize();
+    this.out = "";
+    this.emitTypeDecl(id, fieldName, indentLevel);
+    const s = this.out;
+    this.out = "";
+    return s;
+  }
+
+  /** Grows the emission state along with the graph's. */
+  private resize(): void {
+    this.graph.resize();
+    const n = this.types.length;
+    const old = this.emitState.length;
+    if (n <= old) return;
+    const es = new Uint8Array(n);
+    es.set(this.emitState);
+    const fe = new Uint8Array(n);
+    fe.set(this.fwdEmitted);
+    if (old === 0) es[0] = EMITTED; // void
+    this.emitState = es;
+    this.fwdEmitted = fe;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Emission of definitions
+  // ---------------------------------------------------------------------------
+
+  /** `__builtin_va_list` is a compiler built-in: its typedef is never written. */
+  private isBlacklisted(id: TypeId): boolean {
+    return this.types[id]!.name === "__builtin_va_list";
+  }
+
+  /**
+   * Emits the definition of `id` and, first, whatever it needs that is not
+   * emitted yet. `contId` is the struct/union being defined around this
+   * reference (0 at top level), so a struct referring to itself needs no
+   * forward declaration.
+   */
+  private emitType(id: TypeId, contId: TypeId): void {
+    const es = this.emitState;
+    if (es[id] === EMITTED) return;
+    const t = this.types[id]!;
+
+    if (es[id] === EMITTING) {
+      // referenced while being emitted: a forward declaration may be needed
+      if (this.fwdEmitted[id]) return;
+      if (t.kind === K.STRUCT || t.kind === K.UNION) {
+        if (id === contId) return;
+        if (t.name === "") {
+          this.warnings.push(`anonymous struct/union loop, id:[${id}]`);
+          return;
+        }
+        this.emitStructFwd(id, t);
+        this.out += ";\n\n";
+        this.fwdEmitted[id] = 1;
+      } else if (t.kind === K.TYPEDEF) {
+        // the typedef serves as its own forward declaration (pointer uses only)
+        if (!this.isBlacklisted(id)) {
+          this.emitTypedefDef(id, t, 0);
+          this.out += ";\n\n";
+        }
+        this.fwdEmitted[id] = 1;
+      }
+      return;
+    }
+
+    switch (t.kind) {
+      case K.INT: {
+        const alias = MISSING_BASE_TYPES.get(this.graph.typeName(id));
+        if (alias !== undefined) this.out += `typedef ${alias} ${this.graph.typeName(id)};\n\n`;
+        es[id] = EMITTED;
+        break;
+      }
+      case K.ENUM:
+      case K.ENUM64:
+        if (contId === 0) {
+          this.emitEnumDef(id, t, 0);
+          this.out += ";\n\n";
+        }
+        es[id] = EMITTED;
+        break;
+      case K.PTR:
+      case K.VOLATILE:
+      case K.CONST:
+      case K.RESTRICT:
+      case K.TYPE_TAG:
+      case K.ARRAY:
+        this.emitType(t.type, contId);
+        break;
+      case K.FWD:
+        this.out += `${t.union ? "union" : "struct"} ${this.graph.typeName(id)};\n\n`;
+        es[id] = EMITTED;
+        break;
+      case K.TYPEDEF:
+        es[id] = EMITTING;
+        this.emitType(t.type, id);
+        // someone may have needed the typedef as a forward declaration meanwhile
+        if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
+          this.emitTypedefDef(id, t, 0);
+          this.out += ";\n\n";
+        }
+        es[id] = EMITTED;
+        break;
+      case K.STRUCT:
+      case K.UNION: {
+        es[id] = EMITTING;
+        const topLevel = contId === 0;
+        if (topLevel || t.name === "") {
+          // all members will be written out: their types must be declared
+          const cont = t.name === "" ? contId : id;
+          const members = t.members;
+          for (let i = 0; i < members.length; i++) this.emitType(members[i]!.type, cont);
+        } else if (!this.fwdEmitted[id] && id !== contId) {
+          this.emitStructFwd(id, t);
+          this.out += ";\n\n";
+          this.fwdEmitted[id] = 1;
+        }
+        if (topLevel) {
+          this.emitStructDef(id, t, 0);
+          this.out += ";\n\n";
+          es[id] = EMITTED;
+        } else {
+          es[id] = NOT_EMITTED;
+        }
+        break;
+      }
+      case K.FUNC_PROTO: {
+        this.emitType(t.returnType, contId);
+        const params = t.params;
+        for (let i = 0; i < params.length; i++) this.emitType(params[i]!.type, contId);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private emitStructFwd(id: TypeId, t: Composite): void {
+    const kw = t.kind === K.STRUCT ? "struct" : "union";
+    this.out += t.name !== "" ? `${kw} ${this.graph.typeName(id)}` : kw;
+  }
+
+  /** `struct name { members }` (no `;`), members at `lvl + 1`. */
+  private emitStructDef(id: TypeId, t: Composite, lvl: number): void {
+    const isStruct = t.kind === K.STRUCT;
+    const align = this.graph.alignOf(id);
+    const packed = isStruct && this.isStructPacked(t);
+    const kw = isStruct ? "struct" : "union";
+    this.out += t.name !== "" ? `${kw} ${this.graph.typeName(id)} {` : `${kw} {`;
+
+    const members = t.members;
+    const kflag = t.kflag;
+    const mpfx = indent(lvl + 1);
+    let off = 0;
+    let prevBitfield = false;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      const bitSize = kflag ? m.bitfieldSize : 0;
+      const mOff = m.bitsOffset;
+      const mAlign = packed ? 1 : this.graph.alignOf(m.type);
+      const inBitfield = prevBitfield && bitSize !== 0;
+
+      this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
+      this.out += "\n" + mpfx;
+      this.emitTypeDecl(m.type, m.name, lvl + 1);
+
+      if (bitSize) {
+        this.out += `: ${bitSize}`;
+        off = mOff + bitSize;
+        prevBitfield = true;
+      } else {
+        const sz = this.graph.resolveSize(m.type);
+        off = mOff + (sz > 0 ? sz : 0) * 8;
+        prevBitfield = false;
+      }
+      this.out += ";";
+    }
+
+    // padding at the end
+    if (isStruct) this.emitBitPadding(off, t.size * 8, align, false, lvl + 1);
+
+    // `struct empty {}` stays on one line
+    if (members.length || t.size) this.out += "\n" + indent(lvl) + "}";
+    else this.out += "}";
+    if (packed) this.out += " __attribute__((packed))";
+  }
+
+  /**
+   * Whether a struct cannot have its layout with natural alignment: a
+   * non-bitfield member off its type's alignment, or a size that is not a
+   * multiple of the largest member alignment.
+   */
+  private isStructPacked(t: Composite): boolean {
+    let maxAlign = 1;
+    const members = t.members;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      const align = this.graph.alignOf(m.type);
+      const bitSize = t.kflag ? m.bitfieldSize : 0;
+      if (align && bitSize === 0 && m.bitsOffset % (8 * align) !== 0) return true;
+      if (align > maxAlign) maxAlign = align;
+    }
+    return t.size % maxAlign !== 0;
+  }
+
+  /**
+   * Writes anonymous bitfields (`long: 64;`, `int: 0;`, ...) that move the
+   * layout from bit `curOff` to bit `nextOff`, where the next member with
+   * alignment `nextAlign` (bytes) starts. It first reaches an offset aligned
+   * for the largest fitting pad type (with an explicit `type: 0` marker when
+   * the compiler would not align there by itself), then fills with whole pad
+   * units and a smallest-type remainder.
+   */
+  private emitBitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
+    if (curOff >= nextOff) return; // no gap
+    const padNames = ["long", "int", "short", "char"];
+    const padSizes = [this.ptrSize * 8, 32, 16, 8];
+    const pfx = indent(lvl);
+
+    let padBits = 0;
+    let padType = "";
+    let newOff = 0;
+    for (let i = 0; i < 4; i++) {
+      padBits = padSizes[i]!;
+      padType = padNames[i]!;
+      newOff = roundup(curOff, padBits);
+      if (newOff <= nextOff) break;
+    }
+
+    if (newOff > curOff && newOff <= nextOff) {
+      if (
+        inBitfield ||
+        (newOff === nextOff && roundup(curOff, nextAlign * 8) !== newOff) ||
+        (newOff !== nextOff && nextOff - newOff <= newOff - curOff)
+      ) {
+        this.out += `\n${pfx}${padType}: ${inBitfield ? newOff - curOff : 0};`;
+      }
+      curOff = newOff;
+    }
+
+    while (curOff !== nextOff) {
+      const bits = Math.min(nextOff - curOff, padBits);
+      if (bits === padBits) {
+        this.out += `\n${pfx}${padType}: ${padBits};`;
+        curOff += bits;
+        continue;
+      }
+      // the remainder gets the smallest type that holds it
+      let placed = false;
+      for (let i = 3; i >= 0; i--) {
+        padType = padNames[i]!;
+        padBits = padSizes[i]!;
+        if (padBits < bits) continue;
+        this.out += `\n${pfx}${padType}: ${bits};`;
+        curOff += bits;
+        placed = true;
+        break;
+      }
+      if (!placed) break; // cannot happen: bits < a pad size that is at most the long size
+    }
+  }
+
+  private emitEnumDef(id: TypeId, t: EnumType | Enum64Type, lvl: number): void {
+    this.out += t.name !== "" ? `enum ${this.graph.typeName(id)}` : "enum";
+    if (t.values.length === 0) return;
+
+    this.out += " {";
+    const vpfx = indent(lvl + 1);
+    if (t.kind === K.ENUM) {
+      for (const v of t.values) {
+        const val = t.signed ? v.value | 0 : v.value >>> 0;
+        this.out += `\n${vpfx}${this.graph.enumeratorName(v.name)} = ${val},`;
+      }
+    } else {
+      const suffix = t.signed ? "LL," : "ULL,";
+      for (const v of t.values) {
+        const val = t.signed ? BigInt.asIntN(64, v.value) : BigInt.asUintN(64, v.value);
+        this.out += `\n${vpfx}${this.graph.enumeratorName(v.name)} = ${val}${suffix}`;
+      }
+    }
+    this.out += "\n" + indent(lvl) + "}";
+    // (newer libbpf adds mode(byte)/mode(word) for 1- and 8-byte enums; bpftool 7.1.0 does not)
+  }
+
+  private emitTypedefDef(id: TypeId, t: TypedefType, lvl: number): void {
+    const name = this.graph.identName(id);
+    // old GCC emits __gnuc_va_list as a typedef of void
+    if (t.type === 0 && name === "__gnuc_va_list") {
+      this.out += "typedef __builtin_va_list __gnuc_va_list";
+      return;
+    }
+    this.out += "typedef ";
+    this.emitTypeDecl(t.type, name, lvl);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Declarators
+  // ---------------------------------------------------------------------------
+
+  /**
+   * Writes the declaration of `fname` with type `id`. The chain of types from
+   * `id` down to a terminal type (int, float, struct, union, enum, fwd,
+   * typedef or void) is pushed on a stack shared with nested declarations
+   * (function parameters, inline anonymous structs), then written from the
+   * terminal outwards.
+   */
+  private emitTypeDecl(id: TypeId, fname: string, lvl: number): void {
+    const stack = this.declStack;
+    const start = this.declCnt;
+    const types = this.types;
+    let cnt = start;
+    for (;;) {
+      stack[cnt++] = id;
+      if (id === 0) break;
+      const t = types[id]!;
+      let next = -1;
+      switch (t.kind) {
+        case K.PTR:
+        case K.VOLATILE:
+        case K.CONST:
+        case K.RESTRICT:
+        case K.TYPE_TAG:
+        case K.ARRAY:
+          next = t.type;
+          break;
+        case K.FUNC_PROTO:
+          next = t.returnType;
+          break;
+        case K.INT:
+        case K.ENUM:
+        case K.ENUM64:
+        case K.FWD:
+        case K.STRUCT:
+        case K.UNION:
+        case K.TYPEDEF:
+        case K.FLOAT:
+          break;
+        default:
+          this.warnings.push(`unexpected type in decl chain, kind:${t.kind}, id:[${id}]`);
+          break;
+      }
+      if (next < 0) break;
+      id = next;
+    }
+    this.declCnt = cnt;
+    this.emitTypeChain({ base: start, cnt: cnt - start }, fname, lvl);
+    this.declCnt = start;
+  }
+
+  /** Writes `const `/`volatile `/`restrict ` for the qualifiers on top of the frame, popping them. */
+  private emitMods(frame: DeclFrame): void {
+    const stack = this.declStack;
+    while (frame.cnt) {
+      const t = this.types[stack[frame.base + frame.cnt - 1]!]!;
+      if (t.kind === K.VOLATILE) this.out += "volatile ";
+      else if (t.kind === K.CONST) this.out += "const ";
+      else if (t.kind === K.RESTRICT) this.out += "restrict ";
+      else return;
+      frame.cnt--;
+    }
+  }
+
+  /** Pops qualifiers and type tags on top of the frame without writing them. */
+  private dropMods(frame: DeclFrame): void {
+    const stack = this.declStack;
+    while (frame.cnt) {
+      const k = this.types[stack[frame.base + frame.cnt - 1]!]!.kind;
+      if (k !== K.VOLATILE && k !== K.CONST && k !== K.RESTRICT && k !== K.TYPE_TAG) return;
+      frame.cnt--;
+    }
+  }
+
+  private emitName(name: string, lastWasPtr: boolean): void {
+    if (name !== "" && !lastWasPtr) this.out += " ";
+    this.out += name;
+  }
+
+  private emitTypeChain(frame: DeclFrame, fname: string, lvl: number): void {
+    const stack = this.declStack;
+    // no space before `*` after another `*` (`int ***`); true at the start
+    // so that a lone pointer inside `(...)` comes out as `(*fname)`
+    let lastWasPtr = true;
+    while (frame.cnt) {
+      const id = stack[frame.base + --frame.cnt]!;
+      if (id === 0) {
+        this.emitMods(frame);
+        this.out += "void";
+        lastWasPtr = false;
+        continue;
+      }
+      const t = this.types[id]!;
+      switch (t.kind) {
+        case K.INT:
+        case K.FLOAT:
+          this.emitMods(frame);
+          this.out += t.name;
+          break;
+        case K.STRUCT:
+        case K.UNION:
+          this.emitMods(frame);
+          if (t.name === "") this.emitStructDef(id, t, lvl);
+          else this.emitStructFwd(id, t);
+          break;
+        case K.ENUM:
+        case K.ENUM64:
+          this.emitMods(frame);
+          if (t.name === "") this.emitEnumDef(id, t, lvl);
+          else this.out += `enum ${this.graph.typeName(id)}`;
+          break;
+        case K.FWD:
+          this.emitMods(frame);
+          this.out += `${t.union ? "union" : "struct"} ${this.graph.typeName(id)}`;
+          break;
+        case K.TYPEDEF:
+          this.emitMods(frame);
+          this.out += this.graph.identName(id);
+          break;
+        case K.PTR:
+          this.out += lastWasPtr ? "*" : " *";
+          break;
+        case K.VOLATILE:
+          this.out += " volatile";
+          break;
+        case K.CONST:
+          this.out += " const";
+          break;
+        case K.RESTRICT:
+          this.out += " restrict";
+          break;
+        case K.TYPE_TAG:
+          this.emitMods(frame);
+          this.out += ` __attribute__((btf_type_tag("${t.name}")))`;
+          break;
+        case K.ARRAY: {
+          // qualifiers on arrays (a GCC quirk) mean nothing in C: dropped
+          this.dropMods(frame);
+          if (frame.cnt === 0) {
+            this.emitName(fname, lastWasPtr);
+            this.out += `[${t.nelems >>> 0}]`;
+            return;
+          }
+          const next = this.types[stack[frame.base + frame.cnt - 1]!]!;
+          const multidim = next.kind === K.ARRAY;
+          if (fname !== "" && !lastWasPtr) this.out += " ";
+          if (!multidim) this.out += "(";
+          this.emitTypeChain(frame, fname, lvl);
+          if (!multidim) this.out += ")";
+          this.out += `[${t.nelems >>> 0}]`;
+          return;
+        }
+        case K.FUNC_PROTO: {
+          // GCC marks noreturn function pointers volatile: dropped too
+          this.dropMods(frame);
+          if (frame.cnt) {
+            this.out += " (";
+            this.emitTypeChain(frame, fname, lvl);
+            this.out += ")";
+          } else {
+            this.emitName(fname, lastWasPtr);
+          }
+          this.out += "(";
+          const params = t.params;
+          const n = params.length;
+          // no parameters, or clang's single void parameter: `f(void)`
+          // (the libbpf of bpftool 7.1.0 has this fix; libbpf v1.1.0 printed `f()`)
+          if (n === 0 || (n === 1 && params[0]!.type === 0)) {
+            this.out += "void)";
+            return;
+          }
+          for (let i = 0; i < n; i++) {
+            const p = params[i]!;
+            if (i > 0) this.out += ", ";
+            if (i === n - 1 && p.type === 0) {
+              this.out += "...";
+              break;
+            }
+            this.emitTypeDecl(p.type, p.name, lvl);
+          }
+          this.out += ")";
+          return;
+        }
+        default:
+          this.warnings.push(`unexpected type in decl chain, kind:${t.kind}, id:[${id}]`);
+          return;
+      }
+      lastWasPtr = t.kind === K.PTR;
+    }
+    this.emitName(fname, lastWasPtr);
+  }
+}
+
+/**
+ * The full text of `bpftool btf dump file F format c`: the header, every
+ * type (ids 1.., base types included for split BTF) or only `rootIds` with
+ * their dependencies, and the footer.
+ */
+export function dumpC(btf: Btf, rootIds?: readonly TypeId[]): string {
+  const d = new CDumper(btf);
+  let out = C_DUMP_HEADER;
+  if (rootIds && rootIds.length) {
+    for (const id of rootIds) out += d.dumpType(id);
+  } else {
+    const n = btf.typeCount;
+    for (let id = 1; id < n; id++) out += d.dumpType(id);
+  }
+  return out + C_DUMP_FOOTER;
+}
