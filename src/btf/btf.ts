@@ -1,8 +1,10 @@
 // Btf: a set of types indexed by id (own types after an optional base for
-// split BTF), with name indexes built on first use. This is the object every
-// other module queries; parse.ts makes one from bytes, encode.ts writes one.
+// split BTF). A parsed Btf keeps the validated wire records and decodes a
+// type only when asked (typeById caches; decodeType does not, for one-pass
+// dumps), the way cilium/ebpf's decoder works; name indexes are built on
+// first use from the names alone. Builder-made types are plain objects.
+import { decodeRecord, type RawTypeSource } from "./decode.js";
 import { BtfError } from "./errors.js";
-import { BtfKind } from "./kinds.js";
 import type { StringTable } from "./strings.js";
 import { VOID, type AnyType, type BtfType, type TypeId } from "./types.js";
 
@@ -19,23 +21,37 @@ export class Btf {
   readonly base: Btf | undefined;
   /** First id owned by this Btf (1, or the base's type count for split BTF). */
   readonly startId: number;
-  /** Own types; `types[i]` has id `startId + i`. */
-  readonly types: BtfType[];
   readonly strings: StringTable | undefined;
   readonly littleEndian: boolean;
+  /** Validated wire records of a parsed Btf (undefined for built ones). */
+  private readonly raw: RawTypeSource | undefined;
+  /** Own types: decoded (or added) objects; holes are raw records not decoded yet. */
+  private readonly own: (BtfType | undefined)[];
   private byName: Map<string, TypeId[]> | undefined;
 
-  constructor(types: BtfType[] = [], options: BtfOptions = {}) {
+  constructor(types: BtfType[] = [], options: BtfOptions = {}, raw?: RawTypeSource) {
     this.base = options.base;
     this.startId = options.base ? options.base.typeCount : 1;
-    this.types = types;
-    this.strings = options.strings;
-    this.littleEndian = options.littleEndian ?? true;
+    this.strings = options.strings ?? raw?.strings;
+    this.littleEndian = options.littleEndian ?? raw?.littleEndian ?? true;
+    this.raw = raw;
+    this.own = raw ? new Array<BtfType | undefined>(raw.kinds.length) : types;
+  }
+
+  /** Number of own types. */
+  get length(): number {
+    return this.own.length;
   }
 
   /** Number of ids in use including void and the base's (libbpf btf__type_cnt): valid ids are < typeCount. */
   get typeCount(): number {
-    return this.startId + this.types.length;
+    return this.startId + this.own.length;
+  }
+
+  /** All own types, decoded (and cached); `types[i]` has id `startId + i`. Prefer typeById/decodeType on large BTF. */
+  get types(): readonly BtfType[] {
+    for (let i = 0; i < this.own.length; i++) if (this.own[i] === undefined) this.own[i] = decodeRecord(this.raw!, i);
+    return this.own as BtfType[];
   }
 
   /** Whether `id` names a type of this Btf or its base (0 = void counts). */
@@ -43,23 +59,57 @@ export class Btf {
     return Number.isInteger(id) && id >= 0 && id < this.typeCount;
   }
 
-  /** The type with this id; id 0 is void. Throws BtfError (ENOENT) for unknown ids. */
+  /** The type with this id (decoded once, then cached); id 0 is void. Throws BtfError (ENOENT) for unknown ids. */
   typeById(id: TypeId): AnyType {
-    if (id >= this.startId) {
-      const t = this.types[id - this.startId];
-      if (t !== undefined) return t;
+    const i = id - this.startId;
+    if (i >= 0) {
+      if (i < this.own.length) return (this.own[i] ??= decodeRecord(this.raw!, i));
     } else if (id === 0) {
       return VOID;
     } else if (this.base && id > 0) {
       return this.base.typeById(id);
     }
-    throw new BtfError(`type id ${id} out of range (have ${this.typeCount - 1} types)`, { typeId: id }, { errno: "ENOENT" });
+    return this.noSuchId(id);
+  }
+
+  /** Like typeById, but a type not decoded yet is decoded into a fresh object that is not kept (one-pass dumps). */
+  decodeType(id: TypeId): AnyType {
+    const i = id - this.startId;
+    if (i >= 0 && i < this.own.length) return this.own[i] ?? decodeRecord(this.raw!, i);
+    return this.typeById(id);
+  }
+
+  /** The kind of type `id` without decoding it. */
+  kindOf(id: TypeId): number {
+    const i = id - this.startId;
+    if (i >= 0 && i < this.own.length) return this.raw && this.own[i] === undefined ? this.raw.kinds[i]! : this.own[i]!.kind;
+    return this.typeById(id).kind;
+  }
+
+  /** The name of type `id` ("" if anonymous) without decoding the rest of it. */
+  nameOf(id: TypeId): string {
+    const i = id - this.startId;
+    if (i >= 0 && i < this.own.length && this.raw && this.own[i] === undefined) {
+      return this.raw.name(this.raw.view.getUint32(this.raw.offsets[i]!, this.raw.littleEndian));
+    }
+    return this.typeById(id).name;
+  }
+
+  /**
+   * The verbatim wire record of own type index `i` (id - startId) if it was
+   * parsed and never decoded (so it cannot have been changed), else undefined.
+   */
+  rawRecord(i: number): Uint8Array | undefined {
+    const raw = this.raw;
+    if (!raw || i >= raw.kinds.length || this.own[i] !== undefined) return undefined;
+    const v = raw.view;
+    return new Uint8Array(v.buffer, v.byteOffset + raw.offsets[i]!, raw.offsets[i + 1]! - raw.offsets[i]!);
   }
 
   /** Adds a type; returns its id. Name indexes are updated. */
   add(t: BtfType): TypeId {
     const id = this.typeCount;
-    this.types.push(t);
+    this.own.push(t);
     if (this.byName && t.name) {
       const list = this.byName.get(t.name);
       if (list) list.push(id);
@@ -79,7 +129,7 @@ export class Btf {
   /** The first type with this name and kind (libbpf btf__find_by_name_kind), or undefined. */
   findByNameKind(name: string, kind: number): TypeId | undefined {
     for (const id of this.idsByName(name)) {
-      if (this.typeById(id).kind === kind) return id;
+      if (this.kindOf(id) === kind) return id;
     }
     return undefined;
   }
@@ -92,17 +142,21 @@ export class Btf {
   /** Ids of all own types of one kind, in id order. */
   idsOfKind(kind: number): TypeId[] {
     const out: TypeId[] = [];
-    for (let i = 0; i < this.types.length; i++) if (this.types[i]!.kind === kind) out.push(this.startId + i);
+    for (let i = 0; i < this.own.length; i++) if (this.kindOf(this.startId + i) === kind) out.push(this.startId + i);
     return out;
+  }
+
+  private noSuchId(id: TypeId): never {
+    throw new BtfError(`type id ${id} out of range (have ${this.typeCount - 1} types)`, { typeId: id }, { errno: "ENOENT" });
   }
 
   private nameIndex(): Map<string, TypeId[]> {
     if (this.byName) return this.byName;
     const m = new Map<string, TypeId[]>();
-    for (let i = 0; i < this.types.length; i++) {
-      const name = this.types[i]!.name;
-      if (!name) continue;
+    for (let i = 0; i < this.own.length; i++) {
       const id = this.startId + i;
+      const name = this.nameOf(id);
+      if (!name) continue;
       const list = m.get(name);
       if (list) list.push(id);
       else m.set(name, [id]);
@@ -110,18 +164,4 @@ export class Btf {
     this.byName = m;
     return m;
   }
-}
-
-/** Whether a kind carries a name that must be a non-empty identifier. */
-export function kindRequiresName(kind: number): boolean {
-  return (
-    kind === BtfKind.TYPEDEF ||
-    kind === BtfKind.FWD ||
-    kind === BtfKind.FUNC ||
-    kind === BtfKind.VAR ||
-    kind === BtfKind.DATASEC ||
-    kind === BtfKind.FLOAT ||
-    kind === BtfKind.DECL_TAG ||
-    kind === BtfKind.TYPE_TAG
-  );
 }

@@ -7,7 +7,7 @@ import { encodeBtf } from "./encode.js";
 import { BtfError } from "./errors.js";
 import { BtfKind, FuncLinkage, VarLinkage } from "./kinds.js";
 import type { StructType, TypeId, UnionType } from "./types.js";
-import { validateBtf } from "./validate.js";
+import { validateBtf } from "./parse.js";
 
 export class BtfBuilder {
   readonly btf: Btf;

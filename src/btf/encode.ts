@@ -4,7 +4,7 @@
 // strings are appended and deduplicated.
 import type { Btf } from "./btf.js";
 import { BtfError } from "./errors.js";
-import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION, BtfKind, encodedTypeSize } from "./kinds.js";
+import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION, BtfKind, encodedTypeSize, kindName } from "./kinds.js";
 import { StringTableBuilder } from "./strings.js";
 import type { BtfType } from "./types.js";
 
@@ -23,8 +23,19 @@ function stringsFor(btf: Btf): StringTableBuilder {
 export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
   const le = options.littleEndian ?? btf.littleEndian;
   const strs = stringsFor(btf);
+  // Records parsed and never decoded are copied verbatim (their string offsets stay valid:
+  // the builder starts from the parsed string table); everything else is encoded from its object.
+  const copyRaw = le === btf.littleEndian;
+  const n = btf.length;
   let typeLen = 0;
-  for (const t of btf.types) typeLen += encodedTypeSize(t.kind, vlenOf(t));
+  for (let i = 0; i < n; i++) {
+    const raw = copyRaw ? btf.rawRecord(i) : undefined;
+    if (raw) typeLen += raw.length;
+    else {
+      const t = btf.decodeType(btf.startId + i) as BtfType;
+      typeLen += encodedTypeSize(t.kind, vlenOf(t));
+    }
+  }
   const types = new Uint8Array(typeLen);
   const view = new DataView(types.buffer);
   let pos = 0;
@@ -32,10 +43,18 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
     view.setUint32(pos, v >>> 0, le);
     pos += 4;
   };
-  for (let i = 0; i < btf.types.length; i++) {
-    const t = btf.types[i]!;
+  for (let i = 0; i < n; i++) {
+    const id = btf.startId + i;
+    const raw = copyRaw ? btf.rawRecord(i) : undefined;
+    if (raw) {
+      types.set(raw, pos);
+      pos += raw.length;
+      continue;
+    }
+    const t = btf.decodeType(id) as BtfType;
     const vlen = vlenOf(t);
-    if (vlen > 0xffff) throw new BtfError(`${t.kind} has ${vlen} entries, more than 65535`, { typeId: btf.startId + i });
+    if (vlen > 0xffff) throw new BtfError(`${kindName(t.kind)} has ${vlen} entries, more than 65535`, { typeId: id });
+    checkFields(t, id);
     const kflag = kflagOf(t);
     u32(strs.add(t.name));
     u32(((kflag ? 1 : 0) << 31) | (t.kind << 24) | vlen);
@@ -129,6 +148,46 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
   out.set(types, BTF_HEADER_SIZE);
   out.set(strBytes, BTF_HEADER_SIZE + typeLen);
   return out;
+}
+
+const U32_MAX = 0xffffffff;
+
+function field(ok: boolean, id: number, what: string): void {
+  if (!ok) throw new BtfError(`cannot encode: ${what}`, { typeId: id }, { errno: "ERANGE" });
+}
+
+const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= U32_MAX;
+
+/** Refuses values the wire format cannot hold, instead of silently truncating them. */
+function checkFields(t: BtfType, id: number): void {
+  switch (t.kind) {
+    case BtfKind.INT:
+      field(isU32(t.size) && t.encoding >= 0 && t.encoding <= 15 && t.bitsOffset >= 0 && t.bitsOffset <= 255 && t.nrBits >= 0 && t.nrBits <= 255, id, "INT size/encoding/bits out of range");
+      break;
+    case BtfKind.STRUCT:
+    case BtfKind.UNION:
+      field(isU32(t.size), id, `${kindName(t.kind)} size ${t.size} is not a u32`);
+      for (const m of t.members) {
+        field(isU32(m.type), id, `member '${m.name}' type id ${m.type} is not a u32`);
+        if (t.kflag) field(m.bitsOffset >= 0 && m.bitsOffset <= 0xffffff && m.bitfieldSize >= 0 && m.bitfieldSize <= 255, id, `member '${m.name}' offset ${m.bitsOffset} or bitfield size ${m.bitfieldSize} does not fit kind_flag encoding (24 + 8 bits)`);
+        else field(isU32(m.bitsOffset) && m.bitfieldSize === 0, id, `member '${m.name}' has a bitfield size but the ${kindName(t.kind)} has no kind_flag`);
+      }
+      break;
+    case BtfKind.ENUM:
+      for (const v of t.values) field(Number.isInteger(v.value) && v.value >= -0x80000000 && v.value <= U32_MAX, id, `enumerator '${v.name}' value ${v.value} does not fit 32 bits`);
+      break;
+    case BtfKind.ENUM64:
+      for (const v of t.values) field(v.value >= -(1n << 63n) && v.value < 1n << 64n, id, `enumerator '${v.name}' value ${v.value} does not fit 64 bits`);
+      break;
+    case BtfKind.ARRAY:
+      field(isU32(t.type) && isU32(t.indexType) && isU32(t.nelems), id, "ARRAY field out of u32 range");
+      break;
+    case BtfKind.DECL_TAG:
+      field(Number.isInteger(t.componentIdx) && t.componentIdx >= -1 && t.componentIdx <= 0x7fffffff, id, `component_idx ${t.componentIdx} out of range`);
+      break;
+    default:
+      break;
+  }
 }
 
 /** The wire vlen of a type (entry count, or the linkage for FUNC). */

@@ -14,7 +14,6 @@ export class StringTable {
   /** Offset added to every offset of this table (a split BTF's strings follow its base's). */
   readonly startOffset: number;
   private readonly latin1: string;
-  private readonly cache = new Map<number, string>();
 
   /**
    * @param bytes the string section
@@ -49,16 +48,16 @@ export class StringTable {
     return off >= this.startOffset && off < this.startOffset + this.bytes.length;
   }
 
-  /** The NUL-terminated string at `off`. The caller checked `contains(off)`. */
+  /**
+   * The NUL-terminated string at `off`; the caller checked `contains(off)`.
+   * Not cached: decoding is a slice of the section read as latin1 (UTF-8
+   * only when a byte is >= 0x80), cheaper than keeping a cache alive.
+   */
   get(off: number): string {
-    let s = this.cache.get(off);
-    if (s !== undefined) return s;
     const local = off - this.startOffset;
     const end = this.latin1.indexOf("\0", local);
-    s = this.latin1.slice(local, end);
-    if (HIGH_BYTES.test(s)) s = utf8.decode(this.bytes.subarray(local, end));
-    this.cache.set(off, s);
-    return s;
+    const s = this.latin1.slice(local, end);
+    return HIGH_BYTES.test(s) ? utf8.decode(this.bytes.subarray(local, end)) : s;
   }
 
   /** Every string that starts right after a NUL, with its offset, in section order. */
@@ -79,7 +78,8 @@ export class StringTable {
  */
 export class StringTableBuilder {
   private readonly chunks: Uint8Array[] = [];
-  private readonly offsets = new Map<string, number>();
+  private offsetsMap: Map<string, number> | undefined;
+  private readonly initial: StringTable | undefined;
   private size = 0;
   private readonly startOffset: number;
   private readonly base: StringTableBuilder | undefined;
@@ -91,17 +91,23 @@ export class StringTableBuilder {
   constructor(initial?: StringTable, base?: StringTableBuilder) {
     this.base = base;
     this.startOffset = base ? base.length : 0;
+    this.initial = initial;
     if (initial) {
       this.chunks.push(initial.bytes);
       this.size = initial.bytes.length;
-      for (const [off, s] of initial.entries()) {
-        if (!this.offsets.has(s)) this.offsets.set(s, off);
-      }
     } else if (!base) {
       this.chunks.push(new Uint8Array(1));
       this.size = 1;
       this.offsets.set("", 0);
     }
+  }
+
+  /** string -> first offset; an initial table is indexed on first use (copying records never needs it). */
+  private get offsets(): Map<string, number> {
+    if (this.offsetsMap) return this.offsetsMap;
+    const m = new Map<string, number>();
+    if (this.initial) for (const [off, s] of this.initial.entries()) if (!m.has(s)) m.set(s, off);
+    return (this.offsetsMap = m);
   }
 
   /** Total length including the base's, i.e. the next offset to be handed out. */

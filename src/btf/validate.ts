@@ -1,101 +1,137 @@
-// Whole-graph checks run after decoding (the kernel's btf_check_all_types /
-// btf_resolve step): every referenced id exists and has a kind that makes
-// sense where it is used, decl tags point at real components, and no type
-// contains itself except through a pointer (cycles through modifiers,
-// typedefs, arrays or by-value members are rejected).
+// Whole-graph checks run after the record scan (the kernel's
+// btf_check_all_types / btf_resolve step), read straight from the wire
+// records: every referenced id exists and has a kind that makes sense where
+// it is used, decl tags point at real components, and no type contains
+// itself except through a pointer (loops through modifiers, typedefs, arrays
+// or by-value members are rejected).
 import type { Btf } from "./btf.js";
+import type { RawTypeSource } from "./decode.js";
 import { BtfError } from "./errors.js";
-import { BtfKind, kindName } from "./kinds.js";
-import type { AnyType, BtfType, TypeId } from "./types.js";
+import { BTF_TYPE_HEADER_SIZE, BtfKind, kindName } from "./kinds.js";
 
-/** Throws BtfError for the first problem found in `btf`'s own types. */
-export function validateBtf(btf: Btf): void {
-  const count = btf.typeCount;
+/** Graph checks over the records the parser indexed. Throws BtfError for the first problem. */
+export function validateRaw(btf: Btf, raw: RawTypeSource): void {
+  const { view, littleEndian: le, offsets, kinds } = raw;
+  const n = kinds.length;
   const start = btf.startId;
-  const kindOf = (id: TypeId): number => btf.typeById(id).kind;
-  const check = (id: TypeId, ref: TypeId, what: string): void => {
-    if (ref >= count) {
-      throw new BtfError(`${what} refers to type id ${ref}, but the last type id is ${count - 1}`, { typeId: id });
-    }
+  const count = btf.typeCount;
+  const u32 = (p: number) => view.getUint32(p, le);
+  const memberName = (p: number) => raw.name(u32(p));
+  const check = (id: number, ref: number, what: () => string): void => {
+    if (ref >= count) throw new BtfError(`${what()} refers to type id ${ref}, but the last type id is ${count - 1}`, { typeId: id });
   };
+  // Size-resolution edges (everything but what a pointer points to), as a CSR graph over own types.
+  const edgeStart = new Uint32Array(n + 1);
+  const edges: number[] = [];
 
-  for (let i = 0; i < btf.types.length; i++) {
+  for (let i = 0; i < n; i++) {
     const id = start + i;
-    const t = btf.types[i]!;
-    switch (t.kind) {
+    const pos = offsets[i]!;
+    const kind = kinds[i]!;
+    const info = u32(pos + 4);
+    const vlen = info & 0xffff;
+    const kflag = info >>> 31 === 1;
+    const sizeOrType = u32(pos + 8);
+    const body = pos + BTF_TYPE_HEADER_SIZE;
+    edgeStart[i] = edges.length;
+    switch (kind) {
       case BtfKind.PTR:
       case BtfKind.TYPEDEF:
       case BtfKind.VOLATILE:
       case BtfKind.CONST:
       case BtfKind.RESTRICT:
       case BtfKind.TYPE_TAG:
-        check(id, t.type, kindName(t.kind));
-        if (t.type === id) throw new BtfError(`${kindName(t.kind)} refers to itself`, { typeId: id });
+        check(id, sizeOrType, () => kindName(kind));
+        if (sizeOrType === id) throw new BtfError(`${kindName(kind)} refers to itself`, { typeId: id });
+        if (kind !== BtfKind.PTR) edges.push(sizeOrType);
         break;
-      case BtfKind.ARRAY:
-        check(id, t.type, "ARRAY element type");
-        check(id, t.indexType, "ARRAY index type");
-        if (t.type === 0) throw new BtfError("ARRAY element type is void", { typeId: id });
+      case BtfKind.ARRAY: {
+        const elem = u32(body);
+        check(id, elem, () => "ARRAY element type");
+        check(id, u32(body + 4), () => "ARRAY index type");
+        if (elem === 0) throw new BtfError("ARRAY element type is void", { typeId: id });
+        edges.push(elem);
         break;
+      }
       case BtfKind.STRUCT:
       case BtfKind.UNION:
-        for (let m = 0; m < t.members.length; m++) {
-          const mem = t.members[m]!;
-          check(id, mem.type, `member ${m} ('${mem.name}')`);
-          if (mem.type === 0) throw new BtfError(`member ${m} ('${mem.name}') has type void`, { typeId: id });
-          if (t.kflag && mem.bitfieldSize === 0 && mem.bitsOffset % 8 !== 0) {
-            throw new BtfError(`member ${m} ('${mem.name}') is not a bitfield but its bit offset ${mem.bitsOffset} is not byte-aligned`, { typeId: id });
+        for (let m = 0, p = body; m < vlen; m++, p += 12) {
+          const type = u32(p + 4);
+          const off = u32(p + 8);
+          check(id, type, () => `member ${m} ('${memberName(p)}')`);
+          if (type === 0) throw new BtfError(`member ${m} ('${memberName(p)}') has type void`, { typeId: id });
+          if (kflag) {
+            const bits = off & 0xffffff;
+            const bitfield = off >>> 24;
+            if (bitfield === 0 && bits % 8 !== 0) {
+              throw new BtfError(`member ${m} ('${memberName(p)}') is not a bitfield but its bit offset ${bits} is not byte-aligned`, { typeId: id });
+            }
+            if (bitfield > 0 && bits + bitfield > sizeOrType * 8) {
+              throw new BtfError(`bitfield member ${m} ('${memberName(p)}') ends at bit ${bits + bitfield}, past the ${sizeOrType * 8}-bit ${kindName(kind)}`, { typeId: id });
+            }
           }
-          if (t.kflag && mem.bitfieldSize > 0 && mem.bitsOffset + mem.bitfieldSize > t.size * 8) {
-            throw new BtfError(`bitfield member ${m} ('${mem.name}') ends at bit ${mem.bitsOffset + mem.bitfieldSize}, past the ${t.size * 8}-bit ${kindName(t.kind)}`, { typeId: id });
-          }
+          edges.push(type);
         }
         break;
-      case BtfKind.FUNC:
-        check(id, t.type, "FUNC prototype");
-        if (kindOf(t.type) !== BtfKind.FUNC_PROTO) {
-          throw new BtfError(`FUNC '${t.name}' refers to type ${t.type} of kind ${kindName(kindOf(t.type))}, expected FUNC_PROTO`, { typeId: id });
+      case BtfKind.FUNC: {
+        check(id, sizeOrType, () => "FUNC prototype");
+        const k = btf.kindOf(sizeOrType);
+        if (k !== BtfKind.FUNC_PROTO) {
+          throw new BtfError(`FUNC '${raw.name(u32(pos))}' refers to type ${sizeOrType} of kind ${kindName(k)}, expected FUNC_PROTO`, { typeId: id });
         }
+        edges.push(sizeOrType);
         break;
+      }
       case BtfKind.FUNC_PROTO:
-        check(id, t.returnType, "FUNC_PROTO return type");
-        for (let p = 0; p < t.params.length; p++) check(id, t.params[p]!.type, `FUNC_PROTO parameter ${p}`);
+        check(id, sizeOrType, () => "FUNC_PROTO return type");
+        edges.push(sizeOrType);
+        for (let p = 0, q = body; p < vlen; p++, q += 8) {
+          const type = u32(q + 4);
+          check(id, type, () => `FUNC_PROTO parameter ${p}`);
+          edges.push(type);
+        }
         break;
       case BtfKind.VAR:
-        check(id, t.type, `VAR '${t.name}'`);
-        if (t.type === 0) throw new BtfError(`VAR '${t.name}' has type void`, { typeId: id });
+        check(id, sizeOrType, () => `VAR '${raw.name(u32(pos))}'`);
+        if (sizeOrType === 0) throw new BtfError(`VAR '${raw.name(u32(pos))}' has type void`, { typeId: id });
+        edges.push(sizeOrType);
         break;
       case BtfKind.DATASEC:
-        for (let v = 0; v < t.vars.length; v++) {
-          const ref = t.vars[v]!.type;
-          check(id, ref, `DATASEC '${t.name}' entry ${v}`);
-          const k = kindOf(ref);
+        for (let v = 0, p = body; v < vlen; v++, p += 12) {
+          const ref = u32(p);
+          const secName = () => raw.name(u32(pos));
+          check(id, ref, () => `DATASEC '${secName()}' entry ${v}`);
+          const k = btf.kindOf(ref);
           if (k !== BtfKind.VAR && k !== BtfKind.FUNC) {
-            throw new BtfError(`DATASEC '${t.name}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
+            throw new BtfError(`DATASEC '${secName()}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
           }
+          edges.push(ref);
         }
         break;
-      case BtfKind.DECL_TAG:
-        check(id, t.type, `DECL_TAG '${t.name}'`);
-        checkDeclTag(btf, id, t);
+      case BtfKind.DECL_TAG: {
+        const tag = raw.name(u32(pos));
+        check(id, sizeOrType, () => `DECL_TAG '${tag}'`);
+        checkDeclTag(btf, id, tag, sizeOrType, view.getInt32(body, le));
         break;
+      }
       default:
         break;
     }
   }
-  checkCycles(btf);
+  edgeStart[n] = edges.length;
+  checkCycles(btf, raw, edgeStart, edges);
 }
 
-function checkDeclTag(btf: Btf, id: TypeId, t: Extract<BtfType, { kind: typeof BtfKind.DECL_TAG }>): void {
-  const target = btf.typeById(t.type);
+function checkDeclTag(btf: Btf, id: number, tag: string, target: number, componentIdx: number): void {
+  const t = btf.decodeType(target);
   let components: number;
-  switch (target.kind) {
+  switch (t.kind) {
     case BtfKind.STRUCT:
     case BtfKind.UNION:
-      components = target.members.length;
+      components = t.members.length;
       break;
     case BtfKind.FUNC: {
-      const proto = btf.typeById(target.type);
+      const proto = btf.decodeType(t.type);
       components = proto.kind === BtfKind.FUNC_PROTO ? proto.params.length : 0;
       break;
     }
@@ -104,78 +140,50 @@ function checkDeclTag(btf: Btf, id: TypeId, t: Extract<BtfType, { kind: typeof B
       components = 0;
       break;
     default:
-      throw new BtfError(`DECL_TAG '${t.name}' is attached to a ${kindName(target.kind)}; it must tag a struct, union, func, var or typedef`, { typeId: id });
+      throw new BtfError(`DECL_TAG '${tag}' is attached to a ${kindName(t.kind)}; it must tag a struct, union, func, var or typedef`, { typeId: id });
   }
-  if (t.componentIdx >= components) {
-    throw new BtfError(`DECL_TAG '${t.name}' component_idx ${t.componentIdx} is out of range (target has ${components} components)`, { typeId: id });
-  }
-}
-
-/** Targets a type needs resolved before it is complete: everything it refers to, except through a pointer. */
-function sizeEdges(t: AnyType): readonly TypeId[] {
-  switch (t.kind) {
-    case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE:
-    case BtfKind.CONST:
-    case BtfKind.RESTRICT:
-    case BtfKind.TYPE_TAG:
-    case BtfKind.VAR:
-    case BtfKind.FUNC:
-      return [t.type];
-    case BtfKind.ARRAY:
-      return [t.type];
-    case BtfKind.STRUCT:
-    case BtfKind.UNION:
-      return t.members.map((m) => m.type);
-    case BtfKind.FUNC_PROTO:
-      return [t.returnType, ...t.params.map((p) => p.type)];
-    case BtfKind.DATASEC:
-      return t.vars.map((v) => v.type);
-    default:
-      return [];
+  if (componentIdx >= components) {
+    throw new BtfError(`DECL_TAG '${tag}' component_idx ${componentIdx} is out of range (target has ${components} components)`, { typeId: id });
   }
 }
 
 /** Iterative three-colour DFS over own types; a back edge is a loop the kernel would reject. */
-function checkCycles(btf: Btf): void {
+function checkCycles(btf: Btf, raw: RawTypeSource, edgeStart: Uint32Array, edges: number[]): void {
   const start = btf.startId;
-  const n = btf.types.length;
+  const n = raw.kinds.length;
   const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
-  const stackIds: number[] = [];
-  const stackEdges: (readonly TypeId[])[] = [];
-  const stackPos: number[] = [];
+  const stack = new Int32Array(n);
+  const cursor = new Uint32Array(n);
   for (let root = 0; root < n; root++) {
     if (state[root] !== 0) continue;
+    let depth = 0;
+    stack[0] = root;
+    cursor[0] = edgeStart[root]!;
     state[root] = 1;
-    stackIds.push(root);
-    stackEdges.push(sizeEdges(btf.types[root]!));
-    stackPos.push(0);
-    while (stackIds.length) {
-      const top = stackIds.length - 1;
-      const edges = stackEdges[top]!;
-      const p = stackPos[top]!;
-      if (p >= edges.length) {
-        state[stackIds[top]!] = 2;
-        stackIds.pop();
-        stackEdges.pop();
-        stackPos.pop();
+    while (depth >= 0) {
+      const node = stack[depth]!;
+      const e = cursor[depth]!;
+      if (e >= edgeStart[node + 1]!) {
+        state[node] = 2;
+        depth--;
         continue;
       }
-      stackPos[top] = p + 1;
-      const next = edges[p]! - start;
+      cursor[depth] = e + 1;
+      const next = edges[e]! - start;
       if (next < 0) continue; // void or a base type (validated with the base)
       const s = state[next];
       if (s === 1) {
-        const cycle = stackIds.slice(stackIds.indexOf(next)).map((i) => `[${i + start}] ${kindName(btf.types[i]!.kind)}`);
+        const onStack = Array.from(stack.subarray(0, depth + 1));
+        const cycle = onStack.slice(onStack.indexOf(next)).map((i) => `[${i + start}] ${kindName(raw.kinds[i]!)}`);
         throw new BtfError(`type loop: ${cycle.join(" -> ")} -> [${next + start}]`, { typeId: next + start }, {
           hint: "a type may only refer back to itself through a pointer",
         });
       }
       if (s === 0) {
         state[next] = 1;
-        stackIds.push(next);
-        stackEdges.push(sizeEdges(btf.types[next]!));
-        stackPos.push(0);
+        depth++;
+        stack[depth] = next;
+        cursor[depth] = edgeStart[next]!;
       }
     }
   }

@@ -3,6 +3,7 @@
 // survives a closed pipe (`btfsnoop ... | head`).
 import { readFileSync } from "node:fs";
 import { BtfsnoopError } from "../internal/errors.js";
+import { OutputSink, type TextSink } from "../btf/format/sink.js";
 import { Errno, type ErrnoName } from "../internal/errno.js";
 
 const REASONS: Record<string, string> = {
@@ -29,18 +30,27 @@ export interface CliIo {
   out(text: string): Promise<void>;
   /** Writes to standard error. */
   err(text: string): void;
+  /** Runs a producer that writes a lot of text; chunks go out as they fill up. */
+  stream(fill: (sink: TextSink) => void): Promise<void>;
 }
 
 /** The real standard streams. */
 export const processIo: CliIo = {
   out: writeStdout,
   err: (text) => void process.stderr.write(text),
+  stream: async (fill) => {
+    const pending: Promise<void>[] = [];
+    const sink = new OutputSink((chunk) => pending.push(writeStdout(chunk)));
+    fill(sink);
+    sink.flush();
+    await Promise.all(pending);
+  },
 };
 
 let pipeClosed = false;
 
 /** Writes text to stdout; resolves when flushed. Once the reader is gone (EPIPE) output is dropped quietly. */
-export function writeStdout(text: string): Promise<void> {
+export function writeStdout(text: string | Uint8Array): Promise<void> {
   if (pipeClosed) return Promise.resolve();
   if (process.stdout.listenerCount("error") === 0) {
     process.stdout.on("error", (err: NodeJS.ErrnoException) => {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
+import { collect } from "../../src/btf/format/sink.js";
 import { FIXTURES, readFixture, textDiff } from "../helpers/fixtures.js";
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -17,6 +18,9 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
     },
     err: (s) => {
       err += s;
+    },
+    stream: async (fill) => {
+      out += collect(fill);
     },
   };
   const code = await main(argv, io);

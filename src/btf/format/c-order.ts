@@ -92,9 +92,8 @@ export class CTypeGraph {
 
     const btf = this.btf;
     const types = this.types;
-    const own = btf.types;
     for (let id = old; id < n; id++) {
-      types.push(id >= btf.startId ? own[id - btf.startId]! : btf.typeById(id));
+      types.push(btf.decodeType(id));
       this.cachedNames.push(undefined);
     }
     if (old === 0) this.orderState[0] = ORDERED; // void is always "defined"

@@ -33,6 +33,7 @@ import { BtfError } from "../errors.js";
 import { BtfKind } from "../kinds.js";
 import { CTypeGraph } from "./c-order.js";
 import type { AnyType, CompositeType, Enum64Type, EnumType, TypeId, TypedefType } from "../types.js";
+import { collect, type TextSink } from "./sink.js";
 
 /** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
 const K = BtfKind;
@@ -644,13 +645,18 @@ export class CDumper {
  * their dependencies, and the footer.
  */
 export function dumpC(btf: Btf, rootIds?: readonly TypeId[]): string {
+  return collect((sink) => writeC(btf, sink, rootIds));
+}
+
+/** Streams the C dump (header, every root's declarations, footer) into `sink`. */
+export function writeC(btf: Btf, sink: TextSink, rootIds?: readonly TypeId[]): void {
   const d = new CDumper(btf);
-  let out = C_DUMP_HEADER;
+  sink.write(C_DUMP_HEADER);
   if (rootIds && rootIds.length) {
-    for (const id of rootIds) out += d.dumpType(id);
+    for (const id of rootIds) sink.write(d.dumpType(id));
   } else {
     const n = btf.typeCount;
-    for (let id = 1; id < n; id++) out += d.dumpType(id);
+    for (let id = 1; id < n; id++) sink.write(d.dumpType(id));
   }
-  return out + C_DUMP_FOOTER;
+  sink.write(C_DUMP_FOOTER);
 }

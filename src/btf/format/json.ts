@@ -7,6 +7,7 @@ import type { Btf } from "../btf.js";
 import { BtfKind, kindName } from "../kinds.js";
 import type { AnyType, TypeId } from "../types.js";
 import { intEncodingName, linkageName, rawName } from "./raw.js";
+import { collect, type TextSink } from "./sink.js";
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
@@ -92,14 +93,23 @@ export function formatJsonType(btf: Btf, id: TypeId, t: AnyType): string {
 
 /** The whole JSON document `{"types":[...]}` followed by a newline. */
 export function dumpJson(btf: Btf, rootIds?: readonly TypeId[]): string {
-  let out = '{"types":[';
-  let first = true;
-  const emit = (id: TypeId, t: AnyType): void => {
-    if (!first) out += ",";
-    first = false;
-    out += formatJsonType(btf, id, t);
-  };
-  if (rootIds) for (const id of rootIds) emit(id, btf.typeById(id));
-  else for (let i = 0; i < btf.types.length; i++) emit(btf.startId + i, btf.types[i]!);
-  return out + "]}\n";
+  return collect((sink) => writeJson(btf, sink, rootIds));
+}
+
+/** Streams the JSON document into `sink`. */
+export function writeJson(btf: Btf, sink: TextSink, rootIds?: readonly TypeId[]): void {
+  sink.write('{"types":[');
+  let sep = "";
+  if (rootIds) {
+    for (const id of rootIds) {
+      sink.write(sep + formatJsonType(btf, id, btf.typeById(id)));
+      sep = ",";
+    }
+  } else {
+    for (let id = btf.startId; id < btf.typeCount; id++) {
+      sink.write(sep + formatJsonType(btf, id, btf.decodeType(id)));
+      sep = ",";
+    }
+  }
+  sink.write("]}\n");
 }

@@ -3,6 +3,7 @@
 import type { Btf } from "../btf.js";
 import { BtfKind, kindName } from "../kinds.js";
 import type { AnyType, TypeId } from "../types.js";
+import { collect, type TextSink } from "./sink.js";
 
 const INT_ENC = ["(none)", "SIGNED", "CHAR", "UNKN", "BOOL"];
 const LINKAGE = ["static", "global", "extern"];
@@ -71,10 +72,7 @@ export function formatRawType(btf: Btf, id: TypeId, t: AnyType): string {
       s += ` size=${t.size} vlen=${t.vars.length}`;
       for (const v of t.vars) {
         s += `\n\ttype_id=${v.type} offset=${v.offset} size=${v.size}`;
-        if (btf.hasId(v.type)) {
-          const vt = btf.typeById(v.type);
-          s += ` (${kindName(vt.kind)} '${rawName(vt.name)}')`;
-        }
+        if (btf.hasId(v.type)) s += ` (${kindName(btf.kindOf(v.type))} '${rawName(btf.nameOf(v.type))}')`;
       }
       break;
     case BtfKind.FLOAT:
@@ -94,12 +92,14 @@ export function formatRawType(btf: Btf, id: TypeId, t: AnyType): string {
  * only `rootIds` when given, one record per line.
  */
 export function dumpRaw(btf: Btf, rootIds?: readonly TypeId[]): string {
-  let out = "";
+  return collect((sink) => writeRaw(btf, sink, rootIds));
+}
+
+/** Streams the raw dump into `sink`. */
+export function writeRaw(btf: Btf, sink: TextSink, rootIds?: readonly TypeId[]): void {
   if (rootIds) {
-    for (const id of rootIds) out += formatRawType(btf, id, btf.typeById(id)) + "\n";
-    return out;
+    for (const id of rootIds) sink.write(formatRawType(btf, id, btf.typeById(id)) + "\n");
+    return;
   }
-  const types = btf.types;
-  for (let i = 0; i < types.length; i++) out += formatRawType(btf, btf.startId + i, types[i]!) + "\n";
-  return out;
+  for (let id = btf.startId; id < btf.typeCount; id++) sink.write(formatRawType(btf, id, btf.decodeType(id)) + "\n");
 }

@@ -3,9 +3,10 @@
 // object with a .BTF section, or either gzip-compressed.
 import type { Argv } from "yargs";
 import { loadBtf, type Btf } from "../../btf/index.js";
-import { dumpC } from "../../btf/format/c.js";
-import { dumpJson } from "../../btf/format/json.js";
-import { dumpRaw } from "../../btf/format/raw.js";
+import { writeC } from "../../btf/format/c.js";
+import { writeJson } from "../../btf/format/json.js";
+import { writeRaw } from "../../btf/format/raw.js";
+import { collect, type TextSink } from "../../btf/format/sink.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { readInputFile, type CliIo } from "../io.js";
 
@@ -32,6 +33,11 @@ export function loadBtfFile(path: string, base?: Btf): Btf {
 
 /** The text `btf dump` prints for these arguments. */
 export function btfDumpText(args: BtfDumpArgs): string {
+  return collect((sink) => btfDump(args, sink));
+}
+
+/** Runs `btf dump`, streaming its output into `sink`. Input errors are thrown before anything is written. */
+export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
   const base = args.baseBtf ? loadBtfFile(args.baseBtf) : undefined;
   const btf = loadBtfFile(args.file, base);
   const ids = args.ids;
@@ -44,11 +50,11 @@ export function btfDumpText(args: BtfDumpArgs): string {
   }
   switch (args.format) {
     case "raw":
-      return dumpRaw(btf, ids);
+      return writeRaw(btf, sink, ids);
     case "json":
-      return dumpJson(btf, ids);
+      return writeJson(btf, sink, ids);
     case "c":
-      return dumpC(btf, ids);
+      return writeC(btf, sink, ids);
   }
 }
 
@@ -63,9 +69,8 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
         .option("base-btf", { alias: "B", type: "string", describe: "base BTF for split BTF (e.g. vmlinux for a module)" })
         .option("id", { type: "number", array: true, describe: "dump only these type ids (root types)" }),
     async (argv) => {
-      await io.out(
-        btfDumpText({ file: argv.file as string, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id }),
-      );
+      const args = { file: argv.file as string, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
+      await io.stream((sink) => btfDump(args, sink));
     },
   );
 }
