@@ -96,14 +96,26 @@ export class Btf {
   }
 
   /**
-   * The verbatim wire record of own type index `i` (id - startId) if it was
-   * parsed and never decoded (so it cannot have been changed), else undefined.
+   * The verbatim wire records of own types `i`, `i+1`, ... (index = id -
+   * startId) that were parsed and never decoded (so cannot have been
+   * changed), as one byte range; undefined if type `i` is not such a record.
    */
-  rawRecord(i: number): Uint8Array | undefined {
+  rawRun(i: number): Uint8Array | undefined {
     const raw = this.raw;
     if (!raw || i >= raw.kinds.length || this.own[i] !== undefined) return undefined;
+    let j = i + 1;
+    while (j < raw.kinds.length && this.own[j] === undefined) j++;
     const v = raw.view;
-    return new Uint8Array(v.buffer, v.byteOffset + raw.offsets[i]!, raw.offsets[i + 1]! - raw.offsets[i]!);
+    return new Uint8Array(v.buffer, v.byteOffset + raw.offsets[i]!, raw.offsets[j]! - raw.offsets[i]!);
+  }
+
+  /** Number of own types covered by a rawRun starting at `i`. */
+  rawRunLength(i: number, run: Uint8Array): number {
+    const raw = this.raw!;
+    const end = raw.offsets[i]! + run.length;
+    let j = i;
+    while (raw.offsets[j]! < end) j++;
+    return j - i;
   }
 
   /** Adds a type; returns its id. Name indexes are updated. */

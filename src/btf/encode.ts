@@ -28,12 +28,15 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
   const copyRaw = le === btf.littleEndian;
   const n = btf.length;
   let typeLen = 0;
-  for (let i = 0; i < n; i++) {
-    const raw = copyRaw ? btf.rawRecord(i) : undefined;
-    if (raw) typeLen += raw.length;
-    else {
+  for (let i = 0; i < n; ) {
+    const run = copyRaw ? btf.rawRun(i) : undefined;
+    if (run) {
+      typeLen += run.length;
+      i += btf.rawRunLength(i, run);
+    } else {
       const t = btf.decodeType(btf.startId + i) as BtfType;
       typeLen += encodedTypeSize(t.kind, vlenOf(t));
+      i++;
     }
   }
   const types = new Uint8Array(typeLen);
@@ -45,10 +48,11 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
   };
   for (let i = 0; i < n; i++) {
     const id = btf.startId + i;
-    const raw = copyRaw ? btf.rawRecord(i) : undefined;
-    if (raw) {
-      types.set(raw, pos);
-      pos += raw.length;
+    const run = copyRaw ? btf.rawRun(i) : undefined;
+    if (run) {
+      types.set(run, pos);
+      pos += run.length;
+      i += btf.rawRunLength(i, run) - 1;
       continue;
     }
     const t = btf.decodeType(id) as BtfType;

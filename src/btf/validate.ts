@@ -17,12 +17,13 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
   const count = btf.typeCount;
   const u32 = (p: number) => view.getUint32(p, le);
   const memberName = (p: number) => raw.name(u32(p));
-  const check = (id: number, ref: number, what: () => string): void => {
-    if (ref >= count) throw new BtfError(`${what()} refers to type id ${ref}, but the last type id is ${count - 1}`, { typeId: id });
-  };
+  const outOfRange = (id: number, ref: number, what: string): BtfError =>
+    new BtfError(`${what} refers to type id ${ref}, but the last type id is ${count - 1}`, { typeId: id });
   // Size-resolution edges (everything but what a pointer points to), as a CSR graph over own types.
+  // There are fewer edges than u32 words in the type section.
   const edgeStart = new Uint32Array(n + 1);
-  const edges: number[] = [];
+  const edges = new Uint32Array(n ? (offsets[n]! - offsets[0]!) >>> 2 : 0);
+  let ne = 0;
 
   for (let i = 0; i < n; i++) {
     const id = start + i;
@@ -33,7 +34,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
     const kflag = info >>> 31 === 1;
     const sizeOrType = u32(pos + 8);
     const body = pos + BTF_TYPE_HEADER_SIZE;
-    edgeStart[i] = edges.length;
+    edgeStart[i] = ne;
     switch (kind) {
       case BtfKind.PTR:
       case BtfKind.TYPEDEF:
@@ -41,16 +42,16 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       case BtfKind.CONST:
       case BtfKind.RESTRICT:
       case BtfKind.TYPE_TAG:
-        check(id, sizeOrType, () => kindName(kind));
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, kindName(kind));
         if (sizeOrType === id) throw new BtfError(`${kindName(kind)} refers to itself`, { typeId: id });
-        if (kind !== BtfKind.PTR) edges.push(sizeOrType);
+        if (kind !== BtfKind.PTR) edges[ne++] = sizeOrType;
         break;
       case BtfKind.ARRAY: {
         const elem = u32(body);
-        check(id, elem, () => "ARRAY element type");
-        check(id, u32(body + 4), () => "ARRAY index type");
+        if (elem >= count) throw outOfRange(id, elem, "ARRAY element type");
+        if (u32(body + 4) >= count) throw outOfRange(id, u32(body + 4), "ARRAY index type");
         if (elem === 0) throw new BtfError("ARRAY element type is void", { typeId: id });
-        edges.push(elem);
+        edges[ne++] = elem;
         break;
       }
       case BtfKind.STRUCT:
@@ -58,7 +59,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
         for (let m = 0, p = body; m < vlen; m++, p += 12) {
           const type = u32(p + 4);
           const off = u32(p + 8);
-          check(id, type, () => `member ${m} ('${memberName(p)}')`);
+          if (type >= count) throw outOfRange(id, type, `member ${m} ('${memberName(p)}')`);
           if (type === 0) throw new BtfError(`member ${m} ('${memberName(p)}') has type void`, { typeId: id });
           if (kflag) {
             const bits = off & 0xffffff;
@@ -70,47 +71,47 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
               throw new BtfError(`bitfield member ${m} ('${memberName(p)}') ends at bit ${bits + bitfield}, past the ${sizeOrType * 8}-bit ${kindName(kind)}`, { typeId: id });
             }
           }
-          edges.push(type);
+          edges[ne++] = type;
         }
         break;
       case BtfKind.FUNC: {
-        check(id, sizeOrType, () => "FUNC prototype");
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC prototype");
         const k = btf.kindOf(sizeOrType);
         if (k !== BtfKind.FUNC_PROTO) {
           throw new BtfError(`FUNC '${raw.name(u32(pos))}' refers to type ${sizeOrType} of kind ${kindName(k)}, expected FUNC_PROTO`, { typeId: id });
         }
-        edges.push(sizeOrType);
+        edges[ne++] = sizeOrType;
         break;
       }
       case BtfKind.FUNC_PROTO:
-        check(id, sizeOrType, () => "FUNC_PROTO return type");
-        edges.push(sizeOrType);
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC_PROTO return type");
+        edges[ne++] = sizeOrType;
         for (let p = 0, q = body; p < vlen; p++, q += 8) {
           const type = u32(q + 4);
-          check(id, type, () => `FUNC_PROTO parameter ${p}`);
-          edges.push(type);
+          if (type >= count) throw outOfRange(id, type, `FUNC_PROTO parameter ${p}`);
+          edges[ne++] = type;
         }
         break;
       case BtfKind.VAR:
-        check(id, sizeOrType, () => `VAR '${raw.name(u32(pos))}'`);
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `VAR '${raw.name(u32(pos))}'`);
         if (sizeOrType === 0) throw new BtfError(`VAR '${raw.name(u32(pos))}' has type void`, { typeId: id });
-        edges.push(sizeOrType);
+        edges[ne++] = sizeOrType;
         break;
       case BtfKind.DATASEC:
         for (let v = 0, p = body; v < vlen; v++, p += 12) {
           const ref = u32(p);
           const secName = () => raw.name(u32(pos));
-          check(id, ref, () => `DATASEC '${secName()}' entry ${v}`);
+          if (ref >= count) throw outOfRange(id, ref, `DATASEC '${secName()}' entry ${v}`);
           const k = btf.kindOf(ref);
           if (k !== BtfKind.VAR && k !== BtfKind.FUNC) {
             throw new BtfError(`DATASEC '${secName()}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
           }
-          edges.push(ref);
+          edges[ne++] = ref;
         }
         break;
       case BtfKind.DECL_TAG: {
         const tag = raw.name(u32(pos));
-        check(id, sizeOrType, () => `DECL_TAG '${tag}'`);
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `DECL_TAG '${tag}'`);
         checkDeclTag(btf, id, tag, sizeOrType, view.getInt32(body, le));
         break;
       }
@@ -118,7 +119,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
         break;
     }
   }
-  edgeStart[n] = edges.length;
+  edgeStart[n] = ne;
   checkCycles(btf, raw, edgeStart, edges);
 }
 
@@ -148,7 +149,7 @@ function checkDeclTag(btf: Btf, id: number, tag: string, target: number, compone
 }
 
 /** Iterative three-colour DFS over own types; a back edge is a loop the kernel would reject. */
-function checkCycles(btf: Btf, raw: RawTypeSource, edgeStart: Uint32Array, edges: number[]): void {
+function checkCycles(btf: Btf, raw: RawTypeSource, edgeStart: Uint32Array, edges: Uint32Array): void {
   const start = btf.startId;
   const n = raw.kinds.length;
   const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dumpJson, dumpRaw, encodeBtf, findBtfSection, isElf, loadBtf, parseBtf, type Btf } from "../../src/btf/index.js";
+import { BtfKind, dumpJson, dumpRaw, encodeBtf, findBtfSection, isElf, loadBtf, parseBtf, type Btf } from "../../src/btf/index.js";
 import { FIXTURES, textDiff } from "../helpers/fixtures.js";
 
 const DIR = join(FIXTURES, "btf");
@@ -46,6 +46,26 @@ describe("toolchain fixtures", () => {
       const original = isElf(file) ? findBtfSection(file).bytes : file;
       expect(Buffer.compare(Buffer.from(encodeBtf(load(name))), Buffer.from(original))).toBe(0);
     });
+  });
+
+  it("an edited parsed type is re-encoded from its object, the rest copied verbatim", () => {
+    const bytes = readFileSync(join(DIR, "structs.bpf.btf"));
+    const btf = parseBtf(bytes);
+    const before = dumpRaw(btf).split("\n");
+    const id = btf.findByNameKind("packed", BtfKind.STRUCT)!;
+    const t = btf.typeById(id);
+    if (t.kind !== BtfKind.STRUCT) throw new Error("fixture changed");
+    t.name = "packed_renamed";
+    t.members[0]!.name = "first";
+    const again = parseBtf(encodeBtf(btf));
+    const after = dumpRaw(again).split("\n");
+    const changed = after.map((l, i) => (l === before[i] ? -1 : i)).filter((i) => i >= 0);
+    expect(changed.map((i) => after[i])).toEqual([
+      before[changed[0]!]!.replace("'packed'", "'packed_renamed'"),
+      before[changed[1]!]!.replace(/^\t'[a-z_0-9]+'/, "\t'first'"),
+    ]);
+    // New strings are appended; every old string keeps its offset.
+    expect(encodeBtf(again).length).toBe(bytes.length + "packed_renamed".length + 1 + "first".length + 1);
   });
 
   it("split BTF continues the base's ids and strings", () => {
