@@ -71,6 +71,21 @@ export function parseHeader(bytes: Uint8Array, fileOffset = 0): BtfHeader {
   if (typeLen > 0 && strLen > 0 && typeOff < strOff + strLen && strOff < typeOff + typeLen) {
     throw new BtfError(`type section [${typeOff}, ${typeOff + typeLen}) overlaps string section [${strOff}, ${strOff + strLen})`, at(8));
   }
+  // Like the kernel (btf_check_sec_info), the sections must tile the data exactly: types, then strings.
+  if (typeLen > 0 && strOff < typeOff) {
+    throw new BtfError(`string section (at ${strOff}) comes before the type section (at ${typeOff}); it must be last`, at(16));
+  }
+  if (typeLen > 0 && typeOff !== 0) {
+    throw new BtfError(`${typeOff} unused bytes between the header and the type section`, at(hdrLen), { hint: "the header or the blob is corrupt" });
+  }
+  if (typeLen > 0 && strOff !== typeOff + typeLen) {
+    throw new BtfError(`gap of ${strOff - typeOff - typeLen} unused bytes between the type and string sections`, at(hdrLen + typeOff + typeLen));
+  }
+  if (strOff + strLen !== dataLen) {
+    throw new BtfError(`${dataLen - strOff - strLen} trailing bytes after the string section`, at(hdrLen + strOff + strLen), {
+      hint: "the blob has data no section covers; it may be two blobs concatenated or corrupt",
+    });
+  }
   if (strLen > BTF_MAX_NAME_OFFSET + 1) {
     throw new BtfError(`string section is ${strLen} bytes, more than the ${BTF_MAX_NAME_OFFSET + 1} that name offsets can address`, at(20));
   }

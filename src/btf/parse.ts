@@ -23,6 +23,10 @@ export interface ParseOptions {
 const NEEDS_NAME = kindSet(BtfKind.TYPEDEF, BtfKind.FWD, BtfKind.FUNC, BtfKind.VAR, BtfKind.DATASEC, BtfKind.FLOAT, BtfKind.DECL_TAG, BtfKind.TYPE_TAG);
 const MUST_BE_ANON = kindSet(BtfKind.PTR, BtfKind.ARRAY, BtfKind.VOLATILE, BtfKind.CONST, BtfKind.RESTRICT, BtfKind.FUNC_PROTO);
 const KFLAG_OK = kindSet(BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.FWD, BtfKind.DECL_TAG, BtfKind.TYPE_TAG);
+/** Kinds whose (non-empty) name must be a C identifier, as the kernel's btf_name_valid_identifier() demands. */
+const IDENT_NAME = kindSet(BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.FWD, BtfKind.TYPEDEF, BtfKind.FUNC);
+/** KSYM_NAME_LEN: identifiers must be shorter. */
+const KSYM_NAME_LEN = 512;
 const INT_SIZES = new Set([1, 2, 4, 8, 16]);
 const ENUM_SIZES = new Set([1, 2, 4, 8]);
 const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
@@ -56,6 +60,21 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   /** Whether the string at a (range-checked) offset is "". */
   const isEmpty = (off: number): boolean =>
     off < baseStrLen ? baseStrings!.bytes[off - baseStrings!.startOffset] === 0 : bytes[strStart + off - baseStrLen] === 0;
+
+  /** Whether the string at a (range-checked) offset is empty or a C identifier: [A-Za-z_][A-Za-z0-9_]*. */
+  const isIdentOrEmpty = (off: number): boolean => {
+    const b = off < baseStrLen ? baseStrings!.bytes : bytes;
+    const startAt = off < baseStrLen ? off - baseStrings!.startOffset : strStart + off - baseStrLen;
+    for (let i = startAt; ; i++) {
+      const c = b[i]!;
+      if (c === 0) return true;
+      if (i - startAt >= KSYM_NAME_LEN - 1) return false;
+      const alpha = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+      if (!alpha && (i === startAt || c < 0x30 || c > 0x39)) return false;
+    }
+  };
+  const notIdent = (what: string, off: number, where: number, id: number): BtfError =>
+    new BtfError(`${what} '${name(off)}' is not a valid C identifier`, { offset: fileOffset + where, typeId: id });
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const startId = base ? base.typeCount : 1;
@@ -111,6 +130,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
     if (MUST_BE_ANON[kind] && nameOff !== 0) {
       throw new BtfError(`${kindName(kind)} must not have a name, has '${name(nameOff)}'`, { offset: at, typeId: id });
     }
+    if (IDENT_NAME[kind] && !isIdentOrEmpty(nameOff)) throw notIdent(`${kindName(kind)} name`, nameOff, pos, id);
 
     const body = pos + BTF_TYPE_HEADER_SIZE;
     switch (kind) {
@@ -134,7 +154,11 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
         break;
       case BtfKind.STRUCT:
       case BtfKind.UNION:
-        for (let i = 0, p = body; i < vlen; i++, p += 12) checkName(view.getUint32(p, le), p, id);
+        for (let i = 0, p = body; i < vlen; i++, p += 12) {
+          const off = view.getUint32(p, le);
+          checkName(off, p, id);
+          if (!isIdentOrEmpty(off)) throw notIdent(`member ${i} name`, off, p, id);
+        }
         break;
       case BtfKind.ENUM:
       case BtfKind.ENUM64: {
@@ -144,6 +168,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
           const off = view.getUint32(p, le);
           checkName(off, p, id);
           if (isEmpty(off)) throw new BtfError(`${kindName(kind)} value ${i} has no name`, { offset: fileOffset + p, typeId: id });
+          if (!isIdentOrEmpty(off)) throw notIdent(`${kindName(kind)} value ${i} name`, off, p, id);
         }
         break;
       }
@@ -157,6 +182,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
         for (let i = 0, p = body; i < vlen; i++, p += 8) {
           const off = view.getUint32(p, le);
           checkName(off, p, id);
+          if (!isIdentOrEmpty(off)) throw notIdent(`parameter ${i} name`, off, p, id);
           if (view.getUint32(p + 4, le) !== 0) continue;
           if (i !== vlen - 1) {
             throw new BtfError(`FUNC_PROTO parameter ${i} has type void; only the last parameter may (variadic '...')`, { offset: fileOffset + p, typeId: id });

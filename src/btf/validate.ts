@@ -24,6 +24,9 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
   const edgeStart = new Uint32Array(n + 1);
   const edges = new Uint32Array(n ? (offsets[n]! - offsets[0]!) >>> 2 : 0);
   let ne = 0;
+  const declTags: number[] = [];
+  const notAType = (id: number, what: string, ref: number): BtfError =>
+    new BtfError(`${what} refers to type ${ref} of kind ${kindName(btf.kindOf(ref))}, which is not a data type`, { typeId: id });
 
   for (let i = 0; i < n; i++) {
     const id = start + i;
@@ -44,6 +47,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       case BtfKind.TYPE_TAG:
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, kindName(kind));
         if (sizeOrType === id) throw new BtfError(`${kindName(kind)} refers to itself`, { typeId: id });
+        if (NOT_A_TYPE[btf.kindOf(sizeOrType)]) throw notAType(id, kindName(kind), sizeOrType);
         if (kind !== BtfKind.PTR) edges[ne++] = sizeOrType;
         break;
       case BtfKind.ARRAY: {
@@ -55,10 +59,22 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
         break;
       }
       case BtfKind.STRUCT:
-      case BtfKind.UNION:
+      case BtfKind.UNION: {
+        let last = 0;
         for (let m = 0, p = body; m < vlen; m++, p += 12) {
           const type = u32(p + 4);
           const off = u32(p + 8);
+          const bitsOffset = kflag ? off & 0xffffff : off;
+          if (kind === BtfKind.UNION && bitsOffset !== 0) {
+            throw new BtfError(`member ${m} ('${memberName(p)}') of a UNION must be at bit offset 0, is at ${bitsOffset}`, { typeId: id });
+          }
+          if (bitsOffset < last) {
+            throw new BtfError(`member ${m} ('${memberName(p)}') at bit offset ${bitsOffset} comes before the previous member (bit ${last})`, { typeId: id });
+          }
+          if (Math.ceil(bitsOffset / 8) > sizeOrType) {
+            throw new BtfError(`member ${m} ('${memberName(p)}') bit offset ${bitsOffset} is past the end of the ${sizeOrType}-byte ${kindName(kind)}`, { typeId: id });
+          }
+          last = bitsOffset;
           if (type >= count) throw outOfRange(id, type, `member ${m} ('${memberName(p)}')`);
           if (type === 0) throw new BtfError(`member ${m} ('${memberName(p)}') has type void`, { typeId: id });
           if (kflag) {
@@ -74,6 +90,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
           edges[ne++] = type;
         }
         break;
+      }
       case BtfKind.FUNC: {
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC prototype");
         const k = btf.kindOf(sizeOrType);
@@ -85,16 +102,21 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       }
       case BtfKind.FUNC_PROTO:
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC_PROTO return type");
+        if (NOT_A_TYPE[btf.kindOf(sizeOrType)]) throw notAType(id, "FUNC_PROTO return type", sizeOrType);
         edges[ne++] = sizeOrType;
         for (let p = 0, q = body; p < vlen; p++, q += 8) {
           const type = u32(q + 4);
           if (type >= count) throw outOfRange(id, type, `FUNC_PROTO parameter ${p}`);
+          if (NOT_A_TYPE[btf.kindOf(type)]) throw notAType(id, `FUNC_PROTO parameter ${p}`, type);
           edges[ne++] = type;
         }
         break;
       case BtfKind.VAR:
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `VAR '${raw.name(u32(pos))}'`);
         if (sizeOrType === 0) throw new BtfError(`VAR '${raw.name(u32(pos))}' has type void`, { typeId: id });
+        if (NOT_A_TYPE[btf.kindOf(sizeOrType)] || btf.kindOf(sizeOrType) === BtfKind.FUNC_PROTO) {
+          throw notAType(id, `VAR '${raw.name(u32(pos))}'`, sizeOrType);
+        }
         edges[ne++] = sizeOrType;
         break;
       case BtfKind.DATASEC:
@@ -112,7 +134,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       case BtfKind.DECL_TAG: {
         const tag = raw.name(u32(pos));
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `DECL_TAG '${tag}'`);
-        checkDeclTag(btf, id, tag, sizeOrType, view.getInt32(body, le));
+        declTags.push(i);
         break;
       }
       default:
@@ -121,6 +143,116 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
   }
   edgeStart[n] = ne;
   checkCycles(btf, raw, edgeStart, edges);
+  // With loops ruled out, chains can be followed: check what needs resolved types.
+  checkResolved(btf, raw);
+  for (const i of declTags) {
+    const pos = offsets[i]!;
+    checkDeclTag(btf, start + i, raw.name(u32(pos)), u32(pos + 8), view.getInt32(pos + BTF_TYPE_HEADER_SIZE, le));
+  }
+}
+
+/** Kinds that are not data types: nothing may point to, contain, pass or return them. */
+const NOT_A_TYPE = (() => {
+  const s = new Uint8Array(32);
+  for (const k of [BtfKind.VAR, BtfKind.DATASEC, BtfKind.DECL_TAG, BtfKind.FUNC]) s[k] = 1;
+  return s;
+})();
+
+/** Kinds with a size once typedefs and modifiers are stripped (arrays: if their element has one). */
+const SIZED = (() => {
+  const s = new Uint8Array(32);
+  for (const k of [BtfKind.INT, BtfKind.PTR, BtfKind.ARRAY, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.FLOAT]) s[k] = 1;
+  return s;
+})();
+
+const U32_MAX = 0xffffffff;
+
+/**
+ * The kernel's resolve-phase checks (btf_array_resolve, btf_struct_resolve):
+ * array elements sized and indexes integers, array sizes within u32, and
+ * every by-value member sized and inside its struct.
+ */
+function checkResolved(btf: Btf, raw: RawTypeSource): void {
+  const { view, littleEndian: le, offsets, kinds } = raw;
+  const start = btf.startId;
+  const u32 = (p: number) => view.getUint32(p, le);
+  /** The id a type refers to (size_type field); for own types read from the record. */
+  const refOf = (id: number): number => {
+    const i = id - start;
+    return i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { type: number }).type;
+  };
+  const resolve = (id: number): number => {
+    for (;;) {
+      const k = btf.kindOf(id);
+      if (k === BtfKind.TYPEDEF || k === BtfKind.CONST || k === BtfKind.VOLATILE || k === BtfKind.RESTRICT || k === BtfKind.TYPE_TAG) id = refOf(id);
+      else return id;
+    }
+  };
+  /** Size in bytes of a (sized) type, arrays multiplied out iteratively; may exceed u32 (caller checks). -1 if unsized. */
+  const sizeOfId = (id: number): number => {
+    let mult = 1;
+    for (;;) {
+      id = resolve(id);
+      const k = btf.kindOf(id);
+      if (k === BtfKind.PTR) return 8 * mult;
+      if (k === BtfKind.ARRAY) {
+        const i = id - start;
+        if (i >= 0) {
+          mult *= u32(offsets[i]! + BTF_TYPE_HEADER_SIZE + 8);
+          id = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE);
+        } else {
+          const a = btf.decodeType(id) as { type: number; nelems: number };
+          mult *= a.nelems;
+          id = a.type;
+        }
+        continue;
+      }
+      if (!SIZED[k]) return -1;
+      const i = id - start;
+      return mult * (i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { size: number }).size);
+    }
+  };
+
+  for (let i = 0; i < kinds.length; i++) {
+    const id = start + i;
+    const kind = kinds[i]!;
+    const pos = offsets[i]!;
+    const body = pos + BTF_TYPE_HEADER_SIZE;
+    if (kind === BtfKind.ARRAY) {
+      const elem = u32(body);
+      const index = resolve(u32(body + 4));
+      if (btf.kindOf(index) !== BtfKind.INT) {
+        throw new BtfError(`ARRAY index type ${u32(body + 4)} is ${index === 0 ? "void" : `a ${kindName(btf.kindOf(index))}`}, not an integer`, { typeId: id });
+      }
+      const elemSize = sizeOfId(elem);
+      if (elemSize < 0) {
+        throw new BtfError(`ARRAY element type ${elem} is a ${kindName(btf.kindOf(resolve(elem)))}, which has no size`, { typeId: id });
+      }
+      const nelems = u32(body + 8);
+      if (elemSize * nelems > U32_MAX) {
+        throw new BtfError(`ARRAY of ${nelems} elements of ${elemSize} bytes overflows the u32 size limit`, { typeId: id });
+      }
+    } else if (kind === BtfKind.STRUCT || kind === BtfKind.UNION) {
+      const info = u32(pos + 4);
+      const vlen = info & 0xffff;
+      const kflag = info >>> 31 === 1;
+      const size = u32(pos + 8);
+      for (let m = 0, p = body; m < vlen; m++, p += 12) {
+        const type = u32(p + 4);
+        const msize = sizeOfId(type);
+        const mname = () => raw.name(u32(p));
+        if (msize < 0) {
+          throw new BtfError(`member ${m} ('${mname()}') has type ${type} of kind ${kindName(btf.kindOf(resolve(type)))}, which has no size`, { typeId: id });
+        }
+        const off = u32(p + 8);
+        if (kflag && off >>> 24 !== 0) continue; // bitfield: checked against the struct size by bits
+        const byte = Math.floor((kflag ? off & 0xffffff : off) / 8);
+        if (byte + msize > size) {
+          throw new BtfError(`member ${m} ('${mname()}') at byte ${byte} with size ${msize} extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
+        }
+      }
+    }
+  }
 }
 
 function checkDeclTag(btf: Btf, id: number, tag: string, target: number, componentIdx: number): void {
