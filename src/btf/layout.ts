@@ -49,11 +49,15 @@ export function resolveType(btf: Btf, id: TypeId): AnyType {
   return btf.typeById(skipModsAndTypedefs(btf, id));
 }
 
-/** Size in bytes of a value of type `id`. Throws BtfError (EINVAL) for void, FWD, FUNC and FUNC_PROTO. */
-export function sizeOf(btf: Btf, id: TypeId): number {
+/**
+ * Size in bytes of a value of type `id` (libbpf btf__resolve_size): follows
+ * typedefs, modifiers, VAR and DECL_TAG, multiplies arrays out. Returns -1 for
+ * types without a size (void, FWD, FUNC, FUNC_PROTO), sizes beyond u32, or
+ * chains longer than `maxDepth` (libbpf gives up after 32).
+ */
+export function resolveSize(btf: Btf, id: TypeId, pointerSize = POINTER_SIZE, maxDepth = MAX_RESOLVE_DEPTH): number {
   let nelems = 1;
-  const start = id;
-  for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
+  for (let depth = 0; depth < maxDepth; depth++) {
     const t = btf.typeById(id);
     switch (t.kind) {
       case BtfKind.INT:
@@ -62,31 +66,40 @@ export function sizeOf(btf: Btf, id: TypeId): number {
       case BtfKind.ENUM:
       case BtfKind.ENUM64:
       case BtfKind.DATASEC:
-      case BtfKind.FLOAT: {
-        const size = nelems * t.size;
-        if (size > 0xffffffff) throw new BtfError(`size of type ${start} overflows u32`, { typeId: start }, { errno: "E2BIG" });
-        return size;
-      }
+      case BtfKind.FLOAT:
+        return nelems * t.size > 0xffffffff ? -1 : nelems * t.size;
       case BtfKind.PTR:
-        return nelems * POINTER_SIZE;
+        return nelems * pointerSize > 0xffffffff ? -1 : nelems * pointerSize;
       case BtfKind.TYPEDEF:
       case BtfKind.VOLATILE:
       case BtfKind.CONST:
       case BtfKind.RESTRICT:
       case BtfKind.TYPE_TAG:
       case BtfKind.VAR:
+      case BtfKind.DECL_TAG:
         id = t.type;
         break;
       case BtfKind.ARRAY:
         nelems *= t.nelems;
-        if (nelems > 0xffffffff) throw new BtfError(`size of type ${start} overflows u32`, { typeId: start }, { errno: "E2BIG" });
+        if (nelems > 0xffffffff) return -1;
         id = t.type;
         break;
       default:
-        throw new BtfError(`${t.kind === BtfKind.UNKN ? "void" : kindName(t.kind)} has no size`, { typeId: id });
+        return -1;
     }
   }
-  return loop(start);
+  return -1;
+}
+
+/** Size in bytes of a value of type `id`. Throws BtfError: EINVAL for types without a size, E2BIG past u32. */
+export function sizeOf(btf: Btf, id: TypeId): number {
+  const size = resolveSize(btf, id);
+  if (size >= 0) return size;
+  const t = btf.typeById(skipModsAndTypedefs(btf, id));
+  if (t.kind === BtfKind.ARRAY || t.kind === BtfKind.INT || t.kind === BtfKind.STRUCT || t.kind === BtfKind.UNION || t.kind === BtfKind.PTR) {
+    throw new BtfError(`size of type ${id} overflows u32`, { typeId: id }, { errno: "E2BIG" });
+  }
+  throw new BtfError(`${t.kind === BtfKind.UNKN ? "void" : kindName(t.kind)} has no size`, { typeId: skipModsAndTypedefs(btf, id) });
 }
 
 /** Alignment in bytes of type `id` (libbpf btf__align_of): 1 for packed structs. */

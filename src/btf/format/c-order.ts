@@ -12,6 +12,7 @@ import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
 import { BtfKind } from "../kinds.js";
 import type { AnyType, TypeId } from "../types.js";
+import { resolveSize } from "../layout.js";
 
 /** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
 const K = BtfKind;
@@ -38,7 +39,6 @@ const LONG_NAMES = new Set([
 
 /** Bound on modifier/typedef/array chains when resolving sizes (libbpf MAX_RESOLVE_DEPTH). */
 const MAX_RESOLVE_DEPTH = 32;
-const UINT32_MAX = 0xffffffff;
 
 /**
  * The non-textual state of one C dump, shared by every root dumped with it:
@@ -367,50 +367,9 @@ export class CTypeGraph {
 
   /** Size in bytes of a type through typedefs, qualifiers and arrays; negative when it has none. */
   resolveSize(id: TypeId): number {
-    let nelems = 1;
-    let size = -1;
-    let t = this.types[id]!;
-    for (let i = 0; i < MAX_RESOLVE_DEPTH && id !== 0 && t.kind !== K.FWD; i++) {
-      let done = false;
-      switch (t.kind) {
-        case K.INT:
-        case K.STRUCT:
-        case K.UNION:
-        case K.ENUM:
-        case K.ENUM64:
-        case K.DATASEC:
-        case K.FLOAT:
-          size = t.size;
-          done = true;
-          break;
-        case K.PTR:
-          size = this.ptrSize;
-          done = true;
-          break;
-        case K.TYPEDEF:
-        case K.VOLATILE:
-        case K.CONST:
-        case K.RESTRICT:
-        case K.VAR:
-        case K.DECL_TAG:
-        case K.TYPE_TAG:
-          id = t.type;
-          break;
-        case K.ARRAY:
-          if (nelems && t.nelems > Math.floor(UINT32_MAX / nelems)) return -1;
-          nelems *= t.nelems;
-          id = t.type;
-          break;
-        default:
-          return -1;
-      }
-      if (done) break;
-      t = this.types[id]!;
-    }
-    if (size < 0) return -1;
-    if (nelems && size > Math.floor(UINT32_MAX / nelems)) return -1;
-    return nelems * size;
+    return resolveSize(this.btf, id, this.ptrSize, MAX_RESOLVE_DEPTH);
   }
+
 }
 
 /** Pointer size from the size of a `long` INT (libbpf btf__pointer_size()), 8 when none is found. */

@@ -19,28 +19,14 @@ import { loadBtf } from "../load.js";
 import { parseBtf } from "../parse.js";
 import type { BtfType, IntType, Member } from "../types.js";
 import { C_DUMP_FOOTER, C_DUMP_HEADER, CDumper, dumpC } from "./c.js";
+import { textDiff } from "../../../test/helpers/fixtures.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures");
 const BPFTOOL = "/usr/sbin/bpftool";
 
-/** undefined when equal, else the first differing line with a few lines of context from both texts. */
-function firstDifference(actual: string, expected: string, context = 3): string | undefined {
-  if (actual === expected) return undefined;
-  const a = actual.split("\n");
-  const e = expected.split("\n");
-  let i = 0;
-  while (i < a.length && i < e.length && a[i] === e[i]) i++;
-  const from = Math.max(0, i - context);
-  const show = (lines: string[]): string =>
-    lines
-      .slice(from, i + context + 1)
-      .map((l, k) => `${from + k + 1}: ${JSON.stringify(l)}`)
-      .join("\n");
-  return `first difference at line ${i + 1} (actual ${a.length} lines, expected ${e.length})\n--- expected\n${show(e)}\n--- actual\n${show(a)}`;
-}
 
 function expectSameText(actual: string, expected: string): void {
-  const diff = firstDifference(actual, expected);
+  const diff = textDiff(actual, expected);
   if (diff !== undefined) expect.fail(diff);
 }
 
