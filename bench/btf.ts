@@ -22,7 +22,7 @@ export async function runBtfBench(): Promise<void> {
     ["dump raw", fmt(timeIt(RUNS, () => dumpRaw(btf)))],
     ["dump c", fmt(timeIt(RUNS, () => dumpC(btf)))],
     ["dump json", fmt(timeIt(RUNS, () => dumpJson(btf)))],
-    ["encode", fmt(timeIt(RUNS, () => encodeBtf(btf)))],
+    ["parse + encode (round trip)", fmt(timeIt(RUNS, () => encodeBtf(parseBtf(bytes))))],
   ]);
 
   const dir = mkdtempSync(join(tmpdir(), "btfsnoop-bench-"));

@@ -7,6 +7,7 @@ import { BtfError } from "./errors.js";
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 const encoder = new TextEncoder();
 const HIGH_BYTES = /[\x80-\xff]/;
+const HIGH_CHARS = /[^\x00-\x7f]/;
 
 export class StringTable {
   /** The section's bytes, exactly as read. */
@@ -60,6 +61,15 @@ export class StringTable {
     return HIGH_BYTES.test(s) ? utf8.decode(this.bytes.subarray(local, end)) : s;
   }
 
+  /** Offset of the first whole string equal to `s` (preceded by a NUL or at the start), or undefined. */
+  find(s: string): number | undefined {
+    if (s === "") return this.startOffset === 0 && this.bytes[0] === 0 ? 0 : undefined;
+    const needle = HIGH_CHARS.test(s) ? Buffer.from(s, "utf8").toString("latin1") : s;
+    if (this.latin1.startsWith(needle + "\0")) return this.startOffset;
+    const at = this.latin1.indexOf("\0" + needle + "\0");
+    return at < 0 ? undefined : at + 1 + this.startOffset;
+  }
+
   /** Every string that starts right after a NUL, with its offset, in section order. */
   *entries(): IterableIterator<[number, string]> {
     let local = 0;
@@ -102,13 +112,27 @@ export class StringTableBuilder {
     }
   }
 
-  /** string -> first offset; an initial table is indexed on first use (copying records never needs it). */
+  /** Lookups answered by searching the initial table before it is worth indexing. */
+  private searches = 0;
+
+  /** string -> first offset; an initial table is indexed only once many lookups need it. */
   private get offsets(): Map<string, number> {
     if (this.offsetsMap) return this.offsetsMap;
     const m = new Map<string, number>();
     if (this.initial) for (const [off, s] of this.initial.entries()) if (!m.has(s)) m.set(s, off);
+    for (const [s, off] of this.addedOffsets) if (!m.has(s)) m.set(s, off);
     return (this.offsetsMap = m);
   }
+
+  /** Offset of `s` as a whole string in this table, if present (search first, index later). */
+  private find(s: string): number | undefined {
+    if (this.offsetsMap || !this.initial || ++this.searches > 64) return this.offsets.get(s);
+    const added = this.addedOffsets.get(s);
+    if (added !== undefined) return added;
+    return this.initial.find(s);
+  }
+  /** Strings appended while the initial table is not indexed yet. */
+  private readonly addedOffsets = new Map<string, number>();
 
   /** Total length including the base's, i.e. the next offset to be handed out. */
   get length(): number {
@@ -119,7 +143,7 @@ export class StringTableBuilder {
   add(s: string): number {
     const inBase = this.base?.lookup(s);
     if (inBase !== undefined) return inBase;
-    let off = this.offsets.get(s);
+    let off = this.find(s);
     if (off !== undefined) return off;
     if (s === "" && this.base) return 0;
     off = this.startOffset + this.size;
@@ -128,13 +152,14 @@ export class StringTableBuilder {
     withNul.set(bytes);
     this.chunks.push(withNul);
     this.size += withNul.length;
-    this.offsets.set(s, off);
+    if (this.offsetsMap || !this.initial) this.offsets.set(s, off);
+    else this.addedOffsets.set(s, off);
     return off;
   }
 
   /** Offset of `s` if present, without adding it. */
   lookup(s: string): number | undefined {
-    return this.base?.lookup(s) ?? this.offsets.get(s);
+    return this.base?.lookup(s) ?? this.find(s);
   }
 
   /** The section bytes of this table (not including the base's). */
