@@ -1,0 +1,100 @@
+// 64-bit integer arithmetic on (hi, lo) int32 halves, BigInt-free except
+// 64-bit division: the interpreter's hot paths use these. Results are
+// written to the `out` pair (out[0] = lo, out[1] = hi) to avoid allocation.
+
+const TWO32 = 4294967296;
+
+/** out = a * b (low 64 bits of the product). */
+export function mul64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
+  const al = alo >>> 0;
+  const bl = blo >>> 0;
+  const a0 = al & 0xffff;
+  const a1 = al >>> 16;
+  const b0 = bl & 0xffff;
+  const b1 = bl >>> 16;
+  const mid = a0 * b1 + a1 * b0; // < 2^33
+  const low = a0 * b0 + (mid % 65536) * 65536; // < 2^33
+  const carry = Math.floor(low / TWO32);
+  out[0] = low % TWO32 | 0;
+  out[1] = (a1 * b1 + Math.floor(mid / 65536) + carry + Math.imul(ahi, bl) + Math.imul(al, bhi)) | 0;
+}
+
+export function toBigU(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+export function toBigS(lo: number, hi: number): bigint {
+  return (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0);
+}
+
+export function fromBig(out: Int32Array, v: bigint): void {
+  const u = BigInt.asUintN(64, v);
+  out[0] = Number(u & 0xffffffffn) | 0;
+  out[1] = Number(u >> 32n) | 0;
+}
+
+/** Unsigned 64-bit division; by zero gives 0 (RFC 9669). */
+export function udiv64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) {
+    out[0] = 0;
+    out[1] = 0;
+  } else if (ahi === 0 && bhi === 0) {
+    out[0] = Math.floor((alo >>> 0) / (blo >>> 0)) | 0;
+    out[1] = 0;
+  } else fromBig(out, toBigU(alo, ahi) / toBigU(blo, bhi));
+}
+
+/** Unsigned 64-bit modulo; by zero leaves the dividend. */
+export function umod64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) {
+    out[0] = alo;
+    out[1] = ahi;
+  } else if (ahi === 0 && bhi === 0) {
+    out[0] = (alo >>> 0) % (blo >>> 0) | 0;
+    out[1] = 0;
+  } else fromBig(out, toBigU(alo, ahi) % toBigU(blo, bhi));
+}
+
+/** Signed 64-bit division (truncating); by zero gives 0; INT64_MIN / -1 = INT64_MIN. */
+export function sdiv64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) {
+    out[0] = 0;
+    out[1] = 0;
+    return;
+  }
+  fromBig(out, toBigS(alo, ahi) / toBigS(blo, bhi)); // BigInt division truncates; wraps via asUintN
+}
+
+/** Signed 64-bit modulo (sign of the dividend); by zero leaves the dividend; INT64_MIN % -1 = 0. */
+export function smod64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
+  if (blo === 0 && bhi === 0) {
+    out[0] = alo;
+    out[1] = ahi;
+    return;
+  }
+  fromBig(out, toBigS(alo, ahi) % toBigS(blo, bhi));
+}
+
+/** Signed 32-bit division (truncating); by zero 0; INT32_MIN / -1 = INT32_MIN. */
+export function sdiv32(a: number, b: number): number {
+  if (b === 0) return 0;
+  if (a === -0x80000000 && b === -1) return a;
+  return (a / b) | 0;
+}
+
+/** Signed 32-bit modulo; by zero the dividend; INT32_MIN % -1 = 0. */
+export function smod32(a: number, b: number): number {
+  if (b === 0) return a;
+  if (b === -1) return 0;
+  return a % b | 0;
+}
+
+/** Swaps the bytes of the low 16 bits. */
+export function bswap16(x: number): number {
+  return ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
+}
+
+/** Swaps the bytes of a 32-bit value. */
+export function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
+}

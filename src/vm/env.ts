@@ -1,0 +1,59 @@
+// What the VM needs from the kernel it runs in. The kernel model implements
+// these interfaces; the VM never imports it. Addresses and 64-bit values are
+// BigInts here: helper calls are not the interpreter's hot path.
+
+/** The task a program runs on behalf of (for get_current_* helpers). */
+export interface TaskInfo {
+  pid: number;
+  tgid: number;
+  uid: number;
+  gid: number;
+  /** Up to 15 characters (TASK_COMM_LEN 16 with the NUL). */
+  comm: string;
+  /** Kernel address of its task_struct (get_current_task). */
+  taskAddress: bigint;
+}
+
+/** Kernel services helpers reach. Every method may be called from any helper; none may throw for bad input. */
+export interface KernelEnv {
+  /** Copies kernel memory into `dst`; 0 or -EFAULT (then `dst` is zero-filled), as probe_read_kernel. */
+  readKernel(dst: Uint8Array, addr: bigint): number;
+  /** Copies memory of the current task's user address space; 0 or -EFAULT. */
+  readUser(dst: Uint8Array, addr: bigint): number;
+  /** Monotonic clock in ns (ktime_get_ns). */
+  ktimeNs(): bigint;
+  /** Boot clock in ns, including suspend (ktime_get_boot_ns). */
+  bootNs(): bigint;
+  currentTask(): TaskInfo;
+  /** CPU the program runs on. */
+  cpu(): number;
+  /** Number of possible CPUs (per-CPU maps size their values by it). */
+  nrCpus(): number;
+  /** A line written by bpf_trace_printk (to the trace pipe). */
+  tracePrintk(line: string): void;
+  /** Symbol for a kernel text address (for stack traces and get_func_ip), if known. */
+  symbolize?(addr: bigint): string | undefined;
+  /** Kernel stack of the current task, innermost first (get_stack/get_stackid). */
+  kernelStack?(): bigint[];
+}
+
+/** A KernelEnv with no kernel behind it: reads fault, clocks are zero, task is swapper/0. For tests and the conformance plugin. */
+export function nullKernelEnv(overrides: Partial<KernelEnv> = {}): KernelEnv {
+  return {
+    readKernel: (dst) => {
+      dst.fill(0);
+      return -14;
+    },
+    readUser: (dst) => {
+      dst.fill(0);
+      return -14;
+    },
+    ktimeNs: () => 0n,
+    bootNs: () => 0n,
+    currentTask: () => ({ pid: 0, tgid: 0, uid: 0, gid: 0, comm: "swapper/0", taskAddress: 0n }),
+    cpu: () => 0,
+    nrCpus: () => 1,
+    tracePrintk: () => {},
+    ...overrides,
+  };
+}

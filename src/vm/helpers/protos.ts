@@ -1,0 +1,64 @@
+// The helper prototype table: the kernel's helper ids (enum bpf_func_id,
+// include/uapi/linux/bpf.h), names, argument and return types. The verifier
+// checks calls against it; the disassembler names calls from it.
+import { ArgType as A, RetType as R, type HelperProto } from "./abi.js";
+
+const p = (id: number, name: string, ret: R, args: A[], gplOnly = false): HelperProto => ({ id, name, ret, args, gplOnly });
+
+/** Every helper btfsnoop knows, by id. */
+export const HELPER_PROTOS: readonly HelperProto[] = [
+  p(1, "map_lookup_elem", R.PTR_TO_MAP_VALUE_OR_NULL, [A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY]),
+  p(2, "map_update_elem", R.INTEGER, [A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY, A.PTR_TO_MAP_VALUE, A.ANYTHING]),
+  p(3, "map_delete_elem", R.INTEGER, [A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY]),
+  p(4, "probe_read", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(5, "ktime_get_ns", R.INTEGER, []),
+  p(6, "trace_printk", R.INTEGER, [A.PTR_TO_MEM, A.CONST_SIZE, A.ANYTHING, A.ANYTHING, A.ANYTHING], true),
+  p(7, "get_prandom_u32", R.INTEGER, []),
+  p(8, "get_smp_processor_id", R.INTEGER, []),
+  p(12, "tail_call", R.VOID, [A.PTR_TO_CTX, A.CONST_MAP_PTR, A.ANYTHING]),
+  p(14, "get_current_pid_tgid", R.INTEGER, []),
+  p(15, "get_current_uid_gid", R.INTEGER, []),
+  p(16, "get_current_comm", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE]),
+  p(25, "perf_event_output", R.INTEGER, [A.PTR_TO_CTX, A.CONST_MAP_PTR, A.ANYTHING, A.PTR_TO_MEM, A.CONST_SIZE_OR_ZERO], true),
+  p(27, "get_stackid", R.INTEGER, [A.PTR_TO_CTX, A.CONST_MAP_PTR, A.ANYTHING], true),
+  p(35, "get_current_task", R.INTEGER, [], true),
+  p(45, "probe_read_str", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(67, "get_stack", R.INTEGER, [A.PTR_TO_CTX, A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(112, "probe_read_user", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(113, "probe_read_kernel", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(114, "probe_read_user_str", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(115, "probe_read_kernel_str", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
+  p(125, "ktime_get_boot_ns", R.INTEGER, []),
+  p(126, "seq_printf", R.INTEGER, [A.PTR_TO_BTF_ID, A.PTR_TO_MEM, A.CONST_SIZE, A.PTR_TO_MEM, A.CONST_SIZE_OR_ZERO], true),
+  p(127, "seq_write", R.INTEGER, [A.PTR_TO_BTF_ID, A.PTR_TO_MEM, A.CONST_SIZE_OR_ZERO], true),
+  p(130, "ringbuf_output", R.INTEGER, [A.CONST_MAP_PTR, A.PTR_TO_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING]),
+  p(131, "ringbuf_reserve", R.PTR_TO_ALLOC_MEM_OR_NULL, [A.CONST_MAP_PTR, A.CONST_ALLOC_SIZE_OR_ZERO, A.ANYTHING]),
+  p(132, "ringbuf_submit", R.VOID, [A.PTR_TO_RINGBUF_MEM, A.ANYTHING]),
+  p(133, "ringbuf_discard", R.VOID, [A.PTR_TO_RINGBUF_MEM, A.ANYTHING]),
+  p(134, "ringbuf_query", R.INTEGER, [A.CONST_MAP_PTR, A.ANYTHING]),
+  p(149, "snprintf_btf", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE, A.PTR_TO_BTF_PTR, A.CONST_SIZE, A.ANYTHING], true),
+  p(158, "get_current_task_btf", R.PTR_TO_BTF_ID, [], true),
+  p(165, "snprintf", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.PTR_TO_CONST_STR, A.PTR_TO_MEM, A.CONST_SIZE_OR_ZERO]),
+  p(173, "get_func_ip", R.INTEGER, [A.PTR_TO_CTX]),
+  p(174, "get_attach_cookie", R.INTEGER, [A.PTR_TO_CTX]),
+  p(181, "loop", R.INTEGER, [A.ANYTHING, A.PTR_TO_FUNC, A.ANYTHING, A.ANYTHING]),
+  p(183, "get_func_arg", R.INTEGER, [A.PTR_TO_CTX, A.ANYTHING, A.PTR_TO_LONG]),
+  p(184, "get_func_ret", R.INTEGER, [A.PTR_TO_CTX, A.PTR_TO_LONG]),
+  p(185, "get_func_arg_cnt", R.INTEGER, [A.PTR_TO_CTX]),
+];
+
+/** Helper ids by name (without `bpf_`), for code generation. */
+export const HelperId = Object.freeze(Object.fromEntries(HELPER_PROTOS.map((h) => [h.name, h.id]))) as Readonly<Record<string, number>>;
+
+const BY_ID = new Map(HELPER_PROTOS.map((h) => [h.id, h]));
+
+/** The prototype of helper `id`, if btfsnoop knows it. */
+export function helperProto(id: number): HelperProto | undefined {
+  return BY_ID.get(id);
+}
+
+/** `bpf_<name>` for disassembly, or undefined for unknown ids. */
+export function helperName(id: number): string | undefined {
+  const h = BY_ID.get(id);
+  return h ? `bpf_${h.name}` : undefined;
+}

@@ -1,0 +1,766 @@
+// The eBPF interpreter: runs a loaded program with exact RFC 9669 (v4)
+// semantics on (hi, lo) register halves. It is safe on its own: every load
+// and store is checked against the AddressSpace, calls are bounded to 8
+// frames of 512-byte stacks, and a budget caps executed instructions. A fault
+// stops only that run: it is counted and returned, never thrown to the caller.
+import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, Size, SIZE_BYTES, Source } from "./isa/opcodes.js";
+import type { Program } from "./isa/instruction.js";
+import { bswap16, bswap32, fromBig, mul64, sdiv32, sdiv64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
+import type { KernelEnv } from "./env.js";
+import { FaultKind, InsnError, VmFault } from "./errors.js";
+import type { HelperImpl, HelperRuntime } from "./helpers/abi.js";
+import { RegionKind, type AddressSpace, type Region } from "./memory.js";
+
+/** Stack bytes per frame (MAX_BPF_STACK). */
+export const STACK_SIZE = 512;
+/** Most nested frames (MAX_CALL_FRAMES). */
+export const MAX_CALL_FRAMES = 8;
+/** Most tail calls in one run (MAX_TAIL_CALL_CNT). */
+export const MAX_TAIL_CALL_CNT = 33;
+/** Default budget of executed instructions per run. */
+export const DEFAULT_BUDGET = 1_000_000;
+/** bpf_tail_call's helper id: the interpreter implements it (it replaces the running program). */
+export const HELPER_TAIL_CALL = 12;
+/** `hi` of the addresses lddw gives subprograms (src 4, for bpf_loop callbacks); `lo` is the slot. */
+export const CODE_ADDRESS_HI = 0xffffffa0 | 0;
+
+/** A program ready to run: decoded slots flattened into typed arrays, lddw values resolved. */
+export interface LoadedProgram {
+  readonly name: string;
+  readonly program: Program;
+  readonly slots: number;
+  readonly op: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly src: Uint8Array;
+  readonly off: Int16Array;
+  readonly imm: Int32Array;
+  /** For an lddw at slot i: its resolved 64-bit value's halves. */
+  readonly ldLo: Int32Array;
+  readonly ldHi: Int32Array;
+}
+
+/** Resolves the value of an lddw whose src is not 0 (map fd, map value, ...): the loader knows the maps. */
+export type PseudoResolver = (src: number, imm: number, imm2: number, slot: number) => bigint;
+
+/** A map that tail calls can jump through (a prog_array). */
+export interface TailCallTable {
+  progAt(index: number): LoadedProgram | undefined;
+}
+
+export interface InterpreterOptions {
+  mem: AddressSpace;
+  env: KernelEnv;
+  /** The helper implementation for an id, if any. */
+  helper: (id: number) => HelperImpl | undefined;
+  /** Finds a map object by address (for helpers and tail calls). */
+  mapAt?: (addr: bigint) => unknown;
+}
+
+export interface RunOptions {
+  /** Region of the context; r1 points at its start unless `args` says otherwise. */
+  ctx?: Region;
+  /** Initial r1..r5 (u64). */
+  args?: readonly bigint[];
+  /** Executed-instruction budget for this run. */
+  budget?: number;
+}
+
+export interface RunResult {
+  /** r0 at exit (u64), 0 after a fault. */
+  r0: bigint;
+  /** Instructions executed. */
+  executed: number;
+  /** Why the run stopped early, if it did. */
+  fault?: VmFault;
+}
+
+export interface InterpreterStats {
+  runs: number;
+  executed: number;
+  faults: Record<FaultKind, number>;
+}
+
+const TWO32 = 4294967296;
+
+export class Interpreter {
+  readonly stats: InterpreterStats = { runs: 0, executed: 0, faults: { memory: 0, budget: 0, call: 0, stack: 0, helper: 0 } };
+  private readonly mem: AddressSpace;
+  private readonly env: KernelEnv;
+  private readonly helper: (id: number) => HelperImpl | undefined;
+  private readonly mapAt: (addr: bigint) => unknown;
+  private readonly frames: Region[] = [];
+  private budgetLeft = 0;
+  private tailCalls = 0;
+  private ctxRegion: Region | undefined;
+  private readonly tmp = new Int32Array(2);
+
+  constructor(options: InterpreterOptions) {
+    this.mem = options.mem;
+    this.env = options.env;
+    this.helper = options.helper;
+    this.mapAt = options.mapAt ?? (() => undefined);
+    for (let i = 0; i < MAX_CALL_FRAMES; i++) {
+      this.frames.push(this.mem.map(RegionKind.STACK, new Uint8Array(STACK_SIZE), { label: `stack frame ${i}` }));
+    }
+  }
+
+  /** Flattens a decoded program and resolves its lddw values. Throws InsnError for unresolvable pseudo loads. */
+  load(program: Program, name = "prog", resolve?: PseudoResolver): LoadedProgram {
+    const slots = program.slotOf[program.insns.length]!;
+    const lp: LoadedProgram = {
+      name,
+      program,
+      slots,
+      op: new Uint8Array(slots),
+      dst: new Uint8Array(slots),
+      src: new Uint8Array(slots),
+      off: new Int16Array(slots),
+      imm: new Int32Array(slots),
+      ldLo: new Int32Array(slots),
+      ldHi: new Int32Array(slots),
+    };
+    program.insns.forEach((insn, i) => {
+      const s = program.slotOf[i]!;
+      lp.op[s] = insn.opcode;
+      lp.dst[s] = insn.dst;
+      lp.src[s] = insn.src;
+      lp.off[s] = insn.off;
+      lp.imm[s] = insn.imm;
+      if (insn.opcode !== LDDW) return;
+      let value: bigint;
+      if (insn.src === PseudoLd.IMM64) value = (BigInt((insn.imm2 ?? 0) >>> 0) << 32n) | BigInt(insn.imm >>> 0);
+      else if (insn.src === PseudoLd.FUNC) value = (BigInt(CODE_ADDRESS_HI >>> 0) << 32n) | BigInt(s + insn.imm + 1);
+      else if (resolve) value = resolve(insn.src, insn.imm, insn.imm2 ?? 0, s);
+      else throw new InsnError(`lddw with src ${insn.src} needs a loader that knows maps`, s);
+      const u = BigInt.asUintN(64, value);
+      lp.ldLo[s] = Number(u & 0xffffffffn) | 0;
+      lp.ldHi[s] = Number(u >> 32n) | 0;
+    });
+    return lp;
+  }
+
+  /** Runs `lp` from its first instruction. Never throws for program misbehaviour: faults are returned and counted. */
+  run(lp: LoadedProgram, options: RunOptions = {}): RunResult {
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    this.budgetLeft = budget;
+    this.tailCalls = 0;
+    this.ctxRegion = options.ctx;
+    this.stats.runs++;
+    const lo = new Int32Array(11);
+    const hi = new Int32Array(11);
+    if (options.ctx) {
+      lo[1] = options.ctx.lo;
+      hi[1] = options.ctx.hi;
+    }
+    options.args?.forEach((a, i) => {
+      fromBig(this.tmp, a);
+      lo[i + 1] = this.tmp[0]!;
+      hi[i + 1] = this.tmp[1]!;
+    });
+    try {
+      this.exec(lp, 0, 0, lo, hi);
+      const executed = budget - this.budgetLeft;
+      this.stats.executed += executed;
+      return { r0: toBigU(lo[0]!, hi[0]!), executed };
+    } catch (e) {
+      if (!(e instanceof VmFault)) throw e;
+      const executed = budget - this.budgetLeft;
+      this.stats.executed += executed;
+      this.stats.faults[e.kind]++;
+      return { r0: 0n, executed, fault: e };
+    } finally {
+      this.ctxRegion = undefined;
+    }
+  }
+
+  /** Executes from slot `pc` in call depth `depth` with registers lo/hi; leaves r0 in lo[0]/hi[0]. */
+  private exec(lp: LoadedProgram, pc: number, depth: number, lo: Int32Array, hi: Int32Array): void {
+    const frame = this.frames[depth]!;
+    lo[10] = (frame.lo + STACK_SIZE) | 0;
+    hi[10] = frame.hi;
+    const tmp = this.tmp;
+    let { op, dst: dsts, src: srcs, off: offs, imm: imms, slots } = lp;
+    for (;;) {
+      if (pc < 0 || pc >= slots) throw new VmFault(FaultKind.CALL, pc, `jump out of the program (${slots} slots)`, "EINVAL");
+      if (--this.budgetLeft < 0) {
+        this.budgetLeft = 0;
+        throw new VmFault(FaultKind.BUDGET, pc, "instruction budget exhausted", "E2BIG");
+      }
+      const code = op[pc]!;
+      const d = dsts[pc]!;
+      const cls = code & CLASS_MASK;
+      if (cls === Class.ALU64 || cls === Class.ALU) {
+        const s = srcs[pc]!;
+        const isX = (code & Source.X) !== 0;
+        const bl = isX ? lo[s]! : imms[pc]!;
+        const bh = isX ? hi[s]! : imms[pc]! >> 31;
+        const aluOp = code & OP_MASK;
+        if (cls === Class.ALU64) this.alu64(aluOp, d, bl, bh, offs[pc]!, imms[pc]!, isX, lo, hi);
+        else this.alu32(aluOp, d, bl, offs[pc]!, imms[pc]!, isX, lo, hi);
+        pc++;
+        continue;
+      }
+      if (cls === Class.JMP || cls === Class.JMP32) {
+        const jop = code & OP_MASK;
+        if (jop === JmpOp.JA) {
+          pc += cls === Class.JMP ? offs[pc]! + 1 : imms[pc]! + 1;
+          continue;
+        }
+        if (jop === JmpOp.EXIT) return;
+        if (jop === JmpOp.CALL) {
+          const next = this.call(lp, pc, depth, code, lo, hi);
+          if (next) {
+            // Tail call: the target replaces this program; r1 (ctx) stays, the frame is reused.
+            lp = next;
+            ({ op, dst: dsts, src: srcs, off: offs, imm: imms, slots } = lp);
+            pc = 0;
+            continue;
+          }
+          pc++;
+          continue;
+        }
+        const s = srcs[pc]!;
+        const isX = (code & Source.X) !== 0;
+        let taken: boolean;
+        if (cls === Class.JMP) {
+          const al = lo[d]! >>> 0;
+          const ah = hi[d]!;
+          const bl = (isX ? lo[s]! : imms[pc]!) >>> 0;
+          const bh = isX ? hi[s]! : imms[pc]! >> 31;
+          taken = cmp64(jop, al, ah, bl, bh);
+        } else {
+          const a = lo[d]!;
+          const b = isX ? lo[s]! : imms[pc]!;
+          taken = cmp32(jop, a, b);
+        }
+        pc += taken ? offs[pc]! + 1 : 1;
+        continue;
+      }
+      // Loads and stores.
+      switch (cls) {
+        case Class.LDX: {
+          const size = SIZE_BYTES[(code & 0x18) >> 3]!;
+          const s = srcs[pc]!;
+          const r = this.access(pc, lo[s]!, hi[s]!, offs[pc]!, size, false);
+          const o = this.accessOffset;
+          const v = r.view;
+          const signed = (code & 0xe0) === Mode.MEMSX;
+          switch (size) {
+            case 1:
+              lo[d] = signed ? v.getInt8(o) : v.getUint8(o);
+              hi[d] = signed ? lo[d]! >> 31 : 0;
+              break;
+            case 2:
+              lo[d] = signed ? v.getInt16(o, true) : v.getUint16(o, true);
+              hi[d] = signed ? lo[d]! >> 31 : 0;
+              break;
+            case 4:
+              lo[d] = v.getInt32(o, true);
+              hi[d] = signed ? lo[d]! >> 31 : 0;
+              break;
+            default:
+              lo[d] = v.getInt32(o, true);
+              hi[d] = v.getInt32(o + 4, true);
+          }
+          pc++;
+          continue;
+        }
+        case Class.ST:
+        case Class.STX: {
+          const size = SIZE_BYTES[(code & 0x18) >> 3]!;
+          const mode = code & 0xe0;
+          const r = this.access(pc, lo[d]!, hi[d]!, offs[pc]!, size, true);
+          const o = this.accessOffset;
+          if (mode === Mode.ATOMIC) {
+            this.atomic(pc, r, o, size, imms[pc]!, srcs[pc]!, lo, hi);
+            pc++;
+            continue;
+          }
+          const s = srcs[pc]!;
+          const vl = cls === Class.STX ? lo[s]! : imms[pc]!;
+          const vh = cls === Class.STX ? hi[s]! : imms[pc]! >> 31;
+          const v = r.view;
+          switch (size) {
+            case 1:
+              v.setUint8(o, vl & 0xff);
+              break;
+            case 2:
+              v.setUint16(o, vl & 0xffff, true);
+              break;
+            case 4:
+              v.setInt32(o, vl, true);
+              break;
+            default:
+              v.setInt32(o, vl, true);
+              v.setInt32(o + 4, vh, true);
+          }
+          pc++;
+          continue;
+        }
+        case Class.LD:
+          if (code === LDDW) {
+            lo[d] = lp.ldLo[pc]!;
+            hi[d] = lp.ldHi[pc]!;
+            pc += 2;
+            continue;
+          }
+          throw new VmFault(FaultKind.MEMORY, pc, `legacy packet load (opcode 0x${code.toString(16)}) is not supported`, "EINVAL");
+        default:
+          throw new VmFault(FaultKind.CALL, pc, `unknown opcode 0x${code.toString(16)}`, "EINVAL");
+      }
+    }
+  }
+
+  private accessOffset = 0;
+
+  /** Finds the region for an access of `size` bytes at reg + off; sets accessOffset. Faults if there is none. */
+  private access(pc: number, baseLo: number, baseHi: number, off: number, size: number, write: boolean): Region {
+    let l = (baseLo >>> 0) + off;
+    let h = baseHi;
+    if (l >= TWO32) {
+      l -= TWO32;
+      h = (h + 1) | 0;
+    } else if (l < 0) {
+      l += TWO32;
+      h = (h - 1) | 0;
+    }
+    const r = this.mem.find(h >>> 0, l, size);
+    if (r === undefined || (write && !r.writable)) {
+      const addr = ((BigInt(h >>> 0) << 32n) | BigInt(l)).toString(16);
+      const what = r === undefined ? "not inside any mapped region" : `${r.label} is read-only`;
+      throw new VmFault(FaultKind.MEMORY, pc, `invalid ${write ? "write" : "read"} of ${size} bytes at 0x${addr}: ${what}`);
+    }
+    this.accessOffset = l - r.lo;
+    return r;
+  }
+
+  private alu64(op: number, d: number, bl: number, bh: number, off: number, imm: number, isX: boolean, lo: Int32Array, hi: Int32Array): void {
+    const al = lo[d]!;
+    const ah = hi[d]!;
+    const tmp = this.tmp;
+    switch (op) {
+      case 0x00: {
+        // ADD
+        const l = (al >>> 0) + (bl >>> 0);
+        lo[d] = l | 0;
+        hi[d] = (ah + bh + (l >= TWO32 ? 1 : 0)) | 0;
+        return;
+      }
+      case 0x10: {
+        // SUB
+        const l = (al >>> 0) - (bl >>> 0);
+        lo[d] = l | 0;
+        hi[d] = (ah - bh - (l < 0 ? 1 : 0)) | 0;
+        return;
+      }
+      case 0x20:
+        mul64(tmp, al, ah, bl, bh);
+        break;
+      case 0x30:
+        if (off === 1) sdiv64(tmp, al, ah, bl, bh);
+        else udiv64(tmp, al, ah, bl, bh);
+        break;
+      case 0x90:
+        if (off === 1) smod64(tmp, al, ah, bl, bh);
+        else umod64(tmp, al, ah, bl, bh);
+        break;
+      case 0x40:
+        lo[d] = al | bl;
+        hi[d] = ah | bh;
+        return;
+      case 0x50:
+        lo[d] = al & bl;
+        hi[d] = ah & bh;
+        return;
+      case 0xa0:
+        lo[d] = al ^ bl;
+        hi[d] = ah ^ bh;
+        return;
+      case 0x60:
+        shl64(tmp, al, ah, bl & 63);
+        break;
+      case 0x70:
+        shr64(tmp, al, ah, bl & 63);
+        break;
+      case 0xc0:
+        sar64(tmp, al, ah, bl & 63);
+        break;
+      case 0x80: {
+        // NEG
+        const l = 0 - (al >>> 0);
+        lo[d] = l | 0;
+        hi[d] = (0 - ah - (l < 0 ? 1 : 0)) | 0;
+        return;
+      }
+      case 0xb0:
+        // MOV / MOVSX
+        if (isX && off === 8) {
+          lo[d] = (bl << 24) >> 24;
+          hi[d] = lo[d]! >> 31;
+        } else if (isX && off === 16) {
+          lo[d] = (bl << 16) >> 16;
+          hi[d] = lo[d]! >> 31;
+        } else if (isX && off === 32) {
+          lo[d] = bl;
+          hi[d] = bl >> 31;
+        } else {
+          lo[d] = bl;
+          hi[d] = bh;
+        }
+        return;
+      case 0xd0:
+        // BSWAP (ALU64 END): unconditional byte swap of the low imm bits.
+        if (imm === 16) {
+          lo[d] = bswap16(al);
+          hi[d] = 0;
+        } else if (imm === 32) {
+          lo[d] = bswap32(al);
+          hi[d] = 0;
+        } else {
+          lo[d] = bswap32(ah);
+          hi[d] = bswap32(al);
+        }
+        return;
+      default:
+        throw new VmFault(FaultKind.CALL, -1, `unknown ALU64 op 0x${op.toString(16)}`, "EINVAL");
+    }
+    lo[d] = tmp[0]!;
+    hi[d] = tmp[1]!;
+  }
+
+  private alu32(op: number, d: number, b: number, off: number, imm: number, isX: boolean, lo: Int32Array, hi: Int32Array): void {
+    const a = lo[d]!;
+    let r: number;
+    switch (op) {
+      case 0x00:
+        r = (a + b) | 0;
+        break;
+      case 0x10:
+        r = (a - b) | 0;
+        break;
+      case 0x20:
+        r = Math.imul(a, b);
+        break;
+      case 0x30:
+        r = off === 1 ? sdiv32(a, b) : (b >>> 0) === 0 ? 0 : Math.floor((a >>> 0) / (b >>> 0)) | 0;
+        break;
+      case 0x90:
+        r = off === 1 ? smod32(a, b) : (b >>> 0) === 0 ? a : (a >>> 0) % (b >>> 0) | 0;
+        break;
+      case 0x40:
+        r = a | b;
+        break;
+      case 0x50:
+        r = a & b;
+        break;
+      case 0xa0:
+        r = a ^ b;
+        break;
+      case 0x60:
+        r = a << (b & 31);
+        break;
+      case 0x70:
+        r = a >>> (b & 31);
+        break;
+      case 0xc0:
+        r = a >> (b & 31);
+        break;
+      case 0x80:
+        r = -a | 0;
+        break;
+      case 0xb0:
+        r = isX && off === 8 ? (b << 24) >> 24 : isX && off === 16 ? (b << 16) >> 16 : b;
+        break;
+      case 0xd0: {
+        // END: to little endian (K) truncates; to big endian (X) swaps. Host is little-endian.
+        const toBe = isX;
+        if (imm === 16) r = toBe ? bswap16(a) : a & 0xffff;
+        else if (imm === 32) r = toBe ? bswap32(a) : a;
+        else {
+          // 64-bit width touches both halves.
+          if (toBe) {
+            const h = hi[d]!;
+            hi[d] = bswap32(a);
+            lo[d] = bswap32(h);
+          }
+          return;
+        }
+        break;
+      }
+      default:
+        throw new VmFault(FaultKind.CALL, -1, `unknown ALU op 0x${op.toString(16)}`, "EINVAL");
+    }
+    lo[d] = r;
+    hi[d] = 0;
+  }
+
+  private atomic(pc: number, r: Region, o: number, size: number, aop: number, s: number, lo: Int32Array, hi: Int32Array): void {
+    const v = r.view;
+    const fetch = (aop & AtomicOp.FETCH) !== 0;
+    if (size === 4) {
+      const old = v.getInt32(o, true);
+      const x = lo[s]!;
+      switch (aop) {
+        case AtomicOp.ADD:
+        case AtomicOp.ADD | AtomicOp.FETCH:
+          v.setInt32(o, (old + x) | 0, true);
+          break;
+        case AtomicOp.OR:
+        case AtomicOp.OR | AtomicOp.FETCH:
+          v.setInt32(o, old | x, true);
+          break;
+        case AtomicOp.AND:
+        case AtomicOp.AND | AtomicOp.FETCH:
+          v.setInt32(o, old & x, true);
+          break;
+        case AtomicOp.XOR:
+        case AtomicOp.XOR | AtomicOp.FETCH:
+          v.setInt32(o, old ^ x, true);
+          break;
+        case AtomicOp.XCHG:
+          v.setInt32(o, x, true);
+          break;
+        case AtomicOp.CMPXCHG:
+          if (old === lo[0]) v.setInt32(o, x, true);
+          lo[0] = old;
+          hi[0] = 0;
+          return;
+        default:
+          throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
+      }
+      if (fetch) {
+        lo[s] = old;
+        hi[s] = 0;
+      }
+      return;
+    }
+    const ol = v.getInt32(o, true);
+    const oh = v.getInt32(o + 4, true);
+    const xl = lo[s]!;
+    const xh = hi[s]!;
+    let nl: number;
+    let nh: number;
+    switch (aop) {
+      case AtomicOp.ADD:
+      case AtomicOp.ADD | AtomicOp.FETCH: {
+        const l = (ol >>> 0) + (xl >>> 0);
+        nl = l | 0;
+        nh = (oh + xh + (l >= TWO32 ? 1 : 0)) | 0;
+        break;
+      }
+      case AtomicOp.OR:
+      case AtomicOp.OR | AtomicOp.FETCH:
+        nl = ol | xl;
+        nh = oh | xh;
+        break;
+      case AtomicOp.AND:
+      case AtomicOp.AND | AtomicOp.FETCH:
+        nl = ol & xl;
+        nh = oh & xh;
+        break;
+      case AtomicOp.XOR:
+      case AtomicOp.XOR | AtomicOp.FETCH:
+        nl = ol ^ xl;
+        nh = oh ^ xh;
+        break;
+      case AtomicOp.XCHG:
+        nl = xl;
+        nh = xh;
+        break;
+      case AtomicOp.CMPXCHG:
+        if (ol === lo[0] && oh === hi[0]) {
+          v.setInt32(o, xl, true);
+          v.setInt32(o + 4, xh, true);
+        }
+        lo[0] = ol;
+        hi[0] = oh;
+        return;
+      default:
+        throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
+    }
+    v.setInt32(o, nl, true);
+    v.setInt32(o + 4, nh, true);
+    if (fetch) {
+      lo[s] = ol;
+      hi[s] = oh;
+    }
+  }
+
+  /** A CALL/CALLX at `pc`. Returns the program to continue in after a successful tail call. */
+  private call(lp: LoadedProgram, pc: number, depth: number, code: number, lo: Int32Array, hi: Int32Array): LoadedProgram | undefined {
+    const src = lp.src[pc]!;
+    if (code === (Class.JMP | JmpOp.CALL) && src === PseudoCall.LOCAL) {
+      this.callLocal(lp, pc, pc + lp.imm[pc]! + 1, depth, lo, hi);
+      return undefined;
+    }
+    if (code === (Class.JMP | JmpOp.CALL) && src === PseudoCall.KFUNC) {
+      throw new VmFault(FaultKind.CALL, pc, `kfunc calls (BTF id ${lp.imm[pc]}) are not supported`, "EINVAL");
+    }
+    // Helper by id; callx (0x8d) takes the id from the register in dst.
+    const id = code === (Class.JMP | JmpOp.CALL) ? lp.imm[pc]! : lo[lp.dst[pc]!]!;
+    const args = [1, 2, 3, 4, 5].map((i) => toBigU(lo[i]!, hi[i]!)) as [bigint, bigint, bigint, bigint, bigint];
+    if (id === HELPER_TAIL_CALL) {
+      const map = this.mapAt(args[1]) as Partial<TailCallTable> | undefined;
+      const target = map?.progAt?.(Number(args[2] & 0xffffffffn));
+      if (target && this.tailCalls < MAX_TAIL_CALL_CNT) {
+        this.tailCalls++;
+        for (let i = 2; i < 10; i++) lo[i] = hi[i] = 0;
+        lo[0] = hi[0] = 0;
+        return target;
+      }
+      // A failed tail call falls through to the next instruction (r0 is not defined by the kernel; we set -ENOENT).
+      fromBig(this.tmp, BigInt.asUintN(64, -2n));
+      lo[0] = this.tmp[0]!;
+      hi[0] = this.tmp[1]!;
+      return undefined;
+    }
+    const impl = this.helper(id);
+    if (!impl) throw new VmFault(FaultKind.CALL, pc, `call to unknown helper #${id}`, "EINVAL");
+    const self = this;
+    const rt: HelperRuntime = {
+      mem: this.mem,
+      env: this.env,
+      pc,
+      ctx: this.ctxRegion,
+      mapAt: this.mapAt,
+      callSubprog(target: number, cargs: readonly bigint[]): bigint {
+        const clo = new Int32Array(11);
+        const chi = new Int32Array(11);
+        cargs.forEach((a, i) => {
+          fromBig(self.tmp, a);
+          clo[i + 1] = self.tmp[0]!;
+          chi[i + 1] = self.tmp[1]!;
+        });
+        self.callLocal(lp, pc, target, depth, clo, chi);
+        return toBigU(clo[0]!, chi[0]!);
+      },
+    };
+    let r0: bigint;
+    try {
+      r0 = impl(rt, args[0], args[1], args[2], args[3], args[4]);
+    } catch (e) {
+      if (e instanceof VmFault) throw e;
+      throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
+    }
+    fromBig(this.tmp, r0);
+    lo[0] = this.tmp[0]!;
+    hi[0] = this.tmp[1]!;
+    return undefined;
+  }
+
+  /** A bpf-to-bpf call: a new frame with its own registers (r6..r9 of the caller are kept), r1..r5 passed. */
+  private callLocal(lp: LoadedProgram, pc: number, target: number, depth: number, lo: Int32Array, hi: Int32Array): void {
+    if (depth + 1 >= MAX_CALL_FRAMES) throw new VmFault(FaultKind.STACK, pc, `call nesting deeper than ${MAX_CALL_FRAMES} frames`, "E2BIG");
+    if (target < 0 || target >= lp.slots) throw new VmFault(FaultKind.CALL, pc, `call to slot ${target}, outside the program`, "EINVAL");
+    const clo = new Int32Array(11);
+    const chi = new Int32Array(11);
+    for (let i = 1; i <= 5; i++) {
+      clo[i] = lo[i]!;
+      chi[i] = hi[i]!;
+    }
+    this.exec(lp, target, depth + 1, clo, chi);
+    lo[0] = clo[0]!;
+    hi[0] = chi[0]!;
+    // Restore this frame's r10 (exec of the callee set its own).
+    const frame = this.frames[depth]!;
+    lo[10] = (frame.lo + STACK_SIZE) | 0;
+    hi[10] = frame.hi;
+  }
+}
+
+function cmp64(jop: number, al: number, ah: number, bl: number, bh: number): boolean {
+  switch (jop) {
+    case JmpOp.JEQ:
+      return ah === bh && al === bl;
+    case JmpOp.JNE:
+      return ah !== bh || al !== bl;
+    case JmpOp.JSET:
+      return (al & bl) !== 0 || (ah & bh) !== 0;
+    case JmpOp.JGT:
+      return ah >>> 0 > bh >>> 0 || (ah === bh && al > bl);
+    case JmpOp.JGE:
+      return ah >>> 0 > bh >>> 0 || (ah === bh && al >= bl);
+    case JmpOp.JLT:
+      return ah >>> 0 < bh >>> 0 || (ah === bh && al < bl);
+    case JmpOp.JLE:
+      return ah >>> 0 < bh >>> 0 || (ah === bh && al <= bl);
+    case JmpOp.JSGT:
+      return (ah | 0) > (bh | 0) || (ah === bh && al > bl);
+    case JmpOp.JSGE:
+      return (ah | 0) > (bh | 0) || (ah === bh && al >= bl);
+    case JmpOp.JSLT:
+      return (ah | 0) < (bh | 0) || (ah === bh && al < bl);
+    case JmpOp.JSLE:
+      return (ah | 0) < (bh | 0) || (ah === bh && al <= bl);
+    default:
+      return false;
+  }
+}
+
+function cmp32(jop: number, a: number, b: number): boolean {
+  switch (jop) {
+    case JmpOp.JEQ:
+      return a === b;
+    case JmpOp.JNE:
+      return a !== b;
+    case JmpOp.JSET:
+      return (a & b) !== 0;
+    case JmpOp.JGT:
+      return a >>> 0 > b >>> 0;
+    case JmpOp.JGE:
+      return a >>> 0 >= b >>> 0;
+    case JmpOp.JLT:
+      return a >>> 0 < b >>> 0;
+    case JmpOp.JLE:
+      return a >>> 0 <= b >>> 0;
+    case JmpOp.JSGT:
+      return (a | 0) > (b | 0);
+    case JmpOp.JSGE:
+      return (a | 0) >= (b | 0);
+    case JmpOp.JSLT:
+      return (a | 0) < (b | 0);
+    case JmpOp.JSLE:
+      return (a | 0) <= (b | 0);
+    default:
+      return false;
+  }
+}
+
+function shl64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[1] = (hi << n) | (lo >>> (32 - n));
+    out[0] = lo << n;
+  } else {
+    out[1] = lo << (n - 32);
+    out[0] = 0;
+  }
+}
+
+function shr64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[0] = (lo >>> n) | (hi << (32 - n));
+    out[1] = hi >>> n;
+  } else {
+    out[0] = hi >>> (n - 32);
+    out[1] = 0;
+  }
+}
+
+function sar64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[0] = (lo >>> n) | (hi << (32 - n));
+    out[1] = hi >> n;
+  } else {
+    out[0] = hi >> (n - 32);
+    out[1] = hi >> 31;
+  }
+}
