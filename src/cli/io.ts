@@ -32,6 +32,8 @@ export interface CliIo {
   err(text: string): void;
   /** Runs a producer that writes a lot of text; chunks go out as they fill up. */
   stream(fill: (sink: TextSink) => void): Promise<void>;
+  /** All of standard input as text. */
+  readStdin(): Promise<string>;
 }
 
 /** The real standard streams. */
@@ -44,6 +46,11 @@ export const processIo: CliIo = {
     fill(sink);
     sink.flush();
     await Promise.all(pending);
+  },
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
   },
 };
 

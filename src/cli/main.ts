@@ -2,6 +2,7 @@
 // failures to a single stderr line and an exit code (2 = usage/input error).
 import yargs from "yargs";
 import { registerBtfDump } from "./commands/btf-dump.js";
+import { registerVm } from "./commands/vm.js";
 import { exitCodeFor, formatCliError, UsageError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
@@ -11,6 +12,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .scriptName("btfsnoop")
     .usage("$0 <command> [options]")
     .command("btf", "inspect BTF type information", (y) => registerBtfDump(y, io).demandCommand(1, "btf: choose a subcommand (dump)").strict())
+    .command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (conformance-plugin)").strict())
     .demandCommand(1, "choose a command")
     .strict()
     .recommendCommands()

@@ -22,6 +22,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
     stream: async (fill) => {
       out += collect(fill);
     },
+    readStdin: async () => "",
   };
   const code = await main(argv, io);
   return { code, out, err };
