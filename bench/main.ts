@@ -1,8 +1,9 @@
 // `npm run bench [-- SUITE...]`: runs the benchmark suites and prints a table
-// per suite. Suites: btf.
+// per suite. Suites: btf, vm.
 import { runBtfBench } from "./btf.js";
+import { runVmBench } from "./vm.js";
 
-const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench };
+const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
