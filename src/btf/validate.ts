@@ -143,6 +143,7 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
   }
   edgeStart[n] = ne;
   checkCycles(btf, raw, edgeStart, edges);
+  checkPointerChains(btf, raw);
   // With loops ruled out, chains can be followed: check what needs resolved types.
   checkResolved(btf, raw);
   for (const i of declTags) {
@@ -150,6 +151,14 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
     checkDeclTag(btf, start + i, raw.name(u32(pos)), u32(pos + 8), view.getInt32(pos + BTF_TYPE_HEADER_SIZE, le));
   }
 }
+
+/**
+ * Deepest nesting btfsnoop accepts: chains of modifiers, typedefs, arrays and
+ * by-value members, and chains of pointers. The kernel bounds its resolver
+ * with MAX_RESOLVE_DEPTH (32) unresolved types; real kernels' longest chains
+ * are a few dozen. The bound keeps every walker's recursion far from the JS stack limit.
+ */
+export const MAX_TYPE_DEPTH = 512;
 
 /** Kinds that are not data types: nothing may point to, contain, pass or return them. */
 const NOT_A_TYPE = (() => {
@@ -168,52 +177,82 @@ const SIZED = (() => {
 const U32_MAX = 0xffffffff;
 
 /**
- * The kernel's resolve-phase checks (btf_array_resolve, btf_struct_resolve):
- * array elements sized and indexes integers, array sizes within u32, and
- * every by-value member sized and inside its struct.
+ * The kernel's resolve-phase checks (btf_array_resolve, btf_struct_resolve,
+ * btf_func_proto_check, btf_datasec_resolve): array elements sized and
+ * indexes integers, array sizes within u32, by-value members sized, aligned
+ * and inside their struct (int bitfields by their bits), bitfields only on
+ * integers and enums, parameters sized, DATASEC variables sorted. Resolved
+ * ids and sizes are memoized per type, so this is linear in the input.
  */
 function checkResolved(btf: Btf, raw: RawTypeSource): void {
   const { view, littleEndian: le, offsets, kinds } = raw;
   const start = btf.startId;
+  const n = kinds.length;
   const u32 = (p: number) => view.getUint32(p, le);
+  const resolvedMemo = new Int32Array(n).fill(-1);
+  const sizeMemo = new Float64Array(n).fill(NaN);
+  const isModifier = (k: number) =>
+    k === BtfKind.TYPEDEF || k === BtfKind.CONST || k === BtfKind.VOLATILE || k === BtfKind.RESTRICT || k === BtfKind.TYPE_TAG;
   /** The id a type refers to (size_type field); for own types read from the record. */
   const refOf = (id: number): number => {
     const i = id - start;
     return i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { type: number }).type;
   };
+  /** Strips modifiers and typedefs; memoized for own types along the whole chain. */
   const resolve = (id: number): number => {
+    const path: number[] = [];
+    let cur = id;
     for (;;) {
-      const k = btf.kindOf(id);
-      if (k === BtfKind.TYPEDEF || k === BtfKind.CONST || k === BtfKind.VOLATILE || k === BtfKind.RESTRICT || k === BtfKind.TYPE_TAG) id = refOf(id);
-      else return id;
-    }
-  };
-  /** Size in bytes of a (sized) type, arrays multiplied out iteratively; may exceed u32 (caller checks). -1 if unsized. */
-  const sizeOfId = (id: number): number => {
-    let mult = 1;
-    for (;;) {
-      id = resolve(id);
-      const k = btf.kindOf(id);
-      if (k === BtfKind.PTR) return 8 * mult;
-      if (k === BtfKind.ARRAY) {
-        const i = id - start;
-        if (i >= 0) {
-          mult *= u32(offsets[i]! + BTF_TYPE_HEADER_SIZE + 8);
-          id = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE);
-        } else {
-          const a = btf.decodeType(id) as { type: number; nelems: number };
-          mult *= a.nelems;
-          id = a.type;
-        }
-        continue;
+      const i = cur - start;
+      if (i >= 0 && resolvedMemo[i]! >= 0) {
+        cur = resolvedMemo[i]!;
+        break;
       }
-      if (!SIZED[k]) return -1;
-      const i = id - start;
-      return mult * (i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { size: number }).size);
+      if (!isModifier(btf.kindOf(cur))) break;
+      if (i >= 0) path.push(i);
+      cur = refOf(cur);
     }
+    for (const i of path) resolvedMemo[i] = cur;
+    return cur;
   };
+  /** Size in bytes of a sized type (arrays multiplied out; may exceed u32, the caller checks), -1 if unsized. */
+  const sizeOfId = (id0: number): number => {
+    const id = resolve(id0);
+    const i = id - start;
+    if (i >= 0 && !Number.isNaN(sizeMemo[i]!)) return sizeMemo[i]!;
+    const k = btf.kindOf(id);
+    let size: number;
+    if (k === BtfKind.PTR) size = 8;
+    else if (k === BtfKind.ARRAY) {
+      let elem: number;
+      let nelems: number;
+      if (i >= 0) {
+        elem = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE);
+        nelems = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE + 8);
+      } else {
+        const a = btf.decodeType(id) as { type: number; nelems: number };
+        elem = a.type;
+        nelems = a.nelems;
+      }
+      const e = sizeOfId(elem); // depth bounded by MAX_TYPE_DEPTH (checked before)
+      size = e < 0 ? -1 : e * nelems;
+    } else if (SIZED[k]) size = i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { size: number }).size;
+    else size = -1;
+    if (i >= 0) sizeMemo[i] = size;
+    return size;
+  };
+  /** INT data (encoding/offset/bits) of an INT type. */
+  const intInfo = (id: number): { bitsOffset: number; nrBits: number } => {
+    const i = id - start;
+    if (i >= 0) {
+      const data = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE);
+      return { bitsOffset: (data >>> 16) & 0xff, nrBits: data & 0xff };
+    }
+    return btf.decodeType(id) as { bitsOffset: number; nrBits: number };
+  };
+  const kindAt = (id: number) => (id === 0 ? "void" : `a ${kindName(btf.kindOf(id))}`);
 
-  for (let i = 0; i < kinds.length; i++) {
+  for (let i = 0; i < n; i++) {
     const id = start + i;
     const kind = kinds[i]!;
     const pos = offsets[i]!;
@@ -222,16 +261,12 @@ function checkResolved(btf: Btf, raw: RawTypeSource): void {
       const elem = u32(body);
       const index = resolve(u32(body + 4));
       if (btf.kindOf(index) !== BtfKind.INT) {
-        throw new BtfError(`ARRAY index type ${u32(body + 4)} is ${index === 0 ? "void" : `a ${kindName(btf.kindOf(index))}`}, not an integer`, { typeId: id });
+        throw new BtfError(`ARRAY index type ${u32(body + 4)} is ${kindAt(index)}, not an integer`, { typeId: id });
       }
       const elemSize = sizeOfId(elem);
-      if (elemSize < 0) {
-        throw new BtfError(`ARRAY element type ${elem} is a ${kindName(btf.kindOf(resolve(elem)))}, which has no size`, { typeId: id });
-      }
+      if (elemSize < 0) throw new BtfError(`ARRAY element type ${elem} is ${kindAt(resolve(elem))}, which has no size`, { typeId: id });
       const nelems = u32(body + 8);
-      if (elemSize * nelems > U32_MAX) {
-        throw new BtfError(`ARRAY of ${nelems} elements of ${elemSize} bytes overflows the u32 size limit`, { typeId: id });
-      }
+      if (elemSize * nelems > U32_MAX) throw new BtfError(`ARRAY of ${nelems} elements of ${elemSize} bytes overflows the u32 size limit`, { typeId: id });
     } else if (kind === BtfKind.STRUCT || kind === BtfKind.UNION) {
       const info = u32(pos + 4);
       const vlen = info & 0xffff;
@@ -239,17 +274,57 @@ function checkResolved(btf: Btf, raw: RawTypeSource): void {
       const size = u32(pos + 8);
       for (let m = 0, p = body; m < vlen; m++, p += 12) {
         const type = u32(p + 4);
-        const msize = sizeOfId(type);
         const mname = () => raw.name(u32(p));
-        if (msize < 0) {
-          throw new BtfError(`member ${m} ('${mname()}') has type ${type} of kind ${kindName(btf.kindOf(resolve(type)))}, which has no size`, { typeId: id });
-        }
+        const rtype = resolve(type);
+        const rkind = btf.kindOf(rtype);
+        const msize = sizeOfId(type);
+        if (msize < 0) throw new BtfError(`member ${m} ('${mname()}') has type ${type} of kind ${kindName(rkind)}, which has no size`, { typeId: id });
         const off = u32(p + 8);
-        if (kflag && off >>> 24 !== 0) continue; // bitfield: checked against the struct size by bits
-        const byte = Math.floor((kflag ? off & 0xffffff : off) / 8);
-        if (byte + msize > size) {
-          throw new BtfError(`member ${m} ('${mname()}') at byte ${byte} with size ${msize} extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
+        const bitsOffset = kflag ? off & 0xffffff : off;
+        const bitfield = kflag ? off >>> 24 : 0;
+        const isEnum = rkind === BtfKind.ENUM || rkind === BtfKind.ENUM64;
+        if (bitfield > 0) {
+          // kind_flag bitfield: only on integers and enums, no wider than them (btf_*_check_kflag_member).
+          const width = rkind === BtfKind.INT ? intInfo(rtype).nrBits : isEnum ? msize * 8 : -1;
+          if (width < 0) throw new BtfError(`member ${m} ('${mname()}') is a ${bitfield}-bit bitfield of ${kindAt(rtype)}; only integers and enums can be bitfields`, { typeId: id });
+          if (bitfield > width) throw new BtfError(`member ${m} ('${mname()}') is a ${bitfield}-bit bitfield of a ${width}-bit type`, { typeId: id });
+          continue; // position checked against the struct size by bits in validateRaw
         }
+        if (!kflag && rkind === BtfKind.INT) {
+          // Old-style bitfield in the INT encoding: bits, not bytes (btf_int_check_member).
+          const int = intInfo(rtype);
+          const bits = bitsOffset + int.bitsOffset;
+          const copyBits = int.nrBits + (bits % 8);
+          if (Math.floor(bits / 8) + Math.ceil(copyBits / 8) > size) {
+            throw new BtfError(`member ${m} ('${mname()}') at bit ${bitsOffset} with ${int.nrBits} bits extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
+          }
+          continue;
+        }
+        if (bitsOffset % 8 !== 0) throw new BtfError(`member ${m} ('${mname()}') of ${kindAt(rtype)} is not byte-aligned (bit offset ${bitsOffset})`, { typeId: id });
+        if (bitsOffset / 8 + msize > size) {
+          throw new BtfError(`member ${m} ('${mname()}') at byte ${bitsOffset / 8} with size ${msize} extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
+        }
+      }
+    } else if (kind === BtfKind.FUNC_PROTO) {
+      const vlen = u32(pos + 4) & 0xffff;
+      const ret = u32(pos + 8);
+      if (ret !== 0 && sizeOfId(ret) < 0) throw new BtfError(`FUNC_PROTO return type ${ret} is ${kindAt(resolve(ret))}, which has no size`, { typeId: id });
+      for (let a = 0, q = body; a < vlen; a++, q += 8) {
+        const type = u32(q + 4);
+        if (type === 0) continue; // the variadic marker (position checked by the parser)
+        if (sizeOfId(type) < 0) throw new BtfError(`FUNC_PROTO parameter ${a} has type ${type}, ${kindAt(resolve(type))}, which has no size`, { typeId: id });
+      }
+    } else if (kind === BtfKind.DATASEC) {
+      const vlen = u32(pos + 4) & 0xffff;
+      const size = u32(pos + 8);
+      if (size === 0) continue; // unlinked objects: offsets and sizes are filled in by the loader
+      let lastEnd = 0;
+      for (let v = 0, p = body; v < vlen; v++, p += 12) {
+        const off = u32(p + 4);
+        const vsize = u32(p + 8);
+        if (vsize === 0) throw new BtfError(`DATASEC variable ${v} has size 0`, { typeId: id });
+        if (off < lastEnd) throw new BtfError(`DATASEC variable ${v} at offset ${off} overlaps the previous one (ends at ${lastEnd}); variables must be sorted`, { typeId: id });
+        lastEnd = off + vsize;
       }
     }
   }
@@ -280,6 +355,59 @@ function checkDeclTag(btf: Btf, id: number, tag: string, target: number, compone
   }
 }
 
+const PTR_OR_MODIFIER = (() => {
+  const s = new Uint8Array(32);
+  for (const k of [BtfKind.PTR, BtfKind.TYPEDEF, BtfKind.CONST, BtfKind.VOLATILE, BtfKind.RESTRICT, BtfKind.TYPE_TAG]) s[k] = 1;
+  return s;
+})();
+
+/**
+ * Chains made only of pointers and modifiers (each has one target): they must
+ * end (the kernel rejects `typedef T *T`-style loops) and stay within
+ * MAX_TYPE_DEPTH. A functional graph, so one pass with memoized lengths.
+ */
+function checkPointerChains(btf: Btf, raw: RawTypeSource): void {
+  const { view, littleEndian: le, offsets, kinds } = raw;
+  const start = btf.startId;
+  const n = kinds.length;
+  const len = new Int32Array(n); // 0 unknown, -1 on the current walk, > 0 chain length
+  const walk: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!PTR_OR_MODIFIER[kinds[i]!] || len[i] !== 0) continue;
+    walk.length = 0;
+    let j = i;
+    let tail = 0;
+    for (;;) {
+      if (len[j]! > 0) {
+        tail = len[j]!;
+        break;
+      }
+      if (len[j] === -1) {
+        const from = walk.indexOf(j);
+        const loop = walk.slice(from).map((k) => `[${k + start}] ${kindName(kinds[k]!)}`);
+        throw new BtfError(`type loop through pointers and modifiers: ${loop.join(" -> ")} -> [${j + start}]`, { typeId: j + start }, {
+          hint: "a pointer or modifier chain must end in a type that is neither",
+        });
+      }
+      len[j] = -1;
+      walk.push(j);
+      const next = view.getUint32(offsets[j]! + 8, le) - start;
+      if (next < 0 || !PTR_OR_MODIFIER[kinds[next]!]) break;
+      j = next;
+    }
+    for (let k = walk.length - 1; k >= 0; k--) {
+      tail++;
+      len[walk[k]!] = tail;
+      if (tail > MAX_TYPE_DEPTH) {
+        throw new BtfError(`pointer/modifier chain longer than ${MAX_TYPE_DEPTH}`, { typeId: walk[k]! + start }, {
+          errno: "E2BIG",
+          hint: "no real kernel's BTF nests this deep; the input is likely generated or corrupt",
+        });
+      }
+    }
+  }
+}
+
 /** Iterative three-colour DFS over own types; a back edge is a loop the kernel would reject. */
 function checkCycles(btf: Btf, raw: RawTypeSource, edgeStart: Uint32Array, edges: Uint32Array): void {
   const start = btf.startId;
@@ -287,6 +415,8 @@ function checkCycles(btf: Btf, raw: RawTypeSource, edgeStart: Uint32Array, edges
   const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
   const stack = new Int32Array(n);
   const cursor = new Uint32Array(n);
+  // Longest chain of size edges below each type (1 for a leaf), computed as the DFS finishes it.
+  const height = new Uint16Array(n);
   for (let root = 0; root < n; root++) {
     if (state[root] !== 0) continue;
     let depth = 0;
@@ -298,6 +428,18 @@ function checkCycles(btf: Btf, raw: RawTypeSource, edgeStart: Uint32Array, edges
       const e = cursor[depth]!;
       if (e >= edgeStart[node + 1]!) {
         state[node] = 2;
+        let h = 0;
+        for (let k = edgeStart[node]!; k < edgeStart[node + 1]!; k++) {
+          const c = edges[k]! - start;
+          if (c >= 0 && height[c]! > h) h = height[c]!;
+        }
+        height[node] = h + 1;
+        if (h + 1 > MAX_TYPE_DEPTH) {
+          throw new BtfError(`type nests more than ${MAX_TYPE_DEPTH} levels deep (typedefs, modifiers, arrays or by-value members)`, { typeId: node + start }, {
+            errno: "E2BIG",
+            hint: "no real kernel's BTF nests this deep; the input is likely generated or corrupt",
+          });
+        }
         depth--;
         continue;
       }
