@@ -17,7 +17,7 @@ export async function runBtfBench(): Promise<void> {
   const bytes = gunzipSync(readFileSync(join(ROOT, "test/fixtures/vmlinux-6.18/vmlinux.btf.gz")));
   const btf = parseBtf(bytes);
   const fmt = (ms: number | undefined) => (ms === undefined ? "n/a" : ms.toFixed(1));
-  printTable(`btf: in-process phases on vmlinux 6.18 (${btf.types.length} types, ${bytes.length} bytes), median of ${RUNS} runs, ms`, ["phase", "ms"], [
+  printTable(`btf: in-process phases on vmlinux 6.18 (${btf.length} types, ${bytes.length} bytes), median of ${RUNS} runs, ms`, ["phase", "ms"], [
     ["parse + validate", fmt(timeIt(RUNS, () => parseBtf(bytes)))],
     ["dump raw", fmt(timeIt(RUNS, () => dumpRaw(btf)))],
     ["dump c", fmt(timeIt(RUNS, () => dumpC(btf)))],

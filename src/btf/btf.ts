@@ -48,10 +48,14 @@ export class Btf {
     return this.startId + this.own.length;
   }
 
-  /** All own types, decoded (and cached); `types[i]` has id `startId + i`. Prefer typeById/decodeType on large BTF. */
+  /**
+   * All own types, decoded and cached, as a new array (`types[i]` has id
+   * `startId + i`; add types with add()). This decodes everything: prefer
+   * typeById/decodeType/kindOf/nameOf on large BTF.
+   */
   get types(): readonly BtfType[] {
     for (let i = 0; i < this.own.length; i++) if (this.own[i] === undefined) this.own[i] = decodeRecord(this.raw!, i);
-    return this.own as BtfType[];
+    return (this.own as BtfType[]).slice();
   }
 
   /** Whether `id` names a type of this Btf or its base (0 = void counts). */
@@ -59,8 +63,13 @@ export class Btf {
     return Number.isInteger(id) && id >= 0 && id < this.typeCount;
   }
 
-  /** The type with this id (decoded once, then cached); id 0 is void. Throws BtfError (ENOENT) for unknown ids. */
+  /**
+   * The type with this id (decoded once, then cached: edits to it are kept and
+   * encoded; after renaming call reindex()); id 0 is void. Throws BtfError
+   * (ENOENT) for unknown or non-integer ids.
+   */
   typeById(id: TypeId): AnyType {
+    if (!Number.isInteger(id)) return this.noSuchId(id);
     const i = id - this.startId;
     if (i >= 0) {
       if (i < this.own.length) return (this.own[i] ??= decodeRecord(this.raw!, i));
@@ -72,11 +81,21 @@ export class Btf {
     return this.noSuchId(id);
   }
 
-  /** Like typeById, but a type not decoded yet is decoded into a fresh object that is not kept (one-pass dumps). */
+  /**
+   * Like typeById, but a type not decoded yet is decoded into a fresh object
+   * that is not kept (for one-pass dumps): treat the result as read-only,
+   * since edits to it are lost.
+   */
   decodeType(id: TypeId): AnyType {
+    if (!Number.isInteger(id)) return this.noSuchId(id);
     const i = id - this.startId;
     if (i >= 0 && i < this.own.length) return this.own[i] ?? decodeRecord(this.raw!, i);
     return this.typeById(id);
+  }
+
+  /** Forgets the name index (call after renaming types obtained from typeById). */
+  reindex(): void {
+    this.byName = undefined;
   }
 
   /** The kind of type `id` without decoding it. */
@@ -99,6 +118,7 @@ export class Btf {
    * The verbatim wire records of own types `i`, `i+1`, ... (index = id -
    * startId) that were parsed and never decoded (so cannot have been
    * changed), as one byte range; undefined if type `i` is not such a record.
+   * For the encoder.
    */
   rawRun(i: number): Uint8Array | undefined {
     const raw = this.raw;

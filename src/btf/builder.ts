@@ -7,7 +7,7 @@ import { encodeBtf } from "./encode.js";
 import { BtfError } from "./errors.js";
 import { BtfKind, FuncLinkage, VarLinkage } from "./kinds.js";
 import type { StructType, TypeId, UnionType } from "./types.js";
-import { validateBtf } from "./parse.js";
+import { parseBtf } from "./parse.js";
 
 export class BtfBuilder {
   readonly btf: Btf;
@@ -98,4 +98,13 @@ export class BtfBuilder {
   encode(): Uint8Array {
     return encodeBtf(this.finish());
   }
+}
+
+/**
+ * Validates any Btf: a built one (objects, possibly edited) is checked by
+ * encoding it and parsing the result, so built and parsed BTF pass the very
+ * same checks. Throws BtfError naming the type id.
+ */
+export function validateBtf(btf: Btf): void {
+  parseBtf(encodeBtf(btf), { base: btf.base });
 }

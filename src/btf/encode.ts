@@ -42,7 +42,12 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
   const types = new Uint8Array(typeLen);
   const view = new DataView(types.buffer);
   let pos = 0;
+  let curId = 0;
+  /** Writes a u32 field (negative int32 values are written as their two's complement, as in component_idx). */
   const u32 = (v: number): void => {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+      throw new BtfError(`cannot encode: field value ${v} is not a 32-bit integer`, { typeId: curId }, { errno: "ERANGE" });
+    }
     view.setUint32(pos, v >>> 0, le);
     pos += 4;
   };
@@ -56,6 +61,7 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
       continue;
     }
     const t = btf.decodeType(id) as BtfType;
+    curId = id;
     const vlen = vlenOf(t);
     if (vlen > 0xffff) throw new BtfError(`${kindName(t.kind)} has ${vlen} entries, more than 65535`, { typeId: id });
     checkFields(t, id);
@@ -156,7 +162,7 @@ export function encodeBtf(btf: Btf, options: EncodeOptions = {}): Uint8Array {
 
 const U32_MAX = 0xffffffff;
 
-function field(ok: boolean, id: number, what: string): void {
+function requireEncodable(ok: boolean, id: number, what: string): void {
   if (!ok) throw new BtfError(`cannot encode: ${what}`, { typeId: id }, { errno: "ERANGE" });
 }
 
@@ -166,28 +172,28 @@ const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= U32_MAX;
 function checkFields(t: BtfType, id: number): void {
   switch (t.kind) {
     case BtfKind.INT:
-      field(isU32(t.size) && t.encoding >= 0 && t.encoding <= 15 && t.bitsOffset >= 0 && t.bitsOffset <= 255 && t.nrBits >= 0 && t.nrBits <= 255, id, "INT size/encoding/bits out of range");
+      requireEncodable(isU32(t.size) && t.encoding >= 0 && t.encoding <= 15 && t.bitsOffset >= 0 && t.bitsOffset <= 255 && t.nrBits >= 0 && t.nrBits <= 255, id, "INT size/encoding/bits out of range");
       break;
     case BtfKind.STRUCT:
     case BtfKind.UNION:
-      field(isU32(t.size), id, `${kindName(t.kind)} size ${t.size} is not a u32`);
+      requireEncodable(isU32(t.size), id, `${kindName(t.kind)} size ${t.size} is not a u32`);
       for (const m of t.members) {
-        field(isU32(m.type), id, `member '${m.name}' type id ${m.type} is not a u32`);
-        if (t.kflag) field(m.bitsOffset >= 0 && m.bitsOffset <= 0xffffff && m.bitfieldSize >= 0 && m.bitfieldSize <= 255, id, `member '${m.name}' offset ${m.bitsOffset} or bitfield size ${m.bitfieldSize} does not fit kind_flag encoding (24 + 8 bits)`);
-        else field(isU32(m.bitsOffset) && m.bitfieldSize === 0, id, `member '${m.name}' has a bitfield size but the ${kindName(t.kind)} has no kind_flag`);
+        requireEncodable(isU32(m.type), id, `member '${m.name}' type id ${m.type} is not a u32`);
+        if (t.kflag) requireEncodable(m.bitsOffset >= 0 && m.bitsOffset <= 0xffffff && m.bitfieldSize >= 0 && m.bitfieldSize <= 255, id, `member '${m.name}' offset ${m.bitsOffset} or bitfield size ${m.bitfieldSize} does not fit kind_flag encoding (24 + 8 bits)`);
+        else requireEncodable(isU32(m.bitsOffset) && m.bitfieldSize === 0, id, `member '${m.name}' has a bitfield size but the ${kindName(t.kind)} has no kind_flag`);
       }
       break;
     case BtfKind.ENUM:
-      for (const v of t.values) field(Number.isInteger(v.value) && v.value >= -0x80000000 && v.value <= U32_MAX, id, `enumerator '${v.name}' value ${v.value} does not fit 32 bits`);
+      for (const v of t.values) requireEncodable(Number.isInteger(v.value) && v.value >= -0x80000000 && v.value <= U32_MAX, id, `enumerator '${v.name}' value ${v.value} does not fit 32 bits`);
       break;
     case BtfKind.ENUM64:
-      for (const v of t.values) field(v.value >= -(1n << 63n) && v.value < 1n << 64n, id, `enumerator '${v.name}' value ${v.value} does not fit 64 bits`);
+      for (const v of t.values) requireEncodable(v.value >= -(1n << 63n) && v.value < 1n << 64n, id, `enumerator '${v.name}' value ${v.value} does not fit 64 bits`);
       break;
     case BtfKind.ARRAY:
-      field(isU32(t.type) && isU32(t.indexType) && isU32(t.nelems), id, "ARRAY field out of u32 range");
+      requireEncodable(isU32(t.type) && isU32(t.indexType) && isU32(t.nelems), id, "ARRAY field out of u32 range");
       break;
     case BtfKind.DECL_TAG:
-      field(Number.isInteger(t.componentIdx) && t.componentIdx >= -1 && t.componentIdx <= 0x7fffffff, id, `component_idx ${t.componentIdx} out of range`);
+      requireEncodable(Number.isInteger(t.componentIdx) && t.componentIdx >= -1 && t.componentIdx <= 0x7fffffff, id, `component_idx ${t.componentIdx} out of range`);
       break;
     default:
       break;

@@ -15,6 +15,9 @@ export interface LoadedBtf {
   gzip: boolean;
 }
 
+/** Largest decompressed input accepted (a vmlinux BTF is ~6 MB): bounds memory against gzip bombs. */
+export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -24,9 +27,13 @@ export function loadBtf(bytes: Uint8Array, options: { base?: Btf } = {}): Loaded
   let gzip = false;
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
     } catch (e) {
-      throw new BtfError(`gzip data is corrupt: ${(e as Error).message}`, { offset: 0 }, { cause: e });
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === "ERR_BUFFER_TOO_LARGE") {
+        throw new BtfError(`gzip data decompresses to more than ${MAX_DECOMPRESSED_BYTES} bytes`, { offset: 0 }, { errno: "E2BIG", cause: e });
+      }
+      throw new BtfError(`gzip data is corrupt: ${err.message}`, { offset: 0 }, { cause: e });
     }
     gzip = true;
   }

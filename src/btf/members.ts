@@ -18,7 +18,7 @@ export interface FoundMember {
 
 const indexes = new WeakMap<Btf, Map<TypeId, Map<string, FoundMember>>>();
 
-function indexOf(btf: Btf, id: TypeId): Map<string, FoundMember> {
+function memberIndex(btf: Btf, id: TypeId): Map<string, FoundMember> {
   let perBtf = indexes.get(btf);
   if (!perBtf) indexes.set(btf, (perBtf = new Map()));
   let idx = perBtf.get(id);
@@ -34,7 +34,7 @@ function indexOf(btf: Btf, id: TypeId): Map<string, FoundMember> {
     const inner = skipModsAndTypedefs(btf, m.type);
     const it = btf.typeById(inner);
     if (it.kind !== BtfKind.STRUCT && it.kind !== BtfKind.UNION) continue;
-    for (const [name, found] of indexOf(btf, inner)) {
+    for (const [name, found] of memberIndex(btf, inner)) {
       if (!idx.has(name)) idx.set(name, { member: found.member, bitsOffset: m.bitsOffset + found.bitsOffset, path: [m, ...found.path] });
     }
   }
@@ -44,12 +44,12 @@ function indexOf(btf: Btf, id: TypeId): Map<string, FoundMember> {
 
 /** Finds member `name` of the struct/union `id` (after typedefs/modifiers), descending into anonymous members. */
 export function findMember(btf: Btf, id: TypeId, name: string): FoundMember | undefined {
-  return indexOf(btf, skipModsAndTypedefs(btf, id)).get(name);
+  return memberIndex(btf, skipModsAndTypedefs(btf, id)).get(name);
 }
 
 /** All member names visible in struct/union `id`, including those of anonymous members, in declaration order. */
 export function memberNames(btf: Btf, id: TypeId): string[] {
-  return [...indexOf(btf, skipModsAndTypedefs(btf, id)).keys()];
+  return [...memberIndex(btf, skipModsAndTypedefs(btf, id)).keys()];
 }
 
 /** One step of a resolved member path. */

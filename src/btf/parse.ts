@@ -5,7 +5,6 @@
 // Types are decoded later, on demand (decode.ts).
 import { Btf } from "./btf.js";
 import type { RawTypeSource } from "./decode.js";
-import { encodeBtf } from "./encode.js";
 import { BtfError } from "./errors.js";
 import { parseHeader } from "./header.js";
 import { BTF_INFO_MASK, BTF_KIND_MAX, BTF_MAX_TYPE, BTF_TYPE_HEADER_SIZE, BtfKind, KIND_LAYOUT, kindName } from "./kinds.js";
@@ -54,17 +53,25 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   }
   const strStart = dataStart + hdr.strOff;
   const strings = new StringTable(bytes.subarray(strStart, strStart + hdr.strLen), baseStrLen, fileOffset + strStart);
-  const baseStrings = base?.strings;
   const strEnd = baseStrLen + hdr.strLen;
-  const name = (off: number): string => (off < baseStrLen ? baseStrings!.get(off) : strings.get(off));
+  /** The table holding offset `off`: ours, or the base's, or its base's (split BTF can stack). */
+  const tableFor = (off: number): StringTable => {
+    if (off >= baseStrLen) return strings;
+    for (let b = base; b; b = b.base) if (b.strings && off >= b.strings.startOffset) return b.strings;
+    throw new BtfError(`name offset ${off} is in no base string table`);
+  };
+  const name = (off: number): string => (off < baseStrLen ? tableFor(off).get(off) : strings.get(off));
   /** Whether the string at a (range-checked) offset is "". */
-  const isEmpty = (off: number): boolean =>
-    off < baseStrLen ? baseStrings!.bytes[off - baseStrings!.startOffset] === 0 : bytes[strStart + off - baseStrLen] === 0;
+  const isEmpty = (off: number): boolean => {
+    const t = off < baseStrLen ? tableFor(off) : strings;
+    return t.bytes[off - t.startOffset] === 0;
+  };
 
   /** Whether the string at a (range-checked) offset is empty or a C identifier: [A-Za-z_][A-Za-z0-9_]*. */
   const isIdentOrEmpty = (off: number): boolean => {
-    const b = off < baseStrLen ? baseStrings!.bytes : bytes;
-    const startAt = off < baseStrLen ? off - baseStrings!.startOffset : strStart + off - baseStrLen;
+    const t = off < baseStrLen ? tableFor(off) : strings;
+    const b = t.bytes;
+    const startAt = off - t.startOffset;
     for (let i = startAt; ; i++) {
       const c = b[i]!;
       if (c === 0) return true;
@@ -188,7 +195,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
             throw new BtfError(`FUNC_PROTO parameter ${i} has type void; only the last parameter may (variadic '...')`, { offset: fileOffset + p, typeId: id });
           }
           if (!isEmpty(off)) {
-            throw new BtfError(`FUNC_PROTO variadic marker (last parameter, type void) must have no name, has '${name(off)}'`, { offset: at, typeId: id });
+            throw new BtfError(`FUNC_PROTO variadic marker (last parameter, type void) must have no name, has '${name(off)}'`, { offset: fileOffset + p, typeId: id });
           }
         }
         break;
@@ -239,11 +246,3 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   return btf;
 }
 
-/**
- * Validates any Btf: a built one (objects, possibly edited) is checked by
- * encoding it and parsing the result, so built and parsed BTF pass the very
- * same checks. Throws BtfError naming the type id.
- */
-export function validateBtf(btf: Btf): void {
-  parseBtf(encodeBtf(btf), { base: btf.base });
-}

@@ -1,7 +1,7 @@
 // The BTF type model: one plain record per type, a discriminated union on
 // `kind` (the wire kind number). Types refer to each other by TypeId, as the
 // kernel and libbpf do; id 0 is `void`. Names are decoded strings ("" = anon).
-// Nothing here knows about byte offsets: that is wire.ts/parse.ts/encode.ts.
+// Nothing here knows about byte offsets: that is parse.ts/decode.ts/encode.ts.
 import { BtfKind } from "./kinds.js";
 
 /** Index of a type in a Btf: 0 is void, 1.. are encoded types (split BTF continues the base's ids). */

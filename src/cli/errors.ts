@@ -21,7 +21,9 @@ export function formatCliError(err: unknown): string {
     return `btfsnoop: error: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ""}`;
   }
   const e = err as Error;
-  return `btfsnoop: internal error: ${e?.stack ?? String(err)}`;
+  // One line by default; the stack only when asked for.
+  if (process.env.BTFSNOOP_DEBUG) return `btfsnoop: internal error: ${e?.stack ?? String(err)}`;
+  return `btfsnoop: internal error: ${e?.message ?? String(err)} (this is a bug; set BTFSNOOP_DEBUG=1 for the stack)`;
 }
 
 /** Exit code for an error: input/usage problems are 2, internal failures 1. */

@@ -56,16 +56,29 @@ export const processIo: CliIo = {
 
 let pipeClosed = false;
 
-/** Writes text to stdout; resolves when flushed. Once the reader is gone (EPIPE) output is dropped quietly. */
+/**
+ * Writes text to stdout; resolves when flushed. Once the reader is gone
+ * (EPIPE) output is dropped quietly; other write errors (ENOSPC, EIO) reject
+ * with a BtfsnoopError so the CLI reports them in one line.
+ */
 export function writeStdout(text: string | Uint8Array): Promise<void> {
   if (pipeClosed) return Promise.resolve();
   if (process.stdout.listenerCount("error") === 0) {
+    // Errors also reach the write callback; this listener only keeps Node from crashing on them.
     process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EPIPE") throw err;
-      pipeClosed = true;
+      if (err.code === "EPIPE") pipeClosed = true;
     });
   }
-  return new Promise((resolve) => {
-    process.stdout.write(text, () => resolve());
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (err?: Error | null) => {
+      const e = err as NodeJS.ErrnoException | null | undefined;
+      if (!e || e.code === "EPIPE") {
+        if (e) pipeClosed = true;
+        resolve();
+        return;
+      }
+      const code: ErrnoName = e.code !== undefined && e.code in Errno ? (e.code as ErrnoName) : "EIO";
+      reject(new BtfsnoopError(code, `cannot write to standard output: ${e.message}`, { cause: e }));
+    });
   });
 }

@@ -22,7 +22,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .version("0.1.0")
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      // yargs reports its own complaints (and errors thrown by option coercion) as YError.
+      if (err && err.name !== "YError") throw err;
+      throw new UsageError(msg ?? err?.message ?? "invalid command line");
     });
   try {
     await parser.parseAsync();

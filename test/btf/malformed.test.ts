@@ -880,7 +880,7 @@ const recordCases: Case[] = [
       return {
         bytes: w.build(),
         reason: "FUNC_PROTO variadic marker (last parameter, type void) must have no name, has 'rest'",
-        offset: w.at(id),
+        offset: w.at(id) + 12 + 8, // the second btf_param, after the 12-byte type header and the first param
         typeId: id,
       };
     },

@@ -74,11 +74,21 @@ describe("btf dump", () => {
     [["btf", "dump", VMLINUX, "--format", "yaml"], `btfsnoop: usage error: Invalid values: Argument: format, Given: "yaml", Choices: "raw", "c", "json" (run 'btfsnoop --help' for usage)\n`],
     [["btf", "dump", join(BTF, "funcs.bpf.btf"), "--id", "999"], `btfsnoop: error: type id 999 not found in '${join(BTF, "funcs.bpf.btf")}' (valid ids: 1..${readFileSync(join(BTF, "funcs.bpf.btf.raw.txt"), "utf8").match(/^\[(\d+)\]/gm)!.length})\n`],
     [["frobnicate"], "btfsnoop: usage error: Unknown argument: frobnicate (run 'btfsnoop --help' for usage)\n"],
+    [["btf", "dump", VMLINUX, "--id", "abc"], "btfsnoop: usage error: --id takes positive type ids, got 'abc' (run 'btfsnoop --help' for usage)\n"],
+    [["btf", "dump", VMLINUX, "--id"], "btfsnoop: usage error: --id needs at least one type id (run 'btfsnoop --help' for usage)\n"],
+    [["btf", "dump", VMLINUX, "--id", "0"], "btfsnoop: usage error: --id takes positive type ids, got '0' (run 'btfsnoop --help' for usage)\n"],
   ])("%j fails with exit 2 and one line", async (argv, expected) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
     expect(r.err).toBe(expected);
+  });
+
+  it("reports a full disk in one line with exit 2", () => {
+    const bin = join(FIXTURES, "..", "..", "dist", "src", "cli", "bin.js");
+    const full = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" btf dump "${VMLINUX}" > /dev/full`], { encoding: "utf8" });
+    expect(full.status).toBe(2);
+    expect(full.stderr).toBe("btfsnoop: error: cannot write to standard output: ENOSPC: no space left on device, write\n");
   });
 
   it("the built executable exits 2 on bad input and survives a closed pipe", () => {

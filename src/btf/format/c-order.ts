@@ -376,9 +376,9 @@ export class CTypeGraph {
 function determinePtrSize(btf: Btf): number {
   const n = btf.typeCount;
   for (let id = 1; id < n; id++) {
-    const t = btf.typeById(id);
-    if (t.kind !== K.INT || (t.size !== 4 && t.size !== 8)) continue;
-    if (LONG_NAMES.has(t.name)) return t.size;
+    if (btf.kindOf(id) !== K.INT || !LONG_NAMES.has(btf.nameOf(id))) continue;
+    const t = btf.decodeType(id);
+    if (t.kind === K.INT && (t.size === 4 || t.size === 8)) return t.size;
   }
   return 8;
 }

@@ -8,6 +8,7 @@ import { writeJson } from "../../btf/format/json.js";
 import { writeRaw } from "../../btf/format/raw.js";
 import { collect, type TextSink } from "../../btf/format/sink.js";
 import { BtfsnoopError } from "../../internal/errors.js";
+import { UsageError } from "../errors.js";
 import { readInputFile, type CliIo } from "../io.js";
 
 export const BTF_DUMP_FORMATS = ["raw", "c", "json"] as const;
@@ -36,7 +37,11 @@ export function btfDumpText(args: BtfDumpArgs): string {
   return collect((sink) => btfDump(args, sink));
 }
 
-/** Runs `btf dump`, streaming its output into `sink`. Input errors are thrown before anything is written. */
+/**
+ * Runs `btf dump`, streaming its output into `sink`. Input errors are thrown
+ * before anything is written; the C dumper can still fail midway on BTF it
+ * cannot express in C (ELOOP), after earlier types were written.
+ */
 export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
   const base = args.baseBtf ? loadBtfFile(args.baseBtf) : undefined;
   const btf = loadBtfFile(args.file, base);
@@ -67,7 +72,18 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
         .positional("file", { type: "string", demandOption: true, describe: "BTF file: /sys/kernel/btf/vmlinux, a .btf blob or an ELF object" })
         .option("format", { alias: "f", choices: BTF_DUMP_FORMATS, default: "raw" as BtfDumpFormat, describe: "output format (as bpftool's)" })
         .option("base-btf", { alias: "B", type: "string", describe: "base BTF for split BTF (e.g. vmlinux for a module)" })
-        .option("id", { type: "number", array: true, describe: "dump only these type ids (root types)" }),
+        .option("id", {
+          type: "string",
+          array: true,
+          describe: "dump only these type ids (root types)",
+          coerce: (values: string[]) => {
+            if (values.length === 0) throw new UsageError("--id needs at least one type id");
+            return values.map((v) => {
+              if (!/^[0-9]+$/.test(v) || Number(v) === 0) throw new UsageError(`--id takes positive type ids, got '${v}'`);
+              return Number(v);
+            });
+          },
+        }),
     async (argv) => {
       const args = { file: argv.file as string, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
       await io.stream((sink) => btfDump(args, sink));
