@@ -2,13 +2,31 @@
 // `char[16]`, `const volatile int *`, optionally declaring a name
 // (`char comm[16]`). Used for prototypes, error messages and value dumps.
 import type { Btf } from "./btf.js";
+import { BtfError } from "./errors.js";
 import { BtfKind } from "./kinds.js";
 import type { TypeId } from "./types.js";
 
 const MAX_DEPTH = 1024;
 
-/** The C spelling of type `id`, declaring `declName` if given (`int *p`, `char comm[16]`). */
+/**
+ * The C spelling of type `id`, declaring `declName` if given (`int *p`,
+ * `char comm[16]`). Throws BtfError (ELOOP) for chains too deep to spell.
+ */
 export function cTypeName(btf: Btf, id: TypeId, declName = ""): string {
+  try {
+    return spell(btf, id, declName);
+  } catch (e) {
+    if (e instanceof RangeError) throw tooDeep(id, e);
+    throw e;
+  }
+}
+
+function tooDeep(id: TypeId, cause: unknown): BtfError {
+  return new BtfError("type nests too deeply to spell in C", { typeId: id }, { errno: "ELOOP", cause });
+}
+
+function spell(btf: Btf, id: TypeId, declName: string): string {
+  const start = id;
   let inner = declName;
   let quals: string[] = [];
   const withQuals = (s: string): string => (quals.length ? quals.reverse().join(" ") + " " + s : s);
@@ -48,7 +66,7 @@ export function cTypeName(btf: Btf, id: TypeId, declName = ""): string {
         continue;
       case BtfKind.FUNC_PROTO: {
         if (inner.startsWith("*")) inner = `(${inner})`;
-        const params = t.params.map((p) => (p.type === 0 ? "..." : cTypeName(btf, p.type)));
+        const params = t.params.map((p) => (p.type === 0 ? "..." : spell(btf, p.type, "")));
         inner += `(${params.length ? params.join(", ") : "void"})`;
         quals = [];
         id = t.returnType;
@@ -82,5 +100,5 @@ export function cTypeName(btf: Btf, id: TypeId, declName = ""): string {
       }
     }
   }
-  return "/* type chain too long */";
+  throw tooDeep(start, undefined);
 }

@@ -140,3 +140,17 @@ describe("DATASEC", () => {
     expect(parseBtf(b.encode()).length).toBe(4);
   });
 });
+
+describe("recursion safety net", () => {
+  it("turns function pointers nested 20,000 deep into ELOOP, not a crash", () => {
+    const b = new BtfBuilder();
+    const int = b.int("int", 4, IntEncoding.SIGNED);
+    let fp = b.ptr(b.funcProto(int, []));
+    for (let i = 0; i < 20000; i++) fp = b.ptr(b.funcProto(int, [["f", fp]]));
+    const td = b.typedef("deep_fn", fp);
+    const btf = parseBtf(b.encode());
+    expect(cTypeName(btf, td)).toBe("deep_fn"); // a typedef is spelled by name
+    expect(() => cTypeName(btf, fp)).toThrow(expect.objectContaining({ errno: "ELOOP", reason: "type nests too deeply to spell in C" }));
+    expect(() => dumpC(btf, [td])).toThrow(expect.objectContaining({ errno: "ELOOP", reason: "type nests too deeply for the C dumper" }));
+  });
+});

@@ -648,15 +648,25 @@ export function dumpC(btf: Btf, rootIds?: readonly TypeId[]): string {
   return collect((sink) => writeC(btf, sink, rootIds));
 }
 
-/** Streams the C dump (header, every root's declarations, footer) into `sink`. */
+/**
+ * Streams the C dump (header, every root's declarations, footer) into
+ * `sink`. Shapes too deep for the dumper's recursion (validation bounds most;
+ * function pointers nested through parameters are not) give BtfError ELOOP.
+ */
 export function writeC(btf: Btf, sink: TextSink, rootIds?: readonly TypeId[]): void {
   const d = new CDumper(btf);
   sink.write(C_DUMP_HEADER);
-  if (rootIds && rootIds.length) {
-    for (const id of rootIds) sink.write(d.dumpType(id));
-  } else {
-    const n = btf.typeCount;
-    for (let id = 1; id < n; id++) sink.write(d.dumpType(id));
+  let id = 0;
+  try {
+    if (rootIds && rootIds.length) {
+      for (id of rootIds) sink.write(d.dumpType(id));
+    } else {
+      const n = btf.typeCount;
+      for (id = 1; id < n; id++) sink.write(d.dumpType(id));
+    }
+  } catch (e) {
+    if (e instanceof RangeError) throw new BtfError("type nests too deeply for the C dumper", { typeId: id }, { errno: "ELOOP", cause: e });
+    throw e;
   }
   sink.write(C_DUMP_FOOTER);
 }
