@@ -2,6 +2,7 @@
 // with the prototypes from protos.ts. Kernel-side layers add their helpers
 // (maps, attach-point helpers like get_func_arg, snprintf_btf) by registering.
 import type { HelperImpl, HelperProto } from "./abi.js";
+import { MAP_HELPERS } from "../maps/helpers.js";
 import { CORE_HELPERS } from "./core.js";
 import { helperProto } from "./protos.js";
 
@@ -37,4 +38,9 @@ export class HelperTable {
 /** A table with the helpers that need only a KernelEnv. */
 export function coreHelperTable(): HelperTable {
   return new HelperTable(CORE_HELPERS);
+}
+
+/** Core helpers plus the map, ring buffer, perf output and stack id helpers. */
+export function vmHelperTable(): HelperTable {
+  return new HelperTable(CORE_HELPERS, MAP_HELPERS);
 }

@@ -1,0 +1,147 @@
+// Helper implementations (see ../helpers/abi.ts) for the map helpers:
+// map_lookup/update/delete_elem, perf_event_output, get_stackid and the
+// ringbuf_* family. Map pointers are resolved with rt.mapAt, keys and
+// values are read from program memory with vmBytes (an unreadable pointer
+// gives NULL or -EFAULT; the verifier normally rules that out), errors are
+// returned as errRet(errno). Combinations the verifier rejects (e.g. a
+// lookup on a ring buffer) give NULL or -EOPNOTSUPP/-EINVAL rather than
+// anything a program could mistake for success.
+import { errRet, type HelperImpl, type HelperRuntime, vmBytes } from "../helpers/abi.js";
+import { BpfMap } from "./map.js";
+import { PerfEventArrayMap } from "./perf-event-array.js";
+import { RINGBUF_MAX_RECORD_SZ, RingbufMap, ringbufRecordAt } from "./ringbuf.js";
+import { StackTraceMap } from "./stack-trace.js";
+import { BPF_F_INDEX_MASK, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP } from "./types.js";
+import { u64ToNumber } from "./util.js";
+
+/** The kernel's ids (enum bpf_func_id) of the helpers implemented here. */
+export const MapHelperId = {
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  perf_event_output: 25,
+  get_stackid: 27,
+  ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
+  ringbuf_query: 134,
+} as const;
+
+const EFAULT = 14;
+const EINVAL = 22;
+
+function mapArg(rt: HelperRuntime, addr: bigint): BpfMap | undefined {
+  const m = rt.mapAt(addr);
+  return m instanceof BpfMap ? m : undefined;
+}
+
+/** A u64 flags register as the u32-or-invalid number the map ops take. */
+function flagsArg(r: bigint): number {
+  const f = BigInt.asUintN(64, r);
+  return f > 0xffffffffn ? 2 ** 32 : Number(f);
+}
+
+/** Result of a map op (0 or a negative errno) as r0. */
+function ret(err: number): bigint {
+  return err < 0 ? errRet(-err) : BigInt(err);
+}
+
+/** void *bpf_map_lookup_elem(map, key): the value's address, or NULL. */
+export const mapLookupElem: HelperImpl = (rt, r1, r2) => {
+  const map = mapArg(rt, r1);
+  if (!map) return 0n;
+  const key = vmBytes(rt, r2, map.keySize);
+  if (!key) return 0n;
+  return map.progLookup(key, rt.env.cpu());
+};
+
+/** long bpf_map_update_elem(map, key, value, flags). */
+export const mapUpdateElem: HelperImpl = (rt, r1, r2, r3, r4) => {
+  const map = mapArg(rt, r1);
+  if (!map) return errRet(EINVAL);
+  const key = vmBytes(rt, r2, map.keySize);
+  const value = vmBytes(rt, r3, map.valueSize);
+  if (!key || !value) return errRet(EFAULT);
+  return ret(map.progUpdate(key, value, flagsArg(r4), rt.env.cpu()));
+};
+
+/** long bpf_map_delete_elem(map, key). */
+export const mapDeleteElem: HelperImpl = (rt, r1, r2) => {
+  const map = mapArg(rt, r1);
+  if (!map) return errRet(EINVAL);
+  const key = vmBytes(rt, r2, map.keySize);
+  if (!key) return errRet(EFAULT);
+  return ret(map.progDelete(key, rt.env.cpu()));
+};
+
+/** long bpf_perf_event_output(ctx, map, flags, data, size). */
+export const perfEventOutput: HelperImpl = (rt, _ctx, r2, r3, r4, r5) => {
+  if ((BigInt.asUintN(64, r3) & ~BPF_F_INDEX_MASK) !== 0n) return errRet(EINVAL);
+  const map = mapArg(rt, r2);
+  if (!(map instanceof PerfEventArrayMap)) return errRet(EINVAL);
+  const data = vmBytes(rt, r4, u64ToNumber(r5));
+  if (!data) return errRet(EFAULT);
+  return ret(map.output(rt.env.cpu(), r3, data));
+};
+
+/** long bpf_get_stackid(ctx, map, flags): the stack id or a negative errno. */
+export const getStackid: HelperImpl = (rt, _ctx, r2, r3) => {
+  const map = mapArg(rt, r2);
+  if (!(map instanceof StackTraceMap)) return errRet(EINVAL);
+  return ret(map.getStackId(rt.env.kernelStack?.(), r3));
+};
+
+/** long bpf_ringbuf_output(ringbuf, data, size, flags): 0, -EINVAL, -EAGAIN (dropped). */
+export const ringbufOutput: HelperImpl = (rt, r1, r2, r3, r4) => {
+  const map = mapArg(rt, r1);
+  if (!(map instanceof RingbufMap)) return errRet(EINVAL);
+  const flags = BigInt.asUintN(64, r4);
+  if ((flags & ~BigInt(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) !== 0n) return errRet(EINVAL);
+  const data = vmBytes(rt, r2, u64ToNumber(r3));
+  if (!data) return errRet(EFAULT);
+  return ret(map.output(data, Number(flags)));
+};
+
+/** void *bpf_ringbuf_reserve(ringbuf, size, flags): the record's data address, or NULL. */
+export const ringbufReserve: HelperImpl = (rt, r1, r2, r3) => {
+  const map = mapArg(rt, r1);
+  if (!(map instanceof RingbufMap)) return 0n;
+  if (BigInt.asUintN(64, r3) !== 0n) return 0n;
+  const size = BigInt.asUintN(64, r2);
+  return map.reserve(size > BigInt(RINGBUF_MAX_RECORD_SZ) ? RINGBUF_MAX_RECORD_SZ + 1 : Number(size));
+};
+
+function commit(rt: HelperRuntime, r1: bigint, r2: bigint, discard: boolean): bigint {
+  const rec = ringbufRecordAt(rt.mem, r1);
+  if (!rec) return errRet(EINVAL);
+  const flags = BigInt.asUintN(64, r2) & BigInt(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP);
+  return ret(rec.ring.commit(rec.offset, Number(flags), discard));
+}
+
+/** void bpf_ringbuf_submit(data, flags). */
+export const ringbufSubmit: HelperImpl = (rt, r1, r2) => commit(rt, r1, r2, false);
+
+/** void bpf_ringbuf_discard(data, flags). */
+export const ringbufDiscard: HelperImpl = (rt, r1, r2) => commit(rt, r1, r2, true);
+
+/** u64 bpf_ringbuf_query(ringbuf, flags). */
+export const ringbufQuery: HelperImpl = (rt, r1, r2) => {
+  const map = mapArg(rt, r1);
+  if (!(map instanceof RingbufMap)) return 0n;
+  return map.query(BigInt.asUintN(64, r2));
+};
+
+/** The map helpers keyed by helper id, for the helper table. */
+export const MAP_HELPERS: Readonly<Record<number, HelperImpl>> = {
+  [MapHelperId.map_lookup_elem]: mapLookupElem,
+  [MapHelperId.map_update_elem]: mapUpdateElem,
+  [MapHelperId.map_delete_elem]: mapDeleteElem,
+  [MapHelperId.perf_event_output]: perfEventOutput,
+  [MapHelperId.get_stackid]: getStackid,
+  [MapHelperId.ringbuf_output]: ringbufOutput,
+  [MapHelperId.ringbuf_reserve]: ringbufReserve,
+  [MapHelperId.ringbuf_submit]: ringbufSubmit,
+  [MapHelperId.ringbuf_discard]: ringbufDiscard,
+  [MapHelperId.ringbuf_query]: ringbufQuery,
+};
