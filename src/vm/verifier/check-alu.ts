@@ -1,0 +1,127 @@
+// ALU checks (the kernel's check_alu_op / adjust_reg_min_max_vals): scalar
+// arithmetic through the bounds tracker, and pointer arithmetic only where
+// the kernel allows it (add/sub of scalars to stack, ctx, map value, mem and
+// typed kernel pointers; bounded variable offsets for map values and mem).
+import type { Instruction } from "../isa/instruction.js";
+import { AluOp, Class, CLASS_MASK, OP_MASK, Source } from "../isa/opcodes.js";
+import type { VerifierContext } from "./context.js";
+import { cur } from "./context.js";
+import { constValue, isConst, scalarAlu, scalarBswap, scalarConst, scalarMovsx, scalarUnknown, scalarTruncate, type Scalar } from "./scalar.js";
+import { isPointer, regTypeName, scalarReg } from "./state.js";
+import { RegType, type RegState, type VerifierState } from "./types.js";
+
+const OP_NAMES: Record<number, string> = {
+  [AluOp.ADD]: "+=",
+  [AluOp.SUB]: "-=",
+  [AluOp.MUL]: "*=",
+  [AluOp.DIV]: "/=",
+  [AluOp.OR]: "|=",
+  [AluOp.AND]: "&=",
+  [AluOp.LSH]: "<<=",
+  [AluOp.RSH]: ">>=",
+  [AluOp.NEG]: "neg",
+  [AluOp.MOD]: "%=",
+  [AluOp.XOR]: "^=",
+  [AluOp.ARSH]: "s>>=",
+  [AluOp.END]: "endian",
+};
+
+/** Largest fixed offset a pointer may carry (BPF_MAX_VAR_OFF). */
+const MAX_OFF = 1 << 29;
+
+export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instruction, pc: number): void {
+  const frame = cur(state);
+  const regs = frame.regs;
+  const is64 = (insn.opcode & CLASS_MASK) === Class.ALU64;
+  const op = insn.opcode & OP_MASK;
+  const isX = (insn.opcode & Source.X) !== 0;
+  const d = insn.dst;
+  if (d === 10) ctx.fail(`frame pointer is read only`, pc);
+  const read = (r: number): RegState => {
+    const v = regs[r]!;
+    if (v.type === RegType.NOT_INIT) ctx.fail(`R${r} !read_ok`, pc);
+    return v;
+  };
+
+  if (op === AluOp.END) {
+    const v = read(d);
+    if (isPointer(v)) ctx.fail(`R${d} pointer arithmetic with endian operator prohibited`, pc);
+    const kind = is64 ? "bswap" : isX ? "be" : "le";
+    regs[d] = scalarReg(scalarBswap(v.scalar!, insn.imm as 16 | 32 | 64, kind));
+    return;
+  }
+  if (op === AluOp.NEG) {
+    const v = read(d);
+    if (isPointer(v)) ctx.fail(`R${d} pointer arithmetic with neg operator prohibited`, pc);
+    regs[d] = scalarReg(scalarAlu(AluOp.NEG, is64, v.scalar!, v.scalar!));
+    return;
+  }
+  const src: RegState = isX ? read(insn.src) : scalarReg(immScalar(insn.imm, is64));
+  if (op === AluOp.MOV) {
+    if (isX && insn.off !== 0) {
+      if (isPointer(src)) ctx.fail(`R${insn.src} sign-extension part of pointer`, pc);
+      regs[d] = scalarReg(scalarMovsx(src.scalar!, insn.off as 8 | 16 | 32, is64));
+      return;
+    }
+    if (is64) {
+      regs[d] = src;
+      return;
+    }
+    if (isPointer(src)) {
+      if (!ctx.options.privileged) ctx.fail(`R${insn.src} partial copy of pointer`, pc);
+      regs[d] = scalarReg(scalarTruncate(scalarUnknown(), 4));
+      return;
+    }
+    regs[d] = scalarReg(scalarAlu(AluOp.MOV, false, src.scalar!, src.scalar!));
+    return;
+  }
+  const dv = read(d);
+  if (!isPointer(dv) && !isPointer(src)) {
+    regs[d] = scalarReg(scalarAlu(op, is64, dv.scalar!, src.scalar!, insn.off === 1));
+    return;
+  }
+  // Pointer arithmetic.
+  const name = OP_NAMES[op] ?? `op 0x${op.toString(16)}`;
+  if (!is64) ctx.fail(`R${d} 32-bit pointer arithmetic prohibited`, pc);
+  if (op === AluOp.AND || op === AluOp.OR || op === AluOp.XOR) ctx.fail(`R${d} bitwise operator ${name} on pointer prohibited`, pc);
+  if (op !== AluOp.ADD && op !== AluOp.SUB) ctx.fail(`R${d} pointer arithmetic with ${name} operator prohibited`, pc);
+  if (isPointer(dv) && isPointer(src)) {
+    if (op === AluOp.SUB && dv.type === src.type && ctx.options.privileged) {
+      regs[d] = scalarReg(); // ptr - ptr: a scalar distance
+      return;
+    }
+    ctx.fail(`R${d} pointer ${name} pointer prohibited`, pc);
+  }
+  if (!isPointer(dv) && op === AluOp.SUB) ctx.fail(`R${d} tried to subtract pointer from scalar`, pc);
+  const [ptr, k, ptrReg] = isPointer(dv) ? [dv, src.scalar!, d] : [src, dv.scalar!, insn.src];
+  regs[d] = adjustPointer(ctx, ptr, k, op === AluOp.SUB, ptrReg, d, pc);
+}
+
+/** The immediate of an ALU instruction as a scalar: sign-extended for ALU64, its u32 for ALU. */
+export function immScalar(imm: number, is64: boolean): Scalar {
+  return scalarConst(is64 ? BigInt.asUintN(64, BigInt(imm)) : BigInt(imm >>> 0));
+}
+
+function adjustPointer(ctx: VerifierContext, ptr: RegState, k: Scalar, sub: boolean, ptrReg: number, dst: number, pc: number): RegState {
+  switch (ptr.type) {
+    case RegType.CONST_PTR_TO_MAP:
+    case RegType.PTR_TO_MAP_VALUE_OR_NULL:
+    case RegType.PTR_TO_MEM_OR_NULL:
+    case RegType.PTR_TO_FUNC:
+      return ctx.fail(`R${dst} pointer arithmetic on ${regTypeName(ptr.type)} prohibited`, pc);
+    default:
+      break;
+  }
+  if (isConst(k)) {
+    const c = Number(BigInt.asIntN(64, constValue(k)));
+    const off = (ptr.off ?? 0) + (sub ? -c : c);
+    if (Math.abs(off) >= MAX_OFF || !Number.isSafeInteger(off)) ctx.fail(`value ${c} makes ${regTypeName(ptr.type)} pointer be out of bounds`, pc);
+    return { ...ptr, off };
+  }
+  if (ptr.type === RegType.PTR_TO_MAP_VALUE || ptr.type === RegType.PTR_TO_MEM) {
+    if (ptr.refObjId && !ctx.options.privileged) ctx.fail(`R${dst} pointer arithmetic on referenced memory prohibited`, pc);
+    const v = scalarAlu(sub ? AluOp.SUB : AluOp.ADD, true, ptr.scalar!, k);
+    return { ...ptr, scalar: v };
+  }
+  return ctx.fail(`R${ptrReg} variable ${regTypeName(ptr.type)} access prohibited: the offset must be a known constant`, pc);
+}

@@ -1,0 +1,213 @@
+// Calls and returns (the kernel's check_helper_call, check_func_call,
+// prepare_func_exit): helper arguments against the program type's
+// prototypes, r0 typed from the return type, r1-r5 clobbered; bpf-to-bpf
+// calls push a frame (at most 8), bpf_loop callbacks run as a frame whose
+// exit returns to the helper call; references must be released.
+import { ArgType, RetType, type HelperProto } from "../helpers/abi.js";
+import { helperName } from "../helpers/protos.js";
+import type { VerifierContext } from "./context.js";
+import { cur } from "./context.js";
+import { checkHelperMem, MAX_VAR_SIZE } from "./check-mem.js";
+import { constValue, isConst, scalarFromRange, scalarUnknown } from "./scalar.js";
+import { newFrame, NOT_INIT, regTypeName, scalarReg } from "./state.js";
+import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
+
+/** Most nested frames (MAX_CALL_FRAMES). */
+export const MAX_CALL_FRAMES = 8;
+
+const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, LRU_HASH: 9, RINGBUF: 27 };
+/** Which map types each map-taking helper accepts (the kernel's check_map_func_compatibility). */
+const HELPER_MAPS: Record<number, number[]> = {
+  1: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
+  2: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
+  3: [MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH],
+  12: [MapType.PROG_ARRAY],
+  25: [MapType.PERF_EVENT_ARRAY],
+  27: [MapType.STACK_TRACE],
+  130: [MapType.RINGBUF],
+  131: [MapType.RINGBUF],
+  134: [MapType.RINGBUF],
+};
+
+function nameOf(proto: HelperProto): string {
+  return `${helperName(proto.id) ?? `bpf_${proto.name}`}#${proto.id}`;
+}
+
+/** A callback a helper will run (bpf_loop): its entry slot and the context argument it receives. */
+export interface PendingCallback {
+  entry: number;
+  ctxArg: RegState;
+}
+
+/** A helper call at `pc` to helper `id`. Returns the callback to verify for bpf_loop, else undefined. */
+export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: number): PendingCallback | undefined {
+  const proto = ctx.options.progType.helper(id);
+  if (!proto) {
+    const known = helperName(id);
+    ctx.fail(known ? `program of this type cannot use helper ${known}#${id}` : `invalid func unknown#${id}`, pc);
+  }
+  const frame = cur(state);
+  const regs = frame.regs;
+  let map: MapDesc | undefined;
+  let allocSize = 0;
+  let callback: number | undefined;
+  let released: number | undefined;
+  for (let i = 0; i < proto.args.length; i++) {
+    const at = proto.args[i]!;
+    const regno = i + 1;
+    const r = regs[regno]!;
+    const R = `R${regno}`;
+    if (at === ArgType.DONTCARE) continue;
+    if (r.type === RegType.NOT_INIT) ctx.fail(`${R} !read_ok`, pc);
+    switch (at) {
+      case ArgType.ANYTHING:
+        break;
+      case ArgType.CONST_MAP_PTR:
+        if (r.type !== RegType.CONST_PTR_TO_MAP) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_ptr`, pc);
+        map = r.map!;
+        if (HELPER_MAPS[id] && !HELPER_MAPS[id]!.includes(map.type)) ctx.fail(`cannot pass map_type ${map.type} into func ${nameOf(proto)}`, pc);
+        break;
+      case ArgType.PTR_TO_MAP_KEY:
+        if (!map) ctx.fail(`invalid map_ptr to access map->key`, pc);
+        checkHelperMem(ctx, state, regno, map.keySize, false, pc);
+        break;
+      case ArgType.PTR_TO_MAP_VALUE:
+        if (!map) ctx.fail(`invalid map_ptr to access map->value`, pc);
+        checkHelperMem(ctx, state, regno, map.valueSize, false, pc);
+        break;
+      case ArgType.PTR_TO_MEM:
+      case ArgType.PTR_TO_UNINIT_MEM:
+      case ArgType.PTR_TO_CONST_STR:
+        if (r.type === RegType.SCALAR && isConst(r.scalar!) && constValue(r.scalar!) === 0n && proto.args[i + 1] === ArgType.CONST_SIZE_OR_ZERO) break;
+        if (r.type !== RegType.PTR_TO_STACK && r.type !== RegType.PTR_TO_MAP_VALUE && r.type !== RegType.PTR_TO_MEM) {
+          ctx.fail(`${R} type=${regTypeName(r.type)} expected=fp, map_value, mem`, pc);
+        }
+        if (at === ArgType.PTR_TO_CONST_STR) checkHelperMem(ctx, state, regno, 1, false, pc);
+        break;
+      case ArgType.CONST_SIZE:
+      case ArgType.CONST_SIZE_OR_ZERO: {
+        if (r.type !== RegType.SCALAR) ctx.fail(`${R} type=${regTypeName(r.type)} expected=scalar`, pc);
+        const s = r.scalar!;
+        if (s.smin < 0n) ctx.fail(`${R} min value is negative, either use unsigned or 'var &= const'`, pc);
+        if (s.umax >= BigInt(MAX_VAR_SIZE)) ctx.fail(`${R} unbounded memory access, use 'var &= const' or 'if (var < const)'`, pc);
+        if (s.umin === 0n && at === ArgType.CONST_SIZE) ctx.fail(`${R} invalid zero-sized read`, pc);
+        const memArg = proto.args[i - 1];
+        const memReg = regs[regno - 1]!;
+        const nullOk = memReg.type === RegType.SCALAR && s.umax === 0n;
+        if (!nullOk) checkHelperMem(ctx, state, regno - 1, Number(s.umax), memArg === ArgType.PTR_TO_UNINIT_MEM, pc);
+        break;
+      }
+      case ArgType.PTR_TO_CTX:
+        if (r.type !== RegType.PTR_TO_CTX) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ctx`, pc);
+        if (r.off) ctx.fail(`dereference of modified ctx ptr ${R} off=${r.off} disallowed`, pc);
+        break;
+      case ArgType.PTR_TO_RINGBUF_MEM:
+        if (r.type !== RegType.PTR_TO_MEM || !r.refObjId) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ringbuf_mem`, pc);
+        if (r.off || !isConst(r.scalar!) || constValue(r.scalar!) !== 0n) ctx.fail(`${R} must have zero offset when passed to release func`, pc);
+        released = r.refObjId;
+        break;
+      case ArgType.CONST_ALLOC_SIZE_OR_ZERO:
+        if (r.type !== RegType.SCALAR || !isConst(r.scalar!)) ctx.fail(`${R} is not a known constant'`, pc);
+        allocSize = Number(constValue(r.scalar!));
+        if (allocSize >= MAX_VAR_SIZE) ctx.fail(`${R} unbounded memory access`, pc);
+        break;
+      case ArgType.PTR_TO_BTF_ID:
+        if (r.type !== RegType.PTR_TO_BTF_ID) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ptr_`, pc);
+        break;
+      case ArgType.PTR_TO_FUNC:
+        if (r.type !== RegType.PTR_TO_FUNC) ctx.fail(`${R} type=${regTypeName(r.type)} expected=func`, pc);
+        callback = r.subprog!;
+        break;
+      case ArgType.PTR_TO_LONG:
+        checkHelperMem(ctx, state, regno, 8, true, pc);
+        break;
+      case ArgType.PTR_TO_BTF_PTR:
+        checkHelperMem(ctx, state, regno, 16, false, pc);
+        break;
+      default:
+        break;
+    }
+  }
+  if (released !== undefined) releaseReference(state, released);
+
+  // r0 from the return type.
+  let r0: RegState;
+  switch (proto.ret) {
+    case RetType.VOID:
+      r0 = NOT_INIT;
+      break;
+    case RetType.PTR_TO_MAP_VALUE_OR_NULL:
+      r0 = { type: RegType.PTR_TO_MAP_VALUE_OR_NULL, map: map!, id: ctx.nextId(), off: 0, scalar: scalarFromRange(0n, 0n) };
+      break;
+    case RetType.PTR_TO_ALLOC_MEM_OR_NULL: {
+      const ref = ctx.nextId();
+      state.refs.set(ref, pc);
+      r0 = { type: RegType.PTR_TO_MEM_OR_NULL, memSize: allocSize, memWritable: true, id: ref, refObjId: ref, off: 0, scalar: scalarFromRange(0n, 0n) };
+      break;
+    }
+    case RetType.PTR_TO_BTF_ID: {
+      const task = ctx.options.btf?.findByNameKind("task_struct", 4);
+      r0 = task !== undefined ? { type: RegType.PTR_TO_BTF_ID, btfId: task, off: 0 } : scalarReg();
+      break;
+    }
+    default:
+      r0 = scalarReg(scalarUnknown());
+  }
+  const loopCtx = regs[3]!;
+  for (let i = 1; i <= 5; i++) regs[i] = NOT_INIT;
+  regs[0] = r0;
+
+  if (callback !== undefined) {
+    // bpf_loop(nr, callback, ctx, flags): the callback runs in its own frame with r1 = index, r2 = ctx.
+    if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep !`, pc);
+    return { entry: callback, ctxArg: loopCtx };
+  }
+  return undefined;
+}
+
+/** Sets up the frame of a bpf_loop callback (after checkHelperCall returned its entry). */
+export function enterCallback(state: VerifierState, pc: number, entry: number, ctxArg: RegState): void {
+  const frame = newFrame(pc, entry, state.frames.length, pc);
+  frame.regs[1] = scalarReg(scalarFromRange(0n, 0xffffffffn));
+  frame.regs[2] = ctxArg;
+  state.frames.push(frame);
+}
+
+/** A bpf-to-bpf call at `pc` to the subprogram at `target`. */
+export function enterSubprog(ctx: VerifierContext, state: VerifierState, pc: number, target: number): void {
+  if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep !`, pc);
+  const caller = cur(state);
+  const frame = newFrame(pc, target, state.frames.length);
+  for (let i = 1; i <= 5; i++) frame.regs[i] = caller.regs[i]!;
+  state.frames.push(frame);
+}
+
+/**
+ * An exit from a subprogram or callback frame: checks r0, pops the frame and
+ * returns the slot to continue at in the caller.
+ */
+export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: number): number {
+  const callee = state.frames.pop()!;
+  const caller = cur(state);
+  const r0 = callee.regs[0]!;
+  if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
+  if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) ctx.fail(`cannot return stack pointer to the caller`, pc);
+  if (callee.callbackOf >= 0) {
+    if (r0.type !== RegType.SCALAR || r0.scalar!.umax > 1n) ctx.fail(`At callback return the register R0 has ${r0.type === RegType.SCALAR ? "unbounded value" : regTypeName(r0.type)}; should have been in [0, 1]`, pc);
+    // The helper returns the number of iterations.
+    caller.regs[0] = scalarReg(scalarFromRange(0n, 1n << 23n));
+  } else {
+    caller.regs[0] = r0;
+  }
+  for (let i = 1; i <= 5; i++) caller.regs[i] = NOT_INIT;
+  return callee.callsite + 1;
+}
+
+/** Releases a reference and turns every register holding it into NOT_INIT (use after release is an error). */
+export function releaseReference(state: VerifierState, ref: number): void {
+  state.refs.delete(ref);
+  for (const f of state.frames) {
+    for (let i = 0; i < f.regs.length; i++) if (f.regs[i]!.refObjId === ref) f.regs[i] = NOT_INIT;
+    for (let i = 0; i < f.spills.length; i++) if (f.spills[i]?.refObjId === ref) f.spills[i] = scalarReg();
+  }
+}

@@ -1,0 +1,220 @@
+// Memory access checks (the kernel's check_mem_access and
+// check_helper_mem_access): loads and stores through each pointer type
+// against its object's bounds, stack initialization and register
+// spill/fill, context rules from the program type, and BTF-typed kernel
+// pointers whose loads become checked kernel reads, member by member.
+import { BtfKind } from "../../btf/kinds.js";
+import { resolveType, sizeOf, skipModsAndTypedefs } from "../../btf/layout.js";
+import type { VerifierContext } from "./context.js";
+import { scalarConst, scalarTruncate, scalarUnknown, scalarSignExtendLoad } from "./scalar.js";
+import { isPointer, regTypeName, scalarReg } from "./state.js";
+import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
+
+/** Map flag that makes values read-only for programs (BPF_F_RDONLY_PROG). */
+const BPF_F_RDONLY_PROG = 1 << 7;
+/** Largest size or offset range the verifier reasons about (BPF_MAX_VAR_SIZ). */
+export const MAX_VAR_SIZE = 1 << 29;
+
+export interface Access {
+  regno: number;
+  /** The instruction's offset. */
+  off: number;
+  size: number;
+  write: boolean;
+  /** For stores: the value written (a register, or a constant scalar for ST). */
+  value?: RegState;
+  /** For STX: the register stored. */
+  valueRegno?: number;
+  /** Sign-extending load (LDX MEMSX). */
+  signExtend?: boolean;
+  pc: number;
+}
+
+/** The unknown value a load of `size` bytes yields. */
+function loaded(size: number, signExtend: boolean | undefined): RegState {
+  return scalarReg(signExtend ? scalarSignExtendLoad(size as 1 | 2 | 4) : scalarTruncate(scalarUnknown(), size as 1 | 2 | 4 | 8));
+}
+
+/**
+ * Checks a load or store through register `a.regno`. Returns the register a
+ * load produces (undefined for stores). Fails with the kernel's message.
+ */
+export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Access): RegState | undefined {
+  const frame = state.frames[state.frames.length - 1]!;
+  const r = frame.regs[a.regno]!;
+  const R = `R${a.regno}`;
+  switch (r.type) {
+    case RegType.NOT_INIT:
+      return ctx.fail(`${R} !read_ok`, a.pc);
+    case RegType.SCALAR:
+      return ctx.fail(`${R} invalid mem access 'scalar'`, a.pc);
+    case RegType.PTR_TO_STACK:
+      return stackAccess(ctx, state, r, a);
+    case RegType.PTR_TO_MAP_VALUE: {
+      const vs = r.map!.valueSize;
+      if (a.write && r.map!.flags & BPF_F_RDONLY_PROG) ctx.fail(`write into map forbidden, value_size=${vs} off=${(r.off ?? 0) + a.off} size=${a.size}`, a.pc);
+      checkRange(ctx, r, a, vs, (off) => `invalid access to map value, value_size=${vs} off=${off} size=${a.size}`);
+      if (a.write && a.value && isPointer(a.value) && !ctx.options.privileged) ctx.fail(`R${a.valueRegno} leaks addr into map`, a.pc);
+      return a.write ? undefined : loaded(a.size, a.signExtend);
+    }
+    case RegType.PTR_TO_MEM: {
+      const sz = r.memSize!;
+      if (a.write && !r.memWritable) ctx.fail(`${R} cannot write into mem`, a.pc);
+      checkRange(ctx, r, a, sz, (off) => `invalid access to memory, mem_size=${sz} off=${off} size=${a.size}`);
+      if (a.write && a.value && isPointer(a.value) && !ctx.options.privileged) ctx.fail(`R${a.valueRegno} leaks addr into mem`, a.pc);
+      return a.write ? undefined : loaded(a.size, a.signExtend);
+    }
+    case RegType.PTR_TO_CTX: {
+      const off = (r.off ?? 0) + a.off;
+      if (r.off) ctx.fail(`dereference of modified ctx ptr ${R} off=${r.off} disallowed`, a.pc);
+      const why = ctx.options.progType.ctxAccess(off, a.size, a.write);
+      if (why) ctx.fail(why, a.pc);
+      return a.write ? undefined : loaded(a.size, a.signExtend);
+    }
+    case RegType.PTR_TO_BTF_ID:
+      return btfAccess(ctx, r, a);
+    default:
+      return ctx.fail(`${R} invalid mem access '${regTypeName(r.type)}'`, a.pc);
+  }
+}
+
+/** Bounds of a map value / mem access with the pointer's fixed and variable offsets. */
+function checkRange(ctx: VerifierContext, r: RegState, a: Access, objSize: number, msg: (off: number) => string): void {
+  const R = `R${a.regno}`;
+  const v = r.scalar!;
+  const fixed = (r.off ?? 0) + a.off;
+  if (v.smin < 0n) ctx.fail(`${R} min value is negative, either use unsigned index or do a if (index >=0) check.`, a.pc);
+  if (v.umax >= BigInt(MAX_VAR_SIZE)) ctx.fail(`${R} unbounded memory access, make sure to bounds check any such access`, a.pc);
+  const min = fixed + Number(v.umin);
+  const max = fixed + Number(v.umax);
+  if (min < 0 || max + a.size > objSize) {
+    if (v.umin === v.umax) ctx.fail(msg(min), a.pc);
+    if (min < 0) ctx.fail(`${R} min value is outside of the allowed memory range`, a.pc);
+    ctx.fail(`${R} max value is outside of the allowed memory range`, a.pc);
+  }
+}
+
+function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a: Access): RegState | undefined {
+  const frame = state.frames[r.frameno!]!;
+  const off = (r.off ?? 0) + a.off;
+  if (off < -STACK_SIZE || off + a.size > 0) ctx.fail(`invalid stack off=${off} size=${a.size}`, a.pc);
+  if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${off} size ${a.size}`, a.pc);
+  const at = STACK_SIZE + off; // byte index
+  const slot = at >> 3;
+  if (a.write) {
+    const v = a.value;
+    const ptr = v !== undefined && isPointer(v);
+    if (ptr && a.size !== 8) ctx.fail(`invalid size of register spill`, a.pc);
+    // A store over part of a spilled pointer corrupts it.
+    const old = frame.spills[slot];
+    if (old && isPointer(old) && !(a.size === 8) && !ctx.options.privileged) ctx.fail(`attempt to corrupt spilled pointer on stack`, a.pc);
+    if (a.size === 8 && v) {
+      frame.spills[slot] = v;
+      frame.stack.fill(StackByte.SPILL, at, at + 8);
+      return undefined;
+    }
+    // Partial store: the slot's spill (if any) becomes plain bytes.
+    if (old) {
+      frame.spills[slot] = undefined;
+      frame.stack.fill(StackByte.MISC, slot * 8, slot * 8 + 8);
+    }
+    const zero = v !== undefined && v.type === RegType.SCALAR && v.scalar!.umax === 0n;
+    frame.stack.fill(zero ? StackByte.ZERO : StackByte.MISC, at, at + a.size);
+    return undefined;
+  }
+  for (let b = at; b < at + a.size; b++) {
+    if (frame.stack[b] === StackByte.INVALID) ctx.fail(`invalid read from stack off ${off}+${b - at} size ${a.size}`, a.pc);
+  }
+  const spilled = frame.spills[slot];
+  if (spilled) {
+    if (a.size === 8 && !a.signExtend) return spilled;
+    if (isPointer(spilled)) ctx.fail(`invalid size of register fill`, a.pc);
+    return loaded(a.size, a.signExtend);
+  }
+  let allZero = true;
+  for (let b = at; b < at + a.size; b++) if (frame.stack[b] !== StackByte.ZERO) allZero = false;
+  return allZero ? scalarReg(scalarConst(0n)) : loaded(a.size, a.signExtend);
+}
+
+/** A load through a typed kernel pointer: must land on one member; pointers to structs stay typed. */
+function btfAccess(ctx: VerifierContext, r: RegState, a: Access): RegState {
+  const btf = ctx.options.btf;
+  if (!btf) return ctx.fail(`R${a.regno} invalid mem access 'ptr_' (no BTF to type it)`, a.pc);
+  if (a.write) ctx.fail(`only read is supported`, a.pc);
+  let id = skipModsAndTypedefs(btf, r.btfId!);
+  let off = (r.off ?? 0) + a.off;
+  const outer = btf.typeById(id);
+  const structName = `${outer.kind === BtfKind.UNION ? "union" : "struct"} ${outer.name || "(anon)"}`;
+  for (let depth = 0; depth < 64; depth++) {
+    const t = btf.typeById(id);
+    if (t.kind === BtfKind.STRUCT || t.kind === BtfKind.UNION) {
+      let found = false;
+      for (const m of t.members) {
+        if (m.bitfieldSize) continue;
+        const mOff = m.bitsOffset / 8;
+        let mSize: number;
+        try {
+          mSize = sizeOf(btf, m.type);
+        } catch {
+          continue;
+        }
+        if (off >= mOff && off + a.size <= mOff + mSize) {
+          id = skipModsAndTypedefs(btf, m.type);
+          off -= mOff;
+          found = true;
+          break;
+        }
+      }
+      if (!found) break;
+      continue;
+    }
+    if (t.kind === BtfKind.ARRAY) {
+      const elemSize = sizeOf(btf, t.type);
+      if (elemSize === 0) break;
+      off %= elemSize;
+      id = skipModsAndTypedefs(btf, t.type);
+      continue;
+    }
+    if (t.kind === BtfKind.PTR && off === 0 && a.size === 8) {
+      const target = resolveType(btf, t.type);
+      if (target.kind === BtfKind.STRUCT || target.kind === BtfKind.UNION) return { type: RegType.PTR_TO_BTF_ID, btfId: skipModsAndTypedefs(btf, t.type), off: 0 };
+      return loaded(8, false);
+    }
+    if (t.kind === BtfKind.INT || t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64 || t.kind === BtfKind.PTR) return loaded(a.size, a.signExtend);
+    break;
+  }
+  return ctx.fail(`access beyond ${structName} at off ${(r.off ?? 0) + a.off} size ${a.size}`, a.pc);
+}
+
+/**
+ * A helper's memory argument: `size` bytes (`sizeReg`'s bounds when variable)
+ * at register `regno`, read (initialized) or written (marks the stack initialized).
+ */
+export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno: number, size: number, write: boolean, pc: number): void {
+  const frame = state.frames[state.frames.length - 1]!;
+  const r = frame.regs[regno]!;
+  if (size === 0) return;
+  switch (r.type) {
+    case RegType.PTR_TO_STACK: {
+      const f = state.frames[r.frameno!]!;
+      const off = r.off ?? 0;
+      if (off < -STACK_SIZE || off + size > 0) ctx.fail(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc);
+      const at = STACK_SIZE + off;
+      if (write) {
+        f.stack.fill(StackByte.MISC, at, at + size);
+        for (let s = at >> 3; s <= (at + size - 1) >> 3; s++) f.spills[s] = undefined;
+        return;
+      }
+      for (let b = at; b < at + size; b++) {
+        if (f.stack[b] === StackByte.INVALID) ctx.fail(`invalid indirect read from stack R${regno} off ${off}+${b - at} size ${size}`, pc);
+      }
+      return;
+    }
+    case RegType.PTR_TO_MAP_VALUE:
+    case RegType.PTR_TO_MEM:
+      checkMemAccess(ctx, state, { regno, off: 0, size, write, pc });
+      return;
+    default:
+      ctx.fail(`R${regno} type=${regTypeName(r.type)} expected=fp, map_value, mem`, pc);
+  }
+}

@@ -1,0 +1,64 @@
+// What the per-instruction checks share: the options, the program, id
+// counters, and fail() which ends verification with a kernel-style message.
+import type { Btf } from "../../btf/btf.js";
+import type { Program } from "../isa/instruction.js";
+import type { CfgInfo } from "./cfg.js";
+import { VerifierError } from "./errors.js";
+import type { ProgType } from "./prog-types.js";
+import type { FrameState, MapDesc, RegState, VerifierState } from "./types.js";
+
+export interface VerifyOptions {
+  progType: ProgType;
+  /** Privileged (CAP_BPF/CAP_SYS_ADMIN) load: loops, pointer comparisons, pointer leaks allowed. Default true. */
+  privileged?: boolean;
+  /** 0: errors only; 1: every processed instruction; 2: also register states. */
+  logLevel?: 0 | 1 | 2;
+  /** Maps an lddw may reference, by fd. */
+  mapByFd?: (fd: number) => MapDesc | undefined;
+  /** Kernel BTF for PTR_TO_BTF_ID loads. */
+  btf?: Btf;
+  /** Processed-instruction budget (BPF_COMPLEXITY_LIMIT_INSNS). */
+  maxProcessed?: number;
+}
+
+export interface VerifierContext {
+  readonly program: Program;
+  readonly cfg: CfgInfo;
+  readonly options: Required<Pick<VerifyOptions, "privileged" | "logLevel" | "maxProcessed">> & VerifyOptions;
+  /** Next id for *_OR_NULL pointers and references. */
+  nextId(): number;
+  /** Adds a log line (subject to the log level and cap). */
+  log(line: string): void;
+  /** Stops verification: throws VerifierError with the log so far. */
+  fail(reason: string, insn: number): never;
+}
+
+export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptions, lines: string[]): VerifierContext {
+  let id = 0;
+  const opts = { privileged: true, logLevel: 0 as const, maxProcessed: 1_000_000, ...options };
+  const LOG_CAP = 200_000;
+  return {
+    program,
+    cfg,
+    options: opts,
+    nextId: () => ++id,
+    log(line) {
+      if (lines.length < LOG_CAP) lines.push(line);
+      else if (lines.length === LOG_CAP) lines.push("... log truncated");
+    },
+    fail(reason, insn) {
+      lines.push(reason);
+      throw new VerifierError(reason, insn, lines.slice());
+    },
+  };
+}
+
+/** The frame the current instruction runs in. */
+export function cur(state: VerifierState): FrameState {
+  return state.frames[state.frames.length - 1]!;
+}
+
+/** Register `r` of the current frame. */
+export function reg(state: VerifierState, r: number): RegState {
+  return cur(state).regs[r]!;
+}

@@ -1,0 +1,67 @@
+// Program types as the verifier sees them: what r1..r5 hold at entry, which
+// context offsets may be read or written, which helpers may be called, and
+// what r0 may hold at exit. "conformance" is the bpf_conformance contract
+// (r1 = the test memory, r2 = its length, helper 5 = unwind); "tracing" is a
+// kprobe/fentry-like type with a read-only u64 argument array as context.
+import { ArgType, RetType, type HelperProto } from "../helpers/abi.js";
+import { helperProto } from "../helpers/protos.js";
+import { constReg, NOT_INIT } from "./state.js";
+import { RegType, type RegState } from "./types.js";
+
+export interface ProgType {
+  readonly name: string;
+  /** r1..r5 at entry (index 0 = r1). */
+  entryRegs(): RegState[];
+  /** Context size in bytes (0: no context). */
+  readonly ctxSize: number;
+  /** Why a context access is refused, or undefined if allowed. */
+  ctxAccess(off: number, size: number, write: boolean): string | undefined;
+  /** The prototype of helper `id` for this type, or undefined if it may not be called. */
+  helper(id: number): HelperProto | undefined;
+  /** Signed range r0 must be in at exit, if restricted. */
+  readonly retRange?: { min: bigint; max: bigint };
+  /** Whether r0 may hold a pointer at exit (privileged conformance programs return anything). */
+  readonly pointerReturnOk: boolean;
+  /** Whether callx (call by register) is allowed: only in the conformance suite's dialect. */
+  readonly allowCallx: boolean;
+}
+
+const UNWIND: HelperProto = { id: 5, name: "unwind", ret: RetType.INTEGER, args: [ArgType.ANYTHING], gplOnly: false };
+
+/** The conformance suite's program type with `memSize` bytes of test memory behind r1. */
+export function conformanceProgType(memSize: number): ProgType {
+  return {
+    name: "conformance",
+    entryRegs: () => [
+      // The runtime passes NULL when there is no memory: a scalar 0, exactly.
+      memSize > 0 ? { type: RegType.PTR_TO_MEM, off: 0, memSize, memWritable: true, scalar: constReg(0n).scalar } : constReg(0n),
+      constReg(BigInt(memSize)),
+      NOT_INIT,
+      NOT_INIT,
+      NOT_INIT,
+    ],
+    ctxSize: 0,
+    ctxAccess: () => "the conformance program type has no context",
+    helper: (id) => (id === UNWIND.id ? UNWIND : undefined),
+    pointerReturnOk: true,
+    allowCallx: true,
+  };
+}
+
+/** A tracing program type whose context is `nargs` read-only u64 arguments (like fentry's `u64 ctx[]`). */
+export function tracingProgType(nargs = 6): ProgType {
+  const ctxSize = nargs * 8;
+  return {
+    name: "tracing",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize,
+    ctxAccess: (off, size, write) => {
+      if (write) return `invalid bpf_context access off=${off} size=${size}`;
+      if (off < 0 || off + size > ctxSize || size !== 8 || off % 8 !== 0) return `invalid bpf_context access off=${off} size=${size}`;
+      return undefined;
+    },
+    helper: (id) => (id === 5 ? helperProto(5) : helperProto(id)),
+    pointerReturnOk: false,
+    allowCallx: false,
+  };
+}

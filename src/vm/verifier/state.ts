@@ -1,0 +1,152 @@
+// Operations on verifier states: constructors for register values, cloning
+// for branches, the containment test used for state pruning, and the
+// kernel-style text of registers for the log.
+import { formatScalar, scalarConst, scalarContains, scalarEquals, scalarUnknown } from "./scalar.js";
+import { RegType, STACK_SIZE, StackByte, type FrameState, type RegState, type VerifierState } from "./types.js";
+
+export const NOT_INIT: RegState = Object.freeze({ type: RegType.NOT_INIT });
+
+export function scalarReg(s = scalarUnknown()): RegState {
+  return { type: RegType.SCALAR, scalar: s };
+}
+
+export function constReg(v: bigint): RegState {
+  return { type: RegType.SCALAR, scalar: scalarConst(v) };
+}
+
+export function newFrame(callsite: number, subprog: number, frameno: number, callbackOf = -1): FrameState {
+  const regs: RegState[] = new Array(11).fill(NOT_INIT);
+  regs[10] = { type: RegType.PTR_TO_STACK, off: 0, frameno };
+  return { regs, stack: new Uint8Array(STACK_SIZE), spills: new Array(STACK_SIZE / 8).fill(undefined), callsite, callbackOf, subprog };
+}
+
+export function cloneFrame(f: FrameState): FrameState {
+  return { regs: f.regs.slice(), stack: f.stack.slice(), spills: f.spills.slice(), callsite: f.callsite, callbackOf: f.callbackOf, subprog: f.subprog };
+}
+
+export function cloneState(s: VerifierState): VerifierState {
+  return { frames: s.frames.map(cloneFrame), refs: new Map(s.refs) };
+}
+
+export function isPointer(r: RegState): boolean {
+  return r.type !== RegType.SCALAR && r.type !== RegType.NOT_INIT;
+}
+
+/** Whether register `cur` is covered by `old` (every value cur can hold, old could too). */
+export function regContains(old: RegState, cur: RegState): boolean {
+  if (old.type === RegType.NOT_INIT) return true; // old never read it: anything goes
+  if (old.type !== cur.type) return false;
+  switch (old.type) {
+    case RegType.SCALAR:
+      return scalarContains(old.scalar!, cur.scalar!);
+    case RegType.PTR_TO_MAP_VALUE:
+    case RegType.PTR_TO_MEM:
+      return (
+        old.off === cur.off &&
+        old.map === cur.map &&
+        old.memSize === cur.memSize &&
+        old.memWritable === cur.memWritable &&
+        old.refObjId === cur.refObjId &&
+        scalarContains(old.scalar!, cur.scalar!)
+      );
+    case RegType.PTR_TO_MAP_VALUE_OR_NULL:
+    case RegType.PTR_TO_MEM_OR_NULL:
+      return old.map === cur.map && old.memSize === cur.memSize && old.off === cur.off && old.refObjId === cur.refObjId;
+    default:
+      return old.off === cur.off && old.frameno === cur.frameno && old.map === cur.map && old.btfId === cur.btfId && old.subprog === cur.subprog;
+  }
+}
+
+/** Exact equality of registers (for infinite-loop detection). */
+export function regEquals(a: RegState, b: RegState): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === RegType.SCALAR) return scalarEquals(a.scalar!, b.scalar!);
+  return regContains(a, b) && regContains(b, a);
+}
+
+function frameMatches(old: FrameState, cur: FrameState, exact: boolean): boolean {
+  if (old.callsite !== cur.callsite || old.callbackOf !== cur.callbackOf) return false;
+  for (let i = 0; i < 11; i++) if (!(exact ? regEquals(old.regs[i]!, cur.regs[i]!) : regContains(old.regs[i]!, cur.regs[i]!))) return false;
+  for (let b = 0; b < STACK_SIZE; b++) {
+    const o = old.stack[b]!;
+    const c = cur.stack[b]!;
+    if (o === c) continue;
+    if (exact) return false;
+    // An old byte that was uninitialized covers anything; MISC covers ZERO.
+    if (o === StackByte.INVALID || (o === StackByte.MISC && c === StackByte.ZERO)) continue;
+    return false;
+  }
+  for (let i = 0; i < old.spills.length; i++) {
+    const o = old.spills[i];
+    const c = cur.spills[i];
+    if (!o) continue;
+    if (!c || !(exact ? regEquals(o, c) : regContains(o, c))) return false;
+  }
+  return true;
+}
+
+/** Whether `old` covers `cur` (prune), or equals it exactly (`exact`, loop detection). */
+export function stateMatches(old: VerifierState, cur: VerifierState, exact = false): boolean {
+  if (old.frames.length !== cur.frames.length || old.refs.size !== cur.refs.size) return false;
+  for (const id of old.refs.keys()) if (!cur.refs.has(id)) return false;
+  for (let i = 0; i < old.frames.length; i++) if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact)) return false;
+  return true;
+}
+
+function mapSuffix(r: RegState): string {
+  return r.map ? `ks=${r.map.keySize},vs=${r.map.valueSize}` : "";
+}
+
+function withVar(parts: string[], r: RegState): string[] {
+  const v = r.scalar;
+  if (v && !(formatScalar(v) === "0")) parts.push(`var=${formatScalar(v)}`);
+  return parts;
+}
+
+/** One register in the kernel's log style, e.g. `ctx()`, `fp-8`, `map_value(ks=4,vs=8)`, `42`. */
+export function formatReg(r: RegState): string {
+  const off = r.off ?? 0;
+  const offPart = off ? [`off=${off}`] : [];
+  switch (r.type) {
+    case RegType.NOT_INIT:
+      return "?";
+    case RegType.SCALAR:
+      return formatScalar(r.scalar!);
+    case RegType.PTR_TO_CTX:
+      return `ctx(${offPart.join(",")})`;
+    case RegType.PTR_TO_STACK:
+      return `fp${off === 0 ? "0" : off}`;
+    case RegType.CONST_PTR_TO_MAP:
+      return `map_ptr(${mapSuffix(r)})`;
+    case RegType.PTR_TO_MAP_VALUE:
+      return `map_value(${withVar([...offPart, mapSuffix(r)], r).join(",")})`;
+    case RegType.PTR_TO_MAP_VALUE_OR_NULL:
+      return `map_value_or_null(id=${r.id},${[...offPart, mapSuffix(r)].join(",")})`;
+    case RegType.PTR_TO_MEM:
+      return `mem(${withVar([...offPart, `sz=${r.memSize}`, ...(r.refObjId ? [`ref_obj_id=${r.refObjId}`] : [])], r).join(",")})`;
+    case RegType.PTR_TO_MEM_OR_NULL:
+      return `mem_or_null(id=${r.id},sz=${r.memSize}${r.refObjId ? `,ref_obj_id=${r.refObjId}` : ""})`;
+    case RegType.PTR_TO_BTF_ID:
+      return `ptr_btf_id(id=${r.btfId}${off ? `,off=${off}` : ""})`;
+    case RegType.PTR_TO_FUNC:
+      return `func(subprog=${r.subprog})`;
+    default:
+      return "?";
+  }
+}
+
+/** The kernel's name of a register type in messages like "R1 invalid mem access 'scalar'". */
+export function regTypeName(t: number): string {
+  return (
+    ["?", "scalar", "ctx", "map_ptr", "map_value", "map_value_or_null", "fp", "mem", "mem_or_null", "ptr_", "func"][t] ?? "?"
+  );
+}
+
+/** The registers of the current frame that are initialized, as `R0=... R10=fp0`. */
+export function formatRegs(f: FrameState): string {
+  const out: string[] = [];
+  f.regs.forEach((r, i) => {
+    if (r.type !== RegType.NOT_INIT) out.push(`R${i}=${formatReg(r)}`);
+  });
+  return out.join(" ");
+}
