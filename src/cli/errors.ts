@@ -10,6 +10,11 @@ export class UsageError extends BtfsnoopError {
   }
 }
 
+/** Thrown by a command that has printed its result and wants a specific exit code (e.g. 1 = "rejected"). */
+export class ExitStatus {
+  constructor(readonly code: number) {}
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

@@ -3,7 +3,7 @@
 import yargs from "yargs";
 import { registerBtfDump } from "./commands/btf-dump.js";
 import { registerVm } from "./commands/vm.js";
-import { exitCodeFor, formatCliError, UsageError } from "./errors.js";
+import { ExitStatus, exitCodeFor, formatCliError, UsageError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */
@@ -12,7 +12,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .scriptName("btfsnoop")
     .usage("$0 <command> [options]")
     .command("btf", "inspect BTF type information", (y) => registerBtfDump(y, io).demandCommand(1, "btf: choose a subcommand (dump)").strict())
-    .command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (conformance-plugin)").strict())
+    .command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (verify, conformance-plugin)").strict())
     .demandCommand(1, "choose a command")
     .strict()
     .recommendCommands()
@@ -29,6 +29,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     await parser.parseAsync();
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     io.err(formatCliError(err) + "\n");
     return exitCodeFor(err);
   }

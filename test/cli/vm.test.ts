@@ -1,5 +1,8 @@
 // `btfsnoop vm conformance-plugin`: the bpf_conformance runner's plugin
 // protocol through the real CLI.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
@@ -42,5 +45,61 @@ describe("vm conformance-plugin", () => {
     const r = await run("79 10 08 00 00 00 00 00 95 00 00 00 00 00 00 00", "vm", "conformance-plugin", "01 02");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^btfsnoop: error: insn 0: invalid read of 8 bytes at 0x[0-9a-f]+: not inside any mapped region\n$/);
+  });
+});
+
+describe("vm verify", () => {
+  const dir = mkdtempSync(join(tmpdir(), "btfsnoop-verify-"));
+  const file = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const oob = file("oob.s", "mov %r0, 1\nldxdw %r1, [%r1+8]\nexit\n");
+
+  it("rejects an out-of-bounds load with exit 1 and the kernel-style log", async () => {
+    const r = await run("", "vm", "verify", oob, "--mem-size", "8");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(
+      [
+        "0: (b7) r0 = 1",
+        "1: (79) r1 = *(u64 *)(r1 +8)",
+        "invalid access to memory, mem_size=8 off=8 size=8",
+        "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+        "verification failed: insn 1: invalid access to memory, mem_size=8 off=8 size=8",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("accepts it with enough memory (exit 0), reading hex bytes too", async () => {
+    expect((await run("", "vm", "verify", oob, "--mem-size", "16", "--log-level", "0")).out).toBe(
+      "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification passed\n",
+    );
+    const hex = file("ok.hex", "b7 00 00 00 01 00 00 00\n95 00 00 00 00 00 00 00\n");
+    expect((await run("", "vm", "verify", hex, "--log-level", "0")).code).toBe(0);
+  });
+
+  it("refuses loops when unprivileged", async () => {
+    const loop = file("loop.s", "mov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 10, loop\nexit\n");
+    expect((await run("", "vm", "verify", loop, "--log-level", "0")).code).toBe(0);
+    const r = await run("", "vm", "verify", loop, "--unprivileged", "--log-level", "0");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("verification failed: insn 2: back-edge from insn 2 to 1");
+  });
+
+  it("bad input is exit 2 with one line", async () => {
+    const bad = file("bad.s", "mov %r50, 1\nexit\n");
+    const r = await run("", "vm", "verify", bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`btfsnoop: error: '${bad}': Invalid register: %r50 (hint: line 1: mov %r50, 1)\n`);
+  });
+
+  it("conformance-plugin --verify refuses what the verifier rejects", async () => {
+    // ldxdw r0, [r1+0] with no memory: r1 is NULL
+    const r = await run("79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00", "vm", "conformance-plugin", "--verify");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("btfsnoop: error: verifier rejected the program: insn 0: R1 invalid mem access 'scalar'\n");
   });
 });
