@@ -3,14 +3,13 @@
 // bpftool on the same file in the same run, when bpftool is on PATH.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { dumpJson, dumpRaw, encodeBtf, parseBtf } from "../src/btf/index.js";
 import { dumpC } from "../src/btf/format/c.js";
-import { onPath, printTable, timeIt, timeProcess } from "./table.js";
+import { onPath, printTable, repoRoot, timeIt, timeProcess } from "./table.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ROOT = repoRoot();
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
 export async function runBtfBench(): Promise<void> {

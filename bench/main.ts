@@ -1,9 +1,10 @@
 // `npm run bench [-- SUITE...]`: runs the benchmark suites and prints a table
-// per suite. Suites: btf, vm.
+// per suite. Suites: btf, vm, verifier.
 import { runBtfBench } from "./btf.js";
+import { runVerifierBench } from "./verifier.js";
 import { runVmBench } from "./vm.js";
 
-const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench };
+const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {

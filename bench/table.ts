@@ -1,5 +1,15 @@
 // Timing helpers and the plain-text table every benchmark suite prints.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (the nearest folder with package.json above this file), from source or from dist/. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 /** Median of a list of numbers. */
 export function median(xs: number[]): number {
