@@ -165,12 +165,20 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
   return undefined;
 }
 
-/** Sets up the frame of a bpf_loop callback (after checkHelperCall returned its entry). */
+/** Sets up the frame of one bpf_loop callback iteration (helper call at `pc`). */
 export function enterCallback(state: VerifierState, pc: number, entry: number, ctxArg: RegState): void {
   const frame = newFrame(pc, entry, state.frames.length, pc);
-  frame.regs[1] = scalarReg(scalarFromRange(0n, 0xffffffffn));
+  frame.regs[1] = scalarReg(scalarFromRange(0n, (1n << 23n) - 1n));
   frame.regs[2] = ctxArg;
+  frame.callbackArg = ctxArg;
   state.frames.push(frame);
+}
+
+/** The caller's view once the helper that runs callbacks returns: r0 unknown (bpf_loop returns long), r1-r5 clobbered. */
+export function finishCallbackHelper(state: VerifierState): void {
+  const regs = cur(state).regs;
+  regs[0] = scalarReg(scalarUnknown());
+  for (let i = 1; i <= 5; i++) regs[i] = NOT_INIT;
 }
 
 /** A bpf-to-bpf call at `pc` to the subprogram at `target`. */
@@ -194,11 +202,10 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
   if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) ctx.fail(`cannot return stack pointer to the caller`, pc);
   if (callee.callbackOf >= 0) {
     if (r0.type !== RegType.SCALAR || r0.scalar!.umax > 1n) ctx.fail(`At callback return the register R0 has ${r0.type === RegType.SCALAR ? "unbounded value" : regTypeName(r0.type)}; should have been in [0, 1]`, pc);
-    // The helper returns the number of iterations.
-    caller.regs[0] = scalarReg(scalarFromRange(0n, 1n << 23n));
-  } else {
-    caller.regs[0] = r0;
+    finishCallbackHelper(state);
+    return callee.callsite + 1;
   }
+  caller.regs[0] = r0;
   for (let i = 1; i <= 5; i++) caller.regs[i] = NOT_INIT;
   return callee.callsite + 1;
 }

@@ -43,7 +43,7 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
 
   // A pointer compared with the constant 0: null checks.
   const zero = !isPointer(b) && isConst(b.scalar!) && constValue(b.scalar!) === 0n;
-  if (isPointer(a) && zero && (jop === JmpOp.JEQ || jop === JmpOp.JNE)) {
+  if (isPointer(a) && zero && is64 && (jop === JmpOp.JEQ || jop === JmpOp.JNE)) {
     if (a.type === RegType.PTR_TO_MAP_VALUE_OR_NULL || a.type === RegType.PTR_TO_MEM_OR_NULL) {
       const isNull = cloneState(state);
       markNull(isNull, a.id!, a.refObjId, true);

@@ -95,7 +95,8 @@ function checkRange(ctx: VerifierContext, r: RegState, a: Access, objSize: numbe
 }
 
 function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a: Access): RegState | undefined {
-  const frame = state.frames[r.frameno!]!;
+  const frame = state.frames[r.frameno!];
+  if (!frame) return ctx.fail(`R${a.regno} points to the stack of a frame that has returned`, a.pc);
   const off = (r.off ?? 0) + a.off;
   if (off < -STACK_SIZE || off + a.size > 0) ctx.fail(`invalid stack off=${off} size=${a.size}`, a.pc);
   if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${off} size ${a.size}`, a.pc);
@@ -105,6 +106,7 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
     const v = a.value;
     const ptr = v !== undefined && isPointer(v);
     if (ptr && a.size !== 8) ctx.fail(`invalid size of register spill`, a.pc);
+    if (v && v.type === RegType.PTR_TO_STACK && v.frameno! > r.frameno!) ctx.fail(`cannot spill pointers to stack into stack frame of the caller`, a.pc);
     // A store over part of a spilled pointer corrupts it.
     const old = frame.spills[slot];
     if (old && isPointer(old) && !(a.size === 8) && !ctx.options.privileged) ctx.fail(`attempt to corrupt spilled pointer on stack`, a.pc);
@@ -196,7 +198,8 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
   if (size === 0) return;
   switch (r.type) {
     case RegType.PTR_TO_STACK: {
-      const f = state.frames[r.frameno!]!;
+      const f = state.frames[r.frameno!];
+      if (!f) return ctx.fail(`R${regno} points to the stack of a frame that has returned`, pc);
       const off = r.off ?? 0;
       if (off < -STACK_SIZE || off + size > 0) ctx.fail(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc);
       const at = STACK_SIZE + off;

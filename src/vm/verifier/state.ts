@@ -21,7 +21,9 @@ export function newFrame(callsite: number, subprog: number, frameno: number, cal
 }
 
 export function cloneFrame(f: FrameState): FrameState {
-  return { regs: f.regs.slice(), stack: f.stack.slice(), spills: f.spills.slice(), callsite: f.callsite, callbackOf: f.callbackOf, subprog: f.subprog };
+  const c: FrameState = { regs: f.regs.slice(), stack: f.stack.slice(), spills: f.spills.slice(), callsite: f.callsite, callbackOf: f.callbackOf, subprog: f.subprog };
+  if (f.callbackArg) c.callbackArg = f.callbackArg;
+  return c;
 }
 
 export function cloneState(s: VerifierState): VerifierState {
@@ -32,10 +34,33 @@ export function isPointer(r: RegState): boolean {
   return r.type !== RegType.SCALAR && r.type !== RegType.NOT_INIT;
 }
 
+/**
+ * Ids of *_OR_NULL pointers and references in an old state paired with the
+ * current state's (the kernel's check_ids): copies of one lookup in the old
+ * state must be copies of one lookup in the current one, and vice versa.
+ */
+export class IdMap {
+  private readonly oldToCur = new Map<number, number>();
+  private readonly curToOld = new Map<number, number>();
+  /** Whether `o` (old) and `c` (current) can stand for the same object. */
+  check(o: number | undefined, c: number | undefined): boolean {
+    if (o === undefined || c === undefined) return o === c;
+    const a = this.oldToCur.get(o);
+    const b = this.curToOld.get(c);
+    if (a === undefined && b === undefined) {
+      this.oldToCur.set(o, c);
+      this.curToOld.set(c, o);
+      return true;
+    }
+    return a === c && b === o;
+  }
+}
+
 /** Whether register `cur` is covered by `old` (every value cur can hold, old could too). */
-export function regContains(old: RegState, cur: RegState): boolean {
+export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap()): boolean {
   if (old.type === RegType.NOT_INIT) return true; // old never read it: anything goes
   if (old.type !== cur.type) return false;
+  if (!ids.check(old.id, cur.id) || !ids.check(old.refObjId, cur.refObjId)) return false;
   switch (old.type) {
     case RegType.SCALAR:
       return scalarContains(old.scalar!, cur.scalar!);
@@ -58,15 +83,15 @@ export function regContains(old: RegState, cur: RegState): boolean {
 }
 
 /** Exact equality of registers (for infinite-loop detection). */
-export function regEquals(a: RegState, b: RegState): boolean {
+export function regEquals(a: RegState, b: RegState, ids: IdMap = new IdMap()): boolean {
   if (a.type !== b.type) return false;
   if (a.type === RegType.SCALAR) return scalarEquals(a.scalar!, b.scalar!);
-  return regContains(a, b) && regContains(b, a);
+  return regContains(a, b, ids) && regContains(b, a, new IdMap());
 }
 
-function frameMatches(old: FrameState, cur: FrameState, exact: boolean): boolean {
+function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdMap): boolean {
   if (old.callsite !== cur.callsite || old.callbackOf !== cur.callbackOf) return false;
-  for (let i = 0; i < 11; i++) if (!(exact ? regEquals(old.regs[i]!, cur.regs[i]!) : regContains(old.regs[i]!, cur.regs[i]!))) return false;
+  for (let i = 0; i < 11; i++) if (!(exact ? regEquals(old.regs[i]!, cur.regs[i]!, ids) : regContains(old.regs[i]!, cur.regs[i]!, ids))) return false;
   for (let b = 0; b < STACK_SIZE; b++) {
     const o = old.stack[b]!;
     const c = cur.stack[b]!;
@@ -80,7 +105,7 @@ function frameMatches(old: FrameState, cur: FrameState, exact: boolean): boolean
     const o = old.spills[i];
     const c = cur.spills[i];
     if (!o) continue;
-    if (!c || !(exact ? regEquals(o, c) : regContains(o, c))) return false;
+    if (!c || !(exact ? regEquals(o, c, ids) : regContains(o, c, ids))) return false;
   }
   return true;
 }
@@ -88,8 +113,10 @@ function frameMatches(old: FrameState, cur: FrameState, exact: boolean): boolean
 /** Whether `old` covers `cur` (prune), or equals it exactly (`exact`, loop detection). */
 export function stateMatches(old: VerifierState, cur: VerifierState, exact = false): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.size !== cur.refs.size) return false;
-  for (const id of old.refs.keys()) if (!cur.refs.has(id)) return false;
-  for (let i = 0; i < old.frames.length; i++) if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact)) return false;
+  const ids = new IdMap();
+  for (let i = 0; i < old.frames.length; i++) if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact, ids)) return false;
+  // Every held reference must correspond (ids of references held but not in any register are matched by name).
+  for (const id of old.refs.keys()) if (!ids.check(id, id) && !cur.refs.has(id)) return false;
   return true;
 }
 
@@ -149,4 +176,27 @@ export function formatRegs(f: FrameState): string {
     if (r.type !== RegType.NOT_INIT) out.push(`R${i}=${formatReg(r)}`);
   });
   return out.join(" ");
+}
+
+/**
+ * Widening for callback iterations (the kernel reaches the same fixpoint by
+ * ignoring imprecise scalars): every scalar in `cur` that differs from the
+ * previous iteration's `prev` becomes unknown, so iterations converge.
+ */
+export function widenScalars(prev: VerifierState, cur: VerifierState): void {
+  const n = Math.min(prev.frames.length, cur.frames.length);
+  for (let fi = 0; fi < n; fi++) {
+    const p = prev.frames[fi]!;
+    const c = cur.frames[fi]!;
+    for (let i = 0; i < c.regs.length; i++) {
+      const a = p.regs[i]!;
+      const b = c.regs[i]!;
+      if (a.type === RegType.SCALAR && b.type === RegType.SCALAR && !scalarEquals(a.scalar!, b.scalar!)) c.regs[i] = scalarReg(scalarUnknown());
+    }
+    for (let i = 0; i < c.spills.length; i++) {
+      const a = p.spills[i];
+      const b = c.spills[i];
+      if (a?.type === RegType.SCALAR && b?.type === RegType.SCALAR && !scalarEquals(a.scalar!, b.scalar!)) c.spills[i] = scalarReg(scalarUnknown());
+    }
+  }
 }

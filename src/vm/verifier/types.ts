@@ -69,6 +69,8 @@ export interface FrameState {
   callbackOf: number;
   /** First slot of the subprogram this frame runs. */
   subprog: number;
+  /** For a callback frame: the context argument each iteration receives. */
+  callbackArg?: RegState;
 }
 
 export interface VerifierState {

@@ -9,16 +9,19 @@ import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, Ps
 import { helperName } from "../helpers/protos.js";
 import { checkCfg, type CfgInfo } from "./cfg.js";
 import { checkAlu } from "./check-alu.js";
-import { checkHelperCall, enterCallback, enterSubprog, leaveFrame } from "./check-call.js";
+import { checkHelperCall, enterCallback, enterSubprog, finishCallbackHelper, leaveFrame } from "./check-call.js";
 import { checkCondJmp } from "./check-jmp.js";
 import { checkMemAccess } from "./check-mem.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
 import { VerifierError } from "./errors.js";
 import { constValue, isConst, scalarConst, scalarTruncate, scalarUnknown } from "./scalar.js";
-import { cloneState, formatReg, formatRegs, isPointer, newFrame, scalarReg, stateMatches } from "./state.js";
+import { cloneState, formatReg, formatRegs, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
 import { RegType, type RegState, type VerifierState } from "./types.js";
 
 export type { VerifyOptions } from "./context.js";
+
+/** BPF_MAP_TYPE_ARRAY. */
+const ARRAY_MAP = 2;
 
 /** Pending branches the verifier keeps at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 export const MAX_PENDING = 8192;
@@ -109,6 +112,12 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
         for (const v of list) {
           if (!stateMatches(v.state, state)) continue;
           if (isAncestor(v, path.chain)) {
+            // Callback iterations are bounded by the helper: a repeated state at the callback's entry has converged.
+            const f = cur(state);
+            if (f.callbackOf >= 0 && pc === f.subprog) {
+              pruned = true;
+              break;
+            }
             if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc);
             continue; // the same loop head with a narrower state: keep going (the budget bounds it)
           }
@@ -118,6 +127,16 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
         if (pruned) {
           if (level >= 1) ctx.log(`${pc}: safe`);
           break;
+        }
+        // A callback entered again: widen what changed since the previous iteration so they converge.
+        const f = cur(state);
+        if (f.callbackOf >= 0 && pc === f.subprog) {
+          for (let c = path.chain; c; c = c.parent) {
+            if (c.pc === pc && c.state.frames.length === state.frames.length) {
+              widenScalars(c.state, state);
+              break;
+            }
+          }
         }
         const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc };
         if (list.length >= MAX_STATES_PER_INSN) list.shift();
@@ -188,22 +207,30 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
   const jop = code & OP_MASK;
   if (jop === JmpOp.JA) return pc + 1 + (cls === Class.JMP ? insn.off : insn.imm);
   if (jop === JmpOp.EXIT) {
-    if (state.frames.length > 1) return leaveFrame(ctx, state, pc);
-    return programExit(ctx, state, pc);
+    if (state.frames.length === 1) return programExit(ctx, state, pc);
+    const f = cur(state);
+    if (f.callbackOf < 0) return leaveFrame(ctx, state, pc);
+    // A callback iteration ends: either the helper returns, or it runs the callback again.
+    const again = cloneState(state);
+    const next = leaveFrame(ctx, state, pc); // checks r0 and returns after the helper call
+    again.frames.pop();
+    enterCallback(again, f.callbackOf, f.subprog, f.callbackArg!);
+    work.push({ state: again, pc: f.subprog, chain: path.chain, from: pc });
+    return next;
   }
   if (jop === JmpOp.CALL) {
     if (code === 0x8d) {
       // callx: the conformance dialect's call by register; the id must be known.
       const r = regs()[insn.dst]!;
       if (r.type !== RegType.SCALAR || !isConst(r.scalar!)) ctx.fail(`R${insn.dst} callx target is not a known helper id`, pc);
-      return helperCall(ctx, state, Number(constValue(r.scalar!)), pc);
+      return helperCall(ctx, state, Number(constValue(r.scalar!)), pc, work, path);
     }
     if (insn.src === PseudoCall.LOCAL) {
       enterSubprog(ctx, state, pc, pc + insn.imm + 1);
       return pc + insn.imm + 1;
     }
     if (insn.src === PseudoCall.KFUNC) return ctx.fail(`calling kernel function is not supported`, pc);
-    return helperCall(ctx, state, insn.imm, pc);
+    return helperCall(ctx, state, insn.imm, pc, work, path);
   }
   const br = checkCondJmp(ctx, state, insn, pc);
   const target = pc + 1 + insn.off;
@@ -220,9 +247,13 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
   return pc + 1;
 }
 
-function helperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: number): number {
+function helperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: number, work: Path[], path: Path): number {
   const cb = checkHelperCall(ctx, state, id, pc);
   if (cb) {
+    // The callback may run zero times: that path continues after the call.
+    const none = cloneState(state);
+    finishCallbackHelper(none);
+    work.push({ state: none, pc: pc + 1, chain: path.chain, from: pc });
     enterCallback(state, pc, cb.entry, cb.ctxArg);
     return cb.entry;
   }
@@ -238,7 +269,9 @@ function lddw(ctx: VerifierContext, src: number, imm: number, imm2: number, pc: 
       const map = ctx.options.mapByFd?.(imm);
       if (!map) return ctx.fail(`fd ${imm} is not pointing to valid bpf_map`, pc);
       if (src === PseudoLd.MAP_FD) return { type: RegType.CONST_PTR_TO_MAP, map };
-      if (imm2 < 0 || imm2 >= map.valueSize) return ctx.fail(`invalid access to map value pointer, value_size=${map.valueSize} off=${imm2}`, pc);
+      // Direct value access: only arrays of one element have a fixed value address (array_map_direct_value_addr).
+      if (map.type !== ARRAY_MAP) return ctx.fail(`no direct value access support for this map type`, pc);
+      if (map.maxEntries !== 1 || imm2 < 0 || imm2 >= map.valueSize) return ctx.fail(`invalid access to map value pointer, value_size=${map.valueSize} off=${imm2 >>> 0}`, pc);
       return { type: RegType.PTR_TO_MAP_VALUE, map, off: imm2, scalar: scalarConst(0n) };
     }
     case PseudoLd.FUNC:
@@ -272,6 +305,8 @@ function atomic(ctx: VerifierContext, state: VerifierState, pc: number, size: nu
 }
 
 function programExit(ctx: VerifierContext, state: VerifierState, pc: number): undefined {
+  // As the kernel: leaked references first, then the return value.
+  for (const [ref, at] of state.refs) ctx.fail(`Unreleased reference id=${ref} alloc_insn=${at}`, pc);
   const r0 = cur(state).regs[0]!;
   if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
   const pt = ctx.options.progType;
@@ -282,7 +317,6 @@ function programExit(ctx: VerifierContext, state: VerifierState, pc: number): un
       ctx.fail(`At program exit the register R0 has ${formatReg(r0)} should have been in [${pt.retRange.min}, ${pt.retRange.max}]`, pc);
     }
   }
-  for (const [ref, at] of state.refs) ctx.fail(`Unreleased reference id=${ref} alloc_insn=${at}`, pc);
   return undefined;
 }
 
