@@ -165,9 +165,10 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
   return undefined;
 }
 
-/** Sets up the frame of one bpf_loop callback iteration (helper call at `pc`). */
-export function enterCallback(state: VerifierState, pc: number, entry: number, ctxArg: RegState): void {
+/** Sets up the frame of one bpf_loop callback iteration (helper call at `pc`) of helper call `invocation`. */
+export function enterCallback(state: VerifierState, pc: number, entry: number, ctxArg: RegState, invocation: number): void {
   const frame = newFrame(pc, entry, state.frames.length, pc);
+  frame.invocation = invocation;
   frame.regs[1] = scalarReg(scalarFromRange(0n, (1n << 23n) - 1n));
   frame.regs[2] = ctxArg;
   frame.callbackArg = ctxArg;

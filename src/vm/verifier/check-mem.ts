@@ -103,6 +103,7 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
   const at = STACK_SIZE + off; // byte index
   const slot = at >> 3;
   if (a.write) {
+    if (-off > frame.depth) frame.depth = -off;
     const v = a.value;
     const ptr = v !== undefined && isPointer(v);
     if (ptr && a.size !== 8) ctx.fail(`invalid size of register spill`, a.pc);
@@ -204,6 +205,7 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
       if (off < -STACK_SIZE || off + size > 0) ctx.fail(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc);
       const at = STACK_SIZE + off;
       if (write) {
+        if (-off > f.depth) f.depth = -off;
         f.stack.fill(StackByte.MISC, at, at + size);
         for (let s = at >> 3; s <= (at + size - 1) >> 3; s++) f.spills[s] = undefined;
         return;

@@ -17,12 +17,21 @@ export function constReg(v: bigint): RegState {
 export function newFrame(callsite: number, subprog: number, frameno: number, callbackOf = -1): FrameState {
   const regs: RegState[] = new Array(11).fill(NOT_INIT);
   regs[10] = { type: RegType.PTR_TO_STACK, off: 0, frameno };
-  return { regs, stack: new Uint8Array(STACK_SIZE), spills: new Array(STACK_SIZE / 8).fill(undefined), callsite, callbackOf, subprog };
+  return { regs, stack: new Uint8Array(STACK_SIZE), spills: new Array(STACK_SIZE / 8).fill(undefined), callsite, callbackOf, subprog, depth: 0 };
 }
 
 export function cloneFrame(f: FrameState): FrameState {
-  const c: FrameState = { regs: f.regs.slice(), stack: f.stack.slice(), spills: f.spills.slice(), callsite: f.callsite, callbackOf: f.callbackOf, subprog: f.subprog };
+  const c: FrameState = {
+    regs: f.regs.slice(),
+    stack: f.stack.slice(),
+    spills: f.spills.slice(),
+    callsite: f.callsite,
+    callbackOf: f.callbackOf,
+    subprog: f.subprog,
+    depth: f.depth,
+  };
   if (f.callbackArg) c.callbackArg = f.callbackArg;
+  if (f.invocation !== undefined) c.invocation = f.invocation;
   return c;
 }
 
@@ -92,7 +101,9 @@ export function regEquals(a: RegState, b: RegState, ids: IdMap = new IdMap()): b
 function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdMap): boolean {
   if (old.callsite !== cur.callsite || old.callbackOf !== cur.callbackOf) return false;
   for (let i = 0; i < 11; i++) if (!(exact ? regEquals(old.regs[i]!, cur.regs[i]!, ids) : regContains(old.regs[i]!, cur.regs[i]!, ids))) return false;
-  for (let b = 0; b < STACK_SIZE; b++) {
+  // Bytes below both frames' depth were never written in either: equal (INVALID).
+  const from = STACK_SIZE - Math.max(old.depth, cur.depth);
+  for (let b = from; b < STACK_SIZE; b++) {
     const o = old.stack[b]!;
     const c = cur.stack[b]!;
     if (o === c) continue;
@@ -101,7 +112,7 @@ function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdM
     if (o === StackByte.INVALID || (o === StackByte.MISC && c === StackByte.ZERO)) continue;
     return false;
   }
-  for (let i = 0; i < old.spills.length; i++) {
+  for (let i = from >> 3; i < old.spills.length; i++) {
     const o = old.spills[i];
     const c = cur.spills[i];
     if (!o) continue;

@@ -71,6 +71,10 @@ export interface FrameState {
   subprog: number;
   /** For a callback frame: the context argument each iteration receives. */
   callbackArg?: RegState;
+  /** For a callback frame: which call of the helper it belongs to (iterations of one call share it). */
+  invocation?: number;
+  /** Bytes of stack below the frame top that were ever written (comparisons look no further). */
+  depth: number;
 }
 
 export interface VerifierState {

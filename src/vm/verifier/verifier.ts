@@ -131,8 +131,9 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
         // A callback entered again: widen what changed since the previous iteration so they converge.
         const f = cur(state);
         if (f.callbackOf >= 0 && pc === f.subprog) {
+          // Only against an earlier iteration of the same helper call, never an earlier call's.
           for (let c = path.chain; c; c = c.parent) {
-            if (c.pc === pc && c.state.frames.length === state.frames.length) {
+            if (c.pc === pc && c.state.frames.length === state.frames.length && cur(c.state).invocation === f.invocation) {
               widenScalars(c.state, state);
               break;
             }
@@ -214,7 +215,7 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
     const again = cloneState(state);
     const next = leaveFrame(ctx, state, pc); // checks r0 and returns after the helper call
     again.frames.pop();
-    enterCallback(again, f.callbackOf, f.subprog, f.callbackArg!);
+    enterCallback(again, f.callbackOf, f.subprog, f.callbackArg!, f.invocation!);
     work.push({ state: again, pc: f.subprog, chain: path.chain, from: pc });
     return next;
   }
@@ -254,7 +255,7 @@ function helperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: 
     const none = cloneState(state);
     finishCallbackHelper(none);
     work.push({ state: none, pc: pc + 1, chain: path.chain, from: pc });
-    enterCallback(state, pc, cb.entry, cb.ctxArg);
+    enterCallback(state, pc, cb.entry, cb.ctxArg, ctx.nextId());
     return cb.entry;
   }
   return pc + 1;
