@@ -1,0 +1,131 @@
+// Kernel functions: each has a kallsyms address, its BTF FUNC id (when the
+// kernel BTF has one), an implementation, and a list of attached hooks (the
+// trampoline layer plugs fentry/fexit/fmod_ret in here). Every call is
+// counted: the ground truth a tracer's output is checked against.
+
+/** What a hook sees of one call. */
+export interface CallFrame {
+  readonly fn: KernelFunction;
+  /** Arguments as u64 (pointers are kernel addresses). */
+  readonly args: readonly bigint[];
+  readonly cpu: number;
+  readonly pid: number;
+  /** Unique per call (for pairing entry and exit). */
+  readonly seq: number;
+}
+
+/** Attached code: the trampoline layer's programs. */
+export interface FunctionHook {
+  /** Before the body (fentry). */
+  entry?(call: CallFrame): void;
+  /** May replace the return value instead of running the body (fmod_ret); undefined lets the body run. */
+  modifyReturn?(call: CallFrame): bigint | undefined;
+  /** After the body, with its return value (fexit). */
+  exit?(call: CallFrame, ret: bigint): void;
+}
+
+export type FunctionImpl = (call: CallFrame) => bigint;
+
+export interface KernelFunction {
+  readonly name: string;
+  /** kallsyms address of the first instruction. */
+  readonly address: bigint;
+  /** FUNC type id in the kernel BTF, if described there. */
+  readonly btfId: number | undefined;
+  readonly nargs: number;
+  /** `static`: several functions may share the name (kallsyms shows them all). */
+  readonly isStatic: boolean;
+  /** Whether fmod_ret may change its return value (ALLOW_ERROR_INJECTION). */
+  readonly errorInjectable: boolean;
+  impl: FunctionImpl;
+}
+
+export interface FunctionCounts {
+  calls: number;
+  /** Calls that returned a negative errno. */
+  errors: number;
+}
+
+export class FunctionTable {
+  private readonly byAddr = new Map<bigint, KernelFunction>();
+  private readonly byName = new Map<string, KernelFunction[]>();
+  private readonly hooks = new Map<bigint, FunctionHook[]>();
+  private readonly counts = new Map<bigint, FunctionCounts>();
+  private seq = 0;
+
+  register(fn: KernelFunction): KernelFunction {
+    if (this.byAddr.has(fn.address)) throw new RangeError(`two functions at 0x${fn.address.toString(16)}`);
+    const same = this.byName.get(fn.name) ?? [];
+    if (same.length && (!fn.isStatic || same.some((f) => !f.isStatic))) {
+      throw new RangeError(`function '${fn.name}' defined twice (only static functions may share a name)`);
+    }
+    same.push(fn);
+    this.byName.set(fn.name, same);
+    this.byAddr.set(fn.address, fn);
+    this.counts.set(fn.address, { calls: 0, errors: 0 });
+    return fn;
+  }
+
+  /** All functions with this name (several for static duplicates), in address order. */
+  named(name: string): readonly KernelFunction[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /** The function whose symbol is at `addr`. */
+  at(addr: bigint): KernelFunction | undefined {
+    return this.byAddr.get(addr);
+  }
+
+  /** Every function in address order. */
+  all(): KernelFunction[] {
+    return [...this.byAddr.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  }
+
+  /** Attaches a hook to a function; returns a function that detaches it. */
+  attach(fn: KernelFunction, hook: FunctionHook): () => void {
+    const list = this.hooks.get(fn.address) ?? [];
+    list.push(hook);
+    this.hooks.set(fn.address, list);
+    return () => {
+      const l = this.hooks.get(fn.address);
+      if (!l) return;
+      const i = l.indexOf(hook);
+      if (i >= 0) l.splice(i, 1);
+      if (!l.length) this.hooks.delete(fn.address);
+    };
+  }
+
+  /** Number of hooks attached to a function. */
+  hookCount(fn: KernelFunction): number {
+    return this.hooks.get(fn.address)?.length ?? 0;
+  }
+
+  /** Calls `fn`: counted, hooks run around the body, the return value is a u64. */
+  call(fn: KernelFunction, args: readonly bigint[], cpu: number, pid: number): bigint {
+    const counts = this.counts.get(fn.address)!;
+    counts.calls++;
+    const frame: CallFrame = { fn, args, cpu, pid, seq: ++this.seq };
+    const hooks = this.hooks.get(fn.address);
+    let ret: bigint | undefined;
+    if (hooks) {
+      for (const h of hooks) h.entry?.(frame);
+      if (fn.errorInjectable) for (const h of hooks) ret ??= h.modifyReturn?.(frame);
+    }
+    if (ret === undefined) ret = BigInt.asUintN(64, fn.impl(frame));
+    if (BigInt.asIntN(64, ret) < 0n && BigInt.asIntN(64, ret) >= -4095n) counts.errors++;
+    if (hooks) for (const h of hooks) h.exit?.(frame, ret);
+    return ret;
+  }
+
+  /** Ground truth for one function. */
+  countsOf(fn: KernelFunction): FunctionCounts {
+    return { ...this.counts.get(fn.address)! };
+  }
+
+  /** Ground truth by function name (static duplicates summed). */
+  callsByName(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const fn of this.byAddr.values()) out.set(fn.name, (out.get(fn.name) ?? 0) + this.counts.get(fn.address)!.calls);
+    return out;
+  }
+}

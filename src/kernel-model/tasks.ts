@@ -1,0 +1,82 @@
+// Tasks and CPUs: every task has pid/tgid/comm/parent and the address of
+// its task_struct; every CPU has a current task and an execution context
+// (process, softirq, hardirq) — what get_current_* helpers and the
+// sched_switch tracepoint see.
+
+export interface Task {
+  readonly pid: number;
+  readonly tgid: number;
+  comm: string;
+  readonly parent: number;
+  uid: number;
+  gid: number;
+  /** Kernel address of its task_struct (0 until the model allocates it). */
+  taskAddress: bigint;
+  /** CPU it last ran on. */
+  cpu: number;
+  exited: boolean;
+}
+
+export type ExecContext = "process" | "softirq" | "hardirq";
+
+export interface Cpu {
+  readonly id: number;
+  current: Task;
+  context: ExecContext;
+  /** Number of context switches on this CPU. */
+  switches: number;
+}
+
+/** The task table. pids start at 1 (init) with the swapper tasks as pid 0 per CPU. */
+export class TaskTable {
+  private readonly tasks = new Map<number, Task>();
+  private nextPid = 1;
+  readonly cpus: Cpu[];
+
+  constructor(nrCpus: number) {
+    if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new RangeError(`nrCpus must be 1..256, got ${nrCpus}`);
+    this.cpus = Array.from({ length: nrCpus }, (_, id) => ({
+      id,
+      current: { pid: 0, tgid: 0, comm: `swapper/${id}`, parent: 0, uid: 0, gid: 0, taskAddress: 0n, cpu: id, exited: false },
+      context: "process" as ExecContext,
+      switches: 0,
+    }));
+  }
+
+  /** Creates a task (a new process when `tgid` is omitted, else a thread of `tgid`). */
+  spawn(comm: string, parent: number, options: { tgid?: number; uid?: number; gid?: number; cpu?: number } = {}): Task {
+    const pid = this.nextPid++;
+    const t: Task = {
+      pid,
+      tgid: options.tgid ?? pid,
+      comm: comm.slice(0, 15),
+      parent,
+      uid: options.uid ?? 0,
+      gid: options.gid ?? 0,
+      taskAddress: 0n,
+      cpu: options.cpu ?? 0,
+      exited: false,
+    };
+    this.tasks.set(pid, t);
+    return t;
+  }
+
+  get(pid: number): Task | undefined {
+    return this.tasks.get(pid);
+  }
+
+  /** Live tasks in pid order. */
+  all(): Task[] {
+    return [...this.tasks.values()].filter((t) => !t.exited).sort((a, b) => a.pid - b.pid);
+  }
+
+  /** Makes `task` current on `cpu`; returns the previous task. */
+  switchTo(cpu: number, task: Task): Task {
+    const c = this.cpus[cpu]!;
+    const prev = c.current;
+    c.current = task;
+    task.cpu = cpu;
+    c.switches++;
+    return prev;
+  }
+}

@@ -1,0 +1,127 @@
+// Tracepoints: named events with a record format (the kernel's
+// /sys/kernel/tracing/events/<cat>/<name>/format: common fields, then the
+// event's own), a raw argument list (what raw_tp programs see), hooks, and
+// ground-truth counts.
+
+export interface TracepointField {
+  /** C declaration as the format file shows it, e.g. "char prev_comm[16]". */
+  readonly decl: string;
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly signed: boolean;
+}
+
+export interface TracepointDef {
+  readonly category: string;
+  readonly name: string;
+  /** Event id (as in the format file's "ID:"). */
+  readonly id: number;
+  /** Fields after the common ones, with offsets in the record. */
+  readonly fields: readonly TracepointField[];
+  /** Record size in bytes. */
+  readonly size: number;
+  /** The raw_tp argument names and C types (TP_PROTO). */
+  readonly proto: readonly { name: string; type: string }[];
+}
+
+export interface TracepointHit {
+  readonly tp: TracepointDef;
+  /** The record as a tracepoint program's context sees it. */
+  readonly record: Uint8Array;
+  /** The TP_PROTO arguments as u64 (raw_tp's ctx). */
+  readonly args: readonly bigint[];
+  readonly cpu: number;
+  readonly pid: number;
+}
+
+export type TracepointHook = (hit: TracepointHit) => void;
+
+/** The fields every event record starts with. */
+export const COMMON_FIELDS: readonly TracepointField[] = [
+  { decl: "unsigned short common_type", name: "common_type", offset: 0, size: 2, signed: false },
+  { decl: "unsigned char common_flags", name: "common_flags", offset: 2, size: 1, signed: false },
+  { decl: "unsigned char common_preempt_count", name: "common_preempt_count", offset: 3, size: 1, signed: false },
+  { decl: "int common_pid", name: "common_pid", offset: 4, size: 4, signed: true },
+];
+
+/** Lays out a field list after the common fields with natural alignment (as the kernel's TP_STRUCT__entry). */
+export function layoutFields(fields: readonly { decl: string; name: string; size: number; align?: number; signed?: boolean }[]): { fields: TracepointField[]; size: number } {
+  let off = 8;
+  const out: TracepointField[] = [];
+  for (const f of fields) {
+    const align = f.align ?? Math.min(f.size, 8);
+    off = Math.ceil(off / align) * align;
+    out.push({ decl: f.decl, name: f.name, offset: off, size: f.size, signed: f.signed ?? false });
+    off += f.size;
+  }
+  return { fields: out, size: Math.ceil(off / 8) * 8 };
+}
+
+/** The text of the event's format file. */
+export function formatFile(tp: TracepointDef): string {
+  const line = (f: TracepointField) => `\tfield:${f.decl};\toffset:${f.offset};\tsize:${f.size};\tsigned:${f.signed ? 1 : 0};`;
+  return [`name: ${tp.name}`, `ID: ${tp.id}`, "format:", ...COMMON_FIELDS.map(line), "", ...tp.fields.map(line), ""].join("\n");
+}
+
+export class TracepointTable {
+  private readonly defs = new Map<string, TracepointDef>();
+  private readonly hooks = new Map<string, TracepointHook[]>();
+  private readonly counts = new Map<string, number>();
+
+  register(tp: TracepointDef): TracepointDef {
+    const key = `${tp.category}:${tp.name}`;
+    if (this.defs.has(key)) throw new RangeError(`tracepoint ${key} registered twice`);
+    this.defs.set(key, tp);
+    this.counts.set(key, 0);
+    return tp;
+  }
+
+  get(category: string, name: string): TracepointDef | undefined {
+    return this.defs.get(`${category}:${name}`);
+  }
+
+  all(): TracepointDef[] {
+    return [...this.defs.values()].sort((a, b) => a.id - b.id);
+  }
+
+  attach(tp: TracepointDef, hook: TracepointHook): () => void {
+    const key = `${tp.category}:${tp.name}`;
+    const list = this.hooks.get(key) ?? [];
+    list.push(hook);
+    this.hooks.set(key, list);
+    return () => {
+      const l = this.hooks.get(key);
+      const i = l?.indexOf(hook) ?? -1;
+      if (l && i >= 0) l.splice(i, 1);
+    };
+  }
+
+  /** Fires an event: counts it and, if anything is attached, builds the record. */
+  fire(tp: TracepointDef, values: Readonly<Record<string, bigint | string>>, args: readonly bigint[], cpu: number, pid: number): void {
+    const key = `${tp.category}:${tp.name}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const hooks = this.hooks.get(key);
+    if (!hooks?.length) return;
+    const record = new Uint8Array(tp.size);
+    const view = new DataView(record.buffer);
+    view.setUint16(0, tp.id, true);
+    view.setInt32(4, pid, true);
+    for (const f of tp.fields) {
+      const v = values[f.name];
+      if (v === undefined) continue;
+      if (typeof v === "string") record.set(Buffer.from(v, "utf8").subarray(0, f.size - 1), f.offset);
+      else if (f.size === 8) view.setBigUint64(f.offset, BigInt.asUintN(64, v), true);
+      else if (f.size === 4) view.setUint32(f.offset, Number(BigInt.asUintN(32, v)), true);
+      else if (f.size === 2) view.setUint16(f.offset, Number(BigInt.asUintN(16, v)), true);
+      else if (f.size === 1) view.setUint8(f.offset, Number(BigInt.asUintN(8, v)));
+    }
+    const hit: TracepointHit = { tp, record, args, cpu, pid };
+    for (const h of hooks) h(hit);
+  }
+
+  /** Ground truth: how many times each event fired. */
+  countsByName(): Map<string, number> {
+    return new Map(this.counts);
+  }
+}
