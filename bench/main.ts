@@ -1,10 +1,11 @@
 // `npm run bench [-- SUITE...]`: runs the benchmark suites and prints a table
-// per suite. Suites: btf, vm, verifier.
+// per suite. Suites: btf, vm, verifier, kernel.
 import { runBtfBench } from "./btf.js";
+import { runKernelBench } from "./kernel.js";
 import { runVerifierBench } from "./verifier.js";
 import { runVmBench } from "./vm.js";
 
-const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench };
+const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench, kernel: runKernelBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
