@@ -1,0 +1,619 @@
+// The syscall surface (bpf(2)): one object per process, methods named after
+// the commands. Every command returns its value or a negative errno and
+// never throws for bad input; the detail of a failure is in `lastError`
+// (and a program load's verifier log in `lastLog`). Objects live in the fd
+// table (fd-table.ts) with reference counts; closeAll() is process exit.
+//
+// Program load follows bpf_prog_load: attributes, decode, the kernel's
+// resolve_pseudo_ldimm64 (lddw map fds -> map descriptors for the verifier,
+// map addresses for the interpreter; the program takes a reference on each
+// map), the GPL check of helper calls, the verifier, then the interpreter's
+// load. Link creation is delegated to attach handlers registered per attach
+// type (the trampoline layer); without one, -EOPNOTSUPP.
+import { Errno, type ErrnoName } from "../internal/errno.js";
+import { BtfsnoopError } from "../internal/errors.js";
+import { helperProto } from "../vm/helpers/protos.js";
+import { vmHelperTable } from "../vm/helpers/table.js";
+import { Interpreter, type LoadedProgram, type RunOptions } from "../vm/interpreter.js";
+import { decodeProgram } from "../vm/isa/decode.js";
+import type { Program } from "../vm/isa/instruction.js";
+import { Class, JmpOp, LDDW, PseudoCall, PseudoLd } from "../vm/isa/opcodes.js";
+import {
+  type BatchCount,
+  type BatchOptions,
+  type BatchResult,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_OBJ_NAME_LEN,
+  createMap,
+  type MapAttr,
+  type MapInfo,
+  MapRegistry,
+  ProgArrayMap,
+} from "../vm/maps/index.js";
+import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
+import { conformanceProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import type { MapDesc } from "../vm/verifier/types.js";
+import { verify } from "../vm/verifier/verifier.js";
+import { FdTable, type KernelObject } from "./fd-table.js";
+import { BtfObject, LinkObject, MapObject, ProgObject } from "./objects.js";
+import type {
+  AttachHandler,
+  AttachTarget,
+  BtfInfo,
+  KallsymsEntry,
+  KernelServices,
+  LinkInfo,
+  ObjectCounts,
+  ProgInfo,
+  ProgLoadAttr,
+  ProgLoadResult,
+  TestRunOptions,
+  TestRunResult,
+} from "./types.js";
+
+/** Licenses license_is_gpl_compatible accepts. */
+const GPL_LICENSES = new Set(["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"]);
+/** BPF_MAXINSNS (unprivileged) and BPF_COMPLEXITY_LIMIT_INSNS (privileged). */
+const MAX_INSNS_UNPRIV = 4096;
+const MAX_INSNS_PRIV = 1_000_000;
+/** MAX_BPF_FUNC_ARGS. */
+const MAX_FUNC_ARGS = 12;
+/** Conformance memory is capped like a test run's data (a page of headroom kept simple). */
+const MAX_MEM_SIZE = 1 << 20;
+/** The id of the kernel's own BTF object. */
+const VMLINUX_BTF_ID = 1;
+
+const OBJ_NAME_RE = /^[A-Za-z0-9_.]*$/;
+
+function err(name: ErrnoName): number {
+  return -Errno[name];
+}
+
+/** strerror-like name of a negative errno, e.g. -2 -> "ENOENT". */
+export function errnoString(code: number): string {
+  const n = Math.abs(code);
+  for (const [name, v] of Object.entries(Errno)) if (v === n) return name;
+  return `errno ${n}`;
+}
+
+export class Bpf {
+  /** Detail of the last failed command ("" after a success). */
+  lastError = "";
+  /** The verifier log of the last program load (accepted or not). */
+  lastLog: string[] = [];
+  /** The kernel's map table (ids, lookup by address). */
+  readonly registry = new MapRegistry();
+
+  private readonly services: KernelServices;
+  private readonly fds = new FdTable();
+  private readonly interpreter: Interpreter;
+  private readonly live = new Set<KernelObject>();
+  private readonly progById = new Map<number, ProgObject>();
+  private readonly progByLoaded = new WeakMap<LoadedProgram, ProgObject>();
+  private readonly handlers = new Map<string, AttachHandler>();
+  private vmlinuxBtf: BtfObject | undefined;
+  private lastProgId = 0;
+  private lastLinkId = 0;
+  private readonly onFree = (obj: KernelObject): void => this.freed(obj);
+
+  constructor(services: KernelServices) {
+    this.services = services;
+    const helpers = vmHelperTable();
+    this.interpreter = new Interpreter({
+      mem: services.mem,
+      env: services.env,
+      helper: (id) => helpers.impl(id),
+      mapAt: this.registry.mapAt,
+    });
+  }
+
+  // ---- result plumbing --------------------------------------------------------------
+
+  private fail(code: number, message?: string): number {
+    this.lastError = message ?? errnoString(code);
+    return code;
+  }
+
+  private begin(): void {
+    this.lastError = "";
+  }
+
+  private mapOf(fd: number): MapObject | number {
+    const o = this.fds.getKind<MapObject>(fd, "map");
+    if (typeof o === "number") this.fail(o, o === err("EBADF") ? `fd ${fd} is not open` : `fd ${fd} is not a map`);
+    return o;
+  }
+
+  private progOf(fd: number): ProgObject | number {
+    const o = this.fds.getKind<ProgObject>(fd, "prog");
+    if (typeof o === "number") this.fail(o, o === err("EBADF") ? `fd ${fd} is not open` : `fd ${fd} is not a program`);
+    return o;
+  }
+
+  private linkOf(fd: number): LinkObject | number {
+    const o = this.fds.getKind<LinkObject>(fd, "link");
+    if (typeof o === "number") this.fail(o, o === err("EBADF") ? `fd ${fd} is not open` : `fd ${fd} is not a link`);
+    return o;
+  }
+
+  private install(obj: KernelObject): number {
+    this.live.add(obj);
+    return this.fds.install(obj);
+  }
+
+  private freed(obj: KernelObject): void {
+    this.live.delete(obj);
+    if (obj instanceof ProgObject) {
+      this.progById.delete(obj.id);
+      // Prog arrays hold programs by value here: drop the freed one so no tail call reaches it.
+      for (const m of this.registry.all()) {
+        if (!(m instanceof ProgArrayMap)) continue;
+        for (let i = 0; i < m.maxEntries; i++) if (m.progAt(i) === obj.loaded) m.clearProg(i);
+      }
+    }
+    if (obj === this.vmlinuxBtf) this.vmlinuxBtf = undefined;
+  }
+
+  // ---- BTF and symbols ------------------------------------------------------------
+
+  /** BPF_BTF_GET_FD_BY_ID for the kernel's BTF (vmlinux): a new fd to it. */
+  btfGetFd(): number {
+    this.begin();
+    this.vmlinuxBtf ??= new BtfObject(VMLINUX_BTF_ID, this.services.btf, () => this.services.btfBytes(), this.onFree);
+    return this.install(this.vmlinuxBtf);
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on a BTF fd: its id and raw bytes. */
+  btfGetInfo(fd: number): BtfInfo | number {
+    this.begin();
+    const o = this.fds.getKind<BtfObject>(fd, "btf");
+    if (typeof o === "number") return this.fail(o, o === err("EBADF") ? `fd ${fd} is not open` : `fd ${fd} is not BTF`);
+    return { id: o.id, name: "vmlinux", kernelBtf: true, btf: o.bytes() };
+  }
+
+  /** The kernel's BTF bytes (/sys/kernel/btf/vmlinux). */
+  btfBytes(): Uint8Array {
+    this.begin();
+    return this.services.btfBytes();
+  }
+
+  /** /proc/kallsyms. */
+  kallsyms(): KallsymsEntry[] {
+    this.begin();
+    return this.services.kallsyms();
+  }
+
+  // ---- maps ------------------------------------------------------------------------
+
+  /** BPF_MAP_CREATE: a new map fd, or -EINVAL/-E2BIG/-ENOMEM/... from the map layer. */
+  mapCreate(attr: MapAttr): number {
+    this.begin();
+    if (typeof attr !== "object" || attr === null) return this.fail(err("EINVAL"), "missing map attributes");
+    if (attr.name !== undefined && (typeof attr.name !== "string" || attr.name.length >= BPF_OBJ_NAME_LEN || !OBJ_NAME_RE.test(attr.name))) {
+      return this.fail(err("EINVAL"), `invalid map name '${String(attr.name)}': up to 15 characters of [A-Za-z0-9_.]`);
+    }
+    const m = createMap(attr, { mem: this.services.mem, nrCpus: this.services.nrCpus, registry: this.registry });
+    if (typeof m === "number") return this.fail(m, `map create: ${errnoString(m)}`);
+    if (m instanceof ProgArrayMap) this.hookProgArray(m as ProgArrayMap<LoadedProgram>);
+    return this.install(new MapObject(m, this.registry, this.onFree));
+  }
+
+  /** Prog arrays store loaded programs; user space names them by prog fd and reads back their ids. */
+  private hookProgArray(m: ProgArrayMap<LoadedProgram>): void {
+    m.hooks = {
+      fromFd: (fd) => {
+        const p = this.fds.getKind<ProgObject>(fd, "prog");
+        return typeof p === "number" ? p : { prog: p.loaded };
+      },
+      idOf: (lp) => this.progByLoaded.get(lp)?.id ?? 0,
+      compatible: (lp, current) => {
+        const first = current[0];
+        return first === undefined || this.progByLoaded.get(first)?.type === this.progByLoaded.get(lp)?.type;
+      },
+    };
+  }
+
+  private mapResult<T>(r: T | number, what: string): T | number {
+    if (typeof r === "number" && r < 0) return this.fail(r, `${what}: ${errnoString(r)}`);
+    return r;
+  }
+
+  private keyOk(key: unknown): boolean {
+    return key instanceof Uint8Array;
+  }
+
+  /** BPF_MAP_LOOKUP_ELEM: a copy of the value, or -ENOENT/-EFAULT/... */
+  mapLookupElem(fd: number, key: Uint8Array, flags = 0): Uint8Array | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!this.keyOk(key)) return this.fail(err("EFAULT"), "key is not a byte buffer");
+    return this.mapResult(o.map.lookup(key, flags), "lookup");
+  }
+
+  /** BPF_MAP_UPDATE_ELEM: 0, or -EEXIST/-ENOENT/-E2BIG/... */
+  mapUpdateElem(fd: number, key: Uint8Array, value: Uint8Array, flags = 0): number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!this.keyOk(key) || !this.keyOk(value)) return this.fail(err("EFAULT"), "key or value is not a byte buffer");
+    return this.mapResult(o.map.update(key, value, flags), "update");
+  }
+
+  /** BPF_MAP_DELETE_ELEM: 0 or -ENOENT/-EINVAL/... */
+  mapDeleteElem(fd: number, key: Uint8Array): number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!this.keyOk(key)) return this.fail(err("EFAULT"), "key is not a byte buffer");
+    return this.mapResult(o.map.delete(key), "delete");
+  }
+
+  /** BPF_MAP_GET_NEXT_KEY: the key after `key` (the first for null), or -ENOENT at the end. */
+  mapGetNextKey(fd: number, key: Uint8Array | null): Uint8Array | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (key !== null && !this.keyOk(key)) return this.fail(err("EFAULT"), "key is not a byte buffer");
+    return this.mapResult(o.map.getNextKey(key), "get next key");
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_ELEM. */
+  mapLookupAndDeleteElem(fd: number, key: Uint8Array, flags = 0): Uint8Array | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!this.keyOk(key)) return this.fail(err("EFAULT"), "key is not a byte buffer");
+    return this.mapResult(o.map.lookupAndDelete(key, flags), "lookup and delete");
+  }
+
+  /** BPF_MAP_FREEZE. */
+  mapFreeze(fd: number): number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    return this.mapResult(o.map.freeze(), "freeze");
+  }
+
+  private batch<T extends { err: number }>(fd: number, what: string, op: (o: MapObject) => T, empty: (e: number) => T): T {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return empty(o);
+    const r = op(o);
+    // -ENOENT from a lookup batch means "end of the map reached", not a failure of the call's data.
+    if (r.err < 0) this.fail(r.err, `${what}: ${errnoString(r.err)}`);
+    return r;
+  }
+
+  private static emptyBatch(e: number): BatchResult {
+    return { err: e, count: 0, keys: [], values: [], outBatch: undefined };
+  }
+
+  /** BPF_MAP_LOOKUP_BATCH (err -ENOENT: the end of the map was reached). */
+  mapLookupBatch(fd: number, inBatch: Uint8Array | null, count: number, opts: BatchOptions = {}): BatchResult {
+    return this.batch(fd, "lookup batch", (o) => o.map.lookupBatch(inBatch, count, opts), Bpf.emptyBatch);
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
+  mapLookupAndDeleteBatch(fd: number, inBatch: Uint8Array | null, count: number, opts: BatchOptions = {}): BatchResult {
+    return this.batch(fd, "lookup and delete batch", (o) => o.map.lookupAndDeleteBatch(inBatch, count, opts), Bpf.emptyBatch);
+  }
+
+  /** BPF_MAP_UPDATE_BATCH. */
+  mapUpdateBatch(fd: number, keys: readonly Uint8Array[], values: readonly Uint8Array[], opts: BatchOptions = {}): BatchCount {
+    return this.batch(fd, "update batch", (o) => o.map.updateBatch(keys, values, opts), (e) => ({ err: e, count: 0 }));
+  }
+
+  /** BPF_MAP_DELETE_BATCH. */
+  mapDeleteBatch(fd: number, keys: readonly Uint8Array[], opts: BatchOptions = {}): BatchCount {
+    return this.batch(fd, "delete batch", (o) => o.map.deleteBatch(keys, opts), (e) => ({ err: e, count: 0 }));
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on a map fd. */
+  mapGetInfoByFd(fd: number): MapInfo | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    return o.map.info();
+  }
+
+  /** BPF_MAP_GET_NEXT_ID: the smallest map id above `startId`, or -ENOENT. */
+  mapGetNextId(startId: number): number {
+    this.begin();
+    return this.mapResult(this.registry.getNextId(startId), "map get next id");
+  }
+
+  /** BPF_MAP_GET_FD_BY_ID: a new fd to the map, or -ENOENT. */
+  mapGetFdById(id: number): number {
+    this.begin();
+    for (const o of this.live) if (o instanceof MapObject && o.map.id === id) return this.fds.install(o);
+    return this.fail(err("ENOENT"), `no map with id ${id}`);
+  }
+
+  // ---- programs -----------------------------------------------------------------------
+
+  /** BPF_PROG_LOAD: { fd, log }, or a negative errno with the detail in lastError and the log in lastLog. */
+  progLoad(attr: ProgLoadAttr): ProgLoadResult | number {
+    this.begin();
+    this.lastLog = [];
+    if (typeof attr !== "object" || attr === null) return this.fail(err("EINVAL"), "missing program attributes");
+    const privileged = attr.privileged ?? true;
+    const name = attr.name ?? "";
+    if (typeof name !== "string" || name.length >= BPF_OBJ_NAME_LEN || !OBJ_NAME_RE.test(name)) {
+      return this.fail(err("EINVAL"), `invalid program name '${String(name)}': up to 15 characters of [A-Za-z0-9_.]`);
+    }
+    const logLevel = attr.logLevel ?? 0;
+    if (logLevel !== 0 && logLevel !== 1 && logLevel !== 2) return this.fail(err("EINVAL"), `invalid log level ${String(logLevel)}`);
+    const license = attr.license ?? "";
+    if (typeof license !== "string") return this.fail(err("EINVAL"), "license is not a string");
+
+    // Program type.
+    let progType: ProgType;
+    let ctxSize: number;
+    if (attr.progType === "conformance") {
+      const memSize = attr.memSize ?? 0;
+      if (!Number.isInteger(memSize) || memSize < 0 || memSize > MAX_MEM_SIZE) return this.fail(err("EINVAL"), `invalid memSize ${memSize}`);
+      progType = conformanceProgType(memSize);
+      ctxSize = memSize;
+    } else if (attr.progType === "tracing") {
+      const nargs = attr.nargs ?? 6;
+      if (!Number.isInteger(nargs) || nargs < 0 || nargs > MAX_FUNC_ARGS) return this.fail(err("EINVAL"), `invalid nargs ${nargs} (0..${MAX_FUNC_ARGS})`);
+      progType = tracingProgType(nargs);
+      ctxSize = progType.ctxSize;
+    } else {
+      return this.fail(err("EINVAL"), `unknown program type '${String(attr.progType)}'`);
+    }
+
+    // Instructions: count limits as bpf_prog_load, then the strict decoder.
+    if (!(attr.insns instanceof Uint8Array)) return this.fail(err("EINVAL"), "insns is not a byte buffer");
+    if (attr.insns.length % 8 !== 0) return this.fail(err("EINVAL"), `insns length ${attr.insns.length} is not a multiple of 8`);
+    const cnt = attr.insns.length / 8;
+    const maxInsns = privileged ? MAX_INSNS_PRIV : MAX_INSNS_UNPRIV;
+    if (cnt === 0 || cnt > maxInsns) return this.fail(err("E2BIG"), `insn_cnt ${cnt} is not in 1..${maxInsns}`);
+    let program: Program;
+    try {
+      program = decodeProgram(attr.insns);
+    } catch (e) {
+      if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
+      throw e;
+    }
+
+    // resolve_pseudo_ldimm64: map fds -> map objects (the program will hold them).
+    const used = new Map<number, MapObject>();
+    for (let i = 0; i < program.insns.length; i++) {
+      const insn = program.insns[i]!;
+      const slot = program.slotOf[i]!;
+      if (insn.opcode !== LDDW) continue;
+      if (insn.src !== PseudoLd.MAP_FD && insn.src !== PseudoLd.MAP_VALUE) continue;
+      if (insn.src === PseudoLd.MAP_FD && (insn.imm2 ?? 0) !== 0) return this.loadFail(err("EINVAL"), "unrecognized bpf_ld_imm64 insn", slot);
+      const o = this.fds.getKind<MapObject>(insn.imm, "map");
+      if (typeof o === "number") return this.loadFail(o, `fd ${insn.imm} is not pointing to valid bpf_map`, slot);
+      used.set(insn.imm, o);
+      if (insn.src === PseudoLd.MAP_VALUE && o.map.type === BPF_MAP_TYPE_ARRAY && o.map.maxEntries === 1) {
+        const off = (insn.imm2 ?? 0) >>> 0;
+        if (off >= o.map.valueSize) return this.loadFail(err("EINVAL"), `invalid access to map value pointer, value_size=${o.map.valueSize} off=${off}`, slot);
+      }
+    }
+
+    // GPL-only helpers need a GPL-compatible license (check_helper_call).
+    const gpl = GPL_LICENSES.has(license);
+    if (!gpl) {
+      for (let i = 0; i < program.insns.length; i++) {
+        const insn = program.insns[i]!;
+        if (insn.opcode !== (Class.JMP | JmpOp.CALL) || insn.src !== PseudoCall.HELPER) continue;
+        if (progType.helper(insn.imm)?.gplOnly ?? helperProto(insn.imm)?.gplOnly) {
+          return this.loadFail(err("EINVAL"), "cannot call GPL-restricted function from non-GPL compatible program", program.slotOf[i]!);
+        }
+      }
+    }
+
+    // The verifier.
+    const mapByFd = (fd: number): MapDesc | undefined => {
+      const m = used.get(fd)?.map;
+      return m && { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name };
+    };
+    const res = verify(program, { progType, privileged, logLevel, mapByFd, btf: this.services.btf });
+    this.lastLog = res.log;
+    if (!res.accepted) {
+      const e = res.error!;
+      return this.fail(e.code, e.reason);
+    }
+
+    // The interpreter's load: lddw values become map addresses.
+    let loaded: LoadedProgram;
+    try {
+      loaded = this.interpreter.load(program, name || "prog", (src, imm, imm2) => {
+        const m = used.get(imm)!.map;
+        if (src === PseudoLd.MAP_FD) return m.address;
+        const zero = new Uint8Array(4);
+        return m.progLookup(zero, 0) + BigInt(imm2 >>> 0);
+      });
+    } catch (e) {
+      if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
+      throw e;
+    }
+    const id = this.allocProgId();
+    const prog = new ProgObject({
+      id,
+      name,
+      type: progType.name,
+      verifierType: progType,
+      loaded,
+      ctxSize,
+      maps: [...new Set(used.values())],
+      stats: res.stats,
+      license,
+      interpreter: this.interpreter,
+      onFree: this.onFree,
+    });
+    this.progById.set(id, prog);
+    this.progByLoaded.set(loaded, prog);
+    return { fd: this.install(prog), log: res.log };
+  }
+
+  /** A load failure found before the verifier ran: the log holds the kernel's message. */
+  private loadFail(code: number, reason: string, slot: number): number {
+    this.lastLog = [`${slot}: ${reason}`];
+    return this.fail(code, reason);
+  }
+
+  private allocProgId(): number {
+    do this.lastProgId = this.lastProgId + 1 >= 0x7fffffff ? 1 : this.lastProgId + 1;
+    while (this.progById.has(this.lastProgId));
+    return this.lastProgId;
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on a program fd. */
+  progGetInfoByFd(fd: number): ProgInfo | number {
+    this.begin();
+    const p = this.progOf(fd);
+    if (typeof p === "number") return p;
+    return {
+      id: p.id,
+      name: p.name,
+      type: p.type,
+      insnCnt: p.loaded.slots,
+      verifiedInsns: p.stats.processed,
+      verifierStats: { ...p.stats },
+      mapIds: p.maps.map((m) => m.map.id),
+      license: p.license,
+      gplCompatible: GPL_LICENSES.has(p.license),
+      runCnt: p.runCnt,
+      runTimeNs: p.runTimeNs,
+    };
+  }
+
+  /** BPF_PROG_GET_FD_BY_ID: a new fd to the program, or -ENOENT. */
+  progGetFdById(id: number): number {
+    this.begin();
+    const p = this.progById.get(id);
+    if (!p) return this.fail(err("ENOENT"), `no program with id ${id}`);
+    return this.fds.install(p);
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN: maps the context (tracing: ctxIn as the u64
+   * arguments; conformance: dataIn as the memory behind r1, r2 = its size),
+   * runs the program `repeat` times and unmaps the context.
+   */
+  progTestRun(fd: number, opts: TestRunOptions = {}): TestRunResult | number {
+    this.begin();
+    const p = this.progOf(fd);
+    if (typeof p === "number") return p;
+    const repeat = opts.repeat ?? 1;
+    if (!Number.isInteger(repeat) || repeat < 0) return this.fail(err("EINVAL"), `invalid repeat ${repeat}`);
+    const budget = opts.budget;
+    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) return this.fail(err("EINVAL"), `invalid budget ${budget}`);
+    for (const [k, v] of [["ctxIn", opts.ctxIn], ["dataIn", opts.dataIn]] as const) {
+      if (v !== undefined && !(v instanceof Uint8Array)) return this.fail(err("EINVAL"), `${k} is not a byte buffer`);
+    }
+    const mem = this.services.mem;
+    let region: Region | undefined;
+    let run: RunOptions;
+    if (p.type === "tracing") {
+      if (opts.dataIn?.length) return this.fail(err("EINVAL"), "tracing programs take no data_in");
+      const ctxIn = opts.ctxIn ?? new Uint8Array(0);
+      if (ctxIn.length > p.ctxSize) return this.fail(err("EINVAL"), `ctx_size_in ${ctxIn.length} is larger than the context (${p.ctxSize} bytes)`);
+      const bytes = new Uint8Array(p.ctxSize);
+      bytes.set(ctxIn);
+      region = mem.map(RegionKind.CTX, bytes, { writable: false, label: `ctx of prog ${p.id} '${p.name}'` });
+      run = { ctx: region, budget };
+    } else {
+      if (opts.ctxIn?.length) return this.fail(err("EINVAL"), "conformance programs take no ctx_in");
+      const dataIn = opts.dataIn ?? new Uint8Array(0);
+      if (dataIn.length > p.ctxSize) return this.fail(err("EINVAL"), `data_size_in ${dataIn.length} is larger than the program's memory (${p.ctxSize} bytes)`);
+      if (p.ctxSize > 0) {
+        const bytes = new Uint8Array(p.ctxSize);
+        bytes.set(dataIn);
+        region = mem.map(RegionKind.MEM, bytes, { label: `data of prog ${p.id} '${p.name}'` });
+      }
+      run = { args: [region ? regionAddress(region) : 0n, BigInt(p.ctxSize)], budget };
+    }
+    try {
+      let r0 = 0n;
+      let fault: TestRunResult["fault"];
+      const before = p.runTimeNs;
+      let runs = 0;
+      for (let i = 0; i < Math.max(repeat, 1); i++) {
+        const r = p.run(run);
+        runs++;
+        r0 = r.r0;
+        if (r.fault) {
+          fault = { kind: r.fault.kind, pc: r.fault.pc, message: r.fault.message };
+          break;
+        }
+      }
+      const out: TestRunResult = { retval: Number(r0 & 0xffffffffn), r0, durationNs: Math.round((p.runTimeNs - before) / runs) };
+      if (p.type === "conformance") out.dataOut = region ? region.bytes.slice() : new Uint8Array(0);
+      if (fault) out.fault = fault;
+      return out;
+    } finally {
+      if (region) mem.unmap(region);
+    }
+  }
+
+  // ---- links ------------------------------------------------------------------------
+
+  /** Installs the handler that attaches programs for `attachType` (the trampoline layer registers fentry, fexit, ...). */
+  registerAttachHandler(attachType: string, handler: AttachHandler): void {
+    this.handlers.set(attachType, handler);
+  }
+
+  /** BPF_LINK_CREATE: a link fd; -EOPNOTSUPP when no handler serves `attachType`. */
+  linkCreate(progFd: number, attachType: string, target: AttachTarget = {}): number {
+    this.begin();
+    const p = this.progOf(progFd);
+    if (typeof p === "number") return p;
+    const handler = this.handlers.get(attachType);
+    if (!handler) return this.fail(err("EOPNOTSUPP"), `attach type ${attachType} is provided by the trampoline layer`);
+    const r = handler(p, target, attachType);
+    if (typeof r === "number") return this.fail(r < 0 ? r : err("EINVAL"), `attach ${attachType} of prog ${p.id} '${p.name}': ${errnoString(r)}`);
+    if (typeof r !== "function") return this.fail(r.errno < 0 ? r.errno : err("EINVAL"), r.message);
+    this.lastLinkId++;
+    return this.install(new LinkObject(this.lastLinkId, p, attachType, target, r, this.onFree));
+  }
+
+  /** BPF_LINK_DETACH: detaches now; the fd stays open (and the link defunct) until closed. */
+  linkDetach(fd: number): number {
+    this.begin();
+    const l = this.linkOf(fd);
+    if (typeof l === "number") return l;
+    l.detach();
+    return 0;
+  }
+
+  /** BPF_OBJ_GET_INFO_BY_FD on a link fd. */
+  linkGetInfoByFd(fd: number): LinkInfo | number {
+    this.begin();
+    const l = this.linkOf(fd);
+    if (typeof l === "number") return l;
+    return { id: l.id, progId: l.prog.id, attachType: l.attachType, target: { ...l.target }, detached: l.detached };
+  }
+
+  // ---- fds and the process ------------------------------------------------------------
+
+  /** close(2): 0 or -EBADF. The object is freed with its last reference. */
+  close(fd: number): number {
+    this.begin();
+    const r = this.fds.close(fd);
+    return r < 0 ? this.fail(r, `fd ${fd} is not open`) : r;
+  }
+
+  /** Process exit: closes every fd, so every object the process made is freed and every link detached. */
+  closeAll(): void {
+    this.begin();
+    this.fds.closeAll();
+  }
+
+  /** Live objects by kind and open fds. */
+  objects(): ObjectCounts {
+    const c: ObjectCounts = { map: 0, prog: 0, btf: 0, link: 0, fds: this.fds.size };
+    for (const o of this.live) c[o.kind]++;
+    return c;
+  }
+
+  /** Open fds with their kinds, ascending. */
+  openFds(): { fd: number; kind: string }[] {
+    return this.fds.openFds().map((fd) => ({ fd, kind: this.fds.get(fd)!.kind }));
+  }
+}

@@ -1,0 +1,143 @@
+// The kernel objects fds point to: a map (freed by unregistering it, which
+// unmaps its regions), a program (holds its maps; freed by unloading it), the
+// kernel BTF, and a link (holds its program; freed by detaching it). Each
+// frees what it owns when its last reference goes (fd-table.ts).
+import type { Btf } from "../btf/btf.js";
+import type { Interpreter, LoadedProgram, RunOptions, RunResult } from "../vm/interpreter.js";
+import type { BpfMap, MapRegistry } from "../vm/maps/index.js";
+import type { ProgType } from "../vm/verifier/prog-types.js";
+import type { VerifyStats } from "../vm/verifier/verifier.js";
+import { KernelObject } from "./fd-table.js";
+import type { AttachTarget, BpfProg, DetachFn } from "./types.js";
+
+/** Called when an object is freed (the Bpf instance keeps its live set with it). */
+export type OnFree = (obj: KernelObject) => void;
+
+export class MapObject extends KernelObject {
+  readonly kind = "map" as const;
+  constructor(
+    readonly map: BpfMap,
+    private readonly registry: MapRegistry,
+    private readonly onFree: OnFree,
+  ) {
+    super();
+  }
+
+  protected free(): void {
+    this.registry.remove(this.map);
+    this.onFree(this);
+  }
+}
+
+export interface ProgInit {
+  id: number;
+  name: string;
+  type: string;
+  verifierType: ProgType;
+  loaded: LoadedProgram;
+  ctxSize: number;
+  maps: MapObject[];
+  stats: VerifyStats;
+  license: string;
+  interpreter: Interpreter;
+  onFree: OnFree;
+}
+
+export class ProgObject extends KernelObject implements BpfProg {
+  readonly kind = "prog" as const;
+  readonly id: number;
+  readonly name: string;
+  readonly type: string;
+  readonly verifierType: ProgType;
+  readonly loaded: LoadedProgram;
+  readonly ctxSize: number;
+  readonly maps: readonly MapObject[];
+  readonly stats: VerifyStats;
+  readonly license: string;
+  runCnt = 0;
+  runTimeNs = 0;
+  private readonly interpreter: Interpreter;
+  private readonly onFree: OnFree;
+
+  constructor(init: ProgInit) {
+    super();
+    this.id = init.id;
+    this.name = init.name;
+    this.type = init.type;
+    this.verifierType = init.verifierType;
+    this.loaded = init.loaded;
+    this.ctxSize = init.ctxSize;
+    this.maps = init.maps;
+    this.stats = init.stats;
+    this.license = init.license;
+    this.interpreter = init.interpreter;
+    this.onFree = init.onFree;
+    for (const m of this.maps) m.hold();
+  }
+
+  /** Runs the program (never throws for program misbehaviour) and counts the run. */
+  run(options: RunOptions = {}): RunResult {
+    if (this.freed) throw new Error(`program ${this.id} '${this.name}' was unloaded`);
+    const t0 = performance.now();
+    const r = this.interpreter.run(this.loaded, options);
+    this.runTimeNs += Math.round((performance.now() - t0) * 1e6);
+    this.runCnt++;
+    return r;
+  }
+
+  protected free(): void {
+    this.onFree(this);
+    for (const m of this.maps) m.put();
+  }
+}
+
+export class BtfObject extends KernelObject {
+  readonly kind = "btf" as const;
+  constructor(
+    readonly id: number,
+    readonly btf: Btf,
+    readonly bytes: () => Uint8Array,
+    private readonly onFree: OnFree,
+  ) {
+    super();
+  }
+
+  protected free(): void {
+    this.onFree(this);
+  }
+}
+
+export class LinkObject extends KernelObject {
+  readonly kind = "link" as const;
+  private detachFn: DetachFn | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly prog: ProgObject,
+    readonly attachType: string,
+    readonly target: AttachTarget,
+    detach: DetachFn,
+    private readonly onFree: OnFree,
+  ) {
+    super();
+    this.detachFn = detach;
+    prog.hold();
+  }
+
+  get detached(): boolean {
+    return this.detachFn === undefined;
+  }
+
+  /** BPF_LINK_DETACH: undoes the attachment once; the link object stays until its last fd closes. */
+  detach(): void {
+    const fn = this.detachFn;
+    this.detachFn = undefined;
+    fn?.();
+  }
+
+  protected free(): void {
+    this.detach();
+    this.onFree(this);
+    this.prog.put();
+  }
+}

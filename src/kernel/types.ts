@@ -1,0 +1,181 @@
+// Vocabulary of the syscall-like API: what the kernel model provides to this
+// layer (KernelServices, so src/kernel never imports src/kernel-model), the
+// attributes and results of the commands, and the attach-handler seam the
+// trampoline layer plugs into.
+//
+// Result convention (as bpf(2)): every command returns its value or a
+// negative errno number, never throws for bad input; the detail of the last
+// failure (verifier reason, decoder message, strerror-like text) is kept in
+// Bpf.lastError, and a program load's verifier log in Bpf.lastLog.
+import type { Btf } from "../btf/btf.js";
+import type { KernelEnv } from "../vm/env.js";
+import type { LoadedProgram, RunOptions, RunResult } from "../vm/interpreter.js";
+import type { AddressSpace } from "../vm/memory.js";
+import type { VerifyStats } from "../vm/verifier/verifier.js";
+
+/** One kernel symbol (/proc/kallsyms line), with its BTF id when BTF describes it. */
+export interface KallsymsEntry {
+  name: string;
+  address: bigint;
+  btfId?: number;
+  /** Module name ("" or absent for vmlinux). */
+  module?: string;
+}
+
+/** What the kernel model gives the syscall layer. */
+export interface KernelServices {
+  /** The kernel's BTF (vmlinux). */
+  btf: Btf;
+  /** The kernel's BTF as raw bytes (/sys/kernel/btf/vmlinux). */
+  btfBytes(): Uint8Array;
+  kallsyms(): KallsymsEntry[];
+  /** The kernel address space maps, contexts and stacks are mapped into. */
+  mem: AddressSpace;
+  env: KernelEnv;
+  nrCpus: number;
+}
+
+/** Kinds of objects an fd can refer to. */
+export type ObjectKind = "map" | "prog" | "btf" | "link";
+
+/** Program types this API loads. */
+export type ProgTypeName = "conformance" | "tracing";
+
+/** BPF_PROG_LOAD attributes. */
+export interface ProgLoadAttr {
+  progType: ProgTypeName | string;
+  /** Raw instruction bytes (8 per slot). */
+  insns: Uint8Array;
+  /** License string; "GPL"-compatible licenses allow gpl_only helpers. */
+  license?: string;
+  /** Up to 15 characters of [A-Za-z0-9_.]. */
+  name?: string;
+  /** Verifier log level: 0 errors only, 1 every processed instruction, 2 also register states. */
+  logLevel?: 0 | 1 | 2;
+  /** CAP_BPF/CAP_SYS_ADMIN; default true. */
+  privileged?: boolean;
+  /** conformance: bytes of memory behind r1 (default 0). */
+  memSize?: number;
+  /** tracing: number of u64 arguments in the context (default 6). */
+  nargs?: number;
+}
+
+/** A successful BPF_PROG_LOAD. */
+export interface ProgLoadResult {
+  fd: number;
+  /** The verifier log (kernel style, ending with the "processed N insns" summary). */
+  log: string[];
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for a program. */
+export interface ProgInfo {
+  id: number;
+  name: string;
+  type: string;
+  /** Instruction slots (xlated_prog_len / 8). */
+  insnCnt: number;
+  /** Instructions the verifier processed. */
+  verifiedInsns: number;
+  verifierStats: VerifyStats;
+  /** Ids of the maps the program uses. */
+  mapIds: number[];
+  license: string;
+  gplCompatible: boolean;
+  /** Runs so far (test runs and attached runs) and their total time. */
+  runCnt: number;
+  runTimeNs: number;
+}
+
+/** BPF_PROG_TEST_RUN attributes. */
+export interface TestRunOptions {
+  /** tracing: the context (u64 arguments); at most nargs * 8 bytes, zero-padded. */
+  ctxIn?: Uint8Array;
+  /** conformance: the memory behind r1; at most memSize bytes, zero-padded. */
+  dataIn?: Uint8Array;
+  /** Runs (default 1); the result is the last run's, the duration the average. */
+  repeat?: number;
+  /** Instruction budget per run (default 1,000,000). */
+  budget?: number;
+}
+
+export interface TestRunResult {
+  /** r0 truncated to u32 (attr.test.retval). */
+  retval: number;
+  /** r0 as a u64. */
+  r0: bigint;
+  /** Average duration of one run. */
+  durationNs: number;
+  /** conformance: the memory after the run. */
+  dataOut?: Uint8Array;
+  /** Why the run stopped early, if it did. */
+  fault?: { kind: string; pc: number; message: string };
+}
+
+/**
+ * A loaded program as the kernel side sees it (what attach handlers get).
+ * run() executes it through the kernel's interpreter and counts the run in
+ * its statistics, as the kernel does with bpf_stats_enabled.
+ */
+export interface BpfProg {
+  readonly id: number;
+  readonly name: string;
+  readonly type: string;
+  readonly loaded: LoadedProgram;
+  /** tracing: the context size in bytes; conformance: the memory size. */
+  readonly ctxSize: number;
+  run(options?: RunOptions): RunResult;
+}
+
+/** Where a link attaches (meaning depends on the attach type). */
+export interface AttachTarget {
+  /** Target function or tracepoint name. */
+  name?: string;
+  /** BTF id of the target (attach_btf_id). */
+  btfId?: number;
+  /** Value bpf_get_attach_cookie returns. */
+  cookie?: bigint;
+  /** Several targets at once (multi-attach). */
+  names?: string[];
+}
+
+/** Undoes an attachment; called once, when the link is detached or freed. */
+export type DetachFn = () => void;
+
+/** A failure with its detail (becomes Bpf.lastError). */
+export interface AttachFailure {
+  errno: number;
+  message: string;
+}
+
+/**
+ * Attaches `prog` to `target` for one attach type: returns a detach
+ * function, a negative errno, or a negative errno with a message.
+ */
+export type AttachHandler = (prog: BpfProg, target: AttachTarget, attachType: string) => DetachFn | number | AttachFailure;
+
+/** BPF_OBJ_GET_INFO_BY_FD for a link. */
+export interface LinkInfo {
+  id: number;
+  progId: number;
+  attachType: string;
+  target: AttachTarget;
+  detached: boolean;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD for BTF. */
+export interface BtfInfo {
+  id: number;
+  name: string;
+  kernelBtf: boolean;
+  /** The raw BTF. */
+  btf: Uint8Array;
+}
+
+/** Live kernel objects by kind (objects(), for introspection and leak checks). */
+export interface ObjectCounts {
+  map: number;
+  prog: number;
+  btf: number;
+  link: number;
+  fds: number;
+}
