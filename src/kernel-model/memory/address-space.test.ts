@@ -1,0 +1,134 @@
+// The sparse address space: byte-granular mapping, probe_read faults with
+// zero-fill, page straddling, bounds, text placement and user-space layout.
+import { describe, expect, it } from "vitest";
+import { BtfsnoopError } from "../../internal/errors.js";
+import {
+  AddressSpace,
+  ADDRESS_SPACE_END,
+  EFAULT,
+  KERNEL_SPACE_START,
+  TextAllocator,
+  UserSpace,
+  PAGE_SIZE,
+} from "./address-space.js";
+
+const K = 0xffff888100000000n;
+
+function kspace(): AddressSpace {
+  return new AddressSpace("kernel", KERNEL_SPACE_START, ADDRESS_SPACE_END);
+}
+
+describe("AddressSpace", () => {
+  it("reads back what was written, zero on fresh map", () => {
+    const s = kspace();
+    s.map(K, 16);
+    expect(s.mappedBytes).toBe(16);
+    const dst = new Uint8Array(16).fill(0xee);
+    expect(s.read(dst, K)).toBe(0);
+    expect([...dst]).toEqual(new Array(16).fill(0));
+    expect(s.write(K + 4n, Uint8Array.of(1, 2, 3))).toBe(0);
+    const out = new Uint8Array(5);
+    expect(s.read(out, K + 3n)).toBe(0);
+    expect([...out]).toEqual([0, 1, 2, 3, 0]);
+  });
+
+  it("faults with -EFAULT (-14) and zero-fills on unmapped bytes", () => {
+    const s = kspace();
+    s.map(K, 8, 0x41);
+    const dst = new Uint8Array(9).fill(0xee);
+    expect(s.read(dst, K)).toBe(-14); // 9th byte unmapped
+    expect(EFAULT).toBe(-14);
+    expect([...dst]).toEqual(new Array(9).fill(0));
+    const far = new Uint8Array(4).fill(1);
+    expect(s.read(far, 0xffff888200000000n)).toBe(-14);
+    expect([...far]).toEqual([0, 0, 0, 0]);
+    expect(s.write(K + 4n, new Uint8Array(8))).toBe(-14);
+    expect([...s.peek(K, 8)]).toEqual(new Array(8).fill(0x41)); // failed write wrote nothing
+  });
+
+  it("reads straddling a page boundary, and faults if the next page is unmapped", () => {
+    const s = kspace();
+    const boundary = K + BigInt(PAGE_SIZE);
+    s.map(boundary - 4n, 8);
+    s.write(boundary - 4n, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const dst = new Uint8Array(4);
+    expect(s.read(dst, boundary - 2n)).toBe(0);
+    expect([...dst]).toEqual([3, 4, 5, 6]);
+    s.unmap(boundary, 1);
+    const dst2 = new Uint8Array(4).fill(9);
+    expect(s.read(dst2, boundary - 2n)).toBe(-14);
+    expect([...dst2]).toEqual([0, 0, 0, 0]);
+    expect(s.firstUnmapped(boundary - 2n, 4)).toBe(boundary);
+    expect([...s.peek(boundary - 1n, 2)]).toEqual([4, 5]); // contents kept while unmapped
+  });
+
+  it("never throws on reads outside the space or past 2^64", () => {
+    const s = kspace();
+    s.map(0xfffffffffffffff8n, 8);
+    const dst = new Uint8Array(16).fill(7);
+    expect(s.read(dst, 0xfffffffffffffff8n)).toBe(-14);
+    expect([...dst]).toEqual(new Array(16).fill(0));
+    expect(s.read(new Uint8Array(8), 0xfffffffffffffff8n)).toBe(0);
+    expect(s.read(new Uint8Array(8), 0x1000n)).toBe(-14); // user half
+    expect(s.read(new Uint8Array(8), -8n)).toBe(-14);
+    expect(s.read(new Uint8Array(0), 0n)).toBe(0); // size 0 reads succeed, like probe_read(.., 0, ..)
+  });
+
+  it("refuses to map outside its bounds", () => {
+    const s = kspace();
+    expect(() => s.map(0x7ffc00000000n, 8)).toThrow(BtfsnoopError);
+    try {
+      s.map(0x1000n, 8);
+    } catch (e) {
+      expect((e as BtfsnoopError).errno).toBe("EFAULT");
+      expect((e as Error).message).toBe("kernel: map of 8 bytes at 0x1000 is outside 0xffff800000000000-0x10000000000000000");
+    }
+  });
+
+  it("readOrThrow names the first unmapped address", () => {
+    const s = kspace();
+    s.map(K, 4);
+    expect(() => s.readOrThrow(K, 8)).toThrow("kernel: read of 8 bytes at 0xffff888100000000: address 0xffff888100000004 is not mapped");
+  });
+});
+
+describe("TextAllocator", () => {
+  it("places functions at aligned, deterministic addresses and symbolizes them", () => {
+    const s = kspace();
+    const text = new TextAllocator(s);
+    expect(text.alloc("vfs_read", 0x1a5)).toBe(0xffffffff81000000n);
+    expect(text.alloc("vfs_write", 0x40)).toBe(0xffffffff810001b0n);
+    expect(text.alloc("do_sys_openat2", 0x10, 64)).toBe(0xffffffff81000200n);
+    expect(text.addressOf("vfs_write")).toBe(0xffffffff810001b0n);
+    expect(text.symbolize(0xffffffff810001b4n)).toBe("vfs_write+0x4/0x40");
+    expect(text.symbolize(0xffffffff81000000n)).toBe("vfs_read+0x0/0x1a5");
+    expect(text.symbolize(0xffffffff810001a5n)).toBeUndefined(); // padding between functions
+    expect(text.lookup(0xffffffff8100020fn)).toEqual({ symbol: { name: "do_sys_openat2", addr: 0xffffffff81000200n, size: 0x10 }, offset: 15 });
+    const code = new Uint8Array(2);
+    expect(s.read(code, 0xffffffff81000000n)).toBe(0);
+    expect([...code]).toEqual([0xcc, 0xcc]);
+    expect(() => text.alloc("vfs_read", 8)).toThrow(/already placed at 0xffffffff81000000/);
+    expect(() => text.alloc("x", 8, 3)).toThrow(/not a power of two/);
+  });
+});
+
+describe("UserSpace", () => {
+  it("hands out heap and stack buffers near 0x5555... and 0x7ffc...", () => {
+    const u = new UserSpace(42);
+    expect(u.heapAlloc(10)).toBe(0x555555559000n);
+    expect(u.heapAlloc(4, "abcd")).toBe(0x555555559010n);
+    expect(u.stackAlloc(64)).toBe(0x7ffccfffffc0n);
+    expect(u.stackAlloc(8)).toBe(0x7ffccfffffb0n);
+    const s = u.allocString("hi");
+    expect(s).toBe(0x555555559020n);
+    expect([...u.readOrThrow(s, 3)]).toEqual([0x68, 0x69, 0]);
+    expect([...u.readOrThrow(0x555555559010n, 4)]).toEqual([0x61, 0x62, 0x63, 0x64]);
+  });
+
+  it("cannot hold kernel addresses or the NULL page", () => {
+    const u = new UserSpace(1);
+    expect(() => u.map(0xffff888100000000n, 8)).toThrow(BtfsnoopError);
+    expect(() => u.map(0n, 8)).toThrow(BtfsnoopError);
+    expect(u.read(new Uint8Array(1), 0n)).toBe(-14);
+  });
+});

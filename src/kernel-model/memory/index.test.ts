@@ -1,0 +1,144 @@
+// KernelMemory: KernelEnv-style reads, user/kernel separation, and struct
+// sk_buff on the real vmlinux 6.18 BTF.
+import { describe, expect, it } from "vitest";
+import { BtfKind } from "../../btf/kinds.js";
+import { vmlinuxBtf } from "../../../test/helpers/fixtures.js";
+import { KernelMemory } from "./index.js";
+
+describe("KernelMemory user and kernel spaces", () => {
+  it("keeps user memory out of kernel reads and kernel memory out of user reads", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const u = km.userSpace(1234);
+    expect(km.userSpace(1234)).toBe(u);
+    const buf = u.heapAlloc(6, "hello\n");
+    expect(buf).toBe(0x555555559000n);
+    const dst = new Uint8Array(6);
+    expect(km.readUser(1234, dst, buf)).toBe(0);
+    expect(new TextDecoder().decode(dst)).toBe("hello\n");
+    const k = new Uint8Array(6).fill(9);
+    expect(km.readKernel(k, buf)).toBe(-14);
+    expect([...k]).toEqual([0, 0, 0, 0, 0, 0]);
+    const other = new Uint8Array(6).fill(9);
+    expect(km.readUser(4321, other, buf)).toBe(-14); // another process: no such mapping
+    expect([...other]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(km.hasUserSpace(4321)).toBe(false);
+    km.userSpace(4321);
+    expect(km.readUser(4321, other, buf)).toBe(-14); // its own empty space
+    const skb = km.alloc("sk_buff");
+    expect(km.readKernel(new Uint8Array(8), skb)).toBe(0);
+    const viaUser = new Uint8Array(8).fill(3);
+    expect(km.readUser(1234, viaUser, skb)).toBe(-14);
+    expect([...viaUser]).toEqual(new Array(8).fill(0));
+    km.dropUserSpace(1234);
+    expect(km.readUser(1234, dst, buf)).toBe(-14);
+    expect([...dst]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it("serves KernelEnv reads for the current process", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    let pid = 7;
+    const env = km.envReads(() => pid);
+    const buf = km.userSpace(7).stackAlloc(4, Uint8Array.of(1, 2, 3, 4));
+    const dst = new Uint8Array(4);
+    expect(env.readUser(dst, buf)).toBe(0);
+    expect([...dst]).toEqual([1, 2, 3, 4]);
+    pid = 8;
+    expect(env.readUser(dst, buf)).toBe(-14);
+    expect([...dst]).toEqual([0, 0, 0, 0]);
+    expect(env.readKernel(dst, buf)).toBe(-14);
+  });
+
+  it("places kernel text and symbolizes it", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    expect(km.text.alloc("tcp_sendmsg", 0x60)).toBe(0xffffffff81000000n);
+    expect(km.symbolize(0xffffffff81000010n)).toBe("tcp_sendmsg+0x10/0x60");
+    const d = new Uint8Array(1);
+    expect(km.readKernel(d, 0xffffffff81000010n)).toBe(0);
+    expect(d[0]).toBe(0xcc);
+  });
+
+  it("writeKernel throws EFAULT on unmapped memory", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    expect(() => km.writeKernel(0xffff888100000000n, Uint8Array.of(1))).toThrow(/0xffff888100000000 is not mapped/);
+  });
+});
+
+describe("struct sk_buff on vmlinux 6.18", () => {
+  it("allocates from skbuff_head_cache, 64-byte aligned, zeroed", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const skb = km.alloc("sk_buff");
+    const cache = km.objects.cacheFor("sk_buff");
+    expect(cache.name).toBe("skbuff_head_cache");
+    expect(cache.objectSize).toBe(224);
+    expect(cache.stride).toBe(256);
+    expect(skb).toBe(0xffff888100000000n);
+    expect(km.alloc("sk_buff")).toBe(0xffff888100000100n);
+    expect(km.objects.typeOf(skb)).toBe(km.btf.findByNameKind("sk_buff", BtfKind.STRUCT));
+    const all = new Uint8Array(224).fill(1);
+    expect(km.readKernel(all, skb)).toBe(0);
+    expect(all.every((b) => b === 0)).toBe(true);
+    expect(km.readKernel(new Uint8Array(225), skb)).toBe(-14); // into the padding
+  });
+
+  it("writes and reads len, dev, cb and the pkt_type bitfield at their offsets", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const skb = km.alloc("sk_buff");
+    const dev = km.alloc("net_device");
+    expect(km.objects.cacheFor("net_device").name).toBe("net_device");
+
+    expect(km.field("sk_buff", "len")).toMatchObject({ byteOffset: 112, size: 4, bitSize: 0 });
+    km.writeField(skb, "sk_buff", "len", 1500n);
+    expect(km.readField(skb, "sk_buff", "len")).toBe(1500n);
+    const raw = new Uint8Array(4);
+    expect(km.readKernel(raw, skb + 112n)).toBe(0);
+    expect([...raw]).toEqual([0xdc, 0x05, 0, 0]);
+
+    expect(km.field("sk_buff", "dev")).toMatchObject({ byteOffset: 16, size: 8 });
+    km.writeField(skb, "sk_buff", "dev", dev);
+    expect(km.readField(skb, "sk_buff", "dev")).toBe(dev);
+    const p = new Uint8Array(8);
+    expect(km.readKernel(p, skb + 16n)).toBe(0);
+    expect(new DataView(p.buffer).getBigUint64(0, true)).toBe(dev);
+
+    expect(km.field("sk_buff", "cb")).toMatchObject({ byteOffset: 40, size: 48 });
+    const cb = Uint8Array.from({ length: 48 }, (_, i) => i + 1);
+    km.writeField(skb, "sk_buff", "cb", cb);
+    expect([...km.readFieldBytes(skb, "sk_buff", "cb")]).toEqual([...cb]);
+    expect(km.readField(skb, "sk_buff", "cb[47]")).toBe(48n);
+
+    // __u8 pkt_type:3 at bit 1024 (byte 128 = PKT_TYPE_OFFSET, bits 0..2)
+    expect(km.field("sk_buff", "pkt_type")).toMatchObject({ bitOffset: 1024, bitSize: 3, byteOffset: 128, size: 1 });
+    km.writeKernel(skb + 128n, Uint8Array.of(0xf8)); // the neighbouring bitfields set
+    km.writeField(skb, "sk_buff", "pkt_type", 4n); // PACKET_OTHERHOST
+    expect(km.readField(skb, "sk_buff", "pkt_type")).toBe(4n);
+    const b = new Uint8Array(1);
+    expect(km.readKernel(b, skb + 128n)).toBe(0);
+    expect(b[0]).toBe(0xfc);
+    expect(() => km.writeField(skb, "sk_buff", "pkt_type", 8n)).toThrow("value 8 does not fit in the 3-bit field 'pkt_type'");
+
+    // dotted path through an embedded struct with anonymous unions
+    const sk = km.alloc("sock");
+    km.writeField(sk, "sock", "__sk_common.skc_family", 10n); // AF_INET6
+    expect(km.readField(sk, "sock", "__sk_common.skc_family")).toBe(10n);
+    expect(km.field("sock", "__sk_common.skc_family")).toMatchObject({ byteOffset: 16, size: 2 });
+    expect([...km.kernel.peek(sk + 16n, 2)]).toEqual([10, 0]);
+    expect(() => km.readField(skb, "sk_buff", "no_such_field")).toThrow(/no member 'no_such_field' in struct sk_buff/);
+  });
+
+  it("freed sk_buffs fault for probe_read and are reused LIFO", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const a = km.alloc("sk_buff");
+    const b = km.alloc("sk_buff");
+    km.writeField(a, "sk_buff", "len", 60n);
+    km.free(a);
+    const dst = new Uint8Array(4).fill(0xaa);
+    expect(km.readKernel(dst, a + 112n)).toBe(-14);
+    expect([...dst]).toEqual([0, 0, 0, 0]);
+    expect([...km.kernel.peek(a + 112n, 4)]).toEqual([0x6b, 0x6b, 0x6b, 0x6b]);
+    expect(km.kernel.peek(a + 223n, 1)[0]).toBe(0xa5);
+    expect(km.objects.cacheFor("sk_buff").stats.uafReads).toBe(1);
+    km.free(b);
+    expect(km.alloc("sk_buff")).toBe(b);
+    expect(km.alloc("sk_buff")).toBe(a);
+  });
+});

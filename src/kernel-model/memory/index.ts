@@ -1,0 +1,149 @@
+// The synthetic kernel's memory: one kernel address space (direct-map slab
+// objects, kernel text), one user address space per process, slab caches
+// and typed BTF objects. readKernel/readUser have the KernelEnv contract
+// (0, or -EFAULT with the destination zero-filled; never throw).
+import type { Btf } from "../../btf/btf.js";
+import type { TypeId } from "../../btf/types.js";
+import { BtfsnoopError } from "../../internal/errors.js";
+import type { KernelEnv } from "../../vm/env.js";
+import {
+  ADDRESS_SPACE_END,
+  AddressSpace,
+  EFAULT,
+  KERNEL_SPACE_START,
+  KERNEL_TEXT_START,
+  PageAllocator,
+  SLAB_AREA_START,
+  TextAllocator,
+  UserSpace,
+} from "./address-space.js";
+import { KernelObjects, type AllocOptions, type FieldLocation, type FieldValue } from "./objects.js";
+import { SlabAllocator } from "./slab.js";
+
+export * from "./address-space.js";
+export * from "./slab.js";
+export * from "./objects.js";
+
+export interface KernelMemoryOptions {
+  /** Where slab pages start (default SLAB_AREA_START = 0xffff888100000000). */
+  slabStart?: bigint;
+}
+
+export class KernelMemory {
+  readonly btf: Btf;
+  /** The kernel half: slab objects and text. */
+  readonly kernel: AddressSpace;
+  readonly slab: SlabAllocator;
+  readonly objects: KernelObjects;
+  /** Function addresses in kernel text (mapped in `kernel`, filled with int3). */
+  readonly text: TextAllocator;
+  private readonly users = new Map<number, UserSpace>();
+
+  constructor(btf: Btf, options: KernelMemoryOptions = {}) {
+    this.btf = btf;
+    this.kernel = new AddressSpace("kernel", KERNEL_SPACE_START, ADDRESS_SPACE_END);
+    const slabStart = options.slabStart ?? SLAB_AREA_START;
+    this.slab = new SlabAllocator(this.kernel, new PageAllocator(slabStart, KERNEL_TEXT_START));
+    this.objects = new KernelObjects(btf, this.kernel, this.slab);
+    this.text = new TextAllocator(this.kernel);
+  }
+
+  /** probe_read_kernel: copies kernel memory at `addr` into `dst`; 0, or -EFAULT with `dst` zero-filled (unmapped, freed, or user addresses). */
+  readKernel(dst: Uint8Array, addr: bigint): number {
+    const rc = this.kernel.read(dst, addr);
+    if (rc !== 0) this.slab.noteFaultingRead(addr, dst.length);
+    return rc;
+  }
+
+  /** probe_read_user in process `pid`'s address space; 0, or -EFAULT with `dst` zero-filled (no such space, unmapped, or kernel addresses). */
+  readUser(pid: number, dst: Uint8Array, addr: bigint): number {
+    const space = this.users.get(pid);
+    if (!space) {
+      dst.fill(0);
+      return dst.length === 0 ? 0 : EFAULT;
+    }
+    return space.read(dst, addr);
+  }
+
+  /** Writes kernel memory; throws BtfsnoopError (EFAULT) if any byte is unmapped or freed. */
+  writeKernel(addr: bigint, bytes: Uint8Array): void {
+    if (this.kernel.write(addr, bytes) !== 0) {
+      this.slab.noteFaultingWrite(addr, bytes.length);
+      this.kernel.writeOrThrow(addr, bytes); // throws with the first bad address
+    }
+  }
+
+  /** The user address space of process `pid` (created empty on first use). Threads of one process should use the same pid (the tgid). */
+  userSpace(pid: number): UserSpace {
+    if (!Number.isInteger(pid) || pid < 0) throw new BtfsnoopError("EINVAL", `bad pid ${pid}`);
+    let space = this.users.get(pid);
+    if (!space) this.users.set(pid, (space = new UserSpace(pid)));
+    return space;
+  }
+
+  /** Whether process `pid` has a user address space. */
+  hasUserSpace(pid: number): boolean {
+    return this.users.has(pid);
+  }
+
+  /** Drops process `pid`'s user address space (exit/exec); later readUser calls fault. */
+  dropUserSpace(pid: number): void {
+    this.users.delete(pid);
+  }
+
+  /** Allocates a typed object from its slab cache (zeroed unless `zero: false`). */
+  alloc(type: TypeId | string, options?: AllocOptions): bigint {
+    return this.objects.alloc(type, options);
+  }
+
+  /** Frees a slab object (poisoned, then unreadable). */
+  free(addr: bigint): void {
+    this.objects.free(addr);
+  }
+
+  /** kmalloc(size) / kzalloc(size) from the kmalloc-N caches. */
+  kmalloc(size: number, zero = false): bigint {
+    return this.slab.kmalloc(size, zero);
+  }
+
+  field(type: TypeId | string, path: string): FieldLocation {
+    return this.objects.field(type, path);
+  }
+
+  writeField(addr: bigint, type: TypeId | string, path: string, value: FieldValue): void {
+    this.objects.writeField(addr, type, path, value);
+  }
+
+  readField(addr: bigint, type: TypeId | string, path: string): bigint {
+    return this.objects.readField(addr, type, path);
+  }
+
+  readFieldBytes(addr: bigint, type: TypeId | string, path: string): Uint8Array {
+    return this.objects.readFieldBytes(addr, type, path);
+  }
+
+  writeString(addr: bigint, type: TypeId | string, path: string, s: string): void {
+    this.objects.writeString(addr, type, path, s);
+  }
+
+  readString(addr: bigint, type: TypeId | string, path: string): string {
+    return this.objects.readString(addr, type, path);
+  }
+
+  /**
+   * The memory part of a KernelEnv for programs running on behalf of the
+   * process `currentPid()` returns (its user space serves readUser).
+   */
+  envReads(currentPid: () => number): Pick<KernelEnv, "readKernel" | "readUser" | "symbolize"> {
+    return {
+      readKernel: (dst, addr) => this.readKernel(dst, addr),
+      readUser: (dst, addr) => this.readUser(currentPid(), dst, addr),
+      symbolize: (addr) => this.symbolize(addr),
+    };
+  }
+
+  /** Symbol for a kernel text address (`name+0xoff/0xsize`), for KernelEnv.symbolize. */
+  symbolize(addr: bigint): string | undefined {
+    return this.text.symbolize(addr);
+  }
+}

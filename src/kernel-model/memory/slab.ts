@@ -1,0 +1,285 @@
+// Slab caches (kmem_cache) on top of the kernel address space, shaped like
+// SLUB with slub_debug=P (poisoning):
+// - a cache has an object size and alignment (at least 8) and a stride of
+//   the size rounded up to the alignment; slabs are runs of pages from the
+//   direct map holding floor(slab bytes / stride) objects;
+// - a new slab's objects are handed out in ascending address order; a freed
+//   object goes to the head of the freelist, so the next alloc reuses the
+//   most recently freed object (LIFO), as SLUB's per-cpu freelist does;
+// - only allocated objects are mapped: a probe_read touching a free object
+//   (never allocated, or freed) faults with -EFAULT. Real SLUB memory stays
+//   mapped after kfree and probe_read would return poison; the model unmaps
+//   instead so that use-after-free reads are visible as -EFAULT (and are
+//   counted per cache, see KmemCache.stats.uafReads);
+// - free objects are poisoned as SLUB's init_object(): POISON_FREE (0x6b) in
+//   every byte but the last, POISON_END (0xa5) in the last. peek() shows it;
+// - alloc with zero (kzalloc/__GFP_ZERO) clears the object; without it the
+//   object keeps what it held while free (the poison, or with poisoning off
+//   the previous owner's bytes).
+import { BtfsnoopError } from "../../internal/errors.js";
+import { type AddressSpace, type PageAllocator, PAGE_SIZE, hex } from "./address-space.js";
+
+/** SLUB POISON_FREE: the bytes of a free object. */
+export const POISON_FREE = 0x6b;
+/** SLUB POISON_END: the last byte of a free object. */
+export const POISON_END = 0xa5;
+/** Minimum object alignment (ARCH_SLAB_MINALIGN / sizeof(void *)). */
+export const MIN_SLAB_ALIGN = 8;
+
+export interface KmemCacheOptions {
+  /** Object alignment (a power of two); raised to at least 8. */
+  align?: number;
+  /** Poison free objects (default true). */
+  poison?: boolean;
+}
+
+export interface KmemCacheStats {
+  /** Objects currently allocated. */
+  active: number;
+  /** Objects in all slabs (allocated and free). */
+  total: number;
+  slabs: number;
+  allocs: number;
+  frees: number;
+  /** Faulting kernel reads that touched a freed object of this cache. */
+  uafReads: number;
+  /** Model writes attempted to a freed object of this cache (each also threw). */
+  uafWrites: number;
+}
+
+interface Slab {
+  start: bigint;
+  end: bigint;
+}
+
+/** One slab cache (kmem_cache_create). */
+export class KmemCache {
+  readonly name: string;
+  /** Object size in bytes (s->object_size). */
+  readonly objectSize: number;
+  /** Object alignment, at least 8. */
+  readonly align: number;
+  /** Distance between objects: objectSize rounded up to align (s->size). */
+  readonly stride: number;
+  /** Pages per slab. */
+  readonly slabPages: number;
+  /** Objects per slab. */
+  readonly objectsPerSlab: number;
+  readonly poison: boolean;
+  readonly stats: KmemCacheStats = { active: 0, total: 0, slabs: 0, allocs: 0, frees: 0, uafReads: 0, uafWrites: 0 };
+
+  private readonly space: AddressSpace;
+  private readonly pages: PageAllocator;
+  /** Free objects; the end of the array is the head (next to be allocated). */
+  private readonly freelist: bigint[] = [];
+  private readonly live = new Set<bigint>();
+  /** Objects that were allocated and then freed and not reallocated since. */
+  private readonly freed = new Set<bigint>();
+  private readonly slabs: Slab[] = [];
+  private readonly onNewSlab: (cache: KmemCache, start: bigint, end: bigint) => void;
+
+  /** @internal made by SlabAllocator.createCache */
+  constructor(name: string, size: number, space: AddressSpace, pages: PageAllocator, options: KmemCacheOptions, onNewSlab: (cache: KmemCache, start: bigint, end: bigint) => void) {
+    if (!Number.isInteger(size) || size <= 0) throw new BtfsnoopError("EINVAL", `kmem_cache_create(${name}): bad object size ${size}`);
+    const align = Math.max(MIN_SLAB_ALIGN, options.align ?? MIN_SLAB_ALIGN);
+    if ((align & (align - 1)) !== 0) throw new BtfsnoopError("EINVAL", `kmem_cache_create(${name}): alignment ${align} is not a power of two`);
+    this.name = name;
+    this.objectSize = size;
+    this.align = align;
+    this.stride = Math.ceil(size / align) * align;
+    // Aim for 16 objects per slab, at most 8 pages (order 3), at least one object.
+    const want = Math.ceil((this.stride * 16) / PAGE_SIZE);
+    this.slabPages = Math.max(1, Math.min(8, want), Math.ceil(this.stride / PAGE_SIZE));
+    this.objectsPerSlab = Math.floor((this.slabPages * PAGE_SIZE) / this.stride);
+    this.poison = options.poison ?? true;
+    this.space = space;
+    this.pages = pages;
+    this.onNewSlab = onNewSlab;
+  }
+
+  /** Allocates an object (kmem_cache_alloc; `zero` = kmem_cache_zalloc); returns its address, aligned to `align`. */
+  alloc(zero = false): bigint {
+    if (this.freelist.length === 0) this.grow();
+    const addr = this.freelist.pop()!;
+    this.freed.delete(addr);
+    this.live.add(addr);
+    const size = this.objectSize;
+    this.space.map(addr, size);
+    if (zero) this.space.fillRaw(addr, size, 0);
+    this.stats.active++;
+    this.stats.allocs++;
+    return addr;
+  }
+
+  /** Frees an object (kmem_cache_free): poisons it, unmaps it, puts it at the freelist head. Throws EINVAL for double frees and foreign pointers. */
+  free(addr: bigint): void {
+    if (!this.live.has(addr)) {
+      if (this.freed.has(addr)) throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): double free of ${hex(addr)}`);
+      throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): ${hex(addr)} is not an allocated object of this cache`);
+    }
+    this.live.delete(addr);
+    this.freed.add(addr);
+    this.poisonObject(addr);
+    this.space.unmap(addr, this.objectSize);
+    this.freelist.push(addr);
+    this.stats.active--;
+    this.stats.frees++;
+  }
+
+  /** Whether addr is the start of an allocated object. */
+  isLive(addr: bigint): boolean {
+    return this.live.has(addr);
+  }
+
+  /** Whether addr lies in one of this cache's slabs. */
+  owns(addr: bigint): boolean {
+    return this.slabs.some((s) => addr >= s.start && addr < s.end);
+  }
+
+  /** The object containing addr (its start), live or free, if addr lies inside an object of this cache. */
+  objectAt(addr: bigint): { start: bigint; live: boolean; freed: boolean } | undefined {
+    const slab = this.slabs.find((s) => addr >= s.start && addr < s.end);
+    if (!slab) return undefined;
+    const index = (addr - slab.start) / BigInt(this.stride);
+    if (index >= BigInt(this.objectsPerSlab)) return undefined;
+    const start = slab.start + index * BigInt(this.stride);
+    if (addr >= start + BigInt(this.objectSize)) return undefined; // in the padding
+    return { start, live: this.live.has(start), freed: this.freed.has(start) };
+  }
+
+  /** Allocated objects in address order. */
+  liveObjects(): bigint[] {
+    return [...this.live].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  private poisonObject(addr: bigint): void {
+    if (!this.poison) return;
+    this.space.fillRaw(addr, this.objectSize - 1, POISON_FREE);
+    this.space.fillRaw(addr + BigInt(this.objectSize - 1), 1, POISON_END);
+  }
+
+  private grow(): void {
+    const start = this.pages.allocPages(this.slabPages);
+    const end = start + BigInt(this.slabPages * PAGE_SIZE);
+    this.slabs.push({ start, end });
+    this.onNewSlab(this, start, end);
+    for (let i = this.objectsPerSlab - 1; i >= 0; i--) {
+      const addr = start + BigInt(i * this.stride);
+      this.poisonObject(addr);
+      this.freelist.push(addr);
+    }
+    this.stats.slabs++;
+    this.stats.total += this.objectsPerSlab;
+  }
+}
+
+/** kmalloc size classes (kmalloc-8 ... kmalloc-8k, with kmalloc-96/192). */
+export const KMALLOC_SIZES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192] as const;
+
+/** The set of slab caches of the model kernel, plus kmalloc. */
+export class SlabAllocator {
+  private readonly space: AddressSpace;
+  private readonly pages: PageAllocator;
+  private readonly caches = new Map<string, KmemCache>();
+  /** Slabs by start address, to find the cache of an address. */
+  private readonly slabIndex: { start: bigint; end: bigint; cache: KmemCache }[] = [];
+  /** Total faulting kernel reads that touched freed objects. */
+  uafReads = 0;
+
+  constructor(space: AddressSpace, pages: PageAllocator) {
+    this.space = space;
+    this.pages = pages;
+  }
+
+  /** kmem_cache_create: a new cache; EEXIST if the name is taken. */
+  createCache(name: string, size: number, options: KmemCacheOptions = {}): KmemCache {
+    if (this.caches.has(name)) throw new BtfsnoopError("EEXIST", `kmem_cache_create(${name}): a cache with this name exists`);
+    const cache = new KmemCache(name, size, this.space, this.pages, options, (c, start, end) => {
+      this.slabIndex.push({ start, end, cache: c }); // slabs come from a bump allocator: pushed in address order
+    });
+    this.caches.set(name, cache);
+    return cache;
+  }
+
+  /** The cache with this name, if any. */
+  cache(name: string): KmemCache | undefined {
+    return this.caches.get(name);
+  }
+
+  /** All caches in creation order. */
+  allCaches(): KmemCache[] {
+    return [...this.caches.values()];
+  }
+
+  /** The cache whose slab holds addr, if any. */
+  cacheOf(addr: bigint): KmemCache | undefined {
+    let lo = 0;
+    let hi = this.slabIndex.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.slabIndex[mid]!;
+      if (addr < s.start) hi = mid - 1;
+      else if (addr >= s.end) lo = mid + 1;
+      else return s.cache;
+    }
+    return undefined;
+  }
+
+  /** kmalloc: an object from the smallest kmalloc-N cache that fits `size`; E2BIG beyond 8 KiB. */
+  kmalloc(size: number, zero = false): bigint {
+    const cls = KMALLOC_SIZES.find((s) => s >= size);
+    if (cls === undefined || size <= 0) throw new BtfsnoopError(size <= 0 ? "EINVAL" : "E2BIG", `kmalloc(${size}): size out of range (1..${KMALLOC_SIZES[KMALLOC_SIZES.length - 1]})`);
+    const name = `kmalloc-${cls >= 1024 ? `${cls / 1024}k` : cls}`;
+    const cache = this.caches.get(name) ?? this.createCache(name, cls);
+    return cache.alloc(zero);
+  }
+
+  /** kfree: frees an object of any cache by address (the object's start). EINVAL for addresses not in a slab. */
+  kfree(addr: bigint): void {
+    const cache = this.cacheOf(addr);
+    if (!cache) throw new BtfsnoopError("EINVAL", `kfree(${hex(addr)}): not a slab object`);
+    cache.free(addr);
+  }
+
+  /**
+   * Records a faulting read of [addr, addr+size): counts a use-after-free
+   * read on each cache with a freed object in the range. Returns whether any
+   * freed object was touched.
+   */
+  noteFaultingRead(addr: bigint, size: number): boolean {
+    return this.touchFreed(addr, size, (c) => {
+      c.stats.uafReads++;
+      this.uafReads++;
+    });
+  }
+
+  /** Like noteFaultingRead for a model write (counts uafWrites). */
+  noteFaultingWrite(addr: bigint, size: number): boolean {
+    return this.touchFreed(addr, size, (c) => c.stats.uafWrites++);
+  }
+
+  private touchFreed(addr: bigint, size: number, count: (c: KmemCache) => void): boolean {
+    // Walk object by object through the range (objects are at least 8 bytes).
+    const end = addr + BigInt(Math.max(size, 1));
+    let a = addr;
+    let hit = false;
+    const seen = new Set<KmemCache>();
+    while (a < end) {
+      const cache = this.cacheOf(a);
+      if (!cache) {
+        const next = this.slabIndex.find((sl) => sl.start > a);
+        if (!next) break;
+        a = next.start;
+        continue;
+      }
+      const obj = cache.objectAt(a);
+      if (obj?.freed && !seen.has(cache)) {
+        seen.add(cache);
+        count(cache);
+        hit = true;
+      }
+      a = obj ? obj.start + BigInt(cache.objectSize) : a + 1n;
+    }
+    return hit;
+  }
+}
