@@ -3,25 +3,21 @@
 // use. Workloads drive it by calling functions on a CPU as a task.
 import type { Btf } from "../btf/btf.js";
 import type { KernelEnv, TaskInfo } from "../vm/env.js";
+import { BtfKind } from "../btf/kinds.js";
+import { findMember } from "../btf/members.js";
 import { Clock } from "./clock.js";
+import { KernelMemory } from "./memory/index.js";
 import { FunctionTable, type KernelFunction } from "./functions.js";
 import { Rng } from "./rng.js";
 import { standardTracepoints } from "./tracepoint-defs.js";
 import { TracepointTable, type TracepointDef } from "./tracepoints.js";
 import { TaskTable, type Task } from "./tasks.js";
 
-/** Kernel and user memory as the helpers see it (implemented by the memory model). */
-export interface KernelMemoryAccess {
-  readKernel(dst: Uint8Array, addr: bigint): number;
-  readUser(pid: number, dst: Uint8Array, addr: bigint): number;
-}
-
 export interface KernelOptions {
   /** Seed of every random choice (same seed, same run). */
   seed?: number;
   nrCpus?: number;
   btf: Btf;
-  memory?: KernelMemoryAccess;
 }
 
 /** One kallsyms line: address, symbol type ('T' global text, 't' static), name. */
@@ -32,8 +28,6 @@ export interface Kallsym {
   btfId: number | undefined;
 }
 
-const EFAULT = 14;
-
 export class Kernel {
   readonly btf: Btf;
   readonly clock = new Clock();
@@ -41,7 +35,8 @@ export class Kernel {
   readonly tasks: TaskTable;
   readonly functions = new FunctionTable();
   readonly tracepoints = new TracepointTable();
-  readonly memory: KernelMemoryAccess | undefined;
+  /** Kernel objects (slab caches by BTF type), text, and each process's user memory. */
+  readonly memory: KernelMemory;
   /** CPU the current call runs on. */
   cpu = 0;
   /** Lines written by bpf_trace_printk. */
@@ -51,8 +46,27 @@ export class Kernel {
     this.btf = options.btf;
     this.rng = new Rng(options.seed ?? 1);
     this.tasks = new TaskTable(options.nrCpus ?? 4);
-    this.memory = options.memory;
+    this.memory = new KernelMemory(options.btf);
     for (const tp of standardTracepoints()) this.tracepoints.register(tp);
+  }
+
+  /**
+   * Starts a process (or a thread of `tgid`): a Task plus its task_struct in
+   * kernel memory with pid, tgid and comm filled in (when the BTF has them).
+   */
+  spawn(comm: string, parent = 0, options: { tgid?: number; uid?: number; gid?: number; cpu?: number } = {}): Task {
+    const t = this.tasks.spawn(comm, parent, options);
+    const ts = this.btf.findByNameKind("task_struct", BtfKind.STRUCT);
+    if (ts !== undefined) {
+      t.taskAddress = this.memory.alloc(ts);
+      const set = (field: string, v: bigint) => {
+        if (findMember(this.btf, ts, field)) this.memory.writeField(t.taskAddress, ts, field, v);
+      };
+      set("pid", BigInt(t.pid));
+      set("tgid", BigInt(t.tgid));
+      if (findMember(this.btf, ts, "comm")) this.memory.writeString(t.taskAddress, ts, "comm", t.comm);
+    }
+    return t;
   }
 
   /** The task running on the current CPU. */
@@ -85,8 +99,8 @@ export class Kernel {
   /** What the VM's helpers need from this kernel. */
   env(): KernelEnv {
     return {
-      readKernel: (dst, addr) => (this.memory ? this.memory.readKernel(dst, addr) : (dst.fill(0), -EFAULT)),
-      readUser: (dst, addr) => (this.memory ? this.memory.readUser(this.current().pid, dst, addr) : (dst.fill(0), -EFAULT)),
+      readKernel: (dst, addr) => this.memory.readKernel(dst, addr),
+      readUser: (dst, addr) => this.memory.readUser(this.current().tgid, dst, addr),
       ktimeNs: () => this.clock.now(),
       bootNs: () => this.clock.boot(),
       currentTask: (): TaskInfo => {
@@ -96,10 +110,7 @@ export class Kernel {
       cpu: () => this.cpu,
       nrCpus: () => this.tasks.cpus.length,
       tracePrintk: (line) => void this.tracePipe.push(line),
-      symbolize: (addr) => {
-        const fn = this.functions.at(addr);
-        return fn?.name;
-      },
+      symbolize: (addr) => this.functions.at(addr)?.name ?? this.memory.symbolize(addr),
     };
   }
 }

@@ -33,3 +33,21 @@ describe("scale mode", () => {
     expect([...c.functions.callsByName()]).not.toEqual([...ca]);
   });
 });
+
+describe("kernel tasks and memory", () => {
+  it("gives a spawned task a task_struct that BPF reads see, with pid, tgid and comm", () => {
+    const k = buildScaleKernel(vmlinuxBtf(), { seed: 1 });
+    const t = k.spawn("curl", 1);
+    k.tasks.switchTo(0, t);
+    const env = k.env();
+    expect(env.currentTask()).toEqual({ pid: 1, tgid: 1, uid: 0, gid: 0, comm: "curl", taskAddress: t.taskAddress });
+    // In vmlinux 6.18 task_struct.pid is at bit 10112 (byte 1264) and comm at bit 14016 (byte 1752) (bpftool raw dump).
+    const comm = new Uint8Array(16);
+    expect(env.readKernel(comm, t.taskAddress + 1752n)).toBe(0);
+    expect(Buffer.from(comm).toString("latin1").replace(/\0+$/, "")).toBe("curl");
+    const pid = new Uint8Array(4);
+    expect(env.readKernel(pid, t.taskAddress + 1264n)).toBe(0);
+    expect(new DataView(pid.buffer).getInt32(0, true)).toBe(1);
+    expect(env.readKernel(new Uint8Array(8), 0xffff8881ffff0000n)).toBe(-14);
+  });
+});
