@@ -1,0 +1,363 @@
+/*
+ * bpf.h - BPF subsystem of the btfsnoop synthetic kernel.
+ *
+ * Modelled on include/uapi/linux/bpf.h (enum bpf_cmd / bpf_map_type /
+ * bpf_prog_type with their real values), include/linux/bpf.h,
+ * include/linux/filter.h and kernel/bpf/syscall.c of Linux 6.x (x86_64),
+ * trimmed to the important members while keeping the real member order.
+ *
+ * Requires: types.h.  Types owned by other headers are only forward-declared.
+ */
+#ifndef _BTFSNOOP_KMODEL_BPF_H
+#define _BTFSNOOP_KMODEL_BPF_H
+
+#define BPF_OBJ_NAME_LEN 16
+#define BPF_TAG_SIZE 8
+#define MAX_BPF_FUNC_ARGS 12
+
+struct btf;
+struct bpf_map_ops;
+struct bpf_prog_ops;
+struct bpf_verifier_ops;
+struct bpf_prog_stats;
+struct bpf_ksym;
+struct bpf_trampoline;
+struct bpf_token;
+struct sock_fprog_kern;
+struct user_struct;
+struct seq_file;
+struct file;
+struct mem_cgroup;
+struct bpf_prog;
+union bpf_attr;
+struct btf_record;
+struct bpf_ctx_arg_aux;
+struct btf_mod_pair;
+struct bpf_verifier_env;
+
+/* include/uapi/linux/bpf.h */
+enum bpf_cmd {
+	BPF_MAP_CREATE,
+	BPF_MAP_LOOKUP_ELEM,
+	BPF_MAP_UPDATE_ELEM,
+	BPF_MAP_DELETE_ELEM,
+	BPF_MAP_GET_NEXT_KEY,
+	BPF_PROG_LOAD,
+	BPF_OBJ_PIN,
+	BPF_OBJ_GET,
+	BPF_PROG_ATTACH,
+	BPF_PROG_DETACH,
+	BPF_PROG_TEST_RUN,
+	BPF_PROG_RUN = BPF_PROG_TEST_RUN,
+	BPF_PROG_GET_NEXT_ID,
+	BPF_MAP_GET_NEXT_ID,
+	BPF_PROG_GET_FD_BY_ID,
+	BPF_MAP_GET_FD_BY_ID,
+	BPF_OBJ_GET_INFO_BY_FD,
+	BPF_PROG_QUERY,
+	BPF_RAW_TRACEPOINT_OPEN,
+	BPF_BTF_LOAD,
+	BPF_BTF_GET_FD_BY_ID,
+	BPF_TASK_FD_QUERY,
+	BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+	BPF_MAP_FREEZE,
+	BPF_BTF_GET_NEXT_ID,
+	BPF_MAP_LOOKUP_BATCH,
+	BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+	BPF_MAP_UPDATE_BATCH,
+	BPF_MAP_DELETE_BATCH,
+	BPF_LINK_CREATE,
+	BPF_LINK_UPDATE,
+	BPF_LINK_GET_FD_BY_ID,
+	BPF_LINK_GET_NEXT_ID,
+	BPF_ENABLE_STATS,
+	BPF_ITER_CREATE,
+	BPF_LINK_DETACH,
+	BPF_PROG_BIND_MAP,
+	BPF_TOKEN_CREATE,
+	__MAX_BPF_CMD,
+};
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_UNSPEC,
+	BPF_MAP_TYPE_HASH,
+	BPF_MAP_TYPE_ARRAY,
+	BPF_MAP_TYPE_PROG_ARRAY,
+	BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+	BPF_MAP_TYPE_PERCPU_HASH,
+	BPF_MAP_TYPE_PERCPU_ARRAY,
+	BPF_MAP_TYPE_STACK_TRACE,
+	BPF_MAP_TYPE_CGROUP_ARRAY,
+	BPF_MAP_TYPE_LRU_HASH,
+	BPF_MAP_TYPE_LRU_PERCPU_HASH,
+	BPF_MAP_TYPE_LPM_TRIE,
+	BPF_MAP_TYPE_ARRAY_OF_MAPS,
+	BPF_MAP_TYPE_HASH_OF_MAPS,
+	BPF_MAP_TYPE_DEVMAP,
+	BPF_MAP_TYPE_SOCKMAP,
+	BPF_MAP_TYPE_CPUMAP,
+	BPF_MAP_TYPE_XSKMAP,
+	BPF_MAP_TYPE_SOCKHASH,
+	BPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED,
+	BPF_MAP_TYPE_CGROUP_STORAGE = BPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED,
+	BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+	BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE_DEPRECATED,
+	BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE = BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE_DEPRECATED,
+	BPF_MAP_TYPE_QUEUE,
+	BPF_MAP_TYPE_STACK,
+	BPF_MAP_TYPE_SK_STORAGE,
+	BPF_MAP_TYPE_DEVMAP_HASH,
+	BPF_MAP_TYPE_STRUCT_OPS,
+	BPF_MAP_TYPE_RINGBUF,
+	BPF_MAP_TYPE_INODE_STORAGE,
+	BPF_MAP_TYPE_TASK_STORAGE,
+	BPF_MAP_TYPE_BLOOM_FILTER,
+	BPF_MAP_TYPE_USER_RINGBUF,
+	BPF_MAP_TYPE_CGRP_STORAGE,
+	BPF_MAP_TYPE_ARENA,
+	__MAX_BPF_MAP_TYPE
+};
+
+enum bpf_prog_type {
+	BPF_PROG_TYPE_UNSPEC,
+	BPF_PROG_TYPE_SOCKET_FILTER,
+	BPF_PROG_TYPE_KPROBE,
+	BPF_PROG_TYPE_SCHED_CLS,
+	BPF_PROG_TYPE_SCHED_ACT,
+	BPF_PROG_TYPE_TRACEPOINT,
+	BPF_PROG_TYPE_XDP,
+	BPF_PROG_TYPE_PERF_EVENT,
+	BPF_PROG_TYPE_CGROUP_SKB,
+	BPF_PROG_TYPE_CGROUP_SOCK,
+	BPF_PROG_TYPE_LWT_IN,
+	BPF_PROG_TYPE_LWT_OUT,
+	BPF_PROG_TYPE_LWT_XMIT,
+	BPF_PROG_TYPE_SOCK_OPS,
+	BPF_PROG_TYPE_SK_SKB,
+	BPF_PROG_TYPE_CGROUP_DEVICE,
+	BPF_PROG_TYPE_SK_MSG,
+	BPF_PROG_TYPE_RAW_TRACEPOINT,
+	BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	BPF_PROG_TYPE_LWT_SEG6LOCAL,
+	BPF_PROG_TYPE_LIRC_MODE2,
+	BPF_PROG_TYPE_SK_REUSEPORT,
+	BPF_PROG_TYPE_FLOW_DISSECTOR,
+	BPF_PROG_TYPE_CGROUP_SYSCTL,
+	BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE,
+	BPF_PROG_TYPE_CGROUP_SOCKOPT,
+	BPF_PROG_TYPE_TRACING,
+	BPF_PROG_TYPE_STRUCT_OPS,
+	BPF_PROG_TYPE_EXT,
+	BPF_PROG_TYPE_LSM,
+	BPF_PROG_TYPE_SK_LOOKUP,
+	BPF_PROG_TYPE_SYSCALL,
+	BPF_PROG_TYPE_NETFILTER,
+	__MAX_BPF_PROG_TYPE
+};
+
+enum bpf_attach_type {
+	BPF_CGROUP_INET_INGRESS,
+	BPF_CGROUP_INET_EGRESS,
+	BPF_CGROUP_INET_SOCK_CREATE,
+	BPF_CGROUP_SOCK_OPS,
+	BPF_SK_SKB_STREAM_PARSER,
+	BPF_SK_SKB_STREAM_VERDICT,
+	BPF_CGROUP_DEVICE,
+	BPF_SK_MSG_VERDICT,
+	BPF_CGROUP_INET4_BIND,
+	BPF_CGROUP_INET6_BIND,
+	__MAX_BPF_ATTACH_TYPE = 58
+};
+
+/* map_flags (BPF_F_*) and a 64-bit-valued flag set as in uapi */
+enum {
+	BPF_F_NO_PREALLOC = (1 << 0),
+	BPF_F_NO_COMMON_LRU = (1 << 1),
+	BPF_F_NUMA_NODE = (1 << 2),
+	BPF_F_RDONLY = (1 << 3),
+	BPF_F_WRONLY = (1 << 4),
+	BPF_F_STACK_BUILD_ID = (1 << 5),
+	BPF_F_ZERO_SEED = (1 << 6),
+	BPF_F_RDONLY_PROG = (1 << 7),
+	BPF_F_WRONLY_PROG = (1 << 8),
+	BPF_F_CLONE = (1 << 9),
+	BPF_F_MMAPABLE = (1 << 10),
+	BPF_F_PRESERVE_ELEMS = (1 << 11),
+	BPF_F_INNER_MAP = (1 << 12),
+	BPF_F_LINK = (1 << 13),
+	BPF_F_PATH_FD = (1 << 14),
+	BPF_F_VTYPE_BTF_OBJ_FD = (1 << 15),
+	BPF_F_TOKEN_FD = (1 << 16),
+	BPF_F_SEGV_ON_FAULT = (1 << 17),
+	BPF_F_NO_USER_CONV = (1 << 18),
+};
+
+enum {
+	BPF_F_INDEX_MASK = 0xffffffff,
+	BPF_F_CURRENT_CPU = BPF_F_INDEX_MASK,
+	BPF_F_CTXLEN_MASK = 0xfffff00000000,
+};
+
+/* include/uapi/linux/bpf.h */
+struct bpf_insn {
+	__u8 code;		/* opcode */
+	__u8 dst_reg:4;		/* dest register */
+	__u8 src_reg:4;		/* source register */
+	__s16 off;		/* signed offset */
+	__s32 imm;		/* signed immediate constant */
+};
+
+/* include/linux/bpf.h */
+struct bpf_map {
+	const struct bpf_map_ops *ops;
+	struct bpf_map *inner_map_meta;
+	void *security;
+	enum bpf_map_type map_type;
+	u32 key_size;
+	u32 value_size;
+	u32 max_entries;
+	u64 map_extra;	/* any per-map-type extra fields */
+	u32 map_flags;
+	u32 id;
+	struct btf_record *record;
+	int numa_node;
+	u32 btf_key_type_id;
+	u32 btf_value_type_id;
+	u32 btf_vmlinux_value_type_id;
+	struct btf *btf;
+	struct mem_cgroup *memcg;
+	char name[16];
+	struct mutex freeze_mutex;
+	atomic64_t refcnt;
+	atomic64_t usercnt;
+	/* rcu is used before freeing and work is only used during freeing */
+	union {
+		struct work_struct work;
+		struct callback_head rcu;
+	};
+	atomic64_t writecnt;
+	struct {
+		spinlock_t lock;
+		enum bpf_prog_type type;
+		bool jited;
+		bool xdp_has_frags;
+	} owner;
+	bool bypass_spec_v1;
+	bool frozen;	/* write-once; write-protected by freeze_mutex */
+	bool free_after_mult_rcu_gp;
+	bool free_after_rcu_gp;
+	atomic64_t sleepable_refcnt;
+	s64 *elem_count;
+};
+
+struct bpf_prog_aux {
+	atomic64_t refcnt;
+	u32 used_map_cnt;
+	u32 used_btf_cnt;
+	u32 max_ctx_offset;
+	u32 max_pkt_offset;
+	u32 max_tp_access;
+	u32 stack_depth;
+	u32 id;
+	u32 func_cnt;
+	u32 real_func_cnt;
+	u32 func_idx;
+	u32 attach_btf_id;
+	u32 ctx_arg_info_size;
+	u32 max_rdonly_access;
+	u32 max_rdwr_access;
+	struct btf *attach_btf;
+	const struct bpf_ctx_arg_aux *ctx_arg_info;
+	struct bpf_prog *dst_prog;
+	struct bpf_trampoline *dst_trampoline;
+	enum bpf_prog_type saved_dst_prog_type;
+	enum bpf_attach_type saved_dst_attach_type;
+	bool verifier_zext;
+	bool dev_bound;
+	bool offload_requested;
+	bool attach_btf_trace;
+	bool attach_tracing_prog;
+	bool func_proto_unreliable;
+	bool tail_call_reachable;
+	bool xdp_has_frags;
+	bool exception_cb;
+	bool exception_boundary;
+	const char *attach_func_name;
+	struct bpf_prog **func;
+	void *jit_data;
+	struct bpf_ksym *ksym_prefix;
+	struct bpf_map **used_maps;
+	struct mutex used_maps_mutex;
+	struct btf_mod_pair *used_btfs;
+	struct bpf_prog *prog;
+	struct user_struct *user;
+	u64 load_time;	/* ns since boottime */
+	u32 verified_insns;
+	int cgroup_atype;
+	struct bpf_map *cgroup_storage[2];
+	char name[16];
+	u64 (*bpf_exception_cb)(u64 cookie, u64 sp, u64 bp, u64, u64);
+	void *security;
+	struct bpf_token *token;
+	struct btf *btf;
+	u32 func_info_cnt;
+	u32 nr_linfo;
+	union {
+		struct work_struct work;
+		struct callback_head rcu;
+	};
+};
+
+struct bpf_prog {
+	u16 pages;	/* Number of allocated pages */
+	u16 jited:1,	/* Is our filter JIT'ed? */
+	    jit_requested:1,	/* archs need to JIT the prog */
+	    gpl_compatible:1,	/* Is filter GPL compatible? */
+	    cb_access:1,	/* Is control block accessed? */
+	    dst_needed:1,	/* Do we need dst entry? */
+	    blinding_requested:1,	/* needs constant blinding */
+	    blinded:1,	/* Was blinded */
+	    is_func:1,	/* program is a bpf function */
+	    kprobe_override:1,	/* Do we override a kprobe? */
+	    has_callchain_buf:1,	/* callchain buffer allocated? */
+	    enforce_expected_attach_type:1,	/* Enforce expected_attach_type checking at attach time */
+	    call_get_stack:1,	/* Do we call bpf_get_stack() or bpf_get_stackid() */
+	    call_get_func_ip:1,	/* Do we call get_func_ip() */
+	    tstamp_type_access:1,	/* Accessed __sk_buff->tstamp_type */
+	    sleepable:1;	/* BPF program is sleepable */
+	enum bpf_prog_type type;	/* Type of BPF program */
+	enum bpf_attach_type expected_attach_type;	/* For some prog types */
+	u32 len;	/* Number of filter blocks */
+	u32 jited_len;	/* Size of jited insns in bytes */
+	u8 tag[8];
+	struct bpf_prog_stats *stats;
+	int *active;
+	unsigned int (*bpf_func)(const void *ctx, const struct bpf_insn *insn);
+	struct bpf_prog_aux *aux;	/* Auxiliary fields */
+	struct sock_fprog_kern *orig_prog;	/* Original BPF program */
+	/* Instructions for interpreter */
+	struct bpf_insn insnsi[];
+};
+
+typedef unsigned int (*bpf_func_t)(const void *ctx, const struct bpf_insn *insn);
+typedef u64 (*bpf_callback_t)(u64, u64, u64, u64, u64);
+
+/* kernel/bpf/syscall.c, kernel/bpf/core.c, include/linux/filter.h */
+static int __sys_bpf(enum bpf_cmd cmd, union bpf_attr *attr, unsigned int size);
+static int bpf_prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 uattr_size);
+static int map_create(union bpf_attr *attr);
+static int map_lookup_elem(union bpf_attr *attr);
+static int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr);
+int bpf_map_update_value(struct bpf_map *map, struct file *map_file, void *key, void *value, u64 flags);
+void bpf_map_put(struct bpf_map *map);
+struct bpf_map *bpf_map_get(u32 ufd);
+struct bpf_prog *bpf_prog_get(u32 ufd);
+void bpf_prog_put(struct bpf_prog *prog);
+struct bpf_prog *bpf_prog_select_runtime(struct bpf_prog *fp, int *err);
+u32 bpf_prog_run_pin_on_cpu(const struct bpf_prog *prog, const void *ctx);
+int bpf_check(struct bpf_prog **prog, union bpf_attr *attr, union bpf_attr *uattr, u32 uattr_size);
+void bpf_prog_kallsyms_add(struct bpf_prog *fp);
+void bpf_verifier_log_write(struct bpf_verifier_env *env, const char *fmt, ...);
+static void free_item(struct callback_head *head);
+
+#endif /* _BTFSNOOP_KMODEL_BPF_H */

@@ -1,0 +1,1236 @@
+/*
+ * net.h - networking core of the btfsnoop synthetic kernel.
+ *
+ * Modelled on include/linux/skbuff.h, include/net/dropreason-core.h,
+ * include/net/sock.h, include/net/inet_sock.h, include/net/inet_connection_sock.h,
+ * include/linux/tcp.h, include/linux/udp.h, include/linux/netdevice.h,
+ * include/net/net_namespace.h, include/linux/socket.h, include/linux/net.h,
+ * net/netlink/af_netlink.h and include/net/ip6_fib.h of Linux 6.x (x86_64,
+ * CONFIG_NF_CONNTRACK=y, CONFIG_IPV6=y), trimmed to the important members
+ * while keeping the real member order and the real anonymous union/struct
+ * nesting.  struct_group(headers, ...) in sk_buff is expanded the way the
+ * macro expands it (an anonymous union of an anonymous struct and a named
+ * struct "headers" with identical members).
+ *
+ * Requires: types.h.  Types owned by other headers (struct file, struct inode,
+ * struct kiocb, struct page, ...) are only forward-declared here.
+ */
+#ifndef _BTFSNOOP_KMODEL_NET_H
+#define _BTFSNOOP_KMODEL_NET_H
+
+#define IFNAMSIZ 16
+#define MAX_ADDR_LEN 32
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_NETLINK 16
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define MSG_DONTWAIT 64
+#define MSG_NOSIGNAL 16384
+
+struct file;
+struct inode;
+struct kiocb;
+struct module;
+struct proto;
+struct dst_entry;
+struct sk_filter;
+struct xfrm_policy;
+struct pid;
+struct cred;
+struct mem_cgroup;
+struct ubuf_info;
+struct skb_ext;
+struct net_device_ops;
+struct ethtool_ops;
+struct header_ops;
+struct netdev_rx_queue;
+struct netdev_queue;
+struct packet_type;
+struct user_namespace;
+struct proc_ns_operations;
+struct proc_dir_entry;
+struct ipv6_pinfo;
+struct ip_options_rcu;
+struct ip_mc_socklist;
+struct tcp_congestion_ops;
+struct inet_connection_sock_af_ops;
+struct inet_bind_bucket;
+struct fasync_struct;
+struct fib6_table;
+struct fib6_node;
+struct dst_metrics;
+struct nexthop;
+struct rt6_info;
+struct rt6_exception_bucket;
+struct lwtunnel_state;
+struct sockaddr;
+struct poll_table_struct;
+struct vm_area_struct;
+struct inet_timewait_death_row;
+struct ip_options;
+struct netdev_name_node;
+struct dev_ifalias;
+struct ucounts;
+struct proto_ops;
+
+typedef __u64 netdev_features_t;
+typedef __u32 __portpair;
+typedef __u64 __addrpair;
+typedef unsigned int sk_buff_data_t;
+
+/* include/uapi/linux/in6.h */
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__be16 u6_addr16[8];
+		__be32 u6_addr32[4];
+	} in6_u;
+};
+
+/* include/net/net_namespace.h */
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+/* include/net/dropreason-core.h (6.1/6.2 numbering, first 30 reasons) */
+enum skb_drop_reason {
+	SKB_NOT_DROPPED_YET = 0,
+	SKB_DROP_REASON_NOT_SPECIFIED,
+	SKB_DROP_REASON_NO_SOCKET,
+	SKB_DROP_REASON_PKT_TOO_SMALL,
+	SKB_DROP_REASON_TCP_CSUM,
+	SKB_DROP_REASON_SOCKET_FILTER,
+	SKB_DROP_REASON_UDP_CSUM,
+	SKB_DROP_REASON_NETFILTER_DROP,
+	SKB_DROP_REASON_OTHERHOST,
+	SKB_DROP_REASON_IP_CSUM,
+	SKB_DROP_REASON_IP_INHDR,
+	SKB_DROP_REASON_IP_RPFILTER,
+	SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST,
+	SKB_DROP_REASON_XFRM_POLICY,
+	SKB_DROP_REASON_IP_NOPROTO,
+	SKB_DROP_REASON_SOCKET_RCVBUFF,
+	SKB_DROP_REASON_PROTO_MEM,
+	SKB_DROP_REASON_TCP_MD5NOTFOUND,
+	SKB_DROP_REASON_TCP_MD5UNEXPECTED,
+	SKB_DROP_REASON_TCP_MD5FAILURE,
+	SKB_DROP_REASON_SOCKET_BACKLOG,
+	SKB_DROP_REASON_TCP_FLAGS,
+	SKB_DROP_REASON_TCP_ZEROWINDOW,
+	SKB_DROP_REASON_TCP_OLD_DATA,
+	SKB_DROP_REASON_TCP_OVERWINDOW,
+	SKB_DROP_REASON_TCP_OFOMERGE,
+	SKB_DROP_REASON_TCP_RFC7323_PAWS,
+	SKB_DROP_REASON_TCP_INVALID_SEQUENCE,
+	SKB_DROP_REASON_TCP_RESET,
+	SKB_DROP_REASON_TCP_INVALID_SYN,
+	SKB_DROP_REASON_TCP_CLOSE,
+	SKB_DROP_REASON_MAX,
+	SKB_DROP_REASON_SUBSYS_MASK = 0xffff0000,
+};
+
+/* include/linux/skbuff.h */
+enum {
+	SKB_FCLONE_UNAVAILABLE,
+	SKB_FCLONE_ORIG,
+	SKB_FCLONE_CLONE,
+};
+
+enum skb_tstamp_type {
+	SKB_CLOCK_REALTIME,
+	SKB_CLOCK_MONOTONIC,
+	SKB_CLOCK_TAI,
+	__SKB_CLOCK_MAX = SKB_CLOCK_TAI,
+};
+
+struct sk_buff_head {
+	struct sk_buff *next;
+	struct sk_buff *prev;
+	__u32 qlen;
+	spinlock_t lock;
+};
+
+struct sk_buff {
+	union {
+		struct {
+			/* These two members must be first to match sk_buff_head. */
+			struct sk_buff *next;
+			struct sk_buff *prev;
+
+			union {
+				struct net_device *dev;
+				unsigned long dev_scratch;
+			};
+		};
+		struct rb_node rbnode;
+		struct list_head list;
+		struct llist_node ll_node;
+	};
+
+	union {
+		struct sock *sk;
+		int ip_defrag_offset;
+	};
+
+	union {
+		ktime_t tstamp;
+		u64 skb_mstamp_ns;
+	};
+
+	char cb[48] __attribute__((aligned(8)));
+
+	union {
+		struct {
+			unsigned long _skb_refdst;
+			void (*destructor)(struct sk_buff *skb);
+		};
+		struct list_head tcp_tsorted_anchor;
+		unsigned long _sk_redir;
+	};
+
+	unsigned long _nfct;
+	unsigned int len,
+		     data_len;
+	__u16 mac_len,
+	      hdr_len;
+
+	__u16 queue_mapping;
+
+	/* private: */
+	__u8 __cloned_offset[0];
+	/* public: */
+	__u8 cloned:1,
+	     nohdr:1,
+	     fclone:2,
+	     peeked:1,
+	     head_frag:1,
+	     pfmemalloc:1,
+	     pp_recycle:1;
+	__u8 active_extensions;
+
+	/* struct_group(headers, ...) */
+	union {
+		struct {
+			/* private: */
+			__u8 __pkt_type_offset[0];
+			/* public: */
+			__u8 pkt_type:3;
+			__u8 ignore_df:1;
+			__u8 dst_pending_confirm:1;
+			__u8 ip_summed:2;
+			__u8 ooo_okay:1;
+
+			/* private: */
+			__u8 __mono_tc_offset[0];
+			/* public: */
+			__u8 mono_delivery_time:1;
+			__u8 tc_at_ingress:1;
+			__u8 tc_skip_classify:1;
+			__u8 remcsum_offload:1;
+			__u8 csum_complete_sw:1;
+			__u8 csum_level:2;
+			__u8 inner_protocol_type:1;
+
+			__u8 l4_hash:1;
+			__u8 sw_hash:1;
+			__u8 wifi_acked_valid:1;
+			__u8 wifi_acked:1;
+			__u8 no_fcs:1;
+			__u8 encapsulation:1;
+			__u8 encap_hdr_csum:1;
+			__u8 csum_valid:1;
+
+			__u8 ndisc_nodetype:2;
+			__u8 ipvs_property:1;
+			__u8 nf_trace:1;
+			__u8 offload_fwd_mark:1;
+			__u8 offload_l3_fwd_mark:1;
+			__u8 redirected:1;
+			__u8 from_ingress:1;
+			__u8 nf_skip_egress:1;
+			__u8 decrypted:1;
+			__u8 slow_gro:1;
+			__u8 csum_not_inet:1;
+			__u8 scm_io_uring:1;
+
+			__u16 tc_index;
+			u16 alloc_cpu;
+
+			union {
+				__wsum csum;
+				struct {
+					__u16 csum_start;
+					__u16 csum_offset;
+				};
+			};
+			__u32 priority;
+			int skb_iif;
+			__u32 hash;
+			union {
+				u32 vlan_all;
+				struct {
+					__be16 vlan_proto;
+					__u16 vlan_tci;
+				};
+			};
+			union {
+				unsigned int napi_id;
+				unsigned int sender_cpu;
+			};
+			__u32 secmark;
+			union {
+				__u32 mark;
+				__u32 reserved_tailroom;
+			};
+			union {
+				__be16 inner_protocol;
+				__u8 inner_ipproto;
+			};
+			__u16 inner_transport_header;
+			__u16 inner_network_header;
+			__u16 inner_mac_header;
+			__be16 protocol;
+			__u16 transport_header;
+			__u16 network_header;
+			__u16 mac_header;
+		};
+		struct {
+			/* private: */
+			__u8 __pkt_type_offset[0];
+			/* public: */
+			__u8 pkt_type:3;
+			__u8 ignore_df:1;
+			__u8 dst_pending_confirm:1;
+			__u8 ip_summed:2;
+			__u8 ooo_okay:1;
+
+			/* private: */
+			__u8 __mono_tc_offset[0];
+			/* public: */
+			__u8 mono_delivery_time:1;
+			__u8 tc_at_ingress:1;
+			__u8 tc_skip_classify:1;
+			__u8 remcsum_offload:1;
+			__u8 csum_complete_sw:1;
+			__u8 csum_level:2;
+			__u8 inner_protocol_type:1;
+
+			__u8 l4_hash:1;
+			__u8 sw_hash:1;
+			__u8 wifi_acked_valid:1;
+			__u8 wifi_acked:1;
+			__u8 no_fcs:1;
+			__u8 encapsulation:1;
+			__u8 encap_hdr_csum:1;
+			__u8 csum_valid:1;
+
+			__u8 ndisc_nodetype:2;
+			__u8 ipvs_property:1;
+			__u8 nf_trace:1;
+			__u8 offload_fwd_mark:1;
+			__u8 offload_l3_fwd_mark:1;
+			__u8 redirected:1;
+			__u8 from_ingress:1;
+			__u8 nf_skip_egress:1;
+			__u8 decrypted:1;
+			__u8 slow_gro:1;
+			__u8 csum_not_inet:1;
+			__u8 scm_io_uring:1;
+
+			__u16 tc_index;
+			u16 alloc_cpu;
+
+			union {
+				__wsum csum;
+				struct {
+					__u16 csum_start;
+					__u16 csum_offset;
+				};
+			};
+			__u32 priority;
+			int skb_iif;
+			__u32 hash;
+			union {
+				u32 vlan_all;
+				struct {
+					__be16 vlan_proto;
+					__u16 vlan_tci;
+				};
+			};
+			union {
+				unsigned int napi_id;
+				unsigned int sender_cpu;
+			};
+			__u32 secmark;
+			union {
+				__u32 mark;
+				__u32 reserved_tailroom;
+			};
+			union {
+				__be16 inner_protocol;
+				__u8 inner_ipproto;
+			};
+			__u16 inner_transport_header;
+			__u16 inner_network_header;
+			__u16 inner_mac_header;
+			__be16 protocol;
+			__u16 transport_header;
+			__u16 network_header;
+			__u16 mac_header;
+		} headers;
+	};
+
+	/* These elements must be at the end, see alloc_skb() for details. */
+	sk_buff_data_t tail;
+	sk_buff_data_t end;
+	unsigned char *head,
+		      *data;
+	unsigned int truesize;
+	refcount_t users;
+	struct skb_ext *extensions;
+};
+
+/* include/net/sock.h */
+struct sock_common {
+	union {
+		__addrpair skc_addrpair;
+		struct {
+			__be32 skc_daddr;
+			__be32 skc_rcv_saddr;
+		};
+	};
+	union {
+		unsigned int skc_hash;
+		__u16 skc_u16hashes[2];
+	};
+	/* skc_dport && skc_num must be grouped as well */
+	union {
+		__portpair skc_portpair;
+		struct {
+			__be16 skc_dport;
+			__u16 skc_num;
+		};
+	};
+
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	unsigned char skc_reuse:4;
+	unsigned char skc_reuseport:1;
+	unsigned char skc_ipv6only:1;
+	unsigned char skc_net_refcnt:1;
+	int skc_bound_dev_if;
+	union {
+		struct hlist_node skc_bind_node;
+		struct hlist_node skc_portaddr_node;
+	};
+	struct proto *skc_prot;
+	possible_net_t skc_net;
+
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+
+	atomic64_t skc_cookie;
+
+	union {
+		unsigned long skc_flags;
+		struct sock *skc_listener;
+		struct inet_timewait_death_row *skc_tw_dr;
+	};
+	int skc_dontcopy_begin[0];
+	union {
+		struct hlist_node skc_node;
+		struct hlist_node skc_nulls_node;
+	};
+	unsigned short skc_tx_queue_mapping;
+	unsigned short skc_rx_queue_mapping;
+	union {
+		int skc_incoming_cpu;
+		u32 skc_rcv_wnd;
+		u32 skc_tw_rcv_nxt;
+	};
+
+	refcount_t skc_refcnt;
+	int skc_dontcopy_end[0];
+	union {
+		u32 skc_rxhash;
+		u32 skc_window_clamp;
+		u32 skc_tw_snd_nxt;
+	};
+};
+
+typedef struct {
+	spinlock_t slock;
+	int owned;
+	wait_queue_head_t wq;
+} socket_lock_t;
+
+struct sock {
+	struct sock_common __sk_common;
+	struct dst_entry *sk_rx_dst;
+	int sk_rx_dst_ifindex;
+	u32 sk_rx_dst_cookie;
+	socket_lock_t sk_lock;
+	atomic_t sk_drops;
+	int sk_rcvlowat;
+	struct sk_buff_head sk_error_queue;
+	struct sk_buff_head sk_receive_queue;
+	struct {
+		atomic_t rmem_alloc;
+		int len;
+		struct sk_buff *head;
+		struct sk_buff *tail;
+	} sk_backlog;
+	int sk_forward_alloc;
+	u32 sk_reserved_mem;
+	unsigned int sk_ll_usec;
+	unsigned int sk_napi_id;
+	int sk_rcvbuf;
+	int sk_disconnects;
+	struct sk_filter *sk_filter;
+	union {
+		struct socket_wq *sk_wq;
+		struct socket_wq *sk_wq_raw;
+	};
+	struct xfrm_policy *sk_policy[2];
+	struct dst_entry *sk_dst_cache;
+	atomic_t sk_omem_alloc;
+	int sk_sndbuf;
+	int sk_wmem_queued;
+	refcount_t sk_wmem_alloc;
+	unsigned long sk_tsq_flags;
+	union {
+		struct sk_buff *sk_send_head;
+		struct rb_root tcp_rtx_queue;
+	};
+	struct sk_buff_head sk_write_queue;
+	__s32 sk_peek_off;
+	int sk_write_pending;
+	__u32 sk_dst_pending_confirm;
+	u32 sk_pacing_status;
+	long sk_sndtimeo;
+	struct timer_list sk_timer;
+	__u32 sk_priority;
+	__u32 sk_mark;
+	unsigned long sk_pacing_rate;
+	unsigned long sk_max_pacing_rate;
+	struct page_frag sk_frag;
+	netdev_features_t sk_route_caps;
+	int sk_gso_type;
+	unsigned int sk_gso_max_size;
+	gfp_t sk_allocation;
+	__u32 sk_txhash;
+	u8 sk_gso_disabled:1,
+	   sk_kern_sock:1,
+	   sk_no_check_tx:1,
+	   sk_no_check_rx:1,
+	   sk_userlocks:4;
+	u8 sk_pacing_shift;
+	u16 sk_type;
+	u16 sk_protocol;
+	u16 sk_gso_max_segs;
+	unsigned long sk_lingertime;
+	struct proto *sk_prot_creator;
+	rwlock_t sk_callback_lock;
+	int sk_err,
+	    sk_err_soft;
+	u32 sk_ack_backlog;
+	u32 sk_max_ack_backlog;
+	kuid_t sk_uid;
+	u8 sk_txrehash;
+	u8 sk_prefer_busy_poll;
+	u16 sk_busy_poll_budget;
+	spinlock_t sk_peer_lock;
+	int sk_bind_phc;
+	struct pid *sk_peer_pid;
+	const struct cred *sk_peer_cred;
+	long sk_rcvtimeo;
+	ktime_t sk_stamp;
+	atomic_t sk_tskey;
+	atomic_t sk_zckey;
+	u32 sk_tsflags;
+	u8 sk_shutdown;
+	u8 sk_clockid;
+	u8 sk_txtime_deadline_mode:1,
+	   sk_txtime_report_errors:1,
+	   sk_txtime_unused:6;
+	bool sk_use_task_frag;
+	struct socket *sk_socket;
+	void *sk_user_data;
+	void *sk_security;
+	struct mem_cgroup *sk_memcg;
+	void (*sk_state_change)(struct sock *sk);
+	void (*sk_data_ready)(struct sock *sk);
+	void (*sk_write_space)(struct sock *sk);
+	void (*sk_error_report)(struct sock *sk);
+	int (*sk_backlog_rcv)(struct sock *sk, struct sk_buff *skb);
+	void (*sk_destruct)(struct sock *sk);
+	struct callback_head sk_rcu;
+};
+
+/* include/net/inet_sock.h */
+struct inet_cork {
+	unsigned int flags;
+	__be32 addr;
+	struct ip_options *opt;
+	unsigned int fragsize;
+	int length;
+	struct dst_entry *dst;
+	u8 tx_flags;
+	__u8 ttl;
+	__s16 tos;
+	char priority;
+	__u16 gso_size;
+	u64 transmit_time;
+	u32 mark;
+};
+
+struct inet_sock {
+	/* sk and pinet6 has to be the first two members of inet_sock */
+	struct sock sk;
+	struct ipv6_pinfo *pinet6;
+	unsigned long inet_flags;
+	__be32 inet_saddr;
+	__s16 uc_ttl;
+	__be16 inet_sport;
+	struct ip_options_rcu *inet_opt;
+	atomic_t inet_id;
+	__u8 tos;
+	__u8 min_ttl;
+	__u8 mc_ttl;
+	__u8 pmtudisc;
+	__u8 rcv_tos;
+	__u8 convert_csum;
+	int uc_index;
+	int mc_index;
+	__be32 mc_addr;
+	u32 local_port_range;
+	struct ip_mc_socklist *mc_list;
+	struct inet_cork cork;
+};
+
+/* include/net/inet_connection_sock.h */
+struct inet_connection_sock {
+	/* inet_sock has to be the first member! */
+	struct inet_sock icsk_inet;
+	struct inet_bind_bucket *icsk_bind_hash;
+	unsigned long icsk_timeout;
+	struct timer_list icsk_retransmit_timer;
+	struct timer_list icsk_delack_timer;
+	__u32 icsk_rto;
+	__u32 icsk_rto_min;
+	__u32 icsk_delack_max;
+	__u32 icsk_pmtu_cookie;
+	const struct tcp_congestion_ops *icsk_ca_ops;
+	const struct inet_connection_sock_af_ops *icsk_af_ops;
+	void (*icsk_clean_acked)(struct sock *sk, u32 acked_seq);
+	unsigned int (*icsk_sync_mss)(struct sock *sk, u32 pmtu);
+	__u8 icsk_ca_state:5,
+	     icsk_ca_initialized:1,
+	     icsk_ca_setsockopt:1,
+	     icsk_ca_dst_locked:1;
+	__u8 icsk_retransmits;
+	__u8 icsk_pending;
+	__u8 icsk_backoff;
+	__u8 icsk_syn_retries;
+	__u8 icsk_probes_out;
+	__u16 icsk_ext_hdr_len;
+	struct {
+		__u8 pending;
+		__u8 quick;
+		__u8 pingpong;
+		__u8 retry;
+		__u32 ato;
+		unsigned long timeout;
+		__u32 lrcvtime;
+		__u16 last_seg_size;
+		__u16 rcv_mss;
+	} icsk_ack;
+	struct {
+		int search_high;
+		int search_low;
+		u32 probe_size:31,
+		    enabled:1;
+		u32 probe_timestamp;
+	} icsk_mtup;
+	u32 icsk_probes_tstamp;
+	u32 icsk_user_timeout;
+	u64 icsk_ca_priv[13];
+};
+
+/* include/linux/tcp.h */
+struct tcp_sock {
+	/* inet_connection_sock has to be the first member of tcp_sock */
+	struct inet_connection_sock inet_conn;
+	u16 tcp_header_len;
+	u16 gso_segs;
+	__be32 pred_flags;
+	u64 bytes_received;
+	u32 segs_in;
+	u32 data_segs_in;
+	u32 rcv_nxt;
+	u32 copied_seq;
+	u32 rcv_wup;
+	u32 snd_nxt;
+	u32 segs_out;
+	u32 data_segs_out;
+	u64 bytes_sent;
+	u64 bytes_acked;
+	u32 dsack_dups;
+	u32 snd_una;
+	u32 snd_sml;
+	u32 rcv_tstamp;
+	u32 lsndtime;
+	u32 last_oow_ack_time;
+	u32 compressed_ack_rcv_nxt;
+	u32 tsoffset;
+	struct list_head tsq_node;
+	struct list_head tsorted_sent_queue;
+	u32 snd_wl1;
+	u32 snd_wnd;
+	u32 max_window;
+	u32 mss_cache;
+	u32 window_clamp;
+	u32 rcv_ssthresh;
+	u8 scaling_ratio;
+	u16 advmss;
+	u8 compressed_ack;
+	u8 dup_ack_counter:2,
+	   tlp_retrans:1,
+	   unused:5;
+	u32 chrono_start;
+	u32 chrono_stat[3];
+	u8 chrono_type:2,
+	   rate_app_limited:1,
+	   fastopen_connect:1,
+	   fastopen_no_cookie:1,
+	   is_sack_reneg:1,
+	   fastopen_client_fail:2;
+	u8 nonagle:4,
+	   thin_lto:1,
+	   recvmsg_inq:1,
+	   repair:1,
+	   frto:1;
+	u32 srtt_us;
+	u32 mdev_us;
+	u32 mdev_max_us;
+	u32 rttvar_us;
+	u32 rtt_seq;
+	u32 packets_out;
+	u32 retrans_out;
+	u32 max_packets_out;
+	u32 cwnd_usage_seq;
+	u16 urg_data;
+	u8 ecn_flags;
+	u8 keepalive_probes;
+	u32 reordering;
+	u32 reord_seen;
+	u32 snd_up;
+	u32 snd_ssthresh;
+	u32 snd_cwnd;
+	u32 snd_cwnd_cnt;
+	u32 snd_cwnd_clamp;
+	u32 snd_cwnd_used;
+	u32 snd_cwnd_stamp;
+	u32 prior_cwnd;
+	u32 prr_delivered;
+	u32 prr_out;
+	u32 delivered;
+	u32 delivered_ce;
+	u32 lost;
+	u32 app_limited;
+	u64 first_tx_mstamp;
+	u64 delivered_mstamp;
+	u32 rate_delivered;
+	u32 rate_interval_us;
+	u32 rcv_wnd;
+	u32 write_seq;
+	u32 notsent_lowat;
+	u32 pushed_seq;
+	u32 lost_out;
+	u32 sacked_out;
+	u64 tcp_wstamp_ns;
+	u64 tcp_clock_cache;
+	u64 tcp_mstamp;
+	u32 total_retrans;
+	u32 urg_seq;
+	unsigned int keepalive_time;
+	unsigned int keepalive_intvl;
+	int linger2;
+	u32 rcv_ooopack;
+	struct rb_root out_of_order_queue;
+};
+
+/* include/linux/udp.h */
+struct udp_sock {
+	/* inet_sock has to be the first member */
+	struct inet_sock inet;
+	unsigned long udp_flags;
+	int pending;
+	__u8 encap_type;
+	__u16 len;
+	__u16 gso_size;
+	__u16 pcslen;
+	__u16 pcrlen;
+	int (*encap_rcv)(struct sock *sk, struct sk_buff *skb);
+	void (*encap_err_rcv)(struct sock *sk, struct sk_buff *skb, int err, __be16 port, u32 info, u8 *payload);
+	int (*encap_err_lookup)(struct sock *sk, struct sk_buff *skb);
+	void (*encap_destroy)(struct sock *sk);
+	struct sk_buff *(*gro_receive)(struct sock *sk, struct list_head *head, struct sk_buff *skb);
+	int (*gro_complete)(struct sock *sk, struct sk_buff *skb, int nhoff);
+	struct sk_buff_head reader_queue __attribute__((aligned(64)));
+	int forward_deficit;
+	int forward_threshold;
+};
+
+/* include/linux/netdevice.h */
+struct net_device_stats {
+	union {
+		unsigned long rx_packets;
+		atomic_long_t __rx_packets;
+	};
+	union {
+		unsigned long tx_packets;
+		atomic_long_t __tx_packets;
+	};
+	union {
+		unsigned long rx_bytes;
+		atomic_long_t __rx_bytes;
+	};
+	union {
+		unsigned long tx_bytes;
+		atomic_long_t __tx_bytes;
+	};
+	union {
+		unsigned long rx_errors;
+		atomic_long_t __rx_errors;
+	};
+	union {
+		unsigned long tx_errors;
+		atomic_long_t __tx_errors;
+	};
+	union {
+		unsigned long rx_dropped;
+		atomic_long_t __rx_dropped;
+	};
+	union {
+		unsigned long tx_dropped;
+		atomic_long_t __tx_dropped;
+	};
+	union {
+		unsigned long multicast;
+		atomic_long_t __multicast;
+	};
+	union {
+		unsigned long collisions;
+		atomic_long_t __collisions;
+	};
+};
+
+enum netdev_tx {
+	__NETDEV_TX_MIN = -2147483647 - 1,
+	NETDEV_TX_OK = 0x00,
+	NETDEV_TX_BUSY = 0x10,
+};
+typedef enum netdev_tx netdev_tx_t;
+
+enum netdev_features_bits {
+	NETIF_F_SG_BIT,
+	NETIF_F_IP_CSUM_BIT,
+	NETIF_F_HW_CSUM_BIT = NETIF_F_IP_CSUM_BIT + 2,
+	NETIF_F_IPV6_CSUM_BIT,
+	NETIF_F_HIGHDMA_BIT,
+	NETIF_F_GSO_SHIFT = 16,
+	NETIF_F_TSO_BIT = NETIF_F_GSO_SHIFT,
+	NETIF_F_HW_TLS_RX = 0x100000000,
+	NETIF_F_GRO_HW = (0x100000000 << 1) | 0x1,
+};
+
+struct net_device {
+	char name[16];
+	struct netdev_name_node *name_node;
+	struct dev_ifalias *ifalias;
+	unsigned long mem_end;
+	unsigned long mem_start;
+	unsigned long base_addr;
+	unsigned long state;
+	struct list_head dev_list;
+	struct list_head napi_list;
+	struct list_head unreg_list;
+	struct list_head close_list;
+	struct list_head ptype_all;
+	struct list_head ptype_specific;
+	struct {
+		struct list_head upper;
+		struct list_head lower;
+	} adj_list;
+	unsigned int flags;
+	unsigned long long priv_flags;
+	const struct net_device_ops *netdev_ops;
+	int ifindex;
+	unsigned short gflags;
+	unsigned short hard_header_len;
+	unsigned int mtu;
+	unsigned short needed_headroom;
+	unsigned short needed_tailroom;
+	netdev_features_t features;
+	netdev_features_t hw_features;
+	netdev_features_t wanted_features;
+	netdev_features_t vlan_features;
+	unsigned int min_mtu;
+	unsigned int max_mtu;
+	unsigned short type;
+	unsigned char min_header_len;
+	unsigned char name_assign_type;
+	int group;
+	struct net_device_stats stats;
+	const struct ethtool_ops *ethtool_ops;
+	const struct header_ops *header_ops;
+	unsigned char operstate;
+	unsigned char link_mode;
+	unsigned char if_port;
+	unsigned char dma;
+	unsigned char perm_addr[32];
+	unsigned char addr_assign_type;
+	unsigned char addr_len;
+	unsigned short neigh_priv_len;
+	unsigned short dev_id;
+	unsigned short dev_port;
+	const unsigned char *dev_addr;
+	struct netdev_rx_queue *_rx;
+	unsigned int num_rx_queues;
+	unsigned int real_num_rx_queues;
+	struct netdev_queue *_tx __attribute__((aligned(64)));
+	unsigned int num_tx_queues;
+	unsigned int real_num_tx_queues;
+	unsigned int tx_queue_len;
+	spinlock_t tx_global_lock;
+	possible_net_t nd_net;
+	unsigned int gso_max_size;
+	u16 gso_max_segs;
+	u16 tso_max_segs;
+	int irq;
+	u32 priv_len;
+};
+
+/* include/linux/ns_common.h */
+struct ns_common {
+	atomic_long_t stashed;
+	const struct proc_ns_operations *ns_ops;
+	unsigned int inum;
+	refcount_t count;
+};
+
+/* include/net/net_namespace.h */
+struct net {
+	/* First cache line can be often dirtied. */
+	refcount_t passive;
+	spinlock_t rules_mod_lock;
+	unsigned int dev_base_seq;
+	u32 ifindex;
+	spinlock_t nsid_lock;
+	atomic_t fnhe_genid;
+	struct list_head list;
+	struct list_head exit_list;
+	struct llist_node cleanup_list;
+	struct user_namespace *user_ns;
+	struct ucounts *ucounts;
+	struct ns_common ns;
+	struct list_head dev_base_head;
+	struct proc_dir_entry *proc_net;
+	struct proc_dir_entry *proc_net_stat;
+	struct sock *rtnl;
+	struct sock *genl_sock;
+	struct hlist_head *dev_name_head;
+	struct hlist_head *dev_index_head;
+	u32 hash_mix;
+	struct net_device *loopback_dev;
+	struct list_head rules_ops;
+	struct sock *diag_nlsk;
+} __attribute__((aligned(64)));
+
+/* include/linux/socket.h */
+struct msghdr {
+	void *msg_name;
+	int msg_namelen;
+	int msg_inq;
+	struct iov_iter msg_iter;
+	union {
+		void *msg_control;
+		void *msg_control_user;
+	};
+	bool msg_control_is_user:1;
+	bool msg_get_inq:1;
+	unsigned int msg_flags;
+	__kernel_size_t msg_controllen;
+	struct kiocb *msg_iocb;
+	struct ubuf_info *msg_ubuf;
+	int (*sg_from_iter)(struct sock *sk, struct sk_buff *skb, struct iov_iter *from, size_t length);
+};
+
+/* include/uapi/linux/net.h */
+typedef enum {
+	SS_FREE = 0,
+	SS_UNCONNECTED,
+	SS_CONNECTING,
+	SS_CONNECTED,
+	SS_DISCONNECTING,
+} socket_state;
+
+/* include/linux/net.h */
+struct socket_wq {
+	wait_queue_head_t wait;
+	struct fasync_struct *fasync_list;
+	unsigned long flags;
+	struct callback_head rcu;
+} __attribute__((aligned(64)));
+
+struct socket {
+	socket_state state;
+	short type;
+	unsigned long flags;
+	struct file *file;
+	struct sock *sk;
+	const struct proto_ops *ops;
+	struct socket_wq wq;
+};
+
+typedef int (*sk_read_actor_t)(void *desc, struct sk_buff *skb, unsigned int offset, size_t len);
+typedef int (*skb_read_actor_t)(struct sock *sk, struct sk_buff *skb);
+
+struct proto_ops {
+	int family;
+	struct module *owner;
+	int (*release)(struct socket *sock);
+	int (*bind)(struct socket *sock, struct sockaddr *myaddr, int sockaddr_len);
+	int (*connect)(struct socket *sock, struct sockaddr *vaddr, int sockaddr_len, int flags);
+	int (*socketpair)(struct socket *sock1, struct socket *sock2);
+	int (*accept)(struct socket *sock, struct socket *newsock, int flags, bool kern);
+	int (*getname)(struct socket *sock, struct sockaddr *addr, int peer);
+	__poll_t (*poll)(struct file *file, struct socket *sock, struct poll_table_struct *wait);
+	int (*ioctl)(struct socket *sock, unsigned int cmd, unsigned long arg);
+	int (*listen)(struct socket *sock, int len);
+	int (*shutdown)(struct socket *sock, int flags);
+	int (*setsockopt)(struct socket *sock, int level, int optname, void *optval, unsigned int optlen);
+	int (*getsockopt)(struct socket *sock, int level, int optname, char *optval, int *optlen);
+	int (*sendmsg)(struct socket *sock, struct msghdr *m, size_t total_len);
+	int (*recvmsg)(struct socket *sock, struct msghdr *m, size_t total_len, int flags);
+	int (*mmap)(struct file *file, struct socket *sock, struct vm_area_struct *vma);
+	int (*read_sock)(struct sock *sk, void *desc, sk_read_actor_t recv_actor);
+	int (*read_skb)(struct sock *sk, skb_read_actor_t recv_actor);
+	int (*set_rcvlowat)(struct sock *sk, int val);
+};
+
+/* include/linux/rhashtable-types.h */
+struct rhash_head {
+	struct rhash_head *next;
+};
+
+/* net/netlink/af_netlink.h */
+struct netlink_sock {
+	/* struct sock has to be the first member of netlink_sock */
+	struct sock sk;
+	unsigned long flags;
+	u32 portid;
+	u32 dst_portid;
+	u32 dst_group;
+	u32 subscriptions;
+	u32 ngroups;
+	unsigned long *groups;
+	unsigned long state;
+	size_t max_recvmsg_len;
+	wait_queue_head_t wait;
+	bool bound;
+	bool cb_running;
+	int dump_done_errno;
+	struct mutex *cb_mutex;
+	struct mutex cb_def_mutex;
+	void (*netlink_rcv)(struct sk_buff *skb);
+	int (*netlink_bind)(struct net *net, int group);
+	void (*netlink_unbind)(struct net *net, int group);
+	void (*netlink_release)(struct sock *sk, unsigned long *groups);
+	struct module *module;
+	struct rhash_head node;
+	struct callback_head rcu;
+};
+
+/* include/net/flow.h */
+struct flowi_common {
+	int flowic_oif;
+	int flowic_iif;
+	int flowic_l3mdev;
+	__u32 flowic_mark;
+	__u8 flowic_tos;
+	__u8 flowic_scope;
+	__u8 flowic_proto;
+	__u8 flowic_flags;
+	__u32 flowic_secid;
+	kuid_t flowic_uid;
+	__u32 flowic_multipath_hash;
+};
+
+struct flowi6 {
+	struct flowi_common __fl_common;
+	struct in6_addr daddr;
+	struct in6_addr saddr;
+	__be32 flowlabel;
+	union {
+		struct {
+			__be16 dport;
+			__be16 sport;
+		} ports;
+		__be32 spi;
+	} uli;
+	__u32 mp_hash;
+} __attribute__((aligned(8)));
+
+/* include/net/ip_fib.h */
+struct fib_nh_common {
+	struct net_device *nhc_dev;
+	int nhc_oif;
+	unsigned char nhc_scope;
+	u8 nhc_family;
+	u8 nhc_gw_family;
+	unsigned char nhc_flags;
+	struct lwtunnel_state *nhc_lwtstate;
+	union {
+		__be32 ipv4;
+		struct in6_addr ipv6;
+	} nhc_gw;
+	int nhc_weight;
+	atomic_t nhc_upper_bound;
+};
+
+/* include/net/ip6_fib.h */
+struct rt6key {
+	struct in6_addr addr;
+	int plen;
+};
+
+struct fib6_nh {
+	struct fib_nh_common nh_common;
+	struct rt6_info **rt6i_pcpu;
+	struct rt6_exception_bucket *rt6i_exception_bucket;
+};
+
+struct fib6_info {
+	struct fib6_table *fib6_table;
+	struct fib6_info *fib6_next;
+	struct fib6_node *fib6_node;
+
+	/* Multipath routes:
+	 * siblings is a list of fib6_info that have the same metric/weight,
+	 * destination, but not the same gateway. nsiblings is just a cache
+	 * to speed up lookup.
+	 */
+	union {
+		struct list_head fib6_siblings;
+		struct list_head nh_list;
+	};
+	unsigned int fib6_nsiblings;
+
+	refcount_t fib6_ref;
+	unsigned long expires;
+
+	struct hlist_node gc_link;
+
+	struct dst_metrics *fib6_metrics;
+	struct rt6key fib6_dst;
+	u32 fib6_flags;
+	struct rt6key fib6_src;
+	struct rt6key fib6_prefsrc;
+
+	u32 fib6_metric;
+	u8 fib6_protocol;
+	u8 fib6_type;
+
+	u8 offload;
+	u8 trap;
+	u8 offload_failed;
+
+	u8 should_flush:1,
+	   dst_nocount:1,
+	   dst_nopolicy:1,
+	   fib6_destroying:1,
+	   unused:4;
+
+	struct callback_head rcu;
+	struct nexthop *nh;
+	struct fib6_nh fib6_nh[];
+};
+
+struct fib6_result {
+	struct fib6_nh *nh;
+	struct fib6_info *f6i;
+	u32 fib6_flags;
+	u8 fib6_type;
+	struct rt6_info *rt6;
+};
+
+/* net/socket.c, net/ipv4/af_inet.c */
+int sock_sendmsg(struct socket *sock, struct msghdr *msg);
+int sock_recvmsg(struct socket *sock, struct msghdr *msg, int flags);
+int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags);
+int __sys_socket(int family, int type, int protocol);
+int __sys_sendto(int fd, void *buff, size_t len, unsigned int flags, struct sockaddr *addr, int addr_len);
+int __sys_recvfrom(int fd, void *ubuf, size_t size, unsigned int flags, struct sockaddr *addr, int *addr_len);
+static int sock_close(struct inode *inode, struct file *filp);
+static int do_open(struct inode *inode, struct file *file);
+
+/* net/ipv4/tcp*.c */
+int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+void tcp_rcv_established(struct sock *sk, struct sk_buff *skb);
+int tcp_v4_rcv(struct sk_buff *skb);
+int tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcp_connect(struct sock *sk);
+void tcp_close(struct sock *sk, long timeout);
+static int __tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it, gfp_t gfp_mask, u32 rcv_nxt);
+struct sock *inet_csk_accept(struct sock *sk, int flags, int *err, bool kern);
+
+/* net/ipv4/udp.c */
+int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len);
+int udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int udp_rcv(struct sk_buff *skb);
+
+/* net/ipv4/ip_output.c, ip_input.c */
+int ip_send_skb(struct net *net, struct sk_buff *skb);
+int ip_local_out(struct net *net, struct sock *sk, struct sk_buff *skb);
+int __ip_local_out(struct net *net, struct sock *sk, struct sk_buff *skb);
+int ip_output(struct net *net, struct sock *sk, struct sk_buff *skb);
+static int ip_finish_output(struct net *net, struct sock *sk, struct sk_buff *skb);
+static int ip_finish_output2(struct net *net, struct sock *sk, struct sk_buff *skb);
+int ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt, struct net_device *orig_dev);
+static int ip_rcv_finish(struct net *net, struct sock *sk, struct sk_buff *skb);
+int ip_local_deliver(struct sk_buff *skb);
+
+/* net/ipv6 */
+int ip6_send_skb(struct sk_buff *skb);
+int fib6_lookup(struct net *net, int oif, struct flowi6 *fl6, struct fib6_result *res, int flags);
+
+/* net/core/dev.c */
+int __dev_queue_xmit(struct sk_buff *skb, struct net_device *sb_dev);
+struct sk_buff *dev_hard_start_xmit(struct sk_buff *first, struct net_device *dev, struct netdev_queue *txq, int *ret);
+int netif_receive_skb(struct sk_buff *skb);
+int netif_rx(struct sk_buff *skb);
+static int __netif_receive_skb_core(struct sk_buff **pskb, bool pfmemalloc, struct packet_type **ppt_prev);
+void netdev_printk(const char *level, const struct net_device *dev, const char *format, ...);
+
+/* net/core/skbuff.c, net/core/sock.c */
+void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
+void consume_skb(struct sk_buff *skb);
+struct sk_buff *skb_clone(struct sk_buff *skb, gfp_t gfp_mask);
+struct sk_buff *__alloc_skb(unsigned int size, gfp_t gfp_mask, int flags, int node);
+void *skb_put(struct sk_buff *skb, unsigned int len);
+void sk_free(struct sock *sk);
+
+/* net/netlink/af_netlink.c */
+int netlink_unicast(struct sock *ssk, struct sk_buff *skb, u32 portid, int nonblock);
+
+#endif /* _BTFSNOOP_KMODEL_NET_H */
