@@ -49,6 +49,17 @@ describe("btf dump", () => {
     expect(r.out).toBe(readFileSync(join(BTF, `structs.bpf.o.${ext}`), "utf8"));
   });
 
+  it("--kernel dumps the synthetic kernel's BTF as bpftool reads it", async () => {
+    const r = await run("btf", "dump", "--kernel", "--format", "c");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(readFileSync(join(FIXTURES, "synthetic-vmlinux", "vmlinux.btf.c.h"), "utf8"));
+    const both = await run("btf", "dump", VMLINUX, "--kernel");
+    expect(both.code).toBe(2);
+    expect(both.err).toBe("btfsnoop: usage error: give either a FILE or --kernel, not both (run 'btfsnoop --help' for usage)\n");
+    const none = await run("btf", "dump");
+    expect(none.err).toBe("btfsnoop: usage error: btf dump needs a FILE (or --kernel for the synthetic kernel's BTF) (run 'btfsnoop --help' for usage)\n");
+  });
+
   it("reads split BTF with --base-btf", async () => {
     const r = await run("btf", "dump", join(BTF, "split_mod.btf"), "--base-btf", join(BTF, "split_base.btf"));
     expect(r.code).toBe(0);

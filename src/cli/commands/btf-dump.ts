@@ -8,6 +8,7 @@ import { writeJson } from "../../btf/format/json.js";
 import { writeRaw } from "../../btf/format/raw.js";
 import { collect, type TextSink } from "../../btf/format/sink.js";
 import { BtfsnoopError } from "../../internal/errors.js";
+import { syntheticVmlinux } from "../../kernel-model/vmlinux.js";
 import { UsageError } from "../errors.js";
 import { readInputFile, type CliIo } from "../io.js";
 
@@ -15,7 +16,9 @@ export const BTF_DUMP_FORMATS = ["raw", "c", "json"] as const;
 export type BtfDumpFormat = (typeof BTF_DUMP_FORMATS)[number];
 
 export interface BtfDumpArgs {
-  file: string;
+  /** A BTF file, or undefined with `kernel` for the synthetic kernel's BTF. */
+  file?: string | undefined;
+  kernel?: boolean | undefined;
   format: BtfDumpFormat;
   baseBtf?: string | undefined;
   ids?: number[] | undefined;
@@ -43,13 +46,21 @@ export function btfDumpText(args: BtfDumpArgs): string {
  * cannot express in C (ELOOP), after earlier types were written.
  */
 export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
-  const base = args.baseBtf ? loadBtfFile(args.baseBtf) : undefined;
-  const btf = loadBtfFile(args.file, base);
+  let btf: Btf;
+  if (args.kernel) {
+    if (args.file) throw new UsageError("give either a FILE or --kernel, not both");
+    btf = syntheticVmlinux();
+  } else {
+    if (!args.file) throw new UsageError("btf dump needs a FILE (or --kernel for the synthetic kernel's BTF)");
+    const base = args.baseBtf ? loadBtfFile(args.baseBtf) : undefined;
+    btf = loadBtfFile(args.file, base);
+  }
+  const source = args.file ?? "the synthetic kernel";
   const ids = args.ids;
   if (ids) {
     for (const id of ids) {
       if (!btf.hasId(id) || id === 0) {
-        throw new BtfsnoopError("ENOENT", `type id ${id} not found in '${args.file}' (valid ids: ${btf.startId}..${btf.typeCount - 1})`);
+        throw new BtfsnoopError("ENOENT", `type id ${id} not found in '${source}' (valid ids: ${btf.startId}..${btf.typeCount - 1})`);
       }
     }
   }
@@ -65,11 +76,12 @@ export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
 
 export function registerBtfDump(y: Argv, io: CliIo): Argv {
   return y.command(
-    "dump <file>",
-    "dump the types of a BTF file (raw blob, ELF object, or .gz of either)",
+    "dump [file]",
+    "dump the types of a BTF file (raw blob, ELF object, or .gz of either), or of the synthetic kernel",
     (c) =>
       c
-        .positional("file", { type: "string", demandOption: true, describe: "BTF file: /sys/kernel/btf/vmlinux, a .btf blob or an ELF object" })
+        .positional("file", { type: "string", describe: "BTF file: /sys/kernel/btf/vmlinux, a .btf blob or an ELF object" })
+        .option("kernel", { type: "boolean", default: false, describe: "dump the embedded synthetic kernel's BTF (its /sys/kernel/btf/vmlinux)" })
         .option("format", { alias: "f", choices: BTF_DUMP_FORMATS, default: "raw" as BtfDumpFormat, describe: "output format (as bpftool's)" })
         .option("base-btf", { alias: "B", type: "string", describe: "base BTF for split BTF (e.g. vmlinux for a module)" })
         .option("id", {
@@ -85,7 +97,7 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
           },
         }),
     async (argv) => {
-      const args = { file: argv.file as string, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
+      const args = { file: argv.file as string | undefined, kernel: argv.kernel as boolean, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
       await io.stream((sink) => btfDump(args, sink));
     },
   );
