@@ -52,6 +52,10 @@ export class FunctionTable {
   private readonly hooks = new Map<bigint, FunctionHook[]>();
   private readonly counts = new Map<bigint, FunctionCounts>();
   private seq = 0;
+  /** Functions being executed, innermost last (for call-site locations such as kfree_skb's). */
+  readonly stack: KernelFunction[] = [];
+  /** Called after every call with its frame and return value (call logs, determinism checks). */
+  onCall: ((call: CallFrame, ret: bigint) => void) | undefined;
 
   register(fn: KernelFunction): KernelFunction {
     if (this.byAddr.has(fn.address)) throw new RangeError(`two functions at 0x${fn.address.toString(16)}`);
@@ -111,9 +115,17 @@ export class FunctionTable {
       for (const h of hooks) h.entry?.(frame);
       if (fn.errorInjectable) for (const h of hooks) ret ??= h.modifyReturn?.(frame);
     }
-    if (ret === undefined) ret = BigInt.asUintN(64, fn.impl(frame));
+    if (ret === undefined) {
+      this.stack.push(fn);
+      try {
+        ret = BigInt.asUintN(64, fn.impl(frame));
+      } finally {
+        this.stack.pop();
+      }
+    }
     if (BigInt.asIntN(64, ret) < 0n && BigInt.asIntN(64, ret) >= -4095n) counts.errors++;
     if (hooks) for (const h of hooks) h.exit?.(frame, ret);
+    this.onCall?.(frame, ret);
     return ret;
   }
 

@@ -24,6 +24,12 @@ export interface ScaleOptions {
 /** A kernel whose functions are every FUNC of `btf`, in BTF order. */
 export function buildScaleKernel(btf: Btf, options: ScaleOptions = {}): Kernel {
   const k = new Kernel({ btf, seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
+  registerBtfFunctions(k, btf);
+  return k;
+}
+
+/** Registers every FUNC of `btf` at consecutive kallsyms addresses with default bodies synthesized from the return type. */
+export function registerBtfFunctions(k: Kernel, btf: Btf): void {
   let addr = TEXT_BASE;
   const seen = new Set<string>();
   for (let id = btf.startId; id < btf.typeCount; id++) {
@@ -47,7 +53,6 @@ export function buildScaleKernel(btf: Btf, options: ScaleOptions = {}): Kernel {
     k.functions.register({ name: fn.name, address: addr, btfId: id, nargs: proto.params.length, isStatic, errorInjectable: returnsInt, impl });
     addr += FUNC_STRIDE;
   }
-  return k;
 }
 
 /** Calls `count` random functions with plausible arguments (kernel pointers, small integers). Returns calls made. */

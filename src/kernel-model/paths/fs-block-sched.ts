@@ -1,0 +1,178 @@
+// File I/O (openat -> do_sys_openat2 -> do_filp_open; write/read through
+// ksys_* -> vfs_*; close), block I/O (submit_bio -> blk_mq_submit_bio ->
+// blk_mq_start_request with block_rq_issue, completion through
+// blk_mq_end_request with block_rq_complete) and scheduling (schedule ->
+// __schedule with sched_switch, migrations with sched_migrate_task).
+import type { Kernel } from "../kernel.js";
+import type { Task } from "../tasks.js";
+import { alloc, setField, setString, type World } from "./world.js";
+
+const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
+/** IS_ERR(): a u64 return holding -4095..-1. */
+const isErr = (v: bigint) => BigInt.asIntN(64, v) < 0n && BigInt.asIntN(64, v) >= -4095n;
+const ENOENT = 2;
+const EAGAIN = 11;
+const EBADF = 9;
+const PATHS = ["/etc/passwd", "/var/log/syslog", "/tmp/data.bin", "/usr/lib/libc.so.6", "/proc/self/stat", "/missing/file"];
+
+export function installFsPaths(k: Kernel, w: World): void {
+  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
+    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
+  };
+  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const rng = k.rng;
+  set("do_sys_openat2", ([dfd, filename]) => {
+    const name = call("getname", filename!);
+    const file = call("do_filp_open", dfd!, name, 0n);
+    call("putname", name);
+    if (isErr(file)) return file;
+    const tgid = k.current().tgid;
+    const fd = w.nextFd.get(tgid) ?? 3;
+    w.nextFd.set(tgid, fd + 1);
+    call("fd_install", BigInt(fd), file);
+    return BigInt(fd);
+  });
+  set("getname", () => alloc(k, "filename"));
+  set("putname", ([name]) => (k.memory.free(name!), 0n));
+  set("do_filp_open", () => {
+    if (rng.chance(0.05)) return err(ENOENT);
+    const file = alloc(k, "file");
+    const dentry = alloc(k, "dentry");
+    const inode = alloc(k, "inode");
+    setString(k, dentry, "dentry", "d_iname", rng.pick(PATHS).split("/").pop()!);
+    setField(k, dentry, "dentry", "d_inode", inode);
+    setField(k, inode, "inode", "i_ino", BigInt(rng.int(2, 1 << 20)));
+    setField(k, file, "file", "f_inode", inode);
+    setField(k, file, "file", "f_path.dentry", dentry);
+    call("vfs_open", 0n, file);
+    return file;
+  });
+  set("vfs_open", () => 0n);
+  set("fd_install", ([fd, file]) => {
+    w.files.set(Number(fd) + k.current().tgid * 1000, { fd: Number(fd), file: file!, path: "" });
+    return 0n;
+  });
+  const fileOf = (fd: bigint) => w.files.get(Number(fd) + k.current().tgid * 1000);
+  set("ksys_write", ([fd, buf, count]) => {
+    const f = fileOf(fd!);
+    return f ? call("vfs_write", f.file, buf!, count!, 0n) : err(EBADF);
+  });
+  set("ksys_read", ([fd, buf, count]) => {
+    const f = fileOf(fd!);
+    return f ? call("vfs_read", f.file, buf!, count!, 0n) : err(EBADF);
+  });
+  set("vfs_write", ([, , count]) => (rng.chance(0.02) ? err(EAGAIN) : count!));
+  set("vfs_read", ([, , count]) => (rng.chance(0.02) ? err(EAGAIN) : BigInt(rng.int(0, Number(count!)))));
+  set("close_fd", ([fd]) => {
+    const f = fileOf(fd!);
+    if (!f) return err(EBADF);
+    w.files.delete(Number(fd) + k.current().tgid * 1000);
+    return call("filp_close", f.file, 0n);
+  });
+  set("filp_close", () => 0n);
+}
+
+/** One file session of the current task: open, some writes and reads (with their syscall tracepoints), close. */
+export function fileSession(k: Kernel): void {
+  const tp = (n: string) => k.tracepoints.get("syscalls", n)!;
+  const user = k.memory.userSpace(k.current().tgid);
+  const path = k.rng.pick(PATHS);
+  const filename = user.allocString(path);
+  k.fire(tp("sys_enter_openat"), { __syscall_nr: 257n, dfd: BigInt.asUintN(64, -100n), filename, flags: 0n, mode: 0n });
+  const fd = k.callByName("do_sys_openat2", [BigInt.asUintN(64, -100n), filename, 0n]);
+  if (isErr(fd)) return;
+  for (let i = k.rng.int(1, 4); i > 0; i--) {
+    const count = BigInt(k.rng.int(1, 4096));
+    const buf = user.heapAlloc(Number(count));
+    k.fire(tp("sys_enter_write"), { __syscall_nr: 1n, fd, buf, count });
+    const ret = k.callByName("ksys_write", [fd, buf, count]);
+    k.fire(tp("sys_exit_write"), { __syscall_nr: 1n, ret });
+    k.callByName("ksys_read", [fd, buf, count]);
+  }
+  k.callByName("close_fd", [fd]);
+}
+
+export function installBlockPaths(k: Kernel, w: World): void {
+  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
+    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
+  };
+  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const tp = (n: string) => k.tracepoints.get("block", n)!;
+  set("submit_bio", ([bio]) => call("blk_mq_submit_bio", bio!));
+  set("blk_mq_submit_bio", ([bio]) => {
+    const rq = alloc(k, "request");
+    const bytes = BigInt(k.rng.pick([4096, 8192, 16384, 65536]));
+    const sector = BigInt(k.rng.int(0, 1 << 24)) * 8n;
+    setField(k, rq, "request", "__data_len", bytes);
+    setField(k, rq, "request", "__sector", sector);
+    setField(k, rq, "request", "bio", bio!);
+    call("blk_mq_start_request", rq);
+    w.inflight.push({ rq, issuedNs: k.clock.now(), bytes: Number(bytes), sector });
+    return 0n;
+  });
+  set("blk_mq_start_request", ([rq]) => {
+    const f = w.inflight.find((x) => x.rq === rq);
+    const bytes = BigInt(f?.bytes ?? Number(k.memory.readField(rq!, "request", "__data_len")));
+    const sector = k.memory.readField(rq!, "request", "__sector");
+    k.fire(tp("block_rq_issue"), { dev: (253n << 20n) | 0n, sector, nr_sector: bytes / 512n, bytes, rwbs: k.rng.chance(0.6) ? "W" : "R", comm: k.current().comm }, [rq!]);
+    return 0n;
+  });
+  set("blk_mq_end_request", ([rq, error]) => {
+    const sector = k.memory.readField(rq!, "request", "__sector");
+    const bytes = k.memory.readField(rq!, "request", "__data_len");
+    k.fire(tp("block_rq_complete"), { dev: 253n << 20n, sector, nr_sector: bytes / 512n, error: error!, rwbs: "W" }, [rq!, error!, bytes]);
+    call("__blk_mq_end_request", rq!, error!);
+    return 0n;
+  });
+  set("__blk_mq_end_request", ([rq]) => {
+    const bio = k.memory.readField(rq!, "request", "bio");
+    if (bio) call("bio_endio", bio);
+    k.memory.free(rq!);
+    return 0n;
+  });
+  set("bio_endio", ([bio]) => (k.memory.free(bio!), 0n));
+}
+
+/** Submits a bio, and completes requests whose simulated latency has passed. */
+export function blockStep(k: Kernel, w: World): void {
+  const bio = alloc(k, "bio");
+  k.callByName("submit_bio", [bio]);
+  const now = k.clock.now();
+  for (const r of [...w.inflight]) {
+    // Latency grows with size: ~50 µs + 20 µs per 4 KiB, deterministic jitter from the PRNG at issue time.
+    if (now - r.issuedNs >= 50_000n + BigInt(r.bytes / 4096) * 20_000n) {
+      w.inflight.splice(w.inflight.indexOf(r), 1);
+      k.callByName("blk_mq_end_request", [r.rq, 0n]);
+    }
+  }
+}
+
+export function installSchedPaths(k: Kernel): void {
+  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
+    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
+  };
+  set("schedule", () => k.callByName("__schedule", [0n]));
+  set("__schedule", () => {
+    const cpu = k.tasks.cpus[k.cpu]!;
+    const runnable = k.tasks.all().filter((t) => t.cpu === k.cpu || k.rng.chance(0.1));
+    const next: Task = runnable.length ? k.rng.pick(runnable) : cpu.current;
+    const prev = cpu.current;
+    if (next === prev) return 0n;
+    k.fire(
+      k.tracepoints.get("sched", "sched_switch")!,
+      { prev_comm: prev.comm, prev_pid: BigInt(prev.pid), prev_prio: 120n, prev_state: k.rng.chance(0.5) ? 1n : 0n, next_comm: next.comm, next_pid: BigInt(next.pid), next_prio: 120n },
+      [0n, prev.taskAddress, next.taskAddress, 0n],
+    );
+    k.tasks.switchTo(k.cpu, next);
+    k.callByName("finish_task_switch", [prev.taskAddress]);
+    return 0n;
+  });
+  set("finish_task_switch", () => 0n);
+  set("set_task_cpu", ([p, newCpu]) => {
+    const t = k.tasks.all().find((x) => x.taskAddress === p);
+    if (!t) return 0n;
+    k.fire(k.tracepoints.get("sched", "sched_migrate_task")!, { comm: t.comm, pid: BigInt(t.pid), prio: 120n, orig_cpu: BigInt(t.cpu), dest_cpu: newCpu! }, [p!, newCpu!]);
+    t.cpu = Number(newCpu);
+    return 0n;
+  });
+}

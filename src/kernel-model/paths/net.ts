@@ -1,0 +1,157 @@
+// The networking call paths: TCP/UDP send down to the device
+// (sock_sendmsg -> inet_sendmsg -> tcp_sendmsg/udp_sendmsg -> ... ->
+// __dev_queue_xmit -> dev_hard_start_xmit), receive in softirq
+// (netif_receive_skb -> ip_rcv -> ip_local_deliver -> tcp_v4_rcv/udp_rcv),
+// drops through kfree_skb_reason with reasons and call-site locations.
+import { BtfKind } from "../../btf/kinds.js";
+import type { Kernel } from "../kernel.js";
+import { alloc, setField, type Sock, type World } from "./world.js";
+
+const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
+const EAGAIN = 11;
+const ETH_P_IP_BE = 0x0008n;
+
+/** The value of an enumerator of the kernel's BTF (0 if missing). */
+export function enumValue(k: Kernel, type: string, name: string): bigint {
+  const id = k.btf.findByNameKind(type, BtfKind.ENUM);
+  const t = id === undefined ? undefined : k.btf.typeById(id);
+  return t?.kind === BtfKind.ENUM ? BigInt(t.values.find((v) => v.name === name)?.value ?? 0) : 0n;
+}
+
+export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, number>): void {
+  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
+    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
+  };
+  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const rng = k.rng;
+  const sockOf = (sk: bigint): Sock | undefined => w.socks.find((s) => s.sk === sk);
+  const dropReason = (n: string) => enumValue(k, "skb_drop_reason", n);
+  const tp = (cat: string, name: string) => k.tracepoints.get(cat, name)!;
+
+  set("__alloc_skb", ([size]) => {
+    const skb = alloc(k, "sk_buff");
+    setField(k, skb, "sk_buff", "len", size!);
+    setField(k, skb, "sk_buff", "truesize", size! + 512n);
+    setField(k, skb, "sk_buff", "protocol", ETH_P_IP_BE);
+    return skb;
+  });
+  set("consume_skb", ([skb]) => {
+    k.memory.free(skb!);
+    return 0n;
+  });
+  set("kfree_skb_reason", ([skb, reason]) => {
+    // location: the return address inside the caller, as __builtin_return_address(0) gives it.
+    const stack = k.functions.stack;
+    const caller = stack[stack.length - 2];
+    const location = caller ? caller.address + 0x2an + (BigInt(Number(reason!)) % 8n) * 4n : 0n;
+    k.fire(tp("skb", "kfree_skb"), { skbaddr: skb!, location, protocol: ETH_P_IP_BE, reason: reason! }, [skb!, location, reason!, 0n]);
+    k.memory.free(skb!);
+    return 0n;
+  });
+
+  // Send.
+  set("sock_sendmsg", ([sock, msg]) => call("inet_sendmsg", sock!, msg!, BigInt(msgSizes.get(msg!) ?? 0)));
+  set("inet_sendmsg", ([sock, msg, size]) => {
+    const s = w.socks.find((x) => x.sock === sock);
+    if (!s) return err(22);
+    return call(s.protocol === "tcp" ? "tcp_sendmsg" : "udp_sendmsg", s.sk, msg!, size!);
+  });
+  set("tcp_sendmsg", ([sk, , size]) => {
+    if (rng.chance(0.03)) return err(EAGAIN);
+    const skb = call("__alloc_skb", size!, 0xcc0n, 0n, BigInt.asUintN(64, -1n));
+    setField(k, skb, "sk_buff", "sk", sk!);
+    setField(k, skb, "sk_buff", "dev", w.eth0.addr);
+    const ret = call("__tcp_transmit_skb", sk!, skb, 1n, 0xcc0n, 0n);
+    return BigInt.asIntN(64, ret) < 0n ? ret : size!;
+  });
+  set("__tcp_transmit_skb", ([sk, skb]) => call("ip_local_out", w.net, sk!, skb!));
+  set("udp_sendmsg", ([sk, , len]) => {
+    if (rng.chance(0.02)) return err(EAGAIN);
+    const skb = call("__alloc_skb", len! + 28n, 0xcc0n, 0n, BigInt.asUintN(64, -1n));
+    setField(k, skb, "sk_buff", "sk", sk!);
+    setField(k, skb, "sk_buff", "dev", rng.chance(0.3) ? w.lo.addr : w.eth0.addr);
+    const ret = call("ip_send_skb", w.net, skb);
+    return BigInt.asIntN(64, ret) < 0n ? ret : len!;
+  });
+  set("ip_send_skb", ([net, skb]) => {
+    const s = sockOf(k.memory.readField(skb!, "sk_buff", "sk"));
+    return call("ip_local_out", net!, s?.sk ?? 0n, skb!);
+  });
+  set("ip_local_out", ([net, sk, skb]) => {
+    call("__ip_local_out", net!, sk!, skb!);
+    return call("ip_output", net!, sk!, skb!);
+  });
+  set("__ip_local_out", () => 1n);
+  set("ip_output", ([net, sk, skb]) => call("ip_finish_output", net!, sk!, skb!));
+  set("ip_finish_output", ([net, sk, skb]) => call("ip_finish_output2", net!, sk!, skb!));
+  set("ip_finish_output2", ([, , skb]) => call("__dev_queue_xmit", skb!, 0n));
+  set("__dev_queue_xmit", ([skb]) => {
+    if (rng.chance(0.01)) {
+      call("kfree_skb_reason", skb!, dropReason("SKB_DROP_REASON_NOT_SPECIFIED"));
+      return 1n; // NET_XMIT_DROP
+    }
+    const dev = k.memory.readField(skb!, "sk_buff", "dev");
+    call("dev_hard_start_xmit", skb!, dev, 0n, 0n);
+    return 0n;
+  });
+  set("dev_hard_start_xmit", ([skb, dev]) => {
+    const len = k.memory.readField(skb!, "sk_buff", "len");
+    const name = dev === w.lo.addr ? "lo" : "eth0";
+    k.fire(tp("net", "net_dev_xmit"), { skbaddr: skb!, len, rc: 0n }, [skb!, 0n, dev!, len]);
+    void name;
+    call("consume_skb", skb!);
+    return 0n;
+  });
+
+  // Receive (softirq).
+  set("netif_receive_skb", ([skb]) => {
+    k.fire(tp("net", "netif_receive_skb"), { skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len") }, [skb!]);
+    return call("__netif_receive_skb_core", skb!, 0n, 0n);
+  });
+  set("__netif_receive_skb_core", ([skb]) => call("ip_rcv", skb!, k.memory.readField(skb!, "sk_buff", "dev"), 0n, 0n));
+  set("ip_rcv", ([skb]) => call("ip_rcv_finish", w.net, 0n, skb!));
+  set("ip_rcv_finish", ([, , skb]) => call("ip_local_deliver", skb!));
+  set("ip_local_deliver", ([skb]) => {
+    const sk = k.memory.readField(skb!, "sk_buff", "sk");
+    const s = sockOf(sk);
+    return call(s?.protocol === "udp" ? "udp_rcv" : "tcp_v4_rcv", skb!);
+  });
+  set("tcp_v4_rcv", ([skb]) => {
+    const sk = k.memory.readField(skb!, "sk_buff", "sk");
+    if (sk === 0n || rng.chance(0.02)) {
+      call("kfree_skb_reason", skb!, dropReason(sk === 0n ? "SKB_DROP_REASON_NO_SOCKET" : "SKB_DROP_REASON_TCP_CSUM"));
+      return 0n;
+    }
+    call("tcp_rcv_established", sk, skb!);
+    return 0n;
+  });
+  set("tcp_rcv_established", ([, skb]) => call("consume_skb", skb!));
+  set("udp_rcv", ([skb]) => {
+    if (rng.chance(0.03)) call("kfree_skb_reason", skb!, dropReason("SKB_DROP_REASON_UDP_CSUM"));
+    else call("consume_skb", skb!);
+    return 0n;
+  });
+}
+
+/** A task sends `size` bytes on a random socket. */
+export function sendOnce(k: Kernel, w: World, msgSizes: Map<bigint, number>): void {
+  const s = k.rng.pick(w.socks);
+  const msg = alloc(k, "msghdr");
+  const size = k.rng.int(64, 1448);
+  msgSizes.set(msg, size);
+  k.callByName("sock_sendmsg", [s.sock, msg]);
+  msgSizes.delete(msg);
+  k.memory.free(msg);
+}
+
+/** A packet arrives on eth0 for a random socket (or none: dropped with NO_SOCKET). */
+export function receiveOnce(k: Kernel, w: World): void {
+  const cpu = k.tasks.cpus[k.cpu]!;
+  const prevCtx = cpu.context;
+  cpu.context = "softirq";
+  const skb = k.callByName("__alloc_skb", [BigInt(k.rng.int(60, 1500)), 0x820n, 0n, BigInt.asUintN(64, -1n)]);
+  setField(k, skb, "sk_buff", "dev", w.eth0.addr);
+  setField(k, skb, "sk_buff", "sk", k.rng.chance(0.05) ? 0n : k.rng.pick(w.socks).sk);
+  k.callByName("netif_receive_skb", [skb]);
+  cpu.context = prevCtx;
+}

@@ -1,0 +1,85 @@
+// The embedded synthetic kernel: its own BTF (headers/*.h), every FUNC
+// callable at a kallsyms address, the modelled call paths (net, fs, block,
+// sched) over objects in memory, tasks on CPUs, and seeded workloads. Same
+// seed and options: the same sequence of calls, values and events.
+import { Kernel } from "./kernel.js";
+import { registerBtfFunctions } from "./scale.js";
+import { syntheticVmlinux } from "./vmlinux.js";
+import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
+import { blockStep, fileSession, installBlockPaths, installFsPaths, installSchedPaths } from "./paths/fs-block-sched.js";
+import { buildWorld, type World } from "./paths/world.js";
+
+export const WORKLOADS = ["net", "fs", "block", "sched", "mixed"] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+export interface SyntheticKernelOptions {
+  seed?: number;
+  nrCpus?: number;
+}
+
+export interface WorkloadOptions {
+  /** Stop after this many workload steps. */
+  count?: number;
+  /** Stop when simulated time has advanced this much (ns). */
+  durationNs?: bigint;
+  /** Steps per simulated second (spacing of the clock between steps). Default 10,000. */
+  rate?: number;
+}
+
+const COMMS = ["systemd", "sshd", "curl", "nginx", "postgres", "kworker/0:1", "bash", "iperf3"];
+
+export class SyntheticKernel extends Kernel {
+  readonly world: World;
+  private readonly msgSizes = new Map<bigint, number>();
+
+  constructor(options: SyntheticKernelOptions = {}) {
+    super({ btf: syntheticVmlinux(), seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
+    registerBtfFunctions(this, this.btf);
+    this.world = buildWorld(this);
+    installNetPaths(this, this.world, this.msgSizes);
+    installFsPaths(this, this.world);
+    installBlockPaths(this, this.world);
+    installSchedPaths(this);
+    COMMS.forEach((comm, i) => {
+      const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length });
+      if (i < this.tasks.cpus.length) this.tasks.switchTo(i, t);
+    });
+  }
+
+  /** Runs a workload; returns the number of steps taken. */
+  run(workload: WorkloadName, options: WorkloadOptions = {}): number {
+    const stepNs = BigInt(Math.max(1, Math.round(1e9 / (options.rate ?? 10_000))));
+    const end = options.durationNs === undefined ? undefined : this.clock.now() + options.durationNs;
+    const max = options.count ?? (end === undefined ? 1000 : Infinity);
+    let steps = 0;
+    while (steps < max && (end === undefined || this.clock.now() < end)) {
+      this.cpu = this.rng.int(0, this.tasks.cpus.length - 1);
+      this.step(workload === "mixed" ? this.rng.pick(["net", "net", "fs", "block", "sched"] as const) : workload);
+      this.clock.advance(stepNs);
+      steps++;
+    }
+    return steps;
+  }
+
+  private step(w: Exclude<WorkloadName, "mixed">): void {
+    switch (w) {
+      case "net":
+        if (this.rng.chance(0.5)) sendOnce(this, this.world, this.msgSizes);
+        else receiveOnce(this, this.world);
+        break;
+      case "fs":
+        fileSession(this);
+        break;
+      case "block":
+        blockStep(this, this.world);
+        break;
+      case "sched":
+        if (this.rng.chance(0.2)) {
+          const t = this.rng.pick(this.tasks.all());
+          this.callByName("set_task_cpu", [t.taskAddress, BigInt(this.rng.int(0, this.tasks.cpus.length - 1))]);
+        }
+        this.callByName("schedule", []);
+        break;
+    }
+  }
+}
