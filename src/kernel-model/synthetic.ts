@@ -4,7 +4,7 @@
 // seed and options: the same sequence of calls, values and events.
 import { Kernel } from "./kernel.js";
 import { registerBtfFunctions } from "./scale.js";
-import { syntheticVmlinux } from "./vmlinux.js";
+import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
 import { blockStep, fileSession, installBlockPaths, installFsPaths, installSchedPaths } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
@@ -35,6 +35,15 @@ export class SyntheticKernel extends Kernel {
   constructor(options: SyntheticKernelOptions = {}) {
     super({ btf: syntheticVmlinux(), seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
     registerBtfFunctions(this, this.btf);
+    // The other copies of static functions defined in several units: same name and BTF id, own addresses.
+    let extra = 0xffffffff82000000n;
+    for (const [name, headers] of staticDuplicates()) {
+      const first = this.functions.named(name)[0];
+      if (!first) continue;
+      for (let i = 1; i < headers.length; i++, extra += 0x40n) {
+        this.functions.register({ ...first, address: extra, isStatic: true, impl: () => 0n });
+      }
+    }
     this.world = buildWorld(this);
     installNetPaths(this, this.world, this.msgSizes);
     installFsPaths(this, this.world);

@@ -12,8 +12,29 @@ export const KERNEL_HEADERS = ["types.h", "net.h", "fs.h", "sched.h", "block.h",
 
 let cached: { bytes: Uint8Array; btf: Btf } | undefined;
 
+function headerText(name: string): string {
+  return readFileSync(new URL(`./headers/${name}`, import.meta.url), "utf8");
+}
+
+/**
+ * Static functions declared in more than one header (one compilation unit
+ * each, as in Linux): name -> the headers declaring it. BTF keeps one FUNC per
+ * name; kallsyms lists every copy.
+ */
+export function staticDuplicates(): Map<string, string[]> {
+  const where = new Map<string, string[]>();
+  for (const h of KERNEL_HEADERS) {
+    for (const m of headerText(h).matchAll(/^static\s+[^;(]*?\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/gm)) {
+      const list = where.get(m[1]!) ?? [];
+      if (!list.includes(h)) list.push(h);
+      where.set(m[1]!, list);
+    }
+  }
+  return new Map([...where].filter(([, hs]) => hs.length > 1));
+}
+
 function build(): { bytes: Uint8Array; btf: Btf } {
-  const files = KERNEL_HEADERS.map((name) => ({ path: `headers/${name}`, text: readFileSync(new URL(`./headers/${name}`, import.meta.url), "utf8") }));
+  const files = KERNEL_HEADERS.map((name) => ({ path: `headers/${name}`, text: headerText(name) }));
   const { btf } = compileHeaders(files);
   const bytes = encodeBtf(btf);
   // Parsing the encoded blob validates it and gives the lazily decoded form every other BTF has.

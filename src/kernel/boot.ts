@@ -1,0 +1,33 @@
+// Boots the embedded synthetic kernel behind the syscall layer: the one
+// place that joins the kernel model to the bpf(2)-like surface, so user
+// space gets a Bpf and never the model's internals.
+import { encodeBtf } from "../btf/encode.js";
+import { SyntheticKernel, type SyntheticKernelOptions } from "../kernel-model/synthetic.js";
+import { AddressSpace } from "../vm/memory.js";
+import { Bpf } from "./bpf.js";
+import type { KernelServices } from "./types.js";
+
+export interface BootedKernel {
+  /** The running model (drive workloads through it; user space should only hold `bpf`). */
+  kernel: SyntheticKernel;
+  bpf: Bpf;
+}
+
+/** The services a syscall layer needs, from a model kernel. */
+export function servicesOf(kernel: SyntheticKernel): KernelServices {
+  let bytes: Uint8Array | undefined;
+  return {
+    btf: kernel.btf,
+    btfBytes: () => (bytes ??= encodeBtf(kernel.btf)),
+    kallsyms: () => kernel.kallsyms().map((s) => ({ name: s.name, address: s.address, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
+    mem: new AddressSpace(),
+    env: kernel.env(),
+    nrCpus: kernel.tasks.cpus.length,
+  };
+}
+
+/** Starts a synthetic kernel and opens its syscall surface. */
+export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): BootedKernel {
+  const kernel = new SyntheticKernel(options);
+  return { kernel, bpf: new Bpf(servicesOf(kernel)) };
+}
