@@ -6,7 +6,7 @@ import { Kernel } from "./kernel.js";
 import { registerBtfFunctions } from "./scale.js";
 import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
-import { blockStep, fileSession, installBlockPaths, installFsPaths, installSchedPaths } from "./paths/fs-block-sched.js";
+import { blockStep, fileSession, installBlockPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
 
 export const WORKLOADS = ["net", "fs", "block", "sched", "mixed"] as const;
@@ -49,6 +49,7 @@ export class SyntheticKernel extends Kernel {
     installFsPaths(this, this.world);
     installBlockPaths(this, this.world);
     installSchedPaths(this);
+    installMmPaths(this);
     COMMS.forEach((comm, i) => {
       const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length });
       if (i < this.tasks.cpus.length) this.tasks.switchTo(i, t);
@@ -77,7 +78,8 @@ export class SyntheticKernel extends Kernel {
         else receiveOnce(this, this.world);
         break;
       case "fs":
-        fileSession(this);
+        if (this.rng.chance(0.8)) fileSession(this);
+        else mmStep(this);
         break;
       case "block":
         blockStep(this, this.world);

@@ -94,6 +94,19 @@ describe("synthetic kernel", () => {
     expect(k.kallsyms().filter((s) => s.name === "free_item").length).toBe(2);
   });
 
+  it("maps memory: vm_area_structs in the task's mm, merges and unmaps", () => {
+    const k = new SyntheticKernel({ seed: 4 });
+    const mmap = k.functions.named("do_mmap")[0]!;
+    const starts: bigint[] = [];
+    k.functions.attach(mmap, { exit: (_c, ret) => void (BigInt.asIntN(64, ret) > 0n && starts.push(ret)) });
+    k.run("fs", { count: 1500 });
+    const calls = k.functions.callsByName();
+    expect(calls.get("do_mmap")).toBeGreaterThan(100);
+    expect(calls.get("vma_merge")).toBeGreaterThan(0);
+    expect(calls.get("do_munmap")).toBeGreaterThan(0);
+    expect(starts.every((a) => a >= 0x7f0000000000n && a % 4096n === 0n)).toBe(true);
+  });
+
   it("stops on simulated duration", () => {
     const k = new SyntheticKernel({ seed: 1 });
     const start = k.clock.now();

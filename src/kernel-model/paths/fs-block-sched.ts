@@ -1,5 +1,5 @@
 // File I/O (openat -> do_sys_openat2 -> do_filp_open; write/read through
-// ksys_* -> vfs_*; close), block I/O (submit_bio -> blk_mq_submit_bio ->
+// ksys_* -> vfs_*; close), memory mappings (do_mmap, vma_merge, do_munmap), block I/O (submit_bio -> blk_mq_submit_bio ->
 // blk_mq_start_request with block_rq_issue, completion through
 // blk_mq_end_request with block_rq_complete) and scheduling (schedule ->
 // __schedule with sched_switch, migrations with sched_migrate_task).
@@ -175,4 +175,67 @@ export function installSchedPaths(k: Kernel): void {
     t.cpu = Number(newCpu);
     return 0n;
   });
+}
+
+/**
+ * Memory mappings: do_mmap creates a vm_area_struct in the task's mm (or
+ * extends a neighbour through vma_merge), do_munmap removes one. Each process
+ * gets an mm_struct on first use.
+ */
+export function installMmPaths(k: Kernel): void {
+  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
+    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
+  };
+  const vmas = new Map<number, { vma: bigint; start: bigint; end: bigint }[]>();
+  const mms = new Map<number, bigint>();
+  const mmOf = (tgid: number): bigint => {
+    let mm = mms.get(tgid);
+    if (mm === undefined) {
+      mm = alloc(k, "mm_struct");
+      setField(k, mm, "mm_struct", "mmap_base", 0x7f0000000000n);
+      setField(k, mm, "mm_struct", "task_size", 0x7ffffffff000n);
+      mms.set(tgid, mm);
+    }
+    return mm;
+  };
+  set("do_mmap", ([file, , len]) => {
+    const tgid = k.current().tgid;
+    const mm = mmOf(tgid);
+    const list = vmas.get(tgid) ?? [];
+    const size = ((len! + 0xfffn) / 0x1000n) * 0x1000n;
+    const start = list.length ? list[list.length - 1]!.end : 0x7f0000000000n;
+    // Anonymous mappings next to the previous one may merge into it.
+    const merged = file === 0n && list.length ? k.callByName("vma_merge", [mm, list[list.length - 1]!.vma, start, start + size, 0n, 0n, 0n, 0n, 0n, 0n, 0n]) : 0n;
+    if (merged !== 0n) {
+      const prev = list[list.length - 1]!;
+      prev.end = start + size;
+      setField(k, prev.vma, "vm_area_struct", "vm_end", prev.end);
+      return start;
+    }
+    if (k.rng.chance(0.01)) return BigInt.asUintN(64, -12n); // -ENOMEM
+    const vma = alloc(k, "vm_area_struct");
+    setField(k, vma, "vm_area_struct", "vm_start", start);
+    setField(k, vma, "vm_area_struct", "vm_end", start + size);
+    setField(k, vma, "vm_area_struct", "vm_mm", mm);
+    list.push({ vma, start, end: start + size });
+    vmas.set(tgid, list);
+    setField(k, mm, "mm_struct", "map_count", BigInt(list.length));
+    return start;
+  });
+  set("vma_merge", ([, prev]) => (k.rng.chance(0.4) ? prev! : 0n));
+  set("do_munmap", ([, start]) => {
+    const tgid = k.current().tgid;
+    const list = vmas.get(tgid) ?? [];
+    const i = list.findIndex((v) => v.start === start);
+    if (i < 0) return BigInt.asUintN(64, -22n); // -EINVAL
+    k.memory.free(list[i]!.vma);
+    list.splice(i, 1);
+    return 0n;
+  });
+}
+
+/** The current task maps some memory and sometimes unmaps its oldest mapping. */
+export function mmStep(k: Kernel): void {
+  const addr = k.callByName("do_mmap", [k.rng.chance(0.3) ? 1n : 0n, 0n, BigInt(k.rng.int(1, 64) * 4096), 3n, 0x22n, 0n, 0n, 0n, 0n]);
+  if (k.rng.chance(0.3) && BigInt.asIntN(64, addr) > 0n) k.callByName("do_munmap", [0n, addr, 4096n, 0n]);
 }
