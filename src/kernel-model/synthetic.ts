@@ -6,7 +6,7 @@ import { Kernel } from "./kernel.js";
 import { registerBtfFunctions } from "./scale.js";
 import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
-import { blockStep, fileSession, installBlockPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep } from "./paths/fs-block-sched.js";
+import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
 
 export const WORKLOADS = ["net", "fs", "block", "sched", "mixed"] as const;
@@ -31,6 +31,7 @@ const COMMS = ["systemd", "sshd", "curl", "nginx", "postgres", "kworker/0:1", "b
 export class SyntheticKernel extends Kernel {
   readonly world: World;
   private readonly msgSizes = new Map<bigint, number>();
+  private readonly bpfObject: (fd: bigint) => bigint | undefined;
 
   constructor(options: SyntheticKernelOptions = {}) {
     super({ btf: syntheticVmlinux(), seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
@@ -50,6 +51,7 @@ export class SyntheticKernel extends Kernel {
     installBlockPaths(this, this.world);
     installSchedPaths(this);
     installMmPaths(this);
+    this.bpfObject = installBpfPaths(this);
     COMMS.forEach((comm, i) => {
       const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length });
       if (i < this.tasks.cpus.length) this.tasks.switchTo(i, t);
@@ -64,7 +66,8 @@ export class SyntheticKernel extends Kernel {
     let steps = 0;
     while (steps < max && (end === undefined || this.clock.now() < end)) {
       this.cpu = this.rng.int(0, this.tasks.cpus.length - 1);
-      this.step(workload === "mixed" ? this.rng.pick(["net", "net", "fs", "block", "sched"] as const) : workload);
+      if (workload === "mixed" && this.rng.chance(0.02)) bpfStep(this, this.bpfObject);
+      else this.step(workload === "mixed" ? this.rng.pick(["net", "net", "fs", "block", "sched"] as const) : workload);
       this.clock.advance(stepNs);
       steps++;
     }
