@@ -3,28 +3,15 @@
 // the kernel allows it (add/sub of scalars to stack, ctx, map value, mem and
 // typed kernel pointers; bounded variable offsets for map values and mem).
 import type { Instruction } from "../isa/instruction.js";
-import { AluOp, Class, CLASS_MASK, OP_MASK, Source } from "../isa/opcodes.js";
+import { ALU_OP_SYMBOL, AluOp, Class, CLASS_MASK, OP_MASK, Source } from "../isa/opcodes.js";
 import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
 import { constValue, isConst, scalarAlu, scalarBswap, scalarConst, scalarMovsx, scalarUnknown, scalarTruncate, type Scalar } from "./scalar.js";
 import { isPointer, regTypeName, scalarReg } from "./state.js";
 import { RegType, type RegState, type VerifierState } from "./types.js";
 
-const OP_NAMES: Record<number, string> = {
-  [AluOp.ADD]: "+=",
-  [AluOp.SUB]: "-=",
-  [AluOp.MUL]: "*=",
-  [AluOp.DIV]: "/=",
-  [AluOp.OR]: "|=",
-  [AluOp.AND]: "&=",
-  [AluOp.LSH]: "<<=",
-  [AluOp.RSH]: ">>=",
-  [AluOp.NEG]: "neg",
-  [AluOp.MOD]: "%=",
-  [AluOp.XOR]: "^=",
-  [AluOp.ARSH]: "s>>=",
-  [AluOp.END]: "endian",
-};
+/** Operator spelling in messages: the disassembler's symbols, plus the two unary ops. */
+const OP_NAMES: Readonly<Record<number, string>> = { ...ALU_OP_SYMBOL, [AluOp.NEG]: "neg", [AluOp.END]: "endian" };
 
 /** Largest fixed offset a pointer may carry (BPF_MAX_VAR_OFF). */
 const MAX_OFF = 1 << 29;
