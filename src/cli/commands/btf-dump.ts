@@ -8,7 +8,6 @@ import { writeJson } from "../../btf/format/json.js";
 import { writeRaw } from "../../btf/format/raw.js";
 import { collect, type TextSink } from "../../btf/format/sink.js";
 import { BtfsnoopError } from "../../internal/errors.js";
-import { syntheticVmlinux } from "../../kernel-model/vmlinux.js";
 import { UsageError } from "../errors.js";
 import { readInputFile, type CliIo } from "../io.js";
 
@@ -19,6 +18,8 @@ export interface BtfDumpArgs {
   /** A BTF file, or undefined with `kernel` for the synthetic kernel's BTF. */
   file?: string | undefined;
   kernel?: boolean | undefined;
+  /** The synthetic kernel's BTF when `kernel` is set (loaded by the caller: it pulls in the C compiler). */
+  kernelBtf?: Btf | undefined;
   format: BtfDumpFormat;
   baseBtf?: string | undefined;
   ids?: number[] | undefined;
@@ -49,7 +50,8 @@ export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
   let btf: Btf;
   if (args.kernel) {
     if (args.file) throw new UsageError("give either a FILE or --kernel, not both");
-    btf = syntheticVmlinux();
+    if (!args.kernelBtf) throw new Error("btfDump: kernelBtf must be loaded for --kernel");
+    btf = args.kernelBtf;
   } else {
     if (!args.file) throw new UsageError("btf dump needs a FILE (or --kernel for the synthetic kernel's BTF)");
     const base = args.baseBtf ? loadBtfFile(args.baseBtf) : undefined;
@@ -97,7 +99,9 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
           },
         }),
     async (argv) => {
-      const args = { file: argv.file as string | undefined, kernel: argv.kernel as boolean, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
+      // Only --kernel needs the kernel model (and its C compiler): load it on demand to keep plain dumps fast.
+      const kernelBtf = argv.kernel && !argv.file ? (await import("../../kernel-model/vmlinux.js")).syntheticVmlinux() : undefined;
+      const args = { file: argv.file as string | undefined, kernel: argv.kernel as boolean, kernelBtf, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
       await io.stream((sink) => btfDump(args, sink));
     },
   );
