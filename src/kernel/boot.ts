@@ -4,6 +4,8 @@
 import { encodeBtf } from "../btf/encode.js";
 import { SyntheticKernel, type SyntheticKernelOptions } from "../kernel-model/synthetic.js";
 import { AddressSpace } from "../vm/memory.js";
+import { installTracingAttach } from "../trampoline/attach.js";
+import type { TrampolineManager } from "../trampoline/trampoline.js";
 import { Bpf } from "./bpf.js";
 import type { KernelServices } from "./types.js";
 
@@ -11,6 +13,8 @@ export interface BootedKernel {
   /** The running model (drive workloads through it; user space should only hold `bpf`). */
   kernel: SyntheticKernel;
   bpf: Bpf;
+  /** The trampolines behind fentry/fexit/fmod_ret links (for statistics). */
+  trampolines: TrampolineManager;
 }
 
 /** The services a syscall layer needs, from a model kernel. */
@@ -29,5 +33,7 @@ export function servicesOf(kernel: SyntheticKernel): KernelServices {
 /** Starts a synthetic kernel and opens its syscall surface. */
 export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): BootedKernel {
   const kernel = new SyntheticKernel(options);
-  return { kernel, bpf: new Bpf(servicesOf(kernel)) };
+  const bpf = new Bpf(servicesOf(kernel));
+  const trampolines = installTracingAttach(bpf, kernel.functions);
+  return { kernel, bpf, trampolines };
 }

@@ -96,15 +96,27 @@ export class Bpf {
   private lastLinkId = 0;
   private readonly onFree = (obj: KernelObject): void => this.freed(obj);
 
+  private readonly helpers = vmHelperTable();
+
   constructor(services: KernelServices) {
     this.services = services;
-    const helpers = vmHelperTable();
+    const helpers = this.helpers;
     this.interpreter = new Interpreter({
       mem: services.mem,
       env: services.env,
       helper: (id) => helpers.impl(id),
       mapAt: this.registry.mapAt,
     });
+  }
+
+  /** The VM address space programs run in (attach layers map their contexts here). */
+  get mem(): KernelServices["mem"] {
+    return this.services.mem;
+  }
+
+  /** Adds helper implementations that a kernel-side layer provides (the trampoline's get_func_* helpers). */
+  registerHelpers(impls: Readonly<Record<number, import("../vm/helpers/abi.js").HelperImpl>>): void {
+    for (const [id, impl] of Object.entries(impls)) this.helpers.register(Number(id), impl);
   }
 
   // ---- result plumbing --------------------------------------------------------------

@@ -1,0 +1,72 @@
+// Plugs the trampoline into the syscall layer: attach types fentry, fexit,
+// fmod_ret (one target) and fentry.multi / fexit.multi (a batch of targets
+// by name, BTF id or glob, one cookie each), plus the get_func_* helpers.
+import type { FunctionTable, KernelFunction } from "../kernel-model/functions.js";
+import type { Bpf } from "../kernel/bpf.js";
+import type { AttachTarget } from "../kernel/types.js";
+import { TRAMPOLINE_HELPERS } from "./helpers.js";
+import { TrampolineManager, type TracingKind } from "./trampoline.js";
+
+/** Shell-style glob (`*`, `?`, `{a,b}`) to a RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "{") {
+      const end = glob.indexOf("}", i);
+      if (end < 0) re += "\\{";
+      else {
+        re += `(?:${glob.slice(i + 1, end).split(",").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`;
+        i = end;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function resolveTargets(functions: FunctionTable, t: AttachTarget): KernelFunction[] | string {
+  const out: KernelFunction[] = [];
+  const names = t.names ?? (t.name !== undefined ? [t.name] : []);
+  for (const name of names) {
+    if (/[*?{]/.test(name)) {
+      const re = globToRegExp(name);
+      const hits = functions.all().filter((f) => re.test(f.name) && f.btfId !== undefined);
+      if (!hits.length) return `no function matches '${name}'`;
+      // One target per name: static duplicates share a BTF FUNC (the kernel attaches by BTF id).
+      const seen = new Set<string>();
+      for (const f of hits) if (!seen.has(f.name)) (seen.add(f.name), out.push(f));
+    } else {
+      const f = functions.named(name)[0];
+      if (!f) return `no function '${name}'`;
+      out.push(f);
+    }
+  }
+  if (t.btfId !== undefined) {
+    const f = functions.all().find((x) => x.btfId === t.btfId);
+    if (!f) return `no function with BTF id ${t.btfId}`;
+    out.push(f);
+  }
+  return out.length ? out : "no target given";
+}
+
+const KINDS: Record<string, TracingKind> = { fentry: "fentry", fexit: "fexit", fmod_ret: "fmod_ret", "fentry.multi": "fentry", "fexit.multi": "fexit" };
+
+/** Registers the tracing attach types and helpers on `bpf`; returns the manager (for stats). */
+export function installTracingAttach(bpf: Bpf, functions: FunctionTable): TrampolineManager {
+  const mgr = new TrampolineManager(functions, bpf.mem);
+  bpf.registerHelpers(TRAMPOLINE_HELPERS);
+  for (const [type, kind] of Object.entries(KINDS)) {
+    bpf.registerAttachHandler(type, (prog, target) => {
+      if (prog.type !== "tracing") return { errno: -22, message: `attach type ${type} needs a tracing program, not ${prog.type}` };
+      const targets = resolveTargets(functions, target);
+      if (typeof targets === "string") return { errno: -2, message: targets };
+      if (!type.endsWith(".multi") && targets.length !== 1) return { errno: -22, message: `${type} attaches to one function; use ${type}.multi for ${targets.length}` };
+      const cookies = target.cookie !== undefined ? targets.map(() => target.cookie!) : undefined;
+      const r = mgr.attach(prog, kind, targets, cookies);
+      return typeof r === "function" ? r : r;
+    });
+  }
+  return mgr;
+}

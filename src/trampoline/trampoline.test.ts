@@ -1,0 +1,145 @@
+// Trampolines end to end on the synthetic kernel: programs loaded through
+// bpf(), attached with fentry / fexit / fmod_ret / fentry.multi links,
+// counted against the kernel's ground truth; batched attach is all or
+// nothing; closing the link detaches.
+import { describe, expect, it } from "vitest";
+import { bootSyntheticKernel } from "../kernel/boot.js";
+import { HelperId } from "../vm/helpers/protos.js";
+import { ProgramBuilder } from "../vm/isa/builder.js";
+import { encodeProgram } from "../vm/isa/encode.js";
+import { AtomicOp, JmpOp, Size } from "../vm/isa/opcodes.js";
+
+function setup(seed = 1) {
+  const booted = bootSyntheticKernel({ seed });
+  const { bpf } = booted;
+  const map = (keySize: number, maxEntries: number, type = 1) => {
+    const fd = bpf.mapCreate({ type, keySize, valueSize: 8, maxEntries, name: "counts" });
+    if (fd < 0) throw new Error(`mapCreate ${fd} ${bpf.lastError}`);
+    return fd;
+  };
+  const load = (b: ProgramBuilder, nargs: number) => {
+    const r = bpf.progLoad({ progType: "tracing", insns: encodeProgram(b.link()), license: "GPL", name: "t", nargs });
+    if (typeof r === "number") throw new Error(`progLoad ${r}: ${bpf.lastError}`);
+    return r.fd;
+  };
+  const value = (fd: number, key: Uint8Array) => {
+    const v = bpf.mapLookupElem(fd, key);
+    return typeof v === "number" ? undefined : new DataView(v.buffer, v.byteOffset).getBigUint64(0, true);
+  };
+  return { ...booted, map, load, value };
+}
+
+/** count[key] += 1 where key (8 bytes) comes from `keyInsns` into r6. */
+function counter(mapFd: number, keyInsns: (b: ProgramBuilder) => ProgramBuilder): ProgramBuilder {
+  return keyInsns(new ProgramBuilder().mov64(9, 1))
+    .stx(Size.DW, 10, -8, 6)
+    .ldMapFd(1, mapFd)
+    .mov64(2, 10)
+    .add64Imm(2, -8)
+    .call(HelperId.map_lookup_elem!)
+    .jmpImm(JmpOp.JEQ, 0, 0, "new")
+    .mov64Imm(1, 1)
+    .atomic(Size.DW, AtomicOp.ADD, 0, 0, 1)
+    .ja("out")
+    .label("new")
+    .st(Size.DW, 10, -16, 1)
+    .ldMapFd(1, mapFd)
+    .mov64(2, 10)
+    .add64Imm(2, -8)
+    .mov64(3, 10)
+    .add64Imm(3, -16)
+    .mov64Imm(4, 0)
+    .call(HelperId.map_update_elem!)
+    .label("out")
+    .mov64Imm(0, 0)
+    .exit();
+}
+const key = (v: bigint) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  return b;
+};
+
+describe("fentry / fexit / fmod_ret", () => {
+  it("fentry sees every call of its target", () => {
+    const { kernel, bpf, map, load, value } = setup();
+    const m = map(8, 4);
+    const prog = load(counter(m, (b) => b.mov64Imm(6, 0)), 2);
+    const link = bpf.linkCreate(prog, "fentry", { name: "ip_send_skb" });
+    expect(link).toBeGreaterThan(0);
+    kernel.run("net", { count: 600 });
+    expect(value(m, key(0n))).toBe(BigInt(kernel.functions.countsOf(kernel.functions.named("ip_send_skb")[0]!).calls));
+    expect(value(m, key(0n))! > 50n).toBe(true);
+  });
+
+  it("fexit reads the return value: counts errors exactly as the ground truth", () => {
+    const { kernel, bpf, map, load, value } = setup(3);
+    const m = map(8, 4);
+    // key = (ret s< 0) ? 1 : 0, ret is ctx[3] for tcp_sendmsg(sk, msg, size)
+    const prog = load(
+      counter(m, (b) => b.ldx(Size.DW, 2, 9, 24).mov64Imm(6, 0).jmpImm(JmpOp.JSGE, 2, 0, "ok").mov64Imm(6, 1).label("ok")),
+      4,
+    );
+    expect(bpf.linkCreate(prog, "fexit", { name: "tcp_sendmsg" })).toBeGreaterThan(0);
+    kernel.run("net", { count: 3000 });
+    const truth = kernel.functions.countsOf(kernel.functions.named("tcp_sendmsg")[0]!);
+    expect(value(m, key(1n))).toBe(BigInt(truth.errors));
+    expect((value(m, key(0n)) ?? 0n) + (value(m, key(1n)) ?? 0n)).toBe(BigInt(truth.calls));
+    expect(truth.errors).toBeGreaterThan(0);
+  });
+
+  it("fmod_ret replaces the return value and skips the body; detaching restores it", () => {
+    const { kernel, bpf, load } = setup(5);
+    const prog = load(new ProgramBuilder().mov64Imm(0, -12).exit(), 4); // -ENOMEM
+    const link = bpf.linkCreate(prog, "fmod_ret", { name: "tcp_sendmsg" });
+    expect(link).toBeGreaterThan(0);
+    const tcp = kernel.functions.named("tcp_sendmsg")[0]!;
+    const before = kernel.functions.countsOf(kernel.functions.named("__tcp_transmit_skb")[0]!).calls;
+    kernel.run("net", { count: 500 });
+    const c = kernel.functions.countsOf(tcp);
+    expect(c.errors).toBe(c.calls);
+    expect(kernel.functions.countsOf(kernel.functions.named("__tcp_transmit_skb")[0]!).calls).toBe(before);
+    bpf.close(link);
+    expect(kernel.functions.hookCount(tcp)).toBe(0);
+    kernel.run("net", { count: 500 });
+    expect(kernel.functions.countsOf(kernel.functions.named("__tcp_transmit_skb")[0]!).calls).toBeGreaterThan(before);
+  });
+
+  it("refuses fmod_ret on a function that cannot inject errors", () => {
+    const { bpf, load } = setup();
+    const prog = load(new ProgramBuilder().mov64Imm(0, 0).exit(), 2);
+    expect(bpf.linkCreate(prog, "fmod_ret", { name: "consume_skb" })).toBe(-22);
+    expect(bpf.lastError).toBe("cannot attach fmod_ret to 1 of 1 targets: consume_skb: not an error-injection target (fmod_ret)");
+  });
+});
+
+describe("fentry.multi", () => {
+  it("attaches one program to every ip_* function in one batch; get_func_ip tells them apart", () => {
+    const { kernel, bpf, map, load, value, trampolines } = setup(2);
+    const m = map(8, 64);
+    const prog = load(counter(m, (b) => b.mov64(1, 9).call(HelperId.get_func_ip!).mov64(6, 0)), 4);
+    const updatesBefore = trampolines.updates;
+    const link = bpf.linkCreate(prog, "fentry.multi", { names: ["ip_*"] });
+    expect(link).toBeGreaterThan(0);
+    expect(trampolines.updates).toBe(updatesBefore + 1);
+    const targets = kernel.functions.all().filter((f) => f.name.startsWith("ip_") && f.btfId !== undefined);
+    expect(trampolines.attachedCount()).toBe(new Set(targets.map((f) => f.name)).size);
+    kernel.run("net", { count: 800 });
+    for (const f of targets) {
+      const calls = kernel.functions.countsOf(f).calls;
+      expect(value(m, key(f.address)) ?? 0n, f.name).toBe(BigInt(calls));
+    }
+    bpf.close(link);
+    expect(trampolines.attachedCount()).toBe(0);
+    expect(trampolines.updates).toBe(updatesBefore + 2);
+  });
+
+  it("is all or nothing: one bad target fails the whole batch with its name and reason", () => {
+    const { kernel, bpf, load, trampolines } = setup();
+    const prog = load(new ProgramBuilder().mov64Imm(0, 0).exit(), 2);
+    expect(bpf.linkCreate(prog, "fentry.multi", { names: ["ip_send_skb", "no_such_fn"] })).toBe(-2);
+    expect(bpf.lastError).toBe("no function 'no_such_fn'");
+    expect(trampolines.attachedCount()).toBe(0);
+    expect(kernel.functions.hookCount(kernel.functions.named("ip_send_skb")[0]!)).toBe(0);
+  });
+});

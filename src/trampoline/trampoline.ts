@@ -1,0 +1,174 @@
+// Trampolines: every traced function gets one, holding the fentry, fexit
+// and fmod_ret programs attached to it (at most 38, as on x86) and one hook
+// in the kernel's function table. On each call the trampoline fills the
+// program context (the kernel's `u64 ctx[]`: the arguments, then the return
+// value for fexit and fmod_ret) and the per-target metadata the get_func_*
+// helpers read (ip, BTF id, argument count, cookie). Programs do not
+// re-enter themselves: a call made while the same program runs is a
+// recursion miss, counted per program.
+import type { CallFrame, FunctionHook, FunctionTable, KernelFunction } from "../kernel-model/functions.js";
+import type { RunOptions, RunResult } from "../vm/interpreter.js";
+import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
+
+/** Most programs on one trampoline (BPF_MAX_TRAMP_LINKS on x86-64). */
+export const MAX_TRAMP_PROGS = 38;
+/** Most arguments a traced function may have (MAX_BPF_FUNC_ARGS). */
+export const MAX_FUNC_ARGS = 12;
+
+export type TracingKind = "fentry" | "fexit" | "fmod_ret";
+
+/** A loaded program as the trampoline runs it. */
+export interface TracingProgram {
+  readonly id: number;
+  run(options?: RunOptions): RunResult;
+}
+
+/** What the get_func_* helpers know about the call whose context a program is running on. */
+export interface CallInfo {
+  ip: bigint;
+  btfId: number;
+  nargs: number;
+  cookie: bigint;
+  /** Whether the return value slot is valid (fexit, fmod_ret). */
+  hasRet: boolean;
+}
+
+/** Context regions -> call info, for the helpers. */
+export const callInfoOf = new WeakMap<Region, CallInfo>();
+
+interface Attached {
+  prog: TracingProgram;
+  kind: TracingKind;
+  cookie: bigint;
+}
+
+/** Per program: runs, recursion misses (the kernel's prog stats). */
+export interface ProgStats {
+  runs: number;
+  recursionMisses: number;
+  faults: number;
+}
+
+class Trampoline {
+  readonly progs: Attached[] = [];
+  readonly ctx: Region;
+  readonly info: CallInfo;
+  detachHook: (() => void) | undefined;
+
+  constructor(readonly fn: KernelFunction, mem: AddressSpace) {
+    this.ctx = mem.map(RegionKind.CTX, new Uint8Array((MAX_FUNC_ARGS + 1) * 8), { writable: false, label: `fentry ctx of ${fn.name}` });
+    this.info = { ip: fn.address, btfId: fn.btfId ?? 0, nargs: fn.nargs, cookie: 0n, hasRet: false };
+    callInfoOf.set(this.ctx, this.info);
+  }
+}
+
+export class TrampolineManager {
+  private readonly tramps = new Map<bigint, Trampoline>();
+  private readonly running = new Set<number>();
+  readonly stats = new Map<number, ProgStats>();
+  /** Batched updates applied (one per attach or detach request, whatever its size). */
+  updates = 0;
+
+  constructor(
+    private readonly functions: Pick<FunctionTable, "attach">,
+    private readonly mem: AddressSpace,
+  ) {}
+
+  /** Why `fn` cannot be traced, or undefined. */
+  static whyNotTraceable(fn: KernelFunction): string | undefined {
+    if (fn.btfId === undefined) return "no BTF";
+    if (fn.nargs > MAX_FUNC_ARGS) return `${fn.nargs} arguments, more than ${MAX_FUNC_ARGS}`;
+    return undefined;
+  }
+
+  /**
+   * Attaches `prog` to every target in one update (all or nothing). Returns a
+   * detach function (one update too), or the reason per failing target.
+   */
+  attach(prog: TracingProgram, kind: TracingKind, targets: readonly KernelFunction[], cookies?: readonly bigint[]): (() => void) | { errno: number; message: string } {
+    if (!targets.length) return { errno: -22, message: "no targets" };
+    const problems: string[] = [];
+    for (const fn of targets) {
+      const why = TrampolineManager.whyNotTraceable(fn);
+      if (why) problems.push(`${fn.name}: ${why}`);
+      else if (kind === "fmod_ret" && !fn.errorInjectable) problems.push(`${fn.name}: not an error-injection target (fmod_ret)`);
+      else if ((this.tramps.get(fn.address)?.progs.length ?? 0) >= MAX_TRAMP_PROGS) problems.push(`${fn.name}: ${MAX_TRAMP_PROGS} programs already attached`);
+    }
+    if (new Set(targets.map((t) => t.address)).size !== targets.length) problems.push("a function is listed twice");
+    if (problems.length) return { errno: problems.some((p) => p.includes("already attached")) ? -7 : -22, message: `cannot attach ${kind} to ${problems.length} of ${targets.length} targets: ${problems.join("; ")}` };
+    if (!this.stats.has(prog.id)) this.stats.set(prog.id, { runs: 0, recursionMisses: 0, faults: 0 });
+    const entries: [Trampoline, Attached][] = targets.map((fn, i) => {
+      let t = this.tramps.get(fn.address);
+      if (!t) {
+        t = new Trampoline(fn, this.mem);
+        this.tramps.set(fn.address, t);
+      }
+      return [t, { prog, kind, cookie: cookies?.[i] ?? 0n }];
+    });
+    // One update: every trampoline changes, then the hooks go in.
+    for (const [t, a] of entries) {
+      t.progs.push(a);
+      t.detachHook ??= this.functions.attach(t.fn, this.hookFor(t));
+    }
+    this.updates++;
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      for (const [t, a] of entries) {
+        const i = t.progs.indexOf(a);
+        if (i >= 0) t.progs.splice(i, 1);
+        if (!t.progs.length) {
+          t.detachHook?.();
+          t.detachHook = undefined;
+          this.tramps.delete(t.fn.address);
+          this.mem.unmap(t.ctx);
+        }
+      }
+      this.updates++;
+    };
+  }
+
+  /** Functions with a trampoline right now. */
+  attachedCount(): number {
+    return this.tramps.size;
+  }
+
+  private hookFor(t: Trampoline): FunctionHook {
+    const fill = (c: CallFrame, ret: bigint | undefined) => {
+      const v = t.ctx.view;
+      for (let i = 0; i < t.fn.nargs; i++) v.setBigUint64(i * 8, BigInt.asUintN(64, c.args[i] ?? 0n), true);
+      t.info.hasRet = ret !== undefined;
+      if (ret !== undefined) v.setBigUint64(t.fn.nargs * 8, ret, true);
+    };
+    const runAll = (kind: TracingKind, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
+      let out: bigint | undefined;
+      for (const a of t.progs) {
+        if (a.kind !== kind) continue;
+        const st = this.stats.get(a.prog.id)!;
+        if (this.running.has(a.prog.id)) {
+          st.recursionMisses++;
+          continue;
+        }
+        fill(c, kind === "fentry" ? undefined : (ret ?? 0n));
+        t.info.cookie = a.cookie;
+        this.running.add(a.prog.id);
+        try {
+          const r = a.prog.run({ ctx: t.ctx });
+          st.runs++;
+          if (r.fault) st.faults++;
+          // fmod_ret: a non-zero return replaces the function's result and skips its body.
+          else if (kind === "fmod_ret" && r.r0 !== 0n) out = r.r0;
+        } finally {
+          this.running.delete(a.prog.id);
+        }
+      }
+      return out;
+    };
+    return {
+      entry: (c) => void runAll("fentry", c, undefined),
+      modifyReturn: (c) => runAll("fmod_ret", c, 0n),
+      exit: (c, ret) => void runAll("fexit", c, ret),
+    };
+  }
+}
