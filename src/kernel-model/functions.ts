@@ -49,7 +49,15 @@ export interface FunctionCounts {
 export class FunctionTable {
   private readonly byAddr = new Map<bigint, KernelFunction>();
   private readonly byName = new Map<string, KernelFunction[]>();
-  private readonly hooks = new Map<bigint, FunctionHook[]>();
+  /**
+   * Attached hooks, published RCU-style: calls read the current snapshot
+   * without locking; every update builds and publishes a new one. One update
+   * (a batch of any size) is one copy, so batching N attaches is N times
+   * cheaper than N single ones, as with the kernel's one synchronization per update.
+   */
+  private hooks: ReadonlyMap<bigint, readonly FunctionHook[]> = new Map();
+  /** Snapshots published so far (one per update). */
+  updates = 0;
   private readonly counts = new Map<bigint, FunctionCounts>();
   private seq = 0;
   /** Functions being executed, innermost last (for call-site locations such as kfree_skb's). */
@@ -85,18 +93,40 @@ export class FunctionTable {
     return [...this.byAddr.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }
 
-  /** Attaches a hook to a function; returns a function that detaches it. */
+  /** Attaches a hook to a function (one update); returns a function that detaches it (one update). */
   attach(fn: KernelFunction, hook: FunctionHook): () => void {
-    const list = this.hooks.get(fn.address) ?? [];
-    list.push(hook);
-    this.hooks.set(fn.address, list);
+    return this.attachBatch([[fn, hook]]);
+  }
+
+  /** Attaches many hooks in one update; the returned function detaches them all in one update. */
+  attachBatch(entries: readonly (readonly [KernelFunction, FunctionHook])[]): () => void {
+    this.publish(entries, true);
+    let done = false;
     return () => {
-      const l = this.hooks.get(fn.address);
-      if (!l) return;
-      const i = l.indexOf(hook);
-      if (i >= 0) l.splice(i, 1);
-      if (!l.length) this.hooks.delete(fn.address);
+      if (done) return;
+      done = true;
+      this.publish(entries, false);
     };
+  }
+
+  /** Removes hooks attached earlier (by any batch) in one update. */
+  detachBatch(entries: readonly (readonly [KernelFunction, FunctionHook])[]): void {
+    if (entries.length) this.publish(entries, false);
+  }
+
+  private publish(entries: readonly (readonly [KernelFunction, FunctionHook])[], add: boolean): void {
+    const next = new Map(this.hooks);
+    for (const [fn, hook] of entries) {
+      const cur = next.get(fn.address) ?? [];
+      if (add) next.set(fn.address, [...cur, hook]);
+      else {
+        const rest = cur.filter((h) => h !== hook);
+        if (rest.length) next.set(fn.address, rest);
+        else next.delete(fn.address);
+      }
+    }
+    this.hooks = next;
+    this.updates++;
   }
 
   /** Number of hooks attached to a function. */

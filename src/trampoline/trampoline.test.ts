@@ -134,6 +134,39 @@ describe("fentry.multi", () => {
     expect(trampolines.updates).toBe(updatesBefore + 2);
   });
 
+  it("keeps a trampoline shared by two links until the last one detaches", () => {
+    const { kernel, bpf, load } = setup();
+    const a = load(new ProgramBuilder().mov64Imm(0, 0).exit(), 2);
+    const b = load(new ProgramBuilder().mov64Imm(0, 0).exit(), 2);
+    const send = kernel.functions.named("ip_send_skb")[0]!;
+    const l1 = bpf.linkCreate(a, "fentry.multi", { names: ["ip_send_skb", "ip_output"] });
+    const l2 = bpf.linkCreate(b, "fentry", { name: "ip_send_skb" });
+    expect(kernel.functions.hookCount(send)).toBe(1); // one trampoline, two programs
+    bpf.close(l1);
+    expect(kernel.functions.hookCount(send)).toBe(1);
+    expect(kernel.functions.hookCount(kernel.functions.named("ip_output")[0]!)).toBe(0);
+    bpf.close(l2);
+    expect(kernel.functions.hookCount(send)).toBe(0);
+  });
+
+  it("gives every target of a 1,000-function batch its own context", () => {
+    const { kernel, bpf, map, load, value } = setup();
+    const m = map(8, 2048);
+    // count[func_ip] += 1, and check nargs via get_func_arg_cnt folded into the key's top byte
+    const prog = load(
+      counter(m, (b) => b.mov64(1, 9).call(HelperId.get_func_ip!).mov64(6, 0).mov64(1, 9).call(HelperId.get_func_arg_cnt!).lsh64Imm(0, 56).xor64(6, 0)),
+      12,
+    );
+    const targets = kernel.functions.all().filter((f) => f.btfId !== undefined).slice(0, 1000);
+    const names = [...new Set(targets.map((f) => f.name))];
+    expect(bpf.linkCreate(prog, "fentry.multi", { names })).toBeGreaterThan(0);
+    const picked = names.map((n) => kernel.functions.named(n)[0]!);
+    // Only the contexts matter here: bodies are stubbed so made-up arguments are harmless.
+    for (const f of picked) f.impl = () => 0n;
+    for (const f of picked) kernel.call(f, Array.from({ length: f.nargs }, (_, i) => BigInt(i)));
+    for (const f of picked) expect(value(m, key(f.address ^ (BigInt(f.nargs) << 56n))), f.name).toBe(1n);
+  });
+
   it("is all or nothing: one bad target fails the whole batch with its name and reason", () => {
     const { kernel, bpf, load, trampolines } = setup();
     const prog = load(new ProgramBuilder().mov64Imm(0, 0).exit(), 2);

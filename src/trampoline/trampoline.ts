@@ -51,14 +51,12 @@ export interface ProgStats {
 
 class Trampoline {
   readonly progs: Attached[] = [];
-  readonly ctx: Region;
-  readonly info: CallInfo;
-  detachHook: (() => void) | undefined;
-
-  constructor(readonly fn: KernelFunction, mem: AddressSpace) {
-    this.ctx = mem.map(RegionKind.CTX, new Uint8Array((MAX_FUNC_ARGS + 1) * 8), { writable: false, label: `fentry ctx of ${fn.name}` });
-    this.info = { ip: fn.address, btfId: fn.btfId ?? 0, nargs: fn.nargs, cookie: 0n, hasRet: false };
-    callInfoOf.set(this.ctx, this.info);
+  readonly hook: FunctionHook;
+  constructor(
+    readonly fn: KernelFunction,
+    makeHook: (t: Trampoline) => FunctionHook,
+  ) {
+    this.hook = makeHook(this);
   }
 }
 
@@ -68,11 +66,21 @@ export class TrampolineManager {
   readonly stats = new Map<number, ProgStats>();
   /** Batched updates applied (one per attach or detach request, whatever its size). */
   updates = 0;
+  /**
+   * The program context (`u64 ctx[]`, read-only for programs) and the call
+   * info the helpers read. One for all trampolines: programs run one at a
+   * time and finish before the traced body continues, so it is refilled per run.
+   */
+  private readonly ctx: Region;
+  private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
 
   constructor(
-    private readonly functions: Pick<FunctionTable, "attach">,
-    private readonly mem: AddressSpace,
-  ) {}
+    private readonly functions: Pick<FunctionTable, "attachBatch" | "detachBatch">,
+    mem: AddressSpace,
+  ) {
+    this.ctx = mem.map(RegionKind.CTX, new Uint8Array((MAX_FUNC_ARGS + 1) * 8), { writable: false, label: "trampoline ctx" });
+    callInfoOf.set(this.ctx, this.info);
+  }
 
   /** Why `fn` cannot be traced, or undefined. */
   static whyNotTraceable(fn: KernelFunction): string | undefined {
@@ -97,34 +105,35 @@ export class TrampolineManager {
     if (new Set(targets.map((t) => t.address)).size !== targets.length) problems.push("a function is listed twice");
     if (problems.length) return { errno: problems.some((p) => p.includes("already attached")) ? -7 : -22, message: `cannot attach ${kind} to ${problems.length} of ${targets.length} targets: ${problems.join("; ")}` };
     if (!this.stats.has(prog.id)) this.stats.set(prog.id, { runs: 0, recursionMisses: 0, faults: 0 });
+    const fresh: Trampoline[] = [];
     const entries: [Trampoline, Attached][] = targets.map((fn, i) => {
       let t = this.tramps.get(fn.address);
       if (!t) {
-        t = new Trampoline(fn, this.mem);
+        t = new Trampoline(fn, (tr) => this.hookFor(tr));
         this.tramps.set(fn.address, t);
+        fresh.push(t);
       }
       return [t, { prog, kind, cookie: cookies?.[i] ?? 0n }];
     });
-    // One update: every trampoline changes, then the hooks go in.
-    for (const [t, a] of entries) {
-      t.progs.push(a);
-      t.detachHook ??= this.functions.attach(t.fn, this.hookFor(t));
-    }
+    for (const [t, a] of entries) t.progs.push(a);
+    // One update publishes the hooks of every new trampoline (existing ones see the new program at once).
+    if (fresh.length) this.functions.attachBatch(fresh.map((t) => [t.fn, t.hook] as const));
     this.updates++;
     let detached = false;
     return () => {
       if (detached) return;
       detached = true;
+      const emptied: Trampoline[] = [];
       for (const [t, a] of entries) {
         const i = t.progs.indexOf(a);
         if (i >= 0) t.progs.splice(i, 1);
-        if (!t.progs.length) {
-          t.detachHook?.();
-          t.detachHook = undefined;
+        if (!t.progs.length && this.tramps.get(t.fn.address) === t) {
           this.tramps.delete(t.fn.address);
-          this.mem.unmap(t.ctx);
+          emptied.push(t);
         }
       }
+      // Trampolines left without programs are unhooked in one update; shared ones stay.
+      this.functions.detachBatch(emptied.map((t) => [t.fn, t.hook] as const));
       this.updates++;
     };
   }
@@ -135,10 +144,15 @@ export class TrampolineManager {
   }
 
   private hookFor(t: Trampoline): FunctionHook {
+    const info = this.info;
+    const ctx = this.ctx;
     const fill = (c: CallFrame, ret: bigint | undefined) => {
-      const v = t.ctx.view;
+      const v = ctx.view;
       for (let i = 0; i < t.fn.nargs; i++) v.setBigUint64(i * 8, BigInt.asUintN(64, c.args[i] ?? 0n), true);
-      t.info.hasRet = ret !== undefined;
+      info.ip = t.fn.address;
+      info.btfId = t.fn.btfId ?? 0;
+      info.nargs = t.fn.nargs;
+      info.hasRet = ret !== undefined;
       if (ret !== undefined) v.setBigUint64(t.fn.nargs * 8, ret, true);
     };
     const runAll = (kind: TracingKind, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
@@ -151,10 +165,10 @@ export class TrampolineManager {
           continue;
         }
         fill(c, kind === "fentry" ? undefined : (ret ?? 0n));
-        t.info.cookie = a.cookie;
+        info.cookie = a.cookie;
         this.running.add(a.prog.id);
         try {
-          const r = a.prog.run({ ctx: t.ctx });
+          const r = a.prog.run({ ctx });
           st.runs++;
           if (r.fault) st.faults++;
           // fmod_ret: a non-zero return replaces the function's result and skips its body.
