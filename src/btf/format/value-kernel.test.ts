@@ -233,6 +233,23 @@ describe("snprintfBtf: other values", () => {
   });
 });
 
+describe("snprintfBtf: kernel quirks kept on purpose", () => {
+  const b = new BtfBuilder();
+  const int = b.int("int", 4, IntEncoding.SIGNED);
+  const pt = b.struct("pt", 8);
+  b.field(pt, "x", int, 0).field(pt, "y", int, 32);
+  const pts = b.array(pt, int, 2);
+  const outer = b.struct("outer", 16);
+  b.field(outer, "pts", pts, 0);
+  const btf = b.finish();
+  const d = bytes(le(1, 4), le(2, 4), le(0, 4), le(4, 4));
+
+  it("shows struct array elements without names or opening braces (array_member stays set, as in btf_show_name)", () => {
+    expect(snprintfBtf(btf, outer, d, C).text).toBe("(struct outer){.pts = (struct pt[])[1,2,},4,},],}");
+    expect(snprintfBtf(btf, pts, d, C).text).toBe("(struct pt[])[1,2,},4,},]");
+  });
+});
+
 describe("snprintfBtf: errors", () => {
   it("rejects unknown flag bits and type id 0 with -EINVAL", () => {
     expect(snprintfBtf(T.btf, T.int, bytes(le(1, 4)), 16)).toEqual({ text: "", status: -22 });
