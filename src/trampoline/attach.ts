@@ -4,7 +4,8 @@
 import type { FunctionTable, KernelFunction } from "../kernel-model/functions.js";
 import type { Bpf } from "../kernel/bpf.js";
 import type { AttachTarget } from "../kernel/types.js";
-import { TRAMPOLINE_HELPERS } from "./helpers.js";
+import type { Btf } from "../btf/btf.js";
+import { snprintfBtfHelper, TRAMPOLINE_HELPERS } from "./helpers.js";
 import { TrampolineManager, type TracingKind } from "./trampoline.js";
 
 /** Shell-style glob (`*`, `?`, `{a,b}`) to a RegExp. */
@@ -54,9 +55,9 @@ function resolveTargets(functions: FunctionTable, t: AttachTarget): KernelFuncti
 const KINDS: Record<string, TracingKind> = { fentry: "fentry", fexit: "fexit", fmod_ret: "fmod_ret", "fentry.multi": "fentry", "fexit.multi": "fexit" };
 
 /** Registers the tracing attach types and helpers on `bpf`; returns the manager (for stats). */
-export function installTracingAttach(bpf: Bpf, functions: FunctionTable): TrampolineManager {
+export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelBtf: Btf): TrampolineManager {
   const mgr = new TrampolineManager(functions, bpf.mem);
-  bpf.registerHelpers(TRAMPOLINE_HELPERS);
+  bpf.registerHelpers({ ...TRAMPOLINE_HELPERS, 149: snprintfBtfHelper(kernelBtf) });
   for (const [type, kind] of Object.entries(KINDS)) {
     bpf.registerAttachHandler(type, (prog, target) => {
       if (prog.type !== "tracing") return { errno: -22, message: `attach type ${type} needs a tracing program, not ${prog.type}` };

@@ -176,3 +176,52 @@ describe("fentry.multi", () => {
     expect(kernel.functions.hookCount(kernel.functions.named("ip_send_skb")[0]!)).toBe(0);
   });
 });
+
+describe("bpf_snprintf_btf from a tracing program", () => {
+  it("renders the traced sk_buff in the kernel's format into ring buffer records", () => {
+    const { kernel, bpf, load } = setup(6);
+    const rb = bpf.mapCreate({ type: 27, keySize: 0, valueSize: 0, maxEntries: 65536, name: "events" });
+    expect(rb).toBeGreaterThan(0);
+    const skbId = kernel.btf.findByNameKind("sk_buff", 4)!;
+    const prog = load(
+      new ProgramBuilder()
+        .mov64(6, 1)
+        .ldMapFd(1, rb)
+        .mov64Imm(2, 1024)
+        .mov64Imm(3, 0)
+        .call(HelperId.ringbuf_reserve!)
+        .jmpImm(JmpOp.JNE, 0, 0, "got")
+        .exit()
+        .label("got")
+        .mov64(7, 0)
+        .ldx(Size.DW, 1, 6, 0)
+        .stx(Size.DW, 10, -16, 1)
+        .st(Size.W, 10, -8, skbId)
+        .st(Size.W, 10, -4, 1) // BTF_F_COMPACT
+        .mov64(1, 7)
+        .mov64Imm(2, 1024)
+        .mov64(3, 10)
+        .add64Imm(3, -16)
+        .mov64Imm(4, 16)
+        .mov64Imm(5, 1)
+        .call(HelperId.snprintf_btf!)
+        .mov64(1, 7)
+        .mov64Imm(2, 0)
+        .call(HelperId.ringbuf_submit!)
+        .mov64Imm(0, 0)
+        .exit(),
+      4,
+    );
+    expect(bpf.linkCreate(prog, "fentry", { name: "dev_hard_start_xmit" })).toBeGreaterThan(0);
+    kernel.run("net", { count: 100 });
+    const ring = bpf.registry.byId(1) as unknown as { consume(): { data: Uint8Array }[] };
+    const texts = ring.consume().map((r) => Buffer.from(r.data).toString("utf8").replace(/\0.*$/s, ""));
+    expect(texts.length).toBe(kernel.functions.countsOf(kernel.functions.named("dev_hard_start_xmit")[0]!).calls);
+    expect(texts.length).toBeGreaterThan(10);
+    for (const t of texts) {
+      expect(t.startsWith("(struct sk_buff){")).toBe(true);
+      expect(t).toMatch(/\.dev = \(struct net_device \*\)0x[0-9a-f]{16},/);
+      expect(t).toMatch(/\.len = \(unsigned int\)\d+,/);
+    }
+  });
+});
