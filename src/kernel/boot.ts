@@ -34,6 +34,6 @@ export function servicesOf(kernel: SyntheticKernel): KernelServices {
 export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): BootedKernel {
   const kernel = new SyntheticKernel(options);
   const bpf = new Bpf(servicesOf(kernel));
-  const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf);
+  const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
   return { kernel, bpf, trampolines };
 }

@@ -31,7 +31,7 @@ import {
   ProgArrayMap,
 } from "../vm/maps/index.js";
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
-import { conformanceProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { conformanceProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
@@ -372,6 +372,11 @@ export class Bpf {
       if (!Number.isInteger(nargs) || nargs < 0 || nargs > MAX_FUNC_ARGS) return this.fail(err("EINVAL"), `invalid nargs ${nargs} (0..${MAX_FUNC_ARGS})`);
       progType = tracingProgType(nargs);
       ctxSize = progType.ctxSize;
+    } else if (attr.progType === "tracepoint") {
+      const size = attr.ctxSize ?? 0;
+      if (!Number.isInteger(size) || size < 8 || size > 4096) return this.fail(err("EINVAL"), `invalid ctxSize ${size} for a tracepoint program (the event record's size, 8..4096)`);
+      progType = tracepointProgType(size);
+      ctxSize = size;
     } else {
       return this.fail(err("EINVAL"), `unknown program type '${String(attr.progType)}'`);
     }

@@ -39,7 +39,7 @@ export interface KernelServices {
 export type ObjectKind = "map" | "prog" | "btf" | "link";
 
 /** Program types this API loads. */
-export type ProgTypeName = "conformance" | "tracing";
+export type ProgTypeName = "conformance" | "tracing" | "tracepoint";
 
 /** BPF_PROG_LOAD attributes. */
 export interface ProgLoadAttr {
@@ -58,6 +58,8 @@ export interface ProgLoadAttr {
   memSize?: number;
   /** tracing: number of u64 arguments in the context (default 6). */
   nargs?: number;
+  /** tracepoint programs: the size of the event record their context is. */
+  ctxSize?: number;
 }
 
 /** A successful BPF_PROG_LOAD. */

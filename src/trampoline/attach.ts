@@ -2,6 +2,8 @@
 // fmod_ret (one target) and fentry.multi / fexit.multi (a batch of targets
 // by name, BTF id or glob, one cookie each), plus the get_func_* helpers.
 import type { FunctionTable, KernelFunction } from "../kernel-model/functions.js";
+import type { TracepointTable } from "../kernel-model/tracepoints.js";
+import { RegionKind } from "../vm/memory.js";
 import type { Bpf } from "../kernel/bpf.js";
 import type { AttachTarget } from "../kernel/types.js";
 import type { Btf } from "../btf/btf.js";
@@ -55,7 +57,7 @@ function resolveTargets(functions: FunctionTable, t: AttachTarget): KernelFuncti
 const KINDS: Record<string, TracingKind> = { fentry: "fentry", fexit: "fexit", fmod_ret: "fmod_ret", "fentry.multi": "fentry", "fexit.multi": "fexit" };
 
 /** Registers the tracing attach types and helpers on `bpf`; returns the manager (for stats). */
-export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelBtf: Btf): TrampolineManager {
+export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelBtf: Btf, tracepoints?: TracepointTable): TrampolineManager {
   const mgr = new TrampolineManager(functions, bpf.mem);
   bpf.registerHelpers({ ...TRAMPOLINE_HELPERS, 149: snprintfBtfHelper(kernelBtf) });
   for (const [type, kind] of Object.entries(KINDS)) {
@@ -69,5 +71,47 @@ export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelB
       return typeof r === "function" ? r : r;
     });
   }
+  if (tracepoints) installTracepointAttach(bpf, tracepoints);
   return mgr;
+}
+
+/**
+ * tracepoint (ctx = the event record, "category:name") and raw_tp (ctx =
+ * the TP_PROTO arguments as u64, "name") links; several programs per event.
+ */
+function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable): void {
+  const find = (name: string) => {
+    const [cat, ev] = name.includes(":") ? name.split(":", 2) : [undefined, name];
+    return tracepoints.all().find((t) => t.name === ev && (cat === undefined || t.category === cat));
+  };
+  bpf.registerAttachHandler("tracepoint", (prog, target) => {
+    if (prog.type !== "tracepoint") return { errno: -22, message: `attach type tracepoint needs a tracepoint program, not ${prog.type}` };
+    const tp = target.name ? find(target.name) : undefined;
+    if (!tp) return { errno: -2, message: `no tracepoint '${target.name ?? ""}'` };
+    if (prog.ctxSize > tp.size) return { errno: -13, message: `program reads ${prog.ctxSize} bytes of context, ${tp.category}:${tp.name} records have ${tp.size}` };
+    const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(tp.size), { writable: false, label: `${tp.category}:${tp.name} record` });
+    const off = tracepoints.attach(tp, (hit) => {
+      ctx.bytes.set(hit.record);
+      prog.run({ ctx });
+    });
+    return () => {
+      off();
+      bpf.mem.unmap(ctx);
+    };
+  });
+  bpf.registerAttachHandler("raw_tp", (prog, target) => {
+    if (prog.type !== "tracing") return { errno: -22, message: `attach type raw_tp needs a tracing program, not ${prog.type}` };
+    const tp = target.name ? find(target.name) : undefined;
+    if (!tp) return { errno: -2, message: `no raw tracepoint '${target.name ?? ""}'` };
+    if (prog.ctxSize > tp.proto.length * 8) return { errno: -13, message: `program reads ${prog.ctxSize / 8} arguments, ${tp.name} has ${tp.proto.length}` };
+    const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(Math.max(8, tp.proto.length * 8)), { writable: false, label: `raw_tp ${tp.name} args` });
+    const off = tracepoints.attach(tp, (hit) => {
+      hit.args.forEach((a, i) => ctx.view.setBigUint64(i * 8, BigInt.asUintN(64, a), true));
+      prog.run({ ctx });
+    });
+    return () => {
+      off();
+      bpf.mem.unmap(ctx);
+    };
+  });
 }

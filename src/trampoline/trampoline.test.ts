@@ -225,3 +225,38 @@ describe("bpf_snprintf_btf from a tracing program", () => {
     }
   });
 });
+
+describe("tracepoint and raw_tp", () => {
+  it("tracepoint programs read the event record: drops per reason equal the ground truth", () => {
+    const { kernel, bpf, map, value } = setup(8);
+    const m = map(8, 64);
+    const tp = kernel.tracepoints.get("skb", "kfree_skb")!;
+    const reasonField = tp.fields.find((f) => f.name === "reason")!;
+    const insns = counter(m, (b) => b.ldx(Size.W, 6, 9, reasonField.offset)).link();
+    const r = bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name: "drops", ctxSize: tp.size });
+    if (typeof r === "number") throw new Error(`${r} ${bpf.lastError}`);
+    expect(bpf.linkCreate(r.fd, "tracepoint", { name: "skb:kfree_skb" })).toBeGreaterThan(0);
+    const reasons = new Map<bigint, number>();
+    kernel.functions.attach(kernel.functions.named("kfree_skb_reason")[0]!, { entry: (c) => void reasons.set(c.args[1]!, (reasons.get(c.args[1]!) ?? 0) + 1) });
+    kernel.run("net", { count: 4000 });
+    expect(reasons.size).toBeGreaterThan(1);
+    for (const [reason, n] of reasons) expect(value(m, key(reason))).toBe(BigInt(n));
+    // A program that reads past the record is refused at attach.
+    const big = bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name: "big", ctxSize: tp.size + 8 });
+    if (typeof big === "number") throw new Error(`${big}`);
+    expect(bpf.linkCreate(big.fd, "tracepoint", { name: "skb:kfree_skb" })).toBe(-13);
+  });
+
+  it("raw_tp programs see the TP_PROTO arguments: next task of every sched_switch", () => {
+    const { kernel, bpf, map, load, value } = setup(9);
+    const m = map(8, 64);
+    // sched_switch(preempt, prev, next, prev_state): count by next task pointer (args[2])
+    const prog = load(counter(m, (b) => b.ldx(Size.DW, 6, 9, 16)), 4);
+    expect(bpf.linkCreate(prog, "raw_tp", { name: "sched_switch" })).toBeGreaterThan(0);
+    const nexts = new Map<bigint, number>();
+    kernel.tracepoints.attach(kernel.tracepoints.get("sched", "sched_switch")!, (hit) => void nexts.set(hit.args[2]!, (nexts.get(hit.args[2]!) ?? 0) + 1));
+    kernel.run("sched", { count: 2000 });
+    expect(nexts.size).toBeGreaterThan(3);
+    for (const [task, n] of nexts) expect(value(m, key(task))).toBe(BigInt(n));
+  });
+});

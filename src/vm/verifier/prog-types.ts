@@ -65,3 +65,19 @@ export function tracingProgType(nargs = 6): ProgType {
     allowCallx: false,
   };
 }
+
+/** A tracepoint program: its context is the event's record (read-only, `recordSize` bytes, as the format file lays it out). */
+export function tracepointProgType(recordSize: number): ProgType {
+  return {
+    name: "tracepoint",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize: recordSize,
+    ctxAccess: (off, size, write) => {
+      if (write || off < 0 || off + size > recordSize || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
+      return undefined;
+    },
+    helper: (id) => helperProto(id),
+    pointerReturnOk: false,
+    allowCallx: false,
+  };
+}
