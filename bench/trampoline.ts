@@ -13,6 +13,7 @@ import { ProgramBuilder } from "../src/vm/isa/builder.js";
 import { programFromInsns } from "../src/vm/isa/encode.js";
 import { Interpreter } from "../src/vm/interpreter.js";
 import { AddressSpace } from "../src/vm/memory.js";
+import { KprobeManager } from "../src/trampoline/kprobe.js";
 import { TrampolineManager, type TracingProgram } from "../src/trampoline/trampoline.js";
 import { printTable, repoRoot } from "./table.js";
 
@@ -44,12 +45,22 @@ export async function runTrampolineBench(): Promise<void> {
   const rows: string[][] = [["untraced call", fmt(rate(1_000_000))]];
   let detach = mgr.attach(prog(), "fentry", [target]);
   if (typeof detach !== "function") throw new Error(detach.message);
-  rows.push(["fentry, empty program", fmt(rate(300_000))]);
+  const fentry = rate(300_000);
+  rows.push(["fentry, empty program", fmt(fentry)]);
   detach();
   detach = mgr.attach(prog(), "fexit", [target]);
   if (typeof detach !== "function") throw new Error(detach.message);
   rows.push(["fexit, empty program", fmt(rate(300_000))]);
   detach();
+  const kp = new KprobeManager(k.functions, mem);
+  let kdetach = kp.attach(prog(), "kprobe", [target]);
+  const kprobe = rate(300_000);
+  rows.push(["kprobe, empty program", fmt(kprobe)]);
+  kdetach();
+  kdetach = kp.attach(prog(), "kretprobe", [target]);
+  rows.push(["kretprobe, empty program", fmt(rate(300_000))]);
+  kdetach();
+  rows.push(["fentry / kprobe (kernel: ~3.3x)", (fentry / kprobe).toFixed(2) + "x"]);
   printTable(`trampoline: dispatch rate on one core (events/s), best of ${RUNS} runs`, ["path", "events/s"], rows);
 
   const fns = k.functions.all().filter((f) => TrampolineManager.whyNotTraceable(f) === undefined);

@@ -31,7 +31,7 @@ import {
   ProgArrayMap,
 } from "../vm/maps/index.js";
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
-import { conformanceProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
@@ -371,6 +371,9 @@ export class Bpf {
       const nargs = attr.nargs ?? 6;
       if (!Number.isInteger(nargs) || nargs < 0 || nargs > MAX_FUNC_ARGS) return this.fail(err("EINVAL"), `invalid nargs ${nargs} (0..${MAX_FUNC_ARGS})`);
       progType = tracingProgType(nargs);
+      ctxSize = progType.ctxSize;
+    } else if (attr.progType === "kprobe") {
+      progType = kprobeProgType();
       ctxSize = progType.ctxSize;
     } else if (attr.progType === "tracepoint") {
       const size = attr.ctxSize ?? 0;

@@ -39,7 +39,7 @@ export interface KernelServices {
 export type ObjectKind = "map" | "prog" | "btf" | "link";
 
 /** Program types this API loads. */
-export type ProgTypeName = "conformance" | "tracing" | "tracepoint";
+export type ProgTypeName = "conformance" | "tracing" | "tracepoint" | "kprobe";
 
 /** BPF_PROG_LOAD attributes. */
 export interface ProgLoadAttr {

@@ -8,6 +8,7 @@ import type { Bpf } from "../kernel/bpf.js";
 import type { AttachTarget } from "../kernel/types.js";
 import type { Btf } from "../btf/btf.js";
 import { snprintfBtfHelper, TRAMPOLINE_HELPERS } from "./helpers.js";
+import { KprobeManager } from "./kprobe.js";
 import { TrampolineManager, type TracingKind } from "./trampoline.js";
 
 /** Shell-style glob (`*`, `?`, `{a,b}`) to a RegExp. */
@@ -72,6 +73,16 @@ export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelB
     });
   }
   if (tracepoints) installTracepointAttach(bpf, tracepoints);
+  const kprobes = new KprobeManager(functions, bpf.mem);
+  for (const type of ["kprobe", "kretprobe", "kprobe.multi", "kretprobe.multi"]) {
+    bpf.registerAttachHandler(type, (prog, target) => {
+      if (prog.type !== "kprobe") return { errno: -22, message: `attach type ${type} needs a kprobe program, not ${prog.type}` };
+      const targets = resolveTargets(functions, target);
+      if (typeof targets === "string") return { errno: -2, message: targets };
+      if (!type.endsWith(".multi") && targets.length !== 1) return { errno: -22, message: `${type} attaches to one function; use ${type}.multi for ${targets.length}` };
+      return kprobes.attach(prog, type.startsWith("kretprobe") ? "kretprobe" : "kprobe", targets);
+    });
+  }
   return mgr;
 }
 

@@ -260,3 +260,53 @@ describe("tracepoint and raw_tp", () => {
     for (const [task, n] of nexts) expect(value(m, key(task))).toBe(BigInt(n));
   });
 });
+
+describe("kprobe / kretprobe", () => {
+  const loadKprobe = (bpf: ReturnType<typeof setup>["bpf"], b: ProgramBuilder) => {
+    const r = bpf.progLoad({ progType: "kprobe", insns: encodeProgram(b.link()), license: "GPL", name: "kp" });
+    if (typeof r === "number") throw new Error(`${r} ${bpf.lastError}`);
+    return r.fd;
+  };
+
+  it("kprobe sees the arguments in pt_regs (di, si, dx) and ip one past the breakpoint", () => {
+    const { kernel, bpf, map, value } = setup(12);
+    const m = map(8, 8);
+    // count[dx] where dx = PT_REGS_PARM3 = size of tcp_sendmsg(sk, msg, size); also count[ip]
+    // key = 1 if 64 <= dx <= 1448 (the sizes the workload sends), else 0
+    const prog = loadKprobe(
+      bpf,
+      counter(m, (b) => b.ldx(Size.DW, 2, 9, 96).mov64Imm(6, 0).jmpImm(JmpOp.JLT, 2, 64, "ok").jmpImm(JmpOp.JGT, 2, 1448, "ok").mov64Imm(6, 1).label("ok")),
+    );
+    expect(bpf.linkCreate(prog, "kprobe", { name: "tcp_sendmsg" })).toBeGreaterThan(0);
+    const ip = loadKprobe(bpf, counter(m, (b) => b.ldx(Size.DW, 6, 9, 128)));
+    expect(bpf.linkCreate(ip, "kprobe", { name: "tcp_sendmsg" })).toBeGreaterThan(0);
+    kernel.run("net", { count: 600 });
+    const tcp = kernel.functions.named("tcp_sendmsg")[0]!;
+    const calls = BigInt(kernel.functions.countsOf(tcp).calls);
+    expect(value(m, key(1n))).toBe(calls); // every size is in [64, 1448]
+    expect(value(m, key(0n))).toBeUndefined();
+    expect(value(m, key(tcp.address + 1n))).toBe(calls);
+  });
+
+  it("kretprobe sees the return value in ax and the kretprobe trampoline as ip", () => {
+    const { kernel, bpf, map, value } = setup(13);
+    const m = map(8, 8);
+    const errs = loadKprobe(bpf, counter(m, (b) => b.ldx(Size.DW, 2, 9, 80).mov64Imm(6, 0).jmpImm(JmpOp.JSGE, 2, 0, "ok").mov64Imm(6, 1).label("ok")));
+    expect(bpf.linkCreate(errs, "kretprobe", { name: "tcp_sendmsg" })).toBeGreaterThan(0);
+    const ip = loadKprobe(bpf, counter(m, (b) => b.ldx(Size.DW, 6, 9, 128)));
+    expect(bpf.linkCreate(ip, "kretprobe.multi", { names: ["tcp_sendmsg"] })).toBeGreaterThan(0);
+    kernel.run("net", { count: 3000 });
+    const truth = kernel.functions.countsOf(kernel.functions.named("tcp_sendmsg")[0]!);
+    expect(value(m, key(1n))).toBe(BigInt(truth.errors));
+    expect(value(m, key(0xffffffff81e00000n))).toBe(BigInt(truth.calls));
+  });
+
+  it("kprobe programs cannot write pt_regs or read past it", () => {
+    const { bpf } = setup();
+    const w = bpf.progLoad({ progType: "kprobe", insns: encodeProgram(new ProgramBuilder().st(Size.DW, 1, 0, 0).mov64Imm(0, 0).exit().link()), license: "GPL", name: "w" });
+    expect(w).toBe(-13);
+    expect(bpf.lastError).toBe("invalid bpf_context access off=0 size=8");
+    const r = bpf.progLoad({ progType: "kprobe", insns: encodeProgram(new ProgramBuilder().ldx(Size.DW, 0, 1, 168).exit().link()), license: "GPL", name: "r" });
+    expect(r).toBe(-13);
+  });
+});

@@ -81,3 +81,22 @@ export function tracepointProgType(recordSize: number): ProgType {
     allowCallx: false,
   };
 }
+
+/** sizeof(struct pt_regs) on x86-64: 21 u64 registers. */
+export const PT_REGS_SIZE = 21 * 8;
+
+/** A kprobe program: its context is a read-only x86-64 `struct pt_regs`. */
+export function kprobeProgType(): ProgType {
+  return {
+    name: "kprobe",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize: PT_REGS_SIZE,
+    ctxAccess: (off, size, write) => {
+      if (write || off < 0 || off + size > PT_REGS_SIZE || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
+      return undefined;
+    },
+    helper: (id) => helperProto(id),
+    pointerReturnOk: false,
+    allowCallx: false,
+  };
+}
