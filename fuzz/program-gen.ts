@@ -102,10 +102,6 @@ const SMALL = [0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 23, 24, 31, 32, 63, 64, 255, 
 const SIZES: readonly SizeCode[] = [Size.B, Size.H, Size.W, Size.DW];
 const BYTES: Readonly<Record<number, number>> = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 };
 
-function sizeOfBytes(n: number): SizeCode {
-  return n === 1 ? Size.B : n === 2 ? Size.H : n === 4 ? Size.W : Size.DW;
-}
-
 /** Largest 2^k - 1 that is <= n (0 for n < 1). */
 function maskBelow(n: number): number {
   let m = 0;

@@ -68,8 +68,7 @@ export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelB
       if (typeof targets === "string") return { errno: -2, message: targets };
       if (!type.endsWith(".multi") && targets.length !== 1) return { errno: -22, message: `${type} attaches to one function; use ${type}.multi for ${targets.length}` };
       const cookies = target.cookie !== undefined ? targets.map(() => target.cookie!) : undefined;
-      const r = mgr.attach(prog, kind, targets, cookies);
-      return typeof r === "function" ? r : r;
+      return mgr.attach(prog, kind, targets, cookies);
     });
   }
   if (tracepoints) installTracepointAttach(bpf, tracepoints);

@@ -3,7 +3,7 @@
 // and store is checked against the AddressSpace, calls are bounded to 8
 // frames of 512-byte stacks, and a budget caps executed instructions. A fault
 // stops only that run: it is counted and returned, never thrown to the caller.
-import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, Size, SIZE_BYTES, Source } from "./isa/opcodes.js";
+import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES, Source } from "./isa/opcodes.js";
 import type { Program } from "./isa/instruction.js";
 import { bswap16, bswap32, fromBig, mul64, sdiv32, sdiv64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
@@ -178,7 +178,6 @@ export class Interpreter {
     const frame = this.frames[depth]!;
     lo[10] = (frame.lo + STACK_SIZE) | 0;
     hi[10] = frame.hi;
-    const tmp = this.tmp;
     let { op, dst: dsts, src: srcs, off: offs, imm: imms, slots } = lp;
     for (;;) {
       if (pc < 0 || pc >= slots) throw new VmFault(FaultKind.CALL, pc, `jump out of the program (${slots} slots)`, "EINVAL");

@@ -9,7 +9,7 @@ import { decodeProgram } from "../../vm/isa/decode.js";
 import { encodeProgram } from "../../vm/isa/encode.js";
 import type { Program } from "../../vm/isa/instruction.js";
 import { conformanceProgType } from "../../vm/verifier/prog-types.js";
-import { programListing, verify } from "../../vm/verifier/verifier.js";
+import { verify } from "../../vm/verifier/verifier.js";
 import { ExitStatus } from "../errors.js";
 import { readInputFile, type CliIo } from "../io.js";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BtfKind, FuncLinkage, dumpRaw, loadBtf, type Btf, type AnyType } from "../../btf/index.js";
-import { CDeclError, compileHeaders } from "./index.js";
+import { compileHeaders } from "./index.js";
 
 const fixture = (name: string) => new URL(`../../../test/fixtures/ctypes/${name}`, import.meta.url);
 

@@ -96,9 +96,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   });
   set("dev_hard_start_xmit", ([skb, dev]) => {
     const len = k.memory.readField(skb!, "sk_buff", "len");
-    const name = dev === w.lo.addr ? "lo" : "eth0";
     k.fire(tp("net", "net_dev_xmit"), { skbaddr: skb!, len, rc: 0n }, [skb!, 0n, dev!, len]);
-    void name;
     call("consume_skb", skb!);
     return 0n;
   });

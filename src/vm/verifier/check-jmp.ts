@@ -55,9 +55,7 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
     if (a.type !== RegType.PTR_TO_BTF_ID) return jop === JmpOp.JEQ ? { fallthrough: state } : { taken: state };
   }
   if (!ctx.options.privileged) ctx.fail(`R${isPointer(a) ? insn.dst : insn.src} pointer comparison prohibited`, pc);
-  if (a.type === RegType.PTR_TO_MAP_VALUE_OR_NULL || a.type === RegType.PTR_TO_MEM_OR_NULL) {
-    // Compared with something else: still possibly NULL on both sides.
-  }
+  // Compared with anything else, a pointer (even one that may be NULL) stays as it is on both sides.
   return { taken: state, fallthrough: cloneState(state) };
 }
 

@@ -3,7 +3,7 @@
 // check-*.ts; this file owns the worklist, state pruning at prune points,
 // infinite-loop detection against the current path's checkpoints, the
 // processed-instruction budget, the log and the statistics.
-import { disassemble, formatInsn } from "../isa/disasm.js";
+import { formatInsn } from "../isa/disasm.js";
 import type { Program } from "../isa/instruction.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES } from "../isa/opcodes.js";
 import { helperName } from "../helpers/protos.js";
@@ -148,7 +148,6 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
         stats.peakStates = Math.max(stats.peakStates, stats.totalStates);
         stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
       }
-      const insn = program.insns[cfg.insnAt[pc]!]!;
       if (level >= 1) ctx.log(level >= 2 ? `${insnText(pc)}\t; ${formatRegs(cur(state))}` : insnText(pc));
       const next = step(ctx, state, pc, work, path);
       if (work.length > MAX_PENDING) ctx.fail(`The sequence of ${MAX_PENDING} jumps is too complex.`, pc);
@@ -319,9 +318,4 @@ function programExit(ctx: VerifierContext, state: VerifierState, pc: number): un
     }
   }
   return undefined;
-}
-
-/** The program's disassembly, one line per instruction (for `vm verify` output). */
-export function programListing(program: Program): string[] {
-  return disassemble(program, { helperName });
 }
