@@ -7,6 +7,7 @@ import { AddressSpace } from "../vm/memory.js";
 import { installTracingAttach } from "../trampoline/attach.js";
 import type { TrampolineManager } from "../trampoline/trampoline.js";
 import { Bpf } from "./bpf.js";
+import { installMapOps } from "./map-ops.js";
 import type { KernelServices } from "./types.js";
 
 export interface BootedKernel {
@@ -35,5 +36,6 @@ export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): Boote
   const kernel = new SyntheticKernel(options);
   const bpf = new Bpf(servicesOf(kernel));
   const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
+  installMapOps(bpf, kernel);
   return { kernel, bpf, trampolines };
 }

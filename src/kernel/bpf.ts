@@ -50,6 +50,7 @@ import type {
   TestRunOptions,
   TestRunResult,
 } from "./types.js";
+import { VMLINUX_BTF_ID } from "./types.js";
 
 /** Licenses license_is_gpl_compatible accepts. */
 const GPL_LICENSES = new Set(["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"]);
@@ -61,7 +62,6 @@ const MAX_FUNC_ARGS = 12;
 /** Conformance memory is capped like a test run's data (a page of headroom kept simple). */
 const MAX_MEM_SIZE = 1 << 20;
 /** The id of the kernel's own BTF object. */
-const VMLINUX_BTF_ID = 1;
 
 const OBJ_NAME_RE = /^[A-Za-z0-9_.]*$/;
 
@@ -447,7 +447,7 @@ export class Bpf {
         if (src === PseudoLd.MAP_FD) return m.address;
         const zero = new Uint8Array(4);
         return m.progLookup(zero, 0) + BigInt(imm2 >>> 0);
-      });
+      }, res.probeMem);
     } catch (e) {
       if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
       throw e;

@@ -13,6 +13,9 @@ import type { LoadedProgram, RunOptions, RunResult } from "../vm/interpreter.js"
 import type { AddressSpace } from "../vm/memory.js";
 import type { VerifyStats } from "../vm/verifier/verifier.js";
 
+/** The BTF object id of vmlinux (`bpftool btf list` shows it as 1). */
+export const VMLINUX_BTF_ID = 1;
+
 /** One kernel symbol (/proc/kallsyms line), with its BTF id when BTF describes it. */
 export interface KallsymsEntry {
   name: string;
@@ -138,6 +141,8 @@ export interface AttachTarget {
   cookie?: bigint;
   /** Several targets at once (multi-attach). */
   names?: string[];
+  /** One cookie per entry of `names` (a glob's matches share its cookie), as kprobe_multi's cookies array. */
+  cookies?: bigint[];
 }
 
 /** Undoes an attachment; called once, when the link is detached or freed. */

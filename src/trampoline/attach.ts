@@ -5,10 +5,12 @@ import type { FunctionTable, KernelFunction } from "../kernel-model/functions.js
 import type { TracepointTable } from "../kernel-model/tracepoints.js";
 import { RegionKind } from "../vm/memory.js";
 import type { Bpf } from "../kernel/bpf.js";
-import type { AttachTarget } from "../kernel/types.js";
+import { VMLINUX_BTF_ID, type AttachTarget } from "../kernel/types.js";
 import type { Btf } from "../btf/btf.js";
-import { snprintfBtfHelper, TRAMPOLINE_HELPERS } from "./helpers.js";
+import { DYNAMIC_CAST_ID } from "../vm/helpers/protos.js";
+import { dynamicCastHelper, snprintfBtfHelper, TRAMPOLINE_HELPERS } from "./helpers.js";
 import { KprobeManager } from "./kprobe.js";
+import { RunGuard } from "./run-guard.js";
 import { TrampolineManager, type TracingKind } from "./trampoline.js";
 
 /** Shell-style glob (`*`, `?`, `{a,b}`) to a RegExp. */
@@ -30,10 +32,14 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function resolveTargets(functions: FunctionTable, t: AttachTarget): KernelFunction[] | string {
+/** The functions a target names, and the cookie of each (from `cookies`, else `cookie`, else none). */
+function resolveTargets(functions: FunctionTable, t: AttachTarget): { fns: KernelFunction[]; cookies: bigint[] | undefined } | string {
   const out: KernelFunction[] = [];
   const names = t.names ?? (t.name !== undefined ? [t.name] : []);
+  if (t.cookies !== undefined && (t.names === undefined || t.cookies.length !== t.names.length)) return `${t.cookies.length} cookies for ${names.length} names`;
+  const perName: number[] = [];
   for (const name of names) {
+    perName.push(out.length);
     if (/[*?{]/.test(name)) {
       const re = globToRegExp(name);
       const hits = functions.all().filter((f) => re.test(f.name) && f.btfId !== undefined);
@@ -52,32 +58,44 @@ function resolveTargets(functions: FunctionTable, t: AttachTarget): KernelFuncti
     if (!f) return `no function with BTF id ${t.btfId}`;
     out.push(f);
   }
-  return out.length ? out : "no target given";
+  if (!out.length) return "no target given";
+  let cookies: bigint[] | undefined;
+  if (t.cookies) {
+    cookies = [];
+    for (let i = 0; i < names.length; i++) {
+      const end = perName[i + 1] ?? (t.btfId !== undefined ? out.length - 1 : out.length);
+      for (let j = perName[i]!; j < end; j++) cookies.push(t.cookies[i]!);
+    }
+    if (t.btfId !== undefined) cookies.push(t.cookie ?? 0n);
+  } else if (t.cookie !== undefined) cookies = out.map(() => t.cookie!);
+  return { fns: out, cookies };
 }
 
 const KINDS: Record<string, TracingKind> = { fentry: "fentry", fexit: "fexit", fmod_ret: "fmod_ret", "fentry.multi": "fentry", "fexit.multi": "fexit" };
 
 /** Registers the tracing attach types and helpers on `bpf`; returns the manager (for stats). */
 export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelBtf: Btf, tracepoints?: TracepointTable): TrampolineManager {
-  const mgr = new TrampolineManager(functions, bpf.mem);
-  bpf.registerHelpers({ ...TRAMPOLINE_HELPERS, 149: snprintfBtfHelper(kernelBtf) });
+  const guard = new RunGuard();
+  const mgr = new TrampolineManager(functions, bpf.mem, guard);
+  bpf.registerHelpers({ ...TRAMPOLINE_HELPERS, 149: snprintfBtfHelper(kernelBtf), [DYNAMIC_CAST_ID]: dynamicCastHelper(kernelBtf, VMLINUX_BTF_ID) });
   for (const [type, kind] of Object.entries(KINDS)) {
     bpf.registerAttachHandler(type, (prog, target) => {
       if (prog.type !== "tracing") return { errno: -22, message: `attach type ${type} needs a tracing program, not ${prog.type}` };
-      const targets = resolveTargets(functions, target);
-      if (typeof targets === "string") return { errno: -2, message: targets };
+      const resolved = resolveTargets(functions, target);
+      if (typeof resolved === "string") return { errno: resolved.includes("cookies") ? -22 : -2, message: resolved };
+      const targets = resolved.fns;
       if (!type.endsWith(".multi") && targets.length !== 1) return { errno: -22, message: `${type} attaches to one function; use ${type}.multi for ${targets.length}` };
-      const cookies = target.cookie !== undefined ? targets.map(() => target.cookie!) : undefined;
-      return mgr.attach(prog, kind, targets, cookies);
+      return mgr.attach(prog, kind, targets, resolved.cookies);
     });
   }
-  if (tracepoints) installTracepointAttach(bpf, tracepoints);
-  const kprobes = new KprobeManager(functions, bpf.mem);
+  if (tracepoints) installTracepointAttach(bpf, tracepoints, guard);
+  const kprobes = new KprobeManager(functions, bpf.mem, guard);
   for (const type of ["kprobe", "kretprobe", "kprobe.multi", "kretprobe.multi"]) {
     bpf.registerAttachHandler(type, (prog, target) => {
       if (prog.type !== "kprobe") return { errno: -22, message: `attach type ${type} needs a kprobe program, not ${prog.type}` };
-      const targets = resolveTargets(functions, target);
-      if (typeof targets === "string") return { errno: -2, message: targets };
+      const resolved = resolveTargets(functions, target);
+      if (typeof resolved === "string") return { errno: resolved.includes("cookies") ? -22 : -2, message: resolved };
+      const targets = resolved.fns;
       if (!type.endsWith(".multi") && targets.length !== 1) return { errno: -22, message: `${type} attaches to one function; use ${type}.multi for ${targets.length}` };
       return kprobes.attach(prog, type.startsWith("kretprobe") ? "kretprobe" : "kprobe", targets);
     });
@@ -89,7 +107,7 @@ export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelB
  * tracepoint (ctx = the event record, "category:name") and raw_tp (ctx =
  * the TP_PROTO arguments as u64, "name") links; several programs per event.
  */
-function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable): void {
+function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable, guard: RunGuard): void {
   const find = (name: string) => {
     const [cat, ev] = name.includes(":") ? name.split(":", 2) : [undefined, name];
     return tracepoints.all().find((t) => t.name === ev && (cat === undefined || t.category === cat));
@@ -101,8 +119,10 @@ function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable): void {
     if (prog.ctxSize > tp.size) return { errno: -13, message: `program reads ${prog.ctxSize} bytes of context, ${tp.category}:${tp.name} records have ${tp.size}` };
     const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(tp.size), { writable: false, label: `${tp.category}:${tp.name} record` });
     const off = tracepoints.attach(tp, (hit) => {
-      ctx.bytes.set(hit.record);
-      prog.run({ ctx });
+      guard.enter(() => {
+        ctx.bytes.set(hit.record);
+        prog.run({ ctx });
+      });
     });
     return () => {
       off();
@@ -116,8 +136,10 @@ function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable): void {
     if (prog.ctxSize > tp.proto.length * 8) return { errno: -13, message: `program reads ${prog.ctxSize / 8} arguments, ${tp.name} has ${tp.proto.length}` };
     const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(Math.max(8, tp.proto.length * 8)), { writable: false, label: `raw_tp ${tp.name} args` });
     const off = tracepoints.attach(tp, (hit) => {
-      hit.args.forEach((a, i) => ctx.view.setBigUint64(i * 8, BigInt.asUintN(64, a), true));
-      prog.run({ ctx });
+      guard.enter(() => {
+        hit.args.forEach((a, i) => ctx.view.setBigUint64(i * 8, BigInt.asUintN(64, a), true));
+        prog.run({ ctx });
+      });
     });
     return () => {
       off();

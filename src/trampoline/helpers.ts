@@ -1,10 +1,11 @@
 // The tracing helpers: those that read a trampoline's call (bpf_get_func_ip,
 // bpf_get_func_arg, bpf_get_func_ret, bpf_get_func_arg_cnt,
-// bpf_get_attach_cookie) and bpf_snprintf_btf over the kernel's BTF, with
-// the kernel's return values and errnos.
+// bpf_get_attach_cookie), bpf_snprintf_btf over the kernel's BTF, with
+// the kernel's return values and errnos, and bpf_dynamic_cast (seed 001).
 import type { Btf } from "../btf/btf.js";
 import { snprintfBtf } from "../btf/format/value-kernel.js";
-import { sizeOf } from "../btf/layout.js";
+import { BtfKind } from "../btf/kinds.js";
+import { sizeOf, skipModsAndTypedefs } from "../btf/layout.js";
 import { errRet, readKernelMemory, vmBytes, type HelperImpl, type HelperRuntime } from "../vm/helpers/abi.js";
 import { callInfoOf, type CallInfo } from "./trampoline.js";
 
@@ -91,4 +92,47 @@ export function snprintfBtfHelper(btf: Btf): HelperImpl {
     }
     return BigInt(bytes.length);
   };
+}
+
+/**
+ * bpf_dynamic_cast(btf_obj, func_btf_id, arg_no, value, target_btf_id)
+ * (helper 212, seed 001): if argument `arg_no` (1-based, as the seed's
+ * arg1..arg6) of the function `func_btf_id` (a FUNC or FUNC_PROTO of the
+ * BTF object `btf_obj`: its id, or 0 for vmlinux) is, after modifiers and
+ * typedefs, a pointer to `target_btf_id` (also compared after modifiers and
+ * typedefs), returns `value` as a typed kernel pointer, else NULL. The
+ * verifier types r0 as PTR_TO_BTF_ID_OR_NULL of the constant target, and
+ * loads through it are probe-mem reads (0 when the memory is unreadable).
+ * A NULL `value` stays NULL. Never faults: bad ids give NULL.
+ */
+export function dynamicCastHelper(btf: Btf, btfObjId: number): HelperImpl {
+  const memo = new Map<string, boolean>();
+  const matches = (funcId: number, argNo: number, target: number): boolean => {
+    const key = `${funcId}:${argNo}:${target}`;
+    let hit = memo.get(key);
+    if (hit === undefined) {
+      hit = argPointsTo(btf, funcId, argNo, target);
+      if (memo.size < 65536) memo.set(key, hit);
+    }
+    return hit;
+  };
+  return (_rt, obj, funcId, argNo, value, target) => {
+    if (value === 0n) return 0n;
+    if (obj !== 0n && obj !== BigInt(btfObjId)) return 0n;
+    if (funcId > 0xffffffffn || argNo > 12n || target > 0xffffffffn) return 0n;
+    return matches(Number(funcId), Number(argNo), Number(target)) ? value : 0n;
+  };
+}
+
+/** Whether parameter `argNo` (1-based) of FUNC/FUNC_PROTO `funcId` is a pointer to type `target` (both after modifiers and typedefs). */
+export function argPointsTo(btf: Btf, funcId: number, argNo: number, target: number): boolean {
+  if (!btf.hasId(funcId) || !btf.hasId(target) || funcId === 0 || target === 0 || argNo < 1) return false;
+  let proto = btf.typeById(funcId);
+  if (proto.kind === BtfKind.FUNC) proto = btf.typeById(proto.type);
+  if (proto.kind !== BtfKind.FUNC_PROTO) return false;
+  const param = proto.params[argNo - 1];
+  if (!param || param.type === 0) return false;
+  const ptr = btf.typeById(skipModsAndTypedefs(btf, param.type));
+  if (ptr.kind !== BtfKind.PTR || ptr.type === 0) return false;
+  return skipModsAndTypedefs(btf, ptr.type) === skipModsAndTypedefs(btf, target);
 }

@@ -5,6 +5,7 @@
 // holds the result and ip is the kretprobe trampoline's address, as in
 // Linux. The full register save on every hit is the mechanism's real cost.
 import type { FunctionHook, FunctionTable, KernelFunction } from "../kernel-model/functions.js";
+import { RunGuard } from "./run-guard.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
 import { PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
 import type { TracingProgram } from "./trampoline.js";
@@ -25,13 +26,13 @@ const EFLAGS_IF = 0x246n;
 
 export class KprobeManager {
   private readonly regs: Region;
-  private readonly running = new Set<number>();
   /** Hits skipped because the program was already running on this path (kprobe "nmissed"). */
   missed = 0;
 
   constructor(
     private readonly functions: Pick<FunctionTable, "attachBatch" | "detachBatch">,
     mem: AddressSpace,
+    private readonly guard = new RunGuard(),
   ) {
     this.regs = mem.map(RegionKind.CTX, new Uint8Array(PT_REGS_SIZE), { writable: false, label: "kprobe pt_regs" });
   }
@@ -50,10 +51,9 @@ export class KprobeManager {
 
   private hook(prog: TracingProgram, kind: "kprobe" | "kretprobe", fn: KernelFunction): FunctionHook {
     const run = (args: readonly bigint[], ret: bigint | undefined) => {
-      if (this.running.has(prog.id)) {
-        this.missed++;
-        return;
-      }
+      if (!this.guard.enter(() => fillAndRun(args, ret))) this.missed++;
+    };
+    const fillAndRun = (args: readonly bigint[], ret: bigint | undefined) => {
       // Trap: save every register, as the int3 handler does.
       const v = this.regs.view;
       for (let off = 0; off < PT_REGS_SIZE; off += 8) v.setBigUint64(off, 0n, true);
@@ -68,12 +68,7 @@ export class KprobeManager {
         v.setBigUint64(PtRegs.ax, ret, true);
         v.setBigUint64(PtRegs.ip, KRETPROBE_TRAMPOLINE, true);
       }
-      this.running.add(prog.id);
-      try {
-        prog.run({ ctx: this.regs });
-      } finally {
-        this.running.delete(prog.id);
-      }
+      prog.run({ ctx: this.regs });
     };
     return kind === "kprobe" ? { entry: (c) => run(c.args, undefined) } : { exit: (c, ret) => run(c.args, ret) };
   }

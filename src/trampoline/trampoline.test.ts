@@ -161,8 +161,9 @@ describe("fentry.multi", () => {
     const names = [...new Set(targets.map((f) => f.name))];
     expect(bpf.linkCreate(prog, "fentry.multi", { names })).toBeGreaterThan(0);
     const picked = names.map((n) => kernel.functions.named(n)[0]!);
-    // Only the contexts matter here: bodies are stubbed so made-up arguments are harmless.
-    for (const f of picked) f.impl = () => 0n;
+    // Only the contexts matter here: bodies are stubbed so made-up arguments are harmless
+    // (except the map_ops the program's own map_update_elem runs through).
+    for (const f of picked) if (!f.name.endsWith("_map_update_elem")) f.impl = () => 0n;
     for (const f of picked) kernel.call(f, Array.from({ length: f.nargs }, (_, i) => BigInt(i)));
     for (const f of picked) expect(value(m, key(f.address ^ (BigInt(f.nargs) << 56n))), f.name).toBe(1n);
   });
@@ -308,5 +309,53 @@ describe("kprobe / kretprobe", () => {
     expect(bpf.lastError).toBe("invalid bpf_context access off=0 size=8");
     const r = bpf.progLoad({ progType: "kprobe", insns: encodeProgram(new ProgramBuilder().ldx(Size.DW, 0, 1, 168).exit().link()), license: "GPL", name: "r" });
     expect(r).toBe(-13);
+  });
+});
+
+describe("recursion protection", () => {
+  /** map_update_elem(hash, key 0, value 1): the helper runs htab_map_update_elem, a traced kernel function. */
+  const updater = (mapFd: number) =>
+    new ProgramBuilder()
+      .st(Size.DW, 10, -8, 0)
+      .st(Size.DW, 10, -16, 1)
+      .ldMapFd(1, mapFd)
+      .mov64(2, 10)
+      .add64Imm(2, -8)
+      .mov64(3, 10)
+      .add64Imm(3, -16)
+      .mov64Imm(4, 0)
+      .call(HelperId.map_update_elem!)
+      .mov64Imm(0, 0)
+      .exit();
+
+  it("a program whose helper reaches the function it traces does not re-enter: one miss per run", () => {
+    const { kernel, bpf, trampolines, map, load, value } = setup(5);
+    const h = map(8, 4);
+    const prog = load(updater(h), 4);
+    expect(bpf.linkCreate(prog, "fentry", { name: "htab_map_update_elem" })).toBeGreaterThan(0);
+    const id = (bpf.progGetInfoByFd(prog) as { id: number }).id;
+    const fn = kernel.functions.named("htab_map_update_elem")[0]!;
+    for (let i = 0; i < 7; i++) kernel.call(fn, [0n, 0n, 0n, 0n]);
+    expect(trampolines.stats.get(id)).toEqual({ runs: 7, recursionMisses: 7, faults: 0 });
+    // The helper's own update still happened, and went through the kernel function: 7 outer + 7 nested calls.
+    expect(value(h, key(0n))).toBe(1n);
+    expect(kernel.functions.countsOf(fn).calls).toBe(14);
+  });
+
+  it("a program reached from another program's helper is skipped and counted, the outer one runs", () => {
+    const { kernel, bpf, trampolines, map, load, value } = setup(6);
+    const h = map(8, 4);
+    const counts = map(8, 4);
+    const outer = load(updater(h), 2);
+    expect(bpf.linkCreate(outer, "fentry", { name: "ip_send_skb" })).toBeGreaterThan(0);
+    const inner = load(counter(counts, (b) => b.mov64Imm(6, 0)), 4);
+    expect(bpf.linkCreate(inner, "fentry", { name: "htab_map_update_elem" })).toBeGreaterThan(0);
+    kernel.run("net", { count: 400 });
+    const sends = kernel.functions.countsOf(kernel.functions.named("ip_send_skb")[0]!).calls;
+    expect(sends).toBeGreaterThan(20);
+    const idOf = (fd: number) => (bpf.progGetInfoByFd(fd) as { id: number }).id;
+    expect(trampolines.stats.get(idOf(outer))).toEqual({ runs: sends, recursionMisses: 0, faults: 0 });
+    expect(trampolines.stats.get(idOf(inner))).toEqual({ runs: 0, recursionMisses: sends, faults: 0 });
+    expect(value(counts, key(0n))).toBeUndefined();
   });
 });

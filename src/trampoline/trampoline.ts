@@ -4,11 +4,12 @@
 // program context (the kernel's `u64 ctx[]`: the arguments, then the return
 // value for fexit and fmod_ret) and the per-target metadata the get_func_*
 // helpers read (ip, BTF id, argument count, cookie). Programs do not
-// re-enter themselves: a call made while the same program runs is a
-// recursion miss, counted per program.
+// nest: a call reached while a program runs is a recursion miss, counted
+// per program (see run-guard.ts).
 import type { CallFrame, FunctionHook, FunctionTable, KernelFunction } from "../kernel-model/functions.js";
 import type { RunOptions, RunResult } from "../vm/interpreter.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
+import { RunGuard } from "./run-guard.js";
 
 /** Most programs on one trampoline (BPF_MAX_TRAMP_LINKS on x86-64). */
 export const MAX_TRAMP_PROGS = 38;
@@ -62,7 +63,6 @@ class Trampoline {
 
 export class TrampolineManager {
   private readonly tramps = new Map<bigint, Trampoline>();
-  private readonly running = new Set<number>();
   readonly stats = new Map<number, ProgStats>();
   /** Batched updates applied (one per attach or detach request, whatever its size). */
   updates = 0;
@@ -77,6 +77,7 @@ export class TrampolineManager {
   constructor(
     private readonly functions: Pick<FunctionTable, "attachBatch" | "detachBatch">,
     mem: AddressSpace,
+    private readonly guard = new RunGuard(),
   ) {
     this.ctx = mem.map(RegionKind.CTX, new Uint8Array((MAX_FUNC_ARGS + 1) * 8), { writable: false, label: "trampoline ctx" });
     callInfoOf.set(this.ctx, this.info);
@@ -160,22 +161,16 @@ export class TrampolineManager {
       for (const a of t.progs) {
         if (a.kind !== kind) continue;
         const st = this.stats.get(a.prog.id)!;
-        if (this.running.has(a.prog.id)) {
-          st.recursionMisses++;
-          continue;
-        }
-        fill(c, kind === "fentry" ? undefined : (ret ?? 0n));
-        info.cookie = a.cookie;
-        this.running.add(a.prog.id);
-        try {
+        const ran = this.guard.enter(() => {
+          fill(c, kind === "fentry" ? undefined : (ret ?? 0n));
+          info.cookie = a.cookie;
           const r = a.prog.run({ ctx });
           st.runs++;
           if (r.fault) st.faults++;
           // fmod_ret: a non-zero return replaces the function's result and skips its body.
           else if (kind === "fmod_ret" && r.r0 !== 0n) out = r.r0;
-        } finally {
-          this.running.delete(a.prog.id);
-        }
+        });
+        if (!ran) st.recursionMisses++;
       }
       return out;
     };

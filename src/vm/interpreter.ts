@@ -37,6 +37,12 @@ export interface LoadedProgram {
   /** For an lddw at slot i: its resolved 64-bit value's halves. */
   readonly ldLo: Int32Array;
   readonly ldHi: Int32Array;
+  /**
+   * 1 at the slots of BPF_PROBE_MEM loads (through typed kernel pointers):
+   * outside the VM's regions they read kernel memory, and a fault reads 0
+   * instead of stopping the program, as the kernel's exception tables do.
+   */
+  readonly probe: Uint8Array;
 }
 
 /** Resolves the value of an lddw whose src is not 0 (map fd, map value, ...): the loader knows the maps. */
@@ -105,7 +111,7 @@ export class Interpreter {
   }
 
   /** Flattens a decoded program and resolves its lddw values. Throws InsnError for unresolvable pseudo loads. */
-  load(program: Program, name = "prog", resolve?: PseudoResolver): LoadedProgram {
+  load(program: Program, name = "prog", resolve?: PseudoResolver, probeMem: readonly number[] = []): LoadedProgram {
     const slots = program.slotOf[program.insns.length]!;
     const lp: LoadedProgram = {
       name,
@@ -118,7 +124,9 @@ export class Interpreter {
       imm: new Int32Array(slots),
       ldLo: new Int32Array(slots),
       ldHi: new Int32Array(slots),
+      probe: new Uint8Array(slots),
     };
+    for (const s of probeMem) if (s >= 0 && s < slots) lp.probe[s] = 1;
     program.insns.forEach((insn, i) => {
       const s = program.slotOf[i]!;
       lp.op[s] = insn.opcode;
@@ -240,10 +248,15 @@ export class Interpreter {
         case Class.LDX: {
           const size = SIZE_BYTES[(code & 0x18) >> 3]!;
           const s = srcs[pc]!;
+          const signed = (code & 0xe0) === Mode.MEMSX;
+          if (lp.probe[pc] === 1) {
+            this.probeLoad(lo[s]!, hi[s]!, offs[pc]!, size, signed, d, lo, hi);
+            pc++;
+            continue;
+          }
           const r = this.access(pc, lo[s]!, hi[s]!, offs[pc]!, size, false);
           const o = this.accessOffset;
           const v = r.view;
-          const signed = (code & 0xe0) === Mode.MEMSX;
           switch (size) {
             case 1:
               lo[d] = signed ? v.getInt8(o) : v.getUint8(o);
@@ -311,6 +324,37 @@ export class Interpreter {
   }
 
   private accessOffset = 0;
+  private readonly probeBuf = new Uint8Array(8);
+  private readonly probeView = new DataView(this.probeBuf.buffer);
+
+  /** A BPF_PROBE_MEM load: the VM's regions first, then kernel memory; 0 on a fault. */
+  private probeLoad(baseLo: number, baseHi: number, off: number, size: number, signed: boolean, d: number, lo: Int32Array, hi: Int32Array): void {
+    const addr = BigInt.asUintN(64, ((BigInt(baseHi >>> 0) << 32n) | BigInt(baseLo >>> 0)) + BigInt(off));
+    const buf = this.probeBuf.subarray(0, size);
+    const h = Number(addr >> 32n);
+    const l = Number(addr & 0xffffffffn);
+    const r = this.mem.find(h, l, size);
+    if (r !== undefined) buf.set(r.bytes.subarray(l - r.lo, l - r.lo + size));
+    else if (this.env.readKernel(buf, addr) < 0) buf.fill(0);
+    const v = this.probeView;
+    switch (size) {
+      case 1:
+        lo[d] = signed ? v.getInt8(0) : v.getUint8(0);
+        hi[d] = signed ? lo[d]! >> 31 : 0;
+        break;
+      case 2:
+        lo[d] = signed ? v.getInt16(0, true) : v.getUint16(0, true);
+        hi[d] = signed ? lo[d]! >> 31 : 0;
+        break;
+      case 4:
+        lo[d] = v.getInt32(0, true);
+        hi[d] = signed ? lo[d]! >> 31 : 0;
+        break;
+      default:
+        lo[d] = v.getInt32(0, true);
+        hi[d] = v.getInt32(4, true);
+    }
+  }
 
   /** Finds the region for an access of `size` bytes at reg + off; sets accessOffset. Faults if there is none. */
   private access(pc: number, baseLo: number, baseHi: number, off: number, size: number, write: boolean): Region {

@@ -349,6 +349,9 @@ static int map_create(union bpf_attr *attr);
 static int map_lookup_elem(union bpf_attr *attr);
 static int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr);
 int bpf_map_update_value(struct bpf_map *map, struct file *map_file, void *key, void *value, u64 flags);
+/* kernel/bpf/hashtab.c, kernel/bpf/arraymap.c: the map_ops behind bpf_map_update_elem */
+static long htab_map_update_elem(struct bpf_map *map, void *key, void *value, u64 map_flags);
+static long array_map_update_elem(struct bpf_map *map, void *key, void *value, u64 map_flags);
 void bpf_map_put(struct bpf_map *map);
 struct bpf_map *bpf_map_get(u32 ufd);
 struct bpf_prog *bpf_prog_get(u32 ufd);

@@ -41,6 +41,8 @@ export const ArgType = {
   PTR_TO_CONST_STR: 15,
   /** Pointer to a struct btf_ptr (snprintf_btf). */
   PTR_TO_BTF_PTR: 16,
+  /** A known-constant BTF type id of a struct or union in the kernel's BTF (bpf_dynamic_cast's target). */
+  CONST_BTF_ID: 17,
 } as const;
 export type ArgType = (typeof ArgType)[keyof typeof ArgType];
 
@@ -53,6 +55,8 @@ export const RetType = {
   PTR_TO_ALLOC_MEM_OR_NULL: 3,
   /** A typed kernel pointer (get_current_task_btf). */
   PTR_TO_BTF_ID: 4,
+  /** A typed kernel pointer or NULL, typed by the BTF id in the CONST_BTF_ID argument (bpf_dynamic_cast). */
+  PTR_TO_BTF_ID_OR_NULL: 5,
 } as const;
 export type RetType = (typeof RetType)[keyof typeof RetType];
 

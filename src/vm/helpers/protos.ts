@@ -3,6 +3,9 @@
 // checks calls against it; the disassembler names calls from it.
 import { ArgType as A, RetType as R, type HelperProto } from "./abi.js";
 
+/** bpf_dynamic_cast(btf_obj, func_btf_id, arg_no, value, target_btf_id): btfsnoop's helper id. */
+export const DYNAMIC_CAST_ID = 212;
+
 const p = (id: number, name: string, ret: R, args: A[], gplOnly = false): HelperProto => ({ id, name, ret, args, gplOnly });
 
 /** Every helper btfsnoop knows, by id. */
@@ -45,6 +48,10 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   p(183, "get_func_arg", R.INTEGER, [A.PTR_TO_CTX, A.ANYTHING, A.PTR_TO_LONG]),
   p(184, "get_func_ret", R.INTEGER, [A.PTR_TO_CTX, A.PTR_TO_LONG]),
   p(185, "get_func_arg_cnt", R.INTEGER, [A.PTR_TO_CTX]),
+  // btfsnoop's own helper (seed 001): the kernel's helper ids end at 211
+  // (cgrp_storage_delete) and new ones are kfuncs, so 212 is the first
+  // unused id. See docs/architecture.md "bpf_dynamic_cast".
+  p(DYNAMIC_CAST_ID, "dynamic_cast", R.PTR_TO_BTF_ID_OR_NULL, [A.ANYTHING, A.ANYTHING, A.ANYTHING, A.ANYTHING, A.CONST_BTF_ID], true),
 ];
 
 /** Helper ids by name (without `bpf_`), for code generation. */

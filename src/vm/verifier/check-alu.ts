@@ -94,6 +94,7 @@ function adjustPointer(ctx: VerifierContext, ptr: RegState, k: Scalar, sub: bool
     case RegType.CONST_PTR_TO_MAP:
     case RegType.PTR_TO_MAP_VALUE_OR_NULL:
     case RegType.PTR_TO_MEM_OR_NULL:
+    case RegType.PTR_TO_BTF_ID_OR_NULL:
     case RegType.PTR_TO_FUNC:
       return ctx.fail(`R${dst} pointer arithmetic on ${regTypeName(ptr.type)} prohibited`, pc);
     default:

@@ -7,6 +7,8 @@ import { ArgType, RetType, type HelperProto } from "../helpers/abi.js";
 import { helperName } from "../helpers/protos.js";
 import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
+import { BtfKind } from "../../btf/kinds.js";
+import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { checkHelperMem, MAX_VAR_SIZE } from "./check-mem.js";
 import { constValue, isConst, scalarFromRange, scalarUnknown } from "./scalar.js";
 import { newFrame, NOT_INIT, regTypeName, scalarReg } from "./state.js";
@@ -52,6 +54,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
   let allocSize = 0;
   let callback: number | undefined;
   let released: number | undefined;
+  let castTarget = 0;
   for (let i = 0; i < proto.args.length; i++) {
     const at = proto.args[i]!;
     const regno = i + 1;
@@ -124,6 +127,15 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       case ArgType.PTR_TO_BTF_PTR:
         checkHelperMem(ctx, state, regno, 16, false, pc);
         break;
+      case ArgType.CONST_BTF_ID: {
+        if (r.type !== RegType.SCALAR || !isConst(r.scalar!)) ctx.fail(`${R} is not a known constant'`, pc);
+        const btf = ctx.options.btf;
+        const want = Number(constValue(r.scalar!));
+        const target = btf && want > 0 && want < btf.typeCount ? btf.typeById(skipModsAndTypedefs(btf, want)) : undefined;
+        if (!target || (target.kind !== BtfKind.STRUCT && target.kind !== BtfKind.UNION)) ctx.fail(`invalid btf_id ${want} for ${R}: not a struct or union of the kernel's BTF`, pc);
+        castTarget = skipModsAndTypedefs(btf!, want);
+        break;
+      }
       default:
         break;
     }
@@ -150,6 +162,9 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       r0 = task !== undefined ? { type: RegType.PTR_TO_BTF_ID, btfId: task, off: 0 } : scalarReg();
       break;
     }
+    case RetType.PTR_TO_BTF_ID_OR_NULL:
+      r0 = { type: RegType.PTR_TO_BTF_ID_OR_NULL, btfId: castTarget, id: ctx.nextId(), off: 0, scalar: scalarFromRange(0n, 0n) };
+      break;
     default:
       r0 = scalarReg(scalarUnknown());
   }

@@ -44,7 +44,7 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
   // A pointer compared with the constant 0: null checks.
   const zero = !isPointer(b) && isConst(b.scalar!) && constValue(b.scalar!) === 0n;
   if (isPointer(a) && zero && is64 && (jop === JmpOp.JEQ || jop === JmpOp.JNE)) {
-    if (a.type === RegType.PTR_TO_MAP_VALUE_OR_NULL || a.type === RegType.PTR_TO_MEM_OR_NULL) {
+    if (a.type === RegType.PTR_TO_MAP_VALUE_OR_NULL || a.type === RegType.PTR_TO_MEM_OR_NULL || a.type === RegType.PTR_TO_BTF_ID_OR_NULL) {
       const isNull = cloneState(state);
       markNull(isNull, a.id!, a.refObjId, true);
       const nonNull = state;
@@ -69,10 +69,11 @@ function withScalars(state: VerifierState, insn: Instruction, isX: boolean, a: i
 /** Every copy of the *_OR_NULL pointer `id` (registers and spills, all frames) becomes NULL or the real pointer. */
 function markNull(state: VerifierState, id: number, ref: number | undefined, isNull: boolean): void {
   const fix = (r: RegState): RegState => {
-    if (r.id !== id || (r.type !== RegType.PTR_TO_MAP_VALUE_OR_NULL && r.type !== RegType.PTR_TO_MEM_OR_NULL)) return r;
+    if (r.id !== id || (r.type !== RegType.PTR_TO_MAP_VALUE_OR_NULL && r.type !== RegType.PTR_TO_MEM_OR_NULL && r.type !== RegType.PTR_TO_BTF_ID_OR_NULL)) return r;
     if (isNull) return scalarReg(scalarConst(0n));
     const { id: _drop, ...rest } = r;
     void _drop;
+    if (r.type === RegType.PTR_TO_BTF_ID_OR_NULL) return { type: RegType.PTR_TO_BTF_ID, btfId: r.btfId!, off: r.off ?? 0 };
     return { ...rest, type: r.type === RegType.PTR_TO_MAP_VALUE_OR_NULL ? RegType.PTR_TO_MAP_VALUE : RegType.PTR_TO_MEM };
   };
   for (const f of state.frames) {

@@ -72,6 +72,7 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
       return a.write ? undefined : loaded(a.size, a.signExtend);
     }
     case RegType.PTR_TO_BTF_ID:
+      ctx.probeMem.add(a.pc);
       return btfAccess(ctx, r, a);
     default:
       return ctx.fail(`${R} invalid mem access '${regTypeName(r.type)}'`, a.pc);

@@ -29,6 +29,12 @@ export interface VerifierContext {
   nextId(): number;
   /** Adds a log line (subject to the log level and cap). */
   log(line: string): void;
+  /**
+   * Slots of loads through typed kernel pointers (PTR_TO_BTF_ID): the
+   * kernel rewrites them to BPF_PROBE_MEM, loads that read 0 instead of
+   * faulting; the loader passes this set to the interpreter.
+   */
+  readonly probeMem: Set<number>;
   /** Stops verification: throws VerifierError with the log so far. */
   fail(reason: string, insn: number): never;
 }
@@ -42,6 +48,7 @@ export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptio
     cfg,
     options: opts,
     nextId: () => ++id,
+    probeMem: new Set(),
     log(line) {
       if (lines.length < LOG_CAP) lines.push(line);
       else if (lines.length === LOG_CAP) lines.push("... log truncated");

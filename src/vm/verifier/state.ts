@@ -83,6 +83,8 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
         old.refObjId === cur.refObjId &&
         scalarContains(old.scalar!, cur.scalar!)
       );
+    case RegType.PTR_TO_BTF_ID_OR_NULL:
+      return old.btfId === cur.btfId && old.off === cur.off;
     case RegType.PTR_TO_MAP_VALUE_OR_NULL:
     case RegType.PTR_TO_MEM_OR_NULL:
       return old.map === cur.map && old.memSize === cur.memSize && old.off === cur.off && old.refObjId === cur.refObjId;
@@ -168,6 +170,8 @@ export function formatReg(r: RegState): string {
       return `ptr_btf_id(id=${r.btfId}${off ? `,off=${off}` : ""})`;
     case RegType.PTR_TO_FUNC:
       return `func(subprog=${r.subprog})`;
+    case RegType.PTR_TO_BTF_ID_OR_NULL:
+      return `ptr_or_null_btf_id(id=${r.btfId},ref_id=${r.id})`;
     default:
       return "?";
   }
@@ -176,7 +180,7 @@ export function formatReg(r: RegState): string {
 /** The kernel's name of a register type in messages like "R1 invalid mem access 'scalar'". */
 export function regTypeName(t: number): string {
   return (
-    ["?", "scalar", "ctx", "map_ptr", "map_value", "map_value_or_null", "fp", "mem", "mem_or_null", "ptr_", "func"][t] ?? "?"
+    ["?", "scalar", "ctx", "map_ptr", "map_value", "map_value_or_null", "fp", "mem", "mem_or_null", "ptr_", "func", "ptr_or_null_"][t] ?? "?"
   );
 }
 

@@ -17,6 +17,8 @@ export const RegType = {
   PTR_TO_MEM_OR_NULL: 8,
   PTR_TO_BTF_ID: 9,
   PTR_TO_FUNC: 10,
+  /** A typed kernel pointer that may be NULL (PTR_TO_BTF_ID | PTR_MAYBE_NULL): bpf_dynamic_cast. */
+  PTR_TO_BTF_ID_OR_NULL: 11,
 } as const;
 export type RegType = (typeof RegType)[keyof typeof RegType];
 

@@ -46,6 +46,8 @@ export interface VerifyResult {
   error?: VerifierError;
   log: string[];
   stats: VerifyStats;
+  /** Accepted programs: slots of loads through typed kernel pointers, to run as BPF_PROBE_MEM loads. */
+  probeMem?: number[];
 }
 
 /** A stored state at a prune point and the checkpoint it was reached from on its path. */
@@ -75,7 +77,7 @@ export function verify(program: Program, options: VerifyOptions): VerifyResult {
     explore(ctx, cfg, stats);
     stats.timeMs = performance.now() - t0;
     lines.push(summary(stats));
-    return { accepted: true, log: lines, stats };
+    return { accepted: true, log: lines, stats, probeMem: [...ctx.probeMem].sort((a, b) => a - b) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     stats.timeMs = performance.now() - t0;
