@@ -2,7 +2,8 @@
 // place that joins the kernel model to the bpf(2)-like surface, so user
 // space gets a Bpf and never the model's internals.
 import { encodeBtf } from "../btf/encode.js";
-import { SyntheticKernel, type SyntheticKernelOptions } from "../kernel-model/synthetic.js";
+import { SyntheticKernel, WORKLOADS, type SyntheticKernelOptions, type WorkloadName } from "../kernel-model/synthetic.js";
+import type { Machine } from "./machine.js";
 import { AddressSpace } from "../vm/memory.js";
 import { installTracingAttach } from "../trampoline/attach.js";
 import type { TrampolineManager } from "../trampoline/trampoline.js";
@@ -38,4 +39,25 @@ export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): Boote
   const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
   installMapOps(bpf, kernel);
   return { kernel, bpf, trampolines };
+}
+
+/** The booted synthetic kernel as a Machine (what the tracer drives). */
+export function machineOf(booted: BootedKernel): Machine {
+  const { kernel, bpf } = booted;
+  return {
+    bpf,
+    workloads: WORKLOADS,
+    nrCpus: kernel.tasks.cpus.length,
+    run: (workload, steps, untilNs) => {
+      if (!(WORKLOADS as readonly string[]).includes(workload)) throw new RangeError(`no workload '${workload}' (have ${WORKLOADS.join(", ")})`);
+      const durationNs = untilNs === undefined ? undefined : untilNs - kernel.clock.now();
+      if (durationNs !== undefined && durationNs <= 0n) return 0;
+      return kernel.run(workload as WorkloadName, { count: steps, ...(durationNs !== undefined ? { durationNs } : {}) });
+    },
+    nowNs: () => kernel.clock.now(),
+    callCount: (name) => {
+      const fn = kernel.functions.named(name)[0];
+      return fn ? kernel.functions.countsOf(fn).calls : 0;
+    },
+  };
 }

@@ -29,6 +29,8 @@ import {
   type MapInfo,
   MapRegistry,
   ProgArrayMap,
+  RingbufMap,
+  type RingbufStats,
 } from "../vm/maps/index.js";
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
 import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
@@ -241,6 +243,28 @@ export class Bpf {
     if (typeof o === "number") return o;
     if (!this.keyOk(key)) return this.fail(err("EFAULT"), "key is not a byte buffer");
     return this.mapResult(o.map.lookup(key, flags), "lookup");
+  }
+
+  /**
+   * The user-space side of a BPF_MAP_TYPE_RINGBUF (what libbpf's
+   * ring_buffer__consume does over the mmap'd pages): up to `max` committed
+   * records in order, advancing the consumer position; -EINVAL for other maps.
+   */
+  ringbufConsume(fd: number, max = Infinity): Uint8Array[] | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!(o.map instanceof RingbufMap)) return this.fail(err("EINVAL"), `map ${fd} is not a ring buffer`);
+    return o.map.consume(max).map((s) => s.data);
+  }
+
+  /** Ring buffer statistics (records written, dropped for lack of space, ...), or -EINVAL for other maps. */
+  ringbufStats(fd: number): RingbufStats | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!(o.map instanceof RingbufMap)) return this.fail(err("EINVAL"), `map ${fd} is not a ring buffer`);
+    return o.map.stats();
   }
 
   /** BPF_MAP_UPDATE_ELEM: 0, or -EEXIST/-ENOENT/-E2BIG/... */

@@ -46,7 +46,26 @@ function probeReadStr(kernel: boolean): HelperImpl {
 /** xorshift32 state for get_prandom_u32: deterministic per process, like a seeded kernel PRNG. */
 let prandomState = 0x2545f491;
 
+/**
+ * bpf_strncmp(s1, s1_sz, s2): strncmp(s1, s2, s1_sz) with s2 NUL-terminated;
+ * returns <0, 0 or >0 (the byte difference, as the kernel's strncmp).
+ */
+const strncmp: HelperImpl = (rt, s1, s1Size, s2) => {
+  const n = Number(s1Size);
+  const a = vmBytes(rt, s1, n);
+  if (!a) return errRet(EFAULT);
+  for (let i = 0; i < n; i++) {
+    const b = vmBytes(rt, s2 + BigInt(i), 1);
+    if (!b) return errRet(EFAULT);
+    const d = a[i]! - b[0]!;
+    if (d !== 0) return BigInt.asUintN(64, BigInt(d));
+    if (a[i] === 0) return 0n;
+  }
+  return 0n;
+};
+
 export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
+  182: strncmp,
   4: probeRead(true),
   45: probeReadStr(true),
   112: probeRead(false),

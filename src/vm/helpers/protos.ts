@@ -45,6 +45,7 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   p(173, "get_func_ip", R.INTEGER, [A.PTR_TO_CTX]),
   p(174, "get_attach_cookie", R.INTEGER, [A.PTR_TO_CTX]),
   p(181, "loop", R.INTEGER, [A.ANYTHING, A.PTR_TO_FUNC, A.ANYTHING, A.ANYTHING]),
+  p(182, "strncmp", R.INTEGER, [A.PTR_TO_MEM, A.CONST_SIZE, A.PTR_TO_CONST_STR]),
   p(183, "get_func_arg", R.INTEGER, [A.PTR_TO_CTX, A.ANYTHING, A.PTR_TO_LONG]),
   p(184, "get_func_ret", R.INTEGER, [A.PTR_TO_CTX, A.PTR_TO_LONG]),
   p(185, "get_func_arg_cnt", R.INTEGER, [A.PTR_TO_CTX]),

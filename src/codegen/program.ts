@@ -1,0 +1,366 @@
+// The generic tracing program: one BPF program per phase (entry for
+// fentry.multi, return for fexit.multi) serves every traced function. It
+// finds the function's entry in the per-target table by its address
+// (bpf_get_func_ip), then for each value descriptor reads the argument
+// (bpf_get_func_arg) or the return value (bpf_get_func_ret), checks
+// struct-pointer arguments with bpf_dynamic_cast, follows the pointer hops
+// with checked kernel reads (bpf_probe_read_kernel), copies the value's
+// bytes (or renders them with bpf_snprintf_btf), evaluates the predicate
+// steps, and writes the record to the ring buffer (bpf_ringbuf_output).
+// Loops over values, hops and predicate steps are unrolled, so the
+// verifier sees straight-line code with constant table offsets. Pure:
+// the same options give the same instructions.
+import { HelperId, DYNAMIC_CAST_ID } from "../vm/helpers/protos.js";
+import { ProgramBuilder } from "../vm/isa/builder.js";
+import type { Instruction } from "../vm/isa/instruction.js";
+import { AtomicOp, JmpOp, Size } from "../vm/isa/opcodes.js";
+import {
+  BUF_BITS,
+  BUF_CURSOR,
+  BUF_DATAOFF,
+  BUF_RAWS,
+  BUF_RECORD,
+  BUF_SIZE,
+  Counter,
+  Desc,
+  DescFlag,
+  Entry,
+  EntryFlag,
+  MAX_DATA,
+  MAX_HOPS,
+  MAX_PRED,
+  MAX_VALUES,
+  Pred,
+  PredOp,
+  Rec,
+  RECORD_VERSION,
+  RecFlag,
+  Val,
+  VALUE_MAX,
+  ValFlag,
+} from "./layout.js";
+
+/** The maps a generated program refers to (fds in the loading process). */
+export interface ProgramMaps {
+  /** HASH u64 ip -> table entry. */
+  targets: number;
+  /** PERCPU_ARRAY[1] of BUF_SIZE: the working buffer. */
+  scratch: number;
+  /** HASH u32 tid -> BUF_SIZE: entry records kept for their return (stash mode). */
+  stash: number;
+  /** RINGBUF: the records. */
+  events: number;
+  /** ARRAY u32 -> u64 counters (layout.ts Counter). */
+  counters: number;
+}
+
+export interface ProgramOptions {
+  phase: "entry" | "return";
+  maps: ProgramMaps;
+  /** Struct ids bpf_dynamic_cast may be asked for (descriptor CAST = 1 + index). */
+  castTargets: readonly number[];
+  /** Generate the bpf_snprintf_btf rendering path. */
+  renderKernel: boolean;
+  /** Only this thread id (ksnoop -p); undefined = all. */
+  pid?: number;
+}
+
+const EINVAL = 22;
+// Stack slots.
+const CUR = -8;
+const ERR = -16;
+const RAW = -24;
+const DLEN = -32;
+const BITS = -40;
+const TMP = -48;
+const VFLAGS = -56;
+const KEY = -64;
+const CKEY = -72;
+const BTF_PTR = -96;
+/** The highest record offset a value may start at and still fit. */
+const VALUE_LIMIT = BUF_SIZE - VALUE_MAX - 8;
+
+/** The generic program for one phase. */
+export function generateProgram(o: ProgramOptions): Instruction[] {
+  const b = new ProgramBuilder();
+  const phaseBit = o.phase === "entry" ? 1 : 2;
+  b.mov64(6, 1);
+  for (const slot of [CUR, ERR, RAW, DLEN, BITS, TMP, VFLAGS, KEY, CKEY, BTF_PTR, BTF_PTR + 8]) b.st(Size.DW, 10, slot, 0);
+  // The table entry of this function.
+  b.mov64(1, 6).call(HelperId.get_func_ip!).stx(Size.DW, 10, KEY, 0);
+  b.ldMapFd(1, o.maps.targets).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_lookup_elem!);
+  b.jmpImm(JmpOp.JNE, 0, 0, "have_entry");
+  count(b, o, Counter.NO_ENTRY, "noentry", false);
+  b.mov64Imm(0, 0).exit().label("have_entry").mov64(7, 0);
+  if (o.pid !== undefined) {
+    b.call(HelperId.get_current_pid_tgid!).mov32(0, 0).jmpImm(JmpOp.JEQ, 0, o.pid, "pid_ok");
+    count(b, o, Counter.FILTERED, "pid");
+    b.mov64Imm(0, 0).exit().label("pid_ok");
+  }
+
+  if (o.phase === "return") {
+    // Stash mode: continue the record the entry kept for this task.
+    b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).jmpImm(JmpOp.JEQ, 1, 0, "fresh");
+    tidKey(b);
+    b.ldMapFd(1, o.maps.stash).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_lookup_elem!);
+    b.jmpImm(JmpOp.JNE, 0, 0, "have_stash");
+    count(b, o, Counter.STASH_MISS, "smiss");
+    b.mov64Imm(0, 0).exit().label("have_stash").mov64(8, 0);
+    b.ldx(Size.W, 9, 8, BUF_RECORD + Rec.TOTAL_LEN).add64Imm(9, BUF_RECORD);
+    b.jmpImm(JmpOp.JGT, 9, VALUE_LIMIT, "drop_stash").jmpImm(JmpOp.JLT, 9, BUF_RECORD + Rec.SIZEOF, "drop_stash");
+    b.ja("values");
+  }
+  b.label("fresh").st(Size.W, 10, CKEY, 0);
+  b.ldMapFd(1, o.maps.scratch).mov64(2, 10).add64Imm(2, CKEY).call(HelperId.map_lookup_elem!);
+  b.jmpImm(JmpOp.JNE, 0, 0, "have_buf").mov64Imm(0, 0).exit().label("have_buf");
+  b.mov64(8, 0).mov64Imm(9, BUF_RECORD + Rec.SIZEOF).st(Size.W, 8, BUF_RECORD + Rec.NVALUES, 0);
+
+  b.label("values");
+  for (let i = 0; i < MAX_VALUES; i++) captureValue(b, o, i, phaseBit);
+  b.label("values_done");
+  b.stx(Size.DW, 8, BUF_CURSOR, 9).ldx(Size.DW, 9, 8, BUF_CURSOR);
+  b.jmpImm(JmpOp.JGT, 9, BUF_SIZE - 8, "quiet").jmpImm(JmpOp.JLT, 9, BUF_RECORD + Rec.SIZEOF, "quiet");
+
+  if (o.phase === "entry") {
+    // Stash mode: keep the entry values for the return; nothing is emitted now.
+    b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).jmpImm(JmpOp.JEQ, 1, 0, "no_stash");
+    writeHeader(b, o.phase, false);
+    tidKey(b);
+    b.ldMapFd(1, o.maps.stash).mov64(2, 10).add64Imm(2, KEY).mov64(3, 8).mov64Imm(4, 0).call(HelperId.map_update_elem!);
+    b.jmpImm(JmpOp.JEQ, 0, 0, "stashed");
+    count(b, o, Counter.STASH_FULL, "sfull");
+    b.mov64Imm(0, 0).exit().label("stashed");
+    count(b, o, Counter.STASHED, "scount");
+    b.mov64Imm(0, 0).exit().label("no_stash");
+  }
+  // Nothing captured in this phase: no event (ksnoop sends none either).
+  b.ldx(Size.W, 1, 8, BUF_RECORD + Rec.NVALUES).jmpImm(JmpOp.JEQ, 1, 0, "quiet");
+
+  predicate(b);
+  b.ldx(Size.DW, 1, 10, BITS).and64Imm(1, 1).jmpImm(JmpOp.JNE, 1, 0, "pass");
+  count(b, o, Counter.FILTERED, "filt");
+  if (o.phase === "return") deleteStash(b, o, "fdel");
+  b.mov64Imm(0, 0).exit();
+
+  b.label("pass");
+  writeHeader(b, o.phase, o.phase === "return");
+  b.ldMapFd(1, o.maps.events).mov64(2, 8).add64Imm(2, BUF_RECORD).mov64(3, 9).add64Imm(3, -BUF_RECORD).mov64Imm(4, 0);
+  b.call(HelperId.ringbuf_output!).jmpImm(JmpOp.JEQ, 0, 0, "sent");
+  count(b, o, Counter.LOST, "lost");
+  b.ja("out").label("sent");
+  count(b, o, Counter.EMITTED, "emit");
+  b.label("out");
+  if (o.phase === "return") deleteStash(b, o, "odel");
+  b.label("quiet").mov64Imm(0, 0).exit();
+  if (o.phase === "return") {
+    b.label("drop_stash");
+    deleteStash(b, o, "ddel");
+    count(b, o, Counter.STASH_MISS, "dmiss");
+    b.mov64Imm(0, 0).exit();
+  }
+  return b.link();
+}
+
+/**
+ * counters[row * Counter.COUNT + idx] += 1 (clobbers r0-r5): row 0 before
+ * the table entry is known, else 1 + the target's index.
+ */
+function count(b: ProgramBuilder, o: ProgramOptions, idx: number, tag: string, perTarget = true): void {
+  if (perTarget) b.ldx(Size.W, 1, 7, Entry.FUNC_INDEX).add64Imm(1, 1).mul64Imm(1, Counter.COUNT).add64Imm(1, idx).stx(Size.W, 10, CKEY, 1);
+  else b.st(Size.W, 10, CKEY, idx);
+  b.ldMapFd(1, o.maps.counters).mov64(2, 10).add64Imm(2, CKEY).call(HelperId.map_lookup_elem!);
+  b.jmpImm(JmpOp.JEQ, 0, 0, `c_${tag}`).mov64Imm(1, 1).atomic(Size.DW, AtomicOp.ADD, 0, 0, 1).label(`c_${tag}`);
+}
+
+/** fp[KEY] = u32 tid (the stash key). */
+function tidKey(b: ProgramBuilder): void {
+  b.call(HelperId.get_current_pid_tgid!).st(Size.DW, 10, KEY, 0).stx(Size.W, 10, KEY, 0);
+}
+
+function deleteStash(b: ProgramBuilder, o: ProgramOptions, tag: string): void {
+  b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).jmpImm(JmpOp.JEQ, 1, 0, `${tag}_skip`);
+  tidKey(b);
+  b.ldMapFd(1, o.maps.stash).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_delete_elem!).label(`${tag}_skip`);
+}
+
+/** The record header: version, lengths, time, cpu, ids, target index, flags, comm. */
+function writeHeader(b: ProgramBuilder, phase: "entry" | "return", stashed: boolean): void {
+  const H = BUF_RECORD;
+  b.st(Size.H, 8, H + Rec.VERSION, RECORD_VERSION).st(Size.H, 8, H + Rec.HEADER_LEN, Rec.SIZEOF);
+  b.mov64(1, 9).add64Imm(1, -BUF_RECORD).stx(Size.W, 8, H + Rec.TOTAL_LEN, 1);
+  b.call(HelperId.ktime_get_ns!).stx(Size.DW, 8, H + Rec.TIME, 0);
+  b.call(HelperId.get_smp_processor_id!).stx(Size.W, 8, H + Rec.CPU, 0);
+  b.call(HelperId.get_current_pid_tgid!).stx(Size.W, 8, H + Rec.TID, 0).rsh64Imm(0, 32).stx(Size.W, 8, H + Rec.PID, 0);
+  b.ldx(Size.W, 1, 7, Entry.FUNC_INDEX).stx(Size.W, 8, H + Rec.FUNC_INDEX, 1);
+  let flags = phase === "return" ? RecFlag.RETURN : 0;
+  if (stashed) {
+    // STASHED only when the entry said so (the record carries entry values).
+    b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).lsh64Imm(1, 1).or64Imm(1, flags).stx(Size.W, 8, H + Rec.FLAGS, 1);
+  } else {
+    b.st(Size.W, 8, H + Rec.FLAGS, flags);
+  }
+  flags = 0;
+  b.mov64(1, 8).add64Imm(1, H + Rec.COMM).mov64Imm(2, 16).call(HelperId.get_current_comm!);
+}
+
+/** Value descriptor `i`: capture it into the record if it belongs to this phase. */
+function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit: number): void {
+  const D = Entry.VALUES + i * Desc.SIZEOF;
+  const L = (s: string) => `v${i}_${s}`;
+  // Every path arrives with the same state: scratch registers and slots
+  // zeroed, and the offset reloaded from memory (bounds forgotten, then
+  // re-checked), so the verifier prunes instead of exploring 3^i paths.
+  b.stx(Size.DW, 8, BUF_CURSOR, 9).ldx(Size.DW, 9, 8, BUF_CURSOR);
+  for (let r = 0; r <= 5; r++) b.mov64Imm(r as 0, 0);
+  b.st(Size.DW, 10, TMP, 0).st(Size.DW, 10, BTF_PTR, 0).st(Size.DW, 10, BTF_PTR + 8, 0);
+  b.jmpImm(JmpOp.JGT, 9, VALUE_LIMIT, "values_done").jmpImm(JmpOp.JLT, 9, BUF_RECORD + Rec.SIZEOF, "values_done");
+  b.ldx(Size.W, 1, 7, Entry.NVALUES).jmpImm(JmpOp.JLE, 1, i, "values_done");
+  b.ldx(Size.B, 1, 7, D + Desc.WHEN).and64Imm(1, phaseBit).jmpImm(JmpOp.JEQ, 1, 0, L("next"));
+  b.st(Size.DW, 10, ERR, 0).st(Size.DW, 10, RAW, 0).st(Size.DW, 10, DLEN, 0).st(Size.DW, 10, VFLAGS, 0).st(Size.DW, 10, CUR, 0);
+
+  // The source: an argument or the return value.
+  b.ldx(Size.B, 1, 7, D + Desc.SOURCE).jmpImm(JmpOp.JNE, 1, 0, L("ret"));
+  b.ldx(Size.B, 2, 7, D + Desc.ARG).mov64(1, 6).mov64(3, 10).add64Imm(3, CUR).call(HelperId.get_func_arg!);
+  b.ja(L("src"));
+  b.label(L("ret")).mov64(1, 6).mov64(2, 10).add64Imm(2, CUR).call(HelperId.get_func_ret!);
+  b.label(L("src")).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+
+  // A struct-pointer argument is checked with bpf_dynamic_cast before reading through it.
+  if (o.castTargets.length) {
+    b.ldx(Size.W, 1, 7, D + Desc.CAST).jmpImm(JmpOp.JEQ, 1, 0, L("hops"));
+    b.ldx(Size.DW, 4, 10, CUR).jmpImm(JmpOp.JEQ, 4, 0, L("hops"));
+    o.castTargets.forEach((target, k) => {
+      b.jmpImm(JmpOp.JNE, 1, k + 1, L(`cast${k}`));
+      b.mov64Imm(1, 0).ldx(Size.W, 2, 7, Entry.FUNC_BTF_ID).ldx(Size.B, 3, 7, D + Desc.ARG).add64Imm(3, 1).ldx(Size.DW, 4, 10, CUR).mov64Imm(5, target);
+      b.call(DYNAMIC_CAST_ID).jmpImm(JmpOp.JNE, 0, 0, L("hops"));
+      b.st(Size.DW, 10, ERR, -EINVAL).ja(L("store"));
+      b.label(L(`cast${k}`));
+    });
+  }
+
+  // Pointer hops: cur = *(u64 *)(cur + off), checked reads.
+  b.label(L("hops"));
+  for (let h = 0; h < MAX_HOPS; h++) {
+    b.ldx(Size.B, 1, 7, D + Desc.NHOPS).jmpImm(JmpOp.JLE, 1, h, L("final"));
+    b.ldx(Size.DW, 3, 10, CUR).ldxs(Size.W, 1, 7, D + Desc.HOPS + 4 * h).add64(3, 1);
+    b.mov64(1, 10).add64Imm(1, CUR).mov64Imm(2, 8).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+  }
+
+  // The value: bytes in memory at cur + off, or the register itself.
+  b.label(L("final")).ldx(Size.B, 1, 7, D + Desc.FINAL).jmpImm(JmpOp.JEQ, 1, 0, L("reg"));
+  b.ldx(Size.DW, 3, 10, CUR).ldxs(Size.W, 1, 7, D + Desc.FINAL_OFF).add64(3, 1);
+  b.ldx(Size.B, 1, 7, D + Desc.FLAGS).and64Imm(1, DescFlag.PTR).jmpImm(JmpOp.JEQ, 1, 0, L("mem"));
+  // A pointer member: load the pointer, then treat it as a register value.
+  b.mov64(1, 10).add64Imm(1, CUR).mov64Imm(2, 8).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+  b.ja(L("reg"));
+  b.label(L("mem")).stx(Size.DW, 10, TMP, 3);
+  b.ldx(Size.W, 2, 7, D + Desc.SIZE).jmpImm(JmpOp.JLE, 2, MAX_DATA, L("msz")).mov64Imm(2, MAX_DATA).label(L("msz"));
+  b.stx(Size.DW, 10, DLEN, 2);
+  b.mov64(1, 8).add64(1, 9).add64Imm(1, Val.SIZEOF).ldx(Size.DW, 3, 10, TMP).call(HelperId.probe_read_kernel!);
+  b.jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+  // raw = the first (up to 8) bytes.
+  b.mov64(1, 8).add64(1, 9).ldx(Size.DW, 2, 1, Val.SIZEOF).ldx(Size.DW, 3, 10, DLEN).jmpImm(JmpOp.JGE, 3, 8, L("rawok"));
+  b.lsh64Imm(3, 3).mov64Imm(4, 1).lsh64(4, 3).add64Imm(4, -1).and64(2, 4);
+  b.label(L("rawok")).stx(Size.DW, 10, RAW, 2).ja(L("post"));
+
+  b.label(L("reg")).ldx(Size.DW, 2, 10, CUR).stx(Size.DW, 10, RAW, 2);
+  b.ldx(Size.B, 1, 7, D + Desc.FLAGS).and64Imm(1, DescFlag.PTR).jmpImm(JmpOp.JEQ, 1, 0, L("scalar"));
+  // A pointer: the data is the pointee (or a string).
+  b.ldx(Size.W, 2, 7, D + Desc.DATA_SIZE).jmpImm(JmpOp.JLE, 2, MAX_DATA, L("psz")).mov64Imm(2, MAX_DATA).label(L("psz"));
+  b.stx(Size.DW, 10, DLEN, 2).jmpImm(JmpOp.JEQ, 2, 0, L("post"));
+  b.ldx(Size.DW, 3, 10, RAW).mov64(1, 8).add64(1, 9).add64Imm(1, Val.SIZEOF);
+  b.ldx(Size.B, 4, 7, D + Desc.FLAGS).and64Imm(4, DescFlag.STRING).jmpImm(JmpOp.JNE, 4, 0, L("str"));
+  b.call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err")).ja(L("post"));
+  b.label(L("str")).call(HelperId.probe_read_kernel_str!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+  b.stx(Size.DW, 10, DLEN, 0).ja(L("post"));
+  // A scalar register: its bytes.
+  b.label(L("scalar")).mov64(1, 8).add64(1, 9).stx(Size.DW, 1, Val.SIZEOF, 2);
+  b.ldx(Size.W, 2, 7, D + Desc.SIZE).jmpImm(JmpOp.JLE, 2, 8, L("ssz")).mov64Imm(2, 8).label(L("ssz")).stx(Size.DW, 10, DLEN, 2);
+
+  // raw as C compares it: bitfield bits extracted, signed values sign-extended.
+  b.label(L("post")).ldx(Size.B, 1, 7, D + Desc.FLAGS).ldx(Size.DW, 3, 10, RAW);
+  b.mov64(2, 1).and64Imm(2, DescFlag.BITFIELD).jmpImm(JmpOp.JEQ, 2, 0, L("sext"));
+  b.ldx(Size.B, 4, 7, D + Desc.BIT_OFF).and64Imm(4, 63).rsh64(3, 4);
+  b.ldx(Size.B, 5, 7, D + Desc.BIT_SIZE).mov64Imm(4, 64).sub64(4, 5).and64Imm(4, 63).lsh64(3, 4);
+  b.mov64(2, 1).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JNE, 2, 0, L("bfs")).rsh64(3, 4).ja(L("rawset"));
+  b.label(L("bfs")).arsh64(3, 4).ja(L("rawset"));
+  b.label(L("sext")).mov64(2, 1).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JEQ, 2, 0, L("render"));
+  b.ldx(Size.W, 5, 7, D + Desc.SIZE).jmpImm(JmpOp.JGE, 5, 8, L("render"));
+  b.mov64Imm(4, 8).sub64(4, 5).lsh64Imm(4, 3).and64Imm(4, 63).lsh64(3, 4).arsh64(3, 4);
+  b.label(L("rawset")).stx(Size.DW, 10, RAW, 3);
+
+  b.label(L("render"));
+  if (o.renderKernel) {
+    // bpf_snprintf_btf over the object: the kernel's copy for pointers, the captured bytes otherwise.
+    b.ldx(Size.B, 1, 7, D + Desc.FLAGS).mov64(2, 1).and64Imm(2, DescFlag.RENDER).jmpImm(JmpOp.JEQ, 2, 0, L("store"));
+    b.mov64(2, 8).add64(2, 9).add64Imm(2, Val.SIZEOF).stx(Size.DW, 10, BTF_PTR, 2);
+    b.and64Imm(1, DescFlag.PTR).jmpImm(JmpOp.JEQ, 1, 0, L("rptr")).ldx(Size.DW, 2, 10, RAW).stx(Size.DW, 10, BTF_PTR, 2);
+    b.label(L("rptr")).ldx(Size.W, 2, 7, D + Desc.TYPE_ID).stx(Size.W, 10, BTF_PTR + 8, 2).st(Size.W, 10, BTF_PTR + 12, 0);
+    b.mov64(1, 8).add64(1, 9).add64Imm(1, Val.SIZEOF).mov64Imm(2, MAX_DATA).mov64(3, 10).add64Imm(3, BTF_PTR).mov64Imm(4, 16).mov64Imm(5, 0);
+    b.call(HelperId.snprintf_btf!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+    b.add64Imm(0, 1).jmpImm(JmpOp.JLE, 0, MAX_DATA, L("tlen")).mov64Imm(0, MAX_DATA).label(L("tlen"));
+    b.stx(Size.DW, 10, DLEN, 0).st(Size.DW, 10, VFLAGS, ValFlag.TEXT);
+  }
+  b.ja(L("store"));
+
+  // Errors: no data; raw keeps the pointer reached so far.
+  b.label(L("err")).stx(Size.DW, 10, ERR, 0).ldx(Size.DW, 2, 10, CUR).stx(Size.DW, 10, RAW, 2).st(Size.DW, 10, DLEN, 0);
+
+  // The value header, the raw value and data offset for predicates, the next offset.
+  b.label(L("store")).mov64(1, 8).add64(1, 9);
+  b.ldx(Size.DW, 2, 10, RAW).stx(Size.DW, 1, Val.RAW, 2).stx(Size.DW, 8, BUF_RAWS + 8 * i, 2);
+  b.ldx(Size.DW, 2, 10, DLEN).jmpImm(JmpOp.JLE, 2, MAX_DATA, L("dok")).mov64Imm(2, MAX_DATA).label(L("dok"));
+  b.stx(Size.W, 1, Val.DATA_LEN, 2);
+  b.ldx(Size.DW, 3, 10, ERR).stx(Size.W, 1, Val.ERR, 3);
+  b.st(Size.H, 1, Val.SLOT, i).ldx(Size.DW, 3, 10, VFLAGS).stx(Size.H, 1, Val.FLAGS, 3);
+  b.mov64(3, 9).add64Imm(3, Val.SIZEOF).stx(Size.DW, 8, BUF_DATAOFF + 8 * i, 3);
+  b.add64Imm(2, 7).and64Imm(2, ~7).add64Imm(2, Val.SIZEOF).add64(9, 2);
+  b.ldx(Size.W, 1, 8, BUF_RECORD + Rec.NVALUES).add64Imm(1, 1).stx(Size.W, 8, BUF_RECORD + Rec.NVALUES, 1);
+  b.label(L("next"));
+}
+
+/**
+ * The predicate steps (postfix) on a stack of booleans kept as bits of
+ * fp[BITS] (top = bit 0). No steps: true.
+ */
+function predicate(b: ProgramBuilder): void {
+  b.st(Size.DW, 10, BITS, 1).ldx(Size.W, 1, 7, Entry.NPRED).jmpImm(JmpOp.JEQ, 1, 0, "pred_done");
+  b.st(Size.DW, 10, BITS, 0);
+  const base = Entry.VALUES + MAX_VALUES * Desc.SIZEOF;
+  for (let s = 0; s < MAX_PRED; s++) {
+    const P = base + s * Pred.SIZEOF;
+    const L = (x: string) => `p${s}_${x}`;
+    // Same state on every path into the step (see captureValue).
+    b.ldx(Size.DW, 1, 10, BITS).stx(Size.DW, 8, BUF_BITS, 1).ldx(Size.DW, 1, 8, BUF_BITS).stx(Size.DW, 10, BITS, 1);
+    for (let r = 0; r <= 5; r++) b.mov64Imm(r as 0, 0);
+    b.ldx(Size.B, 1, 7, P + Pred.OP).jmpImm(JmpOp.JEQ, 1, PredOp.END, "pred_done");
+    b.jmpImm(JmpOp.JNE, 1, PredOp.CMP, L("notcmp"));
+    // CMP: outcome (0 less, 1 equal, 2 greater) selects a bit of the mask.
+    b.ldx(Size.B, 2, 7, P + Pred.VALUE).and64Imm(2, MAX_VALUES - 1).lsh64Imm(2, 3).mov64(3, 8).add64(3, 2).ldx(Size.DW, 3, 3, BUF_RAWS);
+    b.ldx(Size.DW, 4, 7, P + Pred.CONST);
+    b.ldx(Size.B, 5, 7, P + Pred.FLAG).jmpImm(JmpOp.JEQ, 5, 0, L("uns"));
+    b.lddw(5, 1n << 63n).xor64(3, 5).xor64(4, 5);
+    b.label(L("uns")).mov64Imm(5, 0).jmpReg(JmpOp.JLT, 3, 4, L("cls")).mov64Imm(5, 1).jmpReg(JmpOp.JEQ, 3, 4, L("cls")).mov64Imm(5, 2);
+    b.label(L("cls")).ldx(Size.B, 2, 7, P + Pred.ARG).rsh64(2, 5).and64Imm(2, 1).ja(L("push"));
+    b.label(L("notcmp")).jmpImm(JmpOp.JNE, 1, PredOp.STR, L("notstr"));
+    // STR: bpf_strncmp over the value's captured bytes.
+    b.mov64Imm(2, 0).ldx(Size.B, 3, 7, P + Pred.VALUE).and64Imm(3, MAX_VALUES - 1).lsh64Imm(3, 3).mov64(4, 8).add64(4, 3).ldx(Size.DW, 1, 4, BUF_DATAOFF);
+    b.jmpImm(JmpOp.JGT, 1, BUF_SIZE - 64, L("push")).mov64(4, 8).add64(4, 1).mov64(1, 4);
+    b.ldx(Size.B, 2, 7, P + Pred.ARG).and64Imm(2, 63).jmpImm(JmpOp.JEQ, 2, 0, L("push"));
+    b.mov64(3, 7).add64Imm(3, P + Pred.STR).call(HelperId.strncmp!);
+    b.mov64Imm(2, 1).jmpImm(JmpOp.JEQ, 0, 0, L("streq")).mov64Imm(2, 0);
+    b.label(L("streq")).ldx(Size.B, 3, 7, P + Pred.FLAG).xor64(2, 3).and64Imm(2, 1).ja(L("push"));
+    b.label(L("notstr")).jmpImm(JmpOp.JNE, 1, PredOp.NOT, L("notnot"));
+    b.ldx(Size.DW, 2, 10, BITS).xor64Imm(2, 1).stx(Size.DW, 10, BITS, 2).ja(L("next"));
+    // AND / OR of the two top bits.
+    b.label(L("notnot")).ldx(Size.DW, 2, 10, BITS).mov64(3, 2).and64Imm(3, 1).rsh64Imm(2, 1).mov64(4, 2).and64Imm(4, 1).rsh64Imm(2, 1);
+    b.jmpImm(JmpOp.JEQ, 1, PredOp.AND, L("and")).or64(3, 4).ja(L("comb"));
+    b.label(L("and")).and64(3, 4);
+    b.label(L("comb")).lsh64Imm(2, 1).or64(2, 3).stx(Size.DW, 10, BITS, 2).ja(L("next"));
+    b.label(L("push")).ldx(Size.DW, 3, 10, BITS).lsh64Imm(3, 1).or64(3, 2).stx(Size.DW, 10, BITS, 3);
+    b.label(L("next"));
+  }
+  b.label("pred_done");
+  b.ldx(Size.DW, 1, 10, BITS).stx(Size.DW, 8, BUF_BITS, 1).ldx(Size.DW, 1, 8, BUF_BITS).stx(Size.DW, 10, BITS, 1);
+  for (let r = 0; r <= 5; r++) b.mov64Imm(r as 0, 0);
+}

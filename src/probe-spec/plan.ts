@@ -1,0 +1,98 @@
+// The resolved form of probe specs: per target function, which values to
+// capture (where they come from, which pointer hops, which bytes), what
+// type to render them as, and the predicate over them. resolve.ts produces
+// it from the syntax tree and a BTF; the code generator turns it into the
+// per-target table of the generic program; the decoder uses it to name and
+// type the values of each record. Pure data, no BTF objects inside.
+import type { CmpOp, Mechanism, ProbeSpec } from "./ast.js";
+
+/** Most values per target (ksnoop's MAX_VALUES: 5 arguments + return, here 8). */
+export const MAX_VALUES = 8;
+/** Most pointer hops in one value's access path. */
+export const MAX_HOPS = 4;
+/** Most bytes captured per value (ksnoop's MAX_TRACE_DATA). */
+export const MAX_DATA = 2048;
+
+/** Where a value's bytes come from, and how to reach them. */
+export interface ValuePlan {
+  /** As written and shown: `skb`, `skb->sk`, `return`, `skb->dev->name`. */
+  readonly name: string;
+  /** Captured at function entry or at return. */
+  readonly when: "entry" | "return";
+  /** An argument register (0-based `argIndex`) or the return value. */
+  readonly source: "arg" | "ret";
+  readonly argIndex: number;
+  /** Pointer loads applied to the source first: `cur = *(u64 *)(cur + off)` for each off. */
+  readonly hops: readonly number[];
+  /**
+   * Then the value: `register` = `cur` itself (size <= 8), or `memory` =
+   * `size` bytes at `cur + offset` (a member or element reached through a pointer).
+   */
+  readonly final: { readonly kind: "register" } | { readonly kind: "memory"; readonly offset: number };
+  /** Bytes of the value (its type's size; for memory values > 8 only the data carries it). */
+  readonly size: number;
+  /** The value's BTF type (not stripped: typedefs kept for display, as ksnoop). */
+  readonly typeId: number;
+  /** Bitfield member: the bits to extract from the loaded bytes. */
+  readonly bitfield?: { readonly bitOffset: number; readonly bitSize: number };
+  /** Compare as signed (C type after typedefs: signed int, signed enum). */
+  readonly signed: boolean;
+  /**
+   * For pointer values: the data shown is the pointee (`typeId`, `size`
+   * capped at MAX_DATA), or a NUL-terminated string for `char *`.
+   * Absent for non-pointers (the data is the value's own bytes) and void *.
+   */
+  readonly pointee?: { readonly typeId: number; readonly size: number; readonly string: boolean };
+  /**
+   * When the first hop dereferences an argument that is a pointer to a
+   * struct/union: that struct's BTF id. The program checks the argument
+   * with bpf_dynamic_cast before reading through it (a mismatch is an error value).
+   */
+  readonly castTarget?: number;
+  /** Shown in output (ksnoop shows predicate values too; internal helper values are not). */
+  readonly show: boolean;
+}
+
+/** A predicate over a target's values (indices into TargetPlan.values). */
+export type PredPlan =
+  /** Integer comparison of the value's raw u64 (after bitfield extraction and sign extension when signed). */
+  | { readonly kind: "cmp"; readonly value: number; readonly op: CmpOp; readonly constant: bigint; readonly signed: boolean }
+  /** Byte-string comparison of the value's data (char array or char * string) up to the first NUL. */
+  | { readonly kind: "str"; readonly value: number; readonly op: "==" | "!="; readonly text: string }
+  | { readonly kind: "and" | "or"; readonly left: PredPlan; readonly right: PredPlan }
+  | { readonly kind: "not"; readonly operand: PredPlan };
+
+/** One traced function (or tracepoint) and what to capture on it. */
+export interface TargetPlan {
+  /** Function name (`ip_send_skb`) or `category:name` for tracepoints. */
+  readonly name: string;
+  /** kallsyms address (functions); 0 for tracepoints. */
+  readonly ip: bigint;
+  /** FUNC id in the BTF (functions); 0 otherwise. */
+  readonly btfId: number;
+  /** Number of arguments (context slots). */
+  readonly nargs: number;
+  /** Parameter names, for `info` and default specs. */
+  readonly params: readonly { readonly name: string; readonly typeId: number }[];
+  /** Return type id (0 = void). */
+  readonly retTypeId: number;
+  readonly values: readonly ValuePlan[];
+  /** Drop events for which this is false. */
+  readonly predicate: PredPlan | undefined;
+  /**
+   * Stash mode (ksnoop KSNOOP_F_STASH): the predicate uses `return` and
+   * entry values, so entry values are kept per task until return and the
+   * return event carries them; nothing is emitted at entry.
+   */
+  readonly stash: boolean;
+  /** Whether anything is captured at entry / at return (attach only what is needed). */
+  readonly onEntry: boolean;
+  readonly onReturn: boolean;
+}
+
+/** A spec resolved: its mechanism and every target it expands to. */
+export interface ProbePlan {
+  readonly spec: ProbeSpec;
+  readonly mechanism: Mechanism;
+  readonly targets: readonly TargetPlan[];
+}

@@ -1,0 +1,263 @@
+// The tracer session (user space, library API): probe specs in, events
+// out. It resolves the specs against the kernel's BTF and kallsyms (both
+// read through bpf(2)), creates the maps, loads the generic entry and
+// return programs, writes the per-target table in one batch, attaches one
+// fentry.multi and one fexit.multi link, then turns ring-buffer records
+// into TraceEvents. close() detaches and closes everything it opened,
+// whatever state it is in. Only the syscall-like Bpf API is used.
+import type { Btf } from "../btf/btf.js";
+import { parseBtf } from "../btf/index.js";
+import { castTargetsOf, encodeEntry } from "../codegen/target-table.js";
+import { BUF_SIZE, Counter, ENTRY_SIZE } from "../codegen/layout.js";
+import { generateProgram, type ProgramMaps } from "../codegen/program.js";
+import { BtfsnoopError } from "../internal/errors.js";
+import type { Bpf } from "../kernel/bpf.js";
+import { parseSpec } from "../probe-spec/parse.js";
+import type { ProbePlan, TargetPlan } from "../probe-spec/plan.js";
+import { resolveSpec } from "../probe-spec/resolve.js";
+import { encodeProgram } from "../vm/isa/encode.js";
+import type { Instruction } from "../vm/isa/instruction.js";
+import { decodeRecord } from "./decode.js";
+import type { TraceEvent } from "./event.js";
+
+const BPF_MAP_TYPE_HASH = 1;
+const BPF_MAP_TYPE_ARRAY = 2;
+const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
+const BPF_MAP_TYPE_RINGBUF = 27;
+const PAGE_SIZE = 4096;
+/** Tasks whose entry can be stashed at once (ksnoop's MAX_TASKS). */
+const MAX_STASHED_TASKS = 2048;
+
+export interface SessionOptions {
+  /** Probe specs, as typed. */
+  specs: readonly string[];
+  /** Render values in the program with bpf_snprintf_btf ("kernel") or copy raw bytes ("user", default). */
+  render?: "kernel" | "user";
+  /** Only events of this thread id. */
+  pid?: number;
+  /** Ring buffer size in pages (a power of two; default 16). */
+  pages?: number;
+  /** A BTF to resolve against instead of the kernel's (must describe the same kernel). */
+  btf?: Btf;
+}
+
+/** Per-target counters, as the programs counted them. */
+export interface TargetCounts {
+  emitted: number;
+  filtered: number;
+  lost: number;
+  stashMiss: number;
+  stashed: number;
+  stashFull: number;
+}
+
+export interface SessionStats {
+  /** Events decoded so far (delivered to the caller). */
+  delivered: number;
+  /** Records that could not be decoded (never expected; counted, not hidden). */
+  malformed: number;
+  perTarget: Map<string, TargetCounts & { delivered: number }>;
+  /** Calls of functions with no table entry (should be 0). */
+  noEntry: number;
+  /** Records the ring buffer had no room for (its own drop count). */
+  ringDrops: number;
+}
+
+/** A loaded program: name, instructions, verifier log stats. */
+export interface SessionProgram {
+  name: string;
+  insns: Instruction[];
+  verifierStats: string;
+  fd: number;
+}
+
+/** The plans, programs and table a session would use, without attaching (prog dump). */
+export interface SessionBuild {
+  plans: ProbePlan[];
+  targets: TargetPlan[];
+  castTargets: number[];
+  render: "kernel" | "user";
+  program(phase: "entry" | "return", maps: ProgramMaps): Instruction[];
+  entries: Uint8Array[];
+}
+
+/** Parses, resolves and prepares (pure: no kernel objects are created). */
+export function buildSession(btf: Btf, functions: readonly { name: string; address: bigint; btfId?: number }[], options: SessionOptions): SessionBuild {
+  if (!options.specs.length) throw new BtfsnoopError("EINVAL", "no probe spec given", { hint: 'try: btfsnoop "ip_send_skb(skb->sk)"' });
+  const plans = options.specs.map((s) => resolveSpec(parseSpec(s), { btf, functions }));
+  const targets: TargetPlan[] = [];
+  const seen = new Map<string, string>();
+  for (const p of plans) {
+    if (p.mechanism !== "fentry") throw new BtfsnoopError("EOPNOTSUPP", `${p.spec.text}: ${p.mechanism} specs are not supported by the tracer yet`, { hint: "use fentry (the default)" });
+    for (const t of p.targets) {
+      const other = seen.get(t.name);
+      if (other !== undefined) throw new BtfsnoopError("EINVAL", `${t.name} is traced by two specs ('${other}' and '${p.spec.text}')`, { hint: "merge them into one spec" });
+      seen.set(t.name, p.spec.text);
+      targets.push(t);
+    }
+  }
+  const castTargets = castTargetsOf(targets);
+  const render = options.render ?? "user";
+  const entries = targets.map((t, i) => encodeEntry(t, i, { castTargets, renderKernel: render === "kernel" }));
+  return {
+    plans,
+    targets,
+    castTargets,
+    render,
+    entries,
+    program: (phase, maps) => generateProgram({ phase, maps, castTargets, renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
+  };
+}
+
+export class TraceSession {
+  readonly plans: readonly ProbePlan[];
+  /** Every traced target; a record's FUNC_INDEX indexes this list. */
+  readonly targets: readonly TargetPlan[];
+  readonly btf: Btf;
+  readonly programs: SessionProgram[] = [];
+  private readonly fds: number[] = [];
+  private readonly links: number[] = [];
+  private maps!: ProgramMaps;
+  private closed = false;
+  private readonly delivered: number[];
+  private malformed = 0;
+
+  private constructor(
+    private readonly bpf: Bpf,
+    build: SessionBuild,
+    btf: Btf,
+  ) {
+    this.plans = build.plans;
+    this.targets = build.targets;
+    this.btf = btf;
+    this.delivered = build.targets.map(() => 0);
+  }
+
+  /** Resolves, loads and attaches; on any failure everything opened so far is closed and the error thrown. */
+  static open(bpf: Bpf, options: SessionOptions): TraceSession {
+    const btf = options.btf ?? parseBtf(bpf.btfBytes());
+    const functions = bpf.kallsyms();
+    const build = buildSession(btf, functions, options);
+    const s = new TraceSession(bpf, build, btf);
+    try {
+      s.load(build, options.pages ?? 16);
+    } catch (e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private check(rc: number, what: string): number {
+    if (rc < 0) throw new BtfsnoopError("EINVAL", `${what} failed (${rc}): ${this.bpf.lastError}`);
+    return rc;
+  }
+
+  private map(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number {
+    const fd = this.check(this.bpf.mapCreate({ type, keySize, valueSize, maxEntries, name }), `creating map ${name}`);
+    this.fds.push(fd);
+    return fd;
+  }
+
+  private load(build: SessionBuild, pages: number): void {
+    if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0) {
+      throw new BtfsnoopError("EINVAL", `ring buffer of ${pages} pages: must be a power of two`, { hint: "try -P 16" });
+    }
+    const n = this.targets.length;
+    this.maps = {
+      targets: this.map(BPF_MAP_TYPE_HASH, 8, ENTRY_SIZE, n, "btfsnoop_funcs"),
+      scratch: this.map(BPF_MAP_TYPE_PERCPU_ARRAY, 4, BUF_SIZE, 1, "btfsnoop_buf"),
+      stash: this.map(BPF_MAP_TYPE_HASH, 4, BUF_SIZE, MAX_STASHED_TASKS, "btfsnoop_stash"),
+      events: this.map(BPF_MAP_TYPE_RINGBUF, 0, 0, pages * PAGE_SIZE, "btfsnoop_events"),
+      counters: this.map(BPF_MAP_TYPE_ARRAY, 4, 8, (n + 1) * Counter.COUNT, "btfsnoop_counts"),
+    };
+    // The per-target table, in one batch.
+    const keys = this.targets.map((t) => {
+      const k = new Uint8Array(8);
+      new DataView(k.buffer).setBigUint64(0, t.ip, true);
+      return k;
+    });
+    const res = this.bpf.mapUpdateBatch(this.maps.targets, keys, build.entries);
+    if (res.err < 0) throw new BtfsnoopError("EINVAL", `writing the target table failed (${res.err}): ${this.bpf.lastError}`);
+
+    for (const phase of ["entry", "return"] as const) {
+      const targets = this.targets.filter((t) => (phase === "entry" ? t.onEntry : t.onReturn));
+      if (!targets.length) continue;
+      const insns = build.program(phase, this.maps);
+      const name = phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit";
+      const loaded = this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: 12 });
+      if (typeof loaded === "number") {
+        throw new BtfsnoopError("EINVAL", `the generated ${phase} program was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
+          hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",
+        });
+      }
+      this.fds.push(loaded.fd);
+      this.programs.push({ name, insns, fd: loaded.fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" });
+      const link = this.bpf.linkCreate(loaded.fd, phase === "entry" ? "fentry.multi" : "fexit.multi", { names: targets.map((t) => t.name) });
+      this.links.push(this.check(link, `attaching ${name} to ${targets.length} functions`));
+    }
+  }
+
+  /** Decodes up to `max` records waiting in the ring buffer. */
+  poll(max = Infinity): TraceEvent[] {
+    if (this.closed) return [];
+    const recs = this.bpf.ringbufConsume(this.maps.events, max);
+    if (typeof recs === "number") return [];
+    const out: TraceEvent[] = [];
+    for (const r of recs) {
+      try {
+        const ev = decodeRecord(r, this.targets);
+        out.push(ev);
+        const idx = new DataView(r.buffer, r.byteOffset).getUint32(28, true);
+        this.delivered[idx]!++;
+      } catch {
+        this.malformed++;
+      }
+    }
+    return out;
+  }
+
+  /** Counters so far. */
+  stats(): SessionStats {
+    const perTarget = new Map<string, TargetCounts & { delivered: number }>();
+    const read = (row: number, idx: number): number => {
+      if (this.closed) return 0;
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, row * Counter.COUNT + idx, true);
+      const v = this.bpf.mapLookupElem(this.maps.counters, key);
+      return typeof v === "number" ? 0 : Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true));
+    };
+    this.targets.forEach((t, i) => {
+      perTarget.set(t.name, {
+        emitted: read(i + 1, Counter.EMITTED),
+        filtered: read(i + 1, Counter.FILTERED),
+        lost: read(i + 1, Counter.LOST),
+        stashMiss: read(i + 1, Counter.STASH_MISS),
+        stashed: read(i + 1, Counter.STASHED),
+        stashFull: read(i + 1, Counter.STASH_FULL),
+        delivered: this.delivered[i]!,
+      });
+    });
+    const ring = this.closed ? undefined : this.bpf.ringbufStats(this.maps.events);
+    return {
+      delivered: this.delivered.reduce((a, b) => a + b, 0),
+      malformed: this.malformed,
+      perTarget,
+      noEntry: read(0, Counter.NO_ENTRY),
+      ringDrops: ring === undefined || typeof ring === "number" ? 0 : ring.drops,
+    };
+  }
+
+  /** Links currently attached by this session. */
+  get attachedLinks(): number {
+    return this.closed ? 0 : this.links.length;
+  }
+
+  /** Detaches and closes everything (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    for (const l of this.links) this.bpf.close(l);
+    for (const fd of this.fds) this.bpf.close(fd);
+    this.closed = true;
+  }
+}
