@@ -1,0 +1,117 @@
+// The Perfetto / chrome://tracing output: Chrome trace-event JSON written as
+// a stream ({"traceEvents":[ … ]}), one event per line.
+//
+// * One track per task: pid = tgid, tid = tid, named by "M" metadata events
+//   (process_name / thread_name = comm) the first time the task is seen
+//   (process_name again when the group leader shows up after another thread).
+// * Function entry -> "B", return -> "E" on the task's track; tracepoint hits
+//   -> thread-scoped instants ("ph":"i","s":"t"). Captured values go in
+//   "args" (name -> compact JSON value, as the NDJSON output renders it;
+//   errors as "<EFAULT>", truncation as name + " (truncated)": true).
+// * A "CPU N" track per CPU (pid = tid = 1000000 + N) gets an instant for
+//   every event (name: func, or "func (return)"; args comm/pid/tid), so the
+//   per-CPU view survives migration between entry and return.
+// * ts is in microseconds with nanosecond precision, written exactly
+//   (ns / 1000 with three decimals).
+import type { Btf } from "../../btf/btf.js";
+import type { JsonValue } from "../../btf/format/value-json.js";
+import type { TraceEvent } from "../../tracer/event.js";
+import { errnoName, isTruncated, traceValueJson } from "./ndjson.js";
+
+/** Base of the per-CPU pid space. */
+export const CPU_TRACK_PID_BASE = 1000000;
+
+/** ns -> µs with three decimals, as a JSON number literal. */
+export function microseconds(ns: bigint): string {
+  const neg = ns < 0n;
+  const a = neg ? -ns : ns;
+  return `${neg ? "-" : ""}${a / 1000n}.${(a % 1000n).toString().padStart(3, "0")}`;
+}
+
+export class PerfettoWriter {
+  private started = false;
+  private ended = false;
+  private first = true;
+  /** pid -> whether its process_name came from the group leader (tid == pid). */
+  private readonly processes = new Map<number, boolean>();
+  private readonly threads = new Set<string>();
+  private readonly cpus = new Set<number>();
+
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly btf: Btf,
+  ) {}
+
+  /** Writes one trace event (plus any metadata its task or CPU needs first). */
+  event(ev: TraceEvent): void {
+    if (this.ended) return;
+    this.start();
+    this.taskMetadata(ev);
+    this.cpuMetadata(ev.cpu);
+    const args = this.args(ev);
+    const ts = microseconds(ev.timeNs);
+    const name = JSON.stringify(ev.func);
+    const ph = ev.kind === "entry" ? "B" : ev.kind === "return" ? "E" : "i";
+    const scope = ph === "i" ? ',"s":"t"' : "";
+    this.emit(`{"name":${name},"cat":"${ev.kind}","ph":"${ph}"${scope},"ts":${ts},"pid":${ev.pid},"tid":${ev.tid},"args":${JSON.stringify(args)}}`);
+    const cpuPid = CPU_TRACK_PID_BASE + ev.cpu;
+    const cpuName = JSON.stringify(ev.kind === "return" ? `${ev.func} (return)` : ev.func);
+    const cpuArgs = JSON.stringify({ comm: ev.comm, pid: ev.pid, tid: ev.tid });
+    this.emit(`{"name":${cpuName},"cat":"cpu","ph":"i","s":"t","ts":${ts},"pid":${cpuPid},"tid":${cpuPid},"args":${cpuArgs}}`);
+  }
+
+  /** Closes the JSON document (idempotent). */
+  end(): void {
+    if (this.ended) return;
+    this.start();
+    this.ended = true;
+    this.write("\n]}\n");
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.write('{"traceEvents":[');
+  }
+
+  private emit(json: string): void {
+    this.write((this.first ? "\n" : ",\n") + json);
+    this.first = false;
+  }
+
+  private metadata(name: "process_name" | "thread_name", pid: number, tid: number, value: string): void {
+    this.emit(`{"name":"${name}","ph":"M","pid":${pid},"tid":${tid},"args":{"name":${JSON.stringify(value)}}}`);
+  }
+
+  private taskMetadata(ev: TraceEvent): void {
+    const leader = ev.tid === ev.pid;
+    const named = this.processes.get(ev.pid);
+    if (named === undefined || (leader && !named)) {
+      this.processes.set(ev.pid, leader);
+      this.metadata("process_name", ev.pid, ev.pid, ev.comm);
+    }
+    const key = `${ev.pid}/${ev.tid}`;
+    if (!this.threads.has(key)) {
+      this.threads.add(key);
+      this.metadata("thread_name", ev.pid, ev.tid, ev.comm);
+    }
+  }
+
+  private cpuMetadata(cpu: number): void {
+    if (this.cpus.has(cpu)) return;
+    this.cpus.add(cpu);
+    const pid = CPU_TRACK_PID_BASE + cpu;
+    this.metadata("process_name", pid, pid, `CPU ${cpu}`);
+    this.metadata("thread_name", pid, pid, `CPU ${cpu}`);
+  }
+
+  private args(ev: TraceEvent): { [key: string]: JsonValue } {
+    const args: { [key: string]: JsonValue } = {};
+    for (const v of ev.values) {
+      const value = traceValueJson(this.btf, v);
+      args[v.name] = value === undefined ? `<${errnoName(v.error ?? 0)}>` : value;
+      if (isTruncated(v)) args[`${v.name} (truncated)`] = true;
+    }
+    return args;
+  }
+}
