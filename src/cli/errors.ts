@@ -1,6 +1,7 @@
 // How the CLI reports failures: one line on stderr (what, where, why, and a
 // hint) and an exit code: 2 for usage and input errors, 1 for anything else.
 import { BtfsnoopError } from "../internal/errors.js";
+import { caret } from "../probe-spec/spec-error.js";
 
 /** A command line that yargs (or a command) refuses: bad option, missing argument. */
 export class UsageError extends BtfsnoopError {
@@ -23,6 +24,13 @@ export const EXIT_USAGE = 2;
 export function formatCliError(err: unknown): string {
   if (err instanceof UsageError) return `btfsnoop: usage error: ${err.message} (run 'btfsnoop --help' for usage)`;
   if (err instanceof BtfsnoopError) {
+    // Probe-spec errors show the spec with a caret under the problem.
+    const spec = err as BtfsnoopError & { spec?: unknown; span?: { start: number; end: number } };
+    if (typeof spec.spec === "string" && spec.span) {
+      const lines = [`btfsnoop: error: ${err.message}`, ...caret(spec.spec, spec.span).split("\n").map((l) => `    ${l}`)];
+      if (err.hint) lines.push(`hint: ${err.hint}`);
+      return lines.join("\n");
+    }
     return `btfsnoop: error: ${err.message}${err.hint ? ` (hint: ${err.hint})` : ""}`;
   }
   const e = err as Error;

@@ -34,6 +34,8 @@ export interface CliIo {
   stream(fill: (sink: TextSink) => void): Promise<void>;
   /** All of standard input as text. */
   readStdin(): Promise<string>;
+  /** Whether standard output's reader has gone away (EPIPE): producers should stop. */
+  outputClosed?(): boolean;
 }
 
 /** The real standard streams. */
@@ -47,6 +49,7 @@ export const processIo: CliIo = {
     sink.flush();
     await Promise.all(pending);
   },
+  outputClosed: () => pipeClosed,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -204,7 +204,7 @@ describe("tail calls", () => {
     const helpers = new HelperTable();
     let target: LoadedProgram | undefined;
     const progArray = { progAt: (i: number) => (i === 1 ? target : undefined) };
-    const mapAddr = 0xffff888000001000n;
+    const mapAddr = 0xffffc9b000001000n;
     const vm = new Interpreter({ mem, env: nullKernelEnv(), helper: (id) => helpers.impl(id), mapAt: (a) => (a === mapAddr ? progArray : undefined) });
     target = vm.load(program([I(0x61, 0, 1, 0), I(ADD64_IMM, 0, 0, 0, 1000), EXIT]));
     const caller = vm.load(

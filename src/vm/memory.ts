@@ -28,15 +28,19 @@ export const REGION_KIND_NAMES: Readonly<Record<number, string>> = {
   [RegionKind.PACKET]: "packet",
 };
 
-/** First `hi` of each kind's zone: kernel-looking addresses (vmalloc area for stacks and ring buffers, direct map for values). */
+/**
+ * First `hi` of each kind's zone: kernel-looking addresses in the vmalloc
+ * area, clear of the kernel model's direct map (0xffff888...) so a kernel
+ * pointer never lands in a VM region by accident.
+ */
 const ZONE_HI: Readonly<Record<number, number>> = {
   [RegionKind.STACK]: 0xffffc900,
   [RegionKind.CTX]: 0xffffc980,
-  [RegionKind.MAP_VALUE]: 0xffff8881,
-  [RegionKind.MAP_OBJECT]: 0xffff8880,
+  [RegionKind.MAP_VALUE]: 0xffffc9c0,
+  [RegionKind.MAP_OBJECT]: 0xffffc9b0,
   [RegionKind.RINGBUF]: 0xffffc9a0,
-  [RegionKind.MEM]: 0xffff8882,
-  [RegionKind.PACKET]: 0xffff8883,
+  [RegionKind.MEM]: 0xffffc9d0,
+  [RegionKind.PACKET]: 0xffffc9e0,
 };
 
 /** Unmapped bytes left between two regions of a zone, so an access just past one never lands in the next. */

@@ -54,7 +54,7 @@ describe("array map values", () => {
 
   it("gives programs the address of element i at base + i * round_up(value_size, 8)", () => {
     const m = setup({ valueSize: 12 });
-    const base = 0xffff888100001000n;
+    const base = 0xffffc9c000001000n;
     expect(m.progLookup(k(0), 0)).toBe(base);
     expect(m.progLookup(k(3), 0)).toBe(base + 48n);
     expect(m.progLookup(k(8), 0)).toBe(0n);

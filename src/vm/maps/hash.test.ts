@@ -180,9 +180,9 @@ describe("hash map iteration (kernel bucket order)", () => {
 describe("hash map value storage", () => {
   it("gives programs stable value addresses in the map's value region", () => {
     const { map } = setup();
-    expect(map.address).toBe(0xffff888000001000n);
+    expect(map.address).toBe(0xffffc9b000001000n);
     expect(map.values.label).toBe("map_value of map 1 'h'");
-    const base = 0xffff888100001000n;
+    const base = 0xffffc9c000001000n;
     fill(map, 3);
     expect(map.progLookup(k(1), 0)).toBe(base); // slot 0
     expect(map.progLookup(k(3), 0)).toBe(base + 16n); // slot 2
@@ -192,7 +192,7 @@ describe("hash map value storage", () => {
 
   it("replacing writes the CPU's extra element; the old copy becomes the spare", () => {
     const { map } = setup({}, 2);
-    const base = 0xffff888100001000n;
+    const base = 0xffffc9c000001000n;
     fill(map, 1);
     expect(map.progLookup(k(1), 0)).toBe(base);
     // Program on CPU 1 replaces key 1: extra element of CPU 1 is slot 8 + 1.
@@ -210,7 +210,7 @@ describe("hash map value storage", () => {
 
   it("reuses the slot of the last deleted element first", () => {
     const { map } = setup();
-    const base = 0xffff888100001000n;
+    const base = 0xffffc9c000001000n;
     fill(map, 4);
     expect(map.delete(k(2))).toBe(0); // slot 1
     expect(map.delete(k(4))).toBe(0); // slot 3
@@ -229,7 +229,7 @@ describe("hash map value storage", () => {
     expect(map.update(k(1), new Uint8Array([1, 2, 3, 4, 5]))).toBe(0);
     expect(map.update(k(2), new Uint8Array([6, 7, 8, 9, 10]))).toBe(0);
     expect(map.lookup(k(2))).toEqual(new Uint8Array([6, 7, 8, 9, 10]));
-    expect(map.progLookup(k(2), 0)).toBe(0xffff888100001008n);
+    expect(map.progLookup(k(2), 0)).toBe(0xffffc9c000001008n);
   });
 
   it("program updates and deletes follow the same rules; BPF_F_RDONLY_PROG forbids them", () => {

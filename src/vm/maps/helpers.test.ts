@@ -129,7 +129,7 @@ describe("map_lookup_elem / map_update_elem / map_delete_elem", () => {
     const val = f.put(8, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
     expect(f.call(2, m.address, key, val, BigInt(BPF_ANY))).toBe(0n);
     const p = f.call(1, m.address, key);
-    expect(p).toBe(0xffff888100001000n);
+    expect(p).toBe(0xffffc9c000001000n);
     expect(f.read(p, 8)).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
     // A program store through the returned pointer is what user space reads.
     const r = f.mem.findAddress(p, 8)!;
@@ -167,8 +167,8 @@ describe("map_lookup_elem / map_update_elem / map_delete_elem", () => {
     const arr = f.map({ type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 });
     const pc = f.map({ type: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 });
     const key = f.put(0, u32Bytes(3));
-    expect(f.call(1, arr.address, key)).toBe(0xffff888100001000n + 24n);
-    const pcBase = 0xffff888100001000n + BigInt(Math.ceil((32 + 4096) / 8) * 8);
+    expect(f.call(1, arr.address, key)).toBe(0xffffc9c000001000n + 24n);
+    const pcBase = 0xffffc9c000001000n + BigInt(Math.ceil((32 + 4096) / 8) * 8);
     expect(f.call(1, pc.address, key)).toBe(pcBase + 24n);
     f.env.cpu = 1;
     expect(f.call(1, pc.address, key)).toBe(pcBase + BigInt((4 + 3) * 8));

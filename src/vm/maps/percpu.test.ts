@@ -45,7 +45,7 @@ describe("percpu_array", () => {
 
   it("programs get their CPU's copy and update only it", () => {
     const m = arr();
-    const base = 0xffff888100001000n;
+    const base = 0xffffc9c000001000n;
     expect(m.progLookup(k(1), 0)).toBe(base + 8n);
     expect(m.progLookup(k(1), 2)).toBe(base + BigInt((2 * 4 + 1) * 8));
     expect(m.progLookup(k(4), 0)).toBe(0n);
@@ -92,7 +92,7 @@ describe("percpu_hash", () => {
 
   it("per-CPU addresses are stable across updates (values change in place)", () => {
     const m = hash();
-    const base = 0xffff888100001000n;
+    const base = 0xffffc9c000001000n;
     expect(m.update(k(1), pcpu(1, 1, 1))).toBe(0); // slot 0
     expect(m.update(k(2), pcpu(2, 2, 2))).toBe(0); // slot 1
     expect(m.progLookup(k(2), 0)).toBe(base + 8n);

@@ -22,8 +22,8 @@ describe("MapRegistry", () => {
     const b = mk(mem, reg, "b");
     expect([a.id, b.id, reg.size]).toEqual([1, 2, 2]);
     expect(reg.byId(2)).toBe(b);
-    expect(a.address).toBe(0xffff888000001000n);
-    expect(b.address).toBe(0xffff888000001000n + 4096n + 64n);
+    expect(a.address).toBe(0xffffc9b000001000n);
+    expect(b.address).toBe(0xffffc9b000001000n + 4096n + 64n);
     expect(reg.byAddress(a.address)).toBe(a);
     expect(reg.mapAt(b.address)).toBe(b);
     expect(reg.mapAt(b.address + 8n)).toBeUndefined();

@@ -1,0 +1,54 @@
+// `btfsnoop info FUNC...` (ksnoop's info): the C prototype of each function
+// (globs expand), from the synthetic kernel or a BTF file (--btf), with
+// `/* and N more args that are not traceable */` past the 12th argument.
+// `btfsnoop list [GLOB]`: every traceable function matching GLOB, one
+// prototype per line, sorted by name.
+import type { Argv } from "yargs";
+import { parseSpec } from "../../probe-spec/parse.js";
+import { formatPrototype } from "../../probe-spec/prototype.js";
+import { resolveSpec } from "../../probe-spec/resolve.js";
+import { UsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { kernelView, type KernelView } from "../kernel-view.js";
+
+/** Prototype lines of the functions a name or glob resolves to. */
+export function prototypesOf(view: KernelView, name: string): string[] {
+  if (name.includes("(")) throw new UsageError(`'${name}': info takes function names or globs, not specs`);
+  const plan = resolveSpec(parseSpec(name), { btf: view.btf, functions: view.functions });
+  return plan.targets.map((t) => formatPrototype(view.btf, t.btfId));
+}
+
+export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
+  return y
+    .command(
+      "info <funcs..>",
+      "show the C prototypes of functions (ksnoop info)",
+      (c) =>
+        c
+          .positional("funcs", { type: "string", array: true, demandOption: true, describe: "function names or globs" })
+          .option("btf", { type: "string", describe: "resolve against this BTF file instead of the synthetic kernel" })
+          .example("$0 info ip_send_skb", "int ip_send_skb(struct net *net, struct sk_buff *skb);"),
+      async (a) => {
+        const view = kernelView(a.btf);
+        const lines = a.funcs.flatMap((f) => prototypesOf(view, f));
+        await io.out(lines.join("\n") + "\n");
+      },
+    )
+    .command(
+      "list [glob]",
+      "list traceable functions with their prototypes",
+      (c) =>
+        c
+          .positional("glob", { type: "string", default: "*", describe: "function name glob, e.g. 'tcp_*'" })
+          .option("btf", { type: "string", describe: "list the functions of this BTF file instead of the synthetic kernel" })
+          .option("tracepoints", { type: "boolean", describe: "list tracepoints instead (not available yet)" }),
+      async (a) => {
+        if (a.tracepoints) throw new UsageError("list --tracepoints is not available yet");
+        const view = kernelView(a.btf);
+        const lines = prototypesOf(view, a.glob);
+        await io.stream((sink) => {
+          for (const l of lines) sink.write(l + "\n");
+        });
+      },
+    );
+}

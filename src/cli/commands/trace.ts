@@ -1,0 +1,200 @@
+// `btfsnoop [trace] SPEC...`: boot the synthetic kernel, open a tracer
+// session for the specs, run the workload, print events as ksnoop text,
+// NDJSON or Perfetto JSON, and a summary on stderr. Stops on --count,
+// --duration (simulated time), SIGINT/SIGTERM or a closed output; always
+// detaches. Options follow ksnoop (-p, -s, -P, -v) plus btfsnoop's own.
+import { createWriteStream, type WriteStream } from "node:fs";
+import type { Argv } from "yargs";
+import { BtfsnoopError } from "../../internal/errors.js";
+import { bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
+import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
+import { TraceSession } from "../../tracer/session.js";
+import type { TraceEvent } from "../../tracer/event.js";
+import { formatKsnoopEvent, formatKsnoopHeader } from "../../ui/format/ksnoop-text.js";
+import { formatJsonEvent } from "../../ui/format/ndjson.js";
+import { PerfettoWriter } from "../../ui/format/perfetto.js";
+import { UsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { parseDuration } from "../duration.js";
+
+export const TRACE_FORMATS = ["text", "json", "perfetto"] as const;
+
+export interface TraceArgs {
+  specs: string[];
+  pid?: number | undefined;
+  stack?: boolean | undefined;
+  pages: number;
+  workload: string;
+  seed: number;
+  cpus: number;
+  duration?: string | undefined;
+  count?: number | undefined;
+  format: (typeof TRACE_FORMATS)[number];
+  output?: string | undefined;
+  attach: "fentry" | "kprobe";
+  render: "kernel" | "user";
+  verbose?: boolean | undefined;
+  check?: boolean | undefined;
+  summary?: boolean | undefined;
+}
+
+/** Options shared by `trace` and the default command. */
+export function traceOptions<T>(y: Argv<T>) {
+  return y
+    .positional("specs", { type: "string", array: true, describe: "probe specs: FUNC, FUNC(ARG, ...), GLOB, ...", demandOption: true })
+    .option("pid", { alias: "p", type: "number", describe: "only this thread id" })
+    .option("stack", { alias: "s", type: "boolean", describe: "stack mode: only calls inside the chain SPEC1 -> SPEC2 -> ..." })
+    .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" })
+    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+    .option("seed", { type: "number", default: 1, describe: "workload seed (same seed, same trace)" })
+    .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
+    .option("duration", { alias: "d", type: "string", describe: "simulated time to trace, e.g. 500ms, 2s (default 1s)" })
+    .option("count", { alias: "c", type: "number", describe: "stop after this many events" })
+    .option("format", { alias: "f", choices: TRACE_FORMATS, default: "text" as const, describe: "output format" })
+    .option("json", { type: "boolean", describe: "short for --format json" })
+    .option("output", { alias: "o", type: "string", describe: "write events to FILE instead of stdout" })
+    .option("attach", { choices: ["fentry", "kprobe"] as const, default: "fentry" as const, describe: "attach mechanism" })
+    .option("render", { choices: ["kernel", "user"] as const, default: "user" as const, describe: "render values in the program (bpf_snprintf_btf) or in user space" })
+    .option("verbose", { alias: "v", type: "boolean", describe: "print what is attached and the verifier's statistics" })
+    .option("check", { type: "boolean", describe: "check calls = delivered + filtered + lost against the kernel's ground truth" })
+    .option("summary", { type: "boolean", describe: "with --format json: end with a summary object" });
+}
+
+function validate(a: TraceArgs): void {
+  if (a.pid !== undefined && (!Number.isInteger(a.pid) || a.pid < 0)) throw new UsageError(`--pid ${a.pid}: expected a thread id`);
+  if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new UsageError(`--count ${a.count}: expected a positive integer`);
+  if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
+  if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
+  if (a.stack) throw new BtfsnoopError("EOPNOTSUPP", "stack mode (-s) is not implemented yet", { hint: "trace the functions without -s" });
+  if (a.attach === "kprobe") throw new BtfsnoopError("EOPNOTSUPP", "--attach kprobe is not implemented in the tracer yet", { hint: "use the default fentry" });
+}
+
+/** Runs a trace; returns the exit code. */
+export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> {
+  validate(a);
+  const durationNs = a.duration !== undefined ? parseDuration(a.duration) : a.count !== undefined ? undefined : 1_000_000_000n;
+  const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
+  const machine = machineOf(booted);
+  if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
+  const session = TraceSession.open(machine.bpf, { specs: a.specs, render: a.render, pages: a.pages, ...(a.pid !== undefined ? { pid: a.pid } : {}) });
+  const btf = session.btf;
+  if (a.verbose) {
+    for (const p of session.plans) io.err(`btfsnoop: ${p.spec.text}: ${p.targets.length} function${p.targets.length === 1 ? "" : "s"}\n`);
+    for (const p of session.programs) io.err(`btfsnoop: ${p.name}: ${p.insns.length} insns; ${p.verifierStats}\n`);
+  }
+
+  // Output: stdout or a file, text written per batch.
+  let file: WriteStream | undefined;
+  let closed = false;
+  const write = async (text: string): Promise<boolean> => {
+    if (!text) return !closed;
+    if (file) {
+      if (!file.write(text)) await new Promise<void>((r) => file!.once("drain", () => r()));
+      return true;
+    }
+    await io.out(text);
+    closed = io.outputClosed?.() ?? false;
+    return !closed;
+  };
+  if (a.output !== undefined) {
+    file = createWriteStream(a.output);
+    await new Promise<void>((resolve, reject) => {
+      file!.once("open", () => resolve());
+      file!.once("error", (e: NodeJS.ErrnoException) => reject(new BtfsnoopError("EACCES", `cannot write '${a.output}': ${e.message}`)));
+    }).catch((e) => {
+      session.close();
+      throw e;
+    });
+  }
+  let perfetto: PerfettoWriter | undefined;
+  let pending = "";
+  if (a.format === "perfetto") perfetto = new PerfettoWriter((s) => void (pending += s), btf);
+  const render = (evs: TraceEvent[]): string => {
+    if (perfetto) {
+      for (const e of evs) perfetto.event(e);
+      const s = pending;
+      pending = "";
+      return s;
+    }
+    let s = "";
+    for (const e of evs) s += a.format === "json" ? formatJsonEvent(btf, e) : formatKsnoopEvent(btf, e);
+    return s;
+  };
+
+  let stop = false;
+  const onSignal = (): void => void (stop = true);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let result: RunResult;
+  try {
+    if (a.format === "text" && !(await write(formatKsnoopHeader()))) {
+      session.close();
+      return 0;
+    }
+    result = await runTrace(machine, session, {
+      workload: a.workload,
+      ...(a.count !== undefined ? { count: a.count } : {}),
+      ...(durationNs !== undefined ? { durationNs } : {}),
+      onEvents: (evs) => write(render(evs)),
+      stopRequested: () => stop,
+    });
+    if (perfetto) {
+      perfetto.end();
+      await write(pending);
+    }
+    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result)) + "\n");
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    session.close();
+    if (file) await new Promise<void>((r) => file!.end(() => r()));
+  }
+  if (result.reason === "output-closed") return 0;
+  const lines = summaryLines(result);
+  let code = 0;
+  if (a.check) {
+    const rows = conservation(session, result);
+    for (const r of rows) lines.push(`  ${r.ok ? "ok" : "MISMATCH"} ${r.name}: ${r.calls} calls -> ${r.expected} records expected, ${r.accounted} accounted (${r.delivered} delivered, ${r.filtered} filtered, ${r.lost} lost)`);
+    if (rows.some((r) => !r.ok)) code = 1;
+  }
+  io.err(lines.join("\n") + "\n");
+  return code;
+}
+
+function totals(r: RunResult): { emitted: number; filtered: number; lost: number } {
+  let emitted = 0;
+  let filtered = 0;
+  let lost = 0;
+  for (const c of r.stats.perTarget.values()) {
+    emitted += c.emitted;
+    filtered += c.filtered;
+    lost += c.lost;
+  }
+  return { emitted, filtered, lost };
+}
+
+/** The stderr summary: what was delivered, filtered and lost (loss is never silent). */
+function summaryLines(r: RunResult): string[] {
+  const t = totals(r);
+  const ms = Number(r.elapsedNs / 1000n) / 1000;
+  const out = [
+    `btfsnoop: ${r.shown} events shown in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${r.notShown ? `, ${r.notShown} not shown` : ""}`,
+  ];
+  if (t.lost) out.push(`btfsnoop: /* lost ${t.lost} events */ (hint: a bigger ring buffer, e.g. -P ${64})`);
+  if (r.stats.malformed) out.push(`btfsnoop: ${r.stats.malformed} malformed records`);
+  return out;
+}
+
+function summaryJson(r: RunResult): Record<string, unknown> {
+  const t = totals(r);
+  return {
+    summary: true,
+    reason: r.reason,
+    shown: r.shown,
+    not_shown: r.notShown,
+    filtered: t.filtered,
+    lost: t.lost,
+    elapsed_ns: Number(r.elapsedNs),
+    functions: Object.fromEntries([...r.stats.perTarget].map(([name, c]) => [name, { calls: r.calls.get(name) ?? 0, delivered: c.delivered, filtered: c.filtered, lost: c.lost }])),
+  };
+}
