@@ -23,7 +23,11 @@ export const Entry = {
   VALUES: 24,
 } as const;
 /** Entry flags. */
-export const EntryFlag = { STASH: 1 } as const;
+export const EntryFlag = {
+  STASH: 1,
+  /** Emit an event even when no value is captured in this phase (stack mode needs every entry and return). */
+  ALWAYS: 2,
+} as const;
 
 /** One value descriptor (48 bytes) in the entry. */
 export const Desc = {

@@ -134,7 +134,9 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
     b.mov64Imm(0, 0).exit().label("no_stash");
   }
   // Nothing captured in this phase: no event (ksnoop sends none either).
-  b.ldx(Size.W, 1, 8, BUF_RECORD + Rec.NVALUES).jmpImm(JmpOp.JEQ, 1, 0, "quiet");
+  b.ldx(Size.W, 1, 8, BUF_RECORD + Rec.NVALUES).jmpImm(JmpOp.JNE, 1, 0, "some");
+  b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.ALWAYS).jmpImm(JmpOp.JEQ, 1, 0, "quiet");
+  b.label("some");
 
   predicate(b);
   b.ldx(Size.DW, 1, 10, BITS).and64Imm(1, 1).jmpImm(JmpOp.JNE, 1, 0, "pass");

@@ -22,6 +22,8 @@ export interface EncodeOptions {
   castTargets: readonly number[];
   /** Render values with bpf_snprintf_btf in the program. */
   renderKernel: boolean;
+  /** Emit every entry and return, even without values (stack mode). */
+  always?: boolean;
 }
 
 /** The table entry of `target` (index `index` in the tracer's target list). */
@@ -30,7 +32,7 @@ export function encodeEntry(target: TargetPlan, index: number, options: EncodeOp
   const out = new Uint8Array(ENTRY_SIZE);
   const v = new DataView(out.buffer);
   v.setUint32(Entry.FUNC_INDEX, index, true);
-  v.setUint32(Entry.FLAGS, target.stash ? EntryFlag.STASH : 0, true);
+  v.setUint32(Entry.FLAGS, (target.stash ? EntryFlag.STASH : 0) | (options.always ? EntryFlag.ALWAYS : 0), true);
   v.setUint32(Entry.FUNC_BTF_ID, target.btfId, true);
   v.setUint32(Entry.NVALUES, target.values.length, true);
   target.values.forEach((val, i) => encodeValue(v, Entry.VALUES + i * Desc.SIZEOF, val, options));

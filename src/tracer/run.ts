@@ -7,6 +7,7 @@
 import type { Machine } from "../kernel/machine.js";
 import type { TraceEvent } from "./event.js";
 import type { SessionStats, TraceSession } from "./session.js";
+import { StackFilter } from "./stack-filter.js";
 
 /** Workload steps between two ring buffer drains (fixed, so a seed gives one trace). */
 export const STEPS_PER_POLL = 16;
@@ -32,6 +33,8 @@ export interface RunResult {
   notShown: number;
   /** Workload steps run. */
   steps: number;
+  /** Stack mode: events outside a complete chain (not shown). */
+  stackDropped: number;
   /** Simulated time the trace covered (ns). */
   elapsedNs: bigint;
   stats: SessionStats;
@@ -45,8 +48,10 @@ export async function runTrace(machine: Machine, session: TraceSession, o: RunOp
   const until = o.durationNs === undefined ? undefined : start + o.durationNs;
   const before = new Map(session.targets.map((t) => [t.name, machine.callCount(t.name)]));
   let shown = 0;
+  let notShown = 0;
   let steps = 0;
   let reason: RunResult["reason"] = "duration";
+  const stack = session.stackChain ? new StackFilter(session.stackChain) : undefined;
   try {
     for (;;) {
       if (o.stopRequested?.()) {
@@ -56,7 +61,13 @@ export async function runTrace(machine: Machine, session: TraceSession, o: RunOp
       const ran = machine.run(o.workload, STEPS_PER_POLL, until);
       steps += ran;
       let events = session.poll();
-      if (o.count !== undefined && shown + events.length >= o.count) events = events.slice(0, o.count - shown);
+      if (stack) events = stack.process(events);
+      let cut = 0;
+      if (o.count !== undefined && shown + events.length > o.count) {
+        cut = shown + events.length - o.count;
+        events = events.slice(0, o.count - shown);
+      }
+      notShown += cut;
       if (events.length) {
         shown += events.length;
         if (!(await o.onEvents(events))) {
@@ -75,9 +86,9 @@ export async function runTrace(machine: Machine, session: TraceSession, o: RunOp
       // Let signals and the output stream through.
       await new Promise((r) => setImmediate(r));
     }
-    const notShown = session.poll().length;
+    notShown += session.poll().length;
     const calls = new Map(session.targets.map((t) => [t.name, machine.callCount(t.name) - before.get(t.name)!]));
-    return { reason, shown, notShown, steps, elapsedNs: machine.nowNs() - start, stats: session.stats(), calls };
+    return { reason, shown, notShown, steps, stackDropped: stack?.dropped ?? 0, elapsedNs: machine.nowNs() - start, stats: session.stats(), calls };
   } finally {
     session.close();
   }
@@ -101,7 +112,7 @@ export function conservation(session: TraceSession, result: RunResult): Conserva
   return session.targets.map((t) => {
     const c = result.stats.perTarget.get(t.name)!;
     const calls = result.calls.get(t.name) ?? 0;
-    const perCall = t.stash ? 1 : (t.onEntry && t.values.some((v) => v.when === "entry") ? 1 : 0) + (t.onReturn && t.values.some((v) => v.when === "return") ? 1 : 0);
+    const perCall = t.stash ? 1 : session.stackChain ? 2 : (t.onEntry && t.values.some((v) => v.when === "entry") ? 1 : 0) + (t.onReturn && t.values.some((v) => v.when === "return") ? 1 : 0);
     const accounted = c.emitted + c.filtered + c.lost + (t.stash ? c.stashMiss + c.stashFull : 0);
     return { name: t.name, calls, expected: calls * perCall, accounted, delivered: c.delivered, filtered: c.filtered, lost: c.lost, ok: accounted === calls * perCall };
   });

@@ -39,6 +39,8 @@ export interface SessionOptions {
   pages?: number;
   /** A BTF to resolve against instead of the kernel's (must describe the same kernel). */
   btf?: Btf;
+  /** Stack mode (ksnoop -s): the specs, in order, are a call chain; one function each. */
+  stack?: boolean;
 }
 
 /** Per-target counters, as the programs counted them. */
@@ -77,6 +79,8 @@ export interface SessionBuild {
   targets: TargetPlan[];
   castTargets: number[];
   render: "kernel" | "user";
+  /** Stack mode: the chain's function names, outermost first. */
+  stackChain: string[] | undefined;
   program(phase: "entry" | "return", maps: ProgramMaps): Instruction[];
   entries: Uint8Array[];
 }
@@ -96,14 +100,23 @@ export function buildSession(btf: Btf, functions: readonly { name: string; addre
       targets.push(t);
     }
   }
+  let stackChain: string[] | undefined;
+  if (options.stack) {
+    if (plans.length < 2) throw new BtfsnoopError("EINVAL", "stack mode needs a chain of at least two functions", { hint: "btfsnoop -s udp_sendmsg ip_send_skb" });
+    for (const p of plans) {
+      if (p.targets.length !== 1) throw new BtfsnoopError("EINVAL", `stack mode: '${p.spec.text}' names ${p.targets.length} functions; each spec of the chain must name one`);
+    }
+    stackChain = targets.map((t) => t.name);
+  }
   const castTargets = castTargetsOf(targets);
   const render = options.render ?? "user";
-  const entries = targets.map((t, i) => encodeEntry(t, i, { castTargets, renderKernel: render === "kernel" }));
+  const entries = targets.map((t, i) => encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined }));
   return {
     plans,
     targets,
     castTargets,
     render,
+    stackChain,
     entries,
     program: (phase, maps) => generateProgram({ phase, maps, castTargets, renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };
@@ -115,6 +128,8 @@ export class TraceSession {
   readonly targets: readonly TargetPlan[];
   readonly btf: Btf;
   readonly programs: SessionProgram[] = [];
+  /** Stack mode: the chain (the driver filters events with a StackFilter). */
+  readonly stackChain: readonly string[] | undefined;
   private readonly fds: number[] = [];
   private readonly links: number[] = [];
   private maps!: ProgramMaps;
@@ -130,6 +145,7 @@ export class TraceSession {
     this.plans = build.plans;
     this.targets = build.targets;
     this.btf = btf;
+    this.stackChain = build.stackChain;
     this.delivered = build.targets.map(() => 0);
   }
 
@@ -181,7 +197,8 @@ export class TraceSession {
     if (res.err < 0) throw new BtfsnoopError("EINVAL", `writing the target table failed (${res.err}): ${this.bpf.lastError}`);
 
     for (const phase of ["entry", "return"] as const) {
-      const targets = this.targets.filter((t) => (phase === "entry" ? t.onEntry : t.onReturn));
+      // Stack mode needs every entry and return of the chain.
+      const targets = this.targets.filter((t) => this.stackChain !== undefined || (phase === "entry" ? t.onEntry : t.onReturn));
       if (!targets.length) continue;
       const insns = build.program(phase, this.maps);
       const name = phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit";

@@ -84,7 +84,7 @@ describe("btf dump", () => {
     ],
     [["btf", "dump", VMLINUX, "--format", "yaml"], `btfsnoop: usage error: Invalid values: Argument: format, Given: "yaml", Choices: "raw", "c", "json" (run 'btfsnoop --help' for usage)\n`],
     [["btf", "dump", join(BTF, "funcs.bpf.btf"), "--id", "999"], `btfsnoop: error: type id 999 not found in '${join(BTF, "funcs.bpf.btf")}' (valid ids: 1..${readFileSync(join(BTF, "funcs.bpf.btf.raw.txt"), "utf8").match(/^\[(\d+)\]/gm)!.length})\n`],
-    [["frobnicate"], "btfsnoop: usage error: Unknown argument: frobnicate (run 'btfsnoop --help' for usage)\n"],
+    [["btf", "frobnicate"], "btfsnoop: usage error: Unknown argument: frobnicate (run 'btfsnoop --help' for usage)\n"],
     [["btf", "dump", VMLINUX, "--id", "abc"], "btfsnoop: usage error: --id takes positive type ids, got 'abc' (run 'btfsnoop --help' for usage)\n"],
     [["btf", "dump", VMLINUX, "--id"], "btfsnoop: usage error: --id needs at least one type id (run 'btfsnoop --help' for usage)\n"],
     [["btf", "dump", VMLINUX, "--id", "0"], "btfsnoop: usage error: --id takes positive type ids, got '0' (run 'btfsnoop --help' for usage)\n"],

@@ -63,7 +63,7 @@ function table(btf: Btf, targets: readonly TargetPlan[]): string[] {
 
 export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
   return y.command(
-    "prog dump <specs..>",
+    "dump <specs..>",
     "show the programs, the per-target table and the verifier statistics for specs",
     (c) =>
       c

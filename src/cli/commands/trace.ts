@@ -48,7 +48,7 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
     .option("seed", { type: "number", default: 1, describe: "workload seed (same seed, same trace)" })
     .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
-    .option("duration", { alias: "d", type: "string", describe: "simulated time to trace, e.g. 500ms, 2s (default 1s)" })
+    .option("duration", { alias: "d", type: "string", describe: "simulated time to trace, e.g. 500ms, 2s (default 1s; 10s with --count)" })
     .option("count", { alias: "c", type: "number", describe: "stop after this many events" })
     .option("format", { alias: "f", choices: TRACE_FORMATS, default: "text" as const, describe: "output format" })
     .option("json", { type: "boolean", describe: "short for --format json" })
@@ -65,18 +65,18 @@ function validate(a: TraceArgs): void {
   if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new UsageError(`--count ${a.count}: expected a positive integer`);
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
-  if (a.stack) throw new BtfsnoopError("EOPNOTSUPP", "stack mode (-s) is not implemented yet", { hint: "trace the functions without -s" });
   if (a.attach === "kprobe") throw new BtfsnoopError("EOPNOTSUPP", "--attach kprobe is not implemented in the tracer yet", { hint: "use the default fentry" });
 }
 
 /** Runs a trace; returns the exit code. */
 export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> {
   validate(a);
-  const durationNs = a.duration !== undefined ? parseDuration(a.duration) : a.count !== undefined ? undefined : 1_000_000_000n;
+  // Simulated time is cheap but not free: without --duration a trace covers 1 s, or up to 10 s to reach --count.
+  const durationNs = a.duration !== undefined ? parseDuration(a.duration) : a.count !== undefined ? 10_000_000_000n : 1_000_000_000n;
   const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
   const machine = machineOf(booted);
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
-  const session = TraceSession.open(machine.bpf, { specs: a.specs, render: a.render, pages: a.pages, ...(a.pid !== undefined ? { pid: a.pid } : {}) });
+  const session = TraceSession.open(machine.bpf, { specs: a.specs, render: a.render, pages: a.pages, stack: a.stack ?? false, ...(a.pid !== undefined ? { pid: a.pid } : {}) });
   const btf = session.btf;
   if (a.verbose) {
     for (const p of session.plans) io.err(`btfsnoop: ${p.spec.text}: ${p.targets.length} function${p.targets.length === 1 ? "" : "s"}\n`);
@@ -178,7 +178,7 @@ function summaryLines(r: RunResult): string[] {
   const t = totals(r);
   const ms = Number(r.elapsedNs / 1000n) / 1000;
   const out = [
-    `btfsnoop: ${r.shown} events shown in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${r.notShown ? `, ${r.notShown} not shown` : ""}`,
+    `btfsnoop: ${r.shown} events shown in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${r.notShown ? `, ${r.notShown} not shown` : ""}${r.stackDropped ? `, ${r.stackDropped} outside the stack chain` : ""}`,
   ];
   if (t.lost) out.push(`btfsnoop: /* lost ${t.lost} events */ (hint: a bigger ring buffer, e.g. -P ${64})`);
   if (r.stats.malformed) out.push(`btfsnoop: ${r.stats.malformed} malformed records`);

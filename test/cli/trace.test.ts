@@ -1,0 +1,307 @@
+// `btfsnoop [trace] SPEC...` through main(): golden traces for fixed seeds in
+// every output format, determinism, the stderr summary, --check and
+// --summary accounting, loss under an overloaded ring buffer, a closed
+// output, -o FILE, and the usage/input errors (exit 2, one message, no stdout).
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { collect } from "../../src/btf/format/sink.js";
+import { TraceSession } from "../../src/tracer/session.js";
+import { FIXTURES, checkGolden } from "../helpers/fixtures.js";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  writes: number;
+}
+
+/** Runs the CLI with buffered streams; with `closeAfter`, output reports closed after that many writes. */
+async function run(argv: string[], closeAfter?: number): Promise<Run> {
+  let out = "";
+  let err = "";
+  let writes = 0;
+  const io: CliIo = {
+    out: async (s) => {
+      writes++;
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    stream: async (fill) => {
+      writes++;
+      out += collect(fill);
+    },
+    readStdin: async () => "",
+    outputClosed: () => closeAfter !== undefined && writes >= closeAfter,
+  };
+  const code = await main(argv, io);
+  return { code, out, err, writes };
+}
+
+/** Runs once, on first use; tests share the result. */
+function once(argv: string[]): () => Promise<Run> {
+  let p: Promise<Run> | undefined;
+  return () => (p ??= run(argv));
+}
+
+const GOLDEN = join(FIXTURES, "..", "golden", "trace");
+
+const SK_ARGV = ["ip_send_skb(skb->sk)", "--seed", "1", "-c", "5"];
+const sk = once(SK_ARGV);
+const ndjson = once(["tcp_sendmsg(size, return)", "--seed", "2", "-c", "8", "--json"]);
+const perfetto = once(["tcp_sendmsg(size, return)", "-c", "6", "--format", "perfetto"]);
+const stash = once(["tcp_sendmsg(size > 1000, return)", "-c", "4", "--check"]);
+const summary = once(["tcp_sendmsg(size, return)", "-c", "3", "--json", "--summary"]);
+
+function expectGolden(name: string, actual: string): void {
+  expect(checkGolden(join(GOLDEN, name), actual)).toBeUndefined();
+}
+
+describe("trace: golden output for fixed seeds", () => {
+  it("ksnoop text: ip_send_skb(skb->sk) --seed 1 -c 5", async () => {
+    const r = await sk();
+    expect(r.code).toBe(0);
+    expect(r.out.startsWith("            TIME  CPU      PID FUNCTION/ARGS\n")).toBe(true);
+    expect(r.out.match(/^ +\d+ +\d+ +\d+ ip_send_skb\($/gm)).toHaveLength(5);
+    expectGolden("ip_send_skb-sk.txt", r.out);
+  });
+
+  it("NDJSON: tcp_sendmsg(size, return) --seed 2 -c 8 --json", async () => {
+    const r = await ndjson();
+    expect(r.code).toBe(0);
+    expectGolden("tcp_sendmsg-size-return.ndjson", r.out);
+    const events = r.out.trimEnd().split("\n").map((l) => JSON.parse(l) as { func: string; kind: string; values: { name: string }[] });
+    expect(events).toHaveLength(8);
+    for (const e of events) {
+      expect(e.func).toBe("tcp_sendmsg");
+      expect(e.values.map((v) => v.name)).toEqual([e.kind === "entry" ? "size" : "return"]);
+    }
+    // Entry and return alternate (each call is one entry record and one return record).
+    expect(events.map((e) => e.kind)).toEqual(["entry", "return", "entry", "return", "entry", "return", "entry", "return"]);
+  });
+
+  it("Perfetto JSON: tcp_sendmsg(size, return) -c 6 --format perfetto", async () => {
+    const r = await perfetto();
+    expect(r.code).toBe(0);
+    expectGolden("tcp_sendmsg-size-return.perfetto.json", r.out);
+    const doc = JSON.parse(r.out) as { traceEvents: { name: string; ph: string; pid: number; tid: number; ts?: number; cat?: string; args?: Record<string, unknown> }[] };
+    expect(Object.keys(doc)).toEqual(["traceEvents"]);
+    const evs = doc.traceEvents;
+    const begins = evs.filter((e) => e.ph === "B");
+    const ends = evs.filter((e) => e.ph === "E");
+    expect(begins).toHaveLength(3);
+    expect(ends).toHaveLength(3);
+    for (const b of begins) {
+      expect(b.name).toBe("tcp_sendmsg");
+      expect(b.cat).toBe("entry");
+      expect(Object.keys(b.args ?? {})).toEqual(["size"]);
+    }
+    for (const e of ends) expect(Object.keys(e.args ?? {})).toEqual(["return"]);
+    // Slices nest properly per thread, and every thread is named before its first slice.
+    const named = new Set<number>();
+    const depth = new Map<number, number>();
+    for (const e of evs) {
+      if (e.ph === "M") {
+        if (e.name === "thread_name") named.add(e.tid);
+        continue;
+      }
+      expect(named.has(e.tid)).toBe(true);
+      if (e.ph === "B") depth.set(e.tid, (depth.get(e.tid) ?? 0) + 1);
+      if (e.ph === "E") {
+        expect(depth.get(e.tid) ?? 0).toBeGreaterThan(0);
+        depth.set(e.tid, depth.get(e.tid)! - 1);
+      }
+      if (e.ph !== "M") expect(typeof e.ts).toBe("number");
+    }
+    expect([...depth.values()].every((d) => d === 0)).toBe(true);
+  });
+
+  it("stash mode: tcp_sendmsg(size > 1000, return) prints one combined record per call", async () => {
+    const r = await stash();
+    expect(r.code).toBe(0);
+    expectGolden("tcp_sendmsg-size-gt-1000-return.txt", r.out);
+    const sizes = [...r.out.matchAll(/\(size_t\)(\d+)/g)].map((m) => Number(m[1]));
+    expect(sizes).toHaveLength(4);
+    for (const s of sizes) expect(s).toBeGreaterThan(1000);
+    expect(r.out.match(/^ {35}return = $/gm)).toHaveLength(4);
+  });
+
+  it("predicate: ip_send_skb(skb->len > 128, skb)", async () => {
+    const r = await run(["ip_send_skb(skb->len > 128, skb)", "-c", "3"]);
+    expect(r.code).toBe(0);
+    expectGolden("ip_send_skb-len-gt-128-skb.txt", r.out);
+    const lens = [...r.out.matchAll(/skb->len = \n +\(unsigned int\)(\d+),/g)].map((m) => Number(m[1]));
+    expect(lens).toHaveLength(3);
+    for (const l of lens) expect(l).toBeGreaterThan(128);
+    // Short skbs are rare in this workload: over 200 ms some are filtered out in the program.
+    const long = await run(["ip_send_skb(skb->len > 128)", "--json", "-d", "200ms", "--check"]);
+    expect(long.code).toBe(0);
+    const values = long.out.trimEnd().split("\n").map((l) => (JSON.parse(l) as { values: { name: string; value: number }[] }).values);
+    for (const v of values) expect(v).toEqual([{ name: "skb->len", type: "unsigned int", value: expect.any(Number) }]);
+    expect(values.every((v) => v[0]!.value > 128)).toBe(true);
+    expect(long.err).toBe(
+      `btfsnoop: ${values.length} events shown in 200 ms of simulated time (duration); 5 filtered, 0 lost\n` +
+        `  ok ip_send_skb: ${values.length + 5} calls -> ${values.length + 5} records expected, ${values.length + 5} accounted (${values.length} delivered, 5 filtered, 0 lost)\n`,
+    );
+  });
+
+  it("is deterministic: the same command gives the same bytes, another seed other bytes", async () => {
+    const first = await sk();
+    const again = await run(SK_ARGV);
+    expect(again).toEqual(first);
+    const other = await run(["ip_send_skb(skb->sk)", "--seed", "2", "-c", "5"]);
+    expect(other.code).toBe(0);
+    expect(other.out).not.toBe(first.out);
+  });
+});
+
+describe("trace: summary and accounting", () => {
+  it("prints one exact summary line on stderr", async () => {
+    const r = await sk();
+    expect(r.err).toBe("btfsnoop: 5 events shown in 1.6 ms of simulated time (count); 0 filtered, 0 lost\n");
+  });
+
+  it("--check prints an ok line per target and exits 0", async () => {
+    const r = await stash();
+    expect(r.err).toBe(
+      "btfsnoop: 4 events shown in 11.2 ms of simulated time (count); 2 filtered, 0 lost, 2 not shown\n" +
+        "  ok tcp_sendmsg: 8 calls -> 8 records expected, 8 accounted (6 delivered, 2 filtered, 0 lost)\n",
+    );
+  });
+
+  it("--json --summary ends with a summary object whose counts add up", async () => {
+    const r = await summary();
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const last = lines[lines.length - 1] as {
+      summary: boolean;
+      reason: string;
+      shown: number;
+      not_shown: number;
+      filtered: number;
+      lost: number;
+      elapsed_ns: number;
+      functions: Record<string, { calls: number; delivered: number; filtered: number; lost: number }>;
+    };
+    expect(last.summary).toBe(true);
+    expect(last.reason).toBe("count");
+    expect(lines.slice(0, -1).every((l) => l.summary === undefined)).toBe(true);
+    expect(lines.length - 1).toBe(last.shown);
+    expect(last.shown).toBe(3);
+    const fns = Object.entries(last.functions);
+    expect(fns.map(([n]) => n)).toEqual(["tcp_sendmsg"]);
+    for (const [, c] of fns) {
+      // Entry + return without a predicate: two records per call, each delivered, filtered or lost.
+      expect(c.delivered + c.filtered + c.lost).toBe(2 * c.calls);
+    }
+    expect(fns.reduce((s, [, c]) => s + c.filtered, 0)).toBe(last.filtered);
+    expect(fns.reduce((s, [, c]) => s + c.lost, 0)).toBe(last.lost);
+    expect(last.elapsed_ns).toBeGreaterThan(0);
+    expect(r.err).toBe("btfsnoop: 3 events shown in 6.4 ms of simulated time (count); 0 filtered, 0 lost, 3 not shown\n");
+  });
+
+  // Records drained but cut off by --count are counted as not shown: shown + not_shown == delivered.
+  it("--summary: shown + not_shown equals the records delivered", async () => {
+    const r = await summary();
+    const last = JSON.parse(r.out.trimEnd().split("\n").pop()!) as { shown: number; not_shown: number; functions: Record<string, { delivered: number }> };
+    const delivered = Object.values(last.functions).reduce((s, c) => s + c.delivered, 0);
+    expect(last.shown + last.not_shown).toBe(delivered);
+  });
+
+  it("an overloaded one-page ring buffer loses events, says so, and still conserves", async () => {
+    const r = await run(["ip_send_skb(skb, skb->sk)", "-P", "1", "-d", "1s", "--check"]);
+    expect(r.code).toBe(0);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    const head = /^btfsnoop: (\d+) events shown in 1000 ms of simulated time \(duration\); 0 filtered, (\d+) lost$/.exec(lines[0]!);
+    expect(head).not.toBeNull();
+    const shown = Number(head![1]);
+    const lost = Number(head![2]);
+    expect(lost).toBeGreaterThan(0);
+    expect(lines[1]).toBe(`btfsnoop: /* lost ${lost} events */ (hint: a bigger ring buffer, e.g. -P 64)`);
+    const row = /^ {2}ok ip_send_skb: (\d+) calls -> (\d+) records expected, (\d+) accounted \((\d+) delivered, 0 filtered, (\d+) lost\)$/.exec(lines[2]!);
+    expect(row).not.toBeNull();
+    const [calls, expected, accounted, delivered, rowLost] = row!.slice(1).map(Number);
+    expect(expected).toBe(calls);
+    expect(accounted).toBe(expected);
+    expect(delivered! + rowLost!).toBe(calls);
+    expect(rowLost).toBe(lost);
+    expect(delivered).toBe(shown);
+    expect(r.out.match(/^ +\d+ +\d+ +\d+ ip_send_skb\($/gm)).toHaveLength(shown);
+  });
+});
+
+describe("trace: output destinations", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it.each([
+    ["text", ["ip_send_skb(skb->sk)"]],
+    ["json", ["ip_send_skb(skb->sk)", "--json"]],
+  ])("a closed output (%s) stops the trace quietly with exit 0 and closes the session", async (_fmt, argv) => {
+    const open = vi.spyOn(TraceSession, "open");
+    const r = await run(argv, 1);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.writes).toBe(1);
+    expect(open).toHaveBeenCalledTimes(1);
+    const session = open.mock.results[0]!.value as TraceSession;
+    expect(session.attachedLinks).toBe(0);
+    expect(session.poll()).toEqual([]);
+  });
+
+  it("-o FILE writes the bytes stdout would get", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "btfsnoop-trace-"));
+    try {
+      const file = join(dir, "trace.txt");
+      const r = await run([...SK_ARGV, "-o", file]);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe("");
+      const ref = await sk();
+      expect(readFileSync(file, "utf8")).toBe(ref.out);
+      expect(r.err).toBe(ref.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("trace: errors exit 2 with one message and no output", () => {
+  it.each([
+    [
+      ["ip_send_skbb(skb)"],
+      "btfsnoop: error: no function 'ip_send_skbb' in the kernel; did you mean 'ip_send_skb'?\n    ip_send_skbb(skb)\n    ^~~~~~~~~~~~\n",
+    ],
+    [
+      ["ip_send_skb(skb->"],
+      'btfsnoop: error: invalid probe spec at column 18: expected an identifier\n    ip_send_skb(skb->\n                     ^\nhint: unbalanced parentheses: 1 "(" not closed\n',
+    ],
+    [
+      ["ip_send_skb(skb->lenn)"],
+      "btfsnoop: error: no member 'lenn' in struct sk_buff; did you mean 'len'?\n    ip_send_skb(skb->lenn)\n                     ^~~~\n",
+    ],
+    [
+      ["ip_send_skb", "--duration", "abc"],
+      "btfsnoop: usage error: --duration 'abc': expected a number and a unit (ns, us, ms, s, m), e.g. 500ms (run 'btfsnoop --help' for usage)\n",
+    ],
+    [["ip_send_skb", "-d", "0ms"], "btfsnoop: usage error: --duration '0ms': must be more than 0 (run 'btfsnoop --help' for usage)\n"],
+    [["ip_send_skb", "-P", "3"], "btfsnoop: error: ring buffer of 3 pages: must be a power of two (hint: try -P 16)\n"],
+    [["ip_send_skb", "-c", "0"], "btfsnoop: usage error: --count 0: expected a positive integer (run 'btfsnoop --help' for usage)\n"],
+    [
+      ["ip_send_skb", "--workload", "nope"],
+      "btfsnoop: usage error: --workload nope: expected one of net, fs, block, sched, mixed (run 'btfsnoop --help' for usage)\n",
+    ],
+    [["ip_send_skb", "-c", "1", "-o", "/no/such/dir/x"], "btfsnoop: error: cannot write '/no/such/dir/x': ENOENT: no such file or directory, open '/no/such/dir/x'\n"],
+  ])("%j", async (argv, expected) => {
+    const r = await run(argv);
+    expect(r.err).toBe(expected);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+  });
+});
