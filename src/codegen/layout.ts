@@ -136,6 +136,13 @@ export const RECORD_MAX = Rec.SIZEOF + MAX_VALUES * VALUE_MAX;
 /** The working buffer's size (map value size of the scratch and stash maps). */
 export const BUF_SIZE = BUF_RECORD + RECORD_MAX + 8;
 
+// ---- x86-64 struct pt_regs (the kprobe context; uapi asm/ptrace.h) --------
+
+/** Offsets of the argument registers di, si, dx, cx, r8, r9 (libbpf's PT_REGS_PARM1..6). */
+export const PT_REGS_ARGS: readonly number[] = [112, 104, 96, 88, 72, 64];
+/** Offset of ax (PT_REGS_RC). */
+export const PT_REGS_AX = 80;
+
 // ---- counters (array map, u64 each) ----------------------------------------
 
 export const Counter = {

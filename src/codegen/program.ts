@@ -32,6 +32,8 @@ import {
   MAX_VALUES,
   Pred,
   PredOp,
+  PT_REGS_ARGS,
+  PT_REGS_AX,
   Rec,
   RECORD_VERSION,
   RecFlag,
@@ -56,6 +58,8 @@ export interface ProgramMaps {
 
 export interface ProgramOptions {
   phase: "entry" | "return";
+  /** fentry/fexit (tracing program, u64 args[] context) or kprobe/kretprobe (pt_regs context). Default fentry. */
+  mechanism?: "fentry" | "kprobe";
   maps: ProgramMaps;
   /** Struct ids bpf_dynamic_cast may be asked for (descriptor CAST = 1 + index). */
   castTargets: readonly number[];
@@ -222,9 +226,20 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
 
   // The source: an argument or the return value.
   b.ldx(Size.B, 1, 7, D + Desc.SOURCE).jmpImm(JmpOp.JNE, 1, 0, L("ret"));
-  b.ldx(Size.B, 2, 7, D + Desc.ARG).mov64(1, 6).mov64(3, 10).add64Imm(3, CUR).call(HelperId.get_func_arg!);
-  b.ja(L("src"));
-  b.label(L("ret")).mov64(1, 6).mov64(2, 10).add64Imm(2, CUR).call(HelperId.get_func_ret!);
+  if (o.mechanism === "kprobe") {
+    // pt_regs: argument registers by constant offsets, the return value in ax.
+    b.ldx(Size.B, 2, 7, D + Desc.ARG).mov64Imm(0, -EINVAL);
+    PT_REGS_ARGS.forEach((off, a) => {
+      b.jmpImm(JmpOp.JNE, 2, a, L(`a${a}`)).ldx(Size.DW, 3, 6, off).stx(Size.DW, 10, CUR, 3).mov64Imm(0, 0).ja(L("src"));
+      b.label(L(`a${a}`));
+    });
+    b.ja(L("src"));
+    b.label(L("ret")).ldx(Size.DW, 3, 6, PT_REGS_AX).stx(Size.DW, 10, CUR, 3).mov64Imm(0, 0);
+  } else {
+    b.ldx(Size.B, 2, 7, D + Desc.ARG).mov64(1, 6).mov64(3, 10).add64Imm(3, CUR).call(HelperId.get_func_arg!);
+    b.ja(L("src"));
+    b.label(L("ret")).mov64(1, 6).mov64(2, 10).add64Imm(2, CUR).call(HelperId.get_func_ret!);
+  }
   b.label(L("src")).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
 
   // A struct-pointer argument is checked with bpf_dynamic_cast before reading through it.

@@ -95,4 +95,6 @@ export interface ProbePlan {
   readonly spec: ProbeSpec;
   readonly mechanism: Mechanism;
   readonly targets: readonly TargetPlan[];
+  /** Functions a glob matched but the items do not fit (no such argument or member, void return...), with why. */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
 }

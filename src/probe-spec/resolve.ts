@@ -53,15 +53,25 @@ export function resolveSpec(spec: ProbeSpec, kernel: ResolveContext): ProbePlan 
   }
   const funcs = functionIndex(kernel);
   const targets: TargetPlan[] = [];
+  const skipped: { name: string; reason: string }[] = [];
   if (isGlob(spec.target)) {
     const re = globRegExp(spec.target);
     const names = [...funcs.keys()].filter((n) => re.test(n)).sort(byName);
+    // A glob keeps the functions the items make sense for (tcp_*(sk->...) skips those without `sk`).
+    let firstError: SpecResolveError | undefined;
     for (const name of names) {
       const f = funcs.get(name)!;
       if (f.btfId === undefined || untraceable(kernel.btf, f.btfId) !== undefined) continue;
-      targets.push(resolveTarget(spec, kernel.btf, name, f.address, f.btfId));
+      try {
+        targets.push(resolveTarget(spec, kernel.btf, name, f.address, f.btfId));
+      } catch (e) {
+        if (!(e instanceof SpecResolveError)) throw e;
+        firstError ??= e;
+        skipped.push({ name, reason: e.message });
+      }
     }
     if (targets.length === 0) {
+      if (firstError) throw firstError;
       throw fail(spec, spec.targetSpan, "ENOENT", `no traceable function matches '${spec.target}'`);
     }
   } else {
@@ -75,7 +85,7 @@ export function resolveSpec(spec: ProbeSpec, kernel: ResolveContext): ProbePlan 
     if (why !== undefined) throw fail(spec, spec.targetSpan, why.errno, `'${spec.target}' ${why.message}`);
     targets.push(resolveTarget(spec, kernel.btf, spec.target, f.address, f.btfId));
   }
-  return { spec, mechanism, targets };
+  return { spec, mechanism, targets, skipped };
 }
 
 // ---------------------------------------------------------------------------

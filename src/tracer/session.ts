@@ -41,7 +41,12 @@ export interface SessionOptions {
   btf?: Btf;
   /** Stack mode (ksnoop -s): the specs, in order, are a call chain; one function each. */
   stack?: boolean;
+  /** Mechanism for specs without a `kprobe:`/`fentry:` prefix (default fentry). */
+  attach?: "fentry" | "kprobe";
 }
+
+/** x86-64 passes six arguments in registers: what a kprobe's pt_regs holds. */
+const KPROBE_MAX_ARGS = 6;
 
 /** Per-target counters, as the programs counted them. */
 export interface TargetCounts {
@@ -81,7 +86,9 @@ export interface SessionBuild {
   render: "kernel" | "user";
   /** Stack mode: the chain's function names, outermost first. */
   stackChain: string[] | undefined;
-  program(phase: "entry" | "return", maps: ProgramMaps): Instruction[];
+  /** The mechanism of each target (same order as targets). */
+  mechanisms: ("fentry" | "kprobe")[];
+  program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: "fentry" | "kprobe"): Instruction[];
   entries: Uint8Array[];
 }
 
@@ -90,10 +97,17 @@ export function buildSession(btf: Btf, functions: readonly { name: string; addre
   if (!options.specs.length) throw new BtfsnoopError("EINVAL", "no probe spec given", { hint: 'try: btfsnoop "ip_send_skb(skb->sk)"' });
   const plans = options.specs.map((s) => resolveSpec(parseSpec(s), { btf, functions }));
   const targets: TargetPlan[] = [];
+  const mechanisms: ("fentry" | "kprobe")[] = [];
   const seen = new Map<string, string>();
   for (const p of plans) {
-    if (p.mechanism !== "fentry") throw new BtfsnoopError("EOPNOTSUPP", `${p.spec.text}: ${p.mechanism} specs are not supported by the tracer yet`, { hint: "use fentry (the default)" });
+    const mech = p.spec.mechanism ?? options.attach ?? "fentry";
+    if (mech !== "fentry" && mech !== "kprobe") throw new BtfsnoopError("EOPNOTSUPP", `${p.spec.text}: ${mech} specs are not supported by the tracer yet`, { hint: "trace the function with fentry or kprobe" });
     for (const t of p.targets) {
+      if (mech === "kprobe") {
+        const far = t.values.find((v) => v.source === "arg" && v.argIndex >= KPROBE_MAX_ARGS);
+        if (far) throw new BtfsnoopError("EINVAL", `${p.spec.text}: '${far.name}' is argument ${far.argIndex + 1} of ${t.name}; a kprobe sees only the ${KPROBE_MAX_ARGS} passed in registers`, { hint: "use fentry, which sees all 12" });
+      }
+      mechanisms.push(mech);
       const other = seen.get(t.name);
       if (other !== undefined) throw new BtfsnoopError("EINVAL", `${t.name} is traced by two specs ('${other}' and '${p.spec.text}')`, { hint: "merge them into one spec" });
       seen.set(t.name, p.spec.text);
@@ -117,8 +131,9 @@ export function buildSession(btf: Btf, functions: readonly { name: string; addre
     castTargets,
     render,
     stackChain,
+    mechanisms,
     entries,
-    program: (phase, maps) => generateProgram({ phase, maps, castTargets, renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
+    program: (phase, maps, mechanism = "fentry") => generateProgram({ phase, mechanism, maps, castTargets, renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };
 }
 
@@ -196,13 +211,14 @@ export class TraceSession {
     const res = this.bpf.mapUpdateBatch(this.maps.targets, keys, build.entries);
     if (res.err < 0) throw new BtfsnoopError("EINVAL", `writing the target table failed (${res.err}): ${this.bpf.lastError}`);
 
-    for (const phase of ["entry", "return"] as const) {
+    for (const [mech, phase] of [["fentry", "entry"], ["fentry", "return"], ["kprobe", "entry"], ["kprobe", "return"]] as const) {
       // Stack mode needs every entry and return of the chain.
-      const targets = this.targets.filter((t) => this.stackChain !== undefined || (phase === "entry" ? t.onEntry : t.onReturn));
+      const targets = this.targets.filter((t, i) => build.mechanisms[i] === mech && (this.stackChain !== undefined || (phase === "entry" ? t.onEntry : t.onReturn)));
       if (!targets.length) continue;
-      const insns = build.program(phase, this.maps);
-      const name = phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit";
-      const loaded = this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: 12 });
+      const insns = build.program(phase, this.maps, mech);
+      const name = mech === "fentry" ? (phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit") : phase === "entry" ? "btfsnoop_kprobe" : "btfsnoop_kretp";
+      const progType = mech === "fentry" ? "tracing" : "kprobe";
+      const loaded = this.bpf.progLoad({ progType, insns: encodeProgram(insns), license: "GPL", name, nargs: 12 });
       if (typeof loaded === "number") {
         throw new BtfsnoopError("EINVAL", `the generated ${phase} program was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
           hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",
@@ -210,7 +226,8 @@ export class TraceSession {
       }
       this.fds.push(loaded.fd);
       this.programs.push({ name, insns, fd: loaded.fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" });
-      const link = this.bpf.linkCreate(loaded.fd, phase === "entry" ? "fentry.multi" : "fexit.multi", { names: targets.map((t) => t.name) });
+      const attachType = mech === "fentry" ? (phase === "entry" ? "fentry.multi" : "fexit.multi") : phase === "entry" ? "kprobe.multi" : "kretprobe.multi";
+      const link = this.bpf.linkCreate(loaded.fd, attachType, { names: targets.map((t) => t.name) });
       this.links.push(this.check(link, `attaching ${name} to ${targets.length} functions`));
     }
   }

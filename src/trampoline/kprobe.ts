@@ -8,7 +8,7 @@ import type { FunctionHook, FunctionTable, KernelFunction } from "../kernel-mode
 import { RunGuard } from "./run-guard.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
 import { PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
-import type { TracingProgram } from "./trampoline.js";
+import { callInfoOf, type CallInfo, type TracingProgram } from "./trampoline.js";
 
 /** struct pt_regs field offsets (x86-64, arch/x86/include/asm/ptrace.h). */
 export const PtRegs = {
@@ -28,6 +28,7 @@ export class KprobeManager {
   private readonly regs: Region;
   /** Hits skipped because the program was already running on this path (kprobe "nmissed"). */
   missed = 0;
+  private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
 
   constructor(
     private readonly functions: Pick<FunctionTable, "attachBatch" | "detachBatch">,
@@ -35,6 +36,8 @@ export class KprobeManager {
     private readonly guard = new RunGuard(),
   ) {
     this.regs = mem.map(RegionKind.CTX, new Uint8Array(PT_REGS_SIZE), { writable: false, label: "kprobe pt_regs" });
+    // bpf_get_func_ip works in kprobe programs: the probed function's address (kretprobes too: they sit on a kprobe at entry).
+    callInfoOf.set(this.regs, this.info);
   }
 
   /** Attaches `prog` as a kprobe (entry) or kretprobe (return) on every target in one update. */
@@ -54,6 +57,7 @@ export class KprobeManager {
       if (!this.guard.enter(() => fillAndRun(args, ret))) this.missed++;
     };
     const fillAndRun = (args: readonly bigint[], ret: bigint | undefined) => {
+      this.info.ip = fn.address;
       // Trap: save every register, as the int3 handler does.
       const v = this.regs.view;
       for (let off = 0; off < PT_REGS_SIZE; off += 8) v.setBigUint64(off, 0n, true);

@@ -65,7 +65,6 @@ function validate(a: TraceArgs): void {
   if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new UsageError(`--count ${a.count}: expected a positive integer`);
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
-  if (a.attach === "kprobe") throw new BtfsnoopError("EOPNOTSUPP", "--attach kprobe is not implemented in the tracer yet", { hint: "use the default fentry" });
 }
 
 /** Runs a trace; returns the exit code. */
@@ -76,10 +75,13 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
   const machine = machineOf(booted);
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
-  const session = TraceSession.open(machine.bpf, { specs: a.specs, render: a.render, pages: a.pages, stack: a.stack ?? false, ...(a.pid !== undefined ? { pid: a.pid } : {}) });
+  const session = TraceSession.open(machine.bpf, { specs: a.specs, render: a.render, pages: a.pages, stack: a.stack ?? false, attach: a.attach, ...(a.pid !== undefined ? { pid: a.pid } : {}) });
   const btf = session.btf;
   if (a.verbose) {
-    for (const p of session.plans) io.err(`btfsnoop: ${p.spec.text}: ${p.targets.length} function${p.targets.length === 1 ? "" : "s"}\n`);
+    for (const p of session.plans) {
+      io.err(`btfsnoop: ${p.spec.text}: ${p.targets.length} function${p.targets.length === 1 ? "" : "s"}${p.skipped.length ? `, ${p.skipped.length} skipped` : ""}\n`);
+      for (const s of p.skipped) io.err(`btfsnoop:   skipped ${s.name}: ${s.reason}\n`);
+    }
     for (const p of session.programs) io.err(`btfsnoop: ${p.name}: ${p.insns.length} insns; ${p.verifierStats}\n`);
   }
 
