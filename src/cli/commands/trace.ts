@@ -153,6 +153,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   }
   if (result.reason === "output-closed") return 0;
   const lines = summaryLines(result);
+  if (a.verbose) lines.push(`btfsnoop: detached; ${session.attachedLinks} links and ${machine.bpf.openFds().length} fds left open`);
   let code = 0;
   if (a.check) {
     const rows = conservation(session, result);
