@@ -33,7 +33,7 @@ export const EntryFlag = {
 export const Desc = {
   /** u8: 1 = capture at entry, 2 = at return. */
   WHEN: 0,
-  /** u8: 0 = argument, 1 = return value. */
+  /** u8: 0 = argument, 1 = return value, 2 = the context's address (tracepoint record, raw_tp args). */
   SOURCE: 1,
   /** u8: argument index (0-based). */
   ARG: 2,

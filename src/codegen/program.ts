@@ -58,8 +58,14 @@ export interface ProgramMaps {
 
 export interface ProgramOptions {
   phase: "entry" | "return";
-  /** fentry/fexit (tracing program, u64 args[] context) or kprobe/kretprobe (pt_regs context). Default fentry. */
-  mechanism?: "fentry" | "kprobe";
+  /**
+   * fentry/fexit (tracing program, u64 args[] context), kprobe/kretprobe
+   * (pt_regs context), or a tracepoint / raw_tp program (context = the
+   * record / the u64 args; one program per event, its table key a constant).
+   */
+  mechanism?: "fentry" | "kprobe" | "tracepoint" | "raw_tp";
+  /** tracepoint / raw_tp: the event's key in the per-target table. */
+  tableKey?: bigint;
   maps: ProgramMaps;
   /** Struct ids bpf_dynamic_cast may be asked for (descriptor CAST = 1 + index). */
   castTargets: readonly number[];
@@ -81,6 +87,8 @@ const VFLAGS = -56;
 const KEY = -64;
 const CKEY = -72;
 const BTF_PTR = -96;
+/** 1 while fp[CUR] holds the context pointer itself (event programs): it must not reach arithmetic. */
+const CTXF = -104;
 /** The highest record offset a value may start at and still fit. */
 const VALUE_LIMIT = BUF_SIZE - VALUE_MAX - 8;
 
@@ -89,9 +97,11 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
   const b = new ProgramBuilder();
   const phaseBit = o.phase === "entry" ? 1 : 2;
   b.mov64(6, 1);
-  for (const slot of [CUR, ERR, RAW, DLEN, BITS, TMP, VFLAGS, KEY, CKEY, BTF_PTR, BTF_PTR + 8]) b.st(Size.DW, 10, slot, 0);
-  // The table entry of this function.
-  b.mov64(1, 6).call(HelperId.get_func_ip!).stx(Size.DW, 10, KEY, 0);
+  for (const slot of [CUR, ERR, RAW, DLEN, BITS, TMP, VFLAGS, KEY, CKEY, BTF_PTR, BTF_PTR + 8, CTXF]) b.st(Size.DW, 10, slot, 0);
+  // The table entry of this function (or event).
+  const isEvent = o.mechanism === "tracepoint" || o.mechanism === "raw_tp";
+  if (isEvent) b.lddw(1, o.tableKey ?? 0n).stx(Size.DW, 10, KEY, 1);
+  else b.mov64(1, 6).call(HelperId.get_func_ip!).stx(Size.DW, 10, KEY, 0);
   b.ldMapFd(1, o.maps.targets).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_lookup_elem!);
   b.jmpImm(JmpOp.JNE, 0, 0, "have_entry");
   count(b, o, Counter.NO_ENTRY, "noentry", false);
@@ -218,13 +228,27 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
   // re-checked), so the verifier prunes instead of exploring 3^i paths.
   b.stx(Size.DW, 8, BUF_CURSOR, 9).ldx(Size.DW, 9, 8, BUF_CURSOR);
   for (let r = 0; r <= 5; r++) b.mov64Imm(r as 0, 0);
-  b.st(Size.DW, 10, TMP, 0).st(Size.DW, 10, BTF_PTR, 0).st(Size.DW, 10, BTF_PTR + 8, 0);
+  b.st(Size.DW, 10, TMP, 0).st(Size.DW, 10, BTF_PTR, 0).st(Size.DW, 10, BTF_PTR + 8, 0).st(Size.DW, 10, CTXF, 0);
   b.jmpImm(JmpOp.JGT, 9, VALUE_LIMIT, "values_done").jmpImm(JmpOp.JLT, 9, BUF_RECORD + Rec.SIZEOF, "values_done");
   b.ldx(Size.W, 1, 7, Entry.NVALUES).jmpImm(JmpOp.JLE, 1, i, "values_done");
   b.ldx(Size.B, 1, 7, D + Desc.WHEN).and64Imm(1, phaseBit).jmpImm(JmpOp.JEQ, 1, 0, L("next"));
   b.st(Size.DW, 10, ERR, 0).st(Size.DW, 10, RAW, 0).st(Size.DW, 10, DLEN, 0).st(Size.DW, 10, VFLAGS, 0).st(Size.DW, 10, CUR, 0);
 
   // The source: an argument or the return value.
+  if (o.mechanism === "tracepoint" || o.mechanism === "raw_tp") {
+    // The context's address: fields and arguments are memory values at offsets in it.
+    // As a number (round-tripped through the buffer): offsets from it are read with
+    // bpf_probe_read_kernel, since the verifier allows only constant offsets on ctx.
+    b.stx(Size.DW, 8, BUF_BITS, 6).ldx(Size.DW, 2, 8, BUF_BITS).stx(Size.DW, 10, CUR, 2).st(Size.DW, 10, CTXF, 1).mov64Imm(0, 0);
+  } else {
+    sourceRead(b, o, D, L);
+  }
+  b.label(L("src")).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+  captureRest(b, o, i, D, L);
+}
+
+/** fp[CUR] = the argument (arg_index) or the return value; r0 < 0 on failure. */
+function sourceRead(b: ProgramBuilder, o: ProgramOptions, D: number, L: (s: string) => string): void {
   b.ldx(Size.B, 1, 7, D + Desc.SOURCE).jmpImm(JmpOp.JNE, 1, 0, L("ret"));
   if (o.mechanism === "kprobe") {
     // pt_regs: argument registers by constant offsets, the return value in ax.
@@ -240,7 +264,10 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
     b.ja(L("src"));
     b.label(L("ret")).mov64(1, 6).mov64(2, 10).add64Imm(2, CUR).call(HelperId.get_func_ret!);
   }
-  b.label(L("src")).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+}
+
+/** Everything after the source read: cast check, hops, the value's bytes, raw, rendering, the value header. */
+function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number, L: (s: string) => string): void {
 
   // A struct-pointer argument is checked with bpf_dynamic_cast before reading through it.
   if (o.castTargets.length) {
@@ -261,6 +288,7 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
     b.ldx(Size.B, 1, 7, D + Desc.NHOPS).jmpImm(JmpOp.JLE, 1, h, L("final"));
     b.ldx(Size.DW, 3, 10, CUR).ldxs(Size.W, 1, 7, D + Desc.HOPS + 4 * h).add64(3, 1);
     b.mov64(1, 10).add64Imm(1, CUR).mov64Imm(2, 8).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+    b.st(Size.DW, 10, CTXF, 0);
   }
 
   // The value: bytes in memory at cur + off, or the register itself.
@@ -269,7 +297,7 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
   b.ldx(Size.B, 1, 7, D + Desc.FLAGS).and64Imm(1, DescFlag.PTR).jmpImm(JmpOp.JEQ, 1, 0, L("mem"));
   // A pointer member: load the pointer, then treat it as a register value.
   b.mov64(1, 10).add64Imm(1, CUR).mov64Imm(2, 8).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
-  b.ja(L("reg"));
+  b.st(Size.DW, 10, CTXF, 0).ja(L("reg"));
   b.label(L("mem")).stx(Size.DW, 10, TMP, 3);
   b.ldx(Size.W, 2, 7, D + Desc.SIZE).jmpImm(JmpOp.JLE, 2, MAX_DATA, L("msz")).mov64Imm(2, MAX_DATA).label(L("msz"));
   b.stx(Size.DW, 10, DLEN, 2);
@@ -280,7 +308,13 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
   b.lsh64Imm(3, 3).mov64Imm(4, 1).lsh64(4, 3).add64Imm(4, -1).and64(2, 4);
   b.label(L("rawok")).stx(Size.DW, 10, RAW, 2).ja(L("post"));
 
-  b.label(L("reg")).ldx(Size.DW, 2, 10, CUR).stx(Size.DW, 10, RAW, 2);
+  b.label(L("reg"));
+  if (o.mechanism === "tracepoint" || o.mechanism === "raw_tp") {
+    // The context itself is not a value (fields are memory values in it).
+    b.ldx(Size.DW, 1, 10, CTXF).jmpImm(JmpOp.JEQ, 1, 0, L("notctx")).st(Size.DW, 10, ERR, -EINVAL).ja(L("store"));
+    b.label(L("notctx"));
+  }
+  b.ldx(Size.DW, 2, 10, CUR).stx(Size.DW, 10, RAW, 2);
   b.ldx(Size.B, 1, 7, D + Desc.FLAGS).and64Imm(1, DescFlag.PTR).jmpImm(JmpOp.JEQ, 1, 0, L("scalar"));
   // A pointer: the data is the pointee (or a string).
   b.ldx(Size.W, 2, 7, D + Desc.DATA_SIZE).jmpImm(JmpOp.JLE, 2, MAX_DATA, L("psz")).mov64Imm(2, MAX_DATA).label(L("psz"));

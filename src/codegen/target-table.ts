@@ -47,7 +47,7 @@ export function encodeEntry(target: TargetPlan, index: number, options: EncodeOp
 function encodeValue(v: DataView, at: number, val: ValuePlan, options: EncodeOptions): void {
   if (val.hops.length > MAX_HOPS) throw new BtfsnoopError("E2BIG", `${val.name}: ${val.hops.length} pointer hops, at most ${MAX_HOPS}`);
   v.setUint8(at + Desc.WHEN, val.when === "entry" ? 1 : 2);
-  v.setUint8(at + Desc.SOURCE, val.source === "ret" ? 1 : 0);
+  v.setUint8(at + Desc.SOURCE, val.source === "ret" ? 1 : val.source === "ctx" ? 2 : 0);
   v.setUint8(at + Desc.ARG, val.argIndex);
   v.setUint8(at + Desc.NHOPS, val.hops.length);
   v.setUint8(at + Desc.FINAL, val.final.kind === "memory" ? 1 : 0);

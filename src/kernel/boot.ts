@@ -26,6 +26,11 @@ export function servicesOf(kernel: SyntheticKernel): KernelServices {
     btf: kernel.btf,
     btfBytes: () => (bytes ??= encodeBtf(kernel.btf)),
     kallsyms: () => kernel.kallsyms().map((s) => ({ name: s.name, address: s.address, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
+    tracepoints: () =>
+      kernel.tracepoints
+        .all()
+        .map((t) => ({ category: t.category, name: t.name, id: t.id, fields: t.fields, size: t.size, proto: t.proto }))
+        .sort((a, b) => (a.category === b.category ? (a.name < b.name ? -1 : 1) : a.category < b.category ? -1 : 1)),
     mem: new AddressSpace(),
     env: kernel.env(),
     nrCpus: kernel.tasks.cpus.length,

@@ -51,6 +51,7 @@ import type {
   ProgLoadResult,
   TestRunOptions,
   TestRunResult,
+  TracepointInfo,
 } from "./types.js";
 import { VMLINUX_BTF_ID } from "./types.js";
 
@@ -189,6 +190,11 @@ export class Bpf {
   btfBytes(): Uint8Array {
     this.begin();
     return this.services.btfBytes();
+  }
+
+  /** The tracepoints (what the tracefs format files describe), by category and name. */
+  tracepoints(): TracepointInfo[] {
+    return this.services.tracepoints?.() ?? [];
   }
 
   /** /proc/kallsyms. */

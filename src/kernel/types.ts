@@ -32,10 +32,25 @@ export interface KernelServices {
   /** The kernel's BTF as raw bytes (/sys/kernel/btf/vmlinux). */
   btfBytes(): Uint8Array;
   kallsyms(): KallsymsEntry[];
+  /** The tracepoints (tracefs events/<category>/<name>/format and their TP_PROTO); none if the kernel has none. */
+  tracepoints?(): TracepointInfo[];
   /** The kernel address space maps, contexts and stacks are mapped into. */
   mem: AddressSpace;
   env: KernelEnv;
   nrCpus: number;
+}
+
+/** A tracepoint as tracefs describes it (format file) plus its raw_tp prototype. */
+export interface TracepointInfo {
+  readonly category: string;
+  readonly name: string;
+  readonly id: number;
+  /** The event's own fields (after the common ones): C declaration, name, offset and size in the record, signedness. */
+  readonly fields: readonly { readonly decl: string; readonly name: string; readonly offset: number; readonly size: number; readonly signed: boolean }[];
+  /** Record size. */
+  readonly size: number;
+  /** TP_PROTO: the raw_tp arguments' C types and names. */
+  readonly proto: readonly { readonly type: string; readonly name: string }[];
 }
 
 /** Kinds of objects an fd can refer to. */

@@ -19,8 +19,8 @@ export interface ValuePlan {
   readonly name: string;
   /** Captured at function entry or at return. */
   readonly when: "entry" | "return";
-  /** An argument register (0-based `argIndex`) or the return value. */
-  readonly source: "arg" | "ret";
+  /** An argument register (0-based `argIndex`), the return value, or the context itself (tracepoint record, raw_tp args: a memory value at an offset). */
+  readonly source: "arg" | "ret" | "ctx";
   readonly argIndex: number;
   /** Pointer loads applied to the source first: `cur = *(u64 *)(cur + off)` for each off. */
   readonly hops: readonly number[];
@@ -64,9 +64,11 @@ export type PredPlan =
 
 /** One traced function (or tracepoint) and what to capture on it. */
 export interface TargetPlan {
-  /** Function name (`ip_send_skb`) or `category:name` for tracepoints. */
+  /** Function name (`ip_send_skb`), `category:name` for tracepoints, the event name for raw tracepoints. */
   readonly name: string;
-  /** kallsyms address (functions); 0 for tracepoints. */
+  /** What it is (functions when absent). */
+  readonly kind?: "function" | "tracepoint" | "raw_tp";
+  /** kallsyms address (functions); the event id for tracepoints (the table key either way). */
   readonly ip: bigint;
   /** FUNC id in the BTF (functions); 0 otherwise. */
   readonly btfId: number;

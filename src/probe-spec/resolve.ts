@@ -5,7 +5,7 @@
 // Every failure is a SpecResolveError pointing at the offending text.
 import type { Btf } from "../btf/btf.js";
 import { cTypeName } from "../btf/c-name.js";
-import { funcSignature, type FuncSignature } from "../btf/funcs.js";
+import { funcSignature } from "../btf/funcs.js";
 import { BtfKind, IntEncoding } from "../btf/kinds.js";
 import { resolveSize, skipModifiers, skipModsAndTypedefs } from "../btf/layout.js";
 import { findMember, memberNames } from "../btf/members.js";
@@ -29,10 +29,23 @@ export interface KernelFunctionEntry {
   readonly btfId?: number;
 }
 
+/** A tracepoint: its record fields (tracefs format) and raw_tp prototype. */
+export interface TracepointEntry {
+  readonly category: string;
+  readonly name: string;
+  readonly id: number;
+  readonly fields: readonly { readonly decl: string; readonly name: string; readonly offset: number; readonly size: number; readonly signed: boolean }[];
+  readonly proto: readonly { readonly type: string; readonly name: string }[];
+  /** Record size. */
+  readonly size: number;
+}
+
 /** What resolution needs from the kernel. */
 export interface ResolveContext {
   btf: Btf;
   functions: readonly KernelFunctionEntry[];
+  /** For tracepoint: and raw_tp: specs. */
+  tracepoints?: readonly TracepointEntry[];
 }
 
 /** Resolves every spec (see resolveSpec). */
@@ -48,9 +61,7 @@ export function resolveSpecs(specs: readonly ProbeSpec[], kernel: ResolveContext
  */
 export function resolveSpec(spec: ProbeSpec, kernel: ResolveContext): ProbePlan {
   const mechanism = spec.mechanism ?? "fentry";
-  if (mechanism === "tracepoint" || mechanism === "raw_tp") {
-    throw fail(spec, spec.targetSpan, "EINVAL", "tracepoint specs are not supported yet (coming with `btfsnoop list --tracepoints`)");
-  }
+  if (mechanism === "tracepoint" || mechanism === "raw_tp") return resolveTracepointSpec(spec, kernel, mechanism);
   const funcs = functionIndex(kernel);
   const targets: TargetPlan[] = [];
   const skipped: { name: string; reason: string }[] = [];
@@ -163,15 +174,29 @@ function byName(a: string, b: string): number {
 interface Ctx {
   spec: ProbeSpec;
   btf: Btf;
-  sig: FuncSignature;
-  /** Parameter names as used in specs (`argN` for unnamed ones). */
+  /** The function or tracepoint, for messages. */
+  label: string;
+  /** Names a spec may use (arguments, `argN` for unnamed ones, or tracepoint fields), and where each is. */
   paramNames: string[];
+  locs: Loc[];
+  /** Return type (0: void, or no return at all). */
+  returnType: TypeId;
+  /** "f(struct x *a, int b)" or the tracepoint's fields, for "no argument" messages. */
+  callText(): string;
 }
 
 function resolveTarget(spec: ProbeSpec, btf: Btf, name: string, ip: bigint, btfId: number): TargetPlan {
   const sig = funcSignature(btf, btfId);
   const paramNames = sig.params.map((p, i) => p.name || `arg${i}`);
-  const ctx: Ctx = { spec, btf, sig, paramNames };
+  const ctx: Ctx = {
+    spec,
+    btf,
+    label: sig.func.name,
+    paramNames,
+    locs: sig.params.map((p, i) => argLoc(i, p.type)),
+    returnType: sig.returnType,
+    callText: () => formatCall(btf, sig.id, MAX_ARGS),
+  };
   const params = sig.params.map((p, i) => ({ name: paramNames[i]!, typeId: p.type }));
   const values: ValuePlan[] = [];
   let predicate: PredPlan | undefined;
@@ -193,7 +218,7 @@ function resolveTarget(spec: ProbeSpec, btf: Btf, name: string, ip: bigint, btfI
       const have = values.findIndex((v) => v.name === r.name);
       if (have >= 0) return have;
       if (values.length >= MAX_VALUES) {
-        throw fail(spec, itemSpan, "E2BIG", `too many values for ${sig.func.name}: at most ${MAX_VALUES}`);
+        throw fail(spec, itemSpan, "E2BIG", `too many values for ${ctx.label}: at most ${MAX_VALUES}`);
       }
       values.push(finish(ctx, r, span, true));
       return values.length - 1;
@@ -232,7 +257,7 @@ function resolveTarget(spec: ProbeSpec, btf: Btf, name: string, ip: bigint, btfI
 
 /** Where a value is, while an expression is being resolved. */
 interface Loc {
-  source: "arg" | "ret";
+  source: "arg" | "ret" | "ctx";
   argIndex: number;
   hops: number[];
   /** undefined: the register itself; else the bit offset from `cur`. */
@@ -257,18 +282,19 @@ function retLoc(typeId: TypeId): Loc {
 }
 
 function resolveExpr(ctx: Ctx, e: Expr): Resolved {
-  const { spec, btf, sig } = ctx;
+  const { spec, btf } = ctx;
   switch (e.kind) {
     case "ident": {
       if (e.name === "return") {
-        if (sig.returnType === 0) throw fail(spec, e.span, "EINVAL", `'${sig.func.name}' returns void`);
-        return { name: "return", loc: retLoc(sig.returnType) };
+        if (ctx.returnType === 0) throw fail(spec, e.span, "EINVAL", `'${ctx.label}' ${ctx.locs.some((l) => l.source === "ctx") ? "is a tracepoint: it has no return value" : "returns void"}`);
+        return { name: "return", loc: retLoc(ctx.returnType) };
       }
       const i = ctx.paramNames.indexOf(e.name);
       if (i < 0) {
-        throw fail(spec, e.span, "ENOENT", `no argument '${e.name}' in ${formatCall(btf, sig.id, MAX_ARGS)}${didYouMean(e.name, ctx.paramNames)}`);
+        throw fail(spec, e.span, "ENOENT", `no argument '${e.name}' in ${ctx.callText()}${didYouMean(e.name, ctx.paramNames)}`);
       }
-      return { name: e.name, loc: argLoc(i, sig.params[i]!.type) };
+      const loc = ctx.locs[i]!;
+      return { name: e.name, loc: { ...loc, hops: [...loc.hops] } };
     }
     case "member": {
       const obj = resolveExpr(ctx, e.object);
@@ -627,4 +653,182 @@ function article(text: string): string {
 
 function fail(spec: ProbeSpec, span: Span, errno: ErrnoName, message: string, hint?: string): SpecResolveError {
   return new SpecResolveError(spec.text, span, errno, message, hint === undefined ? undefined : { hint });
+}
+
+// ---------------------------------------------------------------------------
+// Tracepoints (tracepoint:CAT:NAME, raw_tp:NAME)
+
+/**
+ * A tracepoint spec: the target `category:name` (tracepoint:) or `name`
+ * (raw_tp:), globs allowed, against the kernel's tracepoints. tracepoint:
+ * values are the record's fields (at their offsets in the context);
+ * raw_tp: values are the TP_PROTO arguments (u64 slots of the context),
+ * typed from their C declarations through the BTF.
+ */
+function resolveTracepointSpec(spec: ProbeSpec, kernel: ResolveContext, mechanism: "tracepoint" | "raw_tp"): ProbePlan {
+  const all = kernel.tracepoints ?? [];
+  const key = (t: TracepointEntry) => (mechanism === "tracepoint" ? `${t.category}:${t.name}` : t.name);
+  let matched: TracepointEntry[];
+  if (isGlob(spec.target)) {
+    const re = globRegExp(spec.target);
+    matched = all.filter((t) => re.test(key(t))).sort((a, b) => byName(key(a), key(b)));
+  } else {
+    matched = all.filter((t) => key(t) === spec.target || (mechanism === "tracepoint" && !spec.target.includes(":") && t.name === spec.target));
+  }
+  if (!matched.length) {
+    const what = mechanism === "tracepoint" ? "tracepoint" : "raw tracepoint";
+    throw fail(spec, spec.targetSpan, "ENOENT", `no ${what} '${spec.target}'${didYouMean(spec.target, all.map(key))}`, "btfsnoop list --tracepoints shows them");
+  }
+  const targets: TargetPlan[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  let firstError: SpecResolveError | undefined;
+  for (const tp of matched) {
+    try {
+      targets.push(resolveTracepointTarget(spec, kernel.btf, tp, mechanism, key(tp)));
+    } catch (e) {
+      if (!(e instanceof SpecResolveError) || matched.length === 1) throw e;
+      firstError ??= e;
+      skipped.push({ name: key(tp), reason: e.message });
+    }
+  }
+  if (!targets.length) throw firstError!;
+  return { spec, mechanism, targets, skipped };
+}
+
+function resolveTracepointTarget(spec: ProbeSpec, btf: Btf, tp: TracepointEntry, mechanism: "tracepoint" | "raw_tp", name: string): TargetPlan {
+  const paramNames: string[] = [];
+  const locs: Loc[] = [];
+  const typeErrors = new Map<string, string>();
+  if (mechanism === "tracepoint") {
+    for (const f of tp.fields) {
+      const t = declType(btf, f.decl);
+      paramNames.push(f.name);
+      if (typeof t === "string") {
+        typeErrors.set(f.name, t);
+        locs.push({ source: "ctx", argIndex: 0, hops: [], bits: f.offset * 8, typeId: 0 });
+      } else locs.push({ source: "ctx", argIndex: 0, hops: [], bits: f.offset * 8, typeId: t });
+    }
+  } else {
+    tp.proto.forEach((a, i) => {
+      const t = declType(btf, `${a.type} ${a.name}`);
+      paramNames.push(a.name);
+      if (typeof t === "string") {
+        typeErrors.set(a.name, t);
+        locs.push({ source: "ctx", argIndex: 0, hops: [], bits: i * 64, typeId: 0 });
+      } else locs.push({ source: "ctx", argIndex: 0, hops: [], bits: i * 64, typeId: t });
+    });
+  }
+  const callText = () =>
+    mechanism === "tracepoint" ? `${name} (fields: ${paramNames.join(", ")})` : `${name}(${tp.proto.map((a) => `${a.type}${a.type.endsWith("*") ? "" : " "}${a.name}`).join(", ")})`;
+  const ctx: Ctx = { spec, btf, label: name, paramNames, locs, returnType: 0, callText };
+  const values: ValuePlan[] = [];
+  let predicate: PredPlan | undefined;
+  const checkTyped = (r: Resolved, span: Span) => {
+    const root = r.name.match(/^[A-Za-z_][A-Za-z0-9_]*/)?.[0] ?? r.name;
+    const why = typeErrors.get(root);
+    if (why !== undefined) throw fail(spec, span, "ENOENT", `'${root}' of ${name}: ${why}`);
+  };
+  if (spec.items === undefined) {
+    paramNames.forEach((n, i) => {
+      if (values.length >= MAX_VALUES || typeErrors.has(n)) return;
+      values.push(finish(ctx, { name: n, loc: locs[i]! }, spec.targetSpan, true));
+    });
+  } else {
+    const add = (r: Resolved, span: Span, itemSpan: Span): number => {
+      checkTyped(r, span);
+      const have = values.findIndex((v) => v.name === r.name);
+      if (have >= 0) return have;
+      if (values.length >= MAX_VALUES) throw fail(spec, itemSpan, "E2BIG", `too many values for ${name}: at most ${MAX_VALUES}`);
+      values.push(finish(ctx, r, span, true));
+      return values.length - 1;
+    };
+    for (const item of spec.items) {
+      if (item.kind === "value") add(resolveExpr(ctx, item.expr), item.expr.span, item.span);
+      else {
+        const p = resolveCond(ctx, item.cond, (r, span) => add(r, span, item.span), values);
+        predicate = predicate === undefined ? p : { kind: "and", left: predicate, right: p };
+      }
+    }
+  }
+  return {
+    name,
+    kind: mechanism,
+    ip: BigInt(tp.id),
+    btfId: 0,
+    nargs: mechanism === "raw_tp" ? tp.proto.length : 0,
+    params: paramNames.map((n, i) => ({ name: n, typeId: locs[i]!.typeId })),
+    retTypeId: 0,
+    values,
+    predicate,
+    stash: false,
+    onEntry: true,
+    onReturn: false,
+  };
+}
+
+/**
+ * The BTF type of a C declaration as tracefs prints it: `pid_t prev_pid`,
+ * `char prev_comm[16]`, `void * skbaddr`, `enum skb_drop_reason reason`,
+ * `struct task_struct *p`; a string saying why when the BTF has no such type.
+ */
+export function declType(btf: Btf, decl: string): TypeId | string {
+  let text = decl.trim();
+  if (text.startsWith("__data_loc")) return "a __data_loc string (offset and length of dynamic data) cannot be shown yet";
+  let nelems: number | undefined;
+  const arr = /\[(\d*)\]\s*$/.exec(text);
+  if (arr) {
+    nelems = arr[1] ? Number(arr[1]) : 0;
+    text = text.slice(0, arr.index).trim();
+  }
+  // Drop the declared name (the last identifier), count the stars.
+  const m = /^(.*?)([A-Za-z_][A-Za-z0-9_]*)$/.exec(text);
+  let typeText = m && /[A-Za-z_*]\s*$/.test(m[1]!) && m[1]!.trim() !== "" && !/^(struct|union|enum)$/.test(m[1]!.trim()) ? m[1]! : text;
+  typeText = typeText.replace(/\bconst\b|\bvolatile\b/g, " ").trim();
+  const stars = (typeText.match(/\*/g) ?? []).length;
+  typeText = typeText.replace(/\*/g, "").replace(/\s+/g, " ").trim();
+  const tag = /^(struct|union|enum) (\w+)$/.exec(typeText);
+  let id: TypeId | undefined;
+  if (tag) {
+    const kinds = tag[1] === "struct" ? [BtfKind.STRUCT] : tag[1] === "union" ? [BtfKind.UNION] : [BtfKind.ENUM, BtfKind.ENUM64];
+    for (const k of kinds) id ??= btf.findByNameKind(tag[2]!, k);
+    if (id === undefined && stars > 0) id = btf.findByNameKind(tag[2]!, BtfKind.FWD);
+  } else if (typeText === "void") id = 0;
+  else if (typeText === "bool" || typeText === "_Bool") id = btf.findByNameKind("_Bool", BtfKind.INT) ?? btf.findByNameKind("bool", BtfKind.TYPEDEF);
+  else id = btf.findByNameKind(typeText, BtfKind.TYPEDEF) ?? btf.findByNameKind(C_INT_ALIASES[typeText] ?? typeText, BtfKind.INT);
+  if (id === undefined) return `no type '${typeText}' in the BTF`;
+  for (let i = 0; i < stars; i++) {
+    const p = pointerTo(btf, id);
+    if (p === undefined) return `no '${typeText} ${"*".repeat(i + 1)}' type in the BTF`;
+    id = p;
+  }
+  if (nelems !== undefined) {
+    const a = arrayOf(btf, id, nelems);
+    if (a === undefined) return `no '${typeText}[${nelems}]' type in the BTF`;
+    id = a;
+  }
+  return id;
+}
+
+function pointerTo(btf: Btf, id: TypeId): TypeId | undefined {
+  let ptrs = ptrCache.get(btf);
+  if (!ptrs) {
+    ptrs = new Map();
+    for (let i = 1; i < btf.typeCount; i++) {
+      if (btf.kindOf(i) !== BtfKind.PTR) continue;
+      const to = (btf.typeById(i) as { type: TypeId }).type;
+      if (!ptrs.has(to)) ptrs.set(to, i);
+    }
+    ptrCache.set(btf, ptrs);
+  }
+  return ptrs.get(id);
+}
+
+function arrayOf(btf: Btf, elem: TypeId, nelems: number): TypeId | undefined {
+  const want = skipModsAndTypedefs(btf, elem);
+  for (let i = 1; i < btf.typeCount; i++) {
+    if (btf.kindOf(i) !== BtfKind.ARRAY) continue;
+    const a = btf.typeById(i);
+    if (a.kind === BtfKind.ARRAY && a.nelems === nelems && skipModsAndTypedefs(btf, a.type) === want) return i;
+  }
+  return undefined;
 }

@@ -69,7 +69,7 @@ export function decodeRecord(rec: Uint8Array, targets: readonly TargetPlan[]): T
     pid: v.getUint32(Rec.PID, true),
     comm,
     func: target.name,
-    kind: flags & RecFlag.RETURN ? "return" : "entry",
+    kind: target.kind === "tracepoint" || target.kind === "raw_tp" ? "tracepoint" : flags & RecFlag.RETURN ? "return" : "entry",
     values,
   };
 }

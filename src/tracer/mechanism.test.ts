@@ -107,3 +107,49 @@ describe("stack filter", () => {
     expect(names(f.process([ev(1, "z", "entry"), ev(1, "z", "return")]))).toEqual(["1:z:entry", "1:z:return"]);
   });
 });
+
+describe("tracepoint and raw_tp specs", () => {
+  it("tracepoint:skb:kfree_skb(reason, location): one event per hit, fields as the record holds them", async () => {
+    const booted = bootSyntheticKernel({ seed: 4 });
+    const tp = booted.kernel.tracepoints.get("skb", "kfree_skb")!;
+    const truth: string[] = [];
+    const reasonAt = tp.fields.find((f) => f.name === "reason")!.offset;
+    const locAt = tp.fields.find((f) => f.name === "location")!.offset;
+    booted.kernel.tracepoints.attach(tp, (hit) => {
+      const v = new DataView(hit.record.buffer, hit.record.byteOffset);
+      truth.push(`${v.getUint32(reasonAt, true)} ${v.getBigUint64(locAt, true)}`);
+    });
+    const m = machineOf(booted);
+    const s = TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skb(reason, location)"] });
+    const events: TraceEvent[] = [];
+    await runTrace(m, s, { workload: "net", durationNs: 200_000_000n, onEvents: (e) => (events.push(...e), true) });
+    expect(truth.length).toBeGreaterThan(3);
+    expect(events.map((e) => `${e.values[0]!.raw} ${e.values[1]!.raw}`)).toEqual(truth);
+    expect(events.every((e) => e.kind === "tracepoint" && e.func === "skb:kfree_skb")).toBe(true);
+  });
+
+  it("raw_tp:sched_switch(prev->pid, next->pid) follows the task pointers of TP_PROTO", async () => {
+    const booted = bootSyntheticKernel({ seed: 4 });
+    const k = booted.kernel;
+    const tp = k.tracepoints.get("sched", "sched_switch")!;
+    const truth: string[] = [];
+    k.tracepoints.attach(tp, (hit) => {
+      const pid = (a: bigint) => k.memory.objects.readField(a, "task_struct", "pid");
+      truth.push(`${pid(hit.args[1]!)} ${pid(hit.args[2]!)}`);
+    });
+    const m = machineOf(booted);
+    const s = TraceSession.open(m.bpf, { specs: ["raw_tp:sched_switch(prev->pid, next->pid)"] });
+    const events: TraceEvent[] = [];
+    await runTrace(m, s, { workload: "sched", durationNs: 20_000_000n, onEvents: (e) => (events.push(...e), true) });
+    expect(truth.length).toBeGreaterThan(10);
+    expect(events.map((e) => `${e.values[0]!.raw} ${e.values[1]!.raw}`)).toEqual(truth);
+  });
+
+  it("unknown tracepoints and fields get suggestions", () => {
+    const m = machineOf(bootSyntheticKernel({ seed: 1 }));
+    expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skbb"] })).toThrow("no tracepoint 'skb:kfree_skbb'; did you mean 'skb:kfree_skb'?");
+    expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skb(reasn)"] })).toThrow("no argument 'reasn' in skb:kfree_skb (fields: skbaddr, location, protocol, reason); did you mean 'reason'?");
+    expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skb(return)"] })).toThrow("'skb:kfree_skb' is a tracepoint: it has no return value");
+    expect(m.bpf.openFds()).toEqual([]);
+  });
+});

@@ -14,7 +14,8 @@ import { BtfsnoopError } from "../internal/errors.js";
 import type { Bpf } from "../kernel/bpf.js";
 import { parseSpec } from "../probe-spec/parse.js";
 import type { ProbePlan, TargetPlan } from "../probe-spec/plan.js";
-import { resolveSpec } from "../probe-spec/resolve.js";
+import { resolveSpec, type TracepointEntry } from "../probe-spec/resolve.js";
+import type { Mechanism } from "../probe-spec/ast.js";
 import { encodeProgram } from "../vm/isa/encode.js";
 import type { Instruction } from "../vm/isa/instruction.js";
 import { decodeRecord } from "./decode.js";
@@ -87,21 +88,26 @@ export interface SessionBuild {
   /** Stack mode: the chain's function names, outermost first. */
   stackChain: string[] | undefined;
   /** The mechanism of each target (same order as targets). */
-  mechanisms: ("fentry" | "kprobe")[];
-  program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: "fentry" | "kprobe"): Instruction[];
+  mechanisms: Mechanism[];
+  program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: Mechanism, tableKey?: bigint): Instruction[];
   entries: Uint8Array[];
 }
 
 /** Parses, resolves and prepares (pure: no kernel objects are created). */
-export function buildSession(btf: Btf, functions: readonly { name: string; address: bigint; btfId?: number }[], options: SessionOptions): SessionBuild {
+export function buildSession(
+  btf: Btf,
+  functions: readonly { name: string; address: bigint; btfId?: number }[],
+  options: SessionOptions,
+  tracepoints: readonly TracepointEntry[] = [],
+): SessionBuild {
   if (!options.specs.length) throw new BtfsnoopError("EINVAL", "no probe spec given", { hint: 'try: btfsnoop "ip_send_skb(skb->sk)"' });
-  const plans = options.specs.map((s) => resolveSpec(parseSpec(s), { btf, functions }));
+  const plans = options.specs.map((s) => resolveSpec(parseSpec(s), { btf, functions, tracepoints }));
   const targets: TargetPlan[] = [];
-  const mechanisms: ("fentry" | "kprobe")[] = [];
+  const mechanisms: Mechanism[] = [];
   const seen = new Map<string, string>();
   for (const p of plans) {
-    const mech = p.spec.mechanism ?? options.attach ?? "fentry";
-    if (mech !== "fentry" && mech !== "kprobe") throw new BtfsnoopError("EOPNOTSUPP", `${p.spec.text}: ${mech} specs are not supported by the tracer yet`, { hint: "trace the function with fentry or kprobe" });
+    const mech: Mechanism = p.spec.mechanism ?? options.attach ?? "fentry";
+    if (options.stack && (mech === "tracepoint" || mech === "raw_tp")) throw new BtfsnoopError("EINVAL", `stack mode: '${p.spec.text}' is a tracepoint; a chain is made of functions`);
     for (const t of p.targets) {
       if (mech === "kprobe") {
         const far = t.values.find((v) => v.source === "arg" && v.argIndex >= KPROBE_MAX_ARGS);
@@ -133,7 +139,7 @@ export function buildSession(btf: Btf, functions: readonly { name: string; addre
     stackChain,
     mechanisms,
     entries,
-    program: (phase, maps, mechanism = "fentry") => generateProgram({ phase, mechanism, maps, castTargets, renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
+    program: (phase, maps, mechanism = "fentry", tableKey) => generateProgram({ phase, mechanism, maps, castTargets, ...(tableKey !== undefined ? { tableKey } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };
 }
 
@@ -168,10 +174,10 @@ export class TraceSession {
   static open(bpf: Bpf, options: SessionOptions): TraceSession {
     const btf = options.btf ?? parseBtf(bpf.btfBytes());
     const functions = bpf.kallsyms();
-    const build = buildSession(btf, functions, options);
+    const build = buildSession(btf, functions, options, bpf.tracepoints());
     const s = new TraceSession(bpf, build, btf);
     try {
-      s.load(build, options.pages ?? 16);
+      s.load(build, options.pages ?? 16, bpf.tracepoints());
     } catch (e) {
       s.close();
       throw e;
@@ -190,7 +196,7 @@ export class TraceSession {
     return fd;
   }
 
-  private load(build: SessionBuild, pages: number): void {
+  private load(build: SessionBuild, pages: number, tracepoints: readonly TracepointEntry[]): void {
     if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0) {
       throw new BtfsnoopError("EINVAL", `ring buffer of ${pages} pages: must be a power of two`, { hint: "try -P 16" });
     }
@@ -230,6 +236,27 @@ export class TraceSession {
       const link = this.bpf.linkCreate(loaded.fd, attachType, { names: targets.map((t) => t.name) });
       this.links.push(this.check(link, `attaching ${name} to ${targets.length} functions`));
     }
+    // Tracepoints and raw tracepoints: one program per event (its table key a constant), one link each.
+    this.targets.forEach((t, i) => {
+      const mech = build.mechanisms[i]!;
+      if (mech !== "tracepoint" && mech !== "raw_tp") return;
+      const insns = build.program("entry", this.maps, mech, t.ip);
+      const name = mech === "tracepoint" ? "btfsnoop_tp" : "btfsnoop_raw_tp";
+      const tp = tracepoints.find((x) => BigInt(x.id) === t.ip)!;
+      const loaded =
+        mech === "tracepoint"
+          ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size })
+          : this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length) });
+      if (typeof loaded === "number") {
+        throw new BtfsnoopError("EINVAL", `the generated ${mech} program for ${t.name} was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
+          hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",
+        });
+      }
+      this.fds.push(loaded.fd);
+      this.programs.push({ name, insns, fd: loaded.fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" });
+      const link = this.bpf.linkCreate(loaded.fd, mech, { name: mech === "tracepoint" ? t.name : tp.name });
+      this.links.push(this.check(link, `attaching ${name} to ${t.name}`));
+    });
   }
 
   /** Decodes up to `max` records waiting in the ring buffer. */

@@ -6,7 +6,7 @@
 import type { Argv } from "yargs";
 import { parseSpec } from "../../probe-spec/parse.js";
 import { formatPrototype } from "../../probe-spec/prototype.js";
-import { resolveSpec } from "../../probe-spec/resolve.js";
+import { globRegExp, resolveSpec } from "../../probe-spec/resolve.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { kernelView, type KernelView } from "../kernel-view.js";
@@ -41,10 +41,21 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
         c
           .positional("glob", { type: "string", default: "*", describe: "function name glob, e.g. 'tcp_*'" })
           .option("btf", { type: "string", describe: "list the functions of this BTF file instead of the synthetic kernel" })
-          .option("tracepoints", { type: "boolean", describe: "list tracepoints instead (not available yet)" }),
+          .option("tracepoints", { type: "boolean", describe: "list tracepoints (tracepoint:CAT:NAME with the record's fields, raw_tp:NAME with its arguments)" }),
       async (a) => {
-        if (a.tracepoints) throw new UsageError("list --tracepoints is not available yet");
         const view = kernelView(a.btf);
+        if (a.tracepoints) {
+          if (!view.booted) throw new UsageError("list --tracepoints needs a kernel (the synthetic one): a BTF file has no tracepoint formats");
+          const re = globRegExp(a.glob);
+          const lines: string[] = [];
+          for (const t of view.booted.bpf.tracepoints()) {
+            if (!re.test(`${t.category}:${t.name}`) && !re.test(t.name)) continue;
+            lines.push(`tracepoint:${t.category}:${t.name} { ${t.fields.map((f) => `${f.decl};`).join(" ")} }`);
+            lines.push(`raw_tp:${t.name}(${t.proto.map((p) => `${p.type}${p.type.endsWith("*") ? "" : " "}${p.name}`).join(", ")})`);
+          }
+          await io.out(lines.join("\n") + (lines.length ? "\n" : ""));
+          return;
+        }
         const lines = prototypesOf(view, a.glob);
         await io.stream((sink) => {
           for (const l of lines) sink.write(l + "\n");
