@@ -27,7 +27,16 @@ export const EntryFlag = {
   STASH: 1,
   /** Emit an event even when no value is captured in this phase (stack mode needs every entry and return). */
   ALWAYS: 2,
+  /** latency: this target starts an interval (its first value is the key). */
+  LAT_START: 4,
+  /** latency: this target ends an interval. */
+  LAT_END: 8,
 } as const;
+
+/** Aggregation map key (16 bytes): a (value, bucket), the target's index, b (heatmap time slot). */
+export const AggKey = { A: 0, FUNC: 8, B: 12, SIZEOF: 16 } as const;
+/** The bucket of values below a linear histogram's minimum (and of negative values in log2 histograms). */
+export const BUCKET_UNDER = 0xffffffffffffffffn;
 
 /** One value descriptor (48 bytes) in the entry. */
 export const Desc = {

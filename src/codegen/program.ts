@@ -24,6 +24,7 @@ import {
   Counter,
   Desc,
   DescFlag,
+  AggKey,
   Entry,
   EntryFlag,
   MAX_DATA,
@@ -54,6 +55,9 @@ export interface ProgramMaps {
   events: number;
   /** ARRAY u32 -> u64 counters (layout.ts Counter). */
   counters: number;
+  /** Aggregation: HASH AggKey -> u64, and latency starts HASH u64 -> u64. */
+  agg?: number;
+  starts?: number;
 }
 
 export interface ProgramOptions {
@@ -73,6 +77,29 @@ export interface ProgramOptions {
   renderKernel: boolean;
   /** Only this thread id (ksnoop -p); undefined = all. */
   pid?: number;
+  /** Aggregate in maps instead of emitting records (count, hist, lhist, latency). */
+  aggregate?: AggregateOptions;
+}
+
+/**
+ * In-kernel aggregation of the first value of each event (after the
+ * predicate): counts per (target, value), log2 or linear histograms, or
+ * latencies between a start and an end target keyed by the value.
+ */
+export interface AggregateOptions {
+  kind: "count" | "log2" | "linear" | "latency";
+  /** count: key by the first value (count --by); otherwise one count per target. */
+  byValue?: boolean;
+  /** HASH AggKey -> u64 count. */
+  aggMap: number;
+  /** latency: HASH u64 key -> u64 start time. */
+  startsMap?: number;
+  /** linear: lowest value, bucket width, number of buckets. */
+  min?: bigint;
+  step?: bigint;
+  buckets?: number;
+  /** latency: heatmap time slot (ns); 0 or absent: no time dimension. */
+  slotNs?: bigint;
 }
 
 const EINVAL = 22;
@@ -159,6 +186,19 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
   b.mov64Imm(0, 0).exit();
 
   b.label("pass");
+  if (o.aggregate) {
+    aggregateTail(b, o, o.aggregate);
+    b.label("agg_exit");
+    if (o.phase === "return") deleteStash(b, o, "adel");
+    b.label("quiet").mov64Imm(0, 0).exit();
+    if (o.phase === "return") {
+      b.label("drop_stash");
+      deleteStash(b, o, "ddel");
+      count(b, o, Counter.STASH_MISS, "dmiss");
+      b.mov64Imm(0, 0).exit();
+    }
+    return b.link();
+  }
   writeHeader(b, o.phase, o.phase === "return");
   b.ldMapFd(1, o.maps.events).mov64(2, 8).add64Imm(2, BUF_RECORD).mov64(3, 9).add64Imm(3, -BUF_RECORD).mov64Imm(4, 0);
   b.call(HelperId.ringbuf_output!).jmpImm(JmpOp.JEQ, 0, 0, "sent");
@@ -414,4 +454,86 @@ function predicate(b: ProgramBuilder): void {
   b.label("pred_done");
   b.ldx(Size.DW, 1, 10, BITS).stx(Size.DW, 8, BUF_BITS, 1).ldx(Size.DW, 1, 8, BUF_BITS).stx(Size.DW, 10, BITS, 1);
   for (let r = 0; r <= 5; r++) b.mov64Imm(r as 0, 0);
+}
+
+const AKEY = -128;
+const AONE = -136;
+
+/** r0 = bpftrace's log2 bucket of r1 (0 -> 0, 1 -> 1, [2,4) -> 2, ...); clobbers r1, r2. */
+function log2Bucket(b: ProgramBuilder, tag: string): void {
+  b.mov64Imm(0, 0).jmpImm(JmpOp.JEQ, 1, 0, `${tag}_l2done`).mov64Imm(0, 1);
+  for (const shift of [32, 16, 8, 4, 2, 1]) {
+    if (shift === 32) b.lddw(2, 1n << 32n).jmpReg(JmpOp.JLT, 1, 2, `${tag}_s${shift}`);
+    else b.jmpImm(JmpOp.JLT, 1, 1 << shift, `${tag}_s${shift}`);
+    b.rsh64Imm(1, shift).add64Imm(0, shift).label(`${tag}_s${shift}`);
+  }
+  b.label(`${tag}_l2done`);
+}
+
+/** The aggregation tail: key from the first value, agg[key] += 1. */
+function aggregateTail(b: ProgramBuilder, o: ProgramOptions, a: AggregateOptions): void {
+  const D0 = Entry.VALUES;
+  b.st(Size.DW, 10, AKEY, 0).st(Size.DW, 10, AKEY + 8, 0).st(Size.DW, 10, AONE, 1);
+  b.ldx(Size.W, 1, 7, Entry.FUNC_INDEX).stx(Size.W, 10, AKEY + AggKey.FUNC, 1);
+  // r1 = the first value (0 when the spec captures none).
+  b.mov64Imm(1, 0).ldx(Size.W, 2, 7, Entry.NVALUES).jmpImm(JmpOp.JEQ, 2, 0, "agg_v").ldx(Size.DW, 1, 8, BUF_RAWS);
+  b.label("agg_v");
+  switch (a.kind) {
+    case "count":
+      if (a.byValue) b.stx(Size.DW, 10, AKEY + AggKey.A, 1);
+      break;
+    case "log2":
+      b.ldx(Size.B, 2, 7, D0 + Desc.FLAGS).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JEQ, 2, 0, "agg_pos").jmpImm(JmpOp.JSGE, 1, 0, "agg_pos");
+      b.st(Size.DW, 10, AKEY + AggKey.A, -1).ja("agg_update");
+      b.label("agg_pos");
+      log2Bucket(b, "agg");
+      b.stx(Size.DW, 10, AKEY + AggKey.A, 0);
+      break;
+    case "linear": {
+      const signed = "agg_lsigned";
+      b.lddw(2, a.min ?? 0n);
+      b.ldx(Size.B, 3, 7, D0 + Desc.FLAGS).and64Imm(3, DescFlag.SIGNED).jmpImm(JmpOp.JNE, 3, 0, signed);
+      b.jmpReg(JmpOp.JLT, 1, 2, "agg_under").ja("agg_in");
+      b.label(signed).jmpReg(JmpOp.JSLT, 1, 2, "agg_under");
+      b.label("agg_in").sub64(1, 2).lddw(2, a.step ?? 1n).div64(1, 2);
+      b.jmpImm(JmpOp.JLE, 1, a.buckets ?? 0, "agg_lin").mov64Imm(1, a.buckets ?? 0).label("agg_lin");
+      b.stx(Size.DW, 10, AKEY + AggKey.A, 1).ja("agg_update");
+      b.label("agg_under").st(Size.DW, 10, AKEY + AggKey.A, -1);
+      break;
+    }
+    case "latency": {
+      b.stx(Size.DW, 10, KEY, 1);
+      b.ldx(Size.W, 2, 7, Entry.FLAGS).and64Imm(2, EntryFlag.LAT_START).jmpImm(JmpOp.JEQ, 2, 0, "lat_end");
+      // Start: remember when.
+      b.call(HelperId.ktime_get_ns!).stx(Size.DW, 10, TMP, 0);
+      b.ldMapFd(1, a.startsMap!).mov64(2, 10).add64Imm(2, KEY).mov64(3, 10).add64Imm(3, TMP).mov64Imm(4, 0).call(HelperId.map_update_elem!);
+      b.jmpImm(JmpOp.JEQ, 0, 0, "lat_started");
+      count(b, o, Counter.LOST, "latfull");
+      b.ja("agg_exit").label("lat_started");
+      count(b, o, Counter.EMITTED, "latstart");
+      b.ja("agg_exit");
+      // End: delta since the start with the same key.
+      b.label("lat_end").ldMapFd(1, a.startsMap!).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_lookup_elem!);
+      b.jmpImm(JmpOp.JNE, 0, 0, "lat_have");
+      count(b, o, Counter.STASH_MISS, "latmiss");
+      b.ja("agg_exit");
+      b.label("lat_have").ldx(Size.DW, 6, 0, 0);
+      b.ldMapFd(1, a.startsMap!).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_delete_elem!);
+      b.call(HelperId.ktime_get_ns!).mov64(9, 0).mov64(1, 0).sub64(1, 6);
+      log2Bucket(b, "lat");
+      b.stx(Size.DW, 10, AKEY + AggKey.A, 0);
+      if (a.slotNs !== undefined && a.slotNs > 0n) b.mov64(1, 9).lddw(2, a.slotNs).div64(1, 2).stx(Size.W, 10, AKEY + AggKey.B, 1);
+      break;
+    }
+  }
+  b.label("agg_update");
+  b.ldMapFd(1, a.aggMap).mov64(2, 10).add64Imm(2, AKEY).call(HelperId.map_lookup_elem!).jmpImm(JmpOp.JEQ, 0, 0, "agg_new");
+  b.mov64Imm(1, 1).atomic(Size.DW, AtomicOp.ADD, 0, 0, 1).ja("agg_done");
+  b.label("agg_new").ldMapFd(1, a.aggMap).mov64(2, 10).add64Imm(2, AKEY).mov64(3, 10).add64Imm(3, AONE).mov64Imm(4, 1).call(HelperId.map_update_elem!);
+  b.jmpImm(JmpOp.JEQ, 0, 0, "agg_done");
+  count(b, o, Counter.LOST, "aggfull");
+  b.ja("agg_exit");
+  b.label("agg_done");
+  count(b, o, Counter.EMITTED, "aggok");
+  b.ja("agg_exit");
 }

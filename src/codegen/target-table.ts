@@ -24,6 +24,8 @@ export interface EncodeOptions {
   renderKernel: boolean;
   /** Emit every entry and return, even without values (stack mode). */
   always?: boolean;
+  /** latency: whether this target starts or ends intervals. */
+  role?: "start" | "end";
 }
 
 /** The table entry of `target` (index `index` in the tracer's target list). */
@@ -32,7 +34,8 @@ export function encodeEntry(target: TargetPlan, index: number, options: EncodeOp
   const out = new Uint8Array(ENTRY_SIZE);
   const v = new DataView(out.buffer);
   v.setUint32(Entry.FUNC_INDEX, index, true);
-  v.setUint32(Entry.FLAGS, (target.stash ? EntryFlag.STASH : 0) | (options.always ? EntryFlag.ALWAYS : 0), true);
+  const role = options.role === "start" ? EntryFlag.LAT_START : options.role === "end" ? EntryFlag.LAT_END : 0;
+  v.setUint32(Entry.FLAGS, (target.stash ? EntryFlag.STASH : 0) | (options.always ? EntryFlag.ALWAYS : 0) | role, true);
   v.setUint32(Entry.FUNC_BTF_ID, target.btfId, true);
   v.setUint32(Entry.NVALUES, target.values.length, true);
   target.values.forEach((val, i) => encodeValue(v, Entry.VALUES + i * Desc.SIZEOF, val, options));

@@ -8,7 +8,7 @@
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { castTargetsOf, encodeEntry } from "../codegen/target-table.js";
-import { BUF_SIZE, Counter, ENTRY_SIZE } from "../codegen/layout.js";
+import { AggKey, BUF_SIZE, Counter, ENTRY_SIZE } from "../codegen/layout.js";
 import { generateProgram, type ProgramMaps } from "../codegen/program.js";
 import { BtfsnoopError } from "../internal/errors.js";
 import type { Bpf } from "../kernel/bpf.js";
@@ -28,6 +28,8 @@ const BPF_MAP_TYPE_RINGBUF = 27;
 const PAGE_SIZE = 4096;
 /** Tasks whose entry can be stashed at once (ksnoop's MAX_TASKS). */
 const MAX_STASHED_TASKS = 2048;
+/** Cells of the aggregation maps. */
+const AGG_ENTRIES = 16384;
 
 export interface SessionOptions {
   /** Probe specs, as typed. */
@@ -44,6 +46,19 @@ export interface SessionOptions {
   stack?: boolean;
   /** Mechanism for specs without a `kprobe:`/`fentry:` prefix (default fentry). */
   attach?: "fentry" | "kprobe";
+  /**
+   * Aggregate the first value of each event in kernel maps instead of
+   * emitting records (count, hist, lhist; latency: spec 1 starts, spec 2 ends).
+   */
+  aggregate?: { kind: "count" | "log2" | "linear" | "latency"; byValue?: boolean; min?: bigint; step?: bigint; buckets?: number; slotNs?: bigint };
+}
+
+/** One aggregation cell: the target, the key value or bucket (`a`), the heatmap slot (`b`), the count. */
+export interface AggregateCell {
+  target: string;
+  a: bigint;
+  b: number;
+  count: number;
 }
 
 /** x86-64 passes six arguments in registers: what a kprobe's pt_regs holds. */
@@ -87,6 +102,7 @@ export interface SessionBuild {
   render: "kernel" | "user";
   /** Stack mode: the chain's function names, outermost first. */
   stackChain: string[] | undefined;
+  aggregate: SessionOptions["aggregate"];
   /** The mechanism of each target (same order as targets). */
   mechanisms: Mechanism[];
   program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: Mechanism, tableKey?: bigint): Instruction[];
@@ -130,16 +146,31 @@ export function buildSession(
   }
   const castTargets = castTargetsOf(targets);
   const render = options.render ?? "user";
-  const entries = targets.map((t, i) => encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined }));
+  let roles: ("start" | "end" | undefined)[] = targets.map(() => undefined);
+  if (options.aggregate?.kind === "latency") {
+    if (plans.length !== 2) throw new BtfsnoopError("EINVAL", `latency needs a START and an END spec, got ${plans.length}`);
+    roles = plans.flatMap((p, i) => p.targets.map((): "start" | "end" => (i === 0 ? "start" : "end")));
+  }
+  const entries = targets.map((t, i) =>
+    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined || options.aggregate !== undefined, ...(roles[i] ? { role: roles[i] } : {}) }),
+  );
   return {
     plans,
     targets,
     castTargets,
     render,
     stackChain,
+    aggregate: options.aggregate,
     mechanisms,
     entries,
-    program: (phase, maps, mechanism = "fentry", tableKey) => generateProgram({ phase, mechanism, maps, castTargets, ...(tableKey !== undefined ? { tableKey } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
+    program: (phase, maps, mechanism = "fentry", tableKey) =>
+      generateProgram({
+        phase,
+        mechanism,
+        maps,
+        castTargets,
+        ...(tableKey !== undefined ? { tableKey } : {}),
+        ...(options.aggregate && maps.agg !== undefined ? { aggregate: { ...options.aggregate, aggMap: maps.agg, ...(maps.starts !== undefined ? { startsMap: maps.starts } : {}) } } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };
 }
 
@@ -208,6 +239,10 @@ export class TraceSession {
       events: this.map(BPF_MAP_TYPE_RINGBUF, 0, 0, pages * PAGE_SIZE, "btfsnoop_events"),
       counters: this.map(BPF_MAP_TYPE_ARRAY, 4, 8, (n + 1) * Counter.COUNT, "btfsnoop_counts"),
     };
+    if (build.aggregate) {
+      this.maps.agg = this.map(BPF_MAP_TYPE_HASH, AggKey.SIZEOF, 8, AGG_ENTRIES, "btfsnoop_agg");
+      if (build.aggregate.kind === "latency") this.maps.starts = this.map(BPF_MAP_TYPE_HASH, 8, 8, AGG_ENTRIES, "btfsnoop_starts");
+    }
     // The per-target table, in one batch.
     const keys = this.targets.map((t) => {
       const k = new Uint8Array(8);
@@ -218,8 +253,13 @@ export class TraceSession {
     if (res.err < 0) throw new BtfsnoopError("EINVAL", `writing the target table failed (${res.err}): ${this.bpf.lastError}`);
 
     for (const [mech, phase] of [["fentry", "entry"], ["fentry", "return"], ["kprobe", "entry"], ["kprobe", "return"]] as const) {
-      // Stack mode needs every entry and return of the chain.
-      const targets = this.targets.filter((t, i) => build.mechanisms[i] === mech && (this.stackChain !== undefined || (phase === "entry" ? t.onEntry : t.onReturn)));
+      // Stack mode needs every entry and return of the chain; aggregation counts each call once, in one phase.
+      const wanted = (t: TargetPlan): boolean => {
+        if (this.stackChain !== undefined) return true;
+        if (build.aggregate) return phase === (t.stash || (t.onReturn && t.values.some((v) => v.when === "return")) ? "return" : "entry");
+        return phase === "entry" ? t.onEntry : t.onReturn;
+      };
+      const targets = this.targets.filter((t, i) => build.mechanisms[i] === mech && wanted(t));
       if (!targets.length) continue;
       const insns = build.program(phase, this.maps, mech);
       const name = mech === "fentry" ? (phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit") : phase === "entry" ? "btfsnoop_kprobe" : "btfsnoop_kretp";
@@ -257,6 +297,36 @@ export class TraceSession {
       const link = this.bpf.linkCreate(loaded.fd, mech, { name: mech === "tracepoint" ? t.name : tp.name });
       this.links.push(this.check(link, `attaching ${name} to ${t.name}`));
     });
+  }
+
+  /** Aggregation cells so far (sorted by target, then a, then b); [] without aggregation. */
+  aggregates(): AggregateCell[] {
+    if (this.closed || this.maps.agg === undefined) return [];
+    const out: AggregateCell[] = [];
+    let key: Uint8Array | null = null;
+    for (;;) {
+      const next = this.bpf.mapGetNextKey(this.maps.agg, key);
+      if (typeof next === "number") break;
+      const v = this.bpf.mapLookupElem(this.maps.agg, next);
+      key = next;
+      if (typeof v === "number") continue;
+      const k = new DataView(next.buffer, next.byteOffset);
+      const target = this.targets[k.getUint32(AggKey.FUNC, true)];
+      if (!target) continue;
+      out.push({ target: target.name, a: k.getBigUint64(AggKey.A, true), b: k.getUint32(AggKey.B, true), count: Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)) });
+    }
+    const idx = new Map(this.targets.map((t, i) => [t.name, i]));
+    return out.sort((x, y) => idx.get(x.target)! - idx.get(y.target)! || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b - y.b));
+  }
+
+  /** Clears the aggregation map (per-interval output). */
+  clearAggregates(): void {
+    if (this.closed || this.maps.agg === undefined) return;
+    for (;;) {
+      const k = this.bpf.mapGetNextKey(this.maps.agg, null);
+      if (typeof k === "number") return;
+      this.bpf.mapDeleteElem(this.maps.agg, k);
+    }
   }
 
   /** Decodes up to `max` records waiting in the ring buffer. */

@@ -1,0 +1,239 @@
+// The aggregation tools of seed 000 (bpftrace-style): `count SPEC [--by
+// EXPR]`, `hist SPEC VALUE`, `lhist SPEC VALUE --min --max --step` and
+// `latency START END --key EXPR [--heatmap]`. The programs aggregate in
+// kernel maps (no record per event); user space reads the maps at
+// --interval and at the end and prints bpftrace's text, or one JSON object
+// per interval.
+import type { Argv } from "yargs";
+import type { Btf } from "../../btf/btf.js";
+import { BtfKind } from "../../btf/kinds.js";
+import { resolveType as resolveBtfType } from "../../btf/layout.js";
+import { bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
+import type { Machine } from "../../kernel/machine.js";
+import { parseSpec } from "../../probe-spec/parse.js";
+import type { TargetPlan } from "../../probe-spec/plan.js";
+import { TraceSession, type AggregateCell, type SessionOptions } from "../../tracer/session.js";
+import { formatCounts, formatHeatmap, formatLinear, formatLog2, log2Label } from "../../ui/format/histogram.js";
+import { parseDuration } from "../duration.js";
+import { UsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+const MECHANISMS = new Set(["kprobe", "fentry", "tracepoint", "raw_tp"]);
+const STEPS = 16;
+
+/** `SPEC` with `expr` as its first item (`f(a > 1)` + `b` -> `f(b, a > 1)`); `cat:name` alone means a tracepoint. */
+export function withFirstItem(specText: string, expr: string | undefined): string {
+  let text = specText.trim();
+  const m = /^([A-Za-z_][A-Za-z0-9_]*):/.exec(text);
+  if (m && !MECHANISMS.has(m[1]!)) text = `tracepoint:${text}`;
+  const spec = parseSpec(text);
+  const head = text.slice(0, spec.targetSpan.end);
+  const rest = text.slice(spec.targetSpan.end).trim();
+  const items = rest.startsWith("(") && rest.endsWith(")") ? rest.slice(1, -1).trim() : "";
+  const all = [expr, items].filter((x) => x !== undefined && x !== "");
+  return `${head}(${all.join(", ")})`;
+}
+
+interface CommonArgs {
+  workload: string;
+  seed: number;
+  cpus: number;
+  duration?: string | undefined;
+  interval?: string | undefined;
+  json?: boolean | undefined;
+  pages: number;
+}
+
+function common<T>(y: Argv<T>) {
+  return y
+    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+    .option("seed", { type: "number", default: 1 })
+    .option("cpus", { type: "number", default: 4 })
+    .option("duration", { alias: "d", type: "string", describe: "simulated time to run (default 1s)" })
+    .option("interval", { alias: "i", type: "string", describe: "also print every INTERVAL of simulated time (e.g. 100ms)" })
+    .option("json", { type: "boolean", describe: "one JSON object per interval (and one at the end)" })
+    .option("pages", { alias: "P", type: "number", default: 16 });
+}
+
+/** Symbolizes kernel text addresses (dropmon's call sites) as name+0xoff from kallsyms. */
+function symbolizer(m: Machine): (addr: bigint) => string | undefined {
+  const syms = m.bpf.kallsyms().slice().sort((a, b) => (a.address < b.address ? -1 : 1));
+  return (addr) => {
+    let lo = 0;
+    let hi = syms.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (syms[mid]!.address <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (best < 0) return undefined;
+    const off = addr - syms[best]!.address;
+    return off < 0x10000n ? `${syms[best]!.name}+0x${off.toString(16)}` : undefined;
+  };
+}
+
+/** A count key as bpftrace would show it: enumerator names, symbols for text addresses, signed numbers. */
+function keyText(btf: Btf, t: TargetPlan, a: bigint, sym: (x: bigint) => string | undefined): string {
+  const v = t.values[0];
+  if (!v) return "";
+  const r = resolveBtfType(btf, v.typeId);
+  if (r.kind === BtfKind.ENUM || r.kind === BtfKind.ENUM64) {
+    const e = r.values.find((x) => BigInt.asUintN(64, BigInt(x.value)) === a || BigInt(x.value) === BigInt.asIntN(64, a));
+    if (e) return e.name;
+  }
+  if (r.kind === BtfKind.PTR) return sym(a) ?? `0x${a.toString(16)}`;
+  return String(v.signed ? BigInt.asIntN(64, a) : a);
+}
+
+async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonNullable<SessionOptions["aggregate"]>, render: (s: TraceSession, m: Machine, cells: AggregateCell[]) => { text: string; json: unknown }): Promise<void> {
+  const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
+  const machine = machineOf(booted);
+  if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
+  const duration = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
+  const interval = a.interval !== undefined ? parseDuration(a.interval) : undefined;
+  const session = TraceSession.open(machine.bpf, { specs, aggregate: agg, pages: a.pages });
+  const start = machine.nowNs();
+  const end = start + duration;
+  let n = 0;
+  const emit = async (final: boolean) => {
+    const r = render(session, machine, session.aggregates());
+    if (a.json) await io.out(JSON.stringify({ type: agg.kind, interval: n, final, time_ns: Number(machine.nowNs() - start), data: r.json }) + "\n");
+    else await io.out((interval !== undefined ? `${final ? "end" : `interval ${n}`} @ ${Number((machine.nowNs() - start) / 1000n) / 1000} ms\n` : "") + r.text);
+    n++;
+  };
+  let stop = false;
+  const onSignal = (): void => void (stop = true);
+  process.once("SIGINT", onSignal);
+  try {
+    let next = interval !== undefined ? start + interval : end;
+    for (;;) {
+      const until = next < end ? next : end;
+      const ran = machine.run(a.workload, STEPS, until);
+      if (stop) break;
+      if (ran < STEPS) {
+        if (until >= end) break;
+        await emit(false);
+        next += interval!;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await emit(true);
+    const st = session.stats();
+    let lost = 0;
+    let unmatched = 0;
+    for (const c of st.perTarget.values()) {
+      lost += c.lost;
+      unmatched += c.stashMiss;
+    }
+    io.err(`btfsnoop: ${Number((machine.nowNs() - start) / 1000n) / 1000} ms of simulated time${stop ? " (stopped)" : ""}; ${lost} lost${agg.kind === "latency" ? `, ${unmatched} ends without a start` : ""}\n`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    session.close();
+  }
+}
+
+function byTarget(cells: AggregateCell[]): Map<string, AggregateCell[]> {
+  const m = new Map<string, AggregateCell[]>();
+  for (const c of cells) {
+    let l = m.get(c.target);
+    if (!l) m.set(c.target, (l = []));
+    l.push(c);
+  }
+  return m;
+}
+
+function histJson(cells: AggregateCell[], label: (bucket: bigint) => string): { label: string; count: number }[] {
+  return cells.map((c) => ({ label: label(c.a), count: c.count }));
+}
+
+export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
+  return y
+    .command(
+      "count <spec>",
+      "count events per function, or per value of --by (e.g. kfree_skb_reason --by location: drops per call site)",
+      (c) => common(c.positional("spec", { type: "string", demandOption: true })).option("by", { type: "string", describe: "an expression to count by" }),
+      async (a) => {
+        const spec = withFirstItem(a.spec, a.by);
+        await runAggregate(a, io, [spec], { kind: "count", byValue: a.by !== undefined }, (s, m, cells) => {
+          const sym = symbolizer(m);
+          const many = s.targets.length > 1;
+          const entries = cells.map((c) => {
+            const t = s.targets.find((x) => x.name === c.target)!;
+            const key = a.by === undefined ? c.target : many ? `${c.target}, ${keyText(s.btf, t, c.a, sym)}` : keyText(s.btf, t, c.a, sym);
+            return { key, count: c.count };
+          });
+          return { text: formatCounts(entries) + "\n", json: Object.fromEntries(entries.map((e) => [e.key, e.count])) };
+        });
+      },
+    )
+    .command(
+      "hist <spec> <value>",
+      "log2 histogram of a value (e.g. vfs_write count, syscalls:sys_enter_write count)",
+      (c) => common(c.positional("spec", { type: "string", demandOption: true }).positional("value", { type: "string", demandOption: true })),
+      async (a) => {
+        await runAggregate(a, io, [withFirstItem(a.spec, a.value)], { kind: "log2" }, (_s, _m, cells) => {
+          let text = "";
+          const json: Record<string, unknown> = {};
+          for (const [t, cs] of byTarget(cells)) {
+            text += `@[${t}]:\n${formatLog2(cs.map((c) => ({ bucket: c.a, count: c.count })))}\n`;
+            json[t] = histJson(cs, (b) => log2Label(b === 0xffffffffffffffffn ? 0 : Number(b) + 1));
+          }
+          return { text, json };
+        });
+      },
+    )
+    .command(
+      "lhist <spec> <value>",
+      "linear histogram of a value",
+      (c) =>
+        common(c.positional("spec", { type: "string", demandOption: true }).positional("value", { type: "string", demandOption: true }))
+          .option("min", { type: "number", demandOption: true })
+          .option("max", { type: "number", demandOption: true })
+          .option("step", { type: "number", demandOption: true }),
+      async (a) => {
+        if (!Number.isInteger(a.min) || !Number.isInteger(a.max) || !Number.isInteger(a.step) || a.step <= 0 || a.max <= a.min || (a.max - a.min) % a.step !== 0) {
+          throw new UsageError(`lhist: --min ${a.min} --max ${a.max} --step ${a.step}: need integers with step > 0 dividing max - min`);
+        }
+        if ((a.max - a.min) / a.step > 1000) throw new UsageError("lhist: at most 1000 buckets");
+        const min = BigInt(a.min);
+        const max = BigInt(a.max);
+        const step = BigInt(a.step);
+        const buckets = Number((max - min) / step);
+        await runAggregate(a, io, [withFirstItem(a.spec, a.value)], { kind: "linear", min, step, buckets }, (_s, _m, cells) => {
+          let text = "";
+          const json: Record<string, unknown> = {};
+          for (const [t, cs] of byTarget(cells)) {
+            text += `@[${t}]:\n${formatLinear(cs.map((c) => ({ bucket: c.a, count: c.count })), min, max, step)}\n`;
+            json[t] = cs.map((c) => ({ bucket: c.a === 0xffffffffffffffffn ? -1 : Number(c.a), count: c.count }));
+          }
+          return { text, json };
+        });
+      },
+    )
+    .command(
+      "latency <start> <end>",
+      "latency between two events correlated by a key (e.g. raw_tp:block_rq_issue raw_tp:block_rq_complete --key rq)",
+      (c) =>
+        common(c.positional("start", { type: "string", demandOption: true }).positional("end", { type: "string", demandOption: true }))
+          .option("key", { type: "string", demandOption: true, describe: "an expression both events have (the request, a pointer, an id)" })
+          .option("heatmap", { type: "boolean", describe: "also show latency by time as a heatmap (gray shades; 256 colors on a color terminal)" })
+          .option("slot", { type: "string", default: "10ms", describe: "heatmap column width (simulated time)" }),
+      async (a) => {
+        const slotNs = a.heatmap ? parseDuration(a.slot) : 0n;
+        const specs = [withFirstItem(a.start, a.key), withFirstItem(a.end, a.key)];
+        const color = a.heatmap === true && process.stdout.isTTY === true && !process.env.NO_COLOR;
+        await runAggregate(a, io, specs, { kind: "latency", slotNs }, (s, _m, cells) => {
+          const name = `${s.targets[0]?.name ?? a.start} -> ${s.targets[s.targets.length - 1]?.name ?? a.end} (ns)`;
+          const merged = new Map<bigint, number>();
+          for (const c of cells) merged.set(c.a, (merged.get(c.a) ?? 0) + c.count);
+          let text = `@[${name}]:\n${formatLog2([...merged].map(([bucket, count]) => ({ bucket, count })))}\n`;
+          if (a.heatmap) text += formatHeatmap(cells.map((c) => ({ bucket: c.a, slot: c.b, count: c.count })), slotNs, color) + "\n";
+          const json = { latency: [...merged].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([b, count]) => ({ label: log2Label(Number(b) + 1), count })), ...(a.heatmap ? { heatmap: cells.map((c) => ({ bucket: log2Label(Number(c.a) + 1), slot: c.b, count: c.count })) } : {}) };
+          return { text, json };
+        });
+      },
+    );
+}
