@@ -1,12 +1,13 @@
 // Owns parsing probe specs: ohm semantics for probe-spec.ohm turning a spec
 // string into the ProbeSpec tree of ast.ts, and the readable syntax errors
 // (SpecSyntaxError with column, expected list and hint) for bad ones.
-import { readFileSync } from "node:fs";
-import * as ohm from "ohm-js";
+import type * as ohm from "ohm-js";
+import { loadOhmGrammar } from "../internal/ohm-recipe.js";
 import type { CmpOp, Cond, Expr, Literal, Mechanism, ProbeSpec, Span, SpecItem, TypeName } from "./ast.js";
 import { SpecSyntaxError } from "./spec-error.js";
 
-const grammar: ohm.Grammar = ohm.grammar(readFileSync(new URL("./probe-spec.ohm", import.meta.url), "utf8"));
+// From the build's precompiled recipe when it matches the grammar source, else compiled.
+const grammar: ohm.Grammar = loadOhmGrammar(new URL("./probe-spec.ohm", import.meta.url));
 const semantics = grammar.createSemantics();
 
 const MECHANISMS: readonly Mechanism[] = ["fentry", "kprobe", "tracepoint", "raw_tp"];
