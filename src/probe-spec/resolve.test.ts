@@ -344,9 +344,10 @@ describe.each(KERNELS)("resolveSpec against the $label", ({ make, drop, dropPara
     expect(target(ctx, "ip_send_skb(skb->len, skb->len > 1, skb->len < 9)").values).toHaveLength(1);
   });
 
-  it("refuses tracepoint specs for now", () => {
+  it("says which tracepoints exist when the kernel has none to offer", () => {
     const e = resolveError(ctx, "tracepoint:sched:sched_switch");
-    expect(e.message).toBe("tracepoint specs are not supported yet (coming with `btfsnoop list --tracepoints`)");
+    expect(e.message).toBe("no tracepoint 'sched:sched_switch'");
+    expect(e.hint).toBe("btfsnoop list --tracepoints shows them");
   });
 
   it("resolveSpecs resolves each spec", () => {
