@@ -64,6 +64,12 @@ export class FunctionTable {
   readonly stack: KernelFunction[] = [];
   /** Called after every call with its frame and return value (call logs, determinism checks). */
   onCall: ((call: CallFrame, ret: bigint) => void) | undefined;
+  /**
+   * Simulated time a function's own body takes (ns), spent between its
+   * entry and exit hooks, so durations and latencies (fexit - fentry) are
+   * real numbers; nested calls add theirs. Unset: calls take no time.
+   */
+  bodyTime: ((fn: KernelFunction) => void) | undefined;
 
   register(fn: KernelFunction): KernelFunction {
     if (this.byAddr.has(fn.address)) throw new RangeError(`two functions at 0x${fn.address.toString(16)}`);
@@ -148,6 +154,7 @@ export class FunctionTable {
     if (ret === undefined) {
       this.stack.push(fn);
       try {
+        this.bodyTime?.(fn);
         ret = BigInt.asUintN(64, fn.impl(frame));
       } finally {
         this.stack.pop();

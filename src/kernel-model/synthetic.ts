@@ -36,6 +36,13 @@ export class SyntheticKernel extends Kernel {
   constructor(options: SyntheticKernelOptions = {}) {
     super({ btf: syntheticVmlinux(), seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
     registerBtfFunctions(this, this.btf);
+    // Each function's body takes a fixed, name-derived time (40..399 ns), so durations are real.
+    const costs = new Map<string, bigint>();
+    this.functions.bodyTime = (fn) => {
+      let c = costs.get(fn.name);
+      if (c === undefined) costs.set(fn.name, (c = bodyCost(fn.name)));
+      this.clock.advance(c);
+    };
     // The other copies of static functions defined in several units: same name and BTF id, own addresses.
     let extra = 0xffffffff82000000n;
     for (const [name, headers] of staticDuplicates()) {
@@ -96,4 +103,11 @@ export class SyntheticKernel extends Kernel {
         break;
     }
   }
+}
+
+/** A function's simulated body time: 40 + (FNV-1a of its name mod 360) ns. */
+export function bodyCost(name: string): bigint {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return BigInt(40 + (h % 360));
 }

@@ -145,7 +145,7 @@ describe("trace: golden output for fixed seeds", () => {
     for (const v of values) expect(v).toEqual([{ name: "skb->len", type: "unsigned int", value: expect.any(Number) }]);
     expect(values.every((v) => v[0]!.value > 128)).toBe(true);
     expect(long.err).toBe(
-      `btfsnoop: ${values.length} events shown in 200 ms of simulated time (duration); 5 filtered, 0 lost\n` +
+      `btfsnoop: ${values.length} events shown in 200.026 ms of simulated time (duration); 5 filtered, 0 lost\n` +
         `  ok ip_send_skb: ${values.length + 5} calls -> ${values.length + 5} records expected, ${values.length + 5} accounted (${values.length} delivered, 5 filtered, 0 lost)\n`,
     );
   });
@@ -163,13 +163,13 @@ describe("trace: golden output for fixed seeds", () => {
 describe("trace: summary and accounting", () => {
   it("prints one exact summary line on stderr", async () => {
     const r = await sk();
-    expect(r.err).toBe("btfsnoop: 5 events shown in 1.6 ms of simulated time (count); 0 filtered, 0 lost\n");
+    expect(r.err).toBe("btfsnoop: 5 events shown in 1.637 ms of simulated time (count); 0 filtered, 0 lost\n");
   });
 
   it("--check prints an ok line per target and exits 0", async () => {
     const r = await stash();
     expect(r.err).toBe(
-      "btfsnoop: 4 events shown in 11.2 ms of simulated time (count); 2 filtered, 0 lost, 2 not shown\n" +
+      "btfsnoop: 4 events shown in 11.479 ms of simulated time (count); 2 filtered, 0 lost, 2 not shown\n" +
         "  ok tcp_sendmsg: 8 calls -> 8 records expected, 8 accounted (6 delivered, 2 filtered, 0 lost)\n",
     );
   });
@@ -202,7 +202,7 @@ describe("trace: summary and accounting", () => {
     expect(fns.reduce((s, [, c]) => s + c.filtered, 0)).toBe(last.filtered);
     expect(fns.reduce((s, [, c]) => s + c.lost, 0)).toBe(last.lost);
     expect(last.elapsed_ns).toBeGreaterThan(0);
-    expect(r.err).toBe("btfsnoop: 3 events shown in 6.4 ms of simulated time (count); 0 filtered, 0 lost, 3 not shown\n");
+    expect(r.err).toBe("btfsnoop: 3 events shown in 6.56 ms of simulated time (count); 0 filtered, 0 lost, 3 not shown\n");
   });
 
   // Records drained but cut off by --count are counted as not shown: shown + not_shown == delivered.
@@ -218,7 +218,7 @@ describe("trace: summary and accounting", () => {
     expect(r.code).toBe(0);
     const lines = r.err.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
-    const head = /^btfsnoop: (\d+) events shown in 1000 ms of simulated time \(duration\); 0 filtered, (\d+) lost$/.exec(lines[0]!);
+    const head = /^btfsnoop: (\d+) events shown in 1000\.\d+ ms of simulated time \(duration\); 0 filtered, (\d+) lost$/.exec(lines[0]!);
     expect(head).not.toBeNull();
     const shown = Number(head![1]);
     const lost = Number(head![2]);

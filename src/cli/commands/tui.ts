@@ -1,0 +1,114 @@
+// `btfsnoop tui [SPEC...]` (and `btfsnoop -i [SPEC...]`): the interactive
+// view of the synthetic kernel (src/ui/tui). Boots the kernel, attaches the
+// specs (errors are reported like `trace` does, before the screen starts),
+// renders the ink App full screen and, on q or Ctrl-C, detaches and prints
+// the summary on stderr. Refuses (exit 2) when stdout or stdin is not a
+// terminal, with a hint to use `trace`. NO_COLOR turns colors off.
+import type { Argv, CommandModule } from "yargs";
+import { BtfsnoopError } from "../../internal/errors.js";
+import { bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
+import type { TuiDriver as TuiDriverT } from "../../ui/tui/driver.js";
+import { UsageError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+export interface TuiArgs {
+  specs?: string[] | undefined;
+  workload: string;
+  seed: number;
+  cpus: number;
+  pages: number;
+}
+
+/** The terminal the TUI runs on (the process's, or a fake in tests). */
+export interface TuiTerminal {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const processTerminal = (): TuiTerminal => ({ stdin: process.stdin, stdout: process.stdout, env: process.env });
+
+/** Whether to use colors: not with NO_COLOR (any non-empty value), nor on a terminal without them. */
+export function useColor(term: TuiTerminal): boolean {
+  if (term.env.NO_COLOR !== undefined && term.env.NO_COLOR !== "") return false;
+  return term.stdout.isTTY === true && (typeof term.stdout.hasColors !== "function" || term.stdout.hasColors());
+}
+
+/** Options of `tui`. */
+export function tuiOptions<T>(y: Argv<T>) {
+  return y
+    .positional("specs", { type: "string", array: true, describe: "probe specs to attach at start (more can be typed at the spec prompt)" })
+    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+    .option("seed", { type: "number", default: 1, describe: "workload seed" })
+    .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
+    .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" });
+}
+
+/**
+ * The `tui` command for main.ts's yargs tree. `-i`/`--interactive` anywhere
+ * in `argv` means `tui`: the flag is rewritten in place (yargs parses the
+ * array it was given when parseAsync runs), so `btfsnoop -i "tcp_*"` is
+ * `btfsnoop tui "tcp_*"`.
+ */
+export function tuiCommand(io: CliIo, argv: string[], term: () => TuiTerminal = processTerminal): CommandModule {
+  const at = argv.findIndex((a) => a === "-i" || a === "--interactive");
+  if (at >= 0 && !argv.slice(0, at).includes("--")) {
+    argv.splice(at, 1);
+    if (argv[0] !== "tui") argv.unshift("tui");
+  }
+  return {
+    command: "tui [specs..]",
+    describe: "interactive view: live function table, events, histograms and a spec prompt (also -i)",
+    builder: (y) => tuiOptions(y).example('$0 tui "tcp_*" --workload net', "watch the TCP functions of the net workload"),
+    handler: async (a) => {
+      await runTuiCommand(a as unknown as TuiArgs, io, term());
+    },
+  };
+}
+
+/** Runs the TUI until the user quits; prints the summary on stderr. */
+export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): Promise<void> {
+  if (!term.stdout.isTTY || !term.stdin.isTTY) {
+    throw new BtfsnoopError("EINVAL", "the tui needs a terminal (stdin and stdout are not both a TTY)", {
+      hint: `use 'btfsnoop trace SPEC...' to print events to a pipe or file`,
+    });
+  }
+  if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
+  if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
+  const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
+  // ink and React load only when the TUI runs (not for every CLI command).
+  const [{ createElement }, { render }, { App }, { TuiDriver }] = await Promise.all([import("react"), import("ink"), import("../../ui/tui/App.js"), import("../../ui/tui/driver.js")]);
+  const driver: TuiDriverT = new TuiDriver({ machine, specs: a.specs ?? [], workload: a.workload, pages: a.pages, kernelLabel: `synthetic (seed ${a.seed}, ${a.cpus} cpus)` });
+  driver.open();
+  const size = () => ({ width: Math.max(80, term.stdout.columns || 80), height: Math.max(24, term.stdout.rows || 24) });
+  const color = useColor(term);
+  const app = () => createElement(App, { driver, btf: driver.btf, ...size(), color });
+  // The alternate screen: the shell's scrollback is left as it was; the summary prints after.
+  term.stdout.write("\x1b[?1049h\x1b[H");
+  const instance = render(app(), { stdin: term.stdin, stdout: term.stdout, exitOnCtrlC: false, patchConsole: false });
+  const onResize = () => instance.rerender(app());
+  term.stdout.on("resize", onResize);
+  const onSignal = () => quit();
+  let quit: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    quit = resolve;
+  });
+  const offQuit = driver.onQuit(() => quit());
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  driver.start();
+  try {
+    await done;
+  } finally {
+    const summary = driver.quit();
+    offQuit();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    term.stdout.off("resize", onResize);
+    instance.unmount();
+    await instance.waitUntilExit().catch(() => undefined);
+    term.stdout.write("\x1b[?1049l");
+    io.err(summary.lines.join("\n") + "\n");
+  }
+}

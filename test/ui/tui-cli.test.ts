@@ -1,0 +1,93 @@
+// The `tui` command: it refuses without a terminal (exit 2, hint: trace),
+// `-i` means `tui`, NO_COLOR turns colors off; and a smoke test of the real
+// binary in a pseudo-terminal (script(1)): start, pause, filter, quit, then
+// the summary says nothing is left attached. The smoke test needs the build.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tuiCommand, useColor, type TuiTerminal } from "../../src/cli/commands/tui.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { main } from "../../src/cli/main.js";
+
+const BIN = join(__dirname, "../../dist/src/cli/bin.js");
+
+function bufferIo(): CliIo & { errText: () => string } {
+  let err = "";
+  return {
+    out: async () => {},
+    err: (t) => void (err += t),
+    stream: async () => {},
+    readStdin: async () => "",
+    errText: () => err,
+  };
+}
+
+const fakeTerm = (isTTY: boolean, env: NodeJS.ProcessEnv = {}): TuiTerminal =>
+  ({ stdin: { isTTY }, stdout: { isTTY, hasColors: () => true }, env }) as unknown as TuiTerminal;
+
+describe("btfsnoop tui", () => {
+  it("refuses without a terminal, with a hint to use trace (exit 2)", async () => {
+    const io = bufferIo();
+    const code = await main(["tui", "tcp_*"], io);
+    if (process.stdout.isTTY && process.stdin.isTTY) return; // run by hand in a terminal: nothing to check
+    expect(code).toBe(2);
+    expect(io.errText()).toMatch(/tui needs a terminal.*hint: use 'btfsnoop trace SPEC\.\.\.'/);
+  });
+
+  it("-i means tui", async () => {
+    const argv = ["-i", "tcp_*", "--workload", "net"];
+    tuiCommand(bufferIo(), argv);
+    expect(argv).toEqual(["tui", "tcp_*", "--workload", "net"]);
+    const io = bufferIo();
+    const code = await main(["-i"], io);
+    if (process.stdout.isTTY && process.stdin.isTTY) return;
+    expect(code).toBe(2);
+    expect(io.errText()).toContain("tui needs a terminal");
+  });
+
+  it("respects NO_COLOR", () => {
+    expect(useColor(fakeTerm(true))).toBe(true);
+    expect(useColor(fakeTerm(true, { NO_COLOR: "1" }))).toBe(false);
+    expect(useColor(fakeTerm(false))).toBe(false);
+  });
+
+  const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
+  it.runIf(existsSync(BIN) && haveScript)(
+    "smoke: the real binary in a pty starts, pauses, filters and quits with nothing attached",
+    async () => {
+      const cmd = `node ${BIN} tui 'tcp_*' --workload net`;
+      const child = spawn("script", ["-qfec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", COLUMNS: "80", LINES: "24" } });
+      const closed = new Promise<number | null>((r) => child.on("close", r));
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      const waitFor = async (text: string | RegExp, ms = 10_000): Promise<void> => {
+        const t0 = Date.now();
+        while (!(typeof text === "string" ? out.includes(text) : text.test(out))) {
+          if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${String(text)}; got:\n${out.slice(-2000)}`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      };
+      const send = async (keys: string): Promise<void> => {
+        child.stdin.write(keys);
+        await new Promise((r) => setTimeout(r, 150));
+      };
+      await waitFor("tcp_sendmsg");
+      await send(" ");
+      await waitFor("[PAUSED]");
+      await send(" ");
+      await send("/");
+      await send("rcv");
+      await waitFor("/rcv");
+      await send("\r");
+      await waitFor("filter: rcv");
+      await send("q");
+      const code = await closed;
+      expect(code).toBe(0);
+      expect(out).toMatch(/btfsnoop: \d+ events in [\d.]+ ms of simulated time; 0 filtered, 0 lost/);
+      expect(out).toContain("btfsnoop: detached; 0 links and 0 fds left open");
+    },
+    20_000,
+  );
+});

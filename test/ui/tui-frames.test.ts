@@ -1,0 +1,188 @@
+// TUI frames (ink-testing-library, rendered to strings at 80x24) for each
+// pane and key, compared byte for byte with test/golden/tui/*.txt
+// (UPDATE_GOLDEN=1 rewrites them). Deterministic: fixed seed, fixed tick
+// counts, a fake clock, no wall-clock in frames. Also the prompt: an
+// invalid spec shows the caret, a valid one re-attaches.
+import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import { render } from "ink-testing-library";
+import { createElement } from "react";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
+import type { Machine } from "../../src/kernel/machine.js";
+import { App } from "../../src/ui/tui/App.js";
+import { TuiDriver } from "../../src/ui/tui/driver.js";
+import type { TuiClock } from "../../src/ui/tui/model.js";
+import { checkGolden } from "../helpers/fixtures.js";
+
+const GOLDEN = join(__dirname, "..", "golden", "tui");
+
+/** A clock that never fires on its own: tests tick the driver by hand. */
+export function fakeClock(): TuiClock & { t: number } {
+  const c = {
+    t: 0,
+    now: () => c.t,
+    setTimeout: () => 0,
+    clearTimeout: () => {},
+    setInterval: () => 0,
+    clearInterval: () => {},
+  };
+  return c;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
+
+function checkLayout(frame: string): void {
+  const lines = frame.split("\n");
+  expect(lines.length).toBe(24);
+  for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+}
+
+describe("tui frames (80x24)", () => {
+  let machine: Machine;
+  let driver: TuiDriver;
+  let ui: ReturnType<typeof render>;
+  const frame = (): string => stripVTControlCharacters(ui.lastFrame() ?? "");
+  const golden = (name: string): void => {
+    const f = frame();
+    checkLayout(f);
+    const diff = checkGolden(join(GOLDEN, `${name}.txt`), f + "\n");
+    expect(diff, name).toBeUndefined();
+  };
+  /** Waits until the driver has redrawn and ink has written a frame since `frames` (robust under load). */
+  const rendered = async (version: number, frames: number): Promise<void> => {
+    for (let i = 0; i < 400 && (driver.version === version || ui.frames.length === frames); i++) await settle();
+  };
+  const press = async (...keys: string[]): Promise<void> => {
+    for (const k of keys) {
+      const v = driver.version;
+      const f = ui.frames.length;
+      ui.stdin.write(k);
+      await rendered(v, f);
+    }
+  };
+  const redraw = async (): Promise<void> => {
+    const v = driver.version;
+    const f = ui.frames.length;
+    driver.redrawNow();
+    await rendered(v, f);
+  };
+
+  beforeAll(() => {
+    machine = machineOf(bootSyntheticKernel({ seed: 1, nrCpus: 4 }));
+    driver = new TuiDriver({ machine, specs: ["tcp_*"], workload: "net", clock: fakeClock(), kernelLabel: "synthetic (seed 1, 4 cpus)" });
+    driver.open();
+    ui = render(createElement(App, { driver, btf: driver.btf, width: 80, height: 24, color: false }));
+  });
+  afterAll(() => {
+    ui.unmount();
+    driver.quit();
+  });
+
+  it("without a spec, starts in the spec prompt", async () => {
+    const d = new TuiDriver({ machine, specs: [], workload: "net", clock: fakeClock(), kernelLabel: "synthetic (seed 1, 4 cpus)" });
+    d.open();
+    const u = render(createElement(App, { driver: d, btf: d.btf, width: 80, height: 24, color: false }));
+    await settle();
+    const f = stripVTControlCharacters(u.lastFrame() ?? "");
+    checkLayout(f);
+    expect(checkGolden(join(GOLDEN, "no-spec.txt"), f + "\n")).toBeUndefined();
+    expect(d.model.pane).toBe("prompt");
+    u.unmount();
+    expect(d.quit().linksLeft).toBe(0);
+  });
+
+  it("starts with the function table focused", async () => {
+    driver.tick(40);
+    await redraw();
+    golden("start");
+    expect(frame()).toContain("tcp_sendmsg");
+  });
+
+  it("s cycles the sort column", async () => {
+    await press("s");
+    expect(driver.model.sort).toBe("errors");
+    golden("sort-errors");
+  });
+
+  it("v shows a value histogram of the selected function", async () => {
+    await press("v", "v");
+    expect(driver.model.histSource).not.toBe("latency");
+    golden("histogram-value");
+  });
+
+  it("tab, j and enter expand an event into the detail pane", async () => {
+    await press("\t", "j", "j", "\r");
+    expect(driver.model.pane).toBe("events");
+    expect(driver.model.expanded).toBeDefined();
+    golden("detail");
+  });
+
+  it("space pauses: the machine stops", async () => {
+    await press(" ");
+    const t = machine.nowNs();
+    driver.tick(10);
+    expect(machine.nowNs()).toBe(t);
+    golden("paused");
+    await press(" ");
+    expect(driver.model.paused).toBe(false);
+  });
+
+  it("/ filters the events by text", async () => {
+    await press("\x1b");
+    await press("/", "r", "c", "v");
+    golden("filter-typing");
+    await press("\r");
+    driver.tick(5);
+    await redraw();
+    expect(driver.model.visibleEvents().every((e) => e.func.includes("rcv") || e.comm.includes("rcv"))).toBe(true);
+    golden("filter");
+  });
+
+  it("w changes the workload", async () => {
+    await press("w");
+    expect(driver.model.workload).toBe("fs");
+    await press("wwww"); // one chunk, as ink hands over fast typing
+    expect(driver.model.workload).toBe("net");
+  });
+
+  it("the prompt: an invalid spec shows a caret under the error", async () => {
+    await press(":");
+    for (const ch of "tcp_sendmsg(sizz)") await press(ch);
+    expect(driver.model.promptStatus.kind).toBe("error");
+    golden("prompt-error");
+    const lines = frame().split("\n");
+    const input = lines.findIndex((l) => l.startsWith("spec> tcp_sendmsg(sizz)"));
+    expect(lines[input + 1]?.trimEnd()).toBe(" ".repeat("spec> tcp_sendmsg(".length) + "^~~~");
+    // Enter does not attach an invalid spec.
+    await press("\r");
+    expect(driver.targets).toContain("tcp_v4_rcv");
+  });
+
+  it("the prompt: a valid spec re-attaches (the session's targets change) and goes to the history", async () => {
+    await press("\x7f", "\x7f", "\x7f", "\x7f", "\x7f");
+    for (const ch of "size); ip_send_skb(skb->len)") await press(ch);
+    expect(driver.model.promptStatus.kind).toBe("ok");
+    golden("prompt-ok");
+    await press("\r");
+    expect(driver.targets).toEqual(["tcp_sendmsg", "ip_send_skb"]);
+    expect(driver.model.history).toEqual(["tcp_*", "tcp_sendmsg(size); ip_send_skb(skb->len)"]);
+    driver.tick(20);
+    await redraw();
+    golden("reattached");
+    // Only the new session is attached: entry values only, so one fentry.multi link.
+    expect(driver.model.links).toBe(1);
+  });
+
+  it("q quits: everything is detached", async () => {
+    let quit = 0;
+    driver.onQuit(() => quit++);
+    ui.stdin.write("q"); // quitting does not redraw
+    for (let i = 0; i < 200 && quit === 0; i++) await settle();
+    expect(quit).toBe(1);
+    const s = driver.quit();
+    expect(s.linksLeft).toBe(0);
+    expect(s.fdsLeft).toBe(0);
+    expect(s.lines[1]).toBe("btfsnoop: detached; 0 links and 0 fds left open");
+  });
+});
