@@ -30,7 +30,7 @@
 // braces and later delimiters/indents are off by the lost levels.
 import type { Btf } from "../btf.js";
 import { BtfKind, IntEncoding, VarLinkage } from "../kinds.js";
-import { alignOf, resolveSize, skipModsAndTypedefs } from "../layout.js";
+import { typeCache, type IdMemo, type TypeCache } from "./type-cache.js";
 import type { AnyType, ArrayType, DatasecType, Enum64Type, EnumType, IntType, StructType, TypeId, UnionType, VarType } from "../types.js";
 import type { FormattedValue, ValueFormatOptions, ValueFormatter } from "../value.js";
 
@@ -212,6 +212,11 @@ class TypedDump {
   private readonly qNul: boolean;
   private readonly qSticky: boolean;
   private readonly qEnum: boolean;
+  private readonly tc: TypeCache;
+  private readonly typeNames: IdMemo<string>;
+  private readonly zeroHeights: IdMemo<number>;
+  /** Indent strings by level. */
+  private readonly indents: string[] = [];
 
   constructor(
     private readonly btf: Btf,
@@ -227,6 +232,9 @@ class TypedDump {
     this.qNul = o.quirkCharArrayNul ?? false;
     this.qSticky = o.quirkStickyArrayState ?? false;
     this.qEnum = o.quirkEnumSignedMatch ?? false;
+    this.tc = typeCache(btf);
+    this.typeNames = this.tc.memo<string>("libbpfTypeName");
+    this.zeroHeights = this.tc.memo<number>("libbpfZeroHeight");
   }
 
   // --- output helpers ---
@@ -244,7 +252,7 @@ class TypedDump {
   private pfx(): void {
     if (this.compact) return;
     const lvl = this.indentLevel + this.depth;
-    if (lvl > 0) this.print(this.indentStr.repeat(lvl));
+    if (lvl > 0) this.print(this.indents[lvl] ??= this.indentStr.repeat(lvl));
   }
   /** btf_dump_type_values(): the value, then delimiter and newline. */
   private typeValues(s: string): void {
@@ -254,8 +262,12 @@ class TypedDump {
     if (this.isArrayMember) return;
     const t = this.btf.typeById(id);
     if (t.kind === BtfKind.VAR || t.kind === BtfKind.DATASEC) return;
-    const name = libbpfTypeName(this.btf, id);
-    this.print(topLevel ? `(${name})` : name);
+    let name = this.typeNames.get(id);
+    if (name === undefined) {
+      name = libbpfTypeName(this.btf, id);
+      this.typeNames.set(id, name);
+    }
+    this.print(topLevel ? "(" + name + ")" : name);
   }
 
   // --- byte access ---
@@ -269,17 +281,104 @@ class TypedDump {
     for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.byteAt(off + i));
     return v;
   }
-  private aligned(id: TypeId, off: number): boolean {
-    let a = 0;
-    try {
-      a = alignOf(this.btf, id);
-    } catch {
-      return false;
+  /** Little-endian unsigned of `n` <= 4 bytes (past the buffer reads as 0). */
+  private readSmall(off: number, n: number): number {
+    const d = this.data;
+    if (off + n <= d.length) {
+      switch (n) {
+        case 1:
+          return d[off]!;
+        case 2:
+          return d[off]! | (d[off + 1]! << 8);
+        default:
+          return (d[off]! | (d[off + 1]! << 8) | (d[off + 2]! << 16) | (d[off + 3]! << 24)) >>> 0;
+      }
     }
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + this.byteAt(off + i);
+    return v;
+  }
+  /** "0x…" of the u64 at `off`. */
+  private hex64(off: number): string {
+    const lo = this.readSmall(off, 4);
+    const hi = this.readSmall(off + 4, 4);
+    return hi === 0 ? "0x" + lo.toString(16) : "0x" + hi.toString(16) + lo.toString(16).padStart(8, "0");
+  }
+  private aligned(id: TypeId, off: number): boolean {
+    const a = this.tc.align(id);
     return a !== 0 && off % a === 0;
   }
   private resolved(id: TypeId): AnyType {
-    return this.btf.typeById(skipModsAndTypedefs(this.btf, id));
+    return this.tc.resolved(id);
+  }
+  /** Whether bytes [off, off + n) are all zero (past the buffer reads as zero). */
+  private allZero(off: number, n: number): boolean {
+    const d = this.data;
+    const end = Math.min(off + n, d.length);
+    for (let i = Math.max(0, off); i < end; i++) if (d[i] !== 0) return false;
+    return true;
+  }
+
+  /**
+   * For a type whose zero check on all-zero bytes is -ENODATA and reads only
+   * its own bytes: the walk depth that check takes; -1 otherwise. Lets
+   * checkZero() answer for an all-zero aggregate without walking it.
+   */
+  private zeroHeight(id: TypeId): number {
+    let h = this.zeroHeights.get(id);
+    if (h !== undefined) return h;
+    this.zeroHeights.set(id, -1); // cycles are not zero-safe
+    try {
+      h = this.computeZeroHeight(id);
+    } catch {
+      h = -1;
+    }
+    this.zeroHeights.set(id, h);
+    return h;
+  }
+
+  private computeZeroHeight(id: TypeId): number {
+    const t = this.resolved(id);
+    switch (t.kind) {
+      case BtfKind.INT:
+      case BtfKind.FLOAT:
+        return t.size >= 1 && t.size <= 16 ? 1 : -1;
+      case BtfKind.PTR:
+        return 1;
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+        return t.size === 1 || t.size === 2 || t.size === 4 || t.size === 8 ? 1 : -1;
+      case BtfKind.ARRAY: {
+        if (this.tc.size(t.type) <= 0 || this.tc.size(id) < 0) return -1;
+        if (t.nelems === 0) return 1;
+        const h = this.zeroHeight(t.type);
+        return h < 0 ? -1 : 1 + h;
+      }
+      case BtfKind.STRUCT:
+      case BtfKind.UNION: {
+        let max = 0;
+        for (const m of t.members) {
+          const moff = Math.floor(m.bitsOffset / 8);
+          const mt = this.resolved(m.type);
+          let h: number;
+          let size: number;
+          if (m.bitfieldSize && mt.kind === BtfKind.INT) {
+            if (mt.size > 8) return -1;
+            h = 1;
+            size = mt.size;
+          } else {
+            h = this.zeroHeight(m.type);
+            size = this.tc.size(m.type);
+            if (mt.kind === BtfKind.ENUM || mt.kind === BtfKind.ENUM64) size = mt.size;
+          }
+          if (h < 0 || size < 0 || moff < 0 || moff + size > t.size) return -1;
+          max = Math.max(max, h);
+        }
+        return 1 + max;
+      }
+      default:
+        return -1;
+    }
   }
 
   // --- the walk ---
@@ -355,7 +454,7 @@ class TypedDump {
 
   /** btf_dump_type_data_check_overflow() (1.1.2): the size, or -E2BIG when a base value runs past `data`. */
   private checkOverflow(id: TypeId, off: number, bitsOffset: number): number {
-    const size = resolveSize(this.btf, id);
+    const size = this.tc.size(id);
     if (size < 0 || size >= INT_MAX) return -EINVAL;
     switch (this.resolved(id).kind) {
       case BtfKind.INT:
@@ -374,6 +473,11 @@ class TypedDump {
   /** btf_dump_type_data_check_zero(): 0 to show, -ENODATA to hide, other negatives are errors. */
   private checkZero(id: TypeId, off: number, bitsOffset: number, bitSz: number): number {
     if (this.emitZeroes || this.depth === 0 || (this.isArrayMember && !this.isArrayChar)) return 0;
+    if (bitSz === 0) {
+      // An all-zero value of a type whose zero check cannot fail: what the walk would find.
+      const h = this.zeroHeight(id);
+      if (h > 0 && this.walk + h <= MAX_WALK_DEPTH && this.allZero(off, this.tc.size(id))) return -ENODATA;
+    }
     if (++this.walk > MAX_WALK_DEPTH) throw new Abort(-EINVAL);
     try {
       return this.checkZeroInner(id, off, bitsOffset, bitSz);
@@ -397,7 +501,7 @@ class TypedDump {
       case BtfKind.PTR:
         return this.baseCheckZero(POINTER_SIZE, off);
       case BtfKind.ARRAY: {
-        const elemSize = resolveSize(this.btf, t.type);
+        const elemSize = this.tc.size(t.type);
         if (elemSize <= 0) return 0; // arrayData() reports the bad element size
         const elem = this.resolved(t.type);
         const isChar = elem.kind === BtfKind.INT && elemSize === 1;
@@ -466,11 +570,24 @@ class TypedDump {
         else this.typeValues("0x" + msi.toString(16) + lsi.toString(16).padStart(16, "0"));
         return 0;
       }
-      case 8:
+      case 8: {
+        const lo = this.readSmall(off, 4);
+        const hi = this.readSmall(off + 4, 4);
+        const h = sign ? hi | 0 : hi;
+        if (h < 0x200000 && h >= -0x200000) {
+          // Exact in a double: |h * 2^32 + lo| <= 2^53.
+          this.typeValues(String(h * 4294967296 + lo));
+          return 0;
+        }
+        const raw = this.readLe(off, 8);
+        this.typeValues((sign ? BigInt.asIntN(64, raw) : raw).toString());
+        return 0;
+      }
       case 4:
       case 2: {
-        const raw = this.readLe(off, sz);
-        this.typeValues((sign ? BigInt.asIntN(sz * 8, raw) : raw).toString());
+        const raw = this.readSmall(off, sz);
+        const bits = 32 - sz * 8;
+        this.typeValues(String(sign ? (bits ? (raw << bits) >> bits : raw | 0) : raw));
         return 0;
       }
       case 1: {
@@ -516,9 +633,9 @@ class TypedDump {
 
   /** btf_dump_ptr_data(): glibc `%p` when aligned (`(nil)` for NULL), else `0x%llx`. */
   private ptrData(id: TypeId, off: number): number {
-    const p = this.readLe(off, POINTER_SIZE);
-    if (this.aligned(id, off)) this.typeValues(p === 0n ? "(nil)" : "0x" + p.toString(16));
-    else this.typeValues("0x" + p.toString(16));
+    const p = this.hex64(off);
+    if (this.aligned(id, off)) this.typeValues(p === "0x0" ? "(nil)" : p);
+    else this.typeValues(p);
     return 0;
   }
 
@@ -564,7 +681,7 @@ class TypedDump {
   private arrayData(t: ArrayType, off: number): number {
     const elemId = t.type;
     const elem = this.resolved(elemId);
-    const elemSize = resolveSize(this.btf, elemId);
+    const elemSize = this.tc.size(elemId);
     if (elemSize <= 0) return -EINVAL;
     const isChar = elem.kind === BtfKind.INT && elemSize === 1;
     const savedChar = this.isArrayChar;

@@ -30,7 +30,11 @@ export interface KsnoopTextOptions {
 }
 
 const pad = (s: string | number | bigint, width: number): string => String(s).padStart(width, " ");
-const spaces = (n: number): string => " ".repeat(n);
+const SPACES: string[] = [];
+const spaces = (n: number): string => (SPACES[n] ??= " ".repeat(n));
+/** The libbpf dump options ksnoop uses (indent_str " ", indent_level 36), without and with the 1.1.2 quirks. */
+const DUMP_OPTS = { indentStr: " ", indentLevel: 36 } as const;
+const DUMP_OPTS_QUIRKS = { ...DUMP_OPTS, ...LIBBPF_1_1_2_QUIRKS } as const;
 
 /** `printf("%16s %4s %8s %s\n", "TIME", "CPU", "PID", "FUNCTION/ARGS")`. */
 export function formatKsnoopHeader(): string {
@@ -68,11 +72,7 @@ function valueBody(btf: Btf, v: TraceValue, opts: KsnoopTextOptions): string {
       .join("\n");
   }
   const data = v.data ?? new Uint8Array(0);
-  const r = formatLibbpf(btf, v.dataTypeId, data, {
-    indentStr: " ",
-    indentLevel: 36,
-    ...(opts.libbpfQuirks ? LIBBPF_1_1_2_QUIRKS : {}),
-  });
+  const r = formatLibbpf(btf, v.dataTypeId, data, opts.libbpfQuirks ? DUMP_OPTS_QUIRKS : DUMP_OPTS);
   let out = r.text;
   if (r.status === -E2BIG) out += `${spaces(36)}... /* ${data.length} bytes of ${v.fullSize} */`;
   return out;

@@ -12,7 +12,7 @@
 // integer) is a number up to 2^53 and a decimal string beyond.
 import type { Btf } from "../../btf/btf.js";
 import { cTypeName } from "../../btf/c-name.js";
-import { jsonInteger, toJsonValue, type JsonValue } from "../../btf/format/value-json.js";
+import { jsonInteger, toJsonText, toJsonValue, type JsonValue } from "../../btf/format/value-json.js";
 import { Errno } from "../../internal/errno.js";
 import type { TraceEvent, TraceValue } from "../../tracer/event.js";
 
@@ -31,6 +31,22 @@ export function safeTypeName(btf: Btf, id: number): string {
   } catch {
     return "?";
   }
+}
+
+/** safeTypeName() as a JSON string, cached per Btf (dropped when types are added). */
+const typeNameCache = new WeakMap<Btf, { typeCount: number; names: Map<number, string> }>();
+function typeNameJson(btf: Btf, id: number): string {
+  let c = typeNameCache.get(btf);
+  if (c === undefined || c.typeCount !== btf.typeCount) {
+    c = { typeCount: btf.typeCount, names: new Map() };
+    typeNameCache.set(btf, c);
+  }
+  let s = c.names.get(id);
+  if (s === undefined) {
+    s = JSON.stringify(safeTypeName(btf, id));
+    c.names.set(id, s);
+  }
+  return s;
 }
 
 /** A pointer as "0x…" (unsigned 64-bit). */
@@ -52,26 +68,51 @@ export function isTruncated(v: TraceValue): boolean {
   return v.data !== undefined && v.data.length < v.fullSize;
 }
 
+/** traceValueJson() as JSON text (undefined when it has none, i.e. on error). */
+export function traceValueJsonText(btf: Btf, v: TraceValue): string | undefined {
+  if (v.error !== undefined) return undefined;
+  if (v.string !== undefined) return JSON.stringify(v.string);
+  if (v.data !== undefined) return toJsonText(btf, v.dataTypeId, v.data);
+  if (v.text !== undefined) return JSON.stringify(v.text);
+  return v.ptr !== undefined ? '"' + hexPointer(v.ptr) + '"' : JSON.stringify(jsonInteger(v.raw));
+}
+
+/** A number as JSON.stringify writes it. */
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
+}
+
 /** One event as a JSON line (with the trailing "\n"). */
 export function formatJsonEvent(btf: Btf, ev: TraceEvent): string {
-  const values = ev.values.map((v) => {
-    const o: { [key: string]: JsonValue } = { name: v.name, type: safeTypeName(btf, v.typeId) };
-    if (v.ptr !== undefined) o.ptr = hexPointer(v.ptr);
-    const value = traceValueJson(btf, v);
-    if (value !== undefined) o.value = value;
-    if (isTruncated(v)) o.truncated = true;
-    if (v.error !== undefined) o.error = errnoName(v.error);
-    return o;
-  });
-  const line: { [key: string]: JsonValue } = {
-    time_ns: jsonInteger(ev.timeNs),
-    cpu: ev.cpu,
-    pid: ev.pid,
-    tid: ev.tid,
-    comm: ev.comm,
-    func: ev.func,
-    kind: ev.kind,
-    values,
-  };
-  return JSON.stringify(line) + "\n";
+  // Built as text: the same bytes JSON.stringify gives for the object
+  // {time_ns, cpu, pid, tid, comm, func, kind, values: [{name, type, ptr?, value?, truncated?, error?}]}.
+  let s =
+    '{"time_ns":' +
+    JSON.stringify(jsonInteger(ev.timeNs)) +
+    ',"cpu":' +
+    num(ev.cpu) +
+    ',"pid":' +
+    num(ev.pid) +
+    ',"tid":' +
+    num(ev.tid) +
+    ',"comm":' +
+    JSON.stringify(ev.comm) +
+    ',"func":' +
+    JSON.stringify(ev.func) +
+    ',"kind":' +
+    JSON.stringify(ev.kind) +
+    ',"values":[';
+  const values = ev.values;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) s += ",";
+    s += '{"name":' + JSON.stringify(v.name) + ',"type":' + typeNameJson(btf, v.typeId);
+    if (v.ptr !== undefined) s += ',"ptr":"' + hexPointer(v.ptr) + '"';
+    const value = traceValueJsonText(btf, v);
+    if (value !== undefined) s += ',"value":' + value;
+    if (isTruncated(v)) s += ',"truncated":true';
+    if (v.error !== undefined) s += ',"error":' + JSON.stringify(errnoName(v.error));
+    s += "}";
+  }
+  return s + "]}\n";
 }

@@ -16,7 +16,7 @@
 import type { Btf } from "../../btf/btf.js";
 import type { JsonValue } from "../../btf/format/value-json.js";
 import type { TraceEvent } from "../../tracer/event.js";
-import { errnoName, isTruncated, traceValueJson } from "./ndjson.js";
+import { errnoName, isTruncated, traceValueJson, traceValueJsonText } from "./ndjson.js";
 
 /** Base of the per-CPU pid space. */
 export const CPU_TRACK_PID_BASE = 1000000;
@@ -26,6 +26,11 @@ export function microseconds(ns: bigint): string {
   const neg = ns < 0n;
   const a = neg ? -ns : ns;
   return `${neg ? "-" : ""}${a / 1000n}.${(a % 1000n).toString().padStart(3, "0")}`;
+}
+
+/** A number as JSON.stringify writes it. */
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
 }
 
 export class PerfettoWriter {
@@ -48,15 +53,15 @@ export class PerfettoWriter {
     this.start();
     this.taskMetadata(ev);
     this.cpuMetadata(ev.cpu);
-    const args = this.args(ev);
+    const args = this.argsJson(ev);
     const ts = microseconds(ev.timeNs);
     const name = JSON.stringify(ev.func);
     const ph = ev.kind === "entry" ? "B" : ev.kind === "return" ? "E" : "i";
     const scope = ph === "i" ? ',"s":"t"' : "";
-    this.emit(`{"name":${name},"cat":"${ev.kind}","ph":"${ph}"${scope},"ts":${ts},"pid":${ev.pid},"tid":${ev.tid},"args":${JSON.stringify(args)}}`);
+    this.emit(`{"name":${name},"cat":"${ev.kind}","ph":"${ph}"${scope},"ts":${ts},"pid":${ev.pid},"tid":${ev.tid},"args":${args}}`);
     const cpuPid = CPU_TRACK_PID_BASE + ev.cpu;
     const cpuName = JSON.stringify(ev.kind === "return" ? `${ev.func} (return)` : ev.func);
-    const cpuArgs = JSON.stringify({ comm: ev.comm, pid: ev.pid, tid: ev.tid });
+    const cpuArgs = `{"comm":${JSON.stringify(ev.comm)},"pid":${num(ev.pid)},"tid":${num(ev.tid)}}`;
     this.emit(`{"name":${cpuName},"cat":"cpu","ph":"i","s":"t","ts":${ts},"pid":${cpuPid},"tid":${cpuPid},"args":${cpuArgs}}`);
   }
 
@@ -103,6 +108,29 @@ export class PerfettoWriter {
     const pid = CPU_TRACK_PID_BASE + cpu;
     this.metadata("process_name", pid, pid, `CPU ${cpu}`);
     this.metadata("thread_name", pid, pid, `CPU ${cpu}`);
+  }
+
+  /** JSON.stringify(this.args(ev)), built as text when the keys are plain and distinct. */
+  private argsJson(ev: TraceEvent): string {
+    const values = ev.values;
+    const keys: string[] = [];
+    for (const v of values) {
+      keys.push(v.name);
+      if (isTruncated(v)) keys.push(`${v.name} (truncated)`);
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      // Array-index keys are reordered by JSON.stringify, __proto__ is not an own key, duplicates keep their first place.
+      if (k === "__proto__" || /^[0-9]/.test(k) || keys.indexOf(k) !== i) return JSON.stringify(this.args(ev));
+    }
+    let s = "{";
+    for (const v of values) {
+      if (s.length > 1) s += ",";
+      const value = traceValueJsonText(this.btf, v);
+      s += JSON.stringify(v.name) + ":" + (value === undefined ? JSON.stringify(`<${errnoName(v.error ?? 0)}>`) : value);
+      if (isTruncated(v)) s += "," + JSON.stringify(`${v.name} (truncated)`) + ":true";
+    }
+    return s + "}";
   }
 
   private args(ev: TraceEvent): { [key: string]: JsonValue } {
