@@ -30,3 +30,6 @@ export const Errno = {
 } as const;
 
 export type ErrnoName = keyof typeof Errno;
+
+/** Errno name by number (the reverse of Errno). */
+export const ERRNO_NAMES: Readonly<Record<number, ErrnoName>> = Object.fromEntries(Object.entries(Errno).map(([k, v]) => [v, k])) as Record<number, ErrnoName>;

@@ -46,6 +46,8 @@ export interface SessionOptions {
   stack?: boolean;
   /** Mechanism for specs without a `kprobe:`/`fentry:` prefix (default fentry). */
   attach?: "fentry" | "kprobe";
+  /** Record every entry and every return of every target, values or not (call trees need both ends). */
+  everyCall?: boolean;
   /**
    * Aggregate the first value of each event in kernel maps instead of
    * emitting records (count, hist, lhist; latency: spec 1 starts, spec 2 ends).
@@ -103,6 +105,7 @@ export interface SessionBuild {
   /** Stack mode: the chain's function names, outermost first. */
   stackChain: string[] | undefined;
   aggregate: SessionOptions["aggregate"];
+  everyCall: boolean;
   /** The mechanism of each target (same order as targets). */
   mechanisms: Mechanism[];
   program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: Mechanism, tableKey?: bigint): Instruction[];
@@ -152,7 +155,7 @@ export function buildSession(
     roles = plans.flatMap((p, i) => p.targets.map((): "start" | "end" => (i === 0 ? "start" : "end")));
   }
   const entries = targets.map((t, i) =>
-    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined || options.aggregate !== undefined, ...(roles[i] ? { role: roles[i] } : {}) }),
+    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined || options.aggregate !== undefined || options.everyCall === true, ...(roles[i] ? { role: roles[i] } : {}) }),
   );
   return {
     plans,
@@ -161,6 +164,7 @@ export function buildSession(
     render,
     stackChain,
     aggregate: options.aggregate,
+    everyCall: options.everyCall === true,
     mechanisms,
     entries,
     program: (phase, maps, mechanism = "fentry", tableKey) =>
@@ -182,6 +186,8 @@ export class TraceSession {
   readonly programs: SessionProgram[] = [];
   /** Stack mode: the chain (the driver filters events with a StackFilter). */
   readonly stackChain: readonly string[] | undefined;
+  /** Every entry and return is recorded (call trees). */
+  readonly everyCall: boolean;
   private readonly fds: number[] = [];
   private readonly links: number[] = [];
   private maps!: ProgramMaps;
@@ -198,6 +204,7 @@ export class TraceSession {
     this.targets = build.targets;
     this.btf = btf;
     this.stackChain = build.stackChain;
+    this.everyCall = build.everyCall;
     this.delivered = build.targets.map(() => 0);
   }
 
@@ -255,7 +262,7 @@ export class TraceSession {
     for (const [mech, phase] of [["fentry", "entry"], ["fentry", "return"], ["kprobe", "entry"], ["kprobe", "return"]] as const) {
       // Stack mode needs every entry and return of the chain; aggregation counts each call once, in one phase.
       const wanted = (t: TargetPlan): boolean => {
-        if (this.stackChain !== undefined) return true;
+        if (this.stackChain !== undefined || this.everyCall) return true;
         if (build.aggregate) return phase === (t.stash || (t.onReturn && t.values.some((v) => v.when === "return")) ? "return" : "entry");
         return phase === "entry" ? t.onEntry : t.onReturn;
       };

@@ -305,3 +305,19 @@ describe("trace: errors exit 2 with one message and no output", () => {
     expect(r.out).toBe("");
   });
 });
+
+describe("trace: --tree and --follow-skb", () => {
+  it("--tree --errors prints only call trees with a failing call, as golden", async () => {
+    const r = await run(["--tree", "--errors", "tcp_sendmsg", "sock_sendmsg", "--workload", "net", "-d", "20ms", "--seed", "1"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/= -11 \(EAGAIN\)/);
+    expect(checkGolden(join(GOLDEN, "tree-errors-sock_sendmsg.txt"), r.out)).toBeUndefined();
+  });
+
+  it("--follow-skb prints each skb's path through every function that takes one", async () => {
+    const r = await run(["--follow-skb", "-c", "12", "--workload", "net", "--seed", "1"]);
+    expect(r.code).toBe(0);
+    expect(checkGolden(join(GOLDEN, "follow-skb.txt"), r.out)).toBeUndefined();
+    expect(r.out.split("\n")[1]).toMatch(/^ +\d+ 0xffff888\w+ +\d+ \[\w+\(\d+\)\] +netif_receive_skb$/);
+  });
+});

@@ -11,6 +11,12 @@ import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import type { TraceEvent } from "../../tracer/event.js";
 import { formatKsnoopEvent, formatKsnoopHeader } from "../../ui/format/ksnoop-text.js";
+import { formatCallTree } from "../../ui/format/call-tree.js";
+import { CallTreeBuilder, type CallNode, type CallTree } from "../../tracer/call-tree.js";
+import { parseBtf } from "../../btf/index.js";
+import { BtfKind } from "../../btf/kinds.js";
+import { funcSignature } from "../../btf/funcs.js";
+import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { formatJsonEvent } from "../../ui/format/ndjson.js";
 import { PerfettoWriter } from "../../ui/format/perfetto.js";
 import { UsageError } from "../errors.js";
@@ -36,12 +42,15 @@ export interface TraceArgs {
   verbose?: boolean | undefined;
   check?: boolean | undefined;
   summary?: boolean | undefined;
+  tree?: boolean | undefined;
+  errors?: boolean | undefined;
+  followSkb?: boolean | undefined;
 }
 
 /** Options shared by `trace` and the default command. */
 export function traceOptions<T>(y: Argv<T>) {
   return y
-    .positional("specs", { type: "string", array: true, describe: "probe specs: FUNC, FUNC(ARG, ...), GLOB, ...", demandOption: true })
+    .positional("specs", { type: "string", array: true, describe: "probe specs: FUNC, FUNC(ARG, ...), GLOB, ...", default: [] as string[] })
     .option("pid", { alias: "p", type: "number", describe: "only this thread id" })
     .option("stack", { alias: "s", type: "boolean", describe: "stack mode: only calls inside the chain SPEC1 -> SPEC2 -> ..." })
     .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" })
@@ -57,7 +66,10 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("render", { choices: ["kernel", "user"] as const, default: "user" as const, describe: "render values in the program (bpf_snprintf_btf) or in user space" })
     .option("verbose", { alias: "v", type: "boolean", describe: "print what is attached and the verifier's statistics" })
     .option("check", { type: "boolean", describe: "check calls = delivered + filtered + lost against the kernel's ground truth" })
-    .option("summary", { type: "boolean", describe: "with --format json: end with a summary object" });
+    .option("summary", { type: "boolean", describe: "with --format json: end with a summary object" })
+    .option("tree", { type: "boolean", describe: "retsnoop-style call trees per task, with durations and return values" })
+    .option("errors", { type: "boolean", describe: "with --tree: only trees in which a call returned a negative errno" })
+    .option("follow-skb", { type: "boolean", describe: "pwru-style: trace every function taking a struct sk_buff * and print each skb's path" });
 }
 
 function validate(a: TraceArgs): void {
@@ -75,7 +87,19 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
   const machine = machineOf(booted);
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
-  const session = TraceSession.open(machine.bpf, { specs: a.specs, render: a.render, pages: a.pages, stack: a.stack ?? false, attach: a.attach, ...(a.pid !== undefined ? { pid: a.pid } : {}) });
+  if (a.errors && !a.tree) throw new UsageError("--errors goes with --tree");
+  if (!a.specs.length && !a.followSkb) throw new UsageError('give a probe spec, e.g. btfsnoop "ip_send_skb(skb->sk)"');
+  if (a.followSkb && (a.tree || a.stack)) throw new UsageError("--follow-skb cannot be combined with --tree or --stack");
+  const specs = a.followSkb ? [...skbFunctionSpecs(machine), ...a.specs] : a.specs;
+  const session = TraceSession.open(machine.bpf, {
+    specs,
+    render: a.render,
+    pages: a.pages,
+    stack: a.stack ?? false,
+    attach: a.attach,
+    everyCall: a.tree === true,
+    ...(a.pid !== undefined ? { pid: a.pid } : {}),
+  });
   const btf = session.btf;
   if (a.verbose) {
     for (const p of session.plans) {
@@ -111,7 +135,13 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   let perfetto: PerfettoWriter | undefined;
   let pending = "";
   if (a.format === "perfetto") perfetto = new PerfettoWriter((s) => void (pending += s), btf);
+  const trees = a.tree ? new CallTreeBuilder(a.errors === true) : undefined;
   const render = (evs: TraceEvent[]): string => {
+    if (trees) {
+      const done = trees.process(evs);
+      return done.map((t) => (a.format === "json" ? JSON.stringify(callTreeJson(t)) + "\n" : formatCallTree(btf, t))).join("");
+    }
+    if (a.followSkb && a.format === "text") return evs.map(skbLine).join("");
     if (perfetto) {
       for (const e of evs) perfetto.event(e);
       const s = pending;
@@ -129,7 +159,8 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   process.once("SIGTERM", onSignal);
   let result: RunResult;
   try {
-    if (a.format === "text" && !(await write(formatKsnoopHeader()))) {
+    const header = a.tree ? "" : a.followSkb ? SKB_HEADER : formatKsnoopHeader();
+    if (a.format === "text" && !(await write(header))) {
       session.close();
       return 0;
     }
@@ -200,4 +231,46 @@ function summaryJson(r: RunResult): Record<string, unknown> {
     elapsed_ns: Number(r.elapsedNs),
     functions: Object.fromEntries([...r.stats.perTarget].map(([name, c]) => [name, { calls: r.calls.get(name) ?? 0, delivered: c.delivered, filtered: c.filtered, lost: c.lost }])),
   };
+}
+
+const SKB_HEADER = `${"TIME".padStart(16)} ${"SKB".padEnd(18)} ${"CPU".padStart(3)} ${"PROCESS".padEnd(20)} FUNC\n`;
+
+/** pwru-style: one line per function an skb passes through. */
+function skbLine(e: TraceEvent): string {
+  const skb = e.values.find((v) => v.ptr !== undefined && v.ptr !== 0n);
+  const addr = skb?.ptr !== undefined ? `0x${skb.ptr.toString(16)}` : "-";
+  return `${String(e.timeNs).padStart(16)} ${addr.padEnd(18)} ${String(e.cpu).padStart(3)} ${`[${e.comm}(${e.tid})]`.padEnd(20)} ${e.func}\n`;
+}
+
+/** `name(param)` for every traceable function with a `struct sk_buff *` parameter (found through BTF). */
+function skbFunctionSpecs(machine: { bpf: { btfBytes(): Uint8Array; kallsyms(): { name: string; btfId?: number }[] } }): string[] {
+  const btf = parseBtf(machine.bpf.btfBytes());
+  const skb = btf.findByNameKind("sk_buff", BtfKind.STRUCT);
+  if (skb === undefined) throw new BtfsnoopError("ENOENT", "the kernel's BTF has no struct sk_buff");
+  const out = new Set<string>();
+  for (const f of machine.bpf.kallsyms()) {
+    if (f.btfId === undefined || out.has(f.name)) continue;
+    const sig = funcSignature(btf, f.btfId);
+    if (sig.variadic || sig.params.length > 12) continue;
+    const p = sig.params.find((x) => {
+      const t = btf.typeById(skipModsAndTypedefs(btf, x.type));
+      return t.kind === BtfKind.PTR && skipModsAndTypedefs(btf, t.type) === skb;
+    });
+    if (p?.name) out.add(`${f.name}(${p.name})`);
+  }
+  if (!out.size) throw new BtfsnoopError("ENOENT", "no function takes a struct sk_buff *");
+  return [...out].sort();
+}
+
+function callTreeJson(t: CallTree): Record<string, unknown> {
+  const node = (n: CallNode): Record<string, unknown> => ({
+    func: n.func,
+    start_ns: Number(n.start),
+    duration_ns: Number(n.end - n.start),
+    args: Object.fromEntries(n.args.map((v) => [v.name, v.ptr !== undefined ? `0x${v.ptr.toString(16)}` : v.string ?? String(v.raw)])),
+    ...(n.ret ? { ret: Number(BigInt.asIntN(64, n.ret.raw)) } : {}),
+    ...(n.failed ? { failed: true } : {}),
+    calls: n.children.map(node),
+  });
+  return { pid: t.pid, tid: t.tid, comm: t.comm, cpu: t.cpu, tree: node(t.root) };
 }

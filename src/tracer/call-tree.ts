@@ -1,0 +1,78 @@
+// retsnoop-style call trees: entry and return events of the traced
+// functions, per task, folded into trees with durations and return values.
+// A tree is complete when its outermost call returns; then it is handed
+// out (optionally only when some call in it returned a negative errno).
+// Per-task state is dropped as soon as the task's stack unwinds.
+import type { TraceEvent, TraceValue } from "./event.js";
+
+export interface CallNode {
+  func: string;
+  /** Entry values (the spec's), as captured. */
+  args: readonly TraceValue[];
+  start: bigint;
+  end: bigint;
+  /** The `return` value when captured (raw u64). */
+  ret: TraceValue | undefined;
+  children: CallNode[];
+  /** This call returned a negative errno (-4095..-1). */
+  failed: boolean;
+}
+
+export interface CallTree {
+  pid: number;
+  tid: number;
+  comm: string;
+  cpu: number;
+  root: CallNode;
+}
+
+/** Whether a return value is a negative errno (-4095..-1), read as the signed 64-bit register. */
+export function isErrno(v: TraceValue | undefined): boolean {
+  if (!v) return false;
+  const s = BigInt.asIntN(64, v.raw);
+  return s < 0n && s >= -4095n;
+}
+
+export class CallTreeBuilder {
+  private readonly stacks = new Map<number, CallNode[]>();
+  /** Returns without an entry (the trace started inside a call), dropped. */
+  orphans = 0;
+
+  constructor(private readonly errorsOnly = false) {}
+
+  get liveTasks(): number {
+    return this.stacks.size;
+  }
+
+  process(events: readonly TraceEvent[]): CallTree[] {
+    const done: CallTree[] = [];
+    for (const ev of events) {
+      if (ev.kind === "tracepoint") continue;
+      let stack = this.stacks.get(ev.tid);
+      if (ev.kind === "entry") {
+        if (!stack) this.stacks.set(ev.tid, (stack = []));
+        const node: CallNode = { func: ev.func, args: ev.values, start: ev.timeNs, end: ev.timeNs, ret: undefined, children: [], failed: false };
+        stack[stack.length - 1]?.children.push(node);
+        stack.push(node);
+        continue;
+      }
+      if (!stack || stack[stack.length - 1]?.func !== ev.func) {
+        this.orphans++;
+        continue;
+      }
+      const node = stack.pop()!;
+      node.end = ev.timeNs;
+      node.ret = ev.values.find((v) => v.name === "return");
+      node.failed = isErrno(node.ret);
+      if (stack.length === 0) {
+        this.stacks.delete(ev.tid);
+        if (!this.errorsOnly || anyFailed(node)) done.push({ pid: ev.pid, tid: ev.tid, comm: ev.comm, cpu: ev.cpu, root: node });
+      }
+    }
+    return done;
+  }
+}
+
+function anyFailed(n: CallNode): boolean {
+  return n.failed || n.children.some(anyFailed);
+}
