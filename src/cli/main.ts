@@ -4,18 +4,20 @@ import yargs from "yargs";
 import { registerBtfDump } from "./commands/btf-dump.js";
 import { registerVm } from "./commands/vm.js";
 import { registerInfo } from "./commands/info.js";
+import { registerAggregate } from "./commands/aggregate.js";
 import { registerProgDump } from "./commands/prog-dump.js";
+import { registerIter } from "./commands/iter.js";
 import { runTraceCommand, traceOptions, type TraceArgs } from "./commands/trace.js";
 import { ExitStatus, exitCodeFor, formatCliError, UsageError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const parser = registerInfo(yargs(argv), io)
+  const parser = registerIter(registerAggregate(registerInfo(yargs(argv), io), io), io) // issue 10: `iter TARGET`, `iter cat NAME`
     .scriptName("btfsnoop")
     .usage("$0 [trace] SPEC... [options]\n\nTrace kernel functions with BTF-typed arguments (ksnoop-style), on the embedded synthetic kernel.")
     .command(
-      ["trace <specs..>", "$0 <specs..>"],
+      ["trace [specs..]", "$0 [specs..]"],
       "trace functions: print their arguments on entry and return values on exit (the default command)",
       (y) =>
         traceOptions(y)
@@ -31,6 +33,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         if (code !== 0) throw new ExitStatus(code);
       },
     )
+    .command((await import("./commands/tui.js")).tuiCommand(io, argv)) // issue 9: `tui [specs..]`, and -i (rewritten to `tui`)
     .command("btf", "inspect BTF type information", (y) => registerBtfDump(y, io).demandCommand(1, "btf: choose a subcommand (dump)").strict())
     .command("prog", "show the generated programs", (y) => registerProgDump(y, io).demandCommand(1, "prog: choose a subcommand (dump)").strict())
     .command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (verify, conformance-plugin)").strict())

@@ -9,6 +9,8 @@ import { installTracingAttach } from "../trampoline/attach.js";
 import type { TrampolineManager } from "../trampoline/trampoline.js";
 import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
+import { installIter } from "./iter.js";
+import { LazyIterObjects } from "../kernel-model/iter-objects.js";
 import type { KernelServices } from "./types.js";
 
 export interface BootedKernel {
@@ -17,6 +19,8 @@ export interface BootedKernel {
   bpf: Bpf;
   /** The trampolines behind fentry/fexit/fmod_ret links (for statistics). */
   trampolines: TrampolineManager;
+  /** The objects only iterators walk (netlink sockets, IPv6 routes, standard files), made on first use. */
+  iterObjects: LazyIterObjects;
 }
 
 /** The services a syscall layer needs, from a model kernel. */
@@ -43,7 +47,19 @@ export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): Boote
   const bpf = new Bpf(servicesOf(kernel));
   const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
   installMapOps(bpf, kernel);
-  return { kernel, bpf, trampolines };
+  // BPF iterators: their netlink/ipv6_route/file objects are made on first use (slab addresses elsewhere stay put).
+  const iterObjects = new LazyIterObjects(kernel);
+  installIter(
+    bpf,
+    {
+      tasks: () => kernel.tasks.all().map((t) => t.taskAddress),
+      taskFiles: () => iterObjects.files(),
+      netlink: () => iterObjects.netlink().map((o) => o.addr),
+      ipv6Routes: () => iterObjects.routes().map((o) => o.addr),
+    },
+    kernel.btf,
+  );
+  return { kernel, bpf, trampolines, iterObjects };
 }
 
 /** The booted synthetic kernel as a Machine (what the tracer drives). */

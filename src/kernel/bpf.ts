@@ -34,13 +34,18 @@ import {
 } from "../vm/maps/index.js";
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
 import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { isIterTarget, iterBtf, iterProgType, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
 import { BtfObject, LinkObject, MapObject, ProgObject } from "./objects.js";
 import type {
+  AttachFailure,
   AttachHandler,
   AttachTarget,
+  BpfProg,
+  IterObjects,
+  IterReader,
   BtfInfo,
   KallsymsEntry,
   KernelServices,
@@ -94,6 +99,7 @@ export class Bpf {
   private readonly progById = new Map<number, ProgObject>();
   private readonly progByLoaded = new WeakMap<LoadedProgram, ProgObject>();
   private readonly handlers = new Map<string, AttachHandler>();
+  private iterOpener: ((prog: BpfProg, target: string) => IterReader | AttachFailure) | undefined;
   private vmlinuxBtf: BtfObject | undefined;
   private lastProgId = 0;
   private lastLinkId = 0;
@@ -410,6 +416,12 @@ export class Bpf {
       if (!Number.isInteger(size) || size < 8 || size > 4096) return this.fail(err("EINVAL"), `invalid ctxSize ${size} for a tracepoint program (the event record's size, 8..4096)`);
       progType = tracepointProgType(size);
       ctxSize = size;
+    } else if (attr.progType === "iter") {
+      // BPF_PROG_TYPE_TRACING + BPF_TRACE_ITER: the target names the context struct (bpf_iter__<target>).
+      const target = attr.iterTarget ?? "";
+      if (!isIterTarget(target)) return this.fail(err("EINVAL"), `unknown iterator target '${target}' (have ${ITER_TARGETS.join(", ")})`);
+      progType = iterProgType(target, iterBtf(this.services.btf));
+      ctxSize = progType.ctxSize;
     } else {
       return this.fail(err("EINVAL"), `unknown program type '${String(attr.progType)}'`);
     }
@@ -462,7 +474,8 @@ export class Bpf {
       const m = used.get(fd)?.map;
       return m && { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name };
     };
-    const res = verify(program, { progType, privileged, logLevel, mapByFd, btf: this.services.btf });
+    const btf = progType.name === "iter" ? iterBtf(this.services.btf) : this.services.btf;
+    const res = verify(program, { progType, privileged, logLevel, mapByFd, btf });
     this.lastLog = res.log;
     if (!res.accepted) {
       const e = res.error!;
@@ -621,6 +634,51 @@ export class Bpf {
     if (typeof r !== "function") return this.fail(r.errno < 0 ? r.errno : err("EINVAL"), r.message);
     this.lastLinkId++;
     return this.install(new LinkObject(this.lastLinkId, p, attachType, target, r, this.onFree));
+  }
+
+  /** Installs what BPF_ITER_CREATE opens for an iterator link (src/kernel/iter.ts). */
+  registerIterOpener(open: (prog: BpfProg, target: string) => IterReader | AttachFailure): void {
+    this.iterOpener = open;
+  }
+
+  /**
+   * BPF_ITER_CREATE on an iterator link: a new reader (what the fd that
+   * read(2) consumes is here); each reader is one walk over the target's
+   * objects. -EINVAL for other links or a detached one.
+   */
+  iterCreate(linkFd: number): IterReader | number {
+    this.begin();
+    const l = this.linkOf(linkFd);
+    if (typeof l === "number") return l;
+    if (l.attachType !== "iter") return this.fail(err("EINVAL"), `link ${l.id} is not an iterator link (attach type ${l.attachType})`);
+    if (l.detached) return this.fail(err("EINVAL"), `link ${l.id} is detached`);
+    if (!this.iterOpener) return this.fail(err("EOPNOTSUPP"), "no iterator targets are registered");
+    const target = (l.prog.verifierType as { target?: string }).target ?? "";
+    const r = this.iterOpener(l.prog, target);
+    if ("errno" in r) return this.fail(r.errno, r.message);
+    return r;
+  }
+
+  /** The maps and programs that exist (what the bpf_map and bpf_prog iterators walk), by id. */
+  iterObjects(): IterObjects {
+    const userRefs = new Map<KernelObject, number>();
+    for (const fd of this.fds.openFds()) {
+      const o = this.fds.get(fd)!;
+      userRefs.set(o, (userRefs.get(o) ?? 0) + 1);
+    }
+    const maps: IterObjects["maps"] = [];
+    const progs: IterObjects["progs"] = [];
+    for (const o of this.live) {
+      if (o instanceof MapObject) {
+        const m = o.map;
+        maps.push({ id: m.id, type: m.type, name: m.name, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, refcnt: o.refCount, usercnt: userRefs.get(o) ?? 0 });
+      } else if (o instanceof ProgObject) {
+        progs.push({ id: o.id, type: o.type, name: o.name, insnCnt: o.loaded.slots, refcnt: o.refCount, gplCompatible: GPL_LICENSES.has(o.license), mapIds: o.maps.map((m) => m.map.id) });
+      }
+    }
+    maps.sort((a, b) => a.id - b.id);
+    progs.sort((a, b) => a.id - b.id);
+    return { maps, progs };
   }
 
   /** BPF_LINK_DETACH: detaches now; the fd stays open (and the link defunct) until closed. */

@@ -57,7 +57,7 @@ export interface TracepointInfo {
 export type ObjectKind = "map" | "prog" | "btf" | "link";
 
 /** Program types this API loads. */
-export type ProgTypeName = "conformance" | "tracing" | "tracepoint" | "kprobe";
+export type ProgTypeName = "conformance" | "tracing" | "tracepoint" | "kprobe" | "iter";
 
 /** BPF_PROG_LOAD attributes. */
 export interface ProgLoadAttr {
@@ -78,6 +78,8 @@ export interface ProgLoadAttr {
   nargs?: number;
   /** tracepoint programs: the size of the event record their context is. */
   ctxSize?: number;
+  /** iter programs: the iterator target (task, task/file, bpf_map, bpf_prog, netlink, ipv6_route). */
+  iterTarget?: string;
 }
 
 /** A successful BPF_PROG_LOAD. */
@@ -200,4 +202,18 @@ export interface ObjectCounts {
   btf: number;
   link: number;
   fds: number;
+}
+
+/** What an iterator reader (BPF_ITER_CREATE's fd) gives: read() as read(2) on it. */
+export interface IterReader {
+  /** The next chunk of output ("" at the end), or a negative errno (-E2BIG: one object's output overflowed the seq_file buffer). */
+  read(): string | number;
+  /** Reads to the end: the whole output, or a negative errno. */
+  readAll(): string | number;
+}
+
+/** The syscall layer's own maps and programs as the bpf_map / bpf_prog iterators see them. */
+export interface IterObjects {
+  maps: { id: number; type: number; name: string; keySize: number; valueSize: number; maxEntries: number; flags: number; refcnt: number; usercnt: number }[];
+  progs: { id: number; type: string; name: string; insnCnt: number; refcnt: number; gplCompatible: boolean; mapIds: number[] }[];
 }

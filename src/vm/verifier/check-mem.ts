@@ -69,7 +69,8 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
       if (r.off) ctx.fail(`dereference of modified ctx ptr ${R} off=${r.off} disallowed`, a.pc);
       const why = ctx.options.progType.ctxAccess(off, a.size, a.write);
       if (why) ctx.fail(why, a.pc);
-      return a.write ? undefined : loaded(a.size, a.signExtend);
+      if (a.write) return undefined;
+      return ctx.options.progType.ctxLoad?.(off, ctx.nextId) ?? loaded(a.size, a.signExtend);
     }
     case RegType.PTR_TO_BTF_ID:
       ctx.probeMem.add(a.pc);
