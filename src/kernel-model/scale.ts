@@ -6,7 +6,7 @@ import type { Btf } from "../btf/btf.js";
 import { BtfKind } from "../btf/kinds.js";
 import { resolveType } from "../btf/layout.js";
 import { Kernel } from "./kernel.js";
-import type { CallFrame } from "./functions.js";
+import type { CallFrame, KernelFunction } from "./functions.js";
 
 /** Start of kernel text (_stext on x86-64 without KASLR). */
 export const TEXT_BASE = 0xffffffff81000000n;
@@ -55,13 +55,16 @@ export function registerBtfFunctions(k: Kernel, btf: Btf): void {
   }
 }
 
-/** Calls `count` random functions with plausible arguments (kernel pointers, small integers). Returns calls made. */
-export function runRandomCalls(k: Kernel, count: number): number {
-  const fns = k.functions.all();
+/**
+ * Calls `count` random functions with plausible arguments (kernel pointers,
+ * small integers), stopping early once the clock reaches `untilNs`. Returns calls made.
+ */
+export function runRandomCalls(k: Kernel, count: number, untilNs?: bigint, fns: readonly KernelFunction[] = k.functions.all()): number {
   if (!fns.length) return 0;
   const rng = k.rng;
   const args: bigint[] = [];
   for (let i = 0; i < count; i++) {
+    if (untilNs !== undefined && k.clock.now() >= untilNs) return i;
     const fn = fns[rng.u32() % fns.length]!;
     args.length = fn.nargs;
     for (let a = 0; a < fn.nargs; a++) args[a] = rng.chance(0.5) ? 0xffff888000000000n + BigInt(rng.u32() & ~7) : BigInt(rng.int(0, 4096));

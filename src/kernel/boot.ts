@@ -12,6 +12,9 @@ import { installMapOps } from "./map-ops.js";
 import { installIter } from "./iter.js";
 import { LazyIterObjects } from "../kernel-model/iter-objects.js";
 import type { KernelServices } from "./types.js";
+import type { Btf } from "../btf/btf.js";
+import type { Kernel } from "../kernel-model/kernel.js";
+import { buildScaleKernel, runRandomCalls } from "../kernel-model/scale.js";
 
 export interface BootedKernel {
   /** The running model (drive workloads through it; user space should only hold `bpf`). */
@@ -24,7 +27,7 @@ export interface BootedKernel {
 }
 
 /** The services a syscall layer needs, from a model kernel. */
-export function servicesOf(kernel: SyntheticKernel): KernelServices {
+export function servicesOf(kernel: Kernel): KernelServices {
   let bytes: Uint8Array | undefined;
   return {
     btf: kernel.btf,
@@ -74,6 +77,33 @@ export function machineOf(booted: BootedKernel): Machine {
       const durationNs = untilNs === undefined ? undefined : untilNs - kernel.clock.now();
       if (durationNs !== undefined && durationNs <= 0n) return 0;
       return kernel.run(workload as WorkloadName, { count: steps, ...(durationNs !== undefined ? { durationNs } : {}) });
+    },
+    nowNs: () => kernel.clock.now(),
+    callCount: (name) => {
+      const fn = kernel.functions.named(name)[0];
+      return fn ? kernel.functions.countsOf(fn).calls : 0;
+    },
+  };
+}
+
+/**
+ * A kernel made from any BTF (a real vmlinux, `--btf FILE`) in scale mode:
+ * every FUNC callable at a made-up kallsyms address with a default body,
+ * and one workload, `random`: calls to random functions with plausible
+ * arguments (which point nowhere: reads through them fail, and say so).
+ */
+export function bootScaleMachine(btf: Btf, seed = 1): Machine {
+  const kernel = buildScaleKernel(btf, { seed });
+  const bpf = new Bpf(servicesOf(kernel));
+  installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
+  const fns = kernel.functions.all();
+  return {
+    bpf,
+    workloads: ["random"],
+    nrCpus: kernel.tasks.cpus.length,
+    run: (workload, steps, untilNs) => {
+      if (workload !== "random") throw new RangeError(`no workload '${workload}' in scale mode (have random)`);
+      return runRandomCalls(kernel, steps, untilNs, fns);
     },
     nowNs: () => kernel.clock.now(),
     callCount: (name) => {

@@ -321,3 +321,12 @@ describe("trace: --tree and --follow-skb", () => {
     expect(r.out.split("\n")[1]).toMatch(/^ +\d+ 0xffff888\w+ +\d+ \[\w+\(\d+\)\] +netif_receive_skb$/);
   });
 });
+
+describe("trace --btf (scale mode)", () => {
+  it("traces a kernel made from the vmlinux 6.18 BTF: random calls, unreadable pointers said so, calls conserved", async () => {
+    const r = await run(["tcp_v4_connect", "--btf", join(FIXTURES, "vmlinux-6.18", "vmlinux.btf.gz"), "-d", "2s", "--check"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("/* Cannot show 'sk' as 'struct sock  *'; invalid/userspace ptr? */");
+    expect(r.err).toMatch(/^ {2}ok tcp_v4_connect: (\d+) calls -> (\d+) records expected, \2 accounted/m);
+  }, 30_000);
+});

@@ -6,7 +6,8 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { Argv } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
-import { bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
+import { bootScaleMachine, bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
+import { loadBtfFile } from "./btf-dump.js";
 import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import type { TraceEvent } from "../../tracer/event.js";
@@ -45,6 +46,7 @@ export interface TraceArgs {
   tree?: boolean | undefined;
   errors?: boolean | undefined;
   followSkb?: boolean | undefined;
+  btf?: string | undefined;
 }
 
 /** Options shared by `trace` and the default command. */
@@ -54,7 +56,8 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("pid", { alias: "p", type: "number", describe: "only this thread id" })
     .option("stack", { alias: "s", type: "boolean", describe: "stack mode: only calls inside the chain SPEC1 -> SPEC2 -> ..." })
     .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" })
-    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed (random with --btf)" })
+    .option("btf", { type: "string", describe: "trace a kernel made from this BTF file in scale mode (every FUNC callable, random calls)" })
     .option("seed", { type: "number", default: 1, describe: "workload seed (same seed, same trace)" })
     .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
     .option("duration", { alias: "d", type: "string", describe: "simulated time to trace, e.g. 500ms, 2s (default 1s; 10s with --count)" })
@@ -84,8 +87,9 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   validate(a);
   // Simulated time is cheap but not free: without --duration a trace covers 1 s, or up to 10 s to reach --count.
   const durationNs = a.duration !== undefined ? parseDuration(a.duration) : a.count !== undefined ? 10_000_000_000n : 1_000_000_000n;
-  const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
-  const machine = machineOf(booted);
+  // --btf: a kernel made from that BTF, in scale mode (every FUNC callable, random calls).
+  const machine = a.btf !== undefined ? bootScaleMachine(loadBtfFile(a.btf), a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   if (a.errors && !a.tree) throw new UsageError("--errors goes with --tree");
   if (!a.specs.length && !a.followSkb) throw new UsageError('give a probe spec, e.g. btfsnoop "ip_send_skb(skb->sk)"');
