@@ -4,29 +4,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
-import { collect } from "../../src/btf/format/sink.js";
 import { FIXTURES, readFixture, textDiff } from "../helpers/fixtures.js";
+import { runCli } from "../helpers/cli.js";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: async (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    stream: async (fill) => {
-      out += collect(fill);
-    },
-    readStdin: async () => "",
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const BTF = join(FIXTURES, "btf");
 const VMLINUX = join(FIXTURES, "vmlinux-6.18", "vmlinux.btf.gz");

@@ -3,29 +3,10 @@
 // accepted), as goldens; bad names and missing files exit 2 with one message.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
-import { collect } from "../../src/btf/format/sink.js";
 import { FIXTURES, VMLINUX_DIR, checkGolden } from "../helpers/fixtures.js";
+import { runCli } from "../helpers/cli.js";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: async (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    stream: async (fill) => {
-      out += collect(fill);
-    },
-    readStdin: async () => "",
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const GOLDEN = join(FIXTURES, "..", "golden", "info");
 const VMLINUX = join(VMLINUX_DIR, "vmlinux.btf.gz");

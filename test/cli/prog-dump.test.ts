@@ -3,29 +3,10 @@
 // synthetic kernel), or `verifier: not run` with --btf.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
-import { collect } from "../../src/btf/format/sink.js";
 import { VMLINUX_DIR } from "../helpers/fixtures.js";
+import { runCli } from "../helpers/cli.js";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    out: async (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    stream: async (fill) => {
-      out += collect(fill);
-    },
-    readStdin: async () => "",
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const VMLINUX = join(VMLINUX_DIR, "vmlinux.btf.gz");
 /** The documented command line (see the header of src/cli/commands/prog-dump.ts). */
