@@ -9,6 +9,13 @@
 // rejection reasons, and every runtime escape (a fault in an accepted
 // program) or verifier crash with its seed and disassembly. --quiet only
 // drops the progress lines. Exits 1 when an escape or a crash was found.
+//
+//   npm run fuzz -- jit [--count N] [--seed S] [--start I] [--runs R] [--quiet]
+//
+// runs generated programs (verified, rejected, and randomly mutated ones)
+// through the interpreter and the JIT and compares every run (fuzz/jit.ts).
+// Exits 1 when they differ.
+import { jitCampaignMain } from "./jit.js";
 import { formatEscape, runCampaign, type Escape } from "./verifier.js";
 
 interface Args {
@@ -22,7 +29,8 @@ interface Args {
   quiet: boolean;
 }
 
-const USAGE = "usage: fuzz verifier [--count N] [--seed S] [--start I] [--runs R] [--max-processed P] [--mutation-rate PERCENT] [--quiet]";
+const USAGE =
+  "usage: fuzz verifier [--count N] [--seed S] [--start I] [--runs R] [--max-processed P] [--mutation-rate PERCENT] [--quiet]\n       fuzz jit [--count N] [--seed S] [--start I] [--runs R] [--quiet]";
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
@@ -67,6 +75,7 @@ function main(): number {
     console.error((e as Error).message);
     return 2;
   }
+  if (args.command === "jit") return jitCampaignMain(args);
   if (args.command !== "verifier") {
     console.error(args.command === undefined ? USAGE : `unknown campaign "${args.command}"\n${USAGE}`);
     return 2;

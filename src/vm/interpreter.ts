@@ -10,6 +10,8 @@ import type { KernelEnv } from "./env.js";
 import { FaultKind, InsnError, VmFault } from "./errors.js";
 import type { HelperImpl, HelperRuntime } from "./helpers/abi.js";
 import { RegionKind, type AddressSpace, type Region } from "./memory.js";
+import { compileProgram } from "./jit/compile.js";
+import { JitRuntime, type JitHost, type JitProgram } from "./jit/runtime.js";
 
 /** Stack bytes per frame (MAX_BPF_STACK). */
 export const STACK_SIZE = 512;
@@ -43,6 +45,14 @@ export interface LoadedProgram {
    * instead of stopping the program, as the kernel's exception tables do.
    */
   readonly probe: Uint8Array;
+  /**
+   * The program compiled to JavaScript (src/vm/jit), when the interpreter that
+   * loaded it has the JIT on; `jitted.source` is the generated code. run()
+   * uses it transparently, with identical results, faults and counts.
+   */
+  jitted?: JitProgram;
+  /** Why compiling failed (the program then runs in the interpreter). */
+  jitError?: string;
 }
 
 /** Resolves the value of an lddw whose src is not 0 (map fd, map value, ...): the loader knows the maps. */
@@ -60,6 +70,13 @@ export interface InterpreterOptions {
   helper: (id: number) => HelperImpl | undefined;
   /** Finds a map object by address (for helpers and tail calls). */
   mapAt?: (addr: bigint) => unknown;
+  /** Compile loaded programs to JavaScript and run them compiled (default true); false runs the reference interpreter loop. */
+  jit?: boolean;
+}
+
+export interface LoadOptions {
+  /** Compile this program (default: the interpreter's `jit`). run() uses the compiled code while `jit` is on. */
+  jit?: boolean;
 }
 
 export interface RunOptions {
@@ -99,19 +116,26 @@ export class Interpreter {
   private tailCalls = 0;
   private ctxRegion: Region | undefined;
   private readonly tmp = new Int32Array(2);
+  /**
+   * Whether load() compiles programs and run() runs them compiled (InterpreterOptions.jit).
+   * May be changed at any time: false makes run() use the reference interpreter loop.
+   */
+  jit: boolean;
+  private jitRuntime: JitRuntime | undefined;
 
   constructor(options: InterpreterOptions) {
     this.mem = options.mem;
     this.env = options.env;
     this.helper = options.helper;
     this.mapAt = options.mapAt ?? (() => undefined);
+    this.jit = options.jit ?? true;
     for (let i = 0; i < MAX_CALL_FRAMES; i++) {
       this.frames.push(this.mem.map(RegionKind.STACK, new Uint8Array(STACK_SIZE), { label: `stack frame ${i}` }));
     }
   }
 
   /** Flattens a decoded program and resolves its lddw values. Throws InsnError for unresolvable pseudo loads. */
-  load(program: Program, name = "prog", resolve?: PseudoResolver, probeMem: readonly number[] = []): LoadedProgram {
+  load(program: Program, name = "prog", resolve?: PseudoResolver, probeMem: readonly number[] = [], options: LoadOptions = {}): LoadedProgram {
     const slots = program.slotOf[program.insns.length]!;
     const lp: LoadedProgram = {
       name,
@@ -144,7 +168,75 @@ export class Interpreter {
       lp.ldLo[s] = Number(u & 0xffffffffn) | 0;
       lp.ldHi[s] = Number(u >> 32n) | 0;
     });
+    if (options.jit ?? this.jit) {
+      try {
+        lp.jitted = compileProgram(lp);
+      } catch (e) {
+        lp.jitError = (e as Error).message;
+      }
+    }
     return lp;
+  }
+
+  /** The JIT's view of this interpreter (frames, memory, helpers, the interpreter fallback). */
+  private jitHost(): JitRuntime {
+    if (this.jitRuntime) return this.jitRuntime;
+    const self = this;
+    const uncompiled = new WeakMap<LoadedProgram, JitProgram>();
+    const host: JitHost = {
+      mem: this.mem,
+      env: this.env,
+      helper: (id) => self.helper(id),
+      mapAt: (addr) => self.mapAt(addr),
+      frames: this.frames,
+      execLimited(rt, lp, pc, depth, lo, hi, budget): never {
+        self.budgetLeft = budget;
+        try {
+          self.exec(lp, pc, depth, lo, hi, true);
+        } catch (e) {
+          rt.b = self.budgetLeft;
+          throw e;
+        }
+        throw new Error(`jit: block at slot ${pc} of ${lp.name} finished within a budget that could not cover it`);
+      },
+      execInterpreted(rt, lp, depth, lo, hi): void {
+        self.budgetLeft = rt.b;
+        self.tailCalls = rt.tailCalls;
+        try {
+          self.exec(lp, 0, depth, lo, hi, true);
+        } finally {
+          rt.b = self.budgetLeft;
+          rt.tailCalls = self.tailCalls;
+        }
+      },
+      compile(lp, extraEntries) {
+        if (extraEntries?.length) return compileProgram(lp, extraEntries);
+        // A tail call into a program loaded without the JIT: compiled for this runtime only (lp stays uncompiled).
+        let j = uncompiled.get(lp);
+        if (!j) uncompiled.set(lp, (j = compileProgram(lp)));
+        return j;
+      },
+    };
+    return (this.jitRuntime = new JitRuntime(host));
+  }
+
+  /** Runs `lp` compiled from slot 0 in frame 0; r0 into lo[0]/hi[0]; keeps budgetLeft in step. */
+  private runJitted(lp: LoadedProgram, fn: JitProgram, lo: Int32Array, hi: Int32Array): void {
+    const rt = this.jitHost();
+    rt.b = this.budgetLeft;
+    rt.tailCalls = 0;
+    rt.ctx = this.ctxRegion;
+    rt.drop();
+    const f = this.frames[0]!;
+    try {
+      fn.fn(rt, 0, 0, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!, (f.lo + STACK_SIZE) | 0, f.hi | 0);
+      lo[0] = rt.rl;
+      hi[0] = rt.rh;
+    } finally {
+      this.budgetLeft = rt.b;
+      rt.ctx = undefined;
+      rt.drop();
+    }
   }
 
   /** Runs `lp` from its first instruction. Never throws for program misbehaviour: faults are returned and counted. */
@@ -166,7 +258,8 @@ export class Interpreter {
       hi[i + 1] = this.tmp[1]!;
     });
     try {
-      this.exec(lp, 0, 0, lo, hi);
+      if (this.jit && lp.jitted) this.runJitted(lp, lp.jitted, lo, hi);
+      else this.exec(lp, 0, 0, lo, hi);
       const executed = budget - this.budgetLeft;
       this.stats.executed += executed;
       return { r0: toBigU(lo[0]!, hi[0]!), executed };
@@ -181,11 +274,16 @@ export class Interpreter {
     }
   }
 
-  /** Executes from slot `pc` in call depth `depth` with registers lo/hi; leaves r0 in lo[0]/hi[0]. */
-  private exec(lp: LoadedProgram, pc: number, depth: number, lo: Int32Array, hi: Int32Array): void {
+  /**
+   * Executes from slot `pc` in call depth `depth` with registers lo/hi; leaves r0 in lo[0]/hi[0].
+   * `keepFp`: r10 is given in lo/hi (the JIT's fallback) instead of set to the frame's top.
+   */
+  private exec(lp: LoadedProgram, pc: number, depth: number, lo: Int32Array, hi: Int32Array, keepFp = false): void {
     const frame = this.frames[depth]!;
-    lo[10] = (frame.lo + STACK_SIZE) | 0;
-    hi[10] = frame.hi;
+    if (!keepFp) {
+      lo[10] = (frame.lo + STACK_SIZE) | 0;
+      hi[10] = frame.hi;
+    }
     let { op, dst: dsts, src: srcs, off: offs, imm: imms, slots } = lp;
     for (;;) {
       if (pc < 0 || pc >= slots) throw new VmFault(FaultKind.CALL, pc, `jump out of the program (${slots} slots)`, "EINVAL");

@@ -1,0 +1,281 @@
+// The JIT against the reference interpreter loop on the paths the
+// conformance suite does not reach: bpf-to-bpf calls (r10 restored, frame
+// limit), bpf_loop callbacks (also at slots no lddw names), tail calls
+// (into compiled and uncompiled programs), helper failures, probe loads,
+// and budgets that run out at every possible instruction, inside calls and
+// around memory faults, which must stop both at the same instruction with
+// the same executed count.
+import { describe, expect, it } from "vitest";
+import { nullKernelEnv } from "../env.js";
+import { coreHelperTable, type HelperTable } from "../helpers/table.js";
+import type { Instruction, Program } from "../isa/instruction.js";
+import { LDDW, PseudoLd } from "../isa/opcodes.js";
+import { Interpreter, type LoadedProgram, type RunResult } from "../interpreter.js";
+import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
+import { JIT_MAX_SLOTS } from "./compile.js";
+
+const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
+  imm2 === undefined ? { opcode, dst, src, off, imm } : { opcode, dst, src, off, imm, imm2 };
+
+function program(insns: Instruction[]): Program {
+  const slotOf: number[] = [];
+  let s = 0;
+  for (const i of insns) {
+    slotOf.push(s);
+    s += i.opcode === LDDW ? 2 : 1;
+  }
+  slotOf.push(s);
+  return { insns, slotOf };
+}
+
+const MOV64_IMM = 0xb7;
+const MOV64_REG = 0xbf;
+const ADD64_IMM = 0x07;
+const ADD64_REG = 0x0f;
+const CALL = 0x85;
+const EXIT = I(0x95);
+const JA = 0x05;
+const lddw = (dst: number, v: bigint, src = 0) => I(LDDW, dst, src, 0, Number(BigInt.asIntN(32, v & 0xffffffffn)), Number(BigInt.asIntN(32, v >> 32n)));
+const TAIL_MAP = 0xffffc9b000001000n;
+
+interface World {
+  mem: AddressSpace;
+  vm: Interpreter;
+  helpers: HelperTable;
+  buf: Region;
+  progs: (LoadedProgram | undefined)[];
+}
+
+/** A VM with core helpers, a 64-byte buffer, and a prog array at TAIL_MAP over `progs`. */
+function world(jit: boolean): World {
+  const mem = new AddressSpace();
+  const helpers = coreHelperTable();
+  const progs: (LoadedProgram | undefined)[] = [];
+  const table = { progAt: (i: number) => progs[i] };
+  const vm = new Interpreter({ mem, env: nullKernelEnv(), helper: (id) => helpers.impl(id), mapAt: (a) => (a === TAIL_MAP ? table : undefined), jit });
+  const buf = mem.map(RegionKind.MEM, new Uint8Array(64), { label: "buf" });
+  return { mem, vm, helpers, buf, progs };
+}
+
+function summary(w: World, r: RunResult) {
+  return {
+    r0: r.r0,
+    executed: r.executed,
+    fault: r.fault && { kind: r.fault.kind, pc: r.fault.pc, message: r.fault.message, errno: r.fault.errno },
+    buf: [...w.buf.bytes],
+    stats: structuredClone(w.vm.stats),
+  };
+}
+
+/**
+ * Runs `main` (with `tails` in the prog array) in both modes with every
+ * budget from 0 to the full run's count, expecting identical results; returns the full run.
+ */
+function same(main: Instruction[], options: { tails?: Instruction[][]; setup?: (w: World) => void; args?: (w: World) => bigint[] } = {}) {
+  const run = (jit: boolean, budget?: number) => {
+    const w = world(jit);
+    options.setup?.(w);
+    for (const t of options.tails ?? []) w.progs.push(w.vm.load(program(t), "tail"));
+    const lp = w.vm.load(program(main), "main");
+    expect(lp.jitted !== undefined).toBe(jit);
+    const r = w.vm.run(lp, { args: options.args?.(w) ?? [regionAddress(w.buf)], ...(budget === undefined ? {} : { budget }) });
+    return summary(w, r);
+  };
+  const full = run(false);
+  expect(run(true)).toEqual(full);
+  for (let b = 0; b < full.executed + 2; b++) expect(run(true, b), `budget ${b}`).toEqual(run(false, b));
+  return full;
+}
+
+describe("JIT: compiled code and source", () => {
+  it("keeps the generated source on the loaded program, and compiles nothing with jit: false", () => {
+    const on = world(true).vm.load(program([I(MOV64_IMM, 0, 0, 0, 7), EXIT]), "seven");
+    expect(on.jitted?.source).toContain("function jit_seven(");
+    expect(on.jitted?.entries.has(0)).toBe(true);
+    const off = world(false).vm.load(program([I(MOV64_IMM, 0, 0, 0, 7), EXIT]));
+    expect(off.jitted).toBeUndefined();
+    // Per load: opt out on a JIT interpreter, opt in on an interpreter without it.
+    expect(world(true).vm.load(program([EXIT]), "x", undefined, [], { jit: false }).jitted).toBeUndefined();
+    expect(world(false).vm.load(program([EXIT]), "x", undefined, [], { jit: true }).jitted).toBeDefined();
+  });
+
+  it("switching jit off at run time runs the interpreter loop on a compiled program", () => {
+    const w = world(true);
+    const lp = w.vm.load(program([I(MOV64_IMM, 0, 0, 0, 7), EXIT]));
+    w.vm.jit = false;
+    expect(w.vm.run(lp)).toEqual({ r0: 7n, executed: 2 });
+  });
+});
+
+describe("JIT: calls", () => {
+  it("bpf-to-bpf calls keep r6..r9, restore r10 (even after the caller moved it), pass r1..r5", () => {
+    const out = same([
+      I(MOV64_IMM, 6, 0, 0, 100),
+      I(ADD64_IMM, 10, 0, 0, -16), // move r10 (only an unverified program can)
+      I(MOV64_IMM, 2, 0, 0, 5),
+      I(CALL, 0, 1, 0, 4), // call slot 8
+      I(ADD64_REG, 0, 6), // r0 += r6
+      I(MOV64_REG, 3, 10),
+      I(0x7b, 3, 0, -8, 0), // *(u64 *)(r3 - 8) = r0: r10 is the frame's top again
+      EXIT,
+      // subprogram at slot 8: r0 = r2 * 2 + r6 (r6 is 0 in a new frame)
+      I(MOV64_REG, 0, 2),
+      I(ADD64_REG, 0, 2),
+      I(ADD64_REG, 0, 6),
+      EXIT,
+    ]);
+    expect(out.r0).toBe(110n);
+    expect(out.fault).toBeUndefined();
+  });
+
+  it("recursion deeper than 8 frames faults the same way", () => {
+    const out = same([I(ADD64_IMM, 1, 0, 0, 1), I(CALL, 0, 1, 0, -2), EXIT]);
+    expect(out.fault?.kind).toBe("stack");
+  });
+
+  it("bpf_loop callbacks, at an lddw'd slot and at one only arithmetic reaches (a separately compiled entry)", () => {
+    const main = (extra: number) => [
+      I(MOV64_IMM, 1, 0, 0, 5), // nr
+      lddw(2, BigInt(9), PseudoLd.FUNC), // slot 1: callback at 1 + 9 + 1 = 11
+      I(ADD64_IMM, 2, 0, 0, extra), // 3
+      I(MOV64_IMM, 3, 0, 0, 0), // 4
+      I(MOV64_IMM, 4, 0, 0, 0), // 5
+      I(CALL, 0, 0, 0, 181), // 6: bpf_loop
+      I(MOV64_REG, 6, 0), // 7
+      I(0x79, 0, 10, -8, 0), // 8: r0 = *(u64 *)(r10 - 8)
+      I(ADD64_REG, 0, 6), // 9
+      EXIT, // 10
+      // 11: callback(i, ctx): frame 0's fp-8 += i + 1 through... its own stack (new frame), so count via r0
+      I(MOV64_IMM, 0, 0, 0, 7), // 11 (skipped when extra = 1)
+      I(MOV64_REG, 0, 1), // 12: r0 = i
+      I(0x55, 0, 0, 1, 3), // 13: if r0 != 3 goto 15
+      I(MOV64_IMM, 0, 0, 0, 1), // 14: stop at i = 3
+      EXIT, // 15
+    ];
+    const a = same(main(0));
+    const b = same(main(1));
+    expect(a.fault?.message).toBeUndefined();
+    expect(b.fault?.message).toBeUndefined();
+    const w = world(true);
+    const lp = w.vm.load(program(main(1)));
+    w.vm.run(lp);
+    expect(lp.jitted!.variants.has(12)).toBe(true);
+  });
+
+  it("tail calls replace the program (r1 and r10 kept), count against the limit, and fall through when the slot is empty", () => {
+    const out = same(
+      [
+        I(MOV64_IMM, 6, 0, 0, 1),
+        lddw(2, TAIL_MAP),
+        I(MOV64_IMM, 3, 0, 0, 0),
+        I(CALL, 0, 0, 0, 12),
+        I(MOV64_IMM, 0, 0, 0, 99), // reached only if the tail call fails
+        EXIT,
+      ],
+      {
+        tails: [
+          // prog 0: r0 = r6 (0: registers cleared) + *(u8 *)r1 ... then tail-calls prog 1
+          [I(0x71, 7, 1, 0, 0), I(ADD64_IMM, 7, 0, 0, 1), I(0x73, 1, 7, 0, 0), lddw(2, TAIL_MAP), I(MOV64_IMM, 3, 0, 0, 1), I(CALL, 0, 0, 0, 12), I(MOV64_REG, 0, 6), EXIT],
+          // prog 1: tail-calls prog 1 again until the limit, then returns the byte count
+          [I(0x71, 7, 1, 0, 0), I(ADD64_IMM, 7, 0, 0, 1), I(0x73, 1, 7, 0, 0), lddw(2, TAIL_MAP), I(MOV64_IMM, 3, 0, 0, 1), I(CALL, 0, 0, 0, 12), I(0x71, 0, 1, 0, 0), EXIT],
+        ],
+      },
+    );
+    expect(out.fault).toBeUndefined();
+    expect(out.r0).toBe(33n); // prog 0 once, prog 1 until the 33rd tail call; the 34th falls through
+  });
+
+  it("tail calls into a program loaded without the JIT run it compiled (without compiling it for later runs)", () => {
+    const w = world(true);
+    const other = new Interpreter({ mem: w.mem, env: nullKernelEnv(), helper: () => undefined, jit: false });
+    w.progs.push(other.load(program([I(MOV64_IMM, 0, 0, 0, 42), EXIT])));
+    expect(w.progs[0]!.jitted).toBeUndefined();
+    const lp = w.vm.load(program([lddw(2, TAIL_MAP), I(MOV64_IMM, 3, 0, 0, 0), I(CALL, 0, 0, 0, 12), EXIT]));
+    expect(w.vm.run(lp)).toEqual({ r0: 42n, executed: 5 });
+    expect(w.vm.run(lp)).toEqual({ r0: 42n, executed: 5 });
+    expect(w.progs[0]!.jitted).toBeUndefined();
+  });
+
+  it("tail calls into a program too large for the JIT run it in the interpreter, sharing budget and count", () => {
+    const big = [...Array.from({ length: JIT_MAX_SLOTS }, () => I(ADD64_IMM, 0, 0, 0, 1)), I(ADD64_REG, 0, 1), EXIT];
+    const main = [I(MOV64_IMM, 1, 0, 0, 1000), lddw(2, TAIL_MAP), I(MOV64_IMM, 3, 0, 0, 0), I(CALL, 0, 0, 0, 12), EXIT];
+    const run = (jit: boolean, budget?: number) => {
+      const w = world(jit);
+      w.progs.push(w.vm.load(program(big), "big"));
+      expect(w.progs[0]!.jitError ?? "").toContain(jit ? "over the JIT's limit" : "");
+      const r = w.vm.run(w.vm.load(program(main)), { args: [1000n], ...(budget === undefined ? {} : { budget }) });
+      return summary(w, r);
+    };
+    expect(run(true)).toEqual(run(false));
+    expect(run(true).r0).toBe(BigInt(JIT_MAX_SLOTS + 1000));
+    expect(run(true, 1000)).toEqual(run(false, 1000));
+  });
+
+  it("helper failures, unknown helpers and kfuncs fault the same way", () => {
+    const setup = (w: World) => {
+      w.helpers.register(200, () => {
+        throw new RangeError("boom");
+      });
+    };
+    expect(same([I(MOV64_IMM, 0, 0, 0, 1), I(CALL, 0, 0, 0, 200), EXIT], { setup }).fault?.kind).toBe("helper");
+    expect(same([I(MOV64_IMM, 0, 0, 0, 1), I(CALL, 0, 0, 0, 9999), EXIT]).fault?.kind).toBe("call");
+    expect(same([I(MOV64_IMM, 0, 0, 0, 1), I(CALL, 0, 2, 0, 5), EXIT]).fault?.kind).toBe("call");
+    // callx: the helper id from a register
+    expect(same([I(MOV64_IMM, 5, 0, 0, 8), I(0x8d, 5), EXIT]).fault).toBeUndefined();
+  });
+});
+
+describe("JIT: memory and budget", () => {
+  it("a memory fault in the middle of a block counts the instructions before it", () => {
+    const out = same([
+      I(MOV64_IMM, 0, 0, 0, 1),
+      I(0x7b, 1, 0, 0, 0), // *(u64 *)(r1 + 0) = r0
+      I(0x79, 2, 1, 60, 0), // read past the buffer
+      I(ADD64_IMM, 0, 0, 0, 1),
+      EXIT,
+    ]);
+    expect(out.fault?.kind).toBe("memory");
+    expect(out.executed).toBe(3);
+  });
+
+  it("writes to read-only regions, jumps out of the program, into an lddw, legacy loads", () => {
+    expect(same([I(0x7a, 1, 0, 0, 1), EXIT], { setup: (w) => w.mem.map(RegionKind.CTX, new Uint8Array(8), { writable: false }), args: (w) => [regionAddress(w.mem.find(0xffffc980, 4096, 1)!)] }).fault?.message).toContain("read-only");
+    expect(same([I(MOV64_IMM, 0, 0, 0, 1), I(JA, 0, 0, 5), EXIT]).fault?.kind).toBe("call");
+    expect(same([I(MOV64_IMM, 0, 0, 0, 1), I(0x15, 0, 0, 1, 1), lddw(3, 5n), EXIT]).fault?.message).toContain("legacy packet load");
+    expect(same([I(MOV64_IMM, 0, 0, 0, 1)]).fault?.message).toContain("jump out of the program");
+  });
+
+  it("loops stop on the budget at the same instruction", () => {
+    const out = same([I(MOV64_IMM, 0, 0, 0, 0), I(ADD64_IMM, 0, 0, 0, 1), I(0x7b, 1, 0, 0, 0), I(0xa5, 0, 0, -3, 40), EXIT]);
+    expect(out.r0).toBe(40n);
+  });
+
+  it("atomics on the stack and in a buffer, with fetch and cmpxchg", () => {
+    const out = same([
+      I(MOV64_IMM, 2, 0, 0, 5),
+      I(0x7b, 10, 2, -8, 0),
+      I(MOV64_IMM, 3, 0, 0, 7),
+      I(0xdb, 10, 3, -8, 0x01), // fetch add
+      I(0x79, 4, 10, -8, 0),
+      I(MOV64_IMM, 0, 0, 0, 12),
+      I(MOV64_IMM, 5, 0, 0, 77),
+      I(0xdb, 10, 5, -8, 0xf1), // cmpxchg: 12 == 12 -> 77
+      I(0xc3, 1, 4, 4, 0xe1), // xchg32 in buf
+      I(0xc3, 1, 2, 4, 0xa1), // fetch xor32
+      I(ADD64_REG, 0, 2),
+      I(ADD64_REG, 0, 3),
+      I(ADD64_REG, 0, 4),
+      EXIT,
+    ]);
+    expect(out.fault).toBeUndefined();
+  });
+
+  it("probe loads read 0 outside the VM's regions instead of faulting", () => {
+    const insns = [lddw(1, 0xffff888000001000n), I(0x79, 0, 1, 0, 0), I(0x61, 2, 1, 8, 0), I(ADD64_REG, 0, 2), EXIT];
+    for (const jit of [false, true]) {
+      const w = world(jit);
+      const lp = w.vm.load(program(insns), "probe", undefined, [2, 3]);
+      expect(w.vm.run(lp)).toEqual({ r0: 0n, executed: 5 });
+    }
+  });
+});

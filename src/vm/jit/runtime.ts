@@ -1,0 +1,407 @@
+// The JIT's runtime: what compiled programs (compile.ts) call off their hot
+// path — region lookups with the interpreter's checks and fault messages,
+// BPF_PROBE_MEM loads, atomics, helper calls (with bpf_loop callbacks and
+// tail calls), bpf-to-bpf calls — and the state one run shares between its
+// frames: the instruction budget left, the tail-call count, the ctx region.
+//
+// Budget protocol: `b` is the budget left whenever control is outside
+// compiled code. A compiled frame keeps it in a local, charges a whole block
+// on entry, writes it back before every call and at exit, and on a fault of
+// its own refunds the instructions of the block after the faulting one, so
+// `executed` is exactly the interpreter's. A block that the budget cannot
+// cover is run by the interpreter itself (JitHost.execLimited), which faults
+// at exactly the interpreter's instruction.
+import { AtomicOp } from "../isa/opcodes.js";
+import { fromBig, toBigU } from "../alu64.js";
+import type { KernelEnv } from "../env.js";
+import { FaultKind, VmFault } from "../errors.js";
+import type { HelperImpl, HelperRuntime } from "../helpers/abi.js";
+import type { AddressSpace, Region } from "../memory.js";
+import type { LoadedProgram, TailCallTable } from "../interpreter.js";
+
+const TWO32 = 4294967296;
+/** Stack bytes per frame (MAX_BPF_STACK); equal to the interpreter's STACK_SIZE. */
+const STACK = 512;
+const MAX_FRAMES = 8;
+const MAX_TAIL_CALLS = 33;
+const HELPER_TAIL_CALL = 12;
+
+/**
+ * A compiled entry: runs `lp` from slot `entry` in frame `depth` with r1..r5
+ * and r10 given as (lo, hi) halves; leaves r0 in rt.rl/rt.rh.
+ */
+export type JitFn = (
+  rt: JitRuntime,
+  entry: number,
+  depth: number,
+  l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+  l10: number, h10: number,
+) => void;
+
+/** A compiled program (LoadedProgram.jitted). */
+export interface JitProgram {
+  /** The generated JavaScript (body of the factory; `prog dump --jited`). */
+  readonly source: string;
+  /** The compiled function; it can enter at any slot in `entries`. */
+  readonly fn: JitFn;
+  /** Slots `fn` can be entered at (block leaders). */
+  readonly entries: ReadonlySet<number>;
+  /** Functions compiled for other entry slots (callbacks whose slot no lddw named), by slot. */
+  readonly variants: Map<number, JitFn>;
+}
+
+/** What the interpreter gives the JIT's runtime. */
+export interface JitHost {
+  readonly mem: AddressSpace;
+  readonly env: KernelEnv;
+  helper(id: number): HelperImpl | undefined;
+  mapAt(addr: bigint): unknown;
+  /** The 8 stack frames, shared with the interpreter (same addresses). */
+  readonly frames: readonly Region[];
+  /**
+   * Runs `lp` from `pc` in the interpreter with registers lo/hi (r10 as given)
+   * and `budget` instructions; always ends by throwing a VmFault (the
+   * straight-line block cannot finish within the budget). Stores the budget
+   * left in rt.b before rethrowing.
+   */
+  execLimited(rt: JitRuntime, lp: LoadedProgram, pc: number, depth: number, lo: Int32Array, hi: Int32Array, budget: number): never;
+  /**
+   * Runs `lp` from slot 0 in the interpreter with registers lo/hi (r10 as
+   * given), sharing the run's budget (rt.b) and tail-call count; r0 in lo[0]/hi[0].
+   */
+  execInterpreted(rt: JitRuntime, lp: LoadedProgram, depth: number, lo: Int32Array, hi: Int32Array): void;
+  /**
+   * Compiles `lp` with extra entry slots, or (none given) for a tail call into
+   * a program loaded without the JIT (cached by the host, not stored on lp).
+   */
+  compile(lp: LoadedProgram, extraEntries?: readonly number[]): JitProgram;
+}
+
+export class JitRuntime {
+  /** Budget left (authoritative outside compiled frames). */
+  b = 0;
+  tailCalls = 0;
+  ctx: Region | undefined;
+  /** r0 of the last returning frame / helper. */
+  rl = 0;
+  rh = 0;
+  /** A second result: the offset of the last access, or a loaded/old value's halves. */
+  o = 0;
+  tl = 0;
+  th = 0;
+  /**
+   * The region of the last checked access (compiled code tries it inline
+   * before calling acc): hi (int32), [cl, ce) of lo, its view, writable.
+   * Only helpers change the address space while a program runs, so the
+   * cache is dropped at the start of every run and around every helper call.
+   */
+  ch = 0;
+  cl = 1;
+  ce = 0;
+  cw = 0;
+  cv: DataView | null = null;
+  private readonly tmp = new Int32Array(2);
+  private readonly probeBuf = new Uint8Array(8);
+  private readonly probeView = new DataView(this.probeBuf.buffer);
+
+  constructor(readonly host: JitHost) {}
+
+  /** The region for an access of `size` bytes at base + off: returns its view, sets `o`. Faults like the interpreter. */
+  acc(pc: number, baseLo: number, baseHi: number, off: number, size: number, write: number): DataView {
+    let l = (baseLo >>> 0) + off;
+    let h = baseHi;
+    if (l >= TWO32) {
+      l -= TWO32;
+      h = (h + 1) | 0;
+    } else if (l < 0) {
+      l += TWO32;
+      h = (h - 1) | 0;
+    }
+    const r = this.host.mem.find(h >>> 0, l, size);
+    if (r === undefined || (write && !r.writable)) {
+      const addr = ((BigInt(h >>> 0) << 32n) | BigInt(l)).toString(16);
+      const what = r === undefined ? "not inside any mapped region" : `${r.label} is read-only`;
+      throw new VmFault(FaultKind.MEMORY, pc, `invalid ${write ? "write" : "read"} of ${size} bytes at 0x${addr}: ${what}`);
+    }
+    this.o = l - r.lo;
+    this.ch = r.hi | 0;
+    this.cl = r.lo;
+    this.ce = r.lo + r.size;
+    this.cw = r.writable ? 1 : 0;
+    this.cv = r.view;
+    return r.view;
+  }
+
+  /** Forgets the cached region. */
+  drop(): void {
+    this.cl = 1;
+    this.ce = 0;
+    this.cv = null;
+  }
+
+  /** A BPF_PROBE_MEM load: the VM's regions first, then kernel memory; 0 on a fault. Sets tl/th. */
+  probe(baseLo: number, baseHi: number, off: number, size: number, signed: number): void {
+    const addr = BigInt.asUintN(64, ((BigInt(baseHi >>> 0) << 32n) | BigInt(baseLo >>> 0)) + BigInt(off));
+    const buf = this.probeBuf.subarray(0, size);
+    const h = Number(addr >> 32n);
+    const l = Number(addr & 0xffffffffn);
+    const r = this.host.mem.find(h, l, size);
+    if (r !== undefined) buf.set(r.bytes.subarray(l - r.lo, l - r.lo + size));
+    else if (this.host.env.readKernel(buf, addr) < 0) buf.fill(0);
+    const v = this.probeView;
+    switch (size) {
+      case 1:
+        this.tl = signed ? v.getInt8(0) : v.getUint8(0);
+        this.th = signed ? this.tl >> 31 : 0;
+        break;
+      case 2:
+        this.tl = signed ? v.getInt16(0, true) : v.getUint16(0, true);
+        this.th = signed ? this.tl >> 31 : 0;
+        break;
+      case 4:
+        this.tl = v.getInt32(0, true);
+        this.th = signed ? this.tl >> 31 : 0;
+        break;
+      default:
+        this.tl = v.getInt32(0, true);
+        this.th = v.getInt32(4, true);
+    }
+  }
+
+  /**
+   * An atomic operation on v at offset o (after the access check); x = the
+   * src register, r0 for cmpxchg. Sets tl/th to the old value (what fetch
+   * variants and cmpxchg write back).
+   */
+  atomic(pc: number, v: DataView, o: number, size: number, aop: number, xl: number, xh: number, r0l: number, r0h: number): void {
+    if (size === 4) {
+      const old = v.getInt32(o, true);
+      switch (aop) {
+        case AtomicOp.ADD:
+        case AtomicOp.ADD | AtomicOp.FETCH:
+          v.setInt32(o, (old + xl) | 0, true);
+          break;
+        case AtomicOp.OR:
+        case AtomicOp.OR | AtomicOp.FETCH:
+          v.setInt32(o, old | xl, true);
+          break;
+        case AtomicOp.AND:
+        case AtomicOp.AND | AtomicOp.FETCH:
+          v.setInt32(o, old & xl, true);
+          break;
+        case AtomicOp.XOR:
+        case AtomicOp.XOR | AtomicOp.FETCH:
+          v.setInt32(o, old ^ xl, true);
+          break;
+        case AtomicOp.XCHG:
+          v.setInt32(o, xl, true);
+          break;
+        case AtomicOp.CMPXCHG:
+          if (old === r0l) v.setInt32(o, xl, true);
+          break;
+        default:
+          throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
+      }
+      this.tl = old;
+      this.th = 0;
+      return;
+    }
+    const ol = v.getInt32(o, true);
+    const oh = v.getInt32(o + 4, true);
+    let nl: number;
+    let nh: number;
+    switch (aop) {
+      case AtomicOp.ADD:
+      case AtomicOp.ADD | AtomicOp.FETCH: {
+        const l = (ol >>> 0) + (xl >>> 0);
+        nl = l | 0;
+        nh = (oh + xh + (l >= TWO32 ? 1 : 0)) | 0;
+        break;
+      }
+      case AtomicOp.OR:
+      case AtomicOp.OR | AtomicOp.FETCH:
+        nl = ol | xl;
+        nh = oh | xh;
+        break;
+      case AtomicOp.AND:
+      case AtomicOp.AND | AtomicOp.FETCH:
+        nl = ol & xl;
+        nh = oh & xh;
+        break;
+      case AtomicOp.XOR:
+      case AtomicOp.XOR | AtomicOp.FETCH:
+        nl = ol ^ xl;
+        nh = oh ^ xh;
+        break;
+      case AtomicOp.XCHG:
+        nl = xl;
+        nh = xh;
+        break;
+      case AtomicOp.CMPXCHG:
+        if (ol === r0l && oh === r0h) {
+          v.setInt32(o, xl, true);
+          v.setInt32(o + 4, xh, true);
+        }
+        this.tl = ol;
+        this.th = oh;
+        return;
+      default:
+        throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
+    }
+    v.setInt32(o, nl, true);
+    v.setInt32(o + 4, nh, true);
+    this.tl = ol;
+    this.th = oh;
+  }
+
+  /** The function that enters `lp` at `slot` (compiling `lp`, or a variant of it, when needed). */
+  entry(lp: LoadedProgram, slot: number): JitFn {
+    const j = lp.jitted ?? this.host.compile(lp);
+    if (j.entries.has(slot)) return j.fn;
+    let fn = j.variants.get(slot);
+    if (fn === undefined) {
+      fn = this.host.compile(lp, [slot]).fn;
+      j.variants.set(slot, fn);
+    }
+    return fn;
+  }
+
+  /** A bpf-to-bpf call from `pc` (frame `depth`) to `target`; leaves r0 in rl/rh. */
+  callLocal(
+    lp: LoadedProgram, pc: number, target: number, depth: number,
+    l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+  ): void {
+    if (depth + 1 >= MAX_FRAMES) throw new VmFault(FaultKind.STACK, pc, `call nesting deeper than ${MAX_FRAMES} frames`, "E2BIG");
+    if (target < 0 || target >= lp.slots) throw new VmFault(FaultKind.CALL, pc, `call to slot ${target}, outside the program`, "EINVAL");
+    const f = this.host.frames[depth + 1]!;
+    this.entry(lp, target)(this, target, depth + 1, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5, (f.lo + STACK) | 0, f.hi | 0);
+  }
+
+  /** The interpreter's fallback for a block the budget does not cover (always throws). */
+  limited(lp: LoadedProgram, pc: number, depth: number, lo: readonly number[], hi: readonly number[], budget: number): never {
+    return this.host.execLimited(this, lp, pc, depth, Int32Array.from(lo), Int32Array.from(hi), budget);
+  }
+
+  /**
+   * A tail call into `target`: same frame, r1 and r10 kept, other registers 0;
+   * leaves r0 in rl/rh. A target the JIT cannot compile runs in the interpreter.
+   */
+  tail(target: LoadedProgram, depth: number, l1: number, h1: number, l10: number, h10: number): void {
+    let fn: JitFn;
+    try {
+      fn = this.entry(target, 0);
+    } catch {
+      const lo = new Int32Array(11);
+      const hi = new Int32Array(11);
+      lo[1] = l1;
+      hi[1] = h1;
+      lo[10] = l10;
+      hi[10] = h10;
+      this.host.execInterpreted(this, target, depth, lo, hi);
+      this.rl = lo[0]!;
+      this.rh = hi[0]!;
+      return;
+    }
+    fn(this, 0, depth, l1, h1, 0, 0, 0, 0, 0, 0, 0, 0, l10, h10);
+  }
+
+  /**
+   * A helper call (by id) at `pc`. Returns the program to continue in after a
+   * successful tail call; otherwise leaves r0 in rl/rh.
+   */
+  helperCall(
+    lp: LoadedProgram, pc: number, depth: number, id: number,
+    l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+  ): LoadedProgram | undefined {
+    const host = this.host;
+    if (id === HELPER_TAIL_CALL) {
+      const map = host.mapAt(toBigU(l2, h2)) as Partial<TailCallTable> | undefined;
+      const target = map?.progAt?.(l3 >>> 0);
+      if (target && this.tailCalls < MAX_TAIL_CALLS) {
+        this.tailCalls++;
+        return target;
+      }
+      this.rl = -2;
+      this.rh = -1;
+      return undefined;
+    }
+    const impl = host.helper(id);
+    if (!impl) throw new VmFault(FaultKind.CALL, pc, `call to unknown helper #${id}`, "EINVAL");
+    const self = this;
+    const rt: HelperRuntime = {
+      mem: host.mem,
+      env: host.env,
+      pc,
+      ctx: this.ctx,
+      mapAt: (addr) => host.mapAt(addr),
+      callSubprog(target: number, cargs: readonly bigint[]): bigint {
+        self.drop();
+        const a = new Int32Array(10);
+        const t = self.tmp;
+        for (let i = 0; i < 5 && i < cargs.length; i++) {
+          fromBig(t, cargs[i]!);
+          a[2 * i] = t[0]!;
+          a[2 * i + 1] = t[1]!;
+        }
+        self.callLocal(lp, pc, target, depth, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
+        return toBigU(self.rl, self.rh);
+      },
+    };
+    let r0: bigint;
+    this.drop();
+    try {
+      r0 = impl(rt, toBigU(l1, h1), toBigU(l2, h2), toBigU(l3, h3), toBigU(l4, h4), toBigU(l5, h5));
+    } catch (e) {
+      if (e instanceof VmFault) throw e;
+      throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
+    } finally {
+      this.drop();
+    }
+    fromBig(this.tmp, r0);
+    this.rl = this.tmp[0]!;
+    this.rh = this.tmp[1]!;
+    return undefined;
+  }
+}
+
+/** out = lo:hi << n (0 <= n < 64). */
+export function shl64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[1] = (hi << n) | (lo >>> (32 - n));
+    out[0] = lo << n;
+  } else {
+    out[1] = lo << (n - 32);
+    out[0] = 0;
+  }
+}
+
+/** out = lo:hi >>> n (0 <= n < 64). */
+export function shr64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[0] = (lo >>> n) | (hi << (32 - n));
+    out[1] = hi >>> n;
+  } else {
+    out[0] = hi >>> (n - 32);
+    out[1] = 0;
+  }
+}
+
+/** out = lo:hi >> n, arithmetic (0 <= n < 64). */
+export function sar64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[0] = (lo >>> n) | (hi << (32 - n));
+    out[1] = hi >> n;
+  } else {
+    out[0] = hi >> (n - 32);
+    out[1] = hi >> 31;
+  }
+}
