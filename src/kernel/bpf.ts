@@ -490,7 +490,7 @@ export class Bpf {
         if (src === PseudoLd.MAP_FD) return m.address;
         const zero = new Uint8Array(4);
         return m.progLookup(zero, 0) + BigInt(imm2 >>> 0);
-      }, res.probeMem);
+      }, res.probeMem, { jit: attr.jit !== false });
     } catch (e) {
       if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
       throw e;
@@ -537,6 +537,10 @@ export class Bpf {
       type: p.type,
       insnCnt: p.loaded.slots,
       verifiedInsns: p.stats.processed,
+      jited: p.loaded.jitted !== undefined,
+      ...(p.loaded.jitted ? { jitedSource: p.loaded.jitted.source } : {}),
+      ...(p.loaded.jitError !== undefined ? { jitError: p.loaded.jitError } : {}),
+      ...(p.loaded.jitTimeMs !== undefined ? { jitTimeMs: p.loaded.jitTimeMs } : {}),
       verifierStats: { ...p.stats },
       mapIds: p.maps.map((m) => m.map.id),
       license: p.license,

@@ -72,6 +72,8 @@ export interface ProgLoadAttr {
   logLevel?: 0 | 1 | 2;
   /** CAP_BPF/CAP_SYS_ADMIN; default true. */
   privileged?: boolean;
+  /** Compile the program to JavaScript (src/vm/jit); default true. false runs it in the interpreter. */
+  jit?: boolean;
   /** conformance: bytes of memory behind r1 (default 0). */
   memSize?: number;
   /** tracing: number of u64 arguments in the context (default 6). */
@@ -98,6 +100,13 @@ export interface ProgInfo {
   insnCnt: number;
   /** Instructions the verifier processed. */
   verifiedInsns: number;
+  /** Whether the program runs as compiled JavaScript (the JIT), and the source when it does (bpftool prog dump jited). */
+  jited: boolean;
+  jitedSource?: string;
+  /** Why the JIT left the program to the interpreter, when it did. */
+  jitError?: string;
+  /** Load time spent compiling (ms). */
+  jitTimeMs?: number;
   verifierStats: VerifyStats;
   /** Ids of the maps the program uses. */
   mapIds: number[];

@@ -48,6 +48,8 @@ export interface SessionOptions {
   attach?: "fentry" | "kprobe";
   /** Record every entry and every return of every target, values or not (call trees need both ends). */
   everyCall?: boolean;
+  /** Run the programs as JIT-compiled JavaScript (default) or in the interpreter (false). */
+  jit?: boolean;
   /**
    * Aggregate the first value of each event in kernel maps instead of
    * emitting records (count, hist, lhist; latency: spec 1 starts, spec 2 ends).
@@ -88,12 +90,15 @@ export interface SessionStats {
   ringDrops: number;
 }
 
-/** A loaded program: name, instructions, verifier log stats. */
+/** A loaded program: name, instructions, verifier log stats, the JIT's output. */
 export interface SessionProgram {
   name: string;
   insns: Instruction[];
   verifierStats: string;
   fd: number;
+  /** The generated JavaScript when the JIT compiled it (prog dump --jited), and how long that took. */
+  jitSource?: string;
+  jitTimeMs?: number;
 }
 
 /** The plans, programs and table a session would use, without attaching (prog dump). */
@@ -106,6 +111,7 @@ export interface SessionBuild {
   stackChain: string[] | undefined;
   aggregate: SessionOptions["aggregate"];
   everyCall: boolean;
+  jit: boolean;
   /** The mechanism of each target (same order as targets). */
   mechanisms: Mechanism[];
   program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: Mechanism, tableKey?: bigint): Instruction[];
@@ -165,6 +171,7 @@ export function buildSession(
     stackChain,
     aggregate: options.aggregate,
     everyCall: options.everyCall === true,
+    jit: options.jit !== false,
     mechanisms,
     entries,
     program: (phase, maps, mechanism = "fentry", tableKey) =>
@@ -271,14 +278,14 @@ export class TraceSession {
       const insns = build.program(phase, this.maps, mech);
       const name = mech === "fentry" ? (phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit") : phase === "entry" ? "btfsnoop_kprobe" : "btfsnoop_kretp";
       const progType = mech === "fentry" ? "tracing" : "kprobe";
-      const loaded = this.bpf.progLoad({ progType, insns: encodeProgram(insns), license: "GPL", name, nargs: 12 });
+      const loaded = this.bpf.progLoad({ progType, insns: encodeProgram(insns), license: "GPL", name, nargs: 12, jit: build.jit });
       if (typeof loaded === "number") {
         throw new BtfsnoopError("EINVAL", `the generated ${phase} program was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
           hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",
         });
       }
       this.fds.push(loaded.fd);
-      this.programs.push({ name, insns, fd: loaded.fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" });
+      this.programs.push(this.describe(name, insns, loaded.fd));
       const attachType = mech === "fentry" ? (phase === "entry" ? "fentry.multi" : "fexit.multi") : phase === "entry" ? "kprobe.multi" : "kretprobe.multi";
       const link = this.bpf.linkCreate(loaded.fd, attachType, { names: targets.map((t) => t.name) });
       this.links.push(this.check(link, `attaching ${name} to ${targets.length} functions`));
@@ -292,15 +299,15 @@ export class TraceSession {
       const tp = tracepoints.find((x) => BigInt(x.id) === t.ip)!;
       const loaded =
         mech === "tracepoint"
-          ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size })
-          : this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length) });
+          ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size, jit: build.jit })
+          : this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length), jit: build.jit });
       if (typeof loaded === "number") {
         throw new BtfsnoopError("EINVAL", `the generated ${mech} program for ${t.name} was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
           hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",
         });
       }
       this.fds.push(loaded.fd);
-      this.programs.push({ name, insns, fd: loaded.fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" });
+      this.programs.push(this.describe(name, insns, loaded.fd));
       const link = this.bpf.linkCreate(loaded.fd, mech, { name: mech === "tracepoint" ? t.name : tp.name });
       this.links.push(this.check(link, `attaching ${name} to ${t.name}`));
     });
@@ -334,6 +341,14 @@ export class TraceSession {
       if (typeof k === "number") return;
       this.bpf.mapDeleteElem(this.maps.agg, k);
     }
+  }
+
+  private describe(name: string, insns: Instruction[], fd: number): SessionProgram {
+    const info = this.bpf.progGetInfoByFd(fd);
+    const p: SessionProgram = { name, insns, fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" };
+    if (typeof info !== "number" && info.jitedSource !== undefined) p.jitSource = info.jitedSource;
+    if (typeof info !== "number" && info.jitTimeMs !== undefined) p.jitTimeMs = info.jitTimeMs;
+    return p;
   }
 
   /** Decodes up to `max` records waiting in the ring buffer. */

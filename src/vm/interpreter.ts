@@ -53,6 +53,8 @@ export interface LoadedProgram {
   jitted?: JitProgram;
   /** Why compiling failed (the program then runs in the interpreter). */
   jitError?: string;
+  /** Time the JIT took at load (ms). */
+  jitTimeMs?: number;
 }
 
 /** Resolves the value of an lddw whose src is not 0 (map fd, map value, ...): the loader knows the maps. */
@@ -169,11 +171,13 @@ export class Interpreter {
       lp.ldHi[s] = Number(u >> 32n) | 0;
     });
     if (options.jit ?? this.jit) {
+      const t0 = performance.now();
       try {
         lp.jitted = compileProgram(lp);
       } catch (e) {
         lp.jitError = (e as Error).message;
       }
+      lp.jitTimeMs = performance.now() - t0;
     }
     return lp;
   }

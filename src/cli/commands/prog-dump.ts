@@ -69,7 +69,8 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
       c
         .positional("specs", { type: "string", array: true, demandOption: true })
         .option("btf", { type: "string", describe: "resolve against this BTF file (programs are generated, not verified)" })
-        .option("render", { choices: ["kernel", "user"] as const, default: "user" as const }),
+        .option("render", { choices: ["kernel", "user"] as const, default: "user" as const })
+        .option("jited", { type: "boolean", describe: "print the JavaScript the JIT generated for each program (bpftool prog dump jited)" }),
     async (a) => {
       const view = kernelView(a.btf);
       const lines: string[] = [];
@@ -77,7 +78,10 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
         const s = TraceSession.open(view.booted.bpf, { specs: a.specs, render: a.render });
         try {
           lines.push(...table(view.btf, s.targets), "");
-          for (const p of s.programs) lines.push(...listing(p.name, p.insns), `verifier: ${p.verifierStats}`, "");
+          for (const p of s.programs) {
+            if (a.jited) lines.push(`${p.name}: JIT-compiled in ${p.jitTimeMs?.toFixed(1) ?? "?"} ms`, p.jitSource ?? "(not compiled)", "");
+            else lines.push(...listing(p.name, p.insns), `verifier: ${p.verifierStats}`, `jit: ${p.jitSource !== undefined ? `compiled in ${p.jitTimeMs?.toFixed(1)} ms` : "no"}`, "");
+          }
         } finally {
           s.close();
         }

@@ -47,6 +47,7 @@ export interface TraceArgs {
   errors?: boolean | undefined;
   followSkb?: boolean | undefined;
   btf?: string | undefined;
+  jit?: boolean | undefined;
 }
 
 /** Options shared by `trace` and the default command. */
@@ -70,6 +71,7 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("verbose", { alias: "v", type: "boolean", describe: "print what is attached and the verifier's statistics" })
     .option("check", { type: "boolean", describe: "check calls = delivered + filtered + lost against the kernel's ground truth" })
     .option("summary", { type: "boolean", describe: "with --format json: end with a summary object" })
+    .option("jit", { type: "boolean", default: true, describe: "run programs JIT-compiled to JavaScript (--no-jit: the interpreter)" })
     .option("tree", { type: "boolean", describe: "retsnoop-style call trees per task, with durations and return values" })
     .option("errors", { type: "boolean", describe: "with --tree: only trees in which a call returned a negative errno" })
     .option("follow-skb", { type: "boolean", describe: "pwru-style: trace every function taking a struct sk_buff * and print each skb's path" });
@@ -102,6 +104,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
     stack: a.stack ?? false,
     attach: a.attach,
     everyCall: a.tree === true,
+    jit: a.jit !== false,
     ...(a.pid !== undefined ? { pid: a.pid } : {}),
   });
   const btf = session.btf;
@@ -110,7 +113,10 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
       io.err(`btfsnoop: ${p.spec.text}: ${p.targets.length} function${p.targets.length === 1 ? "" : "s"}${p.skipped.length ? `, ${p.skipped.length} skipped` : ""}\n`);
       for (const s of p.skipped) io.err(`btfsnoop:   skipped ${s.name}: ${s.reason}\n`);
     }
-    for (const p of session.programs) io.err(`btfsnoop: ${p.name}: ${p.insns.length} insns; ${p.verifierStats}\n`);
+    for (const p of session.programs) {
+      const jit = p.jitSource !== undefined ? `JIT-compiled in ${p.jitTimeMs?.toFixed(1)} ms (${p.jitSource.length} bytes of JavaScript)` : "interpreted";
+      io.err(`btfsnoop: ${p.name}: ${p.insns.length} insns; ${p.verifierStats}; ${jit}\n`);
+    }
   }
 
   // Output: stdout or a file, text written per batch.

@@ -429,7 +429,10 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
  * does not optimize very large functions anyway), so load() leaves such
  * programs to the interpreter (LoadedProgram.jitError says why).
  */
-export const JIT_MAX_SLOTS = 65536;
+// V8 does not optimize very large functions: the tracer's generic program
+// (about 3,300 slots) ran 2.4x slower JIT-compiled than interpreted, so
+// programs past this size stay in the interpreter (jitError says so).
+export const JIT_MAX_SLOTS = 1024;
 
 /** Compiles `lp` into a JitProgram (does not store it on lp). Throws for programs over JIT_MAX_SLOTS. */
 export function compileProgram(lp: LoadedProgram, extraEntries: readonly number[] = []): JitProgram {
