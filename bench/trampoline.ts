@@ -52,7 +52,14 @@ export async function runTrampolineBench(): Promise<void> {
   let detach = mgr.attach(prog(), "fentry", [target]);
   if (typeof detach !== "function") throw new Error(detach.message);
   const fentry = rate(300_000);
-  rows.push(["fentry, empty program", fmt(fentry)]);
+  rows.push(["fentry, empty program (JIT)", fmt(fentry)]);
+  detach();
+  // The same with the program interpreted.
+  const ivm = new Interpreter({ mem, env: nullKernelEnv(), helper: (id) => helpers.impl(id), jit: false });
+  const ilp = ivm.load(programFromInsns(new ProgramBuilder().mov64Imm(0, 0).exit().link()));
+  detach = mgr.attach({ id: nextId++, run: (o) => ivm.run(ilp, o) }, "fentry", [target]);
+  if (typeof detach !== "function") throw new Error(detach.message);
+  rows.push(["fentry, empty program (interpreter)", fmt(rate(300_000))]);
   detach();
   detach = mgr.attach(prog(), "fexit", [target]);
   if (typeof detach !== "function") throw new Error(detach.message);
