@@ -490,7 +490,7 @@ export class Bpf {
         if (src === PseudoLd.MAP_FD) return m.address;
         const zero = new Uint8Array(4);
         return m.progLookup(zero, 0) + BigInt(imm2 >>> 0);
-      }, res.probeMem, { jit: attr.jit !== false });
+      }, res.probeMem, attr.jit === undefined ? {} : { jit: attr.jit });
     } catch (e) {
       if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
       throw e;

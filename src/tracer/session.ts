@@ -111,7 +111,8 @@ export interface SessionBuild {
   stackChain: string[] | undefined;
   aggregate: SessionOptions["aggregate"];
   everyCall: boolean;
-  jit: boolean;
+  /** undefined: the kernel's default. */
+  jit: boolean | undefined;
   /** The mechanism of each target (same order as targets). */
   mechanisms: Mechanism[];
   program(phase: "entry" | "return", maps: ProgramMaps, mechanism?: Mechanism, tableKey?: bigint): Instruction[];
@@ -171,7 +172,7 @@ export function buildSession(
     stackChain,
     aggregate: options.aggregate,
     everyCall: options.everyCall === true,
-    jit: options.jit !== false,
+    jit: options.jit,
     mechanisms,
     entries,
     program: (phase, maps, mechanism = "fentry", tableKey) =>
@@ -278,7 +279,7 @@ export class TraceSession {
       const insns = build.program(phase, this.maps, mech);
       const name = mech === "fentry" ? (phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit") : phase === "entry" ? "btfsnoop_kprobe" : "btfsnoop_kretp";
       const progType = mech === "fentry" ? "tracing" : "kprobe";
-      const loaded = this.bpf.progLoad({ progType, insns: encodeProgram(insns), license: "GPL", name, nargs: 12, jit: build.jit });
+      const loaded = this.bpf.progLoad({ progType, insns: encodeProgram(insns), license: "GPL", name, nargs: 12, ...(build.jit !== undefined ? { jit: build.jit } : {}) });
       if (typeof loaded === "number") {
         throw new BtfsnoopError("EINVAL", `the generated ${phase} program was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
           hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",
@@ -299,8 +300,8 @@ export class TraceSession {
       const tp = tracepoints.find((x) => BigInt(x.id) === t.ip)!;
       const loaded =
         mech === "tracepoint"
-          ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size, jit: build.jit })
-          : this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length), jit: build.jit });
+          ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size, ...(build.jit !== undefined ? { jit: build.jit } : {}) })
+          : this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length), ...(build.jit !== undefined ? { jit: build.jit } : {}) });
       if (typeof loaded === "number") {
         throw new BtfsnoopError("EINVAL", `the generated ${mech} program for ${t.name} was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
           hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",

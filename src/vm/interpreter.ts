@@ -130,7 +130,8 @@ export class Interpreter {
     this.env = options.env;
     this.helper = options.helper;
     this.mapAt = options.mapAt ?? (() => undefined);
-    this.jit = options.jit ?? true;
+    // BTFSNOOP_JIT=0 makes the interpreter the default everywhere (npm test runs the program-running suites both ways).
+    this.jit = options.jit ?? (typeof process === "undefined" || process.env.BTFSNOOP_JIT !== "0");
     for (let i = 0; i < MAX_CALL_FRAMES; i++) {
       this.frames.push(this.mem.map(RegionKind.STACK, new Uint8Array(STACK_SIZE), { label: `stack frame ${i}` }));
     }
