@@ -744,10 +744,9 @@ export class Interpreter {
     }
     // Helper by id; callx (0x8d) takes the id from the register in dst.
     const id = code === (Class.JMP | JmpOp.CALL) ? lp.imm[pc]! : lo[lp.dst[pc]!]!;
-    const args = [1, 2, 3, 4, 5].map((i) => toBigU(lo[i]!, hi[i]!)) as [bigint, bigint, bigint, bigint, bigint];
     if (id === HELPER_TAIL_CALL) {
-      const map = this.mapAt(args[1]) as Partial<TailCallTable> | undefined;
-      const target = map?.progAt?.(Number(args[2] & 0xffffffffn));
+      const map = this.mapAt(toBigU(lo[2]!, hi[2]!)) as Partial<TailCallTable> | undefined;
+      const target = map?.progAt?.(lo[3]! >>> 0);
       if (target && this.tailCalls < MAX_TAIL_CALL_CNT) {
         this.tailCalls++;
         for (let i = 2; i < 10; i++) lo[i] = hi[i] = 0;
@@ -762,28 +761,16 @@ export class Interpreter {
     }
     const impl = this.helper(id);
     if (!impl) throw new VmFault(FaultKind.CALL, pc, `call to unknown helper #${id}`, "EINVAL");
-    const self = this;
-    const rt: HelperRuntime = {
-      mem: this.mem,
-      env: this.env,
-      pc,
-      ctx: this.ctxRegion,
-      mapAt: this.mapAt,
-      callSubprog(target: number, cargs: readonly bigint[]): bigint {
-        const clo = new Int32Array(11);
-        const chi = new Int32Array(11);
-        cargs.forEach((a, i) => {
-          fromBig(self.tmp, a);
-          clo[i + 1] = self.tmp[0]!;
-          chi[i + 1] = self.tmp[1]!;
-        });
-        self.callLocal(lp, pc, target, depth, clo, chi);
-        return toBigU(clo[0]!, chi[0]!);
-      },
-    };
+    // One runtime object per call depth, reused (no allocation per helper call).
+    let rt = this.runtimes[depth];
+    if (!rt) this.runtimes[depth] = rt = new CallRuntime(this);
+    rt.pc = pc;
+    rt.ctx = this.ctxRegion;
+    rt.lp = lp;
+    rt.depth = depth;
     let r0: bigint;
     try {
-      r0 = impl(rt, args[0], args[1], args[2], args[3], args[4]);
+      r0 = impl(rt, toBigU(lo[1]!, hi[1]!), toBigU(lo[2]!, hi[2]!), toBigU(lo[3]!, hi[3]!), toBigU(lo[4]!, hi[4]!), toBigU(lo[5]!, hi[5]!));
     } catch (e) {
       if (e instanceof VmFault) throw e;
       throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
@@ -792,6 +779,26 @@ export class Interpreter {
     lo[0] = this.tmp[0]!;
     hi[0] = this.tmp[1]!;
     return undefined;
+  }
+
+  private readonly runtimes: CallRuntime[] = [];
+
+  /** The address space, environment and map lookup helpers see (for CallRuntime). */
+  get runtimeParts(): { mem: AddressSpace; env: KernelEnv; mapAt: (addr: bigint) => unknown } {
+    return { mem: this.mem, env: this.env, mapAt: this.mapAt };
+  }
+
+  /** bpf_loop's callback call from a helper: r1..r5 from `cargs`, returns the callee's r0. */
+  callSubprogFrom(lp: LoadedProgram, pc: number, depth: number, target: number, cargs: readonly bigint[]): bigint {
+    const clo = new Int32Array(11);
+    const chi = new Int32Array(11);
+    cargs.forEach((a, i) => {
+      fromBig(this.tmp, a);
+      clo[i + 1] = this.tmp[0]!;
+      chi[i + 1] = this.tmp[1]!;
+    });
+    this.callLocal(lp, pc, target, depth, clo, chi);
+    return toBigU(clo[0]!, chi[0]!);
   }
 
   /** A bpf-to-bpf call: a new frame with its own registers (r6..r9 of the caller are kept), r1..r5 passed. */
@@ -908,5 +915,27 @@ function sar64(out: Int32Array, lo: number, hi: number, n: number): void {
   } else {
     out[0] = hi >> (n - 32);
     out[1] = hi >> 31;
+  }
+}
+
+/** The HelperRuntime of one call depth, refilled for every helper call made at that depth. */
+class CallRuntime implements HelperRuntime {
+  readonly mem: AddressSpace;
+  readonly env: KernelEnv;
+  readonly mapAt: (addr: bigint) => unknown;
+  pc = 0;
+  ctx: Region | undefined;
+  lp: LoadedProgram | undefined;
+  depth = 0;
+
+  constructor(private readonly vm: Interpreter) {
+    const parts = vm.runtimeParts;
+    this.mem = parts.mem;
+    this.env = parts.env;
+    this.mapAt = parts.mapAt;
+  }
+
+  callSubprog(target: number, cargs: readonly bigint[]): bigint {
+    return this.vm.callSubprogFrom(this.lp!, this.pc, this.depth, target, cargs);
   }
 }
