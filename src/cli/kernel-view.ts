@@ -5,7 +5,7 @@
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { BtfKind } from "../btf/kinds.js";
-import { bootSyntheticKernel, type BootedKernel } from "../kernel/boot.js";
+import type { BootedKernel } from "../kernel/boot.js";
 import type { KernelFunctionEntry } from "../probe-spec/resolve.js";
 import { loadBtfFile } from "./commands/btf-dump.js";
 
@@ -18,7 +18,7 @@ export interface KernelView {
   booted?: BootedKernel;
 }
 
-export function kernelView(btfFile: string | undefined, seed = 1): KernelView {
+export async function kernelView(btfFile: string | undefined, seed = 1): Promise<KernelView> {
   if (btfFile !== undefined) {
     const btf = loadBtfFile(btfFile);
     const functions: KernelFunctionEntry[] = [];
@@ -27,6 +27,8 @@ export function kernelView(btfFile: string | undefined, seed = 1): KernelView {
     }
     return { btf, functions, source: btfFile };
   }
+  // Loaded on demand: `info --btf` never needs the kernel model.
+  const { bootSyntheticKernel } = await import("../kernel/boot.js");
   const booted = bootSyntheticKernel({ seed });
   return { btf: parseBtf(booted.bpf.btfBytes()), functions: booted.bpf.kallsyms(), source: "the synthetic kernel", booted };
 }

@@ -9,8 +9,9 @@ import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
 import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
 
-export const WORKLOADS = ["net", "fs", "block", "sched", "mixed"] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+import { WORKLOADS, type WorkloadName } from "./workload-names.js";
+
+export { WORKLOADS, type WorkloadName };
 
 export interface SyntheticKernelOptions {
   seed?: number;

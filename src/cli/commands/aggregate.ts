@@ -8,7 +8,6 @@ import type { Argv } from "yargs";
 import type { Btf } from "../../btf/btf.js";
 import { BtfKind } from "../../btf/kinds.js";
 import { resolveType as resolveBtfType } from "../../btf/layout.js";
-import { bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
 import type { Machine } from "../../kernel/machine.js";
 import { parseSpec } from "../../probe-spec/parse.js";
 import type { TargetPlan } from "../../probe-spec/plan.js";
@@ -89,8 +88,8 @@ function keyText(btf: Btf, t: TargetPlan, a: bigint, sym: (x: bigint) => string 
 }
 
 async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonNullable<SessionOptions["aggregate"]>, render: (s: TraceSession, m: Machine, cells: AggregateCell[]) => { text: string; json: unknown }): Promise<void> {
-  const booted = bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus });
-  const machine = machineOf(booted);
+  const { bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
+  const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   const duration = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
   const interval = a.interval !== undefined ? parseDuration(a.interval) : undefined;

@@ -29,7 +29,7 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
           .option("btf", { type: "string", describe: "resolve against this BTF file instead of the synthetic kernel" })
           .example("$0 info ip_send_skb", "int ip_send_skb(struct net *net, struct sk_buff *skb);"),
       async (a) => {
-        const view = kernelView(a.btf);
+        const view = await kernelView(a.btf);
         const lines = a.funcs.flatMap((f) => prototypesOf(view, f));
         await io.out(lines.join("\n") + "\n");
       },
@@ -43,7 +43,7 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
           .option("btf", { type: "string", describe: "list the functions of this BTF file instead of the synthetic kernel" })
           .option("tracepoints", { type: "boolean", describe: "list tracepoints (tracepoint:CAT:NAME with the record's fields, raw_tp:NAME with its arguments)" }),
       async (a) => {
-        const view = kernelView(a.btf);
+        const view = await kernelView(a.btf);
         if (a.tracepoints) {
           if (!view.booted) throw new UsageError("list --tracepoints needs a kernel (the synthetic one): a BTF file has no tracepoint formats");
           const re = globRegExp(a.glob);

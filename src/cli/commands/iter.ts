@@ -20,8 +20,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Argv } from "yargs";
 import { generateIterProgram, type IterFormat } from "../../codegen/iter-programs.js";
-import { bootSyntheticKernel } from "../../kernel/boot.js";
-import { WORKLOADS } from "../../kernel-model/synthetic.js";
+import { WORKLOADS } from "../../kernel-model/workload-names.js";
 import { encodeProgram } from "../../vm/isa/encode.js";
 import { isIterTarget, ITER_TARGETS, type IterTargetName } from "../../vm/verifier/iter-prog-types.js";
 import { BtfsnoopError } from "../../internal/errors.js";
@@ -59,7 +58,8 @@ function pinPath(name: string): string {
 }
 
 /** Runs the dumper `spec` on a fresh synthetic kernel: its whole output. */
-export function runIter(spec: IterSpec): string {
+export async function runIter(spec: IterSpec): Promise<string> {
+  const { bootSyntheticKernel } = await import("../../kernel/boot.js");
   const booted = bootSyntheticKernel({ seed: spec.seed });
   if (spec.steps > 0) booted.kernel.run(spec.workload as (typeof WORKLOADS)[number], { count: spec.steps });
   const bpf = booted.bpf;
@@ -120,7 +120,7 @@ export function registerIter<T>(y: Argv<T>, io: CliIo): Argv<T> {
           rmSync(p);
           return;
         }
-        await io.out(runIter(readPin(a.name)));
+        await io.out(await runIter(readPin(a.name)));
         return;
       }
       if (target === "ls") {
@@ -143,12 +143,12 @@ export function registerIter<T>(y: Argv<T>, io: CliIo): Argv<T> {
       const spec: IterSpec = { target, format: a.format, seed: a.seed, steps: a.steps, workload: a.workload };
       if (a.pin !== undefined) {
         const p = pinPath(a.pin);
-        runIter(spec); // the dumper must load and run before it is pinned
+        await runIter(spec); // the dumper must load and run before it is pinned
         mkdirSync(join(stateDir(), "iter"), { recursive: true });
         writeFileSync(p, JSON.stringify(spec) + "\n");
         return;
       }
-      await io.out(runIter(spec));
+      await io.out(await runIter(spec));
     },
   );
 }

@@ -72,7 +72,7 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
         .option("render", { choices: ["kernel", "user"] as const, default: "user" as const })
         .option("jited", { type: "boolean", describe: "print the JavaScript the JIT generated for each program (bpftool prog dump jited)" }),
     async (a) => {
-      const view = kernelView(a.btf);
+      const view = await kernelView(a.btf);
       const lines: string[] = [];
       if (view.booted) {
         const s = TraceSession.open(view.booted.bpf, { specs: a.specs, render: a.render });

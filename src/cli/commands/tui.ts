@@ -6,7 +6,6 @@
 // terminal, with a hint to use `trace`. NO_COLOR turns colors off.
 import type { Argv, CommandModule } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
-import { bootSyntheticKernel, machineOf } from "../../kernel/boot.js";
 import type { TuiDriver as TuiDriverT } from "../../ui/tui/driver.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -75,6 +74,7 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   }
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
+  const { bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
   const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   // ink and React load only when the TUI runs (not for every CLI command).
