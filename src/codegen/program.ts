@@ -79,6 +79,19 @@ export interface ProgramOptions {
   pid?: number;
   /** Aggregate in maps instead of emitting records (count, hist, lhist, latency). */
   aggregate?: AggregateOptions;
+  /**
+   * How much of the table the program must handle: the most values, pointer
+   * hops and predicate steps any of its targets' entries use (default: the
+   * layout's maxima). Fewer unrolled steps make a smaller program that
+   * verifies faster and that the JIT compiles; entries must stay within it.
+   */
+  shape?: ProgramShape;
+}
+
+export interface ProgramShape {
+  values: number;
+  hops: number;
+  predSteps: number;
 }
 
 /**
@@ -157,7 +170,8 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
   b.mov64(8, 0).mov64Imm(9, BUF_RECORD + Rec.SIZEOF).st(Size.W, 8, BUF_RECORD + Rec.NVALUES, 0);
 
   b.label("values");
-  for (let i = 0; i < MAX_VALUES; i++) captureValue(b, o, i, phaseBit);
+  const shape = o.shape ?? { values: MAX_VALUES, hops: MAX_HOPS, predSteps: MAX_PRED };
+  for (let i = 0; i < Math.min(shape.values, MAX_VALUES); i++) captureValue(b, o, i, phaseBit, Math.min(shape.hops, MAX_HOPS));
   b.label("values_done");
   b.stx(Size.DW, 8, BUF_CURSOR, 9).ldx(Size.DW, 9, 8, BUF_CURSOR);
   b.jmpImm(JmpOp.JGT, 9, BUF_SIZE - 8, "quiet").jmpImm(JmpOp.JLT, 9, BUF_RECORD + Rec.SIZEOF, "quiet");
@@ -179,7 +193,7 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
   b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.ALWAYS).jmpImm(JmpOp.JEQ, 1, 0, "quiet");
   b.label("some");
 
-  predicate(b);
+  predicate(b, Math.min(shape.predSteps, MAX_PRED));
   b.ldx(Size.DW, 1, 10, BITS).and64Imm(1, 1).jmpImm(JmpOp.JNE, 1, 0, "pass");
   count(b, o, Counter.FILTERED, "filt");
   if (o.phase === "return") deleteStash(b, o, "fdel");
@@ -260,7 +274,7 @@ function writeHeader(b: ProgramBuilder, phase: "entry" | "return", stashed: bool
 }
 
 /** Value descriptor `i`: capture it into the record if it belongs to this phase. */
-function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit: number): void {
+function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit: number, hops: number): void {
   const D = Entry.VALUES + i * Desc.SIZEOF;
   const L = (s: string) => `v${i}_${s}`;
   // Every path arrives with the same state: scratch registers and slots
@@ -284,7 +298,7 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
     sourceRead(b, o, D, L);
   }
   b.label(L("src")).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
-  captureRest(b, o, i, D, L);
+  captureRest(b, o, i, D, L, hops);
 }
 
 /** fp[CUR] = the argument (arg_index) or the return value; r0 < 0 on failure. */
@@ -307,7 +321,7 @@ function sourceRead(b: ProgramBuilder, o: ProgramOptions, D: number, L: (s: stri
 }
 
 /** Everything after the source read: cast check, hops, the value's bytes, raw, rendering, the value header. */
-function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number, L: (s: string) => string): void {
+function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number, L: (s: string) => string, hops: number): void {
 
   // A struct-pointer argument is checked with bpf_dynamic_cast before reading through it.
   if (o.castTargets.length) {
@@ -324,7 +338,7 @@ function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number,
 
   // Pointer hops: cur = *(u64 *)(cur + off), checked reads.
   b.label(L("hops"));
-  for (let h = 0; h < MAX_HOPS; h++) {
+  for (let h = 0; h < hops; h++) {
     b.ldx(Size.B, 1, 7, D + Desc.NHOPS).jmpImm(JmpOp.JLE, 1, h, L("final"));
     b.ldx(Size.DW, 3, 10, CUR).ldxs(Size.W, 1, 7, D + Desc.HOPS + 4 * h).add64(3, 1);
     b.mov64(1, 10).add64Imm(1, CUR).mov64Imm(2, 8).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
@@ -414,11 +428,11 @@ function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number,
  * The predicate steps (postfix) on a stack of booleans kept as bits of
  * fp[BITS] (top = bit 0). No steps: true.
  */
-function predicate(b: ProgramBuilder): void {
+function predicate(b: ProgramBuilder, steps: number): void {
   b.st(Size.DW, 10, BITS, 1).ldx(Size.W, 1, 7, Entry.NPRED).jmpImm(JmpOp.JEQ, 1, 0, "pred_done");
   b.st(Size.DW, 10, BITS, 0);
   const base = Entry.VALUES + MAX_VALUES * Desc.SIZEOF;
-  for (let s = 0; s < MAX_PRED; s++) {
+  for (let s = 0; s < steps; s++) {
     const P = base + s * Pred.SIZEOF;
     const L = (x: string) => `p${s}_${x}`;
     // Same state on every path into the step (see captureValue).

@@ -70,7 +70,7 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("verbose", { alias: "v", type: "boolean", describe: "print what is attached and the verifier's statistics" })
     .option("check", { type: "boolean", describe: "check calls = delivered + filtered + lost against the kernel's ground truth" })
     .option("summary", { type: "boolean", describe: "with --format json: end with a summary object" })
-    .option("jit", { type: "boolean", describe: "run programs JIT-compiled to JavaScript (--no-jit: the interpreter)" })
+    .option("jit", { type: "boolean", describe: "run the tracing programs JIT-compiled to JavaScript (default: interpreted, which is faster for their helper-bound straight-line code)" })
     .option("tree", { type: "boolean", describe: "retsnoop-style call trees per task, with durations and return values" })
     .option("errors", { type: "boolean", describe: "with --tree: only trees in which a call returned a negative errno" })
     .option("follow-skb", { type: "boolean", describe: "pwru-style: trace every function taking a struct sk_buff * and print each skb's path" });
@@ -104,7 +104,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
     stack: a.stack ?? false,
     attach: a.attach,
     everyCall: a.tree === true,
-    ...(a.jit === false ? { jit: false } : {}),
+    ...(a.jit !== undefined ? { jit: a.jit } : {}),
     ...(a.pid !== undefined ? { pid: a.pid } : {}),
   });
   const btf = session.btf;

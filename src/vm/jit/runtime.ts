@@ -266,6 +266,22 @@ export class JitRuntime {
     return fn;
   }
 
+  private readonly helperRts: JitHelperRuntime[] = [];
+
+  /** bpf_loop's callback call from a helper (see JitHelperRuntime): returns the callee's r0. */
+  callSubprogFrom(lp: LoadedProgram, pc: number, depth: number, target: number, cargs: readonly bigint[]): bigint {
+    this.drop();
+    const a = new Int32Array(10);
+    const t = this.tmp;
+    for (let i = 0; i < 5 && i < cargs.length; i++) {
+      fromBig(t, cargs[i]!);
+      a[2 * i] = t[0]!;
+      a[2 * i + 1] = t[1]!;
+    }
+    this.callLocal(lp, pc, target, depth, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
+    return toBigU(this.rl, this.rh);
+  }
+
   /** A bpf-to-bpf call from `pc` (frame `depth`) to `target`; leaves r0 in rl/rh. */
   callLocal(
     lp: LoadedProgram, pc: number, target: number, depth: number,
@@ -327,26 +343,13 @@ export class JitRuntime {
     }
     const impl = host.helper(id);
     if (!impl) throw new VmFault(FaultKind.CALL, pc, `call to unknown helper #${id}`, "EINVAL");
-    const self = this;
-    const rt: HelperRuntime = {
-      mem: host.mem,
-      env: host.env,
-      pc,
-      ctx: this.ctx,
-      mapAt: (addr) => host.mapAt(addr),
-      callSubprog(target: number, cargs: readonly bigint[]): bigint {
-        self.drop();
-        const a = new Int32Array(10);
-        const t = self.tmp;
-        for (let i = 0; i < 5 && i < cargs.length; i++) {
-          fromBig(t, cargs[i]!);
-          a[2 * i] = t[0]!;
-          a[2 * i + 1] = t[1]!;
-        }
-        self.callLocal(lp, pc, target, depth, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
-        return toBigU(self.rl, self.rh);
-      },
-    };
+    // One helper runtime per call depth, refilled per call (no allocation per helper call).
+    let rt = this.helperRts[depth];
+    if (!rt) this.helperRts[depth] = rt = new JitHelperRuntime(this);
+    rt.pc = pc;
+    rt.ctx = this.ctx;
+    rt.lp = lp;
+    rt.depth = depth;
     let r0: bigint;
     this.drop();
     try {
@@ -403,5 +406,28 @@ export function sar64(out: Int32Array, lo: number, hi: number, n: number): void 
   } else {
     out[0] = hi >> (n - 32);
     out[1] = hi >> 31;
+  }
+}
+
+/** The HelperRuntime a compiled program's helper calls at one depth see. */
+class JitHelperRuntime implements HelperRuntime {
+  readonly mem: HelperRuntime["mem"];
+  readonly env: HelperRuntime["env"];
+  pc = 0;
+  ctx: HelperRuntime["ctx"];
+  lp: LoadedProgram | undefined;
+  depth = 0;
+
+  constructor(private readonly owner: JitRuntime) {
+    this.mem = owner.host.mem;
+    this.env = owner.host.env;
+  }
+
+  mapAt(addr: bigint): unknown {
+    return this.owner.host.mapAt(addr);
+  }
+
+  callSubprog(target: number, cargs: readonly bigint[]): bigint {
+    return this.owner.callSubprogFrom(this.lp!, this.pc, this.depth, target, cargs);
   }
 }
