@@ -189,8 +189,10 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
     b.mov64Imm(0, 0).exit().label("no_stash");
   }
   // Nothing captured in this phase: no event (ksnoop sends none either).
+  // Nothing captured and the entry wants every event (stack mode, trees): emit it, no predicate (it has no values to test).
   b.ldx(Size.W, 1, 8, BUF_RECORD + Rec.NVALUES).jmpImm(JmpOp.JNE, 1, 0, "some");
   b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.ALWAYS).jmpImm(JmpOp.JEQ, 1, 0, "quiet");
+  b.ja("pass");
   b.label("some");
 
   predicate(b, Math.min(shape.predSteps, MAX_PRED));
@@ -507,7 +509,9 @@ function aggregateTail(b: ProgramBuilder, o: ProgramOptions, a: AggregateOptions
       const signed = "agg_lsigned";
       b.lddw(2, a.min ?? 0n);
       b.ldx(Size.B, 3, 7, D0 + Desc.FLAGS).and64Imm(3, DescFlag.SIGNED).jmpImm(JmpOp.JNE, 3, 0, signed);
-      b.jmpReg(JmpOp.JLT, 1, 2, "agg_under").ja("agg_in");
+      // Unsigned values are never below a negative minimum.
+      if ((a.min ?? 0n) >= 0n) b.jmpReg(JmpOp.JLT, 1, 2, "agg_under");
+      b.ja("agg_in");
       b.label(signed).jmpReg(JmpOp.JSLT, 1, 2, "agg_under");
       b.label("agg_in").sub64(1, 2).lddw(2, a.step ?? 1n).div64(1, 2);
       b.jmpImm(JmpOp.JLE, 1, a.buckets ?? 0, "agg_lin").mov64Imm(1, a.buckets ?? 0).label("agg_lin");

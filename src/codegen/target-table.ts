@@ -110,6 +110,7 @@ function encodeStep(out: Uint8Array, v: DataView, at: number, s: Step, values: r
       const val = values[s.value]!;
       // Compare the literal and its NUL, but never past a char array's end (a full array has no NUL).
       const room = val.pointee ? Math.min(val.pointee.size, MAX_DATA) : val.size;
+      if (bytes.length > room) throw new BtfsnoopError("EINVAL", `string "${s.text}" is ${bytes.length} bytes, longer than '${val.name}' (${room})`, { hint: "such a comparison could only be false" });
       v.setUint8(at + Pred.OP, PredOp.STR);
       v.setUint8(at + Pred.ARG, Math.min(bytes.length + 1, room));
       v.setUint8(at + Pred.VALUE, s.value);

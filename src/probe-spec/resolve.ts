@@ -584,7 +584,12 @@ function checkCmp(ctx: Ctx, r: Resolved, c: Extract<Cond, { kind: "cmp" }>): { k
   if (t.kind !== BtfKind.INT && t.kind !== BtfKind.ENUM && t.kind !== BtfKind.ENUM64 && t.kind !== BtfKind.PTR) {
     throw fail(spec, c.left.span, "EINVAL", `cannot compare ${article(typeText)}`);
   }
-  return { kind: "cmp", constant: literalValue(ctx, lit, t) };
+  const constant = literalValue(ctx, lit, t);
+  // An unsigned value narrower than 64 bits compares with the constant converted to its type, as C does.
+  const size = loc.bitSize === undefined ? resolveSize(btf, loc.typeId) : Math.ceil(loc.bitSize / 8);
+  const width = loc.bitSize ?? size * 8;
+  if (!isSigned(t) && t.kind !== BtfKind.PTR && width > 0 && width < 64) return { kind: "cmp", constant: BigInt.asUintN(width, constant) };
+  return { kind: "cmp", constant };
 }
 
 function literalValue(ctx: Ctx, lit: Exclude<Literal, { kind: "string" }>, t: AnyType): bigint {
@@ -753,7 +758,8 @@ function resolveTracepointTarget(spec: ProbeSpec, btf: Btf, tp: TracepointEntry,
   return {
     name,
     kind: mechanism,
-    ip: BigInt(tp.id),
+    // The table key: the event id, with bit 62 set for raw_tp so both kinds of the same event can be traced at once.
+    ip: mechanism === "raw_tp" ? BigInt(tp.id) | (1n << 62n) : BigInt(tp.id),
     btfId: 0,
     nargs: mechanism === "raw_tp" ? tp.proto.length : 0,
     params: paramNames.map((n, i) => ({ name: n, typeId: locs[i]!.typeId })),

@@ -85,3 +85,21 @@ describe("aggregation in kernel maps", () => {
     s.close();
   });
 });
+
+describe("aggregation regressions", () => {
+  it("a stash spec (entry value and return in the predicate) still counts every matching call once", () => {
+    const r = run(["vfs_write(count, return > 0)"], { kind: "log2" }, "fs", 300);
+    const k = r.booted.kernel;
+    const truth = new Map<bigint, number>();
+    k.functions.attach(k.functions.named("vfs_write")[0]!, {
+      exit: (c, ret) => {
+        if (BigInt.asIntN(64, ret) > 0n) truth.set(log2Bucket(c.args[2]!), (truth.get(log2Bucket(c.args[2]!)) ?? 0) + 1);
+      },
+    });
+    const s = r.open();
+    r.go();
+    expect(new Map(s.aggregates().map((c) => [c.a, c.count]))).toEqual(truth);
+    expect(truth.size).toBeGreaterThan(3);
+    s.close();
+  });
+});

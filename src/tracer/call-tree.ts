@@ -37,6 +37,8 @@ export class CallTreeBuilder {
   private readonly stacks = new Map<number, CallNode[]>();
   /** Returns without an entry (the trace started inside a call), dropped. */
   orphans = 0;
+  /** Calls whose return never came (lost or filtered), closed when an outer call returned. */
+  abandoned = 0;
 
   constructor(private readonly errorsOnly = false) {}
 
@@ -56,10 +58,15 @@ export class CallTreeBuilder {
         stack.push(node);
         continue;
       }
-      if (!stack || stack[stack.length - 1]?.func !== ev.func) {
+      // A return whose frame is not on top: the returns in between were lost (ring buffer full) or
+      // filtered. Unwind to the matching frame, counting the abandoned ones; none matching: an orphan.
+      const at = stack ? stack.map((n) => n.func).lastIndexOf(ev.func) : -1;
+      if (!stack || at < 0) {
         this.orphans++;
         continue;
       }
+      this.abandoned += stack.length - 1 - at;
+      stack.length = at + 1;
       const node = stack.pop()!;
       node.end = ev.timeNs;
       node.ret = ev.values.find((v) => v.name === "return");

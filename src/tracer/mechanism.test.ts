@@ -153,3 +153,28 @@ describe("tracepoint and raw_tp specs", () => {
     expect(m.bpf.openFds()).toEqual([]);
   });
 });
+
+describe("spec regressions", () => {
+  it("the same event traced as tracepoint: and raw_tp: keeps both tables apart", async () => {
+    const m = machineOf(bootSyntheticKernel({ seed: 2 }));
+    const s = TraceSession.open(m.bpf, { specs: ["tracepoint:sched:sched_switch(prev_pid)", "raw_tp:sched_switch(prev->pid)"] });
+    const events: TraceEvent[] = [];
+    await runTrace(m, s, { workload: "sched", durationNs: 5_000_000n, onEvents: (e) => (events.push(...e), true) });
+    const tp = events.filter((e) => e.func === "sched:sched_switch").map((e) => e.values[0]!.raw);
+    const raw = events.filter((e) => e.func === "sched_switch").map((e) => e.values[0]!.raw);
+    expect(tp.length).toBeGreaterThan(5);
+    expect(raw).toEqual(tp);
+  });
+
+  it("an unsigned 32-bit value compares with -1 as C does (0xffffffff); a string longer than the array is refused", () => {
+    const m = machineOf(bootSyntheticKernel({ seed: 2 }));
+    const s = TraceSession.open(m.bpf, { specs: ["ip_send_skb(skb->len == -1)"] });
+    const p = s.targets[0]!.predicate!;
+    expect(p.kind === "cmp" && p.constant).toBe(0xffffffffn);
+    s.close();
+    expect(() => TraceSession.open(m.bpf, { specs: ['netif_receive_skb(skb->dev->name == "a-name-longer-than-16")'] })).toThrow(
+      `string "a-name-longer-than-16" is 21 bytes, longer than 'skb->dev->name' (16)`,
+    );
+    expect(m.bpf.openFds()).toEqual([]);
+  });
+});

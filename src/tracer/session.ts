@@ -152,6 +152,12 @@ export function buildSession(
       targets.push(t);
     }
   }
+  if ((options.stack || options.everyCall) && targets.some((t) => t.stash)) {
+    const t = targets.find((x) => x.stash)!;
+    throw new BtfsnoopError("EINVAL", `${t.name}: a predicate over entry values and return (stash mode) cannot be combined with ${options.stack ? "stack mode" : "--tree"}`, {
+      hint: "filter on entry values only, or on return only",
+    });
+  }
   let stackChain: string[] | undefined;
   if (options.stack) {
     if (plans.length < 2) throw new BtfsnoopError("EINVAL", "stack mode needs a chain of at least two functions", { hint: "btfsnoop -s udp_sendmsg ip_send_skb" });
@@ -284,7 +290,8 @@ export class TraceSession {
       // Stack mode needs every entry and return of the chain; aggregation counts each call once, in one phase.
       const wanted = (t: TargetPlan): boolean => {
         if (this.stackChain !== undefined || this.everyCall) return true;
-        if (build.aggregate) return phase === (t.stash || (t.onReturn && t.values.some((v) => v.when === "return")) ? "return" : "entry");
+        // Aggregation counts each call once; a stash target needs its entry (which stashes) and its return (which counts).
+        if (build.aggregate) return t.stash || phase === (t.onReturn && t.values.some((v) => v.when === "return") ? "return" : "entry");
         return phase === "entry" ? t.onEntry : t.onReturn;
       };
       const targets = this.targets.filter((t, i) => build.mechanisms[i] === mech && wanted(t));
@@ -310,7 +317,7 @@ export class TraceSession {
       if (mech !== "tracepoint" && mech !== "raw_tp") return;
       const insns = build.program("entry", this.maps, mech, t.ip);
       const name = mech === "tracepoint" ? "btfsnoop_tp" : "btfsnoop_raw_tp";
-      const tp = tracepoints.find((x) => BigInt(x.id) === t.ip)!;
+      const tp = tracepoints.find((x) => BigInt(x.id) === (t.ip & ~(1n << 62n)))!;
       const loaded =
         mech === "tracepoint"
           ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size, ...(build.jit !== undefined ? { jit: build.jit } : {}) })

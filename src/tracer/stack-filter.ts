@@ -67,7 +67,12 @@ export class StackFilter {
         }
         continue;
       }
-      const frame = stack?.pop();
+      // Pop to this function's frame (returns in between were lost or filtered).
+      let frame = stack?.pop();
+      while (stack && frame && frame.k !== null && this.chain[frame.k] !== ev.func && stack.length) {
+        this.dropped++;
+        frame = stack.pop();
+      }
       if (!frame || frame.k === null || !frame.complete) {
         if (frame?.entry) this.dropped++; // its entry never showed either
         this.dropped++;

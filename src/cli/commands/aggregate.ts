@@ -79,6 +79,16 @@ function keyText(btf: Btf, t: TargetPlan, a: bigint, sym: (x: bigint) => string 
   const v = t.values[0];
   if (!v) return "";
   const r = resolveBtfType(btf, v.typeId);
+  if (r.kind === BtfKind.ARRAY) {
+    // A char array of at most 8 bytes: its text.
+    let s = "";
+    for (let i = 0; i < v.size; i++) {
+      const c = Number((a >> BigInt(8 * i)) & 0xffn);
+      if (c === 0) break;
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
   if (r.kind === BtfKind.ENUM || r.kind === BtfKind.ENUM64) {
     const e = r.values.find((x) => BigInt.asUintN(64, BigInt(x.value)) === a || BigInt(x.value) === BigInt.asIntN(64, a));
     if (e) return e.name;
@@ -94,6 +104,13 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
   const duration = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
   const interval = a.interval !== undefined ? parseDuration(a.interval) : undefined;
   const session = TraceSession.open(machine.bpf, { specs, aggregate: agg, pages: a.pages });
+  // The kernel keys cells by the first value's 8 raw bytes: wider values (structs, long strings) would collide.
+  const keyed = agg.kind !== "count" || agg.byValue === true;
+  const wide = keyed ? session.targets.flatMap((t) => t.values.slice(0, 1)).find((v) => v.size > 8 && v.pointee === undefined) : undefined;
+  if (wide) {
+    session.close();
+    throw new UsageError(`'${wide.name}' is ${wide.size} bytes: aggregations key by at most 8 (an integer, enum, pointer, or a char array of up to 8)`);
+  }
   const start = machine.nowNs();
   const end = start + duration;
   let n = 0;

@@ -77,7 +77,7 @@ export function traceOptions<T>(y: Argv<T>) {
 }
 
 function validate(a: TraceArgs): void {
-  if (a.pid !== undefined && (!Number.isInteger(a.pid) || a.pid < 0)) throw new UsageError(`--pid ${a.pid}: expected a thread id`);
+  if (a.pid !== undefined && (!Number.isInteger(a.pid) || a.pid < 0 || a.pid > 0x7fffffff)) throw new UsageError(`--pid ${a.pid}: expected a thread id (0..2147483647)`);
   if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new UsageError(`--count ${a.count}: expected a positive integer`);
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
@@ -121,10 +121,12 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
 
   // Output: stdout or a file, text written per batch.
   let file: WriteStream | undefined;
+  let writeError: Error | undefined;
   let closed = false;
   const write = async (text: string): Promise<boolean> => {
     if (!text) return !closed;
     if (file) {
+      if (writeError) throw new BtfsnoopError("EIO", `cannot write '${a.output}': ${writeError.message}`);
       if (!file.write(text)) await new Promise<void>((r) => file!.once("drain", () => r()));
       return true;
     }
@@ -134,6 +136,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   };
   if (a.output !== undefined) {
     file = createWriteStream(a.output);
+    file.on("error", (e) => void (writeError ??= e));
     await new Promise<void>((resolve, reject) => {
       file!.once("open", () => resolve());
       file!.once("error", (e: NodeJS.ErrnoException) => reject(new BtfsnoopError("EACCES", `cannot write '${a.output}': ${e.message}`)));
