@@ -420,7 +420,9 @@ function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number,
   b.stx(Size.W, 1, Val.DATA_LEN, 2);
   b.ldx(Size.DW, 3, 10, ERR).stx(Size.W, 1, Val.ERR, 3);
   b.st(Size.H, 1, Val.SLOT, i).ldx(Size.DW, 3, 10, VFLAGS).stx(Size.H, 1, Val.FLAGS, 3);
-  b.mov64(3, 9).add64Imm(3, Val.SIZEOF).stx(Size.DW, 8, BUF_DATAOFF + 8 * i, 3);
+  // dataoff = where the data is, or all ones when the value could not be read (predicates on it are false).
+  b.mov64(3, 9).add64Imm(3, Val.SIZEOF).ldx(Size.DW, 4, 10, ERR).jmpImm(JmpOp.JEQ, 4, 0, L("readok")).mov64Imm(3, -1);
+  b.label(L("readok")).stx(Size.DW, 8, BUF_DATAOFF + 8 * i, 3);
   b.add64Imm(2, 7).and64Imm(2, ~7).add64Imm(2, Val.SIZEOF).add64(9, 2);
   b.ldx(Size.W, 1, 8, BUF_RECORD + Rec.NVALUES).add64Imm(1, 1).stx(Size.W, 8, BUF_RECORD + Rec.NVALUES, 1);
   b.label(L("next"));
@@ -443,7 +445,9 @@ function predicate(b: ProgramBuilder, steps: number): void {
     b.ldx(Size.B, 1, 7, P + Pred.OP).jmpImm(JmpOp.JEQ, 1, PredOp.END, "pred_done");
     b.jmpImm(JmpOp.JNE, 1, PredOp.CMP, L("notcmp"));
     // CMP: outcome (0 less, 1 equal, 2 greater) selects a bit of the mask.
-    b.ldx(Size.B, 2, 7, P + Pred.VALUE).and64Imm(2, MAX_VALUES - 1).lsh64Imm(2, 3).mov64(3, 8).add64(3, 2).ldx(Size.DW, 3, 3, BUF_RAWS);
+    // A value that could not be read satisfies no comparison.
+    b.ldx(Size.B, 2, 7, P + Pred.VALUE).and64Imm(2, MAX_VALUES - 1).lsh64Imm(2, 3).mov64(3, 8).add64(3, 2).ldx(Size.DW, 4, 3, BUF_DATAOFF);
+    b.ldx(Size.DW, 3, 3, BUF_RAWS).mov64Imm(2, 0).jmpImm(JmpOp.JGT, 4, BUF_SIZE - 64, L("push"));
     b.ldx(Size.DW, 4, 7, P + Pred.CONST);
     b.ldx(Size.B, 5, 7, P + Pred.FLAG).jmpImm(JmpOp.JEQ, 5, 0, L("uns"));
     b.lddw(5, 1n << 63n).xor64(3, 5).xor64(4, 5);

@@ -178,3 +178,15 @@ describe("spec regressions", () => {
     expect(m.bpf.openFds()).toEqual([]);
   });
 });
+
+describe("predicates on unreadable values", () => {
+  it("a member read through a NULL pointer satisfies no comparison (not even == 0)", async () => {
+    const m = machineOf(bootSyntheticKernel({ seed: 2 }));
+    const s = TraceSession.open(m.bpf, { specs: ["ip_rcv(orig_dev->ifindex == 0)"] });
+    const events: TraceEvent[] = [];
+    const r = await runTrace(m, s, { workload: "net", durationNs: 20_000_000n, onEvents: (e) => (events.push(...e), true) });
+    expect(events).toEqual([]);
+    expect(r.stats.perTarget.get("ip_rcv")!.filtered).toBe(r.calls.get("ip_rcv"));
+    expect(r.calls.get("ip_rcv")).toBeGreaterThan(10);
+  });
+});
