@@ -7,6 +7,7 @@ import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, Ps
 import type { Program } from "./isa/instruction.js";
 import { bswap16, bswap32, fromBig, mul64, sdiv32, sdiv64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
+import { atomicRmw } from "./atomic.js";
 import { FaultKind, InsnError, VmFault } from "./errors.js";
 import type { HelperImpl, HelperRuntime } from "./helpers/abi.js";
 import { RegionKind, type AddressSpace, type Region } from "./memory.js";
@@ -641,94 +642,14 @@ export class Interpreter {
   }
 
   private atomic(pc: number, r: Region, o: number, size: number, aop: number, s: number, lo: Int32Array, hi: Int32Array): void {
-    const v = r.view;
-    const fetch = (aop & AtomicOp.FETCH) !== 0;
-    if (size === 4) {
-      const old = v.getInt32(o, true);
-      const x = lo[s]!;
-      switch (aop) {
-        case AtomicOp.ADD:
-        case AtomicOp.ADD | AtomicOp.FETCH:
-          v.setInt32(o, (old + x) | 0, true);
-          break;
-        case AtomicOp.OR:
-        case AtomicOp.OR | AtomicOp.FETCH:
-          v.setInt32(o, old | x, true);
-          break;
-        case AtomicOp.AND:
-        case AtomicOp.AND | AtomicOp.FETCH:
-          v.setInt32(o, old & x, true);
-          break;
-        case AtomicOp.XOR:
-        case AtomicOp.XOR | AtomicOp.FETCH:
-          v.setInt32(o, old ^ x, true);
-          break;
-        case AtomicOp.XCHG:
-          v.setInt32(o, x, true);
-          break;
-        case AtomicOp.CMPXCHG:
-          if (old === lo[0]) v.setInt32(o, x, true);
-          lo[0] = old;
-          hi[0] = 0;
-          return;
-        default:
-          throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
-      }
-      if (fetch) {
-        lo[s] = old;
-        hi[s] = 0;
-      }
-      return;
-    }
-    const ol = v.getInt32(o, true);
-    const oh = v.getInt32(o + 4, true);
-    const xl = lo[s]!;
-    const xh = hi[s]!;
-    let nl: number;
-    let nh: number;
-    switch (aop) {
-      case AtomicOp.ADD:
-      case AtomicOp.ADD | AtomicOp.FETCH: {
-        const l = (ol >>> 0) + (xl >>> 0);
-        nl = l | 0;
-        nh = (oh + xh + (l >= TWO32 ? 1 : 0)) | 0;
-        break;
-      }
-      case AtomicOp.OR:
-      case AtomicOp.OR | AtomicOp.FETCH:
-        nl = ol | xl;
-        nh = oh | xh;
-        break;
-      case AtomicOp.AND:
-      case AtomicOp.AND | AtomicOp.FETCH:
-        nl = ol & xl;
-        nh = oh & xh;
-        break;
-      case AtomicOp.XOR:
-      case AtomicOp.XOR | AtomicOp.FETCH:
-        nl = ol ^ xl;
-        nh = oh ^ xh;
-        break;
-      case AtomicOp.XCHG:
-        nl = xl;
-        nh = xh;
-        break;
-      case AtomicOp.CMPXCHG:
-        if (ol === lo[0] && oh === hi[0]) {
-          v.setInt32(o, xl, true);
-          v.setInt32(o + 4, xh, true);
-        }
-        lo[0] = ol;
-        hi[0] = oh;
-        return;
-      default:
-        throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
-    }
-    v.setInt32(o, nl, true);
-    v.setInt32(o + 4, nh, true);
-    if (fetch) {
-      lo[s] = ol;
-      hi[s] = oh;
+    const old = this.tmp;
+    atomicRmw(pc, r.view, o, size, aop, lo[s]!, size === 4 ? 0 : hi[s]!, lo[0]!, size === 4 ? 0 : hi[0]!, old);
+    if (aop === AtomicOp.CMPXCHG) {
+      lo[0] = old[0]!;
+      hi[0] = old[1]!;
+    } else if (aop & AtomicOp.FETCH) {
+      lo[s] = old[0]!;
+      hi[s] = old[1]!;
     }
   }
 

@@ -11,7 +11,7 @@
 // `executed` is exactly the interpreter's. A block that the budget cannot
 // cover is run by the interpreter itself (JitHost.execLimited), which faults
 // at exactly the interpreter's instruction.
-import { AtomicOp } from "../isa/opcodes.js";
+import { atomicRmw } from "../atomic.js";
 import { fromBig, toBigU } from "../alu64.js";
 import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
@@ -174,85 +174,12 @@ export class JitRuntime {
    * variants and cmpxchg write back).
    */
   atomic(pc: number, v: DataView, o: number, size: number, aop: number, xl: number, xh: number, r0l: number, r0h: number): void {
-    if (size === 4) {
-      const old = v.getInt32(o, true);
-      switch (aop) {
-        case AtomicOp.ADD:
-        case AtomicOp.ADD | AtomicOp.FETCH:
-          v.setInt32(o, (old + xl) | 0, true);
-          break;
-        case AtomicOp.OR:
-        case AtomicOp.OR | AtomicOp.FETCH:
-          v.setInt32(o, old | xl, true);
-          break;
-        case AtomicOp.AND:
-        case AtomicOp.AND | AtomicOp.FETCH:
-          v.setInt32(o, old & xl, true);
-          break;
-        case AtomicOp.XOR:
-        case AtomicOp.XOR | AtomicOp.FETCH:
-          v.setInt32(o, old ^ xl, true);
-          break;
-        case AtomicOp.XCHG:
-          v.setInt32(o, xl, true);
-          break;
-        case AtomicOp.CMPXCHG:
-          if (old === r0l) v.setInt32(o, xl, true);
-          break;
-        default:
-          throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
-      }
-      this.tl = old;
-      this.th = 0;
-      return;
-    }
-    const ol = v.getInt32(o, true);
-    const oh = v.getInt32(o + 4, true);
-    let nl: number;
-    let nh: number;
-    switch (aop) {
-      case AtomicOp.ADD:
-      case AtomicOp.ADD | AtomicOp.FETCH: {
-        const l = (ol >>> 0) + (xl >>> 0);
-        nl = l | 0;
-        nh = (oh + xh + (l >= TWO32 ? 1 : 0)) | 0;
-        break;
-      }
-      case AtomicOp.OR:
-      case AtomicOp.OR | AtomicOp.FETCH:
-        nl = ol | xl;
-        nh = oh | xh;
-        break;
-      case AtomicOp.AND:
-      case AtomicOp.AND | AtomicOp.FETCH:
-        nl = ol & xl;
-        nh = oh & xh;
-        break;
-      case AtomicOp.XOR:
-      case AtomicOp.XOR | AtomicOp.FETCH:
-        nl = ol ^ xl;
-        nh = oh ^ xh;
-        break;
-      case AtomicOp.XCHG:
-        nl = xl;
-        nh = xh;
-        break;
-      case AtomicOp.CMPXCHG:
-        if (ol === r0l && oh === r0h) {
-          v.setInt32(o, xl, true);
-          v.setInt32(o + 4, xh, true);
-        }
-        this.tl = ol;
-        this.th = oh;
-        return;
-      default:
-        throw new VmFault(FaultKind.CALL, pc, `unknown atomic op 0x${aop.toString(16)}`, "EINVAL");
-    }
-    v.setInt32(o, nl, true);
-    v.setInt32(o + 4, nh, true);
-    this.tl = ol;
-    this.th = oh;
+    atomicRmw(pc, v, o, size, aop, xl, xh, r0l, r0h, this.atomicOld);
+    this.tl = this.atomicOld[0]!;
+    this.th = this.atomicOld[1]!;
   }
+  private readonly atomicOld = new Int32Array(2);
+
 
   /** The function that enters `lp` at `slot` (compiling `lp`, or a variant of it, when needed). */
   entry(lp: LoadedProgram, slot: number): JitFn {
