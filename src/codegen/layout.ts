@@ -105,8 +105,10 @@ export const BUF_DATAOFF = 64;
 export const BUF_CURSOR = 128;
 /** u64: the predicate's boolean stack, round-tripped the same way at each step. */
 export const BUF_BITS = 136;
+/** u64: the context's address as a number (event programs), round-tripped the same way. */
+export const BUF_CTX = 144;
 /** The record starts here; it is what goes to the ring buffer. */
-export const BUF_RECORD = 144;
+export const BUF_RECORD = 152;
 
 // ---- the record ----------------------------------------------------------
 

@@ -16,6 +16,7 @@ import type { Instruction } from "../vm/isa/instruction.js";
 import { AtomicOp, JmpOp, Size } from "../vm/isa/opcodes.js";
 import {
   BUF_BITS,
+  BUF_CTX,
   BUF_CURSOR,
   BUF_DATAOFF,
   BUF_RAWS,
@@ -264,14 +265,13 @@ function writeHeader(b: ProgramBuilder, phase: "entry" | "return", stashed: bool
   b.call(HelperId.get_smp_processor_id!).stx(Size.W, 8, H + Rec.CPU, 0);
   b.call(HelperId.get_current_pid_tgid!).stx(Size.W, 8, H + Rec.TID, 0).rsh64Imm(0, 32).stx(Size.W, 8, H + Rec.PID, 0);
   b.ldx(Size.W, 1, 7, Entry.FUNC_INDEX).stx(Size.W, 8, H + Rec.FUNC_INDEX, 1);
-  let flags = phase === "return" ? RecFlag.RETURN : 0;
+  const flags = phase === "return" ? RecFlag.RETURN : 0;
   if (stashed) {
     // STASHED only when the entry said so (the record carries entry values).
     b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).lsh64Imm(1, 1).or64Imm(1, flags).stx(Size.W, 8, H + Rec.FLAGS, 1);
   } else {
     b.st(Size.W, 8, H + Rec.FLAGS, flags);
   }
-  flags = 0;
   b.mov64(1, 8).add64Imm(1, H + Rec.COMM).mov64Imm(2, 16).call(HelperId.get_current_comm!);
 }
 
@@ -295,7 +295,7 @@ function captureValue(b: ProgramBuilder, o: ProgramOptions, i: number, phaseBit:
     // The context's address: fields and arguments are memory values at offsets in it.
     // As a number (round-tripped through the buffer): offsets from it are read with
     // bpf_probe_read_kernel, since the verifier allows only constant offsets on ctx.
-    b.stx(Size.DW, 8, BUF_BITS, 6).ldx(Size.DW, 2, 8, BUF_BITS).stx(Size.DW, 10, CUR, 2).st(Size.DW, 10, CTXF, 1).mov64Imm(0, 0);
+    b.stx(Size.DW, 8, BUF_CTX, 6).ldx(Size.DW, 2, 8, BUF_CTX).stx(Size.DW, 10, CUR, 2).st(Size.DW, 10, CTXF, 1).mov64Imm(0, 0);
   } else {
     sourceRead(b, o, D, L);
   }

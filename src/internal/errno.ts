@@ -31,5 +31,10 @@ export const Errno = {
 
 export type ErrnoName = keyof typeof Errno;
 
-/** Errno name by number (the reverse of Errno). */
-export const ERRNO_NAMES: Readonly<Record<number, ErrnoName>> = Object.fromEntries(Object.entries(Errno).map(([k, v]) => [v, k])) as Record<number, ErrnoName>;
+const ERRNO_NAMES = new Map<number, string>(Object.entries(Errno).map(([name, n]) => [n, name]));
+
+/** The name of errno `n` (sign ignored: -14 and 14 are both EFAULT), or `E<n>` when btfsnoop has no name for it. */
+export function errnoName(n: number): string {
+  const a = Math.abs(n);
+  return ERRNO_NAMES.get(a) ?? `E${a}`;
+}

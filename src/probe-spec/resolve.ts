@@ -471,18 +471,8 @@ function resolveTypeName(ctx: Ctx, tn: TypeName): TypeId {
     throw fail(spec, tn.span, "ENOENT", `no type '${base}' in the BTF${didYouMean(tn.name, namesOfKinds(btf, kinds))}`);
   }
   if (id === 0 && tn.pointers === 0) throw fail(spec, tn.span, "EINVAL", "cannot cast to void");
-  let ptrs = ptrCache.get(btf);
-  if (tn.pointers > 0 && !ptrs) {
-    ptrs = new Map();
-    for (let i = 1; i < btf.typeCount; i++) {
-      if (btf.kindOf(i) !== BtfKind.PTR) continue;
-      const to = (btf.typeById(i) as { type: TypeId }).type;
-      if (!ptrs.has(to)) ptrs.set(to, i);
-    }
-    ptrCache.set(btf, ptrs);
-  }
   for (let i = 0; i < tn.pointers; i++) {
-    const p = ptrs!.get(id);
+    const p = pointerTo(btf, id);
     if (p === undefined) throw fail(spec, tn.span, "ENOENT", `no '${base} ${"*".repeat(i + 1)}' type in the BTF`);
     id = p;
   }

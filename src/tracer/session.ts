@@ -8,7 +8,7 @@
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { castTargetsOf, encodeEntry, postfix } from "../codegen/target-table.js";
-import { AggKey, BUF_SIZE, Counter, ENTRY_SIZE } from "../codegen/layout.js";
+import { AggKey, BUF_SIZE, Counter, ENTRY_SIZE, Rec } from "../codegen/layout.js";
 import { generateProgram, type ProgramMaps } from "../codegen/program.js";
 import { BtfsnoopError } from "../internal/errors.js";
 import type { Bpf } from "../kernel/bpf.js";
@@ -382,7 +382,7 @@ export class TraceSession {
       try {
         const ev = decodeRecord(r, this.targets);
         out.push(ev);
-        const idx = new DataView(r.buffer, r.byteOffset).getUint32(28, true);
+        const idx = new DataView(r.buffer, r.byteOffset).getUint32(Rec.FUNC_INDEX, true);
         this.delivered[idx]!++;
       } catch {
         this.malformed++;

@@ -106,13 +106,19 @@ export function snprintfBtfHelper(btf: Btf): HelperImpl {
  * A NULL `value` stays NULL. Never faults: bad ids give NULL.
  */
 export function dynamicCastHelper(btf: Btf, btfObjId: number): HelperImpl {
-  const memo = new Map<string, boolean>();
+  // Answers per (function, argument) and target: the helper runs per event, the walk once.
+  const memo = new Map<number, Map<number, boolean>>();
+  let cached = 0;
   const matches = (funcId: number, argNo: number, target: number): boolean => {
-    const key = `${funcId}:${argNo}:${target}`;
-    let hit = memo.get(key);
+    const key = funcId * 16 + argNo;
+    let perTarget = memo.get(key);
+    let hit = perTarget?.get(target);
     if (hit === undefined) {
       hit = argPointsTo(btf, funcId, argNo, target);
-      if (memo.size < 65536) memo.set(key, hit);
+      if (cached++ < 65536) {
+        if (!perTarget) memo.set(key, (perTarget = new Map()));
+        perTarget.set(target, hit);
+      }
     }
     return hit;
   };

@@ -8,6 +8,7 @@ import type { Program } from "./isa/instruction.js";
 import { bswap16, bswap32, fromBig, mul64, sdiv32, sdiv64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
 import { atomicRmw } from "./atomic.js";
+import { ProbeMemReader } from "./probe-mem.js";
 import { FaultKind, InsnError, VmFault } from "./errors.js";
 import type { HelperImpl, HelperRuntime } from "./helpers/abi.js";
 import { RegionKind, type AddressSpace, type Region } from "./memory.js";
@@ -428,36 +429,14 @@ export class Interpreter {
   }
 
   private accessOffset = 0;
-  private readonly probeBuf = new Uint8Array(8);
-  private readonly probeView = new DataView(this.probeBuf.buffer);
+  private probeMem: ProbeMemReader | undefined;
+  private readonly probeOut = new Int32Array(2);
 
-  /** A BPF_PROBE_MEM load: the VM's regions first, then kernel memory; 0 on a fault. */
+  /** A BPF_PROBE_MEM load into register d. */
   private probeLoad(baseLo: number, baseHi: number, off: number, size: number, signed: boolean, d: number, lo: Int32Array, hi: Int32Array): void {
-    const addr = BigInt.asUintN(64, ((BigInt(baseHi >>> 0) << 32n) | BigInt(baseLo >>> 0)) + BigInt(off));
-    const buf = this.probeBuf.subarray(0, size);
-    const h = Number(addr >> 32n);
-    const l = Number(addr & 0xffffffffn);
-    const r = this.mem.find(h, l, size);
-    if (r !== undefined) buf.set(r.bytes.subarray(l - r.lo, l - r.lo + size));
-    else if (this.env.readKernel(buf, addr) < 0) buf.fill(0);
-    const v = this.probeView;
-    switch (size) {
-      case 1:
-        lo[d] = signed ? v.getInt8(0) : v.getUint8(0);
-        hi[d] = signed ? lo[d]! >> 31 : 0;
-        break;
-      case 2:
-        lo[d] = signed ? v.getInt16(0, true) : v.getUint16(0, true);
-        hi[d] = signed ? lo[d]! >> 31 : 0;
-        break;
-      case 4:
-        lo[d] = v.getInt32(0, true);
-        hi[d] = signed ? lo[d]! >> 31 : 0;
-        break;
-      default:
-        lo[d] = v.getInt32(0, true);
-        hi[d] = v.getInt32(4, true);
-    }
+    (this.probeMem ??= new ProbeMemReader(this.mem, this.env)).load(baseLo, baseHi, off, size, signed, this.probeOut);
+    lo[d] = this.probeOut[0]!;
+    hi[d] = this.probeOut[1]!;
   }
 
   /** Finds the region for an access of `size` bytes at reg + off; sets accessOffset. Faults if there is none. */

@@ -152,7 +152,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   const render = (evs: TraceEvent[]): string => {
     if (trees) {
       const done = trees.process(evs);
-      return done.map((t) => (a.format === "json" ? JSON.stringify(callTreeJson(t)) + "\n" : formatCallTree(btf, t))).join("");
+      return done.map((t) => (a.format === "json" ? JSON.stringify(callTreeJson(t)) + "\n" : formatCallTree(t))).join("");
     }
     if (a.followSkb && a.format === "text") return evs.map(skbLine).join("");
     if (perfetto) {

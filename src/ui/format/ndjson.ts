@@ -13,16 +13,10 @@
 import type { Btf } from "../../btf/btf.js";
 import { cTypeName } from "../../btf/c-name.js";
 import { jsonInteger, toJsonText, toJsonValue, type JsonValue } from "../../btf/format/value-json.js";
-import { Errno } from "../../internal/errno.js";
+import { errnoName } from "../../internal/errno.js";
 import type { TraceEvent, TraceValue } from "../../tracer/event.js";
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(Errno).map(([name, n]) => [n, name]));
-
-/** "EFAULT" for -14 (or 14); unknown numbers as "E<n>". */
-export function errnoName(error: number): string {
-  const n = Math.abs(error);
-  return ERRNO_NAMES.get(n) ?? `E${n}`;
-}
+export { errnoName };
 
 /** The C type name, or "?" when the id does not spell. */
 export function safeTypeName(btf: Btf, id: number): string {

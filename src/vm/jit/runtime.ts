@@ -12,6 +12,7 @@
 // cover is run by the interpreter itself (JitHost.execLimited), which faults
 // at exactly the interpreter's instruction.
 import { atomicRmw } from "../atomic.js";
+import { ProbeMemReader } from "../probe-mem.js";
 import { fromBig, toBigU } from "../alu64.js";
 import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
@@ -101,8 +102,6 @@ export class JitRuntime {
   cw = 0;
   cv: DataView | null = null;
   private readonly tmp = new Int32Array(2);
-  private readonly probeBuf = new Uint8Array(8);
-  private readonly probeView = new DataView(this.probeBuf.buffer);
 
   constructor(readonly host: JitHost) {}
 
@@ -139,34 +138,14 @@ export class JitRuntime {
     this.cv = null;
   }
 
-  /** A BPF_PROBE_MEM load: the VM's regions first, then kernel memory; 0 on a fault. Sets tl/th. */
+  /** A BPF_PROBE_MEM load (see probe-mem.ts). Sets tl/th. */
   probe(baseLo: number, baseHi: number, off: number, size: number, signed: number): void {
-    const addr = BigInt.asUintN(64, ((BigInt(baseHi >>> 0) << 32n) | BigInt(baseLo >>> 0)) + BigInt(off));
-    const buf = this.probeBuf.subarray(0, size);
-    const h = Number(addr >> 32n);
-    const l = Number(addr & 0xffffffffn);
-    const r = this.host.mem.find(h, l, size);
-    if (r !== undefined) buf.set(r.bytes.subarray(l - r.lo, l - r.lo + size));
-    else if (this.host.env.readKernel(buf, addr) < 0) buf.fill(0);
-    const v = this.probeView;
-    switch (size) {
-      case 1:
-        this.tl = signed ? v.getInt8(0) : v.getUint8(0);
-        this.th = signed ? this.tl >> 31 : 0;
-        break;
-      case 2:
-        this.tl = signed ? v.getInt16(0, true) : v.getUint16(0, true);
-        this.th = signed ? this.tl >> 31 : 0;
-        break;
-      case 4:
-        this.tl = v.getInt32(0, true);
-        this.th = signed ? this.tl >> 31 : 0;
-        break;
-      default:
-        this.tl = v.getInt32(0, true);
-        this.th = v.getInt32(4, true);
-    }
+    (this.probeMem ??= new ProbeMemReader(this.host.mem, this.host.env)).load(baseLo, baseHi, off, size, signed !== 0, this.probeOut);
+    this.tl = this.probeOut[0]!;
+    this.th = this.probeOut[1]!;
   }
+  private probeMem: ProbeMemReader | undefined;
+  private readonly probeOut = new Int32Array(2);
 
   /**
    * An atomic operation on v at offset o (after the access check); x = the
