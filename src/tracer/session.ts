@@ -51,9 +51,8 @@ export interface SessionOptions {
   /**
    * Run the programs JIT-compiled (true) or interpreted (false, the default
    * here): the tracer's programs are straight-line code dominated by helper
-   * calls, where the interpreter measured faster (ip_send_skb(skb->sk):
-   * 40,000 events in ~510 ms interpreted, ~735 ms compiled); the JIT wins on
-   * loops (bench vm: 8-18x).
+   * calls, where the interpreter measured faster (npm run bench -- trace:
+   * "decode only" vs "programs JIT-compiled"); the JIT wins on loops (bench vm).
    */
   jit?: boolean;
   /**
