@@ -1,12 +1,12 @@
 // The `tui` command: it refuses without a terminal (exit 2, hint: trace),
 // `-i` means `tui`, NO_COLOR turns colors off; and a smoke test of the real
 // binary in a pseudo-terminal (script(1)): start, pause, filter, quit, then
-// the summary says nothing is left attached. The smoke test needs the build.
+// the summary says nothing is left attached, with CI set (as CI sets it). The smoke test needs the build.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tuiCommand, useColor, type TuiTerminal } from "../../src/cli/commands/tui.js";
+import { tuiCommand, useColor, withoutCiEnv, type TuiTerminal } from "../../src/cli/commands/tui.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 
@@ -52,17 +52,26 @@ describe("btfsnoop tui", () => {
     expect(useColor(fakeTerm(false))).toBe(false);
   });
 
+  it("loads ink with CI hidden (ink draws nothing in CI) and puts the variables back", async () => {
+    const env: NodeJS.ProcessEnv = { CI: "true", CONTINUOUS_INTEGRATION: "1", OTHER: "x" };
+    const seen = await withoutCiEnv(async () => ({ ...env }), env);
+    expect(seen).toEqual({ OTHER: "x" });
+    expect(env).toEqual({ CI: "true", CONTINUOUS_INTEGRATION: "1", OTHER: "x" });
+    await expect(withoutCiEnv(async () => Promise.reject(new Error("boom")), env)).rejects.toThrow("boom");
+    expect(env.CI).toBe("true");
+  });
+
   const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
   it.runIf(existsSync(BIN) && haveScript)(
     "smoke: the real binary in a pty starts, pauses, filters and quits with nothing attached",
     async () => {
       const cmd = `node ${BIN} tui 'tcp_*' --workload net`;
-      const child = spawn("script", ["-qfec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", COLUMNS: "80", LINES: "24" } });
+      const child = spawn("script", ["-qfec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", COLUMNS: "80", LINES: "24", CI: "true" } });
       const closed = new Promise<number | null>((r) => child.on("close", r));
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      const waitFor = async (text: string | RegExp, ms = 10_000): Promise<void> => {
+      const waitFor = async (text: string | RegExp, ms = 30_000): Promise<void> => {
         const t0 = Date.now();
         while (!(typeof text === "string" ? out.includes(text) : text.test(out))) {
           if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${String(text)}; got:\n${out.slice(-2000)}`);
@@ -88,6 +97,6 @@ describe("btfsnoop tui", () => {
       expect(out).toMatch(/btfsnoop: \d+ events in [\d.]+ ms of simulated time; 0 filtered, 0 lost/);
       expect(out).toContain("btfsnoop: detached; 0 links and 0 fds left open");
     },
-    20_000,
+    90_000,
   );
 });

@@ -65,6 +65,23 @@ export function tuiCommand(io: CliIo, argv: string[], term: () => TuiTerminal = 
   };
 }
 
+/**
+ * Runs `load` with CI and CONTINUOUS_INTEGRATION hidden from the environment.
+ * ink decides once, when its module is first evaluated (is-in-ci), whether it
+ * runs in CI; there it draws nothing until it unmounts. The TUI only starts on
+ * a terminal, so a CI variable inherited by an interactive shell must not
+ * leave the screen blank: ink is loaded with them hidden, then they are put back.
+ */
+export async function withoutCiEnv<T>(load: () => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const saved = (["CI", "CONTINUOUS_INTEGRATION"] as const).map((k) => [k, env[k]] as const);
+  for (const [k] of saved) delete env[k];
+  try {
+    return await load();
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) env[k] = v;
+  }
+}
+
 /** Runs the TUI until the user quits; prints the summary on stderr. */
 export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): Promise<void> {
   if (!term.stdout.isTTY || !term.stdin.isTTY) {
@@ -78,7 +95,9 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   // ink and React load only when the TUI runs (not for every CLI command).
-  const [{ createElement }, { render }, { App }, { TuiDriver }] = await Promise.all([import("react"), import("ink"), import("../../ui/tui/App.js"), import("../../ui/tui/driver.js")]);
+  const [{ createElement }, { render }, { App }, { TuiDriver }] = await withoutCiEnv(() =>
+    Promise.all([import("react"), import("ink"), import("../../ui/tui/App.js"), import("../../ui/tui/driver.js")]),
+  );
   const driver: TuiDriverT = new TuiDriver({ machine, specs: a.specs ?? [], workload: a.workload, pages: a.pages, kernelLabel: `synthetic (seed ${a.seed}, ${a.cpus} cpus)` });
   driver.open();
   const size = () => ({ width: Math.max(80, term.stdout.columns || 80), height: Math.max(24, term.stdout.rows || 24) });
