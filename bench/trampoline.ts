@@ -48,7 +48,8 @@ export async function runTrampolineBench(): Promise<void> {
     return (n / best) * 1000;
   };
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
-  const rows: string[][] = [["untraced call", fmt(rate(1_000_000))]];
+  const untraced = rate(1_000_000);
+  const rows: string[][] = [["untraced call", fmt(untraced)]];
   let detach = mgr.attach(prog(), "fentry", [target]);
   if (typeof detach !== "function") throw new Error(detach.message);
   const fentry = rate(300_000);
@@ -74,6 +75,8 @@ export async function runTrampolineBench(): Promise<void> {
   rows.push(["kretprobe, empty program", fmt(rate(300_000))]);
   kdetach();
   rows.push(["fentry / kprobe (kernel: ~3.3x)", (fentry / kprobe).toFixed(2) + "x"]);
+  // What the trampoline and the program add to one call, net of the function's own body.
+  rows.push(["fentry overhead per call, ns (empty program, JIT)", ((1e9 / fentry - 1e9 / untraced) || 0).toFixed(1)]);
   rows.push(["fentry, snprintf_btf(struct sk_buff) into 256 bytes", fmt(snprintfRate())]);
   printTable(`trampoline: dispatch rate on one core (events/s), best of ${RUNS} runs`, ["path", "events/s"], rows);
 

@@ -16,6 +16,9 @@ describe("Rng", () => {
     const seqA = Array.from({ length: 5 }, () => a.u32());
     expect(Array.from({ length: 5 }, () => b.u32())).toEqual(seqA);
     expect(new Rng(43).u32()).not.toBe(seqA[0]);
+    // xoshiro128** seeded by splitmix32: these values pin the sequence every golden trace depends on.
+    const one = new Rng(1);
+    expect(Array.from({ length: 4 }, () => one.u32())).toEqual([2442144158, 3238099751, 3819917871, 2104621829]);
     const r = new Rng(7);
     for (let i = 0; i < 1000; i++) {
       const v = r.int(3, 9);

@@ -46,7 +46,27 @@ export interface FunctionCounts {
   errors: number;
 }
 
+/**
+ * Per-function state of one table: its call counts and the hooks of the
+ * current snapshot. The table keeps them by function object; the function
+ * also carries its latest table's slot under a private, non-enumerable
+ * symbol (spreading a function into a new one does not copy it), so a call
+ * reaches its state with one property load instead of map lookups (the
+ * dispatch path runs tens of millions of times per second).
+ */
+interface FunctionSlot {
+  readonly table: FunctionTable;
+  readonly counts: FunctionCounts;
+  hooks: readonly FunctionHook[] | undefined;
+}
+const SLOT = Symbol("function-table slot");
+type Slotted = KernelFunction & { [SLOT]?: FunctionSlot };
+
+/** Smallest u64 that is a negative errno as a return value (-4095, MAX_ERRNO). */
+const ERRNO_MIN_U64 = 0xfffffffffffff001n;
+
 export class FunctionTable {
+  private readonly slots = new Map<KernelFunction, FunctionSlot>();
   private readonly byAddr = new Map<bigint, KernelFunction>();
   private readonly byName = new Map<string, KernelFunction[]>();
   /**
@@ -58,7 +78,6 @@ export class FunctionTable {
   private hooks: ReadonlyMap<bigint, readonly FunctionHook[]> = new Map();
   /** Snapshots published so far (one per update). */
   updates = 0;
-  private readonly counts = new Map<bigint, FunctionCounts>();
   private seq = 0;
   /** Functions being executed, innermost last (for call-site locations such as kfree_skb's). */
   readonly stack: KernelFunction[] = [];
@@ -80,7 +99,9 @@ export class FunctionTable {
     same.push(fn);
     this.byName.set(fn.name, same);
     this.byAddr.set(fn.address, fn);
-    this.counts.set(fn.address, { calls: 0, errors: 0 });
+    const slot: FunctionSlot = { table: this, counts: { calls: 0, errors: 0 }, hooks: undefined };
+    this.slots.set(fn, slot);
+    Object.defineProperty(fn, SLOT, { value: slot, writable: true, enumerable: false, configurable: true });
     return fn;
   }
 
@@ -132,20 +153,29 @@ export class FunctionTable {
       }
     }
     this.hooks = next;
+    // The calls' view of the new snapshot (JavaScript runs no call in between, so all change at once).
+    for (const [fn] of entries) this.slot(fn).hooks = next.get(fn.address);
     this.updates++;
+  }
+
+  private slot(fn: KernelFunction): FunctionSlot {
+    const slot = (fn as Slotted)[SLOT]?.table === this ? (fn as Slotted)[SLOT] : this.slots.get(fn);
+    if (!slot) throw new RangeError(`function '${fn.name}' is not in this table`);
+    return slot;
   }
 
   /** Number of hooks attached to a function. */
   hookCount(fn: KernelFunction): number {
-    return this.hooks.get(fn.address)?.length ?? 0;
+    return this.slot(fn).hooks?.length ?? 0;
   }
 
   /** Calls `fn`: counted, hooks run around the body, the return value is a u64. */
   call(fn: KernelFunction, args: readonly bigint[], cpu: number, pid: number): bigint {
-    const counts = this.counts.get(fn.address)!;
-    counts.calls++;
+    let slot = (fn as Slotted)[SLOT];
+    if (slot?.table !== this) slot = this.slot(fn);
+    slot.counts.calls++;
     const frame: CallFrame = { fn, args, cpu, pid, seq: ++this.seq };
-    const hooks = this.hooks.get(fn.address);
+    const hooks = slot.hooks;
     let ret: bigint | undefined;
     if (hooks) {
       for (const h of hooks) h.entry?.(frame);
@@ -155,12 +185,13 @@ export class FunctionTable {
       this.stack.push(fn);
       try {
         this.bodyTime?.(fn);
-        ret = BigInt.asUintN(64, fn.impl(frame));
+        ret = fn.impl(frame);
+        if (ret < 0n || ret > 0xffffffffffffffffn) ret = BigInt.asUintN(64, ret);
       } finally {
         this.stack.pop();
       }
     }
-    if (BigInt.asIntN(64, ret) < 0n && BigInt.asIntN(64, ret) >= -4095n) counts.errors++;
+    if (ret >= ERRNO_MIN_U64) slot.counts.errors++;
     if (hooks) for (const h of hooks) h.exit?.(frame, ret);
     this.onCall?.(frame, ret);
     return ret;
@@ -168,13 +199,13 @@ export class FunctionTable {
 
   /** Ground truth for one function. */
   countsOf(fn: KernelFunction): FunctionCounts {
-    return { ...this.counts.get(fn.address)! };
+    return { ...this.slot(fn).counts };
   }
 
   /** Ground truth by function name (static duplicates summed). */
   callsByName(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const fn of this.byAddr.values()) out.set(fn.name, (out.get(fn.name) ?? 0) + this.counts.get(fn.address)!.calls);
+    for (const fn of this.byAddr.values()) out.set(fn.name, (out.get(fn.name) ?? 0) + this.slot(fn).counts.calls);
     return out;
   }
 }

@@ -41,6 +41,8 @@ interface Attached {
   prog: TracingProgram;
   kind: TracingKind;
   cookie: bigint;
+  /** The program's stats entry (shared by all its attachments). */
+  stats: ProgStats;
 }
 
 /** Per program: runs, recursion misses (the kernel's prog stats). */
@@ -52,12 +54,19 @@ export interface ProgStats {
 
 class Trampoline {
   readonly progs: Attached[] = [];
+  /** `progs` by kind, in attach order, rebuilt on every change (the dispatch path reads these). */
+  byKind: Record<TracingKind, Attached[]> = { fentry: [], fexit: [], fmod_ret: [] };
   readonly hook: FunctionHook;
   constructor(
     readonly fn: KernelFunction,
     makeHook: (t: Trampoline) => FunctionHook,
   ) {
     this.hook = makeHook(this);
+  }
+
+  changed(): void {
+    const of = (k: TracingKind) => this.progs.filter((a) => a.kind === k);
+    this.byKind = { fentry: of("fentry"), fexit: of("fexit"), fmod_ret: of("fmod_ret") };
   }
 }
 
@@ -105,7 +114,8 @@ export class TrampolineManager {
     }
     if (new Set(targets.map((t) => t.address)).size !== targets.length) problems.push("a function is listed twice");
     if (problems.length) return { errno: problems.some((p) => p.includes("already attached")) ? -7 : -22, message: `cannot attach ${kind} to ${problems.length} of ${targets.length} targets: ${problems.join("; ")}` };
-    if (!this.stats.has(prog.id)) this.stats.set(prog.id, { runs: 0, recursionMisses: 0, faults: 0 });
+    let stats = this.stats.get(prog.id);
+    if (!stats) this.stats.set(prog.id, (stats = { runs: 0, recursionMisses: 0, faults: 0 }));
     const fresh: Trampoline[] = [];
     const entries: [Trampoline, Attached][] = targets.map((fn, i) => {
       let t = this.tramps.get(fn.address);
@@ -114,9 +124,10 @@ export class TrampolineManager {
         this.tramps.set(fn.address, t);
         fresh.push(t);
       }
-      return [t, { prog, kind, cookie: cookies?.[i] ?? 0n }];
+      return [t, { prog, kind, cookie: cookies?.[i] ?? 0n, stats }];
     });
     for (const [t, a] of entries) t.progs.push(a);
+    for (const [t] of entries) t.changed();
     // One update publishes the hooks of every new trampoline (existing ones see the new program at once).
     if (fresh.length) this.functions.attachBatch(fresh.map((t) => [t.fn, t.hook] as const));
     this.updates++;
@@ -128,6 +139,7 @@ export class TrampolineManager {
       for (const [t, a] of entries) {
         const i = t.progs.indexOf(a);
         if (i >= 0) t.progs.splice(i, 1);
+        t.changed();
         if (!t.progs.length && this.tramps.get(t.fn.address) === t) {
           this.tramps.delete(t.fn.address);
           emptied.push(t);
@@ -147,37 +159,61 @@ export class TrampolineManager {
   private hookFor(t: Trampoline): FunctionHook {
     const info = this.info;
     const ctx = this.ctx;
+    const guard = this.guard;
+    const { fn } = t;
+    // One options object for every run (run() does not keep it).
+    const runOptions = { ctx };
     const fill = (c: CallFrame, ret: bigint | undefined) => {
       const v = ctx.view;
-      for (let i = 0; i < t.fn.nargs; i++) v.setBigUint64(i * 8, BigInt.asUintN(64, c.args[i] ?? 0n), true);
-      info.ip = t.fn.address;
-      info.btfId = t.fn.btfId ?? 0;
-      info.nargs = t.fn.nargs;
+      const { args } = c;
+      for (let i = 0; i < fn.nargs; i++) {
+        const a = args[i] ?? 0n;
+        v.setBigUint64(i * 8, a < 0n ? BigInt.asUintN(64, a) : a, true);
+      }
+      info.ip = fn.address;
+      info.btfId = fn.btfId ?? 0;
+      info.nargs = fn.nargs;
       info.hasRet = ret !== undefined;
-      if (ret !== undefined) v.setBigUint64(t.fn.nargs * 8, ret, true);
+      if (ret !== undefined) v.setBigUint64(fn.nargs * 8, ret, true);
     };
-    const runAll = (kind: TracingKind, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
+    const runAll = (progs: readonly Attached[], kind: TracingKind, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
       let out: bigint | undefined;
-      for (const a of t.progs) {
-        if (a.kind !== kind) continue;
-        const st = this.stats.get(a.prog.id)!;
-        const ran = this.guard.enter(() => {
-          fill(c, kind === "fentry" ? undefined : (ret ?? 0n));
+      for (let i = 0; i < progs.length; i++) {
+        const a = progs[i]!;
+        const st = a.stats;
+        // The run guard, inline: this is the dispatch path of every traced call.
+        if (guard.depth > 0) {
+          st.recursionMisses++;
+          continue;
+        }
+        guard.depth++;
+        try {
+          fill(c, ret);
           info.cookie = a.cookie;
-          const r = a.prog.run({ ctx });
+          const r = a.prog.run(runOptions);
           st.runs++;
           if (r.fault) st.faults++;
           // fmod_ret: a non-zero return replaces the function's result and skips its body.
           else if (kind === "fmod_ret" && r.r0 !== 0n) out = r.r0;
-        });
-        if (!ran) st.recursionMisses++;
+        } finally {
+          guard.depth--;
+        }
       }
       return out;
     };
     return {
-      entry: (c) => void runAll("fentry", c, undefined),
-      modifyReturn: (c) => runAll("fmod_ret", c, 0n),
-      exit: (c, ret) => void runAll("fexit", c, ret),
+      entry: (c) => {
+        const progs = t.byKind.fentry;
+        if (progs.length) runAll(progs, "fentry", c, undefined);
+      },
+      modifyReturn: (c) => {
+        const progs = t.byKind.fmod_ret;
+        return progs.length ? runAll(progs, "fmod_ret", c, 0n) : undefined;
+      },
+      exit: (c, ret) => {
+        const progs = t.byKind.fexit;
+        if (progs.length) runAll(progs, "fexit", c, ret);
+      },
     };
   }
 }

@@ -19,7 +19,13 @@ export function mul64(out: Int32Array, alo: number, ahi: number, blo: number, bh
   out[1] = (a1 * b1 + Math.floor(mid / 65536) + carry + Math.imul(ahi, bl) + Math.imul(al, bhi)) | 0;
 }
 
+/** 0n..1023n, made once: small results (0, 1, lengths) need no BigInt conversion. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
 export function toBigU(lo: number, hi: number): bigint {
+  if (hi === 0 && lo >= 0 && lo < 1024) return SMALL_BIGINTS[lo]!;
+  // One BigInt conversion when the value fits in 53 bits (errnos do not: they are near 2^64).
+  if (hi >>> 0 < 0x200000) return BigInt((hi >>> 0) * 4294967296 + (lo >>> 0));
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 

@@ -120,6 +120,9 @@ export class Interpreter {
   private tailCalls = 0;
   private ctxRegion: Region | undefined;
   private readonly tmp = new Int32Array(2);
+  /** Register files (lo, hi) per run nesting level, and the current level. */
+  private readonly regPool: [Int32Array, Int32Array][] = [];
+  private runLevel = 0;
   /**
    * Whether load() compiles programs and run() runs them compiled (InterpreterOptions.jit).
    * May be changed at any time: false makes run() use the reference interpreter loop.
@@ -227,50 +230,77 @@ export class Interpreter {
     return (this.jitRuntime = new JitRuntime(host));
   }
 
-  /** Runs `lp` compiled from slot 0 in frame 0; r0 into lo[0]/hi[0]; keeps budgetLeft in step. */
-  private runJitted(lp: LoadedProgram, fn: JitProgram, lo: Int32Array, hi: Int32Array): void {
-    const rt = this.jitHost();
-    rt.b = this.budgetLeft;
-    rt.tailCalls = 0;
-    rt.ctx = this.ctxRegion;
-    rt.drop();
-    const f = this.frames[0]!;
-    try {
-      fn.fn(rt, 0, 0, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!, (f.lo + STACK_SIZE) | 0, f.hi | 0);
-      lo[0] = rt.rl;
-      hi[0] = rt.rh;
-    } finally {
-      this.budgetLeft = rt.b;
-      rt.ctx = undefined;
-      rt.drop();
-    }
-  }
-
-  /** Runs `lp` from its first instruction. Never throws for program misbehaviour: faults are returned and counted. */
+  /**
+   * Runs `lp` from its first instruction. Never throws for program misbehaviour: faults are returned and counted.
+   * This is every traced call's path, so it allocates only its result and
+   * calls the compiled program directly (registers reused per nesting level).
+   */
   run(lp: LoadedProgram, options: RunOptions = {}): RunResult {
     const budget = options.budget ?? DEFAULT_BUDGET;
+    const ctx = options.ctx;
     this.budgetLeft = budget;
     this.tailCalls = 0;
-    this.ctxRegion = options.ctx;
+    this.ctxRegion = ctx;
     this.stats.runs++;
-    const lo = new Int32Array(11);
-    const hi = new Int32Array(11);
-    if (options.ctx) {
-      lo[1] = options.ctx.lo;
-      hi[1] = options.ctx.hi;
-    }
-    options.args?.forEach((a, i) => {
-      fromBig(this.tmp, a);
-      lo[i + 1] = this.tmp[0]!;
-      hi[i + 1] = this.tmp[1]!;
-    });
+    const args = options.args;
+    const jitted = this.jit ? lp.jitted : undefined;
+    const rt = jitted ? this.jitHost() : undefined;
+    // Registers for arguments or the interpreter, reused per nesting level
+    // (a run is only ever nested by a helper that runs another program).
+    const level = this.runLevel++;
     try {
-      if (this.jit && lp.jitted) this.runJitted(lp, lp.jitted, lo, hi);
-      else this.exec(lp, 0, 0, lo, hi);
+      let r0lo: number;
+      let r0hi: number;
+      if (jitted && rt && !args) {
+        // The common case (a context pointer in r1): no register file at all.
+        rt.b = budget;
+        rt.tailCalls = 0;
+        rt.ctx = ctx;
+        rt.drop();
+        const f = this.frames[0]!;
+        jitted.fn(rt, 0, 0, ctx ? ctx.lo | 0 : 0, ctx ? ctx.hi | 0 : 0, 0, 0, 0, 0, 0, 0, 0, 0, (f.lo + STACK_SIZE) | 0, f.hi | 0);
+        r0lo = rt.rl;
+        r0hi = rt.rh;
+        this.budgetLeft = rt.b;
+      } else {
+        const regs = this.regPool[level] ?? (this.regPool[level] = [new Int32Array(11), new Int32Array(11)]);
+        const lo = regs[0];
+        const hi = regs[1];
+        // Zeroed by hand: TypedArray.prototype.fill costs more than this on 11 slots.
+        for (let i = 0; i < 11; i++) {
+          lo[i] = 0;
+          hi[i] = 0;
+        }
+        if (ctx) {
+          lo[1] = ctx.lo;
+          hi[1] = ctx.hi;
+        }
+        if (args) {
+          for (let i = 0; i < args.length; i++) {
+            fromBig(this.tmp, args[i]!);
+            lo[i + 1] = this.tmp[0]!;
+            hi[i + 1] = this.tmp[1]!;
+          }
+        }
+        if (jitted && rt) {
+          rt.b = budget;
+          rt.tailCalls = 0;
+          rt.ctx = ctx;
+          rt.drop();
+          const f = this.frames[0]!;
+          jitted.fn(rt, 0, 0, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!, (f.lo + STACK_SIZE) | 0, f.hi | 0);
+          lo[0] = rt.rl;
+          hi[0] = rt.rh;
+          this.budgetLeft = rt.b;
+        } else this.exec(lp, 0, 0, lo, hi);
+        r0lo = lo[0]!;
+        r0hi = hi[0]!;
+      }
       const executed = budget - this.budgetLeft;
       this.stats.executed += executed;
-      return { r0: toBigU(lo[0]!, hi[0]!), executed };
+      return { r0: toBigU(r0lo, r0hi), executed };
     } catch (e) {
+      if (rt) this.budgetLeft = rt.b;
       if (!(e instanceof VmFault)) throw e;
       const executed = budget - this.budgetLeft;
       this.stats.executed += executed;
@@ -278,6 +308,11 @@ export class Interpreter {
       return { r0: 0n, executed, fault: e };
     } finally {
       this.ctxRegion = undefined;
+      this.runLevel--;
+      if (rt) {
+        rt.ctx = undefined;
+        rt.drop();
+      }
     }
   }
 
