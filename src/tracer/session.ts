@@ -49,10 +49,9 @@ export interface SessionOptions {
   /** Record every entry and every return of every target, values or not (call trees need both ends). */
   everyCall?: boolean;
   /**
-   * Run the programs JIT-compiled (true) or interpreted (false, the default
-   * here): the tracer's programs are straight-line code dominated by helper
-   * calls, where the interpreter measured faster (npm run bench -- trace:
-   * "decode only" vs "programs JIT-compiled"); the JIT wins on loops (bench vm).
+   * Run the programs JIT-compiled (true) or interpreted (false). Default: the
+   * kernel's (JIT on unless BTFSNOOP_JIT=0), as for any program load.
+   * Programs over the JIT's size limit run interpreted either way.
    */
   jit?: boolean;
   /**
@@ -104,6 +103,8 @@ export interface SessionProgram {
   /** The generated JavaScript when the JIT compiled it (prog dump --jited), and how long that took. */
   jitSource?: string;
   jitTimeMs?: number;
+  /** Why the JIT left the program to the interpreter (e.g. over its size limit), when it did. */
+  jitError?: string;
 }
 
 /** The plans, programs and table a session would use, without attaching (prog dump). */
@@ -189,7 +190,7 @@ export function buildSession(
     stackChain,
     aggregate: options.aggregate,
     everyCall: options.everyCall === true,
-    jit: options.jit ?? false,
+    jit: options.jit,
     mechanisms,
     entries,
     program: (phase, maps, mechanism = "fentry", tableKey) =>
@@ -368,6 +369,7 @@ export class TraceSession {
     const p: SessionProgram = { name, insns, fd, verifierStats: this.bpf.lastLog[this.bpf.lastLog.length - 1] ?? "" };
     if (typeof info !== "number" && info.jitedSource !== undefined) p.jitSource = info.jitedSource;
     if (typeof info !== "number" && info.jitTimeMs !== undefined) p.jitTimeMs = info.jitTimeMs;
+    if (typeof info !== "number" && info.jitError !== undefined) p.jitError = info.jitError;
     return p;
   }
 

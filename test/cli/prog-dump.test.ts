@@ -91,4 +91,15 @@ describe("prog dump", () => {
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
   });
+
+  it("--jited prints the generated JavaScript, or why a program was left to the interpreter", async () => {
+    const small = await run(...PROG_DUMP, "--jited", "ip_send_skb(skb->sk)");
+    expect(small.code).toBe(0);
+    expect(small.out).toMatch(/^btfsnoop_entry: JIT-compiled in \d+\.\d ms$/m);
+    expect(small.out).toContain("return function jit_btfsnoop_entry(rt, entry, depth,");
+    const big = await run(...PROG_DUMP, "--jited", "tcp_*");
+    expect(big.code).toBe(0);
+    expect(big.out).toMatch(/^btfsnoop_entry: not compiled: program of \d+ slots is over the JIT's limit of 800$/m);
+    expect(big.out).not.toContain("return function jit_");
+  });
 });

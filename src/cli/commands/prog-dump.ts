@@ -75,12 +75,14 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
       const view = await kernelView(a.btf);
       const lines: string[] = [];
       if (view.booted) {
-        const s = TraceSession.open(view.booted.bpf, { specs: a.specs, render: a.render });
+        // --jited loads the programs JIT-compiled (sessions run them interpreted by default).
+        const s = TraceSession.open(view.booted.bpf, { specs: a.specs, render: a.render, ...(a.jited ? { jit: true } : {}) });
         try {
           lines.push(...table(view.btf, s.targets), "");
           for (const p of s.programs) {
-            if (a.jited) lines.push(`${p.name}: JIT-compiled in ${p.jitTimeMs?.toFixed(1) ?? "?"} ms`, p.jitSource ?? "(not compiled)", "");
-            else lines.push(...listing(p.name, p.insns), `verifier: ${p.verifierStats}`, `jit: ${p.jitSource !== undefined ? `compiled in ${p.jitTimeMs?.toFixed(1)} ms` : "no"}`, "");
+            const notCompiled = `not compiled${p.jitError !== undefined ? `: ${p.jitError}` : ""}`;
+            if (a.jited) lines.push(p.jitSource !== undefined ? `${p.name}: JIT-compiled in ${p.jitTimeMs?.toFixed(1) ?? "?"} ms` : `${p.name}: ${notCompiled}`, ...(p.jitSource !== undefined ? [p.jitSource] : []), "");
+            else lines.push(...listing(p.name, p.insns), `verifier: ${p.verifierStats}`, `jit: ${p.jitSource !== undefined ? `compiled in ${p.jitTimeMs?.toFixed(1)} ms` : notCompiled}`, "");
           }
         } finally {
           s.close();

@@ -70,7 +70,7 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("verbose", { alias: "v", type: "boolean", describe: "print what is attached and the verifier's statistics" })
     .option("check", { type: "boolean", describe: "check calls = delivered + filtered + lost against the kernel's ground truth" })
     .option("summary", { type: "boolean", describe: "with --format json: end with a summary object" })
-    .option("jit", { type: "boolean", describe: "run the tracing programs JIT-compiled to JavaScript (default: interpreted, which is faster for their helper-bound straight-line code)" })
+    .option("jit", { type: "boolean", describe: "run the tracing programs JIT-compiled to JavaScript (the default; --no-jit interprets them)" })
     .option("tree", { type: "boolean", describe: "retsnoop-style call trees per task, with durations and return values" })
     .option("errors", { type: "boolean", describe: "with --tree: only trees in which a call returned a negative errno" })
     .option("follow-skb", { type: "boolean", describe: "pwru-style: trace every function taking a struct sk_buff * and print each skb's path" });
@@ -114,7 +114,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
       for (const s of p.skipped) io.err(`btfsnoop:   skipped ${s.name}: ${s.reason}\n`);
     }
     for (const p of session.programs) {
-      const jit = p.jitSource !== undefined ? `JIT-compiled in ${p.jitTimeMs?.toFixed(1)} ms (${p.jitSource.length} bytes of JavaScript)` : "interpreted";
+      const jit = p.jitSource !== undefined ? `JIT-compiled in ${p.jitTimeMs?.toFixed(1)} ms (${p.jitSource.length} bytes of JavaScript)` : `interpreted${p.jitError !== undefined ? ` (${p.jitError})` : ""}`;
       io.err(`btfsnoop: ${p.name}: ${p.insns.length} insns; ${p.verifierStats}; ${jit}\n`);
     }
   }

@@ -128,7 +128,11 @@ export class AddressSpace {
     this.forEachChunk(addr, size, false, (page, off, len) => {
       if (!ok) return;
       if (!page) ok = false;
-      else for (let i = off; i < off + len; i++) if (page.mapped[i] === 0) { ok = false; return; }
+      else if (page.count !== PAGE_SIZE) {
+        // The first unmapped byte from `off` on (a native scan), if it falls inside the chunk.
+        const z = page.mapped.indexOf(0, off);
+        if (z !== -1 && z < off + len) ok = false;
+      }
     }, true);
     return ok;
   }

@@ -3,7 +3,7 @@
 // receives. Helpers get r1..r5 as u64 BigInts and return the u64 for r0;
 // pointers are VM addresses, resolved through the runtime's AddressSpace.
 import type { KernelEnv } from "../env.js";
-import type { AddressSpace, Region } from "../memory.js";
+import { splitAddress, type AddressSpace, type Region } from "../memory.js";
 
 /** Argument types, after the kernel's enum bpf_arg_type. */
 export const ArgType = {
@@ -99,9 +99,11 @@ export function errRet(errno: number): bigint {
  */
 export function vmBytes(rt: HelperRuntime, addr: bigint, len: number, write = false): Uint8Array | undefined {
   if (len === 0) return new Uint8Array(0);
-  const r = rt.mem.findAddress(addr, len);
+  const { hi, lo } = splitAddress(addr);
+  const r = rt.mem.find(hi, lo, len);
   if (!r || (write && !r.writable)) return undefined;
-  const off = Number(BigInt.asUintN(64, addr) - ((BigInt(r.hi) << 32n) + BigInt(r.lo)));
+  // A region never crosses a 4 GiB boundary (memory.ts), so the offset is in the low halves.
+  const off = lo - r.lo;
   return r.bytes.subarray(off, off + len);
 }
 

@@ -205,14 +205,48 @@ function cmp32(jop: number, d: number, s: number, isX: boolean, imm: number): st
 
 /**
  * Code that leaves in v/t the view and offset of an access of `size` bytes at
- * reg + off: the runtime's cached region inline, else the full check (rt.acc).
+ * reg + off, through the factory's `ac`: the runtime's cached region, else
+ * the full check (rt.acc). A call rather than the check inline: V8 inlines
+ * it where it pays, and the function stays small enough for V8 to optimize
+ * (it does not optimize functions over 60 KiB of bytecode, which the
+ * tracer's generic programs reached with the checks inline).
  */
 function access(pc: number, reg: number, off: number, size: number, write: boolean): string {
-  return (
-    `t = (${L(reg)} >>> 0) + ${lit(off)}; ` +
-    `if (${H(reg)} === rt.ch && t >= rt.cl && t <= rt.ce - ${size}${write ? " && rt.cw === 1" : ""}) { v = rt.cv; t -= rt.cl; } ` +
-    `else { v = rt.acc(${pc}, ${L(reg)}, ${H(reg)}, ${off}, ${size}, ${write ? 1 : 0}); t = rt.o; }`
-  );
+  return `v = ac(${pc}, ${L(reg)}, ${H(reg)}, ${lit(off)}, ${size}, ${write ? 1 : 0}); t = O;`;
+}
+
+/** The factory-scope `ac` of accesses: R is the runtime of the running frame, O the offset out. */
+const ACCESS_FN = [
+  `let R = null, O = 0;`,
+  `function ac(pc, bl, bh, off, size, w) {`,
+  `const t = (bl >>> 0) + off;`,
+  `if (bh === R.ch && t >= R.cl && t <= R.ce - size && (w === 0 || R.cw === 1)) { O = t - R.cl; return R.cv; }`,
+  `const v = R.acc(pc, bl, bh, off, size, w); O = R.o; return v;`,
+  `}`,
+];
+
+/**
+ * Whether any instruction of `lp` writes r10. The verifier refuses that, but
+ * the JIT also compiles programs loaded without it; only when r10 stays the
+ * frame pointer do stack accesses compile to direct reads of the frame.
+ */
+function writesR10(lp: LoadedProgram): boolean {
+  for (let pc = 0; pc < lp.slots; pc++) {
+    const code = lp.op[pc]!;
+    const cls = code & CLASS_MASK;
+    if ((cls === Class.ALU || cls === Class.ALU64 || cls === Class.LDX || code === LDDW) && lp.dst[pc] === 10) return true;
+    if (cls === Class.STX && (code & 0xe0) === Mode.ATOMIC && lp.src[pc] === 10 && (lp.imm[pc]! & AtomicOp.FETCH) !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The offset in the frame's stack of an access of `size` bytes at r10 + off,
+ * when it lies wholly inside the 512-byte stack (else undefined: the access
+ * takes the checked path and faults there as the interpreter does).
+ */
+function stackOffset(off: number, size: number): number | undefined {
+  return off >= -STACK && off + size <= 0 ? STACK + off : undefined;
 }
 
 function isJmpClass(code: number): boolean {
@@ -301,17 +335,24 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`"use strict";`);
   emit(`const { ${Object.keys(SHARED).join(", ")}, lp, A } = K;`);
   emit(`const T = new Int32Array(2);`);
+  for (const line of ACCESS_FN) emit(line);
   emit(`return function jit_${lp.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}(rt, entry, depth, ${ARGS}, l10, h10) {`);
   emit(`let l0 = 0, h0 = 0, l6 = 0, h6 = 0, l7 = 0, h7 = 0, l8 = 0, h8 = 0, l9 = 0, h9 = 0;`);
   emit(`let B = rt.b, ic = 0, pc = entry, t = 0, v = null, f = null, n = null;`);
+  // S: this frame's stack. r10 never changes here (fp), so r10 + constant is a fixed offset in it.
+  const directStack = !writesR10(lp);
+  if (directStack) emit(`const S = rt.host.frames[depth].view;`);
+  emit(`R = rt;`);
   emit(`try {`);
+  // Leaving X means a block the budget cannot cover starts at pc: the interpreter takes it from there.
+  emit(`X: {`);
   emit(`L: for (;;) {`);
   emit(`switch (pc) {`);
   blocks.forEach((block, bi) => {
     const first = block[0]!;
     const nextLeader = blocks[bi + 1]?.[0];
     emit(`case ${first}: {`);
-    emit(`if ((B -= ${block.length}) < 0) { B += ${block.length}; ic = 1; rt.limited(lp, ${first}, depth, ${ALL_LO}, ${ALL_HI}, B); }`);
+    emit(`if ((B -= ${block.length}) < 0) { B += ${block.length}; pc = ${first}; break X; }`);
     let fallsThrough = true;
     for (const pc of block) {
       const code = lp.op[pc]!;
@@ -373,7 +414,9 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
             emit(`rt.probe(${L(s)}, ${H(s)}, ${off}, ${size}, ${signed ? 1 : 0}); ${ld} = rt.tl; ${hd} = rt.th;`);
             break;
           }
-          emit(access(pc, s, off, size, false));
+          const so = directStack && s === 10 ? stackOffset(off, size) : undefined;
+          if (so !== undefined) emit(`v = S; t = ${so};`);
+          else emit(access(pc, s, off, size, false));
           if (size === 1) emit(signed ? `${ld} = v.getInt8(t); ${hd} = ${ld} >> 31;` : `${ld} = v.getUint8(t); ${hd} = 0;`);
           else if (size === 2) emit(signed ? `${ld} = v.getInt16(t, true); ${hd} = ${ld} >> 31;` : `${ld} = v.getUint16(t, true); ${hd} = 0;`);
           else if (size === 4) emit(`${ld} = v.getInt32(t, true); ${hd} = ${signed ? `${ld} >> 31` : "0"};`);
@@ -384,7 +427,9 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
         case Class.STX: {
           const size = SIZE_BYTES[(code & 0x18) >> 3]!;
           const mode = code & 0xe0;
-          emit(access(pc, d, off, size, true));
+          const so = directStack && d === 10 ? stackOffset(off, size) : undefined;
+          if (so !== undefined) emit(`v = S; t = ${so};`);
+          else emit(access(pc, d, off, size, true));
           if (mode === Mode.ATOMIC) {
             emit(`rt.atomic(${pc}, v, t, ${size}, ${imm}, ${L(s)}, ${H(s)}, l0, h0);`);
             if (imm === AtomicOp.CMPXCHG) emit(`l0 = rt.tl; h0 = rt.th;`);
@@ -415,6 +460,8 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`rt.b = B; ic = 1; throw new VmFault("call", pc, "jump out of the program (${slots} slots)", "EINVAL");`);
   emit(`}`); // switch
   emit(`}`); // for
+  emit(`}`); // X
+  emit(`ic = 1; rt.limited(lp, pc, depth, ${ALL_LO}, ${ALL_HI}, B);`);
   emit(`} catch (e) {`);
   emit(`if (ic === 0 && e instanceof VmFault && e.pc >= 0 && e.pc < A.length) rt.b = B + A[e.pc];`);
   emit(`throw e;`);
@@ -424,15 +471,14 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
 }
 
 /**
- * Largest program compiled (slots). Beyond it, generating and compiling the
- * JavaScript costs more than the interpreter would spend on most runs (V8
- * does not optimize very large functions anyway), so load() leaves such
- * programs to the interpreter (LoadedProgram.jitError says why).
+ * Largest program compiled (slots). V8 optimizes no function over 60 KiB of
+ * bytecode (--max-optimized-bytecode-size), and a compiled program that stays
+ * unoptimized runs slower than the interpreter: the tracer's 381-slot program
+ * did, at 71 KiB, before stack accesses went direct and the budget fallback
+ * was shared. At about 70 bytes of bytecode per slot now, 800 slots stay
+ * under the limit; larger programs run in the interpreter (jitError says so).
  */
-// V8 does not optimize very large functions: the tracer's generic program
-// (about 3,300 slots) ran 2.4x slower JIT-compiled than interpreted, so
-// programs past this size stay in the interpreter (jitError says so).
-export const JIT_MAX_SLOTS = 1024;
+export const JIT_MAX_SLOTS = 800;
 
 /** Compiles `lp` into a JitProgram (does not store it on lp). Throws for programs over JIT_MAX_SLOTS. */
 export function compileProgram(lp: LoadedProgram, extraEntries: readonly number[] = []): JitProgram {

@@ -107,6 +107,47 @@ describe("JIT: compiled code and source", () => {
   });
 });
 
+describe("JIT: stack accesses at r10 + constant", () => {
+  const STX_DW = 0x7b;
+  const LDX_DW = 0x79;
+  const ST_W = 0x62;
+  const LDX_B = 0x71;
+
+  it("read and write the frame directly, at both ends of the 512-byte stack", () => {
+    const out = same([
+      I(MOV64_IMM, 2, 0, 0, 41),
+      I(STX_DW, 10, 2, -512, 0),
+      I(ST_W, 10, 0, -4, 0x01020304),
+      I(LDX_DW, 0, 10, -512, 0),
+      I(LDX_B, 3, 10, -1, 0),
+      I(ADD64_REG, 0, 3),
+      EXIT,
+    ]);
+    expect(out.r0).toBe(42n);
+  });
+
+  it("past either end fault as in the interpreter (same kind, pc and message)", () => {
+    for (const off of [-520, -513, 0, -4]) {
+      const out = same([I(MOV64_IMM, 2, 0, 0, 1), I(STX_DW, 10, 2, off, 0), I(MOV64_IMM, 0, 0, 0, 0), EXIT]);
+      expect(out.fault?.kind, `off ${off}`).toBe("memory");
+      expect(out.fault?.pc).toBe(1);
+    }
+  });
+
+  it("take the checked path in a program that moves r10 (only an unverified one can)", () => {
+    const out = same([
+      I(ADD64_IMM, 10, 0, 0, -504), // r10 = fp - 504: r10 - 8 is still inside, r10 - 16 is not
+      I(MOV64_IMM, 2, 0, 0, 9),
+      I(STX_DW, 10, 2, -8, 0),
+      I(LDX_DW, 0, 10, -8, 0),
+      I(STX_DW, 10, 2, -16, 0),
+      EXIT,
+    ]);
+    expect(out.fault?.kind).toBe("memory");
+    expect(out.fault?.pc).toBe(4);
+  });
+});
+
 describe("JIT: calls", () => {
   it("bpf-to-bpf calls keep r6..r9, restore r10 (even after the caller moved it), pass r1..r5", () => {
     const out = same([

@@ -228,8 +228,9 @@ export class RingbufMap extends BpfMap {
 
   /** `len` bytes of the ring from data offset `off`, wrapping at the end. */
   private readData(off: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
     const start = off & this.mask;
+    if (start + len <= this.size) return this.data.bytes.slice(start, start + len);
+    const out = new Uint8Array(len);
     const first = Math.min(len, this.size - start);
     out.set(this.data.bytes.subarray(start, start + first), 0);
     if (first < len) out.set(this.data.bytes.subarray(0, len - first), first);
