@@ -34,6 +34,13 @@ export function toBigS(lo: number, hi: number): bigint {
 }
 
 export function fromBig(out: Int32Array, v: bigint): void {
+  if (v >= 0n && v <= 0x1fffffffffffffn) {
+    // One conversion for values below 2^53 (helper results: 0, lengths, small ids).
+    const n = Number(v);
+    out[0] = n | 0;
+    out[1] = Math.floor(n / TWO32) | 0;
+    return;
+  }
   const u = BigInt.asUintN(64, v);
   out[0] = Number(u & 0xffffffffn) | 0;
   out[1] = Number(u >> 32n) | 0;

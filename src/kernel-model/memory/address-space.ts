@@ -68,6 +68,9 @@ export class AddressSpace {
   /** Highest address of this space (exclusive). */
   readonly end: bigint;
   private readonly pages = new Map<number, Page>();
+  /** The page looked up last (page numbers of the kernel half are not small integers, so a map lookup boxes one). */
+  private lastPageNo = -1;
+  private lastPage: Page | undefined;
   private mappedTotal = 0;
 
   constructor(name: string, start: bigint, end: bigint) {
@@ -117,24 +120,44 @@ export class AddressSpace {
           this.mappedTotal--;
         }
       }
-      if (page.count === 0 && page.data.every((b) => b === 0)) this.pages.delete(pageNo);
+      if (page.count === 0 && page.data.every((b) => b === 0)) {
+        this.pages.delete(pageNo);
+        if (this.lastPageNo === pageNo) this.lastPage = undefined;
+      }
     });
   }
 
   /** Whether every byte of [addr, addr+size) is mapped (size 0: true inside the bounds). */
   isMapped(addr: bigint, size: number): boolean {
     if (!this.contains(addr, size)) return false;
-    let ok = true;
-    this.forEachChunk(addr, size, false, (page, off, len) => {
-      if (!ok) return;
-      if (!page) ok = false;
-      else if (page.count !== PAGE_SIZE) {
-        // The first unmapped byte from `off` on (a native scan), if it falls inside the chunk.
-        const z = page.mapped.indexOf(0, off);
-        if (z !== -1 && z < off + len) ok = false;
+    // A loop over the pages, not forEachChunk: every probe_read passes here.
+    let remaining = size;
+    let pageNo = Number(addr >> PAGE_SHIFT);
+    let off = Number(addr & PAGE_MASK);
+    while (remaining > 0) {
+      const len = Math.min(remaining, PAGE_SIZE - off);
+      const page = this.page(pageNo);
+      if (!page) return false;
+      if (page.count !== PAGE_SIZE) {
+        // An unmapped byte inside the chunk (a native scan of just the chunk).
+        if (page.mapped.subarray(off, off + len).indexOf(0) !== -1) return false;
       }
-    }, true);
-    return ok;
+      remaining -= len;
+      pageNo++;
+      off = 0;
+    }
+    return true;
+  }
+
+  /** The page numbered `pageNo`, if it exists. */
+  private page(pageNo: number): Page | undefined {
+    if (pageNo === this.lastPageNo && this.lastPage !== undefined) return this.lastPage;
+    const page = this.pages.get(pageNo);
+    if (page) {
+      this.lastPageNo = pageNo;
+      this.lastPage = page;
+    }
+    return page;
   }
 
   /** The first unmapped address in [addr, addr+size), or undefined if all mapped. Out-of-bounds addresses count as unmapped. */
@@ -160,10 +183,16 @@ export class AddressSpace {
       return EFAULT;
     }
     let pos = 0;
-    this.forEachChunk(addr, dst.length, false, (page, off, len) => {
-      dst.set(page.data.subarray(off, off + len), pos);
+    let pageNo = Number(addr >> PAGE_SHIFT);
+    let off = Number(addr & PAGE_MASK);
+    while (pos < dst.length) {
+      const len = Math.min(dst.length - pos, PAGE_SIZE - off);
+      // isMapped() found every page.
+      dst.set(this.page(pageNo)!.data.subarray(off, off + len), pos);
       pos += len;
-    });
+      pageNo++;
+      off = 0;
+    }
     return 0;
   }
 

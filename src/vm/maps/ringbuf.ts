@@ -212,8 +212,11 @@ export class RingbufMap extends BpfMap {
    * consumed.
    */
   consume(max = Infinity): RingbufSample[] {
-    const out: RingbufSample[] = [];
-    while (this.cons < this.prod && out.length < max) {
+    // First the records to take, then one buffer for all of them: one
+    // allocation per batch instead of one (off-heap) ArrayBuffer per record.
+    const taken: { pos: number; off: number; len: number }[] = [];
+    let total = 0;
+    while (this.cons < this.prod && taken.length < max) {
       const off = this.cons & this.mask;
       const l = this.header(off);
       if (l & BPF_RINGBUF_BUSY_BIT) break;
@@ -221,20 +224,26 @@ export class RingbufMap extends BpfMap {
       const pos = this.cons;
       this.cons += roundUp8(len + BPF_RINGBUF_HDR_SZ);
       if (l & BPF_RINGBUF_DISCARD_BIT) continue;
-      out.push({ pos, data: this.readData(off + BPF_RINGBUF_HDR_SZ, len) });
+      taken.push({ pos, off: off + BPF_RINGBUF_HDR_SZ, len });
+      total += len;
     }
-    return out;
+    const all = new Uint8Array(total);
+    let at = 0;
+    return taken.map(({ pos, off, len }) => {
+      const data = all.subarray(at, at + len);
+      this.readInto(data, off);
+      at += len;
+      return { pos, data };
+    });
   }
 
-  /** `len` bytes of the ring from data offset `off`, wrapping at the end. */
-  private readData(off: number, len: number): Uint8Array {
+  /** Fills `out` with the ring's bytes from data offset `off`, wrapping at the end. */
+  private readInto(out: Uint8Array, off: number): void {
+    const len = out.length;
     const start = off & this.mask;
-    if (start + len <= this.size) return this.data.bytes.slice(start, start + len);
-    const out = new Uint8Array(len);
     const first = Math.min(len, this.size - start);
     out.set(this.data.bytes.subarray(start, start + first), 0);
     if (first < len) out.set(this.data.bytes.subarray(0, len - first), first);
-    return out;
   }
 
   // Lookups, updates and iteration are not ring buffer operations.
