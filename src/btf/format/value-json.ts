@@ -555,11 +555,18 @@ function isCharElem(btf: Btf, id: TypeId): boolean {
   return direct.kind === BtfKind.INT && (t.name === "char" || t.name === "signed char" || t.name === "unsigned char");
 }
 
+/** Two hex digits per byte value, and the same without a leading zero (the first digits printed). */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const HEX1 = Array.from({ length: 256 }, (_, b) => b.toString(16));
+
+/** A pointer as "0x..." in lowercase hex without leading zeros, built from its bytes (Number#toString(16) is slow). */
 const ptrEmit: Emit = (d, off) => {
   if (off + POINTER_SIZE > d.length) return "null";
-  const lo = u32At(d, off);
-  const hi = u32At(d, off + 4);
-  return hi === 0 ? '"0x' + lo.toString(16) + '"' : '"0x' + hi.toString(16) + lo.toString(16).padStart(8, "0") + '"';
+  let i = off + POINTER_SIZE - 1;
+  while (i > off && d[i] === 0) i--;
+  let s = '"0x' + HEX1[d[i]!]!;
+  while (i > off) s += HEX2[d[--i]!]!;
+  return s + '"';
 };
 
 function floatEmitter(size: number): Emit {

@@ -90,6 +90,7 @@ export type HelperImpl = (rt: HelperRuntime, r1: bigint, r2: bigint, r3: bigint,
 
 /** Negative errno as the u64 a helper returns. */
 export function errRet(errno: number): bigint {
+  if (errno === 0) return 0n;
   return BigInt.asUintN(64, BigInt(-errno));
 }
 

@@ -13,6 +13,17 @@ const E2BIG = 7;
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 const CODE_HI = 0xffffffa0;
 
+/** A task's comm as the kernel holds it (UTF-8, at most 15 bytes), encoded once per distinct name. */
+const commCache = new Map<string, Uint8Array>();
+function commBytes(comm: string): Uint8Array {
+  let b = commCache.get(comm);
+  if (b === undefined) {
+    b = Buffer.from(comm.slice(0, 15), "utf8");
+    if (commCache.size < 4096) commCache.set(comm, b);
+  }
+  return b;
+}
+
 function probeRead(kernel: boolean): HelperImpl {
   return (rt, dst, size, src) => {
     const out = vmBytes(rt, dst, Number(size), true);
@@ -95,7 +106,7 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
     const size = Number(sizeArg);
     const out = vmBytes(rt, buf, size, true);
     if (!out) return errRet(EFAULT);
-    const comm = Buffer.from(rt.env.currentTask().comm.slice(0, 15), "utf8");
+    const comm = commBytes(rt.env.currentTask().comm);
     out.fill(0);
     if (size > 0) out.set(comm.subarray(0, size - 1));
     return 0n;
