@@ -1,22 +1,58 @@
 // btfsnoop's command-line entry point: builds the yargs command tree and maps
 // failures to a single stderr line and an exit code (2 = usage/input error).
-import yargs from "yargs";
-import { registerBtfDump } from "./commands/btf-dump.js";
-import { registerVm } from "./commands/vm.js";
-import { registerInfo } from "./commands/info.js";
-import { registerAggregate } from "./commands/aggregate.js";
-import { registerProgDump } from "./commands/prog-dump.js";
-import { registerIter } from "./commands/iter.js";
-import { runTraceCommand, traceOptions, type TraceArgs } from "./commands/trace.js";
+import yargs, { type Argv } from "yargs";
+import type { TraceArgs } from "./commands/trace.js";
 import { ExitStatus, exitCodeFor, formatCliError, UsageError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
 
+/** Command names (the first word) -> the group of commands that module registers. */
+const GROUPS: Readonly<Record<string, string>> = {
+  trace: "trace",
+  info: "info",
+  list: "info",
+  count: "aggregate",
+  hist: "aggregate",
+  lhist: "aggregate",
+  latency: "aggregate",
+  iter: "iter",
+  tui: "tui",
+  btf: "btf",
+  prog: "prog",
+  vm: "vm",
+};
+
+/**
+ * The one command group `argv` can need, or undefined for all of them. Each
+ * command's module (and what it imports: the tracer, the synthetic kernel,
+ * the grammar...) loads only when that command runs, so `info` does not pay
+ * for `trace`: ESM loading is most of a cold start. All groups load when the
+ * command is not the first word (or is absent with --help or --version), so
+ * help and yargs's own errors see the whole tree.
+ */
+export function commandGroup(argv: readonly string[]): string | undefined {
+  const dashes = argv.indexOf("--");
+  const options = dashes < 0 ? argv : argv.slice(0, dashes);
+  if (options.some((a) => a === "-i" || a === "--interactive")) return "tui";
+  const first = argv[0];
+  if (first !== undefined && GROUPS[first] !== undefined) return GROUPS[first];
+  if (argv.length === 0 || argv.some((a) => GROUPS[a] !== undefined || a === "--help" || a === "-h" || a === "--version" || a === "-V")) return undefined;
+  return "trace";
+}
+
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const parser = registerIter(registerAggregate(registerInfo(yargs(argv), io), io), io) // issue 10: `iter TARGET`, `iter cat NAME`
+  const group = commandGroup(argv);
+  const want = (g: string) => group === undefined || group === g;
+  let parser: Argv = yargs(argv);
+  if (want("info")) parser = (await import("./commands/info.js")).registerInfo(parser, io);
+  if (want("aggregate")) parser = (await import("./commands/aggregate.js")).registerAggregate(parser, io);
+  if (want("iter")) parser = (await import("./commands/iter.js")).registerIter(parser, io); // issue 10: `iter TARGET`, `iter cat NAME`
+  parser = parser
     .scriptName("btfsnoop")
-    .usage("$0 [trace] SPEC... [options]\n\nTrace kernel functions with BTF-typed arguments (ksnoop-style), on the embedded synthetic kernel.")
-    .command(
+    .usage("$0 [trace] SPEC... [options]\n\nTrace kernel functions with BTF-typed arguments (ksnoop-style), on the embedded synthetic kernel.");
+  if (want("trace")) {
+    const { runTraceCommand, traceOptions } = await import("./commands/trace.js");
+    parser = parser.command(
       ["trace [specs..]", "$0 [specs..]"],
       "trace functions: print their arguments on entry and return values on exit (the default command)",
       (y) =>
@@ -32,11 +68,22 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         const code = await runTraceCommand(args, io);
         if (code !== 0) throw new ExitStatus(code);
       },
-    )
-    .command((await import("./commands/tui.js")).tuiCommand(io, argv)) // issue 9: `tui [specs..]`, and -i (rewritten to `tui`)
-    .command("btf", "inspect BTF type information", (y) => registerBtfDump(y, io).demandCommand(1, "btf: choose a subcommand (dump)").strict())
-    .command("prog", "show the generated programs", (y) => registerProgDump(y, io).demandCommand(1, "prog: choose a subcommand (dump)").strict())
-    .command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (verify, conformance-plugin)").strict())
+    );
+  }
+  if (want("tui")) parser = parser.command((await import("./commands/tui.js")).tuiCommand(io, argv)); // issue 9: `tui [specs..]`, and -i (rewritten to `tui`)
+  if (want("btf")) {
+    const { registerBtfDump } = await import("./commands/btf-dump.js");
+    parser = parser.command("btf", "inspect BTF type information", (y) => registerBtfDump(y, io).demandCommand(1, "btf: choose a subcommand (dump)").strict());
+  }
+  if (want("prog")) {
+    const { registerProgDump } = await import("./commands/prog-dump.js");
+    parser = parser.command("prog", "show the generated programs", (y) => registerProgDump(y, io).demandCommand(1, "prog: choose a subcommand (dump)").strict());
+  }
+  if (want("vm")) {
+    const { registerVm } = await import("./commands/vm.js");
+    parser = parser.command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (verify, conformance-plugin)").strict());
+  }
+  parser = parser
     .demandCommand(1, 'give a probe spec, e.g. btfsnoop "ip_send_skb(skb->sk)", or a command')
     .strict()
     .recommendCommands()
