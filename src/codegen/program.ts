@@ -50,7 +50,7 @@ export interface ProgramMaps {
   targets: number;
   /** PERCPU_ARRAY[1] of BUF_SIZE: the working buffer. */
   scratch: number;
-  /** HASH u32 tid -> BUF_SIZE: entry records kept for their return (stash mode). */
+  /** HASH {u32 tid, u32 func_index} -> BUF_SIZE: entry records kept for their return (stash mode). */
   stash: number;
   /** RINGBUF: the records. */
   events: number;
@@ -156,7 +156,7 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
   if (o.phase === "return") {
     // Stash mode: continue the record the entry kept for this task.
     b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).jmpImm(JmpOp.JEQ, 1, 0, "fresh");
-    tidKey(b);
+    stashKey(b);
     b.ldMapFd(1, o.maps.stash).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_lookup_elem!);
     b.jmpImm(JmpOp.JNE, 0, 0, "have_stash");
     count(b, o, Counter.STASH_MISS, "smiss");
@@ -181,7 +181,7 @@ export function generateProgram(o: ProgramOptions): Instruction[] {
     // Stash mode: keep the entry values for the return; nothing is emitted now.
     b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).jmpImm(JmpOp.JEQ, 1, 0, "no_stash");
     writeHeader(b, o.phase, false);
-    tidKey(b);
+    stashKey(b);
     b.ldMapFd(1, o.maps.stash).mov64(2, 10).add64Imm(2, KEY).mov64(3, 8).mov64Imm(4, 0).call(HelperId.map_update_elem!);
     b.jmpImm(JmpOp.JEQ, 0, 0, "stashed");
     count(b, o, Counter.STASH_FULL, "sfull");
@@ -245,14 +245,21 @@ function count(b: ProgramBuilder, o: ProgramOptions, idx: number, tag: string, p
   b.jmpImm(JmpOp.JEQ, 0, 0, `c_${tag}`).mov64Imm(1, 1).atomic(Size.DW, AtomicOp.ADD, 0, 0, 1).label(`c_${tag}`);
 }
 
-/** fp[KEY] = u32 tid (the stash key). */
-function tidKey(b: ProgramBuilder): void {
-  b.call(HelperId.get_current_pid_tgid!).st(Size.DW, 10, KEY, 0).stx(Size.W, 10, KEY, 0);
+/**
+ * fp[KEY] = the stash key: { u32 tid; u32 func_index; }. Per task and
+ * function, so a stashed call that calls another stashed function (a glob's
+ * tcp_sendmsg -> tcp_push ...) keeps its own entry values. A function that
+ * recurses into itself pairs its innermost call; the outer return is then a
+ * counted stash miss.
+ */
+function stashKey(b: ProgramBuilder): void {
+  b.call(HelperId.get_current_pid_tgid!).stx(Size.W, 10, KEY, 0);
+  b.ldx(Size.W, 1, 7, Entry.FUNC_INDEX).stx(Size.W, 10, KEY + 4, 1);
 }
 
 function deleteStash(b: ProgramBuilder, o: ProgramOptions, tag: string): void {
   b.ldx(Size.W, 1, 7, Entry.FLAGS).and64Imm(1, EntryFlag.STASH).jmpImm(JmpOp.JEQ, 1, 0, `${tag}_skip`);
-  tidKey(b);
+  stashKey(b);
   b.ldMapFd(1, o.maps.stash).mov64(2, 10).add64Imm(2, KEY).call(HelperId.map_delete_elem!).label(`${tag}_skip`);
 }
 

@@ -200,6 +200,24 @@ describe("predicates: truth tables over tcp_sendmsg(size)", () => {
   });
 });
 
+describe("stash mode with nested calls", () => {
+  it("tcp_sendmsg and the ip_finish_output2 it calls each keep their own entry values (stash keyed by task and function)", () => {
+    const k = booted.kernel;
+    const outer = watch("tcp_sendmsg");
+    const inner = watch("ip_finish_output2", (c) => BigInt(k.memory.readField(c.args[2]!, "sk_buff", "len")));
+    const r = trace({ specs: ["tcp_sendmsg(size > 0, return)", "ip_finish_output2(skb->len > 0, return)"] }, 300, ["tcp_sendmsg", "ip_finish_output2"]);
+    outer.detach();
+    inner.detach();
+    // The nesting this is about does happen: some ip_finish_output2 runs inside a tcp_sendmsg of the same task.
+    expect(inner.calls.some((c) => outer.calls.some((o) => o.pid === c.pid && o.seq < c.seq && o.ret !== undefined))).toBe(true);
+    expect(r.session.targets.map((t) => t.stash)).toEqual([true, true]);
+    const byFunc = (f: string) => r.events.filter((e) => e.func === f).map((e) => e.values.map((v) => v.raw));
+    expect(byFunc("tcp_sendmsg")).toEqual(outer.calls.map((c) => [c.args[2]!, c.ret!]));
+    expect(byFunc("ip_finish_output2")).toEqual(inner.calls.map((c) => [c.at, c.ret!]));
+    for (const f of ["tcp_sendmsg", "ip_finish_output2"]) expect(r.stats.perTarget.get(f)).toMatchObject({ stashMiss: 0, stashFull: 0, lost: 0 });
+  });
+});
+
 describe("string and bitfield predicates", () => {
   it("netif_receive_skb(skb->dev->name == / != \"lo\"): every packet arrives on eth0", () => {
     const k = booted.kernel;

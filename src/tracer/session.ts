@@ -26,8 +26,8 @@ const BPF_MAP_TYPE_ARRAY = 2;
 const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
 const BPF_MAP_TYPE_RINGBUF = 27;
 const PAGE_SIZE = 4096;
-/** Tasks whose entry can be stashed at once (ksnoop's MAX_TASKS). */
-const MAX_STASHED_TASKS = 2048;
+/** Calls (task, function) whose entry can be stashed at once (ksnoop has MAX_TASKS tasks). */
+const MAX_STASHED_CALLS = 2048;
 /** Cells of the aggregation maps. */
 const AGG_ENTRIES = 16384;
 
@@ -269,7 +269,7 @@ export class TraceSession {
     this.maps = {
       targets: this.map(BPF_MAP_TYPE_HASH, 8, ENTRY_SIZE, n, "btfsnoop_funcs"),
       scratch: this.map(BPF_MAP_TYPE_PERCPU_ARRAY, 4, BUF_SIZE, 1, "btfsnoop_buf"),
-      stash: this.map(BPF_MAP_TYPE_HASH, 4, BUF_SIZE, MAX_STASHED_TASKS, "btfsnoop_stash"),
+      stash: this.map(BPF_MAP_TYPE_HASH, 8, BUF_SIZE, MAX_STASHED_CALLS, "btfsnoop_stash"),
       events: this.map(BPF_MAP_TYPE_RINGBUF, 0, 0, pages * PAGE_SIZE, "btfsnoop_events"),
       counters: this.map(BPF_MAP_TYPE_ARRAY, 4, 8, (n + 1) * Counter.COUNT, "btfsnoop_counts"),
     };
