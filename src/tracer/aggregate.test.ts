@@ -86,6 +86,24 @@ describe("aggregation in kernel maps", () => {
   });
 });
 
+describe("session maps", () => {
+  it("the stash and the latency starts are LRU hashes, so calls that never end age out (bpftool map show)", () => {
+    const r = run(["raw_tp:block_rq_issue(rq)", "raw_tp:block_rq_complete(rq)"], { kind: "latency" }, "block", 0);
+    const s = r.open();
+    const shown = new Map<string, number>();
+    for (let id = r.m.bpf.mapGetNextId(0); id > 0; id = r.m.bpf.mapGetNextId(id)) {
+      const fd = r.m.bpf.mapGetFdById(id);
+      const info = r.m.bpf.mapGetInfoByFd(fd);
+      if (typeof info !== "number") shown.set(info.name, info.type);
+      r.m.bpf.close(fd);
+    }
+    s.close();
+    expect(shown.get("btfsnoop_stash")).toBe(9);
+    expect(shown.get("btfsnoop_starts")).toBe(9);
+    expect(shown.get("btfsnoop_agg")).toBe(1);
+  });
+});
+
 describe("aggregation regressions", () => {
   it("a stash spec (entry value and return in the predicate) still counts every matching call once", () => {
     const r = run(["vfs_write(count, return > 0)"], { kind: "log2" }, "fs", 300);

@@ -24,6 +24,7 @@ import type { TraceEvent } from "./event.js";
 const BPF_MAP_TYPE_HASH = 1;
 const BPF_MAP_TYPE_ARRAY = 2;
 const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
+const BPF_MAP_TYPE_LRU_HASH = 9;
 const BPF_MAP_TYPE_RINGBUF = 27;
 const PAGE_SIZE = 4096;
 /** Calls (task, function) whose entry can be stashed at once (ksnoop has MAX_TASKS tasks). */
@@ -269,13 +270,15 @@ export class TraceSession {
     this.maps = {
       targets: this.map(BPF_MAP_TYPE_HASH, 8, ENTRY_SIZE, n, "btfsnoop_funcs"),
       scratch: this.map(BPF_MAP_TYPE_PERCPU_ARRAY, 4, BUF_SIZE, 1, "btfsnoop_buf"),
-      stash: this.map(BPF_MAP_TYPE_HASH, 8, BUF_SIZE, MAX_STASHED_CALLS, "btfsnoop_stash"),
+      // LRU: the stash of a call whose return never comes (its task died) is evicted, not kept until the map fills.
+      stash: this.map(BPF_MAP_TYPE_LRU_HASH, 8, BUF_SIZE, MAX_STASHED_CALLS, "btfsnoop_stash"),
       events: this.map(BPF_MAP_TYPE_RINGBUF, 0, 0, pages * PAGE_SIZE, "btfsnoop_events"),
       counters: this.map(BPF_MAP_TYPE_ARRAY, 4, 8, (n + 1) * Counter.COUNT, "btfsnoop_counts"),
     };
     if (build.aggregate) {
       this.maps.agg = this.map(BPF_MAP_TYPE_HASH, AggKey.SIZEOF, 8, AGG_ENTRIES, "btfsnoop_agg");
-      if (build.aggregate.kind === "latency") this.maps.starts = this.map(BPF_MAP_TYPE_HASH, 8, 8, AGG_ENTRIES, "btfsnoop_starts");
+      // LRU, as for the stash: starts whose end never comes age out instead of filling the map.
+      if (build.aggregate.kind === "latency") this.maps.starts = this.map(BPF_MAP_TYPE_LRU_HASH, 8, 8, AGG_ENTRIES, "btfsnoop_starts");
     }
     // The per-target table, in one batch.
     const keys = this.targets.map((t) => {
