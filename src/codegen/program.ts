@@ -391,16 +391,19 @@ function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number,
   b.label(L("scalar")).mov64(1, 8).add64(1, 9).stx(Size.DW, 1, Val.SIZEOF, 2);
   b.ldx(Size.W, 2, 7, D + Desc.SIZE).jmpImm(JmpOp.JLE, 2, 8, L("ssz")).mov64Imm(2, 8).label(L("ssz")).stx(Size.DW, 10, DLEN, 2);
 
-  // raw as C compares it: bitfield bits extracted, signed values sign-extended.
+  // raw as C compares it: bitfield bits extracted, values narrower than 8
+  // bytes sign-extended or zero-extended (a register's upper bits are not
+  // part of a narrower argument: the ABI leaves them undefined).
   b.label(L("post")).ldx(Size.B, 1, 7, D + Desc.FLAGS).ldx(Size.DW, 3, 10, RAW);
   b.mov64(2, 1).and64Imm(2, DescFlag.BITFIELD).jmpImm(JmpOp.JEQ, 2, 0, L("sext"));
   b.ldx(Size.B, 4, 7, D + Desc.BIT_OFF).and64Imm(4, 63).rsh64(3, 4);
   b.ldx(Size.B, 5, 7, D + Desc.BIT_SIZE).mov64Imm(4, 64).sub64(4, 5).and64Imm(4, 63).lsh64(3, 4);
   b.mov64(2, 1).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JNE, 2, 0, L("bfs")).rsh64(3, 4).ja(L("rawset"));
   b.label(L("bfs")).arsh64(3, 4).ja(L("rawset"));
-  b.label(L("sext")).mov64(2, 1).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JEQ, 2, 0, L("render"));
-  b.ldx(Size.W, 5, 7, D + Desc.SIZE).jmpImm(JmpOp.JGE, 5, 8, L("render"));
-  b.mov64Imm(4, 8).sub64(4, 5).lsh64Imm(4, 3).and64Imm(4, 63).lsh64(3, 4).arsh64(3, 4);
+  b.label(L("sext")).ldx(Size.W, 5, 7, D + Desc.SIZE).jmpImm(JmpOp.JGE, 5, 8, L("render"));
+  b.mov64Imm(4, 8).sub64(4, 5).lsh64Imm(4, 3).and64Imm(4, 63).lsh64(3, 4);
+  b.mov64(2, 1).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JNE, 2, 0, L("sx")).rsh64(3, 4).ja(L("rawset"));
+  b.label(L("sx")).arsh64(3, 4);
   b.label(L("rawset")).stx(Size.DW, 10, RAW, 3);
 
   b.label(L("render"));

@@ -200,6 +200,28 @@ describe("predicates: truth tables over tcp_sendmsg(size)", () => {
   });
 });
 
+describe("narrow register arguments", () => {
+  it("__schedule(sched_mode): an unsigned int argument is its low 32 bits, whatever the register's upper half holds", () => {
+    const k = booted.kernel;
+    const fn = k.functions.named("__schedule")[0]!;
+    const session = TraceSession.open(booted.bpf, { specs: ["__schedule(sched_mode == 5)", "__alloc_skb(flags < 0)"] });
+    try {
+      // The x86-64 ABI leaves the upper bits of a 32-bit argument undefined: a caller may leave anything there.
+      k.functions.call(fn, [0xdeadbeef00000005n], 0, 1);
+      k.functions.call(fn, [0x0000000100000006n], 0, 1);
+      const alloc = k.functions.named("__alloc_skb")[0]!;
+      k.functions.call(alloc, [64n, 0n, 0x00000000ffffffffn, 0n], 0, 1); // int flags = -1 in the low half only
+      const events = session.poll().filter((e) => e.kind === "entry");
+      expect(events.map((e) => [e.func, e.values.map((v) => v.raw)])).toEqual([
+        ["__schedule", [5n]],
+        ["__alloc_skb", [-1n & 0xffffffffffffffffn]],
+      ]);
+    } finally {
+      session.close();
+    }
+  });
+});
+
 describe("stash mode with nested calls", () => {
   it("tcp_sendmsg and the ip_finish_output2 it calls each keep their own entry values (stash keyed by task and function)", () => {
     const k = booted.kernel;

@@ -169,7 +169,7 @@ describe("trace: summary and accounting", () => {
   it("--check prints an ok line per target and exits 0", async () => {
     const r = await stash();
     expect(r.err).toBe(
-      "btfsnoop: 4 events shown in 11.479 ms of simulated time (count); 2 filtered, 0 lost, 2 not shown\n" +
+      "btfsnoop: 4 events shown in 11.476 ms of simulated time (count); 2 filtered, 0 lost, 2 not shown\n" +
         "  ok tcp_sendmsg: 8 calls -> 8 records expected, 8 accounted (6 delivered, 2 filtered, 0 lost)\n",
     );
   });
