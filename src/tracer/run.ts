@@ -7,6 +7,7 @@
 import type { Machine } from "../kernel/machine.js";
 import type { TraceEvent } from "./event.js";
 import type { SessionStats, TraceSession } from "./session.js";
+import { recordsPerCall } from "./phases.js";
 import { StackFilter } from "./stack-filter.js";
 
 /** Workload steps between two ring buffer drains (fixed, so a seed gives one trace). */
@@ -112,7 +113,7 @@ export function conservation(session: TraceSession, result: RunResult): Conserva
   return session.targets.map((t) => {
     const c = result.stats.perTarget.get(t.name)!;
     const calls = result.calls.get(t.name) ?? 0;
-    const perCall = t.stash ? 1 : session.stackChain ? 2 : (t.onEntry && t.values.some((v) => v.when === "entry") ? 1 : 0) + (t.onReturn && t.values.some((v) => v.when === "return") ? 1 : 0);
+    const perCall = recordsPerCall(t, session.phaseMode);
     const accounted = c.emitted + c.filtered + c.lost + (t.stash ? c.stashMiss + c.stashFull : 0);
     return { name: t.name, calls, expected: calls * perCall, accounted, delivered: c.delivered, filtered: c.filtered, lost: c.lost, ok: accounted === calls * perCall };
   });

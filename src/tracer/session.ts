@@ -5,6 +5,7 @@
 // fentry.multi and one fexit.multi link, then turns ring-buffer records
 // into TraceEvents. close() detaches and closes everything it opened,
 // whatever state it is in. Only the syscall-like Bpf API is used.
+import { wantsPhase, type PhaseMode } from "./phases.js";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { castTargetsOf, encodeEntry, postfix } from "../codegen/target-table.js";
@@ -181,7 +182,7 @@ export function buildSession(
     roles = plans.flatMap((p, i) => p.targets.map((): "start" | "end" => (i === 0 ? "start" : "end")));
   }
   const entries = targets.map((t, i) =>
-    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined || options.aggregate !== undefined || options.everyCall === true, ...(roles[i] ? { role: roles[i] } : {}) }),
+    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined || options.aggregate !== undefined || options.everyCall === true || t.values.length === 0, ...(roles[i] ? { role: roles[i] } : {}) }),
   );
   return {
     plans,
@@ -216,6 +217,8 @@ export class TraceSession {
   readonly stackChain: readonly string[] | undefined;
   /** Every entry and return is recorded (call trees). */
   readonly everyCall: boolean;
+  /** What decides the phases attached per target and the records per call (phases.ts). */
+  readonly phaseMode: PhaseMode;
   private readonly fds: number[] = [];
   private readonly links: number[] = [];
   private maps!: ProgramMaps;
@@ -233,6 +236,7 @@ export class TraceSession {
     this.btf = btf;
     this.stackChain = build.stackChain;
     this.everyCall = build.everyCall;
+    this.phaseMode = { everyPhase: build.stackChain !== undefined || build.everyCall, aggregate: build.aggregate !== undefined };
     this.delivered = build.targets.map(() => 0);
   }
 
@@ -290,14 +294,7 @@ export class TraceSession {
     if (res.err < 0) throw new BtfsnoopError("EINVAL", `writing the target table failed (${res.err}): ${this.bpf.lastError}`);
 
     for (const [mech, phase] of [["fentry", "entry"], ["fentry", "return"], ["kprobe", "entry"], ["kprobe", "return"]] as const) {
-      // Stack mode needs every entry and return of the chain; aggregation counts each call once, in one phase.
-      const wanted = (t: TargetPlan): boolean => {
-        if (this.stackChain !== undefined || this.everyCall) return true;
-        // Aggregation counts each call once; a stash target needs its entry (which stashes) and its return (which counts).
-        if (build.aggregate) return t.stash || phase === (t.onReturn && t.values.some((v) => v.when === "return") ? "return" : "entry");
-        return phase === "entry" ? t.onEntry : t.onReturn;
-      };
-      const targets = this.targets.filter((t, i) => build.mechanisms[i] === mech && wanted(t));
+      const targets = this.targets.filter((t, i) => build.mechanisms[i] === mech && wantsPhase(t, phase, this.phaseMode));
       if (!targets.length) continue;
       const insns = build.program(phase, this.maps, mech);
       const name = mech === "fentry" ? (phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit") : phase === "entry" ? "btfsnoop_kprobe" : "btfsnoop_kretp";

@@ -174,6 +174,17 @@ describe("trace: summary and accounting", () => {
     );
   });
 
+  it("a function with no arguments and no return value shows each entry and return, and --check adds up", async () => {
+    const r = await run(["schedule", "--workload", "sched", "-d", "2ms", "--check"]);
+    expect(r.code).toBe(0);
+    const calls = /ok schedule: (\d+) calls -> (\d+) records expected, (\d+) accounted \((\d+) delivered/.exec(r.err);
+    expect(calls).not.toBeNull();
+    const [n, expected, accounted, delivered] = calls!.slice(1).map(Number);
+    expect(n).toBeGreaterThan(0);
+    expect([expected, accounted, delivered]).toEqual([2 * n!, 2 * n!, 2 * n!]);
+    expect(r.out.match(/^ +\d+ +\d+ +\d+ schedule\($/gm)?.length).toBe(2 * n!);
+  });
+
   it("--json --summary ends with a summary object whose counts add up", async () => {
     const r = await summary();
     expect(r.code).toBe(0);

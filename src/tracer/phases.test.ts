@@ -1,0 +1,39 @@
+// The phase rule: which programs a target gets, and the records per call
+// --check expects, in each mode.
+import { describe, expect, it } from "vitest";
+import type { TargetPlan, ValuePlan } from "../probe-spec/plan.js";
+import { recordsPerCall, wantsPhase, type PhaseMode } from "./phases.js";
+
+const target = (when: ("entry" | "return")[], stash = false): TargetPlan => {
+  const atEntry = when.includes("entry");
+  const atReturn = when.includes("return");
+  const none = when.length === 0;
+  return {
+    values: when.map((w) => ({ when: w }) as unknown as ValuePlan),
+    stash,
+    onEntry: none || stash || atEntry,
+    onReturn: none || stash || atReturn,
+  } as unknown as TargetPlan;
+};
+const plain: PhaseMode = { everyPhase: false, aggregate: false };
+const every: PhaseMode = { everyPhase: true, aggregate: false };
+const agg: PhaseMode = { everyPhase: false, aggregate: true };
+const phases = (t: TargetPlan, m: PhaseMode) => (["entry", "return"] as const).filter((p) => wantsPhase(t, p, m));
+
+describe("phases", () => {
+  it.each([
+    ["entry values only", target(["entry"]), plain, ["entry"], 1],
+    ["return only", target(["return"]), plain, ["return"], 1],
+    ["entry values and return", target(["entry", "return"]), plain, ["entry", "return"], 2],
+    ["no values (a void function of no arguments): both ends, as ksnoop prints them", target([]), plain, ["entry", "return"], 2],
+    ["stash: entry stashes, return emits", target(["entry", "return"], true), plain, ["entry", "return"], 1],
+    ["stack mode / call trees: every phase", target(["entry"]), every, ["entry", "return"], 2],
+    ["stack mode with a stash target", target(["entry", "return"], true), every, ["entry", "return"], 1],
+    ["aggregation of an entry value", target(["entry"]), agg, ["entry"], 1],
+    ["aggregation of the return value", target(["return"]), agg, ["return"], 1],
+    ["aggregation of a stash spec", target(["entry", "return"], true), agg, ["entry", "return"], 1],
+  ] as const)("%s", (_, t, mode, want, records) => {
+    expect(phases(t, mode)).toEqual(want);
+    expect(recordsPerCall(t, mode)).toBe(records);
+  });
+});

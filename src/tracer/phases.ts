@@ -1,0 +1,31 @@
+// Which phases (entry, return) of a target a session attaches programs to,
+// and how many records each call of it accounts for: one rule shared by the
+// session (what to load and attach) and the --check conservation (what the
+// counters must add up to).
+import type { TargetPlan } from "../probe-spec/plan.js";
+
+/** The session-wide modes that change the rule. */
+export interface PhaseMode {
+  /** Stack mode (-s) or call trees (--tree): every entry and return. */
+  readonly everyPhase: boolean;
+  /** Aggregation: each call counted once. */
+  readonly aggregate: boolean;
+}
+
+/** Whether `t` needs a program in `phase`. */
+export function wantsPhase(t: TargetPlan, phase: "entry" | "return", mode: PhaseMode): boolean {
+  if (mode.everyPhase) return true;
+  // Aggregation counts each call once, in the phase its values come from; a
+  // stash target needs its entry (which stashes) and its return (which counts).
+  if (mode.aggregate) return t.stash || phase === (t.onReturn && t.values.some((v) => v.when === "return") ? "return" : "entry");
+  return phase === "entry" ? t.onEntry : t.onReturn;
+}
+
+/**
+ * Records (emitted, filtered or lost) one call of `t` accounts for: 1 for a
+ * stash target (its entry only stashes), else one per phase it is attached in.
+ */
+export function recordsPerCall(t: TargetPlan, mode: PhaseMode): number {
+  if (t.stash) return 1;
+  return (wantsPhase(t, "entry", mode) ? 1 : 0) + (wantsPhase(t, "return", mode) ? 1 : 0);
+}
