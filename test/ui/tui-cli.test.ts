@@ -5,8 +5,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { tuiCommand, useColor, withoutCiEnv, type TuiTerminal } from "../../src/cli/commands/tui.js";
+import { runTuiCommand, tuiCommand, useColor, withoutCiEnv, type TuiTerminal } from "../../src/cli/commands/tui.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 
@@ -61,12 +62,25 @@ describe("btfsnoop tui", () => {
     expect(env.CI).toBe("true");
   });
 
+  it("ends when the terminal goes away (stdin closes): detaches and prints the summary", async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin }) as unknown as NodeJS.ReadStream;
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80, rows: 24, hasColors: () => false }) as unknown as NodeJS.WriteStream;
+    stdout.resume();
+    const io = bufferIo();
+    const done = runTuiCommand({ specs: ["tcp_sendmsg"], workload: "net", seed: 1, cpus: 2, pages: 16 }, io, { stdin, stdout, env: { NO_COLOR: "1" } });
+    await new Promise((r) => setTimeout(r, 300));
+    stdin.end();
+    await done;
+    expect(io.errText()).toMatch(/^btfsnoop: \d+ events in [\d.]+ ms of simulated time; 0 filtered, 0 lost\nbtfsnoop: detached; 0 links and 0 fds left open\n$/);
+  });
+
   const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
   it.runIf(existsSync(BIN) && haveScript)(
     "smoke: the real binary in a pty starts, pauses, filters and quits with nothing attached",
     async () => {
       const cmd = `node ${BIN} tui 'tcp_*' --workload net`;
-      const child = spawn("script", ["-qfec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", COLUMNS: "80", LINES: "24", CI: "true" } });
+      // Its own process group: whatever happens here, nothing is left running (finally below).
+      const child = spawn("script", ["-qfec", cmd, "/dev/null"], { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", COLUMNS: "80", LINES: "24", CI: "true" } });
       const closed = new Promise<number | null>((r) => child.on("close", r));
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -82,20 +96,30 @@ describe("btfsnoop tui", () => {
         child.stdin.write(keys);
         await new Promise((r) => setTimeout(r, 150));
       };
-      await waitFor("tcp_sendmsg");
-      await send(" ");
-      await waitFor("[PAUSED]");
-      await send(" ");
-      await send("/");
-      await send("rcv");
-      await waitFor("/rcv");
-      await send("\r");
-      await waitFor("filter: rcv");
-      await send("q");
-      const code = await closed;
-      expect(code).toBe(0);
-      expect(out).toMatch(/btfsnoop: \d+ events in [\d.]+ ms of simulated time; 0 filtered, 0 lost/);
-      expect(out).toContain("btfsnoop: detached; 0 links and 0 fds left open");
+      try {
+        await waitFor("tcp_sendmsg");
+        await send(" ");
+        await waitFor("[PAUSED]");
+        await send(" ");
+        await send("/");
+        await send("rcv");
+        await waitFor("/rcv");
+        await send("\r");
+        await waitFor("filter: rcv");
+        await send("q");
+        const code = await closed;
+        expect(code).toBe(0);
+        expect(out).toMatch(/btfsnoop: \d+ events in [\d.]+ ms of simulated time; 0 filtered, 0 lost/);
+        expect(out).toContain("btfsnoop: detached; 0 links and 0 fds left open");
+      } finally {
+        if (child.exitCode === null && child.pid !== undefined) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
     },
     90_000,
   );

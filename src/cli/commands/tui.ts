@@ -2,7 +2,8 @@
 // view of the synthetic kernel (src/ui/tui). Boots the kernel, attaches the
 // specs (errors are reported like `trace` does, before the screen starts),
 // renders the ink App full screen and, on q or Ctrl-C, detaches and prints
-// the summary on stderr. Refuses (exit 2) when stdout or stdin is not a
+// the summary on stderr; also when the terminal goes away (SIGHUP, stdin
+// closed, stdout failing). Refuses (exit 2) when stdout or stdin is not a
 // terminal, with a hint to use `trace`. NO_COLOR turns colors off.
 import type { Argv, CommandModule } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
@@ -116,6 +117,12 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   const offQuit = driver.onQuit(() => quit());
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  // The terminal going away (hangup, a closed pty: reads end, writes fail)
+  // ends the TUI too; else it would trace on, queueing frames nobody reads.
+  process.once("SIGHUP", onSignal);
+  term.stdin.once("end", onSignal);
+  term.stdin.once("close", onSignal);
+  term.stdout.once("error", onSignal);
   driver.start();
   try {
     await done;
@@ -124,6 +131,12 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
     offQuit();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    term.stdin.off("end", onSignal);
+    term.stdin.off("close", onSignal);
+    term.stdout.off("error", onSignal);
+    // A terminal that failed once fails again: its errors must not crash the exit.
+    term.stdout.on("error", () => undefined);
     term.stdout.off("resize", onResize);
     instance.unmount();
     await instance.waitUntilExit().catch(() => undefined);

@@ -1,5 +1,6 @@
-// Runs the TUI's trace: the machine's workload in small steps on a timer,
-// the session polled after each step and its events fed to the model, and
+// Runs the TUI's trace: the machine's workload in small steps on a timer
+// (each tick a time slice of them, so keys never wait long), the session
+// polled after each chunk and its events fed to the model, and
 // redraws requested through a throttle (30/s at most) so a busy trace never
 // floods the terminal. Keys go to the model's reducer; the driver carries
 // out the effects: pause, change workload, validate the prompt as typed,
@@ -29,6 +30,13 @@ export interface TuiDriverOptions {
   stepsPerTick?: number;
   /** Wall-clock ms between ticks (default 10). */
   tickMs?: number;
+  /**
+   * Wall-clock ms of tracing per tick (default 6): a tick runs chunks of
+   * `stepsPerTick` steps until this much time has passed, then yields to
+   * keys and redraws. So a busy trace takes most of the CPU, and a key
+   * waits at most about one slice plus a redraw.
+   */
+  sliceMs?: number;
   /** Minimum ms between redraws (default 33: at most 30 redraws/s). */
   redrawMs?: number;
 }
@@ -269,7 +277,17 @@ export class TuiDriver {
   /** Ticks on the clock until stop() or quit(). */
   start(): void {
     if (this.interval !== undefined || this.closed) return;
-    this.interval = this.clock.setInterval(() => this.step(), this.o.tickMs ?? 10);
+    this.interval = this.clock.setInterval(() => this.slice(), this.o.tickMs ?? 10);
+  }
+
+  /** One tick of the timer: steps until the slice is used up (at most 256 chunks, so a stopped clock cannot spin). */
+  private slice(): void {
+    const t0 = this.clock.now();
+    const sliceMs = this.o.sliceMs ?? 6;
+    for (let i = 0; i < 256; i++) {
+      this.step();
+      if (this.closed || this.model.paused || this.clock.now() - t0 >= sliceMs) return;
+    }
   }
 
   stop(): void {
