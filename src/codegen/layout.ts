@@ -48,7 +48,7 @@ export const Desc = {
   ARG: 2,
   /** u8: number of pointer hops. */
   NHOPS: 3,
-  /** u8: 0 = the register itself, 1 = bytes in memory at cur + FINAL_OFF. */
+  /** u8: 0 = the register itself, 1 = bytes in memory at cur + FINAL_OFF (or the __data_loc there: DescFlag.DATALOC). */
   FINAL: 4,
   /** u8: DescFlag bits. */
   FLAGS: 5,
@@ -59,7 +59,7 @@ export const Desc = {
   HOPS: 8,
   /** s32: offset of a memory value from the last pointer. */
   FINAL_OFF: 24,
-  /** u32: bytes of the value (memory values: bytes copied, <= MAX_DATA). */
+  /** u32: bytes of the value (memory values: bytes copied, <= MAX_DATA; __data_loc strings: most bytes copied). */
   SIZE: 28,
   /** u32: bytes of the pointee (pointers), string capacity (char *). */
   DATA_SIZE: 32,
@@ -69,7 +69,23 @@ export const Desc = {
   TYPE_ID: 40,
   SIZEOF: 48,
 } as const;
-export const DescFlag = { PTR: 1, STRING: 2, SIGNED: 4, BITFIELD: 8, RENDER: 16 } as const;
+export const DescFlag = {
+  /** The value is a pointer: the data is its pointee. */
+  PTR: 1,
+  /** The pointee is a NUL-terminated string (bpf_probe_read_kernel_str). */
+  STRING: 2,
+  SIGNED: 4,
+  BITFIELD: 8,
+  /** Render the data with bpf_snprintf_btf. */
+  RENDER: 16,
+  /**
+   * A tracepoint `__data_loc` string (FINAL = 1): the u32 at cur + FINAL_OFF
+   * is (length << 16 | offset from the record's start); the data is the
+   * NUL-terminated string at cur + offset, at most min(length, SIZE) bytes;
+   * raw is its first (up to 8) bytes, as for a char array.
+   */
+  DATALOC: 32,
+} as const;
 
 /** One predicate step (48 bytes), evaluated in order on a stack of booleans (postfix). */
 export const Pred = {

@@ -76,6 +76,8 @@ export interface ProgramOptions {
   castTargets: readonly number[];
   /** Generate the bpf_snprintf_btf rendering path. */
   renderKernel: boolean;
+  /** Generate the path that reads tracepoint `__data_loc` strings (DescFlag.DATALOC; usesDataLoc over the targets). */
+  dataLoc?: boolean;
   /** Only this thread id (ksnoop -p); undefined = all. */
   pid?: number;
   /** Aggregate in maps instead of emitting records (count, hist, lhist, latency). */
@@ -357,6 +359,20 @@ function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number,
   // The value: bytes in memory at cur + off, or the register itself.
   b.label(L("final")).ldx(Size.B, 1, 7, D + Desc.FINAL).jmpImm(JmpOp.JEQ, 1, 0, L("reg"));
   b.ldx(Size.DW, 3, 10, CUR).ldxs(Size.W, 1, 7, D + Desc.FINAL_OFF).add64(3, 1);
+  if (o.dataLoc) {
+    // A __data_loc string: the u32 at cur + off is (length << 16 | offset in the record).
+    b.ldx(Size.B, 1, 7, D + Desc.FLAGS).and64Imm(1, DescFlag.DATALOC).jmpImm(JmpOp.JEQ, 1, 0, L("nodl"));
+    b.st(Size.DW, 10, TMP, 0).mov64(1, 10).add64Imm(1, TMP).mov64Imm(2, 4).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+    // r2 = min(length, SIZE, MAX_DATA), r4 = the data's offset.
+    b.ldx(Size.W, 4, 10, TMP).mov64(2, 4).rsh64Imm(2, 16).and64Imm(4, 0xffff);
+    b.ldx(Size.W, 5, 7, D + Desc.SIZE).jmpReg(JmpOp.JLE, 2, 5, L("dl1")).mov64(2, 5).label(L("dl1"));
+    b.jmpImm(JmpOp.JLE, 2, MAX_DATA, L("dl2")).mov64Imm(2, MAX_DATA).label(L("dl2"));
+    // An empty (zero-length) one reads as "".
+    b.mov64(1, 8).add64(1, 9).add64Imm(1, Val.SIZEOF).st(Size.B, 1, 0, 0).st(Size.DW, 10, DLEN, 0).jmpImm(JmpOp.JEQ, 2, 0, L("post"));
+    b.ldx(Size.DW, 3, 10, CUR).add64(3, 4).call(HelperId.probe_read_kernel_str!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
+    b.stx(Size.DW, 10, DLEN, 0).ja(L("raw"));
+    b.label(L("nodl"));
+  }
   b.ldx(Size.B, 1, 7, D + Desc.FLAGS).and64Imm(1, DescFlag.PTR).jmpImm(JmpOp.JEQ, 1, 0, L("mem"));
   // A pointer member: load the pointer, then treat it as a register value.
   b.mov64(1, 10).add64Imm(1, CUR).mov64Imm(2, 8).call(HelperId.probe_read_kernel!).jmpImm(JmpOp.JSLT, 0, 0, L("err"));
@@ -367,7 +383,7 @@ function captureRest(b: ProgramBuilder, o: ProgramOptions, i: number, D: number,
   b.mov64(1, 8).add64(1, 9).add64Imm(1, Val.SIZEOF).ldx(Size.DW, 3, 10, TMP).call(HelperId.probe_read_kernel!);
   b.jmpImm(JmpOp.JSLT, 0, 0, L("err"));
   // raw = the first (up to 8) bytes.
-  b.mov64(1, 8).add64(1, 9).ldx(Size.DW, 2, 1, Val.SIZEOF).ldx(Size.DW, 3, 10, DLEN).jmpImm(JmpOp.JGE, 3, 8, L("rawok"));
+  b.label(L("raw")).mov64(1, 8).add64(1, 9).ldx(Size.DW, 2, 1, Val.SIZEOF).ldx(Size.DW, 3, 10, DLEN).jmpImm(JmpOp.JGE, 3, 8, L("rawok"));
   b.lsh64Imm(3, 3).mov64Imm(4, 1).lsh64(4, 3).add64Imm(4, -1).and64(2, 4);
   b.label(L("rawok")).stx(Size.DW, 10, RAW, 2).ja(L("post"));
 

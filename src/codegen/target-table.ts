@@ -17,6 +17,11 @@ export function castTargetsOf(targets: readonly TargetPlan[]): number[] {
   return [...ids].sort((a, b) => a - b);
 }
 
+/** Whether any value of some plans is a tracepoint `__data_loc` string (the program then has the path that reads them). */
+export function usesDataLoc(targets: readonly TargetPlan[]): boolean {
+  return targets.some((t) => t.values.some((v) => v.final.kind === "dataLoc"));
+}
+
 export interface EncodeOptions {
   /** The program's cast-target list (castTargetsOf over everything it serves). */
   castTargets: readonly number[];
@@ -53,19 +58,21 @@ function encodeValue(v: DataView, at: number, val: ValuePlan, options: EncodeOpt
   v.setUint8(at + Desc.SOURCE, val.source === "ret" ? 1 : val.source === "ctx" ? 2 : 0);
   v.setUint8(at + Desc.ARG, val.argIndex);
   v.setUint8(at + Desc.NHOPS, val.hops.length);
-  v.setUint8(at + Desc.FINAL, val.final.kind === "memory" ? 1 : 0);
+  v.setUint8(at + Desc.FINAL, val.final.kind === "register" ? 0 : 1);
   let flags = 0;
   if (val.pointee) flags |= DescFlag.PTR;
   if (val.pointee?.string) flags |= DescFlag.STRING;
   if (val.signed) flags |= DescFlag.SIGNED;
   if (val.bitfield) flags |= DescFlag.BITFIELD;
+  const dataLoc = val.final.kind === "dataLoc";
+  if (dataLoc) flags |= DescFlag.DATALOC;
   const shows = val.pointee ? val.pointee.typeId : val.typeId;
-  if (options.renderKernel && shows !== 0 && !val.pointee?.string && !val.bitfield) flags |= DescFlag.RENDER;
+  if (options.renderKernel && shows !== 0 && !val.pointee?.string && !val.bitfield && !dataLoc) flags |= DescFlag.RENDER;
   v.setUint8(at + Desc.FLAGS, flags);
   v.setUint8(at + Desc.BIT_OFF, val.bitfield?.bitOffset ?? 0);
   v.setUint8(at + Desc.BIT_SIZE, val.bitfield?.bitSize ?? 0);
   val.hops.forEach((h, i) => v.setInt32(at + Desc.HOPS + i * 4, h, true));
-  v.setInt32(at + Desc.FINAL_OFF, val.final.kind === "memory" ? val.final.offset : 0, true);
+  v.setInt32(at + Desc.FINAL_OFF, val.final.kind === "register" ? 0 : val.final.offset, true);
   // A memory value with a pointer type is loaded as the 8-byte pointer first.
   const size = val.pointee ? 8 : Math.min(val.size, MAX_DATA);
   v.setUint32(at + Desc.SIZE, size, true);

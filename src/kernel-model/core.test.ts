@@ -145,4 +145,23 @@ describe("tracepoints", () => {
       700, 42, 1, 1, 0x7ffc0000n, 12n,
     ]);
   });
+
+  it("appends __data_loc strings after the fixed part: the u32 is (length << 16 | offset), the data NUL-terminated", () => {
+    const tp = table.get("net", "net_dev_xmit")!;
+    const name = tp.fields.find((f) => f.name === "name")!;
+    expect([name.decl, name.offset, name.size, tp.size]).toEqual(["__data_loc char[] name", 24, 4, 32]);
+    const records: Uint8Array[] = [];
+    const off = table.attach(tp, (hit) => records.push(hit.record));
+    table.fire(tp, { skbaddr: 0xffff888000001000n, len: 60n, rc: 0n, name: "eth0" }, [], 0, 7);
+    table.fire(tp, { skbaddr: 0xffff888000002000n, len: 40n, rc: 0n, name: "" }, [], 0, 7);
+    off();
+    expect(records.map((r) => r.length)).toEqual([37, 33]);
+    const v0 = new DataView(records[0]!.buffer);
+    expect(v0.getUint32(24, true)).toBe((5 << 16) | 32);
+    expect([...records[0]!.subarray(32)]).toEqual([0x65, 0x74, 0x68, 0x30, 0]);
+    expect(v0.getUint32(16, true)).toBe(60);
+    const v1 = new DataView(records[1]!.buffer);
+    expect(v1.getUint32(24, true)).toBe((1 << 16) | 32);
+    expect(records[1]![32]).toBe(0);
+  });
 });

@@ -27,7 +27,10 @@ export interface TracepointDef {
 
 export interface TracepointHit {
   readonly tp: TracepointDef;
-  /** The record as a tracepoint program's context sees it. */
+  /**
+   * The record as a tracepoint program's context sees it: the fixed part
+   * (`tp.size` bytes), then the data of any `__data_loc` fields.
+   */
   readonly record: Uint8Array;
   /** The TP_PROTO arguments as u64 (raw_tp's ctx). */
   readonly args: readonly bigint[];
@@ -36,6 +39,11 @@ export interface TracepointHit {
 }
 
 export type TracepointHook = (hit: TracepointHit) => void;
+
+/** Whether a field is a `__data_loc` one (a u32: length << 16 | offset of data after the fixed part). */
+export function isDataLoc(f: { readonly decl: string }): boolean {
+  return f.decl.startsWith("__data_loc");
+}
 
 /** The fields every event record starts with. */
 export const COMMON_FIELDS: readonly TracepointField[] = [
@@ -103,13 +111,31 @@ export class TracepointTable {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     const hooks = this.hooks.get(key);
     if (!hooks?.length) return;
-    const record = new Uint8Array(tp.size);
+    // __data_loc fields: the data follows the fixed part, each string
+    // NUL-terminated; the field holds (length << 16 | offset).
+    const tail: { field: TracepointField; bytes: Uint8Array; offset: number }[] = [];
+    let size = tp.size;
+    for (const f of tp.fields) {
+      const v = values[f.name];
+      if (typeof v !== "string" || !isDataLoc(f)) continue;
+      const text = Buffer.from(v, "utf8");
+      const bytes = new Uint8Array(text.length + 1);
+      bytes.set(text);
+      if (size + bytes.length > 0xffff) throw new RangeError(`tracepoint ${key}: ${f.name} does not fit a __data_loc`);
+      tail.push({ field: f, bytes, offset: size });
+      size += bytes.length;
+    }
+    const record = new Uint8Array(size);
     const view = new DataView(record.buffer);
     view.setUint16(0, tp.id, true);
     view.setInt32(4, pid, true);
+    for (const t of tail) {
+      record.set(t.bytes, t.offset);
+      view.setUint32(t.field.offset, ((t.bytes.length << 16) | t.offset) >>> 0, true);
+    }
     for (const f of tp.fields) {
       const v = values[f.name];
-      if (v === undefined) continue;
+      if (v === undefined || (typeof v === "string" && isDataLoc(f))) continue;
       if (typeof v === "string") record.set(Buffer.from(v, "utf8").subarray(0, f.size - 1), f.offset);
       else if (f.size === 8) view.setBigUint64(f.offset, BigInt.asUintN(64, v), true);
       else if (f.size === 4) view.setUint32(f.offset, Number(BigInt.asUintN(32, v)), true);

@@ -25,10 +25,20 @@ export interface ValuePlan {
   /** Pointer loads applied to the source first: `cur = *(u64 *)(cur + off)` for each off. */
   readonly hops: readonly number[];
   /**
-   * Then the value: `register` = `cur` itself (size <= 8), or `memory` =
-   * `size` bytes at `cur + offset` (a member or element reached through a pointer).
+   * Then the value: `register` = `cur` itself (size <= 8), `memory` =
+   * `size` bytes at `cur + offset` (a member or element reached through a
+   * pointer), or `dataLoc` = the string a `__data_loc` field locates.
    */
-  readonly final: { readonly kind: "register" } | { readonly kind: "memory"; readonly offset: number };
+  readonly final:
+    | { readonly kind: "register" }
+    | { readonly kind: "memory"; readonly offset: number }
+    /**
+     * A tracepoint's `__data_loc char[]` field: the u32 at `cur + offset`
+     * holds (length << 16 | offset of the data from the record's start);
+     * the value is that NUL-terminated string (`typeId` is `char`, `size`
+     * the most bytes captured), shown and compared like a char array.
+     */
+    | { readonly kind: "dataLoc"; readonly offset: number };
   /** Bytes of the value (its type's size; for memory values > 8 only the data carries it). */
   readonly size: number;
   /** The value's BTF type (not stripped: typedefs kept for display, as ksnoop). */

@@ -448,3 +448,48 @@ describe("resolveSpec on untraceable functions", () => {
     expect(resolveError(ctx, "*").message).toBe("no traceable function matches '*'");
   });
 });
+
+describe("tracepoint __data_loc char[] fields", () => {
+  let ctx: ResolveContext;
+  let charId: TypeId;
+  beforeAll(() => {
+    const { kernel, bpf } = bootSyntheticKernel({ seed: 1 });
+    ctx = { btf: kernel.btf, functions: bpf.kallsyms(), tracepoints: kernel.tracepoints.all() };
+    charId = kernel.btf.findByNameKind("char", BtfKind.INT)!;
+  });
+
+  it("a __data_loc char[] field is a string value located by the u32 at its offset", () => {
+    const t = target(ctx, "tracepoint:net:netif_receive_skb(name)");
+    expect(t.values).toEqual([
+      { name: "name", when: "entry", source: "ctx", argIndex: 0, hops: [], typeId: charId, show: true, final: { kind: "dataLoc", offset: 20 }, size: MAX_STRING, signed: false },
+    ]);
+    // Shown by default with the other fields.
+    expect(target(ctx, "tracepoint:net:net_dev_xmit").values.map((v) => [v.name, v.final.kind])).toEqual([
+      ["skbaddr", "memory"],
+      ["len", "memory"],
+      ["rc", "memory"],
+      ["name", "dataLoc"],
+    ]);
+    expect(target(ctx, "tracepoint:block:block_rq_complete(cmd)").values[0]!.final).toEqual({ kind: "dataLoc", offset: 44 });
+  });
+
+  it("compares with strings, == and != only", () => {
+    const t = target(ctx, 'tracepoint:net:netif_receive_skb(name == "eth0", len)');
+    expect(t.predicate).toEqual({ kind: "str", value: 0, op: "==", text: "eth0" });
+    expect(t.values.map((v) => v.name)).toEqual(["name", "len"]);
+    expect(target(ctx, 'tracepoint:net:net_dev_xmit(name != "lo")').predicate).toEqual({ kind: "str", value: 0, op: "!=", text: "lo" });
+    expect(resolveError(ctx, 'tracepoint:net:netif_receive_skb(name < "eth0")').message).toBe("cannot use '<' on strings: only '==' and '!='");
+    const num = resolveError(ctx, "tracepoint:net:netif_receive_skb(name == 3)");
+    expect([num.errno, num.message, num.hint]).toEqual(["EINVAL", "cannot compare a __data_loc string (char[]) with a number", 'compare it with a string: name == "..."']);
+  });
+
+  it("has no members, elements, dereference or casts", () => {
+    const arrow = resolveError(ctx, "tracepoint:net:netif_receive_skb(name->x)");
+    expect([arrow.errno, arrow.message, arrow.hint]).toEqual(["EINVAL", "'name' is a __data_loc string (char[]): it has no members", 'show it or compare it with a string: name == "..."']);
+    expect(arrow.span).toEqual(parseSpec("tracepoint:net:netif_receive_skb(name->x)").items![0]!.span);
+    expect(resolveError(ctx, "tracepoint:net:netif_receive_skb(name.x)").message).toBe("'name' is a __data_loc string (char[]): it has no members");
+    expect(resolveError(ctx, "tracepoint:net:netif_receive_skb(name[0])").message).toBe("'name' is a __data_loc string (char[]): it cannot be indexed");
+    expect(resolveError(ctx, "tracepoint:net:netif_receive_skb(*name)").message).toBe("'name' is a __data_loc string (char[]): it cannot be dereferenced");
+    expect(resolveError(ctx, "tracepoint:net:netif_receive_skb((u32)name)").message).toBe("'name' is a __data_loc string (char[]): it cannot be cast");
+  });
+});

@@ -266,6 +266,8 @@ interface Loc {
   /** Bitfield width (bits) when the value is a bitfield member. */
   bitSize?: number;
   castTarget?: number;
+  /** A tracepoint's `__data_loc char[]` field (`bits` locates its u32; `typeId` is `char`). */
+  dataLoc?: boolean;
 }
 
 interface Resolved {
@@ -298,6 +300,7 @@ function resolveExpr(ctx: Ctx, e: Expr): Resolved {
     }
     case "member": {
       const obj = resolveExpr(ctx, e.object);
+      if (obj.loc.dataLoc) throw dataLocUse(ctx, obj.name, e.span, "member");
       const objName = paren(e.object, obj.name);
       const name = `${objName}${e.arrow ? "->" : "."}${e.member}`;
       const t = resolveType(btf, obj.loc.typeId);
@@ -347,6 +350,7 @@ function resolveExpr(ctx: Ctx, e: Expr): Resolved {
     }
     case "index": {
       const obj = resolveExpr(ctx, e.object);
+      if (obj.loc.dataLoc) throw dataLocUse(ctx, obj.name, e.span, "index");
       const name = `${paren(e.object, obj.name)}[${e.index}]`;
       const t = resolveType(btf, obj.loc.typeId).type;
       if (t.kind === BtfKind.ARRAY) {
@@ -366,6 +370,7 @@ function resolveExpr(ctx: Ctx, e: Expr): Resolved {
     }
     case "deref": {
       const obj = resolveExpr(ctx, e.operand);
+      if (obj.loc.dataLoc) throw dataLocUse(ctx, obj.name, e.span, "deref");
       const name = `*${paren(e.operand, obj.name)}`;
       const t = resolveType(btf, obj.loc.typeId).type;
       if (t.kind !== BtfKind.PTR) throw fail(spec, e.span, "EINVAL", `'${obj.name}' is ${describe(btf, obj.loc.typeId)}, not a pointer: cannot dereference it`);
@@ -375,6 +380,7 @@ function resolveExpr(ctx: Ctx, e: Expr): Resolved {
     }
     case "cast": {
       const obj = resolveExpr(ctx, e.operand);
+      if (obj.loc.dataLoc) throw dataLocUse(ctx, obj.name, e.span, "cast");
       const typeId = resolveTypeName(ctx, e.type);
       const operandName = e.operand.kind === "cast" || e.operand.kind === "ident" || e.operand.kind === "member" || e.operand.kind === "index" ? obj.name : `(${obj.name})`;
       const name = `(${typeNameText(e.type)})${operandName}`;
@@ -382,6 +388,12 @@ function resolveExpr(ctx: Ctx, e: Expr): Resolved {
       return { name, loc: { ...obj.loc, hops: [...obj.loc.hops], typeId } };
     }
   }
+}
+
+/** A `__data_loc` string is a whole value: no members, elements, dereference or casts. */
+function dataLocUse(ctx: Ctx, name: string, span: Span, what: "member" | "index" | "deref" | "cast"): SpecResolveError {
+  const action = { member: "has no members", index: "cannot be indexed", deref: "cannot be dereferenced", cast: "cannot be cast" }[what];
+  return fail(ctx.spec, span, "EINVAL", `'${name}' is a __data_loc string (char[]): it ${action}`, `show it or compare it with a string: ${name} == "..."`);
 }
 
 /** Whether an operand needs parentheses before a postfix `->`, `.` or `[]`. */
@@ -494,6 +506,7 @@ function finish(ctx: Ctx, r: Resolved, span: Span, show: boolean): ValuePlan {
   const t = resolveType(btf, loc.typeId).type;
   const when = loc.source === "ret" ? "return" : "entry";
   const base = { name: r.name, when, source: loc.source, argIndex: loc.argIndex, hops: loc.hops, typeId: loc.typeId, show } as const;
+  if (loc.dataLoc) return { ...base, final: { kind: "dataLoc", offset: loc.bits! / 8 }, size: MAX_STRING, signed: false };
   const signed = isSigned(t);
   if (loc.bitSize !== undefined) {
     const bits = loc.bits!;
@@ -560,9 +573,12 @@ function checkCmp(ctx: Ctx, r: Resolved, c: Extract<Cond, { kind: "cmp" }>): { k
   const lit = c.right;
   const t = resolveType(btf, loc.typeId).type;
   const typeText = cTypeName(btf, loc.typeId);
+  if (loc.dataLoc && lit.kind !== "string") throw fail(spec, c.span, "EINVAL", `cannot compare a __data_loc string (char[]) with a number`, `compare it with a string: ${r.name} == "..."`);
   if (lit.kind === "string") {
+    // A __data_loc string, a char array in memory, or a char pointer.
     let isString = false;
-    if (t.kind === BtfKind.ARRAY && loc.bits !== undefined) isString = isCharType(btf.typeById(skipModifiers(btf, t.type)));
+    if (loc.dataLoc) isString = true;
+    else if (t.kind === BtfKind.ARRAY && loc.bits !== undefined) isString = isCharType(btf.typeById(skipModifiers(btf, t.type)));
     else if (t.kind === BtfKind.PTR) isString = isCharType(btf.typeById(skipModifiers(btf, t.type)));
     if (!isString) throw fail(spec, c.span, "EINVAL", `cannot compare ${typeText} with a string`);
     if (c.op !== "==" && c.op !== "!=") throw fail(spec, c.span, "EINVAL", `cannot use '${c.op}' on strings: only '==' and '!='`);
@@ -696,8 +712,16 @@ function resolveTracepointTarget(spec: ProbeSpec, btf: Btf, tp: TracepointEntry,
   const typeErrors = new Map<string, string>();
   if (mechanism === "tracepoint") {
     for (const f of tp.fields) {
-      const t = declType(btf, f.decl);
       paramNames.push(f.name);
+      if (f.decl.startsWith("__data_loc")) {
+        const t = dataLocType(btf, f.decl);
+        if (typeof t === "string") {
+          typeErrors.set(f.name, t);
+          locs.push({ source: "ctx", argIndex: 0, hops: [], bits: f.offset * 8, typeId: 0 });
+        } else locs.push({ source: "ctx", argIndex: 0, hops: [], bits: f.offset * 8, typeId: t, dataLoc: true });
+        continue;
+      }
+      const t = declType(btf, f.decl);
       if (typeof t === "string") {
         typeErrors.set(f.name, t);
         locs.push({ source: "ctx", argIndex: 0, hops: [], bits: f.offset * 8, typeId: 0 });
@@ -769,7 +793,7 @@ function resolveTracepointTarget(spec: ProbeSpec, btf: Btf, tp: TracepointEntry,
  */
 export function declType(btf: Btf, decl: string): TypeId | string {
   let text = decl.trim();
-  if (text.startsWith("__data_loc")) return "a __data_loc string (offset and length of dynamic data) cannot be shown yet";
+  if (text.startsWith("__data_loc")) return "a __data_loc field is dynamic data, not a C type";
   let nelems: number | undefined;
   const arr = /\[(\d*)\]\s*$/.exec(text);
   if (arr) {
@@ -803,6 +827,18 @@ export function declType(btf: Btf, decl: string): TypeId | string {
     id = a;
   }
   return id;
+}
+
+/**
+ * The element type of a `__data_loc` field (`__data_loc char[] name`): the
+ * BTF `char`. Only strings (char[]) are supported; other element types
+ * give a string saying why.
+ */
+function dataLocType(btf: Btf, decl: string): TypeId | string {
+  const m = /^__data_loc\s+(.*?)\s*\[\s*\]\s*[A-Za-z_][A-Za-z0-9_]*$/.exec(decl.trim());
+  const elem = m?.[1]?.replace(/\bconst\b/g, "").trim();
+  if (elem !== "char") return `a __data_loc ${elem ?? "field"}[] (dynamic array) cannot be shown: only __data_loc char[] strings`;
+  return btf.findByNameKind("char", BtfKind.INT) ?? "no type 'char' in the BTF";
 }
 
 function pointerTo(btf: Btf, id: TypeId): TypeId | undefined {

@@ -6,6 +6,9 @@ import { MAX_DATA, Rec, RECORD_VERSION, RecFlag, Val, ValFlag } from "../codegen
 import type { TargetPlan } from "../probe-spec/plan.js";
 import type { TraceEvent, TraceValue } from "./event.js";
 
+/** The type shown for a tracepoint's `__data_loc char[]` string (no BTF type spells it). */
+export const DATA_LOC_TYPE = "char[]";
+
 /** A record that could not be decoded, and why. */
 export class RecordError extends Error {}
 
@@ -47,9 +50,10 @@ export function decodeRecord(rec: Uint8Array, targets: readonly TargetPlan[]): T
       fullSize: pointee ? pointee.size : plan.size,
     };
     if (pointee) value.ptr = raw;
+    if (plan.final.kind === "dataLoc") value.typeName = DATA_LOC_TYPE;
     if (err !== 0) value.error = err;
     else if (vflags & ValFlag.TEXT) value.text = cString(data);
-    else if (pointee?.string) value.string = cString(data);
+    else if (pointee?.string || plan.final.kind === "dataLoc") value.string = cString(data);
     else if (pointee && pointee.size === 0) {
       // void * and the like: the pointer is all there is.
     } else value.data = plan.bitfield ? bitfieldBytes(raw, plan.size) : data;

@@ -9,6 +9,8 @@ export interface TraceValue {
   readonly name: string;
   /** The value's BTF type id (typedefs kept); 0 = unknown/void. */
   readonly typeId: number;
+  /** The type as shown when no BTF id spells it: `char[]` for a tracepoint's `__data_loc char[]` string (typeId is then `char`). */
+  readonly typeName?: string;
   /** For pointer values: the pointer (shown as `name = *(0x...)`). */
   readonly ptr?: bigint;
   /** The raw u64 (register value, member value, or pointer), as predicates saw it. */
@@ -24,7 +26,7 @@ export interface TraceValue {
   readonly text?: string;
   /** Size of the whole object of `dataTypeId` (for `... /* N bytes of M *\/`). */
   readonly fullSize: number;
-  /** For `char *` values captured as a string. */
+  /** For `char *` values captured as a string, and tracepoint `__data_loc char[]` strings. */
   readonly string?: string;
   /** Reading failed (negative errno, e.g. -14 for an unreadable pointer): data is absent. */
   readonly error?: number;

@@ -412,3 +412,109 @@ describe("regressions", () => {
     expect(shadowed).toBe(0);
   });
 });
+
+/** Instructions of the __data_loc path in one value's unrolled capture. */
+const DATA_LOC_PATH = 30;
+
+describe("tracepoint __data_loc strings", () => {
+  /** The device name of each hit of a net tracepoint, as the model fired it (dev->name of the skb or the dev argument). */
+  function watchTp(name: "netif_receive_skb" | "net_dev_xmit"): { names: string[]; detach: () => void } {
+    const k = booted.kernel;
+    const names: string[] = [];
+    const detach = k.tracepoints.attach(k.tracepoints.get("net", name)!, (hit) => {
+      const dev = name === "net_dev_xmit" ? hit.args[2]! : k.memory.readField(hit.args[0]!, "sk_buff", "dev");
+      names.push(k.memory.readString(dev, "net_device", "name"));
+    });
+    return { names, detach };
+  }
+  const strings = (r: Run) => r.events.map((e) => e.values.map((v) => v.string));
+
+  it("tracepoint:net:netif_receive_skb(name): the device name of every packet, typed char[]", () => {
+    const gt = watchTp("netif_receive_skb");
+    const r = trace({ specs: ["tracepoint:net:netif_receive_skb(name)"] }, 300, ["netif_receive_skb"]);
+    gt.detach();
+    expect(gt.names.length).toBeGreaterThan(10);
+    expect(r.events.length).toBe(gt.names.length);
+    expect(strings(r)).toEqual(gt.names.map((n) => [n]));
+    const v = r.events[0]!.values[0]!;
+    expect([v.name, v.typeName, v.ptr, v.error, v.data]).toEqual(["name", "char[]", undefined, undefined, undefined]);
+    // raw: the first bytes, as for a char array ("eth0\0").
+    expect(v.raw).toBe(0x30687465n);
+  });
+
+  it("tracepoint:net:net_dev_xmit(name, len): lo and eth0 as the model sent them, next to a fixed field", () => {
+    const gt = watchTp("net_dev_xmit");
+    const lens: bigint[] = [];
+    const k = booted.kernel;
+    const off = k.tracepoints.attach(k.tracepoints.get("net", "net_dev_xmit")!, (hit) => lens.push(hit.args[3]!));
+    const r = trace({ specs: ["tracepoint:net:net_dev_xmit(name, len)"] }, 300, ["dev_hard_start_xmit"]);
+    gt.detach();
+    off();
+    expect(new Set(gt.names)).toEqual(new Set(["lo", "eth0"]));
+    expect(r.events.map((e) => [e.values[0]!.string, e.values[1]!.raw])).toEqual(gt.names.map((n, i) => [n, lens[i]]));
+  });
+
+  it('name == "eth0" / != "eth0" on netif_receive_skb, name == "lo" / != "lo" on net_dev_xmit', () => {
+    const rx = watchTp("netif_receive_skb");
+    const eq = trace({ specs: ['tracepoint:net:netif_receive_skb(name == "eth0")'] }, 200, ["netif_receive_skb"]);
+    const ne = trace({ specs: ['tracepoint:net:netif_receive_skb(name != "eth0")'] }, 200, ["netif_receive_skb"]);
+    rx.detach();
+    const n = eq.calls.get("netif_receive_skb")!;
+    expect(n).toBeGreaterThan(10);
+    expect(rx.names).toEqual(Array(n + ne.calls.get("netif_receive_skb")!).fill("eth0"));
+    expect(strings(eq)).toEqual(Array(n).fill(["eth0"]));
+    expect(eq.stats.perTarget.get("net:netif_receive_skb")!.filtered).toBe(0);
+    expect(ne.events).toEqual([]);
+    expect(ne.stats.perTarget.get("net:netif_receive_skb")!.filtered).toBe(ne.calls.get("netif_receive_skb"));
+
+    const tx = watchTp("net_dev_xmit");
+    const lo = trace({ specs: ['tracepoint:net:net_dev_xmit(name == "lo")'] }, 300, ["dev_hard_start_xmit"]);
+    const txLo = tx.names.splice(0);
+    const notLo = trace({ specs: ['tracepoint:net:net_dev_xmit(name != "lo")'] }, 300, ["dev_hard_start_xmit"]);
+    tx.detach();
+    const wantLo = txLo.filter((x) => x === "lo");
+    expect(wantLo.length).toBeGreaterThan(0);
+    expect(strings(lo)).toEqual(wantLo.map((x) => [x]));
+    expect(lo.stats.perTarget.get("net:net_dev_xmit")!.filtered).toBe(txLo.length - wantLo.length);
+    const wantNotLo = tx.names.filter((x) => x !== "lo");
+    expect(wantNotLo.length).toBeGreaterThan(0);
+    expect(strings(notLo)).toEqual(wantNotLo.map((x) => [x]));
+  });
+
+  it("records longer than the mapped room are remapped; a string is cut at the value's capacity (255 bytes and NUL)", () => {
+    const k = booted.kernel;
+    const tp = k.tracepoints.get("net", "netif_receive_skb")!;
+    const s = TraceSession.open(booted.bpf, { specs: ["tracepoint:net:netif_receive_skb(name, len)"] });
+    try {
+      const long = "x".repeat(300);
+      k.fire(tp, { skbaddr: 0n, len: 7n, name: long }, [0n]);
+      k.fire(tp, { skbaddr: 0n, len: 8n, name: "lo" }, [0n]);
+      k.fire(tp, { skbaddr: 0n, len: 9n, name: "" }, [0n]);
+      k.fire(tp, { skbaddr: 0n, len: 10n }, [0n]);
+      const ev = s.poll();
+      expect(ev.map((e) => [e.values[0]!.string, e.values[0]!.error, e.values[1]!.raw])).toEqual([
+        ["x".repeat(255), undefined, 7n],
+        ["lo", undefined, 8n],
+        ["", undefined, 9n],
+        // No data (the u32 is 0): an empty string.
+        ["", undefined, 10n],
+      ]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it("only sessions that use a __data_loc field get the program path that reads one", () => {
+    const a = TraceSession.open(booted.bpf, { specs: ["tracepoint:net:netif_receive_skb(len, skbaddr)"] });
+    const b = TraceSession.open(booted.bpf, { specs: ["tracepoint:net:netif_receive_skb(len, name)"] });
+    try {
+      const la = a.programs[0]!.insns.length;
+      const lb = b.programs[0]!.insns.length;
+      // The path is unrolled once per value (two here).
+      expect(lb - la).toBe(2 * DATA_LOC_PATH);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

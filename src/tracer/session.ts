@@ -8,7 +8,7 @@
 import { wantsPhase, type PhaseMode } from "./phases.js";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
-import { castTargetsOf, encodeEntry, postfix } from "../codegen/target-table.js";
+import { castTargetsOf, encodeEntry, postfix, usesDataLoc } from "../codegen/target-table.js";
 import { AggKey, BUF_SIZE, Counter, ENTRY_SIZE, Rec } from "../codegen/layout.js";
 import { generateProgram, type ProgramMaps } from "../codegen/program.js";
 import { BtfsnoopError } from "../internal/errors.js";
@@ -169,6 +169,7 @@ export function buildSession(
     stackChain = targets.map((t) => t.name);
   }
   const castTargets = castTargetsOf(targets);
+  const dataLoc = usesDataLoc(targets);
   // The programs unroll only as far as the targets need.
   const shape = {
     values: Math.max(0, ...targets.map((t) => t.values.length)),
@@ -202,6 +203,7 @@ export function buildSession(
         maps,
         castTargets,
         shape,
+        ...(dataLoc ? { dataLoc } : {}),
         ...(tableKey !== undefined ? { tableKey } : {}),
         ...(options.aggregate && maps.agg !== undefined ? { aggregate: { ...options.aggregate, aggMap: maps.agg, ...(maps.starts !== undefined ? { startsMap: maps.starts } : {}) } } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };

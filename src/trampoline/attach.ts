@@ -2,7 +2,7 @@
 // fmod_ret (one target) and fentry.multi / fexit.multi (a batch of targets
 // by name, BTF id or glob, one cookie each), plus the get_func_* helpers.
 import type { FunctionTable, KernelFunction } from "../kernel-model/functions.js";
-import type { TracepointTable } from "../kernel-model/tracepoints.js";
+import { isDataLoc, type TracepointTable } from "../kernel-model/tracepoints.js";
 import { RegionKind } from "../vm/memory.js";
 import type { Bpf } from "../kernel/bpf.js";
 import { VMLINUX_BTF_ID, type AttachTarget } from "../kernel/types.js";
@@ -103,6 +103,9 @@ export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelB
   return mgr;
 }
 
+/** Bytes a tracepoint record's region has past the fixed part when the event has __data_loc fields. */
+const DATA_LOC_ROOM = 256;
+
 /**
  * tracepoint (ctx = the event record, "category:name") and raw_tp (ctx =
  * the TP_PROTO arguments as u64, "name") links; several programs per event.
@@ -117,10 +120,25 @@ function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable, guard: 
     const tp = target.name ? find(target.name) : undefined;
     if (!tp) return { errno: -2, message: `no tracepoint '${target.name ?? ""}'` };
     if (prog.ctxSize > tp.size) return { errno: -13, message: `program reads ${prog.ctxSize} bytes of context, ${tp.category}:${tp.name} records have ${tp.size}` };
-    const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(tp.size), { writable: false, label: `${tp.category}:${tp.name} record` });
+    // The verifier allows direct loads of the fixed part only (ctxSize above);
+    // the region holds the whole record, so __data_loc data after the fixed
+    // part can be read with bpf_probe_read_kernel(_str). Records with such
+    // data vary in length: the region has room for a tail and is remapped
+    // larger when a record does not fit; bytes past the record are zeroed.
+    const label = `${tp.category}:${tp.name} record`;
+    const tail = tp.fields.some(isDataLoc) ? DATA_LOC_ROOM : 0;
+    let ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(tp.size + tail), { writable: false, label });
+    let used = tp.size;
     const off = tracepoints.attach(tp, (hit) => {
       guard.enter(() => {
-        ctx.bytes.set(hit.record);
+        const rec = hit.record;
+        if (rec.length > ctx.size) {
+          bpf.mem.unmap(ctx);
+          ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(Math.ceil(rec.length / 8) * 8), { writable: false, label });
+        }
+        ctx.bytes.set(rec);
+        if (used > rec.length) ctx.bytes.fill(0, rec.length, used);
+        used = rec.length;
         prog.run({ ctx });
       });
     });

@@ -341,3 +341,23 @@ describe("trace --btf (scale mode)", () => {
     expect(r.err).toMatch(/^ {2}ok tcp_v4_connect: (\d+) calls -> (\d+) records expected, \2 accounted/m);
   }, 30_000);
 });
+
+describe("trace: tracepoint __data_loc strings", () => {
+  it('"tracepoint:net:netif_receive_skb(name)" --json prints the device name as a char[] string', async () => {
+    const r = await run(["tracepoint:net:netif_receive_skb(name)", "--workload", "net", "-c", "1", "--json"]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    const e = JSON.parse(lines[0]!) as { func: string; kind: string; values: unknown[] };
+    expect([e.func, e.kind, e.values]).toEqual(["net:netif_receive_skb", "tracepoint", [{ name: "name", type: "char[]", value: "eth0" }]]);
+  });
+
+  it("text: the string on the line after the name; a filter on it; an empty cmd", async () => {
+    const r = await run(['tracepoint:net:net_dev_xmit(name == "lo", len)', "--workload", "net", "-c", "2"]);
+    expect(r.code).toBe(0);
+    expect(r.out.match(/^ {35}name = \n {36}"lo",\n {35}len = \n {36}\(unsigned int\)\d+\n/gm)).toHaveLength(2);
+    const blk = await run(["tracepoint:block:block_rq_issue(cmd)", "--workload", "block", "-c", "1", "--json"]);
+    expect(blk.code).toBe(0);
+    expect((JSON.parse(blk.out) as { values: unknown[] }).values).toEqual([{ name: "cmd", type: "char[]", value: "" }]);
+  });
+});

@@ -29,6 +29,23 @@ describe("synthetic kernel", () => {
     expect(callLog(8, w, 300).digest).not.toBe(a.digest);
   });
 
+  it("a fired netif_receive_skb record carries the skb's dev->name", () => {
+    const k = new SyntheticKernel({ seed: 5 });
+    const tp = k.tracepoints.get("net", "netif_receive_skb")!;
+    const hits: { record: Uint8Array; want: string }[] = [];
+    // The name the kernel copies (__assign_str(name, skb->dev->name)), read while the skb lives.
+    k.tracepoints.attach(tp, (hit) => hits.push({ record: hit.record, want: k.memory.readString(k.memory.readField(hit.args[0]!, "sk_buff", "dev"), "net_device", "name") }));
+    k.run("net", { count: 200 });
+    expect(hits.length).toBeGreaterThan(5);
+    expect(tp.size).toBe(24);
+    for (const { record, want } of hits) {
+      expect(want).toBe("eth0");
+      const loc = new DataView(record.buffer).getUint32(20, true);
+      expect([loc & 0xffff, loc >>> 16, record.length]).toEqual([24, 5, 29]);
+      expect(Buffer.from(record.subarray(24)).toString("latin1")).toBe("eth0\0");
+    }
+  });
+
   it("ground truth agrees with the tracepoints it fires", () => {
     const k = new SyntheticKernel({ seed: 3 });
     k.run("mixed", { count: 3000 });

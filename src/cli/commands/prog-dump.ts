@@ -27,7 +27,7 @@ function listing(name: string, insns: readonly Instruction[]): string[] {
 function describeValue(btf: Btf, v: ValuePlan): string {
   const src = v.source === "ret" ? "ret" : `arg${v.argIndex}`;
   const hops = v.hops.map((h) => ` ->*(+${h})`).join("");
-  const fin = v.final.kind === "memory" ? ` +${v.final.offset}[${v.size}]` : "";
+  const fin = v.final.kind === "memory" ? ` +${v.final.offset}[${v.size}]` : v.final.kind === "dataLoc" ? ` +${v.final.offset} string[${v.size}]` : "";
   const extra = [
     v.pointee ? (v.pointee.string ? `string[${v.pointee.size}]` : `pointee ${v.pointee.size} bytes`) : "",
     v.castTarget !== undefined ? `dynamic_cast ${cTypeName(btf, v.castTarget)}` : "",
@@ -35,7 +35,8 @@ function describeValue(btf: Btf, v: ValuePlan): string {
     v.signed ? "signed" : "",
     v.show ? "" : "hidden",
   ].filter(Boolean);
-  return `    ${v.when.padEnd(6)} ${v.name} (${cTypeName(btf, v.typeId)}) = ${src}${hops}${fin}${extra.length ? `; ${extra.join(", ")}` : ""}`;
+  const type = v.final.kind === "dataLoc" ? "__data_loc char[]" : cTypeName(btf, v.typeId);
+  return `    ${v.when.padEnd(6)} ${v.name} (${type}) = ${src}${hops}${fin}${extra.length ? `; ${extra.join(", ")}` : ""}`;
 }
 
 function describePred(p: PredPlan, values: readonly ValuePlan[]): string {

@@ -110,17 +110,18 @@ export function installBlockPaths(k: Kernel, w: World): void {
     w.inflight.push({ rq, issuedNs: k.clock.now(), bytes: Number(bytes), sector });
     return 0n;
   });
+  // cmd (__data_loc char[]): the SCSI command for passthrough requests, empty for filesystem I/O.
   set("blk_mq_start_request", ([rq]) => {
     const f = w.inflight.find((x) => x.rq === rq);
     const bytes = BigInt(f?.bytes ?? Number(k.memory.readField(rq!, "request", "__data_len")));
     const sector = k.memory.readField(rq!, "request", "__sector");
-    k.fire(tp("block_rq_issue"), { dev: (253n << 20n) | 0n, sector, nr_sector: bytes / 512n, bytes, rwbs: k.rng.chance(0.6) ? "W" : "R", comm: k.current().comm }, [rq!]);
+    k.fire(tp("block_rq_issue"), { dev: (253n << 20n) | 0n, sector, nr_sector: bytes / 512n, bytes, rwbs: k.rng.chance(0.6) ? "W" : "R", comm: k.current().comm, cmd: "" }, [rq!]);
     return 0n;
   });
   set("blk_mq_end_request", ([rq, error]) => {
     const sector = k.memory.readField(rq!, "request", "__sector");
     const bytes = k.memory.readField(rq!, "request", "__data_len");
-    k.fire(tp("block_rq_complete"), { dev: 253n << 20n, sector, nr_sector: bytes / 512n, error: error!, rwbs: "W" }, [rq!, error!, bytes]);
+    k.fire(tp("block_rq_complete"), { dev: 253n << 20n, sector, nr_sector: bytes / 512n, error: error!, rwbs: "W", cmd: "" }, [rq!, error!, bytes]);
     call("__blk_mq_end_request", rq!, error!);
     return 0n;
   });

@@ -27,6 +27,8 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   const sockOf = (sk: bigint): Sock | undefined => w.socks.find((s) => s.sk === sk);
   const dropReason = (n: string) => enumValue(k, "skb_drop_reason", n);
   const tp = (cat: string, name: string) => k.tracepoints.get(cat, name)!;
+  /** dev->name, the events' __data_loc name (__assign_str(name, skb->dev->name)). */
+  const devName = (dev: bigint) => (dev === 0n ? "" : k.memory.readString(dev, "net_device", "name"));
 
   set("__alloc_skb", ([size]) => {
     const skb = alloc(k, "sk_buff");
@@ -96,14 +98,15 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   });
   set("dev_hard_start_xmit", ([skb, dev]) => {
     const len = k.memory.readField(skb!, "sk_buff", "len");
-    k.fire(tp("net", "net_dev_xmit"), { skbaddr: skb!, len, rc: 0n }, [skb!, 0n, dev!, len]);
+    k.fire(tp("net", "net_dev_xmit"), { skbaddr: skb!, len, rc: 0n, name: devName(dev!) }, [skb!, 0n, dev!, len]);
     call("consume_skb", skb!);
     return 0n;
   });
 
   // Receive (softirq).
   set("netif_receive_skb", ([skb]) => {
-    k.fire(tp("net", "netif_receive_skb"), { skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len") }, [skb!]);
+    const name = devName(k.memory.readField(skb!, "sk_buff", "dev"));
+    k.fire(tp("net", "netif_receive_skb"), { skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len"), name }, [skb!]);
     return call("__netif_receive_skb_core", skb!, 0n, 0n);
   });
   set("__netif_receive_skb_core", ([skb]) => call("ip_rcv", skb!, k.memory.readField(skb!, "sk_buff", "dev"), 0n, 0n));

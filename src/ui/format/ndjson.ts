@@ -100,7 +100,7 @@ export function formatJsonEvent(btf: Btf, ev: TraceEvent): string {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (i > 0) s += ",";
-    s += '{"name":' + JSON.stringify(v.name) + ',"type":' + typeNameJson(btf, v.typeId);
+    s += '{"name":' + JSON.stringify(v.name) + ',"type":' + (v.typeName !== undefined ? JSON.stringify(v.typeName) : typeNameJson(btf, v.typeId));
     if (v.ptr !== undefined) s += ',"ptr":"' + hexPointer(v.ptr) + '"';
     const value = traceValueJsonText(btf, v);
     if (value !== undefined) s += ',"value":' + value;
