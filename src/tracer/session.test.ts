@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { cTypeName } from "../btf/c-name.js";
 import { snprintfBtf } from "../btf/format/value-kernel.js";
 import { bootSyntheticKernel, machineOf, type BootedKernel } from "../kernel/boot.js";
 import type { Machine } from "../kernel/machine.js";
@@ -415,6 +416,25 @@ describe("regressions", () => {
 
 /** Instructions of the __data_loc path in one value's unrolled capture. */
 const DATA_LOC_PATH = 30;
+
+describe("tracepoint fields typed by the kernel's trace_event_raw structs", () => {
+  it("tracepoint:block:block_rq_issue(rwbs, rwbs == \"W\"): the char[8] field as the record holds it, and a string filter on it", () => {
+    const k = booted.kernel;
+    const tp = k.tracepoints.get("block", "block_rq_issue")!;
+    const at = tp.fields.find((f) => f.name === "rwbs")!.offset;
+    const rwbs: string[] = [];
+    const detach = k.tracepoints.attach(tp, (hit) => rwbs.push(Buffer.from(hit.record.subarray(at, at + 8)).toString("latin1").replace(/\0.*$/s, "")));
+    const all = trace({ specs: ["tracepoint:block:block_rq_issue(rwbs)"] }, 300, ["blk_mq_start_request"], "block");
+    const n = rwbs.length;
+    const writes = trace({ specs: ['tracepoint:block:block_rq_issue(rwbs == "W")'] }, 300, ["blk_mq_start_request"], "block");
+    detach();
+    expect(n).toBeGreaterThan(5);
+    expect(all.events.map((e) => [cTypeName(all.session.btf, e.values[0]!.typeId), new TextDecoder().decode(e.values[0]!.data).replace(/\0.*$/s, "")])).toEqual(rwbs.slice(0, n).map((w) => ["char[8]", w]));
+    const later = rwbs.slice(n);
+    expect(new Set(later).size).toBeGreaterThan(1);
+    expect(writes.events.length).toBe(later.filter((w) => w === "W").length);
+  });
+});
 
 describe("tracepoint __data_loc strings", () => {
   /** The device name of each hit of a net tracepoint, as the model fired it (dev->name of the skb or the dev argument). */
