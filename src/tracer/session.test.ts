@@ -436,6 +436,24 @@ describe("tracepoint fields typed by the kernel's trace_event_raw structs", () =
   });
 });
 
+describe("raw syscall tracepoints", () => {
+  it("raw_tp:sys_enter_write(regs->di, regs->dx, id) and sys_exit_write(regs->ax, ret): the saved registers hold the arguments and the result", () => {
+    const k = booted.kernel;
+    const enter = k.tracepoints.get("syscalls", "sys_enter_write")!;
+    const exit = k.tracepoints.get("syscalls", "sys_exit_write")!;
+    const field = (hit: { record: Uint8Array }, tp: typeof enter, name: string) => new DataView(hit.record.buffer, hit.record.byteOffset).getBigUint64(tp.fields.find((f) => f.name === name)!.offset, true);
+    const want: bigint[][] = [];
+    const off1 = k.tracepoints.attach(enter, (hit) => want.push([field(hit, enter, "fd"), field(hit, enter, "count"), 1n]));
+    const off2 = k.tracepoints.attach(exit, (hit) => want.push([field(hit, exit, "ret"), field(hit, exit, "ret")]));
+    const r = trace({ specs: ["raw_tp:sys_enter_write(regs->di, regs->dx, id)", "raw_tp:sys_exit_write(regs->ax, ret)"], pages: 256 }, 100, ["ksys_write"], "fs");
+    expect(r.stats.ringDrops).toBe(0);
+    off1();
+    off2();
+    expect(want.length).toBeGreaterThan(10);
+    expect(r.events.map((e) => e.values.map((v) => v.raw))).toEqual(want);
+  });
+});
+
 describe("tracepoint __data_loc strings", () => {
   /** The device name of each hit of a net tracepoint, as the model fired it (dev->name of the skb or the dev argument). */
   function watchTp(name: "netif_receive_skb" | "net_dev_xmit"): { names: string[]; detach: () => void } {

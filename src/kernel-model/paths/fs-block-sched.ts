@@ -72,21 +72,44 @@ export function installFsPaths(k: Kernel, w: World): void {
   set("filp_close", () => 0n);
 }
 
+/** Each task's saved user registers (the pt_regs at the top of its kernel stack), made on its first syscall. */
+const savedRegs = new WeakMap<Kernel, Map<number, bigint>>();
+
+/**
+ * Fills the current task's pt_regs as the syscall entry does (the number in
+ * orig_ax, ax = -ENOSYS until it returns, arguments in di, si, dx, r10, r8,
+ * r9) and returns its address: the `regs` of raw_tp sys_enter/sys_exit.
+ */
+function syscallRegs(k: Kernel, nr: bigint, args: readonly bigint[]): bigint {
+  let byTask = savedRegs.get(k);
+  if (!byTask) savedRegs.set(k, (byTask = new Map()));
+  const pid = k.current().pid;
+  let regs = byTask.get(pid);
+  if (regs === undefined) byTask.set(pid, (regs = k.memory.alloc("pt_regs")));
+  k.memory.writeField(regs, "pt_regs", "orig_ax", nr);
+  k.memory.writeField(regs, "pt_regs", "ax", BigInt.asUintN(64, -38n));
+  (["di", "si", "dx", "r10", "r8", "r9"] as const).forEach((r, i) => k.memory.writeField(regs!, "pt_regs", r, BigInt.asUintN(64, args[i] ?? 0n)));
+  return regs;
+}
+
 /** One file session of the current task: open, some writes and reads (with their syscall tracepoints), close. */
 export function fileSession(k: Kernel): void {
   const tp = (n: string) => k.tracepoints.get("syscalls", n)!;
   const user = k.memory.userSpace(k.current().tgid);
   const path = k.rng.pick(PATHS);
   const filename = user.allocString(path);
-  k.fire(tp("sys_enter_openat"), { __syscall_nr: 257n, dfd: BigInt.asUintN(64, -100n), filename, flags: 0n, mode: 0n });
+  const openRegs = syscallRegs(k, 257n, [BigInt.asUintN(64, -100n), filename, 0n, 0n]);
+  k.fire(tp("sys_enter_openat"), { __syscall_nr: 257n, dfd: BigInt.asUintN(64, -100n), filename, flags: 0n, mode: 0n }, [openRegs, 257n]);
   const fd = k.callByName("do_sys_openat2", [BigInt.asUintN(64, -100n), filename, 0n]);
   if (isErr(fd)) return;
   for (let i = k.rng.int(1, 4); i > 0; i--) {
     const count = BigInt(k.rng.int(1, 4096));
     const buf = user.heapAlloc(Number(count));
-    k.fire(tp("sys_enter_write"), { __syscall_nr: 1n, fd, buf, count });
+    const regs = syscallRegs(k, 1n, [fd, buf, count]);
+    k.fire(tp("sys_enter_write"), { __syscall_nr: 1n, fd, buf, count }, [regs, 1n]);
     const ret = k.callByName("ksys_write", [fd, buf, count]);
-    k.fire(tp("sys_exit_write"), { __syscall_nr: 1n, ret });
+    k.memory.writeField(regs, "pt_regs", "ax", ret);
+    k.fire(tp("sys_exit_write"), { __syscall_nr: 1n, ret }, [regs, ret]);
     k.callByName("ksys_read", [fd, buf, count]);
   }
   k.callByName("close_fd", [fd]);
