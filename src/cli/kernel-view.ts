@@ -7,7 +7,7 @@ import { parseBtf } from "../btf/index.js";
 import { BtfKind } from "../btf/kinds.js";
 import type { BootedKernel } from "../kernel/boot.js";
 import type { KernelFunctionEntry } from "../probe-spec/resolve.js";
-import { loadBtfFile } from "./commands/btf-dump.js";
+import { loadBtfFile } from "./btf-file.js";
 
 export interface KernelView {
   btf: Btf;

@@ -2,14 +2,15 @@
 // `bpftool btf dump file FILE format ...` does. FILE is a raw blob, an ELF
 // object with a .BTF section, or either gzip-compressed.
 import type { Argv } from "yargs";
-import { loadBtf, type Btf } from "../../btf/index.js";
+import type { Btf } from "../../btf/index.js";
 import { writeC } from "../../btf/format/c.js";
 import { writeJson } from "../../btf/format/json.js";
 import { writeRaw } from "../../btf/format/raw.js";
 import { collect, type TextSink } from "../../btf/format/sink.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { UsageError } from "../errors.js";
-import { readInputFile, type CliIo } from "../io.js";
+import { loadBtfFile } from "../btf-file.js";
+import type { CliIo } from "../io.js";
 
 export const BTF_DUMP_FORMATS = ["raw", "c", "json"] as const;
 export type BtfDumpFormat = (typeof BTF_DUMP_FORMATS)[number];
@@ -23,17 +24,6 @@ export interface BtfDumpArgs {
   format: BtfDumpFormat;
   baseBtf?: string | undefined;
   ids?: number[] | undefined;
-}
-
-/** Loads FILE (with its base for split BTF), wrapping errors with the file name. */
-export function loadBtfFile(path: string, base?: Btf): Btf {
-  const bytes = readInputFile(path);
-  try {
-    return loadBtf(bytes, base ? { base } : {}).btf;
-  } catch (e) {
-    if (e instanceof BtfsnoopError) throw new BtfsnoopError(e.errno, `'${path}': ${e.message}`, { hint: e.hint, cause: e });
-    throw e;
-  }
 }
 
 /** The text `btf dump` prints for these arguments. */

@@ -4,17 +4,23 @@
 // `btfsnoop list [GLOB]`: every traceable function matching GLOB, one
 // prototype per line, sorted by name.
 import type { Argv } from "yargs";
-import { parseSpec } from "../../probe-spec/parse.js";
+import { bareSpec } from "../../probe-spec/bare-spec.js";
+import type { ProbeSpec } from "../../probe-spec/ast.js";
 import { formatPrototype } from "../../probe-spec/prototype.js";
 import { globRegExp, resolveSpec } from "../../probe-spec/resolve.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { kernelView, type KernelView } from "../kernel-view.js";
 
+/** The spec of a name or glob: built directly when it is a plain one, else by the grammar (loaded only then). */
+async function specOf(name: string): Promise<ProbeSpec> {
+  return bareSpec(name) ?? (await import("../../probe-spec/parse.js")).parseSpec(name);
+}
+
 /** Prototype lines of the functions a name or glob resolves to. */
-export function prototypesOf(view: KernelView, name: string): string[] {
+export async function prototypesOf(view: KernelView, name: string): Promise<string[]> {
   if (name.includes("(")) throw new UsageError(`'${name}': info takes function names or globs, not specs`);
-  const plan = resolveSpec(parseSpec(name), { btf: view.btf, functions: view.functions });
+  const plan = resolveSpec(await specOf(name), { btf: view.btf, functions: view.functions });
   return plan.targets.map((t) => formatPrototype(view.btf, t.btfId));
 }
 
@@ -30,7 +36,8 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
           .example("$0 info ip_send_skb", "int ip_send_skb(struct net *net, struct sk_buff *skb);"),
       async (a) => {
         const view = await kernelView(a.btf);
-        const lines = a.funcs.flatMap((f) => prototypesOf(view, f));
+        const lines: string[] = [];
+        for (const f of a.funcs) lines.push(...(await prototypesOf(view, f)));
         await io.out(lines.join("\n") + "\n");
       },
     )
@@ -56,7 +63,7 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
           await io.out(lines.join("\n") + (lines.length ? "\n" : ""));
           return;
         }
-        const lines = prototypesOf(view, a.glob);
+        const lines = await prototypesOf(view, a.glob);
         await io.stream((sink) => {
           for (const l of lines) sink.write(l + "\n");
         });

@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { Argv } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
-import { loadBtfFile } from "./btf-dump.js";
+import { loadBtfFile } from "../btf-file.js";
 import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import type { TraceEvent } from "../../tracer/event.js";
