@@ -201,10 +201,16 @@ export class AddressSpace {
     if (src.length === 0) return 0;
     if (!this.isMapped(addr, src.length)) return EFAULT;
     let pos = 0;
-    this.forEachChunk(addr, src.length, false, (page, off, len) => {
-      page.data.set(src.subarray(pos, pos + len), off);
+    let pageNo = Number(addr >> PAGE_SHIFT);
+    let off = Number(addr & PAGE_MASK);
+    while (pos < src.length) {
+      const len = Math.min(src.length - pos, PAGE_SIZE - off);
+      // isMapped() found every page.
+      this.page(pageNo)!.data.set(src.subarray(pos, pos + len), off);
       pos += len;
-    });
+      pageNo++;
+      off = 0;
+    }
     return 0;
   }
 

@@ -70,6 +70,7 @@ export class KernelObjects {
   /** Type of each live object allocated through alloc(). */
   private readonly types = new Map<bigint, TypeId>();
   private readonly locations = new Map<string, FieldLocation>();
+  private readonly locationsByName = new Map<TypeId | string, Map<string, FieldLocation>>();
 
   constructor(btf: Btf, space: AddressSpace, slab: SlabAllocator) {
     this.btf = btf;
@@ -129,6 +130,17 @@ export class KernelObjects {
 
   /** Resolves a member path in `type` (cached). Throws BtfError (ENOENT/EINVAL/E2BIG) with the kernel-ish messages of src/btf. */
   field(type: TypeId | string, path: string): FieldLocation {
+    // By the name as given first: the name -> id lookups cost more than the cache.
+    const byName = this.locationsByName.get(type)?.get(path);
+    if (byName) return byName;
+    const loc = this.fieldById(type, path);
+    let m = this.locationsByName.get(type);
+    if (!m) this.locationsByName.set(type, (m = new Map()));
+    m.set(path, loc);
+    return loc;
+  }
+
+  private fieldById(type: TypeId | string, path: string): FieldLocation {
     const id = this.typeId(type);
     const key = `${id}\0${path}`;
     const cached = this.locations.get(key);
@@ -186,6 +198,7 @@ export class KernelObjects {
         return readIntBits(asInt, bytes, bit, loc.bitSize || t.size * 8);
       }
       case BtfKind.PTR: {
+        if (bytes.length === 8) return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
         let v = 0n;
         for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
         return v;
@@ -314,6 +327,19 @@ function checkRange(value: bigint, bits: number, path: string): void {
 /** `value` as `size` little-endian bytes (two's complement for negatives). */
 export function leBytes(value: bigint, size: number): Uint8Array {
   const out = new Uint8Array(size);
+  // The usual widths in one typed store each, not a BigInt shift per byte.
+  if (size === 8) {
+    new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    return out;
+  }
+  if (size === 4 || size === 2 || size === 1) {
+    const n = Number(BigInt.asUintN(size * 8, value));
+    const dv = new DataView(out.buffer);
+    if (size === 4) dv.setUint32(0, n, true);
+    else if (size === 2) dv.setUint16(0, n, true);
+    else out[0] = n;
+    return out;
+  }
   let v = BigInt.asUintN(size * 8, value);
   for (let i = 0; i < size; i++) {
     out[i] = Number(v & 0xffn);

@@ -5,13 +5,23 @@ import { findMember } from "../../btf/members.js";
 import { BtfKind } from "../../btf/kinds.js";
 import type { Kernel } from "../kernel.js";
 
+/** Whether `type` has the member `path` starts with, per kernel BTF (asked on every setField, so remembered). */
+const hasFieldCache = new WeakMap<object, Map<string, number | undefined>>();
+function structWith(k: Kernel, type: string, path: string): number | undefined {
+  let m = hasFieldCache.get(k.btf);
+  if (!m) hasFieldCache.set(k.btf, (m = new Map()));
+  const key = `${type}\0${path}`;
+  if (m.has(key)) return m.get(key);
+  const id = k.btf.findByNameKind(type, BtfKind.STRUCT);
+  const found = id !== undefined && findMember(k.btf, id, path.split(".")[0]!) ? id : undefined;
+  m.set(key, found);
+  return found;
+}
+
 /** Sets a field if the type has it (the headers are trimmed Linux: not every field exists). */
 export function setField(k: Kernel, addr: bigint, type: string, path: string, value: bigint): void {
-  const id = k.btf.findByNameKind(type, BtfKind.STRUCT);
-  if (id === undefined) return;
-  const first = path.split(".")[0]!;
-  if (!findMember(k.btf, id, first)) return;
-  k.memory.writeField(addr, id, path, value);
+  const id = structWith(k, type, path);
+  if (id !== undefined) k.memory.writeField(addr, id, path, value);
 }
 
 export function setString(k: Kernel, addr: bigint, type: string, path: string, value: string): void {
