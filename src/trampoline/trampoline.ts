@@ -52,21 +52,38 @@ export interface ProgStats {
   faults: number;
 }
 
+/** The hook a trampoline publishes: its phases are set only while programs of that kind are attached. */
+interface TrampolineHook {
+  entry: FunctionHook["entry"];
+  modifyReturn: FunctionHook["modifyReturn"];
+  exit: FunctionHook["exit"];
+}
+
 class Trampoline {
   readonly progs: Attached[] = [];
   /** `progs` by kind, in attach order, rebuilt on every change (the dispatch path reads these). */
   byKind: Record<TracingKind, Attached[]> = { fentry: [], fexit: [], fmod_ret: [] };
-  readonly hook: FunctionHook;
+  /** One object for the trampoline's life (detach finds it by identity); its phases change with the programs. */
+  readonly hook: TrampolineHook = { entry: undefined, modifyReturn: undefined, exit: undefined };
+  private readonly phases: Required<TrampolineHook>;
   constructor(
     readonly fn: KernelFunction,
-    makeHook: (t: Trampoline) => FunctionHook,
+    makePhases: (t: Trampoline) => Required<TrampolineHook>,
   ) {
-    this.hook = makeHook(this);
+    this.phases = makePhases(this);
   }
 
+  /**
+   * Rebuilds the per-kind lists and sets on the hook only the phases with
+   * programs, like a trampoline image generated for what is attached: a
+   * function traced by fentry alone does not pay for its fexit and fmod_ret calls.
+   */
   changed(): void {
     const of = (k: TracingKind) => this.progs.filter((a) => a.kind === k);
     this.byKind = { fentry: of("fentry"), fexit: of("fexit"), fmod_ret: of("fmod_ret") };
+    this.hook.entry = this.byKind.fentry.length ? this.phases.entry : undefined;
+    this.hook.modifyReturn = this.byKind.fmod_ret.length ? this.phases.modifyReturn : undefined;
+    this.hook.exit = this.byKind.fexit.length ? this.phases.exit : undefined;
   }
 }
 
@@ -120,7 +137,7 @@ export class TrampolineManager {
     const entries: [Trampoline, Attached][] = targets.map((fn, i) => {
       let t = this.tramps.get(fn.address);
       if (!t) {
-        t = new Trampoline(fn, (tr) => this.hookFor(tr));
+        t = new Trampoline(fn, (tr) => this.phasesFor(tr));
         this.tramps.set(fn.address, t);
         fresh.push(t);
       }
@@ -156,7 +173,7 @@ export class TrampolineManager {
     return this.tramps.size;
   }
 
-  private hookFor(t: Trampoline): FunctionHook {
+  private phasesFor(t: Trampoline): Required<TrampolineHook> {
     const info = this.info;
     const ctx = this.ctx;
     const guard = this.guard;
