@@ -50,7 +50,7 @@ export interface ProgramMaps {
   targets: number;
   /** PERCPU_ARRAY[1] of BUF_SIZE: the working buffer. */
   scratch: number;
-  /** HASH {u32 tid, u32 func_index} -> BUF_SIZE: entry records kept for their return (stash mode). */
+  /** LRU_HASH {u32 tid, u32 func_index} -> BUF_SIZE: entry records kept for their return (stash mode). */
   stash: number;
   /** RINGBUF: the records. */
   events: number;

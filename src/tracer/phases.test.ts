@@ -4,15 +4,16 @@ import { describe, expect, it } from "vitest";
 import type { TargetPlan, ValuePlan } from "../probe-spec/plan.js";
 import { recordsPerCall, wantsPhase, type PhaseMode } from "./phases.js";
 
-const target = (when: ("entry" | "return")[], stash = false): TargetPlan => {
+/** A target as resolve.ts makes it: `bare` for a spec without items (everything: onEntry and onReturn both set). */
+const target = (when: ("entry" | "return")[], stash = false, bare = false): TargetPlan => {
   const atEntry = when.includes("entry");
   const atReturn = when.includes("return");
-  const none = when.length === 0;
+  const everything = bare || when.length === 0;
   return {
     values: when.map((w) => ({ when: w }) as unknown as ValuePlan),
     stash,
-    onEntry: none || stash || atEntry,
-    onReturn: none || stash || atReturn,
+    onEntry: everything || stash || atEntry,
+    onReturn: everything || stash || atReturn,
   } as unknown as TargetPlan;
 };
 const plain: PhaseMode = { everyPhase: false, aggregate: false };
@@ -26,6 +27,8 @@ describe("phases", () => {
     ["return only", target(["return"]), plain, ["return"], 1],
     ["entry values and return", target(["entry", "return"]), plain, ["entry", "return"], 2],
     ["no values (a void function of no arguments): both ends, as ksnoop prints them", target([]), plain, ["entry", "return"], 2],
+    ["a bare spec of a void function with arguments: entry only (nothing to show on return)", target(["entry"], false, true), plain, ["entry"], 1],
+    ["a bare spec of a function with arguments and a return value", target(["entry", "return"], false, true), plain, ["entry", "return"], 2],
     ["stash: entry stashes, return emits", target(["entry", "return"], true), plain, ["entry", "return"], 1],
     ["stack mode / call trees: every phase", target(["entry"]), every, ["entry", "return"], 2],
     ["stack mode with a stash target", target(["entry", "return"], true), every, ["entry", "return"], 1],

@@ -18,7 +18,12 @@ export function wantsPhase(t: TargetPlan, phase: "entry" | "return", mode: Phase
   // Aggregation counts each call once, in the phase its values come from; a
   // stash target needs its entry (which stashes) and its return (which counts).
   if (mode.aggregate) return t.stash || phase === (t.onReturn && t.values.some((v) => v.when === "return") ? "return" : "entry");
-  return phase === "entry" ? t.onEntry : t.onReturn;
+  // A phase emits only when it has values (or the target has none at all,
+  // when both ends show the call): a bare spec of a void function with
+  // arguments is entry-only, whatever onReturn says.
+  const none = t.values.length === 0;
+  if (phase === "entry") return t.onEntry && (none || t.values.some((v) => v.when === "entry"));
+  return t.onReturn && (none || t.values.some((v) => v.when === "return"));
 }
 
 /**

@@ -185,6 +185,16 @@ describe("trace: summary and accounting", () => {
     expect(r.out.match(/^ +\d+ +\d+ +\d+ schedule\($/gm)?.length).toBe(2 * n!);
   });
 
+  it("a bare void function with arguments (kfree_skb_reason): entry records only, and --check adds up", async () => {
+    const r = await run(["kfree_skb_reason", "--workload", "net", "-d", "20ms", "--check"]);
+    expect(r.code).toBe(0);
+    const m = /ok kfree_skb_reason: (\d+) calls -> (\d+) records expected, (\d+) accounted \((\d+) delivered/.exec(r.err);
+    expect(m).not.toBeNull();
+    const [n, expected, accounted, delivered] = m!.slice(1).map(Number);
+    expect(n).toBeGreaterThan(0);
+    expect([expected, accounted, delivered]).toEqual([n, n, n]);
+  });
+
   it("--json --summary ends with a summary object whose counts add up", async () => {
     const r = await summary();
     expect(r.code).toBe(0);

@@ -76,7 +76,7 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
       const view = await kernelView(a.btf);
       const lines: string[] = [];
       if (view.booted) {
-        // --jited loads the programs JIT-compiled (sessions run them interpreted by default).
+        // --jited asks for the JIT explicitly (the session default follows the kernel's, BTFSNOOP_JIT=0 turns it off).
         const s = TraceSession.open(view.booted.bpf, { specs: a.specs, render: a.render, ...(a.jited ? { jit: true } : {}) });
         try {
           lines.push(...table(view.btf, s.targets), "");

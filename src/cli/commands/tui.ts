@@ -83,6 +83,9 @@ export async function withoutCiEnv<T>(load: () => Promise<T>, env: NodeJS.Proces
   }
 }
 
+/** Swallows a terminal's errors once the TUI is ending (see runTuiCommand). */
+const ignoreError = (): void => undefined;
+
 /** Runs the TUI until the user quits; prints the summary on stderr. */
 export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): Promise<void> {
   if (!term.stdout.isTTY || !term.stdin.isTTY) {
@@ -135,8 +138,8 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
     term.stdin.off("end", onSignal);
     term.stdin.off("close", onSignal);
     term.stdout.off("error", onSignal);
-    // A terminal that failed once fails again: its errors must not crash the exit.
-    term.stdout.on("error", () => undefined);
+    // A terminal that failed once fails again: its errors must not crash the exit (one listener per stream).
+    if (!term.stdout.listeners("error").includes(ignoreError)) term.stdout.on("error", ignoreError);
     term.stdout.off("resize", onResize);
     instance.unmount();
     await instance.waitUntilExit().catch(() => undefined);

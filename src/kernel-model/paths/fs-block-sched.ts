@@ -72,7 +72,12 @@ export function installFsPaths(k: Kernel, w: World): void {
   set("filp_close", () => 0n);
 }
 
-/** Each task's saved user registers (the pt_regs at the top of its kernel stack), made on its first syscall. */
+/**
+ * Each task's saved user registers (the pt_regs at the top of its kernel
+ * stack), made on its first syscall: one per task, as in Linux. The model's
+ * tasks are spawned at boot and never exit, so these are bounded; if tasks
+ * ever exit, their pt_regs must be freed with them.
+ */
 const savedRegs = new WeakMap<Kernel, Map<number, bigint>>();
 
 /**

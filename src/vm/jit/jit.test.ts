@@ -134,6 +134,22 @@ describe("JIT: stack accesses at r10 + constant", () => {
     }
   });
 
+  it("a tail call from a program that moved r10 keeps that r10 in the target, as the interpreter does", () => {
+    const out = same(
+      [
+        I(ADD64_IMM, 10, 0, 0, -8), // move r10 (only an unverified program can)
+        I(MOV64_IMM, 2, 0, 0, 7),
+        I(STX_DW, 10, 2, -8, 0), // at fp - 16
+        lddw(2, TAIL_MAP),
+        I(MOV64_IMM, 3, 0, 0, 0),
+        I(CALL, 0, 0, 0, 12),
+        EXIT,
+      ],
+      { tails: [[I(LDX_DW, 0, 10, -8, 0), EXIT]] },
+    );
+    expect(out.r0).toBe(7n);
+  });
+
   it("take the checked path in a program that moves r10 (only an unverified one can)", () => {
     const out = same([
       I(ADD64_IMM, 10, 0, 0, -504), // r10 = fp - 504: r10 - 8 is still inside, r10 - 16 is not

@@ -206,13 +206,22 @@ export class JitRuntime {
 
   /**
    * A tail call into `target`: same frame, r1 and r10 kept, other registers 0;
-   * leaves r0 in rl/rh. A target the JIT cannot compile runs in the interpreter.
+   * leaves r0 in rl/rh. A target the JIT cannot compile, or one reached with
+   * an r10 that is not the frame's top, runs in the interpreter.
    */
   tail(target: LoadedProgram, depth: number, l1: number, h1: number, l10: number, h10: number): void {
-    let fn: JitFn;
-    try {
-      fn = this.entry(target, 0);
-    } catch {
+    let fn: JitFn | undefined;
+    // Compiled code reads the stack at fixed offsets of the frame, so an r10
+    // an unverified caller moved must go on in the interpreter, which keeps it.
+    const f = this.host.frames[depth]!;
+    if (l10 === ((f.lo + STACK) | 0) && h10 === (f.hi | 0)) {
+      try {
+        fn = this.entry(target, 0);
+      } catch {
+        fn = undefined;
+      }
+    }
+    if (fn === undefined) {
       const lo = new Int32Array(11);
       const hi = new Int32Array(11);
       lo[1] = l1;
