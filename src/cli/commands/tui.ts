@@ -17,6 +17,8 @@ export interface TuiArgs {
   seed: number;
   cpus: number;
   pages: number;
+  stack?: boolean | undefined;
+  render?: "kernel" | "user" | undefined;
 }
 
 /** The terminal the TUI runs on (the process's, or a fake in tests). */
@@ -41,7 +43,9 @@ export function tuiOptions<T>(y: Argv<T>) {
     .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
     .option("seed", { type: "number", default: 1, describe: "workload seed" })
     .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
-    .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" });
+    .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" })
+    .option("stack", { alias: "s", type: "boolean", describe: "stack mode: only calls inside the chain SPEC1 -> SPEC2 -> ... (as trace -s)" })
+    .option("render", { choices: ["kernel", "user"] as const, default: "user" as const, describe: "render values in the program (bpf_snprintf_btf) or in user space" });
 }
 
 /**
@@ -102,7 +106,15 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   const [{ createElement }, { render }, { App }, { TuiDriver }] = await withoutCiEnv(() =>
     Promise.all([import("react"), import("ink"), import("../../ui/tui/App.js"), import("../../ui/tui/driver.js")]),
   );
-  const driver: TuiDriverT = new TuiDriver({ machine, specs: a.specs ?? [], workload: a.workload, pages: a.pages, kernelLabel: `synthetic (seed ${a.seed}, ${a.cpus} cpus)` });
+  const driver: TuiDriverT = new TuiDriver({
+    machine,
+    specs: a.specs ?? [],
+    workload: a.workload,
+    pages: a.pages,
+    kernelLabel: `synthetic (seed ${a.seed}, ${a.cpus} cpus)${a.stack ? ", stack mode" : ""}`,
+    ...(a.stack ? { stack: true } : {}),
+    ...(a.render !== undefined ? { render: a.render } : {}),
+  });
   driver.open();
   const size = () => ({ width: Math.max(80, term.stdout.columns || 80), height: Math.max(24, term.stdout.rows || 24) });
   const color = useColor(term);

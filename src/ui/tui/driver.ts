@@ -14,6 +14,7 @@ import { parseSpec } from "../../probe-spec/parse.js";
 import { resolveSpec, type KernelFunctionEntry } from "../../probe-spec/resolve.js";
 import { STEPS_PER_POLL } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
+import { StackFilter } from "../../tracer/stack-filter.js";
 import { RedrawThrottle, TuiModel, realClock, splitSpecs, type Effect, type KeyInfo, type PromptStatus, type TuiClock } from "./model.js";
 
 export interface TuiDriverOptions {
@@ -39,6 +40,10 @@ export interface TuiDriverOptions {
   sliceMs?: number;
   /** Minimum ms between redraws (default 33: at most 30 redraws/s). */
   redrawMs?: number;
+  /** Stack mode (trace -s): only calls inside the chain of the specs, in order. */
+  stack?: boolean;
+  /** Where values are rendered (trace --render): user space (default) or the program (bpf_snprintf_btf). */
+  render?: "kernel" | "user";
 }
 
 /** What quitting reports. */
@@ -56,6 +61,7 @@ export class TuiDriver {
   /** Bumped on every redraw (what the React tree subscribes to). */
   version = 0;
   private session: TraceSession | undefined;
+  private stackFilter: StackFilter | undefined;
   /** The last closed session (its links must be 0 after close). */
   private last: TraceSession | undefined;
   private btfCache: Btf | undefined;
@@ -108,8 +114,16 @@ export class TuiDriver {
 
   private openSession(specs: readonly string[]): void {
     const m = this.o.machine;
-    const s = TraceSession.open(m.bpf, { specs, btf: this.kernelBtf(), ...(this.o.pages !== undefined ? { pages: this.o.pages } : {}) });
+    const s = TraceSession.open(m.bpf, {
+      specs,
+      btf: this.kernelBtf(),
+      ...(this.o.pages !== undefined ? { pages: this.o.pages } : {}),
+      ...(this.o.stack ? { stack: true } : {}),
+      ...(this.o.render !== undefined ? { render: this.o.render } : {}),
+    });
     this.session = s;
+    // Stack mode: the same per-task chain filter as `trace -s`, fresh for each set of specs.
+    this.stackFilter = s.stackChain ? new StackFilter(s.stackChain) : undefined;
     this.baseline = new Map(s.targets.map((t) => [t.name, m.callCount(t.name)]));
     this.model.reset(specs, s.targets.map((t) => t.name), m.nowNs());
     this.model.links = s.attachedLinks;
@@ -185,8 +199,8 @@ export class TuiDriver {
     if (this.closed || this.model.paused) return;
     const m = this.o.machine;
     this.steps += m.run(this.model.workload, this.o.stepsPerTick ?? STEPS_PER_POLL);
-    const events = this.session?.poll() ?? [];
-    this.model.ingest(events);
+    const polled = this.session?.poll() ?? [];
+    this.model.ingest(this.stackFilter ? this.stackFilter.process(polled) : polled);
     this.model.nowNs = m.nowNs();
     this.throttle.request();
   }
@@ -301,7 +315,10 @@ export class TuiDriver {
     if (this.summaryCache) return this.summaryCache;
     this.stop();
     this.closed = true;
-    if (this.session) this.model.ingest(this.session.poll());
+    if (this.session) {
+      const polled = this.session.poll();
+      this.model.ingest(this.stackFilter ? this.stackFilter.process(polled) : polled);
+    }
     this.closeSession();
     const linksLeft = this.last?.attachedLinks ?? 0;
     const fdsLeft = this.o.machine.bpf.openFds().length;
