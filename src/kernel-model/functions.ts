@@ -143,18 +143,20 @@ export class FunctionTable {
 
   private publish(entries: readonly (readonly [KernelFunction, FunctionHook])[], add: boolean): void {
     const next = new Map(this.hooks);
+    // Each function's slot takes its new list as it is built: JavaScript runs
+    // no call before this returns, so calls see the whole update at once.
     for (const [fn, hook] of entries) {
       const cur = next.get(fn.address) ?? [];
-      if (add) next.set(fn.address, [...cur, hook]);
+      let list: readonly FunctionHook[] | undefined;
+      if (add) next.set(fn.address, (list = [...cur, hook]));
       else {
         const rest = cur.filter((h) => h !== hook);
-        if (rest.length) next.set(fn.address, rest);
+        if (rest.length) next.set(fn.address, (list = rest));
         else next.delete(fn.address);
       }
+      this.slot(fn).hooks = list;
     }
     this.hooks = next;
-    // The calls' view of the new snapshot (JavaScript runs no call in between, so all change at once).
-    for (const [fn] of entries) this.slot(fn).hooks = next.get(fn.address);
     this.updates++;
   }
 

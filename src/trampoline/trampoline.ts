@@ -59,10 +59,15 @@ interface TrampolineHook {
   exit: FunctionHook["exit"];
 }
 
+/** The shared empty program list. */
+const NONE: readonly Attached[] = Object.freeze([]);
+
 class Trampoline {
   readonly progs: Attached[] = [];
-  /** `progs` by kind, in attach order, rebuilt on every change (the dispatch path reads these). */
-  byKind: Record<TracingKind, Attached[]> = { fentry: [], fexit: [], fmod_ret: [] };
+  /** `progs` by kind, in attach order, rebuilt on every change (the dispatch path reads these; empty ones share NONE). */
+  fentry: readonly Attached[] = NONE;
+  fexit: readonly Attached[] = NONE;
+  fmodRet: readonly Attached[] = NONE;
   /** One object for the trampoline's life (detach finds it by identity); its phases change with the programs. */
   readonly hook: TrampolineHook = { entry: undefined, modifyReturn: undefined, exit: undefined };
   private readonly phases: Required<TrampolineHook>;
@@ -79,11 +84,21 @@ class Trampoline {
    * function traced by fentry alone does not pay for its fexit and fmod_ret calls.
    */
   changed(): void {
-    const of = (k: TracingKind) => this.progs.filter((a) => a.kind === k);
-    this.byKind = { fentry: of("fentry"), fexit: of("fexit"), fmod_ret: of("fmod_ret") };
-    this.hook.entry = this.byKind.fentry.length ? this.phases.entry : undefined;
-    this.hook.modifyReturn = this.byKind.fmod_ret.length ? this.phases.modifyReturn : undefined;
-    this.hook.exit = this.byKind.fexit.length ? this.phases.exit : undefined;
+    // One pass and no array for an absent kind: batches of 50k targets call this once per target.
+    let fentry: Attached[] | undefined;
+    let fexit: Attached[] | undefined;
+    let fmodRet: Attached[] | undefined;
+    for (const a of this.progs) {
+      if (a.kind === "fentry") (fentry ??= []).push(a);
+      else if (a.kind === "fexit") (fexit ??= []).push(a);
+      else (fmodRet ??= []).push(a);
+    }
+    this.fentry = fentry ?? NONE;
+    this.fexit = fexit ?? NONE;
+    this.fmodRet = fmodRet ?? NONE;
+    this.hook.entry = fentry ? this.phases.entry : undefined;
+    this.hook.modifyReturn = fmodRet ? this.phases.modifyReturn : undefined;
+    this.hook.exit = fexit ? this.phases.exit : undefined;
   }
 }
 
@@ -220,15 +235,15 @@ export class TrampolineManager {
     };
     return {
       entry: (c) => {
-        const progs = t.byKind.fentry;
+        const progs = t.fentry;
         if (progs.length) runAll(progs, "fentry", c, undefined);
       },
       modifyReturn: (c) => {
-        const progs = t.byKind.fmod_ret;
+        const progs = t.fmodRet;
         return progs.length ? runAll(progs, "fmod_ret", c, 0n) : undefined;
       },
       exit: (c, ret) => {
-        const progs = t.byKind.fexit;
+        const progs = t.fexit;
         if (progs.length) runAll(progs, "fexit", c, ret);
       },
     };
