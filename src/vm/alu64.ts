@@ -111,3 +111,45 @@ export function bswap16(x: number): number {
 export function bswap32(x: number): number {
   return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
 }
+
+/** out = lo:hi << n (0 <= n < 64). */
+export function shl64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[1] = (hi << n) | (lo >>> (32 - n));
+    out[0] = lo << n;
+  } else {
+    out[1] = lo << (n - 32);
+    out[0] = 0;
+  }
+}
+
+/** out = lo:hi >>> n (0 <= n < 64). */
+export function shr64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[0] = (lo >>> n) | (hi << (32 - n));
+    out[1] = hi >>> n;
+  } else {
+    out[0] = hi >>> (n - 32);
+    out[1] = 0;
+  }
+}
+
+/** out = lo:hi >> n, arithmetic (0 <= n < 64). */
+export function sar64(out: Int32Array, lo: number, hi: number, n: number): void {
+  if (n === 0) {
+    out[0] = lo;
+    out[1] = hi;
+  } else if (n < 32) {
+    out[0] = (lo >>> n) | (hi << (32 - n));
+    out[1] = hi >> n;
+  } else {
+    out[0] = hi >> (n - 32);
+    out[1] = hi >> 31;
+  }
+}

@@ -5,7 +5,7 @@
 // stops only that run: it is counted and returned, never thrown to the caller.
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES, Source } from "./isa/opcodes.js";
 import type { Program } from "./isa/instruction.js";
-import { bswap16, bswap32, fromBig, mul64, sdiv32, sdiv64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
+import { bswap16, bswap32, fromBig, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
 import { atomicRmw } from "./atomic.js";
 import { ProbeMemReader } from "./probe-mem.js";
@@ -811,45 +811,6 @@ function cmp32(jop: number, a: number, b: number): boolean {
       return (a | 0) <= (b | 0);
     default:
       return false;
-  }
-}
-
-function shl64(out: Int32Array, lo: number, hi: number, n: number): void {
-  if (n === 0) {
-    out[0] = lo;
-    out[1] = hi;
-  } else if (n < 32) {
-    out[1] = (hi << n) | (lo >>> (32 - n));
-    out[0] = lo << n;
-  } else {
-    out[1] = lo << (n - 32);
-    out[0] = 0;
-  }
-}
-
-function shr64(out: Int32Array, lo: number, hi: number, n: number): void {
-  if (n === 0) {
-    out[0] = lo;
-    out[1] = hi;
-  } else if (n < 32) {
-    out[0] = (lo >>> n) | (hi << (32 - n));
-    out[1] = hi >>> n;
-  } else {
-    out[0] = hi >>> (n - 32);
-    out[1] = 0;
-  }
-}
-
-function sar64(out: Int32Array, lo: number, hi: number, n: number): void {
-  if (n === 0) {
-    out[0] = lo;
-    out[1] = hi;
-  } else if (n < 32) {
-    out[0] = (lo >>> n) | (hi << (32 - n));
-    out[1] = hi >> n;
-  } else {
-    out[0] = hi >> (n - 32);
-    out[1] = hi >> 31;
   }
 }
 

@@ -12,11 +12,11 @@
 // faults at the exact instruction (see runtime.ts for the protocol), so
 // `executed` and every fault (kind, pc, message) are the interpreter's.
 // Memory accesses, helpers and calls go through the JitRuntime.
-import { bswap16, bswap32, mul64, sdiv32, sdiv64, smod32, smod64, udiv64, umod64 } from "../alu64.js";
+import { bswap16, bswap32, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64, udiv64, umod64 } from "../alu64.js";
 import { VmFault } from "../errors.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES, Source } from "../isa/opcodes.js";
 import type { LoadedProgram } from "../interpreter.js";
-import { sar64, shl64, shr64, type JitFn, type JitProgram } from "./runtime.js";
+import type { JitFn, JitProgram } from "./runtime.js";
 
 const STACK = 512;
 

@@ -282,48 +282,6 @@ export class JitRuntime {
   }
 }
 
-/** out = lo:hi << n (0 <= n < 64). */
-export function shl64(out: Int32Array, lo: number, hi: number, n: number): void {
-  if (n === 0) {
-    out[0] = lo;
-    out[1] = hi;
-  } else if (n < 32) {
-    out[1] = (hi << n) | (lo >>> (32 - n));
-    out[0] = lo << n;
-  } else {
-    out[1] = lo << (n - 32);
-    out[0] = 0;
-  }
-}
-
-/** out = lo:hi >>> n (0 <= n < 64). */
-export function shr64(out: Int32Array, lo: number, hi: number, n: number): void {
-  if (n === 0) {
-    out[0] = lo;
-    out[1] = hi;
-  } else if (n < 32) {
-    out[0] = (lo >>> n) | (hi << (32 - n));
-    out[1] = hi >>> n;
-  } else {
-    out[0] = hi >>> (n - 32);
-    out[1] = 0;
-  }
-}
-
-/** out = lo:hi >> n, arithmetic (0 <= n < 64). */
-export function sar64(out: Int32Array, lo: number, hi: number, n: number): void {
-  if (n === 0) {
-    out[0] = lo;
-    out[1] = hi;
-  } else if (n < 32) {
-    out[0] = (lo >>> n) | (hi << (32 - n));
-    out[1] = hi >> n;
-  } else {
-    out[0] = hi >> (n - 32);
-    out[1] = hi >> 31;
-  }
-}
-
 /** The HelperRuntime a compiled program's helper calls at one depth see. */
 class JitHelperRuntime implements HelperRuntime {
   readonly mem: HelperRuntime["mem"];
