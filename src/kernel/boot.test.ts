@@ -22,7 +22,7 @@ describe("booted synthetic kernel", () => {
     const syms = bpf.kallsyms();
     expect(syms.find((s) => s.name === "ip_send_skb")!.btfId).toBe(kernel.btf.findByNameKind("ip_send_skb", BtfKind.FUNC));
     bpf.closeAll();
-    expect(bpf.objects()).toEqual({ map: 0, prog: 0, btf: 0, link: 0, fds: 0 });
+    expect(bpf.objects()).toEqual({ map: 0, prog: 0, btf: 0, link: 0, iter: 0, fds: 0 });
   });
 
   it("runs a tracing program that reads the current task's comm through the model", () => {

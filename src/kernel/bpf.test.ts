@@ -345,7 +345,7 @@ describe("Bpf: links and process exit", () => {
     expect(bpf.linkGetInfoByFd(link)).toMatchObject({ detached: true });
     expect(bpf.close(link)).toBe(0);
     expect(calls).toHaveLength(2); // detached once
-    expect(bpf.objects()).toEqual({ map: 0, prog: 0, btf: 0, link: 0, fds: 0 });
+    expect(bpf.objects()).toEqual({ map: 0, prog: 0, btf: 0, link: 0, iter: 0, fds: 0 });
     expect(bpf.linkDetach(link)).toBe(E("EBADF"));
   });
 
@@ -363,10 +363,10 @@ describe("Bpf: links and process exit", () => {
     const p = tracing(bpf);
     bpf.linkCreate(p, "fexit", { name: "a" });
     bpf.linkCreate(p, "fexit", { name: "b" });
-    expect(bpf.objects()).toEqual({ map: 1, prog: 1, btf: 1, link: 2, fds: 5 });
+    expect(bpf.objects()).toEqual({ map: 1, prog: 1, btf: 1, link: 2, iter: 0, fds: 5 });
     bpf.closeAll();
     expect(detached.sort()).toEqual([1, 2]);
-    expect(bpf.objects()).toEqual({ map: 0, prog: 0, btf: 0, link: 0, fds: 0 });
+    expect(bpf.objects()).toEqual({ map: 0, prog: 0, btf: 0, link: 0, iter: 0, fds: 0 });
     expect(bpf.registry.size).toBe(0);
     expect(s.mem.findAddress(addr, 8)).toBeUndefined();
     expect(bpf.mapCreate({ type: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEntries: 8 })).toBe(3);

@@ -38,7 +38,7 @@ import { isIterTarget, iterBtf, iterProgType, ITER_TARGETS } from "../vm/verifie
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
-import { BtfObject, LinkObject, MapObject, ProgObject } from "./objects.js";
+import { BtfObject, IterObject, LinkObject, MapObject, ProgObject } from "./objects.js";
 import type {
   AttachFailure,
   AttachHandler,
@@ -646,11 +646,11 @@ export class Bpf {
   }
 
   /**
-   * BPF_ITER_CREATE on an iterator link: a new reader (what the fd that
-   * read(2) consumes is here); each reader is one walk over the target's
-   * objects. -EINVAL for other links or a detached one.
+   * BPF_ITER_CREATE on an iterator link: an fd to read the dump from
+   * (read()), each one a walk over the target's objects. -EINVAL for other
+   * links or a detached one.
    */
-  iterCreate(linkFd: number): IterReader | number {
+  iterCreate(linkFd: number): number {
     this.begin();
     const l = this.linkOf(linkFd);
     if (typeof l === "number") return l;
@@ -660,7 +660,21 @@ export class Bpf {
     const target = (l.prog.verifierType as { target?: string }).target ?? "";
     const r = this.iterOpener(l.prog, target);
     if ("errno" in r) return this.fail(r.errno, r.message);
-    return r;
+    return this.install(new IterObject(r, l, this.onFree));
+  }
+
+  /**
+   * read(2) on an iterator fd: up to `count` bytes of the dump, an empty
+   * array at its end, or a negative errno (-E2BIG: one object's output
+   * overflowed the seq_file buffer). -EINVAL for fds that are not iterators.
+   */
+  read(fd: number, count = 4096): Uint8Array | number {
+    this.begin();
+    if (!Number.isInteger(count) || count < 0) return this.fail(err("EINVAL"), `read of ${count} bytes`);
+    const o = this.fds.getKind<IterObject>(fd, "iter");
+    if (typeof o === "number") return this.fail(o, o === err("EBADF") ? `fd ${fd} is not open` : `fd ${fd} is not an iterator (read(2) is for BPF_ITER_CREATE fds)`);
+    const r = o.read(count);
+    return typeof r === "number" ? this.fail(r, `iterator read failed (${r})`) : r;
   }
 
   /** The maps and programs that exist (what the bpf_map and bpf_prog iterators walk), by id. */
@@ -719,7 +733,7 @@ export class Bpf {
 
   /** Live objects by kind and open fds. */
   objects(): ObjectCounts {
-    const c: ObjectCounts = { map: 0, prog: 0, btf: 0, link: 0, fds: this.fds.size };
+    const c: ObjectCounts = { map: 0, prog: 0, btf: 0, link: 0, iter: 0, fds: this.fds.size };
     for (const o of this.live) c[o.kind]++;
     return c;
   }

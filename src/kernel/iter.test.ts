@@ -10,6 +10,19 @@ import { HelperId } from "../vm/helpers/protos.js";
 import { Size } from "../vm/isa/opcodes.js";
 import { ITER_TARGETS, type IterTargetName } from "../vm/verifier/iter-prog-types.js";
 import { bootSyntheticKernel, type BootedKernel } from "./boot.js";
+import type { Bpf } from "./bpf.js";
+
+/** read(2) on an iterator fd until its end, `chunk` bytes at a time: the text, or the failing read's errno. */
+function readToEnd(bpf: Bpf, fd: number, chunk = 1000): string | number {
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const r = bpf.read(fd, chunk);
+    if (typeof r === "number") return r;
+    if (r.length === 0) return Buffer.concat(parts).toString("utf8");
+    expect(r.length).toBeLessThanOrEqual(chunk);
+    parts.push(r);
+  }
+}
 
 function dump(k: BootedKernel, target: IterTargetName, format: IterFormat = "text"): string {
   const insns = generateIterProgram(target, k.kernel.btf, format);
@@ -17,9 +30,9 @@ function dump(k: BootedKernel, target: IterTargetName, format: IterFormat = "tex
   if (typeof p === "number") throw new Error(`${target}: ${k.bpf.lastError}\n${k.bpf.lastLog.slice(-8).join("\n")}`);
   const l = k.bpf.linkCreate(p.fd, "iter", { name: target });
   expect(l, k.bpf.lastError).toBeGreaterThan(0);
-  const it = k.bpf.iterCreate(l);
-  if (typeof it === "number") throw new Error(k.bpf.lastError);
-  const out = it.readAll();
+  const fd = k.bpf.iterCreate(l);
+  if (fd < 0) throw new Error(k.bpf.lastError);
+  const out = readToEnd(k.bpf, fd);
   if (typeof out === "number") throw new Error(`read: ${out} ${k.bpf.lastError}`);
   return out;
 }
@@ -126,10 +139,10 @@ describe("iterator targets", () => {
       .exit();
     const p = k.bpf.progLoad({ progType: "iter", iterTarget: "task", insns: encodeProgram(b.link()), license: "GPL" });
     if (typeof p === "number") throw new Error(k.bpf.lastError);
-    const it = k.bpf.iterCreate(k.bpf.linkCreate(p.fd, "iter", { name: "task" }));
-    if (typeof it === "number") throw new Error(k.bpf.lastError);
+    const fd = k.bpf.iterCreate(k.bpf.linkCreate(p.fd, "iter", { name: "task" }));
+    if (fd < 0) throw new Error(k.bpf.lastError);
     const n = k.kernel.tasks.all().length;
-    expect(it.readAll()).toBe(Array.from({ length: n + 1 }, (_, i) => `${i}\n`).join(""));
+    expect(readToEnd(k.bpf, fd)).toBe(Array.from({ length: n + 1 }, (_, i) => `${i}\n`).join(""));
   });
 
   it("refuses mismatched targets, non-iterator links and unknown targets", () => {
@@ -140,5 +153,36 @@ describe("iterator targets", () => {
     if (typeof p === "number") throw new Error(k.bpf.lastError);
     expect(k.bpf.linkCreate(p.fd, "iter", { name: "netlink" })).toBe(-22);
     expect(k.bpf.iterCreate(p.fd)).toBe(-22);
+  });
+
+  it("BPF_ITER_CREATE gives an fd: read(2) in any chunk size gives the same dump, the fd holds its link, close frees it", () => {
+    const k = bootSyntheticKernel({ seed: 2 });
+    const insns = generateIterProgram("task", k.kernel.btf, "text");
+    const p = k.bpf.progLoad({ progType: "iter", iterTarget: "task", insns: encodeProgram(insns), license: "GPL", name: "it" });
+    if (typeof p === "number") throw new Error(k.bpf.lastError);
+    const link = k.bpf.linkCreate(p.fd, "iter", { name: "task" });
+    const whole = readToEnd(k.bpf, k.bpf.iterCreate(link), 1 << 20);
+    expect(typeof whole).toBe("string");
+    expect((whole as string).length).toBeGreaterThan(100);
+    for (const chunk of [1, 7, 64]) expect(readToEnd(k.bpf, k.bpf.iterCreate(link), chunk)).toBe(whole);
+    // An open iterator keeps its link and program when their fds close.
+    const fd = k.bpf.iterCreate(link);
+    expect(k.bpf.objects()).toMatchObject({ iter: 5, link: 1, prog: 1 });
+    expect(k.bpf.close(link)).toBe(0);
+    expect(k.bpf.close(p.fd)).toBe(0);
+    expect(readToEnd(k.bpf, fd, 333)).toBe(whole);
+    // At the end, reads keep returning an empty array.
+    expect(k.bpf.read(fd, 10)).toEqual(new Uint8Array(0));
+    k.bpf.closeAll();
+    expect(k.bpf.objects()).toMatchObject({ iter: 0, link: 0, prog: 0, fds: 0 });
+  });
+
+  it("read(2) on an fd that is not an iterator is -EINVAL, on a closed one -EBADF", () => {
+    const k = bootSyntheticKernel({ seed: 1 });
+    const p = k.bpf.progLoad({ progType: "iter", iterTarget: "task", insns: encodeProgram(new ProgramBuilder().mov64Imm(0, 0).exit().link()) });
+    if (typeof p === "number") throw new Error(k.bpf.lastError);
+    expect(k.bpf.read(p.fd, 16)).toBe(-22);
+    expect(k.bpf.lastError).toMatch(/is not an iterator/);
+    expect(k.bpf.read(999, 16)).toBe(-9);
   });
 });

@@ -8,7 +8,7 @@ import type { BpfMap, MapRegistry } from "../vm/maps/index.js";
 import type { ProgType } from "../vm/verifier/prog-types.js";
 import type { VerifyStats } from "../vm/verifier/verifier.js";
 import { KernelObject } from "./fd-table.js";
-import type { AttachTarget, BpfProg, DetachFn } from "./types.js";
+import type { AttachTarget, BpfProg, DetachFn, IterReader } from "./types.js";
 
 /** Called when an object is freed (the Bpf instance keeps its live set with it). */
 export type OnFree = (obj: KernelObject) => void;
@@ -139,5 +139,56 @@ export class LinkObject extends KernelObject {
     this.detach();
     this.onFree(this);
     this.prog.put();
+  }
+}
+
+/**
+ * What BPF_ITER_CREATE opens: one walk over an iterator link's target, read
+ * with read(2) in chunks of any size ("" at the end). It holds its link (and
+ * so the program) until its last fd closes, as the kernel's iterator file does.
+ */
+export class IterObject extends KernelObject {
+  readonly kind = "iter" as const;
+  private pending: Uint8Array = new Uint8Array(0);
+  private error = 0;
+  private ended = false;
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly reader: IterReader,
+    readonly link: LinkObject,
+    private readonly onFree: OnFree,
+  ) {
+    super();
+    link.hold();
+  }
+
+  /** read(2): up to `count` bytes, an empty array at the end, or a negative errno (after the bytes before it). */
+  read(count: number): Uint8Array | number {
+    while (this.pending.length < count && !this.ended && this.error === 0) {
+      const r = this.reader.read();
+      if (typeof r === "number") this.error = r;
+      else if (r === "") this.ended = true;
+      else {
+        const more = this.encoder.encode(r);
+        const both = new Uint8Array(this.pending.length + more.length);
+        both.set(this.pending);
+        both.set(more, this.pending.length);
+        this.pending = both;
+      }
+    }
+    if (this.pending.length === 0 && this.error !== 0) {
+      const e = this.error;
+      this.error = 0;
+      return e;
+    }
+    const out = this.pending.slice(0, count);
+    this.pending = this.pending.subarray(out.length);
+    return out;
+  }
+
+  protected free(): void {
+    this.link.put();
+    this.onFree(this);
   }
 }

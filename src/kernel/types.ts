@@ -54,7 +54,8 @@ export interface TracepointInfo {
 }
 
 /** Kinds of objects an fd can refer to. */
-export type ObjectKind = "map" | "prog" | "btf" | "link";
+/** Kinds of what an fd can point to: bpf objects, and the file BPF_ITER_CREATE opens. */
+export type ObjectKind = "map" | "prog" | "btf" | "link" | "iter";
 
 /** Program types this API loads. */
 export type ProgTypeName = "conformance" | "tracing" | "tracepoint" | "kprobe" | "iter";
@@ -210,6 +211,8 @@ export interface ObjectCounts {
   prog: number;
   btf: number;
   link: number;
+  /** Open iterator files (BPF_ITER_CREATE). */
+  iter: number;
   fds: number;
 }
 

@@ -15,6 +15,7 @@
 // same order, so the same output. The directory is $BTFSNOOP_STATE_DIR, else
 // $XDG_RUNTIME_DIR/btfsnoop, else <tmpdir>/btfsnoop-<uid>; pins are
 // <dir>/iter/<NAME>.json.
+import type { Bpf } from "../../kernel/bpf.js";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -57,6 +58,17 @@ function pinPath(name: string): string {
   return join(stateDir(), "iter", `${name}.json`);
 }
 
+/** Reads an iterator fd to its end as `cat` does (64 KiB reads): the dump's text, or the errno of the read that failed. */
+export function readToEnd(bpf: Bpf, fd: number): string | number {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const r = bpf.read(fd, 65536);
+    if (typeof r === "number") return r;
+    if (r.length === 0) return Buffer.concat(chunks).toString("utf8");
+    chunks.push(r);
+  }
+}
+
 /** Runs the dumper `spec` on a fresh synthetic kernel: its whole output. */
 export async function runIter(spec: IterSpec): Promise<string> {
   const { bootSyntheticKernel } = await import("../../kernel/boot.js");
@@ -73,9 +85,9 @@ export async function runIter(spec: IterSpec): Promise<string> {
     if (typeof prog === "number") return fail("program load");
     const link = bpf.linkCreate(prog.fd, "iter", { name: spec.target });
     if (link < 0) return fail("link create");
-    const it = bpf.iterCreate(link);
-    if (typeof it === "number") return fail("iter create");
-    const out = it.readAll();
+    const fd = bpf.iterCreate(link);
+    if (fd < 0) return fail("iter create");
+    const out = readToEnd(bpf, fd);
     if (typeof out === "number") return fail("read");
     return out;
   } finally {
