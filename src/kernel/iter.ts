@@ -2,9 +2,9 @@
 // BPF_ITER_CREATE + read(2) do. A link of an iterator program to its target
 // (bpf_link_create with attach type "iter") is a dumper; iterCreate(link)
 // opens one walk over the target's objects as an fd (objects.ts IterObject
-// holds the reader below), and bpf.read(fd, n) is read(2) on it. Each reader
-// chunk runs the program for
-// the next objects in order with the context `struct bpf_iter__<target>`
+// holds the reader below), and bpf.read(fd, n) is read(2) on it. Each chunk
+// the reader makes runs the program for the next objects in order with the
+// context `struct bpf_iter__<target>`
 // (meta first: the seq_file, the session id and seq_num, which counts the
 // objects shown), collects what bpf_seq_printf / bpf_seq_write wrote, and at
 // the end runs the program once more with a NULL object (the epilogue) —
