@@ -10,21 +10,15 @@ import type { KernelEnv } from "./env.js";
 import { atomicRmw } from "./atomic.js";
 import { ProbeMemReader } from "./probe-mem.js";
 import { FaultKind, InsnError, VmFault } from "./errors.js";
-import type { HelperImpl, HelperRuntime } from "./helpers/abi.js";
+import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi.js";
 import { RegionKind, type AddressSpace, type Region } from "./memory.js";
 import { compileProgram } from "./jit/compile.js";
+import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "./limits.js";
 import { JitRuntime, type JitHost, type JitProgram } from "./jit/runtime.js";
 
-/** Stack bytes per frame (MAX_BPF_STACK). */
-export const STACK_SIZE = 512;
-/** Most nested frames (MAX_CALL_FRAMES). */
-export const MAX_CALL_FRAMES = 8;
-/** Most tail calls in one run (MAX_TAIL_CALL_CNT). */
-export const MAX_TAIL_CALL_CNT = 33;
+export { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE };
 /** Default budget of executed instructions per run. */
 export const DEFAULT_BUDGET = 1_000_000;
-/** bpf_tail_call's helper id: the interpreter implements it (it replaces the running program). */
-export const HELPER_TAIL_CALL = 12;
 /** `hi` of the addresses lddw gives subprograms (src 4, for bpf_loop callbacks); `lo` is the slot. */
 export const CODE_ADDRESS_HI = 0xffffffa0 | 0;
 
@@ -703,13 +697,7 @@ export class Interpreter {
     rt.ctx = this.ctxRegion;
     rt.lp = lp;
     rt.depth = depth;
-    let r0: bigint;
-    try {
-      r0 = impl(rt, toBigU(lo[1]!, hi[1]!), toBigU(lo[2]!, hi[2]!), toBigU(lo[3]!, hi[3]!), toBigU(lo[4]!, hi[4]!), toBigU(lo[5]!, hi[5]!));
-    } catch (e) {
-      if (e instanceof VmFault) throw e;
-      throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
-    }
+    const r0 = invokeHelper(impl, rt, id, pc, toBigU(lo[1]!, hi[1]!), toBigU(lo[2]!, hi[2]!), toBigU(lo[3]!, hi[3]!), toBigU(lo[4]!, hi[4]!), toBigU(lo[5]!, hi[5]!));
     fromBig(this.tmp, r0);
     lo[0] = this.tmp[0]!;
     hi[0] = this.tmp[1]!;

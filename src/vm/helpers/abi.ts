@@ -3,6 +3,7 @@
 // receives. Helpers get r1..r5 as u64 BigInts and return the u64 for r0;
 // pointers are VM addresses, resolved through the runtime's AddressSpace.
 import type { KernelEnv } from "../env.js";
+import { FaultKind, VmFault } from "../errors.js";
 import { splitAddress, type AddressSpace, type Region } from "../memory.js";
 
 /** Argument types, after the kernel's enum bpf_arg_type. */
@@ -87,6 +88,20 @@ export interface HelperRuntime {
 
 /** A helper implementation: r1..r5 in, r0 out (u64 as BigInt; negative errnos as two's complement). */
 export type HelperImpl = (rt: HelperRuntime, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+
+/**
+ * Calls helper `id` for the instruction at `pc` (the interpreter and the JIT
+ * both do it this way): a VmFault it throws stands, anything else it throws
+ * becomes a helper fault naming it; its r0 is returned.
+ */
+export function invokeHelper(impl: HelperImpl, rt: HelperRuntime, id: number, pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
+  try {
+    return impl(rt, r1, r2, r3, r4, r5);
+  } catch (e) {
+    if (e instanceof VmFault) throw e;
+    throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
+  }
+}
 
 /** Negative errno as the u64 a helper returns. */
 export function errRet(errno: number): bigint {

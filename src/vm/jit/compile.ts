@@ -14,11 +14,11 @@
 // Memory accesses, helpers and calls go through the JitRuntime.
 import { bswap16, bswap32, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64, udiv64, umod64 } from "../alu64.js";
 import { VmFault } from "../errors.js";
+import { STACK_SIZE } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES, Source } from "../isa/opcodes.js";
 import type { LoadedProgram } from "../interpreter.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 
-const STACK = 512;
 
 /** A JavaScript literal for an int32/number (negative ones parenthesized). */
 function lit(n: number): string {
@@ -246,7 +246,7 @@ function writesR10(lp: LoadedProgram): boolean {
  * takes the checked path and faults there as the interpreter does).
  */
 function stackOffset(off: number, size: number): number | undefined {
-  return off >= -STACK && off + size <= 0 ? STACK + off : undefined;
+  return off >= -STACK_SIZE && off + size <= 0 ? STACK_SIZE + off : undefined;
 }
 
 function isJmpClass(code: number): boolean {
@@ -387,7 +387,7 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
         if (jop === JmpOp.CALL) {
           if (code === (Class.JMP | JmpOp.CALL) && s === PseudoCall.LOCAL) {
             emit(`rt.b = B; ic = 1; rt.callLocal(lp, ${pc}, ${pc + imm + 1}, depth, ${ARGS}); ic = 0; B = rt.b; l0 = rt.rl; h0 = rt.rh;`);
-            emit(`f = rt.host.frames[depth]; l10 = (f.lo + ${STACK}) | 0; h10 = f.hi | 0;`);
+            emit(`f = rt.host.frames[depth]; l10 = (f.lo + ${STACK_SIZE}) | 0; h10 = f.hi | 0;`);
             continue;
           }
           if (code === (Class.JMP | JmpOp.CALL) && s === PseudoCall.KFUNC) {

@@ -14,18 +14,14 @@
 import { atomicRmw } from "../atomic.js";
 import { ProbeMemReader } from "../probe-mem.js";
 import { fromBig, toBigU } from "../alu64.js";
+import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "../limits.js";
 import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
-import type { HelperImpl, HelperRuntime } from "../helpers/abi.js";
+import { invokeHelper, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
 import type { AddressSpace, Region } from "../memory.js";
 import type { LoadedProgram, TailCallTable } from "../interpreter.js";
 
 const TWO32 = 4294967296;
-/** Stack bytes per frame (MAX_BPF_STACK); equal to the interpreter's STACK_SIZE. */
-const STACK = 512;
-const MAX_FRAMES = 8;
-const MAX_TAIL_CALLS = 33;
-const HELPER_TAIL_CALL = 12;
 
 /**
  * A compiled entry: runs `lp` from slot `entry` in frame `depth` with r1..r5
@@ -193,10 +189,10 @@ export class JitRuntime {
     lp: LoadedProgram, pc: number, target: number, depth: number,
     l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
   ): void {
-    if (depth + 1 >= MAX_FRAMES) throw new VmFault(FaultKind.STACK, pc, `call nesting deeper than ${MAX_FRAMES} frames`, "E2BIG");
+    if (depth + 1 >= MAX_CALL_FRAMES) throw new VmFault(FaultKind.STACK, pc, `call nesting deeper than ${MAX_CALL_FRAMES} frames`, "E2BIG");
     if (target < 0 || target >= lp.slots) throw new VmFault(FaultKind.CALL, pc, `call to slot ${target}, outside the program`, "EINVAL");
     const f = this.host.frames[depth + 1]!;
-    this.entry(lp, target)(this, target, depth + 1, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5, (f.lo + STACK) | 0, f.hi | 0);
+    this.entry(lp, target)(this, target, depth + 1, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5, (f.lo + STACK_SIZE) | 0, f.hi | 0);
   }
 
   /** The interpreter's fallback for a block the budget does not cover (always throws). */
@@ -214,7 +210,7 @@ export class JitRuntime {
     // Compiled code reads the stack at fixed offsets of the frame, so an r10
     // an unverified caller moved must go on in the interpreter, which keeps it.
     const f = this.host.frames[depth]!;
-    if (l10 === ((f.lo + STACK) | 0) && h10 === (f.hi | 0)) {
+    if (l10 === ((f.lo + STACK_SIZE) | 0) && h10 === (f.hi | 0)) {
       try {
         fn = this.entry(target, 0);
       } catch {
@@ -248,7 +244,7 @@ export class JitRuntime {
     if (id === HELPER_TAIL_CALL) {
       const map = host.mapAt(toBigU(l2, h2)) as Partial<TailCallTable> | undefined;
       const target = map?.progAt?.(l3 >>> 0);
-      if (target && this.tailCalls < MAX_TAIL_CALLS) {
+      if (target && this.tailCalls < MAX_TAIL_CALL_CNT) {
         this.tailCalls++;
         return target;
       }
@@ -268,10 +264,7 @@ export class JitRuntime {
     let r0: bigint;
     this.drop();
     try {
-      r0 = impl(rt, toBigU(l1, h1), toBigU(l2, h2), toBigU(l3, h3), toBigU(l4, h4), toBigU(l5, h5));
-    } catch (e) {
-      if (e instanceof VmFault) throw e;
-      throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
+      r0 = invokeHelper(impl, rt, id, pc, toBigU(l1, h1), toBigU(l2, h2), toBigU(l3, h3), toBigU(l4, h4), toBigU(l5, h5));
     } finally {
       this.drop();
     }
