@@ -2,7 +2,7 @@
 // --check expects, in each mode.
 import { describe, expect, it } from "vitest";
 import type { TargetPlan, ValuePlan } from "../probe-spec/plan.js";
-import { recordsPerCall, wantsPhase, type PhaseMode } from "./phases.js";
+import { alwaysEmits, recordsPerCall, wantsPhase, type PhaseMode } from "./phases.js";
 
 /** A target as resolve.ts makes it: `bare` for a spec without items (everything: onEntry and onReturn both set). */
 const target = (when: ("entry" | "return")[], stash = false, bare = false): TargetPlan => {
@@ -38,5 +38,10 @@ describe("phases", () => {
   ] as const)("%s", (_, t, mode, want, records) => {
     expect(phases(t, mode)).toEqual(want);
     expect(recordsPerCall(t, mode)).toBe(records);
+  });
+
+  it("ALWAYS: every end in stack mode and call trees, every call when aggregating, and the call itself for a target without values", () => {
+    expect([plain, every, agg].map((m) => alwaysEmits(target(["entry"]), m))).toEqual([false, true, true]);
+    expect(alwaysEmits(target([]), plain)).toBe(true);
   });
 });

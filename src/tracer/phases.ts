@@ -27,6 +27,16 @@ export function wantsPhase(t: TargetPlan, phase: "entry" | "return", mode: Phase
 }
 
 /**
+ * Whether `t`'s programs emit a record even when the phase has no values
+ * (the table's ALWAYS flag): stack mode and call trees need every end for
+ * their bookkeeping, aggregation counts every call, and a target with no
+ * values at all (a void function of no arguments) shows the call itself.
+ */
+export function alwaysEmits(t: TargetPlan, mode: PhaseMode): boolean {
+  return mode.everyPhase || mode.aggregate || t.values.length === 0;
+}
+
+/**
  * Records (emitted, filtered or lost) one call of `t` accounts for: 1 for a
  * stash target (its entry only stashes), else one per phase it is attached in.
  */

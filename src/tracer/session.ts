@@ -5,7 +5,7 @@
 // fentry.multi and one fexit.multi link, then turns ring-buffer records
 // into TraceEvents. close() detaches and closes everything it opened,
 // whatever state it is in. Only the syscall-like Bpf API is used.
-import { wantsPhase, type PhaseMode } from "./phases.js";
+import { alwaysEmits, wantsPhase, type PhaseMode } from "./phases.js";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { castTargetsOf, encodeEntry, postfix, usesDataLoc } from "../codegen/target-table.js";
@@ -119,6 +119,8 @@ export interface SessionBuild {
   stackChain: string[] | undefined;
   aggregate: SessionOptions["aggregate"];
   everyCall: boolean;
+  /** What decides the phases attached, the records per call and the ALWAYS flag (phases.ts). */
+  phaseMode: PhaseMode;
   /** undefined: the kernel's default. */
   jit: boolean | undefined;
   /** The mechanism of each target (same order as targets). */
@@ -182,8 +184,9 @@ export function buildSession(
     if (plans.length !== 2) throw new BtfsnoopError("EINVAL", `latency needs a START and an END spec, got ${plans.length}`);
     roles = plans.flatMap((p, i) => p.targets.map((): "start" | "end" => (i === 0 ? "start" : "end")));
   }
+  const phaseMode: PhaseMode = { everyPhase: stackChain !== undefined || options.everyCall === true, aggregate: options.aggregate !== undefined };
   const entries = targets.map((t, i) =>
-    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: stackChain !== undefined || options.aggregate !== undefined || options.everyCall === true || t.values.length === 0, ...(roles[i] ? { role: roles[i] } : {}) }),
+    encodeEntry(t, i, { castTargets, renderKernel: render === "kernel", always: alwaysEmits(t, phaseMode), ...(roles[i] ? { role: roles[i] } : {}) }),
   );
   return {
     plans,
@@ -193,6 +196,7 @@ export function buildSession(
     stackChain,
     aggregate: options.aggregate,
     everyCall: options.everyCall === true,
+    phaseMode,
     jit: options.jit,
     mechanisms,
     entries,
@@ -238,7 +242,7 @@ export class TraceSession {
     this.btf = btf;
     this.stackChain = build.stackChain;
     this.everyCall = build.everyCall;
-    this.phaseMode = { everyPhase: build.stackChain !== undefined || build.everyCall, aggregate: build.aggregate !== undefined };
+    this.phaseMode = build.phaseMode;
     this.delivered = build.targets.map(() => 0);
   }
 
