@@ -224,6 +224,20 @@ export class Interpreter {
     return (this.jitRuntime = new JitRuntime(host));
   }
 
+  /** Runs a compiled program from slot 0 in frame 0 with r1..r5; r0 in rt.rl/rt.rh, budgetLeft from rt.b (run() also takes it when this throws). */
+  private callCompiled(
+    jitted: JitProgram, rt: JitRuntime, budget: number, ctx: Region | undefined,
+    l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+  ): void {
+    rt.b = budget;
+    rt.tailCalls = 0;
+    rt.ctx = ctx;
+    rt.drop();
+    const f = this.frames[0]!;
+    jitted.fn(rt, 0, 0, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5, (f.lo + STACK_SIZE) | 0, f.hi | 0);
+    this.budgetLeft = rt.b;
+  }
+
   /**
    * Runs `lp` from its first instruction. Never throws for program misbehaviour: faults are returned and counted.
    * This is every traced call's path, so it allocates only its result and
@@ -247,15 +261,9 @@ export class Interpreter {
       let r0hi: number;
       if (jitted && rt && !args) {
         // The common case (a context pointer in r1): no register file at all.
-        rt.b = budget;
-        rt.tailCalls = 0;
-        rt.ctx = ctx;
-        rt.drop();
-        const f = this.frames[0]!;
-        jitted.fn(rt, 0, 0, ctx ? ctx.lo | 0 : 0, ctx ? ctx.hi | 0 : 0, 0, 0, 0, 0, 0, 0, 0, 0, (f.lo + STACK_SIZE) | 0, f.hi | 0);
+        this.callCompiled(jitted, rt, budget, ctx, ctx ? ctx.lo | 0 : 0, ctx ? ctx.hi | 0 : 0, 0, 0, 0, 0, 0, 0, 0, 0);
         r0lo = rt.rl;
         r0hi = rt.rh;
-        this.budgetLeft = rt.b;
       } else {
         const regs = this.regPool[level] ?? (this.regPool[level] = [new Int32Array(11), new Int32Array(11)]);
         const lo = regs[0];
@@ -277,15 +285,9 @@ export class Interpreter {
           }
         }
         if (jitted && rt) {
-          rt.b = budget;
-          rt.tailCalls = 0;
-          rt.ctx = ctx;
-          rt.drop();
-          const f = this.frames[0]!;
-          jitted.fn(rt, 0, 0, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!, (f.lo + STACK_SIZE) | 0, f.hi | 0);
+          this.callCompiled(jitted, rt, budget, ctx, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!);
           lo[0] = rt.rl;
           hi[0] = rt.rh;
-          this.budgetLeft = rt.b;
         } else this.exec(lp, 0, 0, lo, hi);
         r0lo = lo[0]!;
         r0hi = hi[0]!;
