@@ -233,19 +233,11 @@ export class TrampolineManager {
       }
       return out;
     };
+    // Installed on the hook only while their kind has programs (Trampoline.changed).
     return {
-      entry: (c) => {
-        const progs = t.fentry;
-        if (progs.length) runAll(progs, "fentry", c, undefined);
-      },
-      modifyReturn: (c) => {
-        const progs = t.fmodRet;
-        return progs.length ? runAll(progs, "fmod_ret", c, 0n) : undefined;
-      },
-      exit: (c, ret) => {
-        const progs = t.fexit;
-        if (progs.length) runAll(progs, "fexit", c, ret);
-      },
+      entry: (c) => void runAll(t.fentry, "fentry", c, undefined),
+      modifyReturn: (c) => runAll(t.fmodRet, "fmod_ret", c, 0n),
+      exit: (c, ret) => void runAll(t.fexit, "fexit", c, ret),
     };
   }
 }
