@@ -72,7 +72,7 @@ export function resolveSpec(spec: ProbeSpec, kernel: ResolveContext): ProbePlan 
     let firstError: SpecResolveError | undefined;
     for (const name of names) {
       const f = funcs.get(name)!;
-      if (f.btfId === undefined || untraceable(kernel.btf, f.btfId) !== undefined) continue;
+      if (f.btfId === undefined || untraceableReason(kernel.btf, f.btfId) !== undefined) continue;
       try {
         targets.push(resolveTarget(spec, kernel.btf, name, f.address, f.btfId));
       } catch (e) {
@@ -92,7 +92,7 @@ export function resolveSpec(spec: ProbeSpec, kernel: ResolveContext): ProbePlan 
       throw fail(spec, spec.targetSpan, "ENOENT", `no function '${spec.target}' in the kernel${didYouMean(spec.target, traceable)}`);
     }
     if (f.btfId === undefined) throw fail(spec, spec.targetSpan, "ENOENT", `'${spec.target}' has no BTF`);
-    const why = untraceable(kernel.btf, f.btfId);
+    const why = untraceableReason(kernel.btf, f.btfId);
     if (why !== undefined) throw fail(spec, spec.targetSpan, why.errno, `'${spec.target}' ${why.message}`);
     targets.push(resolveTarget(spec, kernel.btf, spec.target, f.address, f.btfId));
   }
@@ -132,15 +132,24 @@ function functionIndex(kernel: ResolveContext): Map<string, FuncEntry> {
   return m;
 }
 
-/** Why FUNC `id` cannot be traced with fentry, or undefined. */
-function untraceable(btf: Btf, id: TypeId): { errno: ErrnoName; message: string } | undefined {
+/**
+ * The FUNC id of the kernel function `name` (from its kallsyms entry, else
+ * the BTF by name), or undefined when the kernel has no such function or it
+ * has no BTF. For callers that show functions without tracing them (`info`).
+ */
+export function functionBtfId(kernel: ResolveContext, name: string): TypeId | undefined {
+  return functionIndex(kernel).get(name)?.btfId;
+}
+
+/** Why FUNC `id` cannot be traced with fentry (variadic, more than MAX_ARGS arguments), or undefined. */
+export function untraceableReason(btf: Btf, id: TypeId): { errno: ErrnoName; message: string } | undefined {
   const sig = funcSignature(btf, id);
   if (sig.variadic) return { errno: "EINVAL", message: "has variable arguments" };
   if (sig.params.length > MAX_ARGS) return { errno: "E2BIG", message: `has ${sig.params.length} arguments, more than ${MAX_ARGS}` };
   return undefined;
 }
 
-function isGlob(target: string): boolean {
+export function isGlob(target: string): boolean {
   return /[*?{]/.test(target);
 }
 

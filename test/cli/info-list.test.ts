@@ -45,6 +45,31 @@ describe("info and list with --btf (vmlinux 6.18)", () => {
     expect(r.out).toBe("int ip_send_skb(struct net *net, struct sk_buff *skb);\n");
   });
 
+  it("info of a variadic function prints its prototype with `...` and says it is not traceable", async () => {
+    const r = await run("info", "_printk", "--btf", VMLINUX);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("int _printk(const char *fmt, ...); /* not traceable: has variable arguments */\n");
+  });
+
+  it("untraceable functions (variadic, more than 12 arguments) do not abort a multi-function info", async () => {
+    const r = await run("info", "ip_send_skb", "_printk", "rtnl_fill_ifinfo", "tcp_v4_rcv", "--btf", VMLINUX);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      "int ip_send_skb(struct net *net, struct sk_buff *skb);\n" +
+        "int _printk(const char *fmt, ...); /* not traceable: has variable arguments */\n" +
+        "int rtnl_fill_ifinfo(struct sk_buff *skb, struct net_device *dev, struct net *src_net, int type, u32 pid, u32 seq, u32 change, unsigned int flags, u32 ext_filter_mask, u32 event, int *new_nsid, int new_ifindex, int tgt_netnsid, gfp_t gfp); /* not traceable: has 14 arguments, more than 12 */\n" +
+        "int tcp_v4_rcv(struct sk_buff *skb);\n",
+    );
+  });
+
+  it("list skips variadic functions (only traceable ones are listed)", async () => {
+    const r = await run("list", "_printk*", "--btf", VMLINUX);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("btfsnoop: error: no traceable function matches '_printk*'\n    _printk*\n    ^~~~~~~~\n");
+  });
+
   it("list 'tcp_v4_*' --btf <fixture>", async () => {
     const r = await run("list", "tcp_v4_*", "--btf", VMLINUX);
     expect(r.code).toBe(0);

@@ -1,13 +1,15 @@
 // `btfsnoop info FUNC...` (ksnoop's info): the C prototype of each function
-// (globs expand), from the synthetic kernel or a BTF file (--btf), with
-// `/* and N more args that are not traceable */` past the 12th argument.
+// (globs expand to the traceable functions they match), from the synthetic
+// kernel or a BTF file (--btf). A function named that cannot be traced
+// (variadic, more than 12 arguments) still gets its full prototype, followed
+// by `/* not traceable: why */`, and the other names go on.
 // `btfsnoop list [GLOB]`: every traceable function matching GLOB, one
 // prototype per line, sorted by name.
 import type { Argv } from "yargs";
 import { bareSpec } from "../../probe-spec/bare-spec.js";
 import type { ProbeSpec } from "../../probe-spec/ast.js";
 import { formatPrototype } from "../../probe-spec/prototype.js";
-import { globRegExp, resolveSpec } from "../../probe-spec/resolve.js";
+import { functionBtfId, globRegExp, isGlob, resolveSpec, untraceableReason } from "../../probe-spec/resolve.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { kernelView, type KernelView } from "../kernel-view.js";
@@ -17,10 +19,22 @@ async function specOf(name: string): Promise<ProbeSpec> {
   return bareSpec(name) ?? (await import("../../probe-spec/parse.js")).parseSpec(name);
 }
 
-/** Prototype lines of the functions a name or glob resolves to. */
-export async function prototypesOf(view: KernelView, name: string): Promise<string[]> {
+/**
+ * Prototype lines of the functions a name or glob resolves to. With
+ * `untraceable`, a plain name of a function that cannot be traced gives its
+ * prototype (in full, `...` for variable arguments) and the reason in a
+ * comment instead of an error.
+ */
+export async function prototypesOf(view: KernelView, name: string, untraceable = false): Promise<string[]> {
   if (name.includes("(")) throw new UsageError(`'${name}': info takes function names or globs, not specs`);
-  const plan = resolveSpec(await specOf(name), { btf: view.btf, functions: view.functions });
+  const spec = await specOf(name);
+  const kernel = { btf: view.btf, functions: view.functions };
+  if (untraceable && spec.mechanism === undefined && !isGlob(spec.target)) {
+    const id = functionBtfId(kernel, spec.target);
+    const why = id === undefined ? undefined : untraceableReason(view.btf, id);
+    if (why !== undefined) return [`${formatPrototype(view.btf, id!, Infinity)} /* not traceable: ${why.message} */`];
+  }
+  const plan = resolveSpec(spec, kernel);
   return plan.targets.map((t) => formatPrototype(view.btf, t.btfId));
 }
 
@@ -37,7 +51,7 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
       async (a) => {
         const view = await kernelView(a.btf);
         const lines: string[] = [];
-        for (const f of a.funcs) lines.push(...(await prototypesOf(view, f)));
+        for (const f of a.funcs) lines.push(...(await prototypesOf(view, f, true)));
         await io.out(lines.join("\n") + "\n");
       },
     )
