@@ -173,11 +173,15 @@ export function buildSession(
   const castTargets = castTargetsOf(targets);
   const dataLoc = usesDataLoc(targets);
   // The programs unroll only as far as the targets need.
-  const shape = {
-    values: Math.max(0, ...targets.map((t) => t.values.length)),
-    hops: Math.max(0, ...targets.flatMap((t) => t.values.map((v) => v.hops.length))),
-    predSteps: Math.max(0, ...targets.map((t) => (t.predicate ? postfix(t.predicate).length : 0))),
-  };
+  // A loop, not Math.max(...list): a glob over a real vmlinux has ~56k targets,
+  // more arguments than a call can take.
+  const shape = { values: 0, hops: 0, predSteps: 0 };
+  for (const t of targets) {
+    if (t.values.length > shape.values) shape.values = t.values.length;
+    for (const v of t.values) if (v.hops.length > shape.hops) shape.hops = v.hops.length;
+    const steps = t.predicate ? postfix(t.predicate).length : 0;
+    if (steps > shape.predSteps) shape.predSteps = steps;
+  }
   const render = options.render ?? "user";
   let roles: ("start" | "end" | undefined)[] = targets.map(() => undefined);
   if (options.aggregate?.kind === "latency") {

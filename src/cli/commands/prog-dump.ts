@@ -13,6 +13,7 @@ import type { Instruction } from "../../vm/isa/instruction.js";
 import type { Btf } from "../../btf/btf.js";
 import type { CliIo } from "../io.js";
 import { kernelView } from "../kernel-view.js";
+import { appendAll } from "../../internal/arrays.js";
 
 function listing(name: string, insns: readonly Instruction[]): string[] {
   const out = [`${name}:`];
@@ -79,11 +80,11 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
         // --jited asks for the JIT explicitly (the session default follows the kernel's, BTFSNOOP_JIT=0 turns it off).
         const s = TraceSession.open(view.booted.bpf, { specs: a.specs, render: a.render, ...(a.jited ? { jit: true } : {}) });
         try {
-          lines.push(...table(view.btf, s.targets), "");
+          appendAll(lines, table(view.btf, s.targets)).push("");
           for (const p of s.programs) {
             const notCompiled = `not compiled${p.jitError !== undefined ? `: ${p.jitError}` : ""}`;
             if (a.jited) lines.push(p.jitSource !== undefined ? `${p.name}: JIT-compiled in ${p.jitTimeMs?.toFixed(1) ?? "?"} ms` : `${p.name}: ${notCompiled}`, ...(p.jitSource !== undefined ? [p.jitSource] : []), "");
-            else lines.push(...listing(p.name, p.insns), `verifier: ${p.verifierStats}`, `jit: ${p.jitSource !== undefined ? `compiled in ${p.jitTimeMs?.toFixed(1)} ms` : notCompiled}`, "");
+            else appendAll(lines, listing(p.name, p.insns)).push(`verifier: ${p.verifierStats}`, `jit: ${p.jitSource !== undefined ? `compiled in ${p.jitTimeMs?.toFixed(1)} ms` : notCompiled}`, "");
           }
         } finally {
           s.close();
@@ -91,10 +92,10 @@ export function registerProgDump<T>(y: Argv<T>, io: CliIo): Argv<T> {
       } else {
         const b = buildSession(view.btf, view.functions, { specs: a.specs, render: a.render });
         const maps = { targets: 1, scratch: 2, stash: 3, events: 4, counters: 5 };
-        lines.push(...table(view.btf, b.targets), "");
+        appendAll(lines, table(view.btf, b.targets)).push("");
         for (const phase of ["entry", "return"] as const) {
           if (!b.targets.some((t) => (phase === "entry" ? t.onEntry : t.onReturn))) continue;
-          lines.push(...listing(phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit", b.program(phase, maps)), `verifier: not run (--btf: no kernel to load into)`, "");
+          appendAll(lines, listing(phase === "entry" ? "btfsnoop_entry" : "btfsnoop_exit", b.program(phase, maps))).push(`verifier: not run (--btf: no kernel to load into)`, "");
         }
       }
       await io.out(lines.join("\n"));
