@@ -12,6 +12,7 @@ import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
 import type { Machine } from "../../src/kernel/machine.js";
 import { App } from "../../src/ui/tui/App.js";
 import { TuiDriver } from "../../src/ui/tui/driver.js";
+import { HELP_PANES, HELP_PROMPT } from "../../src/ui/tui/HelpPane.js";
 import type { TuiClock } from "../../src/ui/tui/model.js";
 import { checkGolden } from "../helpers/fixtures.js";
 
@@ -144,6 +145,31 @@ describe("tui frames (80x24)", () => {
     expect(driver.model.workload).toBe("fs");
     await press("wwww"); // one chunk, as ink hands over fast typing
     expect(driver.model.workload).toBe("net");
+  });
+
+  it("? shows the help overlay listing every key; any key closes it", async () => {
+    await press("?");
+    expect(driver.model.help).toBe(true);
+    golden("help");
+    const f = frame();
+    expect(f).not.toContain("…");
+    for (const l of [...HELP_PANES, ...HELP_PROMPT]) expect(f).toContain("heading" in l ? l.heading : `${l.key.padEnd(11)}${l.does}`);
+    await press("q"); // closes the help, does not quit
+    expect(driver.model.help).toBe(false);
+    expect(frame()).toContain("Functions (7)");
+  });
+
+  it("the prompt: tab stays while typing, ctrl-u clears the line, esc cancels", async () => {
+    await press(":", "t", "c", "p", "\t");
+    expect(driver.model.pane).toBe("prompt");
+    expect(frame()).toContain("spec> tcp█");
+    await press("\x15");
+    expect(driver.model.prompt).toBe("");
+    expect(frame()).toContain("spec> █");
+    await press("i", "p", "\x1b");
+    expect(driver.model.pane).toBe("functions");
+    expect(driver.model.prompt).toBe("");
+    expect(frame().split("\n").map((l) => l.trimEnd())).toContain("spec>");
   });
 
   it("the prompt: an invalid spec shows a caret under the error", async () => {

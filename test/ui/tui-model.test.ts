@@ -62,6 +62,45 @@ describe("TuiModel", () => {
     expect(m.handleKey("c", { ctrl: true })).toEqual({ type: "quit" });
   });
 
+  it("? opens the help overlay and the next key only closes it", () => {
+    const m = new TuiModel();
+    expect(m.handleKey("?", {})).toEqual({ type: "none" });
+    expect(m.help).toBe(true);
+    // q while the help is shown closes the help; it does not quit.
+    expect(m.handleKey("q", {})).toEqual({ type: "none" });
+    expect(m.help).toBe(false);
+    m.handleKey("?", {});
+    expect(m.handleKey("c", { ctrl: true })).toEqual({ type: "quit" });
+  });
+
+  it("the prompt: esc cancels (clears and leaves), ctrl-u clears the line, tab stays while a spec is typed", () => {
+    const m = new TuiModel();
+    m.pane = "prompt";
+    for (const c of "tcp_send") m.handleKey(c, {});
+    m.promptStatus = { kind: "ok", message: "1 function" };
+    expect(m.handleKey("", { tab: true })).toEqual({ type: "none" });
+    expect(m.pane).toBe("prompt");
+    expect(m.prompt).toBe("tcp_send");
+    expect(m.handleKey("u", { ctrl: true })).toEqual({ type: "none" });
+    expect(m.prompt).toBe("");
+    expect(m.promptStatus).toEqual({ kind: "empty", message: "" });
+    expect(m.pane).toBe("prompt");
+    // An empty line: tab moves on.
+    m.handleKey("", { tab: true });
+    expect(m.pane).toBe("functions");
+    m.handleKey(":", {});
+    for (const c of "ip_") m.handleKey(c, {});
+    m.promptStatus = { kind: "error", message: "no function matches" };
+    expect(m.handleKey("", { escape: true })).toEqual({ type: "none" });
+    expect(m.pane).toBe("functions");
+    expect(m.prompt).toBe("");
+    expect(m.promptStatus.kind).toBe("empty");
+    // Control characters are not typed into the spec.
+    m.handleKey(":", {});
+    m.handleKey("\x01", {});
+    expect(m.prompt).toBe("");
+  });
+
   it("keeps at most 500 events", () => {
     const m = new TuiModel();
     m.reset(["f"], ["f"], 0n);

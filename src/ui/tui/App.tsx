@@ -1,5 +1,6 @@
 // The whole screen: header, function table, event pane beside the detail
-// (an expanded event) or histogram pane, spec prompt and footer, laid out
+// (an expanded event) or histogram pane (or, with ?, the help overlay in
+// place of the table and those panes), spec prompt and footer, laid out
 // in a fixed width x height (80x24 at least) so panes never overlap. A thin
 // shell: it subscribes to the driver's redraws and hands keys to it.
 import { Box, Text, useInput } from "ink";
@@ -11,6 +12,7 @@ import { EventPane } from "./EventPane.js";
 import { Footer } from "./Footer.js";
 import { FunctionTable } from "./FunctionTable.js";
 import { Header } from "./Header.js";
+import { HelpPane } from "./HelpPane.js";
 import { HistogramPane } from "./HistogramPane.js";
 import { SpecPrompt } from "./SpecPrompt.js";
 
@@ -40,18 +42,24 @@ export function App({ driver, btf, width, height, color }: AppProps) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header model={m} width={width} color={color} />
-      <FunctionTable model={m} width={width} height={table} focused={m.pane === "functions"} color={color} />
-      <Box flexDirection="row" width={width} height={middle}>
-        <EventPane model={m} width={left} height={middle} focused={m.pane === "events"} color={color} />
-        <Box width={1} height={middle}>
-          <SepText text={sep} />
-        </Box>
-        {m.expanded ? (
-          <DetailPane btf={btf} event={m.expanded} scroll={m.detailScroll} width={right} height={middle} focused={m.pane === "detail"} color={color} />
-        ) : (
-          <HistogramPane model={m} width={right} height={middle} focused={m.pane === "detail"} color={color} />
-        )}
-      </Box>
+      {m.help ? (
+        <HelpPane width={width} height={table + middle} color={color} />
+      ) : (
+        <>
+          <FunctionTable model={m} width={width} height={table} focused={m.pane === "functions"} color={color} />
+          <Box flexDirection="row" width={width} height={middle}>
+            <EventPane model={m} width={left} height={middle} focused={m.pane === "events"} color={color} />
+            <Box width={1} height={middle}>
+              <SepText text={sep} />
+            </Box>
+            {m.expanded ? (
+              <DetailPane btf={btf} event={m.expanded} scroll={m.detailScroll} width={right} height={middle} focused={m.pane === "detail"} color={color} />
+            ) : (
+              <HistogramPane model={m} width={right} height={middle} focused={m.pane === "detail"} color={color} />
+            )}
+          </Box>
+        </>
+      )}
       <SpecPrompt model={m} width={width} focused={m.pane === "prompt"} color={color} />
       <Footer model={m} width={width} color={color} />
     </Box>

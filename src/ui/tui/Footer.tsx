@@ -1,4 +1,4 @@
-// The footer: the keys, or the filter being typed.
+// The footer: the main keys (? lists them all), or the filter being typed.
 import { Box, Text } from "ink";
 import type { TuiModel } from "./model.js";
 import { fit } from "./text.js";
@@ -11,8 +11,8 @@ export interface FooterProps {
 }
 
 /** The keys, spaced out when the terminal is wide enough, else the short form (80 columns). */
-export const KEYS = "space pause  / filter  tab pane  ↑↓ jk move  ⏎ expand  s sort  v histogram  w workload  : spec  q quit";
-export const KEYS_SHORT = "spc pause /filter tab pane jk move ⏎ expand s sort v hist w wkld :spec q quit";
+export const KEYS = "? help  space pause  / filter  tab pane  ↑↓ jk move  ⏎ expand  s sort  v histogram  w workload  : spec  q quit";
+export const KEYS_SHORT = "? help  spc pause  / filter  tab pane  jk move  ⏎ expand  : spec  q quit";
 
 export function Footer({ model: m, width, color }: FooterProps) {
   const text = m.filterEditing ? `/${m.filter}█  (enter: keep, esc: clear)` : KEYS.length <= width ? KEYS : KEYS_SHORT;

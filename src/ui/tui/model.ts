@@ -2,10 +2,10 @@
 // statistics (calls/s, events, errors, avg and p99 latency from
 // entry/return pairs, log2 histograms of latency and of each captured
 // integer value), the latest events, and the view state (pane, selection,
-// sort column, text filter, pause, spec prompt with history). Keys go
-// through handleKey(), a reducer that changes the view state and returns
-// the effect the driver must carry out (pause, attach, change workload,
-// quit). RedrawThrottle bounds redraws (30/s by default) on an injected clock.
+// sort column, text filter, pause, help overlay, spec prompt with
+// history). Keys go through handleKey(), a reducer that changes the view
+// state and returns the effect the driver must carry out (pause, attach,
+// change workload, quit). RedrawThrottle bounds redraws (30/s by default) on an injected clock.
 import type { TraceEvent } from "../../tracer/event.js";
 import type { SessionStats } from "../../tracer/session.js";
 import { compactEvent, log2Bucket, signedValue } from "./text.js";
@@ -101,6 +101,7 @@ export interface KeyInfo {
   return?: boolean;
   escape?: boolean;
   ctrl?: boolean;
+  meta?: boolean;
   shift?: boolean;
   tab?: boolean;
   backspace?: boolean;
@@ -128,6 +129,8 @@ export class TuiModel {
   attachNs = 0n;
   nowNs = 0n;
   paused = false;
+  /** The help overlay (?) is shown; any key closes it. */
+  help = false;
   filter = "";
   filterEditing = false;
   sort: SortKey = "events";
@@ -302,6 +305,10 @@ export class TuiModel {
   /** Applies a key; returns what the driver must do. */
   handleKey(input: string, key: KeyInfo): Effect {
     if (key.ctrl && input === "c") return { type: "quit" };
+    if (this.help) {
+      this.help = false;
+      return { type: "none" };
+    }
     if (this.filterEditing) return this.filterKey(input, key);
     if (this.pane === "prompt") return this.promptKey(input, key);
     if (key.tab) return this.cyclePane(key.shift ? -1 : 1);
@@ -317,6 +324,9 @@ export class TuiModel {
     switch (input) {
       case "q":
         return { type: "quit" };
+      case "?":
+        this.help = true;
+        return { type: "none" };
       case " ":
         this.paused = !this.paused;
         return { type: "pause", paused: this.paused };
@@ -376,9 +386,16 @@ export class TuiModel {
   }
 
   private promptKey(input: string, key: KeyInfo): Effect {
-    if (key.tab) return this.cyclePane(key.shift ? -1 : 1);
+    // Tab moves on only from an empty line: a half-typed spec keeps the focus.
+    if (key.tab) return this.prompt ? { type: "none" } : this.cyclePane(key.shift ? -1 : 1);
     if (key.escape) {
+      // Cancel: the typed text goes (the history keeps what was attached).
+      this.clearPrompt();
       this.pane = "functions";
+      return { type: "none" };
+    }
+    if (key.ctrl && input === "u") {
+      this.clearPrompt();
       return { type: "none" };
     }
     if (key.return) {
@@ -396,10 +413,16 @@ export class TuiModel {
       return { type: "validate", text: this.prompt };
     }
     if (key.backspace || key.delete) this.prompt = this.prompt.slice(0, -1);
-    else if (input && !key.ctrl) this.prompt += input;
+    else if (input && !key.ctrl && !key.meta && !/[\x00-\x1f\x7f]/.test(input)) this.prompt += input;
     else return { type: "none" };
     this.historyPos = undefined;
     return { type: "validate", text: this.prompt };
+  }
+
+  private clearPrompt(): void {
+    this.prompt = "";
+    this.promptStatus = { kind: "empty", message: "" };
+    this.historyPos = undefined;
   }
 
   /** Records an attached spec line in the history (no duplicates in a row). */
