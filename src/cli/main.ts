@@ -30,13 +30,23 @@ const GROUPS: Readonly<Record<string, string>> = {
  * help and yargs's own errors see the whole tree.
  */
 export function commandGroup(argv: readonly string[]): string | undefined {
-  const dashes = argv.indexOf("--");
-  const options = dashes < 0 ? argv : argv.slice(0, dashes);
-  if (options.some((a) => a === "-i" || a === "--interactive")) return "tui";
+  if (interactiveShortcut(argv)) return "tui";
   const first = argv[0];
   if (first !== undefined && GROUPS[first] !== undefined) return GROUPS[first];
   if (argv.length === 0 || argv.some((a) => GROUPS[a] !== undefined || a === "--help" || a === "-h" || a === "--version" || a === "-V")) return undefined;
   return "trace";
+}
+
+/**
+ * Whether `-i`/`--interactive` (before any `--`) is the TUI's shortcut: only
+ * for the default command (trace) or tui itself; count, hist, lhist and
+ * latency have their own `-i, --interval`.
+ */
+export function interactiveShortcut(argv: readonly string[]): boolean {
+  const dashes = argv.indexOf("--");
+  const options = dashes < 0 ? argv : argv.slice(0, dashes);
+  if (!options.some((a) => a === "-i" || a === "--interactive")) return false;
+  return !options.some((a) => GROUPS[a] !== undefined && GROUPS[a] !== "trace" && GROUPS[a] !== "tui");
 }
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */
@@ -70,7 +80,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       },
     );
   }
-  if (want("tui")) parser = parser.command((await import("./commands/tui.js")).tuiCommand(io, argv)); // issue 9: `tui [specs..]`, and -i (rewritten to `tui`)
+  if (want("tui")) parser = parser.command((await import("./commands/tui.js")).tuiCommand(io, interactiveShortcut(argv) ? argv : [...argv])); // issue 9: `tui [specs..]`, and -i (rewritten to `tui`)
   if (want("btf")) {
     const { registerBtfDump } = await import("./commands/btf-dump.js");
     parser = parser.command("btf", "inspect BTF type information", (y) => registerBtfDump(y, io).demandCommand(1, "btf: choose a subcommand (dump)").strict());

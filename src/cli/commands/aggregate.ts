@@ -2,8 +2,9 @@
 // EXPR]`, `hist SPEC VALUE`, `lhist SPEC VALUE --min --max --step` and
 // `latency START END --key EXPR [--heatmap]`. The programs aggregate in
 // kernel maps (no record per event); user space reads the maps at
-// --interval and at the end and prints bpftrace's text, or one JSON object
-// per interval.
+// --interval (reporting what each interval added, as bpftrace's
+// `interval:s:N { print(@); clear(@); }`) and at the end (the whole run),
+// and prints bpftrace's text, or one JSON object per report.
 import type { Argv } from "yargs";
 import type { Btf } from "../../btf/btf.js";
 import { BtfKind } from "../../btf/kinds.js";
@@ -49,7 +50,7 @@ function common<T>(y: Argv<T>) {
     .option("seed", { type: "number", default: 1 })
     .option("cpus", { type: "number", default: 4 })
     .option("duration", { alias: "d", type: "string", describe: "simulated time to run (default 1s)" })
-    .option("interval", { alias: "i", type: "string", describe: "also print every INTERVAL of simulated time (e.g. 100ms)" })
+    .option("interval", { alias: "i", type: "string", describe: "also report each INTERVAL of simulated time (e.g. 100ms): its own counts, under a timestamp; the end reports the whole run" })
     .option("json", { type: "boolean", describe: "one JSON object per interval (and one at the end)" })
     .option("pages", { alias: "P", type: "number", default: 16 });
 }
@@ -102,7 +103,7 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
   const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   const duration = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
-  const interval = a.interval !== undefined ? parseDuration(a.interval) : undefined;
+  const interval = a.interval !== undefined ? parseInterval(a.interval) : undefined;
   const session = TraceSession.open(machine.bpf, { specs, aggregate: agg, pages: a.pages });
   // The kernel keys cells by the first value's 8 raw bytes: wider values (structs, long strings) would collide.
   const keyed = agg.kind !== "count" || agg.byValue === true;
@@ -114,10 +115,32 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
   const start = machine.nowNs();
   const end = start + duration;
   let n = 0;
+  // Interval reports hold the counts of their interval (bpftrace's `interval:s:N { print(@); clear(@); }`),
+  // as differences from the previous snapshot; the final report holds the whole run.
+  let previous = new Map<string, number>();
+  let intervalStart = start;
   const emit = async (final: boolean) => {
-    const r = render(session, machine, session.aggregates());
-    if (a.json) await io.out(JSON.stringify({ type: agg.kind, interval: n, final, time_ns: Number(machine.nowNs() - start), data: r.json }) + "\n");
-    else await io.out((interval !== undefined ? `${final ? "end" : `interval ${n}`} @ ${Number((machine.nowNs() - start) / 1000n) / 1000} ms\n` : "") + r.text);
+    const now = machine.nowNs();
+    const total = session.aggregates();
+    let cells = total;
+    if (!final) {
+      const seen = new Map<string, number>();
+      cells = [];
+      for (const c of total) {
+        const k = cellKey(c);
+        seen.set(k, c.count);
+        const d = c.count - (previous.get(k) ?? 0);
+        if (d > 0) cells.push({ ...c, count: d });
+      }
+      previous = seen;
+    }
+    const r = render(session, machine, cells);
+    if (a.json) await io.out(JSON.stringify({ type: agg.kind, interval: n, final, time_ns: Number(now - start), data: r.json }) + "\n");
+    else {
+      const span = final ? `end: whole run (${msText(now - start)})` : `interval ${n + 1} (${msText(now - intervalStart)})`;
+      await io.out((interval !== undefined ? `[${secondsText(now)} s] ${span}\n` : "") + r.text);
+    }
+    intervalStart = now;
     n++;
   };
   let stop = false;
@@ -130,7 +153,11 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
       const ran = machine.run(a.workload, STEPS, until);
       if (stop) break;
       if (ran < STEPS) {
-        if (until >= end) break;
+        if (until >= end) {
+          // An interval ending with the run is reported too.
+          if (interval !== undefined && next === end) await emit(false);
+          break;
+        }
         await emit(false);
         next += interval!;
       }
@@ -149,6 +176,31 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
     process.off("SIGINT", onSignal);
     session.close();
   }
+}
+
+/** --interval, with parseDuration's checks and wording. */
+function parseInterval(text: string): bigint {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^--duration /, "--interval "));
+    throw e;
+  }
+}
+
+/** A cell's identity across snapshots (everything but its count). */
+function cellKey(c: AggregateCell): string {
+  return `${c.target}\0${c.a}\0${c.b}`;
+}
+
+/** ns as ms with 3 decimals ("1000.067 ms"). */
+function msText(ns: bigint): string {
+  return `${Number(ns / 1000n) / 1000} ms`;
+}
+
+/** ns since boot as seconds with 9 decimals, as kernel timestamps are printed. */
+function secondsText(ns: bigint): string {
+  return `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}`;
 }
 
 function byTarget(cells: AggregateCell[]): Map<string, AggregateCell[]> {

@@ -1,0 +1,88 @@
+// count/hist/lhist/latency through main(): -i/--interval reports (not the
+// TUI's -i), checked against the synthetic kernel's ground truth.
+import { describe, expect, it } from "vitest";
+import { commandGroup, interactiveShortcut } from "../../src/cli/main.js";
+import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
+import { TraceSession } from "../../src/tracer/session.js";
+import { runCli } from "../helpers/cli.js";
+
+const T = 60_000;
+
+/** The JSON lines of a run. */
+function lines(out: string): Record<string, unknown>[] {
+  return out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe("-i is --interval for the aggregations, the TUI's shortcut only for trace", () => {
+  it.each([
+    [["count", "tcp_sendmsg", "-i", "1s"], "aggregate"],
+    [["hist", "vfs_write", "count", "-i", "100ms"], "aggregate"],
+    [["lhist", "vfs_write", "count", "--min", "0", "--max", "10", "--step", "1", "-i", "1s"], "aggregate"],
+    [["latency", "a", "b", "--key", "rq", "-i", "1s"], "aggregate"],
+    [["--seed", "2", "count", "tcp_sendmsg", "-i", "1s"], undefined],
+    [["trace", "tcp_*", "-i"], "tui"],
+    [["tcp_*", "-i"], "tui"],
+    [["-i"], "tui"],
+  ] as [string[], string | undefined][])("%j -> %s", (argv, group) => {
+    expect(commandGroup(argv)).toBe(group);
+    expect(interactiveShortcut(argv)).toBe(group === "tui");
+  });
+
+  it("count -i 250ms --json: one object per interval with the calls of that interval, then the whole run", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "--workload", "net", "-d", "1s", "-i", "250ms", "--json");
+    expect(r.code).toBe(0);
+    // Ground truth: the same kernel and program, stepped to the same boundaries.
+    const m = machineOf(bootSyntheticKernel({ seed: 1, nrCpus: 4 }));
+    const s = TraceSession.open(m.bpf, { specs: ["tcp_sendmsg()"], aggregate: { kind: "count" } });
+    const start = m.nowNs();
+    const truth: { calls: number; time: number }[] = [];
+    let before = 0;
+    for (let k = 1; k <= 4; k++) {
+      while (m.run("net", 16, start + BigInt(k) * 250_000_000n) === 16);
+      const calls = m.callCount("tcp_sendmsg");
+      truth.push({ calls: calls - before, time: Number(m.nowNs() - start) });
+      before = calls;
+    }
+    s.close();
+    const objs = lines(r.out);
+    expect(objs).toEqual([
+      ...truth.map((t, i) => ({ type: "count", interval: i, final: false, time_ns: t.time, data: { tcp_sendmsg: t.calls } })),
+      { type: "count", interval: 4, final: true, time_ns: truth[3]!.time, data: { tcp_sendmsg: before } },
+    ]);
+    expect(truth.every((t) => t.calls > 100)).toBe(true);
+  }, T);
+
+  it("count -i in text: a timestamped header per interval, then the totals; the same totals as without -i", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "--workload", "net", "-d", "600ms", "-i", "200ms");
+    const plain = await runCli("count", "tcp_sendmsg", "--workload", "net", "-d", "600ms");
+    expect(r.code).toBe(0);
+    const headers = r.out.split("\n").filter((l) => l.startsWith("["));
+    expect(headers).toHaveLength(4);
+    expect(headers[0]).toMatch(/^\[5\.2\d{8} s\] interval 1 \(\d+\.?\d* ms\)$/);
+    expect(headers[3]).toMatch(/^\[5\.6\d{8} s\] end: whole run \(600\.\d+ ms\)$/);
+    const counts = r.out.split("\n").filter((l) => l.startsWith("@[")).map((l) => Number(l.split(": ")[1]));
+    expect(counts).toHaveLength(4);
+    expect(counts[0]! + counts[1]! + counts[2]!).toBe(counts[3]);
+    expect(plain.out).toBe(`@[tcp_sendmsg]: ${counts[3]}\n\n`);
+  }, T);
+
+  it("-i goes with --by (was: Unknown argument: by) and with hist", async () => {
+    const by = await runCli("count", "tcp_sendmsg", "--by", "size", "--workload", "net", "-d", "200ms", "-i", "100ms", "--json");
+    expect(by.err).not.toContain("Unknown argument");
+    expect(by.code).toBe(0);
+    expect(lines(by.out).map((o) => o.final)).toEqual([false, false, true]);
+    const hist = await runCli("hist", "vfs_write", "count", "--workload", "fs", "-d", "200ms", "-i", "100ms");
+    expect(hist.code).toBe(0);
+    expect(hist.out.match(/^@\[vfs_write\]:$/gm)).toHaveLength(3);
+  }, T);
+
+  it("a bad --interval is a usage error naming --interval", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "-i", "soon");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--interval 'soon': expected a number and a unit");
+    expect(r.out).toBe("");
+  });
+});
