@@ -1,7 +1,9 @@
 // The CLI's only contact with the file system and standard streams: reading
-// input files with errors mapped to BtfsnoopError, and writing output that
-// survives a closed pipe (`btfsnoop ... | head`).
-import { readFileSync } from "node:fs";
+// input files with errors mapped to BtfsnoopError, writing output files
+// (-o FILE) and standard output. A closed pipe (`btfsnoop ... | head`) ends
+// output quietly; any other failed write (ENOSPC, EFBIG, EIO) is an error
+// naming the file and the errno, raised at the write that failed.
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { BtfsnoopError } from "../internal/errors.js";
 import { OutputSink, type TextSink } from "../btf/format/sink.js";
 import { Errno, type ErrnoName } from "../internal/errno.js";
@@ -21,6 +23,74 @@ export function readInputFile(path: string): Uint8Array {
     const code: ErrnoName = err.code !== undefined && err.code in Errno ? (err.code as ErrnoName) : "EIO";
     const why = REASONS[err.code ?? ""] ?? err.message;
     throw new BtfsnoopError(code, `cannot read '${path}': ${why}`, { cause: e });
+  }
+}
+
+/** The errno name of a Node file-system error, as BtfsnoopError takes it (EIO when btfsnoop has no name for it). */
+function errnoOf(e: NodeJS.ErrnoException): ErrnoName {
+  return e.code !== undefined && e.code in Errno ? (e.code as ErrnoName) : "EIO";
+}
+
+/**
+ * An output file (-o FILE), created or truncated on open. Writes are
+ * synchronous: a failure surfaces at the write that failed, as a
+ * BtfsnoopError (`cannot write 'FILE': ENOSPC: no space left on device,
+ * write`), and everything written before it is in the file, as nothing is
+ * buffered here.
+ */
+export class OutputFile {
+  /** Bytes written so far. */
+  bytesWritten = 0;
+  private fd: number | undefined;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Opens (creates, truncates) `path` for writing. */
+  static open(path: string): OutputFile {
+    try {
+      return new OutputFile(path, openSync(path, "w"));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new BtfsnoopError(errnoOf(err), `cannot write '${path}': ${err.message}`, { cause: e });
+    }
+  }
+
+  /** Writes all of `data` (looping over short writes); throws on the first failure. */
+  write(data: string | Uint8Array): void {
+    if (this.fd === undefined) throw new BtfsnoopError("EBADF", `cannot write '${this.path}': already closed`);
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    try {
+      while (off < bytes.length) {
+        const n = writeSync(this.fd, bytes, off, bytes.length - off);
+        off += n;
+        this.bytesWritten += n;
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new BtfsnoopError(errnoOf(err), `cannot write '${this.path}': ${err.message}`, {
+        cause: e,
+        ...(err.code === "ENOSPC" || err.code === "EFBIG" ? { hint: `${this.bytesWritten} bytes were written before the failure` } : {}),
+      });
+    }
+  }
+
+  /** Closes the file (idempotent); a failing close (EIO on a network file system) is an error too. */
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new BtfsnoopError(errnoOf(err), `cannot write '${this.path}': ${err.message}`, { cause: e });
+    }
   }
 }
 
@@ -80,8 +150,7 @@ export function writeStdout(text: string | Uint8Array): Promise<void> {
         resolve();
         return;
       }
-      const code: ErrnoName = e.code !== undefined && e.code in Errno ? (e.code as ErrnoName) : "EIO";
-      reject(new BtfsnoopError(code, `cannot write to standard output: ${e.message}`, { cause: e }));
+      reject(new BtfsnoopError(errnoOf(e), `cannot write to standard output: ${e.message}`, { cause: e }));
     });
   });
 }

@@ -2,7 +2,8 @@
 // every output format, determinism, the stderr summary, --check and
 // --summary accounting, loss under an overloaded ring buffer, a closed
 // output, -o FILE, and the usage/input errors (exit 2, one message, no stdout).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -50,6 +51,9 @@ function once(argv: string[]): () => Promise<Run> {
 }
 
 const GOLDEN = join(FIXTURES, "..", "golden", "trace");
+/** The built executable (npm test builds it before running vitest), for what needs a real process: rlimits, /dev/full as stdout. */
+const BIN = join(FIXTURES, "..", "..", "dist", "src", "cli", "bin.js");
+if (!existsSync(BIN)) throw new Error(`${BIN} missing: run npm run build first`);
 
 const SK_ARGV = ["ip_send_skb(skb->sk)", "--seed", "1", "-c", "5"];
 const sk = once(SK_ARGV);
@@ -291,6 +295,41 @@ describe("trace: output destinations", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.each([["text"], ["json"], ["perfetto"]])("-o /dev/full (%s) is an error naming the file and errno, exit 2", async (format) => {
+    const r = await run([...SK_ARGV, "--format", format, "-o", "/dev/full"]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toBe("btfsnoop: error: cannot write '/dev/full': ENOSPC: no space left on device, write (hint: 0 bytes were written before the failure)\n");
+  });
+
+  it("a write that fails midway (a 4 KiB file size limit) exits 2 and keeps every byte written before it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "btfsnoop-trace-"));
+    try {
+      const file = join(dir, "trace.txt");
+      const argv = ["ip_send_skb(skb->sk)", "--seed", "1", "-c", "20"];
+      const ref = await run(argv);
+      expect(ref.out.length).toBeGreaterThan(8192);
+      // bash's ulimit -f counts 1024-byte blocks: writes past 4096 bytes fail with EFBIG.
+      const r = spawnSync("bash", ["-c", `ulimit -f 4 && exec "${process.execPath}" "${BIN}" "$@"`, "bash", ...argv, "-o", file], { encoding: "utf8" });
+      expect(r.stderr).toBe(`btfsnoop: error: cannot write '${file}': EFBIG: file too large, write (hint: 4096 bytes were written before the failure)\n`);
+      expect(r.status).toBe(2);
+      expect(readFileSync(file, "utf8")).toBe(ref.out.slice(0, 4096));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ["text", []],
+    ["json", ["--json"]],
+    ["perfetto", ["--format", "perfetto"]],
+    ["tree", ["--tree"]],
+  ])("stdout on a full device (%s): one error line, exit 2", (_fmt, extra) => {
+    const r = spawnSync("sh", ["-c", `exec "${process.execPath}" "${BIN}" "$@" > /dev/full`, "sh", "tcp_sendmsg", "-c", "4", ...extra], { encoding: "utf8" });
+    expect(r.stderr).toBe("btfsnoop: error: cannot write to standard output: ENOSPC: no space left on device, write\n");
+    expect(r.status).toBe(2);
+  });
 });
 
 describe("trace: errors exit 2 with one message and no output", () => {
@@ -319,6 +358,7 @@ describe("trace: errors exit 2 with one message and no output", () => {
       "btfsnoop: usage error: --workload nope: expected one of net, fs, block, sched, mixed (run 'btfsnoop --help' for usage)\n",
     ],
     [["ip_send_skb", "-c", "1", "-o", "/no/such/dir/x"], "btfsnoop: error: cannot write '/no/such/dir/x': ENOENT: no such file or directory, open '/no/such/dir/x'\n"],
+    [["ip_send_skb", "-c", "1", "-o", "/"], "btfsnoop: error: cannot write '/': EISDIR: illegal operation on a directory, open '/'\n"],
   ])("%j", async (argv, expected) => {
     const r = await run(argv);
     expect(r.err).toBe(expected);

@@ -3,7 +3,6 @@
 // NDJSON or Perfetto JSON, and a summary on stderr. Stops on --count,
 // --duration (simulated time), SIGINT/SIGTERM or a closed output; always
 // detaches. Options follow ksnoop (-p, -s, -P, -v) plus btfsnoop's own.
-import { createWriteStream, type WriteStream } from "node:fs";
 import type { Argv } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { loadBtfFile } from "../btf-file.js";
@@ -20,7 +19,7 @@ import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { formatJsonEvent } from "../../ui/format/ndjson.js";
 import { PerfettoWriter } from "../../ui/format/perfetto.js";
 import { UsageError } from "../errors.js";
-import type { CliIo } from "../io.js";
+import { OutputFile, type CliIo } from "../io.js";
 import { parseDuration } from "../duration.js";
 
 export const TRACE_FORMATS = ["text", "json", "perfetto"] as const;
@@ -119,15 +118,13 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
     }
   }
 
-  // Output: stdout or a file, text written per batch.
-  let file: WriteStream | undefined;
-  let writeError: Error | undefined;
+  // Output: stdout or a file (-o), text written per batch. A failed write throws (exit 2); a closed pipe stops quietly.
+  let file: OutputFile | undefined;
   let closed = false;
   const write = async (text: string): Promise<boolean> => {
     if (!text) return !closed;
     if (file) {
-      if (writeError) throw new BtfsnoopError("EIO", `cannot write '${a.output}': ${writeError.message}`);
-      if (!file.write(text)) await new Promise<void>((r) => file!.once("drain", () => r()));
+      file.write(text);
       return true;
     }
     await io.out(text);
@@ -135,15 +132,12 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
     return !closed;
   };
   if (a.output !== undefined) {
-    file = createWriteStream(a.output);
-    file.on("error", (e) => void (writeError ??= e));
-    await new Promise<void>((resolve, reject) => {
-      file!.once("open", () => resolve());
-      file!.once("error", (e: NodeJS.ErrnoException) => reject(new BtfsnoopError("EACCES", `cannot write '${a.output}': ${e.message}`)));
-    }).catch((e) => {
+    try {
+      file = OutputFile.open(a.output);
+    } catch (e) {
       session.close();
       throw e;
-    });
+    }
   }
   let perfetto: PerfettoWriter | undefined;
   let pending = "";
@@ -171,6 +165,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let result: RunResult;
+  let finished = false;
   try {
     const header = a.tree ? "" : a.followSkb ? SKB_HEADER : formatKsnoopHeader();
     if (a.format === "text" && !(await write(header))) {
@@ -189,11 +184,13 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
       await write(pending);
     }
     if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result)) + "\n");
+    finished = true;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     session.close();
-    if (file) await new Promise<void>((r) => file!.end(() => r()));
+    if (finished) file?.close();
+    else closeQuietly(file); // the error in flight is the one to report
   }
   if (result.reason === "output-closed") return 0;
   const lines = summaryLines(result);
@@ -206,6 +203,14 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   }
   io.err(lines.join("\n") + "\n");
   return code;
+}
+
+function closeQuietly(file: OutputFile | undefined): void {
+  try {
+    file?.close();
+  } catch {
+    // reported by the caller's error instead
+  }
 }
 
 function totals(r: RunResult): { emitted: number; filtered: number; lost: number } {
