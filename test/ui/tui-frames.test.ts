@@ -42,7 +42,15 @@ function checkLayout(frame: string): void {
 describe("tui frames (80x24)", () => {
   let machine: Machine;
   let driver: TuiDriver;
+  let clock: ReturnType<typeof fakeClock>;
   let ui: ReturnType<typeof render>;
+  /** `n` ticks of the driver, 10 ms of wall time each (the rates count the last second of it). */
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      driver.tick();
+      clock.t += 10;
+    }
+  };
   const frame = (): string => stripVTControlCharacters(ui.lastFrame() ?? "");
   const golden = (name: string): void => {
     const f = frame();
@@ -62,6 +70,13 @@ describe("tui frames (80x24)", () => {
       await rendered(v, f);
     }
   };
+  /** Runs for `ms` of wall time, redrawing every 100 ms (as the throttled redraws of a live trace). */
+  const runFor = async (ms: number): Promise<void> => {
+    for (let i = 0; i < ms / 100; i++) {
+      run(10);
+      await redraw();
+    }
+  };
   const redraw = async (): Promise<void> => {
     const v = driver.version;
     const f = ui.frames.length;
@@ -71,7 +86,8 @@ describe("tui frames (80x24)", () => {
 
   beforeAll(() => {
     machine = machineOf(bootSyntheticKernel({ seed: 1, nrCpus: 4 }));
-    driver = new TuiDriver({ machine, specs: ["tcp_*"], workload: "net", clock: fakeClock(), kernelLabel: "synthetic (seed 1, 4 cpus)" });
+    clock = fakeClock();
+    driver = new TuiDriver({ machine, specs: ["tcp_*"], workload: "net", clock, kernelLabel: "synthetic (seed 1, 4 cpus)" });
     driver.open();
     ui = render(createElement(App, { driver, btf: driver.btf, width: 80, height: 24, color: false }));
   });
@@ -94,7 +110,7 @@ describe("tui frames (80x24)", () => {
   });
 
   it("starts with the function table focused", async () => {
-    driver.tick(40);
+    run(40);
     await redraw();
     golden("start");
     expect(frame()).toContain("tcp_sendmsg");
@@ -119,11 +135,15 @@ describe("tui frames (80x24)", () => {
     golden("detail");
   });
 
-  it("space pauses: the machine stops", async () => {
+  it("space pauses: the machine stops, and the rates fall to 0 within a second", async () => {
     await press(" ");
     const t = machine.nowNs();
-    driver.tick(10);
+    expect(driver.model.eventRate).toBeGreaterThan(0);
+    await runFor(1200);
     expect(machine.nowNs()).toBe(t);
+    expect(driver.model.eventRate).toBe(0);
+    expect(driver.model.rows().map((r) => r.rate)).toEqual(driver.model.targets.map(() => 0));
+    expect(driver.model.counters.delivered).toBeGreaterThan(0);
     golden("paused");
     await press(" ");
     expect(driver.model.paused).toBe(false);
@@ -134,15 +154,20 @@ describe("tui frames (80x24)", () => {
     await press("/", "r", "c", "v");
     golden("filter-typing");
     await press("\r");
-    driver.tick(5);
+    run(5);
     await redraw();
     expect(driver.model.visibleEvents().every((e) => e.func.includes("rcv") || e.comm.includes("rcv"))).toBe(true);
     golden("filter");
   });
 
-  it("w changes the workload", async () => {
+  it("w changes the workload, and the rates follow it", async () => {
     await press("w");
     expect(driver.model.workload).toBe("fs");
+    const rate = (f: string) => driver.model.rows().find((r) => r.name === f)?.rate;
+    expect(rate("tcp_sendmsg")).toBeGreaterThan(0);
+    await runFor(1200);
+    // fs makes no TCP calls: after a second of it, no TCP function has a rate.
+    expect(driver.model.rows().map((r) => r.rate)).toEqual(driver.model.targets.map(() => 0));
     await press("wwww"); // one chunk, as ink hands over fast typing
     expect(driver.model.workload).toBe("net");
   });
@@ -193,7 +218,7 @@ describe("tui frames (80x24)", () => {
     await press("\r");
     expect(driver.targets).toEqual(["tcp_sendmsg", "ip_send_skb"]);
     expect(driver.model.history).toEqual(["tcp_*", "tcp_sendmsg(size); ip_send_skb(skb->len)"]);
-    driver.tick(20);
+    run(20);
     await redraw();
     golden("reattached");
     // Only the new session is attached: entry values only, so one fentry.multi link.

@@ -3,6 +3,7 @@
 // reducer, the prompt's spec splitting and the redraw throttle.
 import { describe, expect, it } from "vitest";
 import type { TraceEvent, TraceValue } from "../../src/tracer/event.js";
+import type { SessionStats } from "../../src/tracer/session.js";
 import { RedrawThrottle, TuiModel, splitSpecs, type TuiClock } from "../../src/ui/tui/model.js";
 import { bucketLabel, compactEvent, fit, formatNs, histogramRows, log2Bucket } from "../../src/ui/tui/text.js";
 
@@ -99,6 +100,29 @@ describe("TuiModel", () => {
     m.handleKey(":", {});
     m.handleKey("\x01", {});
     expect(m.prompt).toBe("");
+  });
+
+  it("rates count the last second of wall time, not the average since attach", () => {
+    const m = new TuiModel();
+    m.reset(["f"], ["f", "g"], 0n, 0);
+    const stats = (delivered: number): SessionStats => ({ delivered, perTarget: new Map(), ringDrops: 0, malformed: 0 }) as unknown as SessionStats;
+    const at = (ms: number, f: number, delivered: number): void => m.setStats(stats(delivered), new Map([["f", f], ["g", 0]]), 1, ms);
+    at(500, 100, 50);
+    expect(m.rows().find((r) => r.name === "f")?.rate).toBe(200);
+    expect(m.eventRate).toBe(100);
+    at(1000, 300, 150);
+    expect(m.rows().find((r) => r.name === "f")?.rate).toBe(300);
+    // The window is now (500, 1500]: 200 calls in 1 s (the average since attach would be 200).
+    at(1500, 300, 150);
+    expect(m.rows().find((r) => r.name === "f")?.rate).toBe(200);
+    expect(m.eventRate).toBe(100);
+    // Nothing for over a second (paused, or a workload that does not call f): 0, not 300/2.1 s.
+    at(2100, 300, 150);
+    expect(m.rows().map((r) => r.rate)).toEqual([0, 0]);
+    expect(m.eventRate).toBe(0);
+    // And it comes back as soon as calls do.
+    at(2600, 350, 175);
+    expect(m.rows().find((r) => r.name === "f")?.rate).toBe(50 / 1.1); // since the sample at 1500
   });
 
   it("keeps at most 500 events", () => {

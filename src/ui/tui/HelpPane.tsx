@@ -1,6 +1,7 @@
 // The help overlay (?): every key of the TUI and what it does, in two
 // columns (the keys of every pane; the spec prompt's and the filter's),
-// drawn over the function table and the middle panes. Any key closes it.
+// drawn over the function table and the middle panes, and what the rates
+// count. Any key closes it.
 import { Box, Text } from "ink";
 import { fit } from "./text.js";
 import { paint, paneTitle } from "./theme.js";
@@ -39,6 +40,8 @@ export const HELP_PROMPT: readonly HelpLine[] = [
   { heading: "Filter (/)" },
   { key: "enter", does: "keep the filter" },
   { key: "esc", does: "clear the filter" },
+  { heading: "" },
+  { heading: "rates: over the last 1 s of wall time" },
 ];
 
 function line(l: HelpLine | undefined, width: number): string {

@@ -15,7 +15,7 @@ import { resolveSpec, type KernelFunctionEntry } from "../../probe-spec/resolve.
 import { STEPS_PER_POLL } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import { StackFilter } from "../../tracer/stack-filter.js";
-import { RedrawThrottle, TuiModel, realClock, splitSpecs, type Effect, type KeyInfo, type PromptStatus, type TuiClock } from "./model.js";
+import { RATE_WINDOW_MS, RedrawThrottle, TuiModel, realClock, splitSpecs, type Effect, type KeyInfo, type PromptStatus, type TuiClock } from "./model.js";
 
 export interface TuiDriverOptions {
   machine: Machine;
@@ -77,6 +77,8 @@ export class TuiDriver {
   /** Totals of sessions already closed (re-attach), for the summary. */
   private done = { delivered: 0, filtered: 0, lost: 0 };
   private readonly startNs: bigint;
+  /** Wall-clock ms of the last pause. */
+  private pausedAtMs = 0;
   steps = 0;
 
   constructor(private readonly o: TuiDriverOptions) {
@@ -87,7 +89,7 @@ export class TuiDriver {
     m.workload = o.workload;
     this.startNs = o.machine.nowNs();
     m.startNs = this.startNs;
-    m.reset([], [], this.startNs);
+    m.reset([], [], this.startNs, this.clock.now());
     if (!o.specs.length) m.pane = "prompt";
   }
 
@@ -125,7 +127,7 @@ export class TuiDriver {
     // Stack mode: the same per-task chain filter as `trace -s`, fresh for each set of specs.
     this.stackFilter = s.stackChain ? new StackFilter(s.stackChain) : undefined;
     this.baseline = new Map(s.targets.map((t) => [t.name, m.callCount(t.name)]));
-    this.model.reset(specs, s.targets.map((t) => t.name), m.nowNs());
+    this.model.reset(specs, s.targets.map((t) => t.name), m.nowNs(), this.clock.now());
     this.model.links = s.attachedLinks;
     this.model.message = `attached ${s.targets.length} function${s.targets.length === 1 ? "" : "s"} (${s.attachedLinks} links)`;
   }
@@ -196,7 +198,12 @@ export class TuiDriver {
 
   /** One tick: run the workload a little, drain the ring buffer, feed the model, request a redraw. */
   step(): void {
-    if (this.closed || this.model.paused) return;
+    if (this.closed) return;
+    if (this.model.paused) {
+      // Paused: the rates fall to 0 as the window passes, so redraw until it has.
+      if (this.clock.now() - this.pausedAtMs <= RATE_WINDOW_MS + 200) this.throttle.request();
+      return;
+    }
     const m = this.o.machine;
     this.steps += m.run(this.model.workload, this.o.stepsPerTick ?? STEPS_PER_POLL);
     const polled = this.session?.poll() ?? [];
@@ -215,7 +222,7 @@ export class TuiDriver {
     if (!s) return;
     const m = this.o.machine;
     const calls = new Map(s.targets.map((t) => [t.name, m.callCount(t.name) - (this.baseline.get(t.name) ?? 0)]));
-    this.model.setStats(s.stats(), calls, s.attachedLinks);
+    this.model.setStats(s.stats(), calls, s.attachedLinks, this.clock.now());
   }
 
   private redraw(): void {
@@ -281,6 +288,7 @@ export class TuiDriver {
         break;
       case "pause":
         this.model.message = effect.paused ? "paused" : "resumed";
+        this.pausedAtMs = this.clock.now();
         break;
       case "none":
         break;

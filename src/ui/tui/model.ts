@@ -1,5 +1,5 @@
 // The TUI's state, fed by the tracer (no React here): per-function
-// statistics (calls/s, events, errors, avg and p99 latency from
+// statistics (calls/s over the last second of wall time, events, errors, avg and p99 latency from
 // entry/return pairs, log2 histograms of latency and of each captured
 // integer value), the latest events, and the view state (pane, selection,
 // sort column, text filter, pause, help overlay, spec prompt with
@@ -17,6 +17,21 @@ export type PaneId = (typeof PANES)[number];
 
 /** Events kept for the event pane. */
 export const MAX_EVENTS = 500;
+/**
+ * Rates (calls/s, ev/s) count what happened in the last second of wall
+ * time (the TuiClock), so they follow a workload change or a pause within a
+ * second instead of averaging over the whole session.
+ */
+export const RATE_WINDOW_MS = 1000;
+/** Counts are sampled at most this often for the rate window (bounded memory with many targets). */
+const RATE_SAMPLE_MS = 100;
+
+/** The counts at one wall-clock time: delivered events and each target's calls (in targets order). */
+interface RateSample {
+  ms: number;
+  delivered: number;
+  calls: Float64Array;
+}
 /** Latency samples kept per function for the p99. */
 const MAX_SAMPLES = 4096;
 const BUCKETS = 64;
@@ -73,7 +88,7 @@ export interface FunctionRow {
   name: string;
   /** Calls the kernel made since attach (ground truth). */
   calls: number;
-  /** Calls per second of simulated time. */
+  /** Calls per second over the last RATE_WINDOW_MS of wall time. */
   rate: number;
   events: number;
   /** Returns with a negative value. */
@@ -156,13 +171,19 @@ export class TuiModel {
   links = 0;
   private events: TraceEvent[] = [];
   private fns = new Map<string, FunctionAcc>();
+  /** Count samples for the rates, oldest first; the first is the base (at or before the window's start). */
+  private samples: RateSample[] = [];
+  /** Wall-clock ms of the latest counts (setStats). */
+  private wallMs = 0;
 
-  /** Starts over for a new session (re-attach): statistics and events are per session. */
-  reset(specs: readonly string[], targets: readonly string[], nowNs: bigint): void {
+  /** Starts over for a new session (re-attach) at simulated `nowNs`, wall-clock `wallMs`: statistics and events are per session. */
+  reset(specs: readonly string[], targets: readonly string[], nowNs: bigint, wallMs = 0): void {
     this.specs = [...specs];
     this.targets = [...targets];
     this.attachNs = nowNs;
     this.nowNs = nowNs;
+    this.wallMs = wallMs;
+    this.samples = [{ ms: wallMs, delivered: 0, calls: new Float64Array(targets.length) }];
     this.events = [];
     this.fns = new Map(targets.map((t) => [t, new FunctionAcc(t)]));
     this.calls = new Map();
@@ -219,8 +240,8 @@ export class TuiModel {
     return events.filter((e) => this.matches(e)).length;
   }
 
-  /** Counters from the session, and the kernel's call counts since attach. */
-  setStats(stats: SessionStats, calls: Map<string, number>, links: number): void {
+  /** Counters from the session and the kernel's call counts since attach, at wall-clock `wallMs`. */
+  setStats(stats: SessionStats, calls: Map<string, number>, links: number, wallMs = this.wallMs): void {
     let filtered = 0;
     let lost = 0;
     for (const c of stats.perTarget.values()) {
@@ -230,6 +251,29 @@ export class TuiModel {
     this.counters = { delivered: stats.delivered, filtered, lost, ringDrops: stats.ringDrops, malformed: stats.malformed };
     this.calls = calls;
     this.links = links;
+    this.wallMs = wallMs;
+    this.sampleRates();
+  }
+
+  /** Records the counts for the rate window (at most one sample per RATE_SAMPLE_MS) and drops samples before the base. */
+  private sampleRates(): void {
+    const last = this.samples[this.samples.length - 1];
+    if (!last || this.wallMs - last.ms >= RATE_SAMPLE_MS) {
+      const calls = new Float64Array(this.targets.length);
+      for (let i = 0; i < this.targets.length; i++) calls[i] = this.calls.get(this.targets[i]!) ?? 0;
+      this.samples.push({ ms: this.wallMs, delivered: this.counters.delivered, calls });
+    }
+    // The base: the newest sample at or before the window's start (so the window covers about RATE_WINDOW_MS).
+    const start = this.wallMs - RATE_WINDOW_MS;
+    let base = 0;
+    while (base + 1 < this.samples.length && this.samples[base + 1]!.ms <= start) base++;
+    if (base > 0) this.samples.splice(0, base);
+  }
+
+  /** The window's base sample and its length in seconds (0: no time has passed yet). */
+  private window(): { base: RateSample | undefined; sec: number } {
+    const base = this.samples[0];
+    return { base, sec: base ? (this.wallMs - base.ms) / 1000 : 0 };
   }
 
   /** Seconds of simulated time since attach. */
@@ -237,22 +281,22 @@ export class TuiModel {
     return Number(this.nowNs - this.attachNs) / 1e9;
   }
 
-  /** Delivered events per simulated second. */
+  /** Delivered events per second over the last RATE_WINDOW_MS of wall time. */
   get eventRate(): number {
-    const s = this.elapsedSec;
-    return s > 0 ? this.counters.delivered / s : 0;
+    const { base, sec } = this.window();
+    return base && sec > 0 ? (this.counters.delivered - base.delivered) / sec : 0;
   }
 
   /** The function table, sorted by the sort column. */
   rows(): FunctionRow[] {
-    const s = this.elapsedSec;
-    const rows = this.targets.map((name): FunctionRow => {
+    const { base, sec } = this.window();
+    const rows = this.targets.map((name, i): FunctionRow => {
       const a = this.fns.get(name);
       const calls = this.calls.get(name) ?? 0;
       return {
         name,
         calls,
-        rate: s > 0 ? calls / s : 0,
+        rate: base && sec > 0 ? (calls - (base.calls[i] ?? 0)) / sec : 0,
         events: a?.events ?? 0,
         errors: a?.errors ?? 0,
         avgNs: a && a.latCount ? a.latSum / a.latCount : undefined,
