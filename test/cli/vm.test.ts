@@ -96,6 +96,53 @@ describe("vm verify", () => {
     expect(r.err).toBe(`btfsnoop: error: '${bad}': Invalid register: %r50 (hint: line 1: mov %r50, 1)\n`);
   });
 
+  describe("bpf_conformance .data files", () => {
+    const suite = join(__dirname, "../fixtures/bpf_conformance");
+
+    it("takes the -- asm section as the program and -- mem as the memory (ldxb.data: 5 bytes)", async () => {
+      const r = await run("", "vm", "verify", join(suite, "tests/ldxb.data"));
+      expect(r).toEqual({
+        code: 0,
+        err: "",
+        out: "0: (71) r0 = *(u8 *)(r1 +2)\n1: (95) exit\nprocessed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification passed\n",
+      });
+    });
+
+    it("an explicit --mem-size wins over -- mem", async () => {
+      const r = await run("", "vm", "verify", join(suite, "tests/ldxb.data"), "--mem-size", "2", "--log-level", "0");
+      expect(r.code).toBe(1);
+      expect(r.out).toBe(
+        "processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification failed: insn 0: invalid access to memory, mem_size=2 off=2 size=1\n",
+      );
+    });
+
+    it("takes the -- raw section (lddw.data) and recognizes the format without the .data name", async () => {
+      expect((await run("", "vm", "verify", join(suite, "tests/lddw.data"), "--log-level", "0")).code).toBe(0);
+      const copy = file("prog.txt", "# a suite file under another name\n-- asm\nldxb %r0, [%r1+4]\nexit\n-- mem\n00 01 02 03 04\n-- result\n0x4\n");
+      expect(await run("", "vm", "verify", copy, "--log-level", "0")).toEqual({
+        code: 0,
+        err: "",
+        out: "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification passed\n",
+      });
+    });
+
+    it.each([
+      ["negative/invalid_mnemonic.data", "Invalid mnemonic: ldxq (hint: line 5: ldxq %r0, %r1)"],
+      ["negative/unused-add_imm-src.data", "insn 0: non-zero reserved field src=1 in add32 (0x04)"],
+      ["negative/empty.data", "no instructions (hint: a .data file's program is its -- asm (or -- raw) section)"],
+    ])("%s: exit 2 naming the file (and the file's line)", async (name, message) => {
+      const path = join(suite, name);
+      const r = await run("", "vm", "verify", path);
+      expect(r).toEqual({ code: 2, out: "", err: `btfsnoop: error: '${path}': ${message}\n` });
+    });
+
+    it("an unknown section is named", async () => {
+      const bad = file("bad.data", "-- asm\nexit\n-- bogus\n");
+      const r = await run("", "vm", "verify", bad);
+      expect(r).toEqual({ code: 2, out: "", err: `btfsnoop: error: '${bad}': unknown section '-- bogus' (hint: a .data file has -- asm or -- raw, -- mem, -- result and -- error sections)\n` });
+    });
+  });
+
   it("conformance-plugin --verify refuses what the verifier rejects", async () => {
     // ldxdw r0, [r1+0] with no memory: r1 is NULL
     const r = await run("79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00", "vm", "conformance-plugin", "--verify");

@@ -1,8 +1,11 @@
 // `btfsnoop vm ...`: direct access to the eBPF VM. `conformance-plugin` speaks
 // the bpf_conformance runner's plugin protocol: program bytes as base-16 on
 // stdin, the test memory as base-16 in the first argument, r0 printed in hex.
+// `verify FILE` reads assembly, hex bytes, or a suite `.data` file (its
+// `-- asm` or `-- raw` section is the program, `-- mem` the memory).
 import type { Argv } from "yargs";
 import { runConformanceBytes, parseHexBytes } from "../../vm/conformance.js";
+import { parseConformanceData } from "../../vm/conformance-data.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { assemble } from "../../vm/isa/asm.js";
 import { decodeProgram } from "../../vm/isa/decode.js";
@@ -49,17 +52,18 @@ export function registerVm(y: Argv, io: CliIo): Argv {
     },
   ).command(
     "verify <file>",
-    "verify a program (conformance assembly text, or instruction bytes in hex) as the conformance program type",
+    "verify a program (conformance assembly text, instruction bytes in hex, or a bpf_conformance .data file) as the conformance program type",
     (c) =>
       c
-        .positional("file", { type: "string", demandOption: true, describe: "program file: assembly text or hex bytes" })
-        .option("mem-size", { type: "number", default: 0, describe: "bytes of memory behind r1 (r2 holds the size)" })
+        .positional("file", { type: "string", demandOption: true, describe: "program file: assembly text, hex bytes, or a suite .data file (-- asm/-- raw, -- mem)" })
+        .option("mem-size", { type: "number", describe: "bytes of memory behind r1 (r2 holds the size); default: a .data file's -- mem section, else 0" })
         .option("unprivileged", { type: "boolean", default: false, describe: "verify as an unprivileged load" })
         .option("log-level", { choices: [0, 1, 2] as const, default: 1 as 0 | 1 | 2, describe: "0: verdict only, 1: processed instructions, 2: with register states" }),
     async (argv) => {
-      const memSize = argv["mem-size"] as number;
-      if (!Number.isInteger(memSize) || memSize < 0) throw new BtfsnoopError("EINVAL", `--mem-size must be a non-negative integer, got ${memSize}`);
-      const program = readProgram(argv.file as string);
+      const given = argv["mem-size"] as number | undefined;
+      if (given !== undefined && (!Number.isInteger(given) || given < 0)) throw new BtfsnoopError("EINVAL", `--mem-size must be a non-negative integer, got ${given}`);
+      const { program, mem } = readProgram(argv.file as string);
+      const memSize = given ?? mem?.length ?? 0;
       const v = verify(program, { progType: conformanceProgType(memSize), privileged: !argv.unprivileged, logLevel: argv["log-level"] as 0 | 1 | 2 });
       let out = "";
       if ((argv["log-level"] as number) >= 1) out += v.log.join("\n") + "\n";
@@ -71,10 +75,25 @@ export function registerVm(y: Argv, io: CliIo): Argv {
   );
 }
 
-/** Reads a program file: hex bytes if it is only hex and whitespace, else the conformance assembly dialect. */
-export function readProgram(path: string): Program {
+/** A program read from a file, with the memory a suite `.data` file gives it. */
+export interface ProgramFile {
+  program: Program;
+  /** The `-- mem` section of a `.data` file (empty when it has none); undefined for other files. */
+  mem?: Uint8Array;
+}
+
+/** A section header of the suite's `.data` format (`-- asm`, `-- raw`, `-- mem`, `-- result`, `-- error`, `-- c`). */
+const DATA_SECTION = /^\s*--\s*(asm|raw|mem|result|error|c)\s*$/m;
+
+/**
+ * Reads a program file: a bpf_conformance `.data` file (by its name or its
+ * section headers), hex bytes if it is only hex and whitespace, else the
+ * conformance assembly dialect.
+ */
+export function readProgram(path: string): ProgramFile {
   const text = Buffer.from(readInputFile(path)).toString("utf8");
   const stripped = text.replace(/#.*$/gm, "");
+  if (path.endsWith(".data") || DATA_SECTION.test(stripped)) return readDataFile(path, text);
   if (/^[\s0-9a-fA-Fx,]*$/.test(stripped) && stripped.trim() !== "") {
     let bytes: Uint8Array;
     try {
@@ -82,9 +101,32 @@ export function readProgram(path: string): Program {
     } catch (e) {
       throw new BtfsnoopError("EINVAL", `'${path}': ${(e as Error).message}`);
     }
-    return wrap(path, () => decodeProgram(bytes));
+    return { program: wrap(path, () => decodeProgram(bytes)) };
   }
-  return wrap(path, () => decodeProgram(encodeProgram(assemble(text))));
+  return { program: wrap(path, () => decodeProgram(encodeProgram(assemble(text)))) };
+}
+
+/** A suite `.data` file: the `-- raw` words, else the `-- asm` section (assembled in place, so errors name the file's line), and `-- mem`. */
+function readDataFile(path: string, text: string): ProgramFile {
+  const data = parseConformanceData(text);
+  if (data.skip?.startsWith("Unknown directive")) {
+    throw new BtfsnoopError("EINVAL", `'${path}': unknown section '${data.skip.slice("Unknown directive ".length).trim()}'`, { hint: "a .data file has -- asm or -- raw, -- mem, -- result and -- error sections" });
+  }
+  if (data.raw !== undefined && data.raw.length > 0) return { program: wrap(path, () => decodeProgram(data.raw!)), mem: data.mem };
+  if (data.asm === undefined || data.asm.trim() === "") {
+    throw new BtfsnoopError("EINVAL", `'${path}': no instructions`, { hint: "a .data file's program is its -- asm (or -- raw) section" });
+  }
+  // Every line outside the asm section blanked: the assembler's line numbers stay the file's.
+  let inAsm = false;
+  const lines = text.split("\n").map((line) => {
+    const code = line.replace(/#.*$/, "");
+    if (code.includes("--")) {
+      inAsm = /\basm\b/.test(code);
+      return "";
+    }
+    return inAsm ? line : "";
+  });
+  return { program: wrap(path, () => decodeProgram(encodeProgram(assemble(lines.join("\n"))))), mem: data.mem };
 }
 
 function wrap<T>(path: string, f: () => T): T {
