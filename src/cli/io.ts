@@ -3,7 +3,7 @@
 // (-o FILE) and standard output. A closed pipe (`btfsnoop ... | head`) ends
 // output quietly; any other failed write (ENOSPC, EFBIG, EIO) is an error
 // naming the file and the errno, raised at the write that failed.
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeSync, type Stats } from "node:fs";
 import { BtfsnoopError } from "../internal/errors.js";
 import { OutputSink, type TextSink } from "../btf/format/sink.js";
 import { Errno, type ErrnoName } from "../internal/errno.js";
@@ -14,16 +14,88 @@ const REASONS: Record<string, string> = {
   EISDIR: "is a directory",
 };
 
-/** Reads a whole file; failures become a BtfsnoopError naming the file and the errno. */
-export function readInputFile(path: string): Uint8Array {
+/**
+ * Largest input file read (256 MiB, the cap src/btf/load.ts puts on gzip
+ * output: a vmlinux BTF is ~6 MB). Kept here rather than imported so the CLI
+ * does not load the BTF parser to read a file.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** Bytes read per read(2): files that never end (/dev/zero, a FIFO) stop within one chunk of the cap. */
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * Reads a whole file, in chunks, up to `maxBytes`: a bigger regular file is
+ * refused before reading, and a device or FIFO that has more (/dev/zero
+ * never ends) stops at the cap, with no more than the cap allocated.
+ * Failures become a BtfsnoopError naming the file and the errno (E2BIG
+ * past the cap).
+ */
+export function readInputFile(path: string, maxBytes = MAX_INPUT_BYTES): Uint8Array {
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, "r");
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const code: ErrnoName = err.code !== undefined && err.code in Errno ? (err.code as ErrnoName) : "EIO";
-    const why = REASONS[err.code ?? ""] ?? err.message;
-    throw new BtfsnoopError(code, `cannot read '${path}': ${why}`, { cause: e });
+    throw readError(path, e);
   }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new BtfsnoopError("EISDIR", `cannot read '${path}': ${REASONS.EISDIR}`);
+    if (st.isFile() && st.size > maxBytes) throw tooBig(path, `file of ${st.size} bytes is larger than ${sizeText(maxBytes)}`);
+    // A regular file is read into one buffer of its size; anything else (or a file that grows) in chunks.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let want = st.isFile() && st.size > 0 ? st.size : Math.min(READ_CHUNK, maxBytes);
+    for (;;) {
+      const buf = Buffer.allocUnsafe(want);
+      let filled = 0;
+      while (filled < want) {
+        const n = readSync(fd, buf, filled, want - filled, null);
+        if (n === 0) break;
+        filled += n;
+      }
+      if (filled > 0) chunks.push(filled === want ? buf : buf.subarray(0, filled));
+      total += filled;
+      if (filled < want) break; // end of file
+      if (total >= maxBytes) {
+        // At the cap: one more byte says whether there is more.
+        const probe = Buffer.allocUnsafe(1);
+        if (readSync(fd, probe, 0, 1, null) === 0) break;
+        throw tooBig(path, st.isFile() ? `file grew past ${sizeText(maxBytes)} while being read` : `${fileKind(st)} gives more than ${sizeText(maxBytes)}`);
+      }
+      want = Math.min(READ_CHUNK, maxBytes - total);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } catch (e) {
+    throw e instanceof BtfsnoopError ? e : readError(path, e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readError(path: string, e: unknown): BtfsnoopError {
+  const err = e as NodeJS.ErrnoException;
+  const why = REASONS[err.code ?? ""] ?? err.message;
+  return new BtfsnoopError(errnoOf(err), `cannot read '${path}': ${why}`, { cause: e });
+}
+
+function tooBig(path: string, what: string): BtfsnoopError {
+  return new BtfsnoopError("E2BIG", `cannot read '${path}': ${what}, the most btfsnoop reads from a file`, {
+    hint: "is this the file you meant? btfsnoop's inputs are BTF files (a vmlinux BTF is ~6 MB) and BPF programs",
+  });
+}
+
+/** 268435456 -> "256 MiB (268435456 bytes)". */
+function sizeText(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB (${n} bytes)` : `${n} bytes`;
+}
+
+function fileKind(st: Stats): string {
+  if (st.isCharacterDevice()) return "character device";
+  if (st.isBlockDevice()) return "block device";
+  if (st.isFIFO()) return "FIFO";
+  if (st.isSocket()) return "socket";
+  return "special file";
 }
 
 /** The errno name of a Node file-system error, as BtfsnoopError takes it (EIO when btfsnoop has no name for it). */
