@@ -14,6 +14,7 @@ import { App } from "../../src/ui/tui/App.js";
 import { TuiDriver } from "../../src/ui/tui/driver.js";
 import { HELP_PANES, HELP_PROMPT } from "../../src/ui/tui/HelpPane.js";
 import type { TuiClock } from "../../src/ui/tui/model.js";
+import { formatMs } from "../../src/ui/tui/text.js";
 import { checkGolden } from "../helpers/fixtures.js";
 
 const GOLDEN = join(__dirname, "..", "golden", "tui");
@@ -43,6 +44,7 @@ describe("tui frames (80x24)", () => {
   let machine: Machine;
   let driver: TuiDriver;
   let clock: ReturnType<typeof fakeClock>;
+  let startNs: bigint;
   let ui: ReturnType<typeof render>;
   /** `n` ticks of the driver, 10 ms of wall time each (the rates count the last second of it). */
   const run = (n: number): void => {
@@ -86,6 +88,7 @@ describe("tui frames (80x24)", () => {
 
   beforeAll(() => {
     machine = machineOf(bootSyntheticKernel({ seed: 1, nrCpus: 4 }));
+    startNs = machine.nowNs();
     clock = fakeClock();
     driver = new TuiDriver({ machine, specs: ["tcp_*"], workload: "net", clock, kernelLabel: "synthetic (seed 1, 4 cpus)" });
     driver.open();
@@ -221,6 +224,19 @@ describe("tui frames (80x24)", () => {
     run(20);
     await redraw();
     golden("reattached");
+    // One clock: the rows and the detail count from the TUI's start, as the header does (not from the re-attach).
+    expect(driver.model.startNs).toBe(startNs);
+    expect(driver.model.attachNs).toBeGreaterThan(startNs);
+    expect(frame()).toContain(`t=+${formatMs(driver.model.nowNs - startNs)}ms`);
+    await press("/", "\x1b"); // no filter
+    const newest = driver.model.visibleEvents()[0]!;
+    const t = formatMs(newest.timeNs - startNs);
+    expect(frame()).toContain(`>${t.padStart(9)} ${newest.cpu} `);
+    await press("\t", "\r");
+    expect(driver.model.expanded).toBe(newest);
+    expect(frame()).toContain(`│t=+${t}ms cpu ${newest.cpu} ${newest.kind}`);
+    await press("\x1b", "\t", "\t", "\t");
+    expect(driver.model.pane).toBe("functions");
     // Only the new session is attached: entry values only, so one fentry.multi link.
     expect(driver.model.links).toBe(1);
   });

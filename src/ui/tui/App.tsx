@@ -53,7 +53,7 @@ export function App({ driver, btf, width, height, color }: AppProps) {
               <SepText text={sep} />
             </Box>
             {m.expanded ? (
-              <DetailPane btf={btf} event={m.expanded} scroll={m.detailScroll} width={right} height={middle} focused={m.pane === "detail"} color={color} />
+              <DetailPane btf={btf} event={m.expanded} startNs={m.startNs} scroll={m.detailScroll} width={right} height={middle} focused={m.pane === "detail"} color={color} />
             ) : (
               <HistogramPane model={m} width={right} height={middle} focused={m.pane === "detail"} color={color} />
             )}

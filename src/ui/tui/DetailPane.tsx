@@ -1,5 +1,5 @@
 // The detail pane: the selected event's typed values, the full btf_dump
-// view (ksnoop text), scrollable.
+// view (ksnoop text), scrollable; its time on the TUI's clock.
 import { Box, Text } from "ink";
 import type { Btf } from "../../btf/btf.js";
 import type { TraceEvent } from "../../tracer/event.js";
@@ -9,6 +9,8 @@ import { paint, paneTitle } from "./theme.js";
 export interface DetailPaneProps {
   btf: Btf | undefined;
   event: TraceEvent;
+  /** The TUI's time base (the header's t=0). */
+  startNs: bigint;
   scroll: number;
   width: number;
   height: number;
@@ -16,8 +18,8 @@ export interface DetailPaneProps {
   color: boolean;
 }
 
-export function DetailPane({ btf, event, scroll, width, height, focused, color }: DetailPaneProps) {
-  const lines = btf ? detailLines(btf, event) : [`${event.func} (no BTF)`];
+export function DetailPane({ btf, event, startNs, scroll, width, height, focused, color }: DetailPaneProps) {
+  const lines = btf ? detailLines(btf, event, startNs) : [`${event.func} (no BTF)`];
   const bodyH = Math.max(0, height - 1);
   const top = Math.max(0, Math.min(scroll, lines.length - bodyH));
   const more = lines.length > top + bodyH ? ` ${top + bodyH}/${lines.length}` : "";

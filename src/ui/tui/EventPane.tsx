@@ -20,15 +20,16 @@ export function EventPane({ model: m, width, height, focused, color }: EventPane
   const events = m.visibleEvents(first + bodyH);
   const shown = events.slice(first, first + bodyH);
   const filter = m.filter ? `  filter: ${m.filter}` : "";
+  // Times: ms on the header's clock (t=+…ms).
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text {...paint(color, "title")} bold={focused} wrap="truncate">
-        {fit(paneTitle(`Events${filter}`, focused), width)}
+        {fit(paneTitle(`Events (t ms)${filter}`, focused), width)}
       </Text>
       {shown.map((e, i) => {
         const selected = first + i === sel;
         const expanded = m.expanded === e;
-        const line = `${selected ? ">" : expanded ? "*" : " "}${compactEvent(e, m.attachNs)}`;
+        const line = `${selected ? ">" : expanded ? "*" : " "}${compactEvent(e, m.startNs)}`;
         return (
           <Text key={i} inverse={selected && focused} {...(e.kind === "return" ? paint(color, "dim") : {})} wrap="truncate">
             {fit(line, width)}

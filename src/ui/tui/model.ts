@@ -139,7 +139,11 @@ export class TuiModel {
   workload = "mixed";
   specs: string[] = [];
   targets: string[] = [];
-  /** Simulated time of the attach (rates and event times are relative to it) and now. */
+  /**
+   * The TUI's clock: simulated time of its start (t=0 of the header, the
+   * event rows and the detail, in ms, whatever was attached since), of the
+   * last attach, and now.
+   */
   startNs = 0n;
   attachNs = 0n;
   nowNs = 0n;
@@ -276,11 +280,6 @@ export class TuiModel {
     return { base, sec: base ? (this.wallMs - base.ms) / 1000 : 0 };
   }
 
-  /** Seconds of simulated time since attach. */
-  get elapsedSec(): number {
-    return Number(this.nowNs - this.attachNs) / 1e9;
-  }
-
   /** Delivered events per second over the last RATE_WINDOW_MS of wall time. */
   get eventRate(): number {
     const { base, sec } = this.window();
@@ -318,7 +317,7 @@ export class TuiModel {
   }
 
   private matches(e: TraceEvent): boolean {
-    return compactEvent(e, this.attachNs).toLowerCase().includes(this.filter.toLowerCase()) || e.comm.toLowerCase().includes(this.filter.toLowerCase());
+    return compactEvent(e, this.startNs).toLowerCase().includes(this.filter.toLowerCase()) || e.comm.toLowerCase().includes(this.filter.toLowerCase());
   }
 
   /** Events that pass the text filter, newest first. */

@@ -85,13 +85,24 @@ export function compactEvent(ev: TraceEvent, startNs: bigint): string {
   return `${head}${ev.func}(${ev.values.map((v) => `${v.name}=${compactValue(v)}`).join(", ")})`;
 }
 
-/** The full btf_dump view of an event (ksnoop text) with the common indentation of its value lines removed. */
-export function detailLines(btf: Btf, ev: TraceEvent): string[] {
+/**
+ * The full btf_dump view of an event (ksnoop text) with the common
+ * indentation of its value lines removed. The time is the TUI's clock (ms
+ * since `startNs`, as the header and the event rows show it), not ksnoop's
+ * absolute ns: the first lines say when, where and who, then the function
+ * line without ksnoop's time, cpu and pid columns.
+ */
+export function detailLines(btf: Btf, ev: TraceEvent, startNs: bigint): string[] {
   const lines = formatKsnoopEvent(btf, ev).replace(/\n+$/, "").split("\n");
-  const [first, ...rest] = lines;
-  const indents = rest.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
-  const cut = indents.length ? Math.max(0, Math.min(...indents) - 1) : 0;
-  return [`${ev.comm} pid ${ev.pid} tid ${ev.tid} cpu ${ev.cpu} ${ev.kind}`, (first ?? "").trim().replace(/\s+/g, " "), ...rest.map((l) => l.slice(cut))];
+  let cut = Infinity;
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.trim() !== "") cut = Math.min(cut, l.length - l.trimStart().length);
+  }
+  cut = cut === Infinity ? 0 : Math.max(0, cut - 1);
+  const out = [`t=+${formatMs(ev.timeNs - startNs)}ms cpu ${ev.cpu} ${ev.kind}`, `${ev.comm} pid ${ev.pid} tid ${ev.tid}`, `${ev.func}(`];
+  for (let i = 1; i < lines.length; i++) out.push(lines[i]!.slice(cut));
+  return out;
 }
 
 /** log2 bucket of a non-negative number: 0 for 0, k+1 for [2^k, 2^(k+1)). */
