@@ -134,8 +134,23 @@ describe("tui frames (80x24)", () => {
   it("tab, j and enter expand an event into the detail pane", async () => {
     await press("\t", "j", "j", "\r");
     expect(driver.model.pane).toBe("events");
-    expect(driver.model.expanded).toBeDefined();
+    expect(driver.model.expanded).toBe(driver.model.visibleEvents()[2]);
     golden("detail");
+  });
+
+  it("the focused event list holds still while events arrive; the detail stays on the row under the cursor", async () => {
+    const before = frame().split("\n");
+    const shown = driver.model.expanded;
+    run(10);
+    await redraw();
+    const after = frame().split("\n");
+    // The event rows (left of the separator) and the detail are as they were; the title counts the new events.
+    expect(after.slice(10, 21)).toEqual(before.slice(10, 21));
+    expect(after[9]).toMatch(/^▸ Events \(t ms\)  held, [1-9]\d* new/);
+    expect(driver.model.expanded).toBe(shown);
+    expect(driver.model.visibleEvents()[driver.model.eventIndex]).toBe(shown);
+    await press("j");
+    expect(driver.model.expanded).toBe(driver.model.visibleEvents()[3]);
   });
 
   it("space pauses: the machine stops, and the rates fall to 0 within a second", async () => {

@@ -125,6 +125,31 @@ describe("TuiModel", () => {
     expect(m.rows().find((r) => r.name === "f")?.rate).toBe(50 / 1.1); // since the sample at 1500
   });
 
+  it("the event list holds still while its pane has the focus; the detail shows the row under the cursor", () => {
+    const m = new TuiModel();
+    m.reset(["f"], ["f"], 0n);
+    m.ingest([1n, 2n, 3n, 4n, 5n].map((t) => ev("f", "entry", 1, t)));
+    m.handleKey("", { tab: true });
+    expect(m.pane).toBe("events");
+    expect(m.holding).toBe(true);
+    expect(m.expanded?.timeNs).toBe(5n);
+    m.handleKey("j", {});
+    expect(m.expanded?.timeNs).toBe(4n);
+    m.ingest([6n, 7n, 8n].map((t) => ev("f", "entry", 1, t)));
+    // New events do not move the rows or the selection.
+    expect(m.visibleEvents().map((e) => e.timeNs)).toEqual([5n, 4n, 3n, 2n, 1n]);
+    expect(m.visibleEvents()[m.eventIndex]?.timeNs).toBe(4n);
+    expect(m.expanded?.timeNs).toBe(4n);
+    expect(m.heldNew).toBe(3);
+    m.handleKey("k", {});
+    expect(m.expanded?.timeNs).toBe(5n);
+    // Focus elsewhere: the list is live again, newest first.
+    m.handleKey("", { tab: true });
+    expect(m.holding).toBe(false);
+    expect(m.visibleEvents().map((e) => e.timeNs)).toEqual([8n, 7n, 6n, 5n, 4n, 3n, 2n, 1n]);
+    expect(m.expanded?.timeNs).toBe(5n);
+  });
+
   it("keeps at most 500 events", () => {
     const m = new TuiModel();
     m.reset(["f"], ["f"], 0n);

@@ -1,5 +1,6 @@
 // The event pane: the latest events (filtered by the text filter), newest
-// first, one line each; the selected one expands into the detail pane.
+// first, one line each; focused, the list holds still and the detail pane
+// shows the row under the cursor.
 import { Box, Text } from "ink";
 import type { TuiModel } from "./model.js";
 import { compactEvent, fit } from "./text.js";
@@ -20,11 +21,12 @@ export function EventPane({ model: m, width, height, focused, color }: EventPane
   const events = m.visibleEvents(first + bodyH);
   const shown = events.slice(first, first + bodyH);
   const filter = m.filter ? `  filter: ${m.filter}` : "";
-  // Times: ms on the header's clock (t=+…ms).
+  // Times: ms on the header's clock (t=+…ms). Focused, the list holds still: new events are only counted.
+  const held = m.holding ? `  held, ${m.heldNew} new` : "";
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text {...paint(color, "title")} bold={focused} wrap="truncate">
-        {fit(paneTitle(`Events (t ms)${filter}`, focused), width)}
+        {fit(paneTitle(`Events (t ms)${filter}${held}`, focused), width)}
       </Text>
       {shown.map((e, i) => {
         const selected = first + i === sel;

@@ -174,6 +174,14 @@ export class TuiModel {
   /** Links attached by the session (shown in the header). */
   links = 0;
   private events: TraceEvent[] = [];
+  /**
+   * While the event pane has the focus its list holds still: the events as
+   * they were when it got the focus (new ones are counted, not shown), so
+   * the cursor and the detail stay on the row the user is looking at.
+   */
+  private held: TraceEvent[] | undefined;
+  /** Events (passing the filter) that arrived while the list was held. */
+  heldNew = 0;
   private fns = new Map<string, FunctionAcc>();
   /** Count samples for the rates, oldest first; the first is the base (at or before the window's start). */
   private samples: RateSample[] = [];
@@ -196,6 +204,28 @@ export class TuiModel {
     this.eventIndex = 0;
     this.expanded = undefined;
     this.histSource = "latency";
+    this.held = undefined;
+    this.syncHold();
+  }
+
+  /** Whether the event list is held (its pane has the focus). */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Holds the event list when its pane gets the focus (the detail shows the row under the cursor), lets it go live when it loses it. */
+  private syncHold(): void {
+    if (this.pane === "events" && !this.held) {
+      this.held = this.events.slice();
+      this.heldNew = 0;
+      this.eventIndex = 0;
+      this.expanded = this.visibleEvents()[0];
+      this.detailScroll = 0;
+    } else if (this.pane !== "events" && this.held) {
+      this.held = undefined;
+      this.heldNew = 0;
+      this.eventIndex = 0;
+    }
   }
 
   private acc(name: string): FunctionAcc {
@@ -206,6 +236,7 @@ export class TuiModel {
 
   /** Takes a batch of events from the session. */
   ingest(events: readonly TraceEvent[]): void {
+    this.syncHold();
     for (const ev of events) {
       const a = this.acc(ev.func);
       a.events++;
@@ -236,7 +267,8 @@ export class TuiModel {
     }
     this.events.push(...events);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
-    if (this.eventIndex > 0) this.eventIndex = Math.min(this.eventIndex + this.countVisible(events), MAX_EVENTS - 1);
+    if (this.held) this.heldNew += this.countVisible(events);
+    else if (this.eventIndex > 0) this.eventIndex = Math.min(this.eventIndex + this.countVisible(events), MAX_EVENTS - 1);
   }
 
   private countVisible(events: readonly TraceEvent[]): number {
@@ -320,11 +352,12 @@ export class TuiModel {
     return compactEvent(e, this.startNs).toLowerCase().includes(this.filter.toLowerCase()) || e.comm.toLowerCase().includes(this.filter.toLowerCase());
   }
 
-  /** Events that pass the text filter, newest first. */
+  /** Events that pass the text filter, newest first (the held list while the event pane has the focus). */
   visibleEvents(limit = MAX_EVENTS): TraceEvent[] {
     const out: TraceEvent[] = [];
-    for (let i = this.events.length - 1; i >= 0 && out.length < limit; i--) {
-      const e = this.events[i]!;
+    const events = this.held ?? this.events;
+    for (let i = events.length - 1; i >= 0 && out.length < limit; i--) {
+      const e = events[i]!;
       if (!this.filter || this.matches(e)) out.push(e);
     }
     return out;
@@ -347,6 +380,12 @@ export class TuiModel {
 
   /** Applies a key; returns what the driver must do. */
   handleKey(input: string, key: KeyInfo): Effect {
+    const effect = this.reduceKey(input, key);
+    this.syncHold();
+    return effect;
+  }
+
+  private reduceKey(input: string, key: KeyInfo): Effect {
     if (key.ctrl && input === "c") return { type: "quit" };
     if (this.help) {
       this.help = false;
@@ -400,7 +439,13 @@ export class TuiModel {
 
   private move(d: number): Effect {
     if (this.pane === "functions") this.fnIndex = Math.max(0, Math.min(this.targets.length - 1, this.fnIndex + d));
-    else if (this.pane === "events") this.eventIndex = Math.max(0, Math.min(this.visibleEvents().length - 1, this.eventIndex + d));
+    else if (this.pane === "events") {
+      const events = this.visibleEvents();
+      this.eventIndex = Math.max(0, Math.min(events.length - 1, this.eventIndex + d));
+      // The detail follows the cursor.
+      this.expanded = events[this.eventIndex];
+      this.detailScroll = 0;
+    }
     else if (this.pane === "detail") this.detailScroll = Math.max(0, this.detailScroll + d);
     if (this.pane === "functions") this.histSource = "latency";
     return { type: "none" };
@@ -408,8 +453,7 @@ export class TuiModel {
 
   private enter(): Effect {
     if (this.pane === "events") {
-      const ev = this.visibleEvents()[this.eventIndex];
-      this.expanded = this.expanded === ev ? undefined : ev;
+      this.expanded = this.visibleEvents()[this.eventIndex];
       this.detailScroll = 0;
     } else if (this.pane === "functions") {
       this.pane = "detail";
@@ -425,6 +469,7 @@ export class TuiModel {
     } else if (key.backspace || key.delete) this.filter = this.filter.slice(0, -1);
     else if (input && !key.ctrl && !key.upArrow && !key.downArrow) this.filter += input;
     this.eventIndex = 0;
+    if (this.pane === "events") this.expanded = this.visibleEvents()[0];
     return { type: "none" };
   }
 
