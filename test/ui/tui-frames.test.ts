@@ -45,6 +45,8 @@ describe("tui frames (80x24)", () => {
   let driver: TuiDriver;
   let clock: ReturnType<typeof fakeClock>;
   let startNs: bigint;
+  /** What tcp_* attaches. */
+  let tcpTargets: string[] = [];
   let ui: ReturnType<typeof render>;
   /** `n` ticks of the driver, 10 ms of wall time each (the rates count the last second of it). */
   const run = (n: number): void => {
@@ -113,6 +115,8 @@ describe("tui frames (80x24)", () => {
   });
 
   it("starts with the function table focused", async () => {
+    tcpTargets = [...driver.targets];
+    expect(tcpTargets).toHaveLength(7);
     run(40);
     await redraw();
     golden("start");
@@ -228,14 +232,36 @@ describe("tui frames (80x24)", () => {
     expect(driver.targets).toContain("tcp_v4_rcv");
   });
 
-  it("the prompt: a valid spec re-attaches (the session's targets change) and goes to the history", async () => {
-    await press("\x7f", "\x7f", "\x7f", "\x7f", "\x7f");
-    for (const ch of "size); ip_send_skb(skb->len)") await press(ch);
-    expect(driver.model.promptStatus.kind).toBe("ok");
+  it("the prompt: a valid spec is added to the attached ones and goes to the history", async () => {
+    await press("\x15");
+    for (const ch of "ip_send_skb(skb->len)") await press(ch);
+    expect(driver.model.promptStatus).toEqual({ kind: "ok", message: "adds 1 function: ip_send_skb (enter attaches)" });
     golden("prompt-ok");
     await press("\r");
+    expect(driver.model.specs).toEqual(["tcp_*", "ip_send_skb(skb->len)"]);
+    expect(driver.targets).toEqual([...tcpTargets, "ip_send_skb"]);
+    expect(driver.model.history).toEqual(["tcp_*", "ip_send_skb(skb->len)"]);
+    expect(frame()).toContain("Functions (8)");
+  });
+
+  it("the prompt: a function already traced is an error with a hint; = replaces the attached specs", async () => {
+    await press(":");
+    for (const ch of "tcp_sendmsg(size)") await press(ch);
+    expect(driver.model.promptStatus).toEqual({
+      kind: "error",
+      message: "tcp_sendmsg is already traced (attached: tcp_*; ip_send_skb(skb->len))",
+      span: { start: 0, end: 17 },
+      hint: "start the line with = to replace the attached specs, or merge them into one spec",
+    });
+    await press("\r");
+    expect(driver.model.specs).toEqual(["tcp_*", "ip_send_skb(skb->len)"]);
+    await press("\x15");
+    for (const ch of "= tcp_sendmsg(size); ip_send_skb(skb->len)") await press(ch);
+    expect(driver.model.promptStatus).toEqual({ kind: "ok", message: "instead: 2 functions: tcp_sendmsg, ip_send_skb (enter attaches)" });
+    await press("\r");
+    expect(driver.model.specs).toEqual(["tcp_sendmsg(size)", "ip_send_skb(skb->len)"]);
     expect(driver.targets).toEqual(["tcp_sendmsg", "ip_send_skb"]);
-    expect(driver.model.history).toEqual(["tcp_*", "tcp_sendmsg(size); ip_send_skb(skb->len)"]);
+    expect(driver.model.history).toEqual(["tcp_*", "ip_send_skb(skb->len)", "= tcp_sendmsg(size); ip_send_skb(skb->len)"]);
     run(20);
     await redraw();
     golden("reattached");

@@ -39,7 +39,7 @@ export function useColor(term: TuiTerminal): boolean {
 /** Options of `tui`. */
 export function tuiOptions<T>(y: Argv<T>) {
   return y
-    .positional("specs", { type: "string", array: true, describe: "probe specs to attach at start (more can be typed at the spec prompt)" })
+    .positional("specs", { type: "string", array: true, describe: "probe specs to attach at start (the spec prompt adds more; a line starting with = replaces them)" })
     .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
     .option("seed", { type: "number", default: 1, describe: "workload seed" })
     .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })

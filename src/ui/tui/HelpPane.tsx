@@ -31,7 +31,8 @@ export const HELP_PANES: readonly HelpLine[] = [
 /** The right column: the spec prompt's and the filter's keys. */
 export const HELP_PROMPT: readonly HelpLine[] = [
   { heading: "Spec prompt (:)" },
-  { key: "enter", does: "attach the specs" },
+  { key: "enter", does: "add to the attached specs" },
+  { key: "= SPEC", does: "(line start) replace them" },
   { key: "esc", does: "cancel: clear, leave" },
   { key: "ctrl-u", does: "clear the line" },
   { key: "↑ ↓", does: "history" },

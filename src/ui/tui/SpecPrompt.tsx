@@ -1,7 +1,7 @@
 // The spec prompt: the spec being typed, parsed and resolved as it is
 // typed (the driver sets the status): an error shows a caret under the
-// offending text and the message; Enter attaches, Esc cancels, Ctrl-U
-// clears the line.
+// offending text and the message; Enter adds the specs to the attached
+// ones (a leading = replaces them), Esc cancels, Ctrl-U clears the line.
 import { Box, Text } from "ink";
 import type { TuiModel } from "./model.js";
 import { fit } from "./text.js";
@@ -26,7 +26,7 @@ export function SpecPrompt({ model: m, width, focused, color }: SpecPromptProps)
     caretLine = " ".repeat(PROMPT.length + start) + "^" + "~".repeat(end - start - 1);
   }
   const message =
-    st.kind === "error" ? `error: ${st.message}${st.hint ? ` (hint: ${st.hint})` : ""}` : st.kind === "ok" ? st.message : focused ? "type a spec; enter attaches, ↑↓ history, esc cancels, ctrl-u clears" : m.message;
+    st.kind === "error" ? `error: ${st.message}${st.hint ? ` (hint: ${st.hint})` : ""}` : st.kind === "ok" ? st.message : focused ? "type a spec: enter adds it (=SPEC replaces), ↑↓ history, esc cancels, ^U clears" : m.message;
   const role = st.kind === "error" ? "error" : st.kind === "ok" ? "ok" : "dim";
   return (
     <Box flexDirection="column" width={width} height={3}>

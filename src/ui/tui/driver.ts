@@ -4,9 +4,11 @@
 // redraws requested through a throttle (30/s at most) so a busy trace never
 // floods the terminal. Keys go to the model's reducer; the driver carries
 // out the effects: pause, change workload, validate the prompt as typed,
-// re-attach (close the old session, open a new one: TraceSession.open
-// writes the table in one batch), quit (detach, return the summary). The
-// clock is injected, so tests step it by hand and frames are deterministic.
+// attach the prompt's specs in addition to the attached ones (or instead,
+// after `=`) by re-attaching (close the old session, open a new one with
+// all of them: TraceSession.open writes the table in one batch), quit
+// (detach, return the summary). The clock is injected, so tests step it by
+// hand and frames are deterministic.
 import type { Btf } from "../../btf/btf.js";
 import { parseBtf } from "../../btf/index.js";
 import type { Machine } from "../../kernel/machine.js";
@@ -15,7 +17,7 @@ import { resolveSpec, type KernelFunctionEntry } from "../../probe-spec/resolve.
 import { STEPS_PER_POLL } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import { StackFilter } from "../../tracer/stack-filter.js";
-import { RATE_WINDOW_MS, RedrawThrottle, TuiModel, realClock, splitSpecs, type Effect, type KeyInfo, type PromptStatus, type TuiClock } from "./model.js";
+import { RATE_WINDOW_MS, RedrawThrottle, TuiModel, promptSpecs, realClock, type Effect, type KeyInfo, type PromptStatus, type TuiClock } from "./model.js";
 
 export interface TuiDriverOptions {
   machine: Machine;
@@ -145,15 +147,31 @@ export class TuiDriver {
     this.session = undefined;
   }
 
-  /** Parses and resolves the prompt's specs; the status the prompt shows. */
+  /**
+   * Parses and resolves the prompt's specs; the status the prompt shows.
+   * They are added to the attached specs (a function may be traced by one
+   * spec only: one already traced is an error with a hint), or with a
+   * leading `=` replace them.
+   */
   validate(text: string): PromptStatus {
-    const parts = splitSpecs(text);
-    if (!parts.length) return { kind: "empty", message: "" };
+    const { replace, specs: parts } = promptSpecs(text);
+    if (!parts.length) return { kind: replace ? "error" : "empty", message: replace ? "= needs specs to attach instead of the attached ones" : "" };
     const names: string[] = [];
+    const traced = new Set(replace ? [] : this.model.targets);
     for (const p of parts) {
       try {
         const plan = resolveSpec(parseSpec(p.text), { btf: this.kernelBtf(), functions: this.kallsyms() });
-        names.push(...plan.targets.map((t) => t.name));
+        for (const t of plan.targets) {
+          if (traced.has(t.name)) {
+            return {
+              kind: "error",
+              message: `${t.name} is already traced (attached: ${this.model.specs.join("; ")})`,
+              span: { start: p.offset, end: p.offset + p.text.length },
+              hint: "start the line with = to replace the attached specs, or merge them into one spec",
+            };
+          }
+          names.push(t.name);
+        }
       } catch (e) {
         const err = e as Error & { span?: { start: number; end: number }; hint?: string };
         return {
@@ -165,16 +183,18 @@ export class TuiDriver {
       }
     }
     const shown = names.slice(0, 4).join(", ") + (names.length > 4 ? ", …" : "");
-    return { kind: "ok", message: `${names.length} function${names.length === 1 ? "" : "s"}: ${shown} (enter attaches)` };
+    const what = `${names.length} function${names.length === 1 ? "" : "s"}: ${shown}`;
+    return { kind: "ok", message: replace ? `instead: ${what} (enter attaches)` : `adds ${what} (enter attaches)` };
   }
 
-  /** Re-attaches to the prompt's specs without restarting; false (and the error in the prompt) when they do not resolve. */
+  /** Attaches the prompt's specs (added to the attached ones, or replacing them after `=`) without restarting; false (and the error in the prompt) when they do not resolve. */
   attach(text: string): boolean {
     const status = this.validate(text);
     this.model.promptStatus = status;
     if (status.kind !== "ok") return false;
-    const specs = splitSpecs(text).map((p) => p.text);
+    const { replace, specs: parts } = promptSpecs(text);
     const previous = this.session ? [...this.model.specs] : [];
+    const specs = [...(replace ? [] : previous), ...parts.map((p) => p.text)];
     this.closeSession();
     try {
       this.openSession(specs);

@@ -520,6 +520,18 @@ export class TuiModel {
   }
 }
 
+/**
+ * What a prompt line asks for: its specs (with offsets into the line) are
+ * added to the attached ones, or, when the line starts with `=`, replace
+ * them (a spec never starts with `=`).
+ */
+export function promptSpecs(text: string): { replace: boolean; specs: { text: string; offset: number }[] } {
+  const lead = text.length - text.trimStart().length;
+  if (text[lead] !== "=") return { replace: false, specs: splitSpecs(text) };
+  const body = lead + 1;
+  return { replace: true, specs: splitSpecs(text.slice(body)).map((p) => ({ text: p.text, offset: p.offset + body })) };
+}
+
 /** Splits the prompt into specs at `;` outside string literals, with each one's offset. */
 export function splitSpecs(text: string): { text: string; offset: number }[] {
   const out: { text: string; offset: number }[] = [];
