@@ -6,7 +6,7 @@ import { Kernel } from "./kernel.js";
 import { registerBtfFunctions } from "./scale.js";
 import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
-import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep } from "./paths/fs-block-sched.js";
+import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep, type MmState } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
 
 import { WORKLOADS, type WorkloadName } from "./workload-names.js";
@@ -33,6 +33,7 @@ export class SyntheticKernel extends Kernel {
   readonly world: World;
   private readonly msgSizes = new Map<bigint, number>();
   private readonly bpfObject: (fd: bigint) => bigint | undefined;
+  private readonly mm: MmState;
 
   constructor(options: SyntheticKernelOptions = {}) {
     super({ btf: syntheticVmlinux(), seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
@@ -58,7 +59,7 @@ export class SyntheticKernel extends Kernel {
     installFsPaths(this, this.world);
     installBlockPaths(this, this.world);
     installSchedPaths(this);
-    installMmPaths(this);
+    this.mm = installMmPaths(this);
     this.bpfObject = installBpfPaths(this);
     COMMS.forEach((comm, i) => {
       const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length });
@@ -90,7 +91,7 @@ export class SyntheticKernel extends Kernel {
         break;
       case "fs":
         if (this.rng.chance(0.8)) fileSession(this);
-        else mmStep(this);
+        else mmStep(this, this.mm);
         break;
       case "block":
         blockStep(this, this.world);

@@ -125,6 +125,44 @@ describe("UserSpace", () => {
     expect([...u.readOrThrow(0x555555559010n, 4)]).toEqual([0x61, 0x62, 0x63, 0x64]);
   });
 
+  it("frees heap blocks: reads fault, freed chunks are reused zeroed, neighbours coalesce, the top shrinks", () => {
+    const H = 0x555555559000n;
+    const u = new UserSpace(7);
+    const a = u.heapAlloc(40, "x".repeat(40)); // 48-byte chunk
+    const b = u.heapAlloc(16);
+    const c = u.heapAlloc(100); // 112-byte chunk
+    expect([a, b, c]).toEqual([H, H + 48n, H + 64n]);
+    expect(u.heapBytes).toBe(176);
+    u.heapFree(a);
+    expect(u.read(new Uint8Array(1), a)).toBe(-14);
+    // First fit in the freed chunk, zero-filled.
+    const d = u.heapAlloc(20);
+    expect(d).toBe(H);
+    expect([...u.readOrThrow(d, 20)]).toEqual(new Array(20).fill(0));
+    expect(u.heapAlloc(16)).toBe(H + 32n); // the rest of a's chunk
+    // b and c freed: they coalesce with each other and give the top back.
+    u.heapFree(b);
+    u.heapFree(c);
+    expect(u.heapAlloc(64)).toBe(H + 48n);
+    expect(u.heapBytes).toBe(32 + 16 + 64);
+    expect(() => u.heapFree(b + 8n)).toThrow("free(0x555555559038): not an allocated heap block (double free or invalid pointer)");
+    expect(() => u.heapFree(c)).toThrow(BtfsnoopError);
+  });
+
+  it("frees everything it allocates: a long alloc/free loop uses no more heap or pages than one round", () => {
+    const u = new UserSpace(8);
+    const round = (i: number) => {
+      const bufs = [u.allocString(`/path/${i}`), ...[1, 2, 3].map((n) => u.heapAlloc(((i * 997 * n) % 4096) + 1))];
+      for (const p of bufs.reverse()) u.heapFree(p);
+    };
+    for (let i = 0; i < 50; i++) round(i);
+    const pages = u.pageCount;
+    for (let i = 50; i < 5000; i++) round(i);
+    expect([u.heapBytes, u.mappedBytes]).toEqual([0, 0]);
+    expect(u.pageCount).toBeLessThanOrEqual(pages);
+    expect(u.heapAlloc(1)).toBe(0x555555559000n);
+  });
+
   it("cannot hold kernel addresses or the NULL page", () => {
     const u = new UserSpace(1);
     expect(() => u.map(0xffff888100000000n, 8)).toThrow(BtfsnoopError);

@@ -85,6 +85,11 @@ export class AddressSpace {
     return this.mappedTotal;
   }
 
+  /** Number of 4 KiB pages backing this space (each holds its data and a mapped-byte map). */
+  get pageCount(): number {
+    return this.pages.size;
+  }
+
   /** Whether [addr, addr+size) lies inside this space's bounds. */
   contains(addr: bigint, size: number): boolean {
     return size >= 0 && addr >= this.start && addr + BigInt(size) <= this.end;
@@ -381,25 +386,92 @@ export class PageAllocator {
 /**
  * One task's user address space: bounded to [USER_SPACE_START,
  * USER_SPACE_END), with a stack growing down from USER_STACK_TOP and a heap
- * growing up from USER_HEAP_START for convenient buffers.
+ * from USER_HEAP_START for convenient buffers. The heap is a malloc: blocks
+ * are 16-byte chunks handed out first-fit from freed ones (coalesced) before
+ * the top grows, and heapFree() gives a block back (unmapped, and the top
+ * shrinks when the topmost blocks are free), so a program that frees its
+ * buffers uses bounded memory however long it runs.
  */
 export class UserSpace extends AddressSpace {
   readonly pid: number;
   private stackTop = USER_STACK_TOP;
   private heapTop = USER_HEAP_START;
+  /** Allocated heap blocks: address -> chunk size. */
+  private readonly heapBlocks = new Map<bigint, bigint>();
+  /** Free chunks below heapTop, by address, never adjacent (coalesced). */
+  private readonly heapFreeList: { addr: bigint; size: bigint }[] = [];
 
   constructor(pid: number) {
     super(`user space of pid ${pid}`, USER_SPACE_START, USER_SPACE_END);
     this.pid = pid;
   }
 
+  /** Bytes of heap in use (allocated chunks, 16-byte granular). */
+  get heapBytes(): number {
+    let n = 0n;
+    for (const size of this.heapBlocks.values()) n += size;
+    return Number(n);
+  }
+
   /** Maps `size` zeroed bytes on the heap (16-aligned, like malloc), optionally filled with `init`; returns the address. */
   heapAlloc(size: number, init?: Uint8Array | string): bigint {
-    const addr = alignUp(this.heapTop, 16n);
-    this.map(addr, size);
-    this.heapTop = addr + BigInt(size);
+    const chunk = alignUp(BigInt(Math.max(size, 1)), 16n);
+    let addr: bigint | undefined;
+    const free = this.heapFreeList;
+    for (let i = 0; i < free.length; i++) {
+      const f = free[i]!;
+      if (f.size < chunk) continue;
+      addr = f.addr;
+      if (f.size === chunk) free.splice(i, 1);
+      else {
+        f.addr += chunk;
+        f.size -= chunk;
+      }
+      break;
+    }
+    if (addr === undefined) {
+      addr = this.heapTop;
+      this.checkHeapRoom(addr, chunk);
+      this.heapTop = addr + chunk;
+    }
+    this.map(addr, size, 0);
+    this.heapBlocks.set(addr, chunk);
     if (init !== undefined) this.writeOrThrow(addr, toBytes(init).subarray(0, size));
     return addr;
+  }
+
+  /** free(): gives back a block heapAlloc returned (unmapped: later reads fault). EINVAL for anything else. */
+  heapFree(addr: bigint): void {
+    const chunk = this.heapBlocks.get(addr);
+    if (chunk === undefined) throw new BtfsnoopError("EINVAL", `${this.name}: free(${hex(addr)}): not an allocated heap block (double free or invalid pointer)`);
+    this.heapBlocks.delete(addr);
+    this.unmap(addr, Number(chunk)); // its pages stay for reuse (heapAlloc zero-fills), as malloc keeps its arena
+    const free = this.heapFreeList;
+    let i = 0;
+    while (i < free.length && free[i]!.addr < addr) i++;
+    const prev = i > 0 ? free[i - 1] : undefined;
+    const next = free[i];
+    let block: { addr: bigint; size: bigint };
+    if (prev && prev.addr + prev.size === addr) {
+      prev.size += chunk;
+      block = prev;
+      i--;
+    } else {
+      block = { addr, size: chunk };
+      free.splice(i, 0, block);
+    }
+    if (next && block.addr + block.size === next.addr) {
+      block.size += next.size;
+      free.splice(i + 1, 1);
+    }
+    if (block.addr + block.size === this.heapTop) {
+      this.heapTop = block.addr;
+      free.splice(i, 1);
+    }
+  }
+
+  private checkHeapRoom(addr: bigint, chunk: bigint): void {
+    if (addr + chunk > this.stackTop) throw new BtfsnoopError("ENOMEM", `${this.name}: heap of ${hex(addr - USER_HEAP_START)} bytes cannot grow by ${chunk} more`);
   }
 
   /** Maps `size` zeroed bytes below the current stack top (16-aligned), optionally filled with `init`; returns the address. */

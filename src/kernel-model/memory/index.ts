@@ -12,6 +12,7 @@ import {
   EFAULT,
   KERNEL_SPACE_START,
   KERNEL_TEXT_START,
+  PAGE_SIZE,
   PageAllocator,
   SLAB_AREA_START,
   TextAllocator,
@@ -23,6 +24,18 @@ import { SlabAllocator } from "./slab.js";
 export * from "./address-space.js";
 export * from "./slab.js";
 export * from "./objects.js";
+
+/** A snapshot of KernelMemory.usage(). */
+export interface MemoryUsage {
+  /** Allocated slab objects (all caches). */
+  liveObjects: number;
+  /** Pages in slabs (never given back; bounded when objects are freed and reused). */
+  slabPages: number;
+  kernelMappedBytes: number;
+  userMappedBytes: number;
+  /** Bytes of page buffers held for the kernel space and all user spaces. */
+  bufferBytes: number;
+}
 
 export interface KernelMemoryOptions {
   /** Where slab pages start (default SLAB_AREA_START = 0xffff888100000000). */
@@ -89,6 +102,27 @@ export class KernelMemory {
   /** Drops process `pid`'s user address space (exit/exec); later readUser calls fault. */
   dropUserSpace(pid: number): void {
     this.users.delete(pid);
+  }
+
+  /**
+   * What the model's memory holds now: live slab objects, mapped bytes and
+   * the pages backing the kernel space and every user space (each page is
+   * two 4 KiB buffers: its data and its mapped-byte map).
+   */
+  usage(): MemoryUsage {
+    let liveObjects = 0;
+    let slabPages = 0;
+    for (const c of this.slab.allCaches()) {
+      liveObjects += c.stats.active;
+      slabPages += c.stats.slabs * c.slabPages;
+    }
+    let userMappedBytes = 0;
+    let pages = this.kernel.pageCount;
+    for (const u of this.users.values()) {
+      userMappedBytes += u.mappedBytes;
+      pages += u.pageCount;
+    }
+    return { liveObjects, slabPages, kernelMappedBytes: this.kernel.mappedBytes, userMappedBytes, bufferBytes: pages * 2 * PAGE_SIZE };
   }
 
   /** Allocates a typed object from its slab cache (zeroed unless `zero: false`). */

@@ -26,9 +26,10 @@ export function installFsPaths(k: Kernel, w: World): void {
     const file = call("do_filp_open", dfd!, name, 0n);
     call("putname", name);
     if (isErr(file)) return file;
+    // The lowest free descriptor (0-2 are the standard files), as alloc_fd() picks.
     const tgid = k.current().tgid;
-    const fd = w.nextFd.get(tgid) ?? 3;
-    w.nextFd.set(tgid, fd + 1);
+    let fd = 3;
+    while (w.files.has(tgid * 1000 + fd)) fd++;
     call("fd_install", BigInt(fd), file);
     return BigInt(fd);
   });
@@ -69,7 +70,22 @@ export function installFsPaths(k: Kernel, w: World): void {
     w.files.delete(Number(fd) + k.current().tgid * 1000);
     return call("filp_close", f.file, 0n);
   });
-  set("filp_close", () => 0n);
+  // The last reference goes with the descriptor (the model shares no file,
+  // dentry or inode): the file is released, its dentry put and, with the
+  // dentry's last reference, its inode (__fput -> dput -> iput).
+  set("filp_close", ([file]) => {
+    const dentry = k.memory.readField(file!, "file", "f_path.dentry");
+    k.memory.free(file!);
+    if (dentry !== 0n) call("dput", dentry);
+    return 0n;
+  });
+  set("dput", ([dentry]) => {
+    const inode = k.memory.readField(dentry!, "dentry", "d_inode");
+    k.memory.free(dentry!);
+    if (inode !== 0n) call("iput", inode);
+    return 0n;
+  });
+  set("iput", ([inode]) => (k.memory.free(inode!), 0n));
 }
 
 /**
@@ -97,7 +113,10 @@ function syscallRegs(k: Kernel, nr: bigint, args: readonly bigint[]): bigint {
   return regs;
 }
 
-/** One file session of the current task: open, some writes and reads (with their syscall tracepoints), close. */
+/**
+ * One file session of the current task: open, some writes and reads (with
+ * their syscall tracepoints), close; the task frees its path and buffers.
+ */
 export function fileSession(k: Kernel): void {
   const tp = (n: string) => k.tracepoints.get("syscalls", n)!;
   const user = k.memory.userSpace(k.current().tgid);
@@ -106,6 +125,7 @@ export function fileSession(k: Kernel): void {
   const openRegs = syscallRegs(k, 257n, [BigInt.asUintN(64, -100n), filename, 0n, 0n]);
   k.fire(tp("sys_enter_openat"), { __syscall_nr: 257n, dfd: BigInt.asUintN(64, -100n), filename, flags: 0n, mode: 0n }, [openRegs, 257n]);
   const fd = k.callByName("do_sys_openat2", [BigInt.asUintN(64, -100n), filename, 0n]);
+  user.heapFree(filename);
   if (isErr(fd)) return;
   for (let i = k.rng.int(1, 4); i > 0; i--) {
     const count = BigInt(k.rng.int(1, 4096));
@@ -116,6 +136,7 @@ export function fileSession(k: Kernel): void {
     k.memory.writeField(regs, "pt_regs", "ax", ret);
     k.fire(tp("sys_exit_write"), { __syscall_nr: 1n, ret }, [regs, ret]);
     k.callByName("ksys_read", [fd, buf, count]);
+    user.heapFree(buf);
   }
   k.callByName("close_fd", [fd]);
 }
@@ -209,21 +230,35 @@ export function installSchedPaths(k: Kernel): void {
 /**
  * Memory mappings: do_mmap creates a vm_area_struct in the task's mm (or
  * extends a neighbour through vma_merge), do_munmap removes one. Each process
- * gets an mm_struct on first use.
+ * gets an mm_struct on first use. A mapping goes in the lowest gap above
+ * mmap_base that fits it, so address space freed by munmap is reused.
  */
-export function installMmPaths(k: Kernel): void {
+export interface MmState {
+  /** Start of the current process's oldest mapping, if it has any. */
+  oldest(tgid: number): bigint | undefined;
+  /** Number of mappings of a process. */
+  count(tgid: number): number;
+  /** A process's mm_struct (made on first use). */
+  mm(tgid: number): bigint;
+}
+
+const MMAP_BASE = 0x7f0000000000n;
+
+export function installMmPaths(k: Kernel): MmState {
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
     for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
   };
+  /** Each process's mappings, oldest first. */
   const vmas = new Map<number, { vma: bigint; start: bigint; end: bigint }[]>();
   const mms = new Map<number, bigint>();
   const mmOf = (tgid: number): bigint => {
     let mm = mms.get(tgid);
     if (mm === undefined) {
       mm = alloc(k, "mm_struct");
-      setField(k, mm, "mm_struct", "mmap_base", 0x7f0000000000n);
+      setField(k, mm, "mm_struct", "mmap_base", MMAP_BASE);
       setField(k, mm, "mm_struct", "task_size", 0x7ffffffff000n);
       mms.set(tgid, mm);
+      for (const t of k.tasks.all()) if (t.tgid === tgid) setField(k, t.taskAddress, "task_struct", "mm", mm);
     }
     return mm;
   };
@@ -232,11 +267,16 @@ export function installMmPaths(k: Kernel): void {
     const mm = mmOf(tgid);
     const list = vmas.get(tgid) ?? [];
     const size = ((len! + 0xfffn) / 0x1000n) * 0x1000n;
-    const start = list.length ? list[list.length - 1]!.end : 0x7f0000000000n;
+    // The lowest gap that fits, and the mapping just below it (a merge candidate).
+    let start = MMAP_BASE;
+    for (const v of [...list].sort((x, y) => (x.start < y.start ? -1 : 1))) {
+      if (v.start - start >= size) break;
+      if (v.end > start) start = v.end;
+    }
+    const prev = list.find((v) => v.end === start);
     // Anonymous mappings next to the previous one may merge into it.
-    const merged = file === 0n && list.length ? k.callByName("vma_merge", [mm, list[list.length - 1]!.vma, start, start + size, 0n, 0n, 0n, 0n, 0n, 0n, 0n]) : 0n;
-    if (merged !== 0n) {
-      const prev = list[list.length - 1]!;
+    const merged = file === 0n && prev ? k.callByName("vma_merge", [mm, prev.vma, start, start + size, 0n, 0n, 0n, 0n, 0n, 0n, 0n]) : 0n;
+    if (merged !== 0n && prev) {
       prev.end = start + size;
       setField(k, prev.vma, "vm_area_struct", "vm_end", prev.end);
       return start;
@@ -252,21 +292,34 @@ export function installMmPaths(k: Kernel): void {
     return start;
   });
   set("vma_merge", ([, prev]) => (k.rng.chance(0.4) ? prev! : 0n));
-  set("do_munmap", ([, start]) => {
+  set("do_munmap", ([mm, start]) => {
     const tgid = k.current().tgid;
     const list = vmas.get(tgid) ?? [];
     const i = list.findIndex((v) => v.start === start);
     if (i < 0) return BigInt.asUintN(64, -22n); // -EINVAL
     k.memory.free(list[i]!.vma);
     list.splice(i, 1);
+    if (mm !== 0n) setField(k, mm!, "mm_struct", "map_count", BigInt(list.length));
     return 0n;
   });
+  return {
+    oldest: (tgid) => vmas.get(tgid)?.[0]?.start,
+    count: (tgid) => vmas.get(tgid)?.length ?? 0,
+    mm: mmOf,
+  };
 }
 
-/** The current task maps some memory and sometimes unmaps its oldest mapping. */
-export function mmStep(k: Kernel): void {
-  const addr = k.callByName("do_mmap", [k.rng.chance(0.3) ? 1n : 0n, 0n, BigInt(k.rng.int(1, 64) * 4096), 3n, 0x22n, 0n, 0n, 0n, 0n]);
-  if (k.rng.chance(0.3) && BigInt.asIntN(64, addr) > 0n) k.callByName("do_munmap", [0n, addr, 4096n, 0n]);
+/** Mappings a process keeps at most before it unmaps its oldest (a long-running program does not map forever). */
+export const MAX_MAPPINGS = 16;
+
+/** The current task maps some memory and sometimes (always past MAX_MAPPINGS) unmaps its oldest mapping. */
+export function mmStep(k: Kernel, mm: MmState): void {
+  k.callByName("do_mmap", [k.rng.chance(0.3) ? 1n : 0n, 0n, BigInt(k.rng.int(1, 64) * 4096), 3n, 0x22n, 0n, 0n, 0n, 0n]);
+  const tgid = k.current().tgid;
+  const oldest = mm.oldest(tgid);
+  if ((k.rng.chance(0.3) || mm.count(tgid) > MAX_MAPPINGS) && oldest !== undefined) {
+    k.callByName("do_munmap", [mm.mm(tgid), oldest, 4096n, 0n]);
+  }
 }
 
 /**
@@ -321,9 +374,11 @@ export function installBpfPaths(k: Kernel): (fd: bigint) => bigint | undefined {
 
 /** A task creates a map or loads a program through bpf(2), then releases it. */
 export function bpfStep(k: Kernel, objectOfFd: (fd: bigint) => bigint | undefined): void {
-  const attr = k.memory.userSpace(k.current().tgid).heapAlloc(128);
+  const user = k.memory.userSpace(k.current().tgid);
+  const attr = user.heapAlloc(128);
   const cmd = k.rng.chance(0.5) ? 0n : 5n;
   const fd = k.callByName("__sys_bpf", [cmd, attr, 128n]);
+  user.heapFree(attr);
   if (BigInt.asIntN(64, fd) < 0n) return;
   // The object is released when its fd is closed (modelled right away).
   const obj = objectOfFd(fd);

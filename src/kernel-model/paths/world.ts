@@ -60,8 +60,8 @@ export interface World {
   lo: NetDevice;
   eth0: NetDevice;
   socks: Sock[];
+  /** Open files by tgid * 1000 + fd. */
   files: Map<number, OpenFile>;
-  nextFd: Map<number, number>;
   disk: bigint;
   /** Requests issued and not completed yet. */
   inflight: { rq: bigint; issuedNs: bigint; bytes: number; sector: bigint }[];
@@ -97,5 +97,5 @@ export function buildWorld(k: Kernel): World {
   const disk = alloc(k, "gendisk");
   setString(k, disk, "gendisk", "disk_name", "vda");
   setField(k, disk, "gendisk", "major", 253n);
-  return { net, lo, eth0, socks, files: new Map(), nextFd: new Map(), disk, inflight: [] };
+  return { net, lo, eth0, socks, files: new Map(), disk, inflight: [] };
 }
