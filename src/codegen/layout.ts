@@ -33,8 +33,13 @@ export const EntryFlag = {
   LAT_END: 8,
 } as const;
 
-/** Aggregation map key (16 bytes): a (value, bucket), the target's index, b (heatmap time slot). */
-export const AggKey = { A: 0, FUNC: 8, B: 12, SIZEOF: 16 } as const;
+/**
+ * Aggregation map key (56 bytes): a (value, bucket), the target's index, b
+ * (heatmap time slot), then the count --by keys, zero when not asked for:
+ * a2 (the second value: retval after an expression), tgid, tid, cpu, the
+ * kernel stack id (bpf_get_stackid; negative: its error), comm.
+ */
+export const AggKey = { A: 0, FUNC: 8, B: 12, A2: 16, TGID: 24, TID: 28, CPU: 32, STACK: 36, COMM: 40, SIZEOF: 56 } as const;
 /** The bucket of values below a linear histogram's minimum (and of negative values in log2 histograms). */
 export const BUCKET_UNDER = 0xffffffffffffffffn;
 

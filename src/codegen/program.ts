@@ -59,6 +59,8 @@ export interface ProgramMaps {
   /** Aggregation: HASH AggKey -> u64, and latency starts HASH u64 -> u64. */
   agg?: number;
   starts?: number;
+  /** count --by kstack: STACK_TRACE u32 id -> the ips. */
+  stacks?: number;
 }
 
 export interface ProgramOptions {
@@ -116,6 +118,20 @@ export interface AggregateOptions {
   buckets?: number;
   /** latency: heatmap time slot (ns); 0 or absent: no time dimension. */
   slotNs?: bigint;
+  /** count: more key fields (count --by comm,pid,...); absent: none. */
+  keys?: AggregateKeys;
+}
+
+/** The count --by keys beyond the first value, each a field of AggKey. */
+export interface AggregateKeys {
+  /** The second value (retval after an expression). */
+  value2?: boolean;
+  tgid?: boolean;
+  tid?: boolean;
+  cpu?: boolean;
+  comm?: boolean;
+  /** The kernel stack: bpf_get_stackid into this STACK_TRACE map. */
+  stackMap?: number;
 }
 
 const EINVAL = 22;
@@ -502,7 +518,8 @@ function predicate(b: ProgramBuilder, steps: number): void {
   for (let r = 0; r <= 5; r++) b.mov64Imm(r as 0, 0);
 }
 
-const AKEY = -128;
+/** The aggregation key (AggKey.SIZEOF bytes, below everything else). */
+const AKEY = -200;
 const AONE = -136;
 
 /** r0 = bpftrace's log2 bucket of r1 (0 -> 0, 1 -> 1, [2,4) -> 2, ...); clobbers r1, r2. */
@@ -516,10 +533,24 @@ function log2Bucket(b: ProgramBuilder, tag: string): void {
   b.label(`${tag}_l2done`);
 }
 
+/** The count --by key fields beyond the first value (clobbers r0-r5; r6 is still the context). */
+function countKeys(b: ProgramBuilder, k: AggregateKeys): void {
+  if (k.value2) b.ldx(Size.DW, 1, 8, BUF_RAWS + 8).stx(Size.DW, 10, AKEY + AggKey.A2, 1);
+  if (k.tgid || k.tid) {
+    b.call(HelperId.get_current_pid_tgid!);
+    if (k.tid) b.stx(Size.W, 10, AKEY + AggKey.TID, 0);
+    if (k.tgid) b.rsh64Imm(0, 32).stx(Size.W, 10, AKEY + AggKey.TGID, 0);
+  }
+  if (k.cpu) b.call(HelperId.get_smp_processor_id!).stx(Size.W, 10, AKEY + AggKey.CPU, 0);
+  if (k.comm) b.mov64(1, 10).add64Imm(1, AKEY + AggKey.COMM).mov64Imm(2, 16).call(HelperId.get_current_comm!);
+  if (k.stackMap !== undefined) b.mov64(1, 6).ldMapFd(2, k.stackMap).mov64Imm(3, 0).call(HelperId.get_stackid!).stx(Size.W, 10, AKEY + AggKey.STACK, 0);
+}
+
 /** The aggregation tail: key from the first value, agg[key] += 1. */
 function aggregateTail(b: ProgramBuilder, o: ProgramOptions, a: AggregateOptions): void {
   const D0 = Entry.VALUES;
-  b.st(Size.DW, 10, AKEY, 0).st(Size.DW, 10, AKEY + 8, 0).st(Size.DW, 10, AONE, 1);
+  for (let off = 0; off < AggKey.SIZEOF; off += 8) b.st(Size.DW, 10, AKEY + off, 0);
+  b.st(Size.DW, 10, AONE, 1);
   b.ldx(Size.W, 1, 7, Entry.FUNC_INDEX).stx(Size.W, 10, AKEY + AggKey.FUNC, 1);
   // r1 = the first value (0 when the spec captures none).
   b.mov64Imm(1, 0).ldx(Size.W, 2, 7, Entry.NVALUES).jmpImm(JmpOp.JEQ, 2, 0, "agg_v").ldx(Size.DW, 1, 8, BUF_RAWS);
@@ -527,6 +558,7 @@ function aggregateTail(b: ProgramBuilder, o: ProgramOptions, a: AggregateOptions
   switch (a.kind) {
     case "count":
       if (a.byValue) b.stx(Size.DW, 10, AKEY + AggKey.A, 1);
+      if (a.keys) countKeys(b, a.keys);
       break;
     case "log2":
       b.ldx(Size.B, 2, 7, D0 + Desc.FLAGS).and64Imm(2, DescFlag.SIGNED).jmpImm(JmpOp.JEQ, 2, 0, "agg_pos").jmpImm(JmpOp.JSGE, 1, 0, "agg_pos");

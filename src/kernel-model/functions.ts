@@ -171,8 +171,38 @@ export class FunctionTable {
     return this.slot(fn).hooks?.length ?? 0;
   }
 
+  /** Calls in progress, innermost last, each from before its entry hooks to after its exit hooks (kernel stacks). */
+  readonly calls: KernelFunction[] = [];
+
+  /**
+   * The kernel stack a probe on the innermost call in progress sees
+   * (bpf_get_stackid), innermost first: that function's address, then the
+   * return address into each caller (callSite).
+   */
+  kernelStack(): bigint[] {
+    const c = this.calls;
+    const out: bigint[] = [];
+    for (let i = c.length - 1; i >= 0; i--) out.push(i === c.length - 1 ? c[i]!.address : callSite(c[i]!, c[i + 1]!));
+    return out;
+  }
+
+  /** Where the innermost call in progress returns to (__builtin_return_address(0)); 0 for an outermost call. */
+  returnAddress(): bigint {
+    const c = this.calls;
+    return c.length >= 2 ? callSite(c[c.length - 2]!, c[c.length - 1]!) : 0n;
+  }
+
   /** Calls `fn`: counted, hooks run around the body, the return value is a u64. */
   call(fn: KernelFunction, args: readonly bigint[], cpu: number, pid: number): bigint {
+    this.calls.push(fn);
+    try {
+      return this.callHooked(fn, args, cpu, pid);
+    } finally {
+      this.calls.pop();
+    }
+  }
+
+  private callHooked(fn: KernelFunction, args: readonly bigint[], cpu: number, pid: number): bigint {
     let slot = (fn as Slotted)[SLOT];
     if (slot?.table !== this) slot = this.slot(fn);
     slot.counts.calls++;
@@ -210,4 +240,13 @@ export class FunctionTable {
     for (const fn of this.byAddr.values()) out.set(fn.name, (out.get(fn.name) ?? 0) + this.slot(fn).counts.calls);
     return out;
   }
+}
+
+/**
+ * The return address of a call of `callee` made by `caller`: one call site
+ * per (caller, callee) pair, inside the caller's first 0x40 bytes of text
+ * (functions are 0x40 apart), so it symbolizes as caller+0x10..0x2c.
+ */
+export function callSite(caller: KernelFunction, callee: KernelFunction): bigint {
+  return caller.address + 0x10n + ((callee.address >> 6n) & 7n) * 4n;
 }

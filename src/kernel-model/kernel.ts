@@ -111,6 +111,7 @@ export class Kernel {
       nrCpus: () => this.tasks.cpus.length,
       tracePrintk: (line) => void this.tracePipe.push(line),
       symbolize: (addr) => this.functions.at(addr)?.name ?? this.memory.symbolize(addr),
+      kernelStack: () => this.functions.kernelStack(),
     };
   }
 }

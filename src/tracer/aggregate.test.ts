@@ -1,6 +1,7 @@
 // In-kernel aggregation against the model's ground truth: per-function
-// counts, log2 histograms of an argument, counts by a tracepoint field, and
-// latencies between two raw tracepoints keyed by the request.
+// counts, log2 histograms of an argument, counts by a tracepoint field,
+// latencies between two raw tracepoints keyed by the request, and counts
+// keyed by comm/pid/tid/cpu, the kernel stack and the return value.
 import { describe, expect, it } from "vitest";
 import { bootSyntheticKernel, machineOf } from "../kernel/boot.js";
 import { TraceSession, type SessionOptions } from "./session.js";
@@ -118,6 +119,72 @@ describe("aggregation regressions", () => {
     r.go();
     expect(new Map(s.aggregates().map((c) => [c.a, c.count]))).toEqual(truth);
     expect(truth.size).toBeGreaterThan(3);
+    s.close();
+  });
+});
+
+describe("count --by keys beyond the first value", () => {
+  it("comm, pid (tgid), tid and cpu: the task and CPU each call ran on", () => {
+    const r = run(["tcp_sendmsg()"], { kind: "count", keys: { comm: true, tgid: true, tid: true, cpu: true } }, "net", 400);
+    const k = r.booted.kernel;
+    const truth = new Map<string, number>();
+    k.functions.attach(k.functions.named("tcp_sendmsg")[0]!, {
+      entry: () => {
+        const t = k.current();
+        const key = `${t.comm}/${t.tgid}/${t.pid}/${k.cpu}`;
+        truth.set(key, (truth.get(key) ?? 0) + 1);
+      },
+    });
+    const s = r.open();
+    r.go();
+    const cells = s.aggregates();
+    expect(new Map(cells.map((c) => [`${c.comm}/${c.tgid}/${c.tid}/${c.cpu}`, c.count]))).toEqual(truth);
+    expect(truth.size).toBeGreaterThan(2);
+    expect(cells.every((c) => c.a === 0n && c.stackId === 0)).toBe(true);
+    s.close();
+  });
+
+  it("kstack: the stack id of each call's kernel stack, read back from the stack map, names the function and its callers", () => {
+    const r = run(["ip_local_out()"], { kind: "count", keys: { kstack: true } }, "net", 400);
+    const k = r.booted.kernel;
+    const truth = new Map<string, number>();
+    k.functions.attach(k.functions.named("ip_local_out")[0]!, {
+      // Before the body runs, functions.stack holds the callers (innermost last).
+      entry: () => {
+        const names = ["ip_local_out", ...k.functions.stack.map((f) => f.name).reverse()].join(" < ");
+        truth.set(names, (truth.get(names) ?? 0) + 1);
+      },
+    });
+    const s = r.open();
+    r.go();
+    const got = new Map<string, number>();
+    for (const c of s.aggregates()) {
+      expect(c.stackId).toBeGreaterThanOrEqual(0);
+      const names = s.kernelStack(c.stackId).map((ip) => {
+        const f = k.functions.all().filter((x) => x.address <= ip).pop()!;
+        return f.name;
+      });
+      got.set(names.join(" < "), (got.get(names.join(" < ")) ?? 0) + c.count);
+    }
+    expect(got).toEqual(truth);
+    expect(truth.size).toBeGreaterThan(1);
+    s.close();
+  });
+
+  it("retval alone, and an entry value with retval (stashed for the return): each call once, keyed by both", () => {
+    const r = run(["vfs_write(count, return)"], { kind: "count", byValue: true, keys: { value2: true } }, "fs", 300);
+    const k = r.booted.kernel;
+    const truth = new Map<string, number>();
+    k.functions.attach(k.functions.named("vfs_write")[0]!, {
+      exit: (c, ret) => {
+        const key = `${c.args[2]}:${BigInt.asIntN(64, ret)}`;
+        truth.set(key, (truth.get(key) ?? 0) + 1);
+      },
+    });
+    const s = r.open();
+    r.go();
+    expect(new Map(s.aggregates().map((c) => [`${c.a}:${BigInt.asIntN(64, c.a2)}`, c.count]))).toEqual(truth);
+    expect([...truth.keys()].some((key) => key.endsWith(":-11") || key.split(":")[0] !== key.split(":")[1])).toBe(true);
     s.close();
   });
 });

@@ -10,7 +10,8 @@ import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { castTargetsOf, encodeEntry, postfix, usesDataLoc } from "../codegen/target-table.js";
 import { AggKey, BUF_SIZE, Counter, ENTRY_SIZE, Rec } from "../codegen/layout.js";
-import { generateProgram, type ProgramMaps } from "../codegen/program.js";
+import { generateProgram, type AggregateKeys, type ProgramMaps } from "../codegen/program.js";
+import { cellKeys, readKernelStack, type CellKeys } from "./aggregate-key.js";
 import { BtfsnoopError } from "../internal/errors.js";
 import type { Bpf } from "../kernel/bpf.js";
 import { parseSpec } from "../probe-spec/parse.js";
@@ -25,6 +26,7 @@ import type { TraceEvent } from "./event.js";
 const BPF_MAP_TYPE_HASH = 1;
 const BPF_MAP_TYPE_ARRAY = 2;
 const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
+const BPF_MAP_TYPE_STACK_TRACE = 7;
 const BPF_MAP_TYPE_LRU_HASH = 9;
 const BPF_MAP_TYPE_RINGBUF = 27;
 const PAGE_SIZE = 4096;
@@ -32,6 +34,8 @@ const PAGE_SIZE = 4096;
 const MAX_STASHED_CALLS = 2048;
 /** Cells of the aggregation maps. */
 const AGG_ENTRIES = 16384;
+/** Frames kept per kernel stack (the kernel's perf_event_max_stack default). */
+const STACK_DEPTH = 127;
 
 export interface SessionOptions {
   /** Probe specs, as typed. */
@@ -60,11 +64,19 @@ export interface SessionOptions {
    * Aggregate the first value of each event in kernel maps instead of
    * emitting records (count, hist, lhist; latency: spec 1 starts, spec 2 ends).
    */
-  aggregate?: { kind: "count" | "log2" | "linear" | "latency"; byValue?: boolean; min?: bigint; step?: bigint; buckets?: number; slotNs?: bigint };
+  aggregate?: { kind: "count" | "log2" | "linear" | "latency"; byValue?: boolean; min?: bigint; step?: bigint; buckets?: number; slotNs?: bigint; keys?: AggregateKeyOptions };
 }
 
-/** One aggregation cell: the target, the key value or bucket (`a`), the heatmap slot (`b`), the count. */
-export interface AggregateCell {
+/** count --by keys beyond the first value: as the program's AggregateKeys, the stack map made by the session. */
+export type AggregateKeyOptions = Omit<AggregateKeys, "stackMap"> & { kstack?: boolean };
+
+/**
+ * One aggregation cell: the target, the key value or bucket (`a`), the
+ * heatmap slot (`b`), the count; then the count --by keys (aggregate-key.ts;
+ * zero when not asked for): the second value, tgid, tid, cpu, the kernel
+ * stack id (negative: bpf_get_stackid's error), comm.
+ */
+export interface AggregateCell extends CellKeys {
   target: string;
   a: bigint;
   b: number;
@@ -156,6 +168,13 @@ export function buildSession(
       targets.push(t);
     }
   }
+  // An aggregation keyed by values of both phases (count --by size,retval) stashes the entry's for the return.
+  if (options.aggregate) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
+      if (!t.stash && t.values.some((v) => v.when === "entry") && t.values.some((v) => v.when === "return")) targets[i] = { ...t, stash: true };
+    }
+  }
   if ((options.stack || options.everyCall) && targets.some((t) => t.stash)) {
     const t = targets.find((x) => x.stash)!;
     throw new BtfsnoopError("EINVAL", `${t.name}: a predicate over entry values and return (stash mode) cannot be combined with ${options.stack ? "stack mode" : "--tree"}`, {
@@ -213,7 +232,7 @@ export function buildSession(
         shape,
         ...(dataLoc ? { dataLoc } : {}),
         ...(tableKey !== undefined ? { tableKey } : {}),
-        ...(options.aggregate && maps.agg !== undefined ? { aggregate: { ...options.aggregate, aggMap: maps.agg, ...(maps.starts !== undefined ? { startsMap: maps.starts } : {}) } } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
+        ...(options.aggregate && maps.agg !== undefined ? { aggregate: { ...options.aggregate, aggMap: maps.agg, ...(maps.starts !== undefined ? { startsMap: maps.starts } : {}), ...(options.aggregate.keys ? { keys: { ...options.aggregate.keys, ...(maps.stacks !== undefined ? { stackMap: maps.stacks } : {}) } } : {}) } } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };
 }
 
@@ -293,6 +312,7 @@ export class TraceSession {
       this.maps.agg = this.map(BPF_MAP_TYPE_HASH, AggKey.SIZEOF, 8, AGG_ENTRIES, "btfsnoop_agg");
       // LRU, as for the stash: starts whose end never comes age out instead of filling the map.
       if (build.aggregate.kind === "latency") this.maps.starts = this.map(BPF_MAP_TYPE_LRU_HASH, 8, 8, AGG_ENTRIES, "btfsnoop_starts");
+      if (build.aggregate.keys?.kstack) this.maps.stacks = this.map(BPF_MAP_TYPE_STACK_TRACE, 4, STACK_DEPTH * 8, AGG_ENTRIES, "btfsnoop_stacks");
     }
     // The per-target table, in one batch.
     const keys = this.targets.map((t) => {
@@ -358,10 +378,16 @@ export class TraceSession {
       const k = new DataView(next.buffer, next.byteOffset);
       const target = this.targets[k.getUint32(AggKey.FUNC, true)];
       if (!target) continue;
-      out.push({ target: target.name, a: k.getBigUint64(AggKey.A, true), b: k.getUint32(AggKey.B, true), count: Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)) });
+      out.push({ target: target.name, a: k.getBigUint64(AggKey.A, true), b: k.getUint32(AggKey.B, true), count: Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)), ...cellKeys(next) });
     }
     const idx = new Map(this.targets.map((t, i) => [t.name, i]));
     return out.sort((x, y) => idx.get(x.target)! - idx.get(y.target)! || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b - y.b));
+  }
+
+  /** The kernel stack (innermost first) of a cell's stack id; [] when unknown (a negative id, or none kept). */
+  kernelStack(id: number): bigint[] {
+    if (this.closed || this.maps.stacks === undefined || id < 0) return [];
+    return readKernelStack(this.bpf, this.maps.stacks, id);
   }
 
   /** Clears the aggregation map (per-interval output). */

@@ -86,3 +86,65 @@ describe("-i is --interval for the aggregations, the TUI's shortcut only for tra
     expect(r.out).toBe("");
   });
 });
+
+describe("count --by comm|pid|tid|cpu|kstack|retval, bpftrace's map keys", () => {
+  /** `@[key]: N` entries of a text count map, in printed order. */
+  function entries(out: string): [string, number][] {
+    return [...out.matchAll(/^@\[([^]*?)\]: (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]);
+  }
+
+  it("comm,pid: one line per task, ascending by count; the same calls as the plain count", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "--by", "comm,pid", "--workload", "net", "-d", "200ms");
+    expect(r.code).toBe(0);
+    const e = entries(r.out);
+    expect(e.length).toBeGreaterThan(2);
+    for (const [key] of e) expect(key).toMatch(/^[a-z]+, \d+$/);
+    const counts = e.map(([, n]) => n);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // Per-comm sums equal `--by comm` (the same key fields minus pid: pids are one per comm here).
+    const byComm = entries((await runCli("count", "tcp_sendmsg", "--by", "comm", "--workload", "net", "-d", "200ms")).out);
+    expect(new Map(e.map(([k, n]) => [k.split(", ")[0]!, n]))).toEqual(new Map(byComm));
+  }, T);
+
+  it("kstack: the stack as bpftrace prints it (one frame a line, func+decimal offset), callers' return addresses", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "--by", "kstack", "--workload", "net", "-d", "100ms");
+    expect(r.code).toBe(0);
+    const m = machineOf(bootSyntheticKernel({ seed: 1 }));
+    const at = (name: string) => m.bpf.kallsyms().find((s) => s.name === name)!.address;
+    // One call site per caller and callee: caller + 0x10 + ((callee >> 6) & 7) * 4.
+    const site = (callee: string) => 0x10n + ((at(callee) >> 6n) & 7n) * 4n;
+    expect(r.out).toMatch(
+      new RegExp(`^@\\[\\n    tcp_sendmsg\\+0\\n    inet_sendmsg\\+${site("tcp_sendmsg")}\\n    sock_sendmsg\\+${site("inet_sendmsg")}\\n\\]: \\d+\\n\\n$`),
+    );
+    const json = await runCli("count", "tcp_sendmsg", "--by", "comm,kstack", "--workload", "net", "-d", "100ms", "--json");
+    const data = lines(json.out)[0]!.data as Record<string, number>;
+    for (const key of Object.keys(data)) expect(key).toMatch(new RegExp(`^[a-z]+, tcp_sendmsg\\+0;inet_sendmsg\\+${site("tcp_sendmsg")};sock_sendmsg\\+${site("inet_sendmsg")}$`));
+  }, T);
+
+  it("retval as the C type shows it (-11 = -EAGAIN), and size,retval keyed by both", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "--by", "size,retval", "--workload", "net", "-d", "300ms", "--json");
+    expect(r.code).toBe(0);
+    const data = lines(r.out)[0]!.data as Record<string, number>;
+    const keys = Object.keys(data).map((k) => k.split(", ").map(Number));
+    // tcp_sendmsg returns its size, or -EAGAIN.
+    expect(keys.every(([size, ret]) => ret === size || ret === -11)).toBe(true);
+    expect(keys.some(([, ret]) => ret === -11)).toBe(true);
+    const rv = await runCli("count", "tcp_sendmsg", "--by", "retval", "--workload", "net", "-d", "300ms");
+    expect(entries(rv.out).some(([k]) => k === "-11")).toBe(true);
+  }, T);
+
+  it("refuses bad key lists and retval on a tracepoint (exit 2, nothing on stdout)", async () => {
+    for (const [by, msg] of [
+      ["a,b,c", "--by: at most two of the keys can be values or retval"],
+      ["comm,", "an empty key"],
+      ["pid,pid", "'pid' given twice"],
+    ]) {
+      const r = await runCli("count", "tcp_sendmsg", "--by", by!);
+      expect([r.code, r.out]).toEqual([2, ""]);
+      expect(r.err).toContain(msg);
+    }
+    const tp = await runCli("count", "skb:kfree_skb", "--by", "retval");
+    expect([tp.code, tp.out]).toEqual([2, ""]);
+    expect(tp.err).toContain("'skb:kfree_skb' is a tracepoint: it has no return value");
+  }, T);
+});

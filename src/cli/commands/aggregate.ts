@@ -6,13 +6,10 @@
 // `interval:s:N { print(@); clear(@); }`) and at the end (the whole run),
 // and prints bpftrace's text, or one JSON object per report.
 import type { Argv } from "yargs";
-import type { Btf } from "../../btf/btf.js";
-import { BtfKind } from "../../btf/kinds.js";
-import { resolveType as resolveBtfType } from "../../btf/layout.js";
 import type { Machine } from "../../kernel/machine.js";
 import { parseSpec } from "../../probe-spec/parse.js";
-import type { TargetPlan } from "../../probe-spec/plan.js";
 import { TraceSession, type AggregateCell, type SessionOptions } from "../../tracer/session.js";
+import { parseBy, partText, type Symbolizer } from "./count-by.js";
 import { formatCounts, formatHeatmap, formatLinear, formatLog2, log2Label } from "../../ui/format/histogram.js";
 import { parseDuration } from "../duration.js";
 import { UsageError } from "../errors.js";
@@ -21,8 +18,8 @@ import type { CliIo } from "../io.js";
 const MECHANISMS = new Set(["kprobe", "fentry", "tracepoint", "raw_tp"]);
 const STEPS = 16;
 
-/** `SPEC` with `expr` as its first item (`f(a > 1)` + `b` -> `f(b, a > 1)`); `cat:name` alone means a tracepoint. */
-export function withFirstItem(specText: string, expr: string | undefined): string {
+/** `SPEC` with `expr` (one or several) as its first items (`f(a > 1)` + `b` -> `f(b, a > 1)`); `cat:name` alone means a tracepoint. */
+export function withFirstItem(specText: string, expr: string | readonly string[] | undefined): string {
   let text = specText.trim();
   const m = /^([A-Za-z_][A-Za-z0-9_]*):/.exec(text);
   if (m && !MECHANISMS.has(m[1]!)) text = `tracepoint:${text}`;
@@ -30,7 +27,7 @@ export function withFirstItem(specText: string, expr: string | undefined): strin
   const head = text.slice(0, spec.targetSpan.end);
   const rest = text.slice(spec.targetSpan.end).trim();
   const items = rest.startsWith("(") && rest.endsWith(")") ? rest.slice(1, -1).trim() : "";
-  const all = [expr, items].filter((x) => x !== undefined && x !== "");
+  const all = [expr ?? [], items].flat().filter((x) => x !== "");
   return `${head}(${all.join(", ")})`;
 }
 
@@ -55,10 +52,10 @@ function common<T>(y: Argv<T>) {
     .option("pages", { alias: "P", type: "number", default: 16 });
 }
 
-/** Symbolizes kernel text addresses (dropmon's call sites) as name+0xoff from kallsyms. */
-function symbolizer(m: Machine): (addr: bigint) => string | undefined {
+/** Symbolizes kernel text addresses as name+off from kallsyms (hex offsets as dropmon, decimal as bpftrace's stacks). */
+function symbolizer(m: Machine): Symbolizer {
   const syms = m.bpf.kallsyms().slice().sort((a, b) => (a.address < b.address ? -1 : 1));
-  return (addr) => {
+  return (addr, decimal = false) => {
     let lo = 0;
     let hi = syms.length - 1;
     let best = -1;
@@ -71,31 +68,9 @@ function symbolizer(m: Machine): (addr: bigint) => string | undefined {
     }
     if (best < 0) return undefined;
     const off = addr - syms[best]!.address;
-    return off < 0x10000n ? `${syms[best]!.name}+0x${off.toString(16)}` : undefined;
+    if (off >= 0x10000n) return undefined;
+    return `${syms[best]!.name}+${decimal ? off.toString() : `0x${off.toString(16)}`}`;
   };
-}
-
-/** A count key as bpftrace would show it: enumerator names, symbols for text addresses, signed numbers. */
-function keyText(btf: Btf, t: TargetPlan, a: bigint, sym: (x: bigint) => string | undefined): string {
-  const v = t.values[0];
-  if (!v) return "";
-  const r = resolveBtfType(btf, v.typeId);
-  if (r.kind === BtfKind.ARRAY) {
-    // A char array of at most 8 bytes: its text.
-    let s = "";
-    for (let i = 0; i < v.size; i++) {
-      const c = Number((a >> BigInt(8 * i)) & 0xffn);
-      if (c === 0) break;
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  if (r.kind === BtfKind.ENUM || r.kind === BtfKind.ENUM64) {
-    const e = r.values.find((x) => BigInt.asUintN(64, BigInt(x.value)) === a || BigInt(x.value) === BigInt.asIntN(64, a));
-    if (e) return e.name;
-  }
-  if (r.kind === BtfKind.PTR) return sym(a) ?? `0x${a.toString(16)}`;
-  return String(v.signed ? BigInt.asIntN(64, a) : a);
 }
 
 async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonNullable<SessionOptions["aggregate"]>, render: (s: TraceSession, m: Machine, cells: AggregateCell[]) => { text: string; json: unknown }): Promise<void> {
@@ -105,9 +80,9 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
   const duration = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
   const interval = a.interval !== undefined ? parseInterval(a.interval) : undefined;
   const session = TraceSession.open(machine.bpf, { specs, aggregate: agg, pages: a.pages });
-  // The kernel keys cells by the first value's 8 raw bytes: wider values (structs, long strings) would collide.
-  const keyed = agg.kind !== "count" || agg.byValue === true;
-  const wide = keyed ? session.targets.flatMap((t) => t.values.slice(0, 1)).find((v) => v.size > 8 && v.pointee === undefined) : undefined;
+  // The kernel keys cells by the first values' 8 raw bytes: wider values (structs, long strings) would collide.
+  const keyed = agg.kind !== "count" ? 1 : agg.byValue === true ? (agg.keys?.value2 ? 2 : 1) : 0;
+  const wide = session.targets.flatMap((t) => t.values.slice(0, keyed)).find((v) => v.size > 8 && v.pointee === undefined);
   if (wide) {
     session.close();
     throw new UsageError(`'${wide.name}' is ${wide.size} bytes: aggregations key by at most 8 (an integer, enum, pointer, or a char array of up to 8)`);
@@ -221,19 +196,34 @@ export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
   return y
     .command(
       "count <spec>",
-      "count events per function, or per value of --by (e.g. kfree_skb_reason --by location: drops per call site)",
-      (c) => common(c.positional("spec", { type: "string", demandOption: true })).option("by", { type: "string", describe: "an expression to count by" }),
+      "count events per function, or per key of --by (e.g. kfree_skb_reason --by location: drops per call site)",
+      (c) =>
+        common(c.positional("spec", { type: "string", demandOption: true })).option("by", {
+          type: "string",
+          describe: "keys to count by, comma-separated: comm, pid, tid, cpu, kstack, retval, location, or an expression over the arguments ((cpu) for an argument named like a key)",
+        }),
       async (a) => {
-        const spec = withFirstItem(a.spec, a.by);
-        await runAggregate(a, io, [spec], { kind: "count", byValue: a.by !== undefined }, (s, m, cells) => {
+        const by = parseBy(a.by);
+        const spec = withFirstItem(a.spec, by?.values);
+        const keys = by && Object.keys(by.keys).length ? { keys: by.keys } : {};
+        await runAggregate(a, io, [spec], { kind: "count", byValue: (by?.values.length ?? 0) > 0, ...keys }, (s, m, cells) => {
           const sym = symbolizer(m);
           const many = s.targets.length > 1;
-          const entries = cells.map((c) => {
-            const t = s.targets.find((x) => x.name === c.target)!;
-            const key = a.by === undefined ? c.target : many ? `${c.target}, ${keyText(s.btf, t, c.a, sym)}` : keyText(s.btf, t, c.a, sym);
-            return { key, count: c.count };
-          });
-          return { text: formatCounts(entries) + "\n", json: Object.fromEntries(entries.map((e) => [e.key, e.count])) };
+          const targets = new Map(s.targets.map((t) => [t.name, t]));
+          const stack = (id: number) => s.kernelStack(id);
+          const key = (c: AggregateCell, json: boolean): string => {
+            if (!by) return c.target;
+            const k = { btf: s.btf, target: targets.get(c.target)!, sym, stack };
+            const parts = by.parts.map((p) => partText(p, c, k, json));
+            return (many ? [c.target, ...parts] : parts).join(", ");
+          };
+          const entries = cells.map((c) => ({ key: key(c, false), count: c.count }));
+          const json: Record<string, number> = {};
+          for (const c of cells) {
+            const k = key(c, true);
+            json[k] = (json[k] ?? 0) + c.count;
+          }
+          return { text: formatCounts(entries) + "\n", json };
         });
       },
     )
