@@ -148,3 +148,31 @@ describe("count --by comm|pid|tid|cpu|kstack|retval, bpftrace's map keys", () =>
     expect(tp.err).toContain("'skb:kfree_skb' is a tracepoint: it has no return value");
   }, T);
 });
+
+describe("--btf FILE: aggregations on a scale-mode kernel made from a real BTF, as trace --btf", () => {
+  const VMLINUX = "test/fixtures/vmlinux-6.18/vmlinux.btf.gz";
+
+  it("count over vmlinux 6.18 equals the calls the scale kernel made", async () => {
+    const r = await runCli("count", "tcp_sendmsg", "--btf", VMLINUX, "-d", "50ms", "--json");
+    expect(r.code).toBe(0);
+    const { bootScaleMachine } = await import("../../src/kernel/boot.js");
+    const { loadBtfFile } = await import("../../src/cli/btf-file.js");
+    const m = bootScaleMachine(loadBtfFile(VMLINUX), 1);
+    const s = TraceSession.open(m.bpf, { specs: ["tcp_sendmsg()"], aggregate: { kind: "count" } });
+    const end = m.nowNs() + 50_000_000n;
+    while (m.run("random", 16, end) === 16);
+    s.close();
+    const calls = m.callCount("tcp_sendmsg");
+    expect(calls).toBeGreaterThan(0);
+    expect(lines(r.out)[0]!.data).toEqual({ tcp_sendmsg: calls });
+  }, T);
+
+  it("hist and a missing file", async () => {
+    const h = await runCli("hist", "tcp_sendmsg", "size", "--btf", VMLINUX, "-d", "50ms");
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^@\[tcp_sendmsg\]:\n(\[[^\n]+\|\n)+\n$/);
+    const missing = await runCli("count", "tcp_sendmsg", "--btf", "/nonexistent/vmlinux");
+    expect([missing.code, missing.out]).toEqual([2, ""]);
+    expect(missing.err).toContain("cannot read '/nonexistent/vmlinux': no such file or directory");
+  }, T);
+});

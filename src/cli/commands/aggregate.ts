@@ -11,6 +11,7 @@ import { parseSpec } from "../../probe-spec/parse.js";
 import { TraceSession, type AggregateCell, type SessionOptions } from "../../tracer/session.js";
 import { parseBy, partText, type Symbolizer } from "./count-by.js";
 import { formatCounts, formatHeatmap, formatLinear, formatLog2, log2Label } from "../../ui/format/histogram.js";
+import { loadBtfFile } from "../btf-file.js";
 import { parseDuration } from "../duration.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -39,11 +40,13 @@ interface CommonArgs {
   interval?: string | undefined;
   json?: boolean | undefined;
   pages: number;
+  btf?: string | undefined;
 }
 
 function common<T>(y: Argv<T>) {
   return y
-    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed (random with --btf)" })
+    .option("btf", { type: "string", describe: "aggregate on a kernel made from this BTF file in scale mode (every FUNC callable, random calls), as trace --btf" })
     .option("seed", { type: "number", default: 1 })
     .option("cpus", { type: "number", default: 4 })
     .option("duration", { alias: "d", type: "string", describe: "simulated time to run (default 1s)" })
@@ -74,8 +77,10 @@ function symbolizer(m: Machine): Symbolizer {
 }
 
 async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonNullable<SessionOptions["aggregate"]>, render: (s: TraceSession, m: Machine, cells: AggregateCell[]) => { text: string; json: unknown }): Promise<void> {
-  const { bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
-  const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
+  // --btf: a kernel made from that BTF in scale mode (every FUNC callable, random calls), as trace --btf.
+  const machine = a.btf !== undefined ? bootScaleMachine(loadBtfFile(a.btf), a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   const duration = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
   const interval = a.interval !== undefined ? parseInterval(a.interval) : undefined;
