@@ -43,4 +43,15 @@ describe("call trees", () => {
     const v = (raw: bigint) => ({ name: "return", typeId: 1, raw: BigInt.asUintN(64, raw), dataTypeId: 1, fullSize: 8 });
     expect([-1n, -4095n, -4096n, 0n, 5n].map((x) => isErrno(v(x)))).toEqual([true, true, false, false, false]);
   });
+
+  it("takes the failure rule from its caller (a return type's errno rule)", () => {
+    // An int -11 in a zero-extended register is no errno as a 64-bit value; a typed rule says it is.
+    const zeroExtended = (raw: bigint) => [ev(1, "a", "entry", 0), { ...ev(1, "a", "return", 5), values: [{ name: "return", typeId: 1, raw, dataTypeId: 1, fullSize: 4 }] }];
+    const [plain] = new CallTreeBuilder().process(zeroExtended(0xfffffff5n));
+    expect(plain!.root.failed).toBe(false);
+    const typed = new CallTreeBuilder(true, (ret) => ret !== undefined && BigInt.asIntN(32, ret.raw) < 0n);
+    const [t] = typed.process(zeroExtended(0xfffffff5n));
+    expect(t!.root.failed).toBe(true);
+    expect(typed.process(zeroExtended(5n))).toEqual([]);
+  });
 });

@@ -2,7 +2,9 @@
 // functions, per task, folded into trees with durations and return values.
 // A tree is complete when its outermost call returns; then it is handed
 // out (optionally only when some call in it returned a negative errno).
-// Per-task state is dropped as soon as the task's stack unwinds.
+// Per-task state is dropped as soon as the task's stack unwinds. What counts
+// as an errno depends on the return type: the builder takes that rule from
+// its caller (the CLI reads it from BTF), by default the signed 64-bit register.
 import type { TraceEvent, TraceValue } from "./event.js";
 
 export interface CallNode {
@@ -14,7 +16,7 @@ export interface CallNode {
   /** The `return` value when captured (raw u64). */
   ret: TraceValue | undefined;
   children: CallNode[];
-  /** This call returned a negative errno (-4095..-1). */
+  /** This call returned a negative errno (-4095..-1, by the rule the builder was given). */
   failed: boolean;
 }
 
@@ -40,7 +42,14 @@ export class CallTreeBuilder {
   /** Calls whose return never came (lost or filtered), closed when an outer call returned. */
   abandoned = 0;
 
-  constructor(private readonly errorsOnly = false) {}
+  /**
+   * @param errorsOnly hand out only trees in which some call failed
+   * @param failed whether a return value is a failure (default: isErrno)
+   */
+  constructor(
+    private readonly errorsOnly = false,
+    private readonly failed: (ret: TraceValue | undefined) => boolean = isErrno,
+  ) {}
 
   get liveTasks(): number {
     return this.stacks.size;
@@ -70,7 +79,7 @@ export class CallTreeBuilder {
       const node = stack.pop()!;
       node.end = ev.timeNs;
       node.ret = ev.values.find((v) => v.name === "return");
-      node.failed = isErrno(node.ret);
+      node.failed = this.failed(node.ret);
       if (stack.length === 0) {
         this.stacks.delete(ev.tid);
         if (!this.errorsOnly || anyFailed(node)) done.push({ pid: ev.pid, tid: ev.tid, comm: ev.comm, cpu: ev.cpu, root: node });

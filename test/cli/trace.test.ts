@@ -375,6 +375,37 @@ describe("trace: --tree and --follow-skb", () => {
     expect(checkGolden(join(GOLDEN, "tree-errors-sock_sendmsg.txt"), r.out)).toBeUndefined();
   });
 
+  it("--tree renders values by their C type: signed ints, pointers in hex, pointer returns in hex", async () => {
+    const r = await run(["--tree", "do_sys_openat2", "--workload", "fs", "-c", "2", "--seed", "1"]);
+    expect(r.code).toBe(0);
+    const open = r.out.match(/^ {4}do_sys_openat2\(.*$/gm) ?? [];
+    expect(open).toHaveLength(2);
+    for (const l of open) expect(l).toMatch(/^ {4}do_sys_openat2\(dfd=-100, filename=0x[0-9a-f]+, how=0x[0-9a-f]+\) +[0-9.]+(ns|us) = \d+$/);
+    const skb = await run(["--tree", "__alloc_skb", "--workload", "net", "-c", "2", "--seed", "1"]);
+    const alloc = skb.out.match(/^ {4}__alloc_skb\(.*$/gm) ?? [];
+    expect(alloc).toHaveLength(2);
+    for (const l of alloc) expect(l).toMatch(/^ {4}__alloc_skb\(size=\d+, gfp_mask=\d+, flags=0, node=-1\) +[0-9.]+(ns|us) = 0xffff888[0-9a-f]+$/);
+    expect(r.out + skb.out).not.toMatch(/18446744073709551516|= -\d{10,}/);
+  });
+
+  it("--tree -c N counts trees, and --json prints them (-c 1 printed nothing: it counted one event)", async () => {
+    const r = await run(["trace", "--tree", "tcp_*", "--json", "-c", "1", "-d", "100ms"]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    const t = JSON.parse(lines[0]!) as { pid: number; tree: { func: string; args: Record<string, unknown>; ret: unknown; calls: unknown[] } };
+    expect(t.tree.func).toMatch(/^tcp_/);
+    expect(r.err).toMatch(/^btfsnoop: 1 call trees shown \(\d+ events read\) in [0-9.]+ ms of simulated time \(count\); 0 filtered, 0 lost/);
+    const text = await run(["--tree", "do_sys_openat2", "vfs_*", "--workload", "fs", "-c", "3"]);
+    expect(text.out.match(/^\d+ ns {2}cpu/gm)).toHaveLength(3);
+    const json = await run(["--tree", "do_sys_openat2", "vfs_*", "--workload", "fs", "-c", "3", "--json"]);
+    const trees = json.out.trimEnd().split("\n").map((l) => JSON.parse(l) as { tree: { func: string; args: Record<string, unknown> } });
+    expect(trees).toHaveLength(3);
+    expect(trees[0]!.tree.func).toBe("do_sys_openat2");
+    expect(trees[0]!.tree.args.dfd).toBe(-100);
+    expect(trees[0]!.tree.args.filename).toMatch(/^0x[0-9a-f]+$/);
+  });
+
   it("--follow-skb prints each skb's path through every function that takes one", async () => {
     const r = await run(["--follow-skb", "-c", "12", "--workload", "net", "--seed", "1"]);
     expect(r.code).toBe(0);

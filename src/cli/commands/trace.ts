@@ -10,8 +10,8 @@ import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import type { TraceEvent } from "../../tracer/event.js";
 import { formatKsnoopEvent, formatKsnoopHeader } from "../../ui/format/ksnoop-text.js";
-import { formatCallTree } from "../../ui/format/call-tree.js";
-import { CallTreeBuilder, type CallNode, type CallTree } from "../../tracer/call-tree.js";
+import { formatCallTree, formatCallTreeJson, returnErrno } from "../../ui/format/call-tree.js";
+import { CallTreeBuilder } from "../../tracer/call-tree.js";
 import { parseBtf } from "../../btf/index.js";
 import { BtfKind } from "../../btf/kinds.js";
 import { funcSignature } from "../../btf/funcs.js";
@@ -142,11 +142,16 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   let perfetto: PerfettoWriter | undefined;
   let pending = "";
   if (a.format === "perfetto") perfetto = new PerfettoWriter((s) => void (pending += s), btf);
-  const trees = a.tree ? new CallTreeBuilder(a.errors === true) : undefined;
+  // --tree: -c counts trees (complete top-level calls), not the events they are made of.
+  const trees = a.tree ? new CallTreeBuilder(a.errors === true, (ret) => returnErrno(btf, ret) !== 0) : undefined;
+  let treesShown = 0;
+  const treesDone = (): boolean => a.count !== undefined && treesShown >= a.count;
   const render = (evs: TraceEvent[]): string => {
     if (trees) {
-      const done = trees.process(evs);
-      return done.map((t) => (a.format === "json" ? JSON.stringify(callTreeJson(t)) + "\n" : formatCallTree(t))).join("");
+      let done = trees.process(evs);
+      if (a.count !== undefined) done = done.slice(0, a.count - treesShown);
+      treesShown += done.length;
+      return done.map((t) => (a.format === "json" ? formatCallTreeJson(btf, t) : formatCallTree(btf, t))).join("");
     }
     if (a.followSkb && a.format === "text") return evs.map(skbLine).join("");
     if (perfetto) {
@@ -174,16 +179,17 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
     }
     result = await runTrace(machine, session, {
       workload: a.workload,
-      ...(a.count !== undefined ? { count: a.count } : {}),
+      ...(a.count !== undefined && !trees ? { count: a.count } : {}),
       ...(durationNs !== undefined ? { durationNs } : {}),
       onEvents: (evs) => write(render(evs)),
-      stopRequested: () => stop,
+      stopRequested: () => stop || treesDone(),
     });
+    if (trees && result.reason === "stopped" && treesDone()) result = { ...result, reason: "count" };
     if (perfetto) {
       perfetto.end();
       await write(pending);
     }
-    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result)) + "\n");
+    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result, trees ? treesShown : undefined)) + "\n");
     finished = true;
   } finally {
     process.off("SIGINT", onSignal);
@@ -193,7 +199,7 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
     else closeQuietly(file); // the error in flight is the one to report
   }
   if (result.reason === "output-closed") return 0;
-  const lines = summaryLines(result);
+  const lines = summaryLines(result, trees ? treesShown : undefined);
   if (a.verbose) lines.push(`btfsnoop: detached; ${session.attachedLinks} links and ${machine.bpf.openFds().length} fds left open`);
   let code = 0;
   if (a.check) {
@@ -225,24 +231,26 @@ function totals(r: RunResult): { emitted: number; filtered: number; lost: number
   return { emitted, filtered, lost };
 }
 
-/** The stderr summary: what was delivered, filtered and lost (loss is never silent). */
-function summaryLines(r: RunResult): string[] {
+/** The stderr summary: what was delivered, filtered and lost (loss is never silent); with --tree, the trees shown. */
+function summaryLines(r: RunResult, trees: number | undefined): string[] {
   const t = totals(r);
   const ms = Number(r.elapsedNs / 1000n) / 1000;
+  const shown = trees === undefined ? `${r.shown} events shown` : `${trees} call trees shown (${r.shown} events read)`;
   const out = [
-    `btfsnoop: ${r.shown} events shown in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${r.notShown ? `, ${r.notShown} not shown` : ""}${r.stackDropped ? `, ${r.stackDropped} outside the stack chain` : ""}`,
+    `btfsnoop: ${shown} in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${r.notShown ? `, ${r.notShown} not shown` : ""}${r.stackDropped ? `, ${r.stackDropped} outside the stack chain` : ""}`,
   ];
   if (t.lost) out.push(`btfsnoop: /* lost ${t.lost} events */ (hint: a bigger ring buffer, e.g. -P ${64})`);
   if (r.stats.malformed) out.push(`btfsnoop: ${r.stats.malformed} malformed records`);
   return out;
 }
 
-function summaryJson(r: RunResult): Record<string, unknown> {
+function summaryJson(r: RunResult, trees: number | undefined): Record<string, unknown> {
   const t = totals(r);
   return {
     summary: true,
     reason: r.reason,
     shown: r.shown,
+    ...(trees !== undefined ? { trees } : {}),
     not_shown: r.notShown,
     filtered: t.filtered,
     lost: t.lost,
@@ -278,17 +286,4 @@ function skbFunctionSpecs(machine: { bpf: { btfBytes(): Uint8Array; kallsyms(): 
   }
   if (!out.size) throw new BtfsnoopError("ENOENT", "no function takes a struct sk_buff *");
   return [...out].sort();
-}
-
-function callTreeJson(t: CallTree): Record<string, unknown> {
-  const node = (n: CallNode): Record<string, unknown> => ({
-    func: n.func,
-    start_ns: Number(n.start),
-    duration_ns: Number(n.end - n.start),
-    args: Object.fromEntries(n.args.map((v) => [v.name, v.ptr !== undefined ? `0x${v.ptr.toString(16)}` : v.string ?? String(v.raw)])),
-    ...(n.ret ? { ret: Number(BigInt.asIntN(64, n.ret.raw)) } : {}),
-    ...(n.failed ? { failed: true } : {}),
-    calls: n.children.map(node),
-  });
-  return { pid: t.pid, tid: t.tid, comm: t.comm, cpu: t.cpu, tree: node(t.root) };
 }
