@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runTuiCommand, tuiCommand, useColor, withoutCiEnv, type TuiTerminal } from "../../src/cli/commands/tui.js";
+import { frameHeight, runTuiCommand, tuiCommand, useColor, withoutCiEnv, type TuiTerminal } from "../../src/cli/commands/tui.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 
@@ -62,17 +62,27 @@ describe("btfsnoop tui", () => {
     expect(env.CI).toBe("true");
   });
 
-  it("ends when the terminal goes away (stdin closes): detaches and prints the summary", async () => {
+  it("draws frames one row short of the terminal, rewriting changed lines only (no full-screen clear); ends when the terminal goes away", async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin }) as unknown as NodeJS.ReadStream;
     const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80, rows: 24, hasColors: () => false }) as unknown as NodeJS.WriteStream;
-    stdout.resume();
+    let out = "";
+    stdout.on("data", (d: Buffer) => (out += d.toString()));
     const io = bufferIo();
     const done = runTuiCommand({ specs: ["tcp_sendmsg"], workload: "net", seed: 1, cpus: 2, pages: 16 }, io, { stdin, stdout, env: { NO_COLOR: "1" } });
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 1500 && !out.includes("tcp_sendmsg"); i++) await new Promise((r) => setTimeout(r, 20));
+    const first = out.length;
+    // Tracing for a while: events arrive, counters and rows change, frames are redrawn.
+    for (let i = 0; i < 100 && out.length - first < 2000; i++) await new Promise((r) => setTimeout(r, 20));
     stdin.end();
     await done;
+    expect(out.length - first).toBeGreaterThan(0);
+    // ink clears the whole terminal (ESC[2J) for each frame as tall as the terminal, and erases every
+    // line of the last frame (ESC[2K per line) before each frame unless it renders incrementally.
+    expect(out.split("\x1b[2J").length - 1).toBe(0);
+    expect(out.split("\x1b[2K").length - 1).toBeLessThanOrEqual(frameHeight(24));
+    expect(frameHeight(24)).toBe(23);
     expect(io.errText()).toMatch(/^btfsnoop: \d+ events in [\d.]+ ms of simulated time; 0 filtered, 0 lost\nbtfsnoop: detached; 0 links and 0 fds left open\n$/);
-  });
+  }, 60_000);
 
   const haveScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
   it.runIf(existsSync(BIN) && haveScript)(

@@ -1,4 +1,5 @@
-// TUI frames (ink-testing-library, rendered to strings at 80x24) for each
+// TUI frames (ink-testing-library, rendered to strings at 80x23: what the
+// TUI draws on an 80x24 terminal, one row short of it) for each
 // pane and key, compared byte for byte with test/golden/tui/*.txt
 // (UPDATE_GOLDEN=1 rewrites them). Deterministic: fixed seed, fixed tick
 // counts, a fake clock, no wall-clock in frames. Also the prompt: an
@@ -10,14 +11,19 @@ import { createElement } from "react";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
 import type { Machine } from "../../src/kernel/machine.js";
-import { App } from "../../src/ui/tui/App.js";
+import { frameHeight } from "../../src/cli/commands/tui.js";
+import { App, layout } from "../../src/ui/tui/App.js";
 import { TuiDriver } from "../../src/ui/tui/driver.js";
 import { HELP_PANES, HELP_PROMPT } from "../../src/ui/tui/HelpPane.js";
 import type { TuiClock } from "../../src/ui/tui/model.js";
-import { formatMs } from "../../src/ui/tui/text.js";
+import { Header } from "../../src/ui/tui/Header.js";
+import { TuiModel } from "../../src/ui/tui/model.js";
+import { compactEvent, formatCountIn, formatMs } from "../../src/ui/tui/text.js";
 import { checkGolden } from "../helpers/fixtures.js";
 
 const GOLDEN = join(__dirname, "..", "golden", "tui");
+/** The frame's rows on a 24-row terminal. */
+const HEIGHT = frameHeight(24);
 
 /** A clock that never fires on its own: tests tick the driver by hand. */
 export function fakeClock(): TuiClock & { t: number } {
@@ -36,11 +42,29 @@ const settle = () => new Promise((r) => setTimeout(r, 5));
 
 function checkLayout(frame: string): void {
   const lines = frame.split("\n");
-  expect(lines.length).toBe(24);
+  expect(lines.length).toBe(HEIGHT);
   for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
 }
 
-describe("tui frames (80x24)", () => {
+describe("nothing is cut at 80 columns", () => {
+  it("the header's clock past 10,000 ms, event times past 99,999 ms, counts past the column width", () => {
+    const m = new TuiModel();
+    m.kernel = "synthetic (seed 1, 4 cpus), stack mode";
+    m.workload = "block";
+    m.reset(["f"], ["f"], 0n, 0);
+    m.nowNs = 123_456_789_000n;
+    m.ingest([{ timeNs: 123_456_789_000n, cpu: 3, pid: 123456, tid: 123456, comm: "kworker", func: "f", kind: "entry", values: [] }]);
+    const u = render(createElement(Header, { model: m, width: 80, color: false }));
+    const [line1] = stripVTControlCharacters(u.lastFrame() ?? "").split("\n");
+    u.unmount();
+    expect(line1).toBe("t=+123456.789ms │ workload block │ kernel synthetic (seed 1, 4 cpus), stack mod…");
+    expect(compactEvent(m.visibleEvents()[0]!, 0n)).toBe("123456.789 3 123456 f()");
+    expect(formatCountIn(12_345_678, 8)).toBe("12345678");
+    expect(formatCountIn(123_456_789, 8)).toBe("123.5M");
+  });
+});
+
+describe("tui frames (80x24 terminal)", () => {
   let machine: Machine;
   let driver: TuiDriver;
   let clock: ReturnType<typeof fakeClock>;
@@ -94,7 +118,7 @@ describe("tui frames (80x24)", () => {
     clock = fakeClock();
     driver = new TuiDriver({ machine, specs: ["tcp_*"], workload: "net", clock, kernelLabel: "synthetic (seed 1, 4 cpus)" });
     driver.open();
-    ui = render(createElement(App, { driver, btf: driver.btf, width: 80, height: 24, color: false }));
+    ui = render(createElement(App, { driver, btf: driver.btf, width: 80, height: HEIGHT, color: false }));
   });
   afterAll(() => {
     ui.unmount();
@@ -104,7 +128,7 @@ describe("tui frames (80x24)", () => {
   it("without a spec, starts in the spec prompt", async () => {
     const d = new TuiDriver({ machine, specs: [], workload: "net", clock: fakeClock(), kernelLabel: "synthetic (seed 1, 4 cpus)" });
     d.open();
-    const u = render(createElement(App, { driver: d, btf: d.btf, width: 80, height: 24, color: false }));
+    const u = render(createElement(App, { driver: d, btf: d.btf, width: 80, height: HEIGHT, color: false }));
     await settle();
     const f = stripVTControlCharacters(u.lastFrame() ?? "");
     checkLayout(f);
@@ -149,8 +173,11 @@ describe("tui frames (80x24)", () => {
     await redraw();
     const after = frame().split("\n");
     // The event rows (left of the separator) and the detail are as they were; the title counts the new events.
-    expect(after.slice(10, 21)).toEqual(before.slice(10, 21));
-    expect(after[9]).toMatch(/^▸ Events \(t ms\)  held, [1-9]\d* new/);
+    const title = after.findIndex((l) => l.startsWith("▸ Events"));
+    const rows = layout(HEIGHT, 7).middle - 1;
+    expect(before[title]).toMatch(/^▸ Events \(t ms\)  held, 0 new/);
+    expect(after[title]).toMatch(/^▸ Events \(t ms\)  held, [1-9]\d* new/);
+    expect(after.slice(title + 1, title + 1 + rows)).toEqual(before.slice(title + 1, title + 1 + rows));
     expect(driver.model.expanded).toBe(shown);
     expect(driver.model.visibleEvents()[driver.model.eventIndex]).toBe(shown);
     await press("j");

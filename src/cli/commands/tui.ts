@@ -87,6 +87,11 @@ export async function withoutCiEnv<T>(load: () => Promise<T>, env: NodeJS.Proces
   }
 }
 
+/** Rows of the TUI's frame on a terminal of `rows` rows: at most rows - 1 (see runTuiCommand), at least 12 (the layout's minimum). */
+export function frameHeight(rows: number): number {
+  return Math.max(12, rows - 1);
+}
+
 /** Swallows a terminal's errors once the TUI is ending (see runTuiCommand). */
 const ignoreError = (): void => undefined;
 
@@ -116,12 +121,14 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
     ...(a.render !== undefined ? { render: a.render } : {}),
   });
   driver.open();
-  const size = () => ({ width: Math.max(80, term.stdout.columns || 80), height: Math.max(24, term.stdout.rows || 24) });
+  // One row less than the terminal: ink clears the whole screen and redraws every frame whose output fills
+  // the terminal; shorter, it rewrites only the lines that changed (incrementalRendering).
+  const size = () => ({ width: Math.max(80, term.stdout.columns || 80), height: frameHeight(term.stdout.rows || 24) });
   const color = useColor(term);
   const app = () => createElement(App, { driver, btf: driver.btf, ...size(), color });
   // The alternate screen: the shell's scrollback is left as it was; the summary prints after.
   term.stdout.write("\x1b[?1049h\x1b[H");
-  const instance = render(app(), { stdin: term.stdin, stdout: term.stdout, exitOnCtrlC: false, patchConsole: false });
+  const instance = render(app(), { stdin: term.stdin, stdout: term.stdout, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true });
   const onResize = () => instance.rerender(app());
   term.stdout.on("resize", onResize);
   const onSignal = () => quit();

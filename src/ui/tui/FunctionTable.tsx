@@ -2,7 +2,7 @@
 // errors, average and p99 latency; sorted by the model's sort column.
 import { Box, Text } from "ink";
 import type { FunctionRow, SortKey, TuiModel } from "./model.js";
-import { fit, fitRight, formatCount, formatNs } from "./text.js";
+import { fit, fitRight, formatCount, formatCountIn, formatNs } from "./text.js";
 import { paint, paneTitle } from "./theme.js";
 
 export interface FunctionTableProps {
@@ -15,8 +15,8 @@ export interface FunctionTableProps {
 
 const COLUMNS: { key: SortKey; title: string; width: number; cell(r: FunctionRow): string }[] = [
   { key: "rate", title: "calls/s", width: 9, cell: (r) => formatCount(r.rate) },
-  { key: "events", title: "events", width: 8, cell: (r) => String(r.events) },
-  { key: "errors", title: "errors", width: 7, cell: (r) => String(r.errors) },
+  { key: "events", title: "events", width: 8, cell: (r) => formatCountIn(r.events, 8) },
+  { key: "errors", title: "errors", width: 7, cell: (r) => formatCountIn(r.errors, 7) },
   { key: "avg", title: "avg", width: 9, cell: (r) => (r.avgNs === undefined ? "-" : formatNs(r.avgNs)) },
   { key: "p99", title: "p99", width: 9, cell: (r) => (r.p99Ns === undefined ? "-" : formatNs(r.p99Ns)) },
 ];

@@ -1,4 +1,5 @@
-// The header: kernel, workload, simulated time, event rate, counters.
+// The header: simulated time (the TUI's clock), workload, kernel, event
+// rate, counters, the attached specs.
 import { Box, Text } from "ink";
 import type { TuiModel } from "./model.js";
 import { fit, formatCount, formatMs } from "./text.js";
@@ -12,7 +13,8 @@ export interface HeaderProps {
 
 export function Header({ model: m, width, color }: HeaderProps) {
   const c = m.counters;
-  const line1 = `btfsnoop tui │ kernel ${m.kernel} │ workload ${m.workload} │ t=+${formatMs(m.nowNs - m.startNs)}ms`;
+  // The clock first: it grows (t=+12345.678ms), the kernel's description may be cut at 80 columns instead.
+  const line1 = `t=+${formatMs(m.nowNs - m.startNs)}ms │ workload ${m.workload} │ kernel ${m.kernel} │ btfsnoop tui`;
   const state = m.paused ? "[PAUSED] " : "";
   const line2 = `${state}${formatCount(m.eventRate)} ev/s │ ${c.delivered} events │ ${c.filtered} filtered │ ${c.lost + c.ringDrops} lost │ ${m.links} links │ ${m.specs.join("; ") || "(no spec)"}`;
   return (

@@ -30,6 +30,12 @@ export function formatNs(ns: number): string {
   return `${(ns / 1_000_000_000).toFixed(2)}s`;
 }
 
+/** A count exactly when it fits in `width` columns, else short (formatCount). */
+export function formatCountIn(n: number, width: number): string {
+  const exact = String(n);
+  return exact.length <= width ? exact : formatCount(n);
+}
+
 /** A count or rate, short: `950`, `12.3k`, `4.5M`. */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return "-";
@@ -76,7 +82,8 @@ export function compactValue(v: TraceValue): string {
 
 /** One event on one line: `  12.300 1     6 tcp_sendmsg(sk=0x…, size=544)` or `… tcp_sendmsg = 544`. */
 export function compactEvent(ev: TraceEvent, startNs: bigint): string {
-  const head = `${fitRight(formatMs(ev.timeNs - startNs), 9)} ${ev.cpu} ${fitRight(String(ev.tid >>> 0), 5)} `;
+  // Never cut: a time past 99999 ms (or a tid past 99999) widens its column.
+  const head = `${formatMs(ev.timeNs - startNs).padStart(9)} ${ev.cpu} ${String(ev.tid >>> 0).padStart(5)} `;
   if (ev.kind === "return") {
     const ret = ev.values.find((v) => v.name === "return");
     const rest = ev.values.filter((v) => v.name !== "return").map((v) => `${v.name}=${compactValue(v)}`);
