@@ -18,7 +18,7 @@ import { BtfKind, IntEncoding } from "../kinds.js";
 import { loadBtf } from "../load.js";
 import { parseBtf } from "../parse.js";
 import type { BtfType, IntType, Member } from "../types.js";
-import { C_DUMP_FOOTER, C_DUMP_HEADER, CDumper, dumpC } from "./c.js";
+import { C_DUMP_FOOTER, C_DUMP_HEADER, CDumper, dumpC, MAX_PAD_LINES } from "./c.js";
 import { textDiff } from "../../../test/helpers/fixtures.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures");
@@ -385,6 +385,66 @@ const CASES: CCase[] = [
       "",
     ].join("\n"),
   },
+  // Sizes and offsets written in the input are C ints in bits in libbpf: they
+  // wrap, and the dump must not take time or memory in proportion to them.
+  {
+    name: "struct of size 0xffffffff (issue #15: its size in bits wraps to -8)",
+    types: () => [
+      /* 1 */ int("t", 4, true),
+      /* 2 */ struct("s", 0xffffffff, [member("x", 1, 0)]),
+    ],
+    expected: ["struct s {", "\tt x;", "} __attribute__((packed));", "", ""].join("\n"),
+  },
+  {
+    name: "struct of size 0x80000000 (its size in bits wraps to 0: no tail padding)",
+    types: () => [
+      /* 1 */ int("int", 4, true),
+      /* 2 */ struct("s", 0x80000000, [member("x", 1, 0)]),
+    ],
+    expected: ["struct s {", "\tint x;", "};", "", ""].join("\n"),
+  },
+  {
+    name: "struct of size 0x20000001 (its size in bits wraps to 8, below the member's end)",
+    types: () => [
+      /* 1 */ int("int", 4, true),
+      /* 2 */ struct("s", 0x20000001, [member("x", 1, 0)]),
+    ],
+    expected: ["struct s {", "\tint x;", "} __attribute__((packed));", "", ""].join("\n"),
+  },
+  {
+    name: "member at bit offset 0xfffffff8 (an int offset of -8)",
+    types: () => [
+      /* 1 */ int("int", 4, true),
+      /* 2 */ struct("s", 0xffffffff, [member("x", 1, 0xfffffff8)]),
+    ],
+    expected: ["struct s {", "\tint x;", "} __attribute__((packed));", "", ""].join("\n"),
+  },
+  {
+    name: "array member of 0x3fffffff ints (its size in bits wraps)",
+    types: () => [
+      /* 1 */ int("int", 4, true),
+      /* 2 */ array(1, 1, 0x3fffffff),
+      /* 3 */ struct("s", 0xfffffffc, [member("a", 2, 0), member("b", 1, 0xffffffe0)]),
+    ],
+    expected: ["struct s {", "\tint a[1073741823];", "\tint b;", "};", "", ""].join("\n"),
+  },
+  {
+    name: "array member whose size overflows u32 counts as size 0",
+    types: () => [
+      /* 1 */ int("int", 4, true),
+      /* 2 */ array(1, 1, 0xffffffff),
+      /* 3 */ struct("s", 8, [member("a", 2, 0), member("b", 1, 32)]),
+    ],
+    expected: ["struct s {", "\tint a[4294967295];", "\tint: 32;", "\tint b;", "};", "", ""].join("\n"),
+  },
+  {
+    name: "a 4092-byte tail gap is 511 `long: 64;` lines",
+    types: () => [
+      /* 1 */ int("int", 4, true),
+      /* 2 */ struct("s", 0x1000, [member("x", 1, 0)]),
+    ],
+    expected: "struct s {\n\tint x;\n" + "\tlong: 64;\n".repeat(511) + "};\n\n",
+  },
 ];
 
 describe("dumpC on hand-built BTF", () => {
@@ -458,5 +518,94 @@ describe("CDumper", () => {
 
   it("rejects ids out of range", () => {
     expect(() => new CDumper(new Btf([])).dumpType(1)).toThrow(BtfError);
+  });
+});
+
+describe("dumpC work does not follow sizes written in the input", () => {
+  // bpftool writes one `long: 64;` per 8 bytes of a gap: for these it prints
+  // millions of lines (it did not finish within 20 s for any of them). The
+  // dump refuses such a gap at once, with E2BIG, instead of building it.
+  const refused: { name: string; types: BtfType[]; id: number; message: string }[] = [
+    {
+      name: "a 256 MiB tail gap",
+      types: [int("int", 4, true), struct("s", 0x0fffffff, [member("x", 1, 0)])],
+      id: 2,
+      message:
+        "type [2]: struct 's': a gap of 2147483576 bits (268435447 bytes) from bit 64 to bit 2147483640 would need 33554431 padding lines in C",
+    },
+    {
+      name: "a member at bit 0x7fffffe0",
+      types: [int("int", 4, true), struct("s", 0x10, [member("x", 1, 0), member("y", 1, 0x7fffffe0)])],
+      id: 2,
+      message:
+        "type [2]: struct 's': a gap of 2147483552 bits (268435444 bytes) from bit 64 to bit 2147483616 would need 33554431 padding lines in C",
+    },
+    {
+      name: "a gap after a char[0x7fffffff] member (which ends at bit -8)",
+      types: [int("char", 1, true), array(1, 1, 0x7fffffff), struct("s", 0x80000000, [member("a", 2, 0), member("b", 1, 0x3ffffff8)])],
+      id: 3,
+      message:
+        "type [3]: struct 's': a gap of 1073741816 bits (134217727 bytes) from bit 0 to bit 1073741816 would need 16777216 padding lines in C",
+    },
+  ];
+
+  it.each(refused)("$name: E2BIG at once", ({ types, id, message }) => {
+    const t0 = performance.now();
+    let err: unknown;
+    try {
+      dumpC(new Btf(types));
+    } catch (e) {
+      err = e;
+    }
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(err).toBeInstanceOf(BtfError);
+    expect((err as BtfError).errno).toBe("E2BIG");
+    expect((err as BtfError).typeId).toBe(id);
+    expect((err as BtfError).message).toBe(message);
+    expect((err as BtfError).hint).toContain(`at most ${MAX_PAD_LINES} padding lines per gap`);
+  });
+
+  it("writes a gap of exactly MAX_PAD_LINES lines (as bpftool does) and refuses one more", () => {
+    // x at 0, y in the last 4 bytes: the gap is MAX_PAD_LINES - 1 longs and an int
+    const layout = (size: number): Btf => new Btf([int("int", 4, true), struct("s", size, [member("x", 1, 0), member("y", 1, (size - 4) * 8)])]);
+    const size = 8 + MAX_PAD_LINES * 8;
+    expect(dumpC(layout(size))).toBe(
+      C_DUMP_HEADER + "struct s {\n\tint x;\n" + "\tlong: 64;\n".repeat(MAX_PAD_LINES - 1) + "\tint: 32;\n\tint y;\n};\n\n" + C_DUMP_FOOTER,
+    );
+    expect(() => dumpC(layout(size + 8))).toThrow(
+      `type [2]: struct 's': a gap of ${(size + 8 - 12) * 8} bits (${size + 8 - 12} bytes) from bit 64 to bit ${(size + 8 - 4) * 8} would need ${MAX_PAD_LINES + 1} padding lines in C`,
+    );
+  });
+
+  it("fuzz: random huge sizes, offsets and element counts finish fast and agree with the reference rules", () => {
+    // A small deterministic generator (xorshift32) so a failure is reproducible.
+    let seed = 0x15;
+    const rnd = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const pick = (): number => [0xffffffff, 0x80000000, 0x7fffffff, 0x20000001, 0x0fffffff, rnd(), rnd() & 0xffff, 8][rnd() % 8]!;
+    const t0 = performance.now();
+    for (let i = 0; i < 300; i++) {
+      const btf = new Btf([
+        int("int", 4, true),
+        array(1, 1, pick()),
+        struct("s", pick(), [member("a", 2, 0), member("b", 1, pick() & ~31)]),
+      ]);
+      let text: string;
+      try {
+        text = dumpC(btf);
+      } catch (e) {
+        // the only refusal is the padding bound
+        expect(e).toBeInstanceOf(BtfError);
+        expect((e as BtfError).errno).toBe("E2BIG");
+        continue;
+      }
+      expect(text.length).toBeLessThan(MAX_PAD_LINES * 16 + 1000);
+      expect(text).toContain("struct s {\n");
+    }
+    expect(performance.now() - t0).toBeLessThan(10000);
   });
 });

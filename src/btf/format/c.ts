@@ -76,10 +76,22 @@ const MISSING_BASE_TYPES: ReadonlyMap<string, string> = new Map([
   ["__Poly128_t", "unsigned __int128"],
 ]);
 
-/** C's `roundup(x, y)` for the non-negative ints used in layout code. */
+/**
+ * C's `roundup(x, y)` macro, `((x + y - 1) / y) * y`, in 32-bit `int`
+ * arithmetic as libbpf computes it (wrapping, division towards zero).
+ */
 function roundup(x: number, y: number): number {
-  return Math.ceil(x / y) * y;
+  if (y === 0) return 0; // libbpf would divide by zero (a member of a type without alignment)
+  return Math.imul(((x + y - 1) | 0) / y | 0, y);
 }
+
+/**
+ * At most this many padding lines (`long: 64;`) for one gap. libbpf writes
+ * one line per 8 bytes however large the gap in the input is (a 2 GiB hole is
+ * 33 million lines); past this bound the dump fails with E2BIG instead, so
+ * the work and memory of a dump do not follow sizes written in the input.
+ */
+export const MAX_PAD_LINES = 1 << 16;
 
 /** A frame of the shared declaration stack: ids at `stack[base .. base+cnt)`, top is the last. */
 interface DeclFrame {
@@ -298,6 +310,9 @@ export class CDumper {
     const kw = isStruct ? "struct" : "union";
     this.out += t.name !== "" ? `${kw} ${this.graph.typeName(id)} {` : `${kw} {`;
 
+    // Offsets are C `int`s in bits, as in libbpf: a member offset (u32) or a
+    // size (u32) times 8 wraps, so a struct of size 0xffffffff ends at bit -8
+    // and gets no tail padding.
     const members = t.members;
     const kflag = t.kflag;
     const mpfx = indent(lvl + 1);
@@ -306,28 +321,28 @@ export class CDumper {
     for (let i = 0; i < members.length; i++) {
       const m = members[i]!;
       const bitSize = kflag ? m.bitfieldSize : 0;
-      const mOff = m.bitsOffset;
+      const mOff = m.bitsOffset | 0;
       const mAlign = packed ? 1 : this.graph.alignOf(m.type);
       const inBitfield = prevBitfield && bitSize !== 0;
 
-      this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
+      this.emitBitPadding(id, off, mOff, mAlign, inBitfield, lvl + 1);
       this.out += "\n" + mpfx;
       this.emitTypeDecl(m.type, m.name, lvl + 1);
 
       if (bitSize) {
         this.out += `: ${bitSize}`;
-        off = mOff + bitSize;
+        off = (mOff + bitSize) | 0;
         prevBitfield = true;
       } else {
         const sz = this.graph.resolveSize(m.type);
-        off = mOff + (sz > 0 ? sz : 0) * 8;
+        off = (mOff + Math.imul(sz > 0 ? sz | 0 : 0, 8)) | 0;
         prevBitfield = false;
       }
       this.out += ";";
     }
 
     // padding at the end
-    if (isStruct) this.emitBitPadding(off, t.size * 8, align, false, lvl + 1);
+    if (isStruct) this.emitBitPadding(id, off, (t.size * 8) | 0, align, false, lvl + 1);
 
     // `struct empty {}` stays on one line
     if (members.length || t.size) this.out += "\n" + indent(lvl) + "}";
@@ -359,9 +374,11 @@ export class CDumper {
    * alignment `nextAlign` (bytes) starts. It first reaches an offset aligned
    * for the largest fitting pad type (with an explicit `type: 0` marker when
    * the compiler would not align there by itself), then fills with whole pad
-   * units and a smallest-type remainder.
+   * units and a smallest-type remainder. Offsets are 32-bit ints as in
+   * libbpf; the number of lines is worked out before any is written, and a
+   * gap needing more than MAX_PAD_LINES fails (BtfError E2BIG, type `id`).
    */
-  private emitBitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
+  private emitBitPadding(id: TypeId, curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (curOff >= nextOff) return; // no gap
     const padNames = ["long", "int", "short", "char"];
     const padSizes = [this.ptrSize * 8, 32, 16, 8];
@@ -381,32 +398,33 @@ export class CDumper {
       if (
         inBitfield ||
         (newOff === nextOff && roundup(curOff, nextAlign * 8) !== newOff) ||
-        (newOff !== nextOff && nextOff - newOff <= newOff - curOff)
+        (newOff !== nextOff && ((nextOff - newOff) | 0) <= ((newOff - curOff) | 0))
       ) {
-        this.out += `\n${pfx}${padType}: ${inBitfield ? newOff - curOff : 0};`;
+        this.out += `\n${pfx}${padType}: ${inBitfield ? (newOff - curOff) | 0 : 0};`;
       }
       curOff = newOff;
     }
 
-    while (curOff !== nextOff) {
-      const bits = Math.min(nextOff - curOff, padBits);
-      if (bits === padBits) {
-        this.out += `\n${pfx}${padType}: ${padBits};`;
-        curOff += bits;
-        continue;
-      }
-      // the remainder gets the smallest type that holds it
-      let placed = false;
+    // whole pad units, then the remainder in the smallest type that holds it
+    const gap = nextOff - curOff; // exact: both are int32
+    const full = Math.floor(gap / padBits);
+    const rest = gap - full * padBits;
+    if (full + (rest ? 1 : 0) > MAX_PAD_LINES) {
+      const t = this.types[id]!;
+      const what = `${t.kind === K.UNION ? "union" : "struct"} ${t.name === "" ? "(anon)" : `'${t.name}'`}`;
+      throw new BtfError(
+        `${what}: a gap of ${gap} bits (${Math.floor(gap / 8)} bytes) from bit ${curOff} to bit ${nextOff} would need ${full + (rest ? 1 : 0)} padding lines in C`,
+        { typeId: id },
+        { errno: "E2BIG", hint: `the C dump writes at most ${MAX_PAD_LINES} padding lines per gap (bpftool writes one per ${padBits / 8} bytes); check the struct's size and member offsets, or use --format raw` },
+      );
+    }
+    if (full) this.out += `\n${pfx}${padType}: ${padBits};`.repeat(full);
+    if (rest) {
       for (let i = 3; i >= 0; i--) {
-        padType = padNames[i]!;
-        padBits = padSizes[i]!;
-        if (padBits < bits) continue;
-        this.out += `\n${pfx}${padType}: ${bits};`;
-        curOff += bits;
-        placed = true;
+        if (padSizes[i]! < rest) continue;
+        this.out += `\n${pfx}${padNames[i]!}: ${rest};`;
         break;
       }
-      if (!placed) break; // cannot happen: bits < a pad size that is at most the long size
     }
   }
 
@@ -665,7 +683,8 @@ export function writeC(btf: Btf, sink: TextSink, rootIds?: readonly TypeId[]): v
       for (id = 1; id < n; id++) sink.write(d.dumpType(id));
     }
   } catch (e) {
-    if (e instanceof RangeError) throw new BtfError("type nests too deeply for the C dumper", { typeId: id }, { errno: "ELOOP", cause: e });
+    // only a stack overflow means nesting; other RangeErrors (string length) are bugs to surface
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new BtfError("type nests too deeply for the C dumper", { typeId: id }, { errno: "ELOOP", cause: e });
     throw e;
   }
   sink.write(C_DUMP_FOOTER);

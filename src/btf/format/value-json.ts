@@ -14,6 +14,9 @@
 // Bytes missing from `data` (truncated captures): a base value that does not
 // fit is null; array elements that start past the end are dropped. Unknown
 // ids, void, functions and cyclic types give null. Never throws.
+// Work is bounded: past MAX_JSON_STEPS decoded values (nested unions multiply
+// their members, whatever the size of `data`) every further value is null,
+// struct members and array elements are no longer visited.
 import type { Btf } from "../btf.js";
 import { BtfKind, IntEncoding } from "../kinds.js";
 import { resolveSize, skipModifiers, skipModsAndTypedefs } from "../layout.js";
@@ -26,6 +29,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 const POINTER_SIZE = 8;
 const MAX_DEPTH = 256;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** Values decoded per call at most; the rest are null (see the top comment). */
+export const MAX_JSON_STEPS = 1 << 18;
 
 /** Decodes `data` (the bytes of a value) as BTF type `id`. */
 export function toJsonValue(btf: Btf, id: TypeId, data: Uint8Array): JsonValue {
@@ -45,6 +50,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 class Decoder {
   private depth = 0;
+  private steps = 0;
   constructor(
     private readonly btf: Btf,
     private readonly data: Uint8Array,
@@ -61,6 +67,7 @@ class Decoder {
 
   /** The value of type `id` at byte `off`; `bitfield` > 0 for a bitfield member at bit `bitOff` of `off`. */
   value(id: TypeId, off: number, bitOff: number, bitfield = 0): JsonValue {
+    if (++this.steps > MAX_JSON_STEPS) return null;
     if (++this.depth > MAX_DEPTH) return null;
     try {
       return this.decode(id, off, bitOff, bitfield);
@@ -95,6 +102,7 @@ class Decoder {
       case BtfKind.DATASEC: {
         const obj: { [key: string]: JsonValue } = {};
         for (const v of t.vars) {
+          if (this.steps >= MAX_JSON_STEPS) break;
           const vt = this.btf.hasId(v.type) ? this.btf.typeById(v.type) : undefined;
           if (vt?.kind === BtfKind.VAR) obj[vt.name] = this.value(vt.type, off + v.offset, 0);
         }
@@ -109,6 +117,7 @@ class Decoder {
     if (++this.depth > MAX_DEPTH) return;
     try {
       for (const m of t.members) {
+        if (this.steps >= MAX_JSON_STEPS) break;
         const moff = off + Math.floor(m.bitsOffset / 8);
         if (!m.name) {
           const mt = this.btf.hasId(m.type) ? this.btf.typeById(skipModsAndTypedefs(this.btf, m.type)) : undefined;
@@ -186,7 +195,7 @@ class Decoder {
     const out: JsonValue[] = [];
     for (let i = 0; i < t.nelems; i++) {
       const eoff = off + i * elemSize;
-      if (eoff >= this.data.length) break;
+      if (eoff >= this.data.length || this.steps >= MAX_JSON_STEPS) break;
       out.push(this.value(t.type, eoff, 0));
     }
     return out;
@@ -230,6 +239,12 @@ type Emit = (d: Uint8Array, off: number) => string;
 interface Node {
   readonly emit: Emit;
   readonly height: number;
+  /**
+   * At least the number of Decoder.value() calls decoding this subtree takes
+   * with every array element present; a plan is made only when its root's
+   * weight is within MAX_JSON_STEPS, so the Decoder would not have cut it.
+   */
+  readonly weight: number;
   /** A struct's text as literals and calls (offsets relative to its start), for inlining into its parent. */
   readonly parts?: readonly Part[];
   /** For simple leaves: the same text as a JS expression over `d`, `o` and `L` (= d.length) at byte `o + k`. */
@@ -328,7 +343,7 @@ export function toJsonText(btf: Btf, id: TypeId, data: Uint8Array): string {
 function compilePlan(btf: Btf, id: TypeId, c: PlanCache): Emit | null {
   try {
     const n = new PlanCompiler(btf, c.nodes).value(id, 0, 0, 0);
-    return n.height <= MAX_DEPTH ? n.emit : null;
+    return n.height <= MAX_DEPTH && n.weight <= MAX_JSON_STEPS ? n.emit : null;
   } catch {
     return null;
   }
@@ -420,13 +435,13 @@ class PlanCompiler {
 
   /** Returns a node whose height counts from (and includes) level `d`. */
   private decode(id: TypeId, d: number, bitOff: number, bitfield: number): Node {
-    const leaf = (emit: Emit): Node => ({ emit, height: 1 });
+    const leaf = (emit: Emit): Node => ({ emit, height: 1, weight: 1 });
     if (!this.btf.hasId(id)) return leaf(NULL_EMIT);
     const t = this.btf.typeById(skipModsAndTypedefs(this.btf, id));
     switch (t.kind) {
       case BtfKind.INT: {
         const expr = intExpr(t, bitOff, bitfield);
-        return expr ? { emit: intEmitter(t, bitOff, bitfield), height: 1, expr } : leaf(intEmitter(t, bitOff, bitfield));
+        return expr ? { emit: intEmitter(t, bitOff, bitfield), height: 1, weight: 1, expr } : leaf(intEmitter(t, bitOff, bitfield));
       }
       case BtfKind.ENUM:
       case BtfKind.ENUM64:
@@ -442,7 +457,7 @@ class PlanCompiler {
         return this.struct(t, d);
       case BtfKind.VAR: {
         const n = this.value(t.type, d, 0, 0);
-        return { emit: n.emit, height: n.height + 1 };
+        return { emit: n.emit, height: n.height + 1, weight: n.weight + 1 };
       }
       case BtfKind.DATASEC:
         throw UNPLANNABLE;
@@ -453,7 +468,7 @@ class PlanCompiler {
 
   private array(t: ArrayType, d: number): Node {
     const elemSize = resolveSize(this.btf, t.type);
-    if (elemSize <= 0) return { emit: EMPTY_ARRAY, height: 1 };
+    if (elemSize <= 0) return { emit: EMPTY_ARRAY, height: 1, weight: 1 };
     if (isCharElem(this.btf, t.type)) {
       const nelems = t.nelems;
       return {
@@ -464,10 +479,11 @@ class PlanCompiler {
           return JSON.stringify(utf8.decode(data.subarray(Math.max(0, off), Math.max(0, end))));
         },
         height: 1,
+        weight: 1,
       };
     }
     const nelems = t.nelems;
-    if (nelems === 0) return { emit: EMPTY_ARRAY, height: 1 };
+    if (nelems === 0) return { emit: EMPTY_ARRAY, height: 1, weight: 1 };
     const elem = this.value(t.type, d, 0, 0);
     const e = elem.emit;
     return {
@@ -483,6 +499,7 @@ class PlanCompiler {
         return s + "]";
       },
       height: 1 + elem.height,
+      weight: 1 + nelems * elem.weight,
     };
   }
 
@@ -493,7 +510,10 @@ class PlanCompiler {
     const seen = new Set<string>();
     const height = 1 + this.members(t, d, 0, keys, nodes, offs, seen);
     const n = keys.length;
-    if (n === 0) return { emit: EMPTY_OBJECT, height, parts: ["{}"] };
+    let weight = 1;
+    for (const m of nodes) weight += m.weight;
+    if (weight > MAX_JSON_STEPS) throw UNPLANNABLE; // the Decoder cuts it short
+    if (n === 0) return { emit: EMPTY_OBJECT, height, weight, parts: ["{}"] };
     const parts: Part[] = [];
     let calls = 0;
     for (let i = 0; i < n; i++) {
@@ -510,7 +530,7 @@ class PlanCompiler {
       }
     }
     parts.push("}");
-    return { emit: generate(parts), height, parts };
+    return { emit: generate(parts), height, weight, parts };
   }
 
   /** Decoder.members() at decoder depth `d` (its value); returns the height counted from `d`. */

@@ -41,6 +41,15 @@ const BTF_SHOW_MAX_ITER = 10;
 const MAX_INDENT = 32;
 /** Guard against cyclic hand-built BTF (struct containing itself by value). */
 const MAX_WALK_DEPTH = 512;
+/**
+ * Work cap: show calls per value. Element counts in the BTF are not bounded
+ * by `data` (an array of zero-size structs can claim 2^32 elements), nested
+ * aggregates are walked twice per level (the depth check) and nested unions
+ * multiply their members; past this many steps the walk stops with -E2BIG,
+ * the text so far kept.
+ */
+export const KERNEL_MAX_STEPS = 1 << 18;
+const E2BIG = 7;
 
 /** Thrown inside the walk to stop it with a status (text so far is kept). */
 class Abort {
@@ -51,7 +60,8 @@ class Abort {
  * bpf_snprintf_btf(): renders `data` as BTF type `typeId` the way the kernel
  * helper does, returning the full text (no truncation) and 0 or a negative
  * errno: -EINVAL for unknown flag bits or type id 0, -ENOENT for an unknown
- * type id, -EFAULT when `data` is shorter than the value (text so far kept).
+ * type id, -EFAULT when `data` is shorter than the value, -E2BIG past
+ * KERNEL_MAX_STEPS (text so far kept in both).
  */
 export function snprintfBtf(btf: Btf, typeId: TypeId, data: Uint8Array, flags: number): FormattedValue {
   if (!Number.isInteger(flags) || flags < 0 || (flags & ~BTF_F_ALL) !== 0 || flags > BTF_F_ALL) return { text: "", status: -EINVAL };
@@ -114,6 +124,7 @@ class Show {
   private arrayEncoding = 0;
   private arrayTerminated = false;
   private walkDepth = 0;
+  private steps = 0;
 
   constructor(
     private readonly btf: Btf,
@@ -235,7 +246,7 @@ class Show {
   }
   /** btf_show_type_values(): always printed. */
   private typeValues(text: string): void {
-    this.emit(this.indent() + this.name() + text + this.delim() + this.newline());
+    if (!this.depthCheck) this.emit(this.indent() + this.name() + text + this.delim() + this.newline());
     if (this.depth > this.depthToShow) this.depthToShow = this.depth;
   }
 
@@ -253,12 +264,12 @@ class Show {
   }
   private startAggr(t: AnyType, id: TypeId, off: number, size: number): void {
     this.startType(t, id, off, Math.min(size, 1));
-    this.emit(this.indent() + this.name() + this.newline());
+    if (!this.depthCheck) this.emit(this.indent() + this.name() + this.newline());
     this.depth++;
   }
   private endAggr(suffix: string): void {
     this.depth--;
-    this.emit(this.indent() + suffix + this.delim() + this.newline());
+    if (!this.depthCheck) this.emit(this.indent() + suffix + this.delim() + this.newline());
     this.endType();
   }
 
@@ -267,6 +278,7 @@ class Show {
   /** btf_type_ops(t)->show(btf, t, id, data + off, bitsOff). */
   private show(t: AnyType, id: TypeId, off: number, bitsOff: number): void {
     if (++this.walkDepth > MAX_WALK_DEPTH) throw new Abort(-EINVAL);
+    if (++this.steps > KERNEL_MAX_STEPS) throw new Abort(-E2BIG);
     try {
       switch (t.kind) {
         case BtfKind.INT:

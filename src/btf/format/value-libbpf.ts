@@ -46,7 +46,16 @@ const MAX_INDENT_STR = 31;
 /** Guards against cyclic hand-built BTF (a struct containing itself by value). */
 const MAX_WALK_DEPTH = 512;
 /** Output cap: truncated arrays of aggregates can print a lot; stop with -E2BIG past this. */
-const MAX_OUTPUT = 64 * 1024 * 1024;
+const MAX_OUTPUT = 16 * 1024 * 1024;
+/**
+ * Work cap: walk steps (values visited and zero checks) per dump. Element
+ * counts and sizes in the BTF are not bounded by `data` (libbpf walks every
+ * element of a struct array past the end of the buffer, and nested unions
+ * multiply their members), so past this many steps the dump stops with
+ * -E2BIG, the text so far kept. A 100k-element int array with its data takes
+ * about 200k steps.
+ */
+export const LIBBPF_MAX_STEPS = 1 << 18;
 
 /** Options of formatLibbpf(): btf_dump_type_data_opts plus the quirk switches. */
 export interface LibbpfFormatOptions extends ValueFormatOptions {
@@ -203,6 +212,8 @@ class TypedDump {
   private isArrayChar = false;
   private isArrayTerminated = false;
   private walk = 0;
+  /** Walk steps so far (see LIBBPF_MAX_STEPS). */
+  private steps = 0;
   private readonly indentStr: string;
   private readonly indentLevel: number;
   private readonly compact: boolean;
@@ -252,7 +263,9 @@ class TypedDump {
   private pfx(): void {
     if (this.compact) return;
     const lvl = this.indentLevel + this.depth;
-    if (lvl > 0) this.print(this.indents[lvl] ??= this.indentStr.repeat(lvl));
+    if (lvl <= 0) return;
+    // levels past 64 come only from unclosed braces of truncated struct arrays: not cached
+    this.print(lvl <= 64 ? (this.indents[lvl] ??= this.indentStr.repeat(lvl)) : this.indentStr.repeat(lvl));
   }
   /** btf_dump_type_values(): the value, then delimiter and newline. */
   private typeValues(s: string): void {
@@ -386,6 +399,7 @@ class TypedDump {
   /** btf_dump_dump_type_data(): returns the value's size, or a negative errno. */
   dumpTypeData(fname: string | undefined, id: TypeId, off: number, bitsOffset: number, bitSz: number): number {
     if (++this.walk > MAX_WALK_DEPTH) throw new Abort(-EINVAL);
+    if (++this.steps > LIBBPF_MAX_STEPS) throw new Abort(-E2BIG);
     try {
       return this.dumpTypeDataInner(fname, id, off, bitsOffset, bitSz);
     } finally {
@@ -479,6 +493,7 @@ class TypedDump {
       if (h > 0 && this.walk + h <= MAX_WALK_DEPTH && this.allZero(off, this.tc.size(id))) return -ENODATA;
     }
     if (++this.walk > MAX_WALK_DEPTH) throw new Abort(-EINVAL);
+    if (++this.steps > LIBBPF_MAX_STEPS) throw new Abort(-E2BIG);
     try {
       return this.checkZeroInner(id, off, bitsOffset, bitSz);
     } finally {
