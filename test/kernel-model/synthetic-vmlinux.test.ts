@@ -22,6 +22,32 @@ describe("synthetic vmlinux BTF", () => {
     expect(textDiff(dumpC(btf), readFileSync(join(DIR, "vmlinux.btf.c.h"), "utf8"))).toBeUndefined();
   });
 
+  it("is deduplicated as pahole's btf__dedup leaves a kernel: no two types share kind, name and body; no ___N copies in a C dump", () => {
+    const seen = new Map<string, number>();
+    const dups: string[] = [];
+    for (let id = 1; id < btf.typeCount; id++) {
+      const body = JSON.stringify(btf.typeById(id), (_, v) => (typeof v === "bigint" ? `${v}n` : v));
+      const first = seen.get(body);
+      if (first !== undefined) dups.push(`[${first}] = [${id}] ${body.slice(0, 80)}`);
+      else seen.set(body, id);
+    }
+    expect(dups).toEqual([]);
+    expect(btf.typeCount - 1).toBe(1046);
+    const c = dumpC(btf);
+    expect(c.match(/\b\w+___\d+\b/g)).toBeNull();
+    // possible_net_t was emitted twice (reached again while its struct's members were emitted): one typedef, used by both.
+    expect(c.match(/\bpossible_net_t;/g)).toHaveLength(1);
+    expect(c).toContain("\tpossible_net_t nd_net;\n");
+    // struct_group(headers, ...) in sk_buff writes one anonymous struct twice (unnamed and as
+    // `headers`): one type, which both members of the group's union use.
+    const skb = btf.findByNameKind("sk_buff", BtfKind.STRUCT)!;
+    const group = btf.typeById(findMember(btf, skb, "headers")!.path[0]!.type);
+    expect(group.kind).toBe(BtfKind.UNION);
+    const members = group.kind === BtfKind.UNION ? group.members : [];
+    expect(members.map((m) => m.name)).toEqual(["", "headers"]);
+    expect(members[0]!.type).toBe(members[1]!.type);
+  });
+
   it("has gcc's layout for every struct and union (same headers through gcc + pahole)", () => {
     const gcc = loadBtf(readFileSync(join(FIXTURES, "kernel-headers", "kernel-headers.gcc.o"))).btf;
     const composites = (b: Btf) => {

@@ -1,6 +1,9 @@
 // C declaration compiler: kernel-style header text -> BTF, with gcc's
-// x86-64 System V layouts. See c-decl.ohm for the accepted subset.
+// x86-64 System V layouts, deduplicated (dedup.ts). See c-decl.ohm for the
+// accepted subset.
 import type { Btf } from "../../btf/btf.js";
+import { validateBtf } from "../../btf/builder.js";
+import { dedupBtf } from "./dedup.js";
 import { parseFile } from "./semantics.js";
 import { Compiler, type CompiledFunction } from "./to-btf.js";
 
@@ -21,7 +24,11 @@ export function compileHeaders(files: { path: string; text: string }[]): Compile
   const c = new Compiler();
   try {
     for (const f of files) c.add(parseFile(f.path, f.text));
-    const { btf, functions } = c.emit();
+    const emitted = c.emit();
+    // One type per C type, as pahole's btf__dedup leaves a kernel's BTF.
+    const { btf, remap } = dedupBtf(emitted.btf);
+    validateBtf(btf);
+    const functions = emitted.functions.map((f) => ({ ...f, id: remap(f.id) }));
     return { btf, functions, constants: c.constants };
   } catch (e) {
     // semantic errors are raised without the source text: add the line and caret
