@@ -4,6 +4,8 @@ import yargs, { type Argv } from "yargs";
 import type { TraceArgs } from "./commands/trace.js";
 import { ExitStatus, exitCodeFor, formatCliError, UsageError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
+import { didYouMean } from "../probe-spec/suggest.js";
+import { YargsErrors } from "./yargs-errors.js";
 
 /** Command names (the first word) -> the group of commands that module registers. */
 const GROUPS: Readonly<Record<string, string>> = {
@@ -20,6 +22,19 @@ const GROUPS: Readonly<Record<string, string>> = {
   prog: "prog",
   vm: "vm",
 };
+
+/**
+ * A trace of a first word that is no kernel function but is close to a
+ * command name (`infor`, `lsit`) was a mistyped command: the UsageError
+ * saying so, else undefined (the spec error stands).
+ */
+export function mistypedCommand(err: unknown, argv: readonly string[]): UsageError | undefined {
+  const e = err as { name?: string; errno?: string; spec?: string };
+  const word = argv[0];
+  if (word === undefined || e?.name !== "SpecResolveError" || e.errno !== "ENOENT" || e.spec !== word || !/^[a-z][a-z-]*$/.test(word)) return undefined;
+  const hint = didYouMean(word, Object.keys(GROUPS));
+  return hint ? new UsageError(`no command or kernel function '${word}'${hint}`) : undefined;
+}
 
 /**
  * The one command group `argv` can need, or undefined for all of them. Each
@@ -53,7 +68,8 @@ export function interactiveShortcut(argv: readonly string[]): boolean {
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const group = commandGroup(argv);
   const want = (g: string) => group === undefined || group === g;
-  let parser: Argv = yargs(argv);
+  const yargsErrors = new YargsErrors(argv);
+  let parser: Argv = yargsErrors.install(yargs(argv));
   if (want("info")) parser = (await import("./commands/info.js")).registerInfo(parser, io);
   if (want("aggregate")) parser = (await import("./commands/aggregate.js")).registerAggregate(parser, io);
   if (want("iter")) parser = (await import("./commands/iter.js")).registerIter(parser, io); // issue 10: `iter TARGET`, `iter cat NAME`
@@ -75,7 +91,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       async (a) => {
         const args = a as unknown as TraceArgs & { json?: boolean };
         if (args.json) args.format = "json";
-        const code = await runTraceCommand(args, io);
+        const code = await runTraceCommand(args, io).catch((e: unknown) => {
+          throw mistypedCommand(e, argv) ?? e;
+        });
         if (code !== 0) throw new ExitStatus(code);
       },
     );
@@ -103,10 +121,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .version("0.1.0")
     .alias("V", "version")
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((msg, err) => {
+    .fail((msg, err, usage) => {
       // yargs reports its own complaints (and errors thrown by option coercion) as YError.
       if (err && err.name !== "YError") throw err;
-      throw new UsageError(msg ?? err?.message ?? "invalid command line");
+      if (msg) throw yargsErrors.translate(msg, usage as unknown as Parameters<YargsErrors["translate"]>[1]);
+      throw new UsageError(err?.message ?? "invalid command line");
     });
   try {
     await parser.parseAsync();

@@ -63,12 +63,12 @@ describe("btf dump", () => {
       ["btf", "dump", join(BTF, "split_mod.btf")],
       `btfsnoop: error: '${join(BTF, "split_mod.btf")}': invalid BTF at offset 508 (0x1fc): string section must start with an empty string (NUL byte) (hint: split BTF (a kernel module's) must be read on top of its base BTF (--base-btf vmlinux))\n`,
     ],
-    [["btf", "dump", VMLINUX, "--format", "yaml"], `btfsnoop: usage error: Invalid values: Argument: format, Given: "yaml", Choices: "raw", "c", "json" (run 'btfsnoop --help' for usage)\n`],
+    [["btf", "dump", VMLINUX, "--format", "yaml"], "btfsnoop: usage error: invalid value 'yaml' for --format: expected one of raw, c, json (run 'btfsnoop btf dump --help' for usage)\n"],
     [["btf", "dump", join(BTF, "funcs.bpf.btf"), "--id", "999"], `btfsnoop: error: type id 999 not found in '${join(BTF, "funcs.bpf.btf")}' (valid ids: 1..${readFileSync(join(BTF, "funcs.bpf.btf.raw.txt"), "utf8").match(/^\[(\d+)\]/gm)!.length})\n`],
-    [["btf", "frobnicate"], "btfsnoop: usage error: Unknown argument: frobnicate (run 'btfsnoop --help' for usage)\n"],
-    [["btf", "dump", VMLINUX, "--id", "abc"], "btfsnoop: usage error: --id takes positive type ids, got 'abc' (run 'btfsnoop --help' for usage)\n"],
-    [["btf", "dump", VMLINUX, "--id"], "btfsnoop: usage error: --id needs at least one type id (run 'btfsnoop --help' for usage)\n"],
-    [["btf", "dump", VMLINUX, "--id", "0"], "btfsnoop: usage error: --id takes positive type ids, got '0' (run 'btfsnoop --help' for usage)\n"],
+    [["btf", "frobnicate"], "btfsnoop: usage error: unknown command 'frobnicate' (expected dump) (run 'btfsnoop btf --help' for usage)\n"],
+    [["btf", "dump", VMLINUX, "--id", "abc"], "btfsnoop: usage error: --id takes positive type ids, got 'abc' (run 'btfsnoop btf dump --help' for usage)\n"],
+    [["btf", "dump", VMLINUX, "--id"], "btfsnoop: usage error: --id needs at least one type id (run 'btfsnoop btf dump --help' for usage)\n"],
+    [["btf", "dump", VMLINUX, "--id", "0"], "btfsnoop: usage error: --id takes positive type ids, got '0' (run 'btfsnoop btf dump --help' for usage)\n"],
   ])("%j fails with exit 2 and one line", async (argv, expected) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
