@@ -125,6 +125,29 @@ describe("trace: golden output for fixed seeds", () => {
     expect([...depth.values()].every((d) => d === 0)).toBe(true);
   });
 
+  it.each([
+    ["-c cuts a call between its entry and return", ["tcp_sendmsg(size, return)", "-c", "5"], { B: 3, E: 3, i: 0, unfinished: 1 }],
+    ["nested calls cut by -c", ["sock_sendmsg", "tcp_sendmsg", "--workload", "net", "-c", "3"], { B: 2, E: 2, i: 0, unfinished: 1 }],
+    ["an entry-only spec: instants", ["ip_send_skb(skb->sk)", "-c", "3"], { B: 0, E: 0, i: 3, unfinished: 0 }],
+    ["stash mode (records made at return): instants", ["tcp_sendmsg(size > 1000, return)", "-c", "2"], { B: 0, E: 0, i: 2, unfinished: 0 }],
+  ])("Perfetto: every task track's B/E slices balance (%s)", async (_what, argv, counts) => {
+    const r = await run([...argv, "--format", "perfetto"]);
+    expect(r.code).toBe(0);
+    const evs = (JSON.parse(r.out) as { traceEvents: { name: string; ph: string; cat?: string; pid: number; tid: number; ts?: number }[] }).traceEvents;
+    const task = evs.filter((e) => e.ph !== "M" && e.cat !== "cpu");
+    expect({ B: task.filter((e) => e.ph === "B").length, E: task.filter((e) => e.ph === "E").length, i: task.filter((e) => e.ph === "i").length, unfinished: task.filter((e) => e.cat === "unfinished").length }).toEqual(counts);
+    const open = new Map<string, string[]>();
+    for (const e of task) {
+      const st = open.get(`${e.pid}/${e.tid}`) ?? [];
+      open.set(`${e.pid}/${e.tid}`, st);
+      if (e.ph === "B") st.push(e.name);
+      if (e.ph === "E") expect(st.pop()).toBe(e.name);
+    }
+    for (const st of open.values()) expect(st).toEqual([]);
+    const last = Math.max(...task.map((e) => e.ts!));
+    for (const e of task.filter((x) => x.cat === "unfinished")) expect(e.ts).toBe(last);
+  });
+
   it("stash mode: tcp_sendmsg(size > 1000, return) prints one combined record per call", async () => {
     const r = await stash();
     expect(r.code).toBe(0);

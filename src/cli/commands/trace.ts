@@ -8,6 +8,7 @@ import { BtfsnoopError } from "../../internal/errors.js";
 import { loadBtfFile } from "../btf-file.js";
 import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
+import { wantsPhase } from "../../tracer/phases.js";
 import type { TraceEvent } from "../../tracer/event.js";
 import { formatKsnoopEvent, formatKsnoopHeader } from "../../ui/format/ksnoop-text.js";
 import { formatCallTree, formatCallTreeJson, returnErrno } from "../../ui/format/call-tree.js";
@@ -141,7 +142,11 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   }
   let perfetto: PerfettoWriter | undefined;
   let pending = "";
-  if (a.format === "perfetto") perfetto = new PerfettoWriter((s) => void (pending += s), btf);
+  if (a.format === "perfetto") {
+    // B/E slices for functions traced at both ends; calls seen at one end only are instants.
+    const both = new Set(session.targets.filter((t) => !t.stash && wantsPhase(t, "entry", session.phaseMode) && wantsPhase(t, "return", session.phaseMode)).map((t) => t.name));
+    perfetto = new PerfettoWriter((s) => void (pending += s), btf, { slices: (func) => both.has(func) });
+  }
   // --tree: -c counts trees (complete top-level calls), not the events they are made of.
   const trees = a.tree ? new CallTreeBuilder(a.errors === true, (ret) => returnErrno(btf, ret) !== 0) : undefined;
   let treesShown = 0;

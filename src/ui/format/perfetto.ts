@@ -4,8 +4,15 @@
 // * One track per task: pid = tgid, tid = tid, named by "M" metadata events
 //   (process_name / thread_name = comm) the first time the task is seen
 //   (process_name again when the group leader shows up after another thread).
-// * Function entry -> "B", return -> "E" on the task's track; tracepoint hits
-//   -> thread-scoped instants ("ph":"i","s":"t"). Captured values go in
+// * Function entry -> "B", return -> "E" on the task's track, for functions
+//   traced at both ends; every track balances: a return whose entry was not
+//   seen (the trace began inside the call) is an instant, a return that
+//   skips frames (their returns were lost) first ends them at its time, and
+//   end() ends every slice still open (-c, -d, Ctrl-C cut calls short) at the
+//   last timestamp written, with "cat":"unfinished". Functions traced at one
+//   end only (entry-only specs, stash-mode records made at return) and
+//   tracepoint hits are thread-scoped instants ("ph":"i","s":"t", "cat" the
+//   event kind). Captured values go in
 //   "args" (name -> compact JSON value, as the NDJSON output renders it;
 //   errors as "<EFAULT>", truncation as name + " (truncated)": true).
 // * A "CPU N" track per CPU (pid = tid = 1000000 + N) gets an instant for
@@ -33,8 +40,17 @@ function num(n: number): string {
   return Number.isFinite(n) ? String(n) : "null";
 }
 
+export interface PerfettoOptions {
+  /** Whether `func`'s calls show as B/E slices (it is traced at entry and return); default: every function. */
+  slices?: (func: string) => boolean;
+}
+
 export class PerfettoWriter {
   private started = false;
+  /** Open slices per task track ("pid/tid" -> function names, innermost last), in first-seen order. */
+  private readonly open = new Map<string, { pid: number; tid: number; stack: string[] }>();
+  /** The latest timestamp written (ns): where end() closes open slices. */
+  private lastNs: bigint | undefined;
   private ended = false;
   private first = true;
   /** pid -> whether its process_name came from the group leader (tid == pid). */
@@ -42,10 +58,15 @@ export class PerfettoWriter {
   private readonly threads = new Set<string>();
   private readonly cpus = new Set<number>();
 
+  private readonly slices: (func: string) => boolean;
+
   constructor(
     private readonly write: (s: string) => void,
     private readonly btf: Btf,
-  ) {}
+    options: PerfettoOptions = {},
+  ) {
+    this.slices = options.slices ?? (() => true);
+  }
 
   /** Writes one trace event (plus any metadata its task or CPU needs first). */
   event(ev: TraceEvent): void {
@@ -55,8 +76,9 @@ export class PerfettoWriter {
     this.cpuMetadata(ev.cpu);
     const args = this.argsJson(ev);
     const ts = microseconds(ev.timeNs);
+    if (this.lastNs === undefined || ev.timeNs > this.lastNs) this.lastNs = ev.timeNs;
     const name = JSON.stringify(ev.func);
-    const ph = ev.kind === "entry" ? "B" : ev.kind === "return" ? "E" : "i";
+    const ph = this.phase(ev, ts);
     const scope = ph === "i" ? ',"s":"t"' : "";
     this.emit(`{"name":${name},"cat":"${ev.kind}","ph":"${ph}"${scope},"ts":${ts},"pid":${ev.pid},"tid":${ev.tid},"args":${args}}`);
     const cpuPid = CPU_TRACK_PID_BASE + ev.cpu;
@@ -65,12 +87,43 @@ export class PerfettoWriter {
     this.emit(`{"name":${cpuName},"cat":"cpu","ph":"i","s":"t","ts":${ts},"pid":${cpuPid},"tid":${cpuPid},"args":${cpuArgs}}`);
   }
 
-  /** Closes the JSON document (idempotent). */
+  /** Ends the slices still open, at the last timestamp written, and closes the JSON document (idempotent). */
   end(): void {
     if (this.ended) return;
     this.start();
+    const ts = this.lastNs === undefined ? "0.000" : microseconds(this.lastNs);
+    for (const track of this.open.values()) {
+      while (track.stack.length) this.endSlice(track.pid, track.tid, track.stack.pop()!, ts, "unfinished");
+    }
+    this.open.clear();
     this.ended = true;
     this.write("\n]}\n");
+  }
+
+  /**
+   * The event's phase on its task's track ("B", "E" or "i"), keeping the
+   * track's open slices: ends the frames a return skips first.
+   */
+  private phase(ev: TraceEvent, ts: string): "B" | "E" | "i" {
+    if (ev.kind === "tracepoint" || !this.slices(ev.func)) return "i";
+    const key = `${ev.pid}/${ev.tid}`;
+    let track = this.open.get(key);
+    if (ev.kind === "entry") {
+      if (!track) this.open.set(key, (track = { pid: ev.pid, tid: ev.tid, stack: [] }));
+      track.stack.push(ev.func);
+      return "B";
+    }
+    const at = track ? track.stack.lastIndexOf(ev.func) : -1;
+    if (!track || at < 0) return "i"; // its entry came before the trace began
+    while (track.stack.length > at + 1) this.endSlice(ev.pid, ev.tid, track.stack.pop()!, ts, "return-lost");
+    track.stack.pop();
+    if (!track.stack.length) this.open.delete(key);
+    return "E";
+  }
+
+  /** An "E" that ends a slice whose own return is not in the trace ("cat" says why). */
+  private endSlice(pid: number, tid: number, func: string, ts: string, why: "unfinished" | "return-lost"): void {
+    this.emit(`{"name":${JSON.stringify(func)},"cat":"${why}","ph":"E","ts":${ts},"pid":${pid},"tid":${tid},"args":{}}`);
   }
 
   private start(): void {
