@@ -1,12 +1,15 @@
 // `btfsnoop tui [SPEC...]` (and `btfsnoop -i [SPEC...]`): the interactive
-// view of the synthetic kernel (src/ui/tui). Boots the kernel, attaches the
+// view of the synthetic kernel, or with --btf FILE of a scale-mode kernel
+// made from that BTF (src/ui/tui). Boots the kernel, attaches the
 // specs (errors are reported like `trace` does, before the screen starts),
 // renders the ink App full screen and, on q or Ctrl-C, detaches and prints
 // the summary on stderr; also when the terminal goes away (SIGHUP, stdin
 // closed, stdout failing). Refuses (exit 2) when stdout or stdin is not a
 // terminal, with a hint to use `trace`. NO_COLOR turns colors off.
+import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
+import { loadBtfFile } from "../btf-file.js";
 import type { TuiDriver as TuiDriverT } from "../../ui/tui/driver.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -19,6 +22,7 @@ export interface TuiArgs {
   pages: number;
   stack?: boolean | undefined;
   render?: "kernel" | "user" | undefined;
+  btf?: string | undefined;
 }
 
 /** The terminal the TUI runs on (the process's, or a fake in tests). */
@@ -40,7 +44,8 @@ export function useColor(term: TuiTerminal): boolean {
 export function tuiOptions<T>(y: Argv<T>) {
   return y
     .positional("specs", { type: "string", array: true, describe: "probe specs to attach at start (the spec prompt adds more; a line starting with = replaces them)" })
-    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+    .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed (random with --btf)" })
+    .option("btf", { type: "string", describe: "trace a kernel made from this BTF file in scale mode (every FUNC callable, random calls), as trace --btf" })
     .option("seed", { type: "number", default: 1, describe: "workload seed" })
     .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
     .option("pages", { alias: "P", type: "number", default: 16, describe: "ring buffer size in 4 KiB pages (a power of two)" })
@@ -104,8 +109,11 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   }
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
-  const { bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
-  const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  // --btf: a kernel made from that BTF in scale mode (every FUNC callable, random calls), as trace --btf.
+  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
+  const btf = a.btf !== undefined ? loadBtfFile(a.btf) : undefined;
+  const machine = btf ? bootScaleMachine(btf, a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  if (btf && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   // ink and React load only when the TUI runs (not for every CLI command).
   const [{ createElement }, { render }, { App }, { TuiDriver }] = await withoutCiEnv(() =>
@@ -116,7 +124,8 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
     specs: a.specs ?? [],
     workload: a.workload,
     pages: a.pages,
-    kernelLabel: `synthetic (seed ${a.seed}, ${a.cpus} cpus)${a.stack ? ", stack mode" : ""}`,
+    kernelLabel: `${a.btf !== undefined ? `${basename(a.btf)} (scale mode, seed ${a.seed})` : `synthetic (seed ${a.seed}, ${a.cpus} cpus)`}${a.stack ? ", stack mode" : ""}`,
+    ...(btf ? { btf } : {}),
     ...(a.stack ? { stack: true } : {}),
     ...(a.render !== undefined ? { render: a.render } : {}),
   });

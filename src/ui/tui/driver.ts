@@ -28,6 +28,8 @@ export interface TuiDriverOptions {
   pages?: number;
   /** The header's kernel description. */
   kernelLabel?: string;
+  /** The kernel's BTF when the caller has it parsed (--btf); else it is parsed from the machine's. */
+  btf?: Btf;
   clock?: TuiClock;
   /** Workload steps per tick (default STEPS_PER_POLL). */
   stepsPerTick?: number;
@@ -109,7 +111,7 @@ export class TuiDriver {
   }
 
   private kernelBtf(): Btf {
-    return (this.btfCache ??= parseBtf(this.o.machine.bpf.btfBytes()));
+    return (this.btfCache ??= this.o.btf ?? parseBtf(this.o.machine.bpf.btfBytes()));
   }
 
   private kallsyms(): readonly KernelFunctionEntry[] {
