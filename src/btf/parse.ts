@@ -169,7 +169,11 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
         break;
       case BtfKind.ENUM:
       case BtfKind.ENUM64: {
-        if (!ENUM_SIZES.has(sizeOrType)) throw new BtfError(`${kindName(kind)} size ${sizeOrType} is not 1, 2, 4 or 8`, { offset: at + 8, typeId: id });
+        // clang before 15 writes a forward-declared enum (`enum e;`) as size 0 and no
+        // values: libbpf and bpftool take it (the kernel's btf_enum_check_meta does not)
+        if (!ENUM_SIZES.has(sizeOrType) && !(sizeOrType === 0 && vlen === 0)) {
+          throw new BtfError(`${kindName(kind)} size ${sizeOrType} is not 1, 2, 4 or 8`, { offset: at + 8, typeId: id });
+        }
         const step = layout.perVlen;
         for (let i = 0, p = body; i < vlen; i++, p += step) {
           const off = view.getUint32(p, le);

@@ -23,9 +23,15 @@ function load(name: string): Btf {
 
 describe("toolchain fixtures", () => {
   it("has the expected corpus", () => {
-    expect(inputs.length).toBe(25);
+    expect(inputs.length).toBe(26);
     expect(inputs.filter((f) => f.endsWith(".gcc.o")).length).toBe(10);
-    expect(inputs.filter((f) => f.endsWith(".bpf.o")).length).toBe(8);
+    expect(inputs.filter((f) => f.endsWith(".bpf.o")).length).toBe(9);
+  });
+
+  it("takes clang 14's forward-declared enum (ENUM size=0 vlen=0), as libbpf and bpftool do", () => {
+    const btf = load("fwd_enum.bpf.o");
+    const id = btf.findByNameKind("fwd_state", BtfKind.ENUM)!;
+    expect(btf.typeById(id)).toEqual({ kind: BtfKind.ENUM, name: "fwd_state", size: 0, signed: false, values: [] });
   });
 
   describe.each(inputs)("%s", (name) => {

@@ -12,6 +12,7 @@ import { BtfError } from "../../src/btf/errors.js";
 import { BtfKind as K, IntEncoding, encodedTypeSize } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/parse.js";
 import { isVariadic } from "../../src/btf/types.js";
+import { C_DUMP_FOOTER, C_DUMP_HEADER, dumpC } from "../../src/btf/format/c.js";
 
 // ---------------------------------------------------------------------------
 // A tiny BTF writer.
@@ -836,6 +837,14 @@ const recordCases: Case[] = [
     },
   },
   {
+    name: "ENUM size 0 with values (only a forward declaration, vlen 0, may have size 0)",
+    make: () => {
+      const w = new Writer();
+      w.enum("e", 0, [["A", 0]]);
+      return { bytes: w.build(), reason: "ENUM size 0 is not 1, 2, 4 or 8", offset: w.at(1, 8), typeId: 1 };
+    },
+  },
+  {
     name: "ENUM64 size 0",
     make: () => {
       const w = new Writer();
@@ -1518,6 +1527,15 @@ describe("the writer's valid blobs parse (positive controls)", () => {
     if (proto.kind !== K.FUNC_PROTO) return;
     expect(isVariadic(proto)).toBe(true);
     expect(btf.typeById(3)).toEqual({ kind: K.FUNC, name: "printf_like", type: 2, linkage: 1 });
+  });
+
+  it("a forward-declared enum as clang 14 writes it: ENUM size 0, no values (libbpf/bpftool accept it)", () => {
+    const w = new Writer();
+    w.enum("e", 0, []);
+    w.ptr(1);
+    const btf = parseBtf(w.build());
+    expect(btf.typeById(1)).toEqual({ kind: K.ENUM, name: "e", size: 0, signed: false, values: [] });
+    expect(dumpC(btf)).toBe(C_DUMP_HEADER + "enum e;\n\n" + C_DUMP_FOOTER);
   });
 
   it("a prototype whose only parameter is the variadic marker", () => {
