@@ -60,6 +60,11 @@ describe("tui --btf FILE", () => {
     expect(calls).toBe(kernelCalls);
     expect(calls).toBeGreaterThan(0);
     expect(d.quit().linksLeft).toBe(0);
+    // The prompt resolves "*": every function of the BTF (tens of thousands of names, gathered without a spread).
+    const all = new TuiDriver({ machine, specs: [], workload: "random", clock: stoppedClock(), btf });
+    const st = all.validate("*");
+    expect(st.kind).toBe("ok");
+    expect(Number(/^adds (\d+) functions: /.exec(st.message)?.[1])).toBeGreaterThan(40_000);
   }, T);
 
   it("the command boots the kernel from the file, draws it and detaches on exit", async () => {

@@ -150,6 +150,18 @@ describe("TuiModel", () => {
     expect(m.expanded?.timeNs).toBe(5n);
   });
 
+  it("takes a poll of any size (200k events: no spread over the batch, which overflows the stack)", () => {
+    const m = new TuiModel();
+    m.reset(["f"], ["f"], 0n);
+    const batch: TraceEvent[] = [];
+    for (let i = 0; i < 200_000; i++) batch.push(ev("f", "entry", 1 + (i % 7), BigInt(i)));
+    m.ingest(batch);
+    expect(m.rows()[0]?.events).toBe(200_000);
+    expect(m.visibleEvents().length).toBe(500);
+    expect(m.visibleEvents()[0]?.timeNs).toBe(199_999n);
+    expect(m.visibleEvents()[499]?.timeNs).toBe(199_500n);
+  });
+
   it("keeps at most 500 events", () => {
     const m = new TuiModel();
     m.reset(["f"], ["f"], 0n);

@@ -265,7 +265,8 @@ export class TuiModel {
         if (start !== undefined && ev.timeNs >= start) a.sample(Number(ev.timeNs - start));
       }
     }
-    this.events.push(...events);
+    // Only the last MAX_EVENTS are kept; a loop, as a poll may return any number (a spread of 130k overflows the stack).
+    for (let i = Math.max(0, events.length - MAX_EVENTS); i < events.length; i++) this.events.push(events[i]!);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
     if (this.held) this.heldNew += this.countVisible(events);
     else if (this.eventIndex > 0) this.eventIndex = Math.min(this.eventIndex + this.countVisible(events), MAX_EVENTS - 1);

@@ -142,9 +142,14 @@ export function histogramRows(buckets: readonly number[], negatives: number, wid
   // Too many rows: keep the top ones (the biggest values are the interesting tail).
   const shown = rows.length > height ? rows.slice(rows.length - height) : rows;
   lo = 0;
-  const max = Math.max(...shown.map((r) => r.count));
-  const labelW = Math.max(...shown.map((r) => r.label.length));
-  const countW = Math.max(...shown.map((r) => String(r.count).length));
+  let max = 0;
+  let labelW = 0;
+  let countW = 0;
+  for (const r of shown) {
+    max = Math.max(max, r.count);
+    labelW = Math.max(labelW, r.label.length);
+    countW = Math.max(countW, String(r.count).length);
+  }
   const barW = Math.max(1, width - labelW - countW - 4);
   return shown.map((r) => {
     const n = max ? Math.round((r.count / max) * barW) : 0;
