@@ -277,6 +277,57 @@ describe("libbpf 1.1.2 quirks", () => {
   });
 });
 
+describe("libbpf 1.1.2 quirk: unmatched signed enum values lose their delimiter", () => {
+  // Checked against libbpf 1.1.2 (Debian libbpf-dev 1:1.1.2) btf_dump__dump_type_data()
+  // on the same types: struct s { enum es a; enum eu b; enum e64s c; enum e64u d; int z; }
+  // (packed, 28 bytes) and struct bf { enum es x: 4; int y: 4; }.
+  const b = new BtfBuilder();
+  const int = b.int("int", 4, IntEncoding.SIGNED);
+  const es = b.enum("es", 4, [["NEG", -1], ["ONE", 1]]);
+  const eu = b.enum("eu", 4, [["A", 1]]);
+  const e64s = b.enum64("e64s", 8, [["X", -5n]]);
+  const e64u = b.enum64("e64u", 8, [["Y", 5n]], false);
+  const st = b.struct("s", 28);
+  b.field(st, "a", es, 0).field(st, "b", eu, 32).field(st, "c", e64s, 64).field(st, "d", e64u, 128).field(st, "z", int, 192);
+  const bf = b.struct("bf", 4);
+  b.field(bf, "x", es, 0, 4).field(bf, "y", int, 4, 4);
+  const btf = b.finish();
+  const q = LIBBPF_1_1_2_QUIRKS;
+  const unmatched = le([4, -7], [4, 0xfffffff0], [8, -11n], [8, -13n], [4, 3]);
+
+  it("with the quirks: no `,` and no newline after a signed number, the next member's indent follows", () => {
+    expect(formatLibbpf(btf, st, unmatched, q)).toEqual({
+      text: "(struct s){\n\t.a = (enum es)-7\t.b = (enum eu)4294967280,\n\t.c = (enum e64s)-11LL\t.d = (enum e64u)18446744073709551603ULL,\n\t.z = (int)3,\n}",
+      status: 0,
+    });
+    expect(formatLibbpf(btf, st, le([4, 7], [4, 9], [8, 11n], [8, 13n], [4, 3]), { compact: true, ...q })).toEqual({
+      text: "(struct s){.a = (enum es)7.b = (enum eu)9,.c = (enum e64s)11LL.d = (enum e64u)13ULL,.z = (int)3,}",
+      status: 0,
+    });
+    // bitfield enums go through the same path
+    expect(formatLibbpf(btf, bf, Uint8Array.of(0x37, 0, 0, 0), q).text).toBe("(struct bf){\n\t.x = (enum es)7\t.y = (int)0x3,\n}");
+    expect(formatLibbpf(btf, bf, Uint8Array.of(0x3f, 0, 0, 0), q).text).toBe("(struct bf){\n\t.x = (enum es)15\t.y = (int)0x3,\n}");
+    // matched enumerators, and the top level (no delimiter there anyway), are unaffected
+    expect(formatLibbpf(btf, st, le([4, -1], [4, 1], [8, -5n], [8, 5n], [4, 3]), q).text).toBe(
+      "(struct s){\n\t.a = (enum es)NEG,\n\t.b = (enum eu)A,\n\t.c = (enum e64s)X,\n\t.d = (enum e64u)Y,\n\t.z = (int)3,\n}",
+    );
+    expect(formatLibbpf(btf, es, le([4, 7]), q)).toEqual({ text: "(enum es)7", status: 0 });
+    expect(formatLibbpf(btf, e64s, le([8, -9n]), q)).toEqual({ text: "(enum e64s)-9LL", status: 0 });
+  });
+
+  it("the switch alone, and the default (correct) output", () => {
+    expect(formatLibbpf(btf, st, unmatched, { compact: true, quirkEnumSignedNoDelim: true }).text).toBe(
+      "(struct s){.a = (enum es)-7.b = (enum eu)4294967280,.c = (enum e64s)-11LL.d = (enum e64u)18446744073709551603ULL,.z = (int)3,}",
+    );
+    expect(formatLibbpf(btf, st, unmatched)).toEqual({
+      text: "(struct s){\n\t.a = (enum es)-7,\n\t.b = (enum eu)4294967280,\n\t.c = (enum e64s)-11LL,\n\t.d = (enum e64u)18446744073709551603ULL,\n\t.z = (int)3,\n}",
+      status: 0,
+    });
+    // correct bitfield enums are sign-extended: 0xf of a signed enum is -1, NEG
+    expect(formatLibbpf(btf, bf, Uint8Array.of(0x3f, 0, 0, 0)).text).toBe("(struct bf){\n\t.x = (enum es)NEG,\n\t.y = (int)0x3,\n}");
+  });
+});
+
 describe("libbpf typed data: ksnoop §2.2 (d) typed-data portion (indent ' ' x 36)", () => {
   const ks: LibbpfFormatOptions = { indentStr: " ", indentLevel: 36 };
   const sp = (n: number) => " ".repeat(n);

@@ -18,6 +18,10 @@
 //   arrays after a terminated char array print empty).
 // * quirkEnumSignedMatch: ENUM values are compared with the s32 enumerator,
 //   so unsigned enumerators >= 2^31 (and signed bitfield enums) never match.
+// * quirkEnumSignedNoDelim: a signed ENUM/ENUM64 (kind_flag) value that
+//   matches no enumerator is printed without its delimiter and newline
+//   (`.a = (enum es)-7\t.b = ...`): 1.1.2's btf_dump_enum_data prints the
+//   signed number on its own and returns before the path that adds them.
 // Other differences from libbpf (documented, not bugs we reproduce):
 // * `data` is taken to start 8-byte aligned (libbpf tests the real address:
 //   misaligned pointers print `0x%llx`, aligned ones glibc `%p`).
@@ -71,6 +75,8 @@ export interface LibbpfFormatOptions extends ValueFormatOptions {
   quirkStickyArrayState?: boolean;
   /** libbpf 1.1.2: ENUM values are matched against the s32 enumerator value. */
   quirkEnumSignedMatch?: boolean;
+  /** libbpf 1.1.2: an unmatched signed ENUM/ENUM64 value gets no delimiter or newline. */
+  quirkEnumSignedNoDelim?: boolean;
 }
 
 /** Every libbpf 1.1.2 quirk on: output byte-identical to libbpf 1.1.2. */
@@ -79,6 +85,7 @@ export const LIBBPF_1_1_2_QUIRKS = {
   quirkCharArrayNul: true,
   quirkStickyArrayState: true,
   quirkEnumSignedMatch: true,
+  quirkEnumSignedNoDelim: true,
 } as const satisfies LibbpfFormatOptions;
 
 /** Thrown inside the walk to stop it with a status (text so far is kept). */
@@ -223,6 +230,7 @@ class TypedDump {
   private readonly qNul: boolean;
   private readonly qSticky: boolean;
   private readonly qEnum: boolean;
+  private readonly qEnumNoDelim: boolean;
   private readonly tc: TypeCache;
   private readonly typeNames: IdMemo<string>;
   private readonly zeroHeights: IdMemo<number>;
@@ -243,6 +251,7 @@ class TypedDump {
     this.qNul = o.quirkCharArrayNul ?? false;
     this.qSticky = o.quirkStickyArrayState ?? false;
     this.qEnum = o.quirkEnumSignedMatch ?? false;
+    this.qEnumNoDelim = o.quirkEnumSignedNoDelim ?? false;
     this.tc = typeCache(btf);
     this.typeNames = this.tc.memo<string>("libbpfTypeName");
     this.zeroHeights = this.tc.memo<number>("libbpfZeroHeight");
@@ -675,20 +684,27 @@ class TypedDump {
     }
   }
 
-  /** btf_dump_enum_data(): the enumerator's name, else the number. */
+  /**
+   * btf_dump_enum_data(): the enumerator's name, else the number (`%d`/`%u`,
+   * `%lldLL`/`%lluULL`); with quirkEnumSignedNoDelim a signed number comes
+   * without delimiter and newline.
+   */
   private enumData(t: EnumType | Enum64Type, value: bigint): number {
+    let name: string | undefined;
+    let num: string;
     if (t.kind === BtfKind.ENUM) {
-      const match = t.values.find((e) =>
+      name = t.values.find((e) =>
         this.qEnum ? BigInt.asIntN(32, BigInt(e.value)) === value : BigInt(e.value) === (t.signed ? value : BigInt.asUintN(64, value)),
-      );
-      if (match) this.typeValues(match.name);
-      else this.typeValues((t.signed ? BigInt.asIntN(32, value) : BigInt.asUintN(32, value)).toString());
+      )?.name;
+      num = (t.signed ? BigInt.asIntN(32, value) : BigInt.asUintN(32, value)).toString();
     } else {
       const u = BigInt.asUintN(64, value);
-      const match = t.values.find((e) => BigInt.asUintN(64, e.value) === u);
-      if (match) this.typeValues(match.name);
-      else this.typeValues(t.signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`);
+      name = t.values.find((e) => BigInt.asUintN(64, e.value) === u)?.name;
+      num = t.signed ? `${BigInt.asIntN(64, u)}LL` : `${u}ULL`;
     }
+    if (name !== undefined) this.typeValues(name);
+    else if (t.signed && this.qEnumNoDelim) this.print(num);
+    else this.typeValues(num);
     return 0;
   }
 
