@@ -37,9 +37,11 @@ export const EntryFlag = {
  * Aggregation map key (56 bytes): a (value, bucket), the target's index, b
  * (heatmap time slot), then the count --by keys, zero when not asked for:
  * a2 (the second value: retval after an expression), tgid, tid, cpu, the
- * kernel stack id (bpf_get_stackid; negative: its error), comm.
+ * kernel stack id (bpf_get_stackid; negative: its error), comm, and the
+ * call site's id (bpf_get_stackid of the stack past the traced function,
+ * one frame deep: its return address).
  */
-export const AggKey = { A: 0, FUNC: 8, B: 12, A2: 16, TGID: 24, TID: 28, CPU: 32, STACK: 36, COMM: 40, SIZEOF: 56 } as const;
+export const AggKey = { A: 0, FUNC: 8, B: 12, A2: 16, TGID: 24, TID: 28, CPU: 32, STACK: 36, COMM: 40, LOC: 56, SIZEOF: 64 } as const;
 /** The bucket of values below a linear histogram's minimum (and of negative values in log2 histograms). */
 export const BUCKET_UNDER = 0xffffffffffffffffn;
 

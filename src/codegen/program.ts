@@ -61,6 +61,8 @@ export interface ProgramMaps {
   starts?: number;
   /** count --by kstack: STACK_TRACE u32 id -> the ips. */
   stacks?: number;
+  /** count --by location: STACK_TRACE u32 id -> one ip (the return address). */
+  locations?: number;
 }
 
 export interface ProgramOptions {
@@ -132,6 +134,8 @@ export interface AggregateKeys {
   comm?: boolean;
   /** The kernel stack: bpf_get_stackid into this STACK_TRACE map. */
   stackMap?: number;
+  /** The call site (return address): bpf_get_stackid skipping the traced function, into this one-frame STACK_TRACE map. */
+  locationMap?: number;
 }
 
 const EINVAL = 22;
@@ -544,6 +548,8 @@ function countKeys(b: ProgramBuilder, k: AggregateKeys): void {
   if (k.cpu) b.call(HelperId.get_smp_processor_id!).stx(Size.W, 10, AKEY + AggKey.CPU, 0);
   if (k.comm) b.mov64(1, 10).add64Imm(1, AKEY + AggKey.COMM).mov64Imm(2, 16).call(HelperId.get_current_comm!);
   if (k.stackMap !== undefined) b.mov64(1, 6).ldMapFd(2, k.stackMap).mov64Imm(3, 0).call(HelperId.get_stackid!).stx(Size.W, 10, AKEY + AggKey.STACK, 0);
+  // Skip 1 (the flags' low byte): the traced function's own frame.
+  if (k.locationMap !== undefined) b.mov64(1, 6).ldMapFd(2, k.locationMap).mov64Imm(3, 1).call(HelperId.get_stackid!).stx(Size.W, 10, AKEY + AggKey.LOC, 0);
 }
 
 /** The aggregation tail: key from the first value, agg[key] += 1. */

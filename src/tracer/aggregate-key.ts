@@ -15,6 +15,8 @@ export interface CellKeys {
   /** bpf_get_stackid's result: the id, or a negative errno. */
   stackId: number;
   comm: string;
+  /** The call site's id in the one-frame stack map (negative: bpf_get_stackid's error). */
+  locationId: number;
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -31,6 +33,7 @@ export function cellKeys(key: Uint8Array): CellKeys {
     cpu: k.getUint32(AggKey.CPU, true),
     stackId: k.getInt32(AggKey.STACK, true),
     comm: latin1.decode(nul < 0 ? comm : comm.subarray(0, nul)),
+    locationId: k.getInt32(AggKey.LOC, true),
   };
 }
 

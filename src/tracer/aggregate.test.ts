@@ -188,3 +188,41 @@ describe("count --by keys beyond the first value", () => {
     s.close();
   });
 });
+
+describe("count --by location: the call site (return address) of each call", () => {
+  it("kfree_skb_reason's callers, one site each, the same address the skb:kfree_skb tracepoint records as location", () => {
+    const r = run(["kfree_skb_reason()"], { kind: "count", keys: { location: true } }, "net", 800);
+    const k = r.booted.kernel;
+    const truth = new Map<string, number>();
+    const tp = k.tracepoints.get("skb", "kfree_skb")!;
+    const at = tp.fields.find((f) => f.name === "location")!.offset;
+    const recorded = new Map<bigint, number>();
+    k.functions.attach(k.functions.named("kfree_skb_reason")[0]!, {
+      // Before the body runs, the innermost function on functions.stack is the caller.
+      entry: () => {
+        const caller = k.functions.stack[k.functions.stack.length - 1]!.name;
+        truth.set(caller, (truth.get(caller) ?? 0) + 1);
+      },
+    });
+    k.tracepoints.attach(tp, (hit) => {
+      const loc = new DataView(hit.record.buffer, hit.record.byteOffset).getBigUint64(at, true);
+      recorded.set(loc, (recorded.get(loc) ?? 0) + 1);
+    });
+    const s = r.open();
+    r.go();
+    const sites = new Map<bigint, number>();
+    const callers = new Map<string, number>();
+    for (const c of s.aggregates()) {
+      const ip = s.callSite(c.locationId)!;
+      sites.set(ip, c.count);
+      // The site lies inside its caller (within the 0x40 bytes before the next function).
+      const f = k.functions.all().filter((x) => x.address <= ip).pop()!;
+      expect(ip - f.address).toBeLessThan(0x40n);
+      callers.set(f.name, (callers.get(f.name) ?? 0) + c.count);
+    }
+    expect(callers).toEqual(truth);
+    expect(sites).toEqual(recorded);
+    expect(truth.size).toBeGreaterThan(1);
+    s.close();
+  });
+});

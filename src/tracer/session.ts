@@ -68,13 +68,13 @@ export interface SessionOptions {
 }
 
 /** count --by keys beyond the first value: as the program's AggregateKeys, the stack map made by the session. */
-export type AggregateKeyOptions = Omit<AggregateKeys, "stackMap"> & { kstack?: boolean };
+export type AggregateKeyOptions = Omit<AggregateKeys, "stackMap" | "locationMap"> & { kstack?: boolean; location?: boolean };
 
 /**
  * One aggregation cell: the target, the key value or bucket (`a`), the
  * heatmap slot (`b`), the count; then the count --by keys (aggregate-key.ts;
  * zero when not asked for): the second value, tgid, tid, cpu, the kernel
- * stack id (negative: bpf_get_stackid's error), comm.
+ * stack id (negative: bpf_get_stackid's error), comm, the call site's id.
  */
 export interface AggregateCell extends CellKeys {
   target: string;
@@ -232,7 +232,7 @@ export function buildSession(
         shape,
         ...(dataLoc ? { dataLoc } : {}),
         ...(tableKey !== undefined ? { tableKey } : {}),
-        ...(options.aggregate && maps.agg !== undefined ? { aggregate: { ...options.aggregate, aggMap: maps.agg, ...(maps.starts !== undefined ? { startsMap: maps.starts } : {}), ...(options.aggregate.keys ? { keys: { ...options.aggregate.keys, ...(maps.stacks !== undefined ? { stackMap: maps.stacks } : {}) } } : {}) } } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
+        ...(options.aggregate && maps.agg !== undefined ? { aggregate: { ...options.aggregate, aggMap: maps.agg, ...(maps.starts !== undefined ? { startsMap: maps.starts } : {}), ...(options.aggregate.keys ? { keys: { ...options.aggregate.keys, ...(maps.stacks !== undefined ? { stackMap: maps.stacks } : {}), ...(maps.locations !== undefined ? { locationMap: maps.locations } : {}) } } : {}) } } : {}), renderKernel: render === "kernel", ...(options.pid !== undefined ? { pid: options.pid } : {}) }),
   };
 }
 
@@ -313,6 +313,7 @@ export class TraceSession {
       // LRU, as for the stash: starts whose end never comes age out instead of filling the map.
       if (build.aggregate.kind === "latency") this.maps.starts = this.map(BPF_MAP_TYPE_LRU_HASH, 8, 8, AGG_ENTRIES, "btfsnoop_starts");
       if (build.aggregate.keys?.kstack) this.maps.stacks = this.map(BPF_MAP_TYPE_STACK_TRACE, 4, STACK_DEPTH * 8, AGG_ENTRIES, "btfsnoop_stacks");
+      if (build.aggregate.keys?.location) this.maps.locations = this.map(BPF_MAP_TYPE_STACK_TRACE, 4, 8, AGG_ENTRIES, "btfsnoop_locs");
     }
     // The per-target table, in one batch.
     const keys = this.targets.map((t) => {
@@ -388,6 +389,12 @@ export class TraceSession {
   kernelStack(id: number): bigint[] {
     if (this.closed || this.maps.stacks === undefined || id < 0) return [];
     return readKernelStack(this.bpf, this.maps.stacks, id);
+  }
+
+  /** The call site (return address) of a cell's location id; undefined when unknown (a negative id, or none kept). */
+  callSite(id: number): bigint | undefined {
+    if (this.closed || this.maps.locations === undefined || id < 0) return undefined;
+    return readKernelStack(this.bpf, this.maps.locations, id)[0];
   }
 
   /** Clears the aggregation map (per-interval output). */

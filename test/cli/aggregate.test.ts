@@ -1,6 +1,6 @@
 // count/hist/lhist/latency through main(): -i/--interval reports (not the
 // TUI's -i), checked against the synthetic kernel's ground truth.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { commandGroup, interactiveShortcut } from "../../src/cli/main.js";
 import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
 import { TraceSession } from "../../src/tracer/session.js";
@@ -175,4 +175,50 @@ describe("--btf FILE: aggregations on a scale-mode kernel made from a real BTF, 
     expect([missing.code, missing.out]).toEqual([2, ""]);
     expect(missing.err).toContain("cannot read '/nonexistent/vmlinux': no such file or directory");
   }, T);
+});
+
+describe("count kfree_skb_reason --by location (dropmon), and every --help example", () => {
+  it("per call site, symbolized as caller+0xoff; the same sites as the skb:kfree_skb tracepoint's location field", async () => {
+    const fn = await runCli("count", "kfree_skb_reason", "--by", "location", "--workload", "net", "-d", "300ms");
+    const tp = await runCli("count", "skb:kfree_skb", "--by", "location", "--workload", "net", "-d", "300ms");
+    expect([fn.code, tp.code]).toEqual([0, 0]);
+    const m = machineOf(bootSyntheticKernel({ seed: 1 }));
+    const at = (name: string) => m.bpf.kallsyms().find((s) => s.name === name)!.address;
+    const off = (0x10n + ((at("kfree_skb_reason") >> 6n) & 7n) * 4n).toString(16);
+    const sites = (out: string) => [...out.matchAll(/^@\[(.+)\]: \d+$/gm)].map((x) => x[1]!).sort();
+    // The net workload drops in the receive paths and the device queue.
+    expect(sites(fn.out)).toEqual([`__dev_queue_xmit+0x${off}`, `tcp_v4_rcv+0x${off}`, `udp_rcv+0x${off}`]);
+    expect(sites(tp.out)).toEqual(sites(fn.out));
+  }, T);
+
+  /** Shell words of an example (single quotes only, as the examples use). */
+  function words(cmd: string): string[] {
+    return [...cmd.matchAll(/'([^']*)'|(\S+)/g)].map((x) => x[1] ?? x[2]!);
+  }
+
+  for (const command of ["count", "hist", "lhist", "latency"] as const) {
+    it(`${command} --help shows its examples, and each prints a non-empty map`, async () => {
+      const { AGGREGATE_EXAMPLES } = await import("../../src/cli/commands/aggregate.js");
+      // yargs prints help with console.log.
+      const log = vi.spyOn(console, "log").mockImplementation(() => {});
+      const help = await runCli(command, "--help");
+      const text = log.mock.calls.map((c) => c.join(" ")).join("\n");
+      log.mockRestore();
+      expect(help.code).toBe(0);
+      const examples = AGGREGATE_EXAMPLES[command];
+      expect(examples.length).toBeGreaterThan(0);
+      for (const [cmd] of examples) {
+        // Long examples wrap over two columns: every word of the example is in the Examples section.
+        const shown = new Set(text.slice(text.indexOf("Examples:")).split(/\s+/));
+        for (const w of cmd.replace("$0", "btfsnoop").split(" ")) expect([cmd, shown.has(w)]).toEqual([cmd, true]);
+        // As typed, but over 200 ms of simulated time instead of the default 1 s (the same output, fewer events).
+        const argv = [...words(cmd).slice(1), "-d", "200ms"];
+        const r = await runCli(...argv);
+        expect([cmd, r.code, r.err.includes("error")]).toEqual([cmd, 0, false]);
+        // A map (after the interval header, if any) with a non-zero count: `@[key]: N` or a histogram row.
+        expect(r.out).toMatch(/^(\[[^\n]+\n)?@\[/);
+        expect(r.out).toMatch(/(\]: [1-9]\d*$)|( [1-9]\d* \|@*\s*\|$)/m);
+      }
+    }, 4 * T);
+  }
 });

@@ -197,18 +197,43 @@ function histJson(cells: AggregateCell[], label: (bucket: bigint) => string): { 
   return cells.map((c) => ({ label: label(c.a), count: c.count }));
 }
 
+/** Each command's --help examples (every one is run by test/cli/aggregate.test.ts). */
+export const AGGREGATE_EXAMPLES: Readonly<Record<"count" | "hist" | "lhist" | "latency", readonly (readonly [string, string])[]>> = {
+  count: [
+    ["$0 count kfree_skb_reason --by location", "packet drops per call site, as dropmon shows them"],
+    ["$0 count skb:kfree_skb --by reason", "drops per reason (a tracepoint field)"],
+    ["$0 count 'tcp_*' --by comm", "calls of TCP functions per function and process name"],
+    ["$0 count vfs_write --by kstack", "kernel stacks leading to vfs_write"],
+    ["$0 count tcp_sendmsg --by pid,retval -i 250ms", "return values per process, every 250 ms"],
+  ],
+  hist: [
+    ["$0 hist vfs_write count", "log2 histogram of write sizes"],
+    ["$0 hist syscalls:sys_enter_write count", "the same from the syscall tracepoint"],
+  ],
+  lhist: [["$0 lhist vfs_write count --min 0 --max 4096 --step 512", "write sizes in 512-byte buckets"]],
+  latency: [
+    ["$0 latency raw_tp:block_rq_issue raw_tp:block_rq_complete --key rq", "block I/O latency per request"],
+    ["$0 latency raw_tp:block_rq_issue raw_tp:block_rq_complete --key rq --heatmap --slot 100ms", "and by time, as a heatmap"],
+  ],
+};
+
+function withExamples<T>(y: Argv<T>, command: keyof typeof AGGREGATE_EXAMPLES): Argv<T> {
+  for (const [cmd, what] of AGGREGATE_EXAMPLES[command]) y = y.example(cmd, what);
+  return y;
+}
+
 export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
   return y
     .command(
       "count <spec>",
       "count events per function, or per key of --by (e.g. kfree_skb_reason --by location: drops per call site)",
       (c) =>
-        common(c.positional("spec", { type: "string", demandOption: true })).option("by", {
+        withExamples(common(c.positional("spec", { type: "string", demandOption: true })), "count").option("by", {
           type: "string",
           describe: "keys to count by, comma-separated: comm, pid, tid, cpu, kstack, retval, location, or an expression over the arguments ((cpu) for an argument named like a key)",
         }),
       async (a) => {
-        const by = parseBy(a.by);
+        const by = parseBy(a.by, /^(tracepoint|raw_tp):/.test(withFirstItem(a.spec, [])));
         const spec = withFirstItem(a.spec, by?.values);
         const keys = by && Object.keys(by.keys).length ? { keys: by.keys } : {};
         await runAggregate(a, io, [spec], { kind: "count", byValue: (by?.values.length ?? 0) > 0, ...keys }, (s, m, cells) => {
@@ -216,9 +241,10 @@ export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
           const many = s.targets.length > 1;
           const targets = new Map(s.targets.map((t) => [t.name, t]));
           const stack = (id: number) => s.kernelStack(id);
+          const callSite = (id: number) => s.callSite(id);
           const key = (c: AggregateCell, json: boolean): string => {
             if (!by) return c.target;
-            const k = { btf: s.btf, target: targets.get(c.target)!, sym, stack };
+            const k = { btf: s.btf, target: targets.get(c.target)!, sym, stack, callSite };
             const parts = by.parts.map((p) => partText(p, c, k, json));
             return (many ? [c.target, ...parts] : parts).join(", ");
           };
@@ -235,7 +261,7 @@ export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
     .command(
       "hist <spec> <value>",
       "log2 histogram of a value (e.g. vfs_write count, syscalls:sys_enter_write count)",
-      (c) => common(c.positional("spec", { type: "string", demandOption: true }).positional("value", { type: "string", demandOption: true })),
+      (c) => withExamples(common(c.positional("spec", { type: "string", demandOption: true }).positional("value", { type: "string", demandOption: true })), "hist"),
       async (a) => {
         await runAggregate(a, io, [withFirstItem(a.spec, a.value)], { kind: "log2" }, (_s, _m, cells) => {
           let text = "";
@@ -252,7 +278,7 @@ export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
       "lhist <spec> <value>",
       "linear histogram of a value",
       (c) =>
-        common(c.positional("spec", { type: "string", demandOption: true }).positional("value", { type: "string", demandOption: true }))
+        withExamples(common(c.positional("spec", { type: "string", demandOption: true }).positional("value", { type: "string", demandOption: true })), "lhist")
           .option("min", { type: "number", demandOption: true })
           .option("max", { type: "number", demandOption: true })
           .option("step", { type: "number", demandOption: true }),
@@ -280,7 +306,7 @@ export function registerAggregate<T>(y: Argv<T>, io: CliIo): Argv<T> {
       "latency <start> <end>",
       "latency between two events correlated by a key (e.g. raw_tp:block_rq_issue raw_tp:block_rq_complete --key rq)",
       (c) =>
-        common(c.positional("start", { type: "string", demandOption: true }).positional("end", { type: "string", demandOption: true }))
+        withExamples(common(c.positional("start", { type: "string", demandOption: true }).positional("end", { type: "string", demandOption: true })), "latency")
           .option("key", { type: "string", demandOption: true, describe: "an expression both events have (the request, a pointer, an id)" })
           .option("heatmap", { type: "boolean", describe: "also show latency by time as a heatmap (gray shades; 256 colors on a color terminal)" })
           .option("slot", { type: "string", default: "10ms", describe: "heatmap column width (simulated time)" }),

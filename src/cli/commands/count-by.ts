@@ -1,8 +1,8 @@
 // `count --by KEY[,KEY...]`: the keys a count is split by, bpftrace's map
 // keys. Builtins comm, pid (the process, tgid), tid, cpu, kstack (the
 // kernel stack, bpf_get_stackid), retval (the return value), location (the
-// call site: the traced function's return address, or a value named
-// location); anything else is an expression over the probe's arguments or
+// call site, dropmon's: the traced function's return address; on a
+// tracepoint or raw_tp, its `location` field or argument); anything else is an expression over the probe's arguments or
 // fields (parenthesize one named like a builtin: `(cpu)`). This module
 // parses the list and renders a cell's key as bpftrace prints it
 // (`@[bash, 1234]: 5`; a kernel stack one frame per line).
@@ -13,7 +13,7 @@ import type { TargetPlan } from "../../probe-spec/plan.js";
 import type { AggregateKeyOptions, AggregateCell } from "../../tracer/session.js";
 import { UsageError } from "../errors.js";
 
-export const BUILTIN_KEYS = ["comm", "pid", "tid", "cpu", "kstack", "retval"] as const;
+export const BUILTIN_KEYS = ["comm", "pid", "tid", "cpu", "kstack", "retval", "location"] as const;
 type Builtin = (typeof BUILTIN_KEYS)[number];
 
 /** One key of --by: a builtin, or a value of the spec (its index among the key values). */
@@ -50,8 +50,8 @@ function splitTopLevel(text: string): string[] {
   return out;
 }
 
-/** Parses --by (a string, or several when repeated); undefined when absent. */
-export function parseBy(by: string | string[] | undefined): ByKeys | undefined {
+/** Parses --by (a string, or several when repeated) for a function probe, or an event's (`location` is then its field); undefined when absent. */
+export function parseBy(by: string | string[] | undefined, event = false): ByKeys | undefined {
   if (by === undefined) return undefined;
   const words = [by].flat().flatMap(splitTopLevel);
   const parts: ByPart[] = [];
@@ -60,29 +60,35 @@ export function parseBy(by: string | string[] | undefined): ByKeys | undefined {
   for (const w of words) {
     if (w === "") throw new UsageError(`--by '${[by].flat().join(",")}': an empty key (expected a list such as comm,pid or an expression)`);
     if (parts.some((p) => (p.kind === "value" ? p.text : p.kind) === w)) throw new UsageError(`--by: '${w}' given twice`);
-    switch (w) {
+    // An event's location is its field (parenthesized: an expression, not the builtin).
+    const name = w === "location" && event ? "(location)" : w;
+    switch (name) {
+      case "location":
+        keys.location = true;
+        parts.push({ kind: name });
+        break;
       case "comm":
         keys.comm = true;
-        parts.push({ kind: w });
+        parts.push({ kind: name });
         break;
       case "pid":
         keys.tgid = true;
-        parts.push({ kind: w });
+        parts.push({ kind: name });
         break;
       case "tid":
         keys.tid = true;
-        parts.push({ kind: w });
+        parts.push({ kind: name });
         break;
       case "cpu":
         keys.cpu = true;
-        parts.push({ kind: w });
+        parts.push({ kind: name });
         break;
       case "kstack":
         keys.kstack = true;
-        parts.push({ kind: w });
+        parts.push({ kind: name });
         break;
       default: {
-        const text = w === "retval" ? "return" : w;
+        const text = name === "retval" ? "return" : name;
         if (values.length === 2) throw new UsageError(`--by: at most two of the keys can be values or retval (the kernel keys a cell by two values), got '${values.join("', '")}' and '${w}'`);
         parts.push({ kind: w === "retval" ? "retval" : "value", text, index: values.length });
         values.push(text);
@@ -125,6 +131,7 @@ export interface KeyContext {
   target: TargetPlan;
   sym: Symbolizer;
   stack: (id: number) => bigint[];
+  callSite: (id: number) => bigint | undefined;
 }
 
 function stackFrames(c: AggregateCell, k: KeyContext): string[] {
@@ -143,6 +150,10 @@ export function partText(p: ByPart, c: AggregateCell, k: KeyContext, json: boole
       return String(c.tid);
     case "cpu":
       return String(c.cpu);
+    case "location": {
+      const ip = k.callSite(c.locationId);
+      return ip === undefined ? `[unknown: error ${c.locationId}]` : (k.sym(ip) ?? `0x${ip.toString(16)}`);
+    }
     case "kstack": {
       const frames = stackFrames(c, k);
       return json ? frames.join(";") : `\n${frames.map((f) => `    ${f}\n`).join("")}`;

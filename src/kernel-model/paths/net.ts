@@ -42,10 +42,9 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     return 0n;
   });
   set("kfree_skb_reason", ([skb, reason]) => {
-    // location: the return address inside the caller, as __builtin_return_address(0) gives it.
-    const stack = k.functions.stack;
-    const caller = stack[stack.length - 2];
-    const location = caller ? caller.address + 0x2an + (BigInt(Number(reason!)) % 8n) * 4n : 0n;
+    // location: the return address inside the caller, as __builtin_return_address(0) gives it
+    // (the same address kernel stacks show; it used to run past the caller's 0x40 bytes into the next function).
+    const location = k.functions.returnAddress();
     k.fire(tp("skb", "kfree_skb"), { skbaddr: skb!, location, protocol: ETH_P_IP_BE, reason: reason! }, [skb!, location, reason!, 0n]);
     k.memory.free(skb!);
     return 0n;
