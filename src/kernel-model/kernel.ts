@@ -91,6 +91,34 @@ export class Kernel {
     this.tracepoints.fire(tp, values, args, this.cpu, this.current().pid);
   }
 
+  /**
+   * Ground truth for a trace target, by the name its link attaches to: a
+   * function's calls (the first function with the name, as a link picks
+   * it), a tracepoint's hits by `category:name`, or a raw tracepoint's by its
+   * bare event name. Without `kind` the name's form decides: `cat:name` is a
+   * tracepoint, a function name a function, another event name a raw
+   * tracepoint. 0 for unknown names.
+   */
+  groundTruth(name: string, kind?: "function" | "tracepoint" | "raw_tp"): number {
+    const asFunction = (): number => {
+      const fn = this.functions.named(name)[0];
+      return fn ? this.functions.countsOf(fn).calls : 0;
+    };
+    switch (kind ?? (name.includes(":") ? "tracepoint" : this.functions.named(name).length ? "function" : "raw_tp")) {
+      case "function":
+        return asFunction();
+      case "tracepoint": {
+        const colon = name.indexOf(":");
+        const tp = colon < 0 ? undefined : this.tracepoints.get(name.slice(0, colon), name.slice(colon + 1));
+        return tp ? this.tracepoints.hits(tp) : 0;
+      }
+      case "raw_tp": {
+        const tp = this.tracepoints.named(name);
+        return tp ? this.tracepoints.hits(tp) : 0;
+      }
+    }
+  }
+
   /** /proc/kallsyms: every function, in address order. */
   kallsyms(): Kallsym[] {
     return this.functions.all().map((f) => ({ address: f.address, type: f.isStatic ? "t" : "T", name: f.name, btfId: f.btfId }));

@@ -89,6 +89,12 @@ export class TracepointTable {
     return this.defs.get(`${category}:${name}`);
   }
 
+  /** The event with this bare name (raw tracepoints are named without their category), if any. */
+  named(name: string): TracepointDef | undefined {
+    for (const tp of this.defs.values()) if (tp.name === name) return tp;
+    return undefined;
+  }
+
   all(): TracepointDef[] {
     return [...this.defs.values()].sort((a, b) => a.id - b.id);
   }
@@ -144,6 +150,11 @@ export class TracepointTable {
     }
     const hit: TracepointHit = { tp, record, args, cpu, pid };
     for (const h of hooks) h(hit);
+  }
+
+  /** Ground truth: how many times `tp` fired. */
+  hits(tp: TracepointDef): number {
+    return this.counts.get(`${tp.category}:${tp.name}`) ?? 0;
   }
 
   /** Ground truth: how many times each event fired. */

@@ -79,10 +79,7 @@ export function machineOf(booted: BootedKernel): Machine {
       return kernel.run(workload as WorkloadName, { count: steps, ...(durationNs !== undefined ? { durationNs } : {}) });
     },
     nowNs: () => kernel.clock.now(),
-    callCount: (name) => {
-      const fn = kernel.functions.named(name)[0];
-      return fn ? kernel.functions.countsOf(fn).calls : 0;
-    },
+    callCount: (name, kind) => kernel.groundTruth(name, kind),
   };
 }
 
@@ -106,9 +103,6 @@ export function bootScaleMachine(btf: Btf, seed = 1): Machine {
       return runRandomCalls(kernel, steps, untilNs, fns);
     },
     nowNs: () => kernel.clock.now(),
-    callCount: (name) => {
-      const fn = kernel.functions.named(name)[0];
-      return fn ? kernel.functions.countsOf(fn).calls : 0;
-    },
+    callCount: (name, kind) => kernel.groundTruth(name, kind),
   };
 }

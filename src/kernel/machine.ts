@@ -13,8 +13,12 @@ export interface Machine {
   run(workload: string, steps: number, untilNs?: bigint): number;
   /** Simulated time since boot (ns). */
   nowNs(): bigint;
-  /** Ground truth: calls so far of the function a link attaches to by this name (the first with it), 0 if none. */
-  callCount(name: string): number;
+  /**
+   * Ground truth: calls so far of the function a link attaches to by this
+   * name (the first with it), or hits of the tracepoint (`cat:name`) or raw
+   * tracepoint (bare name); `kind` says which when given. 0 if none.
+   */
+  callCount(name: string, kind?: "function" | "tracepoint" | "raw_tp"): number;
   /** Number of CPUs. */
   readonly nrCpus: number;
 }

@@ -47,7 +47,7 @@ export interface RunResult {
 export async function runTrace(machine: Machine, session: TraceSession, o: RunOptions): Promise<RunResult> {
   const start = machine.nowNs();
   const until = o.durationNs === undefined ? undefined : start + o.durationNs;
-  const before = new Map(session.targets.map((t) => [t.name, machine.callCount(t.name)]));
+  const before = new Map(session.targets.map((t) => [t.name, machine.callCount(t.name, t.kind)]));
   let shown = 0;
   let notShown = 0;
   let steps = 0;
@@ -88,7 +88,7 @@ export async function runTrace(machine: Machine, session: TraceSession, o: RunOp
       await new Promise((r) => setImmediate(r));
     }
     notShown += session.poll().length;
-    const calls = new Map(session.targets.map((t) => [t.name, machine.callCount(t.name) - before.get(t.name)!]));
+    const calls = new Map(session.targets.map((t) => [t.name, machine.callCount(t.name, t.kind) - before.get(t.name)!]));
     return { reason, shown, notShown, steps, stackDropped: stack?.dropped ?? 0, elapsedNs: machine.nowNs() - start, stats: session.stats(), calls };
   } finally {
     session.close();
