@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { BtfBuilder } from "../builder.js";
 import { IntEncoding } from "../kinds.js";
-import { jsonInteger, toJsonValue } from "./value-json.js";
+import { jsonInteger, toJsonText, toJsonValue } from "./value-json.js";
 
 function le(...fields: [number, number | bigint][]): Uint8Array {
   const out: number[] = [];
@@ -111,6 +111,26 @@ describe("toJsonValue", () => {
   it("bad ids and void are null", () => {
     expect(toJsonValue(btf, 9999, new Uint8Array(4))).toBeNull();
     expect(toJsonValue(btf, 0, new Uint8Array(4))).toBeNull();
+  });
+
+  it("long double: invalid x87 encodings (integer bit clear, exponent not 0) are nan, as glibc prints them", () => {
+    const lb = new BtfBuilder();
+    const ld = lb.float("long double", 16);
+    const lbtf = lb.finish();
+    const v = (m: bigint, se: number): Uint8Array => le([8, m], [2, se], [6, 0]);
+    const rows: [bigint, number, string | number][] = [
+      [0x8000000000000000n, 0x3fff, 1],
+      [0x4000000000000000n, 0x3fff, "nan"], // unnormal
+      [0n, 0x7fff, "nan"], // pseudo-infinity
+      [0x4000000000000000n, 0x7fff, "nan"], // pseudo-NaN
+      [0x8000000000000000n, 0xffff, "-inf"],
+      [0x8000000000000000n, 0x0000, 0], // pseudo-denormal 2^-16382: below the double range
+      [0xc000000000000000n, 0x4000, 3],
+    ];
+    for (const [m, se, expected] of rows) {
+      expect(toJsonValue(lbtf, ld, v(m, se))).toBe(expected);
+      expect(toJsonText(lbtf, ld, v(m, se))).toBe(JSON.stringify(expected));
+    }
   });
 
   it("jsonInteger", () => {

@@ -211,13 +211,14 @@ class Decoder {
   }
 }
 
-/** An x86 80-bit extended value as the nearest double. */
+/** An x86 80-bit extended value as the nearest double (invalid x87 encodings, integer bit clear, are NaN). */
 function longDouble(dv: DataView): number {
   const m = dv.getBigUint64(0, true);
   const se = dv.getUint16(8, true);
   const sign = se >> 15 ? -1 : 1;
   const exp = se & 0x7fff;
-  if (exp === 0x7fff) return (m & ((1n << 63n) - 1n)) === 0n ? sign * Infinity : NaN;
+  if (exp !== 0 && m >> 63n === 0n) return NaN;
+  if (exp === 0x7fff) return m === 1n << 63n ? sign * Infinity : NaN;
   return sign * Number(m) * 2 ** ((exp === 0 ? 1 : exp) - 16383 - 63);
 }
 

@@ -277,6 +277,49 @@ describe("libbpf 1.1.2 quirks", () => {
   });
 });
 
+describe("long double (x87 80-bit) in every encoding class, as glibc %Lf prints it", () => {
+  // Expected strings are glibc 2.36 printf("%Lf") and libbpf 1.1.2 btf_dump__dump_type_data()
+  // output for the same 16 bytes (both agree on every row).
+  const b = new BtfBuilder();
+  const ld = b.float("long double", 16);
+  const btf = b.finish();
+  const value = (m: bigint, se: number): Uint8Array => le([8, m], [2, se], [6, 0]);
+  const rows: [string, bigint, number, string][] = [
+    ["1.0", 0x8000000000000000n, 0x3fff, "1.000000"],
+    ["3.0", 0xc000000000000000n, 0x4000, "3.000000"],
+    ["0.5", 0x8000000000000000n, 0x3ffe, "0.500000"],
+    ["53248", 0xd000000000000000n, 0x400e, "53248.000000"],
+    ["unnormal, zero mantissa", 0n, 0x3fff, "nan"],
+    ["unnormal", 0x4000000000000000n, 0x3fff, "nan"],
+    ["negative unnormal", 0x4000000000000000n, 0xbfff, "-nan"],
+    ["unnormal with exponent 1", 1n, 0x0001, "nan"],
+    ["largest unnormal", 0x7fffffffffffffffn, 0x7ffe, "nan"],
+    ["pseudo-infinity", 0n, 0x7fff, "nan"],
+    ["negative pseudo-infinity", 0n, 0xffff, "-nan"],
+    ["pseudo-NaN", 0x4000000000000000n, 0x7fff, "nan"],
+    ["infinity", 0x8000000000000000n, 0x7fff, "inf"],
+    ["negative infinity", 0x8000000000000000n, 0xffff, "-inf"],
+    ["quiet NaN", 0xc000000000000000n, 0x7fff, "nan"],
+    ["negative quiet NaN", 0xc000000000000000n, 0xffff, "-nan"],
+    ["signalling NaN", 0xa000000000000000n, 0x7fff, "nan"],
+    ["pseudo-denormal (a valid 2^-16382)", 0x8000000000000000n, 0x0000, "0.000000"],
+    ["negative pseudo-denormal", 0x8000000000000000n, 0x8000, "-0.000000"],
+    ["denormal", 1n, 0x0000, "0.000000"],
+    ["zero", 0n, 0x0000, "0.000000"],
+    ["negative zero", 0n, 0x8000, "-0.000000"],
+    ["smallest normal", 0x8000000000000001n, 0x0001, "0.000000"],
+  ];
+  it.each(rows)("%s", (_name, m, se, expected) => {
+    expect(formatLibbpf(btf, ld, value(m, se))).toEqual({ text: `(long double)${expected}`, status: 0 });
+  });
+  it("the largest value: all 4933 integer digits", () => {
+    const { text } = formatLibbpf(btf, ld, value(0xffffffffffffffffn, 0x7ffe));
+    expect(text.length).toBe("(long double)".length + 4940);
+    expect(text.startsWith("(long double)11897314953572317650")).toBe(true);
+    expect(text.endsWith("6811989770240.000000")).toBe(true);
+  });
+});
+
 describe("libbpf 1.1.2 quirk: unmatched signed enum values lose their delimiter", () => {
   // Checked against libbpf 1.1.2 (Debian libbpf-dev 1:1.1.2) btf_dump__dump_type_data()
   // on the same types: struct s { enum es a; enum eu b; enum e64s c; enum e64u d; int z; }

@@ -816,12 +816,20 @@ export function formatDouble(x: number): string {
   return fixed6(neg, frac | (1n << 52n), exp - 1075);
 }
 
-/** glibc `%Lf` of an x86 80-bit extended value (the first 10 bytes, little-endian). */
-function formatLongDouble(dv: DataView): string {
+/**
+ * glibc `%Lf` of an x86 80-bit extended value (the first 10 bytes,
+ * little-endian), every encoding class as glibc prints it: with a non-zero
+ * exponent the explicit integer bit must be set, else the encoding is
+ * invalid on x87 (unnormal, pseudo-infinity, pseudo-NaN) and prints `nan`
+ * (`-nan` with the sign bit); exponent 0x7fff is `inf` only with the integer
+ * bit alone; exponent 0 is a (pseudo-)denormal, scaled as exponent 1.
+ */
+export function formatLongDouble(dv: DataView): string {
   const m = dv.getBigUint64(0, true);
   const se = dv.getUint16(8, true);
-  const neg = se >> 15 === 1;
+  const sign = se >> 15 === 1 ? "-" : "";
   const exp = se & 0x7fff;
-  if (exp === 0x7fff) return (neg ? "-" : "") + ((m & ((1n << 63n) - 1n)) === 0n ? "inf" : "nan");
-  return fixed6(neg, m, (exp === 0 ? 1 : exp) - 16383 - 63);
+  if (exp !== 0 && m >> 63n === 0n) return sign + "nan";
+  if (exp === 0x7fff) return sign + (m === 1n << 63n ? "inf" : "nan");
+  return fixed6(sign !== "", m, (exp === 0 ? 1 : exp) - 16383 - 63);
 }
