@@ -43,7 +43,8 @@ describe("-i is --interval for the aggregations, the TUI's shortcut only for tra
     for (let k = 1; k <= 4; k++) {
       while (m.run("net", 16, start + BigInt(k) * 250_000_000n) === 16);
       const calls = m.callCount("tcp_sendmsg");
-      truth.push({ calls: calls - before, time: Number(m.nowNs() - start) });
+      // time_ns counts from boot, as trace's events do (the kernel's clock, bpf_ktime_get_ns).
+      truth.push({ calls: calls - before, time: Number(m.nowNs()) });
       before = calls;
     }
     s.close();
@@ -53,6 +54,15 @@ describe("-i is --interval for the aggregations, the TUI's shortcut only for tra
       { type: "count", interval: 4, final: true, time_ns: truth[3]!.time, data: { tcp_sendmsg: before } },
     ]);
     expect(truth.every((t) => t.calls > 100)).toBe(true);
+  }, T);
+
+  it("time_ns is on trace's clock, ns since boot: a 100 ms count of the same seed ends after trace's first event, 100 ms past boot at 5 s", async () => {
+    const tr = await runCli("trace", "tcp_sendmsg(size)", "--workload", "net", "-c", "1", "--json");
+    const ev = lines(tr.out)[0]!;
+    const agg = lines((await runCli("count", "tcp_sendmsg", "--workload", "net", "-d", "100ms", "--json")).out)[0]!;
+    expect(ev.time_ns as number).toBeGreaterThan(5_000_000_000);
+    expect(agg.time_ns as number).toBeGreaterThan(ev.time_ns as number);
+    expect(agg.time_ns as number).toBeLessThan(5_000_000_000 + 100_000_000 + 1_000_000);
   }, T);
 
   it("count -i in text: a timestamped header per interval, then the totals; the same totals as without -i", async () => {

@@ -4,13 +4,15 @@
 // kernel maps (no record per event); user space reads the maps at
 // --interval (reporting what each interval added, as bpftrace's
 // `interval:s:N { print(@); clear(@); }`) and at the end (the whole run),
-// and prints bpftrace's text, or one JSON object per report.
+// and prints bpftrace's text, or one JSON object per report (time_ns: the
+// kernel's clock, ns since boot, as trace's events and bpf_ktime_get_ns).
 import type { Argv } from "yargs";
 import type { Machine } from "../../kernel/machine.js";
 import { parseSpec } from "../../probe-spec/parse.js";
 import { TraceSession, type AggregateCell, type SessionOptions } from "../../tracer/session.js";
 import { parseBy, partText, type Symbolizer } from "./count-by.js";
 import { formatCounts, formatHeatmap, formatLinear, formatLog2, log2Label } from "../../ui/format/histogram.js";
+import { jsonInteger } from "../../btf/format/value-json.js";
 import { loadBtfFile } from "../btf-file.js";
 import { parseDuration } from "../duration.js";
 import { UsageError } from "../errors.js";
@@ -115,7 +117,7 @@ async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonN
       previous = seen;
     }
     const r = render(session, machine, cells);
-    if (a.json) await io.out(JSON.stringify({ type: agg.kind, interval: n, final, time_ns: Number(now - start), data: r.json }) + "\n");
+    if (a.json) await io.out(JSON.stringify({ type: agg.kind, interval: n, final, time_ns: jsonInteger(now), data: r.json }) + "\n");
     else {
       const span = final ? `end: whole run (${msText(now - start)})` : `interval ${n + 1} (${msText(now - intervalStart)})`;
       await io.out((interval !== undefined ? `[${secondsText(now)} s] ${span}\n` : "") + r.text);
