@@ -269,6 +269,25 @@ describe("caret", () => {
     expect(caret("f(x", { start: 3, end: 3 })).toBe("f(x\n   ^");
     expect(caret("f(x", { start: 1, end: 1 })).toBe("f(x\n ^");
   });
+  it("in a spec of several lines: the line holding the span, the caret at its column, the span cut at the line's end", () => {
+    const spec = "ip_send_skb(skb->len > 1,\n  skb->lenn,\n\tskb)";
+    expect(caret(spec, { start: 33, end: 37 })).toBe("  skb->lenn,\n       ^~~~");
+    expect(caret(spec, { start: 12, end: 33 })).toBe("ip_send_skb(skb->len > 1,\n            ^~~~~~~~~~~~~");
+    expect(caret(spec, { start: 40, end: 43 })).toBe("\tskb)\n\t^~~");
+    expect(caret(spec, { start: spec.length, end: spec.length })).toBe("\tskb)\n\t    ^");
+  });
+  it("a syntax error in a spec of several lines gives its line and column", () => {
+    const e = (() => {
+      try {
+        parseSpec("ip_send_skb(skb->len > 1,\n  skb->len >)");
+      } catch (err) {
+        return err as SpecSyntaxError;
+      }
+      throw new Error("parsed");
+    })();
+    expect(e.message).toBe("invalid probe spec at line 2, column 13: expected a literal");
+    expect(e.display).toBe("invalid probe spec at line 2, column 13: expected a literal\n  skb->len >)\n            ^");
+  });
 });
 
 describe("fuzz", () => {
@@ -298,7 +317,7 @@ describe("fuzz", () => {
         ok++;
       } catch (e) {
         if (!(e instanceof SpecSyntaxError)) throw new Error(`non-SpecSyntaxError for ${JSON.stringify(s)}: ${String(e)}`);
-        expect(e.message).toMatch(/^(empty probe spec|invalid probe spec at column \d+: )/);
+        expect(e.message).toMatch(/^(empty probe spec|invalid probe spec at (line \d+, )?column \d+: )/);
         expect(e.message).not.toMatch(/internal/);
         expect(e.column).toBeGreaterThanOrEqual(0);
         expect(e.column).toBeLessThanOrEqual(s.length);

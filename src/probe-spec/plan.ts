@@ -12,6 +12,10 @@ export const MAX_VALUES = 8;
 export const MAX_HOPS = 4;
 /** Most bytes captured per value (ksnoop's MAX_TRACE_DATA). */
 export const MAX_DATA = 2048;
+/** Most predicate steps per target: each comparison and each &&, || and ! (the table's postfix program). */
+export const MAX_PRED = 16;
+/** Longest string literal in a predicate, in bytes (the table keeps it with its NUL in 32). */
+export const MAX_PRED_STR = 31;
 
 /** Where a value's bytes come from, and how to reach them. */
 export interface ValuePlan {

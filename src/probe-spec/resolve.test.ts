@@ -12,7 +12,8 @@ import { parseBtf } from "../btf/parse.js";
 import type { BtfType, TypeId } from "../btf/types.js";
 import { bootSyntheticKernel } from "../kernel/boot.js";
 import { parseSpec } from "./parse.js";
-import { MAX_DATA, MAX_HOPS, MAX_VALUES, type ProbePlan, type TargetPlan } from "./plan.js";
+import { MAX_DATA, MAX_HOPS, MAX_PRED, MAX_PRED_STR, MAX_VALUES, type ProbePlan, type TargetPlan } from "./plan.js";
+import { MAX_PRED as CODEGEN_MAX_PRED, MAX_PRED_STR as CODEGEN_MAX_PRED_STR } from "../codegen/layout.js";
 import { MAX_STRING, resolveSpec, resolveSpecs, type ResolveContext } from "./resolve.js";
 import { SpecResolveError } from "./resolve-error.js";
 
@@ -369,6 +370,47 @@ describe("resolveSpec on the synthetic kernel only", () => {
     expect(resolveError(ctx, "ip_send_skb(skb->lenn)").display).toBe(
       ["no member 'lenn' in struct sk_buff; did you mean 'len'?", "ip_send_skb(skb->lenn)", "                 ^~~~"].join("\n"),
     );
+  });
+
+  it("limits the code generator enforces are resolution errors with a caret (issue #15: they had none)", () => {
+    const nine = Array.from({ length: 9 }, (_, i) => `skb->len > ${i}`).join(" && ");
+    const long = resolveError(ctx, `ip_send_skb(${nine})`);
+    expect(long.errno).toBe("E2BIG");
+    expect(long.display).toBe(
+      [
+        `the predicate has 17 terms (9 comparisons and 8 of &&, ||, !), at most ${MAX_PRED}`,
+        `ip_send_skb(${nine})`,
+        `            ^${"~".repeat(nine.length - 1)}`,
+        "hint: use fewer conditions, or filter the output instead (--json | jq)",
+      ].join("\n"),
+    );
+    // Separate conditions are joined by &&: 5 + 4 comparisons, 3 + 3 && inside and 2 between them.
+    expect(resolveError(ctx, "ip_send_skb(skb->len > 1 && skb->len > 2, skb->len > 3 && skb->len > 4 && skb->len > 5 && skb->len > 6, skb->len > 7 && skb->len > 8 && skb->len > 9)").message).toBe(
+      `the predicate has 17 terms (9 comparisons and 8 of &&, ||, !), at most ${MAX_PRED}`,
+    );
+    // Exactly MAX_PRED steps resolve: 8 comparisons, 7 &&, one !.
+    const sixteen = `ip_send_skb(!(${Array.from({ length: 8 }, (_, i) => `skb->len > ${i}`).join(" && ")}))`;
+    expect(target(ctx, sixteen).predicate?.kind).toBe("not");
+
+    const str = `"${"x".repeat(MAX_PRED_STR + 1)}"`;
+    expect(resolveError(ctx, `netif_receive_skb(skb->dev->name == ${str})`).display).toBe(
+      [`string ${str} is ${MAX_PRED_STR + 1} bytes, at most ${MAX_PRED_STR} in a predicate`, `netif_receive_skb(skb->dev->name == ${str})`, `${" ".repeat(36)}^${"~".repeat(str.length - 1)}`].join("\n"),
+    );
+    const name = '"abcdefghijklmnopq"';
+    expect(resolveError(ctx, `netif_receive_skb(skb->dev->name == ${name})`).display).toBe(
+      [
+        "string \"abcdefghijklmnopq\" is 17 bytes, longer than 'skb->dev->name' (16)",
+        `netif_receive_skb(skb->dev->name == ${name})`,
+        `${" ".repeat(18)}^${"~".repeat(`skb->dev->name == ${name}`.length - 1)}`,
+        "hint: such a comparison could only be false",
+      ].join("\n"),
+    );
+    // Resolution's limits are the table's.
+    expect([MAX_PRED, MAX_PRED_STR]).toEqual([CODEGEN_MAX_PRED, CODEGEN_MAX_PRED_STR]);
+  });
+
+  it("a spec of several lines shows the line of the error under which the caret goes", () => {
+    expect(resolveError(ctx, "ip_send_skb(skb->len > 1,\n  skb->lenn)").display).toBe(["no member 'lenn' in struct sk_buff; did you mean 'len'?", "  skb->lenn)", "       ^~~~"].join("\n"));
   });
 
   it("keeps one target per static name, at its first address", () => {

@@ -12,7 +12,7 @@ import { findMember, memberNames } from "../btf/members.js";
 import type { AnyType, TypeId } from "../btf/types.js";
 import type { ErrnoName } from "../internal/errno.js";
 import type { Cond, Expr, Literal, ProbeSpec, Span, TypeName } from "./ast.js";
-import { MAX_DATA, MAX_HOPS, MAX_VALUES, type PredPlan, type ProbePlan, type TargetPlan, type ValuePlan } from "./plan.js";
+import { MAX_DATA, MAX_HOPS, MAX_PRED, MAX_PRED_STR, MAX_VALUES, type PredPlan, type ProbePlan, type TargetPlan, type ValuePlan } from "./plan.js";
 import { formatCall } from "./prototype.js";
 import { SpecResolveError } from "./resolve-error.js";
 import { didYouMean } from "./suggest.js";
@@ -60,6 +60,7 @@ export function resolveSpecs(specs: readonly ProbeSpec[], kernel: ResolveContext
  * fentry. Throws SpecResolveError.
  */
 export function resolveSpec(spec: ProbeSpec, kernel: ResolveContext): ProbePlan {
+  checkPredicateSize(spec);
   const mechanism = spec.mechanism ?? "fentry";
   if (mechanism === "tracepoint" || mechanism === "raw_tp") return resolveTracepointSpec(spec, kernel, mechanism);
   const funcs = functionIndex(kernel);
@@ -557,6 +558,38 @@ function isSigned(t: AnyType): boolean {
 // ---------------------------------------------------------------------------
 // Conditions
 
+/** Steps of a condition in the table's postfix program: one per comparison and per &&, ||, !. */
+function condSteps(c: Cond): number {
+  switch (c.kind) {
+    case "cmp":
+      return 1;
+    case "not":
+      return 1 + condSteps(c.operand);
+    default:
+      return 1 + condSteps(c.left) + condSteps(c.right);
+  }
+}
+
+/** The predicate (every condition item, joined by &&) fits the table's MAX_PRED steps; the caret spans the conditions. */
+function checkPredicateSize(spec: ProbeSpec): void {
+  const conds = (spec.items ?? []).flatMap((i) => (i.kind === "cond" ? [i] : []));
+  if (!conds.length) return;
+  const steps = conds.reduce((n, i) => n + condSteps(i.cond), conds.length - 1);
+  if (steps <= MAX_PRED) return;
+  const comparisons = conds.reduce((n, i) => n + countComparisons(i.cond), 0);
+  throw fail(
+    spec,
+    { start: conds[0]!.span.start, end: conds[conds.length - 1]!.span.end },
+    "E2BIG",
+    `the predicate has ${steps} terms (${comparisons} comparisons and ${steps - comparisons} of &&, ||, !), at most ${MAX_PRED}`,
+    "use fewer conditions, or filter the output instead (--json | jq)",
+  );
+}
+
+function countComparisons(c: Cond): number {
+  return c.kind === "cmp" ? 1 : c.kind === "not" ? countComparisons(c.operand) : countComparisons(c.left) + countComparisons(c.right);
+}
+
 function resolveCond(ctx: Ctx, c: Cond, add: (r: Resolved, span: Span) => number, values: readonly ValuePlan[]): PredPlan {
   switch (c.kind) {
     case "and":
@@ -570,7 +603,13 @@ function resolveCond(ctx: Ctx, c: Cond, add: (r: Resolved, span: Span) => number
       const check = checkCmp(ctx, r, c);
       const index = add(r, c.left.span);
       const v = values[index]!;
-      if (check.kind === "str") return { kind: "str", value: index, op: c.op as "==" | "!=", text: check.text };
+      if (check.kind === "str") {
+        // The literal and its NUL are compared, never past a char array's end (a full array has no NUL).
+        const length = Buffer.byteLength(check.text, "latin1");
+        const room = v.pointee ? Math.min(v.pointee.size, MAX_DATA) : v.size;
+        if (length > room) throw fail(ctx.spec, c.span, "EINVAL", `string "${check.text}" is ${length} bytes, longer than '${v.name}' (${room})`, "such a comparison could only be false");
+        return { kind: "str", value: index, op: c.op as "==" | "!=", text: check.text };
+      }
       return { kind: "cmp", value: index, op: c.op, constant: check.constant, signed: v.signed };
     }
   }
@@ -591,6 +630,8 @@ function checkCmp(ctx: Ctx, r: Resolved, c: Extract<Cond, { kind: "cmp" }>): { k
     else if (t.kind === BtfKind.PTR) isString = isCharType(btf.typeById(skipModifiers(btf, t.type)));
     if (!isString) throw fail(spec, c.span, "EINVAL", `cannot compare ${typeText} with a string`);
     if (c.op !== "==" && c.op !== "!=") throw fail(spec, c.span, "EINVAL", `cannot use '${c.op}' on strings: only '==' and '!='`);
+    const length = Buffer.byteLength(lit.value, "latin1");
+    if (length > MAX_PRED_STR) throw fail(spec, lit.span, "E2BIG", `string "${lit.value}" is ${length} bytes, at most ${MAX_PRED_STR} in a predicate`);
     return { kind: "str", text: lit.value };
   }
   if (isComposite(t) || t.kind === BtfKind.ARRAY) {
