@@ -68,3 +68,15 @@ describe("bpftrace hist labels and rows", () => {
     expect(text).toBe("[128K, 256K)    | ▒ |\n[64K, 128K)     |█ ░|\n                 3 columns of 100 ms (simulated time), shades by count (max 4)\n");
   });
 });
+
+describe("input-sized lists", () => {
+  it("a heatmap of 300,000 cells (more than a call takes as arguments: Math.max(...counts) threw RangeError)", () => {
+    const cells = Array.from({ length: 300_000 }, (_, i) => ({ bucket: 17n, slot: i, count: (i % 7) + 1 }));
+    const text = formatHeatmap(cells, 1_000_000n);
+    const [row, footer] = text.split("\n");
+    expect(row!.length).toBe(16 + 1 + 300_000 + 1);
+    // Shades by count / max in fifths: 1 ░, 2-3 ▒, 4-5 ▓, 6-7 █.
+    expect(row!.slice(17, 24)).toBe("░▒▒▓▓██");
+    expect(footer).toBe("                 300000 columns of 1 ms (simulated time), shades by count (max 7)");
+  });
+});

@@ -101,7 +101,9 @@ export function formatHeatmap(cells: readonly { bucket: bigint; slot: number; co
   const first = slots[0]!;
   const last = slots[slots.length - 1]!;
   const buckets = [...new Set(cells.map((c) => Number(c.bucket)))].sort((a, b) => b - a);
-  const max = Math.max(...cells.map((c) => c.count));
+  // A loop, not Math.max(...counts): a long run has more cells than a call takes arguments.
+  let max = 0;
+  for (const c of cells) if (c.count > max) max = c.count;
   const at = new Map(cells.map((c) => [`${Number(c.bucket)}:${c.slot}`, c.count]));
   let out = "";
   for (const b of buckets) {
