@@ -84,7 +84,7 @@ export function snprintfBtfHelper(btf: Btf): HelperImpl {
     if (status < 0) return errRet(-status);
     const out = vmBytes(rt, str, Number(strSize), true);
     if (!out) return errRet(EFAULT);
-    const bytes = Buffer.from(text, "utf8");
+    const bytes = Buffer.from(text, "latin1"); // snprintfBtf text is a byte string
     if (out.length > 0) {
       const n = Math.min(bytes.length, out.length - 1);
       out.set(bytes.subarray(0, n));

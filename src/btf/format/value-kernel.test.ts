@@ -10,6 +10,7 @@ import {
   BTF_F_PTR_RAW,
   BTF_F_ZERO,
   hashPointer,
+  kernelIsprint,
   kernelValueFormatter,
   snprintfBtf,
 } from "./value-kernel.js";
@@ -143,6 +144,57 @@ const selftests: [string, number, Uint8Array, number, string][] = [
 describe("snprintfBtf: kernel selftest strings (BTF_F_COMPACT added)", () => {
   it.each(selftests)("%s", (_label, id, data, flags, expected) => {
     expect(snprintfBtf(T.btf, id, data, flags | C)).toEqual({ text: expected, status: 0 });
+  });
+});
+
+describe("snprintfBtf: char arrays print bytes as the kernel's Latin-1 isprint() sees them", () => {
+  // lib/ctype.c: 0x20-0x7e and 0xa0-0xff are printable ('%c' writes the raw byte),
+  // 0x7f-0x9f are control (the signed char prints as a number).
+  it("every byte value from 0x01 to 0xff, compact", () => {
+    const all = Array.from({ length: 255 }, (_, i) => i + 1);
+    const arr = new BtfBuilder();
+    const ch = arr.int("char", 1, IntEncoding.SIGNED);
+    const a = arr.array(ch, ch, 256);
+    const ab = arr.finish();
+    const r = snprintfBtf(ab, a, Uint8Array.from([...all, 0]), C);
+    const shown = all.map((b) => (kernelIsprint(b) ? `'${String.fromCharCode(b)}'` : String((b << 24) >> 24)));
+    expect(r).toEqual({ text: `(char[])[${shown.map((x) => x + ",").join("")}]`, status: 0 });
+    // the printable set, exactly
+    expect(all.filter(kernelIsprint)).toEqual([...Array.from({ length: 0x5f }, (_, i) => 0x20 + i), ...Array.from({ length: 0x60 }, (_, i) => 0xa0 + i)]);
+  });
+
+  it("bytes 0xa0-0xff are quoted raw bytes, 0x80-0x9f and 0x7f numbers", () => {
+    const r = snprintfBtf(T.btf, T.progInfo, progInfo([0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xe9, 0xff]), C);
+    expect(r.status).toBe(0);
+    expect(r.text).toBe("(struct bpf_prog_info){.name = (char[])['A',127,-128,-97,'\u00a0','\u00e9','\u00ff',],}");
+    // written as the kernel writes them: one raw byte each (0xe9, not UTF-8's c3 a9)
+    const raw = (t: string): number[] => [...Buffer.from(t, "ascii")];
+    expect([...Buffer.from(r.text, "latin1")]).toEqual([
+      ...raw("(struct bpf_prog_info){.name = (char[])['A',127,-128,-97,'"),
+      0xa0,
+      ...raw("','"),
+      0xe9,
+      ...raw("','"),
+      0xff,
+      ...raw("',],}"),
+    ]);
+  });
+
+  it("non-compact: one quoted byte per line", () => {
+    const r = snprintfBtf(T.btf, T.progInfo, progInfo([0xe9, 0x20]), 0);
+    expect(r).toEqual({ text: "(struct bpf_prog_info){\n .name = (char[])[\n  '\u00e9',\n  ' ',\n ],\n}\n", status: 0 });
+  });
+
+  it("non-ASCII BTF names come out as their UTF-8 bytes", () => {
+    const nb = new BtfBuilder();
+    const i = nb.int("int", 4, IntEncoding.SIGNED);
+    const e = nb.enum("e", 4, [["V\u00e9", 1]]);
+    const s = nb.struct("s", 8);
+    nb.field(s, "a", i, 0).field(s, "b", e, 32);
+    const nbtf = nb.btf; // (enumerator names are not checked as identifiers)
+    const r = snprintfBtf(nbtf, s, Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0]), C);
+    expect(r).toEqual({ text: "(struct s){.a = (int)1,.b = (enum e)V\u00c3\u00a9,}", status: 0 });
+    expect(Buffer.from(r.text, "latin1").toString("utf8")).toBe("(struct s){.a = (int)1,.b = (enum e)V\u00e9,}");
   });
 });
 

@@ -5,6 +5,13 @@
 //
 //   [indent][.member = ](type)value[delim][newline]
 //
+// The text is a byte string, as the kernel writes bytes: one char per output
+// byte (U+0000..U+00FF, i.e. latin1), so it is written out with
+// Buffer.from(text, "latin1"). A char-array byte the kernel shows as '%c' is
+// that raw byte (its isprint() is the Latin-1 table of lib/ctype.c: 0x20-0x7e
+// and 0xa0-0xff are printable, 0x7f-0x9f are control); names from BTF are
+// their UTF-8 bytes.
+//
 // Deliberate differences from the kernel (all in corners its selftests don't pin):
 // * `%p` (no BTF_F_PTR_RAW): the kernel prints a siphash of the pointer with a
 //   boot-time random key, truncated to 32 bits and zero-padded to 16 digits.
@@ -58,7 +65,8 @@ class Abort {
 
 /**
  * bpf_snprintf_btf(): renders `data` as BTF type `typeId` the way the kernel
- * helper does, returning the full text (no truncation) and 0 or a negative
+ * helper does, returning the full text (no truncation; a byte string, one
+ * char per byte: write it with Buffer.from(text, "latin1")) and 0 or a negative
  * errno: -EINVAL for unknown flag bits or type id 0, -ENOENT for an unknown
  * type id, -EFAULT when `data` is shorter than the value, -E2BIG past
  * KERNEL_MAX_STEPS (text so far kept in both).
@@ -106,6 +114,18 @@ export function hashPointer(ptr: bigint): bigint {
 }
 
 const hex16 = (v: bigint): string => v.toString(16).padStart(16, "0");
+
+/** The kernel's isprint(): lib/ctype.c's Latin-1 table (0x20-0x7e and 0xa0-0xff). */
+export function kernelIsprint(byte: number): boolean {
+  return (byte >= 0x20 && byte <= 0x7e) || (byte >= 0xa0 && byte <= 0xff);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A BTF name as the bytes the kernel copies (its UTF-8), one char per byte. */
+function nameBytes(name: string): string {
+  return NON_ASCII.test(name) ? Buffer.from(name, "utf8").toString("latin1") : name;
+}
 
 class Show {
   out = "";
@@ -222,6 +242,8 @@ class Show {
     if (sawPtr) parens = "";
     if (sawTypedef) prefix = "";
     if (this.noname) return parens;
+    memberName = nameBytes(memberName);
+    name = nameBytes(name);
     const ptrSuffix = "*".repeat(Math.min(ptrs, BTF_SHOW_MAX_ITER));
     const arraySuffix = "[]".repeat(Math.min(arrays, BTF_SHOW_MAX_ITER));
     return (
@@ -347,7 +369,8 @@ class Show {
             this.arrayTerminated = true;
             break;
           }
-          if (raw >= 0x20n && raw <= 0x7en) {
+          if (kernelIsprint(Number(raw))) {
+            // '%c': the raw byte itself (U+00A0..U+00FF stand for bytes 0xa0..0xff)
             this.typeValue(`'${String.fromCharCode(Number(raw))}'`, true);
             break;
           }
@@ -394,7 +417,7 @@ class Show {
     const name = enumeratorName(et, v);
     // The kernel passes the enumerator's name (a non-NULL pointer) as the
     // value, so a matched enumerator is shown even when its value is 0.
-    if (name !== undefined) this.typeValue(name, true);
+    if (name !== undefined) this.typeValue(nameBytes(name), true);
     else this.typeValue(v.toString(), v !== 0n);
     this.endType();
   }
@@ -478,7 +501,7 @@ class Show {
 
   private datasecShow(t: DatasecType, id: TypeId, off: number, bitsOff: number): void {
     this.startType(t, id, off, 0);
-    this.typeValue(`section ("${t.name}") = {`, true);
+    this.typeValue(`section ("${nameBytes(t.name)}") = {`, true);
     t.vars.forEach((v, i) => {
       if (i) this.emit(",");
       this.show(this.btf.typeById(v.type), v.type, off + v.offset, bitsOff);
