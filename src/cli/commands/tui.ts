@@ -1,10 +1,11 @@
 // `btfsnoop tui [SPEC...]` (and `btfsnoop -i [SPEC...]`): the interactive
 // view of the synthetic kernel, or with --btf FILE of a scale-mode kernel
-// made from that BTF (src/ui/tui). Boots the kernel, attaches the
-// specs (errors are reported like `trace` does, before the screen starts),
-// renders the ink App full screen and, on q or Ctrl-C, detaches and prints
-// the summary on stderr; also when the terminal goes away (SIGHUP, stdin
-// closed, stdout failing). Refuses (exit 2) when stdout or stdin is not a
+// made from that BTF (src/ui/tui). Boots the kernel, attaches the specs
+// (errors are reported like `trace` does, before the screen starts),
+// renders the ink App on the alternate screen (one row short of the
+// terminal, redrawing only changed lines) and, on q or Ctrl-C, detaches
+// and prints the summary on stderr; also when the terminal goes away
+// (SIGHUP, stdin closed, stdout failing). Refuses (exit 2) when stdout or stdin is not a
 // terminal, with a hint to use `trace`. NO_COLOR turns colors off.
 import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";

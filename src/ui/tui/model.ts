@@ -1,11 +1,13 @@
 // The TUI's state, fed by the tracer (no React here): per-function
-// statistics (calls/s over the last second of wall time, events, errors, avg and p99 latency from
-// entry/return pairs, log2 histograms of latency and of each captured
-// integer value), the latest events, and the view state (pane, selection,
-// sort column, text filter, pause, help overlay, spec prompt with
-// history). Keys go through handleKey(), a reducer that changes the view
-// state and returns the effect the driver must carry out (pause, attach,
-// change workload, quit). RedrawThrottle bounds redraws (30/s by default) on an injected clock.
+// statistics (calls/s over the last second of wall time, events, errors,
+// avg and p99 latency from entry/return pairs, log2 histograms of latency
+// and of each captured integer value), the latest events (held still while
+// their pane has the focus), and the view state (pane, selection, sort
+// column, text filter, pause, help overlay, spec prompt with history).
+// Keys go through handleKey(), a reducer that changes the view state and
+// returns the effect the driver must carry out (pause, attach, change
+// workload, quit). RedrawThrottle bounds redraws (30/s by default) on an
+// injected clock.
 import type { TraceEvent } from "../../tracer/event.js";
 import type { SessionStats } from "../../tracer/session.js";
 import { compactEvent, log2Bucket, signedValue } from "./text.js";
@@ -446,8 +448,7 @@ export class TuiModel {
       // The detail follows the cursor.
       this.expanded = events[this.eventIndex];
       this.detailScroll = 0;
-    }
-    else if (this.pane === "detail") this.detailScroll = Math.max(0, this.detailScroll + d);
+    } else if (this.pane === "detail") this.detailScroll = Math.max(0, this.detailScroll + d);
     if (this.pane === "functions") this.histSource = "latency";
     return { type: "none" };
   }
