@@ -3,6 +3,14 @@
 // __dev_queue_xmit -> dev_hard_start_xmit), receive in softirq
 // (netif_receive_skb -> ip_rcv -> ip_local_deliver -> tcp_v4_rcv/udp_rcv),
 // drops through kfree_skb_reason with reasons and call-site locations.
+// Traffic between two sockets of this host goes out through lo and comes
+// back in through it, as in Linux: lo's xmit hands the skb to netif_rx,
+// which queues it on the CPU's backlog, and the NET_RX softirq that
+// __dev_queue_xmit runs when it re-enables bottom halves receives it
+// (netif_receive_skb with skb->dev = lo; Linux enters through
+// process_backlog -> __netif_receive_skb, which the model does not have).
+// Traffic to other hosts leaves through eth0 and is consumed there;
+// packets from them arrive on eth0 (receiveOnce).
 import { BtfKind } from "../../btf/kinds.js";
 import type { Kernel } from "../kernel.js";
 import { alloc, setField, type Sock, type World } from "./world.js";
@@ -61,7 +69,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     if (rng.chance(0.03)) return err(EAGAIN);
     const skb = call("__alloc_skb", size!, 0xcc0n, 0n, BigInt.asUintN(64, -1n));
     setField(k, skb, "sk_buff", "sk", sk!);
-    setField(k, skb, "sk_buff", "dev", w.eth0.addr);
+    setField(k, skb, "sk_buff", "dev", (sockOf(sk!)?.dev ?? w.eth0).addr);
     const ret = call("__tcp_transmit_skb", sk!, skb, 1n, 0xcc0n, 0n);
     return BigInt.asIntN(64, ret) < 0n ? ret : size!;
   });
@@ -70,7 +78,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     if (rng.chance(0.02)) return err(EAGAIN);
     const skb = call("__alloc_skb", len! + 28n, 0xcc0n, 0n, BigInt.asUintN(64, -1n));
     setField(k, skb, "sk_buff", "sk", sk!);
-    setField(k, skb, "sk_buff", "dev", rng.chance(0.3) ? w.lo.addr : w.eth0.addr);
+    setField(k, skb, "sk_buff", "dev", (sockOf(sk!)?.dev ?? w.eth0).addr);
     const ret = call("ip_send_skb", w.net, skb);
     return BigInt.asIntN(64, ret) < 0n ? ret : len!;
   });
@@ -93,14 +101,38 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     }
     const dev = k.memory.readField(skb!, "sk_buff", "dev");
     call("dev_hard_start_xmit", skb!, dev, 0n, 0n);
+    // rcu_read_unlock_bh(): bottom halves back on, the pending NET_RX softirq runs now.
+    netRxSoftirq();
     return 0n;
   });
   set("dev_hard_start_xmit", ([skb, dev]) => {
     const len = k.memory.readField(skb!, "sk_buff", "len");
     k.fire(tp("net", "net_dev_xmit"), { skbaddr: skb!, len, rc: 0n, name: devName(dev!) }, [skb!, 0n, dev!, len]);
-    call("consume_skb", skb!);
+    if (dev === w.lo.addr) {
+      // loopback_xmit: the skb leaves its sender (skb_orphan) and is received
+      // on lo; the receive path finds the other end of the connection.
+      const from = sockOf(k.memory.readField(skb!, "sk_buff", "sk"));
+      setField(k, skb!, "sk_buff", "sk", from?.peer?.sk ?? 0n);
+      call("netif_rx", skb!);
+    } else call("consume_skb", skb!);
     return 0n;
   });
+  set("netif_rx", ([skb]) => {
+    w.backlog.push(skb!);
+    return 0n; // NET_RX_SUCCESS
+  });
+  /** net_rx_action: receives what netif_rx queued, in softirq context on this CPU. */
+  const netRxSoftirq = (): void => {
+    if (!w.backlog.length) return;
+    const cpu = k.tasks.cpus[k.cpu]!;
+    const prev = cpu.context;
+    cpu.context = "softirq";
+    try {
+      for (let skb = w.backlog.shift(); skb !== undefined; skb = w.backlog.shift()) call("netif_receive_skb", skb);
+    } finally {
+      cpu.context = prev;
+    }
+  };
 
   // Receive (softirq).
   set("netif_receive_skb", ([skb]) => {
@@ -144,14 +176,14 @@ export function sendOnce(k: Kernel, w: World, msgSizes: Map<bigint, number>): vo
   k.memory.free(msg);
 }
 
-/** A packet arrives on eth0 for a random socket (or none: dropped with NO_SOCKET). */
+/** A packet from another host arrives on eth0 for a random remote connection (or none: dropped with NO_SOCKET). */
 export function receiveOnce(k: Kernel, w: World): void {
   const cpu = k.tasks.cpus[k.cpu]!;
   const prevCtx = cpu.context;
   cpu.context = "softirq";
   const skb = k.callByName("__alloc_skb", [BigInt(k.rng.int(60, 1500)), 0x820n, 0n, BigInt.asUintN(64, -1n)]);
   setField(k, skb, "sk_buff", "dev", w.eth0.addr);
-  setField(k, skb, "sk_buff", "sk", k.rng.chance(0.05) ? 0n : k.rng.pick(w.socks).sk);
+  setField(k, skb, "sk_buff", "sk", k.rng.chance(0.05) ? 0n : k.rng.pick(w.socks.filter((s) => s.dev === w.eth0)).sk);
   k.callByName("netif_receive_skb", [skb]);
   cpu.context = prevCtx;
 }

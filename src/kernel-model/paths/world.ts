@@ -46,6 +46,10 @@ export interface Sock {
   /** struct socket */
   sock: bigint;
   protocol: "tcp" | "udp";
+  /** The device its packets leave by: lo for a peer on 127.0.0.0/8, else eth0. */
+  dev: NetDevice;
+  /** The other end of a local connection (its packets come back in through lo to it). */
+  peer?: Sock;
 }
 
 export interface OpenFile {
@@ -59,7 +63,10 @@ export interface World {
   net: bigint;
   lo: NetDevice;
   eth0: NetDevice;
+  /** Connections to remote hosts (through eth0), then the two ends of each local one (through lo). */
   socks: Sock[];
+  /** Skbs netif_rx queued for the NET_RX softirq (the per-CPU backlog; drained when the softirq runs). */
+  backlog: bigint[];
   /** Open files by tgid * 1000 + fd. */
   files: Map<number, OpenFile>;
   disk: bigint;
@@ -68,6 +75,12 @@ export interface World {
 }
 
 const AF_INET = 2n;
+/** An IPv4 address as the kernel stores it (__be32: network order in memory, so a little-endian load reverses it). */
+const ipv4 = (a: number, b: number, c: number, d: number) => BigInt((a | (b << 8) | (c << 16) | (d << 24)) >>> 0);
+/** A port as __be16 (network order). */
+const be16 = (port: number) => BigInt(((port & 0xff) << 8) | (port >> 8));
+/** The host's address on eth0. */
+const HOST = ipv4(10, 0, 2, 15);
 
 export function buildWorld(k: Kernel): World {
   const net = alloc(k, "net");
@@ -80,22 +93,38 @@ export function buildWorld(k: Kernel): World {
   };
   const lo = dev("lo", 1);
   const eth0 = dev("eth0", 2);
-  const socks: Sock[] = [];
-  for (let i = 0; i < 4; i++) {
-    const protocol = i % 2 === 0 ? "tcp" : "udp";
+  setField(k, net, "net", "loopback_dev", lo.addr);
+  /** A connected socket: local address and port, remote address and port (skc_num is host order, skc_dport network order). */
+  const sock = (protocol: "tcp" | "udp", saddr: bigint, sport: number, daddr: bigint, dport: number, via: NetDevice): Sock => {
     const sk = alloc(k, protocol === "tcp" ? "tcp_sock" : "udp_sock");
     setField(k, sk, "sock", "__sk_common.skc_family", AF_INET);
-    setField(k, sk, "sock", "__sk_common.skc_daddr", BigInt(0x0100007f + (i << 24)));
-    setField(k, sk, "sock", "__sk_common.skc_dport", BigInt(((8080 + i) & 0xff) << 8 | ((8080 + i) >> 8)));
+    setField(k, sk, "sock", "__sk_common.skc_daddr", daddr);
+    setField(k, sk, "sock", "__sk_common.skc_rcv_saddr", saddr);
+    setField(k, sk, "sock", "__sk_common.skc_dport", be16(dport));
+    setField(k, sk, "sock", "__sk_common.skc_num", BigInt(sport));
     setField(k, sk, "sock", "__sk_common.skc_net.net", net);
     setField(k, sk, "sock", "sk_protocol", protocol === "tcp" ? 6n : 17n);
-    const sock = alloc(k, "socket");
-    setField(k, sock, "socket", "sk", sk);
-    setField(k, sk, "sock", "sk_socket", sock);
-    socks.push({ sk, sock, protocol });
-  }
+    const s = alloc(k, "socket");
+    setField(k, s, "socket", "sk", sk);
+    setField(k, sk, "sock", "sk_socket", s);
+    return { sk, sock: s, protocol, dev: via };
+  };
+  const socks: Sock[] = [];
+  // Remote web servers (TEST-NET-3 addresses) through eth0.
+  for (let i = 0; i < 4; i++) socks.push(sock(i % 2 === 0 ? "tcp" : "udp", HOST, 50000 + i, ipv4(203, 0, 113, 10 + i), 8080 + i, eth0));
+  // Local connections, both ends on this host, through lo: a database client and
+  // server on 127.0.0.1:5432, and a resolver client and the stub resolver on 127.0.0.53:53.
+  const pair = (protocol: "tcp" | "udp", client: [bigint, number], server: [bigint, number]) => {
+    const c = sock(protocol, client[0], client[1], server[0], server[1], lo);
+    const s = sock(protocol, server[0], server[1], client[0], client[1], lo);
+    c.peer = s;
+    s.peer = c;
+    socks.push(c, s);
+  };
+  pair("tcp", [ipv4(127, 0, 0, 1), 41000], [ipv4(127, 0, 0, 1), 5432]);
+  pair("udp", [ipv4(127, 0, 0, 1), 45000], [ipv4(127, 0, 0, 53), 53]);
   const disk = alloc(k, "gendisk");
   setString(k, disk, "gendisk", "disk_name", "vda");
   setField(k, disk, "gendisk", "major", 253n);
-  return { net, lo, eth0, socks, files: new Map(), disk, inflight: [] };
+  return { net, lo, eth0, socks, backlog: [], files: new Map(), disk, inflight: [] };
 }
