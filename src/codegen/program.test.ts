@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseBtf } from "../btf/index.js";
+import { BtfKind } from "../btf/kinds.js";
 import { bootSyntheticKernel, type BootedKernel } from "../kernel/boot.js";
 import { encodeProgram } from "../vm/isa/encode.js";
 import { BUF_SIZE, Counter, ENTRY_SIZE } from "./layout.js";
@@ -6,11 +8,17 @@ import { generateProgram, type ProgramMaps, type ProgramOptions } from "./progra
 
 let booted: BootedKernel;
 let maps: ProgramMaps;
+/** BTF ids of struct sock and struct sk_buff in the synthetic kernel (by name: ids move when its headers change). */
+let casts: number[];
 
 // The maps a session creates (session.ts), for two targets.
 beforeAll(() => {
   booted = bootSyntheticKernel({ seed: 3 });
   const bpf = booted.bpf;
+  const info = bpf.btfGetInfo(bpf.btfGetFd());
+  if (typeof info === "number") throw new Error(`btf: ${bpf.lastError}`);
+  const kbtf = parseBtf(info.btf);
+  casts = ["sock", "sk_buff"].map((n) => kbtf.findByNameKind(n, BtfKind.STRUCT)!);
   const mk = (type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number => {
     const fd = bpf.mapCreate({ type, keySize, valueSize, maxEntries, name });
     if (fd < 0) throw new Error(`${name}: ${bpf.lastError}`);
@@ -27,7 +35,7 @@ beforeAll(() => {
 
 describe("generateProgram", () => {
   it("is deterministic", () => {
-    const o: ProgramOptions = { phase: "return", maps, castTargets: [432, 496], renderKernel: true, pid: 42 };
+    const o: ProgramOptions = { phase: "return", maps, castTargets: casts, renderKernel: true, pid: 42 };
     const a = generateProgram(o);
     const b = generateProgram({ ...o, castTargets: [...o.castTargets], maps: { ...maps } });
     expect(b).toEqual(a);
@@ -43,7 +51,7 @@ describe("generateProgram", () => {
 
   it.each(cases)("phase %s, render kernel %s, pid %s, casts %s: accepted by the verifier", (phase, kernel, pid, cast) => {
     const bpf = booted.bpf;
-    const insns = generateProgram({ phase, maps, castTargets: cast ? [432, 496] : [], renderKernel: kernel, ...(pid ? { pid: 7 } : {}) });
+    const insns = generateProgram({ phase, maps, castTargets: cast ? casts : [], renderKernel: kernel, ...(pid ? { pid: 7 } : {}) });
     const loaded = bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name: "btfsnoop_t", nargs: 12 });
     if (typeof loaded === "number") throw new Error(`rejected (${loaded}): ${bpf.lastError}\n${bpf.lastLog.slice(-5).join("\n")}`);
     const stats = loaded.log[loaded.log.length - 1] ?? "";

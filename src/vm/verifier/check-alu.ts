@@ -81,6 +81,7 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
   }
   if (!isPointer(dv) && op === AluOp.SUB) ctx.fail(`R${d} tried to subtract pointer from scalar`, pc);
   const [ptr, k, ptrReg] = isPointer(dv) ? [dv, src.scalar!, d] : [src, dv.scalar!, insn.src];
+  if (isX) ctx.markPrecise(isPointer(dv) ? insn.src : d); // the pointer's new offset is the scalar's value
   regs[d] = adjustPointer(ctx, ptr, k, op === AluOp.SUB, ptrReg, d, pc);
 }
 

@@ -81,7 +81,10 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       case ArgType.PTR_TO_MEM:
       case ArgType.PTR_TO_UNINIT_MEM:
       case ArgType.PTR_TO_CONST_STR:
-        if (r.type === RegType.SCALAR && isConst(r.scalar!) && constValue(r.scalar!) === 0n && proto.args[i + 1] === ArgType.CONST_SIZE_OR_ZERO) break;
+        if (r.type === RegType.SCALAR && isConst(r.scalar!) && constValue(r.scalar!) === 0n && proto.args[i + 1] === ArgType.CONST_SIZE_OR_ZERO) {
+          ctx.markPrecise(regno);
+          break;
+        }
         if (r.type !== RegType.PTR_TO_STACK && r.type !== RegType.PTR_TO_MAP_VALUE && r.type !== RegType.PTR_TO_MEM) {
           ctx.fail(`${R} type=${regTypeName(r.type)} expected=fp, map_value, mem`, pc);
         }
@@ -90,6 +93,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       case ArgType.CONST_SIZE:
       case ArgType.CONST_SIZE_OR_ZERO: {
         if (r.type !== RegType.SCALAR) ctx.fail(`${R} type=${regTypeName(r.type)} expected=scalar`, pc);
+        ctx.markPrecise(regno);
         const s = r.scalar!;
         if (s.smin < 0n) ctx.fail(`${R} min value is negative, either use unsigned or 'var &= const'`, pc);
         if (s.umax >= BigInt(MAX_VAR_SIZE)) ctx.fail(`${R} unbounded memory access, use 'var &= const' or 'if (var < const)'`, pc);
@@ -111,6 +115,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       case ArgType.CONST_ALLOC_SIZE_OR_ZERO:
         if (r.type !== RegType.SCALAR || !isConst(r.scalar!)) ctx.fail(`${R} is not a known constant'`, pc);
+        ctx.markPrecise(regno);
         allocSize = Number(constValue(r.scalar!));
         if (allocSize >= MAX_VAR_SIZE) ctx.fail(`${R} unbounded memory access`, pc);
         break;
@@ -129,6 +134,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       case ArgType.CONST_BTF_ID: {
         if (r.type !== RegType.SCALAR || !isConst(r.scalar!)) ctx.fail(`${R} is not a known constant'`, pc);
+        ctx.markPrecise(regno);
         const btf = ctx.options.btf;
         const want = Number(constValue(r.scalar!));
         const target = btf && want > 0 && want < btf.typeCount ? btf.typeById(skipModsAndTypedefs(btf, want)) : undefined;
@@ -217,6 +223,9 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
   if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
   if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) ctx.fail(`cannot return stack pointer to the caller`, pc);
   if (callee.callbackOf >= 0) {
+    state.frames.push(callee); // r0's precision is walked in the callee's frame
+    if (r0.type === RegType.SCALAR) ctx.markPrecise(0);
+    state.frames.pop();
     if (r0.type !== RegType.SCALAR || r0.scalar!.umax > 1n) ctx.fail(`At callback return the register R0 has ${r0.type === RegType.SCALAR ? "unbounded value" : regTypeName(r0.type)}; should have been in [0, 1]`, pc);
     finishCallbackHelper(state);
     return callee.callsite + 1;

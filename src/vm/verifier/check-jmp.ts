@@ -31,8 +31,12 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
 
   if (!isPointer(a) && !isPointer(b)) {
     const known = branchTaken(jop, is64, a.scalar!, b.scalar!);
-    if (known === true) return { taken: state };
-    if (known === false) return { fallthrough: state };
+    if (known !== undefined) {
+      // Only one side is explored: that rests on the operands' bounds.
+      ctx.markPrecise(insn.dst);
+      if (isX) ctx.markPrecise(insn.src);
+      return known ? { taken: state } : { fallthrough: state };
+    }
     const t = refineBranch(jop, is64, a.scalar!, b.scalar!, true);
     const f = refineBranch(jop, is64, a.scalar!, b.scalar!, false);
     const out: BranchStates = {};
@@ -43,6 +47,7 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
 
   // A pointer compared with the constant 0: null checks.
   const zero = !isPointer(b) && isConst(b.scalar!) && constValue(b.scalar!) === 0n;
+  if (zero && isX && isPointer(a)) ctx.markPrecise(insn.src); // a null check only because the register is 0
   if (isPointer(a) && zero && is64 && (jop === JmpOp.JEQ || jop === JmpOp.JNE)) {
     if (a.type === RegType.PTR_TO_MAP_VALUE_OR_NULL || a.type === RegType.PTR_TO_MEM_OR_NULL || a.type === RegType.PTR_TO_BTF_ID_OR_NULL) {
       const isNull = cloneState(state);

@@ -124,6 +124,7 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
       frame.stack.fill(StackByte.MISC, slot * 8, slot * 8 + 8);
     }
     const zero = v !== undefined && v.type === RegType.SCALAR && v.scalar!.umax === 0n;
+    if (zero && a.valueRegno !== undefined) ctx.markPrecise(a.valueRegno); // the bytes are ZERO only because the register is 0
     frame.stack.fill(zero ? StackByte.ZERO : StackByte.MISC, at, at + a.size);
     return undefined;
   }

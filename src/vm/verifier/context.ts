@@ -19,6 +19,11 @@ export interface VerifyOptions {
   btf?: Btf;
   /** Processed-instruction budget (BPF_COMPLEXITY_LIMIT_INSNS). */
   maxProcessed?: number;
+  /**
+   * Prune only on states that cover every register and scalar (no liveness,
+   * no precision): slower, the same verdicts. A test oracle for pruning.
+   */
+  exactPruning?: boolean;
 }
 
 export interface VerifierContext {
@@ -37,6 +42,12 @@ export interface VerifierContext {
   readonly probeMem: Set<number>;
   /** Stops verification: throws VerifierError with the log so far. */
   fail(reason: string, insn: number): never;
+  /**
+   * A check depends on the value of register `regno` of the current frame
+   * (a decided branch, a size argument, a constant pointer offset, the
+   * return value): marks it precise back along the current path.
+   */
+  markPrecise(regno: number): void;
 }
 
 export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptions, lines: string[]): VerifierContext {
@@ -53,6 +64,7 @@ export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptio
       if (lines.length < LOG_CAP) lines.push(line);
       else if (lines.length === LOG_CAP) lines.push("... log truncated");
     },
+    markPrecise() {},
     fail(reason, insn) {
       lines.push(reason);
       throw new VerifierError(reason, insn, lines.slice());

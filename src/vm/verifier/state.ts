@@ -2,7 +2,13 @@
 // for branches, the containment test used for state pruning, and the
 // kernel-style text of registers for the log.
 import { formatScalar, scalarConst, scalarContains, scalarEquals, scalarUnknown } from "./scalar.js";
+import { liveAfterCall, type LiveIn } from "./liveness.js";
+import type { FrameMarks } from "./precision.js";
 import { RegType, STACK_SIZE, StackByte, type FrameState, type RegState, type VerifierState } from "./types.js";
+
+const ALL_REGS = 0x7ff;
+/** r10, the frame pointer: always compared (a frame's r10 is its own fp). */
+const R10 = 1 << 10;
 
 export const NOT_INIT: RegState = Object.freeze({ type: RegType.NOT_INIT });
 
@@ -49,11 +55,14 @@ export function isPointer(r: RegState): boolean {
  * state must be copies of one lookup in the current one, and vice versa.
  */
 export class IdMap {
-  private readonly oldToCur = new Map<number, number>();
-  private readonly curToOld = new Map<number, number>();
+  // Made on the first id: most comparisons (thousands per instruction in a loop) meet none.
+  private oldToCur: Map<number, number> | undefined;
+  private curToOld: Map<number, number> | undefined;
   /** Whether `o` (old) and `c` (current) can stand for the same object. */
   check(o: number | undefined, c: number | undefined): boolean {
     if (o === undefined || c === undefined) return o === c;
+    this.oldToCur ??= new Map();
+    this.curToOld ??= new Map();
     const a = this.oldToCur.get(o);
     const b = this.curToOld.get(c);
     if (a === undefined && b === undefined) {
@@ -100,34 +109,75 @@ export function regEquals(a: RegState, b: RegState, ids: IdMap = new IdMap()): b
   return regContains(a, b, ids) && regContains(b, a, new IdMap());
 }
 
-function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdMap): boolean {
+function allBytes(stack: Uint8Array, slot: number, v: number): boolean {
+  for (let b = slot * 8; b < slot * 8 + 8; b++) if (stack[b] !== v) return false;
+  return true;
+}
+
+function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdMap, liveRegs: number, marks: FrameMarks | undefined | "all"): boolean {
   if (old.callsite !== cur.callsite || old.callbackOf !== cur.callbackOf) return false;
-  for (let i = 0; i < 11; i++) if (!(exact ? regEquals(old.regs[i]!, cur.regs[i]!, ids) : regContains(old.regs[i]!, cur.regs[i]!, ids))) return false;
+  for (let i = 0; i < 11; i++) {
+    if (!(liveRegs & (1 << i))) continue; // dead: no path from here reads it
+    const o = old.regs[i]!;
+    const c = cur.regs[i]!;
+    // An imprecise scalar: nothing verified from the old state depended on its value.
+    if (!exact && marks !== "all" && o.type === RegType.SCALAR && c.type === RegType.SCALAR && !((marks?.regs ?? 0) & (1 << i))) continue;
+    if (!(exact ? regEquals(o, c, ids) : regContains(o, c, ids))) return false;
+  }
   // Bytes below both frames' depth were never written in either: equal (INVALID).
   const from = STACK_SIZE - Math.max(old.depth, cur.depth);
-  for (let b = from; b < STACK_SIZE; b++) {
-    const o = old.stack[b]!;
-    const c = cur.stack[b]!;
-    if (o === c) continue;
-    if (exact) return false;
-    // An old byte that was uninitialized covers anything; MISC covers ZERO.
-    if (o === StackByte.INVALID || (o === StackByte.MISC && c === StackByte.ZERO)) continue;
-    return false;
-  }
-  for (let i = from >> 3; i < old.spills.length; i++) {
-    const o = old.spills[i];
-    const c = cur.spills[i];
+  for (let slot = from >> 3; slot < STACK_SIZE / 8; slot++) {
+    if (!exact) {
+      const oSpill = old.spills[slot];
+      const cSpill = cur.spills[slot];
+      const curScalar = cSpill?.type === RegType.SCALAR && allBytes(cur.stack, slot, StackByte.SPILL);
+      // An imprecise spilled scalar covers any scalar spill and 8 bytes of MISC (they read as an unknown scalar).
+      if (marks !== "all" && oSpill?.type === RegType.SCALAR && !marks?.slots.has(slot) && allBytes(old.stack, slot, StackByte.SPILL)) {
+        if (curScalar || allBytes(cur.stack, slot, StackByte.MISC)) continue;
+      }
+      // 8 bytes of MISC read as an unknown scalar: they cover a spilled scalar.
+      if (curScalar && allBytes(old.stack, slot, StackByte.MISC)) continue;
+    }
+    for (let b = Math.max(from, slot * 8); b < slot * 8 + 8; b++) {
+      const o = old.stack[b]!;
+      const c = cur.stack[b]!;
+      if (o === c) continue;
+      if (exact) return false;
+      // An old byte that was uninitialized covers anything; MISC covers ZERO.
+      if (o === StackByte.INVALID || (o === StackByte.MISC && c === StackByte.ZERO)) continue;
+      return false;
+    }
+    const o = old.spills[slot];
+    const c = cur.spills[slot];
     if (!o) continue;
     if (!c || !(exact ? regEquals(o, c, ids) : regContains(o, c, ids))) return false;
   }
   return true;
 }
 
-/** Whether `old` covers `cur` (prune), or equals it exactly (`exact`, loop detection). */
-export function stateMatches(old: VerifierState, cur: VerifierState, exact = false): boolean {
+/** Precision marks of a stored state for pruning: per frame, or every scalar precise. */
+export interface StateMarks {
+  marks: readonly (FrameMarks | undefined)[];
+  allPrecise: boolean;
+}
+
+/**
+ * Whether `old` covers `cur` (prune), or equals it exactly (`exact`, loop
+ * detection). With `live` (the program's static liveness and the slot both
+ * states are at), dead registers are not compared: the current frame's
+ * by the slot's live-in set, a caller's by what is live after its call.
+ * With `precision` (the old state's marks), imprecise scalars in the old
+ * state cover any scalar; without it every scalar is compared.
+ */
+export function stateMatches(old: VerifierState, cur: VerifierState, exact = false, live?: { liveIn: LiveIn; pc: number }, precision?: StateMarks): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.size !== cur.refs.size) return false;
   const ids = new IdMap();
-  for (let i = 0; i < old.frames.length; i++) if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact, ids)) return false;
+  const last = old.frames.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const mask = !live ? ALL_REGS : i === last ? live.liveIn[live.pc]! | R10 : liveAfterCall(live.liveIn, cur.frames[i + 1]!.callsite) | R10;
+    const marks = !precision || precision.allPrecise ? "all" : precision.marks[i];
+    if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact, ids, mask, marks)) return false;
+  }
   // Every held reference must correspond (ids of references held but not in any register are matched by name).
   for (const id of old.refs.keys()) if (!ids.check(id, id) && !cur.refs.has(id)) return false;
   return true;

@@ -11,12 +11,14 @@ import { checkCfg, type CfgInfo } from "./cfg.js";
 import { checkAlu } from "./check-alu.js";
 import { checkHelperCall, enterCallback, enterSubprog, finishCallbackHelper, leaveFrame } from "./check-call.js";
 import { checkCondJmp } from "./check-jmp.js";
+import { computeLiveness, liveAfterCall, type LiveIn } from "./liveness.js";
+import { FRAME_CHANGE, histEntry, markAllPrecise, markPrecise, stackKey, type Checkpoint, type PathHistory } from "./precision.js";
 import { checkMemAccess } from "./check-mem.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
 import { VerifierError } from "./errors.js";
 import { constValue, isConst, scalarConst, scalarTruncate, scalarUnknown } from "./scalar.js";
 import { cloneState, formatReg, formatRegs, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
-import { RegType, type RegState, type VerifierState } from "./types.js";
+import { RegType, STACK_SIZE, type RegState, type VerifierState } from "./types.js";
 
 export type { VerifyOptions } from "./context.js";
 
@@ -50,21 +52,6 @@ export interface VerifyResult {
   probeMem?: number[];
 }
 
-/** A stored state at a prune point and the checkpoint it was reached from on its path. */
-interface Checkpoint {
-  state: VerifierState;
-  parent: Checkpoint | undefined;
-  pc: number;
-}
-
-interface Path {
-  state: VerifierState;
-  pc: number;
-  chain: Checkpoint | undefined;
-  /** Where this path branched off, for the log's "from X to Y" line. */
-  from: number;
-}
-
 /** Verifies `program`. Never throws for a bad program: the result says why. */
 export function verify(program: Program, options: VerifyOptions): VerifyResult {
   const t0 = performance.now();
@@ -91,48 +78,98 @@ function summary(s: VerifyStats): string {
   return `processed ${s.processed} insns (limit 1000000) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0`;
 }
 
+interface Path extends PathHistory {
+  state: VerifierState;
+  pc: number;
+  /** Where this path branched off, for the log's "from X to Y" line. */
+  from: number;
+}
+
+/** A new path that branches off `path` (its checkpoints gain a branch to finish). */
+function fork(path: Path, state: VerifierState, pc: number, from: number): Path {
+  if (path.chain) path.chain.branches++;
+  return { state, pc, chain: path.chain, hist: path.hist.slice(), from };
+}
+
+/** A path ended (exit, or pruned): checkpoints whose every path has ended are complete. */
+function finish(path: Path): void {
+  for (let c = path.chain; c; c = c.parent) if (--c.branches > 0) break;
+}
+
+/** The stack slot a load or store at `pc` touches, when it goes through a stack pointer. */
+function stackSlotOf(ctx: VerifierContext, state: VerifierState, pc: number): number | undefined {
+  const insn = ctx.program.insns[ctx.cfg.insnAt[pc]!]!;
+  const cls = insn.opcode & CLASS_MASK;
+  if (cls !== Class.LDX && cls !== Class.ST && cls !== Class.STX) return undefined;
+  const base = cur(state).regs[cls === Class.LDX ? insn.src : insn.dst]!;
+  if (base.type !== RegType.PTR_TO_STACK) return undefined;
+  const off = (base.off ?? 0) + insn.off;
+  return off >= -STACK_SIZE && off < 0 ? stackKey(base.frameno!, off) : undefined;
+}
+
 function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
   const { program } = ctx;
   const level = ctx.options.logLevel;
   const visited = new Map<number, Checkpoint[]>();
+  const exact = ctx.options.exactPruning === true;
+  const liveIn = exact ? new Uint16Array(cfg.insnAt.length).fill(0x7ff) : computeLiveness(program, cfg);
+  // Unprivileged programs get no imprecise pruning (the kernel marks every scalar precise for them).
+  const tracksPrecision = ctx.options.privileged && !exact;
   const entry: VerifierState = { frames: [newFrame(-1, 0, 0)], refs: new Map() };
   ctx.options.progType.entryRegs().forEach((r, i) => (entry.frames[0]!.regs[i + 1] = r));
-  const work: Path[] = [{ state: entry, pc: 0, chain: undefined, from: -1 }];
+  const work: Path[] = [{ state: entry, pc: 0, chain: undefined, hist: [], from: -1 }];
   const insnText = (pc: number) => `${pc}: ${formatInsn(program.insns[cfg.insnAt[pc]!]!, { helperName })}`;
   if (level >= 2) ctx.log(`0: ${formatRegs(entry.frames[0]!)}`);
+  // The kernel's jmps_processed/insn_processed at the last stored state: in a
+  // loop, a state is stored only every 20 jumps or 100 instructions.
+  let jmps = 0;
+  let prevJmps = 0;
+  let prevInsns = 0;
 
   while (work.length) {
-    let path: Path | undefined = work.pop()!;
+    const path: Path = work.pop()!;
     if (level >= 1 && path.from >= 0) ctx.log(`from ${path.from} to ${path.pc}: ${formatRegs(cur(path.state))}`);
-    while (path) {
+    ctx.markPrecise = (regno) => {
+      if (tracksPrecision) markPrecise(program, cfg.insnAt, path, path.state.frames.length - 1, 1 << regno, [], true);
+    };
+    for (;;) {
       const { state } = path;
       let pc: number = path.pc;
       if (++stats.processed > ctx.options.maxProcessed) ctx.fail(`BPF program is too large. Processed ${stats.processed} insn`, pc);
       if (cfg.prunePoints[pc]) {
         const list = visited.get(pc) ?? [];
         let pruned = false;
+        let looping = false;
+        const f = cur(state);
+        const callbackEntry = f.callbackOf >= 0 && pc === f.subprog;
         for (const v of list) {
-          if (!stateMatches(v.state, state)) continue;
-          if (isAncestor(v, path.chain)) {
+          if (v.branches > 0) {
+            // Still being explored: its marks are not final, so it prunes nothing (kernel: sl->state.branches).
+            // Paths are explored depth first and forked only from the current one, so every such state is an
+            // ancestor of the current path: the loop checks below apply.
+            looping = true;
+            if (!stateMatches(v.state, state, false, { liveIn, pc })) continue;
             // Callback iterations are bounded by the helper: a repeated state at the callback's entry has converged.
-            const f = cur(state);
-            if (f.callbackOf >= 0 && pc === f.subprog) {
+            if (callbackEntry) {
+              markAllPrecise(path.chain); // pruned by full containment: every value here mattered
               pruned = true;
               break;
             }
             if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc);
             continue; // the same loop head with a narrower state: keep going (the budget bounds it)
           }
+          if (!stateMatches(v.state, state, false, { liveIn, pc }, tracksPrecision ? v : undefined)) continue;
+          if (tracksPrecision) propagatePrecision(ctx, path, v, liveIn, pc);
           pruned = true;
           break;
         }
         if (pruned) {
           if (level >= 1) ctx.log(`${pc}: safe`);
+          finish(path);
           break;
         }
         // A callback entered again: widen what changed since the previous iteration so they converge.
-        const f = cur(state);
-        if (f.callbackOf >= 0 && pc === f.subprog) {
+        if (callbackEntry) {
           // Only against an earlier iteration of the same helper call, never an earlier call's.
           for (let c = path.chain; c; c = c.parent) {
             if (c.pc === pc && c.state.frames.length === state.frames.length && cur(c.state).invocation === f.invocation) {
@@ -141,29 +178,67 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
             }
           }
         }
-        const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc };
-        if (list.length >= MAX_STATES_PER_INSN) list.shift();
-        list.push(cp);
-        visited.set(pc, list);
-        path.chain = cp;
-        stats.totalStates++;
-        stats.peakStates = Math.max(stats.peakStates, stats.totalStates);
-        stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
+        // In a loop, store a state only now and then: iterations differ and rarely prune each other.
+        const addState = !looping || callbackEntry || jmps - prevJmps >= 20 || stats.processed - prevInsns >= 100;
+        if (addState) {
+          const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc, branches: 1, hist: path.hist, marks: [], allPrecise: false };
+          if (list.length >= MAX_STATES_PER_INSN) list.shift();
+          list.push(cp);
+          visited.set(pc, list);
+          path.chain = cp;
+          path.hist = [];
+          prevJmps = jmps;
+          prevInsns = stats.processed;
+          stats.totalStates++;
+          stats.peakStates = Math.max(stats.peakStates, stats.totalStates);
+          stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
+        }
       }
       if (level >= 1) ctx.log(level >= 2 ? `${insnText(pc)}\t; ${formatRegs(cur(state))}` : insnText(pc));
+      const depth = state.frames.length;
+      const cls = program.insns[cfg.insnAt[pc]!]!.opcode & CLASS_MASK;
+      if (cls === Class.JMP || cls === Class.JMP32) jmps++;
+      const at = path.hist.length;
+      const pending = work.length;
+      path.hist.push(histEntry(pc, stackSlotOf(ctx, state, pc), false));
       const next = step(ctx, state, pc, work, path);
+      // Calls into and exits from a frame: walks stop there (each continuation, forks included).
+      const exitsFrame = depth > 1 && (program.insns[cfg.insnAt[pc]!]!.opcode & OP_MASK) === JmpOp.EXIT && cls === Class.JMP;
+      if (exitsFrame || path.state.frames.length !== depth) path.hist[at]! |= FRAME_CHANGE;
+      for (let w = pending; w < work.length; w++) {
+        const p = work[w]!;
+        if (exitsFrame || p.state.frames.length !== depth) p.hist[at]! |= FRAME_CHANGE;
+      }
       if (work.length > MAX_PENDING) ctx.fail(`The sequence of ${MAX_PENDING} jumps is too complex.`, pc);
-      if (next === undefined) break; // program exit on this path
+      if (next === undefined) {
+        finish(path); // program exit on this path
+        break;
+      }
       pc = next;
       path.pc = pc;
     }
-    path = undefined;
   }
 }
 
-function isAncestor(v: Checkpoint, chain: Checkpoint | undefined): boolean {
-  for (let c = chain; c; c = c.parent) if (c === v) return true;
-  return false;
+/**
+ * The current path was pruned by `old`: its safety rests on what old's
+ * exploration needed, so old's precise registers and slots become precise
+ * along the current path too (kernel: propagate_precision).
+ */
+function propagatePrecision(ctx: VerifierContext, path: Path, old: Checkpoint, liveIn: LiveIn, pc: number): void {
+  if (old.allPrecise) return markAllPrecise(path.chain);
+  const last = path.state.frames.length - 1;
+  const slots: number[] = [];
+  let regs = 0;
+  for (let fi = 0; fi <= last; fi++) {
+    const m = old.marks[fi];
+    if (!m) continue;
+    const live = fi === last ? liveIn[pc]! : liveAfterCall(liveIn, path.state.frames[fi + 1]!.callsite);
+    if (fi !== last && (m.regs & live) !== 0) return markAllPrecise(path.chain);
+    if (fi === last) regs = m.regs & live;
+    for (const s of m.slots) slots.push(fi * 64 + s);
+  }
+  markPrecise(ctx.program, ctx.cfg.insnAt, path, last, regs, slots, false);
 }
 
 /** Executes one instruction abstractly; returns the next slot, or undefined when the path ends. */
@@ -194,7 +269,7 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
         value = regs()[insn.src]!;
         if (value.type === RegType.NOT_INIT) ctx.fail(`R${insn.src} !read_ok`, pc);
       } else value = scalarReg(scalarConst(BigInt.asUintN(64, BigInt(insn.imm))));
-      checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: true, value, valueRegno: insn.src, pc });
+      checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: true, value, ...(cls === Class.STX ? { valueRegno: insn.src } : {}), pc });
       return pc + 1;
     }
     case Class.LD:
@@ -217,7 +292,7 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
     const next = leaveFrame(ctx, state, pc); // checks r0 and returns after the helper call
     again.frames.pop();
     enterCallback(again, f.callbackOf, f.subprog, f.callbackArg!, f.invocation!);
-    work.push({ state: again, pc: f.subprog, chain: path.chain, from: pc });
+    work.push(fork(path, again, f.subprog, pc));
     return next;
   }
   if (jop === JmpOp.CALL) {
@@ -225,6 +300,7 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
       // callx: the conformance dialect's call by register; the id must be known.
       const r = regs()[insn.dst]!;
       if (r.type !== RegType.SCALAR || !isConst(r.scalar!)) ctx.fail(`R${insn.dst} callx target is not a known helper id`, pc);
+      ctx.markPrecise(insn.dst);
       return helperCall(ctx, state, Number(constValue(r.scalar!)), pc, work, path);
     }
     if (insn.src === PseudoCall.LOCAL) {
@@ -237,7 +313,7 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
   const br = checkCondJmp(ctx, state, insn, pc);
   const target = pc + 1 + insn.off;
   if (br.taken && br.fallthrough) {
-    work.push({ state: br.fallthrough, pc: pc + 1, chain: path.chain, from: pc });
+    work.push(fork(path, br.fallthrough, pc + 1, pc));
     path.state = br.taken;
     return target;
   }
@@ -255,7 +331,7 @@ function helperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: 
     // The callback may run zero times: that path continues after the call.
     const none = cloneState(state);
     finishCallbackHelper(none);
-    work.push({ state: none, pc: pc + 1, chain: path.chain, from: pc });
+    work.push(fork(path, none, pc + 1, pc));
     enterCallback(state, pc, cb.entry, cb.ctxArg, ctx.nextId());
     return cb.entry;
   }
@@ -314,6 +390,7 @@ function programExit(ctx: VerifierContext, state: VerifierState, pc: number): un
   const pt = ctx.options.progType;
   if (isPointer(r0) && !pt.pointerReturnOk) ctx.fail(`R0 leaks addr as return value`, pc);
   if (pt.retRange && r0.type === RegType.SCALAR) {
+    ctx.markPrecise(0);
     const s = r0.scalar!;
     if (s.smin < pt.retRange.min || s.smax > pt.retRange.max) {
       ctx.fail(`At program exit the register R0 has ${formatReg(r0)} should have been in [${pt.retRange.min}, ${pt.retRange.max}]`, pc);

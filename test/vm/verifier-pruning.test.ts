@@ -1,0 +1,167 @@
+// State pruning: static register liveness and precision tracking (the
+// kernel's compute_live_registers, mark_chain_precision and
+// propagate_precision). Each must-reject program has a safe path explored
+// first and an unsafe one that a careless pruner would cut at the join:
+// the value that differs is imprecise when the safe path's state is stored
+// and only becomes precise later on that path (pointer arithmetic, a
+// decided branch, a spill and fill, a size argument). Each must-accept
+// program shows a join that is pruned ("N: safe"), with its exact count.
+import { describe, expect, it } from "vitest";
+import { HelperId } from "../../src/vm/helpers/protos.js";
+import { ProgramBuilder } from "../../src/vm/isa/builder.js";
+import { programFromInsns } from "../../src/vm/isa/encode.js";
+import type { Program } from "../../src/vm/isa/instruction.js";
+import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
+import { conformanceProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import type { MapDesc } from "../../src/vm/verifier/types.js";
+import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
+import { generateProgram } from "../../fuzz/program-gen.js";
+import { FUZZ_MAPS, Harness, listing, programSeed, TEST_MAPS } from "../../fuzz/verifier.js";
+
+const ARR = 1; // array, key 4, value 16
+const MAPS = new Map<number, MapDesc>(
+  TEST_MAPS.map((m, i) => [i + 1, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0, name: m.name }]),
+);
+const LOOKUP = HelperId["map_lookup_elem"]!;
+const READ_KERNEL = HelperId["probe_read_kernel"]!;
+
+function check(p: Program, privileged = true): VerifyResult {
+  return verify(p, { progType: tracingProgType(6), mapByFd: (fd) => MAPS.get(fd), privileged, logLevel: 1 });
+}
+
+/** r6 = arg0; r8 = 8 on the taken (first explored) path, `alt` on the other; both reach label "join". */
+function twoValues(alt: number): ProgramBuilder {
+  return new ProgramBuilder()
+    .ldx(Size.DW, 6, 1, 0)
+    .mov64Imm(8, 8)
+    .jmpImm(JmpOp.JNE, 6, 0, "join")
+    .mov64Imm(8, alt)
+    .label("join");
+}
+
+/** r0 = &arr[0] or exit. */
+function lookupOrExit(b: ProgramBuilder): ProgramBuilder {
+  return b
+    .st(Size.W, 10, -4, 0)
+    .ldMapFd(1, ARR)
+    .mov64(2, 10)
+    .add64Imm(2, -4)
+    .call(LOOKUP)
+    .jmpImm(JmpOp.JNE, 0, 0, "ok")
+    .exit()
+    .label("ok");
+}
+
+const processed = (r: VerifyResult): number => Number(/^processed (\d+) insns/.exec(r.log[r.log.length - 1]!)![1]);
+
+describe("precision: a value the safe path used is compared at the join", () => {
+  it("pointer arithmetic: map_value += r8 (8 is in bounds, 1000 is not)", () => {
+    const r = check(programFromInsns(lookupOrExit(twoValues(1000)).add64(0, 8).ldx(Size.DW, 0, 0, 0).exit().link()));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("invalid access to map value, value_size=16 off=1000 size=8");
+  });
+
+  it("a branch decided by r8's value", () => {
+    // r8 == 8: the jump to the bad load is never taken; r8 == 1 takes it.
+    const b = twoValues(1).jmpImm(JmpOp.JEQ, 8, 1, "bad").mov64Imm(0, 0).exit().label("bad").ldx(Size.DW, 0, 8, 0).exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("R8 invalid mem access 'scalar'");
+  });
+
+  it("through a spill and fill: the stack slot is precise", () => {
+    const b = lookupOrExit(twoValues(1000).stx(Size.DW, 10, -16, 8).mov64Imm(8, 0)).ldx(Size.DW, 7, 10, -16).add64(0, 7).ldx(Size.DW, 0, 0, 0).exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("invalid access to map value, value_size=16 off=1000 size=8");
+  });
+
+  it("through a copy and an ALU operand: r7 = r8; r7 += r9", () => {
+    const b = lookupOrExit(twoValues(1000).mov64(7, 8).mov64Imm(9, 0).add64(7, 9)).add64(0, 7).ldx(Size.DW, 0, 0, 0).exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("invalid access to map value, value_size=16 off=1000 size=8");
+  });
+
+  it("a helper's size argument (16 bytes of stack fit, 100 do not)", () => {
+    const b = new ProgramBuilder()
+      .ldx(Size.DW, 6, 1, 0)
+      .mov64Imm(8, 16)
+      .jmpImm(JmpOp.JNE, 6, 0, "join")
+      .mov64Imm(8, 100)
+      .label("join")
+      .mov64(1, 10)
+      .add64Imm(1, -16)
+      .mov64(2, 8)
+      .mov64Imm(3, 0)
+      .call(READ_KERNEL)
+      .mov64Imm(0, 0)
+      .exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("invalid indirect access to stack R1 off=-16 size=100");
+  });
+});
+
+describe("pruning what does not matter", () => {
+  it("an imprecise scalar (stored, never used in a check) prunes the join", () => {
+    const b = lookupOrExit(twoValues(1000)).stx(Size.DW, 0, 0, 8).mov64Imm(0, 0).exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(true);
+    expect(r.log).toContain("4: safe");
+    expect(processed(r)).toBe(15);
+  });
+
+  it("a dead register (overwritten before any read) prunes the join", () => {
+    const b = twoValues(1000).mov64Imm(8, 0).add64(6, 8).mov64Imm(0, 0).exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(true);
+    expect(r.log).toContain("4: safe");
+  });
+
+  it("unprivileged loads compare every scalar (no imprecise pruning)", () => {
+    const b = lookupOrExit(twoValues(1000)).stx(Size.DW, 0, 0, 8).mov64Imm(0, 0).exit();
+    const r = check(programFromInsns(b.link()), false);
+    expect(r.accepted).toBe(true);
+    expect(r.log).not.toContain("4: safe");
+  });
+
+  it("a counting loop to 1M stores a state per 20 jumps or 100 insns, not per iteration", () => {
+    // b7030000 00000000 / 07030000 01000000 / a503feff 40420f00 / bf300000 00000000 / 95000000 00000000
+    const p = programFromInsns(new ProgramBuilder().mov64Imm(3, 0).add64Imm(3, 1).jmpImm(JmpOp.JLT, 3, 1_000_000, -2).mov64(0, 3).exit().link());
+    const r = verify(p, { progType: conformanceProgType(8), privileged: true });
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("BPF program is too large. Processed 1000001 insn");
+    expect(r.stats.peakStates).toBeLessThanOrEqual(1_000_000 / 20);
+  }, 60_000);
+});
+
+describe("pruning never changes a verdict", () => {
+  // Generated programs (fuzz/program-gen.ts, unsafe mutations included),
+  // verified with the kernel's pruning and with exact pruning (every
+  // register and scalar compared): the first error on the shared
+  // depth-first order is the same, unless exact pruning ran out of budget.
+  const SEED = 0x9a7e5;
+  const COUNT = 1500;
+  it(`${COUNT} generated programs, seed ${SEED}`, () => {
+    let compared = 0;
+    let rejected = 0;
+    const differ: string[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const gen = generateProgram(programSeed(SEED, i));
+      const h = new Harness({ prog: gen.kind, maps: FUZZ_MAPS, strictRingbuf: true });
+      const opts = { privileged: gen.privileged, maxProcessed: 20_000 };
+      const exact = h.verify(gen.program, { ...opts, exactPruning: true });
+      if (!exact.accepted && /too large|too complex/.test(exact.error!.reason)) continue;
+      const kernel = h.verify(gen.program, opts);
+      compared++;
+      if (!exact.accepted) rejected++;
+      if (kernel.accepted !== exact.accepted || kernel.error?.reason !== exact.error?.reason) {
+        differ.push(`seed ${gen.seed}: exact ${exact.error?.reason ?? "accepted"}, kernel ${kernel.error?.reason ?? "accepted"}\n${listing(gen.program)}`);
+      }
+    }
+    expect(compared).toBeGreaterThan(COUNT * 0.9);
+    expect(rejected).toBeGreaterThan(COUNT * 0.1);
+    expect(differ.slice(0, 3)).toEqual([]);
+  }, 300_000);
+});
