@@ -382,6 +382,25 @@ describe("trace: errors exit 2 with one message and no output", () => {
     ],
     [["ip_send_skb", "-c", "1", "-o", "/no/such/dir/x"], "btfsnoop: error: cannot write '/no/such/dir/x': ENOENT: no such file or directory, open '/no/such/dir/x'\n"],
     [["ip_send_skb", "-c", "1", "-o", "/"], "btfsnoop: error: cannot write '/': EISDIR: illegal operation on a directory, open '/'\n"],
+    [
+      ["--follow-skb", "ip_send_skb(skb->len)", "-c", "1"],
+      "btfsnoop: usage error: --follow-skb already traces every function taking a struct sk_buff *, so 'ip_send_skb(skb->len)' would trace ip_send_skb twice: drop it, or trace it without --follow-skb (run 'btfsnoop --help' for usage)\n",
+    ],
+    [
+      ["--follow-skb", "ip_*", "-c", "1"],
+      "btfsnoop: usage error: --follow-skb already traces every function taking a struct sk_buff *, so 'ip_*' would trace ip_finish_output, ip_finish_output2, ip_local_deliver and 5 more twice: drop it, or trace it without --follow-skb (run 'btfsnoop --help' for usage)\n",
+    ],
+    [
+      ["--follow-skb", "ip_send_skbb(skb)", "-c", "1"],
+      "btfsnoop: error: no function 'ip_send_skbb' in the kernel; did you mean 'ip_send_skb'?\n    ip_send_skbb(skb)\n    ^~~~~~~~~~~~\n",
+    ],
+    [["ip_send_skb", "--json", "--format", "perfetto"], "btfsnoop: usage error: --json and --format perfetto ask for different outputs: choose one (run 'btfsnoop --help' for usage)\n"],
+    [["ip_send_skb", "-f", "text", "--json"], "btfsnoop: usage error: --json and --format text ask for different outputs: choose one (run 'btfsnoop --help' for usage)\n"],
+    [["ip_send_skb", "--summary"], "btfsnoop: usage error: --summary goes with --json (the summary is a JSON object; text output has its summary on stderr) (run 'btfsnoop --help' for usage)\n"],
+    [
+      ["--tree", "ip_send_skb", "-f", "perfetto"],
+      "btfsnoop: usage error: --tree prints call trees as text or JSON, not Perfetto: drop --format perfetto (without --tree, Perfetto shows the calls as nested slices) (run 'btfsnoop --help' for usage)\n",
+    ],
   ])("%j", async (argv, expected) => {
     const r = await run(argv);
     expect(r.err).toBe(expected);
@@ -427,6 +446,16 @@ describe("trace: --tree and --follow-skb", () => {
     expect(trees[0]!.tree.func).toBe("do_sys_openat2");
     expect(trees[0]!.tree.args.dfd).toBe(-100);
     expect(trees[0]!.tree.args.filename).toMatch(/^0x[0-9a-f]+$/);
+  });
+
+  it("--json --format json agree, and --follow-skb takes specs of functions without an skb", async () => {
+    const j = await run(["ip_send_skb(skb->len)", "--json", "-f", "json", "-c", "1"]);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out)).toMatchObject({ func: "ip_send_skb", values: [{ name: "skb->len", type: "unsigned int" }] });
+    const r = await run(["--follow-skb", "tcp_sendmsg", "--workload", "net", "-d", "5ms"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ tcp_sendmsg\n/);
+    expect(r.out).toMatch(/ ip_send_skb\n/);
   });
 
   it("--follow-skb prints each skb's path through every function that takes one", async () => {

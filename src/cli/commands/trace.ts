@@ -14,6 +14,9 @@ import { formatKsnoopEvent, formatKsnoopHeader } from "../../ui/format/ksnoop-te
 import { formatCallTree, formatCallTreeJson, returnErrno } from "../../ui/format/call-tree.js";
 import { CallTreeBuilder } from "../../tracer/call-tree.js";
 import { parseBtf } from "../../btf/index.js";
+import type { Btf } from "../../btf/btf.js";
+import { parseSpec } from "../../probe-spec/parse.js";
+import { resolveSpec, type TracepointEntry } from "../../probe-spec/resolve.js";
 import { BtfKind } from "../../btf/kinds.js";
 import { funcSignature } from "../../btf/funcs.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
@@ -35,7 +38,8 @@ export interface TraceArgs {
   cpus: number;
   duration?: string | undefined;
   count?: number | undefined;
-  format: (typeof TRACE_FORMATS)[number];
+  /** undefined: text. */
+  format?: (typeof TRACE_FORMATS)[number] | undefined;
   output?: string | undefined;
   attach: "fentry" | "kprobe";
   render: "kernel" | "user";
@@ -62,7 +66,7 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
     .option("duration", { alias: "d", type: "string", describe: "simulated time to trace, e.g. 500ms, 2s (default 1s; 10s with --count)" })
     .option("count", { alias: "c", type: "number", describe: "stop after this many events" })
-    .option("format", { alias: "f", choices: TRACE_FORMATS, default: "text" as const, describe: "output format" })
+    .option("format", { alias: "f", choices: TRACE_FORMATS, defaultDescription: "text", describe: "output format" })
     .option("json", { type: "boolean", describe: "short for --format json" })
     .option("output", { alias: "o", type: "string", describe: "write events to FILE instead of stdout" })
     .option("attach", { choices: ["fentry", "kprobe"] as const, default: "fentry" as const, describe: "attach mechanism" })
@@ -73,7 +77,12 @@ export function traceOptions<T>(y: Argv<T>) {
     .option("jit", { type: "boolean", describe: "run the tracing programs JIT-compiled to JavaScript (the default; --no-jit interprets them)" })
     .option("tree", { type: "boolean", describe: "retsnoop-style call trees per task, with durations and return values" })
     .option("errors", { type: "boolean", describe: "with --tree: only trees in which a call returned a negative errno" })
-    .option("follow-skb", { type: "boolean", describe: "pwru-style: trace every function taking a struct sk_buff * and print each skb's path" });
+    .option("follow-skb", { type: "boolean", describe: "pwru-style: trace every function taking a struct sk_buff * and print each skb's path" })
+    .check((argv) => {
+      // --json is short for --format json: with another --format the two ask for different outputs.
+      if (argv.json && argv.format !== undefined && argv.format !== "json") throw new UsageError(`--json and --format ${argv.format} ask for different outputs: choose one`);
+      return true;
+    });
 }
 
 function validate(a: TraceArgs): void {
@@ -84,7 +93,8 @@ function validate(a: TraceArgs): void {
 }
 
 /** Runs a trace; returns the exit code. */
-export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> {
+export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<number> {
+  const a: TraceArgs & { format: (typeof TRACE_FORMATS)[number] } = { ...args, format: args.format ?? "text" };
   validate(a);
   // Simulated time is cheap but not free: without --duration a trace covers 1 s, or up to 10 s to reach --count.
   const durationNs = a.duration !== undefined ? parseDuration(a.duration) : a.count !== undefined ? 10_000_000_000n : 1_000_000_000n;
@@ -94,9 +104,11 @@ export async function runTraceCommand(a: TraceArgs, io: CliIo): Promise<number> 
   if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   if (a.errors && !a.tree) throw new UsageError("--errors goes with --tree");
+  if (a.summary && a.format !== "json") throw new UsageError(`--summary goes with --json (the summary is a JSON object; ${a.format} output has its summary on stderr)`);
+  if (a.tree && a.format === "perfetto") throw new UsageError("--tree prints call trees as text or JSON, not Perfetto: drop --format perfetto (without --tree, Perfetto shows the calls as nested slices)");
   if (!a.specs.length && !a.followSkb) throw new UsageError('give a probe spec, e.g. btfsnoop "ip_send_skb(skb->sk)"');
   if (a.followSkb && (a.tree || a.stack)) throw new UsageError("--follow-skb cannot be combined with --tree or --stack");
-  const specs = a.followSkb ? [...skbFunctionSpecs(machine), ...a.specs] : a.specs;
+  const specs = a.followSkb ? followSkbSpecs(machine, a.specs) : a.specs;
   const session = TraceSession.open(machine.bpf, {
     specs,
     render: a.render,
@@ -273,12 +285,34 @@ function skbLine(e: TraceEvent): string {
   return `${String(e.timeNs).padStart(16)} ${addr.padEnd(18)} ${String(e.cpu).padStart(3)} ${`[${e.comm}(${e.tid})]`.padEnd(20)} ${e.func}\n`;
 }
 
-/** `name(param)` for every traceable function with a `struct sk_buff *` parameter (found through BTF). */
-function skbFunctionSpecs(machine: { bpf: { btfBytes(): Uint8Array; kallsyms(): { name: string; btfId?: number }[] } }): string[] {
+type SkbMachine = { bpf: { btfBytes(): Uint8Array; kallsyms(): { name: string; address: bigint; btfId?: number }[]; tracepoints(): TracepointEntry[] } };
+
+/**
+ * --follow-skb's specs: one per function taking a struct sk_buff *, then
+ * the user's own. A user spec naming one of those functions would trace it
+ * twice: a usage error about that spec (the generated ones are not the
+ * user's to fix).
+ */
+function followSkbSpecs(machine: SkbMachine, userSpecs: readonly string[]): string[] {
   const btf = parseBtf(machine.bpf.btfBytes());
+  const generated = skbFunctionSpecs(btf, machine);
+  const context = { btf, functions: machine.bpf.kallsyms(), tracepoints: machine.bpf.tracepoints() };
+  for (const text of userSpecs) {
+    const taken = resolveSpec(parseSpec(text), context).targets.filter((t) => generated.has(t.name)).map((t) => t.name);
+    if (!taken.length) continue;
+    const names = taken.length > 3 ? `${taken.slice(0, 3).join(", ")} and ${taken.length - 3} more` : taken.join(", ");
+    throw new UsageError(
+      `--follow-skb already traces every function taking a struct sk_buff *, so '${text}' would trace ${names} twice: drop it, or trace it without --follow-skb`,
+    );
+  }
+  return [...[...generated.values()].sort(), ...userSpecs];
+}
+
+/** Function name -> `name(param)` for every traceable function with a `struct sk_buff *` parameter (found through BTF). */
+function skbFunctionSpecs(btf: Btf, machine: SkbMachine): Map<string, string> {
   const skb = btf.findByNameKind("sk_buff", BtfKind.STRUCT);
   if (skb === undefined) throw new BtfsnoopError("ENOENT", "the kernel's BTF has no struct sk_buff");
-  const out = new Set<string>();
+  const out = new Map<string, string>();
   for (const f of machine.bpf.kallsyms()) {
     if (f.btfId === undefined || out.has(f.name)) continue;
     const sig = funcSignature(btf, f.btfId);
@@ -287,8 +321,8 @@ function skbFunctionSpecs(machine: { bpf: { btfBytes(): Uint8Array; kallsyms(): 
       const t = btf.typeById(skipModsAndTypedefs(btf, x.type));
       return t.kind === BtfKind.PTR && skipModsAndTypedefs(btf, t.type) === skb;
     });
-    if (p?.name) out.add(`${f.name}(${p.name})`);
+    if (p?.name) out.set(f.name, `${f.name}(${p.name})`);
   }
   if (!out.size) throw new BtfsnoopError("ENOENT", "no function takes a struct sk_buff *");
-  return [...out].sort();
+  return out;
 }
