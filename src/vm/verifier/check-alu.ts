@@ -6,7 +6,8 @@ import type { Instruction } from "../isa/instruction.js";
 import { ALU_OP_SYMBOL, AluOp, Class, CLASS_MASK, OP_MASK, Source } from "../isa/opcodes.js";
 import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
-import { constValue, isConst, scalarAlu, scalarBswap, scalarConst, scalarMovsx, scalarUnknown, scalarTruncate, type Scalar } from "./scalar.js";
+import { scalarAlu, scalarBswap, scalarMovsx, scalarTruncate } from "./scalar-alu.js";
+import { constValue, isConst, scalarConst, scalarUnknown, type Scalar } from "./scalar.js";
 import { isPointer, regTypeName, scalarReg } from "./state.js";
 import { RegType, type RegState, type VerifierState } from "./types.js";
 

@@ -6,7 +6,8 @@
 import { BtfKind } from "../../btf/kinds.js";
 import { resolveType, sizeOf, skipModsAndTypedefs } from "../../btf/layout.js";
 import type { VerifierContext } from "./context.js";
-import { scalarConst, scalarTruncate, scalarUnknown, scalarSignExtendLoad } from "./scalar.js";
+import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
+import { scalarConst, scalarUnknown } from "./scalar.js";
 import { isPointer, regTypeName, scalarReg } from "./state.js";
 import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
 

@@ -6,25 +6,29 @@
 import { describe, expect, it } from "vitest";
 import { AluOp, JmpOp } from "../isa/opcodes.js";
 import {
+  scalarAlu,
+  scalarBswap,
+  scalarMovsx,
+  scalarSignExtendLoad,
+  scalarTruncate,
+} from "./scalar-alu.js";
+import {
   branchTaken,
+  refineBranch,
+} from "./scalar-branch.js";
+import {
   constValue,
   formatScalar,
   isConst,
   isConst32,
-  refineBranch,
-  scalarAlu,
-  scalarBswap,
   scalarConst,
   scalarContains,
   scalarContainsValue,
   scalarEquals,
   scalarFromRange,
   scalarFromSignedRange,
-  scalarMovsx,
   scalarSanityCheck,
-  scalarSignExtendLoad,
   scalarSync,
-  scalarTruncate,
   scalarUnknown,
   type Scalar,
 } from "./scalar.js";

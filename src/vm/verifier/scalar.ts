@@ -17,15 +17,13 @@
 //
 // All 64-bit quantities are bigint: unsigned bounds and tnums in [0, 2^64),
 // signed bounds as signed bigints.
-import { AluOp, JmpOp } from "../isa/opcodes.js";
+//
+// This file: the Scalar type and its working copy, construction, bounds
+// bookkeeping (reg_bounds_sync), truncation and sign extension, state
+// comparison and printing. ALU transfer functions: scalar-alu.ts;
+// conditional jumps: scalar-branch.ts.
 import {
   TNUM_UNKNOWN,
-  tnumAdd,
-  tnumAnd,
-  tnumArshift,
-  tnumBswap16,
-  tnumBswap32,
-  tnumBswap64,
   tnumCast,
   tnumClearSubreg,
   tnumConst,
@@ -36,19 +34,11 @@ import {
   tnumIntersect,
   tnumIsConst,
   tnumIsUnknown,
-  tnumLshift,
-  tnumMul,
-  tnumNeg,
   tnumOr,
-  tnumOverlap,
   tnumRange,
-  tnumRshift,
-  tnumSub,
   tnumSubreg,
   tnumSubregIsConst,
   tnumToString,
-  tnumWithSubreg,
-  tnumXor,
   type Tnum,
 } from "./tnum.js";
 
@@ -70,7 +60,7 @@ export interface Scalar {
 }
 
 /** Mutable working copy (the kernel's bpf_reg_state scalar fields). */
-interface Reg {
+export interface Reg {
   var: Tnum;
   smin: bigint;
   smax: bigint;
@@ -82,27 +72,27 @@ interface Reg {
   u32max: bigint;
 }
 
-const U64_MAX = (1n << 64n) - 1n;
-const S64_MIN = -(1n << 63n);
-const S64_MAX = (1n << 63n) - 1n;
-const U32_MAX = 0xffffffffn;
-const S32_MIN = -(1n << 31n);
-const S32_MAX = (1n << 31n) - 1n;
+export const U64_MAX = (1n << 64n) - 1n;
+export const S64_MIN = -(1n << 63n);
+export const S64_MAX = (1n << 63n) - 1n;
+export const U32_MAX = 0xffffffffn;
+export const S32_MIN = -(1n << 31n);
+export const S32_MAX = (1n << 31n) - 1n;
 const SIGN64 = 1n << 63n;
-const LO32 = 0xffffffffn;
+export const LO32 = 0xffffffffn;
 const HI32 = U64_MAX ^ LO32;
 
-const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
-const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
-const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
-const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+export const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+export const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
+export const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+export const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 // ---------------------------------------------------------------------------
 // Construction
 
-function unknownReg(): Reg {
+export function unknownReg(): Reg {
   return {
     var: TNUM_UNKNOWN,
     smin: S64_MIN,
@@ -132,11 +122,11 @@ function knownReg(v: bigint): Reg {
   };
 }
 
-function markRegKnown(r: Reg, v: bigint): void {
+export function markRegKnown(r: Reg, v: bigint): void {
   Object.assign(r, knownReg(v));
 }
 
-function copyReg(s: Scalar): Reg {
+export function copyReg(s: Scalar): Reg {
   return {
     var: s.var,
     smin: s.smin,
@@ -150,7 +140,7 @@ function copyReg(s: Scalar): Reg {
   };
 }
 
-function done(r: Reg): Scalar {
+export function done(r: Reg): Scalar {
   return {
     var: r.var,
     smin: r.smin,
@@ -248,34 +238,34 @@ export function scalarContainsValue(s: Scalar, x: bigint): boolean {
 // ---------------------------------------------------------------------------
 // Bounds bookkeeping (reg_bounds_sync and friends)
 
-function markReg64Unbounded(r: Reg): void {
+export function markReg64Unbounded(r: Reg): void {
   r.smin = S64_MIN;
   r.smax = S64_MAX;
   r.umin = 0n;
   r.umax = U64_MAX;
 }
 
-function markReg32Unbounded(r: Reg): void {
+export function markReg32Unbounded(r: Reg): void {
   r.s32min = S32_MIN;
   r.s32max = S32_MAX;
   r.u32min = 0n;
   r.u32max = U32_MAX;
 }
 
-function markRegUnbounded(r: Reg): void {
+export function markRegUnbounded(r: Reg): void {
   markReg64Unbounded(r);
   markReg32Unbounded(r);
 }
 
 /** __mark_reg32_known */
-function markReg32Known(r: Reg, imm: bigint): void {
+export function markReg32Known(r: Reg, imm: bigint): void {
   r.var = tnumConstSubreg(r.var, imm);
   r.s32min = r.s32max = s32(imm);
   r.u32min = r.u32max = u32(imm);
 }
 
 /** __update_reg32_bounds: learn 32-bit bounds from the tnum. */
-function updateReg32Bounds(r: Reg): void {
+export function updateReg32Bounds(r: Reg): void {
   const t = tnumSubreg(r.var);
   r.s32min = max(r.s32min, s32(t.value | (t.mask & 0x80000000n)));
   r.s32max = min(r.s32max, s32(t.value | (t.mask & 0x7fffffffn)));
@@ -292,7 +282,7 @@ function updateReg64Bounds(r: Reg): void {
   r.umax = min(r.umax, t.value | t.mask);
 }
 
-function updateRegBounds(r: Reg): void {
+export function updateRegBounds(r: Reg): void {
   updateReg32Bounds(r);
   updateReg64Bounds(r);
 }
@@ -408,7 +398,7 @@ function regBoundOffset(r: Reg): void {
 }
 
 /** reg_bounds_sync */
-function regBoundsSync(r: Reg): void {
+export function regBoundsSync(r: Reg): void {
   updateRegBounds(r);
   regDeduceBounds(r);
   regDeduceBounds(r);
@@ -430,7 +420,7 @@ function regAssign32Into64(r: Reg): void {
 }
 
 /** zext_32_to_64 */
-function zext32To64(r: Reg): void {
+export function zext32To64(r: Reg): void {
   r.var = tnumSubreg(r.var);
   regAssign32Into64(r);
 }
@@ -476,7 +466,7 @@ export function scalarSanityCheck(s: Scalar): string | undefined {
 // Truncation and sign extension
 
 /** coerce_reg_to_size: keep the low `size` bytes (size < 8). */
-function coerceRegToSize(r: Reg, size: number): void {
+export function coerceRegToSize(r: Reg, size: number): void {
   r.var = tnumCast(r.var, size);
   const mask = (1n << BigInt(size * 8)) - 1n;
   if ((r.umin & ~mask) === (r.umax & ~mask)) {
@@ -497,7 +487,7 @@ function sextBits(x: bigint, size: number): bigint {
 }
 
 /** set_sext64_default_val */
-function setSext64DefaultVal(r: Reg, size: number): void {
+export function setSext64DefaultVal(r: Reg, size: number): void {
   const bits = BigInt(size * 8 - 1);
   const lo = -(1n << bits);
   const hi = (1n << bits) - 1n;
@@ -510,7 +500,7 @@ function setSext64DefaultVal(r: Reg, size: number): void {
 }
 
 /** coerce_reg_to_size_sx: sign-extend the low `size` bytes (1, 2 or 4) to 64 bits. */
-function coerceRegToSizeSx(r: Reg, size: number): void {
+export function coerceRegToSizeSx(r: Reg, size: number): void {
   if (tnumIsConst(r.var)) {
     markRegKnown(r, u64(sextBits(r.var.value, size)));
     return;
@@ -548,7 +538,7 @@ function setSext32DefaultVal(r: Reg, size: number): void {
 }
 
 /** coerce_subreg_to_size_sx: sign-extend the low `size` bytes (1 or 2) to 32 bits. */
-function coerceSubregToSizeSx(r: Reg, size: number): void {
+export function coerceSubregToSizeSx(r: Reg, size: number): void {
   if (tnumIsConst(r.var)) {
     const v = u64(sextBits(r.var.value & LO32, size));
     r.var = tnumConst(v);
@@ -574,833 +564,6 @@ function coerceSubregToSizeSx(r: Reg, size: number): void {
     }
   }
   setSext32DefaultVal(r, size);
-}
-
-// ---------------------------------------------------------------------------
-// ALU bounds (scalar{32,}_min_max_*)
-
-function scalar32Add(d: Reg, s: Reg): void {
-  const smin = d.s32min + s.s32min;
-  const smax = d.s32max + s.s32max;
-  if (smin < S32_MIN || smin > S32_MAX || smax < S32_MIN || smax > S32_MAX) {
-    d.s32min = S32_MIN;
-    d.s32max = S32_MAX;
-  } else {
-    d.s32min = smin;
-    d.s32max = smax;
-  }
-  // If all or none of the additions wrap, the wrapped range is exact.
-  const umin = d.u32min + s.u32min;
-  const umax = d.u32max + s.u32max;
-  if (umin <= U32_MAX && umax > U32_MAX) {
-    d.u32min = 0n;
-    d.u32max = U32_MAX;
-  } else {
-    d.u32min = u32(umin);
-    d.u32max = u32(umax);
-  }
-}
-
-function scalarAdd(d: Reg, s: Reg): void {
-  const smin = d.smin + s.smin;
-  const smax = d.smax + s.smax;
-  if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-  } else {
-    d.smin = smin;
-    d.smax = smax;
-  }
-  const umin = d.umin + s.umin;
-  const umax = d.umax + s.umax;
-  if (umin <= U64_MAX && umax > U64_MAX) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
-  } else {
-    d.umin = u64(umin);
-    d.umax = u64(umax);
-  }
-}
-
-function scalar32Sub(d: Reg, s: Reg): void {
-  const smin = d.s32min - s.s32max;
-  const smax = d.s32max - s.s32min;
-  if (smin < S32_MIN || smin > S32_MAX || smax < S32_MIN || smax > S32_MAX) {
-    d.s32min = S32_MIN;
-    d.s32max = S32_MAX;
-  } else {
-    d.s32min = smin;
-    d.s32max = smax;
-  }
-  // If all or none of the subtractions wrap, the wrapped range is exact.
-  const umin = d.u32min - s.u32max;
-  const umax = d.u32max - s.u32min;
-  if (umin < 0n && umax >= 0n) {
-    d.u32min = 0n;
-    d.u32max = U32_MAX;
-  } else {
-    d.u32min = u32(umin);
-    d.u32max = u32(umax);
-  }
-}
-
-function scalarSub(d: Reg, s: Reg): void {
-  const smin = d.smin - s.smax;
-  const smax = d.smax - s.smin;
-  if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-  } else {
-    d.smin = smin;
-    d.smax = smax;
-  }
-  const umin = d.umin - s.umax;
-  const umax = d.umax - s.umin;
-  if (umin < 0n && umax >= 0n) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
-  } else {
-    d.umin = u64(umin);
-    d.umax = u64(umax);
-  }
-}
-
-function scalar32Mul(d: Reg, s: Reg): void {
-  const umax = d.u32max * s.u32max;
-  const umin = d.u32min * s.u32min;
-  if (umax > U32_MAX || umin > U32_MAX) {
-    d.u32min = 0n;
-    d.u32max = U32_MAX;
-  } else {
-    d.u32min = umin;
-    d.u32max = umax;
-  }
-  const p = [d.s32min * s.s32min, d.s32min * s.s32max, d.s32max * s.s32min, d.s32max * s.s32max];
-  if (p.some((x) => x < S32_MIN || x > S32_MAX)) {
-    d.s32min = S32_MIN;
-    d.s32max = S32_MAX;
-  } else {
-    d.s32min = p.reduce(min);
-    d.s32max = p.reduce(max);
-  }
-}
-
-function scalarMul(d: Reg, s: Reg): void {
-  const umax = d.umax * s.umax;
-  const umin = d.umin * s.umin;
-  if (umax > U64_MAX || umin > U64_MAX) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
-  } else {
-    d.umin = umin;
-    d.umax = umax;
-  }
-  const p = [d.smin * s.smin, d.smin * s.smax, d.smax * s.smin, d.smax * s.smax];
-  if (p.some((x) => x < S64_MIN || x > S64_MAX)) {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-  } else {
-    d.smin = p.reduce(min);
-    d.smax = p.reduce(max);
-  }
-}
-
-/** s32 bounds from u32 bounds when they don't cross the sign boundary. */
-function s32FromU32(d: Reg): void {
-  if (s32(d.u32min) <= s32(d.u32max)) {
-    d.s32min = s32(d.u32min);
-    d.s32max = s32(d.u32max);
-  } else {
-    d.s32min = S32_MIN;
-    d.s32max = S32_MAX;
-  }
-}
-
-function s64FromU64(d: Reg): void {
-  if (s64(d.umin) <= s64(d.umax)) {
-    d.smin = s64(d.umin);
-    d.smax = s64(d.umax);
-  } else {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-  }
-}
-
-// The bitwise ops run after d.var has been replaced by the result tnum.
-
-function scalar32And(d: Reg, s: Reg): void {
-  const t = tnumSubreg(d.var);
-  if (tnumSubregIsConst(s.var) && tnumSubregIsConst(d.var)) {
-    markReg32Known(d, t.value);
-    return;
-  }
-  d.u32min = t.value;
-  d.u32max = min(d.u32max, s.u32max);
-  s32FromU32(d);
-}
-
-function scalarAnd(d: Reg, s: Reg): void {
-  if (tnumIsConst(s.var) && tnumIsConst(d.var)) {
-    markRegKnown(d, d.var.value);
-    return;
-  }
-  d.umin = d.var.value;
-  d.umax = min(d.umax, s.umax);
-  s64FromU64(d);
-  updateRegBounds(d);
-}
-
-function scalar32Or(d: Reg, s: Reg): void {
-  const t = tnumSubreg(d.var);
-  if (tnumSubregIsConst(s.var) && tnumSubregIsConst(d.var)) {
-    markReg32Known(d, t.value);
-    return;
-  }
-  d.u32min = max(d.u32min, s.u32min);
-  d.u32max = t.value | t.mask;
-  s32FromU32(d);
-}
-
-function scalarOr(d: Reg, s: Reg): void {
-  if (tnumIsConst(s.var) && tnumIsConst(d.var)) {
-    markRegKnown(d, d.var.value);
-    return;
-  }
-  d.umin = max(d.umin, s.umin);
-  d.umax = d.var.value | d.var.mask;
-  s64FromU64(d);
-  updateRegBounds(d);
-}
-
-function scalar32Xor(d: Reg, s: Reg): void {
-  const t = tnumSubreg(d.var);
-  if (tnumSubregIsConst(s.var) && tnumSubregIsConst(d.var)) {
-    markReg32Known(d, t.value);
-    return;
-  }
-  d.u32min = t.value;
-  d.u32max = t.value | t.mask;
-  s32FromU32(d);
-}
-
-function scalarXor(d: Reg, s: Reg): void {
-  if (tnumIsConst(s.var) && tnumIsConst(d.var)) {
-    markRegKnown(d, d.var.value);
-    return;
-  }
-  d.umin = d.var.value;
-  d.umax = d.var.value | d.var.mask;
-  s64FromU64(d);
-  updateRegBounds(d);
-}
-
-/** __scalar32_min_max_lsh */
-function scalar32LshBounds(d: Reg, uminVal: bigint, umaxVal: bigint): void {
-  d.s32min = S32_MIN;
-  d.s32max = S32_MAX;
-  if (umaxVal > 31n || d.u32max > 1n << (31n - umaxVal)) {
-    d.u32min = 0n;
-    d.u32max = U32_MAX;
-  } else {
-    d.u32min = u32(d.u32min << uminVal);
-    d.u32max = u32(d.u32max << umaxVal);
-  }
-}
-
-function scalar32Lsh(d: Reg, s: Reg): void {
-  const sub = tnumSubreg(d.var);
-  scalar32LshBounds(d, s.u32min, s.u32max);
-  d.var = tnumSubreg(tnumLshift(sub, s.u32min));
-  markReg64Unbounded(d);
-  updateReg32Bounds(d);
-}
-
-/** __scalar64_min_max_lsh */
-function scalar64LshBounds(d: Reg, uminVal: bigint, umaxVal: bigint): void {
-  // `<< 32` of a non-negative subregister (the sign-extension idiom) keeps its bounds.
-  d.smax = uminVal === 32n && umaxVal === 32n && d.s32max >= 0n ? d.s32max << 32n : S64_MAX;
-  d.smin = uminVal === 32n && umaxVal === 32n && d.s32min >= 0n ? d.s32min << 32n : S64_MIN;
-  if (d.umax > 1n << (63n - umaxVal)) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
-  } else {
-    d.umin = u64(d.umin << uminVal);
-    d.umax = u64(d.umax << umaxVal);
-  }
-}
-
-function scalarLsh(d: Reg, s: Reg): void {
-  // The 64-bit calculation uses the unshifted 32-bit bounds, so it goes first.
-  scalar64LshBounds(d, s.umin, s.umax);
-  scalar32LshBounds(d, s.umin, s.umax);
-  d.var = tnumLshift(d.var, s.umin);
-  updateRegBounds(d);
-}
-
-function scalar32Rsh(d: Reg, s: Reg): void {
-  const sub = tnumSubreg(d.var);
-  d.s32min = S32_MIN;
-  d.s32max = S32_MAX;
-  d.var = tnumRshift(sub, s.u32min);
-  d.u32min >>= s.u32max;
-  d.u32max >>= s.u32min;
-  markReg64Unbounded(d);
-  updateReg32Bounds(d);
-}
-
-function scalarRsh(d: Reg, s: Reg): void {
-  d.smin = S64_MIN;
-  d.smax = S64_MAX;
-  d.var = tnumRshift(d.var, s.umin);
-  d.umin >>= s.umax;
-  d.umax >>= s.umin;
-  markReg32Unbounded(d);
-  updateRegBounds(d);
-}
-
-function scalar32Arsh(d: Reg, s: Reg): void {
-  const sh = s.u32min;
-  d.s32min >>= sh;
-  d.s32max >>= sh;
-  d.var = tnumArshift(tnumSubreg(d.var), sh, 32);
-  d.u32min = 0n;
-  d.u32max = U32_MAX;
-  markReg64Unbounded(d);
-  updateReg32Bounds(d);
-}
-
-function scalarArsh(d: Reg, s: Reg): void {
-  const sh = s.umin;
-  d.smin >>= sh;
-  d.smax >>= sh;
-  d.var = tnumArshift(d.var, sh, 64);
-  d.umin = 0n;
-  d.umax = U64_MAX;
-  markReg32Unbounded(d);
-  updateRegBounds(d);
-}
-
-/** is_safe_to_compute_dst_reg_range for the ops adjustScalar handles. */
-function isSafeToCompute(op: number, alu32: boolean, src: Scalar): boolean {
-  switch (op) {
-    case AluOp.ADD:
-    case AluOp.SUB:
-    case AluOp.AND:
-    case AluOp.XOR:
-    case AluOp.OR:
-    case AluOp.MUL:
-    case AluOp.NEG:
-      return true;
-    case AluOp.LSH:
-    case AluOp.RSH:
-    case AluOp.ARSH: {
-      // Only a constant shift amount below the operand width.
-      const srcConst = alu32
-        ? tnumSubregIsConst(src.var) && src.s32min === src.s32max && src.u32min === src.u32max
-        : tnumIsConst(src.var) && src.smin === src.smax && src.umin === src.umax;
-      return srcConst && src.umax < (alu32 ? 32n : 64n);
-    }
-    default:
-      return false;
-  }
-}
-
-/** adjust_scalar_min_max_vals: dst = dst OP src on abstract values. */
-function adjustScalar(op: number, alu32: boolean, d: Reg, s: Reg): void {
-  switch (op) {
-    case AluOp.ADD:
-      scalar32Add(d, s);
-      scalarAdd(d, s);
-      d.var = tnumAdd(d.var, s.var);
-      break;
-    case AluOp.SUB:
-      scalar32Sub(d, s);
-      scalarSub(d, s);
-      d.var = tnumSub(d.var, s.var);
-      break;
-    case AluOp.NEG: {
-      const operand = { ...d };
-      markRegKnown(d, 0n);
-      scalar32Sub(d, operand);
-      scalarSub(d, operand);
-      d.var = tnumNeg(operand.var);
-      break;
-    }
-    case AluOp.MUL:
-      d.var = tnumMul(d.var, s.var);
-      scalar32Mul(d, s);
-      scalarMul(d, s);
-      break;
-    case AluOp.AND:
-      d.var = tnumAnd(d.var, s.var);
-      scalar32And(d, s);
-      scalarAnd(d, s);
-      break;
-    case AluOp.OR:
-      d.var = tnumOr(d.var, s.var);
-      scalar32Or(d, s);
-      scalarOr(d, s);
-      break;
-    case AluOp.XOR:
-      d.var = tnumXor(d.var, s.var);
-      scalar32Xor(d, s);
-      scalarXor(d, s);
-      break;
-    case AluOp.LSH:
-      if (alu32) scalar32Lsh(d, s);
-      else scalarLsh(d, s);
-      break;
-    case AluOp.RSH:
-      if (alu32) scalar32Rsh(d, s);
-      else scalarRsh(d, s);
-      break;
-    case AluOp.ARSH:
-      if (alu32) scalar32Arsh(d, s);
-      else scalarArsh(d, s);
-      break;
-    default:
-      break;
-  }
-  if (alu32) zext32To64(d);
-  regBoundsSync(d);
-}
-
-// ---------------------------------------------------------------------------
-// Concrete evaluation (RFC 9669), used for constant folding
-
-/** dst OP src on concrete values (u64 in, u64 out), RFC 9669 semantics. */
-export function evalAlu(op: number, is64: boolean, a: bigint, b: bigint, signed = false): bigint {
-  if (is64) {
-    const x = u64(a);
-    const y = u64(b);
-    switch (op) {
-      case AluOp.ADD: return u64(x + y);
-      case AluOp.SUB: return u64(x - y);
-      case AluOp.MUL: return u64(x * y);
-      case AluOp.DIV:
-        if (y === 0n) return 0n;
-        return signed ? u64(s64(x) / s64(y)) : x / y;
-      case AluOp.MOD:
-        if (y === 0n) return x;
-        return signed ? u64(s64(x) % s64(y)) : x % y;
-      case AluOp.OR: return x | y;
-      case AluOp.AND: return x & y;
-      case AluOp.XOR: return x ^ y;
-      case AluOp.LSH: return u64(x << (y & 63n));
-      case AluOp.RSH: return x >> (y & 63n);
-      case AluOp.ARSH: return u64(s64(x) >> (y & 63n));
-      case AluOp.NEG: return u64(-x);
-      case AluOp.MOV: return y;
-      default: throw new RangeError(`evalAlu: unsupported ALU op 0x${op.toString(16)}`);
-    }
-  }
-  const x = u32(a);
-  const y = u32(b);
-  switch (op) {
-    case AluOp.ADD: return u32(x + y);
-    case AluOp.SUB: return u32(x - y);
-    case AluOp.MUL: return u32(x * y);
-    case AluOp.DIV:
-      if (y === 0n) return 0n;
-      return signed ? u32(s32(x) / s32(y)) : x / y;
-    case AluOp.MOD:
-      if (y === 0n) return x;
-      return signed ? u32(s32(x) % s32(y)) : x % y;
-    case AluOp.OR: return x | y;
-    case AluOp.AND: return x & y;
-    case AluOp.XOR: return x ^ y;
-    case AluOp.LSH: return u32(x << (y & 31n));
-    case AluOp.RSH: return x >> (y & 31n);
-    case AluOp.ARSH: return u32(s32(x) >> (y & 31n));
-    case AluOp.NEG: return u32(-x);
-    case AluOp.MOV: return y;
-    default: throw new RangeError(`evalAlu: unsupported ALU op 0x${op.toString(16)}`);
-  }
-}
-
-function unknownResult(is64: boolean): Scalar {
-  const r = unknownReg();
-  if (!is64) {
-    zext32To64(r);
-    regBoundsSync(r);
-  }
-  return done(r);
-}
-
-/**
- * dst = dst OP src for ALU64 (is64) or ALU32 (computed on the low 32 bits,
- * result zero-extended), RFC 9669 semantics (x/0 = 0, x%0 = x, shift amounts
- * masked to the width, sdiv/smod when `signed`). Ops: AluOp.ADD SUB MUL DIV
- * MOD OR AND XOR LSH RSH ARSH MOV NEG (src ignored). END goes through
- * scalarBswap; any other op throws a RangeError.
- *
- * When both operands (their low 32 bits for ALU32) are constants the result
- * is folded exactly. Otherwise the kernel's bounds arithmetic is used; as in
- * the kernel, DIV/MOD and shifts by a non-constant (or too large) amount give
- * an unknown value (zero-extended for ALU32).
- */
-export function scalarAlu(op: number, is64: boolean, a: Scalar, b: Scalar, signed = false): Scalar {
-  switch (op) {
-    case AluOp.MOV:
-      return is64 ? b : scalarZext32(b);
-    case AluOp.NEG:
-      if (is64 ? isConst(a) : isConst32(a)) return scalarConst(evalAlu(op, is64, a.var.value, 0n));
-      break;
-    case AluOp.ADD:
-    case AluOp.SUB:
-    case AluOp.MUL:
-    case AluOp.DIV:
-    case AluOp.MOD:
-    case AluOp.OR:
-    case AluOp.AND:
-    case AluOp.XOR:
-    case AluOp.LSH:
-    case AluOp.RSH:
-    case AluOp.ARSH:
-      if (is64 ? isConst(a) && isConst(b) : isConst32(a) && isConst32(b)) {
-        return scalarConst(evalAlu(op, is64, a.var.value, b.var.value, signed));
-      }
-      break;
-    default:
-      throw new RangeError(`scalarAlu: unsupported ALU op 0x${op.toString(16)}`);
-  }
-  if (!isSafeToCompute(op, !is64, b)) return unknownResult(is64);
-  const d = copyReg(a);
-  adjustScalar(op, !is64, d, copyReg(b));
-  return done(d);
-}
-
-/**
- * Sign-extending move: (s8/s16/s32) for ALU64 (`movsx`), (s8/s16) of the
- * subregister zero-extended for ALU32. fromBits 32 with ALU32 is a plain mov32.
- */
-export function scalarMovsx(a: Scalar, fromBits: 8 | 16 | 32, is64: boolean): Scalar {
-  const r = copyReg(a);
-  const size = fromBits / 8;
-  if (is64) {
-    coerceRegToSizeSx(r, size);
-  } else {
-    if (size < 4) coerceSubregToSizeSx(r, size);
-    zext32To64(r);
-  }
-  regBoundsSync(r);
-  return done(r);
-}
-
-/**
- * BPF_END: "bswap" (ALU64) swaps unconditionally; "be" swaps and "le" does
- * not (little-endian host). Widths 16 and 32 keep only the low bits.
- */
-export function scalarBswap(a: Scalar, bits: 16 | 32 | 64, kind: "le" | "be" | "bswap"): Scalar {
-  const r = copyReg(a);
-  if (kind !== "le") {
-    r.var = bits === 16 ? tnumBswap16(r.var) : bits === 32 ? tnumBswap32(r.var) : tnumBswap64(r.var);
-    markRegUnbounded(r);
-  }
-  if (bits !== 64) coerceRegToSize(r, bits / 8);
-  regBoundsSync(r);
-  return done(r);
-}
-
-/** The value a `bytes`-wide zero-extending load of `a` yields (its low bytes). */
-export function scalarTruncate(a: Scalar, bytes: 1 | 2 | 4 | 8): Scalar {
-  const r = copyReg(a);
-  if (bytes < 8) coerceRegToSize(r, bytes);
-  else regBoundsSync(r);
-  return done(r);
-}
-
-/** An unknown value from a sign-extending load (ldxsb/ldxsh/ldxsw) of `bytes` bytes. */
-export function scalarSignExtendLoad(bytes: 1 | 2 | 4): Scalar {
-  const r = unknownReg();
-  setSext64DefaultVal(r, bytes);
-  regBoundsSync(r);
-  return done(r);
-}
-
-// ---------------------------------------------------------------------------
-// Conditional jumps
-
-/** flip_opcode: `a OP b` is `b FLIP[OP] a`. */
-const FLIP: Readonly<Record<number, number>> = {
-  [JmpOp.JEQ]: JmpOp.JEQ,
-  [JmpOp.JNE]: JmpOp.JNE,
-  [JmpOp.JSET]: JmpOp.JSET,
-  [JmpOp.JGE]: JmpOp.JLE,
-  [JmpOp.JGT]: JmpOp.JLT,
-  [JmpOp.JLE]: JmpOp.JGE,
-  [JmpOp.JLT]: JmpOp.JGT,
-  [JmpOp.JSGE]: JmpOp.JSLE,
-  [JmpOp.JSGT]: JmpOp.JSLT,
-  [JmpOp.JSLE]: JmpOp.JSGE,
-  [JmpOp.JSLT]: JmpOp.JSGT,
-};
-
-/** The opcode of `b OP' a` equivalent to `a OP b`. */
-export function flipJmpOp(jop: number): number {
-  const f = FLIP[jop];
-  if (f === undefined) throw new RangeError(`unsupported conditional jump op 0x${jop.toString(16)}`);
-  return f;
-}
-
-/** Internal code of the negation of JSET ("no common bit"), as the kernel's BPF_JSET | BPF_X. */
-const JSET_NOT = JmpOp.JSET | 0x08;
-
-/** rev_opcode: the condition of the fall-through branch. */
-function revJmpOp(jop: number): number {
-  switch (jop) {
-    case JmpOp.JEQ: return JmpOp.JNE;
-    case JmpOp.JNE: return JmpOp.JEQ;
-    case JmpOp.JSET: return JSET_NOT;
-    case JSET_NOT: return JmpOp.JSET;
-    case JmpOp.JGE: return JmpOp.JLT;
-    case JmpOp.JGT: return JmpOp.JLE;
-    case JmpOp.JLE: return JmpOp.JGT;
-    case JmpOp.JLT: return JmpOp.JGE;
-    case JmpOp.JSGE: return JmpOp.JSLT;
-    case JmpOp.JSGT: return JmpOp.JSLE;
-    case JmpOp.JSLE: return JmpOp.JSGT;
-    case JmpOp.JSLT: return JmpOp.JSGE;
-    default: throw new RangeError(`unsupported conditional jump op 0x${jop.toString(16)}`);
-  }
-}
-
-function isRegConst(r: Scalar, is32: boolean): boolean {
-  return is32 ? tnumSubregIsConst(r.var) : tnumIsConst(r.var);
-}
-
-function regConstValue(r: Scalar, is32: boolean): bigint {
-  return is32 ? r.var.value & LO32 : r.var.value;
-}
-
-/** is_scalar_branch_taken: 1 always, 0 never, -1 unknown. */
-function isScalarBranchTaken(r1: Scalar, r2: Scalar, jop: number, is32: boolean): 1 | 0 | -1 {
-  let t1 = is32 ? tnumSubreg(r1.var) : r1.var;
-  let t2 = is32 ? tnumSubreg(r2.var) : r2.var;
-  const umin1 = is32 ? r1.u32min : r1.umin;
-  const umax1 = is32 ? r1.u32max : r1.umax;
-  const smin1 = is32 ? r1.s32min : r1.smin;
-  const smax1 = is32 ? r1.s32max : r1.smax;
-  const umin2 = is32 ? r2.u32min : r2.umin;
-  const umax2 = is32 ? r2.u32max : r2.umax;
-  const smin2 = is32 ? r2.s32min : r2.smin;
-  const smax2 = is32 ? r2.s32max : r2.smax;
-
-  switch (jop) {
-    case JmpOp.JEQ:
-    case JmpOp.JNE: {
-      const eq = jop === JmpOp.JEQ;
-      if (tnumIsConst(t1) && tnumIsConst(t2)) return (t1.value === t2.value) === eq ? 1 : 0;
-      const never = eq ? 0 : 1;
-      // Disjoint ranges or contradicting known bits: never equal.
-      if (umin1 > umax2 || umax1 < umin2) return never;
-      if (smin1 > smax2 || smax1 < smin2) return never;
-      if (!tnumOverlap(t1, t2)) return never;
-      if (!is32) {
-        if (r1.u32min > r2.u32max || r1.u32max < r2.u32min) return never;
-        if (r1.s32min > r2.s32max || r1.s32max < r2.s32min) return never;
-      }
-      return -1;
-    }
-    case JmpOp.JSET: {
-      let a = r1;
-      let b = r2;
-      if (!isRegConst(b, is32)) {
-        [a, b] = [b, a];
-        [t1, t2] = [t2, t1];
-      }
-      if (!isRegConst(b, is32)) return -1;
-      if ((~t1.mask & t1.value & t2.value) !== 0n) return 1;
-      if (((t1.mask | t1.value) & t2.value) === 0n) return 0;
-      return -1;
-    }
-    case JmpOp.JGT:
-      if (umin1 > umax2) return 1;
-      if (umax1 <= umin2) return 0;
-      return -1;
-    case JmpOp.JSGT:
-      if (smin1 > smax2) return 1;
-      if (smax1 <= smin2) return 0;
-      return -1;
-    case JmpOp.JLT:
-      if (umax1 < umin2) return 1;
-      if (umin1 >= umax2) return 0;
-      return -1;
-    case JmpOp.JSLT:
-      if (smax1 < smin2) return 1;
-      if (smin1 >= smax2) return 0;
-      return -1;
-    case JmpOp.JGE:
-      if (umin1 >= umax2) return 1;
-      if (umax1 < umin2) return 0;
-      return -1;
-    case JmpOp.JSGE:
-      if (smin1 >= smax2) return 1;
-      if (smax1 < smin2) return 0;
-      return -1;
-    case JmpOp.JLE:
-      if (umax1 <= umin2) return 1;
-      if (umin1 > umax2) return 0;
-      return -1;
-    case JmpOp.JSLE:
-      if (smax1 <= smin2) return 1;
-      if (smin1 > smax2) return 0;
-      return -1;
-    default:
-      throw new RangeError(`unsupported conditional jump op 0x${jop.toString(16)}`);
-  }
-}
-
-/**
- * Whether `a JOP b` (JMP when is64; JMP32 compares the low 32 bits) is
- * always true (true), always false (false) or unknown (undefined).
- * JOP: JmpOp.JEQ JNE JSET JGT JGE JLT JLE JSGT JSGE JSLT JSLE.
- */
-export function branchTaken(jop: number, is64: boolean, a: Scalar, b: Scalar): boolean | undefined {
-  const r = isScalarBranchTaken(a, b, jop, !is64);
-  return r === -1 ? undefined : r === 1;
-}
-
-/** regs_refine_cond_op: narrow r1 and r2 given that `r1 op r2` holds. */
-function regsRefineCondOp(reg1: Reg, reg2: Reg, jop: number, is32: boolean): void {
-  let r1 = reg1;
-  let r2 = reg2;
-  let op = jop;
-  switch (op) {
-    case JmpOp.JGE:
-    case JmpOp.JGT:
-    case JmpOp.JSGE:
-    case JmpOp.JSGT:
-      op = flipJmpOp(op);
-      [r1, r2] = [r2, r1];
-      break;
-    default:
-      break;
-  }
-
-  switch (op) {
-    case JmpOp.JEQ:
-      if (is32) {
-        r1.u32min = max(r1.u32min, r2.u32min);
-        r1.u32max = min(r1.u32max, r2.u32max);
-        r1.s32min = max(r1.s32min, r2.s32min);
-        r1.s32max = min(r1.s32max, r2.s32max);
-        r2.u32min = r1.u32min;
-        r2.u32max = r1.u32max;
-        r2.s32min = r1.s32min;
-        r2.s32max = r1.s32max;
-        const t = tnumIntersect(tnumSubreg(r1.var), tnumSubreg(r2.var));
-        r1.var = tnumWithSubreg(r1.var, t);
-        r2.var = tnumWithSubreg(r2.var, t);
-      } else {
-        r1.umin = max(r1.umin, r2.umin);
-        r1.umax = min(r1.umax, r2.umax);
-        r1.smin = max(r1.smin, r2.smin);
-        r1.smax = min(r1.smax, r2.smax);
-        r2.umin = r1.umin;
-        r2.umax = r1.umax;
-        r2.smin = r1.smin;
-        r2.smax = r1.smax;
-        r1.var = tnumIntersect(r1.var, r2.var);
-        r2.var = r1.var;
-      }
-      break;
-    case JmpOp.JNE: {
-      if (!isRegConst(r2, is32)) [r1, r2] = [r2, r1];
-      if (!isRegConst(r2, is32)) break;
-      // A constant at the edge of the other's range shrinks it.
-      const val = regConstValue(r2, is32);
-      if (is32) {
-        if (r1.u32min === u32(val)) r1.u32min = u32(r1.u32min + 1n);
-        if (r1.u32max === u32(val)) r1.u32max = u32(r1.u32max - 1n);
-        if (r1.s32min === s32(val)) r1.s32min = s32(r1.s32min + 1n);
-        if (r1.s32max === s32(val)) r1.s32max = s32(r1.s32max - 1n);
-      } else {
-        if (r1.umin === val) r1.umin = u64(r1.umin + 1n);
-        if (r1.umax === val) r1.umax = u64(r1.umax - 1n);
-        if (r1.smin === s64(val)) r1.smin = s64(r1.smin + 1n);
-        if (r1.smax === s64(val)) r1.smax = s64(r1.smax - 1n);
-      }
-      break;
-    }
-    case JmpOp.JSET: {
-      if (!isRegConst(r2, is32)) [r1, r2] = [r2, r1];
-      if (!isRegConst(r2, is32)) break;
-      const val = regConstValue(r2, is32);
-      // Only a single tested bit tells which bit is set.
-      if (val === 0n || (val & (val - 1n)) !== 0n) break;
-      if (is32) r1.var = tnumWithSubreg(r1.var, tnumOr(tnumSubreg(r1.var), tnumConst(val)));
-      else r1.var = tnumOr(r1.var, tnumConst(val));
-      break;
-    }
-    case JSET_NOT: {
-      if (!isRegConst(r2, is32)) [r1, r2] = [r2, r1];
-      if (!isRegConst(r2, is32)) break;
-      const val = regConstValue(r2, is32);
-      const notVal = tnumConst(u64(~val));
-      if (is32) r1.var = tnumWithSubreg(r1.var, tnumAnd(tnumSubreg(r1.var), notVal));
-      else r1.var = tnumAnd(r1.var, notVal);
-      break;
-    }
-    case JmpOp.JLE:
-      if (is32) {
-        r1.u32max = min(r1.u32max, r2.u32max);
-        r2.u32min = max(r1.u32min, r2.u32min);
-      } else {
-        r1.umax = min(r1.umax, r2.umax);
-        r2.umin = max(r1.umin, r2.umin);
-      }
-      break;
-    case JmpOp.JLT:
-      if (is32) {
-        r1.u32max = min(r1.u32max, u32(r2.u32max - 1n));
-        r2.u32min = max(u32(r1.u32min + 1n), r2.u32min);
-      } else {
-        r1.umax = min(r1.umax, u64(r2.umax - 1n));
-        r2.umin = max(u64(r1.umin + 1n), r2.umin);
-      }
-      break;
-    case JmpOp.JSLE:
-      if (is32) {
-        r1.s32max = min(r1.s32max, r2.s32max);
-        r2.s32min = max(r1.s32min, r2.s32min);
-      } else {
-        r1.smax = min(r1.smax, r2.smax);
-        r2.smin = max(r1.smin, r2.smin);
-      }
-      break;
-    case JmpOp.JSLT:
-      if (is32) {
-        r1.s32max = min(r1.s32max, s32(r2.s32max - 1n));
-        r2.s32min = max(s32(r1.s32min + 1n), r2.s32min);
-      } else {
-        r1.smax = min(r1.smax, s64(r2.smax - 1n));
-        r2.smin = max(s64(r1.smin + 1n), r2.smin);
-      }
-      break;
-    default:
-      break;
-  }
-}
-
-/**
- * (a, b) narrowed to the branch where `a JOP b` is `taken` (true: the jump
- * is taken, false: fall-through), or undefined if that branch cannot happen.
- * A branch whose outcome is already decided leaves a and b unchanged.
- */
-export function refineBranch(jop: number, is64: boolean, a: Scalar, b: Scalar, taken: boolean): [Scalar, Scalar] | undefined {
-  const known = branchTaken(jop, is64, a, b);
-  if (known !== undefined) return known === taken ? [a, b] : undefined;
-  const r1 = copyReg(a);
-  const r2 = copyReg(b);
-  regsRefineCondOp(r1, r2, taken ? jop : revJmpOp(jop), !is64);
-  regBoundsSync(r1);
-  regBoundsSync(r2);
-  const s1 = done(r1);
-  const s2 = done(r2);
-  // A refinement that describes no value means the branch is dead.
-  if (scalarSanityCheck(s1) !== undefined || scalarSanityCheck(s2) !== undefined) return undefined;
-  return [s1, s2];
 }
 
 // ---------------------------------------------------------------------------

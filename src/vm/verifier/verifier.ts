@@ -16,7 +16,8 @@ import { FRAME_CHANGE, histEntry, markAllPrecise, markPrecise, stackKey, type Ch
 import { checkMemAccess } from "./check-mem.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
 import { VerifierError } from "./errors.js";
-import { constValue, isConst, scalarConst, scalarTruncate, scalarUnknown } from "./scalar.js";
+import { scalarTruncate } from "./scalar-alu.js";
+import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import { cloneState, formatReg, formatRegs, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
 import { RegType, STACK_SIZE, type RegState, type VerifierState } from "./types.js";
 
