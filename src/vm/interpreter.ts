@@ -14,7 +14,8 @@ import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi
 import { RegionKind, type AddressSpace, type Region } from "./memory.js";
 import { compileProgram } from "./jit/compile.js";
 import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "./limits.js";
-import { JitRuntime, type JitHost, type JitProgram } from "./jit/runtime.js";
+import { jitOf, JitRuntime, type JitHost, type JitProgram } from "./jit/runtime.js";
+import type { LoadedProgram, PseudoResolver, TailCallTable } from "./loaded-program.js";
 
 export { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE };
 /** Default budget of executed instructions per run. */
@@ -22,44 +23,7 @@ export const DEFAULT_BUDGET = 1_000_000;
 /** `hi` of the addresses lddw gives subprograms (src 4, for bpf_loop callbacks); `lo` is the slot. */
 export const CODE_ADDRESS_HI = 0xffffffa0 | 0;
 
-/** A program ready to run: decoded slots flattened into typed arrays, lddw values resolved. */
-export interface LoadedProgram {
-  readonly name: string;
-  readonly program: Program;
-  readonly slots: number;
-  readonly op: Uint8Array;
-  readonly dst: Uint8Array;
-  readonly src: Uint8Array;
-  readonly off: Int16Array;
-  readonly imm: Int32Array;
-  /** For an lddw at slot i: its resolved 64-bit value's halves. */
-  readonly ldLo: Int32Array;
-  readonly ldHi: Int32Array;
-  /**
-   * 1 at the slots of BPF_PROBE_MEM loads (through typed kernel pointers):
-   * outside the VM's regions they read kernel memory, and a fault reads 0
-   * instead of stopping the program, as the kernel's exception tables do.
-   */
-  readonly probe: Uint8Array;
-  /**
-   * The program compiled to JavaScript (src/vm/jit), when the interpreter that
-   * loaded it has the JIT on; `jitted.source` is the generated code. run()
-   * uses it transparently, with identical results, faults and counts.
-   */
-  jitted?: JitProgram;
-  /** Why compiling failed (the program then runs in the interpreter). */
-  jitError?: string;
-  /** Time the JIT took at load (ms). */
-  jitTimeMs?: number;
-}
-
-/** Resolves the value of an lddw whose src is not 0 (map fd, map value, ...): the loader knows the maps. */
-export type PseudoResolver = (src: number, imm: number, imm2: number, slot: number) => bigint;
-
-/** A map that tail calls can jump through (a prog_array). */
-export interface TailCallTable {
-  progAt(index: number): LoadedProgram | undefined;
-}
+export type { LoadedProgram, PseudoResolver, TailCallTable } from "./loaded-program.js";
 
 export interface InterpreterOptions {
   mem: AddressSpace;
@@ -251,7 +215,7 @@ export class Interpreter {
     this.ctxRegion = ctx;
     this.stats.runs++;
     const args = options.args;
-    const jitted = this.jit ? lp.jitted : undefined;
+    const jitted = this.jit ? jitOf(lp) : undefined;
     const rt = jitted ? this.jitHost() : undefined;
     // Registers for arguments or the interpreter, reused per nesting level
     // (a run is only ever nested by a helper that runs another program).

@@ -16,7 +16,7 @@ import { bswap16, bswap32, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, s
 import { VmFault } from "../errors.js";
 import { STACK_SIZE } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES, Source } from "../isa/opcodes.js";
-import type { LoadedProgram } from "../interpreter.js";
+import type { LoadedProgram } from "../loaded-program.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 
 

@@ -13,6 +13,7 @@ import { LDDW, PseudoLd } from "../isa/opcodes.js";
 import { Interpreter, type LoadedProgram, type RunResult } from "../interpreter.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
 import { JIT_MAX_SLOTS } from "./compile.js";
+import { jitOf } from "./runtime.js";
 
 const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
   imm2 === undefined ? { opcode, dst, src, off, imm } : { opcode, dst, src, off, imm, imm2 };
@@ -91,7 +92,7 @@ describe("JIT: compiled code and source", () => {
   it("keeps the generated source on the loaded program, and compiles nothing with jit: false", () => {
     const on = world(true).vm.load(program([I(MOV64_IMM, 0, 0, 0, 7), EXIT]), "seven");
     expect(on.jitted?.source).toContain("function jit_seven(");
-    expect(on.jitted?.entries.has(0)).toBe(true);
+    expect(jitOf(on)?.entries.has(0)).toBe(true);
     const off = world(false).vm.load(program([I(MOV64_IMM, 0, 0, 0, 7), EXIT]));
     expect(off.jitted).toBeUndefined();
     // Per load: opt out on a JIT interpreter, opt in on an interpreter without it.
@@ -216,7 +217,7 @@ describe("JIT: calls", () => {
     const w = world(true);
     const lp = w.vm.load(program(main(1)));
     w.vm.run(lp);
-    expect(lp.jitted!.variants.has(12)).toBe(true);
+    expect(jitOf(lp)!.variants.has(12)).toBe(true);
   });
 
   it("tail calls replace the program (r1 and r10 kept), count against the limit, and fall through when the slot is empty", () => {

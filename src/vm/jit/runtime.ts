@@ -19,7 +19,7 @@ import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
 import { invokeHelper, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
 import type { AddressSpace, Region } from "../memory.js";
-import type { LoadedProgram, TailCallTable } from "../interpreter.js";
+import type { CompiledCode, LoadedProgram, TailCallTable } from "../loaded-program.js";
 
 const TWO32 = 4294967296;
 
@@ -36,7 +36,7 @@ export type JitFn = (
 ) => void;
 
 /** A compiled program (LoadedProgram.jitted). */
-export interface JitProgram {
+export interface JitProgram extends CompiledCode {
   /** The generated JavaScript (body of the factory; `prog dump --jited`). */
   readonly source: string;
   /** The compiled function; it can enter at any slot in `entries`. */
@@ -45,6 +45,11 @@ export interface JitProgram {
   readonly entries: ReadonlySet<number>;
   /** Functions compiled for other entry slots (callbacks whose slot no lddw named), by slot. */
   readonly variants: Map<number, JitFn>;
+}
+
+/** The code the JIT attached to `lp` (only compileProgram ever sets LoadedProgram.jitted). */
+export function jitOf(lp: LoadedProgram): JitProgram | undefined {
+  return lp.jitted as JitProgram | undefined;
 }
 
 /** What the interpreter gives the JIT's runtime. */
@@ -158,7 +163,7 @@ export class JitRuntime {
 
   /** The function that enters `lp` at `slot` (compiling `lp`, or a variant of it, when needed). */
   entry(lp: LoadedProgram, slot: number): JitFn {
-    const j = lp.jitted ?? this.host.compile(lp);
+    const j = jitOf(lp) ?? this.host.compile(lp);
     if (j.entries.has(slot)) return j.fn;
     let fn = j.variants.get(slot);
     if (fn === undefined) {
