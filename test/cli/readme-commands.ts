@@ -14,9 +14,9 @@ export function readme(): string {
  * Shell words of `line` as sh would split them (single and double quotes,
  * backslash escapes), up to the first unquoted `|`, `;`, `>`, `&` or `#`
  * (what follows is another program, a redirection or a comment). `rest` is
- * that tail.
+ * that tail, and `end` where it starts.
  */
-export function shellWords(line: string): { words: string[]; rest: string } {
+export function shellWords(line: string): { words: string[]; rest: string; end: number } {
   const words: string[] = [];
   let cur: string | undefined;
   let i = 0;
@@ -47,7 +47,7 @@ export function shellWords(line: string): { words: string[]; rest: string } {
     }
   }
   if (cur !== undefined) words.push(cur);
-  return { words, rest: line.slice(i).trim() };
+  return { words, rest: line.slice(i).trim(), end: i };
 }
 
 /** A fenced block of the README: its info string (`sh`, `ts`, ""), its lines, and where it starts (0-based line of the opening fence). */
