@@ -201,7 +201,7 @@ describe("trace: summary and accounting", () => {
     );
   });
 
-  it("a function with no arguments and no return value shows each entry and return, and --check adds up", async () => {
+  it("a function with no arguments and no return value: ksnoop text prints no record (as ksnoop), JSON each entry and return, --check adds up", async () => {
     const r = await run(["schedule", "--workload", "sched", "-d", "2ms", "--check"]);
     expect(r.code).toBe(0);
     const calls = /ok schedule: (\d+) calls -> (\d+) records expected, (\d+) accounted \((\d+) delivered/.exec(r.err);
@@ -209,7 +209,31 @@ describe("trace: summary and accounting", () => {
     const [n, expected, accounted, delivered] = calls!.slice(1).map(Number);
     expect(n).toBeGreaterThan(0);
     expect([expected, accounted, delivered]).toEqual([2 * n!, 2 * n!, 2 * n!]);
-    expect(r.out.match(/^ +\d+ +\d+ +\d+ schedule\($/gm)?.length).toBe(2 * n!);
+    // ksnoop's program sends a record only when it captured a value: `ksnoop schedule` prints its header alone.
+    expect(r.out).toBe("            TIME  CPU      PID FUNCTION/ARGS\n");
+    expect(r.err.split("\n").slice(0, 2)).toEqual([
+      `btfsnoop: 0 events shown in 2.01 ms of simulated time (duration); 0 filtered, 0 lost, ${2 * n!} without values skipped`,
+      "btfsnoop: no record had a value to show: ksnoop text prints a record only when it captured a value (hint: --json or --format perfetto show every call)",
+    ]);
+    const json = await run(["schedule", "--workload", "sched", "-c", "2", "--json"]);
+    expect(json.out.trimEnd().split("\n").map((l) => JSON.parse(l) as { func: string; kind: string; values: unknown[] }).map((e) => [e.func, e.kind, e.values])).toEqual([
+      ["schedule", "entry", []],
+      ["schedule", "return", []],
+    ]);
+  });
+
+  it("ksnoop text skips records with no value captured (every read failed) and -c counts the records printed", async () => {
+    // do_sys_openat2's filename and how are user pointers (EFAULT); with dfd, records print; without, none do.
+    const both = await run(["do_sys_openat2(dfd, filename)", "--workload", "fs", "-c", "2"]);
+    expect(both.out.match(/^ +\d+ +\d+ +\d+ do_sys_openat2\($/gm)).toHaveLength(2);
+    expect(both.out).toContain("/* Cannot show 'filename' as 'char  *'; invalid/userspace ptr? */");
+    const failed = await run(["do_sys_openat2(filename)", "--workload", "fs", "-d", "5ms"]);
+    expect(failed.out).toBe("            TIME  CPU      PID FUNCTION/ARGS\n");
+    expect(failed.err).toMatch(/^btfsnoop: 0 events shown in [0-9.]+ ms of simulated time \(duration\); 0 filtered, 0 lost, \d+ without values skipped\n/);
+    // Mixed: schedule's empty records are skipped, -c 3 still prints three tcp_sendmsg records.
+    const mixed = await run(["schedule", "tcp_sendmsg(size)", "-c", "3"]);
+    expect([...mixed.out.matchAll(/^ +\d+ +\d+ +\d+ (\w+)\($/gm)].map((m) => m[1])).toEqual(["tcp_sendmsg", "tcp_sendmsg", "tcp_sendmsg"]);
+    expect(mixed.err).toMatch(/^btfsnoop: 3 events shown in [0-9.]+ ms of simulated time \(count\); 0 filtered, 0 lost(, \d+ not shown)?, [1-9]\d* without values skipped\n$/);
   });
 
   it("a bare void function with arguments (kfree_skb_reason): entry records only, and --check adds up", async () => {

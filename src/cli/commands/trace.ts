@@ -10,7 +10,7 @@ import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
 import { TraceSession } from "../../tracer/session.js";
 import { wantsPhase } from "../../tracer/phases.js";
 import type { TraceEvent } from "../../tracer/event.js";
-import { formatKsnoopEvent, formatKsnoopHeader } from "../../ui/format/ksnoop-text.js";
+import { formatKsnoopEvent, formatKsnoopHeader, ksnoopShows } from "../../ui/format/ksnoop-text.js";
 import { formatCallTree, formatCallTreeJson, returnErrno } from "../../ui/format/call-tree.js";
 import { CallTreeBuilder } from "../../tracer/call-tree.js";
 import { parseBtf } from "../../btf/index.js";
@@ -159,26 +159,41 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
     const both = new Set(session.targets.filter((t) => !t.stash && wantsPhase(t, "entry", session.phaseMode) && wantsPhase(t, "return", session.phaseMode)).map((t) => t.name));
     perfetto = new PerfettoWriter((s) => void (pending += s), btf, { slices: (func) => both.has(func) });
   }
-  // --tree: -c counts trees (complete top-level calls), not the events they are made of.
+  // What -c counts, counted here rather than by runTrace: trees with --tree (complete top-level
+  // calls, not the events they are made of), else the records printed; ksnoop text skips records
+  // with no value to show, as ksnoop does (its BPF program sends a record only when it captured bytes).
   const trees = a.tree ? new CallTreeBuilder(a.errors === true, (ret) => returnErrno(btf, ret) !== 0) : undefined;
-  let treesShown = 0;
-  const treesDone = (): boolean => a.count !== undefined && treesShown >= a.count;
+  const ksnoopText = a.format === "text" && !trees && !a.followSkb;
+  let shown = 0;
+  let cut = 0;
+  let empty = 0;
+  const countReached = (): boolean => a.count !== undefined && shown >= a.count;
   const render = (evs: TraceEvent[]): string => {
     if (trees) {
       let done = trees.process(evs);
-      if (a.count !== undefined) done = done.slice(0, a.count - treesShown);
-      treesShown += done.length;
+      if (a.count !== undefined) done = done.slice(0, a.count - shown);
+      shown += done.length;
       return done.map((t) => (a.format === "json" ? formatCallTreeJson(btf, t) : formatCallTree(btf, t))).join("");
     }
-    if (a.followSkb && a.format === "text") return evs.map(skbLine).join("");
-    if (perfetto) {
-      for (const e of evs) perfetto.event(e);
-      const s = pending;
-      pending = "";
-      return s;
-    }
     let s = "";
-    for (const e of evs) s += a.format === "json" ? formatJsonEvent(btf, e) : formatKsnoopEvent(btf, e);
+    for (const e of evs) {
+      if (countReached()) {
+        cut++;
+        continue;
+      }
+      if (ksnoopText && !ksnoopShows(e)) {
+        empty++;
+        continue;
+      }
+      shown++;
+      if (perfetto) perfetto.event(e);
+      else if (a.followSkb && a.format === "text") s += skbLine(e);
+      else s += a.format === "json" ? formatJsonEvent(btf, e) : formatKsnoopEvent(btf, e);
+    }
+    if (perfetto) {
+      s = pending;
+      pending = "";
+    }
     return s;
   };
 
@@ -196,17 +211,16 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
     }
     result = await runTrace(machine, session, {
       workload: a.workload,
-      ...(a.count !== undefined && !trees ? { count: a.count } : {}),
       ...(durationNs !== undefined ? { durationNs } : {}),
       onEvents: (evs) => write(render(evs)),
-      stopRequested: () => stop || treesDone(),
+      stopRequested: () => stop || countReached(),
     });
-    if (trees && result.reason === "stopped" && treesDone()) result = { ...result, reason: "count" };
+    if (countReached() && (result.reason === "stopped" || result.reason === "duration")) result = { ...result, reason: "count" };
     if (perfetto) {
       perfetto.end();
       await write(pending);
     }
-    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result, trees ? treesShown : undefined)) + "\n");
+    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result, { shown, cut, trees: trees !== undefined })) + "\n");
     finished = true;
   } finally {
     process.off("SIGINT", onSignal);
@@ -216,7 +230,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
     else closeQuietly(file); // the error in flight is the one to report
   }
   if (result.reason === "output-closed") return 0;
-  const lines = summaryLines(result, trees ? treesShown : undefined);
+  const lines = summaryLines(result, { shown, cut, empty, trees: trees !== undefined });
   if (a.verbose) lines.push(`btfsnoop: detached; ${session.attachedLinks} links and ${machine.bpf.openFds().length} fds left open`);
   let code = 0;
   if (a.check) {
@@ -248,27 +262,40 @@ function totals(r: RunResult): { emitted: number; filtered: number; lost: number
   return { emitted, filtered, lost };
 }
 
+/** What the command showed of the events runTrace handed it. */
+interface Shown {
+  /** Records printed, or trees with --tree (what -c counts). */
+  shown: number;
+  /** Events that came after -c was reached (not shown). */
+  cut: number;
+  /** ksnoop text: records with no value to show, skipped. */
+  empty?: number;
+  trees: boolean;
+}
+
 /** The stderr summary: what was delivered, filtered and lost (loss is never silent); with --tree, the trees shown. */
-function summaryLines(r: RunResult, trees: number | undefined): string[] {
+function summaryLines(r: RunResult, s: Shown): string[] {
   const t = totals(r);
   const ms = Number(r.elapsedNs / 1000n) / 1000;
-  const shown = trees === undefined ? `${r.shown} events shown` : `${trees} call trees shown (${r.shown} events read)`;
+  const shown = s.trees ? `${s.shown} call trees shown (${r.shown} events read)` : `${s.shown} events shown`;
+  const notShown = s.trees ? r.notShown : r.notShown + s.cut;
   const out = [
-    `btfsnoop: ${shown} in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${r.notShown ? `, ${r.notShown} not shown` : ""}${r.stackDropped ? `, ${r.stackDropped} outside the stack chain` : ""}`,
+    `btfsnoop: ${shown} in ${ms} ms of simulated time (${r.reason}); ${t.filtered} filtered, ${t.lost} lost${notShown ? `, ${notShown} not shown` : ""}${r.stackDropped ? `, ${r.stackDropped} outside the stack chain` : ""}${s.empty ? `, ${s.empty} without values skipped` : ""}`,
   ];
+  if (s.empty && !s.shown) out.push("btfsnoop: no record had a value to show: ksnoop text prints a record only when it captured a value (hint: --json or --format perfetto show every call)");
   if (t.lost) out.push(`btfsnoop: /* lost ${t.lost} events */ (hint: a bigger ring buffer, e.g. -P ${64})`);
   if (r.stats.malformed) out.push(`btfsnoop: ${r.stats.malformed} malformed records`);
   return out;
 }
 
-function summaryJson(r: RunResult, trees: number | undefined): Record<string, unknown> {
+function summaryJson(r: RunResult, s: Shown): Record<string, unknown> {
   const t = totals(r);
   return {
     summary: true,
     reason: r.reason,
-    shown: r.shown,
-    ...(trees !== undefined ? { trees } : {}),
-    not_shown: r.notShown,
+    shown: s.trees ? r.shown : s.shown,
+    ...(s.trees ? { trees: s.shown } : {}),
+    not_shown: s.trees ? r.notShown : r.notShown + s.cut,
     filtered: t.filtered,
     lost: t.lost,
     elapsed_ns: Number(r.elapsedNs),

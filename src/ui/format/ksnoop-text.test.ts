@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BtfBuilder } from "../../btf/builder.js";
 import { IntEncoding } from "../../btf/kinds.js";
 import type { TraceEvent, TraceValue } from "../../tracer/event.js";
-import { cStringLiteral, formatKsnoopEvent, formatKsnoopHeader, typeIdToStr } from "./ksnoop-text.js";
+import { cStringLiteral, formatKsnoopEvent, formatKsnoopHeader, ksnoopShows, typeIdToStr } from "./ksnoop-text.js";
 
 function le(...fields: [number, number | bigint][]): Uint8Array {
   const out: number[] = [];
@@ -164,6 +164,15 @@ describe("ksnoop text: details and extensions", () => {
     expect(formatKsnoopEvent(btf, ev)).toBe(
       `${sp(15)}5 ${sp(3)}1 ${sp(5)}101 fake_fn(\n${sp(35)}s = *(0xffff000000000010)\n${sp(36)}"a\\"b\\\\\\n\\303\\251"\n${sp(31)});\n\n`,
     );
+  });
+  it("ksnoopShows: a record prints only when some non-void value was captured, as ksnoop's program sends it", () => {
+    const voidP = { name: "p", typeId: voidPtr, ptr: 0x10n, raw: 0x10n, dataTypeId: 0, fullSize: 0 };
+    const failed = { ...nameValue(new Uint8Array(0)), data: undefined, error: -14 };
+    expect(ksnoopShows(event(1n, "entry", []))).toBe(false); // schedule(): no arguments, void return
+    expect(ksnoopShows(event(1n, "entry", [voidP]))).toBe(false);
+    expect(ksnoopShows(event(1n, "entry", [failed]))).toBe(false);
+    expect(ksnoopShows(event(1n, "entry", [failed, ret(0)]))).toBe(true);
+    expect(ksnoopShows(event(1n, "return", [{ name: "return", typeId: int, raw: 0n, dataTypeId: int, text: "(int)0\n", fullSize: 4 }]))).toBe(true);
   });
   it("kernel-rendered text is indented 36", () => {
     const ev = event(7n, "return", [{ name: "return", typeId: int, raw: 0n, dataTypeId: int, text: "(int)0\n", fullSize: 4 }]);

@@ -8,7 +8,11 @@
 //   printf("\n%31s);\n\n");
 //
 // PID is the thread id, as ksnoop prints. Values whose shown type is void
-// (`void *`, dataTypeId 0) are skipped, as ksnoop does.
+// (`void *`, dataTypeId 0) are skipped, as ksnoop does. A record with no
+// value captured (no arguments and a void return, as `schedule`; or every
+// read failed) is not printed at all (ksnoopShows): ksnoop's BPF program
+// sends a record only when it captured some bytes (output_trace skips an
+// empty buffer), so `ksnoop schedule` prints its header and nothing else.
 // Extensions (ksnoop has no equivalent):
 // * `string` values (char * captured as a string) print as a C string literal
 //   on the line after the pointer, indented 36 spaces: `"hello\n"` escapes
@@ -39,6 +43,11 @@ const DUMP_OPTS_QUIRKS = { ...DUMP_OPTS, ...LIBBPF_1_1_2_QUIRKS } as const;
 /** `printf("%16s %4s %8s %s\n", "TIME", "CPU", "PID", "FUNCTION/ARGS")`. */
 export function formatKsnoopHeader(): string {
   return `${pad("TIME", 16)} ${pad("CPU", 4)} ${pad("PID", 8)} FUNCTION/ARGS\n`;
+}
+
+/** Whether ksnoop would print this record: some value (not void) was captured, i.e. read without error. */
+export function ksnoopShows(ev: TraceEvent): boolean {
+  return ev.values.some((v) => v.dataTypeId !== 0 && v.error === undefined);
 }
 
 /** One event as trace_handler() prints it (ends with the blank line after `);`). */
