@@ -21,6 +21,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { funcSignature } from "../../btf/funcs.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { formatJsonEvent } from "../../ui/format/ndjson.js";
+import { jsonInteger } from "../../btf/format/value-json.js";
 import { PerfettoWriter } from "../../ui/format/perfetto.js";
 import { UsageError } from "../errors.js";
 import { OutputFile, type CliIo } from "../io.js";
@@ -220,7 +221,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
       perfetto.end();
       await write(pending);
     }
-    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result, { shown, cut, trees: trees !== undefined })) + "\n");
+    if (a.format === "json" && a.summary) await write(JSON.stringify(summaryJson(result, { shown, cut, trees: trees !== undefined }, machine.nowNs())) + "\n");
     finished = true;
   } finally {
     process.off("SIGINT", onSignal);
@@ -288,17 +289,19 @@ function summaryLines(r: RunResult, s: Shown): string[] {
   return out;
 }
 
-function summaryJson(r: RunResult, s: Shown): Record<string, unknown> {
+/** The --summary object (docs/json.md); time_ns: when the trace ended, in ns since boot like every JSON time. */
+function summaryJson(r: RunResult, s: Shown, nowNs: bigint): Record<string, unknown> {
   const t = totals(r);
   return {
     summary: true,
+    time_ns: jsonInteger(nowNs),
     reason: r.reason,
     shown: s.trees ? r.shown : s.shown,
     ...(s.trees ? { trees: s.shown } : {}),
     not_shown: s.trees ? r.notShown : r.notShown + s.cut,
     filtered: t.filtered,
     lost: t.lost,
-    elapsed_ns: Number(r.elapsedNs),
+    elapsed_ns: jsonInteger(r.elapsedNs),
     functions: Object.fromEntries([...r.stats.perTarget].map(([name, c]) => [name, { calls: r.calls.get(name) ?? 0, delivered: c.delivered, filtered: c.filtered, lost: c.lost }])),
   };
 }

@@ -102,6 +102,7 @@ describe("a whole tree", () => {
 
   it("as JSON: typed values, the errno name of failed calls", () => {
     expect(JSON.parse(formatCallTreeJson(btf, tree))).toEqual({
+      time_ns: 5000000000,
       pid: 3,
       tid: 4,
       comm: "curl",

@@ -138,7 +138,7 @@ function nodeJson(btf: Btf, n: CallNode): Record<string, JsonValue> {
   };
 }
 
-/** One tree as a JSON line: {pid, tid, comm, cpu, tree} (with the trailing "\n"). */
+/** One tree as a JSON line: {time_ns (its outermost call's entry, ns since boot), pid, tid, comm, cpu, tree} (with the trailing "\n"). */
 export function formatCallTreeJson(btf: Btf, t: CallTree): string {
-  return JSON.stringify({ pid: t.pid, tid: t.tid, comm: t.comm, cpu: t.cpu, tree: nodeJson(btf, t.root) }) + "\n";
+  return JSON.stringify({ time_ns: jsonInteger(t.root.start), pid: t.pid, tid: t.tid, comm: t.comm, cpu: t.cpu, tree: nodeJson(btf, t.root) }) + "\n";
 }
