@@ -10,6 +10,7 @@ import { bareSpec } from "../../probe-spec/bare-spec.js";
 import type { ProbeSpec } from "../../probe-spec/ast.js";
 import { formatPrototype } from "../../probe-spec/prototype.js";
 import { functionBtfId, globRegExp, isGlob, resolveSpec, untraceableReason } from "../../probe-spec/resolve.js";
+import { appendAll } from "../../internal/arrays.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { kernelView, type KernelView } from "../kernel-view.js";
@@ -51,7 +52,7 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
       async (a) => {
         const view = await kernelView(a.btf);
         const lines: string[] = [];
-        for (const f of a.funcs) lines.push(...(await prototypesOf(view, f, true)));
+        for (const f of a.funcs) appendAll(lines, await prototypesOf(view, f, true));
         await io.out(lines.join("\n") + "\n");
       },
     )
