@@ -132,9 +132,17 @@ export class OutputFile {
     }
   }
 
-  /** Writes all of `data` (looping over short writes); throws on the first failure. */
-  write(data: string | Uint8Array): void {
+  /** The file is a pipe whose reader went away (EPIPE): writes are dropped quietly, as on stdout. */
+  readerGone = false;
+
+  /**
+   * Writes all of `data` (looping over short writes); false when the file
+   * is a pipe whose reader has gone (EPIPE: the producer should stop),
+   * throws on any other failure.
+   */
+  write(data: string | Uint8Array): boolean {
     if (this.fd === undefined) throw new BtfsnoopError("EBADF", `cannot write '${this.path}': already closed`);
+    if (this.readerGone) return false;
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
     try {
@@ -143,8 +151,13 @@ export class OutputFile {
         off += n;
         this.bytesWritten += n;
       }
+      return true;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
+      if (err.code === "EPIPE") {
+        this.readerGone = true;
+        return false;
+      }
       throw new BtfsnoopError(errnoOf(err), `cannot write '${this.path}': ${err.message}`, {
         cause: e,
         ...(err.code === "ENOSPC" || err.code === "EFBIG" ? { hint: `${this.bytesWritten} bytes were written before the failure` } : {}),

@@ -98,6 +98,19 @@ describe("readInputFile", () => {
 });
 
 describe("OutputFile", () => {
+  it("a pipe whose reader has gone: write returns false (EPIPE), no error, and later writes are dropped", async () => {
+    const fifo = join(dir, "fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const reader = spawn("sh", ["-c", `head -c 1 "${fifo}" > /dev/null`], { stdio: "ignore" });
+    const f = OutputFile.open(fifo);
+    expect(f.write("x")).toBe(true);
+    await new Promise((r) => reader.once("exit", r));
+    // The reader read one byte and exited: no reader is left, so every write gets EPIPE.
+    expect([f.write(Buffer.alloc(128 * 1024)), f.write("y")]).toEqual([false, false]);
+    expect(f.readerGone).toBe(true);
+    f.close();
+  });
+
   it("writes everything, and reports a failed write with the file, the errno and the bytes written", () => {
     const file = join(dir, "out");
     const f = OutputFile.open(file);

@@ -367,6 +367,13 @@ describe("trace: output destinations", () => {
     }
   });
 
+  it("-o naming a pipe whose reader goes away stops quietly with exit 0, as stdout does", () => {
+    const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" "$@" -o /dev/stdout | head -n 1`, "bash", "ip_send_skb(skb->sk)", "-d", "1s"], { encoding: "utf8" });
+    expect(r.stdout).toBe("            TIME  CPU      PID FUNCTION/ARGS\n");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
   it.each([
     ["text", []],
     ["json", ["--json"]],

@@ -137,10 +137,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
   let closed = false;
   const write = async (text: string): Promise<boolean> => {
     if (!text) return !closed;
-    if (file) {
-      file.write(text);
-      return true;
-    }
+    if (file) return file.write(text);
     await io.out(text);
     closed = io.outputClosed?.() ?? false;
     return !closed;
