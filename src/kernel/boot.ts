@@ -11,7 +11,7 @@ import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
 import { installIter } from "./iter.js";
 import { LazyIterObjects } from "../kernel-model/iter-objects.js";
-import type { KernelServices } from "./types.js";
+import { VMLINUX_BTF_ID, type KernelServices } from "./types.js";
 import type { Btf } from "../btf/btf.js";
 import type { Kernel } from "../kernel-model/kernel.js";
 import { buildScaleKernel, runRandomCalls } from "../kernel-model/scale.js";
@@ -48,7 +48,7 @@ export function servicesOf(kernel: Kernel): KernelServices {
 export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): BootedKernel {
   const kernel = new SyntheticKernel(options);
   const bpf = new Bpf(servicesOf(kernel));
-  const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
+  const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, VMLINUX_BTF_ID, kernel.tracepoints);
   installMapOps(bpf, kernel);
   // BPF iterators: their netlink/ipv6_route/file objects are made on first use (slab addresses elsewhere stay put).
   const iterObjects = new LazyIterObjects(kernel);
@@ -92,7 +92,7 @@ export function machineOf(booted: BootedKernel): Machine {
 export function bootScaleMachine(btf: Btf, seed = 1): Machine {
   const kernel = buildScaleKernel(btf, { seed });
   const bpf = new Bpf(servicesOf(kernel));
-  installTracingAttach(bpf, kernel.functions, kernel.btf, kernel.tracepoints);
+  installTracingAttach(bpf, kernel.functions, kernel.btf, VMLINUX_BTF_ID, kernel.tracepoints);
   const fns = kernel.functions.all();
   return {
     bpf,

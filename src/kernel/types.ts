@@ -7,6 +7,7 @@
 // negative errno number, never throws for bad input; the detail of the last
 // failure (verifier reason, decoder message, strerror-like text) is kept in
 // Bpf.lastError, and a program load's verifier log in Bpf.lastLog.
+import type { AttachFailure, AttachTarget, DetachFn } from "../trampoline/attach.js";
 import type { Btf } from "../btf/btf.js";
 import type { KernelEnv } from "../vm/env.js";
 import type { LoadedProgram, RunOptions, RunResult } from "../vm/interpreter.js";
@@ -158,28 +159,9 @@ export interface BpfProg {
   run(options?: RunOptions): RunResult;
 }
 
-/** Where a link attaches (meaning depends on the attach type). */
-export interface AttachTarget {
-  /** Target function or tracepoint name. */
-  name?: string;
-  /** BTF id of the target (attach_btf_id). */
-  btfId?: number;
-  /** Value bpf_get_attach_cookie returns. */
-  cookie?: bigint;
-  /** Several targets at once (multi-attach). */
-  names?: string[];
-  /** One cookie per entry of `names` (a glob's matches share its cookie), as kprobe_multi's cookies array. */
-  cookies?: bigint[];
-}
-
-/** Undoes an attachment; called once, when the link is detached or freed. */
-export type DetachFn = () => void;
-
-/** A failure with its detail (becomes Bpf.lastError). */
-export interface AttachFailure {
-  errno: number;
-  message: string;
-}
+// Link targets and attach results are the trampoline's (below this layer,
+// which implements its AttachHost; a BpfProg is its AttachProgram).
+export type { AttachFailure, AttachTarget, DetachFn };
 
 /**
  * Attaches `prog` to `target` for one attach type: returns a detach

@@ -4,14 +4,62 @@
 import type { FunctionTable, KernelFunction } from "../kernel-model/functions.js";
 import { isDataLoc, type TracepointTable } from "../kernel-model/tracepoints.js";
 import { RegionKind } from "../vm/memory.js";
-import type { Bpf } from "../kernel/bpf.js";
-import { VMLINUX_BTF_ID, type AttachTarget } from "../kernel/types.js";
 import type { Btf } from "../btf/btf.js";
+import type { HelperImpl } from "../vm/helpers/abi.js";
+import type { AddressSpace } from "../vm/memory.js";
 import { DYNAMIC_CAST_ID } from "../vm/helpers/protos.js";
 import { dynamicCastHelper, snprintfBtfHelper, TRAMPOLINE_HELPERS } from "./helpers.js";
 import { KprobeManager } from "./kprobe.js";
 import { RunGuard } from "./run-guard.js";
-import { TrampolineManager, type TracingKind } from "./trampoline.js";
+import { TrampolineManager, type TracingKind, type TracingProgram } from "./trampoline.js";
+
+/** Where a link attaches (meaning depends on the attach type); the syscall layer's link_create takes it as is. */
+export interface AttachTarget {
+  /** Target function or tracepoint name. */
+  name?: string;
+  /** BTF id of the target (attach_btf_id). */
+  btfId?: number;
+  /** Value bpf_get_attach_cookie returns. */
+  cookie?: bigint;
+  /** Several targets at once (multi-attach). */
+  names?: string[];
+  /** One cookie per entry of `names` (a glob's matches share its cookie), as kprobe_multi's cookies array. */
+  cookies?: bigint[];
+}
+
+/** A loaded program as an attach handler gets it. */
+export interface AttachProgram extends TracingProgram {
+  /** Its program type ("tracing", "kprobe", "tracepoint", ...). */
+  readonly type: string;
+  /** The context size in bytes its verified loads need. */
+  readonly ctxSize: number;
+}
+
+/** Undoes an attachment; called once, when the link is detached or freed. */
+export type DetachFn = () => void;
+
+/** A failure with its detail (becomes the syscall layer's lastError). */
+export interface AttachFailure {
+  errno: number;
+  message: string;
+}
+
+/**
+ * Attaches `prog` to `target` for one attach type: returns a detach
+ * function, a negative errno, or a negative errno with a message.
+ */
+export type AttachHandler = (prog: AttachProgram, target: AttachTarget, attachType: string) => DetachFn | number | AttachFailure;
+
+/**
+ * What the trampoline plugs into: the syscall layer's address space, its
+ * helper table and its attach types. Defined here, below the syscall
+ * layer, which implements it (src/kernel/bpf.ts).
+ */
+export interface AttachHost {
+  readonly mem: AddressSpace;
+  registerHelpers(impls: Readonly<Record<number, HelperImpl>>): void;
+  registerAttachHandler(attachType: string, handler: AttachHandler): void;
+}
 
 /** Shell-style glob (`*`, `?`, `{a,b}`) to a RegExp. */
 export function globToRegExp(glob: string): RegExp {
@@ -74,10 +122,10 @@ function resolveTargets(functions: FunctionTable, t: AttachTarget): { fns: Kerne
 const KINDS: Record<string, TracingKind> = { fentry: "fentry", fexit: "fexit", fmod_ret: "fmod_ret", "fentry.multi": "fentry", "fexit.multi": "fexit" };
 
 /** Registers the tracing attach types and helpers on `bpf`; returns the manager (for stats). */
-export function installTracingAttach(bpf: Bpf, functions: FunctionTable, kernelBtf: Btf, tracepoints?: TracepointTable): TrampolineManager {
+export function installTracingAttach(bpf: AttachHost, functions: FunctionTable, kernelBtf: Btf, vmlinuxBtfId: number, tracepoints?: TracepointTable): TrampolineManager {
   const guard = new RunGuard();
   const mgr = new TrampolineManager(functions, bpf.mem, guard);
-  bpf.registerHelpers({ ...TRAMPOLINE_HELPERS, 149: snprintfBtfHelper(kernelBtf), [DYNAMIC_CAST_ID]: dynamicCastHelper(kernelBtf, VMLINUX_BTF_ID) });
+  bpf.registerHelpers({ ...TRAMPOLINE_HELPERS, 149: snprintfBtfHelper(kernelBtf), [DYNAMIC_CAST_ID]: dynamicCastHelper(kernelBtf, vmlinuxBtfId) });
   for (const [type, kind] of Object.entries(KINDS)) {
     bpf.registerAttachHandler(type, (prog, target) => {
       if (prog.type !== "tracing") return { errno: -22, message: `attach type ${type} needs a tracing program, not ${prog.type}` };
@@ -110,7 +158,7 @@ const DATA_LOC_ROOM = 256;
  * tracepoint (ctx = the event record, "category:name") and raw_tp (ctx =
  * the TP_PROTO arguments as u64, "name") links; several programs per event.
  */
-function installTracepointAttach(bpf: Bpf, tracepoints: TracepointTable, guard: RunGuard): void {
+function installTracepointAttach(bpf: AttachHost, tracepoints: TracepointTable, guard: RunGuard): void {
   const find = (name: string) => {
     const [cat, ev] = name.includes(":") ? name.split(":", 2) : [undefined, name];
     return tracepoints.all().find((t) => t.name === ev && (cat === undefined || t.category === cat));
