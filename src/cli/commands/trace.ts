@@ -1,8 +1,9 @@
 // `btfsnoop [trace] SPEC...`: boot the synthetic kernel, open a tracer
 // session for the specs, run the workload, print events as ksnoop text,
-// NDJSON or Perfetto JSON, and a summary on stderr. Stops on --count,
-// --duration (simulated time), SIGINT/SIGTERM or a closed output; always
-// detaches. Options follow ksnoop (-p, -s, -P, -v) plus btfsnoop's own.
+// NDJSON or Perfetto JSON (or call trees with --tree), and a summary on
+// stderr. Stops on --count (records printed; trees with --tree),
+// --duration (simulated time), SIGINT/SIGTERM or a closed output; a failed
+// write is an error (exit 2). Always detaches. Options follow ksnoop (-p, -s, -P, -v) plus btfsnoop's own.
 import type { Argv } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { loadBtfFile } from "../btf-file.js";
@@ -91,6 +92,9 @@ function validate(a: TraceArgs): void {
   if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 1)) throw new UsageError(`--count ${a.count}: expected a positive integer`);
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
+  const format = a.format ?? "text";
+  if (a.summary && format !== "json") throw new UsageError(`--summary goes with --json (the summary is a JSON object; ${format} output has its summary on stderr)`);
+  if (a.tree && format === "perfetto") throw new UsageError("--tree prints call trees as text or JSON, not Perfetto: drop --format perfetto (without --tree, Perfetto shows the calls as nested slices)");
 }
 
 /** Runs a trace; returns the exit code. */
@@ -105,8 +109,6 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
   if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   if (a.errors && !a.tree) throw new UsageError("--errors goes with --tree");
-  if (a.summary && a.format !== "json") throw new UsageError(`--summary goes with --json (the summary is a JSON object; ${a.format} output has its summary on stderr)`);
-  if (a.tree && a.format === "perfetto") throw new UsageError("--tree prints call trees as text or JSON, not Perfetto: drop --format perfetto (without --tree, Perfetto shows the calls as nested slices)");
   if (!a.specs.length && !a.followSkb) throw new UsageError('give a probe spec, e.g. btfsnoop "ip_send_skb(skb->sk)"');
   if (a.followSkb && (a.tree || a.stack)) throw new UsageError("--follow-skb cannot be combined with --tree or --stack");
   const specs = a.followSkb ? followSkbSpecs(machine, a.specs) : a.specs;
