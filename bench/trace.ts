@@ -4,7 +4,7 @@
 // open time (resolve, generate, verify, attach), and the cold start of
 // `btfsnoop info ip_send_skb --btf <vmlinux 6.18>` as a whole process.
 import { join } from "node:path";
-import { bootSyntheticKernel, machineOf } from "../src/kernel/boot.js";
+import { bootSyntheticKernel, machineOf } from "../src/syscall/boot.js";
 import { runTrace } from "../src/tracer/run.js";
 import { TraceSession } from "../src/tracer/session.js";
 import type { TraceEvent } from "../src/tracer/event.js";

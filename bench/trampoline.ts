@@ -17,7 +17,7 @@ import { KprobeManager } from "../src/trampoline/kprobe.js";
 import { TrampolineManager, type TracingProgram } from "../src/trampoline/trampoline.js";
 import { BtfKind } from "../src/btf/kinds.js";
 import { sizeOf } from "../src/btf/layout.js";
-import { bootSyntheticKernel } from "../src/kernel/boot.js";
+import { bootSyntheticKernel } from "../src/syscall/boot.js";
 import { HelperId } from "../src/vm/helpers/protos.js";
 import { encodeProgram } from "../src/vm/isa/encode.js";
 import { Size } from "../src/vm/isa/opcodes.js";

@@ -7,7 +7,7 @@
 // ingests and the redraws per second the throttle lets through (at most 30).
 import { createElement } from "react";
 import { render } from "ink-testing-library";
-import { bootSyntheticKernel, machineOf } from "../src/kernel/boot.js";
+import { bootSyntheticKernel, machineOf } from "../src/syscall/boot.js";
 import { App } from "../src/ui/tui/App.js";
 import { TuiDriver } from "../src/ui/tui/driver.js";
 import { printTable } from "./table.js";

@@ -5,7 +5,7 @@
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/index.js";
 import { BtfKind } from "../btf/kinds.js";
-import type { BootedKernel } from "../kernel/boot.js";
+import type { BootedKernel } from "../syscall/boot.js";
 import type { KernelFunctionEntry } from "../probe-spec/resolve.js";
 import { loadBtfFile } from "./btf-file.js";
 
@@ -28,7 +28,7 @@ export async function kernelView(btfFile: string | undefined, seed = 1): Promise
     return { btf, functions, source: btfFile };
   }
   // Loaded on demand: `info --btf` never needs the kernel model.
-  const { bootSyntheticKernel } = await import("../kernel/boot.js");
+  const { bootSyntheticKernel } = await import("../syscall/boot.js");
   const booted = bootSyntheticKernel({ seed });
   return { btf: parseBtf(booted.bpf.btfBytes()), functions: booted.bpf.kallsyms(), source: "the synthetic kernel", booted };
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseBtf } from "../btf/index.js";
 import { BtfKind } from "../btf/kinds.js";
-import { bootSyntheticKernel, type BootedKernel } from "../kernel/boot.js";
+import { bootSyntheticKernel, type BootedKernel } from "../syscall/boot.js";
 import { encodeProgram } from "../vm/isa/encode.js";
 import { BUF_SIZE, Counter, ENTRY_SIZE } from "./layout.js";
 import { generateProgram, type ProgramMaps, type ProgramOptions } from "./program.js";

@@ -10,7 +10,7 @@ import { Btf } from "../btf/btf.js";
 import { BtfKind, IntEncoding } from "../btf/kinds.js";
 import { parseBtf } from "../btf/parse.js";
 import type { BtfType, TypeId } from "../btf/types.js";
-import { bootSyntheticKernel } from "../kernel/boot.js";
+import { bootSyntheticKernel } from "../syscall/boot.js";
 import { parseSpec } from "./parse.js";
 import { MAX_DATA, MAX_HOPS, MAX_PRED, MAX_PRED_STR, MAX_VALUES, type ProbePlan, type TargetPlan } from "./plan.js";
 import { MAX_PRED as CODEGEN_MAX_PRED, MAX_PRED_STR as CODEGEN_MAX_PRED_STR } from "../codegen/layout.js";

@@ -3,7 +3,7 @@
 // map key, and reading a kernel stack back from the session's STACK_TRACE
 // map by its id (bpf_stackmap_copy: the ips, then zeros).
 import { AggKey } from "../codegen/layout.js";
-import type { Bpf } from "../kernel/bpf.js";
+import type { Bpf } from "../syscall/bpf.js";
 
 /** The --by keys of one cell; zero (comm "") for keys not asked for. */
 export interface CellKeys {

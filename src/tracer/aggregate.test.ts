@@ -3,7 +3,7 @@
 // latencies between two raw tracepoints keyed by the request, and counts
 // keyed by comm/pid/tid/cpu, the kernel stack and the return value.
 import { describe, expect, it } from "vitest";
-import { bootSyntheticKernel, machineOf } from "../kernel/boot.js";
+import { bootSyntheticKernel, machineOf } from "../syscall/boot.js";
 import { TraceSession, type SessionOptions } from "./session.js";
 
 /** bpftrace's log2 bucket as the program computes it (0 -> 0, 1 -> 1, [2^(k-1), 2^k) -> k). */

@@ -3,7 +3,7 @@
 // stack-mode filter shows only events inside a completed chain.
 import { describe, expect, it } from "vitest";
 import { funcSignature } from "../btf/funcs.js";
-import { bootSyntheticKernel, machineOf } from "../kernel/boot.js";
+import { bootSyntheticKernel, machineOf } from "../syscall/boot.js";
 import type { TraceEvent } from "./event.js";
 import { runTrace } from "./run.js";
 import { TraceSession } from "./session.js";

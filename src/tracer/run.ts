@@ -4,7 +4,7 @@
 // an error. At the end every remaining record is drained, so the summary
 // accounts for every call (delivered + filtered + lost), and the session is
 // always closed.
-import type { Machine } from "../kernel/machine.js";
+import type { Machine } from "../syscall/machine.js";
 import type { TraceEvent } from "./event.js";
 import type { SessionStats, TraceSession } from "./session.js";
 import { recordsPerCall } from "./phases.js";

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { cTypeName } from "../btf/c-name.js";
 import { snprintfBtf } from "../btf/format/value-kernel.js";
-import { bootSyntheticKernel, machineOf, type BootedKernel } from "../kernel/boot.js";
-import type { Machine } from "../kernel/machine.js";
+import { bootSyntheticKernel, machineOf, type BootedKernel } from "../syscall/boot.js";
+import type { Machine } from "../syscall/machine.js";
 import type { CallFrame } from "../kernel-model/functions.js";
 import type { TraceEvent } from "./event.js";
 import { TraceSession, type SessionOptions, type SessionStats } from "./session.js";

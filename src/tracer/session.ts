@@ -13,7 +13,7 @@ import { AggKey, BUF_SIZE, Counter, ENTRY_SIZE, Rec } from "../codegen/layout.js
 import { generateProgram, type AggregateKeys, type ProgramMaps } from "../codegen/program.js";
 import { cellKeys, readKernelStack, type CellKeys } from "./aggregate-key.js";
 import { BtfsnoopError } from "../internal/errors.js";
-import type { Bpf } from "../kernel/bpf.js";
+import type { Bpf } from "../syscall/bpf.js";
 import { parseSpec } from "../probe-spec/parse.js";
 import type { ProbePlan, TargetPlan } from "../probe-spec/plan.js";
 import { resolveSpec, type TracepointEntry } from "../probe-spec/resolve.js";

@@ -53,7 +53,7 @@ export type AttachHandler = (prog: AttachProgram, target: AttachTarget, attachTy
 /**
  * What the trampoline plugs into: the syscall layer's address space, its
  * helper table and its attach types. Defined here, below the syscall
- * layer, which implements it (src/kernel/bpf.ts).
+ * layer, which implements it (src/syscall/bpf.ts).
  */
 export interface AttachHost {
   readonly mem: AddressSpace;

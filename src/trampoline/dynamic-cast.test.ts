@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { BtfBuilder } from "../btf/builder.js";
 import { BtfKind } from "../btf/kinds.js";
-import { bootSyntheticKernel } from "../kernel/boot.js";
+import { bootSyntheticKernel } from "../syscall/boot.js";
 import type { CallFrame } from "../kernel-model/functions.js";
 import { DYNAMIC_CAST_ID, HelperId } from "../vm/helpers/protos.js";
 import { ProgramBuilder } from "../vm/isa/builder.js";

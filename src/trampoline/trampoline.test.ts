@@ -3,7 +3,7 @@
 // counted against the kernel's ground truth; batched attach is all or
 // nothing; closing the link detaches.
 import { describe, expect, it } from "vitest";
-import { bootSyntheticKernel } from "../kernel/boot.js";
+import { bootSyntheticKernel } from "../syscall/boot.js";
 import { HelperId } from "../vm/helpers/protos.js";
 import { ProgramBuilder } from "../vm/isa/builder.js";
 import { encodeProgram } from "../vm/isa/encode.js";

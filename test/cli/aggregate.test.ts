@@ -2,7 +2,7 @@
 // TUI's -i), checked against the synthetic kernel's ground truth.
 import { describe, expect, it, vi } from "vitest";
 import { commandGroup, interactiveShortcut } from "../../src/cli/main.js";
-import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
+import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
 import { TraceSession } from "../../src/tracer/session.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -167,7 +167,7 @@ describe("--btf FILE: aggregations on a scale-mode kernel made from a real BTF, 
   it("count over vmlinux 6.18 equals the calls the scale kernel made", async () => {
     const r = await runCli("count", "tcp_sendmsg", "--btf", VMLINUX, "-d", "50ms", "--json");
     expect(r.code).toBe(0);
-    const { bootScaleMachine } = await import("../../src/kernel/boot.js");
+    const { bootScaleMachine } = await import("../../src/syscall/boot.js");
     const { loadBtfFile } = await import("../../src/cli/btf-file.js");
     const m = bootScaleMachine(loadBtfFile(VMLINUX), 1);
     const s = TraceSession.open(m.bpf, { specs: ["tcp_sendmsg()"], aggregate: { kind: "count" } });

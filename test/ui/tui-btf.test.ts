@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { loadBtfFile } from "../../src/cli/btf-file.js";
 import { runTuiCommand } from "../../src/cli/commands/tui.js";
 import type { CliIo } from "../../src/cli/io.js";
-import { bootScaleMachine } from "../../src/kernel/boot.js";
+import { bootScaleMachine } from "../../src/syscall/boot.js";
 import { TuiDriver } from "../../src/ui/tui/driver.js";
 import type { TuiClock } from "../../src/ui/tui/model.js";
 

@@ -1,7 +1,7 @@
 // The TUI in stack mode (tui -s) shows exactly what `trace -s` shows: the
 // same per-task chain filter over the same records, for the same seed and steps.
 import { describe, expect, it } from "vitest";
-import { bootSyntheticKernel, machineOf } from "../../src/kernel/boot.js";
+import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
 import { STEPS_PER_POLL } from "../../src/tracer/run.js";
 import { TraceSession } from "../../src/tracer/session.js";
 import { StackFilter } from "../../src/tracer/stack-filter.js";

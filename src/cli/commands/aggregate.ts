@@ -7,7 +7,7 @@
 // and prints bpftrace's text, or one JSON object per report (time_ns: the
 // kernel's clock, ns since boot, as trace's events and bpf_ktime_get_ns).
 import type { Argv } from "yargs";
-import type { Machine } from "../../kernel/machine.js";
+import type { Machine } from "../../syscall/machine.js";
 import { parseSpec } from "../../probe-spec/parse.js";
 import { TraceSession, type AggregateCell, type SessionOptions } from "../../tracer/session.js";
 import { parseBy, partText, type Symbolizer } from "./count-by.js";
@@ -79,7 +79,7 @@ function symbolizer(m: Machine): Symbolizer {
 }
 
 async function runAggregate(a: CommonArgs, io: CliIo, specs: string[], agg: NonNullable<SessionOptions["aggregate"]>, render: (s: TraceSession, m: Machine, cells: AggregateCell[]) => { text: string; json: unknown }): Promise<void> {
-  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
+  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
   // --btf: a kernel made from that BTF in scale mode (every FUNC callable, random calls), as trace --btf.
   const machine = a.btf !== undefined ? bootScaleMachine(loadBtfFile(a.btf), a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";

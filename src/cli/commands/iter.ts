@@ -15,7 +15,7 @@
 // same order, so the same output. The directory is $BTFSNOOP_STATE_DIR, else
 // $XDG_RUNTIME_DIR/btfsnoop, else <tmpdir>/btfsnoop-<uid>; pins are
 // <dir>/iter/<NAME>.json.
-import type { Bpf } from "../../kernel/bpf.js";
+import type { Bpf } from "../../syscall/bpf.js";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -71,7 +71,7 @@ export function readToEnd(bpf: Bpf, fd: number): string | number {
 
 /** Runs the dumper `spec` on a fresh synthetic kernel: its whole output. */
 export async function runIter(spec: IterSpec): Promise<string> {
-  const { bootSyntheticKernel } = await import("../../kernel/boot.js");
+  const { bootSyntheticKernel } = await import("../../syscall/boot.js");
   const booted = bootSyntheticKernel({ seed: spec.seed });
   if (spec.steps > 0) booted.kernel.run(spec.workload as (typeof WORKLOADS)[number], { count: spec.steps });
   const bpf = booted.bpf;

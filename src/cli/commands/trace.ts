@@ -104,7 +104,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
   // Simulated time is cheap but not free: without --duration a trace covers 1 s, or up to 10 s to reach --count.
   const durationNs = a.duration !== undefined ? parseDuration(a.duration) : a.count !== undefined ? 10_000_000_000n : 1_000_000_000n;
   // --btf: a kernel made from that BTF, in scale mode (every FUNC callable, random calls).
-  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
+  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
   const machine = a.btf !== undefined ? bootScaleMachine(loadBtfFile(a.btf), a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);

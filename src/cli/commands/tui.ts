@@ -111,7 +111,7 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   if (!Number.isInteger(a.cpus) || a.cpus < 1 || a.cpus > 64) throw new UsageError(`--cpus ${a.cpus}: expected 1..64`);
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
   // --btf: a kernel made from that BTF in scale mode (every FUNC callable, random calls), as trace --btf.
-  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../kernel/boot.js");
+  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
   const btf = a.btf !== undefined ? loadBtfFile(a.btf) : undefined;
   const machine = btf ? bootScaleMachine(btf, a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (btf && a.workload === "mixed") a.workload = "random";

@@ -11,7 +11,7 @@
 // hand and frames are deterministic.
 import type { Btf } from "../../btf/btf.js";
 import { parseBtf } from "../../btf/index.js";
-import type { Machine } from "../../kernel/machine.js";
+import type { Machine } from "../../syscall/machine.js";
 import { parseSpec } from "../../probe-spec/parse.js";
 import { resolveSpec, type KernelFunctionEntry } from "../../probe-spec/resolve.js";
 import { STEPS_PER_POLL } from "../../tracer/run.js";

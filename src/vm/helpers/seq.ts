@@ -1,6 +1,6 @@
 // bpf_seq_printf (#126) and bpf_seq_write (#127): the output helpers of BPF
 // iterator programs. They write into the seq_file the iterator's meta->seq
-// points at; the iterator layer (src/kernel/iter.ts) owns the buffers and
+// points at; the iterator layer (src/syscall/iter.ts) owns the buffers and
 // passes a lookup from seq_file address to buffer.
 //
 // Formatting follows the kernel's bpf_bprintf_prepare + seq_bprintf: flags

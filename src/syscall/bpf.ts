@@ -640,7 +640,7 @@ export class Bpf {
     return this.install(new LinkObject(this.lastLinkId, p, attachType, target, r, this.onFree));
   }
 
-  /** Installs what BPF_ITER_CREATE opens for an iterator link (src/kernel/iter.ts). */
+  /** Installs what BPF_ITER_CREATE opens for an iterator link (src/syscall/iter.ts). */
   registerIterOpener(open: (prog: BpfProg, target: string) => IterReader | AttachFailure): void {
     this.iterOpener = open;
   }

@@ -1,5 +1,5 @@
 // Vocabulary of the syscall-like API: what the kernel model provides to this
-// layer (KernelServices, so src/kernel never imports src/kernel-model), the
+// layer (KernelServices, so src/syscall never imports src/kernel-model), the
 // attributes and results of the commands, and the attach-handler seam the
 // trampoline layer plugs into.
 //
