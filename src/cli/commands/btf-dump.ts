@@ -90,7 +90,7 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
         }),
     async (argv) => {
       // Only --kernel needs the kernel model (and its C compiler): load it on demand to keep plain dumps fast.
-      const kernelBtf = argv.kernel && !argv.file ? (await import("../../kernel-model/vmlinux.js")).syntheticVmlinux() : undefined;
+      const kernelBtf = argv.kernel && !argv.file ? (await import("../../syscall/vmlinux.js")).syntheticVmlinux() : undefined;
       const args = { file: argv.file as string | undefined, kernel: argv.kernel as boolean, kernelBtf, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
       await io.stream((sink) => btfDump(args, sink));
     },

@@ -21,7 +21,8 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Argv } from "yargs";
 import { generateIterProgram, type IterFormat } from "../../codegen/iter-programs.js";
-import { WORKLOADS } from "../../kernel-model/workload-names.js";
+import { WORKLOADS } from "../../syscall/workloads.js";
+import { parseBtf } from "../../btf/index.js";
 import { encodeProgram } from "../../vm/isa/encode.js";
 import { isIterTarget, ITER_TARGETS, type IterTargetName } from "../../vm/verifier/iter-prog-types.js";
 import { BtfsnoopError } from "../../internal/errors.js";
@@ -71,11 +72,12 @@ export function readToEnd(bpf: Bpf, fd: number): string | number {
 
 /** Runs the dumper `spec` on a fresh synthetic kernel: its whole output. */
 export async function runIter(spec: IterSpec): Promise<string> {
-  const { bootSyntheticKernel } = await import("../../syscall/boot.js");
-  const booted = bootSyntheticKernel({ seed: spec.seed });
-  if (spec.steps > 0) booted.kernel.run(spec.workload as (typeof WORKLOADS)[number], { count: spec.steps });
-  const bpf = booted.bpf;
-  const insns = generateIterProgram(spec.target, booted.kernel.btf, spec.format);
+  const { bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
+  // User space: the workload through the Machine, the BTF through bpf(2), never the model itself.
+  const machine = machineOf(bootSyntheticKernel({ seed: spec.seed }));
+  if (spec.steps > 0) machine.run(spec.workload, spec.steps);
+  const bpf = machine.bpf;
+  const insns = generateIterProgram(spec.target, parseBtf(bpf.btfBytes()), spec.format);
   const name = `dump_${spec.target.replace("/", "_")}`.slice(0, 15);
   const fail = (what: string): never => {
     throw new BtfsnoopError("EINVAL", `iter ${spec.target}: ${what}: ${bpf.lastError}`);
