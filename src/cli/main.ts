@@ -128,7 +128,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       throw new UsageError(err?.message ?? "invalid command line");
     });
   try {
-    await parser.parseAsync();
+    // With a parse callback yargs hands over the text of --help and
+    // --version instead of printing it, so it goes through io.out and a
+    // failed write is an error like any other output's.
+    let text = "";
+    await parser.parseAsync(argv, {}, (_err, _args, output) => {
+      text = output;
+    });
+    if (text) await io.out(text.endsWith("\n") ? text : `${text}\n`);
   } catch (err) {
     if (err instanceof ExitStatus) return err.code;
     io.err(formatCliError(err) + "\n");

@@ -2,6 +2,8 @@
 // nothing on stdout): a number option echoes the text typed (yargs made it
 // NaN), unknown options and commands get a "did you mean", a missing argument
 // or required option gets the command's usage line, choices are listed.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli as run } from "../helpers/cli.js";
 
@@ -78,5 +80,23 @@ describe("missing arguments get the command's usage line", () => {
     [["iter"], "missing TARGET", "btfsnoop iter TARGET [NAME]", "btfsnoop iter"],
   ])("%j", async (argv, message, usage, cmd) => {
     await expectUsageError(argv, `btfsnoop: usage error: ${message}\nusage: ${usage} (run '${cmd} --help' for the options)\n`);
+  });
+});
+
+describe("help and version go through the CLI's output", () => {
+  it("--help and --version are written with io.out (captured in-process)", async () => {
+    const help = await run("--help");
+    expect(help.code).toBe(0);
+    expect(help.out.split("\n", 1)[0]).toBe("btfsnoop [trace] SPEC... [options]");
+    expect(help.out.endsWith("\n")).toBe(true);
+    const version = await run("--version");
+    expect(version).toEqual({ code: 0, out: "0.1.0\n", err: "" });
+  });
+
+  it.each([["--help"], ["info", "--help"], ["--version"]])("%s into a full stdout is an error, exit 2", (...args) => {
+    const bin = join(__dirname, "../../dist/src/cli/bin.js");
+    const r = spawnSync("sh", ["-c", `exec "${process.execPath}" "${bin}" "$@" > /dev/full`, "sh", ...args], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("btfsnoop: error: cannot write to standard output: ENOSPC: no space left on device, write\n");
   });
 });
