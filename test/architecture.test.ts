@@ -1,7 +1,7 @@
 // The layering of docs/architecture.md, checked on the source: no import
 // cycles between modules (type-only imports included), and each folder of
 // src/ imports only the folders below it. User space (probe-spec, codegen,
-// tracer, ui, cli) reaches the kernel side only through the syscall layer
+// tracer, ui, loader, cli) reaches the kernel side only through the syscall layer
 // (src/syscall) and the VM's user-visible vocabulary (the ISA, helper ids,
 // iterator target names); it never imports the kernel model or the
 // trampolines. Tests are exempt: they may look anywhere.
@@ -23,13 +23,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   codegen: ["internal", "btf", "probe-spec", "vm"],
   tracer: ["internal", "btf", "probe-spec", "codegen", "vm", "syscall"],
   ui: ["internal", "btf", "probe-spec", "tracer", "syscall"],
-  cli: ["internal", "btf", "probe-spec", "codegen", "vm", "syscall", "tracer", "ui"],
+  loader: ["internal", "btf", "vm", "syscall"],
+  cli: ["internal", "btf", "probe-spec", "codegen", "vm", "syscall", "tracer", "ui", "loader"],
 };
 
 /** What user space may import from the VM: the instruction set, helper ids, iterator target names, and the developer tools the cli's `vm` command runs. */
 const USER_VM: Record<string, RegExp> = {
   codegen: /^vm\/(isa\/|helpers\/protos\.ts$|verifier\/iter-prog-types\.ts$)/,
   tracer: /^vm\/isa\//,
+  loader: /^vm\/(isa\/|helpers\/protos\.ts$|maps\/types\.ts$)/,
   cli: /^vm\/(isa\/|helpers\/protos\.ts$|verifier\/(iter-prog-types|prog-types|verifier)\.ts$|conformance(-data)?\.ts$)/,
 };
 
