@@ -20,7 +20,7 @@ export interface ObjectLocation {
 export type Relocation =
   /** lddw of a map (BTF-defined or legacy): becomes src=BPF_PSEUDO_MAP_FD with the map's fd. */
   | { kind: "map"; insn: number; map: string }
-  /** lddw of global data (.data/.rodata*/.bss/.kconfig): src=BPF_PSEUDO_MAP_VALUE, imm2 = offset into the data map. */
+  /** lddw of global data (.data, .rodata, .rodata.*, .bss, .kconfig): src=BPF_PSEUDO_MAP_VALUE, imm2 = offset into the data map. */
   | { kind: "data"; insn: number; map: string; offset: number }
   /** call of a bpf-to-bpf function (static or global, in .text or the same section). */
   | { kind: "call"; insn: number; target: string }
