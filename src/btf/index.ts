@@ -16,3 +16,4 @@ export { findMember, memberNames, resolveMemberPath, type FoundMember, type Memb
 export { funcSignature, findFunc, type FuncSignature } from "./funcs.js";
 export { cTypeName } from "./c-name.js";
 export { readIntBits, readUnsigned, readEnum, enumeratorName, type ValueFormatter, type ValueFormatOptions, type FormattedValue } from "./value.js";
+export { parseBtfExt, type BtfExt, type BtfExtSection, type BtfExtFuncInfo, type BtfExtLineInfo, type BtfExtCoreRelo, type BtfExtParseOptions } from "./ext.js";
