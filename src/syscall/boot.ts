@@ -11,7 +11,11 @@ import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
 import { installIter } from "./iter.js";
 import { LazyIterObjects } from "../kernel-model/iter-objects.js";
-import { VMLINUX_BTF_ID, type KernelServices } from "./types.js";
+import { VMLINUX_BTF_ID, type KernelServices, type TracePipeLine } from "./types.js";
+import { syntheticKconfig } from "./kconfig.js";
+
+/** Unread trace_pipe lines kept (the trace buffer's capacity, in lines). */
+export const TRACE_PIPE_MAX = 65536;
 import type { Btf } from "../btf/btf.js";
 import type { Kernel } from "../kernel-model/kernel.js";
 import { buildScaleKernel, runRandomCalls } from "../kernel-model/scale.js";
@@ -29,7 +33,24 @@ export interface BootedKernel {
 /** The services a syscall layer needs, from a model kernel. */
 export function servicesOf(kernel: Kernel): KernelServices {
   let bytes: Uint8Array | undefined;
+  // trace_pipe: each bpf_trace_printk line with the task, CPU and time it was written at (the kernel's
+  // trace buffer keeps the newest lines: past TRACE_PIPE_MAX unread lines the oldest are overwritten).
+  let pipe: TracePipeLine[] = [];
+  const env = kernel.env();
+  const tracePrintk = env.tracePrintk;
+  env.tracePrintk = (text) => {
+    tracePrintk(text);
+    const t = env.currentTask();
+    pipe.push({ timeNs: env.ktimeNs(), cpu: env.cpu(), pid: t.pid, comm: t.comm, text });
+    if (pipe.length > TRACE_PIPE_MAX) pipe.splice(0, pipe.length - TRACE_PIPE_MAX);
+  };
   return {
+    readTracePipe: () => {
+      const out = pipe;
+      pipe = [];
+      return out;
+    },
+    kconfig: syntheticKconfig,
     btf: kernel.btf,
     btfBytes: () => (bytes ??= encodeBtf(kernel.btf)),
     kallsyms: () => kernel.kallsyms().map((s) => ({ name: s.name, address: s.address, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
@@ -39,7 +60,7 @@ export function servicesOf(kernel: Kernel): KernelServices {
         .map((t) => ({ category: t.category, name: t.name, id: t.id, fields: t.fields, size: t.size, proto: t.proto }))
         .sort((a, b) => (a.category === b.category ? (a.name < b.name ? -1 : 1) : a.category < b.category ? -1 : 1)),
     mem: new AddressSpace(),
-    env: kernel.env(),
+    env,
     nrCpus: kernel.tasks.cpus.length,
   };
 }

@@ -28,6 +28,8 @@ import {
   type MapAttr,
   type MapInfo,
   MapRegistry,
+  PerfEventArrayMap,
+  PERF_RECORD_SAMPLE,
   ProgArrayMap,
   RingbufMap,
   type RingbufStats,
@@ -51,6 +53,8 @@ import type {
   KernelServices,
   LinkInfo,
   ObjectCounts,
+  PerfBufferRecord,
+  TracePipeLine,
   ProgInfo,
   ProgLoadAttr,
   ProgLoadResult,
@@ -58,7 +62,7 @@ import type {
   TestRunResult,
   TracepointInfo,
 } from "./types.js";
-import { VMLINUX_BTF_ID } from "./types.js";
+import { PROG_TYPES, VMLINUX_BTF_ID } from "./types.js";
 
 /** Licenses license_is_gpl_compatible accepts. */
 const GPL_LICENSES = new Set(["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"]);
@@ -209,6 +213,23 @@ export class Bpf {
     return this.services.kallsyms();
   }
 
+  /** The program types progLoad accepts (libbpf probes the kernel for these; here the layer says). */
+  progTypes(): readonly string[] {
+    return PROG_TYPES;
+  }
+
+  /** /proc/config.gz as CONFIG_X -> value, plus LINUX_KERNEL_VERSION (empty when the kernel publishes none). */
+  kconfig(): ReadonlyMap<string, string> {
+    this.begin();
+    return this.services.kconfig?.() ?? new Map();
+  }
+
+  /** read(2) on /sys/kernel/tracing/trace_pipe: the bpf_trace_printk lines written since the last read (consumed). */
+  readTracePipe(): TracePipeLine[] {
+    this.begin();
+    return this.services.readTracePipe?.() ?? [];
+  }
+
   // ---- maps ------------------------------------------------------------------------
 
   /** BPF_MAP_CREATE: a new map fd, or -EINVAL/-E2BIG/-ENOMEM/... from the map layer. */
@@ -268,6 +289,29 @@ export class Bpf {
     if (typeof o === "number") return o;
     if (!(o.map instanceof RingbufMap)) return this.fail(err("EINVAL"), `map ${fd} is not a ring buffer`);
     return o.map.consume(max).map((s) => s.data);
+  }
+
+  /**
+   * perf_buffer__new on a BPF_MAP_TYPE_PERF_EVENT_ARRAY: opens a BPF output
+   * perf event with a ring of `pageCount` pages (a power of two) for each CPU
+   * and stores it at the CPU's index. 0, or -EINVAL.
+   */
+  perfBufferOpen(fd: number, pageCount = 8): number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!(o.map instanceof PerfEventArrayMap)) return this.fail(err("EINVAL"), `map ${fd} is not a perf event array`);
+    const r = o.map.openBuffers(pageCount);
+    return typeof r === "number" ? this.fail(r, `perf buffer: ${errnoString(r)}`) : 0;
+  }
+
+  /** perf_buffer__consume: every sample (and lost-sample count) in the rings, CPU by CPU; -EINVAL for other maps. */
+  perfBufferPoll(fd: number): PerfBufferRecord[] | number {
+    this.begin();
+    const o = this.mapOf(fd);
+    if (typeof o === "number") return o;
+    if (!(o.map instanceof PerfEventArrayMap)) return this.fail(err("EINVAL"), `map ${fd} is not a perf event array`);
+    return o.map.poll().map((r) => (r.type === PERF_RECORD_SAMPLE ? { cpu: r.cpu, data: (r as { data: Uint8Array }).data } : { cpu: r.cpu, lost: (r as { lost: number }).lost }));
   }
 
   /** Ring buffer statistics (records written, dropped for lack of space, ...), or -EINVAL for other maps. */
@@ -469,6 +513,10 @@ export class Bpf {
       }
     }
 
+    // bpf_func_info / bpf_line_info (check_btf_func, check_btf_line): in range and ascending.
+    const lineErr = checkInfo(attr, program.slotOf[program.insns.length]!);
+    if (lineErr) return this.loadFail(err("EINVAL"), lineErr, 0);
+
     // The verifier.
     const mapByFd = (fd: number): MapDesc | undefined => {
       const m = used.get(fd)?.map;
@@ -476,6 +524,7 @@ export class Bpf {
     };
     const btf = progType.name === "iter" ? iterBtf(this.services.btf) : this.services.btf;
     const res = verify(program, { progType, privileged, logLevel, mapByFd, btf });
+    if (attr.lineInfo?.length) res.log = withLineInfo(res.log, attr.lineInfo);
     this.lastLog = res.log;
     if (!res.accepted) {
       const e = res.error!;
@@ -742,4 +791,53 @@ export class Bpf {
   openFds(): { fd: number; kind: string }[] {
     return this.fds.openFds().map((fd) => ({ fd, kind: this.fds.get(fd)!.kind }));
   }
+}
+
+/** check_btf_func / check_btf_line's structural rules: the first func_info at 0, offsets ascending and inside the program. */
+function checkInfo(attr: ProgLoadAttr, slots: number): string | undefined {
+  const fi = attr.funcInfo ?? [];
+  for (let i = 0; i < fi.length; i++) {
+    const off = fi[i]!.insnOff;
+    if (i === 0 && off !== 0) return `nonzero insn_off ${off} for the first func info record`;
+    if (i > 0 && off <= fi[i - 1]!.insnOff) return `same or smaller insn offset (${off}) than previous func info record (${fi[i - 1]!.insnOff})`;
+    if (!Number.isInteger(off) || off >= slots) return `func_info[${i}].insn_off ${off} is past the program's ${slots} insns`;
+  }
+  const li = attr.lineInfo ?? [];
+  for (let i = 0; i < li.length; i++) {
+    const off = li[i]!.insnOff;
+    if (!Number.isInteger(off) || off < 0 || off >= slots) return `Invalid line_info[${i}].insn_off:${off} (prev_offset:${i ? li[i - 1]!.insnOff : 0} prog->len:${slots})`;
+    if (i > 0 && off < li[i - 1]!.insnOff) return `Invalid line_info[${i}].insn_off:${off} (prev_offset:${li[i - 1]!.insnOff} prog->len:${slots})`;
+  }
+  return undefined;
+}
+
+/**
+ * The kernel's verbose_linfo: before an instruction's log line, the source
+ * line covering it (the last line_info at or before it), when it differs
+ * from the one printed last: `; <line, leading blanks trimmed> @ <file>:<n>`.
+ */
+function withLineInfo(log: string[], lineInfo: NonNullable<ProgLoadAttr["lineInfo"]>): string[] {
+  const out: string[] = [];
+  let prev: (typeof lineInfo)[number] | undefined;
+  for (const line of log) {
+    const m = /^(\d+): \(/.exec(line);
+    if (m) {
+      const pc = Number(m[1]);
+      let lo = 0;
+      let hi = lineInfo.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (lineInfo[mid]!.insnOff <= pc) (found = mid), (lo = mid + 1);
+        else hi = mid - 1;
+      }
+      const li = found >= 0 ? lineInfo[found] : undefined;
+      if (li && li !== prev) {
+        out.push(`; ${li.line.trimStart()} @ ${li.fileName}:${li.lineNum}`);
+        prev = li;
+      }
+    }
+    out.push(line);
+  }
+  return out;
 }

@@ -39,6 +39,21 @@ export interface KernelServices {
   mem: AddressSpace;
   env: KernelEnv;
   nrCpus: number;
+  /** Lines bpf_trace_printk wrote since the last call, with who wrote them (the trace_pipe reader's view); none if the kernel keeps no trace pipe. */
+  readTracePipe?(): TracePipeLine[];
+  /** The kernel's build configuration (/proc/config.gz: CONFIG_X -> y, m, n, a number or a quoted string) and LINUX_KERNEL_VERSION. */
+  kconfig?(): ReadonlyMap<string, string>;
+}
+
+/** One bpf_trace_printk line as /sys/kernel/tracing/trace_pipe shows it, before formatting. */
+export interface TracePipeLine {
+  /** ns since boot. */
+  timeNs: bigint;
+  cpu: number;
+  pid: number;
+  comm: string;
+  /** What the helper wrote (a trailing newline included if the format had one). */
+  text: string;
 }
 
 /** A tracepoint as tracefs describes it (format file) plus its raw_tp prototype. */
@@ -60,6 +75,11 @@ export type ObjectKind = "map" | "prog" | "btf" | "link" | "iter";
 
 /** Program types this API loads. */
 export type ProgTypeName = "conformance" | "tracing" | "tracepoint" | "kprobe" | "iter";
+/** The program types progLoad accepts (what Bpf.progTypes() answers). */
+export const PROG_TYPES: readonly ProgTypeName[] = ["conformance", "tracing", "tracepoint", "kprobe", "iter"];
+
+/** What user space reads from a perf event array's rings (perf_buffer__poll): samples and lost-sample counts, per CPU. */
+export type PerfBufferRecord = { cpu: number; data: Uint8Array } | { cpu: number; lost: number };
 
 /** BPF_PROG_LOAD attributes. */
 export interface ProgLoadAttr {
@@ -84,6 +104,15 @@ export interface ProgLoadAttr {
   ctxSize?: number;
   /** iter programs: the iterator target (task, task/file, bpf_map, bpf_prog, netlink, ipv6_route). */
   iterTarget?: string;
+  /**
+   * bpf_line_info, with the strings resolved (the kernel reads them from
+   * the program's BTF): insn_off in slots, ascending. The verifier log then
+   * shows `; <source line> @ <file>:<line>` before the first instruction of
+   * each source line, as the kernel's verbose_linfo does.
+   */
+  lineInfo?: readonly { insnOff: number; fileName: string; line: string; lineNum: number; column?: number }[];
+  /** bpf_func_info: insn_off in slots (the first must be 0, ascending) and the FUNC's id in the program's BTF. */
+  funcInfo?: readonly { insnOff: number; typeId: number }[];
 }
 
 /** A successful BPF_PROG_LOAD. */
