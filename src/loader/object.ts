@@ -1,0 +1,342 @@
+// The library's object (libbpf's struct bpf_object with its skeleton
+// conveniences, cilium/ebpf's Collection): open -> set variables -> load
+// into a booted kernel (through its bpf(2)-like API only) -> attach ->
+// read maps with BTF-typed values, the ring/perf buffers, the trace pipe
+// and iterators -> close. The object owns its maps, programs and links:
+// close() (and any failure during load or attach) leaves nothing behind.
+import type { Btf } from "../btf/btf.js";
+import { BtfKind } from "../btf/kinds.js";
+import { parseBtf } from "../btf/parse.js";
+import { toJsonValue, type JsonValue } from "../btf/format/value-json.js";
+import { resolveSize, skipModsAndTypedefs } from "../btf/layout.js";
+import { BtfsnoopError } from "../internal/errors.js";
+import type { Bpf } from "../syscall/bpf.js";
+import type { TracePipeLine } from "../syscall/types.js";
+import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_RINGBUF } from "../vm/maps/types.js";
+import { attachBySection, type SectionDef } from "./attach.js";
+import { createMaps, initialData, kernelFacts, loadPrograms, type LoadedMap, type LoadOptions, type ProgramState } from "./load.js";
+import type { CoreApplier } from "./relocate.js";
+import type { MapSpec, ObjectSpec } from "./spec.js";
+
+/** Something with the syscall surface: a Machine or a bare Bpf. */
+export type BpfHost = { readonly bpf: Bpf } | Bpf;
+
+/** One program's outcome after attach (the summary's row). */
+export interface ProgramStatus {
+  name: string;
+  section: string;
+  loaded: boolean;
+  attached: boolean;
+  /** Why it is not attached, when it is not. */
+  error?: string;
+}
+
+/** A ring or perf buffer record, BTF-decoded when its type is known. */
+export interface EventRecord {
+  map: string;
+  /** perf buffers: the CPU's ring it came from; ring buffers: undefined. */
+  cpu?: number;
+  bytes: Uint8Array;
+  /** The decoded record, when the record's type is known. */
+  data?: JsonValue;
+  /** perf buffers: samples lost before this point (a PERF_RECORD_LOST). */
+  lost?: number;
+}
+
+/** An entry of a map, raw and typed. */
+export interface MapEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+  /** The key and value decoded with the map's BTF types (or arrays of byte values when untyped). */
+  keyData: JsonValue;
+  valueData: JsonValue;
+}
+
+interface Link {
+  fd: number;
+  program: string;
+  iter: boolean;
+}
+
+export class BpfObject {
+  readonly spec: ObjectSpec;
+  private readonly sets = new Map<string, string>();
+  private bpfRef: Bpf | undefined;
+  private maps: LoadedMap[] = [];
+  private progs: ProgramState[] = [];
+  private links: Link[] = [];
+  private attachErrors = new Map<string, string>();
+  private perfOpened = new Set<number>();
+  private eventTypes = new Map<string, number | undefined>();
+
+  constructor(spec: ObjectSpec) {
+    this.spec = spec;
+  }
+
+  /** The object's BTF. */
+  get btf(): Btf | undefined {
+    return this.spec.btf;
+  }
+
+  /** Program names, in object order. */
+  get programNames(): string[] {
+    return this.spec.programs.map((p) => p.name);
+  }
+
+  /** Map names as the object has them (".rodata", "counts"). */
+  get mapNames(): string[] {
+    return this.spec.maps.map((m) => m.name);
+  }
+
+  /** Sets a global variable before load (skel->rodata->NAME = value): integers, bools, enum names, strings for char arrays. */
+  set(name: string, value: string | number | bigint | boolean): this {
+    if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': set ${name}: the object is already loaded`);
+    this.sets.set(name, String(value));
+    initialData(this.spec, new Map([[name, String(value)]])); // checks name and type now, as a skeleton's typed field would
+    return this;
+  }
+
+  private get bpf(): Bpf {
+    if (!this.bpfRef) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': not loaded`);
+    return this.bpfRef;
+  }
+
+  /**
+   * Creates the maps, writes global data, relocates and loads every
+   * autoloaded program. Any failure closes what was made and throws (the
+   * message names section, program and insn). `core` applies CO-RE
+   * relocations against the kernel's BTF.
+   */
+  load(host: BpfHost, opts: LoadOptions & { coreFor?: (targetBtf: Btf) => CoreApplier } = {}): this {
+    if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': already loaded`);
+    const bpf = "bpf" in host ? host.bpf : host;
+    const kernelBtf = parseBtf(bpf.btfBytes());
+    const facts = kernelFacts(bpf, kernelBtf);
+    const data = initialData(this.spec, this.sets);
+    const maps = createMaps(bpf, this.spec, data);
+    try {
+      const core = opts.core ?? opts.coreFor?.(kernelBtf);
+      this.progs = loadPrograms(bpf, this.spec, maps, facts, { ...opts, ...(core ? { core } : {}) });
+    } catch (e) {
+      for (const m of maps) bpf.close(m.fd);
+      throw e;
+    }
+    this.maps = maps;
+    this.bpfRef = bpf;
+    return this;
+  }
+
+  /** Loaded programs' states (fd, verifier log, why skipped). */
+  get programs(): readonly ProgramState[] {
+    return this.progs;
+  }
+
+  /**
+   * Attaches every loaded program by its section (libbpf's auto-attach).
+   * Programs whose kind the kernel cannot serve, or that name no target, are
+   * reported in status(); a failure to attach one that should attach
+   * detaches everything and throws.
+   */
+  attach(): this {
+    const bpf = this.bpf;
+    for (const p of this.progs) {
+      if (p.fd === undefined || !p.def) continue;
+      if (this.links.some((l) => l.program === p.spec.name)) continue;
+      const def: SectionDef = p.def;
+      if (!def.target) {
+        this.attachErrors.set(p.spec.name, `SEC("${p.spec.secName}") names no target: loaded, not attached`);
+        continue;
+      }
+      const r = attachBySection(bpf, p.fd, def);
+      if (typeof r === "string") {
+        this.detach();
+        throw new BtfsnoopError("ENOENT", `'${this.spec.name}': section '${p.spec.section}', program '${p.spec.name}': attach ${def.attachType} '${def.target}' failed: ${r}`);
+      }
+      this.links.push({ fd: r, program: p.spec.name, iter: def.attachType === "iter" });
+    }
+    // Perf buffers: open the per-CPU rings, as perf_buffer__new does, so programs have somewhere to write.
+    for (const m of this.maps) {
+      if (m.spec.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY || this.perfOpened.has(m.fd)) continue;
+      if (bpf.perfBufferOpen(m.fd, 8) < 0) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': map '${m.spec.name}': perf buffer: ${bpf.lastError}`);
+      this.perfOpened.add(m.fd);
+    }
+    return this;
+  }
+
+  /** Detaches every link (the programs and maps stay loaded). */
+  detach(): void {
+    if (!this.bpfRef) return;
+    for (const l of this.links) this.bpfRef.close(l.fd);
+    this.links = [];
+  }
+
+  /** Number of live links. */
+  get linkCount(): number {
+    return this.links.length;
+  }
+
+  /** Per program: loaded, attached, and why not. */
+  status(): ProgramStatus[] {
+    return this.spec.programs.map((spec) => {
+      const p = this.progs.find((s) => s.spec === spec);
+      const attached = this.links.some((l) => l.program === spec.name);
+      const error = p?.skipped ?? this.attachErrors.get(spec.name);
+      return { name: spec.name, section: spec.section, loaded: p?.fd !== undefined, attached, ...(attached || error === undefined ? {} : { error }) };
+    });
+  }
+
+  /** The fd of a map by its name in the object. */
+  mapFd(name: string): number {
+    const m = this.maps.find((x) => x.spec.name === name);
+    if (!m) throw new BtfsnoopError("ENOENT", `'${this.spec.name}': no map '${name}' (have ${this.mapNames.join(", ") || "none"})`);
+    return m.fd;
+  }
+
+  /** The spec of a map by name. */
+  mapSpec(name: string): MapSpec {
+    const m = this.spec.maps.find((x) => x.name === name);
+    if (!m) throw new BtfsnoopError("ENOENT", `'${this.spec.name}': no map '${name}'`);
+    return m;
+  }
+
+  private decode(typeId: number | undefined, bytes: Uint8Array): JsonValue {
+    if (typeId !== undefined && this.spec.btf) return toJsonValue(this.spec.btf, typeId, bytes);
+    return Array.from(bytes);
+  }
+
+  /** Every entry of a map (keys in the map's iteration order), decoded with its BTF key/value types. Ring buffers and perf arrays have none. */
+  entries(name: string): MapEntry[] {
+    const bpf = this.bpf;
+    const fd = this.mapFd(name);
+    const m = this.mapSpec(name);
+    if (m.type === BPF_MAP_TYPE_RINGBUF || m.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) return [];
+    const out: MapEntry[] = [];
+    let key: Uint8Array | null = null;
+    for (let i = 0; i < 1 << 20; i++) {
+      const next = bpf.mapGetNextKey(fd, key);
+      if (typeof next === "number") break;
+      const value = bpf.mapLookupElem(fd, next);
+      key = next;
+      if (typeof value === "number") continue;
+      out.push({ key: next, value, keyData: this.decode(m.keyTypeId, next), valueData: this.decode(m.valueTypeId, value) });
+    }
+    return out;
+  }
+
+  /** The value of one key (raw bytes), or undefined. */
+  lookup(name: string, key: Uint8Array): Uint8Array | undefined {
+    const r = this.bpf.mapLookupElem(this.mapFd(name), key);
+    return typeof r === "number" ? undefined : r;
+  }
+
+  /** A global data map's variables by name, BTF-decoded (the skeleton's skel->bss->x). */
+  variables(mapName: string): Record<string, JsonValue> {
+    const m = this.mapSpec(mapName);
+    const bytes = this.lookup(mapName, new Uint8Array(4)) ?? new Uint8Array(m.valueSize);
+    const out: Record<string, JsonValue> = {};
+    const btf = this.spec.btf;
+    for (const v of m.vars ?? []) {
+      const slice = bytes.subarray(v.offset, v.offset + v.size);
+      if (!btf) {
+        out[v.name] = Array.from(slice);
+        continue;
+      }
+      const t = btf.typeById(v.typeId);
+      out[v.name] = toJsonValue(btf, t.kind === BtfKind.VAR ? t.type : v.typeId, slice);
+    }
+    return out;
+  }
+
+  /** The type ring/perf records of `map` are decoded with: the map's value type, else a struct named `event` (or `<x>_event`) of the object's BTF. */
+  eventType(map: MapSpec): number | undefined {
+    if (this.eventTypes.has(map.name)) return this.eventTypes.get(map.name);
+    let id = map.type === BPF_MAP_TYPE_RINGBUF ? map.valueTypeId : undefined;
+    const btf = this.spec.btf;
+    if (map.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) id = undefined;
+    if (id === undefined && btf) {
+      id = btf.findByNameKind("event", BtfKind.STRUCT);
+      if (id === undefined) {
+        const cands = btf.idsOfKind(BtfKind.STRUCT).filter((i) => /_event$/.test(btf.nameOf(i)));
+        if (cands.length === 1) id = cands[0];
+      }
+    }
+    this.eventTypes.set(map.name, id);
+    return id;
+  }
+
+  private record(map: MapSpec, bytes: Uint8Array, cpu?: number): EventRecord {
+    const id = this.eventType(map);
+    const btf = this.spec.btf;
+    const rec: EventRecord = { map: map.name, bytes, ...(cpu !== undefined ? { cpu } : {}) };
+    if (id !== undefined && btf) {
+      const size = resolveSize(btf, skipModsAndTypedefs(btf, id));
+      // Perf samples are padded to 8 bytes; ring records are exact.
+      if (bytes.length >= size && bytes.length < size + 8) rec.data = toJsonValue(btf, id, bytes.subarray(0, size));
+    }
+    return rec;
+  }
+
+  /** Drains every ring buffer and perf buffer of the object, in map order. */
+  pollEvents(): EventRecord[] {
+    const bpf = this.bpf;
+    const out: EventRecord[] = [];
+    for (const m of this.maps) {
+      if (m.spec.type === BPF_MAP_TYPE_RINGBUF) {
+        const recs = bpf.ringbufConsume(m.fd);
+        if (typeof recs !== "number") for (const r of recs) out.push(this.record(m.spec, r));
+      } else if (m.spec.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY && this.perfOpened.has(m.fd)) {
+        const recs = bpf.perfBufferPoll(m.fd);
+        if (typeof recs === "number") continue;
+        for (const r of recs) {
+          if ("lost" in r) out.push({ map: m.spec.name, cpu: r.cpu, bytes: new Uint8Array(0), lost: r.lost });
+          else out.push(this.record(m.spec, r.data, r.cpu));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The trace pipe lines written since the last read (bpf_trace_printk of any program on this kernel). */
+  readTracePipe(): TracePipeLine[] {
+    return this.bpf.readTracePipe();
+  }
+
+  /** Reads each iterator link once to its end (`cat` of the pinned iterator): program name and text. */
+  readIterators(): { program: string; text: string }[] {
+    const bpf = this.bpf;
+    const out: { program: string; text: string }[] = [];
+    for (const l of this.links) {
+      if (!l.iter) continue;
+      const fd = bpf.iterCreate(l.fd);
+      if (fd < 0) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': program '${l.program}': iter create: ${bpf.lastError}`);
+      const chunks: Uint8Array[] = [];
+      try {
+        for (;;) {
+          const r = bpf.read(fd, 65536);
+          if (typeof r === "number") throw new BtfsnoopError("EINVAL", `'${this.spec.name}': program '${l.program}': iterator read: ${bpf.lastError}`);
+          if (r.length === 0) break;
+          chunks.push(r);
+        }
+      } finally {
+        bpf.close(fd);
+      }
+      out.push({ program: l.program, text: Buffer.concat(chunks).toString("latin1") });
+    }
+    return out;
+  }
+
+  /** Detaches and closes everything the object made. Safe to call twice. */
+  close(): void {
+    if (!this.bpfRef) return;
+    this.detach();
+    for (const p of this.progs) if (p.fd !== undefined) this.bpfRef.close(p.fd);
+    for (const m of this.maps) this.bpfRef.close(m.fd);
+    this.progs = this.progs.map((p) => {
+      const { fd: _fd, ...rest } = p;
+      return rest;
+    });
+    this.maps = [];
+    this.perfOpened.clear();
+    this.bpfRef = undefined;
+  }
+}
