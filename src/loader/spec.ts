@@ -141,6 +141,10 @@ export interface MapSpec {
   vars?: DataVar[];
   /** .rodata and .rodata.*: frozen after its contents are written (BPF_F_RDONLY_PROG). */
   readOnly?: boolean;
+  /** Map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS): the inner map's definition (`__array(values, struct {...})`), named "OUTER.inner". */
+  innerMap?: MapSpec;
+  /** Initial slots from `.values = { [i] = &x }` (.rel.maps): a map's name (map-in-map) or a program's (PROG_ARRAY). */
+  initSlots?: { index: number; target: string }[];
 }
 
 /** An extern variable or function (.kconfig or .ksyms). */
@@ -169,7 +173,7 @@ export interface ObjectSpec {
   btf: Btf | undefined;
   /** Entry points, in section then offset order. */
   programs: ProgramSpec[];
-  /** Subprograms in .text (static and global), by name. */
+  /** Subprograms in .text (static and global), by name; also static functions of program sections (libbpf refuses those; here they are callable from their own section). */
   subprograms: FunctionSpec[];
   maps: MapSpec[];
   externs: ExternSpec[];
