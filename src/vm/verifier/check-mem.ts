@@ -105,12 +105,14 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
   if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${off} size ${a.size}`, a.pc);
   const at = STACK_SIZE + off; // byte index
   const slot = at >> 3;
+  ctx.noteStackDepth(frame, -off);
   if (a.write) {
     if (-off > frame.depth) frame.depth = -off;
     const v = a.value;
     const ptr = v !== undefined && isPointer(v);
     if (ptr && a.size !== 8) ctx.fail(`invalid size of register spill`, a.pc);
-    if (v && v.type === RegType.PTR_TO_STACK && v.frameno! > r.frameno!) ctx.fail(`cannot spill pointers to stack into stack frame of the caller`, a.pc);
+    // Any stack pointer, into any frame but the current one (the kernel's check_stack_write_fixed_off: state != cur).
+    if (v && v.type === RegType.PTR_TO_STACK && r.frameno !== state.frames.length - 1) ctx.fail(`cannot spill pointers to stack into stack frame of the caller`, a.pc);
     // A store over part of a spilled pointer corrupts it.
     const old = frame.spills[slot];
     if (old && isPointer(old) && !(a.size === 8) && !ctx.options.privileged) ctx.fail(`attempt to corrupt spilled pointer on stack`, a.pc);
@@ -207,6 +209,7 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
       if (!f) return ctx.fail(`R${regno} points to the stack of a frame that has returned`, pc);
       const off = r.off ?? 0;
       if (off < -STACK_SIZE || off + size > 0) ctx.fail(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc);
+      ctx.noteStackDepth(f, -off);
       const at = STACK_SIZE + off;
       if (write) {
         if (-off > f.depth) f.depth = -off;

@@ -48,6 +48,10 @@ export interface VerifierContext {
    * return value): marks it precise back along the current path.
    */
   markPrecise(regno: number): void;
+  /** Deepest stack access (bytes below the frame top) per subprogram, by its first slot (the kernel's subprog stack_depth). */
+  readonly stackDepth: Map<number, number>;
+  /** Notes an access `depth` bytes deep into `frame`'s stack. */
+  noteStackDepth(frame: FrameState, depth: number): void;
 }
 
 export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptions, lines: string[]): VerifierContext {
@@ -65,6 +69,10 @@ export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptio
       else if (lines.length === LOG_CAP) lines.push("... log truncated");
     },
     markPrecise() {},
+    stackDepth: new Map(),
+    noteStackDepth(frame, depth) {
+      if (depth > (this.stackDepth.get(frame.subprog) ?? 0)) this.stackDepth.set(frame.subprog, depth);
+    },
     fail(reason, insn) {
       lines.push(reason);
       throw new VerifierError(reason, insn, lines.slice());

@@ -11,6 +11,7 @@ import { checkCfg, type CfgInfo } from "./cfg.js";
 import { checkAlu } from "./check-alu.js";
 import { checkHelperCall, enterCallback, enterSubprog, finishCallbackHelper, leaveFrame } from "./check-call.js";
 import { checkCondJmp } from "./check-jmp.js";
+import { checkMaxStackDepth } from "./stack-depth.js";
 import { computeLiveness, liveAfterCall, type LiveIn } from "./liveness.js";
 import { FRAME_CHANGE, histEntry, markAllPrecise, markPrecise, stackKey, type Checkpoint, type PathHistory } from "./precision.js";
 import { checkMemAccess } from "./check-mem.js";
@@ -63,6 +64,11 @@ export function verify(program: Program, options: VerifyOptions): VerifyResult {
     const cfg = checkCfg(program, { privileged, maxInsns: privileged ? 1_000_000 : 4096, allowCallx: options.progType.allowCallx });
     const ctx = makeContext(program, cfg, options, lines);
     explore(ctx, cfg, stats);
+    const deep = checkMaxStackDepth(program, cfg, (start) => ctx.stackDepth.get(start) ?? 0);
+    if (deep) {
+      lines.push(deep.reason);
+      throw new VerifierError(deep.reason, deep.insn, lines.slice(), deep.errno);
+    }
     stats.timeMs = performance.now() - t0;
     lines.push(summary(stats));
     return { accepted: true, log: lines, stats, probeMem: [...ctx.probeMem].sort((a, b) => a - b) };

@@ -1,0 +1,85 @@
+// Rules of the kernel's verifier that a program must not get past (issue
+// #17, "accepted here, rejected by Linux"): each program below was accepted
+// before its rule was added, and the kernel refuses it with the message
+// given. Privileged loads (CAP_BPF + CAP_PERFMON), tracing programs with 6
+// arguments.
+import { describe, expect, it } from "vitest";
+import { ProgramBuilder } from "../../src/vm/isa/builder.js";
+import { programFromInsns } from "../../src/vm/isa/encode.js";
+import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
+import { tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
+
+const B = () => new ProgramBuilder();
+const check = (b: ProgramBuilder, privileged = true): VerifyResult => verify(programFromInsns(b.link()), { progType: tracingProgType(6), privileged });
+
+/** Zeroes `bytes` of stack below r10 (8 at a time), so the frame's stack depth is `bytes`. */
+function useStack(b: ProgramBuilder, bytes: number): ProgramBuilder {
+  for (let off = 8; off <= bytes; off += 8) b.st(Size.DW, 10, -off, 0);
+  return b;
+}
+
+describe("calls: the combined stack of every call chain (check_max_stack_depth)", () => {
+  it("recursion bounded by its argument: refused, the static walk passes 8 frames", () => {
+    // main: call f(2). f: if r1 == 0 return; r1 -= 1; f(r1).
+    const b = B().mov64Imm(1, 2).callLocal("f").mov64Imm(0, 0).exit();
+    b.label("f").mov64Imm(0, 0).jmpImm(JmpOp.JEQ, 1, 0, "out").sub64Imm(1, 1).callLocal("f").label("out").exit();
+    const r = check(b);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("the call stack of 8 frames is too deep !");
+    expect(r.error!.errno).toBe("E2BIG");
+  });
+
+  it("recursion only in dead code is refused too", () => {
+    // r0 = 0 never equals 1: the call to f is never verified, but the walk follows it.
+    const b = B().mov64Imm(0, 0).jmpImm(JmpOp.JEQ, 0, 1, "dead").exit().label("dead").callLocal("f").exit();
+    b.label("f").callLocal("f").exit();
+    const r = check(b);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("the call stack of 8 frames is too deep !");
+  });
+
+  it("256 + 264 bytes over two frames (rounded to 32: 256 + 288): too large", () => {
+    const b = useStack(B(), 256).callLocal("f").mov64Imm(0, 0).exit();
+    useStack(b.label("f"), 264).mov64Imm(0, 0).exit();
+    const r = check(b);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("combined stack size of 2 calls is 544. Too large");
+    expect(r.error!.errno).toBe("EACCES");
+  });
+
+  it("256 + 256 bytes fit exactly", () => {
+    const b = useStack(B(), 256).callLocal("f").mov64Imm(0, 0).exit();
+    useStack(b.label("f"), 256).mov64Imm(0, 0).exit();
+    expect(check(b).accepted).toBe(true);
+  });
+
+  it("each frame counts at least 32 bytes: 8 nested calls of 0 bytes under a 288-byte main are 512, one byte more is too large", () => {
+    const chain = (mainBytes: number): ProgramBuilder => {
+      const b = useStack(B(), mainBytes).callLocal("f1").mov64Imm(0, 0).exit();
+      for (let k = 1; k <= 6; k++) b.label(`f${k}`).callLocal(`f${k + 1}`).exit();
+      return b.label("f7").mov64Imm(0, 0).exit();
+    };
+    expect(check(chain(288)).accepted).toBe(true); // 288 + 7 * 32 = 512
+    const r = check(chain(296)); // rounds to 320: 320 + 7 * 32 = 544
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("combined stack size of 8 calls is 544. Too large");
+  });
+});
+
+describe("stack pointers into a caller's frame", () => {
+  it("a callee may not spill a pointer to the caller's stack into the caller's frame", () => {
+    // main: r1 = fp-8; f(r1). f: *(u64 *)(r1 + 0) = r1.
+    const b = B().st(Size.DW, 10, -8, 0).mov64(1, 10).add64Imm(1, -8).callLocal("f").mov64Imm(0, 0).exit();
+    b.label("f").stx(Size.DW, 1, 0, 1).mov64Imm(0, 0).exit();
+    const r = check(b);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("cannot spill pointers to stack into stack frame of the caller");
+  });
+
+  it("a scalar written there is fine", () => {
+    const b = B().st(Size.DW, 10, -8, 0).mov64(1, 10).add64Imm(1, -8).callLocal("f").ldx(Size.DW, 0, 10, -8).exit();
+    b.label("f").mov64Imm(2, 7).stx(Size.DW, 1, 0, 2).mov64Imm(0, 0).exit();
+    expect(check(b).accepted).toBe(true);
+  });
+});
