@@ -130,8 +130,9 @@ export function fieldsAreCompat(localBtf: Btf, localId: TypeId, targBtf: Btf, ta
  */
 export function typesAreCompat(localBtf: Btf, localId: TypeId, targBtf: Btf, targId: TypeId, level = CORE_MAX_DEPTH): boolean {
   if (!kindsCoreCompat(localBtf.kindOf(localId), targBtf.kindOf(targId))) return false;
+  const start = localId;
   for (let depth = CORE_MAX_DEPTH; ; ) {
-    if (--depth < 0) throw new CoreFail("EINVAL", `type [${localId}] nests deeper than ${CORE_MAX_DEPTH} levels`);
+    if (--depth < 0) throw new CoreFail("EINVAL", `type [${start}] nests deeper than ${CORE_MAX_DEPTH} levels`);
     const l = skipCore(localBtf, localId);
     const r = skipCore(targBtf, targId);
     localId = l.id;
@@ -193,8 +194,9 @@ function namesMatch(local: string, targ: string): boolean {
  */
 export function typesMatch(localBtf: Btf, localId: TypeId, targBtf: Btf, targId: TypeId, behindPtr = false, level = CORE_MAX_DEPTH): boolean {
   if (level <= 0) throw new CoreFail("EINVAL", `type [${localId}] nests deeper than ${CORE_MAX_DEPTH} levels`);
+  const start = localId;
   for (let depth = CORE_MAX_DEPTH; ; ) {
-    if (--depth < 0) throw new CoreFail("EINVAL", `type [${localId}] nests deeper than ${CORE_MAX_DEPTH} levels`);
+    if (--depth < 0) throw new CoreFail("EINVAL", `type [${start}] nests deeper than ${CORE_MAX_DEPTH} levels`);
     const l = skipCore(localBtf, localId);
     const r = skipCore(targBtf, targId);
     localId = l.id;

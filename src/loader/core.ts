@@ -175,7 +175,13 @@ function resolveRelo(
   let first: { res: CoreReloRes; spec: CoreSpec; id: TypeId } | undefined;
   for (let i = 0; i < cands.length; i++) {
     const cid = cands[i]!;
-    const m = matchCoreSpec(localSpec, cache.targetBtf, cid);
+    let m: ReturnType<typeof matchCoreSpec>;
+    try {
+      m = matchCoreSpec(localSpec, cache.targetBtf, cid);
+    } catch (e) {
+      if (!(e instanceof CoreFail)) throw e;
+      throw new CoreFail(e.errno, `error matching candidate #${i} [${cid}] ${kindStr(cache.targetBtf.kindOf(cid))} ${cache.targetBtf.nameOf(cid)}: ${e.message}`, e.hint);
+    }
     log.push(`${prefix}${m.matched ? "matching" : "non-matching"} candidate #${i} ${formatCoreSpec(m.spec)}`);
     if (!m.matched) continue;
     const res = calcCoreRelo(relo, insnSlot, localSpec, m.spec);

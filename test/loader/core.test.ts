@@ -706,3 +706,21 @@ describe("clang-built objects: values the sources document", () => {
     });
   }
 });
+
+describe("candidate errors", () => {
+  it("a target type nested too deeply to compare is an error naming the candidate", () => {
+    // TYPE_EXISTS compares pointer chains: 40 levels exceed libbpf's 32.
+    const mk = () => {
+      const b = new BtfBuilder();
+      let id = b.int("int", 4, S);
+      for (let i = 0; i < 40; i++) id = b.ptr(id);
+      return { b, id: b.typedef("deep_t", id) };
+    };
+    const l = mk();
+    const t = mk();
+    const e = failure(() => relocateCore(l.b.finish(), t.b.finish(), [{ insn: 0, typeId: l.id, access: "0", kind: K.TYPE_EXISTS }], [mov64(1)], { program: "p" }));
+    expect(e.message).toBe(
+      `program 'p', insn 0: CO-RE relo #0 <type_exists> [${l.id}] typedef deep_t: error matching candidate #0 [${t.id}] typedef deep_t: type [${l.id}] nests deeper than 32 levels`,
+    );
+  });
+});
