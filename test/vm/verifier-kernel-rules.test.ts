@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
-import { tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import { conformanceProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
 import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
 
 const B = () => new ProgramBuilder();
@@ -81,5 +81,30 @@ describe("stack pointers into a caller's frame", () => {
     const b = B().st(Size.DW, 10, -8, 0).mov64(1, 10).add64Imm(1, -8).callLocal("f").ldx(Size.DW, 0, 10, -8).exit();
     b.label("f").mov64Imm(2, 7).stx(Size.DW, 1, 0, 2).mov64Imm(0, 0).exit();
     expect(check(b).accepted).toBe(true);
+  });
+});
+
+describe("ALU immediates the kernel refuses at load (check_alu_op)", () => {
+  const arg = () => B().ldx(Size.DW, 0, 1, 0);
+  it.each([
+    ["div64 by 0", arg().div64Imm(0, 0), "div by zero"],
+    ["mod32 by 0", arg().mod32Imm(0, 0), "div by zero"],
+    ["lsh64 by 64", arg().lsh64Imm(0, 64), "invalid shift 64"],
+    ["rsh32 by 32", arg().rsh32Imm(0, 32), "invalid shift 32"],
+    ["arsh64 by -1", arg().arsh64Imm(0, -1), "invalid shift -1"],
+  ])("%s", (_name, b, reason) => {
+    const r = check(b.exit());
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe(reason);
+    expect(r.error!.insn).toBe(1);
+  });
+
+  it("the largest legal immediates load (lsh64 by 63, rsh32 by 31, div by 1)", () => {
+    expect(check(arg().lsh64Imm(0, 63).rsh32Imm(0, 31).div64Imm(0, 1).exit()).accepted).toBe(true);
+  });
+
+  it("the conformance dialect keeps RFC 9669 semantics (division by 0 gives 0)", () => {
+    const r = verify(programFromInsns(B().mov64Imm(0, 5).div64Imm(0, 0).lsh32Imm(0, 40).exit().link()), { progType: conformanceProgType(0) });
+    expect(r.accepted).toBe(true);
   });
 });

@@ -64,6 +64,11 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
     return;
   }
   const dv = read(d);
+  if (!isX && !ctx.options.progType.rfcImmediates) {
+    // The kernel's check_alu_op refuses these immediates outright.
+    if ((op === AluOp.DIV || op === AluOp.MOD) && insn.imm === 0) ctx.fail(`div by zero`, pc);
+    if ((op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) ctx.fail(`invalid shift ${insn.imm}`, pc);
+  }
   if (!isPointer(dv) && !isPointer(src)) {
     regs[d] = scalarReg(scalarAlu(op, is64, dv.scalar!, src.scalar!, insn.off === 1));
     return;

@@ -26,6 +26,13 @@ export interface ProgType {
   readonly pointerReturnOk: boolean;
   /** Whether callx (call by register) is allowed: only in the conformance suite's dialect. */
   readonly allowCallx: boolean;
+  /**
+   * Whether division by an immediate 0 and shifts by an immediate outside
+   * the width are allowed (RFC 9669 defines their results; the conformance
+   * suite tests them). Kernel program types refuse them ("div by zero",
+   * "invalid shift N").
+   */
+  readonly rfcImmediates?: boolean;
 }
 
 const UNWIND: HelperProto = { id: 5, name: "unwind", ret: RetType.INTEGER, args: [ArgType.ANYTHING], gplOnly: false };
@@ -34,6 +41,7 @@ const UNWIND: HelperProto = { id: 5, name: "unwind", ret: RetType.INTEGER, args:
 export function conformanceProgType(memSize: number): ProgType {
   return {
     name: "conformance",
+    rfcImmediates: true,
     entryRegs: () => [
       // The runtime passes NULL when there is no memory: a scalar 0, exactly.
       memSize > 0 ? { type: RegType.PTR_TO_MEM, off: 0, memSize, memWritable: true, scalar: constReg(0n).scalar } : constReg(0n),
