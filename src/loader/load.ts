@@ -18,6 +18,7 @@ import type { Bpf } from "../syscall/bpf.js";
 import { encodeProgram } from "../vm/isa/encode.js";
 import { BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY } from "../vm/maps/types.js";
 import { isSectionProblem, loadAttrsFor, sectionDef, type KernelFacts, type SectionDef } from "./attach.js";
+import { fixupCoreLog } from "./core.js";
 import { kconfigData, programWhere, relocateProgram, type CoreApplier, type RelocatedProgram } from "./relocate.js";
 import type { DataVar, MapSpec, ObjectSpec, ProgramSpec } from "./spec.js";
 
@@ -249,7 +250,7 @@ export interface LoadKernel extends KernelFacts {
 /** The instruction (slot) the verifier stopped at: the last `N: (..)` line of its log. */
 export function failingInsn(log: readonly string[]): number | undefined {
   for (let i = log.length - 1; i >= 0; i--) {
-    const m = /^(\d+): \(/.exec(log[i]!);
+    const m = /^(\d+): [(<]/.exec(log[i]!);
     if (m) return Number(m[1]);
   }
   return undefined;
@@ -320,9 +321,16 @@ export function loadPrograms(bpf: Bpf, obj: ObjectSpec, maps: readonly LoadedMap
         r = code;
         bpf.lastError = reason;
       }
-      const log = [...bpf.lastLog];
+      let log = [...bpf.lastLog];
       if (typeof r === "number") {
-        const reason = bpf.lastError;
+        let reason = bpf.lastError;
+        const poisoned = relocated.core.filter((c) => c.poisoned);
+        if (poisoned.length) {
+          // libbpf's fixup_log_failed_core_relo: a reached poisoned instruction is named by its relocation.
+          log = fixupCoreLog(log.join("\n"), (slot) => poisoned.find((c) => c.slot === slot)?.spec).split("\n");
+          const m = /^failed to resolve CO-RE relocation (.*)$/.exec(log[log.length - 2] ?? "") ?? /^failed to resolve CO-RE relocation (.*)$/.exec(log.find((l) => l.startsWith("failed to resolve CO-RE")) ?? "");
+          if (m) reason = `failed to resolve CO-RE relocation ${m[1]}`;
+        }
         const insn = failingInsn(log);
         const at = insn !== undefined ? `, ${describeInsn(relocated, insn)}` : "";
         const msg = `${where}${at}: program rejected by the verifier: ${reason}`;

@@ -15,7 +15,8 @@ import type { TracePipeLine } from "../syscall/types.js";
 import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_RINGBUF } from "../vm/maps/types.js";
 import { attachBySection, type SectionDef } from "./attach.js";
 import { createMaps, initialData, kernelFacts, loadPrograms, type LoadedMap, type LoadOptions, type ProgramState } from "./load.js";
-import type { CoreApplier } from "./relocate.js";
+import { openObject } from "./open.js";
+import { coreApplierFor, type CoreApplier } from "./relocate.js";
 import type { MapSpec, ObjectSpec } from "./spec.js";
 
 /** Something with the syscall surface: a Machine or a bare Bpf. */
@@ -67,10 +68,15 @@ export class BpfObject {
   private links: Link[] = [];
   private attachErrors = new Map<string, string>();
   private perfOpened = new Set<number>();
-  private eventTypes = new Map<string, number | undefined>();
+  private eventCands = new Map<string, number[]>();
 
   constructor(spec: ObjectSpec) {
     this.spec = spec;
+  }
+
+  /** Opens an object file's bytes (bpf_object__open_mem); `name` names it in messages. */
+  static open(bytes: Uint8Array, name = "object.bpf.o"): BpfObject {
+    return new BpfObject(openObject(bytes, { name }));
   }
 
   /** The object's BTF. */
@@ -115,7 +121,7 @@ export class BpfObject {
     const data = initialData(this.spec, this.sets);
     const maps = createMaps(bpf, this.spec, data);
     try {
-      const core = opts.core ?? opts.coreFor?.(kernelBtf);
+      const core = opts.core ?? (opts.coreFor ?? ((t: Btf) => coreApplierFor(this.spec, t)))(kernelBtf);
       this.progs = loadPrograms(bpf, this.spec, maps, facts, { ...opts, ...(core ? { core } : {}) });
     } catch (e) {
       for (const m of maps) bpf.close(m.fd);
@@ -247,31 +253,51 @@ export class BpfObject {
     return out;
   }
 
-  /** The type ring/perf records of `map` are decoded with: the map's value type, else a struct named `event` (or `<x>_event`) of the object's BTF. */
-  eventType(map: MapSpec): number | undefined {
-    if (this.eventTypes.has(map.name)) return this.eventTypes.get(map.name);
-    let id = map.type === BPF_MAP_TYPE_RINGBUF ? map.valueTypeId : undefined;
+  /**
+   * Types a ring/perf record of `map` may be decoded with, in order: the
+   * map's value type (ring buffers declared with __type(value, ...)), a
+   * struct named `event`, then the structs global variables point to (the
+   * libbpf-tools idiom `const struct event *unused;` that keeps a record
+   * type in BTF). A record is decoded with the first whose size fits it.
+   */
+  eventTypes(map: MapSpec): number[] {
+    const cached = this.eventCands.get(map.name);
+    if (cached) return cached;
     const btf = this.spec.btf;
-    if (map.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) id = undefined;
-    if (id === undefined && btf) {
-      id = btf.findByNameKind("event", BtfKind.STRUCT);
-      if (id === undefined) {
-        const cands = btf.idsOfKind(BtfKind.STRUCT).filter((i) => /_event$/.test(btf.nameOf(i)));
-        if (cands.length === 1) id = cands[0];
+    const out: number[] = [];
+    if (btf) {
+      if (map.type === BPF_MAP_TYPE_RINGBUF && map.valueTypeId !== undefined) out.push(map.valueTypeId);
+      const ev = btf.findByNameKind("event", BtfKind.STRUCT);
+      if (ev !== undefined) out.push(ev);
+      for (const m of this.spec.maps) {
+        for (const v of m.vars ?? []) {
+          try {
+            const vt = btf.typeById(v.typeId);
+            const ptr = btf.typeById(skipModsAndTypedefs(btf, vt.kind === BtfKind.VAR ? vt.type : v.typeId));
+            if (ptr.kind !== BtfKind.PTR) continue;
+            const target = skipModsAndTypedefs(btf, ptr.type);
+            if (btf.kindOf(target) === BtfKind.STRUCT && !out.includes(target)) out.push(target);
+          } catch {
+            // malformed type ids: not a candidate
+          }
+        }
       }
     }
-    this.eventTypes.set(map.name, id);
-    return id;
+    this.eventCands.set(map.name, out);
+    return out;
   }
 
   private record(map: MapSpec, bytes: Uint8Array, cpu?: number): EventRecord {
-    const id = this.eventType(map);
     const btf = this.spec.btf;
     const rec: EventRecord = { map: map.name, bytes, ...(cpu !== undefined ? { cpu } : {}) };
-    if (id !== undefined && btf) {
+    if (!btf) return rec;
+    for (const id of this.eventTypes(map)) {
       const size = resolveSize(btf, skipModsAndTypedefs(btf, id));
       // Perf samples are padded to 8 bytes; ring records are exact.
-      if (bytes.length >= size && bytes.length < size + 8) rec.data = toJsonValue(btf, id, bytes.subarray(0, size));
+      if (size > 0 && bytes.length >= size && bytes.length < size + 8) {
+        rec.data = toJsonValue(btf, id, bytes.subarray(0, size));
+        break;
+      }
     }
     return rec;
   }

@@ -20,11 +20,12 @@
 // kconfig half), written into the .kconfig map's initial bytes.
 import type { Btf } from "../btf/btf.js";
 import { BtfKind, IntEncoding } from "../btf/kinds.js";
-import { skipModifiers } from "../btf/layout.js";
+import { skipModifiers, skipModsAndTypedefs } from "../btf/layout.js";
 import { BtfsnoopError } from "../internal/errors.js";
 import type { Instruction } from "../vm/isa/instruction.js";
 import { slotCount } from "../vm/isa/instruction.js";
 import { Class, JmpOp, LDDW, PseudoCall, PseudoLd } from "../vm/isa/opcodes.js";
+import { CoreCandidateCache, relocateCore } from "./core.js";
 import type { ExternSpec, FunctionSpec, MapSpec, ObjectSpec, ProgramSpec, Relocation } from "./spec.js";
 
 const CALL = Class.JMP | JmpOp.CALL;
@@ -60,10 +61,31 @@ export interface RelocatedProgram {
   functions: PlacedFunction[];
   funcInfo: ProgFuncInfo[];
   lineInfo: ProgLineInfo[];
+  /** CO-RE relocations applied, in function then relocation order. */
+  core: AppliedCoreRelo[];
 }
 
-/** A CO-RE engine: patches `insns` (a copy of `fn`'s) for fn.coreRelos; throws a BtfsnoopError naming what failed. */
-export type CoreApplier = (fn: FunctionSpec, insns: Instruction[], where: string) => void;
+/** One applied CO-RE relocation, for -v and for the verifier log of a reached poisoned one. */
+export interface AppliedCoreRelo {
+  /** Its instruction (slot) in the relocated program. */
+  slot: number;
+  /** The function it is in. */
+  function: string;
+  /** The relocation's spec as libbpf prints it. */
+  spec: string;
+  poisoned: boolean;
+  /** libbpf's debug lines. */
+  log: string[];
+}
+
+/** What a CO-RE engine did to a function: replacements by instruction index (a poisoned lddw becomes two calls) and per-relocation reports (slot within the function). */
+export interface CoreApplied {
+  replace: Map<number, Instruction[]>;
+  results: { localSlot: number; spec: string; poisoned: boolean; log: string[] }[];
+}
+
+/** A CO-RE engine: patches `insns` (a copy of `fn`'s) for fn.coreRelos in place, or returns replacements; throws a BtfsnoopError naming what failed. */
+export type CoreApplier = (fn: FunctionSpec, insns: Instruction[], where: string) => void | CoreApplied;
 
 /** What relocation needs from the loaded object and the kernel. */
 export interface RelocateEnv {
@@ -75,6 +97,27 @@ export interface RelocateEnv {
   kernelBtf?: Btf;
   /** CO-RE, when the object has relocations. */
   core?: CoreApplier;
+}
+
+/**
+ * The CO-RE engine (core.ts) as a CoreApplier for one object against one
+ * target BTF, with one candidate cache for all its functions (libbpf's
+ * cand_cache per object load).
+ */
+export function coreApplierFor(obj: ObjectSpec, targetBtf: Btf, targetName = "vmlinux"): CoreApplier | undefined {
+  const local = obj.btf;
+  if (!local) return undefined;
+  const cache = new CoreCandidateCache(local, targetBtf, targetName);
+  return (fn, insns) => {
+    const results = relocateCore(local, targetBtf, fn.coreRelos, insns, { program: fn.name, section: fn.section, object: obj.name, cache, targetName });
+    const slots = slotIndex(insns);
+    const replace = new Map<number, Instruction[]>();
+    for (const r of results) {
+      if (r.insns.length === 1) insns[r.relo.insn] = r.insns[0]!;
+      else replace.set(r.relo.insn, r.insns);
+    }
+    return { replace, results: results.map((r) => ({ localSlot: slots[r.relo.insn]!, spec: r.spec, poisoned: r.poisoned, log: r.log })) };
+  };
 }
 
 /** "'x.bpf.o': section 'kprobe/foo', program 'handle'" — the prefix of every message about a program. */
@@ -139,13 +182,30 @@ export function relocateProgram(obj: ObjectSpec, prog: ProgramSpec, env: Relocat
   const insns: Instruction[] = [];
   let slot = 0;
   const copies: Instruction[][] = [];
+  /** Per function: original instruction index -> index in its copy (CO-RE may split a poisoned lddw in two). */
+  const remaps: number[][] = [];
+  const coreOut: { k: number; r: CoreApplied["results"][number] }[] = [];
   for (const fn of fns) {
-    const copy = fn.insns.map((i) => ({ ...i }));
+    let copy = fn.insns.map((i) => ({ ...i }));
+    let remap = copy.map((_, i) => i);
     if (fn.coreRelos.length) {
       if (!env.core) fail(functionWhere(obj, prog, fn), undefined, `${fn.coreRelos.length} CO-RE relocations and no CO-RE engine to apply them`);
-      env.core(fn, copy, functionWhere(obj, prog, fn));
+      const applied = env.core(fn, copy, functionWhere(obj, prog, fn));
+      if (applied) {
+        if (applied.replace.size) {
+          const next: Instruction[] = [];
+          remap = [];
+          copy.forEach((insn, i) => {
+            remap.push(next.length);
+            next.push(...(applied.replace.get(i) ?? [insn]));
+          });
+          copy = next;
+        }
+        for (const r of applied.results) coreOut.push({ k: copies.length, r });
+      }
     }
     copies.push(copy);
+    remaps.push(remap);
     placed.push({ fn, insn: insns.length, slot });
     for (const i of copy) {
       insns.push(i);
@@ -156,20 +216,23 @@ export function relocateProgram(obj: ObjectSpec, prog: ProgramSpec, env: Relocat
   const byFn = new Map(placed.map((p) => [p.fn, p]));
   const funcInfo: ProgFuncInfo[] = [];
   const lineInfo: ProgLineInfo[] = [];
+  const core: AppliedCoreRelo[] = coreOut.map(({ k, r }) => ({ slot: placed[k]!.slot + r.localSlot, function: placed[k]!.fn.name, spec: r.spec, poisoned: r.poisoned, log: r.log }));
 
   for (let k = 0; k < placed.length; k++) {
     const p = placed[k]!;
     const fn = p.fn;
     const where = functionWhere(obj, prog, fn);
     const localSlots = slotIndex(copies[k]!);
+    const remap = remaps[k]!;
     for (const r of fn.relocations) {
       if (!Number.isInteger(r.insn) || r.insn < 0 || r.insn >= fn.insns.length) {
         fail(where, undefined, `relocation at instruction ${r.insn} is outside the function (${fn.insns.length} instructions)`);
       }
-      const at = p.insn + r.insn;
+      const local = remap[r.insn]!;
+      const at = p.insn + local;
       const insn = insns[at]!;
       const atSlot = slots[at]!;
-      const localSlot = localSlots[r.insn]!;
+      const localSlot = localSlots[local]!;
       applyRelocation(obj, prog, fn, r, insn, atSlot, localSlot, where, env, (target) => {
         const t = target === prog.name && fn.section === prog.section ? prog : findFunction(obj, fn, target);
         const tp = t && byFn.get(t);
@@ -179,14 +242,14 @@ export function relocateProgram(obj: ObjectSpec, prog: ProgramSpec, env: Relocat
     }
     for (const fi of fn.funcInfo) {
       if (fi.insn < 0 || fi.insn >= fn.insns.length) fail(where, undefined, `func_info at instruction ${fi.insn} is outside the function`);
-      funcInfo.push({ insnOff: p.slot + localSlots[fi.insn]!, typeId: fi.typeId });
+      funcInfo.push({ insnOff: p.slot + localSlots[remap[fi.insn]!]!, typeId: fi.typeId });
     }
     for (const li of fn.lineInfo) {
       if (li.insn < 0 || li.insn >= fn.insns.length) fail(where, undefined, `line_info at instruction ${li.insn} is outside the function`);
-      lineInfo.push({ insnOff: p.slot + localSlots[li.insn]!, fileName: li.fileName, line: li.line, lineNum: li.lineNum, column: li.column });
+      lineInfo.push({ insnOff: p.slot + localSlots[remap[li.insn]!]!, fileName: li.fileName, line: li.line, lineNum: li.lineNum, column: li.column });
     }
   }
-  return { spec: prog, insns, functions: placed, funcInfo, lineInfo };
+  return { spec: prog, insns, functions: placed, funcInfo, lineInfo, core };
 }
 
 function applyRelocation(
@@ -338,7 +401,7 @@ export function kconfigData(obj: ObjectSpec, map: MapSpec, config: ReadonlyMap<s
 }
 
 function writeKconfig(btf: Btf, ext: ExternSpec, bytes: Uint8Array, off: number, raw: string, where: string): void {
-  const id = externType(btf, ext);
+  const id = skipModsAndTypedefs(btf, externType(btf, ext));
   const t = btf.typeById(id);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const put = (v: bigint, size: number): void => {

@@ -15,7 +15,8 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   p(3, "map_delete_elem", R.INTEGER, [A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY]),
   p(4, "probe_read", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
   p(5, "ktime_get_ns", R.INTEGER, []),
-  p(6, "trace_printk", R.INTEGER, [A.PTR_TO_MEM, A.CONST_SIZE, A.ANYTHING, A.ANYTHING, A.ANYTHING], true),
+  // bpf_trace_printk_proto types only fmt and fmt_size: the up to three values after them are not checked (bpf_printk("x") leaves r3-r5 unset).
+  p(6, "trace_printk", R.INTEGER, [A.PTR_TO_MEM, A.CONST_SIZE], true),
   p(7, "get_prandom_u32", R.INTEGER, []),
   p(8, "get_smp_processor_id", R.INTEGER, []),
   p(12, "tail_call", R.VOID, [A.PTR_TO_CTX, A.CONST_MAP_PTR, A.ANYTHING]),
