@@ -158,7 +158,6 @@ function errorFor(opts: CoreRelocateOptions, insnSlot: number | undefined, index
  */
 function resolveRelo(
   relo: CoreRelo,
-  index: number,
   insnSlot: number,
   localSpec: CoreSpec,
   cache: CoreCandidateCache,
@@ -191,14 +190,14 @@ function resolveRelo(
       throw new CoreFail(
         "EINVAL",
         `field offset ambiguity: ${m.spec.bitOffset} != ${first.spec.bitOffset} (bits; candidate [${cid}] ${cache.targetBtf.nameOf(cid)} vs [${first.id}] ${cache.targetBtf.nameOf(first.id)})`,
-        "the target BTF has several incompatible types of this name; give the local type a ___flavor matching one of them",
+        "the target BTF has several types of this essential name that place the field differently; libbpf refuses such a relocation too",
       );
     } else if (res.poison !== first.res.poison || res.newVal !== first.res.newVal) {
       const d = (r: CoreReloRes): string => `${r.poison ? "failure" : "success"} ${r.newVal}`;
       throw new CoreFail(
         "EINVAL",
         `relocation decision ambiguity: ${d(res)} != ${d(first.res)} (candidate [${cid}] ${cache.targetBtf.nameOf(cid)} vs [${first.id}] ${cache.targetBtf.nameOf(first.id)})`,
-        "the target BTF has several types of this name that give different results; give the local type a ___flavor matching one of them",
+        "the target BTF has several types of this essential name that give different values; libbpf refuses such a relocation too",
       );
     }
     matched.push(cid);
@@ -265,7 +264,7 @@ export function relocateCore(
       throw errorFor(options, slot, index, e, `target candidate search failed for [${relo.typeId}] ${kindStr(local.kind)} ${localName}`);
     }
     try {
-      const { res, targ } = resolveRelo(relo, index, slot, localSpec, cache, prefix, log);
+      const { res, targ } = resolveRelo(relo, slot, localSpec, cache, prefix, log);
       const before = work[relo.insn]!;
       const patched = patchCoreInsn(before, slot, res);
       for (const line of patched.log) log.push(prefix + line);
