@@ -360,6 +360,22 @@ describe("enum values", () => {
     expect(one(mov32(2), L.state, "2", K.ENUMVAL_VALUE).insns).toEqual([mov32(9)]);
   });
 
+  it("32-bit enumerators are widened as s32, as libbpf reads them (negative and high values)", () => {
+    const l = new BtfBuilder();
+    const le = l.enum("sig", 4, [["NEG", -1], ["HIGH", 5]]);
+    const t = new BtfBuilder();
+    t.enum("sig", 4, [["NEG", -5]]);
+    t.enum("sig___u", 4, [["HIGH", 0x80000000]], false);
+    const L2 = l.finish();
+    const T2 = t.finish();
+    const neg = relocateCore(L2, T2, [{ insn: 0, typeId: le, access: "0", kind: K.ENUMVAL_VALUE }], [mov64(-1)], { program: "p" })[0]!;
+    expect(neg.origValue).toBe(0xffff_ffff_ffff_ffffn);
+    expect(neg.insns).toEqual([mov64(-5)]);
+    const high = relocateCore(L2, T2, [{ insn: 0, typeId: le, access: "1", kind: K.ENUMVAL_VALUE }], [mov64(5)], { program: "p" })[0]!;
+    expect(high.newValue).toBe(0xffff_ffff_8000_0000n);
+    expect(high.insns).toEqual([mov64(-0x80000000)]);
+  });
+
   it("a missing enumerator's value poisons; a 64-bit value in an lddw poisons both slots", () => {
     const r = one(mov64(1), L.state, "1", K.ENUMVAL_VALUE);
     expect(r.poisoned).toBe(true);
