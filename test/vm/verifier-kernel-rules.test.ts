@@ -4,6 +4,7 @@
 // given. Privileged loads (CAP_BPF + CAP_PERFMON), tracing programs with 6
 // arguments.
 import { describe, expect, it } from "vitest";
+import { HelperId } from "../../src/vm/helpers/protos.js";
 import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
@@ -106,5 +107,22 @@ describe("ALU immediates the kernel refuses at load (check_alu_op)", () => {
   it("the conformance dialect keeps RFC 9669 semantics (division by 0 gives 0)", () => {
     const r = verify(programFromInsns(B().mov64Imm(0, 5).div64Imm(0, 0).lsh32Imm(0, 40).exit().link()), { progType: conformanceProgType(0) });
     expect(r.accepted).toBe(true);
+  });
+});
+
+describe("unprivileged loads: no pointer where a helper takes any value", () => {
+  // bpf_get_func_arg(ctx, n, &value): n is ARG_ANYTHING; a pointer there is an address handed to the kernel.
+  const funcArg = (n: (b: ProgramBuilder) => ProgramBuilder) =>
+    n(B().mov64(3, 10).add64Imm(3, -8)).call(HelperId["get_func_arg"]!).mov64Imm(0, 0).exit();
+
+  it("get_func_arg(ctx, r10, &v): R2 leaks addr into helper function", () => {
+    const r = check(funcArg((b) => b.mov64(2, 10)), false);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("R2 leaks addr into helper function");
+  });
+
+  it("the same with a scalar loads unprivileged, and with the pointer when privileged", () => {
+    expect(check(funcArg((b) => b.mov64Imm(2, 0)), false).accepted).toBe(true);
+    expect(check(funcArg((b) => b.mov64(2, 10)), true).accepted).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { checkHelperMem, MAX_VAR_SIZE } from "./check-mem.js";
 import { constValue, isConst, scalarFromRange, scalarUnknown } from "./scalar.js";
-import { newFrame, NOT_INIT, regTypeName, scalarReg } from "./state.js";
+import { isPointer, newFrame, NOT_INIT, regTypeName, scalarReg } from "./state.js";
 import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
 
 /** Most nested frames (MAX_CALL_FRAMES). */
@@ -64,6 +64,8 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
     if (r.type === RegType.NOT_INIT) ctx.fail(`${R} !read_ok`, pc);
     switch (at) {
       case ArgType.ANYTHING:
+        // Unprivileged programs may not pass a pointer where the helper takes any value (it could print or store it).
+        if (!ctx.options.privileged && isPointer(r)) ctx.fail(`${R} leaks addr into helper function`, pc);
         break;
       case ArgType.CONST_MAP_PTR:
         if (r.type !== RegType.CONST_PTR_TO_MAP) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_ptr`, pc);
