@@ -9,6 +9,7 @@ import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
 import { conformanceProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
 
 const B = () => new ProgramBuilder();
@@ -124,5 +125,35 @@ describe("unprivileged loads: no pointer where a helper takes any value", () => 
   it("the same with a scalar loads unprivileged, and with the pointer when privileged", () => {
     expect(check(funcArg((b) => b.mov64Imm(2, 0)), false).accepted).toBe(true);
     expect(check(funcArg((b) => b.mov64(2, 10)), true).accepted).toBe(true);
+  });
+});
+
+describe("map values: program access flags and atomic alignment", () => {
+  // fd 1: array, value 16; fd 2: the same with BPF_F_WRONLY_PROG; fd 3: with BPF_F_RDONLY_PROG.
+  const maps = new Map<number, MapDesc>([
+    [1, { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0, name: "arr" }],
+    [2, { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 1 << 8, name: "wronly" }],
+    [3, { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 1 << 7, name: "rdonly" }],
+  ]);
+  /** r0 = &map[0] (or exit). */
+  const lookup = (fd: number) =>
+    B().st(Size.W, 10, -4, 0).ldMapFd(1, fd).mov64(2, 10).add64Imm(2, -4).call(HelperId["map_lookup_elem"]!).jmpImm(JmpOp.JNE, 0, 0, "ok").exit().label("ok");
+  const run = (b: ProgramBuilder) => verify(programFromInsns(b.link()), { progType: tracingProgType(6), mapByFd: (fd) => maps.get(fd) });
+
+  it("BPF_F_WRONLY_PROG: a load is refused", () => {
+    const r = run(lookup(2).ldx(Size.DW, 0, 0, 8).exit());
+    expect(r.error?.reason).toBe("read from map forbidden, value_size=16 off=8 size=8");
+  });
+
+  it("BPF_F_WRONLY_PROG: a store is fine; BPF_F_RDONLY_PROG: a store is refused", () => {
+    expect(run(lookup(2).st(Size.DW, 0, 8, 1).mov64Imm(0, 0).exit()).accepted).toBe(true);
+    expect(run(lookup(3).st(Size.DW, 0, 8, 1).mov64Imm(0, 0).exit()).error?.reason).toBe("write into map forbidden, value_size=16 off=8 size=8");
+  });
+
+  it("an atomic add at value + 4 of 8 bytes is misaligned; at + 8 it is fine; a plain load at + 4 is fine", () => {
+    const r = run(lookup(1).mov64Imm(1, 1).atomicAdd(Size.DW, 0, 4, 1).mov64Imm(0, 0).exit());
+    expect(r.error?.reason).toBe("misaligned value access off (0x0; 0x0)+0+4 size 8");
+    expect(run(lookup(1).mov64Imm(1, 1).atomicAdd(Size.DW, 0, 8, 1).mov64Imm(0, 0).exit()).accepted).toBe(true);
+    expect(run(lookup(1).ldx(Size.DW, 0, 0, 4).exit()).accepted).toBe(true);
   });
 });

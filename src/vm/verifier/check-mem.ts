@@ -9,10 +9,12 @@ import type { VerifierContext } from "./context.js";
 import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
 import { scalarConst, scalarUnknown } from "./scalar.js";
 import { isPointer, regTypeName, scalarReg } from "./state.js";
+import { tnumAdd, tnumConst, tnumToString } from "./tnum.js";
 import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
 
-/** Map flag that makes values read-only for programs (BPF_F_RDONLY_PROG). */
+/** Map flags that make values read-only / write-only for programs (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG). */
 const BPF_F_RDONLY_PROG = 1 << 7;
+const BPF_F_WRONLY_PROG = 1 << 8;
 /** Largest size or offset range the verifier reasons about (BPF_MAX_VAR_SIZ). */
 export const MAX_VAR_SIZE = 1 << 29;
 
@@ -28,6 +30,8 @@ export interface Access {
   valueRegno?: number;
   /** Sign-extending load (LDX MEMSX). */
   signExtend?: boolean;
+  /** Atomic operations: the address must be aligned to the size whatever the pointer (check_ptr_alignment's strict mode). */
+  strictAlign?: boolean;
   pc: number;
 }
 
@@ -44,6 +48,14 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
   const frame = state.frames[state.frames.length - 1]!;
   const r = frame.regs[a.regno]!;
   const R = `R${a.regno}`;
+  if (a.strictAlign && a.size > 1 && (r.type === RegType.PTR_TO_MAP_VALUE || r.type === RegType.PTR_TO_MEM)) {
+    // check_generic_ptr_alignment: var_off + fixed offset + insn offset must be a multiple of the size.
+    const at = tnumAdd(r.scalar?.var ?? tnumConst(0n), tnumConst(BigInt.asUintN(64, BigInt((r.off ?? 0) + a.off))));
+    if (((at.value | at.mask) & BigInt(a.size - 1)) !== 0n) {
+      const desc = r.type === RegType.PTR_TO_MAP_VALUE ? "value " : "";
+      ctx.fail(`misaligned ${desc}access off ${tnumToString(r.scalar?.var ?? tnumConst(0n))}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
+    }
+  }
   switch (r.type) {
     case RegType.NOT_INIT:
       return ctx.fail(`${R} !read_ok`, a.pc);
@@ -54,6 +66,7 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
     case RegType.PTR_TO_MAP_VALUE: {
       const vs = r.map!.valueSize;
       if (a.write && r.map!.flags & BPF_F_RDONLY_PROG) ctx.fail(`write into map forbidden, value_size=${vs} off=${(r.off ?? 0) + a.off} size=${a.size}`, a.pc);
+      if (!a.write && r.map!.flags & BPF_F_WRONLY_PROG) ctx.fail(`read from map forbidden, value_size=${vs} off=${(r.off ?? 0) + a.off} size=${a.size}`, a.pc);
       checkRange(ctx, r, a, vs, (off) => `invalid access to map value, value_size=${vs} off=${off} size=${a.size}`);
       if (a.write && a.value && isPointer(a.value) && !ctx.options.privileged) ctx.fail(`R${a.valueRegno} leaks addr into map`, a.pc);
       return a.write ? undefined : loaded(a.size, a.signExtend);

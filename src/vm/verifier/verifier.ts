@@ -381,8 +381,8 @@ function atomic(ctx: VerifierContext, state: VerifierState, pc: number, size: nu
     if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
     if (isPointer(r0)) ctx.fail(`R0 leaks addr into mem`, pc);
   }
-  checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: false, pc });
-  checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: true, value: scalarReg(), valueRegno: insn.src, pc });
+  checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: false, strictAlign: true, pc });
+  checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: true, value: scalarReg(), valueRegno: insn.src, strictAlign: true, pc });
   const old = scalarReg(size === 4 ? scalarTruncate(scalarUnknown(), 4) : scalarUnknown());
   if (insn.imm === AtomicOp.CMPXCHG) regs[0] = old;
   else if (insn.imm & AtomicOp.FETCH) regs[insn.src] = old;
