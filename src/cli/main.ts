@@ -20,6 +20,7 @@ const GROUPS: Readonly<Record<string, string>> = {
   tui: "tui",
   btf: "btf",
   prog: "prog",
+  run: "run",
   vm: "vm",
 };
 
@@ -105,8 +106,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   if (want("prog")) {
     const { registerProgDump } = await import("./commands/prog-dump.js");
-    parser = parser.command("prog", "show the generated programs", (y) => registerProgDump(y, io).demandCommand(1, "prog: choose a subcommand (dump)").strict());
+    const { registerProgLoad } = await import("./commands/run.js"); // issue 16: `prog load OBJ`
+    parser = parser.command("prog", "show the generated programs; verify a BPF object", (y) => registerProgLoad(registerProgDump(y, io), io).demandCommand(1, "prog: choose a subcommand (dump, load)").strict());
   }
+  if (want("run")) parser = (await import("./commands/run.js")).registerRun(parser, io); // issue 16: `run OBJ.bpf.o`
   if (want("vm")) {
     const { registerVm } = await import("./commands/vm.js");
     parser = parser.command("vm", "run programs on the eBPF VM", (y) => registerVm(y, io).demandCommand(1, "vm: choose a subcommand (verify, conformance-plugin)").strict());

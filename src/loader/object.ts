@@ -48,10 +48,13 @@ export interface EventRecord {
 export interface MapEntry {
   key: Uint8Array;
   value: Uint8Array;
-  /** The key and value decoded with the map's BTF types (or arrays of byte values when untyped). */
+  /** The key and value decoded with the map's BTF types (or arrays of byte values when untyped); per-CPU maps: [{cpu, value}, ...]. */
   keyData: JsonValue;
   valueData: JsonValue;
 }
+
+/** BPF_MAP_TYPE_PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH: values per CPU. */
+export const PERCPU_TYPES: ReadonlySet<number> = new Set([5, 6, 10]);
 
 interface Link {
   fd: number;
@@ -224,7 +227,15 @@ export class BpfObject {
       const value = bpf.mapLookupElem(fd, next);
       key = next;
       if (typeof value === "number") continue;
-      out.push({ key: next, value, keyData: this.decode(m.keyTypeId, next), valueData: this.decode(m.valueTypeId, value) });
+      let valueData: JsonValue;
+      if (PERCPU_TYPES.has(m.type)) {
+        // Per-CPU values come back as one round_up(value_size, 8) slot per possible CPU.
+        const stride = Math.ceil(m.valueSize / 8) * 8;
+        const per: JsonValue[] = [];
+        for (let cpu = 0; stride > 0 && (cpu + 1) * stride <= value.length; cpu++) per.push({ cpu, value: this.decode(m.valueTypeId, value.subarray(cpu * stride, cpu * stride + m.valueSize)) });
+        valueData = per;
+      } else valueData = this.decode(m.valueTypeId, value);
+      out.push({ key: next, value, keyData: this.decode(m.keyTypeId, next), valueData });
     }
     return out;
   }
