@@ -56,6 +56,9 @@ export interface MapEntry {
 /** BPF_MAP_TYPE_PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH: values per CPU. */
 export const PERCPU_TYPES: ReadonlySet<number> = new Set([5, 6, 10]);
 
+/** The kernel's BTF parsed once per syscall surface (a kernel's BTF does not change while it runs). */
+const kernelBtfs = new WeakMap<Bpf, Btf>();
+
 interface Link {
   fd: number;
   program: string;
@@ -119,7 +122,8 @@ export class BpfObject {
   load(host: BpfHost, opts: LoadOptions & { coreFor?: (targetBtf: Btf) => CoreApplier } = {}): this {
     if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': already loaded`);
     const bpf = "bpf" in host ? host.bpf : host;
-    const kernelBtf = parseBtf(bpf.btfBytes());
+    let kernelBtf = kernelBtfs.get(bpf);
+    if (!kernelBtf) kernelBtfs.set(bpf, (kernelBtf = parseBtf(bpf.btfBytes())));
     const facts = kernelFacts(bpf, kernelBtf);
     const data = initialData(this.spec, this.sets);
     const maps = createMaps(bpf, this.spec, data);
