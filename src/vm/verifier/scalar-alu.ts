@@ -504,6 +504,9 @@ export function scalarAlu(op: number, is64: boolean, a: Scalar, b: Scalar, signe
     case AluOp.LSH:
     case AluOp.RSH:
     case AluOp.ARSH:
+      // As the kernel (6.12): what is_safe_to_compute_dst_reg_range refuses is unknown even for
+      // constants (division and modulo, shifts by the width or more).
+      if (!isSafeToCompute(op, !is64, b)) return unknownResult(is64);
       if (is64 ? isConst(a) && isConst(b) : isConst32(a) && isConst32(b)) {
         return scalarConst(evalAlu(op, is64, a.var.value, b.var.value, signed));
       }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { AluOp, JmpOp } from "../isa/opcodes.js";
 import {
+  evalAlu,
   scalarAlu,
   scalarBswap,
   scalarMovsx,
@@ -27,6 +28,7 @@ import {
   scalarEquals,
   scalarFromRange,
   scalarFromSignedRange,
+  scalarIsUnknown,
   scalarSanityCheck,
   scalarSync,
   scalarUnknown,
@@ -133,30 +135,48 @@ describe("precision of common idioms", () => {
     expect(constValue(mov)).toBe(0xffffffffn);
   });
 
-  it("folds constants with RFC 9669 edge cases", () => {
-    const fold = (op: number, is64: boolean, a: bigint, b: bigint, signed = false) => {
-      const r = scalarAlu(op, is64, K(a), K(b), signed);
+  it("evaluates RFC 9669 edge cases concretely (evalAlu)", () => {
+    const ev = (op: number, is64: boolean, a: bigint, b: bigint, signed = false) => evalAlu(op, is64, a, b, signed);
+    const INT64_MIN = 1n << 63n;
+    expect(ev(AluOp.DIV, true, 7n, 0n)).toBe(0n);
+    expect(ev(AluOp.MOD, true, 7n, 0n)).toBe(7n);
+    expect(ev(AluOp.DIV, true, INT64_MIN, M64, true)).toBe(INT64_MIN);
+    expect(ev(AluOp.MOD, true, INT64_MIN, M64, true)).toBe(0n);
+    expect(ev(AluOp.DIV, true, u64(-7n), 2n, true)).toBe(u64(-3n));
+    expect(ev(AluOp.MOD, true, u64(-7n), 2n, true)).toBe(u64(-1n));
+    expect(ev(AluOp.DIV, true, u64(-7n), 2n)).toBe(u64(-7n) / 2n);
+    expect(ev(AluOp.DIV, false, 0x80000000n, 0xffffffffn, true)).toBe(0x80000000n);
+    expect(ev(AluOp.MOD, false, 0x80000000n, 0xffffffffn, true)).toBe(0n);
+    expect(ev(AluOp.MOD, false, 0x1234500000007n, 0n)).toBe(7n);
+    expect(ev(AluOp.DIV, false, 0x1234500000007n, 0x100000000n)).toBe(0n);
+    expect(ev(AluOp.LSH, true, 1n, 65n)).toBe(2n);
+    expect(ev(AluOp.LSH, false, 1n, 33n)).toBe(2n);
+  });
+
+  it("folds constants where the kernel computes a range (is_safe_to_compute_dst_reg_range)", () => {
+    const fold = (op: number, is64: boolean, a: bigint, b: bigint) => {
+      const r = scalarAlu(op, is64, K(a), K(b));
       expect(isConst(r)).toBe(true);
       return constValue(r);
     };
     const INT64_MIN = 1n << 63n;
-    expect(fold(AluOp.DIV, true, 7n, 0n)).toBe(0n);
-    expect(fold(AluOp.MOD, true, 7n, 0n)).toBe(7n);
-    expect(fold(AluOp.DIV, true, INT64_MIN, M64, true)).toBe(INT64_MIN);
-    expect(fold(AluOp.MOD, true, INT64_MIN, M64, true)).toBe(0n);
-    expect(fold(AluOp.DIV, true, u64(-7n), 2n, true)).toBe(u64(-3n));
-    expect(fold(AluOp.MOD, true, u64(-7n), 2n, true)).toBe(u64(-1n));
-    expect(fold(AluOp.DIV, true, u64(-7n), 2n)).toBe(u64(-7n) / 2n);
-    expect(fold(AluOp.DIV, false, 0x80000000n, 0xffffffffn, true)).toBe(0x80000000n);
-    expect(fold(AluOp.MOD, false, 0x80000000n, 0xffffffffn, true)).toBe(0n);
-    expect(fold(AluOp.MOD, false, 0x1234500000007n, 0n)).toBe(7n);
-    expect(fold(AluOp.DIV, false, 0x1234500000007n, 0x100000000n)).toBe(0n);
-    expect(fold(AluOp.LSH, true, 1n, 65n)).toBe(2n);
-    expect(fold(AluOp.LSH, false, 1n, 33n)).toBe(2n);
     expect(fold(AluOp.ARSH, false, 0x80000000n, 31n)).toBe(0xffffffffn);
     expect(fold(AluOp.ARSH, true, INT64_MIN, 63n)).toBe(M64);
     expect(fold(AluOp.NEG, false, 1n, 0n)).toBe(0xffffffffn);
     expect(fold(AluOp.XOR, true, 0xf0n, 0xffn)).toBe(0x0fn);
+    expect(fold(AluOp.LSH, false, 1n, 31n)).toBe(0x80000000n);
+  });
+
+  it("leaves unknown what the kernel (6.12) does not compute, constants included: division, modulo, shifts by the width or more", () => {
+    const unknown = (op: number, is64: boolean, a: bigint, b: bigint) => scalarIsUnknown(scalarAlu(op, is64, K(a), K(b))) || !isConst(scalarAlu(op, is64, K(a), K(b)));
+    expect(unknown(AluOp.DIV, true, 7n, 2n)).toBe(true);
+    expect(unknown(AluOp.MOD, true, 7n, 0n)).toBe(true);
+    expect(unknown(AluOp.DIV, false, 8n, 2n)).toBe(true);
+    expect(unknown(AluOp.LSH, true, 1n, 64n)).toBe(true);
+    expect(unknown(AluOp.LSH, false, 1n, 32n)).toBe(true);
+    expect(unknown(AluOp.RSH, false, 0x80000000n, 40n)).toBe(true);
+    // ALU32 results are still 32-bit: the upper half is known zero.
+    expect(scalarAlu(AluOp.LSH, false, K(1n), K(32n)).umax).toBe(0xffffffffn);
   });
 
   it("division, modulo and variable shifts are unknown as in the kernel", () => {
