@@ -20,6 +20,7 @@ import { calcCoreRelo, type CoreReloRes } from "./core-calc.js";
 import { CoreFail, essentialName, kindsCoreCompat, kindStr } from "./core-compat.js";
 import { patchCoreInsn } from "./core-patch.js";
 import { coreReloKindStr, formatCoreSpec, matchCoreSpec, parseCoreSpec, type CoreSpec } from "./core-spec.js";
+import { appendAll } from "../internal/arrays.js";
 
 export { CORE_POISON_HELPER } from "./core-patch.js";
 export { essentialName } from "./core-compat.js";
@@ -204,7 +205,8 @@ function resolveRelo(
   }
   if (first) {
     // Keep only the candidates that matched for the next relocations of this type.
-    cands.splice(0, cands.length, ...matched);
+    cands.length = 0;
+    appendAll(cands, matched);
     return { res: first.res, targ: first.spec };
   }
   log.push(`${prefix}no matching targets found`);

@@ -41,6 +41,7 @@ import {
 } from "./elf.js";
 import { programSection } from "./sections.js";
 import type { DataVar, ExternSpec, FunctionSpec, MapSpec, ObjectLocation, ObjectSpec, ProgramSpec, Relocation } from "./spec.js";
+import { appendAll } from "../internal/arrays.js";
 
 /** An error in an object, located the way libbpf's messages locate it. */
 export class ObjectError extends BtfsnoopError {
@@ -559,7 +560,7 @@ class Opener {
       off += e.size!;
     }
     ksyms.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.externs.push(...kconfig, ...ksyms);
+    appendAll(appendAll(this.externs, kconfig), ksyms);
     if (kconfig.length) {
       const size = Math.ceil(off / 8) * 8;
       const ds = this.datasec(".kconfig");

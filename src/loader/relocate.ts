@@ -27,6 +27,7 @@ import { slotCount } from "../vm/isa/instruction.js";
 import { Class, JmpOp, LDDW, PseudoCall, PseudoLd } from "../vm/isa/opcodes.js";
 import { CoreCandidateCache, relocateCore } from "./core.js";
 import type { ExternSpec, FunctionSpec, MapSpec, ObjectSpec, ProgramSpec, Relocation } from "./spec.js";
+import { appendAll } from "../internal/arrays.js";
 
 const CALL = Class.JMP | JmpOp.CALL;
 
@@ -197,7 +198,7 @@ export function relocateProgram(obj: ObjectSpec, prog: ProgramSpec, env: Relocat
           remap = [];
           copy.forEach((insn, i) => {
             remap.push(next.length);
-            next.push(...(applied.replace.get(i) ?? [insn]));
+            appendAll(next, applied.replace.get(i) ?? [insn]);
           });
           copy = next;
         }
