@@ -157,3 +157,23 @@ describe("map values: program access flags and atomic alignment", () => {
     expect(run(lookup(1).ldx(Size.DW, 0, 0, 4).exit()).accepted).toBe(true);
   });
 });
+
+describe("accepted by Linux (precision)", () => {
+  it("a static subprogram that returns without setting r0; reading the caller's r0 after it is the error", () => {
+    const ok = B().callLocal("f").mov64Imm(0, 0).exit();
+    ok.label("f").mov64Imm(1, 1).exit();
+    expect(check(ok).accepted).toBe(true);
+    const bad = B().callLocal("f").exit();
+    bad.label("f").mov64Imm(1, 1).exit();
+    const r = check(bad);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("R0 !read_ok");
+    expect(r.error!.insn).toBe(1);
+  });
+
+  it("map_delete_elem on an array verifies (the helper says -EINVAL at run time)", () => {
+    const arr = new Map<number, MapDesc>([[1, { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0, name: "arr" }]]);
+    const b = B().st(Size.W, 10, -4, 0).ldMapFd(1, 1).mov64(2, 10).add64Imm(2, -4).call(HelperId["map_delete_elem"]!).exit();
+    expect(verify(programFromInsns(b.link()), { progType: tracingProgType(6), mapByFd: (fd) => arr.get(fd) }).accepted).toBe(true);
+  });
+});

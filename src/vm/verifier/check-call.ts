@@ -22,7 +22,8 @@ const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_
 const HELPER_MAPS: Record<number, number[]> = {
   1: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
   2: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
-  3: [MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH],
+  // Deleting from an array is legal to verify; the helper returns -EINVAL at run time, as in the kernel.
+  3: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
   12: [MapType.PROG_ARRAY],
   25: [MapType.PERF_EVENT_ARRAY],
   27: [MapType.STACK_TRACE],
@@ -222,7 +223,8 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
   const callee = state.frames.pop()!;
   const caller = cur(state);
   const r0 = callee.regs[0]!;
-  if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
+  // A static subprogram may return without setting r0 (a void function): the caller's r0 is then unreadable.
+  if (r0.type === RegType.NOT_INIT && callee.callbackOf >= 0) ctx.fail(`R0 !read_ok`, pc);
   if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) ctx.fail(`cannot return stack pointer to the caller`, pc);
   if (callee.callbackOf >= 0) {
     state.frames.push(callee); // r0's precision is walked in the callee's frame
