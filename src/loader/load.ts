@@ -307,6 +307,7 @@ export function loadPrograms(bpf: Bpf, obj: ObjectSpec, maps: readonly LoadedMap
         name: prog.name.replace(/[^A-Za-z0-9_.]/g, "_").slice(0, OBJ_NAME_MAX),
         logLevel: opts.logLevel ?? 0,
         ...extra,
+        ...attachTargetAttrs(d, kernel.btf),
         ...(opts.jit !== undefined ? { jit: opts.jit } : {}),
         ...(relocated.funcInfo.length ? { funcInfo: relocated.funcInfo } : {}),
         ...(relocated.lineInfo.length ? { lineInfo: relocated.lineInfo } : {}),
@@ -356,8 +357,32 @@ function errnoName(code: number): ConstructorParameters<typeof BtfsnoopError>[0]
 
 /** Reads the kernel facts once (BTF, tracepoints, kallsyms) through bpf(2). */
 export function kernelFacts(bpf: Bpf, btf: Btf): LoadKernel {
-  const syms = bpf.kallsyms();
+  const syms = bpf.ksyms(); // all of /proc/kallsyms: .ksyms externs name variables (init_task) as well as functions
   const kallsymsAddr = new Map<string, bigint>();
   for (const s of syms) if (!kallsymsAddr.has(s.name)) kallsymsAddr.set(s.name, s.address);
   return { btf, tracepoints: bpf.tracepoints(), kallsyms: new Set(kallsymsAddr.keys()), kallsymsAddr };
+}
+
+/**
+ * The BTF attach target of a fentry/fexit/fmod_ret/tp_btf program (libbpf's
+ * attach_btf_id): the function's FUNC, or the event's btf_trace_<event>
+ * typedef; a tp_btf event without the typedef is named for the kernel to
+ * type from its TP_PROTO. The verifier types the context's arguments by it.
+ */
+function attachTargetAttrs(d: SectionDef, btf: Btf): { attachBtfId?: number; attachTracepoint?: string; expectedAttachType?: string } {
+  if (!d.target) return {};
+  switch (d.kind) {
+    case "fentry":
+    case "fexit":
+    case "fmod_ret": {
+      const id = btf.findByNameKind(d.target, BtfKind.FUNC);
+      return id === undefined ? {} : { attachBtfId: id, expectedAttachType: d.kind };
+    }
+    case "tp_btf": {
+      const id = btf.findByNameKind(`btf_trace_${d.target}`, BtfKind.TYPEDEF);
+      return id === undefined ? { attachTracepoint: d.target, expectedAttachType: "tp_btf" } : { attachBtfId: id, expectedAttachType: "tp_btf" };
+    }
+    default:
+      return {};
+  }
 }

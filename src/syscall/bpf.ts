@@ -37,6 +37,7 @@ import {
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
 import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
 import { isIterTarget, iterBtf, iterProgType, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
+import { TRACING_ATTACH, tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type TracingAttach, type TracingCtxTypes } from "../vm/verifier/tracing-ctx.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
@@ -207,10 +208,16 @@ export class Bpf {
     return this.services.tracepoints?.() ?? [];
   }
 
-  /** /proc/kallsyms. */
+  /** The kernel's functions: /proc/kallsyms' text (T/t) lines, what probes attach to and stacks symbolize with. */
   kallsyms(): KallsymsEntry[] {
     this.begin();
     return this.services.kallsyms();
+  }
+
+  /** All of /proc/kallsyms: functions and variables (D/d, B/b, R/r), each with its type letter, in address order (what .ksyms externs resolve against). */
+  ksyms(): KallsymsEntry[] {
+    this.begin();
+    return this.services.ksyms?.() ?? this.services.kallsyms();
   }
 
   /** The program types progLoad accepts (libbpf probes the kernel for these; here the layer says). */
@@ -424,6 +431,19 @@ export class Bpf {
 
   // ---- programs -----------------------------------------------------------------------
 
+  /** The BTF-typed context of a tracing program with an attach target (attachBtfId / attachTracepoint), undefined without one, or why not. */
+  private typedTracingContext(attr: ProgLoadAttr): TracingCtxTypes | string | undefined {
+    if (attr.attachBtfId === undefined && attr.attachTracepoint === undefined) return undefined;
+    const attach = attr.expectedAttachType ?? (attr.attachTracepoint !== undefined ? "tp_btf" : "fentry");
+    if (!(TRACING_ATTACH as readonly string[]).includes(attach)) return `invalid expected attach type '${attach}' for a BTF-attached tracing program (${TRACING_ATTACH.join(", ")})`;
+    const btf = this.services.btf;
+    if (attr.attachBtfId !== undefined) return tracingCtxTypes(btf, attr.attachBtfId, attach as TracingAttach);
+    if (attach !== "tp_btf") return `attachTracepoint is for tp_btf programs, not ${attach}`;
+    const tp = this.tracepoints().find((t) => t.name === attr.attachTracepoint);
+    if (!tp) return `no raw tracepoint '${attr.attachTracepoint}' in the kernel`;
+    return tracingCtxFromProto(btf, tp.name, tp.proto.map((p) => p.type));
+  }
+
   /** BPF_PROG_LOAD: { fd, log }, or a negative errno with the detail in lastError and the log in lastLog. */
   progLoad(attr: ProgLoadAttr): ProgLoadResult | number {
     this.begin();
@@ -450,7 +470,9 @@ export class Bpf {
     } else if (attr.progType === "tracing") {
       const nargs = attr.nargs ?? 6;
       if (!Number.isInteger(nargs) || nargs < 0 || nargs > MAX_FUNC_ARGS) return this.fail(err("EINVAL"), `invalid nargs ${nargs} (0..${MAX_FUNC_ARGS})`);
-      progType = tracingProgType(nargs);
+      const typed = this.typedTracingContext(attr);
+      if (typeof typed === "string") return this.fail(err("EINVAL"), typed);
+      progType = typed ? typedTracingProgType(typed) : tracingProgType(nargs);
       ctxSize = progType.ctxSize;
     } else if (attr.progType === "kprobe") {
       progType = kprobeProgType();

@@ -22,6 +22,8 @@ export interface KallsymsEntry {
   name: string;
   address: bigint;
   btfId?: number;
+  /** The /proc/kallsyms type letter: T/t text, D/d data, B/b bss, R/r read-only data (lower case: static); absent means text. */
+  type?: "T" | "t" | "D" | "d" | "B" | "b" | "R" | "r";
   /** Module name ("" or absent for vmlinux). */
   module?: string;
 }
@@ -32,7 +34,10 @@ export interface KernelServices {
   btf: Btf;
   /** The kernel's BTF as raw bytes (/sys/kernel/btf/vmlinux). */
   btfBytes(): Uint8Array;
+  /** The kernel's functions (/proc/kallsyms' T and t lines). */
   kallsyms(): KallsymsEntry[];
+  /** Every kernel symbol, functions and variables, in address order (all of /proc/kallsyms); absent: the functions are all. */
+  ksyms?(): KallsymsEntry[];
   /** The tracepoints (tracefs events/<category>/<name>/format and their TP_PROTO); none if the kernel has none. */
   tracepoints?(): TracepointInfo[];
   /** The kernel address space maps, contexts and stacks are mapped into. */
@@ -100,6 +105,17 @@ export interface ProgLoadAttr {
   memSize?: number;
   /** tracing: number of u64 arguments in the context (default 6). */
   nargs?: number;
+  /**
+   * tracing: the BTF attach target that types the context (attach_btf_id):
+   * a FUNC of the kernel's BTF for fentry/fexit/fmod_ret, the
+   * btf_trace_<event> TYPEDEF for tp_btf. Without it (and without
+   * attachTracepoint) the context is `nargs` untyped u64 slots.
+   */
+  attachBtfId?: number;
+  /** tracing: the expected attach type attachBtfId/attachTracepoint is for (fentry, fexit, fmod_ret, tp_btf). */
+  expectedAttachType?: string;
+  /** tracing, tp_btf: the raw tracepoint whose TP_PROTO types the context when the kernel's BTF has no btf_trace_<event> typedef. */
+  attachTracepoint?: string;
   /** tracepoint programs: the size of the event record their context is. */
   ctxSize?: number;
   /** iter programs: the iterator target (task, task/file, bpf_map, bpf_prog, netlink, ipv6_route). */

@@ -82,9 +82,15 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
       const off = (r.off ?? 0) + a.off;
       if (r.off) ctx.fail(`dereference of modified ctx ptr ${R} off=${r.off} disallowed`, a.pc);
       const why = ctx.options.progType.ctxAccess(off, a.size, a.write);
-      if (why) ctx.fail(why, a.pc);
+      if (why) {
+        // A program type may explain first (btf_ctx_access's line), then give the verdict.
+        const lines = why.split("\n");
+        for (const l of lines.slice(0, -1)) ctx.log(l);
+        ctx.fail(lines[lines.length - 1]!, a.pc);
+      }
       if (a.write) return undefined;
-      return ctx.options.progType.ctxLoad?.(off, ctx.nextId) ?? loaded(a.size, a.signExtend);
+      const typed = a.signExtend ? undefined : ctx.options.progType.ctxLoad?.(off, ctx.nextId, a.size);
+      return typed ?? loaded(a.size, a.signExtend);
     }
     case RegType.PTR_TO_BTF_ID:
       ctx.probeMem.add(a.pc);

@@ -17,7 +17,7 @@ export interface ProgType {
   /** Why a context access is refused, or undefined if allowed. */
   ctxAccess(off: number, size: number, write: boolean): string | undefined;
   /** The register an allowed context load at `off` yields when it is not a plain scalar (iterator contexts' typed pointers). */
-  ctxLoad?(off: number, nextId: () => number): RegState | undefined;
+  ctxLoad?(off: number, nextId: () => number, size: number): RegState | undefined;
   /** The prototype of helper `id` for this type, or undefined if it may not be called. */
   helper(id: number): HelperProto | undefined;
   /** Signed range r0 must be in at exit, if restricted. */

@@ -1,0 +1,120 @@
+// Typed contexts of BTF-attached tracing programs (fentry, fexit, fmod_ret,
+// tp_btf), after the kernel's btf_ctx_access: the context is one u64 slot
+// per argument of the attach target's BTF prototype (a FUNC's FUNC_PROTO, or
+// a btf_trace_<event> typedef's FUNC_PROTO minus its leading `void *__data`),
+// fexit/fmod_ret have the return value in the slot after the last argument.
+// A full 8-byte load of an argument whose type is a pointer to a struct or
+// union yields PTR_TO_BTF_ID of that struct (its loads are checked kernel
+// reads); every other load yields a scalar. Loads must start at a slot
+// (narrow loads read the low bytes); past the last argument is refused with
+// the kernel's words.
+import type { Btf } from "../../btf/btf.js";
+import { BtfKind } from "../../btf/kinds.js";
+import { skipModifiers, skipModsAndTypedefs } from "../../btf/layout.js";
+import type { TypeId } from "../../btf/types.js";
+import { helperProto } from "../helpers/protos.js";
+import type { ProgType } from "./prog-types.js";
+import { NOT_INIT } from "./state.js";
+import { RegType, type RegState } from "./types.js";
+
+/** What one context slot holds. */
+export type TracingArg = { readonly kind: "struct-ptr"; readonly btfId: TypeId } | { readonly kind: "scalar" };
+
+/** The typed context of one attach target. */
+export interface TracingCtxTypes {
+  /** The name the kernel's messages use: the function, or btf_trace_<event>. */
+  readonly name: string;
+  /** fentry/fexit/fmod_ret/tp_btf (the expected attach type). */
+  readonly attach: TracingAttach;
+  readonly args: readonly TracingArg[];
+  /** fexit/fmod_ret: the return value's slot (after the arguments). */
+  readonly ret?: TracingArg;
+}
+
+export type TracingAttach = "fentry" | "fexit" | "fmod_ret" | "tp_btf";
+export const TRACING_ATTACH: readonly TracingAttach[] = ["fentry", "fexit", "fmod_ret", "tp_btf"];
+
+/** The kernel's MAX_BPF_FUNC_ARGS: tracing contexts are at most 12 u64 slots. */
+const MAX_BPF_FUNC_ARGS = 12;
+
+/** How a value of BTF type `id` loads from its slot. */
+export function argOfType(btf: Btf, id: TypeId): TracingArg {
+  const t = btf.typeById(skipModsAndTypedefs(btf, id));
+  if (t.kind !== BtfKind.PTR) return { kind: "scalar" };
+  const targetId = skipModsAndTypedefs(btf, t.type);
+  const target = btf.typeById(targetId);
+  if (target.kind === BtfKind.STRUCT || target.kind === BtfKind.UNION) return { kind: "struct-ptr", btfId: targetId };
+  return { kind: "scalar" };
+}
+
+/**
+ * The context of a program attached to BTF type `attachBtfId` of `btf`: a
+ * FUNC (fentry/fexit/fmod_ret) or a btf_trace_<event> TYPEDEF (tp_btf). A
+ * string says why the id does not fit.
+ */
+export function tracingCtxTypes(btf: Btf, attachBtfId: number, attach: TracingAttach): TracingCtxTypes | string {
+  if (!Number.isInteger(attachBtfId) || attachBtfId <= 0 || !btf.hasId(attachBtfId)) return `attach_btf_id ${attachBtfId} is not a type of the kernel's BTF`;
+  const t = btf.typeById(attachBtfId);
+  if (attach === "tp_btf") {
+    if (t.kind !== BtfKind.TYPEDEF || !t.name.startsWith("btf_trace_")) return `attach_btf_id ${attachBtfId} is not a btf_trace_<event> typedef`;
+    const ptr = btf.typeById(skipModifiers(btf, t.type));
+    const proto = ptr.kind === BtfKind.PTR ? btf.typeById(skipModifiers(btf, ptr.type)) : undefined;
+    if (!proto || proto.kind !== BtfKind.FUNC_PROTO || proto.params.length < 1) return `attach_btf_id ${attachBtfId}: ${t.name} is not a pointer to a function prototype`;
+    // Skip the first `void *__data` argument of btf_trace_<event>.
+    return { name: t.name, attach, args: proto.params.slice(1).map((p) => argOfType(btf, p.type)) };
+  }
+  if (t.kind !== BtfKind.FUNC) return `attach_btf_id ${attachBtfId} is not a function`;
+  const proto = btf.typeById(t.type);
+  if (proto.kind !== BtfKind.FUNC_PROTO) return `attach_btf_id ${attachBtfId}: ${t.name} has no prototype`;
+  const args = proto.params.map((p) => argOfType(btf, p.type));
+  const ret: TracingArg = proto.returnType === 0 ? { kind: "scalar" } : argOfType(btf, proto.returnType);
+  return { name: t.name, attach, args, ...(attach === "fentry" ? {} : { ret }) };
+}
+
+/**
+ * A tp_btf context from a TP_PROTO's C argument types (the synthetic
+ * kernel's BTF has btf_trace_<event> typedefs for few events): `struct X *`
+ * is a pointer to struct X when the BTF has it, anything else a scalar.
+ */
+export function tracingCtxFromProto(btf: Btf, event: string, cTypes: readonly string[]): TracingCtxTypes {
+  const args = cTypes.map((c): TracingArg => {
+    const m = /^(?:const\s+)?(struct|union)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\*$/.exec(c.trim());
+    if (!m) return { kind: "scalar" };
+    const id = btf.findByNameKind(m[2]!, m[1] === "struct" ? BtfKind.STRUCT : BtfKind.UNION);
+    return id === undefined ? { kind: "scalar" } : { kind: "struct-ptr", btfId: id };
+  });
+  return { name: `btf_trace_${event}`, attach: "tp_btf", args };
+}
+
+/** The verifier's program type for a BTF-typed tracing context. */
+export function typedTracingProgType(types: TracingCtxTypes): ProgType {
+  const slots = types.args.length + (types.ret ? 1 : 0);
+  const bad = (off: number, size: number): string => `invalid bpf_context access off=${off} size=${size}`;
+  const slotType = (off: number): TracingArg | undefined => {
+    const i = off / 8;
+    return i < types.args.length ? types.args[i] : types.ret;
+  };
+  return {
+    name: "tracing",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize: slots * 8,
+    ctxAccess: (off, size, write) => {
+      // tracing_prog_is_valid_access, then btf_ctx_access (its detail line first).
+      if (off < 0 || off >= 8 * MAX_BPF_FUNC_ARGS || write || off % size !== 0) return bad(off, size);
+      if (off % 8 !== 0) return `func '${types.name}' offset ${off} is not multiple of 8\n${bad(off, size)}`;
+      const arg = off / 8;
+      if (arg > types.args.length || (arg === types.args.length && !types.ret)) {
+        return `func '${types.name}' doesn't have ${arg + 1}-th argument\n${bad(off, size)}`;
+      }
+      return undefined;
+    },
+    ctxLoad: (off, _nextId, size): RegState | undefined => {
+      const t = slotType(off);
+      if (t?.kind === "struct-ptr" && size === 8) return { type: RegType.PTR_TO_BTF_ID, btfId: t.btfId, off: 0 };
+      return undefined;
+    },
+    helper: (id) => helperProto(id),
+    pointerReturnOk: false,
+    allowCallx: false,
+  };
+}
