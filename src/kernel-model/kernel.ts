@@ -1,6 +1,8 @@
 // The synthetic kernel: CPUs and tasks, the clock, functions and
 // tracepoints with ground truth, memory, and the KernelEnv the VM's helpers
-// use. Workloads drive it by calling functions on a CPU as a task.
+// use. Workloads drive it by calling functions on a CPU as a task. Its
+// kallsyms lists the functions and the image's variables (kernel-data.ts):
+// init_task (swapper/0's task_struct), jiffies, nr_cpu_ids, linux_banner.
 import type { Btf } from "../btf/btf.js";
 import type { KernelEnv, TaskInfo } from "../vm/env.js";
 import { BtfKind } from "../btf/kinds.js";
@@ -12,6 +14,8 @@ import { Rng } from "./rng.js";
 import { standardTracepoints } from "./tracepoint-defs.js";
 import { TracepointTable, type TracepointDef } from "./tracepoints.js";
 import { TaskTable, type Task } from "./tasks.js";
+import { KernelData, type DataSymbol } from "./kernel-data.js";
+import { sizeOf } from "../btf/layout.js";
 
 export interface KernelOptions {
   /** Seed of every random choice (same seed, same run). */
@@ -20,13 +24,22 @@ export interface KernelOptions {
   btf: Btf;
 }
 
-/** One kallsyms line: address, symbol type ('T' global text, 't' static), name. */
+/** One kallsyms line: address, symbol type ('T'/'t' text, 'D'/'d' data, 'B'/'b' bss, 'R'/'r' read-only data; lower case static), name. */
 export interface Kallsym {
   address: bigint;
-  type: "T" | "t";
+  type: "T" | "t" | DataSymbol["type"];
   name: string;
   btfId: number | undefined;
 }
+
+/** The release linux_banner names (the same as src/syscall/kconfig.ts's KERNEL_RELEASE, which LINUX_KERNEL_VERSION is made from). */
+export const KERNEL_RELEASE = "6.6.0-btfsnoop";
+/** linux_banner, as init/version.c prints it (the kernel logs it first at boot, /proc/version shows it). */
+export const LINUX_BANNER = `Linux version ${KERNEL_RELEASE} (btfsnoop@btfsnoop) (synthetic) #1 SMP PREEMPT_DYNAMIC\n`;
+/** CONFIG_HZ (as src/syscall/kconfig.ts says): jiffies per second. */
+export const HZ = 1000n;
+/** INITIAL_JIFFIES: jiffies starts 300 s before wrapping its low 32 bits, as in Linux (the 64-bit value is 2^32 - 300 * HZ). */
+export const INITIAL_JIFFIES = (1n << 32n) - 300n * HZ;
 
 export class Kernel {
   readonly btf: Btf;
@@ -41,6 +54,10 @@ export class Kernel {
   cpu = 0;
   /** Lines written by bpf_trace_printk. */
   readonly tracePipe: string[] = [];
+  /** The image's variables (.rodata, .data, .bss): the data symbols of kallsyms. */
+  readonly data: KernelData;
+  /** Address of `jiffies` (kept current on reads through env().readKernel). */
+  private readonly jiffiesAddr: bigint;
 
   constructor(options: KernelOptions) {
     this.btf = options.btf;
@@ -48,6 +65,46 @@ export class Kernel {
     this.tasks = new TaskTable(options.nrCpus ?? 4);
     this.memory = new KernelMemory(options.btf);
     for (const tp of standardTracepoints()) this.tracepoints.register(tp);
+    // The image's variables, outside the slab area, so no slab address depends on them.
+    this.data = new KernelData(this.memory.kernel);
+    const ts = this.btf.findByNameKind("task_struct", BtfKind.STRUCT);
+    if (ts !== undefined) {
+      // init_task is swapper/0's task_struct in .data; the other CPUs' idle tasks follow it (Linux forks them from slab at boot).
+      const size = sizeOf(this.btf, ts);
+      this.tasks.idle.forEach((t, cpu) => {
+        t.taskAddress = this.data.place("data", cpu === 0 ? "init_task" : undefined, size, { align: 64 });
+        this.fillTaskStruct(t, ts);
+      });
+    }
+    this.jiffiesAddr = this.data.place("data", "jiffies", 8);
+    this.refreshJiffies();
+    const cpus = new Uint8Array(4);
+    new DataView(cpus.buffer).setUint32(0, this.tasks.cpus.length, true);
+    this.data.place("data", "nr_cpu_ids", 4, { align: 4, init: cpus });
+    const banner = new TextEncoder().encode(LINUX_BANNER + "\0");
+    this.data.place("rodata", "linux_banner", banner.length, { align: 32, init: banner });
+  }
+
+  /** Writes pid, tgid and comm into `t`'s task_struct (those the BTF has). */
+  private fillTaskStruct(t: Task, ts: number): void {
+    const set = (field: string, v: bigint) => {
+      if (findMember(this.btf, ts, field)) this.memory.writeField(t.taskAddress, ts, field, v);
+    };
+    set("pid", BigInt(t.pid));
+    set("tgid", BigInt(t.tgid));
+    if (findMember(this.btf, ts, "comm")) this.memory.writeString(t.taskAddress, ts, "comm", t.comm);
+  }
+
+  /** jiffies now: INITIAL_JIFFIES plus the boot clock in ticks of 1/HZ s. */
+  jiffies(): bigint {
+    return BigInt.asUintN(64, INITIAL_JIFFIES + (this.clock.boot() * HZ) / 1_000_000_000n);
+  }
+
+  /** Stores jiffies() into the `jiffies` variable. */
+  private refreshJiffies(): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, this.jiffies(), true);
+    this.memory.writeKernel(this.jiffiesAddr, b);
   }
 
   /**
@@ -59,12 +116,7 @@ export class Kernel {
     const ts = this.btf.findByNameKind("task_struct", BtfKind.STRUCT);
     if (ts !== undefined) {
       t.taskAddress = this.memory.alloc(ts);
-      const set = (field: string, v: bigint) => {
-        if (findMember(this.btf, ts, field)) this.memory.writeField(t.taskAddress, ts, field, v);
-      };
-      set("pid", BigInt(t.pid));
-      set("tgid", BigInt(t.tgid));
-      if (findMember(this.btf, ts, "comm")) this.memory.writeString(t.taskAddress, ts, "comm", t.comm);
+      this.fillTaskStruct(t, ts);
     }
     return t;
   }
@@ -119,15 +171,25 @@ export class Kernel {
     }
   }
 
-  /** /proc/kallsyms: every function, in address order. */
+  /** The functions of /proc/kallsyms (T/t), in address order. */
   kallsyms(): Kallsym[] {
     return this.functions.all().map((f) => ({ address: f.address, type: f.isStatic ? "t" : "T", name: f.name, btfId: f.btfId }));
+  }
+
+  /** /proc/kallsyms: every function and data symbol, in address order. */
+  ksyms(): Kallsym[] {
+    const fns = this.kallsyms();
+    const vars: Kallsym[] = this.data.symbols().map((d) => ({ address: d.address, type: d.type, name: d.name, btfId: undefined }));
+    return fns.concat(vars).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }
 
   /** What the VM's helpers need from this kernel. */
   env(): KernelEnv {
     return {
-      readKernel: (dst, addr) => this.memory.readKernel(dst, addr),
+      readKernel: (dst, addr) => {
+        if (addr < this.jiffiesAddr + 8n && addr + BigInt(dst.length) > this.jiffiesAddr) this.refreshJiffies();
+        return this.memory.readKernel(dst, addr);
+      },
       readUser: (dst, addr) => this.memory.readUser(this.current().tgid, dst, addr),
       ktimeNs: () => this.clock.now(),
       bootNs: () => this.clock.boot(),

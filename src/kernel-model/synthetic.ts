@@ -9,6 +9,8 @@ import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
 import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep, type MmState } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
 
+import { BtfKind } from "../btf/kinds.js";
+import { sizeOf } from "../btf/layout.js";
 import { WORKLOADS, type WorkloadName } from "./workload-names.js";
 
 export { WORKLOADS, type WorkloadName };
@@ -55,6 +57,9 @@ export class SyntheticKernel extends Kernel {
       }
     }
     this.world = buildWorld(this);
+    // The namespace every modelled socket and device is in is the kernel's init_net (a slab object here, .data in Linux).
+    const net = this.btf.findByNameKind("net", BtfKind.STRUCT);
+    if (net !== undefined) this.data.name("init_net", this.world.net, sizeOf(this.btf, net));
     installNetPaths(this, this.world, this.msgSizes);
     installFsPaths(this, this.world);
     installBlockPaths(this, this.world);

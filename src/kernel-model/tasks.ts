@@ -32,12 +32,15 @@ export class TaskTable {
   private readonly tasks = new Map<number, Task>();
   private nextPid = 1;
   readonly cpus: Cpu[];
+  /** The idle task of each CPU (pid 0, comm swapper/N; swapper/0 is init_task). Not in all(): no pid is allocated for them. */
+  readonly idle: readonly Task[];
 
   constructor(nrCpus: number) {
     if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new RangeError(`nrCpus must be 1..256, got ${nrCpus}`);
+    this.idle = Array.from({ length: nrCpus }, (_, id) => ({ pid: 0, tgid: 0, comm: `swapper/${id}`, parent: 0, uid: 0, gid: 0, taskAddress: 0n, cpu: id, exited: false }));
     this.cpus = Array.from({ length: nrCpus }, (_, id) => ({
       id,
-      current: { pid: 0, tgid: 0, comm: `swapper/${id}`, parent: 0, uid: 0, gid: 0, taskAddress: 0n, cpu: id, exited: false },
+      current: this.idle[id]!,
       context: "process" as ExecContext,
       switches: 0,
     }));

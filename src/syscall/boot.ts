@@ -54,6 +54,7 @@ export function servicesOf(kernel: Kernel): KernelServices {
     btf: kernel.btf,
     btfBytes: () => (bytes ??= encodeBtf(kernel.btf)),
     kallsyms: () => kernel.kallsyms().map((s) => ({ name: s.name, address: s.address, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
+    ksyms: () => kernel.ksyms().map((s) => ({ name: s.name, address: s.address, type: s.type, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
     tracepoints: () =>
       kernel.tracepoints
         .all()
