@@ -177,3 +177,27 @@ describe("accepted by Linux (precision)", () => {
     expect(verify(programFromInsns(b.link()), { progType: tracingProgType(6), mapByFd: (fd) => arr.get(fd) }).accepted).toBe(true);
   });
 });
+
+describe("privileged semantics (allow_ptr_leaks), accepted by Linux", () => {
+  it("any two pointers subtract to an unknown scalar (ctx - fp)", () => {
+    const r = check(B().sub64(1, 10).mov64Imm(0, 0).exit());
+    expect(r.accepted).toBe(true);
+  });
+
+  it("xchg and cmpxchg may store pointers; atomic add of a pointer too", () => {
+    expect(check(B().st(Size.DW, 10, -8, 0).atomicXchg(Size.DW, 10, -8, 1).mov64Imm(0, 0).exit()).accepted).toBe(true);
+    expect(check(B().st(Size.DW, 10, -8, 0).mov64(0, 10).mov64(1, 10).atomicCmpxchg(Size.DW, 10, -8, 1).mov64Imm(0, 0).exit()).accepted).toBe(true);
+    expect(check(B().st(Size.DW, 10, -8, 0).atomicAdd(Size.DW, 10, -8, 1).mov64Imm(0, 0).exit()).accepted).toBe(true);
+  });
+
+  it("map_ptr + 0 stays a map pointer; map_ptr + 8 is refused", () => {
+    const arr = new Map<number, MapDesc>([[1, { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0, name: "arr" }]]);
+    const prog = (k: number) =>
+      verify(programFromInsns(B().st(Size.W, 10, -4, 0).ldMapFd(1, 1).add64Imm(1, k).mov64(2, 10).add64Imm(2, -4).call(HelperId["map_lookup_elem"]!).mov64Imm(0, 0).exit().link()), {
+        progType: tracingProgType(6),
+        mapByFd: (fd) => arr.get(fd),
+      });
+    expect(prog(0).accepted).toBe(true);
+    expect(prog(8).error?.reason).toBe("R1 pointer arithmetic on map_ptr prohibited");
+  });
+});

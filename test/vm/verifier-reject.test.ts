@@ -581,7 +581,8 @@ const cases: Case[] = [
   { name: "byte swap ctx", prog: () => P(B().be(1, 16).mov64Imm(0, 0).exit()), reason: "R1 pointer arithmetic with endian operator prohibited", insn: 0 },
   { name: "sign-extending move of a pointer", prog: () => P(B().movsx64(2, 1, 8).mov64Imm(0, 0).exit()), reason: "R1 sign-extension part of pointer", insn: 0 },
   { name: "pointer plus pointer", prog: () => P(B().add64(1, 10).mov64Imm(0, 0).exit()), reason: "R1 pointer += pointer prohibited", insn: 0 },
-  { name: "ctx minus a stack pointer", prog: () => P(B().sub64(1, 10).mov64Imm(0, 0).exit()), reason: "R1 pointer -= pointer prohibited", insn: 0 },
+  // Privileged (allow_ptr_leaks), any two pointers subtract to an unknown scalar.
+  { name: "ctx minus a stack pointer, unprivileged", prog: () => P(B().sub64(1, 10).mov64Imm(0, 0).exit()), privileged: false, reason: "R1 pointer -= pointer prohibited", insn: 0 },
   { name: "scalar minus a pointer", prog: () => P(B().mov64Imm(2, 8).sub64(2, 10).mov64Imm(0, 0).exit()), reason: "R2 tried to subtract pointer from scalar", insn: 1 },
   { name: "ctx moved out of range", prog: () => P(B().add64Imm(1, 0x20000000).mov64Imm(0, 0).exit()), reason: "value 536870912 makes ctx pointer be out of bounds", insn: 0 },
 
@@ -916,14 +917,17 @@ const cases: Case[] = [
   { name: "32-bit copy of a pointer", prog: () => P(B().mov32(2, 1).mov64Imm(0, 0).exit()), ...UNPRIV, reason: "R1 partial copy of pointer", insn: 0 },
   { name: "pointer minus pointer", prog: () => P(B().mov64(1, 10).sub64(1, 10).mov64Imm(0, 0).exit()), ...UNPRIV, reason: "R1 pointer -= pointer prohibited", insn: 1 },
   {
-    name: "atomic add of a pointer",
+    // Privileged loads may (allow_ptr_leaks).
+    name: "atomic add of a pointer, unprivileged",
     prog: () => P(B().st(Size.DW, 10, -8, 0).atomicAdd(Size.DW, 10, -8, 1).mov64Imm(0, 0).exit()),
+    privileged: false,
     reason: "R1 leaks addr into mem",
     insn: 1,
   },
   {
-    name: "cmpxchg expecting a pointer",
+    name: "cmpxchg expecting a pointer, unprivileged",
     prog: () => P(B().st(Size.DW, 10, -8, 0).mov64(0, 10).mov64Imm(1, 1).atomicCmpxchg(Size.DW, 10, -8, 1).mov64Imm(0, 0).exit()),
+    privileged: false,
     reason: "R0 leaks addr into mem",
     insn: 3,
   },

@@ -79,8 +79,8 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
   if (op === AluOp.AND || op === AluOp.OR || op === AluOp.XOR) ctx.fail(`R${d} bitwise operator ${name} on pointer prohibited`, pc);
   if (op !== AluOp.ADD && op !== AluOp.SUB) ctx.fail(`R${d} pointer arithmetic with ${name} operator prohibited`, pc);
   if (isPointer(dv) && isPointer(src)) {
-    if (op === AluOp.SUB && dv.type === src.type && ctx.options.privileged) {
-      regs[d] = scalarReg(); // ptr - ptr: a scalar distance
+    if (op === AluOp.SUB && ctx.options.privileged) {
+      regs[d] = scalarReg(); // ptr - ptr (any two pointers, with allow_ptr_leaks): an unknown scalar
       return;
     }
     ctx.fail(`R${d} pointer ${name} pointer prohibited`, pc);
@@ -97,6 +97,8 @@ export function immScalar(imm: number, is64: boolean): Scalar {
 }
 
 function adjustPointer(ctx: VerifierContext, ptr: RegState, k: Scalar, sub: boolean, ptrReg: number, dst: number, pc: number): RegState {
+  // map_ptr + 0 leaves the map pointer as it is (adjust_ptr_min_max_vals' CONST_PTR_TO_MAP case).
+  if (ptr.type === RegType.CONST_PTR_TO_MAP && !sub && isConst(k) && constValue(k) === 0n) return ptr;
   switch (ptr.type) {
     case RegType.CONST_PTR_TO_MAP:
     case RegType.PTR_TO_MAP_VALUE_OR_NULL:
