@@ -25,10 +25,7 @@ const VMLINUX = join(ROOT, "test/fixtures/vmlinux-6.18/vmlinux.btf.gz");
  * Examples that fail today, with why; each is still run and must still fail
  * (remove it here once it works, or the test says it is fixed).
  */
-const KNOWN_FAILING: Readonly<Record<string, string>> = {
-  "btfsnoop run prog.bpf.o --set target_pid=4 --json":
-    "prog.bpf.o stands for test/fixtures/loader global_data, whose .ksyms extern init_task is not in the synthetic kernel's kallsyms (it lists functions only: issue #18)",
-};
+const KNOWN_FAILING: Readonly<Record<string, string>> = {};
 
 /** What `prog.bpf.o` in an example stands for: a fixture object built by test/fixtures/loader/build.sh. */
 const LOADER_OBJ = (name: string): string => join(ROOT, `test/fixtures/loader/obj/${name}.synthetic.bpf.o`);

@@ -90,10 +90,4 @@ describe("failures", () => {
     );
     expect(m.bpf.objects()).toMatchObject({ map: 0, prog: 0, link: 0, fds: 0 });
   });
-
-  it("a missing non-weak ksym names the symbol (the synthetic kallsyms has functions only)", () => {
-    const m = boot();
-    expect(() => open("global_data.synthetic.bpf.o").load(m)).toThrow("section 'kprobe/vfs_read', program 'on_read', insn 7: kernel symbol 'init_task' is not in kallsyms");
-    expect(m.bpf.objects()).toMatchObject({ map: 0, prog: 0, fds: 0 });
-  });
 });
