@@ -10,6 +10,9 @@ import { SyntheticKernel } from "../../src/kernel-model/synthetic.js";
 import { syntheticVmlinux } from "../../src/kernel-model/vmlinux.js";
 import { bootSyntheticKernel } from "../../src/syscall/boot.js";
 import { KERNEL_RELEASE as KCONFIG_RELEASE } from "../../src/syscall/kconfig.js";
+import { HelperId } from "../../src/vm/helpers/protos.js";
+import { ProgramBuilder } from "../../src/vm/isa/builder.js";
+import { encodeProgram } from "../../src/vm/isa/encode.js";
 
 const read = (k: Kernel, addr: bigint, size: number): Uint8Array => {
   const b = new Uint8Array(size);
@@ -98,5 +101,16 @@ describe("through bpf(2)", () => {
     expect(all.filter((s) => s.type !== "T" && s.type !== "t").map((s) => `${s.type} ${s.name}`).sort()).toEqual(["D init_net", "D init_task", "D jiffies", "D nr_cpu_ids", "R linux_banner"]);
     const vfsWrite = kernel.functions.named("vfs_write")[0]!;
     expect(all.find((s) => s.name === "vfs_write")).toMatchObject({ address: vfsWrite.address, type: "T" });
+  });
+
+  it("a program running while swapper/0 is current gets init_task from bpf_get_current_task", () => {
+    const prog = new ProgramBuilder().call(HelperId.get_current_task!).exit();
+    const r = bpf.progLoad({ progType: "tracing", insns: encodeProgram(prog.link()), license: "GPL", name: "cur" });
+    if (typeof r === "number") throw new Error(`progLoad: ${r} ${bpf.lastError}`);
+    kernel.cpu = 0;
+    kernel.tasks.switchTo(0, kernel.tasks.idle[0]!);
+    const run = bpf.progTestRun(r.fd, { ctxIn: new Uint8Array(48) });
+    if (typeof run === "number") throw new Error(`progTestRun: ${run} ${bpf.lastError}`);
+    expect(run.r0).toBe(bpf.ksyms().find((s) => s.name === "init_task")!.address);
   });
 });
