@@ -10,6 +10,9 @@ import type { VerifyStats } from "../vm/verifier/verifier.js";
 import { KernelObject } from "./fd-table.js";
 import type { AttachTarget, BpfProg, DetachFn, IterReader } from "./types.js";
 
+/** Instructions a verified program may execute per run (see BpfProgObject.run). */
+export const VERIFIED_RUN_BUDGET = 1 << 30;
+
 /** Called when an object is freed (the Bpf instance keeps its live set with it). */
 export type OnFree = (obj: KernelObject) => void;
 
@@ -75,11 +78,17 @@ export class ProgObject extends KernelObject implements BpfProg {
     for (const m of this.maps) m.hold();
   }
 
-  /** Runs the program (never throws for program misbehaviour) and counts the run. */
+  /**
+   * Runs the program (never throws for program misbehaviour) and counts the
+   * run. A loaded program was verified, so it ends; the kernel has no
+   * instruction budget at run time, and a legal program may run far past the
+   * VM's default (bpf_loop's 8M iterations, BPF_MAX_LOOPS). The budget here
+   * only keeps a verifier bug from hanging the model.
+   */
   run(options: RunOptions = {}): RunResult {
     if (this.freed) throw new Error(`program ${this.id} '${this.name}' was unloaded`);
     const t0 = performance.now();
-    const r = this.interpreter.run(this.loaded, options);
+    const r = this.interpreter.run(this.loaded, options.budget === undefined ? { ...options, budget: VERIFIED_RUN_BUDGET } : options);
     this.runTimeNs += Math.round((performance.now() - t0) * 1e6);
     this.runCnt++;
     return r;
