@@ -15,7 +15,7 @@ import { tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type Tracin
 import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
 
 /** A tiny kernel BTF: struct task_struct { int pid; ... }, long do_it(struct task_struct *p, int n), btf_trace_ev(void *, struct task_struct *, unsigned int). */
-function kernelBtf(): { btf: Btf; doIt: number; traceEv: number; task: number } {
+function kernelBtf(): { btf: Btf; doIt: number; traceEv: number; task: number; notTrace: number; getTask: number } {
   const b = new BtfBuilder();
   const int = b.int("int", 4, 1);
   const long = b.int("long", 8, 1);
@@ -28,7 +28,9 @@ function kernelBtf(): { btf: Btf; doIt: number; traceEv: number; task: number } 
   const voidPtr = b.ptr(0);
   const tpProto = b.funcProto(0, [["__data", voidPtr], ["prev", taskPtr], ["state", uint]]);
   const traceEv = b.typedef("btf_trace_ev", b.ptr(tpProto));
-  return { btf: b.finish(), doIt, traceEv, task };
+  const notTrace = b.typedef("u32_alias", uint);
+  const getTask = b.func("get_task", b.funcProto(taskPtr, [["pid", int]]));
+  return { btf: b.finish(), doIt, traceEv, task, notTrace, getTask };
 }
 
 const K = kernelBtf();
@@ -99,6 +101,14 @@ describe("fentry/fexit/fmod_ret: arguments typed by the FUNC's prototype", () =>
     }
   });
 
+  it("fexit types the return slot from the return type (a task pointer dereferences); fmod_ret refuses a non-integer return", () => {
+    expect(check(B().ldx(Size.DW, 2, 1, 8).ldx(Size.W, 0, 2, 0).exit(), typed("fexit", K.getTask)).accepted).toBe(true);
+    expect(check(B().ldx(Size.DW, 0, 1, 0).exit(), typed("fmod_ret", K.getTask)).accepted).toBe(true);
+    const r = check(B().ldx(Size.DW, 0, 1, 8).exit(), typed("fmod_ret", K.getTask));
+    expect(r.accepted).toBe(false);
+    expect(lastTwo(r)).toEqual(["ret type PTR not allowed for fmod_ret", "invalid bpf_context access off=8 size=8"]);
+  });
+
   it("past MAX_BPF_FUNC_ARGS slots only the verdict is printed", () => {
     const r = check(B().ldx(Size.DW, 0, 1, 96).exit(), typed("fexit"));
     expect(lastTwo(r)).toEqual(["0: (79) r0 = *(u64 *)(r1 +96)", "invalid bpf_context access off=96 size=8"]);
@@ -112,7 +122,8 @@ describe("fentry/fexit/fmod_ret: arguments typed by the FUNC's prototype", () =>
 
   it("an attach id that is not a FUNC is refused with what it is", () => {
     expect(tracingCtxTypes(K.btf, K.task, "fentry")).toBe(`attach_btf_id ${K.task} is not a function`);
-    expect(tracingCtxTypes(K.btf, K.doIt, "tp_btf")).toBe(`attach_btf_id ${K.doIt} is not a btf_trace_<event> typedef`);
+    expect(tracingCtxTypes(K.btf, K.doIt, "tp_btf")).toBe(`attach_btf_id ${K.doIt} is not a typedef`);
+    expect(tracingCtxTypes(K.btf, K.notTrace, "tp_btf")).toBe(`attach_btf_id ${K.notTrace} points to wrong type name u32_alias`);
   });
 });
 
@@ -121,7 +132,7 @@ describe("tp_btf: the btf_trace_<event> typedef's arguments after `void *__data`
     expect(check(B().ldx(Size.DW, 2, 1, 0).ldx(Size.W, 0, 2, 4).exit(), typed("tp_btf")).accepted).toBe(true);
     expect(check(B().ldx(Size.DW, 2, 1, 8).ldx(Size.W, 0, 2, 0).exit(), typed("tp_btf")).error!.reason).toBe("R2 invalid mem access 'scalar'");
     const r = check(B().ldx(Size.DW, 0, 1, 16).exit(), typed("tp_btf"));
-    expect(lastTwo(r)).toEqual(["func 'btf_trace_ev' doesn't have 3-th argument", "invalid bpf_context access off=16 size=8"]);
+    expect(lastTwo(r)).toEqual(["func 'ev' doesn't have 3-th argument", "invalid bpf_context access off=16 size=8"]);
   });
 
   it("without the typedef, TP_PROTO's C types type the context the same way", () => {

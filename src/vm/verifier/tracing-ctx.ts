@@ -9,7 +9,7 @@
 // (narrow loads read the low bytes); past the last argument is refused with
 // the kernel's words.
 import type { Btf } from "../../btf/btf.js";
-import { BtfKind } from "../../btf/kinds.js";
+import { BtfKind, kindName } from "../../btf/kinds.js";
 import { skipModifiers, skipModsAndTypedefs } from "../../btf/layout.js";
 import type { TypeId } from "../../btf/types.js";
 import { helperProto } from "../helpers/protos.js";
@@ -22,13 +22,15 @@ export type TracingArg = { readonly kind: "struct-ptr"; readonly btfId: TypeId }
 
 /** The typed context of one attach target. */
 export interface TracingCtxTypes {
-  /** The name the kernel's messages use: the function, or btf_trace_<event>. */
+  /** The name the kernel's messages use: the function, or the event (btf_trace_<event> without its prefix). */
   readonly name: string;
   /** fentry/fexit/fmod_ret/tp_btf (the expected attach type). */
   readonly attach: TracingAttach;
   readonly args: readonly TracingArg[];
   /** fexit/fmod_ret: the return value's slot (after the arguments). */
   readonly ret?: TracingArg;
+  /** fmod_ret on a function that does not return an integer: why reading the return slot is refused. */
+  readonly retRefused?: string;
 }
 
 export type TracingAttach = "fentry" | "fexit" | "fmod_ret" | "tp_btf";
@@ -56,18 +58,25 @@ export function tracingCtxTypes(btf: Btf, attachBtfId: number, attach: TracingAt
   if (!Number.isInteger(attachBtfId) || attachBtfId <= 0 || !btf.hasId(attachBtfId)) return `attach_btf_id ${attachBtfId} is not a type of the kernel's BTF`;
   const t = btf.typeById(attachBtfId);
   if (attach === "tp_btf") {
-    if (t.kind !== BtfKind.TYPEDEF || !t.name.startsWith("btf_trace_")) return `attach_btf_id ${attachBtfId} is not a btf_trace_<event> typedef`;
+    // bpf_check_attach_target's words; the messages then name the event without the prefix.
+    if (t.kind !== BtfKind.TYPEDEF) return `attach_btf_id ${attachBtfId} is not a typedef`;
+    if (!t.name.startsWith("btf_trace_")) return `attach_btf_id ${attachBtfId} points to wrong type name ${t.name}`;
     const ptr = btf.typeById(skipModifiers(btf, t.type));
     const proto = ptr.kind === BtfKind.PTR ? btf.typeById(skipModifiers(btf, ptr.type)) : undefined;
     if (!proto || proto.kind !== BtfKind.FUNC_PROTO || proto.params.length < 1) return `attach_btf_id ${attachBtfId}: ${t.name} is not a pointer to a function prototype`;
     // Skip the first `void *__data` argument of btf_trace_<event>.
-    return { name: t.name, attach, args: proto.params.slice(1).map((p) => argOfType(btf, p.type)) };
+    return { name: t.name.slice("btf_trace_".length), attach, args: proto.params.slice(1).map((p) => argOfType(btf, p.type)) };
   }
   if (t.kind !== BtfKind.FUNC) return `attach_btf_id ${attachBtfId} is not a function`;
   const proto = btf.typeById(t.type);
   if (proto.kind !== BtfKind.FUNC_PROTO) return `attach_btf_id ${attachBtfId}: ${t.name} has no prototype`;
   const args = proto.params.map((p) => argOfType(btf, p.type));
   const ret: TracingArg = proto.returnType === 0 ? { kind: "scalar" } : argOfType(btf, proto.returnType);
+  if (attach === "fmod_ret") {
+    // BPF_MODIFY_RETURN: only functions returning a (small) integer.
+    const r = btf.typeById(skipModsAndTypedefs(btf, proto.returnType));
+    if (r.kind !== BtfKind.INT || r.size > 8) return { name: t.name, attach, args, ret, retRefused: `ret type ${proto.returnType === 0 ? "UNKN" : kindName(r.kind)} not allowed for fmod_ret` };
+  }
   return { name: t.name, attach, args, ...(attach === "fentry" ? {} : { ret }) };
 }
 
@@ -83,7 +92,7 @@ export function tracingCtxFromProto(btf: Btf, event: string, cTypes: readonly st
     const id = btf.findByNameKind(m[2]!, m[1] === "struct" ? BtfKind.STRUCT : BtfKind.UNION);
     return id === undefined ? { kind: "scalar" } : { kind: "struct-ptr", btfId: id };
   });
-  return { name: `btf_trace_${event}`, attach: "tp_btf", args };
+  return { name: event, attach: "tp_btf", args };
 }
 
 /** The verifier's program type for a BTF-typed tracing context. */
@@ -106,6 +115,7 @@ export function typedTracingProgType(types: TracingCtxTypes): ProgType {
       if (arg > types.args.length || (arg === types.args.length && !types.ret)) {
         return `func '${types.name}' doesn't have ${arg + 1}-th argument\n${bad(off, size)}`;
       }
+      if (arg === types.args.length && types.retRefused) return `${types.retRefused}\n${bad(off, size)}`;
       return undefined;
     },
     ctxLoad: (off, _nextId, size): RegState | undefined => {
