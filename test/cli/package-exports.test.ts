@@ -29,7 +29,7 @@ afterAll(() => {
 
 describe("package.json exports", () => {
   it("maps every entry point to a built module and its .d.ts", () => {
-    expect(Object.keys(pkg.exports)).toEqual([".", "./btf", "./cli", "./loader", "./package.json"]);
+    expect(Object.keys(pkg.exports)).toEqual([".", "./btf", "./cli", "./loader", "./kernel", "./package.json"]);
     for (const [key, target] of Object.entries(pkg.exports)) {
       if (typeof target === "string") {
         expect(existsSync(join(ROOT, target)), `${key} -> ${target}`).toBe(true);

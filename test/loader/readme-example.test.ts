@@ -1,7 +1,8 @@
 // README.md's "### From your tests" example is a real vitest test: its ```ts
-// block is written next to this file (only `btfsnoop/loader` is pointed at
-// the source, src/loader/index.ts, as the package's exports map points it at
-// the build) and imported here, so its `it` runs as part of this file; if the
+// block is written next to this file (only `btfsnoop/loader` and
+// `btfsnoop/kernel` are pointed at the source, src/loader/index.ts and
+// src/syscall/index.ts, as the package's exports map points them at the
+// build) and imported here, so its `it` runs as part of this file; if the
 // README's example stops compiling, loading or passing, this file fails.
 // The "## Run your own BPF objects" sample is the real output of its command.
 import { rmSync, writeFileSync } from "node:fs";
@@ -29,7 +30,7 @@ if (!code.includes('from "btfsnoop/loader"')) throw new Error("README.md's examp
 
 // Written in this folder (a name vitest does not collect) so the example's relative imports resolve as they do for a reader of the repository.
 const file = join(__dirname, `.readme-example-${process.pid}.ts`);
-writeFileSync(file, code.replaceAll('"btfsnoop/loader"', '"../../src/loader/index.js"'));
+writeFileSync(file, code.replaceAll('"btfsnoop/loader"', '"../../src/loader/index.js"').replaceAll('"btfsnoop/kernel"', '"../../src/syscall/index.js"'));
 afterAll(() => rmSync(file, { force: true }));
 
 describe("README ### From your tests (the example's own test, run as written)", async () => {
