@@ -17,6 +17,7 @@ import type { BpfObject, EventRecord } from "../../loader/object.js";
 import type { TracePipeLine } from "../../syscall/types.js";
 import { parseDuration } from "../duration.js";
 import { ExitStatus, UsageError } from "../errors.js";
+import { loadBtfFile } from "../btf-file.js";
 import { readInputFile, type CliIo } from "../io.js";
 
 export interface RunArgs {
@@ -28,6 +29,14 @@ export interface RunArgs {
   set?: string[] | undefined;
   json?: boolean | undefined;
   verbose?: boolean | undefined;
+  /** A kernel made from this BTF file in scale mode (as trace --btf): CO-RE relocates against it. */
+  btf?: string | undefined;
+}
+
+/** The kernel to load into: the synthetic one, or one made from a BTF file (scale mode, workload `random`). */
+async function kernelFor(btf: string | undefined, seed: number, cpus: number) {
+  const { bootScaleMachine, bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
+  return btf !== undefined ? bootScaleMachine(loadBtfFile(btf), seed) : machineOf(bootSyntheticKernel({ seed, nrCpus: cpus }));
 }
 
 /** Workload steps between two drains: the tracer's STEPS_PER_POLL, so `run` and `trace` see one history. */
@@ -154,8 +163,8 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
   if (!Number.isInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: expected an integer`);
   const durationNs = a.duration !== undefined ? parseDuration(a.duration) : 1_000_000_000n;
   const sets = parseSets(a.set ?? []);
-  const { bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
-  const machine = machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
+  if (a.btf !== undefined && a.workload === "mixed") a.workload = "random";
+  const machine = await kernelFor(a.btf, a.seed, a.cpus);
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   const obj = await openFile(a.object);
   for (const [k, v] of sets) obj.set(k, v);
@@ -252,10 +261,9 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
 }
 
 /** `btfsnoop prog load OBJ`: open, relocate and verify; the verifier log; 1 if a program is rejected. */
-export async function progLoadCommand(a: { object: string; verbose?: boolean | undefined }, io: CliIo): Promise<number> {
+export async function progLoadCommand(a: { object: string; verbose?: boolean | undefined; btf?: string | undefined }, io: CliIo): Promise<number> {
   const obj = await openFile(a.object);
-  const { bootSyntheticKernel, machineOf } = await import("../../syscall/boot.js");
-  const machine = machineOf(bootSyntheticKernel({ seed: 1 }));
+  const machine = await kernelFor(a.btf, 1, 4);
   try {
     obj.load(machine, { keepGoing: true, logLevel: a.verbose ? 2 : 1, force: new Set(obj.programNames) });
     let rejected = 0;
@@ -282,7 +290,8 @@ export function registerRun<T>(y: Argv<T>, io: CliIo): Argv<T> {
     (c) =>
       c
         .positional("object", { type: "string", demandOption: true, describe: "the BPF ELF object (.bpf.o)" })
-        .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed" })
+        .option("workload", { type: "string", default: "mixed", describe: "synthetic kernel workload: net, fs, block, sched, mixed (random with --btf)" })
+        .option("btf", { type: "string", describe: "load into a kernel made from this BTF file (scale mode, as trace --btf): CO-RE relocates against it" })
         .option("duration", { alias: "d", type: "string", describe: "simulated time to run, e.g. 500ms, 2s (default 1s)" })
         .option("seed", { type: "number", default: 1, describe: "workload seed (same seed, same kernel history as trace)" })
         .option("cpus", { type: "number", default: 4, describe: "CPUs of the synthetic kernel" })
@@ -306,9 +315,10 @@ export function registerProgLoad<T>(y: Argv<T>, io: CliIo): Argv<T> {
     (c) =>
       c
         .positional("object", { type: "string", demandOption: true, describe: "the BPF ELF object (.bpf.o)" })
-        .option("verbose", { alias: "v", type: "boolean", describe: "every program's full log (level 2: register states) and CO-RE relocations" }),
+        .option("verbose", { alias: "v", type: "boolean", describe: "every program's full log (level 2: register states) and CO-RE relocations" })
+        .option("btf", { type: "string", describe: "relocate and verify against a kernel made from this BTF file (scale mode)" }),
     async (a) => {
-      const code = await progLoadCommand(a as unknown as { object: string; verbose?: boolean }, io);
+      const code = await progLoadCommand(a as unknown as { object: string; verbose?: boolean; btf?: string }, io);
       if (code !== 0) throw new ExitStatus(code);
     },
   );
