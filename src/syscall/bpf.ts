@@ -542,7 +542,14 @@ export class Bpf {
     // The verifier.
     const mapByFd = (fd: number): MapDesc | undefined => {
       const m = used.get(fd)?.map;
-      return m && { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name };
+      if (!m) return undefined;
+      const desc: MapDesc = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name };
+      // bpf_map_is_rdonly: programs cannot write it and user space can no longer either; its bytes are constants.
+      if (m.type === 2 && m.maxEntries === 1 && m.flags & (1 << 7) && m.frozen) {
+        const v = m.lookup(new Uint8Array(4));
+        if (v instanceof Uint8Array) return { ...desc, readOnlyValue: v.slice() };
+      }
+      return desc;
     };
     const btf = progType.name === "iter" ? iterBtf(this.services.btf) : this.services.btf;
     const res = verify(program, { progType, privileged, logLevel, mapByFd, btf });

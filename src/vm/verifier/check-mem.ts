@@ -7,7 +7,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { resolveType, sizeOf, skipModsAndTypedefs } from "../../btf/layout.js";
 import type { VerifierContext } from "./context.js";
 import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
-import { scalarConst, scalarUnknown } from "./scalar.js";
+import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import { isPointer, regTypeName, scalarReg } from "./state.js";
 import { tnumAdd, tnumConst, tnumToString } from "./tnum.js";
 import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
@@ -69,7 +69,19 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
       if (!a.write && r.map!.flags & BPF_F_WRONLY_PROG) ctx.fail(`read from map forbidden, value_size=${vs} off=${(r.off ?? 0) + a.off} size=${a.size}`, a.pc);
       checkRange(ctx, r, a, vs, (off) => `invalid access to map value, value_size=${vs} off=${off} size=${a.size}`);
       if (a.write && a.value && isPointer(a.value) && !ctx.options.privileged) ctx.fail(`R${a.valueRegno} leaks addr into map`, a.pc);
-      return a.write ? undefined : loaded(a.size, a.signExtend);
+      if (a.write) return undefined;
+      // A frozen read-only map's bytes are constants (bpf_map_direct_read): branches on them are decided.
+      const ro = r.map!.readOnlyValue;
+      if (ro && isConst(r.scalar!)) {
+        const at = (r.off ?? 0) + a.off + Number(constValue(r.scalar!));
+        if (at >= 0 && at + a.size <= ro.length) {
+          let v = 0n;
+          for (let i = a.size - 1; i >= 0; i--) v = (v << 8n) | BigInt(ro[at + i]!);
+          if (a.signExtend) v = BigInt.asUintN(64, BigInt.asIntN(a.size * 8, v));
+          return scalarReg(scalarConst(v));
+        }
+      }
+      return loaded(a.size, a.signExtend);
     }
     case RegType.PTR_TO_MEM: {
       const sz = r.memSize!;

@@ -30,6 +30,12 @@ export interface MapDesc {
   readonly maxEntries: number;
   readonly flags: number;
   readonly name: string;
+  /**
+   * The value of a read-only map the verifier may read as constants (the
+   * kernel's bpf_map_is_rdonly + map_direct_value_addr: a one-element array,
+   * BPF_F_RDONLY_PROG, frozen): `.rodata` after libbpf wrote and froze it.
+   */
+  readonly readOnlyValue?: Uint8Array;
 }
 
 /** A register. Pointers have a fixed offset `off` and, for map values and mem, a variable part `var`. */
