@@ -170,7 +170,11 @@ export class BpfObject {
     // Perf buffers: open the per-CPU rings, as perf_buffer__new does, so programs have somewhere to write.
     for (const m of this.maps) {
       if (m.spec.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY || this.perfOpened.has(m.fd)) continue;
-      if (bpf.perfBufferOpen(m.fd, 8) < 0) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': map '${m.spec.name}': perf buffer: ${bpf.lastError}`);
+      if (bpf.perfBufferOpen(m.fd, 8) < 0) {
+        const why = bpf.lastError;
+        this.detach(); // as a failed attach: nothing left attached
+        throw new BtfsnoopError("EINVAL", `'${this.spec.name}': map '${m.spec.name}': perf buffer: ${why}`);
+      }
       this.perfOpened.add(m.fd);
     }
     return this;

@@ -159,7 +159,10 @@ describe("pruning never changes a verdict", () => {
       const kernel = h.verify(gen.program, opts);
       compared++;
       if (!exact.accepted) rejected++;
-      if (kernel.accepted !== exact.accepted || kernel.error?.reason !== exact.error?.reason) {
+      // Reference ids come from a counter and a loop is reported at the first stored state that matches
+      // it, so those two messages may name other numbers when fewer paths are explored; their kind may not change.
+      const norm = (r: string | undefined) => (r && /^(infinite loop detected|Unreleased reference)/.test(r) ? r.replace(/\d+/g, "N") : r);
+      if (kernel.accepted !== exact.accepted || norm(kernel.error?.reason) !== norm(exact.error?.reason)) {
         differ.push(`seed ${gen.seed}: exact ${exact.error?.reason ?? "accepted"}, kernel ${kernel.error?.reason ?? "accepted"}\n${listing(gen.program)}`);
       }
     }
