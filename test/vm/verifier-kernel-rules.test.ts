@@ -201,3 +201,24 @@ describe("privileged semantics (allow_ptr_leaks), accepted by Linux", () => {
     expect(prog(8).error?.reason).toBe("R1 pointer arithmetic on map_ptr prohibited");
   });
 });
+
+describe("privileged loads may read stack never written (allow_uninit_stack)", () => {
+  it("a load of an unwritten slot is an unknown scalar; unprivileged it is refused", () => {
+    expect(check(B().ldx(Size.DW, 0, 10, -8).exit()).accepted).toBe(true);
+    expect(check(B().ldx(Size.DW, 0, 10, -8).exit(), false).error?.reason).toBe("invalid read from stack off -8+0 size 8");
+  });
+
+  it("a callee reads its caller's unwritten stack", () => {
+    const b = B().mov64(1, 10).add64Imm(1, -8).callLocal("f").exit();
+    b.label("f").ldx(Size.DW, 0, 1, 0).exit();
+    expect(check(b).accepted).toBe(true);
+  });
+
+  it("the value read is unknown: used as a pointer offset into a map value it is refused", () => {
+    const arr = new Map<number, MapDesc>([[1, { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0, name: "arr" }]]);
+    const b = B().st(Size.W, 10, -4, 0).ldMapFd(1, 1).mov64(2, 10).add64Imm(2, -4).call(HelperId["map_lookup_elem"]!).jmpImm(JmpOp.JNE, 0, 0, "ok").exit();
+    b.label("ok").ldx(Size.DW, 3, 10, -16).add64(0, 3).ldx(Size.DW, 0, 0, 0).exit();
+    const r = verify(programFromInsns(b.link()), { progType: tracingProgType(6), mapByFd: (fd) => arr.get(fd) });
+    expect(r.error?.reason).toBe("R0 min value is negative, either use unsigned index or do a if (index >=0) check.");
+  });
+});

@@ -294,20 +294,22 @@ const cases: Case[] = [
   },
 
   // ---- uninitialized stack ---------------------------------------------------------
-  { name: "read of an unwritten stack slot", prog: () => P(B().ldx(Size.DW, 0, 10, -8).exit()), reason: "invalid read from stack off -8+0 size 8", insn: 0 },
+  { name: "read of an unwritten stack slot", prog: () => P(B().ldx(Size.DW, 0, 10, -8).exit()), privileged: false, reason: "invalid read from stack off -8+0 size 8", insn: 0 },
   {
     name: "read of a half-written stack slot",
     prog: () => P(B().st(Size.W, 10, -8, 0).ldx(Size.DW, 0, 10, -8).exit()),
+    privileged: false,
     reason: "invalid read from stack off -8+4 size 8",
     insn: 1,
   },
-  { name: "read of an unwritten byte", prog: () => P(B().st(Size.B, 10, -1, 1).ldx(Size.H, 0, 10, -2).exit()), reason: "invalid read from stack off -2+0 size 2", insn: 1 },
-  { name: "read below a written halfword", prog: () => P(B().st(Size.H, 10, -6, 1).ldx(Size.W, 0, 10, -8).exit()), reason: "invalid read from stack off -8+0 size 4", insn: 1 },
-  { name: "sign-extending read of an unwritten slot", prog: () => P(B().ldxs(Size.W, 0, 10, -4).exit()), reason: "invalid read from stack off -4+0 size 4", insn: 0 },
+  { name: "read of an unwritten byte", prog: () => P(B().st(Size.B, 10, -1, 1).ldx(Size.H, 0, 10, -2).exit()), privileged: false, reason: "invalid read from stack off -2+0 size 2", insn: 1 },
+  { name: "read below a written halfword", prog: () => P(B().st(Size.H, 10, -6, 1).ldx(Size.W, 0, 10, -8).exit()), privileged: false, reason: "invalid read from stack off -8+0 size 4", insn: 1 },
+  { name: "sign-extending read of an unwritten slot", prog: () => P(B().ldxs(Size.W, 0, 10, -4).exit()), privileged: false, reason: "invalid read from stack off -4+0 size 4", insn: 0 },
   {
     name: "uninitialized map key",
     // 0-1: r1 = map; 2: r2 = r10; 3: r2 += -4; 4: call
     prog: () => P(B().ldMapFd(1, ARR).mov64(2, 10).add64Imm(2, -4).call(LOOKUP).mov64Imm(0, 0).exit()),
+    privileged: false,
     reason: "invalid indirect read from stack R2 off -4+0 size 4",
     insn: 4,
   },
@@ -316,6 +318,7 @@ const cases: Case[] = [
     // 0: key; 1-2: map; 3-4: r2; 5-6: r3 = fp-16; 7: r4; 8: call
     prog: () =>
       P(B().st(Size.W, 10, -4, 0).ldMapFd(1, HASH).mov64(2, 10).add64Imm(2, -4).mov64(3, 10).add64Imm(3, -16).mov64Imm(4, 0).call(UPDATE).mov64Imm(0, 0).exit()),
+    privileged: false,
     reason: "invalid indirect read from stack R3 off -16+0 size 8",
     insn: 8,
   },
@@ -323,19 +326,14 @@ const cases: Case[] = [
     name: "uninitialized ringbuf_output data",
     // 0-1: map; 2-3: r2 = fp-16; 4: r3 = 16; 5: r4 = 0; 6: call
     prog: () => P(B().ldMapFd(1, RB).mov64(2, 10).add64Imm(2, -16).mov64Imm(3, 16).mov64Imm(4, 0).call(OUTPUT).mov64Imm(0, 0).exit()),
+    privileged: false,
     reason: "invalid indirect read from stack R2 off -16+0 size 16",
     insn: 6,
   },
   {
-    name: "callee reads the caller's unwritten stack",
-    // 0-1: r1 = fp-8; 2: call f; 3: exit; 4: f: r0 = *(r1)
-    prog: () => P(B().mov64(1, 10).add64Imm(1, -8).callLocal("f").exit().label("f").ldx(Size.DW, 0, 1, 0).exit()),
-    reason: "invalid read from stack off -8+0 size 8",
-    insn: 4,
-  },
-  {
     name: "atomic on an unwritten slot",
     prog: () => P(B().mov64Imm(1, 1).atomicAdd(Size.DW, 10, -8, 1).mov64Imm(0, 0).exit()),
+    privileged: false,
     reason: "invalid read from stack off -8+0 size 8",
     insn: 1,
   },
