@@ -8,7 +8,7 @@ import { HelperId } from "../../src/vm/helpers/protos.js";
 import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
-import { conformanceProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
 import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
 
@@ -220,5 +220,19 @@ describe("privileged loads may read stack never written (allow_uninit_stack)", (
     b.label("ok").ldx(Size.DW, 3, 10, -16).add64(0, 3).ldx(Size.DW, 0, 0, 0).exit();
     const r = verify(programFromInsns(b.link()), { progType: tracingProgType(6), mapByFd: (fd) => arr.get(fd) });
     expect(r.error?.reason).toBe("R0 min value is negative, either use unsigned index or do a if (index >=0) check.");
+  });
+});
+
+describe("returning a pointer (check_return_code)", () => {
+  const retFp = () => programFromInsns(B().mov64(0, 10).exit().link());
+  it("privileged kprobe and tracepoint programs may (no return range); unprivileged they leak", () => {
+    expect(verify(retFp(), { progType: kprobeProgType() }).accepted).toBe(true);
+    expect(verify(retFp(), { progType: tracepointProgType(16) }).accepted).toBe(true);
+    expect(verify(retFp(), { progType: kprobeProgType(), privileged: false }).error?.reason).toBe("R0 leaks addr as return value");
+  });
+
+  it("where a range is checked, a pointer is not a known value", () => {
+    const ranged = { ...tracingProgType(6), retRange: { min: 0n, max: 0n } };
+    expect(verify(retFp(), { progType: ranged }).error?.reason).toBe("At program exit the register R0 is not a known value (fp)");
   });
 });

@@ -19,7 +19,7 @@ import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./co
 import { VerifierError } from "./errors.js";
 import { scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
-import { cloneState, formatReg, formatRegs, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
+import { cloneState, formatReg, formatRegs, isPointer, newFrame, regTypeName, scalarReg, stateMatches, widenScalars } from "./state.js";
 import { RegType, STACK_SIZE, type RegState, type VerifierState } from "./types.js";
 
 export type { VerifyOptions } from "./context.js";
@@ -396,7 +396,11 @@ function programExit(ctx: VerifierContext, state: VerifierState, pc: number): un
   const r0 = cur(state).regs[0]!;
   if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
   const pt = ctx.options.progType;
-  if (isPointer(r0) && !pt.pointerReturnOk) ctx.fail(`R0 leaks addr as return value`, pc);
+  if (isPointer(r0) && !pt.pointerReturnOk) {
+    // check_return_code: with allow_ptr_leaks a pointer may be returned where the type checks no range.
+    if (!ctx.options.privileged) ctx.fail(`R0 leaks addr as return value`, pc);
+    if (pt.retRange) ctx.fail(`At program exit the register R0 is not a known value (${regTypeName(r0.type)})`, pc);
+  }
   if (pt.retRange && r0.type === RegType.SCALAR) {
     ctx.markPrecise(0);
     const s = r0.scalar!;
