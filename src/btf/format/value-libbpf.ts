@@ -37,6 +37,11 @@ import { BtfKind, IntEncoding, VarLinkage } from "../kinds.js";
 import { typeCache, type IdMemo, type TypeCache } from "./type-cache.js";
 import type { AnyType, ArrayType, DatasecType, Enum64Type, EnumType, IntType, StructType, TypeId, UnionType, VarType } from "../types.js";
 import type { FormattedValue, ValueFormatOptions, ValueFormatter } from "../value.js";
+import { libbpfTypeName } from "./libbpf-type-name.js";
+import { formatDouble, formatLongDouble } from "./printf-float.js";
+
+export { libbpfTypeName } from "./libbpf-type-name.js";
+export { formatDouble, formatLongDouble } from "./printf-float.js";
 
 const ENOENT = 2;
 const E2BIG = 7;
@@ -118,98 +123,6 @@ export const libbpfValueFormatter: ValueFormatter = {
     return formatLibbpf(btf, id, data, options);
   },
 };
-
-/**
- * The `(type)` text libbpf prints: btf_dump_emit_type_decl() with strip_mods
- * and skip_anon_defs (`struct list_head *`, `char[16]`, `(union)`,
- * `loff_t (*)(struct file *, loff_t, int)`), declaring `fname` if given.
- */
-export function libbpfTypeName(btf: Btf, id: TypeId, fname = ""): string {
-  const stack: TypeId[] = [];
-  for (let guard = 0; guard < MAX_WALK_DEPTH; guard++) {
-    const t = btf.typeById(id);
-    if (!isMod(t)) stack.push(id);
-    if (id === 0) break;
-    if (t.kind === BtfKind.PTR || t.kind === BtfKind.ARRAY) id = t.type;
-    else if (t.kind === BtfKind.CONST || t.kind === BtfKind.VOLATILE || t.kind === BtfKind.RESTRICT || t.kind === BtfKind.TYPE_TAG) id = t.type;
-    else if (t.kind === BtfKind.FUNC_PROTO) id = t.returnType;
-    else break;
-  }
-  return emitTypeChain(btf, stack, fname);
-}
-
-function isMod(t: AnyType): boolean {
-  return t.kind === BtfKind.CONST || t.kind === BtfKind.VOLATILE || t.kind === BtfKind.RESTRICT || t.kind === BtfKind.TYPE_TAG;
-}
-
-function emitName(fname: string, lastWasPtr: boolean): string {
-  return (fname && !lastWasPtr ? " " : "") + fname;
-}
-
-/** btf_dump_emit_type_chain(): pops `decls` (innermost type on top). */
-function emitTypeChain(btf: Btf, decls: TypeId[], fname: string): string {
-  let lastWasPtr = true;
-  let out = "";
-  while (decls.length) {
-    const id = decls.pop()!;
-    if (id === 0) {
-      out += "void";
-      lastWasPtr = false;
-      continue;
-    }
-    const t = btf.typeById(id);
-    switch (t.kind) {
-      case BtfKind.INT:
-      case BtfKind.FLOAT:
-      case BtfKind.TYPEDEF:
-        out += t.name;
-        break;
-      case BtfKind.STRUCT:
-      case BtfKind.UNION:
-        out += (t.kind === BtfKind.STRUCT ? "struct" : "union") + (t.name ? " " : "") + t.name;
-        break;
-      case BtfKind.ENUM:
-      case BtfKind.ENUM64:
-        out += "enum " + t.name;
-        break;
-      case BtfKind.FWD:
-        out += (t.union ? "union " : "struct ") + t.name;
-        break;
-      case BtfKind.PTR:
-        out += lastWasPtr ? "*" : " *";
-        break;
-      case BtfKind.ARRAY: {
-        if (decls.length === 0) return out + emitName(fname, lastWasPtr) + `[${t.nelems}]`;
-        const next = btf.typeById(decls[decls.length - 1]!);
-        const multidim = next.kind === BtfKind.ARRAY;
-        if (fname && !lastWasPtr) out += " ";
-        const inner = emitTypeChain(btf, decls, fname);
-        out += multidim ? inner : `(${inner})`;
-        return out + `[${t.nelems}]`;
-      }
-      case BtfKind.FUNC_PROTO: {
-        if (decls.length) out += " (" + emitTypeChain(btf, decls, fname) + ")";
-        else out += emitName(fname, lastWasPtr);
-        const ps = t.params;
-        if (ps.length === 1 && ps[0]!.type === 0) return out + "()";
-        const parts: string[] = [];
-        for (let i = 0; i < ps.length; i++) {
-          const p = ps[i]!;
-          if (i === ps.length - 1 && p.type === 0) {
-            parts.push("...");
-            break;
-          }
-          parts.push(libbpfTypeName(btf, p.type, p.name));
-        }
-        return out + "(" + parts.join(", ") + ")";
-      }
-      default:
-        return out;
-    }
-    lastWasPtr = t.kind === BtfKind.PTR;
-  }
-  return out + emitName(fname, lastWasPtr);
-}
 
 /** One btf_dump_data walk (d->typed_dump). Methods return a size (>= 0) or a negative errno, as libbpf's do. */
 class TypedDump {
@@ -780,56 +693,4 @@ class TypedDump {
     }
     return 0;
   }
-}
-
-// --- printf("%f") for floats, exactly as glibc rounds (half-even on the exact binary value) ---
-
-const TEN6 = 1000000n;
-
-/** `%f` of sign * m * 2^e. */
-function fixed6(neg: boolean, m: bigint, e: number): string {
-  let q: bigint;
-  if (e >= 0) q = (m * TEN6) << BigInt(e);
-  else {
-    const num = m * TEN6;
-    const den = 1n << BigInt(-e);
-    q = num / den;
-    const r2 = (num % den) * 2n;
-    if (r2 > den || (r2 === den && (q & 1n) === 1n)) q += 1n;
-  }
-  const int = q / TEN6;
-  const frac = (q % TEN6).toString().padStart(6, "0");
-  return `${neg ? "-" : ""}${int}.${frac}`;
-}
-
-/** glibc `%f` of a double (also used for floats, which widen exactly). */
-export function formatDouble(x: number): string {
-  const dv = new DataView(new ArrayBuffer(8));
-  dv.setFloat64(0, x);
-  const hi = dv.getUint32(0);
-  const lo = dv.getUint32(4);
-  const neg = hi >>> 31 === 1;
-  const exp = (hi >>> 20) & 0x7ff;
-  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  if (exp === 0x7ff) return (neg ? "-" : "") + (frac === 0n ? "inf" : "nan");
-  if (exp === 0) return fixed6(neg, frac, -1074);
-  return fixed6(neg, frac | (1n << 52n), exp - 1075);
-}
-
-/**
- * glibc `%Lf` of an x86 80-bit extended value (the first 10 bytes,
- * little-endian), every encoding class as glibc prints it: with a non-zero
- * exponent the explicit integer bit must be set, else the encoding is
- * invalid on x87 (unnormal, pseudo-infinity, pseudo-NaN) and prints `nan`
- * (`-nan` with the sign bit); exponent 0x7fff is `inf` only with the integer
- * bit alone; exponent 0 is a (pseudo-)denormal, scaled as exponent 1.
- */
-export function formatLongDouble(dv: DataView): string {
-  const m = dv.getBigUint64(0, true);
-  const se = dv.getUint16(8, true);
-  const sign = se >> 15 === 1 ? "-" : "";
-  const exp = se & 0x7fff;
-  if (exp !== 0 && m >> 63n === 0n) return sign + "nan";
-  if (exp === 0x7fff) return sign + (m === 1n << 63n ? "inf" : "nan");
-  return fixed6(sign !== "", m, (exp === 0 ? 1 : exp) - 16383 - 63);
 }
