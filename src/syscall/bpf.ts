@@ -35,9 +35,8 @@ import {
   type RingbufStats,
 } from "../vm/maps/index.js";
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
-import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
-import { isIterTarget, iterBtf, iterProgType, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
-import { TRACING_ATTACH, tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type TracingAttach, type TracingCtxTypes } from "../vm/verifier/tracing-ctx.js";
+import { iterBtf } from "../vm/verifier/iter-prog-types.js";
+import { checkInfo, progTypeOf, withLineInfo } from "./prog-attr.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
@@ -70,10 +69,6 @@ const GPL_LICENSES = new Set(["GPL", "GPL v2", "GPL and additional rights", "Dua
 /** BPF_MAXINSNS (unprivileged) and BPF_COMPLEXITY_LIMIT_INSNS (privileged). */
 const MAX_INSNS_UNPRIV = 4096;
 const MAX_INSNS_PRIV = 1_000_000;
-/** MAX_BPF_FUNC_ARGS. */
-const MAX_FUNC_ARGS = 12;
-/** Conformance memory is capped like a test run's data (a page of headroom kept simple). */
-const MAX_MEM_SIZE = 1 << 20;
 /** The id of the kernel's own BTF object. */
 
 const OBJ_NAME_RE = /^[A-Za-z0-9_.]*$/;
@@ -431,19 +426,6 @@ export class Bpf {
 
   // ---- programs -----------------------------------------------------------------------
 
-  /** The BTF-typed context of a tracing program with an attach target (attachBtfId / attachTracepoint), undefined without one, or why not. */
-  private typedTracingContext(attr: ProgLoadAttr): TracingCtxTypes | string | undefined {
-    if (attr.attachBtfId === undefined && attr.attachTracepoint === undefined) return undefined;
-    const attach = attr.expectedAttachType ?? (attr.attachTracepoint !== undefined ? "tp_btf" : "fentry");
-    if (!(TRACING_ATTACH as readonly string[]).includes(attach)) return `invalid expected attach type '${attach}' for a BTF-attached tracing program (${TRACING_ATTACH.join(", ")})`;
-    const btf = this.services.btf;
-    if (attr.attachBtfId !== undefined) return tracingCtxTypes(btf, attr.attachBtfId, attach as TracingAttach);
-    if (attach !== "tp_btf") return `attachTracepoint is for tp_btf programs, not ${attach}`;
-    const tp = this.tracepoints().find((t) => t.name === attr.attachTracepoint);
-    if (!tp) return `no raw tracepoint '${attr.attachTracepoint}' in the kernel`;
-    return tracingCtxFromProto(btf, tp.name, tp.proto.map((p) => p.type));
-  }
-
   /** BPF_PROG_LOAD: { fd, log }, or a negative errno with the detail in lastError and the log in lastLog. */
   progLoad(attr: ProgLoadAttr): ProgLoadResult | number {
     this.begin();
@@ -460,37 +442,9 @@ export class Bpf {
     if (typeof license !== "string") return this.fail(err("EINVAL"), "license is not a string");
 
     // Program type.
-    let progType: ProgType;
-    let ctxSize: number;
-    if (attr.progType === "conformance") {
-      const memSize = attr.memSize ?? 0;
-      if (!Number.isInteger(memSize) || memSize < 0 || memSize > MAX_MEM_SIZE) return this.fail(err("EINVAL"), `invalid memSize ${memSize}`);
-      progType = conformanceProgType(memSize);
-      ctxSize = memSize;
-    } else if (attr.progType === "tracing") {
-      const nargs = attr.nargs ?? 6;
-      if (!Number.isInteger(nargs) || nargs < 0 || nargs > MAX_FUNC_ARGS) return this.fail(err("EINVAL"), `invalid nargs ${nargs} (0..${MAX_FUNC_ARGS})`);
-      const typed = this.typedTracingContext(attr);
-      if (typeof typed === "string") return this.fail(err("EINVAL"), typed);
-      progType = typed ? typedTracingProgType(typed) : tracingProgType(nargs);
-      ctxSize = progType.ctxSize;
-    } else if (attr.progType === "kprobe") {
-      progType = kprobeProgType();
-      ctxSize = progType.ctxSize;
-    } else if (attr.progType === "tracepoint") {
-      const size = attr.ctxSize ?? 0;
-      if (!Number.isInteger(size) || size < 8 || size > 4096) return this.fail(err("EINVAL"), `invalid ctxSize ${size} for a tracepoint program (the event record's size, 8..4096)`);
-      progType = tracepointProgType(size);
-      ctxSize = size;
-    } else if (attr.progType === "iter") {
-      // BPF_PROG_TYPE_TRACING + BPF_TRACE_ITER: the target names the context struct (bpf_iter__<target>).
-      const target = attr.iterTarget ?? "";
-      if (!isIterTarget(target)) return this.fail(err("EINVAL"), `unknown iterator target '${target}' (have ${ITER_TARGETS.join(", ")})`);
-      progType = iterProgType(target, iterBtf(this.services.btf));
-      ctxSize = progType.ctxSize;
-    } else {
-      return this.fail(err("EINVAL"), `unknown program type '${String(attr.progType)}'`);
-    }
+    const typed = progTypeOf(attr, this.services.btf, () => this.tracepoints());
+    if (typeof typed === "string") return this.fail(err("EINVAL"), typed);
+    const { progType, ctxSize } = typed;
 
     // Instructions: count limits as bpf_prog_load, then the strict decoder.
     if (!(attr.insns instanceof Uint8Array)) return this.fail(err("EINVAL"), "insns is not a byte buffer");
@@ -820,53 +774,4 @@ export class Bpf {
   openFds(): { fd: number; kind: string }[] {
     return this.fds.openFds().map((fd) => ({ fd, kind: this.fds.get(fd)!.kind }));
   }
-}
-
-/** check_btf_func / check_btf_line's structural rules: the first func_info at 0, offsets ascending and inside the program. */
-function checkInfo(attr: ProgLoadAttr, slots: number): string | undefined {
-  const fi = attr.funcInfo ?? [];
-  for (let i = 0; i < fi.length; i++) {
-    const off = fi[i]!.insnOff;
-    if (i === 0 && off !== 0) return `nonzero insn_off ${off} for the first func info record`;
-    if (i > 0 && off <= fi[i - 1]!.insnOff) return `same or smaller insn offset (${off}) than previous func info record (${fi[i - 1]!.insnOff})`;
-    if (!Number.isInteger(off) || off >= slots) return `func_info[${i}].insn_off ${off} is past the program's ${slots} insns`;
-  }
-  const li = attr.lineInfo ?? [];
-  for (let i = 0; i < li.length; i++) {
-    const off = li[i]!.insnOff;
-    if (!Number.isInteger(off) || off < 0 || off >= slots) return `Invalid line_info[${i}].insn_off:${off} (prev_offset:${i ? li[i - 1]!.insnOff : 0} prog->len:${slots})`;
-    if (i > 0 && off < li[i - 1]!.insnOff) return `Invalid line_info[${i}].insn_off:${off} (prev_offset:${li[i - 1]!.insnOff} prog->len:${slots})`;
-  }
-  return undefined;
-}
-
-/**
- * The kernel's verbose_linfo: before an instruction's log line, the source
- * line covering it (the last line_info at or before it), when it differs
- * from the one printed last: `; <line, leading blanks trimmed> @ <file>:<n>`.
- */
-function withLineInfo(log: string[], lineInfo: NonNullable<ProgLoadAttr["lineInfo"]>): string[] {
-  const out: string[] = [];
-  let prev: (typeof lineInfo)[number] | undefined;
-  for (const line of log) {
-    const m = /^(\d+): \(/.exec(line);
-    if (m) {
-      const pc = Number(m[1]);
-      let lo = 0;
-      let hi = lineInfo.length - 1;
-      let found = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (lineInfo[mid]!.insnOff <= pc) (found = mid), (lo = mid + 1);
-        else hi = mid - 1;
-      }
-      const li = found >= 0 ? lineInfo[found] : undefined;
-      if (li && li !== prev) {
-        out.push(`; ${li.line.trimStart()} @ ${li.fileName}:${li.lineNum}`);
-        prev = li;
-      }
-    }
-    out.push(line);
-  }
-  return out;
 }
