@@ -15,7 +15,7 @@
 // and get consecutive ids.
 import { Btf } from "../../btf/btf.js";
 import { BtfKind } from "../../btf/kinds.js";
-import type { BtfType, TypeId } from "../../btf/types.js";
+import { referencedIds, type BtfType, type TypeId } from "../../btf/types.js";
 
 /** The deduplicated BTF and the new id of every old id (0 stays 0). */
 export interface DedupResult {
@@ -35,7 +35,7 @@ export function dedupBtf(input: Btf): DedupResult {
   for (let id = 1; id < n; id++) {
     const t = types[id - 1]!;
     own[id] = ownData(t);
-    refs[id] = referenced(t);
+    refs[id] = referencedIds(t);
   }
   // Refine: a class splits when its members refer to different classes.
   let cls = classify(own);
@@ -109,33 +109,6 @@ function ownData(t: BtfType): string {
       return `${head}:${t.size}`;
     case BtfKind.DECL_TAG:
       return `${head}:${t.componentIdx}:${t.kflag}`;
-  }
-}
-
-/** The ids a type refers to, in a fixed order. */
-function referenced(t: BtfType): TypeId[] {
-  switch (t.kind) {
-    case BtfKind.PTR:
-    case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE:
-    case BtfKind.CONST:
-    case BtfKind.RESTRICT:
-    case BtfKind.TYPE_TAG:
-    case BtfKind.FUNC:
-    case BtfKind.VAR:
-    case BtfKind.DECL_TAG:
-      return [t.type];
-    case BtfKind.ARRAY:
-      return [t.type, t.indexType];
-    case BtfKind.STRUCT:
-    case BtfKind.UNION:
-      return t.members.map((m) => m.type);
-    case BtfKind.FUNC_PROTO:
-      return [t.returnType, ...t.params.map((p) => p.type)];
-    case BtfKind.DATASEC:
-      return t.vars.map((v) => v.type);
-    default:
-      return [];
   }
 }
 
