@@ -236,3 +236,16 @@ describe("returning a pointer (check_return_code)", () => {
     expect(verify(retFp(), { progType: ranged }).error?.reason).toBe("At program exit the register R0 is not a known value (fp)");
   });
 });
+
+describe("NULL memory arguments (PTR_MAYBE_NULL)", () => {
+  it("probe_read_kernel(NULL, 0, src): the destination may not be NULL even with size 0", () => {
+    const b = B().mov64Imm(1, 0).mov64Imm(2, 0).mov64Imm(3, 0).call(HelperId["probe_read_kernel"]!).mov64Imm(0, 0).exit();
+    expect(check(b).error?.reason).toBe("R1 type=scalar expected=fp, map_value, mem");
+  });
+
+  it("snprintf(NULL, 0, fmt, NULL, 0) is legal: both are PTR_MAYBE_NULL", () => {
+    // fmt = "x" on the stack.
+    const b = B().st(Size.W, 10, -8, 0x78).mov64Imm(1, 0).mov64Imm(2, 0).mov64(3, 10).add64Imm(3, -8).mov64Imm(4, 0).mov64Imm(5, 0).call(HelperId["snprintf"]!).mov64Imm(0, 0).exit();
+    expect(check(b).accepted).toBe(true);
+  });
+});

@@ -32,6 +32,17 @@ const HELPER_MAPS: Record<number, number[]> = {
   134: [MapType.RINGBUF],
 };
 
+/**
+ * Memory arguments that may be NULL (with a size of 0): the kernel's
+ * ARG_PTR_TO_MEM | PTR_MAYBE_NULL, by helper id and argument number. Every
+ * other memory argument must point somewhere, whatever its size.
+ */
+const MAYBE_NULL_MEM: Record<number, number[]> = {
+  126: [4], // seq_printf's data
+  165: [1, 4], // snprintf's str and data
+  177: [3], // trace_vprintk's data
+};
+
 function nameOf(proto: HelperProto): string {
   return `${helperName(proto.id) ?? `bpf_${proto.name}`}#${proto.id}`;
 }
@@ -84,7 +95,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       case ArgType.PTR_TO_MEM:
       case ArgType.PTR_TO_UNINIT_MEM:
       case ArgType.PTR_TO_CONST_STR:
-        if (r.type === RegType.SCALAR && isConst(r.scalar!) && constValue(r.scalar!) === 0n && proto.args[i + 1] === ArgType.CONST_SIZE_OR_ZERO) {
+        if (r.type === RegType.SCALAR && isConst(r.scalar!) && constValue(r.scalar!) === 0n && proto.args[i + 1] === ArgType.CONST_SIZE_OR_ZERO && MAYBE_NULL_MEM[id]?.includes(regno)) {
           ctx.markPrecise(regno);
           break;
         }
