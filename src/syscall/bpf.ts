@@ -40,7 +40,7 @@ import { checkInfo, progTypeOf, withLineInfo } from "./prog-attr.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
-import { BtfObject, IterObject, LinkObject, MapObject, ProgObject } from "./objects.js";
+import { BtfObject, IterObject, LinkObject, MapObject, ProgObject, VERIFIED_RUN_BUDGET } from "./objects.js";
 import type {
   AttachFailure,
   AttachHandler,
@@ -494,7 +494,13 @@ export class Bpf {
     if (lineErr) return this.loadFail(err("EINVAL"), lineErr, 0);
 
     // The verifier.
+    // One descriptor per map for the whole verification (lddw is met on every path).
+    const descs = new Map<number, MapDesc | undefined>();
     const mapByFd = (fd: number): MapDesc | undefined => {
+      if (!descs.has(fd)) descs.set(fd, describeMap(fd));
+      return descs.get(fd);
+    };
+    const describeMap = (fd: number): MapDesc | undefined => {
       const m = used.get(fd)?.map;
       if (!m) return undefined;
       const desc: MapDesc = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name };
@@ -522,7 +528,7 @@ export class Bpf {
         if (src === PseudoLd.MAP_FD) return m.address;
         const zero = new Uint8Array(4);
         return m.progLookup(zero, 0) + BigInt(imm2 >>> 0);
-      }, res.probeMem, attr.jit === undefined ? {} : { jit: attr.jit });
+      }, res.probeMem, { budget: VERIFIED_RUN_BUDGET, ...(attr.jit === undefined ? {} : { jit: attr.jit }) });
     } catch (e) {
       if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
       throw e;

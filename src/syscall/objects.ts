@@ -10,7 +10,13 @@ import type { VerifyStats } from "../vm/verifier/verifier.js";
 import { KernelObject } from "./fd-table.js";
 import type { AttachTarget, BpfProg, DetachFn, IterReader } from "./types.js";
 
-/** Instructions a verified program may execute per run (see BpfProgObject.run). */
+/**
+ * Instructions a verified program may execute per run (its load sets it as
+ * the program's default budget). A loaded program was verified, so it ends;
+ * the kernel has no instruction budget at run time, and a legal program may
+ * run far past the VM's default (bpf_loop's 8M iterations, BPF_MAX_LOOPS).
+ * This only keeps a verifier bug from hanging the model.
+ */
 export const VERIFIED_RUN_BUDGET = 1 << 30;
 
 /** Called when an object is freed (the Bpf instance keeps its live set with it). */
@@ -78,17 +84,11 @@ export class ProgObject extends KernelObject implements BpfProg {
     for (const m of this.maps) m.hold();
   }
 
-  /**
-   * Runs the program (never throws for program misbehaviour) and counts the
-   * run. A loaded program was verified, so it ends; the kernel has no
-   * instruction budget at run time, and a legal program may run far past the
-   * VM's default (bpf_loop's 8M iterations, BPF_MAX_LOOPS). The budget here
-   * only keeps a verifier bug from hanging the model.
-   */
+  /** Runs the program (never throws for program misbehaviour) and counts the run; the budget defaults to VERIFIED_RUN_BUDGET. */
   run(options: RunOptions = {}): RunResult {
     if (this.freed) throw new Error(`program ${this.id} '${this.name}' was unloaded`);
     const t0 = performance.now();
-    const r = this.interpreter.run(this.loaded, options.budget === undefined ? { ...options, budget: VERIFIED_RUN_BUDGET } : options);
+    const r = this.interpreter.run(this.loaded, options);
     this.runTimeNs += Math.round((performance.now() - t0) * 1e6);
     this.runCnt++;
     return r;

@@ -39,6 +39,8 @@ export interface InterpreterOptions {
 export interface LoadOptions {
   /** Compile this program (default: the interpreter's `jit`). run() uses the compiled code while `jit` is on. */
   jit?: boolean;
+  /** Budget of a run that names none (default DEFAULT_BUDGET): verified programs get a far larger one. */
+  budget?: number;
 }
 
 export interface RunOptions {
@@ -134,6 +136,7 @@ export class Interpreter {
       lp.ldLo[s] = Number(u & 0xffffffffn) | 0;
       lp.ldHi[s] = Number(u >> 32n) | 0;
     });
+    if (options.budget !== undefined) lp.budget = options.budget;
     if (options.jit ?? this.jit) {
       const t0 = performance.now();
       try {
@@ -208,7 +211,7 @@ export class Interpreter {
    * calls the compiled program directly (registers reused per nesting level).
    */
   run(lp: LoadedProgram, options: RunOptions = {}): RunResult {
-    const budget = options.budget ?? DEFAULT_BUDGET;
+    const budget = options.budget ?? lp.budget ?? DEFAULT_BUDGET;
     const ctx = options.ctx;
     this.budgetLeft = budget;
     this.tailCalls = 0;

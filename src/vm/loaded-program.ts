@@ -38,6 +38,8 @@ export interface LoadedProgram {
   jitted?: CompiledCode;
   /** Why compiling failed (the program then runs in the interpreter). */
   jitError?: string;
+  /** Budget of a run that names none (LoadOptions.budget); absent: the interpreter's default. */
+  budget?: number;
   /** Time the JIT took at load (ms). */
   jitTimeMs?: number;
 }
