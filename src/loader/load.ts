@@ -21,6 +21,7 @@ import { isSectionProblem, loadAttrsFor, sectionDef, type KernelFacts, type Sect
 import { fixupCoreLog } from "./core.js";
 import { kconfigData, programWhere, relocateProgram, type CoreApplier, type RelocatedProgram } from "./relocate.js";
 import type { DataVar, MapSpec, ObjectSpec, ProgramSpec } from "./spec.js";
+import { Errno, errnoName, type ErrnoName } from "../internal/errno.js";
 
 /** BPF_OBJ_NAME_LEN - 1. */
 const OBJ_NAME_MAX = 15;
@@ -339,7 +340,7 @@ export function loadPrograms(bpf: Bpf, obj: ObjectSpec, maps: readonly LoadedMap
           states.push({ spec: prog, def: d, skipped: msg, rejected: true, relocated, log });
           continue;
         }
-        throw new ProgramLoadError(errnoName(r), msg, log, "btfsnoop prog load OBJ -v prints the whole verifier log");
+        throw new ProgramLoadError(errnoOf(r), msg, log, "btfsnoop prog load OBJ -v prints the whole verifier log");
       }
       states.push({ spec: prog, def: d, fd: r.fd, relocated, log });
     }
@@ -350,9 +351,10 @@ export function loadPrograms(bpf: Bpf, obj: ObjectSpec, maps: readonly LoadedMap
   return states;
 }
 
-function errnoName(code: number): ConstructorParameters<typeof BtfsnoopError>[0] {
-  const names: Record<number, ConstructorParameters<typeof BtfsnoopError>[0]> = { 1: "EPERM", 2: "ENOENT", 7: "E2BIG", 13: "EACCES", 22: "EINVAL", 95: "EOPNOTSUPP" };
-  return names[-code] ?? "EINVAL";
+/** The errno name of a negative bpf(2) result (the shared table; EINVAL for one btfsnoop has no name for). */
+function errnoOf(code: number): ErrnoName {
+  const name = errnoName(code);
+  return name in Errno ? (name as ErrnoName) : "EINVAL";
 }
 
 /** Reads the kernel facts once (BTF, tracepoints, kallsyms) through bpf(2). */
