@@ -8,7 +8,8 @@ import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
 import { scalarAlu, scalarBswap, scalarMovsx, scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown, type Scalar } from "./scalar.js";
-import { isPointer, regTypeName, scalarReg } from "./state.js";
+import { regTypeName } from "./log.js";
+import { isPointer, scalarReg } from "./state.js";
 import { RegType, type RegState, type VerifierState } from "./types.js";
 
 /** Operator spelling in messages: the disassembler's symbols, plus the two unary ops. */

@@ -11,7 +11,8 @@ import { BtfKind } from "../../btf/kinds.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { checkHelperMem, MAX_VAR_SIZE } from "./check-mem.js";
 import { constValue, isConst, scalarFromRange, scalarUnknown } from "./scalar.js";
-import { isPointer, newFrame, NOT_INIT, regTypeName, scalarReg } from "./state.js";
+import { regTypeName } from "./log.js";
+import { isPointer, newFrame, NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
 
 /** Most nested frames (MAX_CALL_FRAMES). */

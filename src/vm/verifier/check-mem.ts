@@ -8,7 +8,8 @@ import { resolveType, sizeOf, skipModsAndTypedefs } from "../../btf/layout.js";
 import type { VerifierContext } from "./context.js";
 import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
-import { isPointer, regTypeName, scalarReg } from "./state.js";
+import { regTypeName } from "./log.js";
+import { isPointer, scalarReg } from "./state.js";
 import { tnumAdd, tnumConst, tnumToString } from "./tnum.js";
 import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
 

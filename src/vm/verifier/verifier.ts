@@ -19,7 +19,8 @@ import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./co
 import { VerifierError } from "./errors.js";
 import { scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
-import { cloneState, formatReg, formatRegs, isPointer, newFrame, regTypeName, scalarReg, stateMatches, widenScalars } from "./state.js";
+import { formatReg, formatRegs, regTypeName } from "./log.js";
+import { cloneState, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
 import { RegType, STACK_SIZE, type RegState, type VerifierState } from "./types.js";
 
 export type { VerifyOptions } from "./context.js";
