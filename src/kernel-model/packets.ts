@@ -1,0 +1,276 @@
+// The bytes of the synthetic kernel's packets: each sk_buff gets a linear
+// data buffer (head, data, tail, end as in Linux, tail and end being offsets
+// from head: NET_SKBUFF_DATA_USES_OFFSET), and the protocol layers push
+// their headers into it as Linux's do: TCP/UDP, then IPv4, then Ethernet
+// at the device (lo's all-zero MACs); receive pulls them again
+// (eth_type_trans, ip_local_deliver). Nothing here draws from the kernel's
+// random generator: sequence numbers, IP ids and payload bytes come from
+// counters, so the workload's other values do not move and the same seed
+// gives the same packets.
+import type { Kernel } from "./kernel.js";
+import { DIRECT_MAP_BASE, PageAllocator, SLAB_AREA_START } from "./memory/address-space.js";
+import { type KmemCache, SlabAllocator } from "./memory/slab.js";
+import { setField } from "./paths/world.js";
+
+/** Size of an skb's head buffer (a kmalloc-2k object: frames up to 1514 bytes plus headroom). */
+export const SKB_HEAD_SIZE = 2048;
+/** sizeof(struct skb_shared_info) at the end of the head buffer (skb->end is where it starts). */
+const SHINFO_SIZE = 320;
+/** Headroom reserved before the first byte of data (room for TCP + IP + Ethernet headers). */
+export const SKB_HEADROOM = 128;
+export const ETH_HLEN = 14;
+export const IP_HLEN = 20;
+export const TCP_HLEN = 20;
+export const UDP_HLEN = 8;
+export const ETH_P_IP = 0x0800;
+/** skb->pkt_type values (include/uapi/linux/if_packet.h). */
+export const PACKET_HOST = 0;
+export const PACKET_OUTGOING = 4;
+/** ip_summed: CHECKSUM_PARTIAL (lo leaves the transport checksum to be completed). */
+const CHECKSUM_PARTIAL = 3n;
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+/** The addresses and ports of a flow, as they appear on the wire (addresses as 4 network-order bytes). */
+export interface Flow {
+  protocol: number;
+  saddr: Uint8Array;
+  daddr: Uint8Array;
+  sport: number;
+  dport: number;
+}
+
+/** The linear data of an skb: where it starts and how long it is. */
+export interface SkbData {
+  head: bigint;
+  data: bigint;
+  len: number;
+}
+
+/** Reads skb->head, skb->data and skb->len. */
+export function skbData(k: Kernel, skb: bigint): SkbData {
+  return {
+    head: k.memory.readField(skb, "sk_buff", "head"),
+    data: k.memory.readField(skb, "sk_buff", "data"),
+    len: Number(k.memory.readField(skb, "sk_buff", "len")),
+  };
+}
+
+/** The bytes of the skb's linear data (len bytes from data). */
+export function skbBytes(k: Kernel, skb: bigint, max = Infinity): Uint8Array {
+  const d = skbData(k, skb);
+  const out = new Uint8Array(Math.min(d.len, max));
+  k.memory.readKernel(out, d.data);
+  return out;
+}
+
+/**
+ * Where head buffers come from: 2 KiB fragments of pages of their own (as
+ * netdev_alloc_frag's page fragments), in a part of the direct map below
+ * the slab area, so that packet data leaves the slab caches' page layout
+ * (and every address the workload printed before) as it was.
+ */
+const FRAG_AREA_START = DIRECT_MAP_BASE + 0xc0000000n;
+const fragPools = new WeakMap<Kernel, KmemCache>();
+function fragPool(k: Kernel): KmemCache {
+  let c = fragPools.get(k);
+  if (!c) {
+    c = new SlabAllocator(k.memory.kernel, new PageAllocator(FRAG_AREA_START, SLAB_AREA_START)).createCache("skb_head_frag", SKB_HEAD_SIZE);
+    fragPools.set(k, c);
+  }
+  return c;
+}
+
+/** Gives a fresh skb a head buffer with `len` bytes of (not yet written) data after the headroom (alloc_skb + skb_reserve + skb_put). */
+export function skbAllocHead(k: Kernel, skb: bigint, len: number): void {
+  const head = fragPool(k).alloc(true);
+  setField(k, skb, "sk_buff", "head", head);
+  setField(k, skb, "sk_buff", "data", head + BigInt(SKB_HEADROOM));
+  setField(k, skb, "sk_buff", "tail", BigInt(SKB_HEADROOM + len));
+  setField(k, skb, "sk_buff", "end", BigInt(SKB_HEAD_SIZE - SHINFO_SIZE));
+  setField(k, skb, "sk_buff", "len", BigInt(len));
+}
+
+/** Frees the skb's head buffer (skb_release_data), if it has one and owns it. */
+export function skbFreeHead(k: Kernel, skb: bigint): void {
+  const head = k.memory.readField(skb, "sk_buff", "head");
+  if (head !== 0n) fragPool(k).free(head);
+}
+
+/** skb_push: `n` more bytes at the front; returns the new data pointer. */
+export function skbPush(k: Kernel, skb: bigint, n: number): bigint {
+  const d = skbData(k, skb);
+  const data = d.data - BigInt(n);
+  setField(k, skb, "sk_buff", "data", data);
+  setField(k, skb, "sk_buff", "len", BigInt(d.len + n));
+  return data;
+}
+
+/** skb_pull: drops `n` bytes at the front; returns the new data pointer. */
+export function skbPull(k: Kernel, skb: bigint, n: number): bigint {
+  const d = skbData(k, skb);
+  const data = d.data + BigInt(n);
+  setField(k, skb, "sk_buff", "data", data);
+  setField(k, skb, "sk_buff", "len", BigInt(d.len - n));
+  return data;
+}
+
+/** The offset of the current data pointer from head (what skb_reset_*_header stores). */
+function dataOffset(k: Kernel, skb: bigint): bigint {
+  const d = skbData(k, skb);
+  return d.data - d.head;
+}
+
+/** Internet checksum of `b` (RFC 1071). */
+function inetChecksum(b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < b.length; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if (b.length % 2) sum += b[b.length - 1]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+const put16 = (b: Uint8Array, off: number, v: number) => {
+  b[off] = (v >>> 8) & 0xff;
+  b[off + 1] = v & 0xff;
+};
+const put32 = (b: Uint8Array, off: number, v: number) => {
+  put16(b, off, (v >>> 16) & 0xffff);
+  put16(b, off + 2, v & 0xffff);
+};
+
+/** Per-flow counters that stand in for TCP sequence numbers and IP ids (no randomness drawn). */
+export class FlowCounters {
+  private readonly seqs = new Map<string, number>();
+  private ipId = 0;
+  private payloads = 0;
+
+  /** The next sequence number of the flow's sender, advanced by `len`. */
+  nextSeq(flow: Flow, len: number): number {
+    const key = flowKey(flow);
+    const seq = this.seqs.get(key) ?? (fnv(key) & 0x7fffffff);
+    this.seqs.set(key, (seq + len) >>> 0);
+    return seq;
+  }
+
+  /** The next IPv4 identification. */
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
+
+  /** A payload of `len` bytes: a counter-seeded byte pattern. */
+  payload(len: number): Uint8Array {
+    const base = this.payloads++;
+    const b = new Uint8Array(len);
+    for (let i = 0; i < len; i++) b[i] = (base * 31 + i) & 0xff;
+    return b;
+  }
+}
+
+function flowKey(f: Flow): string {
+  return `${f.protocol}/${f.saddr.join(".")}:${f.sport}>${f.daddr.join(".")}:${f.dport}`;
+}
+
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The flow hash the stack stores in skb->hash (sk_txhash on send, the RX hash on receive): a function of the 4-tuple. */
+export function flowHash(f: Flow): number {
+  return fnv(flowKey(f)) || 1;
+}
+
+/** Writes `payload` as the skb's data (the data area must hold it: skbAllocHead(len)). */
+export function writePayload(k: Kernel, skb: bigint, payload: Uint8Array): void {
+  k.memory.writeKernel(skbData(k, skb).data, payload);
+}
+
+/** tcp_transmit_skb's header: pushes a 20-byte TCP header (ACK|PSH) and resets the transport header. */
+export function pushTcpHeader(k: Kernel, skb: bigint, f: Flow, seq: number): void {
+  const data = skbPush(k, skb, TCP_HLEN);
+  const h = new Uint8Array(TCP_HLEN);
+  put16(h, 0, f.sport);
+  put16(h, 2, f.dport);
+  put32(h, 4, seq);
+  put32(h, 8, 1);
+  h[12] = (TCP_HLEN / 4) << 4;
+  h[13] = 0x18; // PSH|ACK
+  put16(h, 14, 65483);
+  k.memory.writeKernel(data, h);
+  setField(k, skb, "sk_buff", "transport_header", dataOffset(k, skb));
+  setField(k, skb, "sk_buff", "ip_summed", CHECKSUM_PARTIAL);
+  setField(k, skb, "sk_buff", "hash", BigInt(flowHash(f)));
+  setField(k, skb, "sk_buff", "l4_hash", 1n);
+}
+
+/** udp_send_skb's header over `payloadLen` bytes of payload. */
+export function pushUdpHeader(k: Kernel, skb: bigint, f: Flow, payloadLen: number): void {
+  const data = skbPush(k, skb, UDP_HLEN);
+  const h = new Uint8Array(UDP_HLEN);
+  put16(h, 0, f.sport);
+  put16(h, 2, f.dport);
+  put16(h, 4, UDP_HLEN + payloadLen);
+  k.memory.writeKernel(data, h);
+  setField(k, skb, "sk_buff", "transport_header", dataOffset(k, skb));
+  setField(k, skb, "sk_buff", "hash", BigInt(flowHash(f)));
+}
+
+/** The IPv4 header (__ip_queue_xmit / ip_make_skb): pushed over the transport header, with its checksum. */
+export function pushIpHeader(k: Kernel, skb: bigint, f: Flow, id: number): void {
+  const data = skbPush(k, skb, IP_HLEN);
+  const total = skbData(k, skb).len;
+  const h = new Uint8Array(IP_HLEN);
+  h[0] = 0x45;
+  put16(h, 2, total);
+  put16(h, 4, id);
+  put16(h, 6, 0x4000); // DF
+  h[8] = 64;
+  h[9] = f.protocol;
+  h.set(f.saddr, 12);
+  h.set(f.daddr, 16);
+  put16(h, 10, inetChecksum(h));
+  k.memory.writeKernel(data, h);
+  setField(k, skb, "sk_buff", "network_header", dataOffset(k, skb));
+  setField(k, skb, "sk_buff", "protocol", BigInt(htons(ETH_P_IP)));
+}
+
+/** neigh_hh_output's Ethernet header: destination, source, ethertype (lo: both MACs zero). */
+export function pushEthHeader(k: Kernel, skb: bigint, dst: Uint8Array, src: Uint8Array): void {
+  const data = skbPush(k, skb, ETH_HLEN);
+  const h = new Uint8Array(ETH_HLEN);
+  h.set(dst, 0);
+  h.set(src, 6);
+  put16(h, 12, ETH_P_IP);
+  k.memory.writeKernel(data, h);
+  setField(k, skb, "sk_buff", "mac_header", dataOffset(k, skb));
+  setField(k, skb, "sk_buff", "mac_len", BigInt(ETH_HLEN));
+}
+
+/** eth_type_trans: the frame's pkt_type (to this host), protocol from the ethertype, the Ethernet header pulled. */
+export function ethTypeTrans(k: Kernel, skb: bigint, dev: bigint): void {
+  setField(k, skb, "sk_buff", "mac_header", dataOffset(k, skb));
+  setField(k, skb, "sk_buff", "dev", dev);
+  setField(k, skb, "sk_buff", "pkt_type", BigInt(PACKET_HOST));
+  skbPull(k, skb, ETH_HLEN);
+  setField(k, skb, "sk_buff", "network_header", dataOffset(k, skb));
+  setField(k, skb, "sk_buff", "protocol", BigInt(htons(ETH_P_IP)));
+}
+
+/** The IP protocol of the IPv4 packet at skb->network_header (0 if none). */
+export function ipProtocolOf(k: Kernel, skb: bigint): number {
+  const head = k.memory.readField(skb, "sk_buff", "head");
+  if (head === 0n) return 0;
+  const nh = k.memory.readField(skb, "sk_buff", "network_header");
+  const b = new Uint8Array(1);
+  k.memory.readKernel(b, head + nh + 9n);
+  return b[0]!;
+}
+
+/** htons for a 16-bit value (what a little-endian load of the __be16 field gives). */
+export function htons(v: number): number {
+  return ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+}
