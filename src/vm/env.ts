@@ -1,6 +1,7 @@
 // What the VM needs from the kernel it runs in. The kernel model implements
 // these interfaces; the VM never imports it. Addresses and 64-bit values are
 // BigInts here: helper calls are not the interpreter's hot path.
+import type { SkbAccess } from "./packet.js";
 
 /** The task a program runs on behalf of (for get_current_* helpers). */
 export interface TaskInfo {
@@ -35,6 +36,14 @@ export interface KernelEnv {
   symbolize?(addr: bigint): string | undefined;
   /** Kernel stack of the current task, innermost first (get_stack/get_stackid). */
   kernelStack?(): bigint[];
+  /**
+   * Writes `src` to kernel memory at `addr`: 0, or -EFAULT when it is not
+   * writable kernel memory. Socket filters' converted stores to
+   * __sk_buff->cb[] land in the sk_buff this way.
+   */
+  writeKernel?(addr: bigint, src: Uint8Array): number;
+  /** The packets socket filters run on (src/vm/packet.ts). */
+  skb?: SkbAccess;
 }
 
 /** A KernelEnv with no kernel behind it: reads fault, clocks are zero, task is swapper/0. For tests and the conformance plugin. */

@@ -5,6 +5,7 @@ import type { HelperImpl, HelperProto } from "./abi.js";
 import { MAP_HELPERS } from "../maps/helpers.js";
 import { CORE_HELPERS } from "./core.js";
 import { helperProto } from "./protos.js";
+import { SKB_HELPERS } from "./skb.js";
 
 export class HelperTable {
   private readonly impls = new Map<number, HelperImpl>();
@@ -40,7 +41,7 @@ export function coreHelperTable(): HelperTable {
   return new HelperTable(CORE_HELPERS);
 }
 
-/** Core helpers plus the map, ring buffer, perf output and stack id helpers. */
+/** Core helpers plus the map, ring buffer, perf output and stack id helpers, and the socket-filter helpers. */
 export function vmHelperTable(): HelperTable {
-  return new HelperTable(CORE_HELPERS, MAP_HELPERS);
+  return new HelperTable(CORE_HELPERS, MAP_HELPERS, SKB_HELPERS);
 }

@@ -15,8 +15,7 @@ import type { Btf } from "../../btf/btf.js";
 import { BtfBuilder } from "../../btf/builder.js";
 import { BtfKind } from "../../btf/kinds.js";
 import type { TypeId } from "../../btf/types.js";
-import { helperProto } from "../helpers/protos.js";
-import type { ProgType } from "./prog-types.js";
+import { tracingHelperProto, type ProgType } from "./prog-types.js";
 import { scalarFromRange } from "./scalar.js";
 import { NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type RegState } from "./types.js";
@@ -133,7 +132,7 @@ export function iterProgType(target: IterTargetName, btf: Btf): ProgType & { rea
       if (field === undefined || field === "u32") return field === "u32" ? scalarReg(scalarFromRange(0n, 0xffffffffn)) : undefined;
       return { type: RegType.PTR_TO_BTF_ID_OR_NULL, btfId: field.btfId, id: nextId(), off: 0, scalar: scalarFromRange(0n, 0n) };
     },
-    helper: (id) => helperProto(id),
+    helper: tracingHelperProto,
     // check_return_code for BPF_TRACE_ITER: 0 (continue) or 1 (stop).
     retRange: { min: 0n, max: 1n },
     pointerReturnOk: false,

@@ -2,9 +2,13 @@
 // context offsets may be read or written, which helpers may be called, and
 // what r0 may hold at exit. "conformance" is the bpf_conformance contract
 // (r1 = the test memory, r2 = its length, helper 5 = unwind); "tracing" is a
-// kprobe/fentry-like type with a read-only u64 argument array as context.
+// kprobe/fentry-like type with a read-only u64 argument array as context;
+// "socket_filter" is BPF_PROG_TYPE_SOCKET_FILTER, whose context is the
+// kernel's sk_buff seen as struct __sk_buff (sk-buff-ctx.ts).
 import { ArgType, RetType, type HelperProto } from "../helpers/abi.js";
 import { helperProto } from "../helpers/protos.js";
+import type { Instruction } from "../isa/instruction.js";
+import { convertSkbAccess, skFilterCtxAccess, SK_BUFF_CTX_SIZE, type ConvertedInsn, type CtxAccess, type SkbLayout } from "./sk-buff-ctx.js";
 import { constReg, NOT_INIT } from "./state.js";
 import { RegType, type RegState } from "./types.js";
 
@@ -33,6 +37,57 @@ export interface ProgType {
    * "invalid shift N").
    */
   readonly rfcImmediates?: boolean;
+  /** Whether LD_ABS/LD_IND may be used (the kernel's may_access_skb: socket filters, tc classifiers and actions). */
+  readonly mayAccessSkb?: boolean;
+  /**
+   * After verification: the instructions a verified context access becomes
+   * when the context is a kernel object (convert_ctx_accesses), or why it
+   * cannot be converted. Absent: the context is VM memory, accessed as is.
+   */
+  convertCtxAccess?(access: CtxAccess, insn: Instruction): ConvertedInsn[] | string;
+}
+
+/** Helpers only programs with an skb context may call (sk_filter_func_proto and kin): skb_load_bytes, get_socket_cookie, get_socket_uid, skb_load_bytes_relative. */
+export const SKB_HELPER_IDS: ReadonlySet<number> = new Set([26, 46, 47, 68]);
+
+/** The helpers of tracing program types (kprobe, tracepoint, fentry...): every known helper but the skb ones. */
+export function tracingHelperProto(id: number): HelperProto | undefined {
+  return SKB_HELPER_IDS.has(id) ? undefined : helperProto(id);
+}
+
+/**
+ * Helpers a privileged socket filter may call, as Linux 6.18 answers
+ * (sk_filter_func_proto over bpf_sk_base_func_proto and
+ * bpf_base_func_proto with CAP_BPF and CAP_PERFMON), among those btfsnoop
+ * knows.
+ */
+const SOCKET_FILTER_HELPERS: ReadonlySet<number> = new Set([
+  // sk_filter_func_proto
+  26, 46, 47, 68, 25,
+  // bpf_base_func_proto: maps, clocks, prandom, cpu, tail calls, ring buffers, bpf_loop, strncmp, current task ids
+  1, 2, 3, 5, 7, 8, 12, 14, 15, 16, 125, 130, 131, 132, 133, 134, 181, 182,
+  // with CAP_PERFMON
+  6, 35, 112, 113, 114, 115, 149, 158, 165,
+]);
+
+/**
+ * BPF_PROG_TYPE_SOCKET_FILTER: r1 is the packet's sk_buff, accessed as
+ * struct __sk_buff with the kernel's rules; after verification the
+ * accesses are converted onto `layout` (the kernel's sk_buff from its BTF).
+ * Any return value is allowed (the bytes kept; 0 drops the packet).
+ */
+export function socketFilterProgType(layout: SkbLayout | undefined): ProgType {
+  return {
+    name: "socket_filter",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize: SK_BUFF_CTX_SIZE,
+    ctxAccess: skFilterCtxAccess,
+    helper: (id) => (SOCKET_FILTER_HELPERS.has(id) ? helperProto(id) : undefined),
+    pointerReturnOk: false,
+    allowCallx: false,
+    mayAccessSkb: true,
+    convertCtxAccess: (access, insn) => (layout ? convertSkbAccess(layout, access, insn) : "no sk_buff layout to convert __sk_buff accesses onto"),
+  };
 }
 
 const UNWIND: HelperProto = { id: 5, name: "unwind", ret: RetType.INTEGER, args: [ArgType.ANYTHING], gplOnly: false };
@@ -70,7 +125,7 @@ export function tracingProgType(nargs = 6): ProgType {
       if (off < 0 || off + size > ctxSize || size !== 8 || off % 8 !== 0) return `invalid bpf_context access off=${off} size=${size}`;
       return undefined;
     },
-    helper: (id) => (id === 5 ? helperProto(5) : helperProto(id)),
+    helper: tracingHelperProto,
     pointerReturnOk: false,
     allowCallx: false,
   };
@@ -86,7 +141,7 @@ export function tracepointProgType(recordSize: number): ProgType {
       if (write || off < 0 || off + size > recordSize || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
       return undefined;
     },
-    helper: (id) => helperProto(id),
+    helper: tracingHelperProto,
     pointerReturnOk: false,
     allowCallx: false,
   };
@@ -105,7 +160,7 @@ export function kprobeProgType(): ProgType {
       if (write || off < 0 || off + size > PT_REGS_SIZE || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
       return undefined;
     },
-    helper: (id) => helperProto(id),
+    helper: tracingHelperProto,
     pointerReturnOk: false,
     allowCallx: false,
   };

@@ -12,8 +12,7 @@ import type { Btf } from "../../btf/btf.js";
 import { BtfKind, kindName } from "../../btf/kinds.js";
 import { skipModifiers, skipModsAndTypedefs } from "../../btf/layout.js";
 import type { TypeId } from "../../btf/types.js";
-import { helperProto } from "../helpers/protos.js";
-import type { ProgType } from "./prog-types.js";
+import { tracingHelperProto, type ProgType } from "./prog-types.js";
 import { NOT_INIT } from "./state.js";
 import { RegType, type RegState } from "./types.js";
 
@@ -123,7 +122,7 @@ export function typedTracingProgType(types: TracingCtxTypes): ProgType {
       if (t?.kind === "struct-ptr" && size === 8) return { type: RegType.PTR_TO_BTF_ID, btfId: t.btfId, off: 0 };
       return undefined;
     },
-    helper: (id) => helperProto(id),
+    helper: tracingHelperProto,
     pointerReturnOk: false,
     allowCallx: false,
   };

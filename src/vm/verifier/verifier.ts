@@ -15,6 +15,8 @@ import { checkMaxStackDepth } from "./stack-depth.js";
 import { computeLiveness, liveAfterCall, type LiveIn } from "./liveness.js";
 import { FRAME_CHANGE, histEntry, markAllPrecise, markPrecise, stackKey, type Checkpoint, type PathHistory } from "./precision.js";
 import { checkMemAccess } from "./check-mem.js";
+import { checkLdAbs } from "./check-ld-abs.js";
+import { convertProgram, noteMemAccess } from "./convert-ctx.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
 import { VerifierError } from "./errors.js";
 import { scalarTruncate } from "./scalar-alu.js";
@@ -53,6 +55,9 @@ export interface VerifyResult {
   stats: VerifyStats;
   /** Accepted programs: slots of loads through typed kernel pointers, to run as BPF_PROBE_MEM loads. */
   probeMem?: number[];
+  /** Accepted programs whose context accesses or LD_ABS were converted (convert-ctx.ts): the program to run, and its stores to kernel memory. */
+  program?: Program;
+  kernelStores?: number[];
 }
 
 /** Verifies `program`. Never throws for a bad program: the result says why. */
@@ -70,9 +75,15 @@ export function verify(program: Program, options: VerifyOptions): VerifyResult {
       lines.push(deep.reason);
       throw new VerifierError(deep.reason, deep.insn, lines.slice(), deep.errno);
     }
+    const conv = convertProgram(ctx, [...ctx.probeMem].sort((a, b) => a - b));
+    if (typeof conv === "string") {
+      lines.push(conv);
+      throw new VerifierError(conv, undefined, lines.slice(), "EINVAL");
+    }
     stats.timeMs = performance.now() - t0;
     lines.push(summary(stats));
-    return { accepted: true, log: lines, stats, probeMem: [...ctx.probeMem].sort((a, b) => a - b) };
+    const converted = conv.program === program ? {} : { program: conv.program, kernelStores: conv.kernelStores };
+    return { accepted: true, log: lines, stats, probeMem: conv.probeMem, ...converted };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     stats.timeMs = performance.now() - t0;
@@ -263,7 +274,9 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
     case Class.LDX: {
       const size = SIZE_BYTES[(code & 0x18) >> 3]!;
       if (insn.dst === 10) ctx.fail(`frame pointer is read only`, pc);
+      const base = regs()[insn.src]!;
       const v = checkMemAccess(ctx, state, { regno: insn.src, off: insn.off, size, write: false, signExtend: (code & 0xe0) === Mode.MEMSX, pc });
+      noteMemAccess(ctx, pc, base, insn.off, size, false, (code & 0xe0) === Mode.MEMSX);
       regs()[insn.dst] = v!;
       return pc + 1;
     }
@@ -278,10 +291,11 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
         if (value.type === RegType.NOT_INIT) ctx.fail(`R${insn.src} !read_ok`, pc);
       } else value = scalarReg(scalarConst(BigInt.asUintN(64, BigInt(insn.imm))));
       checkMemAccess(ctx, state, { regno: insn.dst, off: insn.off, size, write: true, value, ...(cls === Class.STX ? { valueRegno: insn.src } : {}), pc });
+      noteMemAccess(ctx, pc, regs()[insn.dst]!, insn.off, size, true, false);
       return pc + 1;
     }
     case Class.LD:
-      if (code !== LDDW) return ctx.fail(`BPF_LD_[ABS|IND] instructions not allowed for this program type`, pc);
+      if (code !== LDDW) return checkLdAbs(ctx, state, insn, pc);
       regs()[insn.dst] = lddw(ctx, insn.src, insn.imm, insn.imm2 ?? 0, pc);
       if (insn.dst === 10) ctx.fail(`frame pointer is read only`, pc);
       return pc + 2;
