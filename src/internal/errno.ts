@@ -25,7 +25,11 @@ export const Errno = {
   ELOOP: 40,
   ENODATA: 61,
   EOVERFLOW: 75,
+  ENOTSOCK: 88,
+  ENOPROTOOPT: 92,
+  ESOCKTNOSUPPORT: 94,
   EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
   ENOTSUPP: 524,
 } as const;
 

@@ -10,6 +10,7 @@ import type { TrampolineManager } from "../trampoline/trampoline.js";
 import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
 import { installIter } from "./iter.js";
+import { packetSocketLayer } from "./sockets.js";
 import { LazyIterObjects } from "../kernel-model/iter-objects.js";
 import { VMLINUX_BTF_ID, type KernelServices, type TracePipeLine } from "./types.js";
 import { syntheticKconfig } from "./kconfig.js";
@@ -72,6 +73,7 @@ export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): Boote
   const bpf = new Bpf(servicesOf(kernel));
   const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, VMLINUX_BTF_ID, kernel.tracepoints);
   installMapOps(bpf, kernel);
+  bpf.registerSocketLayer(packetSocketLayer(kernel, kernel.world));
   // BPF iterators: their netlink/ipv6_route/file objects are made on first use (slab addresses elsewhere stay put).
   const iterObjects = new LazyIterObjects(kernel);
   installIter(

@@ -40,6 +40,7 @@ import { checkInfo, progTypeOf, withLineInfo } from "./prog-attr.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
+import { SocketCalls, type NetDeviceInfo, type PacketRecord, type PacketSocketLayer, type SockaddrLl, type SocketStats } from "./sockets.js";
 import { BtfObject, IterObject, LinkObject, MapObject, ProgObject, VERIFIED_RUN_BUDGET } from "./objects.js";
 import type {
   AttachFailure,
@@ -106,6 +107,14 @@ export class Bpf {
   private readonly onFree = (obj: KernelObject): void => this.freed(obj);
 
   private readonly helpers = vmHelperTable();
+  private socketLayer: PacketSocketLayer | undefined;
+  private readonly sock = new SocketCalls(
+    this.fds,
+    (code, message) => this.fail(code, message),
+    (o) => this.install(o),
+    this.onFree,
+    () => this.socketLayer,
+  );
 
   constructor(services: KernelServices) {
     this.services = services;
@@ -769,11 +778,66 @@ export class Bpf {
     this.fds.closeAll();
   }
 
-  /** Live objects by kind and open fds. */
+  /** Live objects by kind and open fds (`socket` only while there are sockets). */
   objects(): ObjectCounts {
     const c: ObjectCounts = { map: 0, prog: 0, btf: 0, link: 0, iter: 0, fds: this.fds.size };
-    for (const o of this.live) c[o.kind]++;
+    for (const o of this.live) c[o.kind] = (c[o.kind] ?? 0) + 1;
     return c;
+  }
+
+  // ---- packet sockets (socket(2) and friends; sockets.ts) ------------------------------
+
+  /** Installs the kernel's packet sockets (the boot code does). */
+  registerSocketLayer(layer: PacketSocketLayer): void {
+    this.socketLayer = layer;
+  }
+
+  /** socket(2): AF_PACKET, SOCK_RAW or SOCK_DGRAM, an ethertype in host order (ETH_P_ALL: every frame). An fd, or -EAFNOSUPPORT/-ESOCKTNOSUPPORT/-EINVAL. */
+  socket(domain: number, type: number, protocol: number): number {
+    this.begin();
+    return this.sock.socket(domain, type, protocol);
+  }
+
+  /** bind(2) to a sockaddr_ll: the device by ifindex (0: all), optionally another protocol. 0, or -EBADF/-ENOTSOCK/-EINVAL/-ENODEV. */
+  bind(fd: number, addr: SockaddrLl): number {
+    this.begin();
+    return this.sock.bind(fd, addr);
+  }
+
+  /** setsockopt(2): SOL_SOCKET's SO_ATTACH_BPF (a socket_filter program fd), SO_DETACH_BPF, SO_LOCK_FILTER, SO_RCVBUF. 0 or a negative errno as Linux's. */
+  setsockopt(fd: number, level: number, optname: number, value: number | Uint8Array): number {
+    this.begin();
+    return this.sock.setsockopt(fd, level, optname, value, (pfd) => this.progOf(pfd));
+  }
+
+  /** getsockopt(2): SO_RCVBUF, or PACKET_STATISTICS (tp_packets including drops, tp_drops; reset by reading). */
+  getsockopt(fd: number, level: number, optname: number): number | { packets: number; drops: number } {
+    this.begin();
+    return this.sock.getsockopt(fd, level, optname);
+  }
+
+  /** recvfrom(2), non-blocking: the oldest queued packet with its sockaddr_ll fields, or -EAGAIN. */
+  recv(fd: number): PacketRecord | number {
+    this.begin();
+    return this.sock.recv(fd);
+  }
+
+  /** A packet socket's counters: received, dropped by the filter, trimmed, dropped for a full queue; the queue's state. */
+  socketStats(fd: number): SocketStats | number {
+    this.begin();
+    return this.sock.stats(fd);
+  }
+
+  /** The network devices and the packets each sent and received per IP protocol (/proc/net/dev by protocol). */
+  netDevices(): NetDeviceInfo[] {
+    return this.socketLayer?.devices() ?? [];
+  }
+
+  /** if_nametoindex(3): the ifindex of a device, or -ENODEV. */
+  ifNameToIndex(name: string): number {
+    this.begin();
+    const d = this.netDevices().find((x) => x.name === name);
+    return d ? d.ifindex : this.fail(-Errno.ENODEV, `no network device '${name}' (have ${this.netDevices().map((x) => x.name).join(", ") || "none"})`);
   }
 
   /** Open fds with their kinds, ascending. */

@@ -76,7 +76,7 @@ export interface TracepointInfo {
 
 /** Kinds of objects an fd can refer to. */
 /** Kinds of what an fd can point to: bpf objects, and the file BPF_ITER_CREATE opens. */
-export type ObjectKind = "map" | "prog" | "btf" | "link" | "iter";
+export type ObjectKind = "map" | "prog" | "btf" | "link" | "iter" | "socket";
 
 /** Program types this API loads. */
 export type ProgTypeName = "conformance" | "tracing" | "tracepoint" | "kprobe" | "iter";
@@ -240,6 +240,8 @@ export interface ObjectCounts {
   link: number;
   /** Open iterator files (BPF_ITER_CREATE). */
   iter: number;
+  /** Open sockets (socket(2)); present only while there are some. */
+  socket?: number;
   fds: number;
 }
 
