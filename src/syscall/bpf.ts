@@ -532,12 +532,13 @@ export class Bpf {
     // The interpreter's load: lddw values become map addresses.
     let loaded: LoadedProgram;
     try {
-      loaded = this.interpreter.load(program, name || "prog", (src, imm, imm2) => {
+      // A socket filter runs as converted after verification (its __sk_buff accesses and LD_ABS rewritten).
+      loaded = this.interpreter.load(res.program ?? program, name || "prog", (src, imm, imm2) => {
         const m = used.get(imm)!.map;
         if (src === PseudoLd.MAP_FD) return m.address;
         const zero = new Uint8Array(4);
         return m.progLookup(zero, 0) + BigInt(imm2 >>> 0);
-      }, res.probeMem, { budget: VERIFIED_RUN_BUDGET, ...(attr.jit === undefined ? {} : { jit: attr.jit }) });
+      }, res.probeMem, { budget: VERIFIED_RUN_BUDGET, ...(res.kernelStores ? { kernelStores: res.kernelStores } : {}), ...(attr.jit === undefined ? {} : { jit: attr.jit }) });
     } catch (e) {
       if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
       throw e;

@@ -1,11 +1,13 @@
 // BPF_PROG_LOAD's attribute checks outside the verifier: the program type
 // and its context from the attributes (conformance memory, tracing
 // arguments, BTF-typed tracing targets, tracepoint records, iterator
-// targets), bpf_func_info / bpf_line_info's structural rules, and the
+// targets, socket filters' __sk_buff over the kernel's sk_buff layout),
+// bpf_func_info / bpf_line_info's structural rules, and the
 // source lines the verifier log shows with them (verbose_linfo).
 import type { Btf } from "../btf/btf.js";
 import { iterBtf, iterProgType, isIterTarget, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
-import { conformanceProgType, kprobeProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { conformanceProgType, kprobeProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { skbLayoutFromBtf, type SkbLayout } from "../vm/verifier/sk-buff-ctx.js";
 import { TRACING_ATTACH, tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type TracingAttach, type TracingCtxTypes } from "../vm/verifier/tracing-ctx.js";
 import type { ProgLoadAttr, TracepointInfo } from "./types.js";
 
@@ -13,6 +15,16 @@ import type { ProgLoadAttr, TracepointInfo } from "./types.js";
 const MAX_FUNC_ARGS = 12;
 /** Conformance memory is capped like a test run's data (a page of headroom kept simple). */
 const MAX_MEM_SIZE = 1 << 20;
+
+/** The sk_buff layout of each kernel BTF (socket filters' context conversion), computed once. */
+const skbLayouts = new WeakMap<Btf, SkbLayout | string>();
+
+/** The kernel's sk_buff layout from its BTF (SkbLayout), or why there is none. */
+export function skbLayoutOf(btf: Btf): SkbLayout | string {
+  let l = skbLayouts.get(btf);
+  if (l === undefined) skbLayouts.set(btf, (l = skbLayoutFromBtf(btf)));
+  return l;
+}
 
 /** The BTF-typed context of a tracing program with an attach target (attachBtfId / attachTracepoint), undefined without one, or why not. */
 function typedTracingContext(attr: ProgLoadAttr, btf: Btf, tracepoints: () => TracepointInfo[]): TracingCtxTypes | string | undefined {
@@ -56,6 +68,13 @@ export function progTypeOf(attr: ProgLoadAttr, btf: Btf, tracepoints: () => Trac
       const target = attr.iterTarget ?? "";
       if (!isIterTarget(target)) return `unknown iterator target '${target}' (have ${ITER_TARGETS.join(", ")})`;
       const progType = iterProgType(target, iterBtf(btf));
+      return { progType, ctxSize: progType.ctxSize };
+    }
+    case "socket_filter": {
+      // BPF_PROG_TYPE_SOCKET_FILTER: r1 is a struct sk_buff, accessed as __sk_buff and converted onto this kernel's layout.
+      const layout = skbLayoutOf(btf);
+      if (typeof layout === "string") return `socket filters need the kernel's struct sk_buff: ${layout}`;
+      const progType = socketFilterProgType(layout);
       return { progType, ctxSize: progType.ctxSize };
     }
     default:

@@ -8,7 +8,7 @@ import type { Program } from "./isa/instruction.js";
 import { bswap16, bswap32, fromBig, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64, toBigU, udiv64, umod64 } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
 import { atomicRmw } from "./atomic.js";
-import { ProbeMemReader } from "./probe-mem.js";
+import { KernelStoreWriter, ProbeMemReader } from "./probe-mem.js";
 import { FaultKind, InsnError, VmFault } from "./errors.js";
 import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi.js";
 import { RegionKind, type AddressSpace, type Region } from "./memory.js";
@@ -41,6 +41,8 @@ export interface LoadOptions {
   jit?: boolean;
   /** Budget of a run that names none (default DEFAULT_BUDGET): verified programs get a far larger one. */
   budget?: number;
+  /** Slots of stores into kernel memory (a socket filter's converted __sk_buff->cb[] stores): written through KernelEnv.writeKernel. */
+  kernelStores?: readonly number[];
 }
 
 export interface RunOptions {
@@ -119,6 +121,7 @@ export class Interpreter {
       probe: new Uint8Array(slots),
     };
     for (const s of probeMem) if (s >= 0 && s < slots) lp.probe[s] = 1;
+    for (const s of options.kernelStores ?? []) if (s >= 0 && s < slots) lp.probe[s] = 2;
     program.insns.forEach((insn, i) => {
       const s = program.slotOf[i]!;
       lp.op[s] = insn.opcode;
@@ -384,6 +387,12 @@ export class Interpreter {
         case Class.STX: {
           const size = SIZE_BYTES[(code & 0x18) >> 3]!;
           const mode = code & 0xe0;
+          if (lp.probe[pc] === 2) {
+            const s = srcs[pc]!;
+            this.kstore.store(pc, lo[d]!, hi[d]!, offs[pc]!, size, cls === Class.STX ? lo[s]! : imms[pc]!, cls === Class.STX ? hi[s]! : imms[pc]! >> 31);
+            pc++;
+            continue;
+          }
           const r = this.access(pc, lo[d]!, hi[d]!, offs[pc]!, size, true);
           const o = this.accessOffset;
           if (mode === Mode.ATOMIC) {
@@ -427,6 +436,10 @@ export class Interpreter {
   }
 
   private accessOffset = 0;
+  private kstoreWriter: KernelStoreWriter | undefined;
+  private get kstore(): KernelStoreWriter {
+    return (this.kstoreWriter ??= new KernelStoreWriter(this.mem, this.env));
+  }
   private probeMem: ProbeMemReader | undefined;
   private readonly probeOut = new Int32Array(2);
 

@@ -27,6 +27,8 @@ export interface LoadedProgram {
    * 1 at the slots of BPF_PROBE_MEM loads (through typed kernel pointers):
    * outside the VM's regions they read kernel memory, and a fault reads 0
    * instead of stopping the program, as the kernel's exception tables do.
+   * 2 at the slots of stores into kernel memory (a socket filter's
+   * converted __sk_buff->cb[] stores), written through KernelEnv.writeKernel.
    */
   readonly probe: Uint8Array;
   /**

@@ -1,8 +1,11 @@
 // BPF_PROBE_MEM loads (reads through typed kernel pointers), shared by the
 // interpreter and the JIT runtime: the VM's own regions first, then kernel
 // memory through the KernelEnv, and 0 when neither can be read (the
-// kernel's exception-table fixup) instead of a fault.
+// kernel's exception-table fixup) instead of a fault. Also the stores a
+// verified program makes into a kernel object it was given as context (a
+// socket filter's __sk_buff->cb[] writes), through KernelEnv.writeKernel.
 import type { KernelEnv } from "./env.js";
+import { FaultKind, VmFault } from "./errors.js";
 import type { AddressSpace } from "./memory.js";
 
 /** A reusable probe-mem reader: out[0], out[1] = the loaded value's low and high halves. */
@@ -41,5 +44,33 @@ export class ProbeMemReader {
         return;
     }
     out[1] = signed ? out[0]! >> 31 : 0;
+  }
+}
+
+/** Stores into kernel memory (slots the verifier's context conversion marked): VM regions first, then KernelEnv.writeKernel; a failed write faults. */
+export class KernelStoreWriter {
+  private readonly buf = new Uint8Array(8);
+  private readonly view = new DataView(this.buf.buffer);
+
+  constructor(
+    private readonly mem: AddressSpace,
+    private readonly env: KernelEnv,
+  ) {}
+
+  /** Writes the low `size` bytes of (vh:vl) at base + off. */
+  store(pc: number, baseLo: number, baseHi: number, off: number, size: number, vl: number, vh: number): void {
+    const addr = BigInt.asUintN(64, ((BigInt(baseHi >>> 0) << 32n) | BigInt(baseLo >>> 0)) + BigInt(off));
+    this.view.setInt32(0, vl, true);
+    this.view.setInt32(4, vh, true);
+    const bytes = this.buf.subarray(0, size);
+    const r = this.mem.find(Number(addr >> 32n), Number(addr & 0xffffffffn), size);
+    if (r !== undefined && r.writable) {
+      const at = Number(addr & 0xffffffffn) - r.lo;
+      r.bytes.set(bytes, at);
+      return;
+    }
+    if (!this.env.writeKernel || this.env.writeKernel(addr, bytes) < 0) {
+      throw new VmFault(FaultKind.MEMORY, pc, `invalid write of ${size} bytes at 0x${addr.toString(16)}: not writable kernel memory`);
+    }
   }
 }

@@ -427,6 +427,10 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
         case Class.STX: {
           const size = SIZE_BYTES[(code & 0x18) >> 3]!;
           const mode = code & 0xe0;
+          if (lp.probe[pc] === 2) {
+            emit(`rt.kstore(${pc}, ${L(d)}, ${H(d)}, ${off}, ${size}, ${cls === Class.STX ? L(s) : lit(imm)}, ${cls === Class.STX ? H(s) : lit(imm >> 31)});`);
+            break;
+          }
           const so = directStack && d === 10 ? stackOffset(off, size) : undefined;
           if (so !== undefined) emit(`v = S; t = ${so};`);
           else emit(access(pc, d, off, size, true));

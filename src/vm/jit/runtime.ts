@@ -12,7 +12,7 @@
 // cover is run by the interpreter itself (JitHost.execLimited), which faults
 // at exactly the interpreter's instruction.
 import { atomicRmw } from "../atomic.js";
-import { ProbeMemReader } from "../probe-mem.js";
+import { KernelStoreWriter, ProbeMemReader } from "../probe-mem.js";
 import { fromBig, toBigU } from "../alu64.js";
 import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "../limits.js";
 import type { KernelEnv } from "../env.js";
@@ -146,6 +146,11 @@ export class JitRuntime {
     this.th = this.probeOut[1]!;
   }
   private probeMem: ProbeMemReader | undefined;
+  /** A store into kernel memory (a converted context store, see probe-mem.ts). */
+  kstore(pc: number, baseLo: number, baseHi: number, off: number, size: number, vl: number, vh: number): void {
+    (this.kstoreWriter ??= new KernelStoreWriter(this.host.mem, this.host.env)).store(pc, baseLo, baseHi, off, size, vl, vh);
+  }
+  private kstoreWriter: KernelStoreWriter | undefined;
   private readonly probeOut = new Int32Array(2);
 
   /**

@@ -56,18 +56,15 @@ export function tracingHelperProto(id: number): HelperProto | undefined {
 }
 
 /**
- * Helpers a privileged socket filter may call, as Linux 6.18 answers
- * (sk_filter_func_proto over bpf_sk_base_func_proto and
- * bpf_base_func_proto with CAP_BPF and CAP_PERFMON), among those btfsnoop
- * knows.
+ * Helper ids a privileged socket filter may call (sk_filter_func_proto over
+ * bpf_sk_base_func_proto and bpf_base_func_proto with CAP_BPF and
+ * CAP_PERFMON), as Linux 6.18 answers for ids 1..211; those btfsnoop has a
+ * prototype for are callable.
  */
 const SOCKET_FILTER_HELPERS: ReadonlySet<number> = new Set([
-  // sk_filter_func_proto
-  26, 46, 47, 68, 25,
-  // bpf_base_func_proto: maps, clocks, prandom, cpu, tail calls, ring buffers, bpf_loop, strncmp, current task ids
-  1, 2, 3, 5, 7, 8, 12, 14, 15, 16, 125, 130, 131, 132, 133, 134, 181, 182,
-  // with CAP_PERFMON
-  6, 35, 112, 113, 114, 115, 149, 158, 165,
+  1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 26, 35, 37, 42, 46, 47, 55, 68, 80, 87, 88, 89, 93, 94, 105, 106, 109, 112, 113, 114, 115, 117,
+  118, 120, 122, 123, 125, 130, 131, 132, 133, 134, 136, 137, 138, 139, 140, 141, 148, 149, 153, 154, 156, 157, 158, 160, 164, 165, 169, 170, 171,
+  172, 175, 176, 177, 178, 180, 181, 182, 191, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
 ]);
 
 /**
