@@ -9,6 +9,7 @@ import { cur } from "./context.js";
 import { scalarAlu, scalarBswap, scalarMovsx, scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown, type Scalar } from "./scalar.js";
 import { regTypeName } from "./log.js";
+import { afterAddConst, withIdForCopy } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
 import { RegType, type RegState, type VerifierState } from "./types.js";
 
@@ -47,13 +48,22 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
   }
   const src: RegState = isX ? read(insn.src) : scalarReg(immScalar(insn.imm, is64));
   if (op === AluOp.MOV) {
+    // A copy of an unknown scalar is linked with its source (both get one id) when the value is
+    // unchanged by the move: always for a 64-bit mov, when it fits for a 32-bit or sign-extending one.
+    const linkCopy = (fits: boolean): RegState | undefined => {
+      if (!isX || src.type !== RegType.SCALAR || !fits) return undefined;
+      const linked = withIdForCopy(src, ctx.nextId);
+      regs[insn.src] = linked;
+      return linked;
+    };
     if (isX && insn.off !== 0) {
       if (isPointer(src)) ctx.fail(`R${insn.src} sign-extension part of pointer`, pc);
-      regs[d] = scalarReg(scalarMovsx(src.scalar!, insn.off as 8 | 16 | 32, is64));
+      const linked = linkCopy(src.scalar!.umax < 1n << BigInt(insn.off - 1));
+      regs[d] = withId(scalarMovsx(src.scalar!, insn.off as 8 | 16 | 32, is64), linked);
       return;
     }
     if (is64) {
-      regs[d] = src;
+      regs[d] = linkCopy(true) ?? src;
       return;
     }
     if (isPointer(src)) {
@@ -61,7 +71,8 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
       regs[d] = scalarReg(scalarTruncate(scalarUnknown(), 4));
       return;
     }
-    regs[d] = scalarReg(scalarAlu(AluOp.MOV, false, src.scalar!, src.scalar!));
+    const linked = linkCopy(src.scalar!.umax <= 0xffffffffn);
+    regs[d] = withId(scalarAlu(AluOp.MOV, false, src.scalar!, src.scalar!), linked);
     return;
   }
   const dv = read(d);
@@ -71,7 +82,11 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
     if ((op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) ctx.fail(`invalid shift ${insn.imm}`, pc);
   }
   if (!isPointer(dv) && !isPointer(src)) {
-    regs[d] = scalarReg(scalarAlu(op, is64, dv.scalar!, src.scalar!, insn.off === 1));
+    const value = scalarAlu(op, is64, dv.scalar!, src.scalar!, insn.off === 1);
+    // A 64-bit add of a known constant keeps a linked register linked, with the constant as delta (privileged).
+    if (op === AluOp.ADD && is64 && ctx.options.privileged && dv.id !== undefined && isConst(src.scalar!)) {
+      regs[d] = afterAddConst(dv, constValue(src.scalar!), value);
+    } else regs[d] = scalarReg(value);
     return;
   }
   // Pointer arithmetic.
@@ -90,6 +105,11 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
   const [ptr, k, ptrReg] = isPointer(dv) ? [dv, src.scalar!, d] : [src, dv.scalar!, insn.src];
   if (isX) ctx.markPrecise(isPointer(dv) ? insn.src : d); // the pointer's new offset is the scalar's value
   regs[d] = adjustPointer(ctx, ptr, k, op === AluOp.SUB, ptrReg, d, pc);
+}
+
+/** A copy of `linked`'s value (`s`, the same value) in its group, or unlinked when `linked` is undefined or has no id. */
+function withId(s: Scalar, linked: RegState | undefined): RegState {
+  return linked?.id === undefined ? scalarReg(s) : { type: RegType.SCALAR, scalar: s, id: linked.id };
 }
 
 /** The immediate of an ALU instruction as a scalar: sign-extended for ALU64, its u32 for ALU. */

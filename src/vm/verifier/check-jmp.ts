@@ -1,5 +1,6 @@
 // Conditional jumps (the kernel's check_cond_jmp_op): decides branches whose
-// outcome is known, refines scalar bounds on each side, turns *_OR_NULL
+// outcome is known, refines scalar bounds on each side (and those of the
+// scalars linked with them, scalar-ids.ts), turns *_OR_NULL
 // pointers into real pointers or NULL on null checks (for every copy with
 // the same id, releasing a NULL reference), and refuses pointer comparisons
 // for unprivileged programs.
@@ -8,7 +9,8 @@ import { Class, CLASS_MASK, JmpOp, OP_MASK, Source } from "../isa/opcodes.js";
 import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
 import { branchTaken, refineBranch } from "./scalar-branch.js";
-import { constValue, isConst, scalarConst } from "./scalar.js";
+import { constValue, isConst, scalarConst, type Scalar } from "./scalar.js";
+import { syncLinked } from "./scalar-ids.js";
 import { cloneState, isPointer, scalarReg } from "./state.js";
 import { RegType, type RegState, type VerifierState } from "./types.js";
 import { releaseReference } from "./check-call.js";
@@ -65,10 +67,19 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
   return { taken: state, fallthrough: cloneState(state) };
 }
 
-function withScalars(state: VerifierState, insn: Instruction, isX: boolean, a: import("./scalar.js").Scalar, b: import("./scalar.js").Scalar): VerifierState {
+/**
+ * The compared registers take their refined bounds (keeping their ids),
+ * then every scalar linked with one of them takes them too (the kernel's
+ * sync_linked_regs: the source's group first, then the destination's).
+ */
+function withScalars(state: VerifierState, insn: Instruction, isX: boolean, a: Scalar, b: Scalar): VerifierState {
   const regs = cur(state).regs;
-  regs[insn.dst] = scalarReg(a);
-  if (isX) regs[insn.src] = scalarReg(b);
+  regs[insn.dst] = { ...regs[insn.dst]!, scalar: a };
+  if (isX) {
+    regs[insn.src] = { ...regs[insn.src]!, scalar: b };
+    syncLinked(state, regs[insn.src]!);
+  }
+  syncLinked(state, regs[insn.dst]!);
   return state;
 }
 

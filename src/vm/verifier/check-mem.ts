@@ -9,6 +9,7 @@ import type { VerifierContext } from "./context.js";
 import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import { regTypeName } from "./log.js";
+import { linkSpill } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
 import { tnumAdd, tnumConst, tnumToString } from "./tnum.js";
 import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
@@ -149,7 +150,8 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
     const old = frame.spills[slot];
     if (old && isPointer(old) && !(a.size === 8) && !ctx.options.privileged) ctx.fail(`attempt to corrupt spilled pointer on stack`, a.pc);
     if (a.size === 8 && v) {
-      frame.spills[slot] = v;
+      // A spilled unknown scalar stays linked with its register (scalar-ids.ts).
+      frame.spills[slot] = v.type === RegType.SCALAR && a.valueRegno !== undefined && ctx.options.privileged ? linkSpill(state, a.valueRegno, ctx.nextId) : v;
       frame.stack.fill(StackByte.SPILL, at, at + 8);
       return undefined;
     }

@@ -156,6 +156,43 @@ function isSpilledScalar(f: FrameState, slot: number): boolean {
 }
 
 /**
+ * Scalars linked (one id, see scalar-ids.ts) with a register or slot of
+ * `set` in checkpoint `cp` are precise with it: a later comparison of any
+ * of them may have bounded the others (the kernel records the linked
+ * registers of each jump in its history; marking the whole group where it
+ * exists at the checkpoint is a superset of that). Linked registers of the
+ * walk's frame and linked slots join `set` (their history is walked too);
+ * those of other frames are marked here (they cannot change in this frame).
+ */
+function addLinked(cp: Checkpoint, frame: number, set: { regs: number; slots: Set<number> }): void {
+  const frames = cp.state.frames;
+  const f = frames[frame]!;
+  let ids: Set<number> | undefined;
+  const note = (id: number | undefined) => {
+    if (id !== undefined) (ids ??= new Set()).add(id);
+  };
+  for (let r = 0; r < 10; r++) if (set.regs & R(r) && f.regs[r]!.type === RegType.SCALAR) note(f.regs[r]!.id);
+  for (const k of set.slots) {
+    const fr = frames[k >> 6];
+    if (fr && isSpilledScalar(fr, k & 63)) note(fr.spills[k & 63]!.id);
+  }
+  if (!ids) return;
+  for (let fi = 0; fi < frames.length; fi++) {
+    const fr = frames[fi]!;
+    for (let r = 0; r < 10; r++) {
+      const v = fr.regs[r]!;
+      if (v.type !== RegType.SCALAR || v.id === undefined || !ids.has(v.id)) continue;
+      if (fi === frame) set.regs |= R(r);
+      else marksOf(cp, fi).regs |= R(r);
+    }
+    for (let slot = 0; slot < fr.spills.length; slot++) {
+      const v = fr.spills[slot];
+      if (v?.type === RegType.SCALAR && v.id !== undefined && ids.has(v.id) && isSpilledScalar(fr, slot)) set.slots.add(fi * 64 + slot);
+    }
+  }
+}
+
+/**
  * Marks registers `regs` of the current frame and stack slots `slots`
  * (keys frame * 64 + slot) precise back along `path`. With `skipLast`, the
  * newest history entry (the instruction asking) is not walked.
@@ -175,6 +212,7 @@ export function markPrecise(program: Program, insnAt: Int32Array, path: PathHist
     if (cp.allPrecise) return; // everything here and above already is
     const f = cp.state.frames[frame];
     if (!f) return markAllPrecise(path.chain);
+    addLinked(cp, frame, set);
     const m = marksOf(cp, frame);
     for (let r = 0; r < 10; r++) {
       if (!(set.regs & R(r))) continue;

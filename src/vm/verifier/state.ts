@@ -72,16 +72,28 @@ export class IdMap {
     }
     return a === c && b === o;
   }
+  private tmp = 0;
+  /**
+   * check_scalar_ids: like check, but a scalar without id stands for a
+   * group of its own (a fresh id), so two unlinked scalars of the old state
+   * cannot both pair with one linked group of the current state.
+   */
+  checkScalar(o: number | undefined, c: number | undefined): boolean {
+    if (o === undefined && c === undefined) return true;
+    return this.check(o ?? --this.tmp, c ?? --this.tmp);
+  }
 }
 
 /** Whether register `cur` is covered by `old` (every value cur can hold, old could too). */
 export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap()): boolean {
   if (old.type === RegType.NOT_INIT) return true; // old never read it: anything goes
   if (old.type !== cur.type) return false;
+  if (old.type === RegType.SCALAR) {
+    // Linked scalars (regsafe): the same delta, and groups that pair one to one.
+    return old.off === cur.off && ids.checkScalar(old.id, cur.id) && scalarContains(old.scalar!, cur.scalar!);
+  }
   if (!ids.check(old.id, cur.id) || !ids.check(old.refObjId, cur.refObjId)) return false;
   switch (old.type) {
-    case RegType.SCALAR:
-      return scalarContains(old.scalar!, cur.scalar!);
     case RegType.PTR_TO_MAP_VALUE:
     case RegType.PTR_TO_MEM:
       return (
@@ -105,7 +117,7 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
 /** Exact equality of registers (for infinite-loop detection). */
 export function regEquals(a: RegState, b: RegState, ids: IdMap = new IdMap()): boolean {
   if (a.type !== b.type) return false;
-  if (a.type === RegType.SCALAR) return scalarEquals(a.scalar!, b.scalar!);
+  if (a.type === RegType.SCALAR) return a.off === b.off && ids.check(a.id, b.id) && scalarEquals(a.scalar!, b.scalar!);
   return regContains(a, b, ids) && regContains(b, a, new IdMap());
 }
 
