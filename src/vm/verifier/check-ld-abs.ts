@@ -10,28 +10,34 @@ import type { Instruction } from "../isa/instruction.js";
 import { AluOp, Class, JmpOp, Mode, SIZE_BYTES, SIZE_MASK, Size, Source } from "../isa/opcodes.js";
 import { SKB_LOAD_HELPER_ID } from "../helpers/skb.js";
 import { cur, type VerifierContext } from "./context.js";
+import { VerifierError } from "./errors.js";
 import { scalarUnknown } from "./scalar.js";
 import { NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type VerifierState } from "./types.js";
+
+/** Ends verification with the kernel's -EINVAL (check_ld_abs's own refusals; unreadable registers are -EACCES). */
+function invalid(reason: string, pc: number): never {
+  throw new VerifierError(reason, pc, [], "EINVAL");
+}
 
 /** Checks the LD_ABS/LD_IND at `pc`; fails with the kernel's message. Returns the next slot. */
 export function checkLdAbs(ctx: VerifierContext, state: VerifierState, insn: Instruction, pc: number): number {
   const frame = cur(state);
   const mode = insn.opcode & 0xe0;
-  if (mode !== Mode.ABS && mode !== Mode.IND) ctx.fail(`unknown opcode ${insn.opcode.toString(16).padStart(2, "0")}`, pc);
-  if (frame.subprog !== 0) ctx.fail(`LD_ABS is not allowed in subprogs without BTF`, pc);
-  if (!ctx.options.progType.mayAccessSkb) ctx.fail(`BPF_LD_[ABS|IND] instructions not allowed for this program type`, pc);
+  if (mode !== Mode.ABS && mode !== Mode.IND) invalid(`unknown opcode ${insn.opcode.toString(16).padStart(2, "0")}`, pc);
+  if (frame.subprog !== 0) invalid(`LD_ABS is not allowed in subprogs without BTF`, pc);
+  if (!ctx.options.progType.mayAccessSkb) invalid(`BPF_LD_[ABS|IND] instructions not allowed for this program type`, pc);
   if (insn.dst !== 0 || insn.off !== 0 || (insn.opcode & SIZE_MASK) === Size.DW || (mode === Mode.ABS && insn.src !== 0)) {
-    ctx.fail(`BPF_LD_[ABS|IND] uses reserved fields`, pc);
+    invalid(`BPF_LD_[ABS|IND] uses reserved fields`, pc);
   }
   const regs = frame.regs;
   if (regs[6]!.type === RegType.NOT_INIT) ctx.fail(`R6 !read_ok`, pc);
   // The load may end the program early: a reference held now would leak (check_reference_leak).
   if (state.refs.size) {
     for (const [ref, at] of state.refs) ctx.log(`Unreleased reference id=${ref} alloc_insn=${at}`);
-    ctx.fail(`BPF_LD_[ABS|IND] cannot be mixed with socket references`, pc);
+    invalid(`BPF_LD_[ABS|IND] cannot be mixed with socket references`, pc);
   }
-  if (regs[6]!.type !== RegType.PTR_TO_CTX) ctx.fail(`at the time of BPF_LD_ABS|IND R6 != pointer to skb`, pc);
+  if (regs[6]!.type !== RegType.PTR_TO_CTX) invalid(`at the time of BPF_LD_ABS|IND R6 != pointer to skb`, pc);
   if (mode === Mode.IND && regs[insn.src]!.type === RegType.NOT_INIT) ctx.fail(`R${insn.src} !read_ok`, pc);
   if (regs[6]!.off) ctx.fail(`dereference of modified ctx ptr R6 off=${regs[6]!.off} disallowed`, pc);
   for (let r = 1; r <= 5; r++) regs[r] = NOT_INIT;

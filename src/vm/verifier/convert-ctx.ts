@@ -12,6 +12,7 @@ import type { Instruction, Program } from "../isa/instruction.js";
 import { Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd } from "../isa/opcodes.js";
 import { genLdAbs } from "./check-ld-abs.js";
 import type { VerifierContext } from "./context.js";
+import { VerifierError } from "./errors.js";
 import type { ConvertedInsn, CtxAccess } from "./sk-buff-ctx.js";
 import { RegType, type RegState } from "./types.js";
 
@@ -28,7 +29,7 @@ export function noteMemAccess(ctx: VerifierContext, pc: number, r: RegState, off
   const prev = seen.get(pc);
   if (prev) {
     // Only context and typed kernel pointers are converted: they may not share an instruction with anything else.
-    if (prev.kind !== kind && (prev.kind !== "other" || kind !== "other")) ctx.fail(`same insn cannot be used with different pointers`, pc);
+    if (prev.kind !== kind && (prev.kind !== "other" || kind !== "other")) throw new VerifierError(`same insn cannot be used with different pointers`, pc, [], "EINVAL");
     return;
   }
   seen.set(pc, kind === "ctx" ? { kind, access: { off: (r.off ?? 0) + off, size, write, signExtend } } : { kind });
