@@ -7,6 +7,7 @@
 // random generator: sequence numbers, IP ids and payload bytes come from
 // counters, so the workload's other values do not move and the same seed
 // gives the same packets.
+import type { SkbAccess } from "../vm/packet.js";
 import type { Kernel } from "./kernel.js";
 import { DIRECT_MAP_BASE, PageAllocator, SLAB_AREA_START } from "./memory/address-space.js";
 import { type KmemCache, SlabAllocator } from "./memory/slab.js";
@@ -90,6 +91,9 @@ export function skbAllocHead(k: Kernel, skb: bigint, len: number): void {
   setField(k, skb, "sk_buff", "tail", BigInt(SKB_HEADROOM + len));
   setField(k, skb, "sk_buff", "end", BigInt(SKB_HEAD_SIZE - SHINFO_SIZE));
   setField(k, skb, "sk_buff", "len", BigInt(len));
+  // __alloc_skb: no link-layer or transport header yet.
+  setField(k, skb, "sk_buff", "mac_header", BigInt(HEADER_UNSET));
+  setField(k, skb, "sk_buff", "transport_header", BigInt(HEADER_UNSET));
 }
 
 /** Frees the skb's head buffer (skb_release_data), if it has one and owns it. */
@@ -273,4 +277,70 @@ export function ipProtocolOf(k: Kernel, skb: bigint): number {
 /** htons for a 16-bit value (what a little-endian load of the __be16 field gives). */
 export function htons(v: number): number {
   return ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+}
+
+/** skb->mac_header / transport_header when not set (the kernel's (u16)~0U). */
+export const HEADER_UNSET = 0xffff;
+
+const socketCookies = new WeakMap<Kernel, { next: bigint; bySk: Map<bigint, bigint> }>();
+
+/**
+ * The VM's packet interface (src/vm/packet.ts) over this kernel's
+ * sk_buffs: bytes from skb->data (within skb->len, skb_header_pointer) or
+ * from the MAC or network header (within head..tail, as the negative
+ * LD_ABS offsets and skb_load_bytes_relative check), the socket's cookie
+ * (__sock_gen_cookie: given on first use, from 1) and its owner's uid.
+ */
+export function skbAccessOf(k: Kernel): SkbAccess {
+  const field = (skb: bigint, p: string) => k.memory.readField(skb, "sk_buff", p);
+  const cookies = socketCookies.get(k) ?? { next: 1n, bySk: new Map<bigint, bigint>() };
+  socketCookies.set(k, cookies);
+  const sockOf = (skb: bigint): bigint | undefined => {
+    try {
+      const sk = field(skb, "sk");
+      return sk === 0n ? undefined : sk;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    loadBytes: (skb, base, off, dst) => {
+      try {
+        const head = field(skb, "head");
+        if (head === 0n || off < 0) return -14;
+        let start: bigint;
+        let end: bigint;
+        if (base === 0) {
+          start = field(skb, "data");
+          end = start + field(skb, "len");
+        } else {
+          const h = field(skb, base === 1 ? "mac_header" : "network_header");
+          if (base === 1 && h === BigInt(HEADER_UNSET)) return -14;
+          start = head + h;
+          end = head + field(skb, "tail");
+        }
+        const from = start + BigInt(off);
+        if (from < head || from + BigInt(dst.length) > end) return -14;
+        return k.memory.readKernel(dst, from) === 0 ? 0 : -14;
+      } catch {
+        return -14;
+      }
+    },
+    socketCookie: (skb) => {
+      const sk = sockOf(skb);
+      if (sk === undefined) return 0n;
+      let c = cookies.bySk.get(sk);
+      if (c === undefined) cookies.bySk.set(sk, (c = cookies.next++));
+      return c;
+    },
+    socketUid: (skb) => {
+      const sk = sockOf(skb);
+      if (sk === undefined) return undefined;
+      try {
+        return Number(k.memory.readField(sk, "sock", "sk_uid.val"));
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

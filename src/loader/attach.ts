@@ -10,13 +10,16 @@
 //   tp_btf/NAME                              BTF-typed raw tracepoint (same context, tracing type)
 //   fentry/FUNC, fexit/FUNC, fmod_ret/FUNC   tracing program on the function's trampoline
 //   iter/TARGET                              iterator (read once at the end, like `cat` of a pinned one)
-//   socket                                   socket filter: not served by the syscall layer yet
+//   socket                                   socket filter: attached to a packet socket of its own
+//                                            (AF_PACKET, SOCK_RAW, ETH_P_ALL) bound to an interface
+//                                            (lo unless told), with SO_ATTACH_BPF
 // A SEC kind without a target (SEC("kprobe")) loads but is not attached
 // automatically (libbpf leaves those to the caller). Kinds the kernel
 // cannot serve are reported with their reason instead of failing the object.
 import type { Btf } from "../btf/btf.js";
 import { BtfKind } from "../btf/kinds.js";
 import type { Bpf } from "../syscall/bpf.js";
+import { AF_PACKET, ETH_P_ALL, SO_ATTACH_BPF, SOCK_RAW, SOL_SOCKET } from "../syscall/sockets.js";
 import type { AttachTarget, TracepointInfo } from "../syscall/types.js";
 
 /** How a program of a SEC kind loads and attaches. */
@@ -76,7 +79,9 @@ export function sectionDef(secName: string): SectionDef | SectionProblem {
     case "iter":
       return withTarget({ kind, progType: "iter", attachType: "iter" });
     case "socket":
-      return { fatal: false, reason: "socket filter programs cannot be loaded yet: the syscall layer has no socket program type (issue #17)" };
+      // libbpf's SEC("socket") (SEC_NONE): the exact name, no target; the attach is a socket's, not a link.
+      if (target !== undefined) return { fatal: true, reason: `missing BPF prog type, check ELF section name '${secName}'` };
+      return { kind, progType: "socket_filter", attachType: "socket" };
     default:
       return { fatal: true, reason: `missing BPF prog type, check ELF section name '${secName}'` };
   }
@@ -165,4 +170,28 @@ export function attachBySection(bpf: Bpf, progFd: number, def: SectionDef): numb
   const link = bpf.linkCreate(progFd, def.attachType, attachTarget(def));
   if (link < 0) return bpf.lastError || `link create failed (${link})`;
   return link;
+}
+
+/** The interface a socket program's packet socket is bound to unless told otherwise. */
+export const DEFAULT_SOCKET_IFACE = "lo";
+
+/**
+ * Attaches a socket filter as a program that watches an interface does:
+ * socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), bind to the interface,
+ * setsockopt(SO_ATTACH_BPF). The socket's fd, or a message (the socket is
+ * closed again).
+ */
+export function attachSocket(bpf: Bpf, progFd: number, iface: string = DEFAULT_SOCKET_IFACE): number | string {
+  const ifindex = bpf.ifNameToIndex(iface);
+  if (ifindex < 0) return bpf.lastError;
+  const fd = bpf.socket(AF_PACKET, SOCK_RAW, ETH_P_ALL);
+  if (fd < 0) return `socket(AF_PACKET): ${bpf.lastError}`;
+  const fail = (what: string): string => {
+    const why = bpf.lastError;
+    bpf.close(fd);
+    return `${what}: ${why}`;
+  };
+  if (bpf.bind(fd, { family: AF_PACKET, ifindex }) < 0) return fail(`bind to ${iface}`);
+  if (bpf.setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, progFd) < 0) return fail("setsockopt(SO_ATTACH_BPF)");
+  return fd;
 }

@@ -13,7 +13,8 @@ import { BtfsnoopError } from "../internal/errors.js";
 import type { Bpf } from "../syscall/bpf.js";
 import type { TracePipeLine } from "../syscall/types.js";
 import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_RINGBUF } from "../vm/maps/types.js";
-import { attachBySection, type SectionDef } from "./attach.js";
+import type { SocketStats } from "../syscall/sockets.js";
+import { attachBySection, attachSocket, DEFAULT_SOCKET_IFACE, type SectionDef } from "./attach.js";
 import { createMaps, initialData, kernelFacts, loadPrograms, type LoadedMap, type LoadOptions, type ProgramState } from "./load.js";
 import { openObject } from "./open.js";
 import { coreApplierFor, type CoreApplier } from "./relocate.js";
@@ -65,6 +66,20 @@ interface Link {
   iter: boolean;
 }
 
+/** What attach() takes. */
+export interface AttachOptions {
+  /** The interface socket filters (SEC("socket")) watch: their packet socket is bound to it. Default lo. */
+  iface?: string;
+}
+
+/** A socket filter's packet socket and its counters (what the program kept, dropped, trimmed). */
+export interface SocketFilterStatus {
+  program: string;
+  iface: string;
+  fd: number;
+  stats: SocketStats;
+}
+
 export class BpfObject {
   readonly spec: ObjectSpec;
   private readonly sets = new Map<string, string>();
@@ -72,6 +87,7 @@ export class BpfObject {
   private maps: LoadedMap[] = [];
   private progs: ProgramState[] = [];
   private links: Link[] = [];
+  private sockets: { fd: number; program: string; iface: string }[] = [];
   private attachErrors = new Map<string, string>();
   private perfOpened = new Set<number>();
   private eventCands = new Map<string, number[]>();
@@ -150,12 +166,23 @@ export class BpfObject {
    * reported in status(); a failure to attach one that should attach
    * detaches everything and throws.
    */
-  attach(): this {
+  attach(opts: AttachOptions = {}): this {
     const bpf = this.bpf;
     for (const p of this.progs) {
       if (p.fd === undefined || !p.def) continue;
-      if (this.links.some((l) => l.program === p.spec.name)) continue;
+      if (this.links.some((l) => l.program === p.spec.name) || this.sockets.some((s) => s.program === p.spec.name)) continue;
       const def: SectionDef = p.def;
+      if (def.attachType === "socket") {
+        // A socket filter: its own packet socket on the interface, SO_ATTACH_BPF.
+        const iface = opts.iface ?? DEFAULT_SOCKET_IFACE;
+        const r = attachSocket(bpf, p.fd, iface);
+        if (typeof r === "string") {
+          this.detach();
+          throw new BtfsnoopError("ENOENT", `'${this.spec.name}': section '${p.spec.section}', program '${p.spec.name}': attach to a packet socket on ${iface} failed: ${r}`);
+        }
+        this.sockets.push({ fd: r, program: p.spec.name, iface });
+        continue;
+      }
       if (!def.target) {
         this.attachErrors.set(p.spec.name, `SEC("${p.spec.secName}") names no target: loaded, not attached`);
         continue;
@@ -185,6 +212,18 @@ export class BpfObject {
     if (!this.bpfRef) return;
     for (const l of this.links) this.bpfRef.close(l.fd);
     this.links = [];
+    for (const s of this.sockets) this.bpfRef.close(s.fd);
+    this.sockets = [];
+  }
+
+  /** The packet sockets socket filters are attached to, with their counters (received, filtered, trimmed, queue drops). */
+  socketFilters(): SocketFilterStatus[] {
+    const bpf = this.bpf;
+    return this.sockets.map((s) => {
+      const stats = bpf.socketStats(s.fd);
+      if (typeof stats === "number") throw new BtfsnoopError("EBADF", `'${this.spec.name}': program '${s.program}': socket ${s.fd}: ${bpf.lastError}`);
+      return { program: s.program, iface: s.iface, fd: s.fd, stats };
+    });
   }
 
   /** Number of live links. */
@@ -196,7 +235,7 @@ export class BpfObject {
   status(): ProgramStatus[] {
     return this.spec.programs.map((spec) => {
       const p = this.progs.find((s) => s.spec === spec);
-      const attached = this.links.some((l) => l.program === spec.name);
+      const attached = this.links.some((l) => l.program === spec.name) || this.sockets.some((s) => s.program === spec.name);
       const error = p?.skipped ?? this.attachErrors.get(spec.name);
       return { name: spec.name, section: spec.section, loaded: p?.fd !== undefined, attached, ...(attached || error === undefined ? {} : { error }) };
     });

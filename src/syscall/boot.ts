@@ -11,6 +11,7 @@ import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
 import { installIter } from "./iter.js";
 import { packetSocketLayer } from "./sockets.js";
+import { skbAccessOf } from "../kernel-model/packets.js";
 import { LazyIterObjects } from "../kernel-model/iter-objects.js";
 import { VMLINUX_BTF_ID, type KernelServices, type TracePipeLine } from "./types.js";
 import { syntheticKconfig } from "./kconfig.js";
@@ -38,6 +39,16 @@ export function servicesOf(kernel: Kernel): KernelServices {
   // trace buffer keeps the newest lines: past TRACE_PIPE_MAX unread lines the oldest are overwritten).
   let pipe: TracePipeLine[] = [];
   const env = kernel.env();
+  // Socket filters: their packets, and the converted stores to __sk_buff->cb[] in the sk_buff.
+  env.skb = skbAccessOf(kernel);
+  env.writeKernel = (addr, src) => {
+    try {
+      kernel.memory.writeKernel(addr, src);
+      return 0;
+    } catch {
+      return -14;
+    }
+  };
   const tracePrintk = env.tracePrintk;
   env.tracePrintk = (text) => {
     tracePrintk(text);

@@ -1,19 +1,20 @@
 // `btfsnoop run OBJ.bpf.o [--workload W] [--duration D] [--seed N] [--cpus N]
-// [--set NAME=VALUE]... [--json] [-v]` and `btfsnoop prog load OBJ.bpf.o [-v]`
+// [--set NAME=VALUE]... [--iface IF] [--json] [-v]` and `btfsnoop prog load OBJ.bpf.o [-v]`
 // (issue #16): a user's BPF object through the loader (src/loader) on the
 // synthetic kernel. `run` loads it, attaches every autoloaded program, runs
 // the workload on the same Machine `trace` drives (same seed, CPUs,
 // duration and poll step: the same kernel history), prints printk lines as
 // trace_pipe shows them and ring/perf buffer records as they come, then
-// iterator output and every map as `bpftool map dump` prints it, and
-// detaches (also on SIGINT/SIGTERM). `--json` is NDJSON (docs/json.md,
+// iterator output and every map as `bpftool map dump` prints it, then the
+// counters of the packet sockets socket filters are attached to (on lo, or
+// --iface), and detaches (also on SIGINT/SIGTERM). `--json` is NDJSON (docs/json.md,
 // "btfsnoop run"). `prog load` opens, relocates and verifies only, prints
 // the verifier log and exits 1 if a program is rejected, as bpftool does.
 import { basename } from "node:path";
 import type { Argv } from "yargs";
 import type { JsonValue } from "../../btf/format/value-json.js";
 import { jsonInteger } from "../../btf/format/value-json.js";
-import type { BpfObject, EventRecord } from "../../loader/object.js";
+import type { BpfObject, EventRecord, SocketFilterStatus } from "../../loader/object.js";
 import type { TracePipeLine } from "../../syscall/types.js";
 import { parseDuration } from "../duration.js";
 import { ExitStatus, UsageError } from "../errors.js";
@@ -31,6 +32,8 @@ export interface RunArgs {
   verbose?: boolean | undefined;
   /** A kernel made from this BTF file in scale mode (as trace --btf): CO-RE relocates against it. */
   btf?: string | undefined;
+  /** The interface socket filters' packet sockets are bound to (default lo). */
+  iface?: string | undefined;
 }
 
 /** The kernel to load into: the synthetic one, or one made from a BTF file (scale mode, workload `random`). */
@@ -138,6 +141,18 @@ function eventJson(e: EventRecord): string {
   return JSON.stringify({ type: "event", map: e.map, ...(e.cpu !== undefined ? { cpu: e.cpu } : {}), ...(e.data !== undefined ? { data: e.data } : { hex: hex(e.bytes, "") }) }) + "\n";
 }
 
+/** A socket filter's packet socket, one line: what its program saw, kept, trimmed and dropped, and what the full queue dropped. */
+export function socketText(s: SocketFilterStatus): string {
+  const st = s.stats;
+  const seen = st.received + st.filtered + st.queueDrops;
+  return `socket ${s.program} (${s.iface}): ${seen} packets seen, ${st.received} kept (${st.trimmed} trimmed), ${st.filtered} dropped by filter, ${st.queueDrops} dropped by kernel (receive queue full), ${st.queued} queued\n`;
+}
+
+function socketJson(s: SocketFilterStatus): string {
+  const st = s.stats;
+  return JSON.stringify({ type: "socket", program: s.program, iface: s.iface, received: st.received, filtered: st.filtered, trimmed: st.trimmed, queue_drops: st.queueDrops, queued: st.queued }) + "\n";
+}
+
 function printkJson(l: TracePipeLine): string {
   return JSON.stringify({ type: "printk", time_ns: jsonInteger(l.timeNs), cpu: l.cpu, pid: l.pid, comm: l.comm, text: l.text.endsWith("\n") ? l.text.slice(0, -1) : l.text }) + "\n";
 }
@@ -177,7 +192,7 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
         if (p.relocated) io.err(`btfsnoop: ${p.spec.section}/${p.spec.name}: ${p.relocated.insns.length} insns (${p.relocated.functions.length} functions), ${p.log[p.log.length - 1] ?? ""}\n`);
       }
     }
-    obj.attach();
+    obj.attach(a.iface !== undefined ? { iface: a.iface } : {});
     for (const s of obj.status()) if (!s.attached) io.err(`btfsnoop: ${s.section}/${s.name}: not attached: ${s.error ?? "not loaded"}\n`);
 
     let stop = false;
@@ -233,6 +248,7 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
       if (spec.type === 27 || spec.type === 4) continue; // buffers were drained as events
       out += json ? JSON.stringify(mapJson(obj, name)) + "\n" : `map ${name} (${MAP_TYPE_NAMES[spec.type] ?? spec.type}):\n${formatMapDump(obj, name)}`;
     }
+    for (const sock of obj.socketFilters()) out += json ? socketJson(sock) : socketText(sock);
     const status = obj.status();
     const elapsed = machine.nowNs() - start;
     if (json) {
@@ -298,8 +314,10 @@ export function registerRun<T>(y: Argv<T>, io: CliIo): Argv<T> {
         .option("set", { type: "string", array: true, describe: "NAME=VALUE: set a global variable (const volatile, .data, .bss) before load" })
         .option("json", { type: "boolean", describe: "NDJSON: printk, event, iter, map and summary lines (docs/json.md)" })
         .option("verbose", { alias: "v", type: "boolean", describe: "CO-RE relocations and program sizes on stderr" })
+        .option("iface", { type: "string", describe: "interface the packet sockets of socket filters (SEC(\"socket\")) are bound to: lo (default) or eth0" })
         .example("$0 run prog.bpf.o --workload fs -d 200ms", "printk lines, events and maps of prog.bpf.o on the fs workload")
-        .example("$0 run prog.bpf.o --set target_pid=4 --json", "with a const volatile knob set, as NDJSON"),
+        .example("$0 run prog.bpf.o --set target_pid=4 --json", "with a const volatile knob set, as NDJSON")
+        .example("$0 run sock_example.bpf.o --workload net --iface lo", "socket filters on a packet socket on lo: their maps and drop counters"),
     async (a) => {
       const code = await runObjectCommand(a as unknown as RunArgs, io);
       if (code !== 0) throw new ExitStatus(code);
