@@ -15,7 +15,7 @@ import { RegionKind, type AddressSpace, type Region } from "./memory.js";
 import { compileProgram } from "./jit/compile.js";
 import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "./limits.js";
 import { jitOf, JitRuntime, type JitHost, type JitProgram } from "./jit/runtime.js";
-import type { LoadedProgram, PseudoResolver, TailCallTable } from "./loaded-program.js";
+import { REG_FILE_SIZE, type LoadedProgram, type PseudoResolver, type TailCallTable } from "./loaded-program.js";
 
 export { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE };
 /** Default budget of executed instructions per run. */
@@ -235,11 +235,11 @@ export class Interpreter {
         r0lo = rt.rl;
         r0hi = rt.rh;
       } else {
-        const regs = this.regPool[level] ?? (this.regPool[level] = [new Int32Array(11), new Int32Array(11)]);
+        const regs = this.regPool[level] ?? (this.regPool[level] = [new Int32Array(REG_FILE_SIZE), new Int32Array(REG_FILE_SIZE)]);
         const lo = regs[0];
         const hi = regs[1];
         // Zeroed by hand: TypedArray.prototype.fill costs more than this on 11 slots.
-        for (let i = 0; i < 11; i++) {
+        for (let i = 0; i < REG_FILE_SIZE; i++) {
           lo[i] = 0;
           hi[i] = 0;
         }
@@ -695,8 +695,8 @@ export class Interpreter {
 
   /** bpf_loop's callback call from a helper: r1..r5 from `cargs`, returns the callee's r0. */
   callSubprogFrom(lp: LoadedProgram, pc: number, depth: number, target: number, cargs: readonly bigint[]): bigint {
-    const clo = new Int32Array(11);
-    const chi = new Int32Array(11);
+    const clo = new Int32Array(REG_FILE_SIZE);
+    const chi = new Int32Array(REG_FILE_SIZE);
     cargs.forEach((a, i) => {
       fromBig(this.tmp, a);
       clo[i + 1] = this.tmp[0]!;
@@ -710,8 +710,8 @@ export class Interpreter {
   private callLocal(lp: LoadedProgram, pc: number, target: number, depth: number, lo: Int32Array, hi: Int32Array): void {
     if (depth + 1 >= MAX_CALL_FRAMES) throw new VmFault(FaultKind.STACK, pc, `call nesting deeper than ${MAX_CALL_FRAMES} frames`, "E2BIG");
     if (target < 0 || target >= lp.slots) throw new VmFault(FaultKind.CALL, pc, `call to slot ${target}, outside the program`, "EINVAL");
-    const clo = new Int32Array(11);
-    const chi = new Int32Array(11);
+    const clo = new Int32Array(REG_FILE_SIZE);
+    const chi = new Int32Array(REG_FILE_SIZE);
     for (let i = 1; i <= 5; i++) {
       clo[i] = lo[i]!;
       chi[i] = hi[i]!;

@@ -4,6 +4,15 @@
 // neither imports the other for it.
 import type { Program } from "./isa/instruction.js";
 
+/**
+ * The kernel's BPF_REG_AX: an eleventh general register, r11, that only
+ * instructions the verifier generates use (a socket filter's converted
+ * skb_shinfo() reads); programs cannot name it. Register files have
+ * REG_FILE_SIZE entries, r0..r11.
+ */
+export const BPF_REG_AX = 11;
+export const REG_FILE_SIZE = 12;
+
 /** What the JIT attached to a loaded program; src/vm/jit/runtime.ts's JitProgram extends it. */
 export interface CompiledCode {
   /** The generated JavaScript (`prog dump --jited`). */

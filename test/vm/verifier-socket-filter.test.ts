@@ -51,6 +51,10 @@ const LAYOUT: SkbLayout = {
   napiId: 160,
   minNapiId: 8193,
   cbData: 48,
+  head: 200,
+  end: { off: 192, size: 4 },
+  shinfoGsoSize: 4,
+  shinfoGsoSegs: 6,
 };
 
 const SF = socketFilterProgType(LAYOUT);
@@ -64,7 +68,7 @@ const store = (off: number, size: number) => check(B().mov64Imm(2, 7).stx(LDX_SI
 
 describe("__sk_buff reads (sk_filter_is_valid_access over bpf_skb_is_valid_access)", () => {
   // Linux 6.18's verdicts, by field offset and sizes 1, 2, 4, 8 (8 only where aligned).
-  const readable = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 68, 84];
+  const readable = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 68, 84, 164, 176];
   for (const off of readable) {
     it(`u32 field at ${off}: 1, 2 and 4 bytes read, 8 refused`, () => {
       for (const size of [1, 2, 4]) expect(verdict(load(off, size)), `size ${size}`).toBe("ACCEPT");
@@ -81,13 +85,6 @@ describe("__sk_buff reads (sk_filter_is_valid_access over bpf_skb_is_valid_acces
       }
     });
   }
-  it("gso_segs and gso_size: Linux reads them through skb_shinfo(); btfsnoop refuses them at conversion", () => {
-    // skb->head + skb->end needs the kernel's scratch register BPF_REG_AX, which the VM has not.
-    for (const off of [164, 176]) {
-      for (const size of [1, 2, 4]) expect(verdict(load(off, size))).toBe(`EINVAL 0: cannot convert __sk_buff->${off === 164 ? "gso_segs" : "gso_size"}: btfsnoop does not model skb_shinfo()`);
-      expect(verdict(load(off, 8))).toBe(`EACCES invalid bpf_context access off=${off} size=8`);
-    }
-  });
   it("narrow reads inside a field must be aligned to their size", () => {
     expect(verdict(load(1, 1))).toBe("ACCEPT");
     expect(verdict(load(2, 2))).toBe("ACCEPT");
@@ -205,7 +202,8 @@ describe("helpers of socket filters (sk_filter_func_proto, bpf_base_func_proto)"
 describe("the sk_buff layout from the kernel's BTF", () => {
   it("the synthetic kernel's sk_buff: Linux 6.x offsets; cb[] needs struct qdisc_skb_cb", () => {
     const l = skbLayoutFromBtf(syntheticVmlinux());
-    expect(l).toEqual({ ...LAYOUT, cbData: undefined, cbMissing: "the kernel's BTF has no struct qdisc_skb_cb" });
+    const { cbData: _cb, shinfoGsoSize: _gsz, shinfoGsoSegs: _gsg, ...rest } = LAYOUT;
+    expect(l).toEqual({ ...rest, cbMissing: "the kernel's BTF has no struct qdisc_skb_cb" });
   });
   it("a field the layout lacks refuses the load with why, other fields still convert", () => {
     const { cbData: _cb, ...noCb } = LAYOUT;
@@ -214,6 +212,8 @@ describe("the sk_buff layout from the kernel's BTF", () => {
     expect(verdict(check(B().ldx(Size.W, 0, 1, 0).exit(), pt))).toBe("ACCEPT");
     const { len: _len, ...noLen } = LAYOUT;
     expect(verdict(check(B().mov64Imm(0, 0).ldx(Size.W, 0, 1, 0).exit(), socketFilterProgType(noLen)))).toBe("EINVAL 1: cannot convert __sk_buff->len: the kernel's BTF has no sk_buff.len");
+    const { shinfoGsoSegs: _segs, ...noShinfo } = LAYOUT;
+    expect(verdict(check(B().ldx(Size.W, 0, 1, 164).exit(), socketFilterProgType(noShinfo)))).toBe("EINVAL 0: cannot convert __sk_buff->gso_segs: the kernel's BTF has no skb_shared_info.gso_segs");
   });
 });
 
@@ -221,14 +221,17 @@ describe("the sk_buff layout from the kernel's BTF", () => {
 
 const SKB = 0xffff888000100000n;
 const DEV = 0xffff888000200000n;
+const HEAD = 0xffff888000300000n;
 
 /** A fake kernel: one sk_buff and one net_device in kernel memory, a packet behind the skb (test double of the packet interface). */
 function fakeKernel(packet: Uint8Array, opts: { macOff?: number; netOff?: number; cookie?: bigint; uid?: number } = {}) {
   const skb = new Uint8Array(256);
   const dev = new Uint8Array(256);
+  const head = new Uint8Array(512);
   const kmem = new Map<bigint, Uint8Array>([
     [SKB, skb],
     [DEV, dev],
+    [HEAD, head],
   ]);
   const find = (addr: bigint, len: number): { bytes: Uint8Array; at: number } | undefined => {
     for (const [base, bytes] of kmem) if (addr >= base && addr + BigInt(len) <= base + BigInt(bytes.length)) return { bytes, at: Number(addr - base) };
@@ -265,7 +268,7 @@ function fakeKernel(packet: Uint8Array, opts: { macOff?: number; netOff?: number
   });
   const view = new DataView(skb.buffer);
   view.setUint32(112, packet.length, true); // len
-  return { skb, dev, view, env };
+  return { skb, dev, head, view, env };
 }
 
 const PACKET = Uint8Array.from({ length: 32 }, (_, i) => i);
@@ -340,6 +343,19 @@ describe("converted __sk_buff accesses run on the kernel's sk_buff (interpreter 
     expect(runBoth(ld(84), k)).toBe(0n);
     k.view.setUint32(160, 9000, true);
     expect(runBoth(ld(84), k)).toBe(9000n);
+  });
+  it("gso_size and gso_segs are read from skb_shinfo(skb) = skb->head + skb->end", () => {
+    const k = fakeKernel(PACKET);
+    k.view.setBigUint64(200, HEAD, true);
+    k.view.setUint32(192, 320, true);
+    const shinfo = new DataView(k.head.buffer, 320);
+    shinfo.setUint16(4, 1448, true);
+    shinfo.setUint16(6, 3, true);
+    expect(runBoth(ld(176), k)).toBe(1448n);
+    expect(runBoth(ld(164), k)).toBe(3n);
+    expect(runBoth(ld(177, 1), k)).toBe(1448n >> 8n);
+    // The scratch register does not disturb the program's own: r1 (the skb) is the base and the destination here.
+    expect(runBoth(B().mov64(6, 1).ldx(Size.W, 1, 1, 164).mov64(0, 1).ldx(Size.W, 2, 6, 0).add64(0, 2).exit(), k)).toBe(3n + 32n);
   });
   it("cb[] stores land in qdisc_skb_cb's data inside skb->cb and read back", () => {
     const k = fakeKernel(PACKET);

@@ -16,7 +16,7 @@ import { bswap16, bswap32, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, s
 import { VmFault } from "../errors.js";
 import { STACK_SIZE } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, PseudoLd, SIZE_BYTES, Source } from "../isa/opcodes.js";
-import type { LoadedProgram } from "../loaded-program.js";
+import { REG_FILE_SIZE, type LoadedProgram } from "../loaded-program.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 
 
@@ -29,8 +29,8 @@ const L = (r: number) => `l${r}`;
 const H = (r: number) => `h${r}`;
 
 /** Regs arrays for the interpreter fallback. */
-const ALL_LO = `[${Array.from({ length: 11 }, (_, i) => L(i)).join(",")}]`;
-const ALL_HI = `[${Array.from({ length: 11 }, (_, i) => H(i)).join(",")}]`;
+const ALL_LO = `[${Array.from({ length: REG_FILE_SIZE }, (_, i) => L(i)).join(",")}]`;
+const ALL_HI = `[${Array.from({ length: REG_FILE_SIZE }, (_, i) => H(i)).join(",")}]`;
 const ARGS = [1, 2, 3, 4, 5].map((i) => `${L(i)},${H(i)}`).join(",");
 
 /** Code for a static fault: the frame syncs the budget itself (refunding the rest of the block). */
@@ -337,7 +337,7 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`const T = new Int32Array(2);`);
   for (const line of ACCESS_FN) emit(line);
   emit(`return function jit_${lp.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}(rt, entry, depth, ${ARGS}, l10, h10) {`);
-  emit(`let l0 = 0, h0 = 0, l6 = 0, h6 = 0, l7 = 0, h7 = 0, l8 = 0, h8 = 0, l9 = 0, h9 = 0;`);
+  emit(`let l0 = 0, h0 = 0, l6 = 0, h6 = 0, l7 = 0, h7 = 0, l8 = 0, h8 = 0, l9 = 0, h9 = 0, l11 = 0, h11 = 0;`);
   emit(`let B = rt.b, ic = 0, pc = entry, t = 0, v = null, f = null, n = null;`);
   // S: this frame's stack. r10 never changes here (fp), so r10 + constant is a fixed offset in it.
   const directStack = !writesR10(lp);

@@ -19,7 +19,7 @@ import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
 import { invokeHelper, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
 import type { AddressSpace, Region } from "../memory.js";
-import type { CompiledCode, LoadedProgram, TailCallTable } from "../loaded-program.js";
+import { REG_FILE_SIZE, type CompiledCode, type LoadedProgram, type TailCallTable } from "../loaded-program.js";
 
 const TWO32 = 4294967296;
 
@@ -228,8 +228,8 @@ export class JitRuntime {
       }
     }
     if (fn === undefined) {
-      const lo = new Int32Array(11);
-      const hi = new Int32Array(11);
+      const lo = new Int32Array(REG_FILE_SIZE);
+      const hi = new Int32Array(REG_FILE_SIZE);
       lo[1] = l1;
       hi[1] = h1;
       lo[10] = l10;

@@ -7,9 +7,10 @@
 // (the kernel's bpf_convert_ctx_access, including its narrow-load rules).
 import type { Btf } from "../../btf/btf.js";
 import { BtfKind } from "../../btf/kinds.js";
-import { skipModsAndTypedefs } from "../../btf/layout.js";
+import { sizeOf, skipModsAndTypedefs } from "../../btf/layout.js";
 import { findMember } from "../../btf/members.js";
 import type { Instruction } from "../isa/instruction.js";
+import { BPF_REG_AX } from "../loaded-program.js";
 import { AluOp, Class, JmpOp, Mode, Size, Source } from "../isa/opcodes.js";
 
 /** sizeof(struct __sk_buff) in Linux 6.12. */
@@ -133,6 +134,12 @@ export interface SkbLayout {
   readonly cbData?: number;
   /** Why cbData is absent. */
   readonly cbMissing?: string;
+  /** skb->head, skb->end (its size: 4 when it is an offset from head, NET_SKBUFF_DATA_USES_OFFSET on 64-bit). */
+  readonly head?: number;
+  readonly end?: { readonly off: number; readonly size: 4 | 8 };
+  /** skb_shared_info's gso_segs and gso_size (skb_shinfo(skb) = head + end). */
+  readonly shinfoGsoSegs?: number;
+  readonly shinfoGsoSize?: number;
 }
 
 /** NR_CPUS + 1 for a kernel built with NR_CPUS=8192 (x86-64 distribution configs). */
@@ -170,6 +177,13 @@ export function skbLayoutFromBtf(btf: Btf, minNapiId = DEFAULT_MIN_NAPI_ID): Skb
     if (data === undefined) cbMissing = "struct qdisc_skb_cb has no data";
     else cbData = cb + data;
   }
+  let end: { off: number; size: 4 | 8 } | undefined;
+  const endM = findMember(btf, skb, "end");
+  if (endM && !endM.member.bitfieldSize && endM.bitsOffset % 8 === 0) {
+    const size = sizeOf(btf, endM.member.type);
+    if (size === 4 || size === 8) end = { off: endM.bitsOffset / 8, size };
+  }
+  const shinfo = btf.findByNameKind("skb_shared_info", BtfKind.STRUCT);
   const opt = <K extends string>(k: K, v: number | SkbBits | undefined): Partial<Record<K, number | SkbBits>> => (v === undefined ? {} : ({ [k]: v } as Record<K, number | SkbBits>));
   return {
     minNapiId,
@@ -189,6 +203,10 @@ export function skbLayoutFromBtf(btf: Btf, minNapiId = DEFAULT_MIN_NAPI_ID): Skb
     ...opt("tcIndex", at(skb, "tc_index")),
     ...opt("napiId", at(skb, "napi_id")),
     ...(cbData === undefined ? { cbMissing: cbMissing! } : { cbData }),
+    ...opt("head", at(skb, "head")),
+    ...(end ? { end } : {}),
+    ...opt("shinfoGsoSegs", shinfo === undefined ? undefined : at(shinfo, "gso_segs")),
+    ...opt("shinfoGsoSize", shinfo === undefined ? undefined : at(shinfo, "gso_size")),
   } as SkbLayout;
 }
 
@@ -315,9 +333,20 @@ export function convertSkbAccess(layout: SkbLayout, a: CtxAccess, insn: Instruct
       }
       break;
     case "gso_segs":
-    case "gso_size":
-      // skb_shinfo(skb) = skb->head + skb->end needs the kernel's scratch register (BPF_REG_AX), which the VM has not.
-      return `cannot convert __sk_buff->${f.name}: btfsnoop does not model skb_shinfo()`;
+    case "gso_size": {
+      // skb_shinfo(skb): skb->head + skb->end when end is an offset (the kernel's scratch register AX holds it), else skb->end.
+      const field = f.name === "gso_segs" ? layout.shinfoGsoSegs : layout.shinfoGsoSize;
+      if (field === undefined) return missing(f.name, `skb_shared_info.${f.name}`);
+      if (layout.end === undefined || (layout.end.size === 4 && layout.head === undefined)) return missing(f.name, "sk_buff.head and sk_buff.end");
+      if (layout.end.size === 4) {
+        k(ldx(4, BPF_REG_AX, s, layout.end.off));
+        k(ldx(8, d, s, layout.head!));
+        p({ opcode: Class.ALU64 | AluOp.ADD | Source.X, dst: d, src: BPF_REG_AX, off: 0, imm: 0 });
+      } else k(ldx(8, d, s, layout.end.off));
+      k(ldx(2, d, d, field));
+      target = 2;
+      break;
+    }
     default:
       return `cannot convert __sk_buff->${f.name}`;
   }
