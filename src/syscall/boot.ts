@@ -10,7 +10,7 @@ import type { TrampolineManager } from "../trampoline/trampoline.js";
 import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
 import { installIter } from "./iter.js";
-import { packetSocketLayer } from "./sockets.js";
+import { packetSocketLayer } from "./socket-layer.js";
 import { skbAccessOf } from "../kernel-model/packets.js";
 import { LazyIterObjects } from "../kernel-model/iter-objects.js";
 import { VMLINUX_BTF_ID, type KernelServices, type TracePipeLine } from "./types.js";

@@ -8,3 +8,4 @@ export { Bpf, errnoString } from "./bpf.js";
 export { FdTable, FIRST_FD, KernelObject } from "./fd-table.js";
 export { BtfObject, LinkObject, MapObject, ProgObject } from "./objects.js";
 export type * from "./types.js";
+export * from "./sockets.js";

@@ -6,11 +6,10 @@
 // packet_bind). A socket is an fd of the process's table (kind "socket");
 // an attached program is held by the socket and runs, through the filter
 // callback, on every packet the kernel delivers to it (r1 = the sk_buff).
-// The kernel model provides the sockets and the delivery (PacketSocketLayer).
+// The kernel model provides the sockets and the delivery (PacketSocketLayer,
+// socket-layer.ts); this module imports only its types.
 import { Errno } from "../internal/errno.js";
-import type { Kernel } from "../kernel-model/kernel.js";
-import { packetSocketsOf, type PacketRecord, type PacketSocketStats } from "../kernel-model/sockets.js";
-import type { World } from "../kernel-model/paths/world.js";
+import type { PacketRecord, PacketSocketStats } from "../kernel-model/sockets.js";
 import { KernelObject, type FdTable } from "./fd-table.js";
 import type { ProgObject } from "./objects.js";
 
@@ -217,17 +216,4 @@ export class SocketCalls {
     const e = s.endpoint;
     return { ...e.stats, queued: e.queued, rmemAlloc: e.rmemAlloc, rcvbuf: e.rcvbuf, progId: s.prog?.id ?? 0 };
   }
-}
-
-/** The kernel model's packet sockets and devices as the syscall layer's PacketSocketLayer. */
-export function packetSocketLayer(kernel: Kernel, world: World): PacketSocketLayer {
-  const sockets = packetSocketsOf(kernel);
-  return {
-    open: (type, protocol) => sockets.open(type, protocol),
-    devices: () =>
-      [world.lo, world.eth0].map((d) => {
-        const c = sockets.devCounts(d.ifindex);
-        return { ifindex: d.ifindex, name: d.name, tx: { ...c.tx }, rx: { ...c.rx } };
-      }),
-  };
 }
