@@ -102,8 +102,10 @@ export function checkInfo(attr: ProgLoadAttr, slots: number): string | undefined
 
 /**
  * The kernel's verbose_linfo: before an instruction's log line, the source
- * line covering it (the last line_info at or before it), when it differs
- * from the one printed last: `; <line, leading blanks trimmed> @ <file>:<n>`.
+ * line covering it (the last line_info at or before it), when it is another
+ * record than the one printed last and not the same line of the same file
+ * (records differing only in the column are not printed again):
+ * `; <line, leading blanks trimmed> @ <file's base name>:<n>`.
  */
 export function withLineInfo(log: string[], lineInfo: NonNullable<ProgLoadAttr["lineInfo"]>): string[] {
   const out: string[] = [];
@@ -121,8 +123,8 @@ export function withLineInfo(log: string[], lineInfo: NonNullable<ProgLoadAttr["
         else hi = mid - 1;
       }
       const li = found >= 0 ? lineInfo[found] : undefined;
-      if (li && li !== prev) {
-        out.push(`; ${li.line.trimStart()} @ ${li.fileName}:${li.lineNum}`);
+      if (li && li !== prev && !(prev && li.fileName === prev.fileName && li.lineNum === prev.lineNum)) {
+        out.push(`; ${li.line.trimStart()} @ ${li.fileName.slice(li.fileName.lastIndexOf("/") + 1)}:${li.lineNum}`);
         prev = li;
       }
     }

@@ -29,7 +29,7 @@ function check(p: Program, privileged = true): VerifyResult {
   return verify(p, { progType: tracingProgType(6), mapByFd: (fd) => MAPS.get(fd), privileged, logLevel: 1 });
 }
 
-/** r6 = arg0; r8 = 8 on the taken (first explored) path, `alt` on the other; both reach label "join". */
+/** r6 = arg0; r8 = `alt` on the fall-through (first explored) path, 8 on the taken one; both reach label "join". */
 function twoValues(alt: number): ProgramBuilder {
   return new ProgramBuilder()
     .ldx(Size.DW, 6, 1, 0)
@@ -108,22 +108,26 @@ describe("pruning what does not matter", () => {
     const b = lookupOrExit(twoValues(1000)).stx(Size.DW, 0, 0, 8).mov64Imm(0, 0).exit();
     const r = check(programFromInsns(b.link()));
     expect(r.accepted).toBe(true);
-    expect(r.log).toContain("4: safe");
-    expect(processed(r)).toBe(15);
+    // The fall-through (r8 = 1000) goes first; the join is stored after the lookup (2 jumps, 8 insns: is_state_visited's rule).
+    expect(r.log).toContain("10: safe");
+    expect(processed(r)).toBe(20);
   });
 
   it("a dead register (overwritten before any read) prunes the join", () => {
-    const b = twoValues(1000).mov64Imm(8, 0).add64(6, 8).mov64Imm(0, 0).exit();
+    // The fall-through goes first; two jumps and eight instructions on it store a state at the join (is_state_visited's rule).
+    const b = new ProgramBuilder().ldx(Size.DW, 6, 1, 0).mov64Imm(8, 8).jmpImm(JmpOp.JNE, 6, 0, "join").mov64Imm(8, 1000);
+    b.ja("pad").label("pad").mov64Imm(7, 0).mov64Imm(2, 0).mov64Imm(3, 0);
+    b.label("join").mov64Imm(8, 0).add64(6, 8).mov64Imm(0, 0).exit();
     const r = check(programFromInsns(b.link()));
     expect(r.accepted).toBe(true);
-    expect(r.log).toContain("4: safe");
+    expect(r.log).toContain("from 2 to 8: safe");
   });
 
   it("unprivileged loads compare every scalar (no imprecise pruning)", () => {
     const b = lookupOrExit(twoValues(1000)).stx(Size.DW, 0, 0, 8).mov64Imm(0, 0).exit();
     const r = check(programFromInsns(b.link()), false);
     expect(r.accepted).toBe(true);
-    expect(r.log).not.toContain("4: safe");
+    expect(r.log).not.toContain("10: safe");
   });
 
   it("a counting loop to 1M stores a state per 20 jumps or 100 insns, not per iteration", () => {

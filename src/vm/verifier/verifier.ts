@@ -21,9 +21,10 @@ import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./co
 import { VerifierError } from "./errors.js";
 import { scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
-import { formatReg, formatRegs, regTypeName } from "./log.js";
+import { formatReg, regTypeName } from "./log.js";
+import { copyMarks, emptyMarks, InsnLog, type LogMark, type WriteMarks } from "./insn-log.js";
 import { cloneState, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
-import { RegType, STACK_SIZE, type RegState, type VerifierState } from "./types.js";
+import { RegType, STACK_SIZE, type FrameState, type RegState, type VerifierState } from "./types.js";
 
 export type { VerifyOptions } from "./context.js";
 
@@ -69,7 +70,7 @@ export function verify(program: Program, options: VerifyOptions): VerifyResult {
   try {
     const cfg = checkCfg(program, { privileged, maxInsns: privileged ? 1_000_000 : 4096, allowCallx: options.progType.allowCallx });
     const ctx = makeContext(program, cfg, options, lines);
-    explore(ctx, cfg, stats);
+    explore(ctx, cfg, stats, lines);
     const deep = checkMaxStackDepth(program, cfg, (start) => ctx.stackDepth.get(start) ?? 0);
     if (deep) {
       lines.push(deep.reason);
@@ -102,6 +103,9 @@ interface Path extends PathHistory {
   pc: number;
   /** Where this path branched off, for the log's "from X to Y" line. */
   from: number;
+  /** With a log: the state's write marks since its last checkpoint, and where the log stood at the branch. */
+  marks?: WriteMarks;
+  logAt?: LogMark;
 }
 
 /** A new path that branches off `path` (its checkpoints gain a branch to finish). */
@@ -126,7 +130,7 @@ function stackSlotOf(ctx: VerifierContext, state: VerifierState, pc: number): nu
   return off >= -STACK_SIZE && off < 0 ? stackKey(base.frameno!, off) : undefined;
 }
 
-function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
+function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: string[]): void {
   const { program } = ctx;
   const level = ctx.options.logLevel;
   const visited = new Map<number, Checkpoint[]>();
@@ -136,9 +140,9 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
   const tracksPrecision = ctx.options.privileged && !exact;
   const entry: VerifierState = { frames: [newFrame(-1, 0, 0)], refs: new Map() };
   ctx.options.progType.entryRegs().forEach((r, i) => (entry.frames[0]!.regs[i + 1] = r));
-  const work: Path[] = [{ state: entry, pc: 0, chain: undefined, hist: [], from: -1 }];
+  const work: Path[] = [{ state: entry, pc: 0, chain: undefined, hist: [], from: -1, ...(level >= 1 ? { marks: emptyMarks(1) } : {}) }];
   const insnText = (pc: number) => `${pc}: ${formatInsn(program.insns[cfg.insnAt[pc]!]!, { helperName })}`;
-  if (level >= 2) ctx.log(`0: ${formatRegs(entry.frames[0]!)}`);
+  const log = level >= 1 ? new InsnLog(lines, (line) => ctx.log(line)) : undefined;
   // The kernel's jmps_processed/insn_processed at the last stored state: in a
   // loop, a state is stored only every 20 jumps or 100 instructions.
   let jmps = 0;
@@ -147,7 +151,10 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
 
   while (work.length) {
     const path: Path = work.pop()!;
-    if (level >= 1 && path.from >= 0) ctx.log(`from ${path.from} to ${path.pc}: ${formatRegs(cur(path.state))}`);
+    // pop_stack: at level 1 the log goes back to the branch point, so it ends with the failing path only.
+    if (log && level === 1 && path.logAt) log.rewind(path.logAt);
+    // do_print_state: the first instruction of a popped path, or after a return from a subprogram.
+    let printFrom: number | undefined = path.from >= 0 ? path.from : undefined;
     ctx.markPrecise = (regno) => {
       if (tracksPrecision) markPrecise(program, cfg.insnAt, path, path.state.frames.length - 1, 1 << regno, [], true);
     };
@@ -183,7 +190,10 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
           break;
         }
         if (pruned) {
-          if (level >= 1) ctx.log(`${pc}: safe`);
+          if (log) {
+            log.safe(pc, printFrom);
+            log.scratchAll(); // process_bpf_exit
+          }
           finish(path);
           break;
         }
@@ -198,7 +208,9 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
           }
         }
         // In a loop, store a state only now and then: iterations differ and rarely prune each other.
-        const addState = !looping || callbackEntry || jmps - prevJmps >= 20 || stats.processed - prevInsns >= 100;
+        // Elsewhere, as is_state_visited: only after 2 jumps and 8 instructions since the last stored state.
+        const addState =
+          callbackEntry || (looping ? jmps - prevJmps >= 20 || stats.processed - prevInsns >= 100 : jmps - prevJmps >= 2 && stats.processed - prevInsns >= 8);
         if (addState) {
           const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc, branches: 1, hist: path.hist, marks: [], allPrecise: false };
           if (list.length >= MAX_STATES_PER_INSN) list.shift();
@@ -206,6 +218,8 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
           visited.set(pc, list);
           path.chain = cp;
           path.hist = [];
+          // The writes so far are the stored state's, not this one's (is_state_visited clears REG_LIVE_WRITTEN).
+          if (path.marks) path.marks = emptyMarks(state.frames.length);
           prevJmps = jmps;
           prevInsns = stats.processed;
           stats.totalStates++;
@@ -213,9 +227,15 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
           stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
         }
       }
-      if (level >= 1) ctx.log(level >= 2 ? `${insnText(pc)}\t; ${formatRegs(cur(state))}` : insnText(pc));
+      if (log) {
+        if (level >= 2 && printFrom !== undefined) log.from(printFrom, pc, state, path.marks!);
+        log.insnState(pc, state, path.marks!);
+        log.insn(insnText(pc));
+      }
+      printFrom = undefined;
       const depth = state.frames.length;
       const cls = program.insns[cfg.insnAt[pc]!]!.opcode & CLASS_MASK;
+      const before = log ? { frames: state.frames.slice(), refs: state.refs, access: stackAccessOf(ctx, state, pc) } : undefined;
       if (cls === Class.JMP || cls === Class.JMP32) jmps++;
       const at = path.hist.length;
       const pending = work.length;
@@ -228,8 +248,13 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
         const p = work[w]!;
         if (exitsFrame || p.state.frames.length !== depth) p.hist[at]! |= FRAME_CHANGE;
       }
+      if (log) {
+        const returned = logInsn(ctx, log, path, pc, before!, work.slice(pending), next);
+        if (returned) printFrom = pc;
+      }
       if (work.length > MAX_PENDING) ctx.fail(`The sequence of ${MAX_PENDING} jumps is too complex.`, pc);
       if (next === undefined) {
+        log?.scratchAll(); // process_bpf_exit
         finish(path); // program exit on this path
         break;
       }
@@ -237,6 +262,133 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats): void {
       path.pc = pc;
     }
   }
+}
+
+/** A load or store through a stack pointer: the frame, the slot (spi) of its first byte, its size and direction. */
+interface StackAccess {
+  frame: number;
+  spi: number;
+  size: number;
+  write: boolean;
+}
+
+/** What the log needs of the state before an instruction. */
+interface Before {
+  frames: FrameState[];
+  refs: VerifierState["refs"];
+  access: StackAccess | undefined;
+}
+
+function stackAccessOf(ctx: VerifierContext, state: VerifierState, pc: number): StackAccess | undefined {
+  const insn = ctx.program.insns[ctx.cfg.insnAt[pc]!]!;
+  const cls = insn.opcode & CLASS_MASK;
+  if (cls !== Class.LDX && cls !== Class.ST && cls !== Class.STX) return undefined;
+  const base = cur(state).regs[cls === Class.LDX ? insn.src : insn.dst]!;
+  if (base.type !== RegType.PTR_TO_STACK || (base.scalar && !isConst(base.scalar))) return undefined;
+  const off = (base.off ?? 0) + Number(base.scalar ? BigInt.asIntN(64, constValue(base.scalar)) : 0n) + insn.off;
+  if (off < -STACK_SIZE || off >= 0) return undefined;
+  return { frame: base.frameno ?? 0, spi: Math.floor((-off - 1) / 8), size: SIZE_BYTES[(insn.opcode & 0x18) >> 3]!, write: cls !== Class.LDX };
+}
+
+const CALLER_SAVED = 0x3f; // r0-r5
+
+/**
+ * The log after an instruction ran: the registers and stack slot it
+ * scratched (check_reg_arg, mark_stack_slot_scratched) and wrote
+ * (REG_LIVE_WRITTEN), the call and return blocks, the state after a branch
+ * that forked (check_cond_jmp_op prints it at once), and the write marks and
+ * log position the forked paths start from. Returns whether a frame was left.
+ */
+function logInsn(ctx: VerifierContext, log: InsnLog, path: Path, pc: number, before: Before, forked: Path[], next: number | undefined): boolean {
+  const insn = ctx.program.insns[ctx.cfg.insnAt[pc]!]!;
+  const code = insn.opcode;
+  const cls = code & CLASS_MASK;
+  const state = path.state;
+  const depth = before.frames.length;
+  const fi = depth - 1;
+  const marks = copyMarks(path.marks!, depth);
+  let scratch = 0;
+  let written = 0;
+  let left = false;
+  let called = false;
+  switch (cls) {
+    case Class.ALU:
+    case Class.ALU64: {
+      const op = code & OP_MASK;
+      const x = (code & 0x08) !== 0 && op !== 0x80 && op !== 0xd0; // NEG and END read only dst
+      scratch = (1 << insn.dst) | (x ? 1 << insn.src : 0);
+      written = 1 << insn.dst;
+      break;
+    }
+    case Class.LDX:
+      scratch = (1 << insn.dst) | (1 << insn.src);
+      written = 1 << insn.dst;
+      break;
+    case Class.ST:
+      scratch = 1 << insn.dst;
+      break;
+    case Class.STX:
+      scratch = (1 << insn.dst) | (1 << insn.src);
+      if ((code & 0xe0) === Mode.ATOMIC) {
+        if (insn.imm === AtomicOp.CMPXCHG) (scratch |= 1), (written = 1);
+        else if (insn.imm & AtomicOp.FETCH) written = 1 << insn.src;
+      }
+      break;
+    case Class.LD:
+      if (code === LDDW) scratch = written = 1 << insn.dst;
+      else (scratch = CALLER_SAVED | (1 << 6) | ((code & 0xe0) === Mode.IND ? 1 << insn.src : 0)), (written = CALLER_SAVED);
+      break;
+    default: {
+      const op = code & OP_MASK;
+      if (op === JmpOp.JA) break;
+      if (op === JmpOp.CALL) {
+        scratch = written = CALLER_SAVED;
+        // A subprogram or a callback entered (setup_func_entry): its frame is printed whole next.
+        called = state.frames.length > depth;
+        break;
+      }
+      if (op === JmpOp.EXIT) {
+        left = depth > 1 && next !== undefined;
+        break;
+      }
+      scratch = (1 << insn.dst) | ((code & 0x08) !== 0 ? 1 << insn.src : 0);
+    }
+  }
+  log.scratchRegs(scratch);
+  if (before.access) {
+    log.scratchSlot(before.access.spi);
+    // Only a write of all 8 bytes marks the slot written.
+    if (before.access.write && before.access.size === 8 && marks.slots[before.access.frame] !== undefined) marks.slots[before.access.frame]! |= 1n << BigInt(before.access.spi);
+  }
+  marks.regs[fi]! |= written;
+  if (left) {
+    const calleeMarks = copyMarks(marks, depth);
+    // The caller's r0 is the callee's; r1-r5 were cleared by the call.
+    marks.regs[fi - 1] = (marks.regs[fi - 1]! & ~CALLER_SAVED) | (marks.regs[fi]! & 1) | 0x3e;
+    const after = copyMarks(marks, state.frames.length);
+    log.ret({ frames: before.frames, refs: before.refs }, calleeMarks, state, after, next!);
+  }
+  const at = log.mark();
+  for (const p of forked) {
+    p.marks = copyMarks(marks, p.state.frames.length);
+    // A frame entered again (the next iteration of a callback) starts with no write marks.
+    for (let f = depth - 1; f < p.state.frames.length; f++) if (p.state.frames[f] !== before.frames[f]) (p.marks.regs[f] = 0), (p.marks.slots[f] = 0n);
+    p.logAt = at;
+  }
+  path.marks = copyMarks(marks, state.frames.length);
+  if (called) {
+    const callee = state.frames.length - 1;
+    // A subprogram's r1-r5 are the caller's registers, marks included; a callback's are set afresh.
+    path.marks.regs[callee] = cur(state).callbackOf >= 0 ? 0 : path.marks.regs[callee - 1]! & 0x3e;
+    path.marks.regs[callee - 1]! |= CALLER_SAVED;
+    if (cur(state).callbackOf < 0) log.call(state, path.marks);
+    log.scratchAll();
+  }
+  // check_cond_jmp_op prints the fall-through state at once when both branches are explored.
+  const jop = code & OP_MASK;
+  const cond = (cls === Class.JMP || cls === Class.JMP32) && jop !== JmpOp.JA && jop !== JmpOp.CALL && jop !== JmpOp.EXIT;
+  if (cond && forked.length) log.insnState(pc, state, path.marks);
+  return left;
 }
 
 /**
@@ -335,9 +487,10 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
   const br = checkCondJmp(ctx, state, insn, pc);
   const target = pc + 1 + insn.off;
   if (br.taken && br.fallthrough) {
-    work.push(fork(path, br.fallthrough, pc + 1, pc));
-    path.state = br.taken;
-    return target;
+    // As check_cond_jmp_op: the taken branch waits, the fall-through goes on.
+    work.push(fork(path, br.taken, target, pc));
+    path.state = br.fallthrough;
+    return pc + 1;
   }
   if (br.taken) {
     path.state = br.taken;

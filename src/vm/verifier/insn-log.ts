@@ -1,0 +1,142 @@
+// do_check's log as Linux 6.12 writes it (kernel/bpf/verifier.c do_check,
+// kernel/bpf/log.c print_insn_state): which registers and stack slots the
+// last instruction scratched (read or written), the write marks of a state
+// since its last checkpoint (`_w`, REG_LIVE_WRITTEN), the state printed after
+// an instruction at the alignment column or on its own `N:` line, the
+// `from X to Y:` and `safe` lines, the call and return blocks, and level 1's
+// rewinding of the log to the branch point when a path is popped (pop_log).
+import { alignmentPad, formatFrame } from "./log.js";
+import type { VerifierState } from "./types.js";
+
+/** Write marks of a state, per frame: registers (bit i: Ri) and stack slots (bit spi). */
+export interface WriteMarks {
+  regs: number[];
+  slots: bigint[];
+}
+
+export function emptyMarks(frames: number): WriteMarks {
+  return { regs: new Array<number>(frames).fill(0), slots: new Array<bigint>(frames).fill(0n) };
+}
+
+export function copyMarks(m: WriteMarks, frames: number): WriteMarks {
+  const c = { regs: m.regs.slice(0, frames), slots: m.slots.slice(0, frames) };
+  while (c.regs.length < frames) c.regs.push(0), c.slots.push(0n);
+  return c;
+}
+
+/** Where the log stood when a branch was pushed (level 1 goes back there when it is popped). */
+export interface LogMark {
+  length: number;
+  last: string | undefined;
+}
+
+const ALL_SLOTS = (1n << 64n) - 1n;
+
+export class InsnLog {
+  private scratchedRegs = 0x7ff;
+  private scratchedSlots = ALL_SLOTS;
+  /** The log's length right after the last instruction line (the kernel's prev_log_pos); -1 before any. */
+  private insnEnd = -1;
+
+  constructor(
+    private readonly lines: string[],
+    private readonly push: (line: string) => void,
+    private readonly btfName?: (id: number) => string | undefined,
+  ) {}
+
+  /** mark_verifier_state_scratched: everything is printed next time. */
+  scratchAll(): void {
+    this.scratchedRegs = 0x7ff;
+    this.scratchedSlots = ALL_SLOTS;
+  }
+
+  scratchRegs(mask: number): void {
+    this.scratchedRegs |= mask;
+  }
+
+  scratchSlot(spi: number): void {
+    this.scratchedSlots |= 1n << BigInt(spi);
+  }
+
+  /** One frame of `state` in print_verifier_state's text (leading space per item, no newline). */
+  frameText(state: VerifierState, marks: WriteMarks, fi: number, view: { regs: number | "all"; slots: bigint | "all" }): string {
+    const f = state.frames[fi]!;
+    return formatFrame(f, {
+      ...view,
+      writtenRegs: marks.regs[fi] ?? 0,
+      writtenSlots: marks.slots[fi] ?? 0n,
+      refs: [...state.refs.keys()],
+      frameno: fi,
+      callback: f.callbackOf >= 0,
+      ...(this.btfName ? { btfName: this.btfName } : {}),
+    });
+  }
+
+  /**
+   * print_insn_state: the scratched part of the current frame, after the
+   * last instruction's text when nothing was printed since, else on its own
+   * line `N:`; then nothing is scratched.
+   */
+  insnState(pc: number, state: VerifierState, marks: WriteMarks): void {
+    if (this.scratchedRegs === 0 && this.scratchedSlots === 0n) return;
+    const text = this.frameText(state, marks, state.frames.length - 1, { regs: this.scratchedRegs, slots: this.scratchedSlots });
+    const lines = this.lines;
+    if (this.insnEnd > 0 && lines.length === this.insnEnd) {
+      const insn = lines[lines.length - 1]!;
+      lines[lines.length - 1] = `${insn}${alignmentPad(insn)};${text}`;
+    } else {
+      this.push(`${pc}:${text}`);
+    }
+    this.scratchedRegs = 0;
+    this.scratchedSlots = 0n;
+  }
+
+  /** An instruction's line `N: (op) text`. */
+  insn(line: string): void {
+    this.push(line);
+    this.insnEnd = this.lines.length;
+  }
+
+  /** `from X to Y:` and the whole current frame, after a blank line (level 2, the first instruction of a popped path). */
+  from(from: number, to: number, state: VerifierState, marks: WriteMarks): void {
+    this.push("");
+    this.push(`from ${from} to ${to}:${this.frameText(state, marks, state.frames.length - 1, { regs: "all", slots: "all" })}`);
+  }
+
+  /** A pruned path: `from X to Y: safe` on the first instruction of a popped path, else `Y: safe`. */
+  safe(pc: number, from: number | undefined): void {
+    if (from === undefined) this.push(`${pc}: safe`);
+    else {
+      this.push("");
+      this.push(`from ${from} to ${pc}: safe`);
+    }
+  }
+
+  /** check_func_call's block: the caller (its r0-r5 cleared by the call) and the callee, whole. */
+  call(state: VerifierState, marks: WriteMarks): void {
+    const n = state.frames.length;
+    this.push("caller:");
+    this.push(this.frameText(state, marks, n - 2, { regs: 0x7c0, slots: "all" }));
+    this.push("callee:");
+    this.push(this.frameText(state, marks, n - 1, { regs: "all", slots: "all" }));
+  }
+
+  /** prepare_func_exit's block: the callee as it returned, then the caller at the return slot. */
+  ret(callee: VerifierState, calleeMarks: WriteMarks, caller: VerifierState, callerMarks: WriteMarks, to: number): void {
+    this.push("returning from callee:");
+    this.push(this.frameText(callee, calleeMarks, callee.frames.length - 1, { regs: "all", slots: "all" }));
+    this.push(`to caller at ${to}:`);
+    this.push(this.frameText(caller, callerMarks, caller.frames.length - 1, { regs: "all", slots: "all" }));
+  }
+
+  /** Where the log stands, to come back to (push_stack's log_pos). */
+  mark(): LogMark {
+    return { length: this.lines.length, last: this.lines[this.lines.length - 1] };
+  }
+
+  /** pop_stack at level 1: the log goes back to where the branch was pushed. */
+  rewind(m: LogMark): void {
+    this.lines.length = Math.min(this.lines.length, m.length);
+    if (m.last !== undefined && this.lines.length === m.length) this.lines[m.length - 1] = m.last;
+  }
+}
