@@ -31,6 +31,9 @@ import { socketFilterProgType, tracepointProgType, tracingProgType } from "../..
 import { skbLayoutFromBtf, type SkbLayout } from "../../src/vm/verifier/sk-buff-ctx.js";
 import { verify, type VerifyResult } from "../../src/vm/verifier/verifier.js";
 import { syntheticVmlinux } from "../../src/syscall/vmlinux.js";
+import { Bpf } from "../../src/syscall/bpf.js";
+import { encodeBtf } from "../../src/btf/encode.js";
+import { encodeProgram } from "../../src/vm/isa/encode.js";
 
 // The kernel's sk_buff as this test's fake kernel lays it out (Linux 6.x x86-64 offsets; cb at 40, qdisc_skb_cb's data 8 bytes in).
 const LAYOUT: SkbLayout = {
@@ -417,5 +420,40 @@ describe("LD_ABS / LD_IND and the skb helpers at run time (interpreter and JIT)"
     expect(runBoth(B().call(46).exit(), k)).toBe(0x1234n);
     expect(runBoth(B().call(47).exit(), k)).toBe(1000n);
     expect(runBoth(B().call(47).exit(), fakeKernel(PACKET))).toBe(65534n);
+  });
+});
+
+describe("through bpf(2) on the synthetic kernel's BTF", () => {
+  const btf = syntheticVmlinux();
+  const bpf = (env: KernelEnv = nullKernelEnv()) =>
+    new Bpf({ btf, btfBytes: () => encodeBtf(btf), kallsyms: () => [], mem: new AddressSpace(), env, nrCpus: 1 });
+  const load = (k: Bpf, b: ProgramBuilder) => k.progLoad({ progType: "socket_filter", insns: encodeProgram(b.link()), license: "GPL", name: "sf" });
+
+  it("loads the converted program: ifindex becomes three instructions, LD_ABS six", () => {
+    const k = bpf();
+    const fd = load(k, B().ldx(Size.W, 0, 1, 40).exit());
+    expect(typeof fd === "object" && fd.fd >= 0).toBe(true);
+    const info = k.progGetInfoByFd((fd as { fd: number }).fd);
+    expect(info).toMatchObject({ type: "socket_filter", insnCnt: 4 });
+    const abs = load(k, B().mov64(6, 1).ldAbs(Size.B, 23).exit()) as { fd: number };
+    expect(k.progGetInfoByFd(abs.fd)).toMatchObject({ insnCnt: 1 + 6 + 1 });
+  });
+
+  it("cb[] cannot be converted on a BTF without struct qdisc_skb_cb: -EINVAL and why", () => {
+    const k = bpf();
+    expect(load(k, B().ldx(Size.W, 0, 1, 48).exit())).toBe(-22);
+    expect(k.lastError).toBe("0: cannot convert __sk_buff->cb: the kernel's BTF has no struct qdisc_skb_cb");
+  });
+
+  it("the loaded filter runs on an skb address of the kernel's memory (the path a socket takes: ProgObject.run with r1 = the skb)", () => {
+    const fake = fakeKernel(PACKET);
+    const k = bpf(fake.env);
+    // len (synthetic sk_buff offset 112) + the IP protocol byte by LD_ABS.
+    const r = load(k, B().mov64(6, 1).ldx(Size.W, 7, 1, 0).ldAbs(Size.B, 23).add64(0, 7).exit()) as { fd: number };
+    expect(r.fd).toBeGreaterThanOrEqual(0);
+    const prog = (k as unknown as { progOf(fd: number): { run(o: { args: bigint[] }): { r0: bigint; fault?: unknown } } }).progOf(r.fd);
+    const out = prog.run({ args: [SKB] });
+    expect(out.fault).toBeUndefined();
+    expect(out.r0).toBe(32n + 23n);
   });
 });
