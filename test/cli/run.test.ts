@@ -92,6 +92,6 @@ describe("btfsnoop prog load", () => {
   it("a rejected program: its log with source lines and the rewritten CO-RE line; exit 1", async () => {
     const r = await runCli("prog", "load", OBJ + "core_unresolved_reachable.synthetic.bpf.o");
     expect(r.code).toBe(1);
-    expect(r.out).toContain("; last_state = CORE_READ(t, state); @ ./src/core_unresolved_reachable.bpf.c:23\n2: (7b) *(u64 *)(r10 -8) = r1\n3: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation <byte_off> [7] struct task_struct___old.state (0:0 @ offset 0)\n");
+    expect(r.out).toContain("; last_state = CORE_READ(t, state); @ core_unresolved_reachable.bpf.c:23\n2: (7b) *(u64 *)(r10 -8) = r1         ; R1_w=0 R10=fp0 fp-8_w=0\n3: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation <byte_off> [7] struct task_struct___old.state (0:0 @ offset 0)\n");
   }, 60_000);
 });

@@ -153,7 +153,7 @@ describe("load and attach", () => {
       err = e;
     }
     expect((err as Error).message).toBe("'counter.bpf.o': section 'kprobe/tcp_sendmsg', program 'bad', insn 1 at bad.bpf.c:7: program rejected by the verifier: R3 !read_ok");
-    expect((err as { log: string[] }).log.slice(0, 4)).toEqual(["0: (b7) r0 = 0", "; return *p; @ bad.bpf.c:7", "1: (79) r0 = *(u64 *)(r3 +0)", "R3 !read_ok"]);
+    expect((err as { log: string[] }).log.slice(0, 5)).toEqual(["0: R1=ctx() R10=fp0", "0: (b7) r0 = 0                        ; R0_w=0", "; return *p; @ bad.bpf.c:7", "1: (79) r0 = *(u64 *)(r3 +0)", "R3 !read_ok"]);
     expect(m.bpf.objects()).toMatchObject({ map: 0, prog: 0, link: 0, fds: 0 });
   });
 
