@@ -58,7 +58,7 @@ describe("precision: a value the safe path used is compared at the join", () => 
   it("pointer arithmetic: map_value += r8 (8 is in bounds, 1000 is not)", () => {
     const r = check(programFromInsns(lookupOrExit(twoValues(1000)).add64(0, 8).ldx(Size.DW, 0, 0, 0).exit().link()));
     expect(r.accepted).toBe(false);
-    expect(r.error!.reason).toBe("invalid access to map value, value_size=16 off=1000 size=8");
+    expect(r.error!.reason).toBe("R0 min value is outside of the allowed memory range");
   });
 
   it("a branch decided by r8's value", () => {
@@ -73,14 +73,14 @@ describe("precision: a value the safe path used is compared at the join", () => 
     const b = lookupOrExit(twoValues(1000).stx(Size.DW, 10, -16, 8).mov64Imm(8, 0)).ldx(Size.DW, 7, 10, -16).add64(0, 7).ldx(Size.DW, 0, 0, 0).exit();
     const r = check(programFromInsns(b.link()));
     expect(r.accepted).toBe(false);
-    expect(r.error!.reason).toBe("invalid access to map value, value_size=16 off=1000 size=8");
+    expect(r.error!.reason).toBe("R0 min value is outside of the allowed memory range");
   });
 
   it("through a copy and an ALU operand: r7 = r8; r7 += r9", () => {
     const b = lookupOrExit(twoValues(1000).mov64(7, 8).mov64Imm(9, 0).add64(7, 9)).add64(0, 7).ldx(Size.DW, 0, 0, 0).exit();
     const r = check(programFromInsns(b.link()));
     expect(r.accepted).toBe(false);
-    expect(r.error!.reason).toBe("invalid access to map value, value_size=16 off=1000 size=8");
+    expect(r.error!.reason).toBe("R0 min value is outside of the allowed memory range");
   });
 
   it("a helper's size argument (16 bytes of stack fit, 100 do not)", () => {

@@ -38,6 +38,7 @@ const QUEUE: MapSpec = { type: 22, key: 0, value: 8, max: 16 };
 /** A frozen `.rodata`-like array: BPF_F_RDONLY_PROG, one element, frozen (its bytes are 0). */
 /** A one-element array: lddw of its value (src 2) works only on these. */
 const ARRAY1: MapSpec = { type: 2, key: 4, value: 16, max: 1 };
+const ARRAY64: MapSpec = { type: 2, key: 4, value: 64, max: 4 };
 const RODATA: MapSpec = { type: 2, key: 4, value: 16, max: 1, flags: 0x80, freeze: true };
 const WRONLY: MapSpec = { type: 2, key: 4, value: 16, max: 1, flags: 0x100 };
 
@@ -247,6 +248,23 @@ export function buildCorpus(): OracleProgram[] {
   add("helper_probe_read_kernel_str_ret", "probe_read_kernel_str's return bounds an access", B().mov64(6, 10).add64Imm(6, -16).mov64(1, 6).mov64Imm(2, 16).ldx(Size.DW, 3, 1, 0).mov64Imm(3, 0).call(H.probe_read_kernel_str).jmpImm(JmpOp.JSLT, 0, 1, "o").add64(6, 0).ldx(Size.B, 0, 6, -1).exit().label("o").mov64Imm(0, 0).exit());
   add("helper_probe_read_str_ret_unbounded", "probe_read_kernel_str's return + value past the buffer", B().mov64(6, 10).add64Imm(6, -16).mov64(1, 6).mov64Imm(2, 16).mov64Imm(3, 0).call(H.probe_read_kernel_str).jmpImm(JmpOp.JSLT, 0, 0, "o").add64(6, 0).ldx(Size.B, 0, 6, 0).exit().label("o").mov64Imm(0, 0).exit());
   add("helper_get_stack_ret", "get_stack's return bounds an access", B().mov64(6, 10).add64Imm(6, -64).mov64(2, 6).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_stack).jmpImm(JmpOp.JSLT, 0, 1, "o").add64(6, 0).ldx(Size.B, 0, 6, -1).exit().label("o").mov64Imm(0, 0).exit());
+  // Return ranges (do_refine_retval_range) used through a map value, whose variable offsets btfsnoop tracks.
+  const strRet = (check: (b: ProgramBuilder) => ProgramBuilder) =>
+    check(lookupNonNull(B()).mov64(6, 0).mov64(1, 10).add64Imm(1, -16).mov64Imm(2, 16).mov64Imm(3, 0).call(H.probe_read_kernel_str));
+  add("ret_probe_read_str_map", "probe_read_kernel_str returns at most its size: value + r0 - 1 is in bounds", strRet((b) => b.jmpImm(JmpOp.JSLT, 0, 1, "o").add64(6, 0).ldx(Size.B, 0, 6, -1).exit().label("o").mov64Imm(0, 0).exit()), [ARRAY]);
+  add("ret_probe_read_str_map_past", "probe_read_kernel_str's size itself is one past a 16-byte value", strRet((b) => b.jmpImm(JmpOp.JSLT, 0, 0, "o").add64(6, 0).ldx(Size.B, 0, 6, 0).exit().label("o").mov64Imm(0, 0).exit()), [ARRAY]);
+  add("ret_probe_read_str_map_neg", "probe_read_kernel_str may return -errno", strRet((b) => b.add64(6, 0).ldx(Size.B, 0, 6, 0).exit()), [ARRAY]);
+  const stackRet = (check: (b: ProgramBuilder) => ProgramBuilder) =>
+    check(lookupNonNull(B().mov64(7, 1)).mov64(6, 0).mov64(1, 7).mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_stack));
+  add("ret_get_stack_map", "get_stack returns at most its size", stackRet((b) => b.jmpImm(JmpOp.JSLT, 0, 1, "o").add64(6, 0).ldx(Size.B, 0, 6, -1).exit().label("o").mov64Imm(0, 0).exit()), [ARRAY64]);
+  add("ret_get_stack_map_unchecked", "get_stack may return -errno", stackRet((b) => b.add64(6, 0).ldx(Size.B, 0, 6, 0).exit()), [ARRAY64]);
+  const taskStackRet = (check: (b: ProgramBuilder) => ProgramBuilder) =>
+    check(lookupNonNull(B()).mov64(6, 0).call(H.get_current_task_btf).mov64(1, 0).mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_task_stack));
+  add("ret_get_task_stack_map", "get_task_stack returns at most its size", taskStackRet((b) => b.jmpImm(JmpOp.JSLT, 0, 1, "o").add64(6, 0).ldx(Size.B, 0, 6, -1).exit().label("o").mov64Imm(0, 0).exit()), [ARRAY64]);
+  add("ret_get_task_stack_map_past", "get_task_stack's size is one past a 64-byte value", taskStackRet((b) => b.jmpImm(JmpOp.JSLT, 0, 0, "o").add64(6, 0).ldx(Size.B, 0, 6, 0).exit().label("o").mov64Imm(0, 0).exit()), [ARRAY64]);
+  add("ret_smp_id_map", "get_smp_processor_id < nr_cpu_ids indexes a value unmasked", lookupNonNull(B()).mov64(6, 0).call(H.get_smp_processor_id).add64(6, 0).ldx(Size.B, 0, 6, 0).exit(), [ARRAY]);
+  add("ret_ktime_map", "ktime_get_ns is unbounded", lookupNonNull(B()).mov64(6, 0).call(H.ktime_get_ns).add64(6, 0).ldx(Size.B, 0, 6, 0).exit(), [ARRAY]);
+  add("ret_pid_tgid_shift", "get_current_pid_tgid >> 32 is a u32", lookupNonNull(B()).mov64(6, 0).call(H.get_current_pid_tgid).rsh64Imm(0, 32).add64(6, 0).ldx(Size.B, 0, 6, 0).exit(), [ARRAY]);
   add("helper_get_stack_ok", "get_stack into 64 stack bytes", B().mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_stack).exit());
   add("helper_get_stack_not_ctx", "get_stack with r1 not ctx", B().mov64Imm(1, 0).mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_stack).exit());
   add("helper_get_stackid", "get_stackid with a stack trace map", B().ldMapFd(2, 0).mov64Imm(3, 0).call(H.get_stackid).exit(), [STACKS]);

@@ -3,7 +3,7 @@
 // privileged, log_level 1) and writes test/fixtures/verifier-oracle/results.json.
 //   tools/verifier-oracle/build.sh && npx tsx tools/verifier-oracle/record.ts
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import { encodeProgram } from "../../src/vm/isa/encode.js";
@@ -33,6 +33,10 @@ const programs = corpus.map((p) => {
   const { name: _n, ...verdict } = k;
   // A few kernel messages lack their newline: the summary line is glued on.
   const glued = /^(.*?)processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+)/.exec(String(verdict.message));
+  // After "infinite loop detected at insn N" the kernel prints the two states it compared.
+  const tail = verdict.logTail as string[];
+  const loop = tail.findIndex((l) => l.startsWith("infinite loop detected"));
+  if (loop >= 0) verdict.message = tail[loop];
   if (glued) {
     verdict.message = glued[1];
     verdict.processed = Number(glued[2]);
@@ -42,8 +46,12 @@ const programs = corpus.map((p) => {
   }
   return { name: p.name, rule: p.rule, maps: p.maps, hex: hex(encodeProgram(p.insns)), kernel: verdict };
 });
+/** nr_cpu_ids: the possible CPUs ("0-1"), which bound get_smp_processor_id's result. */
+const possible = readFileSync("/sys/devices/system/cpu/possible", "utf8").trim();
+const nrCpus = Number(possible.split(/[-,]/).pop()) + 1;
 const out = {
   kernel: `Linux ${release()}`,
+  nrCpus,
   recorded: new Date().toISOString().slice(0, 10),
   progType: "BPF_PROG_TYPE_RAW_TRACEPOINT",
   privileged: true,

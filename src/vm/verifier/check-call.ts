@@ -4,13 +4,13 @@
 // calls push a frame (at most 8), bpf_loop callbacks run as a frame whose
 // exit returns to the helper call; references must be released.
 import { ArgType, RetType, type HelperProto } from "../helpers/abi.js";
-import { helperName } from "../helpers/protos.js";
+import { helperFuncName, helperName } from "../helpers/protos.js";
 import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
 import { BtfKind } from "../../btf/kinds.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
-import { checkHelperMem, MAX_VAR_SIZE } from "./check-mem.js";
-import { constValue, isConst, scalarFromRange, scalarUnknown } from "./scalar.js";
+import { checkHelperMem, checkMemAccess, HELPER_MEM_TYPES, MAX_VAR_SIZE } from "./check-mem.js";
+import { constValue, isConst, scalarFromRange, scalarFromSignedRange, scalarUnknown } from "./scalar.js";
 import { regTypeName } from "./log.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
@@ -18,7 +18,7 @@ import { RegType, type MapDesc, type RegState, type VerifierState } from "./type
 /** Most nested frames (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
 
-const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, LRU_HASH: 9, RINGBUF: 27 };
+const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, LRU_HASH: 9, QUEUE: 22, STACK: 23, RINGBUF: 27 };
 /** Which map types each map-taking helper accepts (the kernel's check_map_func_compatibility). */
 const HELPER_MAPS: Record<number, number[]> = {
   1: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
@@ -26,6 +26,9 @@ const HELPER_MAPS: Record<number, number[]> = {
   // Deleting from an array is legal to verify; the helper returns -EINVAL at run time, as in the kernel.
   3: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
   12: [MapType.PROG_ARRAY],
+  87: [MapType.QUEUE, MapType.STACK],
+  88: [MapType.QUEUE, MapType.STACK],
+  89: [MapType.QUEUE, MapType.STACK],
   25: [MapType.PERF_EVENT_ARRAY],
   27: [MapType.STACK_TRACE],
   130: [MapType.RINGBUF],
@@ -44,6 +47,17 @@ const MAYBE_NULL_MEM: Record<number, number[]> = {
   177: [3], // trace_vprintk's data
 };
 
+/** The most CPUs a kernel may have (CONFIG_NR_CPUS's upper limit): get_smp_processor_id's bound when the load does not say. */
+const NR_CPUS_MAX = 8192;
+/** Largest errno (MAX_ERRNO): helpers that return a length or -errno return at least -MAX_ERRNO. */
+const MAX_ERRNO = 4095n;
+/** Helpers whose r0 is a length of at most the size argument, or -errno (do_refine_retval_range). */
+const RET_LEN_OR_ERRNO = new Set([45, 67, 114, 115, 141]);
+/** Map helpers that write the value argument (ARG_PTR_TO_MAP_VALUE | MEM_UNINIT): pop and peek. */
+const WRITES_MAP_VALUE = new Set([88, 89]);
+/** BPF_F_RDONLY_PROG. */
+const RDONLY_PROG = 1 << 7;
+
 function nameOf(proto: HelperProto): string {
   return `${helperName(proto.id) ?? `bpf_${proto.name}`}#${proto.id}`;
 }
@@ -58,7 +72,8 @@ export interface PendingCallback {
 export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: number): PendingCallback | undefined {
   const proto = ctx.options.progType.helper(id);
   if (!proto) {
-    const known = helperName(id);
+    // check_helper_call: ids the kernel defines are named, others are "unknown".
+    const known = helperFuncName(id) ?? helperName(id);
     ctx.fail(known ? `program of this type cannot use helper ${known}#${id}` : `invalid func unknown#${id}`, pc);
   }
   const frame = cur(state);
@@ -68,6 +83,8 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
   let callback: number | undefined;
   let released: number | undefined;
   let castTarget = 0;
+  /** The size argument's largest value (meta->msize_max_value). */
+  let msizeMax = 0n;
   for (let i = 0; i < proto.args.length; i++) {
     const at = proto.args[i]!;
     const regno = i + 1;
@@ -83,15 +100,20 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       case ArgType.CONST_MAP_PTR:
         if (r.type !== RegType.CONST_PTR_TO_MAP) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_ptr`, pc);
         map = r.map!;
-        if (HELPER_MAPS[id] && !HELPER_MAPS[id]!.includes(map.type)) ctx.fail(`cannot pass map_type ${map.type} into func ${nameOf(proto)}`, pc);
+        // record_func_map: a tail call's map is checked before its other arguments.
+        if (id === 12 && map.type !== MapType.PROG_ARRAY) ctx.fail(`expected prog array map for tail call`, pc);
         break;
       case ArgType.PTR_TO_MAP_KEY:
         if (!map) ctx.fail(`invalid map_ptr to access map->key`, pc);
+        checkMemArgType(ctx, r, regno, pc);
+        // Queue and stack maps have no key: a zero-sized read the key argument does not allow.
+        if (map.keySize === 0) ctx.fail(`invalid zero-sized read`, pc);
         checkHelperMem(ctx, state, regno, map.keySize, false, pc);
         break;
       case ArgType.PTR_TO_MAP_VALUE:
         if (!map) ctx.fail(`invalid map_ptr to access map->value`, pc);
-        checkHelperMem(ctx, state, regno, map.valueSize, false, pc);
+        checkMemArgType(ctx, r, regno, pc);
+        checkHelperMem(ctx, state, regno, map.valueSize, WRITES_MAP_VALUE.has(id), pc);
         break;
       case ArgType.PTR_TO_MEM:
       case ArgType.PTR_TO_UNINIT_MEM:
@@ -100,10 +122,11 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
           ctx.markPrecise(regno);
           break;
         }
-        if (r.type !== RegType.PTR_TO_STACK && r.type !== RegType.PTR_TO_MAP_VALUE && r.type !== RegType.PTR_TO_MEM) {
-          ctx.fail(`${R} type=${regTypeName(r.type)} expected=fp, map_value, mem`, pc);
+        if (at === ArgType.PTR_TO_CONST_STR) {
+          checkConstStr(ctx, state, r, regno, pc);
+          break;
         }
-        if (at === ArgType.PTR_TO_CONST_STR) checkHelperMem(ctx, state, regno, 1, false, pc);
+        checkMemArgType(ctx, r, regno, pc);
         break;
       case ArgType.CONST_SIZE:
       case ArgType.CONST_SIZE_OR_ZERO: {
@@ -112,7 +135,8 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         const s = r.scalar!;
         if (s.smin < 0n) ctx.fail(`${R} min value is negative, either use unsigned or 'var &= const'`, pc);
         if (s.umax >= BigInt(MAX_VAR_SIZE)) ctx.fail(`${R} unbounded memory access, use 'var &= const' or 'if (var < const)'`, pc);
-        if (s.umin === 0n && at === ArgType.CONST_SIZE) ctx.fail(`${R} invalid zero-sized read`, pc);
+        if (s.umin === 0n && at === ArgType.CONST_SIZE) ctx.fail(`${R} invalid zero-sized read: u64=[${s.umin},${s.umax}]`, pc);
+        msizeMax = s.umax;
         const memArg = proto.args[i - 1];
         const memReg = regs[regno - 1]!;
         const nullOk = memReg.type === RegType.SCALAR && s.umax === 0n;
@@ -125,7 +149,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       case ArgType.PTR_TO_RINGBUF_MEM:
         if (r.type !== RegType.PTR_TO_MEM || !r.refObjId) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ringbuf_mem`, pc);
-        if (r.off || !isConst(r.scalar!) || constValue(r.scalar!) !== 0n) ctx.fail(`${R} must have zero offset when passed to release func`, pc);
+        if (r.off || !isConst(r.scalar!) || constValue(r.scalar!) !== 0n) ctx.fail(`${R} must have zero offset when passed to release func or trusted arg to kfunc`, pc);
         released = r.refObjId;
         break;
       case ArgType.CONST_ALLOC_SIZE_OR_ZERO:
@@ -135,7 +159,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         if (allocSize >= MAX_VAR_SIZE) ctx.fail(`${R} unbounded memory access`, pc);
         break;
       case ArgType.PTR_TO_BTF_ID:
-        if (r.type !== RegType.PTR_TO_BTF_ID) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ptr_`, pc);
+        if (r.type !== RegType.PTR_TO_BTF_ID) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ptr_, trusted_ptr_, rcu_ptr_`, pc);
         break;
       case ArgType.PTR_TO_FUNC:
         if (r.type !== RegType.PTR_TO_FUNC) ctx.fail(`${R} type=${regTypeName(r.type)} expected=func`, pc);
@@ -161,7 +185,9 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
     }
   }
-  if (released !== undefined) releaseReference(state, released);
+  // check_map_func_compatibility comes after every argument is checked.
+  if (map && HELPER_MAPS[id] && !HELPER_MAPS[id]!.includes(map.type)) ctx.fail(`cannot pass map_type ${map.type} into func ${nameOf(proto)}`, pc);
+  if (released !== undefined) releaseReference(state, released, ctx.options.privileged);
 
   // r0 from the return type.
   let r0: RegState;
@@ -187,7 +213,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       r0 = { type: RegType.PTR_TO_BTF_ID_OR_NULL, btfId: castTarget, id: ctx.nextId(), off: 0, scalar: scalarFromRange(0n, 0n) };
       break;
     default:
-      r0 = scalarReg(scalarUnknown());
+      r0 = scalarReg(retRange(ctx, id, msizeMax));
   }
   const loopCtx = regs[3]!;
   for (let i = 1; i <= 5; i++) regs[i] = NOT_INIT;
@@ -195,7 +221,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
 
   if (callback !== undefined) {
     // bpf_loop(nr, callback, ctx, flags): the callback runs in its own frame with r1 = index, r2 = ctx.
-    if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep !`, pc);
+    if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep`, pc);
     return { entry: callback, ctxArg: loopCtx };
   }
   return undefined;
@@ -205,7 +231,8 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
 export function enterCallback(state: VerifierState, pc: number, entry: number, ctxArg: RegState, invocation: number): void {
   const frame = newFrame(pc, entry, state.frames.length, pc);
   frame.invocation = invocation;
-  frame.regs[1] = scalarReg(scalarFromRange(0n, (1n << 23n) - 1n));
+  // set_loop_callback_state: the index is an unknown scalar (the kernel does not bound it by nr_loops).
+  frame.regs[1] = scalarReg(scalarUnknown());
   frame.regs[2] = ctxArg;
   frame.callbackArg = ctxArg;
   state.frames.push(frame);
@@ -218,9 +245,12 @@ export function finishCallbackHelper(state: VerifierState): void {
   for (let i = 1; i <= 5; i++) regs[i] = NOT_INIT;
 }
 
-/** A bpf-to-bpf call at `pc` to the subprogram at `target`. */
+/**
+ * A bpf-to-bpf call at `pc` to the subprogram at `target`. Too deep a chain
+ * is check_func_call's error (no " !": that is the static walk's, stack-depth.ts).
+ */
 export function enterSubprog(ctx: VerifierContext, state: VerifierState, pc: number, target: number): void {
-  if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep !`, pc);
+  if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep`, pc);
   const caller = cur(state);
   const frame = newFrame(pc, target, state.frames.length);
   for (let i = 1; i <= 5; i++) frame.regs[i] = caller.regs[i]!;
@@ -236,13 +266,21 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
   const caller = cur(state);
   const r0 = callee.regs[0]!;
   // A static subprogram may return without setting r0 (a void function): the caller's r0 is then unreadable.
-  if (r0.type === RegType.NOT_INIT && callee.callbackOf >= 0) ctx.fail(`R0 !read_ok`, pc);
   if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) ctx.fail(`cannot return stack pointer to the caller`, pc);
   if (callee.callbackOf >= 0) {
     state.frames.push(callee); // r0's precision is walked in the callee's frame
     if (r0.type === RegType.SCALAR) ctx.markPrecise(0);
     state.frames.pop();
-    if (r0.type !== RegType.SCALAR || r0.scalar!.umax > 1n) ctx.fail(`At callback return the register R0 has ${r0.type === RegType.SCALAR ? "unbounded value" : regTypeName(r0.type)}; should have been in [0, 1]`, pc);
+    if (r0.type !== RegType.SCALAR) ctx.fail(`R0 not a scalar value`, pc);
+    const v = r0.scalar!;
+    if (v.smin < 0n || v.smax > 1n) {
+      // verbose_invalid_scalar: the signed bounds the register has, or that it has none.
+      const S64_MIN = -(1n << 63n);
+      const S64_MAX = (1n << 63n) - 1n;
+      let has = v.smin > S64_MIN ? ` smin=${v.smin}` : "";
+      if (v.smax < S64_MAX) has += ` smax=${v.smax}`;
+      ctx.fail(`At callback return the register R0 has${has || " unknown scalar value"} should have been in [0, 1]`, pc);
+    }
     finishCallbackHelper(state);
     return callee.callsite + 1;
   }
@@ -251,11 +289,47 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
   return callee.callsite + 1;
 }
 
-/** Releases a reference and turns every register holding it into NOT_INIT (use after release is an error). */
-export function releaseReference(state: VerifierState, ref: number): void {
+/**
+ * Releases a reference: every register holding it becomes unusable as a
+ * pointer (mark_reg_invalid: an unknown scalar for privileged loads, which
+ * may read pointers' values; NOT_INIT otherwise).
+ */
+export function releaseReference(state: VerifierState, ref: number, privileged = true): void {
   state.refs.delete(ref);
   for (const f of state.frames) {
-    for (let i = 0; i < f.regs.length; i++) if (f.regs[i]!.refObjId === ref) f.regs[i] = NOT_INIT;
+    for (let i = 0; i < f.regs.length; i++) if (f.regs[i]!.refObjId === ref) f.regs[i] = privileged ? scalarReg() : NOT_INIT;
     for (let i = 0; i < f.spills.length; i++) if (f.spills[i]?.refObjId === ref) f.spills[i] = scalarReg();
   }
+}
+
+/** A memory argument's register type (check_reg_type against mem_types). */
+function checkMemArgType(ctx: VerifierContext, r: RegState, regno: number, pc: number): void {
+  if (r.type !== RegType.PTR_TO_STACK && r.type !== RegType.PTR_TO_MAP_VALUE && r.type !== RegType.PTR_TO_MEM) {
+    ctx.fail(`R${regno} type=${regTypeName(r.type)} expected=${HELPER_MEM_TYPES}`, pc);
+  }
+}
+
+/**
+ * ARG_PTR_TO_CONST_STR (snprintf's format, strncmp's second string): a map
+ * value at a constant offset, in bounds; in a frozen read-only map the string
+ * must end within the value. Unlike the kernel, a writable map value is
+ * accepted: the tracer's generated string predicates compare against their
+ * (writable) configuration map (see the oracle test's known disagreements).
+ */
+function checkConstStr(ctx: VerifierContext, state: VerifierState, r: RegState, regno: number, pc: number): void {
+  const R = `R${regno}`;
+  if (r.type !== RegType.PTR_TO_MAP_VALUE) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_value`, pc);
+  const map = r.map!;
+  if (!isConst(r.scalar!)) ctx.fail(`${R} is not a constant address'`, pc);
+  const off = (r.off ?? 0) + Number(constValue(r.scalar!));
+  checkMemAccess(ctx, state, { regno, off: 0, size: map.valueSize - (r.off ?? 0), write: false, pc });
+  const ro = map.flags & RDONLY_PROG ? map.readOnlyValue : undefined;
+  if (ro && !ro.subarray(off).includes(0)) ctx.fail(`string is not zero-terminated`, pc);
+}
+
+/** r0 of a helper returning an integer, refined as do_refine_retval_range does. */
+function retRange(ctx: VerifierContext, id: number, msizeMax: bigint) {
+  if (RET_LEN_OR_ERRNO.has(id)) return scalarFromSignedRange(-MAX_ERRNO, msizeMax);
+  if (id === 8) return scalarFromRange(0n, BigInt((ctx.options.nrCpus ?? NR_CPUS_MAX) - 1));
+  return scalarUnknown();
 }

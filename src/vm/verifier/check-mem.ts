@@ -11,7 +11,7 @@ import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import { regTypeName } from "./log.js";
 import { linkSpill } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
-import { tnumAdd, tnumConst, tnumToString } from "./tnum.js";
+import { tnumAdd, tnumConst, tnumToString, type Tnum } from "./tnum.js";
 import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
 
 /** Map flags that make values read-only / write-only for programs (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG). */
@@ -37,6 +37,21 @@ export interface Access {
   pc: number;
 }
 
+/** Constants the kernel's log prints in decimal (UNUM_MAX_DECIMAL, U16_MAX); larger ones in hex. */
+const UNUM_MAX_DECIMAL = 0xffffn;
+
+/**
+ * A tnum as the kernel's log prints it (tnum_strn, since 6.8): a known
+ * value as a number, otherwise "(value; mask)" in hex.
+ */
+export function tnumLogString(t: Tnum): string {
+  if (t.mask !== 0n) return tnumToString(t);
+  return t.value <= UNUM_MAX_DECIMAL ? t.value.toString() : `0x${t.value.toString(16)}`;
+}
+
+/** The pointer types a helper's memory argument accepts, as the kernel lists them when it refuses one (mem_types). */
+export const HELPER_MEM_TYPES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
+
 /** The unknown value a load of `size` bytes yields. */
 function loaded(size: number, signExtend: boolean | undefined): RegState {
   return scalarReg(signExtend ? scalarSignExtendLoad(size as 1 | 2 | 4) : scalarTruncate(scalarUnknown(), size as 1 | 2 | 4 | 8));
@@ -55,7 +70,7 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
     const at = tnumAdd(r.scalar?.var ?? tnumConst(0n), tnumConst(BigInt.asUintN(64, BigInt((r.off ?? 0) + a.off))));
     if (((at.value | at.mask) & BigInt(a.size - 1)) !== 0n) {
       const desc = r.type === RegType.PTR_TO_MAP_VALUE ? "value " : "";
-      ctx.fail(`misaligned ${desc}access off ${tnumToString(r.scalar?.var ?? tnumConst(0n))}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
+      ctx.fail(`misaligned ${desc}access off ${tnumLogString(r.scalar?.var ?? tnumConst(0n))}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
     }
   }
   switch (r.type) {
@@ -118,24 +133,35 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
 function checkRange(ctx: VerifierContext, r: RegState, a: Access, objSize: number, msg: (off: number) => string): void {
   const R = `R${a.regno}`;
   const v = r.scalar!;
-  const fixed = (r.off ?? 0) + a.off;
-  if (v.smin < 0n) ctx.fail(`${R} min value is negative, either use unsigned index or do a if (index >=0) check.`, a.pc);
+  const fixed = BigInt((r.off ?? 0) + a.off);
+  // check_mem_region_access: the lowest offset first (a negative one only if it could wrap or go below 0)...
+  const low = fixed + v.smin;
+  if (v.smin < 0n && (v.smin === S64_MIN || low !== BigInt.asIntN(32, low) || low < 0n)) {
+    ctx.fail(`${R} min value is negative, either use unsigned index or do a if (index >=0) check.`, a.pc);
+  }
+  // ...each bound through __check_mem_access, whose line comes before the verdict.
+  const outside = (off: bigint) => off < 0n || a.size > objSize || off > BigInt(objSize - a.size);
+  if (outside(low)) {
+    ctx.log(msg(Number(low)));
+    ctx.fail(`${R} min value is outside of the allowed memory range`, a.pc);
+  }
   if (v.umax >= BigInt(MAX_VAR_SIZE)) ctx.fail(`${R} unbounded memory access, make sure to bounds check any such access`, a.pc);
-  const min = fixed + Number(v.umin);
-  const max = fixed + Number(v.umax);
-  if (min < 0 || max + a.size > objSize) {
-    if (v.umin === v.umax) ctx.fail(msg(min), a.pc);
-    if (min < 0) ctx.fail(`${R} min value is outside of the allowed memory range`, a.pc);
+  const high = fixed + v.umax;
+  if (outside(high)) {
+    ctx.log(msg(Number(high)));
     ctx.fail(`${R} max value is outside of the allowed memory range`, a.pc);
   }
 }
+
+const S64_MIN = -(1n << 63n);
 
 function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a: Access): RegState | undefined {
   const frame = state.frames[r.frameno!];
   if (!frame) return ctx.fail(`R${a.regno} points to the stack of a frame that has returned`, a.pc);
   const off = (r.off ?? 0) + a.off;
-  if (off < -STACK_SIZE || off + a.size > 0) ctx.fail(`invalid stack off=${off} size=${a.size}`, a.pc);
-  if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${off} size ${a.size}`, a.pc);
+  // check_ptr_alignment (always strict on the stack) comes before the bounds.
+  if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${tnumLogString(r.scalar?.var ?? tnumConst(0n))}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
+  if (off < -STACK_SIZE || off + a.size > 0) ctx.fail(`invalid ${a.write ? "write to" : "read from"} stack R${a.regno} off=${off} size=${a.size}`, a.pc);
   const at = STACK_SIZE + off; // byte index
   const slot = at >> 3;
   ctx.noteStackDepth(frame, -off);
@@ -266,6 +292,6 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
       checkMemAccess(ctx, state, { regno, off: 0, size, write, pc });
       return;
     default:
-      ctx.fail(`R${regno} type=${regTypeName(r.type)} expected=fp, map_value, mem`, pc);
+      ctx.fail(`R${regno} type=${regTypeName(r.type)} expected=${HELPER_MEM_TYPES}`, pc);
   }
 }

@@ -17,6 +17,8 @@ export interface VerifyOptions {
   mapByFd?: (fd: number) => MapDesc | undefined;
   /** Kernel BTF for PTR_TO_BTF_ID loads. */
   btf?: Btf;
+  /** The kernel's nr_cpu_ids: get_smp_processor_id returns less (default: NR_CPUS's upper limit, 8192). */
+  nrCpus?: number;
   /** Processed-instruction budget (BPF_COMPLEXITY_LIMIT_INSNS). */
   maxProcessed?: number;
   /**
