@@ -67,8 +67,9 @@ describe("vm verify", () => {
         "0: (b7) r0 = 1                        ; R0_w=1",
         "1: (79) r1 = *(u64 *)(r1 +8)",
         "invalid access to memory, mem_size=8 off=8 size=8",
+        "R1 min value is outside of the allowed memory range",
         "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
-        "verification failed: insn 1: invalid access to memory, mem_size=8 off=8 size=8",
+        "verification failed: insn 1: R1 min value is outside of the allowed memory range",
         "",
       ].join("\n"),
     );
@@ -113,7 +114,7 @@ describe("vm verify", () => {
       const r = await run("", "vm", "verify", join(suite, "tests/ldxb.data"), "--mem-size", "2", "--log-level", "0");
       expect(r.code).toBe(1);
       expect(r.out).toBe(
-        "processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification failed: insn 0: invalid access to memory, mem_size=2 off=2 size=1\n",
+        "processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification failed: insn 0: R1 min value is outside of the allowed memory range\n",
       );
     });
 
