@@ -9,6 +9,7 @@ import { iterBtf, iterProgType, isIterTarget, ITER_TARGETS } from "../vm/verifie
 import { conformanceProgType, kprobeProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
 import { skbLayoutFromBtf, type SkbLayout } from "../vm/verifier/sk-buff-ctx.js";
 import { TRACING_ATTACH, tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type TracingAttach, type TracingCtxTypes } from "../vm/verifier/tracing-ctx.js";
+import { syntheticKconfig } from "./kconfig.js";
 import type { ProgLoadAttr, TracepointInfo } from "./types.js";
 
 /** Most arguments a tracing program's context has (MAX_BPF_FUNC_ARGS). */
@@ -22,7 +23,8 @@ const skbLayouts = new WeakMap<Btf, SkbLayout | string>();
 /** The kernel's sk_buff layout from its BTF (SkbLayout), or why there is none. */
 export function skbLayoutOf(btf: Btf): SkbLayout | string {
   let l = skbLayouts.get(btf);
-  if (l === undefined) skbLayouts.set(btf, (l = skbLayoutFromBtf(btf)));
+  // MIN_NAPI_ID is NR_CPUS + 1: smaller napi_id values are sender CPUs.
+  if (l === undefined) skbLayouts.set(btf, (l = skbLayoutFromBtf(btf, Number(syntheticKconfig().get("CONFIG_NR_CPUS") ?? "8192") + 1)));
   return l;
 }
 

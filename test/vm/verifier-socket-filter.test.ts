@@ -434,6 +434,9 @@ describe("through bpf(2) on the synthetic kernel's BTF", () => {
   const bpf = (env: KernelEnv = nullKernelEnv()) =>
     new Bpf({ btf, btfBytes: () => encodeBtf(btf), kallsyms: () => [], mem: new AddressSpace(), env, nrCpus: 1 });
   const load = (k: Bpf, b: ProgramBuilder) => k.progLoad({ progType: "socket_filter", insns: encodeProgram(b.link()), license: "GPL", name: "sf" });
+  /** What a socket does with its filter: the program object's run with r1 = the skb's address. */
+  const runOn = (k: Bpf, fd: number, skb: bigint) =>
+    (k as unknown as { progOf(fd: number): { run(o: { args: bigint[] }): { r0: bigint; fault?: unknown } } }).progOf(fd).run({ args: [skb] });
 
   it("loads the converted program: ifindex becomes three instructions, LD_ABS six", () => {
     const k = bpf();
@@ -457,9 +460,12 @@ describe("through bpf(2) on the synthetic kernel's BTF", () => {
     // len (synthetic sk_buff offset 112) + the IP protocol byte by LD_ABS.
     const r = load(k, B().mov64(6, 1).ldx(Size.W, 7, 1, 0).ldAbs(Size.B, 23).add64(0, 7).exit()) as { fd: number };
     expect(r.fd).toBeGreaterThanOrEqual(0);
-    const prog = (k as unknown as { progOf(fd: number): { run(o: { args: bigint[] }): { r0: bigint; fault?: unknown } } }).progOf(r.fd);
-    const out = prog.run({ args: [SKB] });
+    const out = runOn(k, r.fd, SKB);
     expect(out.fault).toBeUndefined();
     expect(out.r0).toBe(32n + 23n);
+    // napi_id (synthetic sk_buff offset 160) reads as is from MIN_NAPI_ID = CONFIG_NR_CPUS (64) + 1 on.
+    fake.view.setUint32(160, 100, true);
+    const napi = load(k, B().ldx(Size.W, 0, 1, 84).exit()) as { fd: number };
+    expect(runOn(k, napi.fd, SKB).r0).toBe(100n);
   });
 });
