@@ -62,7 +62,8 @@ export function checkCondJmp(ctx: VerifierContext, state: VerifierState, insn: I
     // Pointers the verifier produced are never NULL (typed kernel pointers may be, reads of them are checked).
     if (a.type !== RegType.PTR_TO_BTF_ID) return jop === JmpOp.JEQ ? { fallthrough: state } : { taken: state };
   }
-  if (!ctx.options.privileged) ctx.fail(`R${isPointer(a) ? insn.dst : insn.src} pointer comparison prohibited`, pc);
+  // The kernel checks the source operand first: with two pointers it names the source.
+  if (!ctx.options.privileged) ctx.fail(`R${isX && isPointer(b) ? insn.src : insn.dst} pointer comparison prohibited`, pc);
   // Compared with anything else, a pointer (even one that may be NULL) stays as it is on both sides.
   return { taken: state, fallthrough: cloneState(state) };
 }
