@@ -166,6 +166,13 @@ describe("LD_ABS / LD_IND (check_ld_abs)", () => {
     expect(verdict(raw(0x20, 0, 0, 1))).toBe("EINVAL BPF_LD_[ABS|IND] uses reserved fields");
     expect(verdict(raw(0x20, 0, 2, 0))).toBe("EINVAL BPF_LD_[ABS|IND] uses reserved fields");
   });
+  it("not while a reference is held (the load may end the program): 6.12's words", () => {
+    const ringbuf = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0, name: "rb" };
+    const prog = withR6().ldMapFd(1, 3).mov64Imm(2, 8).mov64Imm(3, 0).call(131).mov64(7, 0).ldAbs(Size.B, 14).jmpImm(JmpOp.JEQ, 7, 0, "out").mov64(1, 7).mov64Imm(2, 0).call(133).label("out").mov64Imm(0, 0).exit();
+    const r = verify(programFromInsns(prog.link()), { progType: SF, privileged: true, mapByFd: (fd) => (fd === 3 ? ringbuf : undefined) });
+    expect(verdict(r)).toBe("EINVAL BPF_LD_[ABS|IND] cannot be mixed with socket references");
+    expect(r.log.some((l) => /^Unreleased reference id=\d+ alloc_insn=5$/.test(l))).toBe(true);
+  });
   it("only for types that may access an skb, never in a subprogram", () => {
     expect(verdict(check(withR6().ldAbs(Size.W, 14).mov64Imm(0, 0).exit(), tracingProgType(6)))).toBe("EINVAL BPF_LD_[ABS|IND] instructions not allowed for this program type");
     expect(verdict(check(withR6().callLocal("f").exit().label("f").ldAbs(Size.W, 14).exit()))).toBe("EINVAL LD_ABS is not allowed in subprogs without BTF");
