@@ -380,6 +380,34 @@ describe("converted __sk_buff accesses run on the kernel's sk_buff (interpreter 
     expect(k.view.getUint32(48 + 4, true)).toBe(0x11223344);
     expect(k.skb[48 + 16]).toBe(0x7f);
   });
+  it("calls and callback addresses are re-targeted across converted accesses; a callee converts its own", () => {
+    const k = fakeKernel(PACKET);
+    k.view.setBigUint64(16, DEV, true);
+    new DataView(k.dev.buffer).setUint32(216, 9, true);
+    // main: r7 = ifindex (3 insns converted); r0 = f(ctx) + r7 + bpf_loop(2, cb) ; f reads len; cb counts.
+    const prog = B()
+      .mov64(6, 1)
+      .ldx(Size.W, 7, 1, 40)
+      .callLocal("f")
+      .add64(7, 0)
+      .mov64Imm(1, 2)
+      .ldFunc(2, "cb")
+      .mov64Imm(3, 0)
+      .mov64Imm(4, 0)
+      .call(181)
+      .add64(0, 7)
+      .exit()
+      .label("f")
+      .ldx(Size.W, 0, 1, 40)
+      .ldx(Size.W, 2, 1, 0)
+      .add64(0, 2)
+      .exit()
+      .label("cb")
+      .mov64Imm(0, 0)
+      .exit();
+    // ifindex 9 + (ifindex 9 + len 32) + 2 iterations.
+    expect(runBoth(prog, k)).toBe(9n + 41n + 2n);
+  });
   it("jumps over converted accesses still land where they did", () => {
     const k = fakeKernel(PACKET);
     k.view.setBigUint64(16, DEV, true);
