@@ -106,7 +106,7 @@ describe("vm verify", () => {
       expect(r).toEqual({
         code: 0,
         err: "",
-        out: "0: R1=mem(sz=5) R2=5 R10=fp0\n0: (71) r0 = *(u8 *)(r1 +2)           ; R0_w=scalar(smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff)) R1=mem(sz=5)\n1: (95) exit\nprocessed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification passed\n",
+        out: "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nverification passed\n",
       });
     });
 

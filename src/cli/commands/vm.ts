@@ -58,7 +58,7 @@ export function registerVm(y: Argv, io: CliIo): Argv {
         .positional("file", { type: "string", demandOption: true, describe: "program file: assembly text, hex bytes, or a suite .data file (-- asm/-- raw, -- mem)" })
         .option("mem-size", { type: "number", describe: "bytes of memory behind r1 (r2 holds the size); default: a .data file's -- mem section, else 0" })
         .option("unprivileged", { type: "boolean", default: false, describe: "verify as an unprivileged load" })
-        .option("log-level", { choices: [0, 1, 2] as const, default: 1 as 0 | 1 | 2, describe: "0: verdict only, 1: processed instructions, 2: with register states" }),
+        .option("log-level", { choices: [0, 1, 2] as const, default: 1 as 0 | 1 | 2, describe: "0: verdict only, 1: the failing path with register states (only the summary when accepted), 2: every path" }),
     async (argv) => {
       const given = argv["mem-size"] as number | undefined;
       if (given !== undefined && (!Number.isInteger(given) || given < 0)) throw new BtfsnoopError("EINVAL", `--mem-size must be a non-negative integer, got ${given}`);

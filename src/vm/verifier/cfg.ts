@@ -61,7 +61,7 @@ export interface CfgInfo {
    * mark_prune_point), length = slot count, 1 = prune point:
    *  - every jump target (conditional or ja / ja32);
    *  - every conditional jump itself (the kernel checkpoints before the
-   *    branch) and the slot after it (its fall-through);
+   *    branch; its fall-through is not one unless it is a target too);
    *  - the slot after every call (helper, callx, kfunc, local) and after an
    *    lddw src=4;
    *  - a local call and an lddw src=4 themselves, and their target (the
@@ -318,7 +318,6 @@ function prunePointsOf(s: Slots): Uint8Array {
         break;
       default:
         mark(t);
-        mark(t + 1);
         mark(jumpTarget(s, t));
     }
   }

@@ -11,7 +11,7 @@ export interface VerifyOptions {
   progType: ProgType;
   /** Privileged (CAP_BPF/CAP_SYS_ADMIN) load: loops, pointer comparisons, pointer leaks allowed. Default true. */
   privileged?: boolean;
-  /** 0: errors only; 1: every processed instruction; 2: also register states. */
+  /** 0: errors only; 1: the failing path's instructions and states (an accepted program: the summary line); 2: every path. */
   logLevel?: 0 | 1 | 2;
   /** Maps an lddw may reference, by fd. */
   mapByFd?: (fd: number) => MapDesc | undefined;

@@ -82,6 +82,8 @@ export function verify(program: Program, options: VerifyOptions): VerifyResult {
       throw new VerifierError(conv, undefined, lines.slice(), "EINVAL");
     }
     stats.timeMs = performance.now() - t0;
+    // At level 1 an accepted program's log is the summary alone (the kernel keeps level 1's trail for errors).
+    if (options.logLevel === 1) lines.length = 0;
     lines.push(summary(stats));
     const converted = conv.program === program ? {} : { program: conv.program, kernelStores: conv.kernelStores };
     return { accepted: true, log: lines, stats, probeMem: conv.probeMem, ...converted };
@@ -197,6 +199,8 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
           finish(path);
           break;
         }
+        // As is_state_visited: the states this visit was compared with, before one is added.
+        stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
         // A callback entered again: widen what changed since the previous iteration so they converge.
         if (callbackEntry) {
           // Only against an earlier iteration of the same helper call, never an earlier call's.
@@ -224,7 +228,6 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
           prevInsns = stats.processed;
           stats.totalStates++;
           stats.peakStates = Math.max(stats.peakStates, stats.totalStates);
-          stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
         }
       }
       if (log) {
