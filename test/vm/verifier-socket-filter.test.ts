@@ -483,6 +483,12 @@ describe("through bpf(2) on the synthetic kernel's BTF", () => {
     expect(k.progGetInfoByFd(abs.fd)).toMatchObject({ insnCnt: 1 + 6 + 1 });
   });
 
+  it("BPF_PROG_TEST_RUN of a socket filter is refused (-ENOTSUPP) rather than run on a context that is not an sk_buff", () => {
+    const k = bpf();
+    const r = load(k, B().ldx(Size.W, 0, 1, 0).exit()) as { fd: number };
+    expect(k.progTestRun(r.fd, { dataIn: new Uint8Array(64) })).toBe(-524);
+    expect(k.lastError).toMatch(/^BPF_PROG_TEST_RUN of a socket filter needs an sk_buff built from data_in/);
+  });
   it("cb[] cannot be converted on a BTF without struct qdisc_skb_cb: -EINVAL and why", () => {
     const k = bpf();
     expect(load(k, B().ldx(Size.W, 0, 1, 48).exit())).toBe(-22);
