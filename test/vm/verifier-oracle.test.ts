@@ -1,0 +1,205 @@
+// Differential test against Linux's verifier (issue #17): every program of
+// test/fixtures/verifier-oracle/results.json was loaded on Linux 6.18 as a
+// privileged raw_tp program (see the fixture's README); btfsnoop's verifier
+// must give the same verdict and, for rejections, the same message. The
+// programs it still disagrees on are listed below with the reason, and the
+// list must stay exact: a listed program that starts agreeing fails the test
+// (remove it), as does any new disagreement.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { decodeProgram } from "../../src/vm/isa/decode.js";
+import { programFromInsns } from "../../src/vm/isa/encode.js";
+import { tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import type { MapDesc } from "../../src/vm/verifier/types.js";
+import { verify } from "../../src/vm/verifier/verifier.js";
+import { ARGLOOP_DIR, loadArgloop } from "../fixtures/verifier-oracle/ksnoop/argloop.js";
+import { vmlinuxBtf } from "../helpers/fixtures.js";
+
+interface MapSpec {
+  type: number;
+  key: number;
+  value: number;
+  max: number;
+  flags?: number;
+  freeze?: boolean;
+}
+interface Recorded {
+  name: string;
+  rule: string;
+  maps: MapSpec[];
+  hex: string;
+  kernel: { accepted: boolean; errno: number; message: string; processed: number; totalStates: number; peakStates: number };
+}
+interface Fixture {
+  kernel: string;
+  /** The recording machine's nr_cpu_ids. */
+  nrCpus: number;
+  programs: Recorded[];
+}
+
+const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/verifier-oracle/results.json"), "utf8")) as Fixture;
+
+/** BPF_F_RDONLY_PROG. */
+const RDONLY_PROG = 0x80;
+
+function mapDesc(m: MapSpec, i: number): MapDesc {
+  const rdonly = (m.flags ?? 0) & RDONLY_PROG && m.freeze === true;
+  return {
+    type: m.type,
+    keySize: m.key,
+    valueSize: m.value,
+    maxEntries: m.max,
+    flags: m.flags ?? 0,
+    name: `map${i}`,
+    // The loader froze it zero-filled: its bytes are constants the verifier may read.
+    ...(rdonly && m.type === 2 && m.max === 1 ? { readOnlyValue: new Uint8Array(m.value) } : {}),
+  };
+}
+
+interface Ours {
+  accepted: boolean;
+  message: string;
+  processed: number;
+  totalStates: number;
+  peakStates: number;
+}
+
+/**
+ * btfsnoop's verdict on a recorded program, as raw_tp: a context of 12
+ * read-only u64 arguments, the kernel's BTF (the fixture's vmlinux is the
+ * recording kernel's, 6.18) and its CPU count.
+ */
+function ours(p: Recorded): Ours {
+  let program;
+  try {
+    program = decodeProgram(Buffer.from(p.hex, "hex"));
+  } catch (e) {
+    return { accepted: false, message: (e as Error).message, processed: 0, totalStates: 0, peakStates: 0 };
+  }
+  const maps = p.maps.map(mapDesc);
+  const r = verify(program, { progType: tracingProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: FIXTURE.nrCpus });
+  return {
+    accepted: r.accepted,
+    message: r.accepted ? "" : r.error!.reason,
+    processed: r.stats.processed,
+    totalStates: r.stats.totalStates,
+    peakStates: r.stats.peakStates,
+  };
+}
+
+/**
+ * Where btfsnoop and Linux still disagree. "verdict": one accepts what the
+ * other refuses; "message": both refuse, with different messages.
+ */
+const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
+  stack_var_off_write: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  stack_var_off_read: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  stack_spill_scalar_bounds: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  ctx_read_w: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  ctx_read_w_hi: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  ctx_read_b: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  ctx_var_off: { kind: "message", reason: "kernel: 'variable ctx access var_off=... disallowed' at the access (check-alu refuses the arithmetic first, V1)" },
+  ctx_ldxs: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  map_lookup_key_short: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
+  map_update_value_short: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
+  helper_get_func_ip: { kind: "verdict", reason: "raw_tp may not call fentry-only helpers; tracingProgType(12) serves fentry too (prog-types, S1; protos.ts has RAW_TP_HELPER_IDS)" },
+  helper_get_func_arg: { kind: "verdict", reason: "raw_tp may not call fentry-only helpers; tracingProgType(12) serves fentry too (prog-types, S1; protos.ts has RAW_TP_HELPER_IDS)" },
+  helper_get_func_arg_cnt: { kind: "verdict", reason: "raw_tp may not call fentry-only helpers; tracingProgType(12) serves fentry too (prog-types, S1; protos.ts has RAW_TP_HELPER_IDS)" },
+  helper_comm_too_big: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
+  helper_probe_read_kernel_str_ret: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  helper_probe_read_str_ret_unbounded: { kind: "message", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  helper_get_stack_ret: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  helper_task_stack_ret: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  helper_strncmp_not_const: { kind: "verdict", reason: "kernel wants a read-only map for PTR_TO_CONST_STR; btfsnoop accepts a writable value because codegen's string predicates use their config map (check-call; codegen)" },
+  ringbuf_reserve_leak: { kind: "message", reason: "6.14+ wording 'BPF_EXIT instruction in main prog would lead to reference leak'; 6.12 prints only 'Unreleased reference id=.. alloc_insn=..' (ids also counted differently) (verifier.ts)" },
+  ringbuf_reserve_no_null_check: { kind: "message", reason: "kernel names the type 'ringbuf_mem_or_null' (log.ts regTypeName, V2)" },
+  jmp_bounds_jgt: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp_bounds_off_by_one: { kind: "message", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp32_bounds: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  jmp_scalar_id_copy: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp_range_dead_branch: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  jmp_signed_range: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp_reg_reg_bound: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp_and_bound: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp_rsh_bound: { kind: "verdict", reason: "fp + bounded variable scalar is refused at the arithmetic; the kernel allows it and checks the access (check-alu, V1; check-mem handles the variable offset)" },
+  jmp_w_load_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  jmp_w_load_bound_over: { kind: "message", reason: "the program's 1-byte ctx load is refused by tracingProgType(12) before its own rule is reached (prog-types, S1)" },
+  ld_imm64_map_then_deref: { kind: "verdict", reason: "kernel accepts a load through a map pointer (CONST_PTR_TO_MAP reads of struct bpf_map with BTF); btfsnoop refuses (check-mem, needs the map's BTF type)" },
+  ld_imm64_bad_src: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
+  insn_bad_opcode: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
+  insn_bad_dst_reg: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
+  insn_mov_reserved_off: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
+  ld_imm64_map_idx_no_fdarray: { kind: "message", reason: "lddw src 3/5 are resolved by btfsnoop's loader; the kernel's resolve_pseudo_ldimm64 wording differs (verifier.ts)" },
+  ld_imm64_btf_id_bad: { kind: "message", reason: "lddw src 3/5 are resolved by btfsnoop's loader; the kernel's resolve_pseudo_ldimm64 wording differs (verifier.ts)" },
+  call_stack_too_deep: { kind: "verdict", reason: "Linux 6.13+ private stacks for tracing subprograms; 6.12 refuses 544 bytes as btfsnoop does" },
+  call_kfunc_bad: { kind: "message", reason: "kfunc calls: btfsnoop says 'JIT is required...'; the kernel first looks the BTF id up (verifier.ts)" },
+  alu_add_overflow_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  alu_sub_bound: { kind: "message", reason: "the program's 1-byte ctx load is refused by tracingProgType(12) before its own rule is reached (prog-types, S1)" },
+  alu_mul_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  alu_xor_unbound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  alu_or_unbound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  alu_arsh_neg: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+  alu_movsx32_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
+};
+
+describe("verifier oracle: btfsnoop against Linux 6.18 (raw_tp, privileged)", () => {
+  const results = FIXTURE.programs.map((p) => ({ p, o: ours(p) }));
+  const kindOf = ({ p, o }: (typeof results)[number]): "verdict" | "message" | undefined =>
+    p.kernel.accepted !== o.accepted ? "verdict" : !o.accepted && o.message !== p.kernel.message ? "message" : undefined;
+
+  it("agrees with the kernel except on the listed programs, and disagrees on each of those as listed", () => {
+    const found: Record<string, string> = {};
+    for (const r of results) {
+      const kind = kindOf(r);
+      if (kind) found[r.p.name] = `${kind}: kernel ${r.p.kernel.accepted ? "accepts" : `'${r.p.kernel.message}'`}, btfsnoop ${r.o.accepted ? "accepts" : `'${r.o.message}'`}`;
+    }
+    const expected = Object.fromEntries(
+      Object.entries(KNOWN).map(([name, k]) => {
+        const r = results.find((x) => x.p.name === name);
+        if (!r) return [name, "not in the fixture"];
+        return [name, found[name]?.startsWith(`${k.kind}:`) ? found[name] : `listed as a ${k.kind} disagreement`];
+      }),
+    );
+    expect(found).toEqual(expected);
+  });
+
+  it("reports the agreement", () => {
+    const n = results.length;
+    const verdict = results.filter((r) => kindOf(r) !== "verdict").length;
+    const both = results.filter((r) => kindOf(r) === undefined).length;
+    const pct = (x: number) => ((100 * x) / n).toFixed(1);
+    console.log(`verifier oracle (${FIXTURE.kernel}): ${n} programs, verdict ${verdict}/${n} (${pct(verdict)}%), verdict+message ${both}/${n} (${pct(both)}%)`);
+    expect(n).toBeGreaterThanOrEqual(150);
+    expect(n - both).toBe(Object.keys(KNOWN).length);
+    expect(n - verdict).toBe(Object.values(KNOWN).filter((k) => k.kind === "verdict").length);
+  });
+});
+
+describe("a ksnoop-class loop over arguments (argloop.bpf.o) against Linux's figures", () => {
+  const a = loadArgloop();
+  const kernel = JSON.parse(readFileSync(join(ARGLOOP_DIR, "kernel.json"), "utf8")) as { accepted: boolean; slots: number; processed: number; totalStates: number; peakStates: number };
+  const run = (section: string) => {
+    const p = a.programs.find((x) => x.section === section)!;
+    return verify(programFromInsns(p.insns), { progType: tracingProgType(section.startsWith("raw_tp/") ? 12 : 6), mapByFd: (fd) => a.maps[fd] });
+  };
+
+  it("btfsnoop accepts the fentry and raw_tp programs, as Linux accepts the raw_tp one", () => {
+    expect(kernel.accepted).toBe(true);
+    expect(run("fentry/argloop_target").accepted).toBe(true);
+    const r = run("raw_tp/argloop_target");
+    expect(r.accepted).toBe(true);
+    console.log(`argloop raw_tp: btfsnoop processed ${r.stats.processed}, states ${r.stats.totalStates} (peak ${r.stats.peakStates}); Linux processed ${kernel.processed}, states ${kernel.totalStates} (peak ${kernel.peakStates})`);
+    // Not yet within 2x (below): at least no worse than 10x the kernel's work.
+    expect(r.stats.processed).toBeLessThanOrEqual(10 * kernel.processed);
+    expect(r.stats.totalStates).toBeLessThanOrEqual(10 * kernel.totalStates);
+  });
+
+  // Issue #17: processed instructions and states within 2x of the kernel's. Not met yet
+  // (about 6.5x processed and 6.6x states): when it is, this fails; make it a plain `it`.
+  it.fails("processed instructions and states are within 2x of Linux's for the raw_tp program", () => {
+    const r = run("raw_tp/argloop_target");
+    expect(r.stats.processed).toBeLessThanOrEqual(2 * kernel.processed);
+    expect(r.stats.totalStates).toBeLessThanOrEqual(2 * kernel.totalStates);
+  });
+});
