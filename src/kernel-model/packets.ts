@@ -9,8 +9,7 @@
 // gives the same packets.
 import type { SkbAccess } from "../vm/packet.js";
 import type { Kernel } from "./kernel.js";
-import { DIRECT_MAP_BASE, PageAllocator, SLAB_AREA_START } from "./memory/address-space.js";
-import { type KmemCache, SlabAllocator } from "./memory/slab.js";
+import { DIRECT_MAP_BASE, PAGE_SIZE } from "./memory/address-space.js";
 import { setField } from "./paths/world.js";
 
 /** Size of an skb's head buffer (a kmalloc-2k object: frames up to 1514 bytes plus headroom). */
@@ -51,11 +50,35 @@ export interface SkbData {
 
 /** Reads skb->head, skb->data and skb->len. */
 export function skbData(k: Kernel, skb: bigint): SkbData {
-  return {
-    head: k.memory.readField(skb, "sk_buff", "head"),
-    data: k.memory.readField(skb, "sk_buff", "data"),
-    len: Number(k.memory.readField(skb, "sk_buff", "len")),
-  };
+  const sh = shadows(k).get(skb);
+  if (sh) return { head: sh.head, data: sh.data, len: sh.len };
+  const o = offs(k);
+  return { head: rd(k, skb + o.head, 8), data: rd(k, skb + o.data, 8), len: Number(rd(k, skb + o.len, 4)) };
+}
+
+/**
+ * What the data path knows of the skbs it made (head, data, len), so that
+ * moving data does not read the fields back from kernel memory on every
+ * push and pull; the fields in memory are written on every change and stay
+ * what tracers and programs read. Only this module moves data and len.
+ */
+const shadowsByKernel = new WeakMap<Kernel, Map<bigint, SkbData>>();
+function shadows(k: Kernel): Map<bigint, SkbData> {
+  let m = shadowsByKernel.get(k);
+  if (!m) shadowsByKernel.set(k, (m = new Map()));
+  return m;
+}
+
+/** Sets skb->data and skb->len. */
+export function skbSetData(k: Kernel, skb: bigint, data: bigint, len: number): void {
+  const o = offs(k);
+  wr(k, skb + o.data, 8, data);
+  wr(k, skb + o.len, 4, BigInt(len));
+  const sh = shadows(k).get(skb);
+  if (sh) {
+    sh.data = data;
+    sh.len = len;
+  }
 }
 
 /** The bytes of the skb's linear data (len bytes from data). */
@@ -70,44 +93,113 @@ export function skbBytes(k: Kernel, skb: bigint, max = Infinity): Uint8Array {
  * Where head buffers come from: 2 KiB fragments of pages of their own (as
  * netdev_alloc_frag's page fragments), in a part of the direct map below
  * the slab area, so that packet data leaves the slab caches' page layout
- * (and every address the workload printed before) as it was.
+ * (and every address the workload printed before) as it was. Pages stay
+ * mapped; a freed fragment is reused first (LIFO) and keeps its old bytes,
+ * as page fragments do.
  */
 const FRAG_AREA_START = DIRECT_MAP_BASE + 0xc0000000n;
-const fragPools = new WeakMap<Kernel, KmemCache>();
-function fragPool(k: Kernel): KmemCache {
-  let c = fragPools.get(k);
-  if (!c) {
-    c = new SlabAllocator(k.memory.kernel, new PageAllocator(FRAG_AREA_START, SLAB_AREA_START)).createCache("skb_head_frag", SKB_HEAD_SIZE);
-    fragPools.set(k, c);
+class FragPool {
+  private next = FRAG_AREA_START;
+  private readonly free: bigint[] = [];
+  constructor(private readonly k: Kernel) {}
+  alloc(): bigint {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    const pages = BigInt(4 * PAGE_SIZE);
+    this.k.memory.kernel.map(this.next, Number(pages));
+    for (let a = this.next + pages - BigInt(SKB_HEAD_SIZE); a > this.next; a -= BigInt(SKB_HEAD_SIZE)) this.free.push(a);
+    const first = this.next;
+    this.next += pages;
+    return first;
   }
+  release(addr: bigint): void {
+    this.free.push(addr);
+  }
+}
+const fragPools = new WeakMap<Kernel, FragPool>();
+function fragPool(k: Kernel): FragPool {
+  let c = fragPools.get(k);
+  if (!c) fragPools.set(k, (c = new FragPool(k)));
   return c;
+}
+
+/** Byte offsets of the sk_buff fields the data path moves on every packet, resolved once per kernel BTF. */
+interface SkbOffsets {
+  head: bigint;
+  data: bigint;
+  len: bigint;
+  hash: bigint;
+  protocol: bigint;
+  macLen: bigint;
+  dev: bigint;
+  tail: bigint;
+  end: bigint;
+  mac: bigint;
+  net: bigint;
+  trans: bigint;
+}
+const offsetsByKernel = new WeakMap<Kernel, SkbOffsets>();
+function offs(k: Kernel): SkbOffsets {
+  let o = offsetsByKernel.get(k);
+  if (!o) {
+    const at = (f: string) => BigInt(k.memory.field("sk_buff", f).byteOffset);
+    o = { head: at("head"), data: at("data"), len: at("len"), hash: at("hash"), protocol: at("protocol"), macLen: at("mac_len"), dev: at("dev"), tail: at("tail"), end: at("end"), mac: at("mac_header"), net: at("network_header"), trans: at("transport_header") };
+    offsetsByKernel.set(k, o);
+  }
+  return o;
+}
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
+function rd(k: Kernel, addr: bigint, size: 2 | 4 | 8): bigint {
+  const b = scratch.subarray(0, size);
+  if (k.memory.readKernel(b, addr) !== 0) throw new Error(`sk_buff field at 0x${addr.toString(16)} is not readable`);
+  return size === 8 ? scratchView.getBigUint64(0, true) : BigInt(size === 4 ? scratchView.getUint32(0, true) : scratchView.getUint16(0, true));
+}
+const wbuf = new Uint8Array(8);
+const wview = new DataView(wbuf.buffer);
+const w2 = wbuf.subarray(0, 2);
+const w4 = wbuf.subarray(0, 4);
+function wr(k: Kernel, addr: bigint, size: 2 | 4 | 8, v: bigint): void {
+  if (size === 8) {
+    wview.setBigUint64(0, BigInt.asUintN(64, v), true);
+    k.memory.writeKernel(addr, wbuf);
+  } else if (size === 4) {
+    wview.setUint32(0, Number(BigInt.asUintN(32, v)), true);
+    k.memory.writeKernel(addr, w4);
+  } else {
+    wview.setUint16(0, Number(BigInt.asUintN(16, v)), true);
+    k.memory.writeKernel(addr, w2);
+  }
 }
 
 /** Gives a fresh skb a head buffer with `len` bytes of (not yet written) data after the headroom (alloc_skb + skb_reserve + skb_put). */
 export function skbAllocHead(k: Kernel, skb: bigint, len: number): void {
-  const head = fragPool(k).alloc(true);
-  setField(k, skb, "sk_buff", "head", head);
-  setField(k, skb, "sk_buff", "data", head + BigInt(SKB_HEADROOM));
-  setField(k, skb, "sk_buff", "tail", BigInt(SKB_HEADROOM + len));
-  setField(k, skb, "sk_buff", "end", BigInt(SKB_HEAD_SIZE - SHINFO_SIZE));
-  setField(k, skb, "sk_buff", "len", BigInt(len));
+  const head = fragPool(k).alloc();
+  const o = offs(k);
+  wr(k, skb + o.head, 8, head);
+  wr(k, skb + o.data, 8, head + BigInt(SKB_HEADROOM));
+  wr(k, skb + o.tail, 4, BigInt(SKB_HEADROOM + len));
+  wr(k, skb + o.end, 4, BigInt(SKB_HEAD_SIZE - SHINFO_SIZE));
+  wr(k, skb + o.len, 4, BigInt(len));
+  shadows(k).set(skb, { head, data: head + BigInt(SKB_HEADROOM), len });
   // __alloc_skb: no link-layer or transport header yet.
-  setField(k, skb, "sk_buff", "mac_header", BigInt(HEADER_UNSET));
-  setField(k, skb, "sk_buff", "transport_header", BigInt(HEADER_UNSET));
+  wr(k, skb + o.mac, 2, BigInt(HEADER_UNSET));
+  wr(k, skb + o.trans, 2, BigInt(HEADER_UNSET));
 }
 
 /** Frees the skb's head buffer (skb_release_data), if it has one and owns it. */
 export function skbFreeHead(k: Kernel, skb: bigint): void {
-  const head = k.memory.readField(skb, "sk_buff", "head");
-  if (head !== 0n) fragPool(k).free(head);
+  const sh = shadows(k).get(skb);
+  const head = sh ? sh.head : rd(k, skb + offs(k).head, 8);
+  shadows(k).delete(skb);
+  if (head !== 0n) fragPool(k).release(head);
 }
 
 /** skb_push: `n` more bytes at the front; returns the new data pointer. */
 export function skbPush(k: Kernel, skb: bigint, n: number): bigint {
   const d = skbData(k, skb);
   const data = d.data - BigInt(n);
-  setField(k, skb, "sk_buff", "data", data);
-  setField(k, skb, "sk_buff", "len", BigInt(d.len + n));
+  skbSetData(k, skb, data, d.len + n);
   return data;
 }
 
@@ -115,8 +207,7 @@ export function skbPush(k: Kernel, skb: bigint, n: number): bigint {
 export function skbPull(k: Kernel, skb: bigint, n: number): bigint {
   const d = skbData(k, skb);
   const data = d.data + BigInt(n);
-  setField(k, skb, "sk_buff", "data", data);
-  setField(k, skb, "sk_buff", "len", BigInt(d.len - n));
+  skbSetData(k, skb, data, d.len - n);
   return data;
 }
 
@@ -164,16 +255,24 @@ export class FlowCounters {
     return this.ipId;
   }
 
-  /** A payload of `len` bytes: a counter-seeded byte pattern. */
+  /** A payload of `len` bytes: a counter-seeded byte pattern (byte i is (n * 31 + i) mod 256 for the n-th payload). */
   payload(len: number): Uint8Array {
-    const base = this.payloads++;
-    const b = new Uint8Array(len);
-    for (let i = 0; i < len; i++) b[i] = (base * 31 + i) & 0xff;
-    return b;
+    const start = (this.payloads++ * 31) & 0xff;
+    if (start + len > PATTERN.length) return Uint8Array.from({ length: len }, (_, i) => (start + i) & 0xff);
+    return PATTERN.subarray(start, start + len);
   }
 }
 
+/** Bytes 0, 1, ..., 255, 0, 1, ...: payloads are windows into it. */
+const PATTERN = Uint8Array.from({ length: 256 + SKB_HEAD_SIZE }, (_, i) => i & 0xff);
+
+const flowKeys = new WeakMap<Flow, string>();
 function flowKey(f: Flow): string {
+  let key = flowKeys.get(f);
+  if (key === undefined) flowKeys.set(f, (key = flowKeyOf(f)));
+  return key;
+}
+function flowKeyOf(f: Flow): string {
   return `${f.protocol}/${f.saddr.join(".")}:${f.sport}>${f.daddr.join(".")}:${f.dport}`;
 }
 
@@ -205,9 +304,9 @@ export function pushTcpHeader(k: Kernel, skb: bigint, f: Flow, seq: number): voi
   h[13] = 0x18; // PSH|ACK
   put16(h, 14, 65483);
   k.memory.writeKernel(data, h);
-  setField(k, skb, "sk_buff", "transport_header", dataOffset(k, skb));
+  wr(k, skb + offs(k).trans, 2, dataOffset(k, skb));
   setField(k, skb, "sk_buff", "ip_summed", CHECKSUM_PARTIAL);
-  setField(k, skb, "sk_buff", "hash", BigInt(flowHash(f)));
+  wr(k, skb + offs(k).hash, 4, BigInt(flowHash(f)));
   setField(k, skb, "sk_buff", "l4_hash", 1n);
 }
 
@@ -219,8 +318,8 @@ export function pushUdpHeader(k: Kernel, skb: bigint, f: Flow, payloadLen: numbe
   put16(h, 2, f.dport);
   put16(h, 4, UDP_HLEN + payloadLen);
   k.memory.writeKernel(data, h);
-  setField(k, skb, "sk_buff", "transport_header", dataOffset(k, skb));
-  setField(k, skb, "sk_buff", "hash", BigInt(flowHash(f)));
+  wr(k, skb + offs(k).trans, 2, dataOffset(k, skb));
+  wr(k, skb + offs(k).hash, 4, BigInt(flowHash(f)));
 }
 
 /** The IPv4 header (__ip_queue_xmit / ip_make_skb): pushed over the transport header, with its checksum. */
@@ -238,8 +337,8 @@ export function pushIpHeader(k: Kernel, skb: bigint, f: Flow, id: number): void 
   h.set(f.daddr, 16);
   put16(h, 10, inetChecksum(h));
   k.memory.writeKernel(data, h);
-  setField(k, skb, "sk_buff", "network_header", dataOffset(k, skb));
-  setField(k, skb, "sk_buff", "protocol", BigInt(htons(ETH_P_IP)));
+  wr(k, skb + offs(k).net, 2, dataOffset(k, skb));
+  wr(k, skb + offs(k).protocol, 2, BigInt(htons(ETH_P_IP)));
 }
 
 /** neigh_hh_output's Ethernet header: destination, source, ethertype (lo: both MACs zero). */
@@ -250,25 +349,25 @@ export function pushEthHeader(k: Kernel, skb: bigint, dst: Uint8Array, src: Uint
   h.set(src, 6);
   put16(h, 12, ETH_P_IP);
   k.memory.writeKernel(data, h);
-  setField(k, skb, "sk_buff", "mac_header", dataOffset(k, skb));
-  setField(k, skb, "sk_buff", "mac_len", BigInt(ETH_HLEN));
+  wr(k, skb + offs(k).mac, 2, dataOffset(k, skb));
+  wr(k, skb + offs(k).macLen, 2, BigInt(ETH_HLEN));
 }
 
 /** eth_type_trans: the frame's pkt_type (to this host), protocol from the ethertype, the Ethernet header pulled. */
 export function ethTypeTrans(k: Kernel, skb: bigint, dev: bigint): void {
-  setField(k, skb, "sk_buff", "mac_header", dataOffset(k, skb));
-  setField(k, skb, "sk_buff", "dev", dev);
+  wr(k, skb + offs(k).mac, 2, dataOffset(k, skb));
+  wr(k, skb + offs(k).dev, 8, dev);
   setField(k, skb, "sk_buff", "pkt_type", BigInt(PACKET_HOST));
   skbPull(k, skb, ETH_HLEN);
-  setField(k, skb, "sk_buff", "network_header", dataOffset(k, skb));
-  setField(k, skb, "sk_buff", "protocol", BigInt(htons(ETH_P_IP)));
+  wr(k, skb + offs(k).net, 2, dataOffset(k, skb));
+  wr(k, skb + offs(k).protocol, 2, BigInt(htons(ETH_P_IP)));
 }
 
 /** The IP protocol of the IPv4 packet at skb->network_header (0 if none). */
 export function ipProtocolOf(k: Kernel, skb: bigint): number {
-  const head = k.memory.readField(skb, "sk_buff", "head");
+  const head = skbData(k, skb).head;
   if (head === 0n) return 0;
-  const nh = k.memory.readField(skb, "sk_buff", "network_header");
+  const nh = rd(k, skb + offs(k).net, 2);
   const b = new Uint8Array(1);
   k.memory.readKernel(b, head + nh + 9n);
   return b[0]!;

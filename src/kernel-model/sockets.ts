@@ -18,7 +18,7 @@
 // The filter itself is a callback: the syscall layer runs the attached
 // program there (r1 = the skb's address).
 import type { Kernel } from "./kernel.js";
-import { ETH_HLEN, ETH_P_IP, htons, IPPROTO_TCP, IPPROTO_UDP, PACKET_OUTGOING, skbData } from "./packets.js";
+import { ETH_HLEN, ETH_P_IP, htons, IPPROTO_TCP, IPPROTO_UDP, PACKET_OUTGOING, skbData, skbSetData } from "./packets.js";
 import { setField } from "./paths/world.js";
 
 export const ETH_P_ALL = 0x0003;
@@ -247,8 +247,7 @@ export class PacketSockets {
   private shift(skb: bigint, n: number): void {
     if (n === 0) return;
     const d = skbData(this.k, skb);
-    setField(this.k, skb, "sk_buff", "data", d.data + BigInt(n));
-    setField(this.k, skb, "sk_buff", "len", BigInt(d.len - n));
+    skbSetData(this.k, skb, d.data + BigInt(n), d.len - n);
   }
 }
 

@@ -58,8 +58,14 @@ function countersOf(k: Kernel): FlowCounters {
   return c;
 }
 
-/** The 4-tuple a socket sends with, read from its sock_common. */
+/** The 4-tuple a socket sends with, read from its sock_common (once per socket: connections do not move). */
+const flowsOf = new WeakMap<Sock, Flow>();
 function flowOf(k: Kernel, s: Sock): Flow {
+  let f = flowsOf.get(s);
+  if (!f) flowsOf.set(s, (f = readFlow(k, s)));
+  return f;
+}
+function readFlow(k: Kernel, s: Sock): Flow {
   const f = (path: string) => k.memory.readField(s.sk, "sock", `__sk_common.${path}`);
   return {
     protocol: s.protocol === "tcp" ? IPPROTO_TCP : IPPROTO_UDP,
@@ -70,8 +76,16 @@ function flowOf(k: Kernel, s: Sock): Flow {
   };
 }
 
-/** The same flow seen from the other end. */
-const reversed = (f: Flow): Flow => ({ protocol: f.protocol, saddr: f.daddr, daddr: f.saddr, sport: f.dport, dport: f.sport });
+/** The flow of a socket's connection seen from the other end (what arrives for it). */
+const reversedFlows = new WeakMap<Sock, Flow>();
+function reversedFlow(k: Kernel, s: Sock): Flow {
+  let r = reversedFlows.get(s);
+  if (!r) {
+    const f = flowOf(k, s);
+    reversedFlows.set(s, (r = { protocol: f.protocol, saddr: f.daddr, daddr: f.saddr, sport: f.dport, dport: f.sport }));
+  }
+  return r;
+}
 
 /** The value of an enumerator of the kernel's BTF (0 if missing). */
 export function enumValue(k: Kernel, type: string, name: string): bigint {
@@ -287,7 +301,7 @@ export function receiveOnce(k: Kernel, w: World): void {
   setField(k, skb, "sk_buff", "sk", to?.sk ?? 0n);
   // The frame as it came off the wire: an IPv4 packet of `size` bytes for the connection (or, with no
   // socket, a TCP segment to the discard port) behind the gateway's Ethernet header; the driver's eth_type_trans.
-  const f: Flow = to ? reversed(flowOf(k, to)) : { protocol: IPPROTO_TCP, saddr: Uint8Array.of(198, 51, 100, 7), daddr: Uint8Array.of(10, 0, 2, 15), sport: 40000, dport: 9 };
+  const f: Flow = to ? reversedFlow(k, to) : { protocol: IPPROTO_TCP, saddr: Uint8Array.of(198, 51, 100, 7), daddr: Uint8Array.of(10, 0, 2, 15), sport: 40000, dport: 9 };
   const flows = countersOf(k);
   const th = f.protocol === IPPROTO_TCP ? TCP_HLEN : UDP_HLEN;
   skbPull(k, skb, IP_HLEN + th);
