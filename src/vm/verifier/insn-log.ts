@@ -37,12 +37,23 @@ export class InsnLog {
   private scratchedSlots = ALL_SLOTS;
   /** The log's length right after the last instruction line (the kernel's prev_log_pos); -1 before any. */
   private insnEnd = -1;
+  /** After a rewind over an annotated line: the kernel's log then goes on on that line (see rewind). */
+  private joinNext = false;
+
+  private readonly push: (line: string) => void;
 
   constructor(
     private readonly lines: string[],
-    private readonly push: (line: string) => void,
+    push: (line: string) => void,
     private readonly btfName?: (id: number) => string | undefined,
-  ) {}
+  ) {
+    this.push = (line) => {
+      if (this.joinNext) {
+        this.joinNext = false;
+        lines[lines.length - 1] += line;
+      } else push(line);
+    };
+  }
 
   /** mark_verifier_state_scratched: everything is printed next time. */
   scratchAll(): void {
@@ -82,7 +93,9 @@ export class InsnLog {
     const text = this.frameText(state, marks, state.frames.length - 1, { regs: this.scratchedRegs, slots: this.scratchedSlots });
     const lines = this.lines;
     if (this.insnEnd > 0 && lines.length === this.insnEnd) {
-      const insn = lines[lines.length - 1]!;
+      // (After a rewind to just after this line, the kernel backs over the blank that replaced its newline.)
+      const insn = this.joinNext ? lines[lines.length - 1]!.slice(0, -1) : lines[lines.length - 1]!;
+      this.joinNext = false;
       lines[lines.length - 1] = `${insn}${alignmentPad(insn)};${text}`;
     } else {
       this.push(`${pc}:${text}`);
@@ -134,9 +147,20 @@ export class InsnLog {
     return { length: this.lines.length, last: this.lines[this.lines.length - 1] };
   }
 
-  /** pop_stack at level 1: the log goes back to where the branch was pushed. */
+  /**
+   * pop_stack at level 1: the log goes back to where the branch was pushed,
+   * just after the jump's line and its newline. The state printed after the
+   * jump had replaced that newline with the first blank of its padding, so
+   * the jump's line keeps a blank and the log goes on on the same line, as
+   * the kernel's does (`2: (25) if r6 > 0xa goto pc+1 4: R0=0 ...`).
+   */
   rewind(m: LogMark): void {
-    this.lines.length = Math.min(this.lines.length, m.length);
-    if (m.last !== undefined && this.lines.length === m.length) this.lines[m.length - 1] = m.last;
+    const lines = this.lines;
+    lines.length = Math.min(lines.length, m.length);
+    if (m.last === undefined || lines.length !== m.length) return;
+    if (lines[m.length - 1] !== m.last) {
+      lines[m.length - 1] = `${m.last} `;
+      this.joinNext = true;
+    }
   }
 }
