@@ -716,11 +716,17 @@ export class Bpf {
   /**
    * read(2) on an iterator fd: up to `count` bytes of the dump, an empty
    * array at its end, or a negative errno (-E2BIG: one object's output
-   * overflowed the seq_file buffer). -EINVAL for fds that are not iterators.
+   * overflowed the seq_file buffer). On a packet socket: the next queued
+   * packet's first `count` bytes, or -EAGAIN. -EINVAL for other fds.
    */
   read(fd: number, count = 4096): Uint8Array | number {
     this.begin();
     if (!Number.isInteger(count) || count < 0) return this.fail(err("EINVAL"), `read of ${count} bytes`);
+    // read(2) on a packet socket: the next queued packet, cut to the buffer (the rest of it is lost, as for a datagram).
+    if (this.fds.get(fd)?.kind === "socket") {
+      const r = this.sock.recv(fd);
+      return typeof r === "number" ? r : r.data.slice(0, count);
+    }
     const o = this.fds.getKind<IterObject>(fd, "iter");
     if (typeof o === "number") return this.fail(o, o === err("EBADF") ? `fd ${fd} is not open` : `fd ${fd} is not an iterator (read(2) is for BPF_ITER_CREATE fds)`);
     const r = o.read(count);

@@ -65,6 +65,14 @@ describe("socket(2), bind(2)", () => {
     expect(typeof first).toBe("object");
     expect(first).toMatchObject({ pktType: 4, ifindex: 1, protocol: 0x0800 });
     expect(bpf.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS)).toEqual({ packets: sum(lo.tx) + sum(lo.rx), drops: 0 });
+    // read(2) gives the next packet's bytes, cut to the buffer.
+    const second = bpf.recv(fd) as { data: Uint8Array };
+    const third = bpf.read(fd, 20);
+    expect(third).toBeInstanceOf(Uint8Array);
+    expect((third as Uint8Array).length).toBe(20);
+    expect(second.data.length).toBeGreaterThan(20);
+    while (typeof bpf.recv(fd) !== "number");
+    expect(bpf.read(fd, 100)).toBe(E("EAGAIN"));
     expect(bpf.close(fd)).toBe(0);
     expect(bpf.recv(fd)).toBe(E("EBADF"));
   });
