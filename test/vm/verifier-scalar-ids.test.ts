@@ -139,36 +139,49 @@ describe("links that must not hold", () => {
 });
 
 describe("state pruning stays sound with links", () => {
-  // Two paths meet at P: on the first (explored first) r6 is a copy of r0, on the
-  // second r6 has the same bounds but is no copy. After P a check of r6 guards an
-  // access through r0: safe on the first path only. The first path's state at P
-  // must not cover the second: r6 is precise with r0 (linked), and the ids differ.
-  const joined = (): ProgramBuilder => {
+  // Two paths meet at P (insn 24): on the first (the fall-through, explored first)
+  // r6 is a copy of r0; on the second r6 has the same bounds but is no copy
+  // (`r6 ^= 0`), or is a copy again (`r6 = r0`). After P a check of r6 guards an
+  // access through r0: safe only where they are linked. The padding (two decided
+  // jumps and six moves) makes the first path store its state at P, as the kernel
+  // stores one only 2 jumps and 8 instructions after the last. That state must
+  // not cover the unlinked path: r6 is precise with r0 (linked), and the ids
+  // pair differently.
+  const joined = (relink: boolean): ProgramBuilder => {
     const b = new ProgramBuilder().ldx(Size.DW, 9, 1, 0);
-    prologue(b).mov64(6, 0).jmpImm(JmpOp.JEQ, 9, 0, "P").xor64Imm(6, 0);
-    b.label("P").jmpImm(JmpOp.JGT, 6, 40, "out");
-    return access(b, 0);
+    prologue(b).mov64(6, 0).mov64Imm(8, 0).jmpImm(JmpOp.JNE, 9, 0, "U");
+    b.jmpImm(JmpOp.JEQ, 8, 77, "P").jmpImm(JmpOp.JEQ, 8, 78, "P");
+    for (let i = 0; i < 6; i++) b.mov64Imm(5, 0);
+    access(b.label("P").jmpImm(JmpOp.JGT, 6, 40, "out"), 0);
+    b.label("U");
+    if (relink) b.mov64(6, 0);
+    else b.xor64Imm(6, 0);
+    return b.ja("P");
   };
+  const logged = (b: ProgramBuilder): VerifyResult => verify(programFromInsns(b.link()), { progType: tracingProgType(6), mapByFd: () => MAP, logLevel: 2 });
 
-  it("refused, with pruning as without", () => {
-    expectRefused(check(joined()), OUT_OF_RANGE);
-    const logged = verify(programFromInsns(joined().link()), { progType: tracingProgType(6), mapByFd: () => MAP, logLevel: 2 });
-    expect(logged.log.some((l) => l.endsWith("16: safe"))).toBe(false);
-    expectRefused(check(joined(), { exactPruning: true }), OUT_OF_RANGE);
+  it("the unlinked path is not pruned at P and is refused, with pruning as without", () => {
+    const r = logged(joined(false));
+    expectRefused(r, OUT_OF_RANGE);
+    expect(r.log.some((l) => l.endsWith("24: safe"))).toBe(false);
+    expectRefused(check(joined(false), { exactPruning: true }), OUT_OF_RANGE);
   });
 
   it("both paths linked: the second is pruned at P and the program loads", () => {
-    const relinked = (): ProgramBuilder => {
-      const b = new ProgramBuilder().ldx(Size.DW, 9, 1, 0);
-      prologue(b).mov64(6, 0).jmpImm(JmpOp.JEQ, 9, 0, "P").mov64(6, 0);
-      b.label("P").jmpImm(JmpOp.JGT, 6, 40, "out");
-      return access(b, 0);
-    };
-    const r = verify(programFromInsns(relinked().link()), { progType: tracingProgType(6), mapByFd: () => MAP, logLevel: 2 });
+    const r = logged(joined(true));
     expect(r.accepted).toBe(true);
-    // The second path (from 14 to 16) passes P's check and is pruned at the exit block (insn 19): no state is
-    // stored at P itself, the kernel's rule wanting 2 jumps and 8 insns since the last stored state.
-    expect(r.log).toContain("19: safe");
-    expect(check(relinked(), { exactPruning: true }).accepted).toBe(true);
+    expect(r.log).toContain("24: safe");
+    expect(check(joined(true), { exactPruning: true }).accepted).toBe(true);
+  });
+});
+
+describe("only a plain store links a slot", () => {
+  it("an atomic add into a slot leaves it unknown, not a copy of the added register", () => {
+    // fp-8 = 100; r6 = r0 & 15; lock fp-8 += r6 (the slot is 100 + r6); a check of r6 must not bound the slot; r1 = fp-8; r7 += r1.
+    const b = prologue().st(Size.DW, 10, -8, 100).mov64(6, 0).and64Imm(6, 15).atomicAdd(Size.DW, 10, -8, 6).jmpImm(JmpOp.JGT, 6, 15, "out").ldx(Size.DW, 1, 10, -8);
+    const r = check(access(b, 1));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("math between map_value pointer and register with unbounded min value is not allowed");
+    expect(r.error!.errno).toBe("EINVAL");
   });
 });

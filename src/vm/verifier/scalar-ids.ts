@@ -80,13 +80,15 @@ export function syncLinked(state: VerifierState, known: RegState): void {
 
 /**
  * A 64-bit spill of register `regno` of the current frame (privileged: the
- * kernel's check_stack_write_fixed_off with bpf_capable): the register gets
- * an id as for a copy, and the slot holds the same linked value. Returns
- * what the slot holds.
+ * kernel's check_stack_write_fixed_off with bpf_capable): when `value`, what
+ * the slot receives, is that register's value (a plain store, not an atomic
+ * operation's result), the register gets an id as for a copy and the slot
+ * holds the same linked value. Returns what the slot holds.
  */
-export function linkSpill(state: VerifierState, regno: number, nextId: () => number): RegState {
+export function linkSpill(state: VerifierState, regno: number, value: RegState, nextId: () => number): RegState {
   const regs = state.frames[state.frames.length - 1]!.regs;
-  const linked = withIdForCopy(regs[regno]!, nextId);
+  if (regs[regno] !== value) return value;
+  const linked = withIdForCopy(value, nextId);
   regs[regno] = linked;
   return linked;
 }
