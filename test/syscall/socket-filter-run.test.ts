@@ -123,6 +123,37 @@ describe("socket filters on packet sockets", () => {
     expect(bpf.socketStats(trim)).toMatchObject({ received: frames.length, filtered: 0, trimmed: frames.length });
   });
 
+  it("packet loads: LD_ABS from skb->data, from the network header (SKF_NET_OFF) and the MAC header (SKF_LL_OFF); on SOCK_DGRAM data is the IP header", () => {
+    const { bpf, machine } = boot(6);
+    // Keep as many bytes as the IP protocol number: 6 for TCP, 17 for UDP.
+    const byData = load(bpf, new ProgramBuilder().mov64(6, 1).ldAbs(Size.B, 14 + 9).exit());
+    const byNet = load(bpf, new ProgramBuilder().mov64(6, 1).ldAbs(Size.B, -0x100000 + 9).exit());
+    // The ethertype through the MAC header (0x0800 = 2048, more than any frame here: everything kept).
+    const byLl = load(bpf, new ProgramBuilder().mov64(6, 1).ldAbs(Size.H, -0x200000 + 12).exit());
+    // Past the end of the packet: the load aborts the program with 0 (dropped).
+    const past = load(bpf, new ProgramBuilder().mov64(6, 1).ldAbs(Size.W, 0xffff).exit());
+    const open = (prog: number, type = SOCK_RAW) => {
+      const s = bpf.socket(AF_PACKET, type, ETH_P_ALL);
+      expect(bpf.bind(s, { family: AF_PACKET, ifindex: 1 })).toBe(0);
+      expect(bpf.setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, prog)).toBe(0);
+      return s;
+    };
+    const [a, b, c, d] = [open(byData), open(byNet), open(byLl), open(past)];
+    const dgram = open(load(bpf, new ProgramBuilder().mov64(6, 1).ldAbs(Size.B, 9).exit()), 2);
+    const tap = bpf.socket(AF_PACKET, SOCK_RAW, ETH_P_ALL);
+    expect(bpf.bind(tap, { family: AF_PACKET, ifindex: 1 })).toBe(0);
+    machine.run("net", 100);
+    const frames = drain(bpf, tap);
+    expect(frames.length).toBeGreaterThan(10);
+    const hex = (x: Uint8Array) => Buffer.from(x).toString("hex");
+    const cut = frames.map((f) => hex(f.data.subarray(0, f.data[23]!)));
+    expect(drain(bpf, a).map((f) => hex(f.data))).toEqual(cut);
+    expect(drain(bpf, b).map((f) => hex(f.data))).toEqual(cut);
+    expect(drain(bpf, c).map((f) => hex(f.data))).toEqual(frames.map((f) => hex(f.data)));
+    expect(bpf.socketStats(d)).toMatchObject({ received: 0, filtered: frames.length });
+    expect(drain(bpf, dgram).map((f) => hex(f.data))).toEqual(frames.map((f) => hex(f.data.subarray(14, 14 + f.data[23]!))));
+  });
+
   it("the socket holds the program: closing the prog fd keeps it running; SO_DETACH_BPF or closing the socket frees it", () => {
     const { bpf, machine } = boot(4);
     const pfd = load(bpf, ret(0));
