@@ -50,6 +50,19 @@ describe("btfsnoop run: socket filters", () => {
     expect(checkGolden(join(GOLDEN, "sock_example-net-seed1-20ms.ndjson"), r.out)).toBeUndefined();
   }, 60_000);
 
+  it("BTFSNOOP_JIT=0 (the interpreter) prints the same NDJSON as the JIT (the golden)", async () => {
+    const prev = process.env.BTFSNOOP_JIT;
+    process.env.BTFSNOOP_JIT = "0";
+    try {
+      const r = await runCli("run", OBJ, "--workload", "net", "-d", "20ms", "--seed", "1", "--json");
+      expect(r.code).toBe(0);
+      expect(checkGolden(join(GOLDEN, "sock_example-net-seed1-20ms.ndjson"), r.out)).toBeUndefined();
+    } finally {
+      if (prev === undefined) delete process.env.BTFSNOOP_JIT;
+      else process.env.BTFSNOOP_JIT = prev;
+    }
+  }, 60_000);
+
   it("text: the same counters as one line per socket after the map dumps; --iface eth0 watches eth0", async () => {
     const r = await runCli("run", OBJ, "--workload", "net", "-d", "20ms", "--seed", "1");
     expect(r.code).toBe(0);
