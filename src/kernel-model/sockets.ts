@@ -18,7 +18,7 @@
 // The filter itself is a callback: the syscall layer runs the attached
 // program there (r1 = the skb's address).
 import type { Kernel } from "./kernel.js";
-import { ETH_HLEN, ETH_P_IP, htons, IPPROTO_TCP, IPPROTO_UDP, PACKET_OUTGOING, skbData, skbSetData } from "./packets.js";
+import { ETH_HLEN, ETH_P_IP, htons, PACKET_OUTGOING, skbData, skbSetData } from "./packets.js";
 import { setField } from "./paths/world.js";
 
 export const ETH_P_ALL = 0x0003;
@@ -175,7 +175,7 @@ export class PacketSockets {
     if (i >= 0) this.socks.splice(i, 1);
   }
 
-  /** Whether any socket sees frames `dev` sends (dev_nit_active). */
+  /** The sockets that see a frame of `ethertype` crossing device `ifindex` (outgoing: the taps only, as dev_queue_xmit_nit walks ptype_all). */
   private taps(ifindex: number, outgoing: boolean, ethertype: number): PacketSocket[] {
     return this.socks.filter(
       (s) => s.protocol !== 0 && (s.ifindex === 0 || s.ifindex === ifindex) && (s.protocol === ETH_P_ALL || (!outgoing && s.protocol === ethertype)),
@@ -274,6 +274,3 @@ export function packetSocketsOf(k: Kernel): PacketSockets {
   if (!r) registries.set(k, (r = new PacketSockets(k)));
   return r;
 }
-
-/** The IP protocols the per-device counts use as keys. */
-export const COUNTED_PROTOCOLS = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP } as const;
