@@ -12,7 +12,7 @@ import { regTypeName } from "./log.js";
 import { linkSpill } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
 import { tnumAdd, tnumConst, tnumToString, type Tnum } from "./tnum.js";
-import { RegType, STACK_SIZE, StackByte, type RegState, type VerifierState } from "./types.js";
+import { RegType, STACK_SIZE, StackByte, type FrameState, type RegState, type VerifierState } from "./types.js";
 
 /** Map flags that make values read-only / write-only for programs (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG). */
 const BPF_F_RDONLY_PROG = 1 << 7;
@@ -158,6 +158,10 @@ const S64_MIN = -(1n << 63n);
 function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a: Access): RegState | undefined {
   const frame = state.frames[r.frameno!];
   if (!frame) return ctx.fail(`R${a.regno} points to the stack of a frame that has returned`, a.pc);
+  // A stack pointer with a variable part (fp + bounded scalar): check_stack_{read,write}_var_off.
+  if (r.scalar && !isConst(r.scalar)) return stackAccessVarOff(ctx, frame, r, a);
+  // A known variable part is just more fixed offset.
+  if (r.scalar && constValue(r.scalar) !== 0n) return stackAccess(ctx, state, { ...r, scalar: undefined, off: (r.off ?? 0) + Number(BigInt.asIntN(64, constValue(r.scalar))) }, a);
   const off = (r.off ?? 0) + a.off;
   // check_ptr_alignment (always strict on the stack) comes before the bounds.
   if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${tnumLogString(r.scalar?.var ?? tnumConst(0n))}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
@@ -206,6 +210,66 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
   let allZero = true;
   for (let b = at; b < at + a.size; b++) if (frame.stack[b] !== StackByte.ZERO) allZero = false;
   return allZero ? scalarReg(scalarConst(0n)) : loaded(a.size, a.signExtend);
+}
+
+/** BPF_MAX_VAR_OFF: a stack pointer's variable part must stay within ±2^29. */
+const MAX_VAR_OFF = 1n << 29n;
+
+/**
+ * The bytes [min, max) of the frame an access through a stack pointer with a
+ * variable offset may touch (check_stack_access_within_bounds), or a failure
+ * with the kernel's words. `what` is " read from" / " write to" (direct) or
+ * " indirect access to" (helpers, Linux 6.12).
+ */
+function varStackRange(ctx: VerifierContext, r: RegState, regno: number, insnOff: number, size: number, what: string, pc: number): { min: number; max: number } {
+  const v = r.scalar!;
+  if (!ctx.options.privileged) ctx.fail(`R${regno} variable offset stack access prohibited for !root, var_off=${tnumLogString(v.var)}`, pc);
+  if (v.smax >= MAX_VAR_OFF || v.smin <= -MAX_VAR_OFF) ctx.fail(`invalid unbounded variable-offset${what} stack R${regno}`, pc);
+  const off = (r.off ?? 0) + insnOff;
+  const min = Number(v.smin) + off;
+  const max = Number(v.smax) + off + size;
+  if (min < -STACK_SIZE || max > 0) ctx.fail(`invalid variable-offset${what} stack R${regno} var_off=${tnumLogString(v.var)} off=${off} size=${size}`, pc);
+  return { min, max };
+}
+
+/**
+ * Writes `bytes` [min, max) of a frame at a variable offset: any spill there
+ * is gone (its slot becomes plain bytes), the bytes become MISC (ZERO stays
+ * ZERO when zero is written).
+ */
+function clobberStack(frame: FrameState, min: number, max: number, zero: boolean): void {
+  const from = STACK_SIZE + min;
+  const to = STACK_SIZE + max;
+  for (let slot = from >> 3; slot <= (to - 1) >> 3; slot++) {
+    if (frame.spills[slot]) {
+      frame.spills[slot] = undefined;
+      frame.stack.fill(StackByte.MISC, slot * 8, slot * 8 + 8);
+    }
+  }
+  for (let b = from; b < to; b++) if (!(zero && frame.stack[b] === StackByte.ZERO)) frame.stack[b] = StackByte.MISC;
+  if (-min > frame.depth) frame.depth = -min;
+}
+
+/** A load or store at a variable stack offset (privileged only): the value read is unknown unless every byte it may read is zero. */
+function stackAccessVarOff(ctx: VerifierContext, frame: FrameState, r: RegState, a: Access): RegState | undefined {
+  const v = r.scalar!;
+  const at = tnumAdd(v.var, tnumConst(BigInt.asUintN(64, BigInt((r.off ?? 0) + a.off))));
+  if (((at.value | at.mask) & BigInt(a.size - 1)) !== 0n) ctx.fail(`misaligned stack access off ${tnumLogString(v.var)}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
+  const { min, max } = varStackRange(ctx, r, a.regno, a.off, a.size, a.write ? " write to" : " read from", a.pc);
+  ctx.noteStackDepth(frame, -min);
+  if (a.write) {
+    const zero = a.value !== undefined && a.value.type === RegType.SCALAR && a.value.scalar!.umax === 0n;
+    clobberStack(frame, min, max, zero);
+    return undefined;
+  }
+  // mark_reg_stack_read: zero bytes, or bytes of a spilled 0, read as 0.
+  const isZero = (b: number): boolean => {
+    if (frame.stack[b] === StackByte.ZERO) return true;
+    const sp = frame.stack[b] === StackByte.SPILL ? frame.spills[b >> 3] : undefined;
+    return sp !== undefined && sp.type === RegType.SCALAR && sp.scalar!.umax === 0n;
+  };
+  for (let b = STACK_SIZE + min; b < STACK_SIZE + max; b++) if (!isZero(b)) return loaded(a.size, a.signExtend);
+  return scalarReg(scalarConst(0n));
 }
 
 /** A load through a typed kernel pointer: must land on one member; pointers to structs stay typed. */
@@ -270,7 +334,14 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
     case RegType.PTR_TO_STACK: {
       const f = state.frames[r.frameno!];
       if (!f) return ctx.fail(`R${regno} points to the stack of a frame that has returned`, pc);
-      const off = r.off ?? 0;
+      if (r.scalar && !isConst(r.scalar)) {
+        // check_stack_range_initialized at a variable offset: every byte the helper may touch.
+        const { min, max } = varStackRange(ctx, r, regno, 0, size, " indirect access to", pc);
+        ctx.noteStackDepth(f, -min);
+        if (write) clobberStack(f, min, max, false);
+        return;
+      }
+      const off = (r.off ?? 0) + (r.scalar ? Number(BigInt.asIntN(64, constValue(r.scalar))) : 0);
       if (off < -STACK_SIZE || off + size > 0) ctx.fail(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc);
       ctx.noteStackDepth(f, -off);
       const at = STACK_SIZE + off;
