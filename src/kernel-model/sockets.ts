@@ -230,6 +230,21 @@ export class PacketSockets {
   receive(skb: bigint, ifindex: number, ipProto: number): void {
     this.count(ifindex, "rx", ipProto);
     const taps = this.taps(ifindex, false, ETH_P_IP);
+    if (!taps.length) return;
+    const k = this.k;
+    // In Linux a received skb has no socket yet when the taps see it (lo's xmit orphans it; early
+    // demux in ip_rcv_finish finds the socket later). The model carries the destination in skb->sk
+    // from the start, so it is hidden from the taps (bpf_get_socket_cookie gives 0, as in Linux).
+    const sk = k.memory.readField(skb, "sk_buff", "sk");
+    setField(k, skb, "sk_buff", "sk", 0n);
+    try {
+      this.deliver(taps, skb, ifindex);
+    } finally {
+      setField(k, skb, "sk_buff", "sk", sk);
+    }
+  }
+
+  private deliver(taps: PacketSocket[], skb: bigint, ifindex: number): void {
     const k = this.k;
     for (const s of taps) {
       // packet_rcv on a device with a link-layer header: SOCK_RAW sees the frame from the MAC header.

@@ -154,6 +154,19 @@ describe("socket filters on packet sockets", () => {
     expect(drain(bpf, dgram).map((f) => hex(f.data))).toEqual(frames.map((f) => hex(f.data.subarray(14, 14 + f.data[23]!))));
   });
 
+  it("the taps see skbs without a socket, as in Linux: bpf_get_socket_cookie is 0 (all dropped), bpf_get_socket_uid the overflow uid 65534 (all kept)", () => {
+    const { bpf, machine } = boot(7);
+    const cookie = pair(bpf, load(bpf, new ProgramBuilder().call(46).exit()));
+    const uid = bpf.socket(AF_PACKET, SOCK_RAW, ETH_P_ALL);
+    expect(bpf.bind(uid, { family: AF_PACKET, ifindex: 1 })).toBe(0);
+    expect(bpf.setsockopt(uid, SOL_SOCKET, SO_ATTACH_BPF, load(bpf, new ProgramBuilder().call(47).exit()))).toBe(0);
+    machine.run("net", 80);
+    const n = drain(bpf, cookie.tap).length;
+    expect(n).toBeGreaterThan(10);
+    expect(bpf.socketStats(cookie.s)).toMatchObject({ received: 0, filtered: n });
+    expect(bpf.socketStats(uid)).toMatchObject({ received: n, filtered: 0, trimmed: 0 });
+  });
+
   it("the socket holds the program: closing the prog fd keeps it running; SO_DETACH_BPF or closing the socket frees it", () => {
     const { bpf, machine } = boot(4);
     const pfd = load(bpf, ret(0));
