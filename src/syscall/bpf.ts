@@ -36,7 +36,7 @@ import {
 } from "../vm/maps/index.js";
 import { RegionKind, regionAddress, type Region } from "../vm/memory.js";
 import { iterBtf } from "../vm/verifier/iter-prog-types.js";
-import { checkInfo, progTypeOf, withLineInfo } from "./prog-attr.js";
+import { checkInfo, progTypeOf } from "./prog-attr.js";
 import type { MapDesc } from "../vm/verifier/types.js";
 import { verify } from "../vm/verifier/verifier.js";
 import { FdTable, type KernelObject } from "./fd-table.js";
@@ -521,8 +521,7 @@ export class Bpf {
       return desc;
     };
     const btf = progType.name === "iter" ? iterBtf(this.services.btf) : this.services.btf;
-    const res = verify(program, { progType, privileged, logLevel, mapByFd, btf });
-    if (attr.lineInfo?.length) res.log = withLineInfo(res.log, attr.lineInfo);
+    const res = verify(program, { progType, privileged, logLevel, mapByFd, btf, ...(attr.lineInfo?.length ? { lineInfo: attr.lineInfo } : {}) });
     this.lastLog = res.log;
     if (!res.accepted) {
       const e = res.error!;

@@ -2,8 +2,8 @@
 // and its context from the attributes (conformance memory, tracing
 // arguments, BTF-typed tracing targets, tracepoint records, iterator
 // targets, socket filters' __sk_buff over the kernel's sk_buff layout),
-// bpf_func_info / bpf_line_info's structural rules, and the
-// source lines the verifier log shows with them (verbose_linfo).
+// and bpf_func_info / bpf_line_info's structural rules (the verifier prints
+// the source lines: insn-log.ts).
 import type { Btf } from "../btf/btf.js";
 import { iterBtf, iterProgType, isIterTarget, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
 import { conformanceProgType, kprobeProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
@@ -100,37 +100,4 @@ export function checkInfo(attr: ProgLoadAttr, slots: number): string | undefined
     if (i > 0 && off < li[i - 1]!.insnOff) return `Invalid line_info[${i}].insn_off:${off} (prev_offset:${li[i - 1]!.insnOff} prog->len:${slots})`;
   }
   return undefined;
-}
-
-/**
- * The kernel's verbose_linfo: before an instruction's log line, the source
- * line covering it (the last line_info at or before it), when it is another
- * record than the one printed last and not the same line of the same file
- * (records differing only in the column are not printed again):
- * `; <line, leading blanks trimmed> @ <file's base name>:<n>`.
- */
-export function withLineInfo(log: string[], lineInfo: NonNullable<ProgLoadAttr["lineInfo"]>): string[] {
-  const out: string[] = [];
-  let prev: (typeof lineInfo)[number] | undefined;
-  for (const line of log) {
-    const m = /^(\d+): \(/.exec(line);
-    if (m) {
-      const pc = Number(m[1]);
-      let lo = 0;
-      let hi = lineInfo.length - 1;
-      let found = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (lineInfo[mid]!.insnOff <= pc) (found = mid), (lo = mid + 1);
-        else hi = mid - 1;
-      }
-      const li = found >= 0 ? lineInfo[found] : undefined;
-      if (li && li !== prev && !(prev && li.fileName === prev.fileName && li.lineNum === prev.lineNum)) {
-        out.push(`; ${li.line.trimStart()} @ ${li.fileName.slice(li.fileName.lastIndexOf("/") + 1)}:${li.lineNum}`);
-        prev = li;
-      }
-    }
-    out.push(line);
-  }
-  return out;
 }

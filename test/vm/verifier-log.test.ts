@@ -31,16 +31,12 @@
 //    callback's r1 is our [0, 2^23-1] where the kernel has an unknown scalar.
 //  - infinite loops: the kernel adds `cur state:` / `old state:` lines after
 //    "infinite loop detected at insn N"; we print the message alone.
-//  - level 1 after a popped branch: the kernel does not forget which source
-//    line it printed last when it rewinds the log; source lines are added
-//    after verification here (prog-attr.ts withLineInfo), so a rewound-over
-//    source line is printed again where the kernel may not.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BpfObject } from "../../src/loader/object.js";
 import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
-import { withLineInfo } from "../../src/syscall/prog-attr.js";
+import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { scalarConst, scalarFromRange, scalarUnknown } from "../../src/vm/verifier/scalar.js";
 import { alignmentPad, formatFrame, formatReg } from "../../src/vm/verifier/log.js";
@@ -183,20 +179,41 @@ describe("register and stack notation (print_reg_state, print_verifier_state)", 
 });
 
 describe("source lines (verbose_linfo)", () => {
-  const li = (insnOff: number, lineNum: number, line: string, fileName = "/src/dir/prog.bpf.c") => ({ insnOff, lineNum, line, fileName, column: 1 });
+  const li = (insnOff: number, lineNum: number, line: string, fileName = "/src/dir/prog.bpf.c") => ({ insnOff, lineNum, line, fileName });
+  const withLines = (insns: Parameters<typeof programFromInsns>[0], level: 1 | 2, lineInfo: ReturnType<typeof li>[]) =>
+    verify(programFromInsns(insns), { progType: kprobeProgType(), logLevel: level, lineInfo }).log;
+
   it("once per line of a file, with the file's base name, again when the line changes back", () => {
-    const log = ["0: R1=ctx() R10=fp0", "0: (b7) r0 = 0", "1: (b7) r1 = 1", "2: (b7) r2 = 2", "3: (95) exit"];
+    const insns = new ProgramBuilder().mov64Imm(0, 0).mov64Imm(1, 1).mov64Imm(2, 2).exit().link();
     // Records 0 and 1 are one source line at two columns; record 3 returns to line 12.
     const lines = [li(0, 12, "  return x;"), li(1, 12, "  return x;"), li(2, 13, "\ty = 1;"), li(3, 12, "  return x;")];
-    expect(withLineInfo(log, lines)).toEqual([
+    expect(withLines(insns, 2, lines)).toEqual([
       "0: R1=ctx() R10=fp0",
       "; return x; @ prog.bpf.c:12",
-      "0: (b7) r0 = 0",
-      "1: (b7) r1 = 1",
+      "0: (b7) r0 = 0                        ; R0_w=0",
+      "1: (b7) r1 = 1                        ; R1_w=1",
       "; y = 1; @ prog.bpf.c:13",
-      "2: (b7) r2 = 2",
+      "2: (b7) r2 = 2                        ; R2_w=2",
       "; return x; @ prog.bpf.c:12",
       "3: (95) exit",
+      "processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+    ]);
+  });
+
+  it("level 1: a rewind does not make the kernel forget the line it printed last (prev_linfo)", () => {
+    // The fall-through (insn 3, line 20) is explored first and rewound; the failing target (insn 4) is line 20
+    // too, and is not introduced again.
+    const insns = LOG_PROGRAMS.find((q) => q.name === "rejected")!.insns;
+    const lines = [li(0, 10, "x = ctx->a;"), li(3, 20, "return *p;")];
+    expect(withLines(insns, 1, lines)).toEqual([
+      "0: R1=ctx() R10=fp0",
+      "; x = ctx->a; @ prog.bpf.c:10",
+      "0: (79) r6 = *(u64 *)(r1 +0)          ; R1=ctx() R6_w=scalar()",
+      "1: (b7) r0 = 0                        ; R0_w=0",
+      "2: (25) if r6 > 0xa goto pc+1 4: R0_w=0 R1=ctx() R6_w=scalar(umin=11) R10=fp0",
+      "4: (79) r0 = *(u64 *)(r6 +0)",
+      "R6 invalid mem access 'scalar'",
+      "processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
     ]);
   });
 });

@@ -7,12 +7,25 @@ import { VerifierError } from "./errors.js";
 import type { ProgType } from "./prog-types.js";
 import type { FrameState, MapDesc, RegState, VerifierState } from "./types.js";
 
+/** One bpf_line_info record with its strings resolved. */
+export interface LineInfoRecord {
+  insnOff: number;
+  fileName: string;
+  line: string;
+  lineNum: number;
+}
+
 export interface VerifyOptions {
   progType: ProgType;
   /** Privileged (CAP_BPF/CAP_SYS_ADMIN) load: loops, pointer comparisons, pointer leaks allowed. Default true. */
   privileged?: boolean;
   /** 0: errors only; 1: the failing path's instructions and states (an accepted program: the summary line); 2: every path. */
   logLevel?: 0 | 1 | 2;
+  /**
+   * bpf_line_info records (ascending by insnOff): the log shows the source
+   * line before the instructions it covers (the kernel's verbose_linfo).
+   */
+  lineInfo?: readonly LineInfoRecord[];
   /** Maps an lddw may reference, by fd. */
   mapByFd?: (fd: number) => MapDesc | undefined;
   /** Kernel BTF for PTR_TO_BTF_ID loads. */

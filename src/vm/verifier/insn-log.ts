@@ -3,8 +3,10 @@
 // last instruction scratched (read or written), the write marks of a state
 // since its last checkpoint (`_w`, REG_LIVE_WRITTEN), the state printed after
 // an instruction at the alignment column or on its own `N:` line, the
-// `from X to Y:` and `safe` lines, the call and return blocks, and level 1's
-// rewinding of the log to the branch point when a path is popped (pop_log).
+// `from X to Y:` and `safe` lines, the call and return blocks, the source
+// line before an instruction (verbose_linfo), and level 1's rewinding of the
+// log to the branch point when a path is popped (pop_log).
+import type { LineInfoRecord } from "./context.js";
 import { alignmentPad, formatFrame } from "./log.js";
 import type { VerifierState } from "./types.js";
 
@@ -39,12 +41,15 @@ export class InsnLog {
   private insnEnd = -1;
   /** After a rewind over an annotated line: the kernel's log then goes on on that line (see rewind). */
   private joinNext = false;
+  /** The source line printed last (the kernel's prev_linfo: a rewind does not forget it). */
+  private prevLine: LineInfoRecord | undefined;
 
   private readonly push: (line: string) => void;
 
   constructor(
     private readonly lines: string[],
     push: (line: string) => void,
+    private readonly lineInfo: readonly LineInfoRecord[] = [],
     private readonly btfName?: (id: number) => string | undefined,
   ) {
     this.push = (line) => {
@@ -104,8 +109,32 @@ export class InsnLog {
     this.scratchedSlots = 0n;
   }
 
-  /** An instruction's line `N: (op) text`. */
-  insn(line: string): void {
+  /**
+   * verbose_linfo: the source line of instruction `pc` (the last record at or
+   * before it), unless it is the record printed last or the same line of the
+   * same file: `; <text without leading blanks> @ <file's base name>:<line>`.
+   */
+  sourceLine(pc: number): void {
+    const li = this.lineInfo;
+    let lo = 0;
+    let hi = li.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (li[mid]!.insnOff <= pc) (found = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    // (The kernel requires a record at 0; without one, nothing is printed before the first record.)
+    const rec = found >= 0 ? li[found] : undefined;
+    const prev = this.prevLine;
+    if (!rec || rec === prev || (prev && rec.fileName === prev.fileName && rec.lineNum === prev.lineNum)) return;
+    this.push(`; ${rec.line.replace(/^[ \t\n\v\f\r]+/, "")} @ ${rec.fileName.slice(rec.fileName.lastIndexOf("/") + 1)}:${rec.lineNum}`);
+    this.prevLine = rec;
+  }
+
+  /** An instruction's line `N: (op) text`, after its source line. */
+  insn(pc: number, line: string): void {
+    this.sourceLine(pc);
     this.push(line);
     this.insnEnd = this.lines.length;
   }
