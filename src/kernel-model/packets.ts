@@ -443,3 +443,84 @@ export function skbAccessOf(k: Kernel): SkbAccess {
     },
   };
 }
+
+/** An skb made for BPF_PROG_TEST_RUN from data_in (bpf_prog_test_run_skb), and what the run leaves in it. */
+export interface TestRunSkb {
+  /** The struct sk_buff's address (the program's r1). */
+  skb: bigint;
+  /** data_out: the packet after the run, with the link-layer header put back and zeroed, as the kernel copies it out for non-L2 programs. */
+  dataOut(): Uint8Array;
+  /** Frees the skb and its head. */
+  free(): void;
+}
+
+/**
+ * eth_type_trans's pkt_type for a frame arriving on a device with address
+ * `devAddr` and broadcast address `devBroadcast`: this host, the device's
+ * broadcast, another multicast, or another host. (lo has all-zero
+ * addresses, so ff:ff:ff:ff:ff:ff is multicast there, as Linux says.)
+ */
+export function pktTypeOf(frame: Uint8Array, devAddr: Uint8Array, devBroadcast: Uint8Array): number {
+  const dst = frame.subarray(0, 6);
+  const is = (a: Uint8Array) => dst.every((b, i) => b === a[i]);
+  if (is(devAddr)) return PACKET_HOST;
+  if (dst[0]! & 1) return is(devBroadcast) ? 1 /* PACKET_BROADCAST */ : 2 /* PACKET_MULTICAST */;
+  return 3 /* PACKET_OTHERHOST */;
+}
+
+/** bpf_prog_test_run_skb's headroom (NET_SKB_PAD + NET_IP_ALIGN on x86-64) and the most data_in one page holds with it and the shared info. */
+const TEST_RUN_HEADROOM = 64;
+const TEST_RUN_HEAD_SIZE = 4096;
+export const TEST_RUN_MAX_DATA = TEST_RUN_HEAD_SIZE - TEST_RUN_HEADROOM - SHINFO_SIZE;
+
+/**
+ * The skb bpf_prog_test_run_skb builds for a socket filter: `frame` (an
+ * Ethernet frame, at least ETH_HLEN bytes) copied after the headroom of a
+ * page-sized head, received on `dev`, the namespace's loopback device
+ * (eth_type_trans against lo's all-zero address: protocol from the
+ * ethertype, pkt_type, the Ethernet header pulled so data is at the network
+ * header; skb_iif stays 0: nothing received it). A string says why not
+ * (-EINVAL in Linux).
+ */
+export function testRunSkb(k: Kernel, frame: Uint8Array, dev: bigint): TestRunSkb | string {
+  if (frame.length < ETH_HLEN) return `data_in of ${frame.length} bytes is shorter than an Ethernet header (${ETH_HLEN})`;
+  if (frame.length > TEST_RUN_MAX_DATA) return `data_in of ${frame.length} bytes does not fit a page with headroom and shared info (at most ${TEST_RUN_MAX_DATA})`;
+  const skb = k.memory.alloc("sk_buff");
+  const head = k.memory.kmalloc(TEST_RUN_HEAD_SIZE, true);
+  const o = offs(k);
+  const data = head + BigInt(TEST_RUN_HEADROOM);
+  wr(k, skb + o.head, 8, head);
+  wr(k, skb + o.data, 8, data);
+  wr(k, skb + o.tail, 4, BigInt(TEST_RUN_HEADROOM + frame.length));
+  wr(k, skb + o.end, 4, BigInt(TEST_RUN_HEAD_SIZE - SHINFO_SIZE));
+  wr(k, skb + o.len, 4, BigInt(frame.length));
+  wr(k, skb + o.trans, 2, BigInt(HEADER_UNSET));
+  setField(k, skb, "sk_buff", "truesize", BigInt(TEST_RUN_HEAD_SIZE));
+  setField(k, skb, "sk_buff", "users.refs.counter", 1n);
+  k.memory.writeKernel(data, frame);
+  // eth_type_trans: the MAC header here, the ethertype as protocol, pulled; then skb_reset_network_header.
+  wr(k, skb + o.mac, 2, BigInt(TEST_RUN_HEADROOM));
+  wr(k, skb + o.dev, 8, dev);
+  setField(k, skb, "sk_buff", "pkt_type", BigInt(pktTypeOf(frame, new Uint8Array(6), new Uint8Array(6))));
+  wr(k, skb + o.protocol, 2, BigInt(frame[12]! | (frame[13]! << 8)));
+  wr(k, skb + o.data, 8, data + BigInt(ETH_HLEN));
+  wr(k, skb + o.len, 4, BigInt(frame.length - ETH_HLEN));
+  wr(k, skb + o.net, 2, BigInt(TEST_RUN_HEADROOM + ETH_HLEN));
+  let freed = false;
+  return {
+    skb,
+    dataOut: () => {
+      const d = skbData(k, skb);
+      const out = new Uint8Array(ETH_HLEN + d.len);
+      const body = out.subarray(ETH_HLEN);
+      k.memory.readKernel(body, d.data);
+      return out;
+    },
+    free: () => {
+      if (freed) return;
+      freed = true;
+      k.memory.free(head);
+      k.memory.free(skb);
+    },
+  };
+}

@@ -4,6 +4,7 @@
 import type { Kernel } from "../kernel-model/kernel.js";
 import type { World } from "../kernel-model/paths/world.js";
 import { packetSocketsOf } from "../kernel-model/sockets.js";
+import { testRunSkb } from "../kernel-model/packets.js";
 import type { PacketSocketLayer } from "./sockets.js";
 
 /** The kernel model's packet sockets and devices as the syscall layer's PacketSocketLayer. */
@@ -16,5 +17,6 @@ export function packetSocketLayer(kernel: Kernel, world: World): PacketSocketLay
         const c = sockets.devCounts(d.ifindex);
         return { ifindex: d.ifindex, name: d.name, tx: { ...c.tx }, rx: { ...c.rx } };
       }),
+    testRunSkb: (dataIn) => testRunSkb(kernel, dataIn, world.lo.addr),
   };
 }

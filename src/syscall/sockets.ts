@@ -60,6 +60,18 @@ export interface NetDeviceInfo {
 export interface PacketSocketLayer {
   open(type: number, protocol: number): PacketEndpoint;
   devices(): NetDeviceInfo[];
+  /**
+   * BPF_PROG_TEST_RUN's skb for a socket filter (bpf_prog_test_run_skb):
+   * data_in received on lo, data at the network header; or why not (-EINVAL).
+   */
+  testRunSkb(dataIn: Uint8Array): TestRunSkb | string;
+}
+
+/** An skb made from data_in for a test run: r1 for the program, data_out after it, free. */
+export interface TestRunSkb {
+  skb: bigint;
+  dataOut(): Uint8Array;
+  free(): void;
 }
 
 /** sockaddr_ll as bind(2) takes it (sll_protocol in host order; 0 keeps the socket's). */
