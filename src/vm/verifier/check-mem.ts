@@ -262,13 +262,10 @@ function stackAccessVarOff(ctx: VerifierContext, frame: FrameState, r: RegState,
     clobberStack(frame, min, max, zero);
     return undefined;
   }
-  // mark_reg_stack_read: zero bytes, or bytes of a spilled 0, read as 0.
-  const isZero = (b: number): boolean => {
-    if (frame.stack[b] === StackByte.ZERO) return true;
-    const sp = frame.stack[b] === StackByte.SPILL ? frame.spills[b >> 3] : undefined;
-    return sp !== undefined && sp.type === RegType.SCALAR && sp.scalar!.umax === 0n;
-  };
-  for (let b = STACK_SIZE + min; b < STACK_SIZE + max; b++) if (!isZero(b)) return loaded(a.size, a.signExtend);
+  // mark_reg_stack_read: 0 only if every byte is ZERO. Not a spilled 0: a
+  // spill's value is compared at pruning points only where it is precise, and
+  // a variable-offset read does not mark the slots it may read precise.
+  for (let b = STACK_SIZE + min; b < STACK_SIZE + max; b++) if (frame.stack[b] !== StackByte.ZERO) return loaded(a.size, a.signExtend);
   return scalarReg(scalarConst(0n));
 }
 
