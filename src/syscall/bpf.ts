@@ -621,8 +621,7 @@ export class Bpf {
     for (const [k, v] of [["ctxIn", opts.ctxIn], ["dataIn", opts.dataIn]] as const) {
       if (v !== undefined && !(v instanceof Uint8Array)) return this.fail(err("EINVAL"), `${k} is not a byte buffer`);
     }
-    // bpf_prog_test_run_skb builds an sk_buff around data_in: that takes the kernel model, which does not offer it yet.
-    if (p.type === "socket_filter") return this.fail(err("ENOTSUPP"), "BPF_PROG_TEST_RUN of a socket filter needs an sk_buff built from data_in, which this kernel does not provide yet; attach it to a socket (SO_ATTACH_BPF) instead");
+    if (p.type === "socket_filter") return this.testRunSkb(p, repeat, budget, opts);
     const mem = this.services.mem;
     let region: Region | undefined;
     let run: RunOptions;
@@ -665,6 +664,40 @@ export class Bpf {
       return out;
     } finally {
       if (region) mem.unmap(region);
+    }
+  }
+
+  /**
+   * bpf_prog_test_run_skb for a socket filter: the kernel builds an sk_buff
+   * around data_in (an Ethernet frame received on lo, data at the network
+   * header), the program runs on it, data_out is the packet with its
+   * Ethernet header zeroed. ctx_in (a struct __sk_buff to start from) is
+   * not supported here.
+   */
+  private testRunSkb(p: ProgObject, repeat: number, budget: number | undefined, opts: TestRunOptions): TestRunResult | number {
+    if (!this.socketLayer) return this.fail(err("ENOTSUPP"), "BPF_PROG_TEST_RUN of a socket filter needs an sk_buff built from data_in, which this kernel (it has no packets) does not provide; attach it to a socket (SO_ATTACH_BPF) instead");
+    if (opts.ctxIn?.length) return this.fail(err("EINVAL"), "ctx_in (a struct __sk_buff) is not supported for socket filter test runs here");
+    const t = this.socketLayer.testRunSkb(opts.dataIn ?? new Uint8Array(0));
+    if (typeof t === "string") return this.fail(err("EINVAL"), t);
+    try {
+      let r0 = 0n;
+      let fault: TestRunResult["fault"];
+      const before = p.runTimeNs;
+      let runs = 0;
+      for (let i = 0; i < Math.max(repeat, 1); i++) {
+        const r = p.run({ args: [t.skb], budget });
+        runs++;
+        r0 = r.r0;
+        if (r.fault) {
+          fault = { kind: r.fault.kind, pc: r.fault.pc, message: r.fault.message };
+          break;
+        }
+      }
+      const out: TestRunResult = { retval: Number(r0 & 0xffffffffn), r0, durationNs: Math.round((p.runTimeNs - before) / runs), dataOut: t.dataOut() };
+      if (fault) out.fault = fault;
+      return out;
+    } finally {
+      t.free();
     }
   }
 

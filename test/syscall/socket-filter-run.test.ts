@@ -202,4 +202,28 @@ describe("socket filters on packet sockets", () => {
     const n = drain(bpf, tap).length;
     expect(bpf.socketStats(s)).toMatchObject({ received: n, filtered: 0 });
   });
+
+  it("BPF_PROG_TEST_RUN builds an sk_buff around data_in as bpf_prog_test_run_skb (values Linux 6.18 gave for the same frame)", () => {
+    const booted = bootSyntheticKernel({ seed: 1, nrCpus: 2 });
+    const bpf = booted.bpf;
+    const live = () => booted.kernel.memory.usage().liveObjects;
+    const frame = Buffer.from("000000000000" + "020000000001" + "0800" + "4500002e00014000401100007f0000017f000001" + "afc80035001a0000" + "79".repeat(18), "hex");
+    const field = (off: number) => {
+      const fd = load(bpf, new ProgramBuilder().ldx(Size.W, 0, 1, off).exit());
+      const r = bpf.progTestRun(fd, { dataIn: frame });
+      if (typeof r === "number") throw new Error(bpf.lastError);
+      return r.retval;
+    };
+    // len (the frame without its Ethernet header), pkt_type, protocol, ingress_ifindex, ifindex.
+    expect([field(0), field(4), field(16), field(36), field(40)]).toEqual([46, 0, 0x0008, 0, 1]);
+    const abs = load(bpf, new ProgramBuilder().mov64(6, 1).ldAbs(Size.B, 9).exit());
+    const before = live();
+    const r = bpf.progTestRun(abs, { dataIn: frame, repeat: 3 });
+    expect(live()).toBe(before); // the skb and its head are freed after the run
+    expect(r).toMatchObject({ retval: 17 });
+    expect(Buffer.from((r as { dataOut: Uint8Array }).dataOut).toString("hex")).toBe("00".repeat(14) + frame.subarray(14).toString("hex"));
+    expect(bpf.progTestRun(abs, { dataIn: frame.subarray(0, 13) })).toBe(-22);
+    expect(bpf.lastError).toBe("data_in of 13 bytes is shorter than an Ethernet header (14)");
+    expect(bpf.progTestRun(abs, { dataIn: frame, ctxIn: new Uint8Array(4) })).toBe(-22);
+  });
 });
