@@ -69,10 +69,12 @@ export interface VerifierContext {
   noteStackDepth(frame: FrameState, depth: number): void;
 }
 
+/** Log lines kept; past them the log ends with "... log truncated". */
+export const LOG_CAP = 200_000;
+
 export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptions, lines: string[]): VerifierContext {
   let id = 0;
   const opts = { privileged: true, logLevel: 0 as const, maxProcessed: 1_000_000, ...options };
-  const LOG_CAP = 200_000;
   return {
     program,
     cfg,

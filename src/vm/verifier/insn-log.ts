@@ -6,7 +6,7 @@
 // `from X to Y:` and `safe` lines, the call and return blocks, the source
 // line before an instruction (verbose_linfo), and level 1's rewinding of the
 // log to the branch point when a path is popped (pop_log).
-import type { LineInfoRecord } from "./context.js";
+import { LOG_CAP, type LineInfoRecord } from "./context.js";
 import { alignmentPad, formatFrame } from "./log.js";
 import type { VerifierState } from "./types.js";
 
@@ -60,6 +60,11 @@ export class InsnLog {
     };
   }
 
+  /** The log is full: nothing more is kept, so nothing needs formatting. */
+  get full(): boolean {
+    return this.lines.length > LOG_CAP;
+  }
+
   /** mark_verifier_state_scratched: everything is printed next time. */
   scratchAll(): void {
     this.scratchedRegs = 0x7ff;
@@ -95,6 +100,7 @@ export class InsnLog {
    */
   insnState(pc: number, state: VerifierState, marks: WriteMarks): void {
     if (this.scratchedRegs === 0 && this.scratchedSlots === 0n) return;
+    if (this.full) return;
     const text = this.frameText(state, marks, state.frames.length - 1, { regs: this.scratchedRegs, slots: this.scratchedSlots });
     const lines = this.lines;
     if (this.insnEnd > 0 && lines.length === this.insnEnd) {
@@ -141,6 +147,7 @@ export class InsnLog {
 
   /** `from X to Y:` and the whole current frame, after a blank line (level 2, the first instruction of a popped path). */
   from(from: number, to: number, state: VerifierState, marks: WriteMarks): void {
+    if (this.full) return;
     this.push("");
     this.push(`from ${from} to ${to}:${this.frameText(state, marks, state.frames.length - 1, { regs: "all", slots: "all" })}`);
   }
@@ -156,6 +163,7 @@ export class InsnLog {
 
   /** check_func_call's block: the caller (its r0-r5 cleared by the call) and the callee, whole. */
   call(state: VerifierState, marks: WriteMarks): void {
+    if (this.full) return;
     const n = state.frames.length;
     this.push("caller:");
     this.push(this.frameText(state, marks, n - 2, { regs: 0x7c0, slots: "all" }));
@@ -165,6 +173,7 @@ export class InsnLog {
 
   /** prepare_func_exit's block: the callee as it returned, then the caller at the return slot. */
   ret(callee: VerifierState, calleeMarks: WriteMarks, caller: VerifierState, callerMarks: WriteMarks, to: number): void {
+    if (this.full) return;
     this.push("returning from callee:");
     this.push(this.frameText(callee, calleeMarks, callee.frames.length - 1, { regs: "all", slots: "all" }));
     this.push(`to caller at ${to}:`);

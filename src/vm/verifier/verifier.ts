@@ -230,7 +230,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
           stats.peakStates = Math.max(stats.peakStates, stats.totalStates);
         }
       }
-      if (log) {
+      if (log && !log.full) {
         if (level >= 2 && printFrom !== undefined) log.from(printFrom, pc, state, path.marks!);
         log.insnState(pc, state, path.marks!);
         log.insn(pc, insnText(pc));
