@@ -124,6 +124,23 @@ describe("subtraction from the stack pointer", () => {
   });
 });
 
+describe("privileged: a stack pointer plus a bounded scalar", () => {
+  const varFp = (base: number) => B().call(HelperId.get_prandom_u32!).and64Imm(0, 8).mov64(2, 10).add64Imm(2, base).add64(2, 0);
+
+  it("is a stack pointer with a variable part; each access through it is checked over the whole range", () => {
+    accepted(done(varFp(-16).st(Size.DW, 2, 0, 0)));
+    accepted(done(B().call(HelperId.get_prandom_u32!).and64Imm(0, 8).mov64(2, 10).add64(2, 0).add64Imm(2, -16).ldx(Size.DW, 3, 2, 0)));
+    // fp-8 + {0, 8}: the store may land at fp+0. (Linux's errno here is EINVAL; check-mem's message, EACCES.)
+    const r = check(done(varFp(-8).st(Size.DW, 2, 0, 0)));
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("invalid variable-offset write to stack R2 var_off=(0x0; 0x8) off=-8 size=8");
+  });
+
+  it("subtracting a scalar from it is refused as any subtraction from a stack pointer", () => {
+    refused(done(B().call(HelperId.get_prandom_u32!).and64Imm(0, 8).mov64(2, 10).sub64(2, 0)), "R2 subtraction from stack pointer prohibited", "EACCES");
+  });
+});
+
 describe("check_reg_sane_offset: every part within BPF_MAX_VAR_OFF (2^29), EINVAL", () => {
   it("a constant of 2^29 either way is refused, 2^29 - 1 is not", () => {
     refused(done(B().mov64(2, 10).add64Imm(2, 1 << 29)), "math between fp pointer and 536870912 is not allowed", "EINVAL");

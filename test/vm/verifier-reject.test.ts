@@ -275,9 +275,10 @@ const cases: Case[] = [
     insn: 3,
   },
   {
-    name: "variable stack offset",
+    name: "variable stack offset, unprivileged (privileged: each access is checked over the range)",
     prog: () => P(B().ldx(Size.DW, 2, 1, 0).and64Imm(2, 7).mov64(3, 10).add64(3, 2).mov64Imm(0, 0).exit()),
-    reason: "R3 variable fp access prohibited: the offset must be a known constant",
+    privileged: false,
+    reason: "R3 variable stack access prohibited for !root, var_off=(0x0; 0x7) off=0",
     insn: 3,
   },
   {

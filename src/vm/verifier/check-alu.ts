@@ -5,7 +5,7 @@
 // may-be-NULL and other pointer types, check_reg_sane_offset, the operator;
 // for unprivileged loads sanitize_check_bounds): add/sub of scalars to
 // stack, ctx, map value, mem and typed kernel pointers, bounded variable
-// offsets for map values and mem.
+// offsets for map values, mem and (privileged) the stack.
 import type { Instruction } from "../isa/instruction.js";
 import { ALU_OP_SYMBOL, AluOp, Class, CLASS_MASK, OP_MASK, Source } from "../isa/opcodes.js";
 import type { VerifierContext } from "./context.js";
@@ -215,11 +215,13 @@ function adjustPointer(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar,
   } else if (ptr.type === RegType.PTR_TO_MAP_VALUE || ptr.type === RegType.PTR_TO_MEM) {
     if (ptr.refObjId && !privileged) ctx.fail(`R${dst} pointer arithmetic on referenced memory prohibited`, pc);
     out = { ...ptr, scalar: scalarAlu(sub ? AluOp.SUB : AluOp.ADD, true, ptrVar, k) };
-  } else if (ptr.type === RegType.PTR_TO_STACK && !privileged) {
+  } else if (ptr.type === RegType.PTR_TO_STACK) {
+    // fp + a bounded scalar (privileged): check-mem checks each access over the whole range (check_stack_*_var_off).
     const v = scalarAlu(AluOp.ADD, true, ptrVar, k);
-    return ctx.fail(`R${dst} variable stack access prohibited for !root, var_off=${tnumToString(v.var)} off=${ptr.off ?? 0}`, pc);
+    if (!privileged) ctx.fail(`R${dst} variable stack access prohibited for !root, var_off=${tnumToString(v.var)} off=${ptr.off ?? 0}`, pc);
+    out = { ...ptr, scalar: v };
   } else {
-    // The kernel keeps a variable offset on stack, ctx and typed pointers; this verifier does not track one there.
+    // The kernel keeps a variable offset on ctx and typed pointers too; this verifier does not track one there.
     return ctx.fail(`R${o.ptrReg} variable ${type} access prohibited: the offset must be a known constant`, pc);
   }
   checkSaneOffset(out.scalar ?? scalarConst(0n), out.off ?? 0, type, pc);

@@ -7,6 +7,8 @@ import type { FrameMarks } from "./precision.js";
 import { RegType, STACK_SIZE, StackByte, type FrameState, type RegState, type VerifierState } from "./types.js";
 
 const ALL_REGS = 0x7ff;
+/** The variable part of a pointer that has none. */
+const ZERO = scalarConst(0n);
 /** r10, the frame pointer: always compared (a frame's r10 is its own fp). */
 const R10 = 1 << 10;
 
@@ -104,6 +106,9 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
         old.refObjId === cur.refObjId &&
         scalarContains(old.scalar!, cur.scalar!)
       );
+    case RegType.PTR_TO_STACK:
+      // As the kernel's regsafe: the same frame and exactly the same offset, variable part included.
+      return old.off === cur.off && old.frameno === cur.frameno && scalarEquals(old.scalar ?? ZERO, cur.scalar ?? ZERO);
     case RegType.PTR_TO_BTF_ID_OR_NULL:
       return old.btfId === cur.btfId && old.off === cur.off;
     case RegType.PTR_TO_MAP_VALUE_OR_NULL:
