@@ -23,12 +23,13 @@
 //  - an lddw of a map prints `r1 = map[id:1]` (the kernel prints the map's
 //    kernel address, `r1 = 0xffff88812713d800`); an lddw of a function prints
 //    `r2 = subprog[+7]` (the kernel: `r2 = 0x7`).
-//  - bpf_loop callbacks: the kernel goes on after the call and verifies the
-//    callback from a pushed state, returning to the call instruction itself
-//    (`to caller at 10:`, then `10: (85) call bpf_loop#181` again until the
-//    states converge); we enter the callback first and return after the call,
-//    so the order, the `from` lines and the counts differ (bpf-loop.txt). The
-//    callback's r1 is our [0, 2^23-1] where the kernel has an unknown scalar.
+//  - bpf_loop callbacks: as the kernel, the path goes on after the call and
+//    the callback is verified from a pushed state (`from 7 to 10: frame1: ...
+//    cb`); but the kernel returns from the callback to the call instruction
+//    itself (`to caller at 10:`, then `10: (85) call bpf_loop#181` again,
+//    pruned there once the states converge), where we return after the call
+//    and enter the callback again from there (`to caller at 8:`, `from 14 to
+//    10:`), so later lines and the counts differ (bpf-loop.txt).
 //  - infinite loops: the kernel adds `cur state:` / `old state:` lines after
 //    "infinite loop detected at insn N"; we print the message alone.
 import { readFileSync } from "node:fs";

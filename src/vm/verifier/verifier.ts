@@ -346,8 +346,8 @@ function logInsn(ctx: VerifierContext, log: InsnLog, path: Path, pc: number, bef
       if (op === JmpOp.JA) break;
       if (op === JmpOp.CALL) {
         scratch = written = CALLER_SAVED;
-        // A subprogram or a callback entered (setup_func_entry): its frame is printed whole next.
-        called = state.frames.length > depth;
+        // A subprogram entered, or a callback pushed (setup_func_entry): the state is printed whole next.
+        called = state.frames.length > depth || forked.some((p) => p.state.frames.length > depth);
         break;
       }
       if (op === JmpOp.EXIT) {
@@ -373,18 +373,21 @@ function logInsn(ctx: VerifierContext, log: InsnLog, path: Path, pc: number, bef
   }
   const at = log.mark();
   for (const p of forked) {
-    p.marks = copyMarks(marks, p.state.frames.length);
-    // A frame entered again (the next iteration of a callback) starts with no write marks.
-    for (let f = depth - 1; f < p.state.frames.length; f++) if (p.state.frames[f] !== before.frames[f]) (p.marks.regs[f] = 0), (p.marks.slots[f] = 0n);
+    const n = p.state.frames.length;
+    p.marks = copyMarks(marks, n);
+    // A callback's frame, entered or entered again for its next iteration, starts with no write marks.
+    if (n > depth || (cls === Class.JMP && (code & OP_MASK) === JmpOp.EXIT)) (p.marks.regs[n - 1] = 0), (p.marks.slots[n - 1] = 0n);
     p.logAt = at;
   }
   path.marks = copyMarks(marks, state.frames.length);
   if (called) {
-    const callee = state.frames.length - 1;
-    // A subprogram's r1-r5 are the caller's registers, marks included; a callback's are set afresh.
-    path.marks.regs[callee] = cur(state).callbackOf >= 0 ? 0 : path.marks.regs[callee - 1]! & 0x3e;
-    path.marks.regs[callee - 1]! |= CALLER_SAVED;
-    if (cur(state).callbackOf < 0) log.call(state, path.marks);
+    if (state.frames.length > depth) {
+      const callee = state.frames.length - 1;
+      // A subprogram's r1-r5 are the caller's registers, marks included.
+      path.marks.regs[callee] = path.marks.regs[callee - 1]! & 0x3e;
+      path.marks.regs[callee - 1]! |= CALLER_SAVED;
+      log.call(state, path.marks);
+    }
     log.scratchAll();
   }
   // check_cond_jmp_op prints the fall-through state at once when both branches are explored.
@@ -506,12 +509,13 @@ function step(ctx: VerifierContext, state: VerifierState, pc: number, work: Path
 function helperCall(ctx: VerifierContext, state: VerifierState, id: number, pc: number, work: Path[], path: Path): number {
   const cb = checkHelperCall(ctx, state, id, pc);
   if (cb) {
-    // The callback may run zero times: that path continues after the call.
-    const none = cloneState(state);
-    finishCallbackHelper(none);
-    work.push(fork(path, none, pc + 1, pc));
-    enterCallback(state, pc, cb.entry, cb.ctxArg, ctx.nextId());
-    return cb.entry;
+    // As push_callback_call: the callback is verified from a pushed state; this path goes on after the
+    // call as if it never ran (it may run zero times).
+    const inCallback = cloneState(state);
+    enterCallback(inCallback, pc, cb.entry, cb.ctxArg, ctx.nextId());
+    work.push(fork(path, inCallback, cb.entry, pc));
+    finishCallbackHelper(state);
+    return pc + 1;
   }
   return pc + 1;
 }
