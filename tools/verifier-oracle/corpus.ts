@@ -154,6 +154,16 @@ export function buildCorpus(): OracleProgram[] {
   add("stack_var_off_read", "load at a variable stack offset", B().st(Size.DW, 10, -8, 0).st(Size.DW, 10, -16, 0).ldx(Size.DW, 2, 1, 0).and64Imm(2, 8).mov64(3, 10).add64Imm(3, -16).add64(3, 2).ldx(Size.DW, 0, 3, 0).exit());
   add("stack_spill_scalar_bounds", "spilled scalar keeps its bounds", B().ldx(Size.DW, 2, 1, 0).and64Imm(2, 7).stx(Size.DW, 10, -8, 2).ldx(Size.DW, 3, 10, -8).mov64(4, 10).add64Imm(4, -16).add64(4, 3).st(Size.B, 4, 0, 1).mov64Imm(0, 0).exit());
   add("stack_store_ptr_32", "storing 4 bytes of a pointer to the stack", B().stx(Size.W, 10, -8, 1).mov64Imm(0, 0).exit());
+  // Variable-offset loads over different stack contents on two paths joining before the load: 0 only over ZERO bytes.
+  const varRead = (a: (b: ProgramBuilder) => ProgramBuilder, b2: (b: ProgramBuilder) => ProgramBuilder) => {
+    const b = B().ldx(Size.DW, 6, 1, 0).and64Imm(6, 8).ldx(Size.DW, 7, 1, 8).st(Size.W, 10, -16, 0).st(Size.W, 10, -12, 0).jmpImm(JmpOp.JEQ, 7, 0, "b");
+    a(b).ja("join").label("b");
+    b2(b).label("join").mov64(3, 10).add64Imm(3, -16).add64(3, 6).ldx(Size.DW, 0, 3, 0);
+    return b.jmpImm(JmpOp.JEQ, 0, 0, "ok").ldx(Size.DW, 0, 10, 8).label("ok").mov64Imm(0, 0).exit();
+  };
+  add("stack_var_read_spilled_zero", "fp-16 + {0,8}: a spilled 0 on one path, 5 on the other", varRead((b) => b.st(Size.DW, 10, -8, 0), (b) => b.st(Size.DW, 10, -8, 5)));
+  add("stack_var_read_zero_bytes_both", "fp-16 + {0,8} over zero bytes on both paths: the load is 0", varRead((b) => b.st(Size.W, 10, -8, 0).st(Size.W, 10, -4, 0), (b) => b.st(Size.W, 10, -8, 0).st(Size.W, 10, -4, 0)));
+  add("stack_var_read_zero_bytes_one", "fp-16 + {0,8}: zero bytes on one path, 5 on the other", varRead((b) => b.st(Size.W, 10, -8, 0).st(Size.W, 10, -4, 0), (b) => b.st(Size.W, 10, -8, 5).st(Size.W, 10, -4, 0)));
   add("stack_fp_ldx_pos", "load above the frame", B().ldx(Size.DW, 0, 10, 8).exit());
 
   // ---- ctx ----------------------------------------------------------------
