@@ -42,6 +42,9 @@ import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { scalarConst, scalarFromRange, scalarUnknown } from "../../src/vm/verifier/scalar.js";
 import { alignmentPad, formatFrame, formatReg } from "../../src/vm/verifier/log.js";
 import { kprobeProgType } from "../../src/vm/verifier/prog-types.js";
+import { tracingCtxTypes, typedTracingProgType } from "../../src/vm/verifier/tracing-ctx.js";
+import { BtfBuilder } from "../../src/btf/builder.js";
+import { Size } from "../../src/vm/isa/opcodes.js";
 import { newFrame } from "../../src/vm/verifier/state.js";
 import { RegType, StackByte } from "../../src/vm/verifier/types.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
@@ -176,6 +179,25 @@ describe("register and stack notation (print_reg_state, print_verifier_state)", 
     expect(col("0: (85) call bpf_get_prandom_u32#7")).toBe(38); // 4 spaces, as Linux prints it
     expect(col("0: (85) call bpf_get_current_task#35")).toBe(46);
     expect(col("12: (7b) *(u64 *)(r10 -8) = r1 xxxxxxxx")).toBe(46);
+  });
+});
+
+describe("typed kernel pointers", () => {
+  it("a BTF-typed pointer is named by its type: ptr_task_struct() (an fentry argument, not PTR_TRUSTED)", () => {
+    const b = new BtfBuilder();
+    const int = b.int("int", 4, 1);
+    const task = b.struct("task_struct", 8);
+    b.field(task, "pid", int, 0);
+    const doIt = b.func("do_it", b.funcProto(int, [["p", b.ptr(task)]]));
+    const btf = b.finish();
+    const types = tracingCtxTypes(btf, doIt, "fentry");
+    if (typeof types === "string") throw new Error(types);
+    const insns = new ProgramBuilder().ldx(Size.DW, 2, 1, 0).ldx(Size.W, 0, 2, 0).exit().link();
+    expect(verify(programFromInsns(insns), { progType: typedTracingProgType(types), btf, logLevel: 2 }).log.slice(0, 3)).toEqual([
+      "0: R1=ctx() R10=fp0",
+      "0: (79) r2 = *(u64 *)(r1 +0)          ; R1=ctx() R2_w=ptr_task_struct()",
+      "1: (61) r0 = *(u32 *)(r2 +0)          ; R0_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R2_w=ptr_task_struct()",
+    ]);
   });
 });
 

@@ -144,7 +144,8 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
   ctx.options.progType.entryRegs().forEach((r, i) => (entry.frames[0]!.regs[i + 1] = r));
   const work: Path[] = [{ state: entry, pc: 0, chain: undefined, hist: [], from: -1, ...(level >= 1 ? { marks: emptyMarks(1) } : {}) }];
   const insnText = (pc: number) => `${pc}: ${formatInsn(program.insns[cfg.insnAt[pc]!]!, { helperName })}`;
-  const log = level >= 1 ? new InsnLog(lines, (line) => ctx.log(line), ctx.options.lineInfo) : undefined;
+  const btf = ctx.options.btf;
+  const log = level >= 1 ? new InsnLog(lines, (line) => ctx.log(line), ctx.options.lineInfo, btf ? (id) => btf.nameOf(id) : undefined) : undefined;
   // The kernel's jmps_processed/insn_processed at the last stored state: in a
   // loop, a state is stored only every 20 jumps or 100 instructions.
   let jmps = 0;
