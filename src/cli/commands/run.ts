@@ -317,7 +317,7 @@ export function registerRun<T>(y: Argv<T>, io: CliIo): Argv<T> {
         .option("iface", { type: "string", describe: "interface the packet sockets of socket filters (SEC(\"socket\")) are bound to: lo (default) or eth0" })
         .example("$0 run prog.bpf.o --workload fs -d 200ms", "printk lines, events and maps of prog.bpf.o on the fs workload")
         .example("$0 run prog.bpf.o --set target_pid=4 --json", "with a const volatile knob set, as NDJSON")
-        .example("$0 run sock_example.bpf.o --workload net --iface lo", "socket filters on a packet socket on lo: their maps and drop counters"),
+        .example("$0 run prog.bpf.o --workload net --iface eth0", "its socket filters (SEC(\"socket\")) on a packet socket on eth0: maps and drop counters"),
     async (a) => {
       const code = await runObjectCommand(a as unknown as RunArgs, io);
       if (code !== 0) throw new ExitStatus(code);
