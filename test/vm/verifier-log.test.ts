@@ -182,6 +182,28 @@ describe("register and stack notation (print_reg_state, print_verifier_state)", 
   });
 });
 
+describe("write marks (_w, REG_LIVE_WRITTEN)", () => {
+  it("are cleared when a state is stored, and a callee's r1-r5 carry the caller's marks from before the call", () => {
+    // r1, r3-r5 are written before the state stored at 7 (two jumps, eight insns), r7 and r2 after it.
+    const b = new ProgramBuilder().ldx(Size.DW, 6, 1, 0).mov64(1, 6).ja("a").label("a").mov64Imm(3, 0).mov64Imm(4, 0).mov64Imm(5, 0);
+    b.ja("b").label("b").mov64Imm(7, 0).mov64Imm(2, 9).callLocal("f").exit().label("f").mov64Imm(0, 0).exit();
+    const log = logOf(b.link(), 2);
+    const at = log.indexOf("caller:");
+    expect(log.slice(at - 3, at + 5)).toEqual([
+      "7: (b7) r7 = 0                        ; R7_w=0",
+      "8: (b7) r2 = 9                        ; R2_w=9",
+      "9: (85) call pc+1",
+      "caller:",
+      " R6=scalar(id=1) R7_w=0 R10=fp0",
+      "callee:",
+      " frame1: R1=scalar(id=1) R2_w=9 R3=0 R4=0 R5=0 R10=fp0",
+      "11: frame1: R1=scalar(id=1) R2_w=9 R3=0 R4=0 R5=0 R10=fp0",
+    ]);
+    // Before the state was stored they were marked.
+    expect(log[5]).toBe("4: (b7) r4 = 0                        ; R4_w=0");
+  });
+});
+
 describe("typed kernel pointers", () => {
   it("a BTF-typed pointer is named by its type: ptr_task_struct() (an fentry argument, not PTR_TRUSTED)", () => {
     const b = new BtfBuilder();

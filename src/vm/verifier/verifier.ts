@@ -311,6 +311,8 @@ function logInsn(ctx: VerifierContext, log: InsnLog, path: Path, pc: number, bef
   const depth = before.frames.length;
   const fi = depth - 1;
   const marks = copyMarks(path.marks!, depth);
+  // The caller's marks before the call: a subprogram's r1-r5 are copies of its registers, marks included.
+  const argMarks = marks.regs[fi]! & 0x3e;
   let scratch = 0;
   let written = 0;
   let left = false;
@@ -367,8 +369,9 @@ function logInsn(ctx: VerifierContext, log: InsnLog, path: Path, pc: number, bef
   marks.regs[fi]! |= written;
   if (left) {
     const calleeMarks = copyMarks(marks, depth);
-    // The caller's r0 is the callee's; r1-r5 were cleared by the call.
-    marks.regs[fi - 1] = (marks.regs[fi - 1]! & ~CALLER_SAVED) | (marks.regs[fi]! & 1) | 0x3e;
+    // The caller's r0 is the callee's (a callback's helper sets it); r1-r5 were cleared by the call.
+    const r0 = before.frames[fi]!.callbackOf >= 0 ? 1 : marks.regs[fi]! & 1;
+    marks.regs[fi - 1] = (marks.regs[fi - 1]! & ~CALLER_SAVED) | r0 | 0x3e;
     const after = copyMarks(marks, state.frames.length);
     log.ret({ frames: before.frames, refs: before.refs }, calleeMarks, state, after, next!);
   }
@@ -384,8 +387,7 @@ function logInsn(ctx: VerifierContext, log: InsnLog, path: Path, pc: number, bef
   if (called) {
     if (state.frames.length > depth) {
       const callee = state.frames.length - 1;
-      // A subprogram's r1-r5 are the caller's registers, marks included.
-      path.marks.regs[callee] = path.marks.regs[callee - 1]! & 0x3e;
+      path.marks.regs[callee] = argMarks;
       path.marks.regs[callee - 1]! |= CALLER_SAVED;
       log.call(state, path.marks);
     }
