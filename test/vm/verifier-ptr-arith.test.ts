@@ -136,6 +136,24 @@ describe("privileged: a stack pointer plus a bounded scalar", () => {
     expect(r.error!.reason).toBe("invalid variable-offset write to stack R2 var_off=(0x0; 0x8) off=-8 size=8");
   });
 
+  it("a store through it is no store to the slot its fixed offset names: precision still follows that slot's spill", () => {
+    // Two paths meet at J with r6 = 8 (first) or 100 (second); r6 is spilled to fp-24, a store goes to
+    // fp-24 + {8, 16} (never fp-24 itself), r6 comes back from fp-24 and offsets a 48-byte map value.
+    // The first path's state at J (stored there: 3 jumps and 10 moves since the last) must keep r6
+    // precise, or the second path would be pruned at J and r7 + 100 accepted. Linux refuses it.
+    const b = B().ldx(Size.DW, 9, 1, 0).st(Size.W, 10, -4, 0).mov64(2, 10).add64Imm(2, -4).ldMapFd(1, 1).call(HelperId.map_lookup_elem!);
+    b.jmpImm(JmpOp.JNE, 0, 0, "found").exit().label("found").mov64(7, 0);
+    b.mov64Imm(8, 0).jmpImm(JmpOp.JEQ, 8, 77, "J").jmpImm(JmpOp.JEQ, 8, 78, "J").jmpImm(JmpOp.JNE, 9, 0, "U").mov64Imm(6, 8);
+    for (let i = 0; i < 8; i++) b.mov64Imm(8, 0);
+    b.label("J").stx(Size.DW, 10, -24, 6).call(HelperId.get_prandom_u32!).and64Imm(0, 8).add64Imm(0, 8);
+    b.mov64(2, 10).add64Imm(2, -24).add64(2, 0).st(Size.DW, 2, 0, 0).ldx(Size.DW, 1, 10, -24).add64(7, 1).ldx(Size.B, 0, 7, 0).mov64Imm(0, 0).exit();
+    b.label("U").mov64Imm(6, 100).ja("J");
+    const r = check(b);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("R7 min value is outside of the allowed memory range");
+    expect(r.log).toContain("invalid access to map value, value_size=48 off=100 size=1");
+  });
+
   it("subtracting a scalar from it is refused as any subtraction from a stack pointer", () => {
     refused(done(B().call(HelperId.get_prandom_u32!).and64Imm(0, 8).mov64(2, 10).sub64(2, 0)), "R2 subtraction from stack pointer prohibited", "EACCES");
   });

@@ -127,8 +127,9 @@ function stackSlotOf(ctx: VerifierContext, state: VerifierState, pc: number): nu
   const cls = insn.opcode & CLASS_MASK;
   if (cls !== Class.LDX && cls !== Class.ST && cls !== Class.STX) return undefined;
   const base = cur(state).regs[cls === Class.LDX ? insn.src : insn.dst]!;
-  if (base.type !== RegType.PTR_TO_STACK) return undefined;
-  const off = (base.off ?? 0) + insn.off;
+  // A variable offset touches no one slot (the kernel records no stack access for it in the jump history).
+  if (base.type !== RegType.PTR_TO_STACK || (base.scalar && !isConst(base.scalar))) return undefined;
+  const off = (base.off ?? 0) + Number(base.scalar ? BigInt.asIntN(64, constValue(base.scalar)) : 0n) + insn.off;
   return off >= -STACK_SIZE && off < 0 ? stackKey(base.frameno!, off) : undefined;
 }
 
