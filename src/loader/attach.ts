@@ -27,7 +27,7 @@ export interface SectionDef {
   /** The kind's prefix as libbpf's table names it ("kprobe", "tp", "fentry", ...). */
   kind: string;
   /** The syscall layer's program type. */
-  progType: "kprobe" | "tracepoint" | "tracing" | "iter" | "socket_filter";
+  progType: "kprobe" | "tracepoint" | "tracing" | "raw_tracepoint" | "iter" | "socket_filter";
   /** The attach type linkCreate takes, when the SEC name gives a target. */
   attachType?: string;
   /** The target as written after the kind ("tcp_sendmsg", "sched/sched_switch", "task"). */
@@ -67,6 +67,7 @@ export function sectionDef(secName: string): SectionDef | SectionProblem {
       return withTarget({ kind, progType: "tracepoint", attachType: "tracepoint" });
     case "raw_tracepoint":
     case "raw_tp":
+      return withTarget({ kind, progType: "raw_tracepoint", attachType: "raw_tp" });
     case "tp_btf":
       return withTarget({ kind, progType: "tracing", attachType: "raw_tp" });
     case "fentry":

@@ -17,8 +17,8 @@ describe("programSection (libbpf's section_defs)", () => {
     expect(short("kretsyscall/openat")).toEqual(["kretsyscall/openat", "kretsyscall", "kprobe", "kretprobe", "openat", true, false, false]);
     expect(short("tracepoint/sched/sched_switch")).toEqual(["tracepoint/sched/sched_switch", "tracepoint", "tracepoint", "tracepoint", "sched/sched_switch", true, false, false]);
     expect(short("tp/syscalls/sys_enter_openat")).toEqual(["tp/syscalls/sys_enter_openat", "tp", "tracepoint", "tracepoint", "syscalls/sys_enter_openat", true, false, false]);
-    expect(short("raw_tracepoint/sched_switch")).toEqual(["raw_tracepoint/sched_switch", "raw_tracepoint", "tracing", "raw_tp", "sched_switch", true, false, false]);
-    expect(short("raw_tp/sched_switch")).toEqual(["raw_tp/sched_switch", "raw_tp", "tracing", "raw_tp", "sched_switch", true, false, false]);
+    expect(short("raw_tracepoint/sched_switch")).toEqual(["raw_tracepoint/sched_switch", "raw_tracepoint", "raw_tracepoint", "raw_tp", "sched_switch", true, false, false]);
+    expect(short("raw_tp/sched_switch")).toEqual(["raw_tp/sched_switch", "raw_tp", "raw_tracepoint", "raw_tp", "sched_switch", true, false, false]);
     expect(short("tp_btf/sched_switch")).toEqual(["tp_btf/sched_switch", "tp_btf", "tracing", "raw_tp", "sched_switch", true, false, true]);
     expect(short("fentry/do_unlinkat")).toEqual(["fentry/do_unlinkat", "fentry", "tracing", "fentry", "do_unlinkat", true, false, true]);
     expect(short("fexit/do_unlinkat")).toEqual(["fexit/do_unlinkat", "fexit", "tracing", "fexit", "do_unlinkat", true, false, true]);

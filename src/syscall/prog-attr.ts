@@ -1,12 +1,12 @@
 // BPF_PROG_LOAD's attribute checks outside the verifier: the program type
-// and its context from the attributes (conformance memory, tracing
-// arguments, BTF-typed tracing targets, tracepoint records, iterator
+// and its context from the attributes (conformance memory, tracing and
+// raw tracepoint arguments, BTF-typed tracing targets, tracepoint records, iterator
 // targets, socket filters' __sk_buff over the kernel's sk_buff layout),
 // and bpf_func_info / bpf_line_info's structural rules (the verifier prints
 // the source lines: insn-log.ts).
 import type { Btf } from "../btf/btf.js";
 import { iterBtf, iterProgType, isIterTarget, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
-import { conformanceProgType, kprobeProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { conformanceProgType, kprobeProgType, rawTracepointProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
 import { skbLayoutFromBtf, type SkbLayout } from "../vm/verifier/sk-buff-ctx.js";
 import { TRACING_ATTACH, tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type TracingAttach, type TracingCtxTypes } from "../vm/verifier/tracing-ctx.js";
 import { syntheticKconfig } from "./kconfig.js";
@@ -54,6 +54,14 @@ export function progTypeOf(attr: ProgLoadAttr, btf: Btf, tracepoints: () => Trac
       const typed = typedTracingContext(attr, btf, tracepoints);
       if (typeof typed === "string") return typed;
       const progType = typed ? typedTracingProgType(typed) : tracingProgType(nargs);
+      return { progType, ctxSize: progType.ctxSize };
+    }
+    case "raw_tracepoint": {
+      // BPF_PROG_TYPE_RAW_TRACEPOINT: the TP_PROTO arguments as u64 slots (12 unless told), raw_tp's helpers.
+      const nargs = attr.nargs ?? MAX_FUNC_ARGS;
+      if (!Number.isInteger(nargs) || nargs < 0 || nargs > MAX_FUNC_ARGS) return `invalid nargs ${nargs} (0..${MAX_FUNC_ARGS})`;
+      if (attr.attachBtfId !== undefined || attr.attachTracepoint !== undefined) return "raw_tracepoint programs have no BTF attach target (tp_btf programs are tracing programs)";
+      const progType = rawTracepointProgType(nargs);
       return { progType, ctxSize: progType.ctxSize };
     }
     case "kprobe": {

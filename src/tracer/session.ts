@@ -352,7 +352,7 @@ export class TraceSession {
       const loaded =
         mech === "tracepoint"
           ? this.bpf.progLoad({ progType: "tracepoint", insns: encodeProgram(insns), license: "GPL", name, ctxSize: tp.size, ...(build.jit !== undefined ? { jit: build.jit } : {}) })
-          : this.bpf.progLoad({ progType: "tracing", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length), ...(build.jit !== undefined ? { jit: build.jit } : {}) });
+          : this.bpf.progLoad({ progType: "raw_tracepoint", insns: encodeProgram(insns), license: "GPL", name, nargs: Math.max(1, tp.proto.length), ...(build.jit !== undefined ? { jit: build.jit } : {}) });
       if (typeof loaded === "number") {
         throw new BtfsnoopError("EINVAL", `the generated ${mech} program for ${t.name} was rejected by the verifier (${loaded}): ${this.bpf.lastError}`, {
           hint: "this is a btfsnoop bug; `btfsnoop prog dump` shows the program",

@@ -174,7 +174,7 @@ describe("sectionDef", () => {
     ["kretprobe/tcp_sendmsg", { kind: "kretprobe", progType: "kprobe", attachType: "kretprobe", target: "tcp_sendmsg" }],
     ["kprobe.multi/tcp_*", { kind: "kprobe.multi", progType: "kprobe", attachType: "kprobe.multi", target: "tcp_*" }],
     ["tp/sched/sched_switch", { kind: "tp", progType: "tracepoint", attachType: "tracepoint", target: "sched/sched_switch" }],
-    ["raw_tp/sched_switch", { kind: "raw_tp", progType: "tracing", attachType: "raw_tp", target: "sched_switch" }],
+    ["raw_tp/sched_switch", { kind: "raw_tp", progType: "raw_tracepoint", attachType: "raw_tp", target: "sched_switch" }],
     ["tp_btf/sched_switch", { kind: "tp_btf", progType: "tracing", attachType: "raw_tp", target: "sched_switch" }],
     ["fmod_ret/security_x", { kind: "fmod_ret", progType: "tracing", attachType: "fmod_ret", target: "security_x" }],
     ["iter/task", { kind: "iter", progType: "iter", attachType: "iter", target: "task" }],

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeProgram } from "../../src/vm/isa/decode.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
-import { tracingProgType } from "../../src/vm/verifier/prog-types.js";
+import { rawTracepointProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
 import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
 import { ARGLOOP_DIR, loadArgloop } from "../fixtures/verifier-oracle/ksnoop/argloop.js";
@@ -78,7 +78,7 @@ function ours(p: Recorded): Ours {
     return { accepted: false, message: (e as Error).message, processed: 0, totalStates: 0, peakStates: 0 };
   }
   const maps = p.maps.map(mapDesc);
-  const r = verify(program, { progType: tracingProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: FIXTURE.nrCpus });
+  const r = verify(program, { progType: rawTracepointProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: FIXTURE.nrCpus });
   return {
     accepted: r.accepted,
     message: r.accepted ? "" : r.error!.reason,
@@ -93,25 +93,14 @@ function ours(p: Recorded): Ours {
  * other refuses; "message": both refuse, with different messages.
  */
 const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
-  ctx_read_w: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  ctx_read_w_hi: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  ctx_read_b: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
   ctx_var_off: { kind: "message", reason: "kernel: 'variable ctx access var_off=... disallowed' at the access (check-alu refuses the arithmetic first, V1)" },
-  ctx_ldxs: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
   stack_var_read_zero_bytes_both: { kind: "verdict", reason: "Linux 6.8+ keeps a constant stored at a slot-aligned offset as a narrow spill (scrubbed to MISC when the rest of the slot is written), not STACK_ZERO bytes, so its variable-offset load is unknown; btfsnoop's ZERO bytes read as 0 (check-mem)" },
   map_lookup_key_short: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
   map_update_value_short: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
-  helper_get_func_ip: { kind: "verdict", reason: "raw_tp may not call fentry-only helpers; tracingProgType(12) serves fentry too (prog-types, S1; protos.ts has RAW_TP_HELPER_IDS)" },
-  helper_get_func_arg: { kind: "verdict", reason: "raw_tp may not call fentry-only helpers; tracingProgType(12) serves fentry too (prog-types, S1; protos.ts has RAW_TP_HELPER_IDS)" },
-  helper_get_func_arg_cnt: { kind: "verdict", reason: "raw_tp may not call fentry-only helpers; tracingProgType(12) serves fentry too (prog-types, S1; protos.ts has RAW_TP_HELPER_IDS)" },
   helper_comm_too_big: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
   helper_strncmp_not_const: { kind: "verdict", reason: "kernel wants a read-only map for PTR_TO_CONST_STR; btfsnoop accepts a writable value because codegen's string predicates use their config map (check-call; codegen)" },
   ringbuf_reserve_leak: { kind: "message", reason: "6.14+ wording 'BPF_EXIT instruction in main prog would lead to reference leak'; 6.12 prints only 'Unreleased reference id=.. alloc_insn=..' (ids also counted differently) (verifier.ts)" },
   ringbuf_reserve_no_null_check: { kind: "message", reason: "kernel names the type 'ringbuf_mem_or_null' (log.ts regTypeName, V2)" },
-  jmp32_bounds: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  jmp_range_dead_branch: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  jmp_w_load_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  jmp_w_load_bound_over: { kind: "message", reason: "the program's 1-byte ctx load is refused by tracingProgType(12) before its own rule is reached (prog-types, S1)" },
   ld_imm64_map_then_deref: { kind: "verdict", reason: "kernel accepts a load through a map pointer (CONST_PTR_TO_MAP reads of struct bpf_map with BTF); btfsnoop refuses (check-mem, needs the map's BTF type)" },
   ld_imm64_bad_src: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
   insn_bad_opcode: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
@@ -121,13 +110,6 @@ const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
   ld_imm64_btf_id_bad: { kind: "message", reason: "lddw src 3/5 are resolved by btfsnoop's loader; the kernel's resolve_pseudo_ldimm64 wording differs (verifier.ts)" },
   call_stack_too_deep: { kind: "verdict", reason: "Linux 6.13+ private stacks for tracing subprograms; 6.12 refuses 544 bytes as btfsnoop does" },
   call_kfunc_bad: { kind: "message", reason: "kfunc calls: btfsnoop says 'JIT is required...'; the kernel first looks the BTF id up (verifier.ts)" },
-  alu_add_overflow_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  alu_sub_bound: { kind: "message", reason: "the program's 1-byte ctx load is refused by tracingProgType(12) before its own rule is reached (prog-types, S1)" },
-  alu_mul_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  alu_xor_unbound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  alu_or_unbound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  alu_arsh_neg: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
-  alu_movsx32_bound: { kind: "verdict", reason: "raw_tp's context allows narrow aligned loads (bpf_tracing_ctx_access); tracingProgType(12) only 8-byte ones (prog-types, S1)" },
 };
 
 describe("verifier oracle: btfsnoop against Linux 6.18 (raw_tp, privileged)", () => {
@@ -168,7 +150,7 @@ describe("a ksnoop-class loop over arguments (argloop.bpf.o) against Linux's fig
   const kernel = JSON.parse(readFileSync(join(ARGLOOP_DIR, "kernel.json"), "utf8")) as { accepted: boolean; slots: number; processed: number; totalStates: number; peakStates: number };
   const run = (section: string) => {
     const p = a.programs.find((x) => x.section === section)!;
-    return verify(programFromInsns(p.insns), { progType: tracingProgType(section.startsWith("raw_tp/") ? 12 : 6), mapByFd: (fd) => a.maps[fd] });
+    return verify(programFromInsns(p.insns), { progType: section.startsWith("raw_tp/") ? rawTracepointProgType(12) : tracingProgType(6), mapByFd: (fd) => a.maps[fd] });
   };
 
   it("btfsnoop accepts the fentry and raw_tp programs, as Linux accepts the raw_tp one", () => {

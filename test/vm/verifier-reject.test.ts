@@ -588,9 +588,9 @@ const cases: Case[] = [
   // ---- ctx access (tracing: read-only u64 arguments) -------------------------------------
   { name: "ctx store", prog: () => P(B().st(Size.DW, 1, 0, 1).mov64Imm(0, 0).exit()), reason: "invalid bpf_context access off=0 size=8", insn: 0 },
   { name: "ctx register store", prog: () => P(B().mov64Imm(2, 1).stx(Size.DW, 1, 8, 2).mov64Imm(0, 0).exit()), reason: "invalid bpf_context access off=8 size=8", insn: 1 },
-  { name: "4-byte ctx load", prog: () => P(B().ldx(Size.W, 0, 1, 0).exit()), reason: "invalid bpf_context access off=0 size=4", insn: 0 },
-  { name: "1-byte ctx load", prog: () => P(B().ldx(Size.B, 0, 1, 0).exit()), reason: "invalid bpf_context access off=0 size=1", insn: 0 },
-  { name: "sign-extending ctx load", prog: () => P(B().ldxs(Size.W, 0, 1, 0).exit()), reason: "invalid bpf_context access off=0 size=4", insn: 0 },
+  { name: "misaligned 4-byte ctx load", prog: () => P(B().ldx(Size.W, 0, 1, 2).exit()), reason: "invalid bpf_context access off=2 size=4", insn: 0 },
+  { name: "2-byte ctx load past the arguments", prog: () => P(B().ldx(Size.H, 0, 1, 48).exit()), reason: "invalid bpf_context access off=48 size=2", insn: 0 },
+  { name: "misaligned sign-extending ctx load", prog: () => P(B().ldxs(Size.W, 0, 1, 6).exit()), reason: "invalid bpf_context access off=6 size=4", insn: 0 },
   { name: "misaligned ctx load", prog: () => P(B().ldx(Size.DW, 0, 1, 4).exit()), reason: "invalid bpf_context access off=4 size=8", insn: 0 },
   { name: "ctx load past the arguments", prog: () => P(B().ldx(Size.DW, 0, 1, 48).exit()), reason: "invalid bpf_context access off=48 size=8", insn: 0 },
   { name: "ctx load past 2 arguments", prog: () => P(B().ldx(Size.DW, 0, 1, 16).exit()), type: tracingProgType(2), reason: "invalid bpf_context access off=16 size=8", insn: 0 },

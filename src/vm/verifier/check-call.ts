@@ -187,6 +187,8 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
   }
   // check_map_func_compatibility comes after every argument is checked.
   if (map && HELPER_MAPS[id] && !HELPER_MAPS[id]!.includes(map.type)) ctx.fail(`cannot pass map_type ${map.type} into func ${nameOf(proto)}`, pc);
+  const refused = ctx.options.progType.helperRefused?.(id);
+  if (refused) ctx.fail(refused, pc);
   if (released !== undefined) releaseReference(state, released, ctx.options.privileged);
 
   // r0 from the return type.

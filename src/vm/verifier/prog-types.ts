@@ -2,11 +2,13 @@
 // context offsets may be read or written, which helpers may be called, and
 // what r0 may hold at exit. "conformance" is the bpf_conformance contract
 // (r1 = the test memory, r2 = its length, helper 5 = unwind); "tracing" is a
-// kprobe/fentry-like type with a read-only u64 argument array as context;
+// fentry-like type (BPF_PROG_TYPE_TRACING) with a read-only u64 argument
+// array as context; "raw_tracepoint" is BPF_PROG_TYPE_RAW_TRACEPOINT (the
+// same kind of context, raw_tp's helper set);
 // "socket_filter" is BPF_PROG_TYPE_SOCKET_FILTER, whose context is the
 // kernel's sk_buff seen as struct __sk_buff (sk-buff-ctx.ts).
 import { ArgType, RetType, type HelperProto } from "../helpers/abi.js";
-import { helperProto } from "../helpers/protos.js";
+import { DYNAMIC_CAST_ID, FENTRY_HELPER_IDS, helperProto, helperProtoIn, KPROBE_HELPER_IDS, RAW_TP_HELPER_IDS } from "../helpers/protos.js";
 import type { Instruction } from "../isa/instruction.js";
 import { convertSkbAccess, skFilterCtxAccess, SK_BUFF_CTX_SIZE, type ConvertedInsn, type CtxAccess, type SkbLayout } from "./sk-buff-ctx.js";
 import { constReg, NOT_INIT } from "./state.js";
@@ -24,6 +26,13 @@ export interface ProgType {
   ctxLoad?(off: number, nextId: () => number, size: number): RegState | undefined;
   /** The prototype of helper `id` for this type, or undefined if it may not be called. */
   helper(id: number): HelperProto | undefined;
+  /**
+   * Why a call to helper `id` (which has a prototype here) is refused once
+   * its arguments are checked, as check_helper_call's per-helper checks do
+   * (check_get_func_ip: "func bpf_get_func_ip#173 not supported for program
+   * type 17").
+   */
+  helperRefused?(id: number): string | undefined;
   /** Signed range r0 must be in at exit, if restricted. */
   readonly retRange?: { min: bigint; max: bigint };
   /** Whether r0 may hold a pointer at exit (privileged conformance programs return anything). */
@@ -50,10 +59,30 @@ export interface ProgType {
 /** Helpers only programs with an skb context may call (sk_filter_func_proto and kin): skb_load_bytes, get_socket_cookie, get_socket_uid, skb_load_bytes_relative. */
 export const SKB_HELPER_IDS: ReadonlySet<number> = new Set([26, 46, 47, 68]);
 
-/** The helpers of tracing program types (kprobe, tracepoint, fentry...): every known helper but the skb ones. */
+/** The helpers of BPF_PROG_TYPE_TRACING (fentry, fexit, fmod_ret, tp_btf, iter: tracing_prog_func_proto). */
 export function tracingHelperProto(id: number): HelperProto | undefined {
-  return SKB_HELPER_IDS.has(id) ? undefined : helperProto(id);
+  return helperProtoIn(FENTRY_HELPER_IDS, id);
 }
+
+/** `set`'s helpers and btfsnoop's bpf_dynamic_cast (the tracer checks struct-pointer values with it in every program it generates). */
+function withDynamicCast(set: ReadonlySet<number>): (id: number) => HelperProto | undefined {
+  return (id) => helperProtoIn(set, id) ?? (id === DYNAMIC_CAST_ID ? helperProto(id) : undefined);
+}
+
+/** tp_prog_func_proto: raw_tp's helpers and the attach cookie. */
+const TRACEPOINT_HELPER_IDS: ReadonlySet<number> = new Set([...RAW_TP_HELPER_IDS, 174]);
+
+/** bpf_get_func_ip: bpf_tracing_func_proto gives every tracing type its prototype, check_get_func_ip allows it only for fentry-class and kprobe programs. */
+const GET_FUNC_IP = 173;
+
+/** check_get_func_ip's refusal for a program type other than tracing and kprobe (`uapiType`: enum bpf_prog_type). */
+function funcIpRefused(uapiType: number): (id: number) => string | undefined {
+  return (id) => (id === GET_FUNC_IP ? `func bpf_get_func_ip#${GET_FUNC_IP} not supported for program type ${uapiType}` : undefined);
+}
+
+/** enum bpf_prog_type values the kernel's messages print. */
+const BPF_PROG_TYPE_TRACEPOINT = 5;
+const BPF_PROG_TYPE_RAW_TRACEPOINT = 17;
 
 /**
  * Helper ids a privileged socket filter may call (sk_filter_func_proto over
@@ -110,19 +139,58 @@ export function conformanceProgType(memSize: number): ProgType {
   };
 }
 
-/** A tracing program type whose context is `nargs` read-only u64 arguments (like fentry's `u64 ctx[]`). */
+/** The kernel's MAX_BPF_FUNC_ARGS: a u64 argument context has at most 12 slots. */
+const MAX_BPF_FUNC_ARGS = 12;
+
+/**
+ * bpf_tracing_ctx_access over a context of `ctxSize` bytes of u64 slots:
+ * reads only, inside the context (at most MAX_BPF_FUNC_ARGS slots), aligned
+ * to their size (a narrow load reads part of a slot; the slots are little
+ * endian, so offset 0 size 4 is the low half of the first argument).
+ */
+export function u64ArgsCtxAccess(ctxSize: number): ProgType["ctxAccess"] {
+  const limit = Math.min(ctxSize, 8 * MAX_BPF_FUNC_ARGS);
+  return (off, size, write) => {
+    if (write || off < 0 || off + size > limit || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
+    return undefined;
+  };
+}
+
+/**
+ * A tracing program type (BPF_PROG_TYPE_TRACING: fentry, fexit, the
+ * tracer's multi-attached programs) whose context is `nargs` read-only u64
+ * arguments (fentry's `u64 ctx[]`), with tracing_prog_func_proto's helpers.
+ */
 export function tracingProgType(nargs = 6): ProgType {
   const ctxSize = nargs * 8;
   return {
     name: "tracing",
     entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
     ctxSize,
-    ctxAccess: (off, size, write) => {
-      if (write) return `invalid bpf_context access off=${off} size=${size}`;
-      if (off < 0 || off + size > ctxSize || size !== 8 || off % 8 !== 0) return `invalid bpf_context access off=${off} size=${size}`;
-      return undefined;
-    },
-    helper: tracingHelperProto,
+    ctxAccess: u64ArgsCtxAccess(ctxSize),
+    helper: (id) => helperProtoIn(FENTRY_HELPER_IDS, id),
+    pointerReturnOk: false,
+    allowCallx: false,
+  };
+}
+
+/**
+ * BPF_PROG_TYPE_RAW_TRACEPOINT (raw_tp/NAME): the context is the
+ * tracepoint's `nargs` TP_PROTO arguments as read-only u64 slots
+ * (bpf_tracing_ctx_access), and raw_tp_prog_func_proto's helpers: no
+ * get_func_arg/get_func_ret/get_func_arg_cnt/get_func_ip (a raw tracepoint
+ * is not a function entry). btfsnoop's bpf_dynamic_cast is allowed, as the
+ * tracer checks tracepoint arguments with it.
+ */
+export function rawTracepointProgType(nargs = MAX_BPF_FUNC_ARGS): ProgType {
+  const ctxSize = nargs * 8;
+  return {
+    name: "tracing",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize,
+    ctxAccess: u64ArgsCtxAccess(ctxSize),
+    helper: withDynamicCast(new Set([...RAW_TP_HELPER_IDS, GET_FUNC_IP])),
+    helperRefused: funcIpRefused(BPF_PROG_TYPE_RAW_TRACEPOINT),
     pointerReturnOk: false,
     allowCallx: false,
   };
@@ -138,7 +206,8 @@ export function tracepointProgType(recordSize: number): ProgType {
       if (write || off < 0 || off + size > recordSize || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
       return undefined;
     },
-    helper: tracingHelperProto,
+    helper: withDynamicCast(new Set([...TRACEPOINT_HELPER_IDS, GET_FUNC_IP])),
+    helperRefused: funcIpRefused(BPF_PROG_TYPE_TRACEPOINT),
     pointerReturnOk: false,
     allowCallx: false,
   };
@@ -157,7 +226,7 @@ export function kprobeProgType(): ProgType {
       if (write || off < 0 || off + size > PT_REGS_SIZE || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
       return undefined;
     },
-    helper: tracingHelperProto,
+    helper: withDynamicCast(KPROBE_HELPER_IDS),
     pointerReturnOk: false,
     allowCallx: false,
   };
