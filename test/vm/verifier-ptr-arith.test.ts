@@ -210,6 +210,20 @@ describe("unprivileged: the arithmetic must stay in bounds (sanitize_check_bound
     refused(done(b), "R2 variable stack access prohibited for !root, var_off=(0x0; 0x8) off=-16", "EACCES", false);
   });
 
+  it("a register added to a pointer must not straddle zero, and only stack and map value pointers take one (sanitize_ptr_alu)", () => {
+    // r7 in [-4, 3]: (r7 & 7) - 4.
+    const mixed = () => mapValueAndUnknown().and64Imm(7, 7).add64Imm(7, -4);
+    refused(done(mixed().add64(0, 7)), "R7 has unknown scalar with mixed signed bounds, pointer arithmetic with it prohibited for !root", "EACCES", false);
+    refused(done(mixed().mov64(1, 0).add64(7, 1)), "R7 has unknown scalar with mixed signed bounds, pointer arithmetic with it prohibited for !root", "EACCES", false);
+    accepted(done(mapValueAndUnknown().and64Imm(7, 7).add64(0, 7)), false);
+    accepted(done(mixed().add64(0, 7)));
+    // ctx + a register, even a known one, cannot be masked; ctx + an immediate is not sanitized.
+    refused(done(B().mov64Imm(2, 8).add64(1, 2)), "R1 has pointer with unsupported alu operation, pointer arithmetic with it prohibited for !root", "EACCES", false);
+    refused(done(B().mov64Imm(2, 8).add64(2, 1)), "R1 has pointer with unsupported alu operation, pointer arithmetic with it prohibited for !root", "EACCES", false);
+    accepted(done(B().add64Imm(1, 8)), false);
+    accepted(done(B().mov64Imm(2, 8).add64(1, 2)));
+  });
+
   it("pointer comparisons: the source operand is named first", () => {
     refused(done(B().jmpReg(JmpOp.JEQ, 1, 10, "x").label("x")), "R10 pointer comparison prohibited", "EACCES", false);
     accepted(done(B().jmpReg(JmpOp.JEQ, 1, 10, "x").label("x")));

@@ -897,7 +897,7 @@ const cases: Case[] = [
     // 0: r6 = arg; 1-2: r1 = rb ... (no calls: unprivileged)
     prog: () => withRecord((b) => b.and64Imm(6, 7).add64(0, 6), B().ldx(Size.DW, 6, 1, 0), 16),
     ...UNPRIV,
-    reason: "R0 pointer arithmetic on referenced memory prohibited",
+    reason: "R0 has pointer with unsupported alu operation, pointer arithmetic with it prohibited for !root",
     insn: 8,
   },
 

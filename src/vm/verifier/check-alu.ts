@@ -107,7 +107,7 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
   }
   const ptrIsDst = isPointer(dv);
   if (isX) ctx.markPrecise(ptrIsDst ? insn.src : d); // the pointer's new offset is the scalar's value
-  regs[d] = adjustPointer(ctx, { op, name, is64, dst: d, ptrIsDst, ptrReg: ptrIsDst ? d : insn.src }, ptrIsDst ? dv : src, ptrIsDst ? src.scalar! : dv.scalar!, pc);
+  regs[d] = adjustPointer(ctx, { op, name, is64, dst: d, ptrIsDst, ptrReg: ptrIsDst ? d : insn.src, scalarReg: ptrIsDst ? insn.src : d, isX }, ptrIsDst ? dv : src, ptrIsDst ? src.scalar! : dv.scalar!, pc);
 }
 
 /** NEG and END of a pointer (check_alu_op): an address leak unless privileged, where the result is an unknown scalar. */
@@ -156,8 +156,23 @@ interface PtrOp {
   dst: number;
   /** Whether the pointer is the destination (`ptr OP scalar`) rather than the source (`scalar OP ptr`). */
   ptrIsDst: boolean;
+  /** The register holding the scalar (the source when the pointer is the destination). */
+  scalarReg: number;
   /** The register holding the pointer. */
   ptrReg: number;
+  /** A register operand (BPF_X); an immediate is never sanitized (can_skip_alu_sanitation). */
+  isX: boolean;
+}
+
+/**
+ * sanitize_ptr_alu's checks before the operation, for unprivileged loads
+ * (no bypass_spec_v1) adding or subtracting a register: the scalar may not
+ * straddle zero (REASON_BOUNDS), and only stack and map value pointers can
+ * be masked against speculation (REASON_TYPE).
+ */
+function sanitizePtrAlu(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar, pc: number): void {
+  if (!isConst(k) && k.smin < 0n !== k.smax < 0n) ctx.fail(`R${o.scalarReg} has unknown scalar with mixed signed bounds, pointer arithmetic with it prohibited for !root`, pc);
+  if (ptr.type !== RegType.PTR_TO_STACK && ptr.type !== RegType.PTR_TO_MAP_VALUE) ctx.fail(`R${o.ptrReg} has pointer with unsupported alu operation, pointer arithmetic with it prohibited for !root`, pc);
 }
 
 /** adjust_ptr_min_max_vals: the register a pointer OP scalar gives, or the kernel's refusal, in its order. */
@@ -191,6 +206,7 @@ function adjustPointer(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar,
   const ptrVar = ptr.scalar ?? scalarConst(0n);
   checkSaneOffset(k, 0, type, pc);
   checkSaneOffset(ptrVar, ptr.off ?? 0, type, pc);
+  if (!privileged && o.isX && (op === AluOp.ADD || op === AluOp.SUB)) sanitizePtrAlu(ctx, o, ptr, k, pc);
   switch (op) {
     case AluOp.ADD:
       break;
@@ -213,7 +229,6 @@ function adjustPointer(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar,
     const c = Number(BigInt.asIntN(64, constValue(k)));
     out = { ...ptr, off: (ptr.off ?? 0) + (sub ? -c : c) };
   } else if (ptr.type === RegType.PTR_TO_MAP_VALUE || ptr.type === RegType.PTR_TO_MEM) {
-    if (ptr.refObjId && !privileged) ctx.fail(`R${dst} pointer arithmetic on referenced memory prohibited`, pc);
     out = { ...ptr, scalar: scalarAlu(sub ? AluOp.SUB : AluOp.ADD, true, ptrVar, k) };
   } else if (ptr.type === RegType.PTR_TO_STACK) {
     // fp + a bounded scalar (privileged): check-mem checks each access over the whole range (check_stack_*_var_off).
