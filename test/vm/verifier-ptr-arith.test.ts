@@ -1,6 +1,8 @@
 // Pointer arithmetic (issue #17): the rules of the kernel's
-// adjust_reg_min_max_vals / adjust_ptr_min_max_vals, check_reg_sane_offset
-// and sanitize_check_bounds (Linux 6.12) that the verifier did not have or
+// adjust_reg_min_max_vals / adjust_ptr_min_max_vals, check_reg_sane_offset,
+// sanitize_ptr_alu (its checks before the operation: mixed signed bounds,
+// unsupported pointer types) and sanitize_check_bounds (Linux 6.12), and
+// variable stack offsets, that the verifier did not have or
 // worded otherwise, each as a refused program and its nearest legal
 // neighbour, privileged and unprivileged where they differ, with the
 // kernel's message and errno (check_reg_sane_offset's are EINVAL). The
