@@ -11,7 +11,8 @@
 // not repeated.
 //
 // Checked against the machine's Linux 6.18 as root (raw_tp programs, the
-// same instructions): every privileged verdict and message below agrees.
+// same instructions): every privileged verdict and message below agrees
+// (one errno differs, check-mem's, noted where it is).
 // Unprivileged loads cannot be checked there (unprivileged_bpf_disabled=2);
 // their rules follow 6.12's source. One 6.12-vs-6.18 difference: 6.18 knows
 // that an array lookup with a constant in-range key cannot return NULL, so
