@@ -41,6 +41,22 @@ export const HZ = 1000n;
 /** INITIAL_JIFFIES: jiffies starts 300 s before wrapping its low 32 bits, as in Linux (the 64-bit value is 2^32 - 300 * HZ). */
 export const INITIAL_JIFFIES = (1n << 32n) - 300n * HZ;
 
+/** _NSIG: the highest signal number. */
+const NSIG = 64;
+/** The cgroup v2 root's id: the model has no cgroup hierarchy, so every task is in the root cgroup. */
+export const ROOT_CGROUP_ID = 1n;
+
+/** A signal a BPF program sent to the task it ran on. */
+export interface SentSignal {
+  readonly pid: number;
+  readonly tgid: number;
+  readonly sig: number;
+  /** bpf_send_signal_thread: to the thread only, not its whole process. */
+  readonly thread: boolean;
+  /** Boot clock time it was sent at (ns). */
+  readonly ns: bigint;
+}
+
 export class Kernel {
   readonly btf: Btf;
   readonly clock = new Clock();
@@ -54,6 +70,8 @@ export class Kernel {
   cpu = 0;
   /** Lines written by bpf_trace_printk. */
   readonly tracePipe: string[] = [];
+  /** Signals BPF programs sent (bpf_send_signal / bpf_send_signal_thread), oldest first. */
+  readonly signalsSent: SentSignal[] = [];
   /** The image's variables (.rodata, .data, .bss): the data symbols of kallsyms. */
   readonly data: KernelData;
   /** Address of `jiffies` (kept current on reads through env().readKernel). */
@@ -202,6 +220,23 @@ export class Kernel {
       tracePrintk: (line) => void this.tracePipe.push(line),
       symbolize: (addr) => this.functions.at(addr)?.name ?? this.memory.symbolize(addr),
       kernelStack: () => this.functions.kernelStack(),
+      taskKernelStack: (addr) => {
+        // The current task's stack is the call in progress; other tasks are not running and the model keeps no stack for them.
+        const cur = this.current();
+        if (addr === cur.taskAddress && addr !== 0n) return this.functions.kernelStack();
+        const t = this.tasks.idle.find((x) => x.taskAddress === addr) ?? this.tasks.all().find((x) => x.taskAddress === addr);
+        return t && addr !== 0n ? [] : undefined;
+      },
+      jiffies64: () => this.jiffies(),
+      currentCgroupId: () => ROOT_CGROUP_ID,
+      sendSignal: (sig, thread) => {
+        // bpf_send_signal_common: not from kernel threads (the idle tasks) or exiting tasks, never to init; then valid_signal.
+        const t = this.current();
+        if (t.pid === 0 || t.exited || t.tgid === 1) return -1; // -EPERM
+        if (sig > NSIG) return -22; // -EINVAL
+        if (sig !== 0) this.signalsSent.push({ pid: t.pid, tgid: t.tgid, sig, thread, ns: this.clock.boot() });
+        return 0;
+      },
     };
   }
 }

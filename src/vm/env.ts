@@ -37,6 +37,23 @@ export interface KernelEnv {
   /** Kernel stack of the current task, innermost first (get_stack/get_stackid). */
   kernelStack?(): bigint[];
   /**
+   * Kernel stack of the task whose task_struct is at `taskAddress`,
+   * innermost first (get_task_stack): the current call stack for the
+   * current task, [] for a task the model keeps no stack for, undefined for
+   * an address that is no task.
+   */
+  taskKernelStack?(taskAddress: bigint): bigint[] | undefined;
+  /** The 64-bit jiffies counter (get_jiffies_64). */
+  jiffies64?(): bigint;
+  /** The cgroup v2 id of the current task's cgroup (get_current_cgroup_id). */
+  currentCgroupId?(): bigint;
+  /**
+   * bpf_send_signal(_thread): sends signal `sig` (1.._NSIG; 0 checks only)
+   * to the current task's process (`thread`: to the task only) and records
+   * it; 0, or -EPERM (kernel thread, exiting task, init) / -EINVAL (bad signal).
+   */
+  sendSignal?(sig: number, thread: boolean): number;
+  /**
    * Writes `src` to kernel memory at `addr`: 0, or -EFAULT when it is not
    * writable kernel memory. Socket filters' converted stores to
    * __sk_buff->cb[] land in the sk_buff this way.

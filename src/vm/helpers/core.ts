@@ -1,14 +1,21 @@
 // Helpers that need only the KernelEnv (no maps, no attach point): kernel
-// and user memory reads, clocks, current task and CPU, trace_printk, a
-// PRNG, and bpf_loop. Each returns what the kernel's implementation returns,
+// and user memory reads, clocks and jiffies, current task, CPU, NUMA node
+// and cgroup, kernel stacks (get_stack, get_task_stack), signals to the
+// current task, trace_printk, a PRNG, and bpf_loop. Each returns what the kernel's implementation returns,
 // including its negative errnos.
 import type { HelperImpl, HelperRuntime } from "./abi.js";
 import { errRet, readKernelMemory, vmBytes } from "./abi.js";
 import { formatPrintk } from "./printk.js";
+import { BPF_F_SKIP_FIELD_MASK, BPF_F_USER_STACK, PERF_EVENT_MAX_STACK } from "../maps/types.js";
 
 const EINVAL = 22;
 const EFAULT = 14;
 const E2BIG = 7;
+const EPERM = 1;
+/** bpf_get_stack's flag for user stacks as struct bpf_stack_build_id entries. */
+export const BPF_F_USER_BUILD_ID = 1 << 11;
+/** sizeof(struct bpf_stack_build_id). */
+const STACK_BUILD_ID_SIZE = 32;
 /** bpf_loop's cap on iterations (BPF_MAX_LOOPS). */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 const CODE_HI = 0xffffffa0;
@@ -54,6 +61,92 @@ function probeReadStr(kernel: boolean): HelperImpl {
   };
 }
 
+/**
+ * __bpf_get_stack: `stack` (innermost first; undefined: none to give)
+ * written to the `size`-byte buffer at `buf` as u64 ips after skipping
+ * flags & BPF_F_SKIP_FIELD_MASK frames, at most perf_event_max_stack deep,
+ * the rest of the buffer zeroed; returns the bytes written. Unknown flags,
+ * BPF_F_USER_BUILD_ID without BPF_F_USER_STACK, or a size that is not a
+ * multiple of the entry size: -EINVAL. User stacks (not modelled), no
+ * stack, or fewer frames than the skip: -EFAULT. On an error the whole
+ * buffer is zeroed.
+ */
+function getStackInto(rt: HelperRuntime, stack: readonly bigint[] | undefined, buf: bigint, sizeArg: bigint, flagsArg: bigint): bigint {
+  const size = Number(BigInt.asUintN(32, sizeArg));
+  const out = vmBytes(rt, buf, size, true);
+  if (!out) return errRet(EFAULT);
+  const fail = (errno: number): bigint => {
+    out.fill(0);
+    return errRet(errno);
+  };
+  const flags = BigInt.asUintN(64, flagsArg);
+  if ((flags & ~BigInt(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_USER_BUILD_ID)) !== 0n) return fail(EINVAL);
+  const f = Number(flags);
+  const user = (f & BPF_F_USER_STACK) !== 0;
+  const buildId = (f & BPF_F_USER_BUILD_ID) !== 0;
+  if (!user && buildId) return fail(EINVAL);
+  const elemSize = buildId ? STACK_BUILD_ID_SIZE : 8;
+  if (size % elemSize) return fail(EINVAL);
+  if (user || stack === undefined) return fail(EFAULT);
+  const skip = f & BPF_F_SKIP_FIELD_MASK;
+  const numElem = size / elemSize;
+  const nr = Math.min(stack.length, numElem + skip, PERF_EVENT_MAX_STACK);
+  if (nr < skip) return fail(EFAULT);
+  const n = Math.min(nr - skip, numElem);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < n; i++) view.setBigUint64(i * 8, BigInt.asUintN(64, stack[skip + i]!), true);
+  out.fill(0, n * 8);
+  return BigInt(n * 8);
+}
+
+/** MAX_BPRINTF_VARARGS: bpf_snprintf takes at most 12 u64 arguments. */
+const MAX_BPRINTF_VARARGS = 12;
+/** Longest format string read (the verifier has checked it is a NUL-terminated constant). */
+const MAX_FMT = 4096;
+
+/**
+ * bpf_snprintf(str, str_size, fmt, data, data_len): formats `fmt` with the
+ * data_len / 8 u64 arguments at `data` into str (at most str_size - 1
+ * bytes and a NUL); returns the length of the whole text plus the NUL.
+ * -EINVAL for data_len not a multiple of 8 or over 12 arguments, or a
+ * format bpf_bprintf_prepare refuses.
+ */
+const snprintf: HelperImpl = (rt, str, strSizeArg, fmtAddr, data, dataLenArg) => {
+  const strSize = Number(BigInt.asUintN(32, strSizeArg));
+  const dataLen = Number(BigInt.asUintN(32, dataLenArg));
+  if (dataLen % 8 || dataLen > MAX_BPRINTF_VARARGS * 8 || (dataLen && data === 0n)) return errRet(EINVAL);
+  const argBytes = vmBytes(rt, data, dataLen);
+  if (!argBytes) return errRet(EFAULT);
+  const args = Array.from({ length: dataLen / 8 }, (_, i) => new DataView(argBytes.buffer, argBytes.byteOffset).getBigUint64(i * 8, true));
+  const fmt: number[] = [];
+  for (let i = 0; i < MAX_FMT; i++) {
+    const b = vmBytes(rt, fmtAddr + BigInt(i), 1);
+    if (!b) return errRet(EFAULT);
+    if (b[0] === 0) break;
+    fmt.push(b[0]!);
+  }
+  const text = formatPrintk(rt, Uint8Array.from(fmt), args);
+  if (typeof text === "number") return errRet(text);
+  const bytes = Buffer.from(text, "latin1");
+  if (strSize > 0) {
+    const out = vmBytes(rt, str, strSize, true);
+    if (!out) return errRet(EFAULT);
+    const n = Math.min(bytes.length, strSize - 1);
+    out.set(bytes.subarray(0, n));
+    out[n] = 0;
+  }
+  return BigInt(bytes.length + 1);
+};
+
+/** bpf_send_signal / bpf_send_signal_thread(u32 sig). */
+function sendSignal(thread: boolean): HelperImpl {
+  return (rt, sig) => {
+    const send = rt.env.sendSignal;
+    if (!send) return errRet(EPERM);
+    return errRet(-send(Number(BigInt.asUintN(32, sig)), thread));
+  };
+}
+
 /** xorshift32 state for get_prandom_u32: deterministic per process, like a seeded kernel PRNG. */
 let prandomState = 0x2545f491;
 
@@ -94,6 +187,22 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
     return BigInt(prandomState);
   },
   8: (rt) => BigInt(rt.env.cpu()),
+  // numa_node_id(): the synthetic machine has one online node (map creation allows only node 0).
+  42: () => 0n,
+  // get_jiffies_64(); a kernel without a clock of ticks answers 0.
+  118: (rt) => BigInt.asUintN(64, rt.env.jiffies64?.() ?? 0n),
+  // The cgroup v2 id of the current task's cgroup, as the kernel model says (0 from an environment without cgroups).
+  80: (rt) => BigInt.asUintN(64, rt.env.currentCgroupId?.() ?? 0n),
+  // bpf_get_stack(ctx, buf, size, flags): the current kernel stack.
+  67: (rt, _ctx, buf, size, flags) => getStackInto(rt, rt.env.kernelStack?.(), buf, size, flags),
+  // bpf_get_task_stack(task, buf, size, flags): that task's kernel stack; a task without one (exited: try_get_task_stack fails) is -EFAULT, the buffer untouched.
+  141: (rt, task, buf, size, flags) => {
+    const stack = rt.env.taskKernelStack?.(task);
+    return stack === undefined ? errRet(EFAULT) : getStackInto(rt, stack, buf, size, flags);
+  },
+  165: snprintf,
+  109: sendSignal(false),
+  117: sendSignal(true),
   14: (rt) => {
     const t = rt.env.currentTask();
     return (BigInt(t.tgid >>> 0) << 32n) | BigInt(t.pid >>> 0);

@@ -13,6 +13,7 @@ import type { BpfMap, MapInit } from "./map.js";
 import { PercpuArrayMap, PercpuHashMap } from "./percpu.js";
 import { PerfEventArrayMap } from "./perf-event-array.js";
 import { ProgArrayMap } from "./prog-array.js";
+import { QueueStackMap } from "./queue-stack.js";
 import { RINGBUF_MAX_DATA_SZ, RingbufMap } from "./ringbuf.js";
 import { StackTraceMap } from "./stack-trace.js";
 import {
@@ -36,7 +37,9 @@ import {
   BPF_MAP_TYPE_PERCPU_HASH,
   BPF_MAP_TYPE_PERF_EVENT_ARRAY,
   BPF_MAP_TYPE_PROG_ARRAY,
+  BPF_MAP_TYPE_QUEUE,
   BPF_MAP_TYPE_RINGBUF,
+  BPF_MAP_TYPE_STACK,
   BPF_MAP_TYPE_STACK_TRACE,
   BPF_OBJ_NAME_LEN,
   E,
@@ -53,6 +56,7 @@ const HTAB_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NU
 const ARRAY_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
 const STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_STACK_BUILD_ID;
 const RINGBUF_CREATE_FLAG_MASK = BPF_F_NUMA_NODE;
+const QUEUE_STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
 
 /** KMALLOC_MAX_SIZE of x86-64 (4 MiB) and sizeof(struct htab_elem). */
 const KMALLOC_MAX_SIZE = 1 << 22;
@@ -124,6 +128,13 @@ function checkStack(a: Required<MapAttr>, maxStack: number): number {
   return 0;
 }
 
+/** queue_stack_map_alloc_check: no key, a value, known flags. */
+function checkQueueStack(a: Required<MapAttr>): number {
+  if (a.maxEntries === 0 || a.keySize !== 0 || a.valueSize === 0 || a.flags & ~QUEUE_STACK_CREATE_FLAG_MASK || !accessOk(a.flags)) return E.EINVAL;
+  if (a.valueSize > KMALLOC_MAX_SIZE) return E.E2BIG;
+  return 0;
+}
+
 /** ringbuf_map_alloc's checks. */
 function checkRingbuf(a: Required<MapAttr>): number {
   if (a.flags & ~RINGBUF_CREATE_FLAG_MASK) return E.EINVAL;
@@ -150,6 +161,9 @@ function footprint(a: Required<MapAttr>, nrCpus: number): number {
       return 2 * a.maxEntries;
     case BPF_MAP_TYPE_STACK_TRACE:
       return a.maxEntries * a.valueSize + roundupPowOfTwo(a.maxEntries) * 8;
+    case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK:
+      return (a.maxEntries + 1) * a.valueSize;
     default:
       return a.maxEntries * 8;
   }
@@ -220,6 +234,11 @@ export function createMap(attr: MapAttr, ctx: MapContext): BpfMap | number {
       err = checkRingbuf(a);
       if (err) return err;
       break;
+    case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK:
+      err = checkQueueStack(a);
+      if (err) return err;
+      break;
     default:
       return E.EINVAL;
   }
@@ -267,6 +286,9 @@ function build(init: MapInit, maxStack: number): BpfMap {
       return new PerfEventArrayMap(init);
     case BPF_MAP_TYPE_STACK_TRACE:
       return new StackTraceMap(init, maxStack);
+    case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK:
+      return new QueueStackMap(init);
     default:
       return new RingbufMap(init);
   }

@@ -1,6 +1,6 @@
 // Helper implementations (see ../helpers/abi.ts) for the map helpers:
-// map_lookup/update/delete_elem, perf_event_output, get_stackid and the
-// ringbuf_* family. Map pointers are resolved with rt.mapAt, keys and
+// map_lookup/update/delete_elem, map_push/pop/peek_elem (queue and stack
+// maps), perf_event_output, get_stackid and the ringbuf_* family. Map pointers are resolved with rt.mapAt, keys and
 // values are read from program memory with vmBytes (an unreadable pointer
 // gives NULL or -EFAULT; the verifier normally rules that out), errors are
 // returned as errRet(errno). Combinations the verifier rejects (e.g. a
@@ -9,6 +9,7 @@
 import { errRet, type HelperImpl, type HelperRuntime, vmBytes } from "../helpers/abi.js";
 import { BpfMap } from "./map.js";
 import { PerfEventArrayMap } from "./perf-event-array.js";
+import { QueueStackMap } from "./queue-stack.js";
 import { RINGBUF_MAX_RECORD_SZ, RingbufMap, ringbufRecordAt } from "./ringbuf.js";
 import { StackTraceMap } from "./stack-trace.js";
 import { BPF_F_INDEX_MASK, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP } from "./types.js";
@@ -21,6 +22,9 @@ export const MapHelperId = {
   map_delete_elem: 3,
   perf_event_output: 25,
   get_stackid: 27,
+  map_push_elem: 87,
+  map_pop_elem: 88,
+  map_peek_elem: 89,
   ringbuf_output: 130,
   ringbuf_reserve: 131,
   ringbuf_submit: 132,
@@ -132,6 +136,26 @@ export const ringbufQuery: HelperImpl = (rt, r1, r2) => {
   return map.query(BigInt.asUintN(64, r2));
 };
 
+/** long bpf_map_push_elem(map, value, flags): 0, -EINVAL (flags), -E2BIG (full). */
+export const mapPushElem: HelperImpl = (rt, r1, r2, r3) => {
+  const map = mapArg(rt, r1);
+  if (!(map instanceof QueueStackMap)) return errRet(EINVAL);
+  const value = vmBytes(rt, r2, map.valueSize);
+  if (!value) return errRet(EFAULT);
+  return ret(map.push(value, BigInt.asUintN(64, r3)));
+};
+
+/** bpf_map_pop_elem / bpf_map_peek_elem(map, value): 0 with the value copied out, or -ENOENT (value zeroed). */
+function takeElem(remove: boolean): HelperImpl {
+  return (rt, r1, r2) => {
+    const map = mapArg(rt, r1);
+    if (!(map instanceof QueueStackMap)) return errRet(EINVAL);
+    const out = vmBytes(rt, r2, map.valueSize, true);
+    if (!out) return errRet(EFAULT);
+    return ret(map.take(out, remove));
+  };
+}
+
 /** The map helpers keyed by helper id, for the helper table. */
 export const MAP_HELPERS: Readonly<Record<number, HelperImpl>> = {
   [MapHelperId.map_lookup_elem]: mapLookupElem,
@@ -139,6 +163,9 @@ export const MAP_HELPERS: Readonly<Record<number, HelperImpl>> = {
   [MapHelperId.map_delete_elem]: mapDeleteElem,
   [MapHelperId.perf_event_output]: perfEventOutput,
   [MapHelperId.get_stackid]: getStackid,
+  [MapHelperId.map_push_elem]: mapPushElem,
+  [MapHelperId.map_pop_elem]: takeElem(true),
+  [MapHelperId.map_peek_elem]: takeElem(false),
   [MapHelperId.ringbuf_output]: ringbufOutput,
   [MapHelperId.ringbuf_reserve]: ringbufReserve,
   [MapHelperId.ringbuf_submit]: ringbufSubmit,
