@@ -93,7 +93,6 @@ function ours(p: Recorded): Ours {
  * other refuses; "message": both refuse, with different messages.
  */
 const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
-  ctx_var_off: { kind: "message", reason: "kernel: 'variable ctx access var_off=... disallowed' at the access (check-alu refuses the arithmetic first, V1)" },
   stack_var_read_zero_bytes_both: { kind: "verdict", reason: "Linux 6.8+ keeps a constant stored at a slot-aligned offset as a narrow spill (scrubbed to MISC when the rest of the slot is written), not STACK_ZERO bytes, so its variable-offset load is unknown; btfsnoop's ZERO bytes read as 0 (check-mem)" },
   map_lookup_key_short: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
   map_update_value_short: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },

@@ -5,7 +5,8 @@
 // may-be-NULL and other pointer types, check_reg_sane_offset, the operator;
 // for unprivileged loads sanitize_check_bounds): add/sub of scalars to
 // stack, ctx, map value, mem and typed kernel pointers, bounded variable
-// offsets for map values, mem and (privileged) the stack.
+// offsets for map values, mem and (privileged) the stack; ctx and typed
+// kernel pointers keep a variable offset, refused where they are used.
 import type { Instruction } from "../isa/instruction.js";
 import { ALU_OP_SYMBOL, AluOp, Class, CLASS_MASK, OP_MASK, Source } from "../isa/opcodes.js";
 import type { VerifierContext } from "./context.js";
@@ -228,16 +229,15 @@ function adjustPointer(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar,
   if (isConst(k)) {
     const c = Number(BigInt.asIntN(64, constValue(k)));
     out = { ...ptr, off: (ptr.off ?? 0) + (sub ? -c : c) };
-  } else if (ptr.type === RegType.PTR_TO_MAP_VALUE || ptr.type === RegType.PTR_TO_MEM) {
+  } else if (ptr.type !== RegType.PTR_TO_STACK) {
+    // Map values and mem check the range at each access; ctx and typed kernel pointers keep the
+    // variable part too, and are refused where they are used (check_ptr_off_reg, check_ptr_to_btf_access).
     out = { ...ptr, scalar: scalarAlu(sub ? AluOp.SUB : AluOp.ADD, true, ptrVar, k) };
-  } else if (ptr.type === RegType.PTR_TO_STACK) {
+  } else {
     // fp + a bounded scalar (privileged): check-mem checks each access over the whole range (check_stack_*_var_off).
     const v = scalarAlu(AluOp.ADD, true, ptrVar, k);
     if (!privileged) ctx.fail(`R${dst} variable stack access prohibited for !root, var_off=${tnumToString(v.var)} off=${ptr.off ?? 0}`, pc);
     out = { ...ptr, scalar: v };
-  } else {
-    // The kernel keeps a variable offset on ctx and typed pointers too; this verifier does not track one there.
-    return ctx.fail(`R${o.ptrReg} variable ${type} access prohibited: the offset must be a known constant`, pc);
   }
   checkSaneOffset(out.scalar ?? scalarConst(0n), out.off ?? 0, type, pc);
   if (!privileged) sanitizeCheckBounds(ctx, out, dst, pc);

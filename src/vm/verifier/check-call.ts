@@ -9,12 +9,14 @@ import type { VerifierContext } from "./context.js";
 import { cur } from "./context.js";
 import { BtfKind } from "../../btf/kinds.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
-import { checkHelperMem, checkMemAccess, HELPER_MEM_TYPES, MAX_VAR_SIZE } from "./check-mem.js";
+import { checkHelperMem, checkMemAccess, checkPtrOffReg, HELPER_MEM_TYPES, MAX_VAR_SIZE } from "./check-mem.js";
 import { constValue, isConst, scalarFromRange, scalarFromSignedRange, scalarUnknown } from "./scalar.js";
 import { regTypeName } from "./log.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
 
+/** The struct a helper's ARG_PTR_TO_BTF_ID argument points to (its arg_btf_id), by helper id. */
+const BTF_ARG_STRUCT: Record<number, string> = { 126: "seq_file", 127: "seq_file", 141: "task_struct" };
 /** Most nested frames (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
 
@@ -145,7 +147,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
       }
       case ArgType.PTR_TO_CTX:
         if (r.type !== RegType.PTR_TO_CTX) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ctx`, pc);
-        if (r.off) ctx.fail(`dereference of modified ctx ptr ${R} off=${r.off} disallowed`, pc);
+        checkPtrOffReg(ctx, r, regno, false, pc);
         break;
       case ArgType.PTR_TO_RINGBUF_MEM:
         if (r.type !== RegType.PTR_TO_MEM || !r.refObjId) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ringbuf_mem`, pc);
@@ -160,6 +162,13 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       case ArgType.PTR_TO_BTF_ID:
         if (r.type !== RegType.PTR_TO_BTF_ID) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ptr_, trusted_ptr_, rcu_ptr_`, pc);
+        if (r.off) {
+          // check_reg_type: a pointer moved off its object is not the object the helper wants.
+          const btf = ctx.options.btf;
+          const have = btf && r.btfId !== undefined ? btf.typeById(skipModsAndTypedefs(btf, r.btfId)).name : "?";
+          ctx.fail(`${R} is of type ${have} but ${BTF_ARG_STRUCT[proto.id] ?? have} is expected`, pc);
+        }
+        checkPtrOffReg(ctx, r, regno, true, pc);
         break;
       case ArgType.PTR_TO_FUNC:
         if (r.type !== RegType.PTR_TO_FUNC) ctx.fail(`${R} type=${regTypeName(r.type)} expected=func`, pc);

@@ -109,7 +109,7 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
     }
     case RegType.PTR_TO_CTX: {
       const off = (r.off ?? 0) + a.off;
-      if (r.off) ctx.fail(`dereference of modified ctx ptr ${R} off=${r.off} disallowed`, a.pc);
+      checkPtrOffReg(ctx, r, a.regno, false, a.pc);
       const why = ctx.options.progType.ctxAccess(off, a.size, a.write);
       if (why) {
         // A program type may explain first (btf_ctx_access's line), then give the verdict.
@@ -127,6 +127,19 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
     default:
       return ctx.fail(`${R} invalid mem access '${regTypeName(r.type)}'`, a.pc);
   }
+}
+
+/**
+ * check_ptr_off_reg: a ctx pointer (or a typed kernel pointer passed to a
+ * helper) is used only as it was given, in the kernel's order: no negative
+ * fixed offset, no fixed offset unless `fixedOffOk`, no variable part.
+ */
+export function checkPtrOffReg(ctx: VerifierContext, r: RegState, regno: number, fixedOffOk: boolean, pc: number): void {
+  const off = r.off ?? 0;
+  const type = regTypeName(r.type);
+  if (off < 0) ctx.fail(`negative offset ${type} ptr R${regno} off=${off} disallowed`, pc);
+  if (!fixedOffOk && off !== 0) ctx.fail(`dereference of modified ${type} ptr R${regno} off=${off} disallowed`, pc);
+  if (r.scalar && !(isConst(r.scalar) && constValue(r.scalar) === 0n)) ctx.fail(`variable ${type} access var_off=${tnumToString(r.scalar.var)} disallowed`, pc);
 }
 
 /** Bounds of a map value / mem access with the pointer's fixed and variable offsets. */
@@ -273,10 +286,13 @@ function stackAccessVarOff(ctx: VerifierContext, frame: FrameState, r: RegState,
 function btfAccess(ctx: VerifierContext, r: RegState, a: Access): RegState {
   const btf = ctx.options.btf;
   if (!btf) return ctx.fail(`R${a.regno} invalid mem access 'ptr_' (no BTF to type it)`, a.pc);
-  if (a.write) ctx.fail(`only read is supported`, a.pc);
   let id = skipModsAndTypedefs(btf, r.btfId!);
   let off = (r.off ?? 0) + a.off;
   const outer = btf.typeById(id);
+  // check_ptr_to_btf_access: no negative offset, no variable part, before the direction.
+  if (off < 0) ctx.fail(`R${a.regno} is ptr_${outer.name} invalid negative access: off=${off}`, a.pc);
+  if (r.scalar && !(isConst(r.scalar) && constValue(r.scalar) === 0n)) ctx.fail(`R${a.regno} is ptr_${outer.name} invalid variable offset: off=${off}, var_off=${tnumToString(r.scalar.var)}`, a.pc);
+  if (a.write) ctx.fail(`only read is supported`, a.pc);
   const structName = `${outer.kind === BtfKind.UNION ? "union" : "struct"} ${outer.name || "(anon)"}`;
   for (let depth = 0; depth < 64; depth++) {
     const t = btf.typeById(id);

@@ -115,7 +115,8 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
     case RegType.PTR_TO_MEM_OR_NULL:
       return old.map === cur.map && old.memSize === cur.memSize && old.off === cur.off && old.refObjId === cur.refObjId;
     default:
-      return old.off === cur.off && old.frameno === cur.frameno && old.map === cur.map && old.btfId === cur.btfId && old.subprog === cur.subprog;
+      // ctx and typed kernel pointers may carry a variable part (check-alu): compared exactly, as regs_exact.
+      return old.off === cur.off && old.frameno === cur.frameno && old.map === cur.map && old.btfId === cur.btfId && old.subprog === cur.subprog && scalarEquals(old.scalar ?? ZERO, cur.scalar ?? ZERO);
   }
 }
 
