@@ -5,12 +5,14 @@
 // get_func_arg/get_func_arg_cnt; get_func_ip is refused by
 // check_get_func_ip with "not supported for program type 17").
 import { describe, expect, it } from "vitest";
+import { BtfBuilder } from "../../src/btf/builder.js";
 import { bootSyntheticKernel } from "../../src/syscall/boot.js";
 import { HelperId } from "../../src/vm/helpers/protos.js";
 import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { encodeProgram, programFromInsns } from "../../src/vm/isa/encode.js";
 import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
 import { kprobeProgType, rawTracepointProgType, tracepointProgType, tracingProgType, type ProgType } from "../../src/vm/verifier/prog-types.js";
+import { tracingCtxTypes, typedTracingProgType } from "../../src/vm/verifier/tracing-ctx.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
 
 const B = () => new ProgramBuilder();
@@ -148,6 +150,47 @@ describe("narrow context loads at run time read the slots' little-endian bytes",
       const next = BigInt.asUintN(64, last!);
       expect(val(0)).toBe(next >> 32n);
       expect(val(1)).toBe(next & 0xffffn);
+    });
+  }
+});
+
+describe("typed (BTF) contexts: narrow loads as btf_ctx_access", () => {
+  // long f(struct task_struct *p, int n, char *s, double d, enum e x)
+  const b = new BtfBuilder();
+  const int = b.int("int", 4, 1);
+  const long = b.int("long", 8, 1);
+  const char = b.int("char", 1, 1);
+  const task = b.struct("task_struct", 8);
+  b.field(task, "pid", int, 0);
+  const dbl = b.float("double", 8);
+  const e = b.enum("e", 4, [["A", 0]]);
+  const f = b.func("f", b.funcProto(long, [["p", b.ptr(task)], ["n", int], ["s", b.ptr(char)], ["d", dbl], ["x", e]]));
+  const btf = b.finish();
+  const types = tracingCtxTypes(btf, f, "fexit");
+  if (typeof types === "string") throw new Error(types);
+  const pt = typedTracingProgType(types);
+  const run = (insns: ProgramBuilder) => {
+    const r = verify(programFromInsns(insns.link()), { progType: pt, btf, privileged: true, logLevel: 1 });
+    if (r.accepted) return "accepted";
+    // The kernel's explanation line, then the verdict.
+    const log = r.error!.log;
+    const i = log.lastIndexOf(r.error!.reason);
+    return `${log[i - 1]}\n${log[i]}`;
+  };
+  const cases: [string, ProgramBuilder, string][] = [
+    ["u32 of an int argument", B().ldx(Size.W, 0, 1, 8).exit(), "accepted"],
+    ["u8 of an int argument", B().ldx(Size.B, 0, 1, 8).exit(), "accepted"],
+    ["u32 of an enum argument", B().ldx(Size.W, 0, 1, 32).exit(), "accepted"],
+    ["u32 of the return value (long)", B().ldx(Size.W, 0, 1, 40).exit(), "accepted"],
+    ["the whole char * argument (a scalar)", B().ldx(Size.DW, 0, 1, 16).exit(), "accepted"],
+    ["u32 of a char * argument", B().ldx(Size.W, 0, 1, 16).exit(), "func 'f' size 4 must be 8\ninvalid bpf_context access off=16 size=4"],
+    ["u16 of a struct pointer argument", B().ldx(Size.H, 0, 1, 0).exit(), "func 'f' size 2 must be 8\ninvalid bpf_context access off=0 size=2"],
+    ["a double argument", B().ldx(Size.DW, 0, 1, 24).exit(), "func 'f' arg3 'double' has type FLOAT. Only pointer access is allowed\ninvalid bpf_context access off=24 size=8"],
+    ["u32 at the middle of a slot", B().ldx(Size.W, 0, 1, 12).exit(), "func 'f' offset 12 is not multiple of 8\ninvalid bpf_context access off=12 size=4"],
+  ];
+  for (const [name, prog, want] of cases) {
+    it(`${name}: ${want === "accepted" ? "accepted" : "refused"}`, () => {
+      expect(run(prog)).toBe(want);
     });
   }
 });

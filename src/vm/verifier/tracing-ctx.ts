@@ -3,11 +3,14 @@
 // per argument of the attach target's BTF prototype (a FUNC's FUNC_PROTO, or
 // a btf_trace_<event> typedef's FUNC_PROTO minus its leading `void *__data`),
 // fexit/fmod_ret have the return value in the slot after the last argument.
-// A full 8-byte load of an argument whose type is a pointer to a struct or
-// union yields PTR_TO_BTF_ID of that struct (its loads are checked kernel
-// reads); every other load yields a scalar. Loads must start at a slot
-// (narrow loads read the low bytes); past the last argument is refused with
-// the kernel's words.
+// A load of an argument whose type is a pointer to a struct or union yields
+// PTR_TO_BTF_ID of that struct (its loads are checked kernel reads); any
+// other pointer loads as a scalar. Pointers are loaded whole: a narrow load
+// of one is refused ("func 'f' size 4 must be 8"), while integers, enums and
+// structs passed by value may be read narrow (the low bytes of their slot);
+// other types (floats, arrays...) cannot be read ("Only pointer access is
+// allowed"). Loads must start at a slot; past the last argument is refused
+// with the kernel's words.
 import type { Btf } from "../../btf/btf.js";
 import { BtfKind, kindName } from "../../btf/kinds.js";
 import { skipModifiers, skipModsAndTypedefs } from "../../btf/layout.js";
@@ -16,8 +19,16 @@ import { tracingHelperProto, type ProgType } from "./prog-types.js";
 import { NOT_INIT } from "./state.js";
 import { RegType, type RegState } from "./types.js";
 
-/** What one context slot holds. */
-export type TracingArg = { readonly kind: "struct-ptr"; readonly btfId: TypeId } | { readonly kind: "scalar" };
+/**
+ * What one context slot holds: a pointer to a struct, another pointer, a
+ * scalar (small int, enum, struct by value), or a type the program may not
+ * read (`refused`: btf_ctx_access's "arg%d '%s' has type %s" words).
+ */
+export type TracingArg =
+  | { readonly kind: "struct-ptr"; readonly btfId: TypeId }
+  | { readonly kind: "ptr" }
+  | { readonly kind: "scalar" }
+  | { readonly kind: "refused"; readonly typeName: string; readonly typeKind: string };
 
 /** The typed context of one attach target. */
 export interface TracingCtxTypes {
@@ -40,12 +51,17 @@ const MAX_BPF_FUNC_ARGS = 12;
 
 /** How a value of BTF type `id` loads from its slot. */
 export function argOfType(btf: Btf, id: TypeId): TracingArg {
+  if (id === 0) return { kind: "scalar" };
   const t = btf.typeById(skipModsAndTypedefs(btf, id));
-  if (t.kind !== BtfKind.PTR) return { kind: "scalar" };
+  if (t.kind !== BtfKind.PTR) {
+    const small = t.kind === BtfKind.INT && t.size <= 8;
+    if (small || t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64 || t.kind === BtfKind.STRUCT || t.kind === BtfKind.UNION) return { kind: "scalar" };
+    return { kind: "refused", typeName: t.name, typeKind: kindName(t.kind) };
+  }
   const targetId = skipModsAndTypedefs(btf, t.type);
   const target = btf.typeById(targetId);
   if (target.kind === BtfKind.STRUCT || target.kind === BtfKind.UNION) return { kind: "struct-ptr", btfId: targetId };
-  return { kind: "scalar" };
+  return { kind: "ptr" };
 }
 
 /**
@@ -87,9 +103,9 @@ export function tracingCtxTypes(btf: Btf, attachBtfId: number, attach: TracingAt
 export function tracingCtxFromProto(btf: Btf, event: string, cTypes: readonly string[]): TracingCtxTypes {
   const args = cTypes.map((c): TracingArg => {
     const m = /^(?:const\s+)?(struct|union)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\*$/.exec(c.trim());
-    if (!m) return { kind: "scalar" };
+    if (!m) return c.trim().endsWith("*") ? { kind: "ptr" } : { kind: "scalar" };
     const id = btf.findByNameKind(m[2]!, m[1] === "struct" ? BtfKind.STRUCT : BtfKind.UNION);
-    return id === undefined ? { kind: "scalar" } : { kind: "struct-ptr", btfId: id };
+    return id === undefined ? { kind: "ptr" } : { kind: "struct-ptr", btfId: id };
   });
   return { name: event, attach: "tp_btf", args };
 }
@@ -115,11 +131,14 @@ export function typedTracingProgType(types: TracingCtxTypes): ProgType {
         return `func '${types.name}' doesn't have ${arg + 1}-th argument\n${bad(off, size)}`;
       }
       if (arg === types.args.length && types.retRefused) return `${types.retRefused}\n${bad(off, size)}`;
+      const t = slotType(off);
+      if (t?.kind === "refused") return `func '${types.name}' arg${arg} '${t.typeName}' has type ${t.typeKind}. Only pointer access is allowed\n${bad(off, size)}`;
+      if ((t?.kind === "ptr" || t?.kind === "struct-ptr") && size !== 8) return `func '${types.name}' size ${size} must be 8\n${bad(off, size)}`;
       return undefined;
     },
     ctxLoad: (off, _nextId, size): RegState | undefined => {
       const t = slotType(off);
-      if (t?.kind === "struct-ptr" && size === 8) return { type: RegType.PTR_TO_BTF_ID, btfId: t.btfId, off: 0 };
+      if (t?.kind === "struct-ptr") return { type: RegType.PTR_TO_BTF_ID, btfId: t.btfId, off: 0 };
       return undefined;
     },
     helper: tracingHelperProto,
