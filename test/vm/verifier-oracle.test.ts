@@ -66,8 +66,9 @@ interface Ours {
 }
 
 /**
- * btfsnoop's verdict on a recorded program, as raw_tp: a context of 12
- * read-only u64 arguments, the kernel's BTF (the fixture's vmlinux is the
+ * btfsnoop's verdict on a recorded program, as raw_tp
+ * (rawTracepointProgType: a context of 12 read-only u64 arguments, narrow
+ * aligned loads allowed, raw_tp's helpers), the kernel's BTF (the fixture's vmlinux is the
  * recording kernel's, 6.18) and its CPU count.
  */
 function ours(p: Recorded): Ours {
