@@ -159,14 +159,13 @@ describe("a ksnoop-class loop over arguments (argloop.bpf.o) against Linux's fig
     const r = run("raw_tp/argloop_target");
     expect(r.accepted).toBe(true);
     console.log(`argloop raw_tp: btfsnoop processed ${r.stats.processed}, states ${r.stats.totalStates} (peak ${r.stats.peakStates}); Linux processed ${kernel.processed}, states ${kernel.totalStates} (peak ${kernel.peakStates})`);
-    // Not yet within 2x (below): at least no worse than 10x the kernel's work.
+    // Within 2x (below); never worse than 10x the kernel's work.
     expect(r.stats.processed).toBeLessThanOrEqual(10 * kernel.processed);
     expect(r.stats.totalStates).toBeLessThanOrEqual(10 * kernel.totalStates);
   });
 
-  // Issue #17: processed instructions and states within 2x of the kernel's. Not met yet
-  // (about 6.5x processed and 6.6x states): when it is, this fails; make it a plain `it`.
-  it.fails("processed instructions and states are within 2x of Linux's for the raw_tp program", () => {
+  // Issue #17: processed instructions and states within 2x of the kernel's.
+  it("processed instructions and states are within 2x of Linux's for the raw_tp program", () => {
     const r = run("raw_tp/argloop_target");
     expect(r.stats.processed).toBeLessThanOrEqual(2 * kernel.processed);
     expect(r.stats.totalStates).toBeLessThanOrEqual(2 * kernel.totalStates);

@@ -176,3 +176,48 @@ describe("pruning never changes a verdict", () => {
     expect(differ.slice(0, 3)).toEqual([]);
   }, 300_000);
 });
+
+describe("stack slot liveness: only slots read after the join are compared", () => {
+  // r6 = arg0; fp-8 holds the ctx pointer on the fall-through (first explored)
+  // path and a scalar on the taken one; both reach "join" (slot 13) after
+  // enough jumps and instructions that a state is stored there
+  // (is_state_visited's 2 jumps and 8 instructions).
+  function spillTwoTypes(): ProgramBuilder {
+    return new ProgramBuilder()
+      .ldx(Size.DW, 6, 1, 0)
+      .mov64Imm(7, 0)
+      .mov64Imm(8, 0)
+      .jmpImm(JmpOp.JNE, 6, 0, "scalar")
+      .stx(Size.DW, 10, -8, 1)
+      .mov64Imm(7, 1)
+      .mov64Imm(8, 1)
+      .mov64Imm(9, 1)
+      .jmpImm(JmpOp.JA, 0, 0, "join")
+      .label("scalar")
+      .st(Size.DW, 10, -8, 5)
+      .mov64Imm(7, 1)
+      .mov64Imm(8, 1)
+      .mov64Imm(9, 1)
+      .label("join");
+  }
+
+  it("a slot written whole before any read: the taken path is pruned at the join despite a pointer vs a scalar there", () => {
+    const p = programFromInsns(spillTwoTypes().st(Size.DW, 10, -8, 7).ldx(Size.DW, 0, 10, -8).exit().link());
+    const pruned = check(p);
+    const exact = verify(p, { progType: tracingProgType(6), mapByFd: (fd) => MAPS.get(fd), exactPruning: true });
+    expect(pruned.accepted).toBe(true);
+    expect(exact.accepted).toBe(true);
+    expect(pruned.log).toContain("13: safe");
+    // 0-8 and 13-15 on the fall-through; 9-12 and the pruned 13 on the taken path (exact pruning: 9-15).
+    expect(processed(pruned)).toBe(17);
+    expect(exact.stats.processed).toBe(19);
+  });
+
+  it("a slot read after the join is compared: the scalar path's dereference is still rejected", () => {
+    const p = programFromInsns(spillTwoTypes().ldx(Size.DW, 1, 10, -8).ldx(Size.DW, 0, 1, 0).exit().link());
+    const r = check(p);
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("R1 invalid mem access 'scalar'");
+    expect(r.log).not.toContain("13: safe");
+  });
+});

@@ -13,6 +13,7 @@
 // on the way. Walks that would cross a call frame (bpf-to-bpf calls,
 // callbacks) mark every scalar of every checkpoint on the path precise
 // instead: always sound, less prunable.
+import type { SlotMask } from "./stack-liveness.js";
 import type { Program } from "../isa/instruction.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, Source, SOURCE_MASK } from "../isa/opcodes.js";
 import { RegType, StackByte, type FrameState, type VerifierState } from "./types.js";
@@ -38,6 +39,9 @@ export interface Checkpoint {
   marks: FrameMarks[];
   /** Every scalar of this state counts as precise (a walk crossed a frame). */
   allPrecise: boolean;
+  /** Stack slots read by paths explored from here, and written whole since the parent (stack-liveness.ts). */
+  read: SlotMask;
+  written: SlotMask;
 }
 
 /** The part of a path precision walks need: its newest checkpoint and the history since. */

@@ -4,6 +4,7 @@
 import { scalarConst, scalarContains, scalarEquals, scalarUnknown } from "./scalar.js";
 import { liveAfterCall, type LiveIn } from "./liveness.js";
 import type { FrameMarks } from "./precision.js";
+import { hasSlot, type SlotMask } from "./stack-liveness.js";
 import { RegType, STACK_SIZE, StackByte, type FrameState, type RegState, type VerifierState } from "./types.js";
 
 const ALL_REGS = 0x7ff;
@@ -115,7 +116,6 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
     case RegType.PTR_TO_MEM_OR_NULL:
       return old.map === cur.map && old.memSize === cur.memSize && old.off === cur.off && old.refObjId === cur.refObjId;
     default:
-      // ctx and typed kernel pointers may carry a variable part (check-alu): compared exactly, as regs_exact.
       return old.off === cur.off && old.frameno === cur.frameno && old.map === cur.map && old.btfId === cur.btfId && old.subprog === cur.subprog && scalarEquals(old.scalar ?? ZERO, cur.scalar ?? ZERO);
   }
 }
@@ -132,7 +132,7 @@ function allBytes(stack: Uint8Array, slot: number, v: number): boolean {
   return true;
 }
 
-function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdMap, liveRegs: number, marks: FrameMarks | undefined | "all"): boolean {
+function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdMap, liveRegs: number, marks: FrameMarks | undefined | "all", read: { mask: SlotMask; frame: number } | undefined): boolean {
   if (old.callsite !== cur.callsite || old.callbackOf !== cur.callbackOf) return false;
   for (let i = 0; i < 11; i++) {
     if (!(liveRegs & (1 << i))) continue; // dead: no path from here reads it
@@ -145,6 +145,8 @@ function frameMatches(old: FrameState, cur: FrameState, exact: boolean, ids: IdM
   // Bytes below both frames' depth were never written in either: equal (INVALID).
   const from = STACK_SIZE - Math.max(old.depth, cur.depth);
   for (let slot = from >> 3; slot < STACK_SIZE / 8; slot++) {
+    // A slot no path from the old state read before writing it: its contents never mattered.
+    if (read && !hasSlot(read.mask, read.frame, slot)) continue;
     if (!exact) {
       const oSpill = old.spills[slot];
       const cSpill = cur.spills[slot];
@@ -184,17 +186,20 @@ export interface StateMarks {
  * detection). With `live` (the program's static liveness and the slot both
  * states are at), dead registers are not compared: the current frame's
  * by the slot's live-in set, a caller's by what is live after its call.
+ * With `live.readSlots` (the old state's stack read marks, stack-liveness.ts),
+ * only the stack slots some path from the old state read are compared.
  * With `precision` (the old state's marks), imprecise scalars in the old
  * state cover any scalar; without it every scalar is compared.
  */
-export function stateMatches(old: VerifierState, cur: VerifierState, exact = false, live?: { liveIn: LiveIn; pc: number }, precision?: StateMarks): boolean {
+export function stateMatches(old: VerifierState, cur: VerifierState, exact = false, live?: { liveIn: LiveIn; pc: number; readSlots?: SlotMask }, precision?: StateMarks): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.size !== cur.refs.size) return false;
   const ids = new IdMap();
   const last = old.frames.length - 1;
   for (let i = 0; i <= last; i++) {
     const mask = !live ? ALL_REGS : i === last ? live.liveIn[live.pc]! | R10 : liveAfterCall(live.liveIn, cur.frames[i + 1]!.callsite) | R10;
     const marks = !precision || precision.allPrecise ? "all" : precision.marks[i];
-    if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact, ids, mask, marks)) return false;
+    const read = !exact && live?.readSlots ? { mask: live.readSlots, frame: i } : undefined;
+    if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact, ids, mask, marks, read)) return false;
   }
   // Every held reference must correspond (ids of references held but not in any register are matched by name).
   for (const id of old.refs.keys()) if (!ids.check(id, id) && !cur.refs.has(id)) return false;

@@ -23,6 +23,7 @@ import { scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import { formatReg, regTypeName } from "./log.js";
 import { copyMarks, emptyMarks, InsnLog, type LogMark, type WriteMarks } from "./insn-log.js";
+import { addSlot, emptySlots, markAllRead, markSlotsRead, propagateReads, type SlotMask } from "./stack-liveness.js";
 import { cloneState, isPointer, newFrame, scalarReg, stateMatches, widenScalars } from "./state.js";
 import { RegType, STACK_SIZE, type FrameState, type RegState, type VerifierState } from "./types.js";
 
@@ -105,6 +106,8 @@ interface Path extends PathHistory {
   pc: number;
   /** Where this path branched off, for the log's "from X to Y" line. */
   from: number;
+  /** Stack slots written whole since the path's newest checkpoint (stack-liveness.ts). */
+  written: SlotMask;
   /** With a log: the state's write marks since its last checkpoint, and where the log stood at the branch. */
   marks?: WriteMarks;
   logAt?: LogMark;
@@ -113,7 +116,7 @@ interface Path extends PathHistory {
 /** A new path that branches off `path` (its checkpoints gain a branch to finish). */
 function fork(path: Path, state: VerifierState, pc: number, from: number): Path {
   if (path.chain) path.chain.branches++;
-  return { state, pc, chain: path.chain, hist: path.hist.slice(), from };
+  return { state, pc, chain: path.chain, hist: path.hist.slice(), from, written: path.written.slice() };
 }
 
 /** A path ended (exit, or pruned): checkpoints whose every path has ended are complete. */
@@ -143,7 +146,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
   const tracksPrecision = ctx.options.privileged && !exact;
   const entry: VerifierState = { frames: [newFrame(-1, 0, 0)], refs: new Map() };
   ctx.options.progType.entryRegs().forEach((r, i) => (entry.frames[0]!.regs[i + 1] = r));
-  const work: Path[] = [{ state: entry, pc: 0, chain: undefined, hist: [], from: -1, ...(level >= 1 ? { marks: emptyMarks(1) } : {}) }];
+  const work: Path[] = [{ state: entry, pc: 0, chain: undefined, hist: [], from: -1, written: emptySlots(), ...(level >= 1 ? { marks: emptyMarks(1) } : {}) }];
   const insnText = (pc: number) => `${pc}: ${formatInsn(program.insns[cfg.insnAt[pc]!]!, { helperName })}`;
   const btf = ctx.options.btf;
   const log = level >= 1 ? new InsnLog(lines, (line) => ctx.log(line), ctx.options.lineInfo, btf ? (id) => btf.nameOf(id) : undefined) : undefined;
@@ -182,14 +185,16 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
             // Callback iterations are bounded by the helper: a repeated state at the callback's entry has converged.
             if (callbackEntry) {
               markAllPrecise(path.chain); // pruned by full containment: every value here mattered
+              markAllRead(path.chain); // and every slot, the ancestor's reads not being known yet
               pruned = true;
               break;
             }
             if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc);
             continue; // the same loop head with a narrower state: keep going (the budget bounds it)
           }
-          if (!stateMatches(v.state, state, false, { liveIn, pc }, tracksPrecision ? v : undefined)) continue;
+          if (!stateMatches(v.state, state, false, { liveIn, pc, ...(exact ? {} : { readSlots: v.read }) }, tracksPrecision ? v : undefined)) continue;
           if (tracksPrecision) propagatePrecision(ctx, path, v, liveIn, pc);
+          propagateReads(v, path.chain, path.written);
           pruned = true;
           break;
         }
@@ -218,12 +223,13 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
         const addState =
           callbackEntry || (looping ? jmps - prevJmps >= 20 || stats.processed - prevInsns >= 100 : jmps - prevJmps >= 2 && stats.processed - prevInsns >= 8);
         if (addState) {
-          const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc, branches: 1, hist: path.hist, marks: [], allPrecise: false };
+          const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc, branches: 1, hist: path.hist, marks: [], allPrecise: false, read: emptySlots(), written: path.written };
           if (list.length >= MAX_STATES_PER_INSN) list.shift();
           list.push(cp);
           visited.set(pc, list);
           path.chain = cp;
           path.hist = [];
+          path.written = emptySlots();
           // The writes so far are the stored state's, not this one's (is_state_visited clears REG_LIVE_WRITTEN).
           if (path.marks) path.marks = emptyMarks(state.frames.length);
           prevJmps = jmps;
@@ -245,7 +251,9 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
       const at = path.hist.length;
       const pending = work.length;
       path.hist.push(histEntry(pc, stackSlotOf(ctx, state, pc), false));
+      const wholeWrite = exact ? undefined : noteStackReads(ctx, state, pc, path);
       const next = step(ctx, state, pc, work, path);
+      if (wholeWrite) addSlot(path.written, wholeWrite.frame, wholeWrite.slot);
       // Calls into and exits from a frame: walks stop there (each continuation, forks included).
       const exitsFrame = depth > 1 && (program.insns[cfg.insnAt[pc]!]!.opcode & OP_MASK) === JmpOp.EXIT && cls === Class.JMP;
       if (exitsFrame || path.state.frames.length !== depth) path.hist[at]! |= FRAME_CHANGE;
@@ -267,6 +275,47 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
       path.pc = pc;
     }
   }
+}
+
+/**
+ * The stack slots instruction `pc` may read, marked read along the path
+ * (stack-liveness.ts): a load's bytes (the whole frame at a variable
+ * offset), an atomic's slot, and for a helper call every slot from each
+ * stack pointer argument up to its frame's top. Returns the slot an
+ * 8-byte store at a fixed offset writes whole.
+ */
+function noteStackReads(ctx: VerifierContext, state: VerifierState, pc: number, path: Path): { frame: number; slot: number } | undefined {
+  const insn = ctx.program.insns[ctx.cfg.insnAt[pc]!]!;
+  const code = insn.opcode;
+  const cls = code & CLASS_MASK;
+  const regs = cur(state).regs;
+  const mark = (r: RegState, off: number, size: number) => {
+    const frame = r.frameno ?? 0;
+    if (r.scalar && !isConst(r.scalar)) return markSlotsRead(path.chain, path.written, frame, 0, 63);
+    const at = STACK_SIZE + (r.off ?? 0) + Number(r.scalar ? BigInt.asIntN(64, constValue(r.scalar)) : 0) + off;
+    markSlotsRead(path.chain, path.written, frame, Math.floor(at / 8), Math.floor((at + size - 1) / 8));
+  };
+  if (cls === Class.LDX || cls === Class.ST || cls === Class.STX) {
+    const base = regs[cls === Class.LDX ? insn.src : insn.dst]!;
+    if (base.type !== RegType.PTR_TO_STACK) return undefined;
+    const size = SIZE_BYTES[(code & 0x18) >> 3]!;
+    const mode = code & 0xe0;
+    if (cls === Class.LDX || mode === Mode.ATOMIC) {
+      mark(base, insn.off, size);
+      return undefined;
+    }
+    if (size !== 8 || (base.scalar && !isConst(base.scalar))) return undefined;
+    const off = (base.off ?? 0) + Number(base.scalar ? BigInt.asIntN(64, constValue(base.scalar)) : 0) + insn.off;
+    if (off % 8 !== 0 || off < -STACK_SIZE || off >= 0) return undefined;
+    return { frame: base.frameno ?? 0, slot: (STACK_SIZE + off) >> 3 };
+  }
+  if (cls === Class.JMP && (code & OP_MASK) === JmpOp.CALL && insn.src !== PseudoCall.LOCAL) {
+    for (let i = 1; i <= 5; i++) {
+      const r = regs[i]!;
+      if (r.type === RegType.PTR_TO_STACK) mark(r, 0, Math.max(1, -((r.off ?? 0) + Number(r.scalar && isConst(r.scalar) ? BigInt.asIntN(64, constValue(r.scalar)) : 0))));
+    }
+  }
+  return undefined;
 }
 
 /** A load or store through a stack pointer: the frame, the slot (spi) of its first byte, its size and direction. */
