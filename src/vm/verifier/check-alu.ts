@@ -14,7 +14,7 @@ import { cur } from "./context.js";
 import { scalarAlu, scalarBswap, scalarMovsx, scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, S64_MIN, scalarConst, scalarUnknown, type Scalar } from "./scalar.js";
 import type { ErrnoName } from "../../internal/errno.js";
-import { VerifierError } from "./errors.js";
+import { refuse } from "./errors.js";
 import { tnumToString } from "./tnum.js";
 import { regTypeName } from "./log.js";
 import { afterAddConst, withIdForCopy } from "./scalar-ids.js";
@@ -86,8 +86,8 @@ export function checkAlu(ctx: VerifierContext, state: VerifierState, insn: Instr
   const dv = read(d);
   if (!isX && !ctx.options.progType.rfcImmediates) {
     // The kernel's check_alu_op refuses these immediates outright.
-    if ((op === AluOp.DIV || op === AluOp.MOD) && insn.imm === 0) ctx.fail(`div by zero`, pc);
-    if ((op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) ctx.fail(`invalid shift ${insn.imm}`, pc);
+    if ((op === AluOp.DIV || op === AluOp.MOD) && insn.imm === 0) failErrno(`div by zero`, pc, "EINVAL");
+    if ((op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) && (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32))) failErrno(`invalid shift ${insn.imm}`, pc, "EINVAL");
   }
   if (!isPointer(dv) && !isPointer(src)) {
     const value = scalarAlu(op, is64, dv.scalar!, src.scalar!, insn.off === 1);
@@ -127,9 +127,9 @@ export function immScalar(imm: number, is64: boolean): Scalar {
   return scalarConst(is64 ? BigInt.asUintN(64, BigInt(imm)) : BigInt(imm >>> 0));
 }
 
-/** A refusal with the errno the kernel returns for it (check_reg_sane_offset's are EINVAL). */
+/** A refusal with the errno the kernel returns for it (check_reg_sane_offset's and check_alu_op's are EINVAL). */
 function failErrno(reason: string, pc: number, errno: ErrnoName): never {
-  throw new VerifierError(reason, pc, [], errno);
+  return refuse(reason, pc, errno);
 }
 
 /**

@@ -11,6 +11,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { checkHelperMem, checkMemAccess, checkPtrOffReg, HELPER_MEM_TYPES, MAX_VAR_SIZE } from "./check-mem.js";
 import { constValue, isConst, scalarFromRange, scalarFromSignedRange, scalarUnknown } from "./scalar.js";
+import { refuse } from "./errors.js";
 import { regTypeName } from "./log.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
@@ -76,7 +77,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
   if (!proto) {
     // check_helper_call: ids the kernel defines are named, others are "unknown".
     const known = helperFuncName(id) ?? helperName(id);
-    ctx.fail(known ? `program of this type cannot use helper ${known}#${id}` : `invalid func unknown#${id}`, pc);
+    refuse(known ? `program of this type cannot use helper ${known}#${id}` : `invalid func unknown#${id}`, pc, "EINVAL");
   }
   const frame = cur(state);
   const regs = frame.regs;
@@ -103,7 +104,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         if (r.type !== RegType.CONST_PTR_TO_MAP) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_ptr`, pc);
         map = r.map!;
         // record_func_map: a tail call's map is checked before its other arguments.
-        if (id === 12 && map.type !== MapType.PROG_ARRAY) ctx.fail(`expected prog array map for tail call`, pc);
+        if (id === 12 && map.type !== MapType.PROG_ARRAY) refuse(`expected prog array map for tail call`, pc, "EINVAL");
         break;
       case ArgType.PTR_TO_MAP_KEY:
         if (!map) ctx.fail(`invalid map_ptr to access map->key`, pc);
@@ -151,7 +152,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       case ArgType.PTR_TO_RINGBUF_MEM:
         if (r.type !== RegType.PTR_TO_MEM || !r.refObjId) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ringbuf_mem`, pc);
-        if (r.off || !isConst(r.scalar!) || constValue(r.scalar!) !== 0n) ctx.fail(`${R} must have zero offset when passed to release func or trusted arg to kfunc`, pc);
+        if (r.off || !isConst(r.scalar!) || constValue(r.scalar!) !== 0n) refuse(`${R} must have zero offset when passed to release func or trusted arg to kfunc`, pc, "EINVAL");
         released = r.refObjId;
         break;
       case ArgType.CONST_ALLOC_SIZE_OR_ZERO:
@@ -195,9 +196,10 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
     }
   }
   // check_map_func_compatibility comes after every argument is checked.
-  if (map && HELPER_MAPS[id] && !HELPER_MAPS[id]!.includes(map.type)) ctx.fail(`cannot pass map_type ${map.type} into func ${nameOf(proto)}`, pc);
+  if (map && HELPER_MAPS[id] && !HELPER_MAPS[id]!.includes(map.type)) refuse(`cannot pass map_type ${map.type} into func ${nameOf(proto)}`, pc, "EINVAL");
   const refused = ctx.options.progType.helperRefused?.(id);
-  if (refused) ctx.fail(refused, pc);
+  // The program type's own refusal after the arguments (check_get_func_ip's, -ENOTSUPP).
+  if (refused) refuse(refused, pc, "ENOTSUPP");
   if (released !== undefined) releaseReference(state, released, ctx.options.privileged);
 
   // r0 from the return type.
@@ -232,7 +234,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
 
   if (callback !== undefined) {
     // bpf_loop(nr, callback, ctx, flags): the callback runs in its own frame with r1 = index, r2 = ctx.
-    if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep`, pc);
+    if (state.frames.length >= MAX_CALL_FRAMES) refuse(`the call stack of ${state.frames.length + 1} frames is too deep`, pc, "E2BIG");
     return { entry: callback, ctxArg: loopCtx };
   }
   return undefined;
@@ -261,7 +263,7 @@ export function finishCallbackHelper(state: VerifierState): void {
  * is check_func_call's error (no " !": that is the static walk's, stack-depth.ts).
  */
 export function enterSubprog(ctx: VerifierContext, state: VerifierState, pc: number, target: number): void {
-  if (state.frames.length >= MAX_CALL_FRAMES) ctx.fail(`the call stack of ${state.frames.length + 1} frames is too deep`, pc);
+  if (state.frames.length >= MAX_CALL_FRAMES) refuse(`the call stack of ${state.frames.length + 1} frames is too deep`, pc, "E2BIG");
   const caller = cur(state);
   const frame = newFrame(pc, target, state.frames.length);
   for (let i = 1; i <= 5; i++) frame.regs[i] = caller.regs[i]!;
@@ -277,7 +279,7 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
   const caller = cur(state);
   const r0 = callee.regs[0]!;
   // A static subprogram may return without setting r0 (a void function): the caller's r0 is then unreadable.
-  if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) ctx.fail(`cannot return stack pointer to the caller`, pc);
+  if (r0.type === RegType.PTR_TO_STACK && r0.frameno === state.frames.length) refuse(`cannot return stack pointer to the caller`, pc, "EINVAL");
   if (callee.callbackOf >= 0) {
     state.frames.push(callee); // r0's precision is walked in the callee's frame
     if (r0.type === RegType.SCALAR) ctx.markPrecise(0);
@@ -290,7 +292,7 @@ export function leaveFrame(ctx: VerifierContext, state: VerifierState, pc: numbe
       const S64_MAX = (1n << 63n) - 1n;
       let has = v.smin > S64_MIN ? ` smin=${v.smin}` : "";
       if (v.smax < S64_MAX) has += ` smax=${v.smax}`;
-      ctx.fail(`At callback return the register R0 has${has || " unknown scalar value"} should have been in [0, 1]`, pc);
+      refuse(`At callback return the register R0 has${has || " unknown scalar value"} should have been in [0, 1]`, pc, "EINVAL");
     }
     finishCallbackHelper(state);
     return callee.callsite + 1;

@@ -8,6 +8,8 @@ import { resolveType, sizeOf, skipModsAndTypedefs } from "../../btf/layout.js";
 import type { VerifierContext } from "./context.js";
 import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
+import type { ErrnoName } from "../../internal/errno.js";
+import { refuse } from "./errors.js";
 import { regTypeName } from "./log.js";
 import { linkSpill } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
@@ -178,7 +180,7 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
   const off = (r.off ?? 0) + a.off;
   // check_ptr_alignment (always strict on the stack) comes before the bounds.
   if (off % a.size !== 0) ctx.fail(`misaligned stack access off ${tnumLogString(r.scalar?.var ?? tnumConst(0n))}+${r.off ?? 0}+${a.off} size ${a.size}`, a.pc);
-  if (off < -STACK_SIZE || off + a.size > 0) ctx.fail(`invalid ${a.write ? "write to" : "read from"} stack R${a.regno} off=${off} size=${a.size}`, a.pc);
+  if (off < -STACK_SIZE || off + a.size > 0) refuse(`invalid ${a.write ? "write to" : "read from"} stack R${a.regno} off=${off} size=${a.size}`, a.pc, stackBoundsErrno(off));
   const at = STACK_SIZE + off; // byte index
   const slot = at >> 3;
   ctx.noteStackDepth(frame, -off);
@@ -188,7 +190,7 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
     const ptr = v !== undefined && isPointer(v);
     if (ptr && a.size !== 8) ctx.fail(`invalid size of register spill`, a.pc);
     // Any stack pointer, into any frame but the current one (the kernel's check_stack_write_fixed_off: state != cur).
-    if (v && v.type === RegType.PTR_TO_STACK && r.frameno !== state.frames.length - 1) ctx.fail(`cannot spill pointers to stack into stack frame of the caller`, a.pc);
+    if (v && v.type === RegType.PTR_TO_STACK && r.frameno !== state.frames.length - 1) refuse(`cannot spill pointers to stack into stack frame of the caller`, a.pc, "EINVAL");
     // A store over part of a spilled pointer corrupts it.
     const old = frame.spills[slot];
     if (old && isPointer(old) && !(a.size === 8) && !ctx.options.privileged) ctx.fail(`attempt to corrupt spilled pointer on stack`, a.pc);
@@ -225,6 +227,15 @@ function stackAccess(ctx: VerifierContext, state: VerifierState, r: RegState, a:
   return allZero ? scalarReg(scalarConst(0n)) : loaded(a.size, a.signExtend);
 }
 
+/**
+ * The errno of a stack access out of the frame (check_stack_access_within_bounds):
+ * EACCES when its lowest byte `minOff` is outside the frame
+ * (check_stack_slot_within_bounds), EINVAL when only its end runs past fp.
+ */
+function stackBoundsErrno(minOff: number): ErrnoName {
+  return minOff < -STACK_SIZE || minOff > -1 ? "EACCES" : "EINVAL";
+}
+
 /** BPF_MAX_VAR_OFF: a stack pointer's variable part must stay within ±2^29. */
 const MAX_VAR_OFF = 1n << 29n;
 
@@ -241,7 +252,7 @@ function varStackRange(ctx: VerifierContext, r: RegState, regno: number, insnOff
   const off = (r.off ?? 0) + insnOff;
   const min = Number(v.smin) + off;
   const max = Number(v.smax) + off + size;
-  if (min < -STACK_SIZE || max > 0) ctx.fail(`invalid variable-offset${what} stack R${regno} var_off=${tnumLogString(v.var)} off=${off} size=${size}`, pc);
+  if (min < -STACK_SIZE || max > 0) refuse(`invalid variable-offset${what} stack R${regno} var_off=${tnumLogString(v.var)} off=${off} size=${size}`, pc, stackBoundsErrno(min));
   return { min, max };
 }
 
@@ -355,7 +366,7 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
         return;
       }
       const off = (r.off ?? 0) + (r.scalar ? Number(BigInt.asIntN(64, constValue(r.scalar))) : 0);
-      if (off < -STACK_SIZE || off + size > 0) ctx.fail(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc);
+      if (off < -STACK_SIZE || off + size > 0) refuse(`invalid indirect access to stack R${regno} off=${off} size=${size}`, pc, stackBoundsErrno(off));
       ctx.noteStackDepth(f, -off);
       const at = STACK_SIZE + off;
       if (write) {

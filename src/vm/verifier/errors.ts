@@ -20,3 +20,8 @@ export class VerifierError extends BtfsnoopError {
     this.log = log;
   }
 }
+
+/** Ends verification with `reason` at slot `insn` and the errno the kernel returns for it (ctx.fail's is EACCES). */
+export function refuse(reason: string, insn: number, errno: ErrnoName): never {
+  throw new VerifierError(reason, insn, [], errno);
+}
