@@ -100,7 +100,6 @@ const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
   helper_comm_too_big: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
   helper_strncmp_not_const: { kind: "verdict", reason: "kernel wants a read-only map for PTR_TO_CONST_STR; btfsnoop accepts a writable value because codegen's string predicates use their config map (check-call; codegen)" },
   ringbuf_reserve_leak: { kind: "message", reason: "6.14+ wording 'BPF_EXIT instruction in main prog would lead to reference leak'; 6.12 prints only 'Unreleased reference id=.. alloc_insn=..' (ids also counted differently) (verifier.ts)" },
-  ringbuf_reserve_no_null_check: { kind: "message", reason: "kernel names the type 'ringbuf_mem_or_null' (log.ts regTypeName, V2)" },
   ld_imm64_map_then_deref: { kind: "verdict", reason: "kernel accepts a load through a map pointer (CONST_PTR_TO_MAP reads of struct bpf_map with BTF); btfsnoop refuses (check-mem, needs the map's BTF type)" },
   ld_imm64_bad_src: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },
   insn_bad_opcode: { kind: "message", reason: "the decoder's own wording instead of the kernel's (isa/decode.ts)" },

@@ -524,7 +524,7 @@ const cases: Case[] = [
   {
     name: "ringbuf record used before the null check",
     prog: () => P(reserve(B()).st(Size.DW, 0, 0, 1).mov64Imm(0, 0).exit()),
-    reason: "R0 invalid mem access 'mem_or_null'",
+    reason: "R0 invalid mem access 'ringbuf_mem_or_null'",
     insn: 5,
   },
   {
@@ -550,7 +550,7 @@ const cases: Case[] = [
     insn: 3,
   },
   { name: "map_value_or_null plus a constant", prog: () => P(lookup(B(), ARR).add64Imm(0, 8).mov64Imm(0, 0).exit()), reason: "R0 pointer arithmetic on map_value_or_null prohibited, null-check it first", insn: 6 },
-  { name: "mem_or_null plus a constant", prog: () => P(reserve(B()).add64Imm(0, 8).mov64Imm(0, 0).exit()), reason: "R0 pointer arithmetic on mem_or_null prohibited, null-check it first", insn: 5 },
+  { name: "ringbuf_mem_or_null plus a constant", prog: () => P(reserve(B()).add64Imm(0, 8).mov64Imm(0, 0).exit()), reason: "R0 pointer arithmetic on ringbuf_mem_or_null prohibited, null-check it first", insn: 5 },
   {
     name: "function pointer plus a constant",
     // 0-1: r1 = func; 2: r1 += 1
@@ -880,7 +880,7 @@ const cases: Case[] = [
   {
     name: "submit before the null check",
     prog: () => P(reserve(B()).mov64(1, 0).mov64Imm(2, 0).call(SUBMIT).mov64Imm(0, 0).exit()),
-    reason: "R1 type=mem_or_null expected=ringbuf_mem",
+    reason: "R1 type=ringbuf_mem_or_null expected=ringbuf_mem",
     insn: 7,
   },
   { name: "submit of a map value", prog: () => withValue(ARR, (b) => b.mov64(1, 0).mov64Imm(2, 0).call(SUBMIT)), reason: "R1 type=map_value expected=ringbuf_mem", insn: 9 },

@@ -16,7 +16,7 @@ import { constValue, isConst, S64_MIN, scalarConst, scalarUnknown, type Scalar }
 import type { ErrnoName } from "../../internal/errno.js";
 import { refuse } from "./errors.js";
 import { tnumToString } from "./tnum.js";
-import { regTypeName } from "./log.js";
+import { regName } from "./log.js";
 import { afterAddConst, withIdForCopy } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
 import { RegType, STACK_SIZE, type RegState, type VerifierState } from "./types.js";
@@ -180,7 +180,7 @@ function sanitizePtrAlu(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar
 function adjustPointer(ctx: VerifierContext, o: PtrOp, ptr: RegState, k: Scalar, pc: number): RegState {
   const { op, dst } = o;
   const privileged = ctx.options.privileged;
-  const type = regTypeName(ptr.type);
+  const type = regName(ptr);
   if (!o.is64) {
     // 32-bit ALU on a pointer gives a meaningless scalar; allowed only for sub, with allow_ptr_leaks.
     if (op === AluOp.SUB && privileged) return scalarReg();

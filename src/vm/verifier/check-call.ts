@@ -12,7 +12,7 @@ import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { checkHelperMem, checkMemAccess, checkPtrOffReg, HELPER_MEM_TYPES, MAX_VAR_SIZE } from "./check-mem.js";
 import { constValue, isConst, scalarFromRange, scalarFromSignedRange, scalarUnknown } from "./scalar.js";
 import { refuse } from "./errors.js";
-import { regTypeName } from "./log.js";
+import { regName } from "./log.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg } from "./state.js";
 import { RegType, type MapDesc, type RegState, type VerifierState } from "./types.js";
 
@@ -101,7 +101,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         if (!ctx.options.privileged && isPointer(r)) ctx.fail(`${R} leaks addr into helper function`, pc);
         break;
       case ArgType.CONST_MAP_PTR:
-        if (r.type !== RegType.CONST_PTR_TO_MAP) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_ptr`, pc);
+        if (r.type !== RegType.CONST_PTR_TO_MAP) ctx.fail(`${R} type=${regName(r)} expected=map_ptr`, pc);
         map = r.map!;
         // record_func_map: a tail call's map is checked before its other arguments.
         if (id === 12 && map.type !== MapType.PROG_ARRAY) refuse(`expected prog array map for tail call`, pc, "EINVAL");
@@ -133,7 +133,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       case ArgType.CONST_SIZE:
       case ArgType.CONST_SIZE_OR_ZERO: {
-        if (r.type !== RegType.SCALAR) ctx.fail(`${R} type=${regTypeName(r.type)} expected=scalar`, pc);
+        if (r.type !== RegType.SCALAR) ctx.fail(`${R} type=${regName(r)} expected=scalar`, pc);
         ctx.markPrecise(regno);
         const s = r.scalar!;
         if (s.smin < 0n) ctx.fail(`${R} min value is negative, either use unsigned or 'var &= const'`, pc);
@@ -147,11 +147,11 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         break;
       }
       case ArgType.PTR_TO_CTX:
-        if (r.type !== RegType.PTR_TO_CTX) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ctx`, pc);
+        if (r.type !== RegType.PTR_TO_CTX) ctx.fail(`${R} type=${regName(r)} expected=ctx`, pc);
         checkPtrOffReg(ctx, r, regno, false, pc);
         break;
       case ArgType.PTR_TO_RINGBUF_MEM:
-        if (r.type !== RegType.PTR_TO_MEM || !r.refObjId) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ringbuf_mem`, pc);
+        if (r.type !== RegType.PTR_TO_MEM || !r.refObjId) ctx.fail(`${R} type=${regName(r)} expected=ringbuf_mem`, pc);
         if (r.off || !isConst(r.scalar!) || constValue(r.scalar!) !== 0n) refuse(`${R} must have zero offset when passed to release func or trusted arg to kfunc`, pc, "EINVAL");
         released = r.refObjId;
         break;
@@ -162,7 +162,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         if (allocSize >= MAX_VAR_SIZE) ctx.fail(`${R} unbounded memory access`, pc);
         break;
       case ArgType.PTR_TO_BTF_ID:
-        if (r.type !== RegType.PTR_TO_BTF_ID) ctx.fail(`${R} type=${regTypeName(r.type)} expected=ptr_, trusted_ptr_, rcu_ptr_`, pc);
+        if (r.type !== RegType.PTR_TO_BTF_ID) ctx.fail(`${R} type=${regName(r)} expected=ptr_, trusted_ptr_, rcu_ptr_`, pc);
         if (r.off) {
           // check_reg_type: a pointer moved off its object is not the object the helper wants.
           const btf = ctx.options.btf;
@@ -172,7 +172,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
         checkPtrOffReg(ctx, r, regno, true, pc);
         break;
       case ArgType.PTR_TO_FUNC:
-        if (r.type !== RegType.PTR_TO_FUNC) ctx.fail(`${R} type=${regTypeName(r.type)} expected=func`, pc);
+        if (r.type !== RegType.PTR_TO_FUNC) ctx.fail(`${R} type=${regName(r)} expected=func`, pc);
         callback = r.subprog!;
         break;
       case ArgType.PTR_TO_LONG:
@@ -318,7 +318,7 @@ export function releaseReference(state: VerifierState, ref: number, privileged =
 /** A memory argument's register type (check_reg_type against mem_types). */
 function checkMemArgType(ctx: VerifierContext, r: RegState, regno: number, pc: number): void {
   if (r.type !== RegType.PTR_TO_STACK && r.type !== RegType.PTR_TO_MAP_VALUE && r.type !== RegType.PTR_TO_MEM) {
-    ctx.fail(`R${regno} type=${regTypeName(r.type)} expected=${HELPER_MEM_TYPES}`, pc);
+    ctx.fail(`R${regno} type=${regName(r)} expected=${HELPER_MEM_TYPES}`, pc);
   }
 }
 
@@ -331,7 +331,7 @@ function checkMemArgType(ctx: VerifierContext, r: RegState, regno: number, pc: n
  */
 function checkConstStr(ctx: VerifierContext, state: VerifierState, r: RegState, regno: number, pc: number): void {
   const R = `R${regno}`;
-  if (r.type !== RegType.PTR_TO_MAP_VALUE) ctx.fail(`${R} type=${regTypeName(r.type)} expected=map_value`, pc);
+  if (r.type !== RegType.PTR_TO_MAP_VALUE) ctx.fail(`${R} type=${regName(r)} expected=map_value`, pc);
   const map = r.map!;
   if (!isConst(r.scalar!)) ctx.fail(`${R} is not a constant address'`, pc);
   const off = (r.off ?? 0) + Number(constValue(r.scalar!));

@@ -10,7 +10,7 @@ import { scalarTruncate, scalarSignExtendLoad } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import type { ErrnoName } from "../../internal/errno.js";
 import { refuse } from "./errors.js";
-import { regTypeName } from "./log.js";
+import { regName } from "./log.js";
 import { linkSpill } from "./scalar-ids.js";
 import { isPointer, scalarReg } from "./state.js";
 import { tnumAdd, tnumConst, tnumToString, type Tnum } from "./tnum.js";
@@ -127,7 +127,7 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
       ctx.probeMem.add(a.pc);
       return btfAccess(ctx, r, a);
     default:
-      return ctx.fail(`${R} invalid mem access '${regTypeName(r.type)}'`, a.pc);
+      return ctx.fail(`${R} invalid mem access '${regName(r)}'`, a.pc);
   }
 }
 
@@ -138,7 +138,7 @@ export function checkMemAccess(ctx: VerifierContext, state: VerifierState, a: Ac
  */
 export function checkPtrOffReg(ctx: VerifierContext, r: RegState, regno: number, fixedOffOk: boolean, pc: number): void {
   const off = r.off ?? 0;
-  const type = regTypeName(r.type);
+  const type = regName(r);
   if (off < 0) ctx.fail(`negative offset ${type} ptr R${regno} off=${off} disallowed`, pc);
   if (!fixedOffOk && off !== 0) ctx.fail(`dereference of modified ${type} ptr R${regno} off=${off} disallowed`, pc);
   if (r.scalar && !(isConst(r.scalar) && constValue(r.scalar) === 0n)) ctx.fail(`variable ${type} access var_off=${tnumToString(r.scalar.var)} disallowed`, pc);
@@ -387,6 +387,6 @@ export function checkHelperMem(ctx: VerifierContext, state: VerifierState, regno
       checkMemAccess(ctx, state, { regno, off: 0, size, write, pc });
       return;
     default:
-      ctx.fail(`R${regno} type=${regTypeName(r.type)} expected=${HELPER_MEM_TYPES}`, pc);
+      ctx.fail(`R${regno} type=${regName(r)} expected=${HELPER_MEM_TYPES}`, pc);
   }
 }

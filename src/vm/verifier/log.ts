@@ -91,7 +91,8 @@ export function formatReg(r: RegState, frameno = r.frameno ?? 0, btfName?: (id: 
   }
   if ((r.type === RegType.PTR_TO_BTF_ID || r.type === RegType.PTR_TO_BTF_ID_OR_NULL) && r.btfId !== undefined) head += btfName?.(r.btfId) ?? "";
   const attrs: string[] = [];
-  if (r.id) attrs.push(`id=${r.id}`);
+  // A linked scalar with a delta (the kernel's BPF_ADD_CONST id) prints it signed: `id=1+8`.
+  if (r.id) attrs.push(r.type === RegType.SCALAR && r.off !== undefined ? `id=${r.id}${r.off >= 0 ? "+" : ""}${r.off}` : `id=${r.id}`);
   if (r.refObjId) attrs.push(`ref_obj_id=${r.refObjId}`);
   if (r.type === RegType.SCALAR) {
     const s = scalarAttrs(r);
@@ -103,6 +104,11 @@ export function formatReg(r: RegState, frameno = r.frameno ?? 0, btfName?: (id: 
   if (r.type === RegType.PTR_TO_MEM || r.type === RegType.PTR_TO_MEM_OR_NULL) attrs.push(`sz=${unum(BigInt(r.memSize ?? 0))}`);
   varAttrs(r, attrs);
   return `${head}(${attrs.join(",")})`;
+}
+
+/** A register's type as the kernel's messages name it (reg_type_str, with MEM_RINGBUF: `ringbuf_mem_or_null`). */
+export function regName(r: RegState): string {
+  return typeText(r);
 }
 
 /** The kernel's name of a register type in messages like "R1 invalid mem access 'scalar'". */
