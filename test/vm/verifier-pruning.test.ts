@@ -221,3 +221,33 @@ describe("stack slot liveness: only slots read after the join are compared", () 
     expect(r.log).not.toContain("13: safe");
   });
 });
+
+describe("references acquired on two paths: paired by order, not by id (refsafe)", () => {
+  const RB = 3; // ring buffer
+  // Each branch reserves its own record (reference ids differ), checks it and jumps to "join";
+  // the fall-through's state is stored there, and the taken path is pruned by it.
+  function reserve(b: ProgramBuilder): ProgramBuilder {
+    b.ldMapFd(1, RB).mov64Imm(2, 8).mov64Imm(3, 0).call(HelperId["ringbuf_reserve"]!).jmpImm(JmpOp.JEQ, 0, 0, "none");
+    // Enough instructions since the last stored state for one to be stored at the join.
+    for (let i = 0; i < 8; i++) b.mov64Imm(([7, 8, 9] as const)[i % 3]!, i);
+    return b.ja("join");
+  }
+  it("a ring buffer record reserved on either path: the second path is pruned at the join", () => {
+    const b = new ProgramBuilder().ldx(Size.DW, 6, 1, 0).mov64Imm(9, 0).jmpImm(JmpOp.JNE, 6, 0, "other");
+    reserve(b).label("other");
+    reserve(b)
+      .label("none")
+      .mov64Imm(0, 0)
+      .exit()
+      .label("join")
+      .mov64(1, 0)
+      .mov64Imm(2, 0)
+      .call(HelperId["ringbuf_submit"]!)
+      .mov64Imm(0, 0)
+      .exit();
+    const r = check(programFromInsns(b.link()));
+    expect(r.accepted).toBe(true);
+    const join = r.log.findIndex((l) => /^\d+: safe$/.test(l));
+    expect(r.log[join]).toBe("35: safe");
+  });
+});

@@ -104,7 +104,6 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
         old.map === cur.map &&
         old.memSize === cur.memSize &&
         old.memWritable === cur.memWritable &&
-        old.refObjId === cur.refObjId &&
         scalarContains(old.scalar!, cur.scalar!)
       );
     case RegType.PTR_TO_STACK:
@@ -114,7 +113,7 @@ export function regContains(old: RegState, cur: RegState, ids: IdMap = new IdMap
       return old.btfId === cur.btfId && old.off === cur.off;
     case RegType.PTR_TO_MAP_VALUE_OR_NULL:
     case RegType.PTR_TO_MEM_OR_NULL:
-      return old.map === cur.map && old.memSize === cur.memSize && old.off === cur.off && old.refObjId === cur.refObjId;
+      return old.map === cur.map && old.memSize === cur.memSize && old.off === cur.off;
     default:
       return old.off === cur.off && old.frameno === cur.frameno && old.map === cur.map && old.btfId === cur.btfId && old.subprog === cur.subprog && scalarEquals(old.scalar ?? ZERO, cur.scalar ?? ZERO);
   }
@@ -201,8 +200,10 @@ export function stateMatches(old: VerifierState, cur: VerifierState, exact = fal
     const read = !exact && live?.readSlots ? { mask: live.readSlots, frame: i } : undefined;
     if (!frameMatches(old.frames[i]!, cur.frames[i]!, exact, ids, mask, marks, read)) return false;
   }
-  // Every held reference must correspond (ids of references held but not in any register are matched by name).
-  for (const id of old.refs.keys()) if (!ids.check(id, id) && !cur.refs.has(id)) return false;
+  // refsafe: the references held, paired in the order they were acquired, must stand for the same objects
+  // as the registers pointing to them say (a reference of the old state may have another id now).
+  const curIds = cur.refs.keys();
+  for (const id of old.refs.keys()) if (!ids.check(id, curIds.next().value)) return false;
   return true;
 }
 
