@@ -136,6 +136,20 @@ describe("hand-computed layouts", () => {
     expect(w.kind === BtfKind.ENUM64 && [w.size, w.signed, w.values.map((v) => v.value)]).toEqual([8, true, [1n << 40n, -1n]]);
   });
 
+  it("emits an anonymous enum declared for its constants as a type of its own, as a kernel's BTF has it", () => {
+    const { btf } = compile("enum { false = 0, true = 1 };\nenum { M = 0xffffffff, C = M, X = 0xfffff00000000 };\nstruct s { enum { IN_S } e; };");
+    const anon = [];
+    for (let id = 1; id < btf.typeCount; id++) {
+      const t = btf.typeById(id);
+      if ((t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64) && t.name === "") anon.push([t.kind, t.size, t.signed, t.values.map((v) => `${v.name}=${v.value}`)]);
+    }
+    expect(anon).toEqual([
+      [BtfKind.ENUM, 4, false, ["false=0", "true=1"]],
+      [BtfKind.ENUM64, 8, false, ["M=4294967295", "C=4294967295", "X=4503595332403200"]],
+      [BtfKind.ENUM, 4, false, ["IN_S=0"]],
+    ]);
+  });
+
   it("emits typedefs, function pointers, forward declarations and qualifiers", () => {
     const { btf } = compile(`
       struct fwd;

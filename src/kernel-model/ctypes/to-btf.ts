@@ -76,6 +76,9 @@ export class Compiler {
     const isExtern = d.storage.includes("extern");
     // the specifier type is resolved once (it may define a tag)
     const base = this.resolve(d.base);
+    // `enum { A, B };`: an anonymous enum declared only for its constants is a
+    // type of its own, as in a kernel's BTF (uapi's BPF_ANY, TCP states...)
+    if (d.declarators.length === 0 && base.k === "enum" && base.en.name === "" && !isTypedef) this.entities.push({ k: "enum", en: base.en });
     for (const decl of d.declarators) {
       const type = this.resolve(decl.type, base, d.base);
       const name = decl.name;

@@ -28,8 +28,6 @@
 #define AF_INET 2
 #define AF_NETLINK 16
 #define AF_INET6 10
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
 #define MSG_DONTWAIT 64
 #define MSG_NOSIGNAL 16384
 
