@@ -124,6 +124,37 @@ describe("pruning what does not matter", () => {
     expect(r.log).toContain("from 2 to 8: safe");
   });
 
+  // r3 is the ctx pointer on the taken path and a scalar on the fall-through (only liveness can prune
+  // the join at 8, where the fall-through stores a state); r1 and r2 are the same on both.
+  const r3BeforeCall = (helper: number) =>
+    new ProgramBuilder()
+      .ldx(Size.DW, 6, 1, 0)
+      .mov64(3, 1)
+      .mov64(1, 10)
+      .add64Imm(1, -8)
+      .mov64Imm(2, 8)
+      .jmpImm(JmpOp.JNE, 6, 0, "join")
+      .mov64Imm(3, 0)
+      .ja("join")
+      .label("join")
+      .call(helper)
+      .mov64Imm(0, 0)
+      .exit()
+      .link();
+
+  it("a register the next helper call does not take is dead: r3 before bpf_ktime_get_ns (no arguments) prunes the join", () => {
+    const r = check(programFromInsns(r3BeforeCall(HelperId["ktime_get_ns"]!)));
+    expect(r.accepted).toBe(true);
+    expect(r.log).toContain("from 5 to 8: safe");
+  });
+
+  it("a register the next helper call takes is live: r3 before bpf_probe_read_kernel (its source) is compared", () => {
+    const r = check(programFromInsns(r3BeforeCall(READ_KERNEL)));
+    expect(r.accepted).toBe(true);
+    expect(r.log).toContain("from 5 to 8: R1_w=fp-8 R2_w=8 R3_w=ctx() R6_w=scalar(umin=1) R10=fp0");
+    expect(r.log.some((l) => /safe$/.test(l))).toBe(false);
+  });
+
   it("unprivileged loads compare every scalar (no imprecise pruning)", () => {
     const b = lookupOrExit(twoValues(1000)).stx(Size.DW, 0, 0, 8).mov64Imm(0, 0).exit();
     const r = check(programFromInsns(b.link()), false);

@@ -3,8 +3,10 @@
 // before writing. State pruning compares only live registers: a dead one's
 // value can never matter, whatever the old state held there.
 //
-// The analysis is per subprogram: a call (helper, kfunc or local) reads
-// r1-r5 and defines r0-r5 and falls through to the next slot; exit reads r0.
+// The analysis is per subprogram: a call defines r0-r5 and falls through
+// to the next slot; a helper call reads the registers of its prototype's
+// arguments (get_call_summary's num_params), any other call r1-r5; exit
+// reads r0.
 // Frames below the current one are compared with the registers live after
 // their call returns (r6-r9 live there; r0-r5 are the call's results).
 import type { Program } from "../isa/instruction.js";
@@ -27,7 +29,10 @@ interface UseDef {
   succ: number[];
 }
 
-function useDef(program: Program, cfg: CfgInfo, pc: number): UseDef {
+/** The number of arguments helper `id` takes (its prototype's), undefined when unknown. */
+export type HelperArgCount = (id: number) => number | undefined;
+
+function useDef(program: Program, cfg: CfgInfo, pc: number, helperArgs: HelperArgCount | undefined): UseDef {
   const insn = program.insns[cfg.insnAt[pc]!]!;
   const code = insn.opcode;
   const cls = code & CLASS_MASK;
@@ -61,7 +66,10 @@ function useDef(program: Program, cfg: CfgInfo, pc: number): UseDef {
   if (op === JmpOp.EXIT) return { use: R(0), def: 0, succ: [] };
   if (op === JmpOp.CALL) {
     const callx = x && insn.src !== PseudoCall.LOCAL;
-    return { use: ARGS | (callx ? R(insn.dst) : 0), def: CALLER_SAVED, succ: next };
+    // A helper reads r1..rN for its N arguments and nothing more (a call it cannot make fails anyway).
+    const n = !x && insn.src === 0 ? helperArgs?.(insn.imm) : undefined;
+    const use = n === undefined ? ARGS : ARGS & ((1 << (n + 1)) - 1);
+    return { use: use | (callx ? R(insn.dst) : 0), def: CALLER_SAVED, succ: next };
   }
   const rel = cls === Class.JMP32 && op === JmpOp.JA ? insn.imm : insn.off;
   const target = pc + 1 + rel;
@@ -70,11 +78,11 @@ function useDef(program: Program, cfg: CfgInfo, pc: number): UseDef {
 }
 
 /** Live-in masks for every slot of a program that passed the CFG checks (iterates to a fixpoint, loops included). */
-export function computeLiveness(program: Program, cfg: CfgInfo): LiveIn {
+export function computeLiveness(program: Program, cfg: CfgInfo, helperArgs?: HelperArgCount): LiveIn {
   const n = cfg.insnAt.length;
   const live = new Uint16Array(n);
   const info: (UseDef | undefined)[] = new Array(n);
-  for (let pc = 0; pc < n; pc++) if (cfg.insnAt[pc]! >= 0) info[pc] = useDef(program, cfg, pc);
+  for (let pc = 0; pc < n; pc++) if (cfg.insnAt[pc]! >= 0) info[pc] = useDef(program, cfg, pc, helperArgs);
   // Backward passes until nothing changes; reverse slot order converges in a
   // pass or two for forward code, one more per nested loop.
   for (let changed = true; changed; ) {

@@ -141,7 +141,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
   const level = ctx.options.logLevel;
   const visited = new Map<number, Checkpoint[]>();
   const exact = ctx.options.exactPruning === true;
-  const liveIn = exact ? new Uint16Array(cfg.insnAt.length).fill(0x7ff) : computeLiveness(program, cfg);
+  const liveIn = exact ? new Uint16Array(cfg.insnAt.length).fill(0x7ff) : computeLiveness(program, cfg, (id) => ctx.options.progType.helper(id)?.args.length);
   // Unprivileged programs get no imprecise pruning (the kernel marks every scalar precise for them).
   const tracksPrecision = ctx.options.privileged && !exact;
   const entry: VerifierState = { frames: [newFrame(-1, 0, 0)], refs: new Map() };
