@@ -15,7 +15,7 @@ import { BtfsnoopError } from "../internal/errors.js";
 import { helperProto } from "../vm/helpers/protos.js";
 import { vmHelperTable } from "../vm/helpers/table.js";
 import { Interpreter, type LoadedProgram, type RunOptions } from "../vm/interpreter.js";
-import { decodeProgram } from "../vm/isa/decode.js";
+import { DecodeError, decodeForLoad } from "../vm/isa/decode.js";
 import type { Program } from "../vm/isa/instruction.js";
 import { Class, JmpOp, LDDW, PseudoCall, PseudoLd } from "../vm/isa/opcodes.js";
 import {
@@ -463,8 +463,10 @@ export class Bpf {
     if (cnt === 0 || cnt > maxInsns) return this.fail(err("E2BIG"), `insn_cnt ${cnt} is not in 1..${maxInsns}`);
     let program: Program;
     try {
-      program = decodeProgram(attr.insns);
+      program = decodeForLoad(attr.insns);
     } catch (e) {
+      // A malformed instruction is refused in the verifier's words, at its slot.
+      if (e instanceof DecodeError) return this.loadFail(e.code, e.kernelReason, e.index!);
       if (e instanceof BtfsnoopError) return this.fail(e.code, e.message);
       throw e;
     }

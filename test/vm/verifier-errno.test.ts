@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { Errno, type ErrnoName } from "../../src/internal/errno.js";
 import { HelperId } from "../../src/vm/helpers/protos.js";
 import { ProgramBuilder } from "../../src/vm/isa/builder.js";
-import { decodeProgram } from "../../src/vm/isa/decode.js";
+import { decodeForLoad } from "../../src/vm/isa/decode.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { Size } from "../../src/vm/isa/opcodes.js";
 import { rawTracepointProgType } from "../../src/vm/verifier/prog-types.js";
@@ -31,7 +31,7 @@ const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/v
 function ourErrno(p: Recorded): string | undefined {
   let program;
   try {
-    program = decodeProgram(Buffer.from(p.hex, "hex"));
+    program = decodeForLoad(Buffer.from(p.hex, "hex"));
   } catch (e) {
     return (e as { errno?: string }).errno ?? "decode error";
   }

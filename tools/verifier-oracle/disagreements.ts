@@ -6,7 +6,7 @@
 //   npx tsx tools/verifier-oracle/disagreements.ts
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeProgram } from "../../src/vm/isa/decode.js";
+import { DecodeError, decodeForLoad } from "../../src/vm/isa/decode.js";
 import { rawTracepointProgType } from "../../src/vm/verifier/prog-types.js";
 import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
@@ -36,11 +36,11 @@ for (const p of fixture.programs) {
       name: `map${i}`,
       ...((m.flags ?? 0) & 0x80 && m.freeze && m.type === 2 && m.max === 1 ? { readOnlyValue: new Uint8Array(m.value) } : {}),
     }));
-    const r = verify(decodeProgram(Buffer.from(p.hex, "hex")), { progType: rawTracepointProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: fixture.nrCpus });
+    const r = verify(decodeForLoad(Buffer.from(p.hex, "hex")), { progType: rawTracepointProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: fixture.nrCpus });
     accepted = r.accepted;
     message = r.accepted ? "" : r.error!.reason;
   } catch (e) {
-    message = (e as Error).message;
+    message = e instanceof DecodeError ? e.kernelReason : (e as Error).message;
   }
   const kind = p.kernel.accepted !== accepted ? "verdict" : !accepted && message !== p.kernel.message ? "message" : undefined;
   if (!kind) continue;

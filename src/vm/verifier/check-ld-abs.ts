@@ -38,6 +38,8 @@ export function checkLdAbs(ctx: VerifierContext, state: VerifierState, insn: Ins
     invalid(`BPF_LD_[ABS|IND] cannot be mixed with socket references`, pc);
   }
   if (regs[6]!.type !== RegType.PTR_TO_CTX) invalid(`at the time of BPF_LD_ABS|IND R6 != pointer to skb`, pc);
+  // A bpf(2) load leaves these fields to the verifier (decodeForLoad): check_reg_arg's refusal.
+  if (mode === Mode.IND && insn.src > 10) invalid(`R${insn.src} is invalid`, pc);
   if (mode === Mode.IND && regs[insn.src]!.type === RegType.NOT_INIT) ctx.fail(`R${insn.src} !read_ok`, pc);
   if (regs[6]!.off) ctx.fail(`dereference of modified ctx ptr R6 off=${regs[6]!.off} disallowed`, pc);
   for (let r = 1; r <= 5; r++) regs[r] = NOT_INIT;
