@@ -24,6 +24,7 @@ export const Errno = {
   ENOSYS: 38,
   ELOOP: 40,
   ENODATA: 61,
+  EPROTO: 71,
   EOVERFLOW: 75,
   ENOTSOCK: 88,
   ENOPROTOOPT: 92,

@@ -58,8 +58,6 @@ const KNOWN_ERRNO: Record<string, string> = {
   map_fd_bad: "lddw map fds are checked in verifier.ts (EBADF)",
   ringbuf_reserve_leak: "reference leak at exit, verifier.ts (EINVAL)",
   cfg_loop_no_progress: "infinite loop detection, verifier.ts (EINVAL)",
-  ld_imm64_map_idx_no_fdarray: "lddw src 5/6 resolution, verifier.ts (EPROTO)",
-  ld_imm64_btf_id_bad: "lddw src 3 resolution, verifier.ts (ENOENT)",
   call_kfunc_bad: "kfunc calls are refused by cfg.ts before the kernel's BTF lookup (EINVAL)",
 };
 

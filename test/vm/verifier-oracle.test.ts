@@ -102,8 +102,6 @@ const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
   helper_strncmp_not_const: { kind: "verdict", reason: "kernel wants a read-only map for PTR_TO_CONST_STR; btfsnoop accepts a writable value because codegen's string predicates use their config map (check-call; codegen)" },
   ringbuf_reserve_leak: { kind: "message", reason: "6.14+ wording 'BPF_EXIT instruction in main prog would lead to reference leak'; 6.12 prints only 'Unreleased reference id=.. alloc_insn=..' (ids also counted differently) (verifier.ts)" },
   ld_imm64_map_then_deref: { kind: "verdict", reason: "kernel accepts a load through a map pointer (CONST_PTR_TO_MAP reads of struct bpf_map with BTF); btfsnoop refuses (check-mem, needs the map's BTF type)" },
-  ld_imm64_map_idx_no_fdarray: { kind: "message", reason: "lddw src 3/5 are resolved by btfsnoop's loader; the kernel's resolve_pseudo_ldimm64 wording differs (verifier.ts)" },
-  ld_imm64_btf_id_bad: { kind: "message", reason: "lddw src 3/5 are resolved by btfsnoop's loader; the kernel's resolve_pseudo_ldimm64 wording differs (verifier.ts)" },
   call_stack_too_deep: { kind: "verdict", reason: "Linux 6.13+ private stacks for tracing subprograms; 6.12 refuses 544 bytes as btfsnoop does" },
   call_kfunc_bad: { kind: "message", reason: "kfunc calls: btfsnoop says 'JIT is required...'; the kernel first looks the BTF id up (verifier.ts)" },
 };

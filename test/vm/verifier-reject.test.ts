@@ -164,7 +164,7 @@ const cases: Case[] = [
   },
   { name: "legacy packet load", prog: () => P(B().ldAbs(Size.W, 0).exit()), reason: "BPF_LD_[ABS|IND] instructions not allowed for this program type", insn: 0 },
   { name: "lddw of a BTF variable", prog: () => P(B().ldBtfId(1, 5).mov64Imm(0, 0).exit()), reason: "invalid bpf_ld_imm64 insn", insn: 0 },
-  { name: "lddw of a map by index", prog: () => P(B().ldMapIdx(1, 0).mov64Imm(0, 0).exit()), reason: "invalid bpf_ld_imm64 insn", insn: 0 },
+  { name: "lddw of a map by index", prog: () => P(B().ldMapIdx(1, 0).mov64Imm(0, 0).exit()), reason: "fd_idx without fd_array is invalid", insn: 0 },
   { name: "lddw of an unknown map fd", prog: () => P(B().ldMapFd(1, 99).mov64Imm(0, 0).exit()), reason: "fd 99 is not pointing to valid bpf_map", insn: 0 },
   {
     name: "lddw of a map value past its end",
