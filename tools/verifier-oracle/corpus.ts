@@ -415,5 +415,33 @@ export function buildCorpus(): OracleProgram[] {
   add("alu32_zext", "32-bit ALU zero-extends", B().mov64Imm(2, -1).add32Imm(2, 0).rsh64Imm(2, 32).mov64(0, 2).jmpImm(JmpOp.JEQ, 0, 0, "o").ldx(Size.DW, 0, 10, 8).label("o").exit());
   add("alu_movsx32_bound", "movsx of a byte is -128..127", B().ldx(Size.B, 2, 1, 0).movsx64(2, 2, 8).mov64(3, 10).add64Imm(3, -128).add64(3, 2).st(Size.B, 3, -1, 0).mov64Imm(0, 0).exit());
 
+  // ---- moved ctx and typed pointers (check_ptr_off_reg, check_ptr_to_btf_access) ----
+  const ctxVar = () => B().ldx(Size.DW, 2, 1, 0).and64Imm(2, 8).add64(1, 2);
+  const getStack = (b: ProgramBuilder) => b.mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_stack).exit();
+  const taskVar = () => B().call(H.get_current_task_btf).ldx(Size.DW, 2, 0, 0).and64Imm(2, 8).add64(0, 2);
+  add("ctx_var_off_unused", "ctx + unknown offset, never used", ret0(ctxVar()));
+  add("ctx_var_off_store", "store through ctx + unknown offset", ret0(ctxVar().st(Size.DW, 1, 0, 0)));
+  add("ctx_var_off_plus_const", "ctx + unknown offset + 8, load", ctxVar().add64Imm(1, 8).ldx(Size.DW, 0, 1, 0).exit());
+  add("ctx_var_off_minus_const", "ctx + unknown offset - 8, load", ctxVar().add64Imm(1, -8).ldx(Size.DW, 0, 1, 0).exit());
+  add("ctx_neg_off_load", "ctx - 8, load at +8", B().add64Imm(1, -8).ldx(Size.DW, 0, 1, 8).exit());
+  add("ctx_var_off_helper", "ctx + unknown offset passed to get_stack", getStack(ctxVar()));
+  add("ctx_neg_off_helper", "ctx - 8 passed to get_stack", getStack(B().add64Imm(1, -8)));
+  add("btf_var_off_load", "task + unknown offset, load", taskVar().ldx(Size.DW, 0, 0, 16).exit());
+  add("btf_neg_off_load", "load 8 bytes before the task", B().call(H.get_current_task_btf).ldx(Size.DW, 0, 0, -8).exit());
+  add("btf_const_off_helper", "task + 8 passed to get_task_stack", B().call(H.get_current_task_btf).mov64(1, 0).add64Imm(1, 8).mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_task_stack).exit());
+  add("btf_var_off_helper", "task + unknown offset passed to get_task_stack", B().call(H.get_current_task_btf).mov64(1, 0).ldx(Size.DW, 2, 0, 0).and64Imm(2, 8).add64(1, 2).mov64(2, 10).add64Imm(2, -64).mov64Imm(3, 64).mov64Imm(4, 0).call(H.get_task_stack).exit());
+
+  // ---- errnos of stack bounds, lddw and malformed instructions ----
+  const varFp = (base: number) => B().call(H.get_prandom_u32).and64Imm(0, 8).mov64(2, 10).add64Imm(2, base).add64(2, 0);
+  add("stack_var_write_below_frame", "fp-520 + {0,8} store (EACCES)", ret0(varFp(-520).st(Size.DW, 2, 0, 0)));
+  add("stack_var_write_past_fp", "fp-8 + {0,8} store (EINVAL)", ret0(varFp(-8).st(Size.DW, 2, 0, 0)));
+  add("helper_buf_below_frame", "get_current_comm into fp-520 (EACCES)", ret0(B().mov64(1, 10).add64Imm(1, -520).mov64Imm(2, 16).call(H.get_current_comm)));
+  add("ld_imm64_btf_id_not_var", "lddw src 3 of a type that is no VAR/FUNC", ret0(B().ldBtfId(1, 1)));
+  add("ld_imm64_map_idx_value_no_fdarray", "lddw src 6 without fd_array", ret0(B().ldMapIdxValue(1, 0, 0)), [ARRAY]);
+  addRaw("insn_reserved_then_bad_opcode", "a reserved field, then opcode 0xff: the opcode first", [{ opcode: 0xb7, dst: 0, src: 0, off: 3, imm: 0 }, { opcode: 0xff, dst: 0, src: 0, off: 0, imm: 0 }, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 }]);
+  addRaw("insn_atomic_bad_op", "atomic with imm 0x77", [{ opcode: 0xdb, dst: 10, src: 1, off: -8, imm: 0x77 }, ...EXIT0]);
+  addRaw("insn_ja_reserved_imm", "ja with imm 3", [{ opcode: 0x05, dst: 0, src: 0, off: 0, imm: 3 }, ...EXIT0]);
+  addRaw("insn_ld_abs_raw_tp_reserved", "ld_abs with dst 1 in raw_tp: the program type first", [{ opcode: 0xbf, dst: 6, src: 1, off: 0, imm: 0 }, { opcode: 0x30, dst: 1, src: 0, off: 0, imm: 0 }, ...EXIT0]);
+
   return out;
 }
