@@ -695,7 +695,7 @@ describe("clang-built objects: values the sources document", () => {
     ["core_field", 10, 0n, 0n], // sock_common.skc_daddr through an anonymous union and struct
     ["core_field", 11, 1755n, 851n], // &t->comm[3]
     ["core_field", 12, 1392n, 688n], // &t->pid_links[1]
-    ["core_types", 1, 114n, 258n], // TYPE_ID_TARGET task_struct
+    ["core_types", 1, 114n, 277n], // TYPE_ID_TARGET task_struct
     ["core_types", 4, 3264n, 1024n], // TYPE_SIZE task_struct
     ["core_types", 7, 0n, 0n], // TYPE_MATCHES list_head___wrong
     ["core_types", 11, 3n, 2n], // ENUMVAL_VALUE SKB_DROP_REASON_NO_SOCKET
@@ -703,7 +703,7 @@ describe("clang-built objects: values the sources document", () => {
     ["core_types", 13, 1268n, 596n], // task_struct___flavored.tgid
     // libbpf's TYPE_ID_TARGET uses type compatibility, under which any two structs are compatible:
     // list_head___wrong resolves to the kernel's list_head (not 0).
-    ["core_types", 15, 95n, 91n],
+    ["core_types", 15, 95n, 92n],
     ["core_unresolved_guarded", 0, 0n, 0n], // exists(task_struct___old.state)
     ["core_unresolved_guarded", 1, "P", "P"], // its read, poisoned
     ["core_unresolved_guarded", 2, 24n, 24n], // task_struct.__state

@@ -246,6 +246,12 @@ enum {
 	BPF_F_CTXLEN_MASK = 0xfffff00000000,
 };
 
+/* include/uapi/linux/bpf.h: bpf_get_ns_current_pid_tgid's result */
+struct bpf_pidns_info {
+	__u32 pid;
+	__u32 tgid;
+};
+
 /* include/uapi/linux/bpf.h */
 struct bpf_insn {
 	__u8 code;		/* opcode */

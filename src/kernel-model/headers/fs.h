@@ -345,6 +345,179 @@ struct open_flags {
 	int lookup_flags;
 };
 
+/* A task's root and working directory (include/linux/fs_struct.h): Linux 6.18's members and offsets. */
+struct fs_struct {
+	int users;
+	seqlock_t seq;
+	int umask;
+	int in_exec;
+	struct path root;
+	struct path pwd;
+};
+
+/*
+ * A mounted filesystem (fs/mount.h): Linux 6.18's struct mount, members and
+ * offsets (mnt at 32, mnt_parent at 16, mnt_mountpoint at 24: what
+ * container_of(vfsmount, struct mount, mnt) walks rely on), and its
+ * namespace (6.18's members; ns_common is 6.12's 24-byte one here, so the
+ * offsets after ns are 56 bytes lower than in 6.18).
+ */
+struct mnt_pcp;
+struct mountpoint;
+struct fsnotify_mark_connector;
+struct mnt_namespace;
+struct user_namespace;
+struct ucounts;
+
+struct mount {
+	struct hlist_node mnt_hash;
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+	union {
+		struct rb_node mnt_node;
+		struct callback_head mnt_rcu;
+		struct llist_node mnt_llist;
+	};
+	struct mnt_pcp *mnt_pcp;
+	struct list_head mnt_mounts;
+	struct list_head mnt_child;
+	struct mount *mnt_next_for_sb;
+	struct mount **mnt_pprev_for_sb;
+	const char *mnt_devname;
+	struct list_head mnt_list;
+	struct list_head mnt_expire;
+	struct list_head mnt_share;
+	struct hlist_head mnt_slave_list;
+	struct hlist_node mnt_slave;
+	struct mount *mnt_master;
+	struct mnt_namespace *mnt_ns;
+	struct mountpoint *mnt_mp;
+	union {
+		struct hlist_node mnt_mp_list;
+		struct hlist_node mnt_umount;
+	};
+	struct fsnotify_mark_connector *mnt_fsnotify_marks;
+	__u32 mnt_fsnotify_mask;
+	struct list_head to_notify;
+	struct mnt_namespace *prev_ns;
+	int mnt_t_flags;
+	int mnt_id;
+	u64 mnt_id_unique;
+	int mnt_group_id;
+	int mnt_expiry_mark;
+	struct hlist_head mnt_pins;
+	struct hlist_head mnt_stuck_children;
+	struct mount *overmount;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+	struct mount *root;
+	struct {
+		struct rb_root mounts;
+		struct rb_node *mnt_last_node;
+		struct rb_node *mnt_first_node;
+	};
+	struct user_namespace *user_ns;
+	struct ucounts *ucounts;
+	wait_queue_head_t poll;
+	u64 seq_origin;
+	u64 event;
+	__u32 n_fsnotify_mask;
+	struct fsnotify_mark_connector *n_fsnotify_marks;
+	unsigned int nr_mounts;
+	unsigned int pending_mounts;
+	refcount_t passive;
+};
+
+/*
+ * A page frame and a folio (include/linux/mm_types.h), Linux 6.12's
+ * members (6.18 wraps flags in memdesc_flags_t and renames index to
+ * __folio_index) at Linux's offsets.  struct page is the 64-byte one;
+ * struct folio keeps only its first word group, overlaid with that page:
+ * Linux follows it with three more groups (256 bytes in all).
+ */
+struct dev_pagemap;
+struct page_pool;
+
+typedef struct {
+	unsigned long val;
+} swp_entry_t;
+
+struct page {
+	unsigned long flags;
+	union {
+		struct {
+			union {
+				struct list_head lru;
+				struct {
+					void *__filler;
+					unsigned int mlock_count;
+				};
+				struct list_head buddy_list;
+				struct list_head pcp_list;
+			};
+			struct address_space *mapping;
+			union {
+				pgoff_t index;
+				unsigned long share;
+			};
+			unsigned long private;
+		};
+		struct {
+			unsigned long pp_magic;
+			struct page_pool *pp;
+			unsigned long _pp_mapping_pad;
+			unsigned long dma_addr;
+			atomic_long_t pp_ref_count;
+		};
+		struct {
+			unsigned long compound_head;
+		};
+		struct {
+			struct dev_pagemap *pgmap;
+			void *zone_device_data;
+		};
+		struct callback_head callback_head;
+	};
+	union {
+		unsigned int page_type;
+		atomic_t _mapcount;
+	};
+	atomic_t _refcount;
+	unsigned long memcg_data;
+};
+
+struct folio {
+	union {
+		struct {
+			unsigned long flags;
+			union {
+				struct list_head lru;
+				struct {
+					void *__filler;
+					unsigned int mlock_count;
+				};
+				struct dev_pagemap *pgmap;
+			};
+			struct address_space *mapping;
+			union {
+				pgoff_t index;
+				unsigned long share;
+			};
+			union {
+				void *private;
+				swp_entry_t swap;
+			};
+			atomic_t _mapcount;
+			atomic_t _refcount;
+			unsigned long memcg_data;
+		};
+		struct page page;
+	};
+};
+
 /* fs/open.c, fs/namei.c, fs/read_write.c, fs/file.c, fs/dcache.c, fs/inode.c */
 static long do_sys_openat2(int dfd, const char *filename, struct open_how *how);
 long do_sys_open(int dfd, const char *filename, int flags, umode_t mode);

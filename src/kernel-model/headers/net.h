@@ -133,6 +133,26 @@ enum skb_drop_reason {
 	SKB_DROP_REASON_SUBSYS_MASK = 0xffff0000,
 };
 
+/*
+ * The skb:kfree_skb record as the model writes it (its format file in
+ * src/kernel-model/tracepoint-defs.ts): no rx_sk field, which Linux 6.12
+ * records after location.
+ */
+struct trace_event_raw_kfree_skb {
+	struct trace_entry ent;
+	void *skbaddr;
+	void *location;
+	unsigned short protocol;
+	enum skb_drop_reason reason;
+	char __data[0];
+};
+
+/* Its raw tracepoint's prototype (the other btf_trace_<event> typedefs are in trace.h). */
+struct sk_buff;
+struct sock;
+typedef void (*btf_trace_kfree_skb)(void *__data, struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk);
+
+
 /* include/linux/skbuff.h */
 enum {
 	SKB_FCLONE_UNAVAILABLE,
@@ -916,14 +936,6 @@ struct net_device {
 	u32 priv_len;
 };
 
-/* include/linux/ns_common.h */
-struct ns_common {
-	atomic_long_t stashed;
-	const struct proc_ns_operations *ns_ops;
-	unsigned int inum;
-	refcount_t count;
-};
-
 /* include/net/net_namespace.h */
 struct net {
 	/* First cache line can be often dirtied. */
@@ -1024,6 +1036,123 @@ struct proto_ops {
 	int (*set_rcvlowat)(struct sock *sk, int val);
 };
 
+/*
+ * Wire headers and IPv6/netlink socket state (include/uapi/linux/tcp.h,
+ * include/uapi/linux/netlink.h, include/linux/netlink.h,
+ * include/linux/ipv6.h): Linux's members, order, bitfields and offsets.
+ */
+struct ipv6_txoptions;
+struct ipv6_mc_socklist;
+struct ipv6_ac_socklist;
+struct netlink_ext_ack;
+
+struct tcphdr {
+	__be16 source;
+	__be16 dest;
+	__be32 seq;
+	__be32 ack_seq;
+	__u16 ae:1,
+		res1:3,
+		doff:4,
+		fin:1,
+		syn:1,
+		rst:1,
+		psh:1,
+		ack:1,
+		urg:1,
+		ece:1,
+		cwr:1;
+	__be16 window;
+	__sum16 check;
+	__be16 urg_ptr;
+};
+
+struct nlmsghdr {
+	__u32 nlmsg_len;
+	__u16 nlmsg_type;
+	__u16 nlmsg_flags;
+	__u32 nlmsg_seq;
+	__u32 nlmsg_pid;
+};
+
+struct netlink_callback {
+	struct sk_buff *skb;
+	const struct nlmsghdr *nlh;
+	int (*dump)(struct sk_buff *skb, struct netlink_callback *cb);
+	int (*done)(struct netlink_callback *cb);
+	void *data;
+	struct module *module;
+	struct netlink_ext_ack *extack;
+	u16 family;
+	u16 answer_flags;
+	u32 min_dump_alloc;
+	unsigned int prev_seq;
+	unsigned int seq;
+	int flags;
+	bool strict_check;
+	union {
+		u8 ctx[48];
+		long args[6];
+	};
+};
+
+struct in6_pktinfo {
+	struct in6_addr ipi6_addr;
+	int ipi6_ifindex;
+};
+
+struct inet6_cork {
+	struct ipv6_txoptions *opt;
+	u8 hop_limit;
+	u8 tclass;
+	u8 dontfrag:1;
+};
+
+struct ipv6_pinfo {
+	struct in6_addr saddr;
+	__be32 flow_label;
+	u32 dst_cookie;
+	struct ipv6_txoptions *opt;
+	s16 hop_limit;
+	u8 pmtudisc;
+	u8 tclass;
+	bool saddr_cache;
+	bool daddr_cache;
+	u8 mcast_hops;
+	u32 frag_size;
+	int ucast_oif;
+	int mcast_oif;
+	union {
+		struct {
+			u16 srcrt:1,
+				osrcrt:1,
+				rxinfo:1,
+				rxoinfo:1,
+				rxhlim:1,
+				rxohlim:1,
+				hopopts:1,
+				ohopopts:1,
+				dstopts:1,
+				odstopts:1,
+				rxflow:1,
+				rxtclass:1,
+				rxpmtu:1,
+				rxorigdstaddr:1,
+				recvfragsize:1;
+		} bits;
+		u16 all;
+	} rxopt;
+	u8 srcprefs;
+	u8 min_hopcount;
+	__be32 rcv_flowinfo;
+	struct in6_pktinfo sticky_pktinfo;
+	struct sk_buff *pktoptions;
+	struct sk_buff *rxpmtu;
+	struct inet6_cork cork;
+	struct ipv6_mc_socklist *ipv6_mc_list;
+	struct ipv6_ac_socklist *ipv6_ac_list;
+};
+
 /* include/linux/rhashtable-types.h */
 struct rhash_head {
 	struct rhash_head *next;
@@ -1046,6 +1175,7 @@ struct netlink_sock {
 	bool bound;
 	bool cb_running;
 	int dump_done_errno;
+	struct netlink_callback cb;
 	struct mutex *cb_mutex;
 	struct mutex cb_def_mutex;
 	void (*netlink_rcv)(struct sk_buff *skb);

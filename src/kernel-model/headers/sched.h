@@ -456,6 +456,303 @@ struct kernel_clone_args {
 	struct css_set *cset;
 };
 
+/*
+ * The scheduler's run queues (kernel/sched/sched.h).  struct cfs_rq has Linux
+ * 6.18's members and offsets (nr_queued, not 6.12's nr_running: what
+ * libbpf-tools read directly).  struct rq keeps its head up to the embedded
+ * cfs_rq at Linux's offsets (nr_running at 4, cfs at 128), then a selection
+ * of scalar members: from leaf_cfs_rq_list on, offsets differ from Linux
+ * (rt_rq, dl_rq and fair_server are left out).
+ */
+struct task_group;
+struct root_domain;
+struct sched_domain;
+struct sched_dl_entity;
+
+typedef void (*smp_call_func_t)(void *info);
+
+/* include/linux/smp_types.h */
+struct __call_single_data {
+	struct __call_single_node node;
+	smp_call_func_t func;
+	void *info;
+};
+
+typedef struct __call_single_data call_single_data_t;
+
+struct cfs_rq {
+	struct load_weight load;
+	unsigned int nr_queued;
+	unsigned int h_nr_queued;
+	unsigned int h_nr_runnable;
+	unsigned int h_nr_idle;
+	s64 sum_w_vruntime;
+	u64 sum_weight;
+	u64 zero_vruntime;
+	struct rb_root_cached tasks_timeline;
+	struct sched_entity *curr;
+	struct sched_entity *next;
+	struct sched_avg avg;
+	struct {
+		raw_spinlock_t lock;
+		int nr;
+		unsigned long load_avg;
+		unsigned long util_avg;
+		unsigned long runnable_avg;
+	} __attribute__((aligned(64))) removed;
+	u64 last_update_tg_load_avg;
+	unsigned long tg_load_avg_contrib;
+	long propagate;
+	long prop_runnable_sum;
+	unsigned long h_load;
+	u64 last_h_load_update;
+	struct sched_entity *h_load_next;
+	struct rq *rq;
+	int on_list;
+	struct list_head leaf_cfs_rq_list;
+	struct task_group *tg;
+	int idle;
+	int runtime_enabled;
+	s64 runtime_remaining;
+	u64 throttled_pelt_idle;
+	u64 throttled_clock;
+	u64 throttled_clock_pelt;
+	u64 throttled_clock_pelt_time;
+	u64 throttled_clock_self;
+	u64 throttled_clock_self_time;
+	bool throttled:1;
+	bool pelt_clock_throttled:1;
+	int throttle_count;
+	struct list_head throttled_list;
+	struct list_head throttled_csd_list;
+	struct list_head throttled_limbo_list;
+} __attribute__((aligned(64)));
+
+struct rq {
+	raw_spinlock_t __lock;
+	unsigned int nr_running;
+	unsigned int nr_numa_running;
+	unsigned int nr_preferred_running;
+	unsigned int numa_migrate_on;
+	unsigned long last_blocked_load_update_tick;
+	unsigned int has_blocked_load;
+	call_single_data_t nohz_csd __attribute__((aligned(64)));
+	unsigned int nohz_tick_stopped;
+	atomic_t nohz_flags;
+	unsigned int ttwu_pending;
+	u64 nr_switches;
+	struct cfs_rq cfs;
+	struct list_head leaf_cfs_rq_list;
+	struct list_head *tmp_alone_branch;
+	unsigned long nr_uninterruptible;
+	union {
+		struct task_struct *donor;
+		struct task_struct *curr;
+	};
+	struct sched_dl_entity *dl_server;
+	struct task_struct *idle;
+	struct task_struct *stop;
+	unsigned long next_balance;
+	struct mm_struct *prev_mm;
+	unsigned int clock_update_flags;
+	u64 clock;
+	u64 clock_task;
+	u64 clock_pelt;
+	unsigned long lost_idle_time;
+	u64 clock_pelt_idle;
+	u64 clock_idle;
+	atomic_t nr_iowait;
+	struct root_domain *rd;
+	struct sched_domain *sd;
+	unsigned long cpu_capacity;
+	int cpu;
+	int online;
+	struct list_head cfs_tasks;
+};
+
+/*
+ * Process and namespace bookkeeping (include/linux/nsproxy.h, include/linux/pid.h,
+ * include/linux/pid_namespace.h): Linux 6.18's members, order and offsets,
+ * except pid_namespace, which stops after ns and work (ns_common is 6.12's
+ * 24-byte one here, so ns sits at 112 as in Linux but work does not).
+ */
+struct uts_namespace;
+struct ipc_namespace;
+struct mnt_namespace;
+struct pid_namespace;
+struct time_namespace;
+struct cgroup_namespace;
+struct pidfs_attr;
+struct fs_pin;
+struct ucounts;
+struct kmem_cache;
+struct ctl_table_header;
+
+struct nsproxy {
+	refcount_t count;
+	struct uts_namespace *uts_ns;
+	struct ipc_namespace *ipc_ns;
+	struct mnt_namespace *mnt_ns;
+	struct pid_namespace *pid_ns_for_children;
+	struct net *net_ns;
+	struct time_namespace *time_ns;
+	struct time_namespace *time_ns_for_children;
+	struct cgroup_namespace *cgroup_ns;
+};
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	refcount_t count;
+	unsigned int level;
+	spinlock_t lock;
+	struct {
+		u64 ino;
+		struct rb_node pidfs_node;
+		struct dentry *stashed;
+		struct pidfs_attr *attr;
+	};
+	struct hlist_head tasks[PIDTYPE_MAX];
+	struct hlist_head inodes;
+	wait_queue_head_t wait_pidfd;
+	struct callback_head rcu;
+	struct upid numbers[];
+};
+
+/* include/linux/xarray.h, include/linux/idr.h */
+struct xarray {
+	spinlock_t xa_lock;
+	gfp_t xa_flags;
+	void *xa_head;
+};
+
+struct idr {
+	struct xarray idr_rt;
+	unsigned int idr_base;
+	unsigned int idr_next;
+};
+
+struct pid_namespace {
+	struct idr idr;
+	struct callback_head rcu;
+	unsigned int pid_allocated;
+	struct task_struct *child_reaper;
+	struct kmem_cache *pid_cachep;
+	unsigned int level;
+	int pid_max;
+	struct pid_namespace *parent;
+	struct fs_pin *bacct;
+	struct user_namespace *user_ns;
+	struct ucounts *ucounts;
+	int reboot;
+	struct ns_common ns;
+	struct work_struct work;
+};
+
+/*
+ * The OOM killer's request (include/linux/oom.h), Linux's members and
+ * offsets; nodemask_t as include/linux/nodemask_types.h (MAX_NUMNODES 1024).
+ */
+struct zonelist;
+struct mem_cgroup;
+
+typedef struct {
+	unsigned long bits[16];
+} nodemask_t;
+
+enum oom_constraint {
+	CONSTRAINT_NONE = 0,
+	CONSTRAINT_CPUSET = 1,
+	CONSTRAINT_MEMORY_POLICY = 2,
+	CONSTRAINT_MEMCG = 3,
+};
+
+struct oom_control {
+	struct zonelist *zonelist;
+	nodemask_t *nodemask;
+	struct mem_cgroup *memcg;
+	const gfp_t gfp_mask;
+	const int order;
+	unsigned long totalpages;
+	struct task_struct *chosen;
+	long chosen_points;
+	enum oom_constraint constraint;
+};
+
+/*
+ * A SLUB cache (mm/slab.h) with Linux 6.12's members up to list (6.18 adds
+ * lock_key, cpu_sheaves and sheaf_capacity, so name/size sit elsewhere
+ * there); kobj and what follows are left out.
+ */
+struct kmem_cache_cpu;
+
+struct reciprocal_value {
+	u32 m;
+	u8 sh1;
+	u8 sh2;
+};
+
+struct kmem_cache_order_objects {
+	unsigned int x;
+};
+
+struct kmem_cache {
+	struct kmem_cache_cpu *cpu_slab;
+	slab_flags_t flags;
+	unsigned long min_partial;
+	unsigned int size;
+	unsigned int object_size;
+	struct reciprocal_value reciprocal_size;
+	unsigned int offset;
+	unsigned int cpu_partial;
+	unsigned int cpu_partial_slabs;
+	struct kmem_cache_order_objects oo;
+	struct kmem_cache_order_objects min;
+	gfp_t allocflags;
+	int refcount;
+	void (*ctor)(void *);
+	unsigned int inuse;
+	unsigned int align;
+	unsigned int red_left_pad;
+	const char *name;
+	struct list_head list;
+};
+
+/* include/linux/interrupt.h, include/linux/irqreturn.h: Linux's members and offsets. */
+struct proc_dir_entry;
+
+enum irqreturn {
+	IRQ_NONE = 0,
+	IRQ_HANDLED = 1,
+	IRQ_WAKE_THREAD = 2,
+};
+
+typedef enum irqreturn irqreturn_t;
+
+typedef irqreturn_t (*irq_handler_t)(int, void *);
+
+struct irqaction {
+	irq_handler_t handler;
+	void *dev_id;
+	void *percpu_dev_id;
+	struct irqaction *next;
+	irq_handler_t thread_fn;
+	struct task_struct *thread;
+	struct irqaction *secondary;
+	unsigned int irq;
+	unsigned int flags;
+	unsigned long thread_flags;
+	unsigned long thread_mask;
+	const char *name;
+	struct proc_dir_entry *dir;
+} __attribute__((aligned(64)));
+
+/* arch/x86/include/asm/kprobes.h */
+typedef int kprobe_opcode_t;
+
 /* kernel/sched/core.c */
 void schedule(void);
 static void __schedule(unsigned int sched_mode);

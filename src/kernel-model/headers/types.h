@@ -76,6 +76,9 @@ typedef __kernel_ssize_t ssize_t;
 typedef __kernel_time64_t time64_t;
 typedef unsigned long uintptr_t;
 typedef long intptr_t;
+/* include/linux/types.h: the C99 names the kernel defines for itself */
+typedef u32 uint32_t;
+
 typedef u64 sector_t;
 typedef unsigned long pgoff_t;
 typedef u64 blkcnt_t;
@@ -220,6 +223,27 @@ typedef struct {
 	seqcount_t seqcount;
 	spinlock_t lock;
 } seqlock_t;
+
+/*
+ * The common fields every trace event record starts with
+ * (include/linux/trace_events.h); the records themselves are in trace.h.
+ */
+struct trace_entry {
+	unsigned short type;
+	unsigned char flags;
+	unsigned char preempt_count;
+	int pid;
+};
+
+/* include/linux/ns_common.h (6.12) */
+struct proc_ns_operations;
+
+struct ns_common {
+	atomic_long_t stashed;
+	const struct proc_ns_operations *ns_ops;
+	unsigned int inum;
+	refcount_t count;
+};
 
 /* include/linux/rwlock_types.h (simplified) */
 typedef struct {
