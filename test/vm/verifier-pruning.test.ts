@@ -155,6 +155,22 @@ describe("pruning what does not matter", () => {
     expect(r.log.some((l) => /safe$/.test(l))).toBe(false);
   });
 
+  it("a stored state that misses more than 3 + 3 x its hits is dropped from its slot's list (peak_states counts what is kept)", () => {
+    // r8 = 0..6 on seven paths to "join", where r0 += r8 makes r8 precise: every visit misses every stored
+    // state, and each path stores its own (2 jumps and 8 instructions since the last); the first ones go after 4 misses.
+    const b = lookupOrExit(new ProgramBuilder().ldx(Size.DW, 6, 1, 0)).mov64Imm(8, 0);
+    for (let i = 1; i <= 6; i++) b.jmpImm(JmpOp.JEQ, 6, i, `l${i}`);
+    b.ja("join");
+    for (let i = 1; i <= 6; i++) {
+      b.label(`l${i}`).mov64Imm(8, i);
+      for (let k = 0; k < 8; k++) b.mov64Imm(7, k);
+      b.jmpImm(JmpOp.JNE, 6, i, "join").ja("join");
+    }
+    const r = check(programFromInsns(b.label("join").add64(0, 8).ldx(Size.B, 0, 0, 0).exit().link()));
+    expect(r.accepted).toBe(true);
+    expect(r.log[r.log.length - 1]).toBe("processed 103 insns (limit 1000000) max_states_per_insn 4 total_states 8 peak_states 5 mark_read 0");
+  });
+
   it("unprivileged loads compare every scalar (no imprecise pruning)", () => {
     const b = lookupOrExit(twoValues(1000)).stx(Size.DW, 0, 0, 8).mov64Imm(0, 0).exit();
     const r = check(programFromInsns(b.link()), false);

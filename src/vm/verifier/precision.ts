@@ -42,6 +42,11 @@ export interface Checkpoint {
   /** Stack slots read by paths explored from here, and written whole since the parent (stack-liveness.ts). */
   read: SlotMask;
   written: SlotMask;
+  /** Visits this state pruned, and visits it did not while a state was to be stored (is_state_visited's hit_cnt, miss_cnt). */
+  hits: number;
+  misses: number;
+  /** Dropped from its slot's list while still being explored (the kernel's free list): counted in peak_states until complete. */
+  evicted?: boolean;
 }
 
 /** The part of a path precision walks need: its newest checkpoint and the history since. */

@@ -16,7 +16,6 @@ import { computeLiveness, liveAfterCall, type LiveIn } from "./liveness.js";
 import { FRAME_CHANGE, histEntry, markAllPrecise, markPrecise, stackKey, type Checkpoint, type PathHistory } from "./precision.js";
 import { checkMemAccess } from "./check-mem.js";
 import { checkLdAbs } from "./check-ld-abs.js";
-import { refuseLdImm64 } from "./check-ld-imm.js";
 import { convertProgram, noteMemAccess } from "./convert-ctx.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
 import { VerifierError } from "./errors.js";
@@ -120,9 +119,17 @@ function fork(path: Path, state: VerifierState, pc: number, from: number): Path 
   return { state, pc, chain: path.chain, hist: path.hist.slice(), from, written: path.written.slice() };
 }
 
-/** A path ended (exit, or pruned): checkpoints whose every path has ended are complete. */
-function finish(path: Path): void {
-  for (let c = path.chain; c; c = c.parent) if (--c.branches > 0) break;
+/**
+ * A path ended (exit, or pruned): checkpoints whose every path has ended are
+ * complete. Returns how many of them had been dropped from their lists.
+ */
+function finish(path: Path): number {
+  let freed = 0;
+  for (let c = path.chain; c; c = c.parent) {
+    if (--c.branches > 0) break;
+    if (c.evicted) freed++;
+  }
+  return freed;
 }
 
 /** The stack slot a load or store at `pc` touches, when it goes through a stack pointer. */
@@ -156,6 +163,8 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
   let jmps = 0;
   let prevJmps = 0;
   let prevInsns = 0;
+  /** States in the lists, and dropped ones still being explored (peak_states: the most at once). */
+  let liveStates = 0;
 
   while (work.length) {
     const path: Path = work.pop()!;
@@ -173,42 +182,59 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
       if (cfg.prunePoints[pc]) {
         const list = visited.get(pc) ?? [];
         let pruned = false;
-        let looping = false;
         const f = cur(state);
         const callbackEntry = f.callbackOf >= 0 && pc === f.subprog;
-        for (const v of list) {
+        // As is_state_visited: store a state only after 2 jumps and 8 instructions since the last stored one,
+        // and in a loop (below) only every 20 jumps or 100 instructions: iterations differ and rarely prune each other.
+        let addState = callbackEntry || (jmps - prevJmps >= 2 && stats.processed - prevInsns >= 8);
+        const compared = list.length;
+        for (let k = 0; k < list.length; k++) {
+          const v = list[k]!;
           if (v.branches > 0) {
             // Still being explored: its marks are not final, so it prunes nothing (kernel: sl->state.branches).
             // Paths are explored depth first and forked only from the current one, so every such state is an
             // ancestor of the current path: the loop checks below apply.
-            looping = true;
-            if (!stateMatches(v.state, state, false, { liveIn, pc })) continue;
-            // Callback iterations are bounded by the helper: a repeated state at the callback's entry has converged.
-            if (callbackEntry) {
-              markAllPrecise(path.chain); // pruned by full containment: every value here mattered
-              markAllRead(path.chain); // and every slot, the ancestor's reads not being known yet
-              pruned = true;
-              break;
+            if (stateMatches(v.state, state, false, { liveIn, pc })) {
+              // Callback iterations are bounded by the helper: a repeated state at the callback's entry has converged.
+              if (callbackEntry) {
+                markAllPrecise(path.chain); // pruned by full containment: every value here mattered
+                markAllRead(path.chain); // and every slot, the ancestor's reads not being known yet
+                v.hits++;
+                pruned = true;
+                break;
+              }
+              if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc);
+              // The same loop head with a narrower state: keep going (the budget bounds it).
             }
-            if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc);
-            continue; // the same loop head with a narrower state: keep going (the budget bounds it)
+            if (!callbackEntry && jmps - prevJmps < 20 && stats.processed - prevInsns < 100) addState = false;
+          } else if (stateMatches(v.state, state, false, { liveIn, pc, ...(exact ? {} : { readSlots: v.read }) }, tracksPrecision ? v : undefined)) {
+            if (tracksPrecision) propagatePrecision(ctx, path, v, liveIn, pc);
+            propagateReads(v, path.chain, path.written);
+            v.hits++;
+            pruned = true;
+            break;
           }
-          if (!stateMatches(v.state, state, false, { liveIn, pc, ...(exact ? {} : { readSlots: v.read }) }, tracksPrecision ? v : undefined)) continue;
-          if (tracksPrecision) propagatePrecision(ctx, path, v, liveIn, pc);
-          propagateReads(v, path.chain, path.written);
-          pruned = true;
-          break;
+          // A miss. A state that misses far more often than it prunes is dropped from the list (it stays
+          // in its paths' chains); misses count only when a state is to be stored here (is_state_visited).
+          if (addState) v.misses++;
+          const n = callbackEntry && v.branches > 0 ? 64 : 3;
+          if (v.misses > v.hits * n + n) {
+            list.splice(k--, 1);
+            // Still being explored, it stays counted (the kernel's free list) until complete.
+            if (v.branches > 0) v.evicted = true;
+            else liveStates--;
+          }
         }
         if (pruned) {
           if (log) {
             log.safe(pc, printFrom);
             log.scratchAll(); // process_bpf_exit
           }
-          finish(path);
+          liveStates -= finish(path);
           break;
         }
         // As is_state_visited: the states this visit was compared with, before one is added.
-        stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, list.length);
+        stats.maxStatesPerInsn = Math.max(stats.maxStatesPerInsn, compared);
         // A callback entered again: widen what changed since the previous iteration so they converge.
         if (callbackEntry) {
           // Only against an earlier iteration of the same helper call, never an earlier call's.
@@ -219,13 +245,13 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
             }
           }
         }
-        // In a loop, store a state only now and then: iterations differ and rarely prune each other.
-        // Elsewhere, as is_state_visited: only after 2 jumps and 8 instructions since the last stored state.
-        const addState =
-          callbackEntry || (looping ? jmps - prevJmps >= 20 || stats.processed - prevInsns >= 100 : jmps - prevJmps >= 2 && stats.processed - prevInsns >= 8);
         if (addState) {
-          const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc, branches: 1, hist: path.hist, marks: [], allPrecise: false, read: emptySlots(), written: path.written };
-          if (list.length >= MAX_STATES_PER_INSN) list.shift();
+          const cp: Checkpoint = { state: cloneState(state), parent: path.chain, pc, branches: 1, hist: path.hist, marks: [], allPrecise: false, read: emptySlots(), written: path.written, hits: 0, misses: 0 };
+          if (list.length >= MAX_STATES_PER_INSN) {
+            const dropped = list.shift()!;
+            if (dropped.branches > 0) dropped.evicted = true;
+            else liveStates--;
+          }
           list.push(cp);
           visited.set(pc, list);
           path.chain = cp;
@@ -236,7 +262,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
           prevJmps = jmps;
           prevInsns = stats.processed;
           stats.totalStates++;
-          stats.peakStates = Math.max(stats.peakStates, stats.totalStates);
+          stats.peakStates = Math.max(stats.peakStates, ++liveStates);
         }
       }
       if (log && !log.full) {
@@ -269,7 +295,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
       if (work.length > MAX_PENDING) ctx.fail(`The sequence of ${MAX_PENDING} jumps is too complex.`, pc);
       if (next === undefined) {
         log?.scratchAll(); // process_bpf_exit
-        finish(path); // program exit on this path
+        liveStates -= finish(path); // program exit on this path
         break;
       }
       pc = next;
@@ -591,7 +617,7 @@ function lddw(ctx: VerifierContext, src: number, imm: number, imm2: number, pc: 
     case PseudoLd.FUNC:
       return { type: RegType.PTR_TO_FUNC, subprog: pc + imm + 1 };
     default:
-      return refuseLdImm64(ctx, src, imm, pc);
+      return ctx.fail(`invalid bpf_ld_imm64 insn`, pc);
   }
 }
 
