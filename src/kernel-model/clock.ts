@@ -23,7 +23,7 @@ export class Clock {
 
   /** Advances simulated time. */
   advance(ns: bigint | number): void {
-    const d = BigInt(ns);
+    const d = typeof ns === "bigint" ? ns : BigInt(ns);
     if (d < 0n) throw new RangeError("time only moves forward");
     this.mono += d;
   }

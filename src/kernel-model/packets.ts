@@ -73,7 +73,7 @@ function shadows(k: Kernel): Map<bigint, SkbData> {
 export function skbSetData(k: Kernel, skb: bigint, data: bigint, len: number): void {
   const o = offs(k);
   wr(k, skb + o.data, 8, data);
-  wr(k, skb + o.len, 4, BigInt(len));
+  wrN(k, skb + o.len, 4, len);
   const sh = shadows(k).get(skb);
   if (sh) {
     sh.data = data;
@@ -148,28 +148,32 @@ function offs(k: Kernel): SkbOffsets {
   }
   return o;
 }
-const scratch = new Uint8Array(8);
-const scratchView = new DataView(scratch.buffer);
+/** Reads a u16/u32/u64 sk_buff field in one typed load of the page. */
 function rd(k: Kernel, addr: bigint, size: 2 | 4 | 8): bigint {
-  const b = scratch.subarray(0, size);
-  if (k.memory.readKernel(b, addr) !== 0) throw new Error(`sk_buff field at 0x${addr.toString(16)} is not readable`);
-  return size === 8 ? scratchView.getBigUint64(0, true) : BigInt(size === 4 ? scratchView.getUint32(0, true) : scratchView.getUint16(0, true));
-}
-const wbuf = new Uint8Array(8);
-const wview = new DataView(wbuf.buffer);
-const w2 = wbuf.subarray(0, 2);
-const w4 = wbuf.subarray(0, 4);
-function wr(k: Kernel, addr: bigint, size: 2 | 4 | 8, v: bigint): void {
+  const space = k.memory.kernel;
   if (size === 8) {
-    wview.setBigUint64(0, BigInt.asUintN(64, v), true);
-    k.memory.writeKernel(addr, wbuf);
-  } else if (size === 4) {
-    wview.setUint32(0, Number(BigInt.asUintN(32, v)), true);
-    k.memory.writeKernel(addr, w4);
+    const v = space.loadU64(addr);
+    if (v !== undefined) return v;
   } else {
-    wview.setUint16(0, Number(BigInt.asUintN(16, v)), true);
-    k.memory.writeKernel(addr, w2);
+    const v = size === 4 ? space.loadU32(addr) : space.loadU16(addr);
+    if (v >= 0) return BigInt(v);
   }
+  k.memory.slab.noteFaultingRead(addr, size);
+  throw new Error(`sk_buff field at 0x${addr.toString(16)} is not readable`);
+}
+/** Writes a u16/u32/u64 sk_buff field (v modulo 2^bits) in one typed store of the page. */
+function wr(k: Kernel, addr: bigint, size: 2 | 4 | 8, v: bigint): void {
+  const space = k.memory.kernel;
+  const ok = size === 8 ? space.storeU64(addr, v) : size === 4 ? space.storeU32(addr, Number(BigInt.asUintN(32, v))) : space.storeU16(addr, Number(BigInt.asUintN(16, v)));
+  if (!ok) {
+    const b = new Uint8Array(size);
+    if (size === 8) new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    k.memory.writeKernel(addr, b); // notes the faulting write and throws with the first bad address
+  }
+}
+/** A number-valued u16/u32 store (no BigInt on the way). */
+function wrN(k: Kernel, addr: bigint, size: 2 | 4, v: number): void {
+  if (!(size === 4 ? k.memory.kernel.storeU32(addr, v) : k.memory.kernel.storeU16(addr, v))) k.memory.writeKernel(addr, new Uint8Array(size));
 }
 
 /** Gives a fresh skb a head buffer with `len` bytes of (not yet written) data after the headroom (alloc_skb + skb_reserve + skb_put). */
@@ -178,13 +182,13 @@ export function skbAllocHead(k: Kernel, skb: bigint, len: number): void {
   const o = offs(k);
   wr(k, skb + o.head, 8, head);
   wr(k, skb + o.data, 8, head + BigInt(SKB_HEADROOM));
-  wr(k, skb + o.tail, 4, BigInt(SKB_HEADROOM + len));
-  wr(k, skb + o.end, 4, BigInt(SKB_HEAD_SIZE - SHINFO_SIZE));
-  wr(k, skb + o.len, 4, BigInt(len));
+  wrN(k, skb + o.tail, 4, SKB_HEADROOM + len);
+  wrN(k, skb + o.end, 4, SKB_HEAD_SIZE - SHINFO_SIZE);
+  wrN(k, skb + o.len, 4, len);
   shadows(k).set(skb, { head, data: head + BigInt(SKB_HEADROOM), len });
   // __alloc_skb: no link-layer or transport header yet.
-  wr(k, skb + o.mac, 2, BigInt(HEADER_UNSET));
-  wr(k, skb + o.trans, 2, BigInt(HEADER_UNSET));
+  wrN(k, skb + o.mac, 2, HEADER_UNSET);
+  wrN(k, skb + o.trans, 2, HEADER_UNSET);
 }
 
 /** Frees the skb's head buffer (skb_release_data), if it has one and owns it. */
@@ -306,7 +310,7 @@ export function pushTcpHeader(k: Kernel, skb: bigint, f: Flow, seq: number): voi
   k.memory.writeKernel(data, h);
   wr(k, skb + offs(k).trans, 2, dataOffset(k, skb));
   setField(k, skb, "sk_buff", "ip_summed", CHECKSUM_PARTIAL);
-  wr(k, skb + offs(k).hash, 4, BigInt(flowHash(f)));
+  wrN(k, skb + offs(k).hash, 4, flowHash(f));
   setField(k, skb, "sk_buff", "l4_hash", 1n);
 }
 
@@ -319,7 +323,7 @@ export function pushUdpHeader(k: Kernel, skb: bigint, f: Flow, payloadLen: numbe
   put16(h, 4, UDP_HLEN + payloadLen);
   k.memory.writeKernel(data, h);
   wr(k, skb + offs(k).trans, 2, dataOffset(k, skb));
-  wr(k, skb + offs(k).hash, 4, BigInt(flowHash(f)));
+  wrN(k, skb + offs(k).hash, 4, flowHash(f));
 }
 
 /** The IPv4 header (__ip_queue_xmit / ip_make_skb): pushed over the transport header, with its checksum. */
@@ -338,7 +342,7 @@ export function pushIpHeader(k: Kernel, skb: bigint, f: Flow, id: number): void 
   put16(h, 10, inetChecksum(h));
   k.memory.writeKernel(data, h);
   wr(k, skb + offs(k).net, 2, dataOffset(k, skb));
-  wr(k, skb + offs(k).protocol, 2, BigInt(htons(ETH_P_IP)));
+  wrN(k, skb + offs(k).protocol, 2, htons(ETH_P_IP));
 }
 
 /** neigh_hh_output's Ethernet header: destination, source, ethertype (lo: both MACs zero). */
@@ -350,7 +354,7 @@ export function pushEthHeader(k: Kernel, skb: bigint, dst: Uint8Array, src: Uint
   put16(h, 12, ETH_P_IP);
   k.memory.writeKernel(data, h);
   wr(k, skb + offs(k).mac, 2, dataOffset(k, skb));
-  wr(k, skb + offs(k).macLen, 2, BigInt(ETH_HLEN));
+  wrN(k, skb + offs(k).macLen, 2, ETH_HLEN);
 }
 
 /** eth_type_trans: the frame's pkt_type (to this host), protocol from the ethertype, the Ethernet header pulled. */
@@ -360,7 +364,7 @@ export function ethTypeTrans(k: Kernel, skb: bigint, dev: bigint): void {
   setField(k, skb, "sk_buff", "pkt_type", BigInt(PACKET_HOST));
   skbPull(k, skb, ETH_HLEN);
   wr(k, skb + offs(k).net, 2, dataOffset(k, skb));
-  wr(k, skb + offs(k).protocol, 2, BigInt(htons(ETH_P_IP)));
+  wrN(k, skb + offs(k).protocol, 2, htons(ETH_P_IP));
 }
 
 /** The IP protocol of the IPv4 packet at skb->network_header (0 if none). */
@@ -491,21 +495,21 @@ export function testRunSkb(k: Kernel, frame: Uint8Array, dev: bigint): TestRunSk
   const data = head + BigInt(TEST_RUN_HEADROOM);
   wr(k, skb + o.head, 8, head);
   wr(k, skb + o.data, 8, data);
-  wr(k, skb + o.tail, 4, BigInt(TEST_RUN_HEADROOM + frame.length));
-  wr(k, skb + o.end, 4, BigInt(TEST_RUN_HEAD_SIZE - SHINFO_SIZE));
-  wr(k, skb + o.len, 4, BigInt(frame.length));
-  wr(k, skb + o.trans, 2, BigInt(HEADER_UNSET));
+  wrN(k, skb + o.tail, 4, TEST_RUN_HEADROOM + frame.length);
+  wrN(k, skb + o.end, 4, TEST_RUN_HEAD_SIZE - SHINFO_SIZE);
+  wrN(k, skb + o.len, 4, frame.length);
+  wrN(k, skb + o.trans, 2, HEADER_UNSET);
   setField(k, skb, "sk_buff", "truesize", BigInt(TEST_RUN_HEAD_SIZE));
   setField(k, skb, "sk_buff", "users.refs.counter", 1n);
   k.memory.writeKernel(data, frame);
   // eth_type_trans: the MAC header here, the ethertype as protocol, pulled; then skb_reset_network_header.
-  wr(k, skb + o.mac, 2, BigInt(TEST_RUN_HEADROOM));
+  wrN(k, skb + o.mac, 2, TEST_RUN_HEADROOM);
   wr(k, skb + o.dev, 8, dev);
   setField(k, skb, "sk_buff", "pkt_type", BigInt(pktTypeOf(frame, new Uint8Array(6), new Uint8Array(6))));
-  wr(k, skb + o.protocol, 2, BigInt(frame[12]! | (frame[13]! << 8)));
+  wrN(k, skb + o.protocol, 2, frame[12]! | (frame[13]! << 8));
   wr(k, skb + o.data, 8, data + BigInt(ETH_HLEN));
-  wr(k, skb + o.len, 4, BigInt(frame.length - ETH_HLEN));
-  wr(k, skb + o.net, 2, BigInt(TEST_RUN_HEADROOM + ETH_HLEN));
+  wrN(k, skb + o.len, 4, frame.length - ETH_HLEN);
+  wrN(k, skb + o.net, 2, TEST_RUN_HEADROOM + ETH_HLEN);
   let freed = false;
   return {
     skb,

@@ -170,3 +170,68 @@ describe("UserSpace", () => {
     expect(u.read(new Uint8Array(1), 0n)).toBe(-14);
   });
 });
+
+describe("AddressSpace typed accesses and ranges", () => {
+  it("loads and stores u8/u16/u32/u64 little-endian in a page, across pages, and faults without writing", () => {
+    const s = kspace();
+    const p = K + BigInt(PAGE_SIZE) - 3n; // a u64 here straddles two pages
+    s.map(K, 2 * PAGE_SIZE);
+    expect(s.storeU64(K + 8n, 0x1122334455667788n)).toBe(true);
+    expect([...s.peek(K + 8n, 8)]).toEqual([0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+    expect([s.loadU8(K + 8n), s.loadU16(K + 8n), s.loadU32(K + 9n), s.loadU64(K + 8n)]).toEqual([0x88, 0x7788, 0x44556677, 0x1122334455667788n]);
+    expect(s.storeU32(K + 16n, 0x1_0000_0005)).toBe(true); // modulo 2^32
+    expect(s.storeU16(K + 20n, -1)).toBe(true); // modulo 2^16
+    expect(s.storeU8(K + 22n, 0x1ab)).toBe(true);
+    expect([...s.peek(K + 16n, 8)]).toEqual([5, 0, 0, 0, 0xff, 0xff, 0xab, 0]);
+    expect(s.storeU64(p, 0xa1a2a3a4a5a6a7a8n)).toBe(true);
+    expect(s.loadU64(p)).toBe(0xa1a2a3a4a5a6a7a8n);
+    expect(s.loadU32(p + 1n)).toBe(0xa4a5a6a7);
+    s.unmap(K + 24n, 1);
+    expect([s.loadU8(K + 24n), s.loadU16(K + 23n), s.loadU32(K + 21n), s.loadU64(K + 17n)]).toEqual([-1, -1, -1, undefined]);
+    expect([s.storeU8(K + 24n, 1), s.storeU16(K + 23n, 0x0202), s.storeU32(K + 21n, 0x03030303), s.storeU64(K + 17n, 4n)]).toEqual([false, false, false, false]);
+    expect([...s.peek(K + 17n, 8)]).toEqual([0, 0, 0, 0xff, 0xff, 0xab, 0, 0]); // nothing written by the failed stores
+    s.unmap(K + BigInt(PAGE_SIZE), 1); // a straddling access with its second page's byte unmapped
+    expect(s.loadU64(p)).toBeUndefined();
+    expect(s.storeU64(p, 0n)).toBe(false);
+    expect(s.loadU64(p - 8n)).toBe(0n);
+  });
+
+  it("maps and unmaps partly mapped ranges counting each byte once, and keeps poison of unmapped bytes", () => {
+    const s = kspace();
+    s.map(K + 10n, 5, 0x41); // [10, 15)
+    s.map(K + 20n, 5, 0x42); // [20, 25)
+    s.map(K + 8n, 20, 0x43); // fills only [8, 10), [15, 20), [25, 28)
+    expect(s.mappedBytes).toBe(20);
+    expect([...s.peek(K + 8n, 20)].map((b) => b.toString(16)).join(" ")).toBe("43 43 41 41 41 41 41 43 43 43 43 43 42 42 42 42 42 43 43 43");
+    s.unmap(K + 12n, 4);
+    s.unmap(K + 4n, 40); // mapped runs [8, 12) and [16, 28)
+    expect(s.mappedBytes).toBe(0);
+    expect(s.isMapped(K + 8n, 1)).toBe(false);
+    expect(s.pageCount).toBe(1); // the page holds non-zero bytes, so it stays
+    expect([...s.peek(K + 10n, 2)]).toEqual([0x41, 0x41]);
+  });
+
+  it("drops an emptied all-zero page and reuses it zeroed for the next page", () => {
+    const s = kspace();
+    s.map(K, 64);
+    s.write(K, Uint8Array.of(9, 9));
+    s.write(K, Uint8Array.of(0, 0)); // written, but all zero again
+    s.unmap(K, 64);
+    expect([s.pageCount, s.mappedBytes]).toEqual([0, 0]);
+    s.map(K + 0x10000n, 8);
+    expect([...s.peek(K + 0x10000n - 8n, 24)]).toEqual(new Array(24).fill(0));
+    expect(s.isMapped(K + 0x10000n, 8)).toBe(true);
+    expect(s.isMapped(K, 1)).toBe(false);
+    expect(s.loadU64(K)).toBeUndefined();
+    expect(s.pageCount).toBe(1);
+  });
+
+  it("faults a fast single-page access outside unaligned bounds as before", () => {
+    const s = new AddressSpace("small", 0x1000n, 0x1800n);
+    s.map(0x1000n, 0x800);
+    expect(() => s.map(0x17f8n, 16)).toThrow(/outside 0x1000-0x1800/);
+    expect(() => s.fillRaw(0x17f8n, 16, 1)).toThrow(/outside/);
+    expect(() => s.unmap(0x17f8n, 16)).toThrow(/outside/);
+    expect(s.read(new Uint8Array(16), 0x17f8n)).toBe(-14);
+  });
+});

@@ -6,6 +6,7 @@
 // the kernel space holds only kernel-half addresses and a user space only
 // user-half ones, so a kernel read of a user address (or the other way round)
 // faults, as with SMAP and probe_read_kernel/probe_read_user.
+import { Buffer } from "node:buffer";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { Errno } from "../../internal/errno.js";
 
@@ -41,11 +42,25 @@ export const USER_HEAP_START = 0x555555559000n;
 
 interface Page {
   data: Uint8Array;
+  /** Typed loads and stores of the page's data (u16/u32/u64 fields in one access). */
+  view: DataView;
   /** 1 where the byte is mapped (readable/writable), 0 where not. */
   mapped: Uint8Array;
   /** Number of mapped bytes in the page (to drop empty pages). */
   count: number;
+  /** Whether anything but zeros may have been stored (an all-zero page that is unmapped is dropped without looking at its bytes). */
+  dirty: boolean;
+  /** First address of the page, and the first one past it (an address is tested against a cached page without arithmetic). */
+  base: bigint;
+  end: bigint;
 }
+
+/** An all-zero page to compare a dirty page's data with (one native memcmp). */
+const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
+/** Pages remembered by the last-used cache of each address space. */
+const PAGE_CACHE = 4;
+/** Dropped pages an address space keeps for reuse (bounded: not counted in pageCount). */
+const SPARE_PAGES = 8;
 
 export function alignUp(v: bigint, align: bigint): bigint {
   return (v + align - 1n) / align * align;
@@ -55,11 +70,24 @@ export function hex(addr: bigint): string {
   return `0x${addr.toString(16)}`;
 }
 
+/** Whether mapped[off, off+len) are all 1 (short ranges in a loop, long ones by a native scan). */
+function allMapped(mapped: Uint8Array, off: number, len: number): boolean {
+  if (len <= 16) {
+    for (let i = off; i < off + len; i++) if (mapped[i] === 0) return false;
+    return true;
+  }
+  return mapped.subarray(off, off + len).indexOf(0) === -1;
+}
+
 /**
  * A sparse address space of mapped bytes, stored in 4 KiB pages (created on
  * first map). Mapping is byte-granular so freed slab objects can be unmapped
  * on their own. Bytes keep their contents when unmapped (see peek()) so
- * poisoning stays visible to tests and to the model.
+ * poisoning stays visible to tests and to the model. Accesses that stay in
+ * one page find it in a small cache of recently used pages by comparing
+ * addresses (no page-number arithmetic on the 64-bit address), and the
+ * typed accessors (loadU16/U32/U64, storeU16/U32/U64) read and write the
+ * page through a DataView.
  */
 export class AddressSpace {
   readonly name: string;
@@ -68,16 +96,22 @@ export class AddressSpace {
   /** Highest address of this space (exclusive). */
   readonly end: bigint;
   private readonly pages = new Map<number, Page>();
-  /** The page looked up last (page numbers of the kernel half are not small integers, so a map lookup boxes one). */
-  private lastPageNo = -1;
-  private lastPage: Page | undefined;
+  /** Recently used pages, most recent first (see hit()). */
+  private readonly cache: (Page | undefined)[] = new Array<Page | undefined>(PAGE_CACHE).fill(undefined);
+  /** Dropped (all-zero, unmapped) pages kept for reuse, at most SPARE_PAGES. */
+  private readonly spare: Page[] = [];
+  /** Offset into the page the last hit() returned. */
+  private hitOff = 0;
   private mappedTotal = 0;
+  /** Whether both bounds are page-aligned (then every existing page lies inside them). */
+  private readonly aligned: boolean;
 
   constructor(name: string, start: bigint, end: bigint) {
     if (start < 0n || end > ADDRESS_SPACE_END || start >= end) throw new BtfsnoopError("EINVAL", `address space ${name}: bad bounds ${hex(start)}-${hex(end)}`);
     this.name = name;
     this.start = start;
     this.end = end;
+    this.aligned = (start & PAGE_MASK) === 0n && (end & PAGE_MASK) === 0n;
   }
 
   /** Number of bytes currently mapped. */
@@ -96,73 +130,159 @@ export class AddressSpace {
   }
 
   /**
+   * The existing page holding `addr` (its offset in hitOff), from the cache
+   * of recently used pages or the page map; undefined if there is none.
+   */
+  private hit(addr: bigint): Page | undefined {
+    const c = this.cache;
+    for (let i = 0; i < PAGE_CACHE; i++) {
+      const p = c[i];
+      if (p !== undefined && addr >= p.base && addr < p.end) {
+        this.hitOff = Number(addr - p.base);
+        if (i !== 0) {
+          c[i] = c[0];
+          c[0] = p;
+        }
+        return p;
+      }
+    }
+    if (addr < 0n || addr >= ADDRESS_SPACE_END) return undefined;
+    const page = this.pages.get(Number(addr >> PAGE_SHIFT));
+    if (page === undefined) return undefined;
+    for (let i = PAGE_CACHE - 1; i > 0; i--) c[i] = c[i - 1];
+    c[0] = page;
+    this.hitOff = Number(addr - page.base);
+    return page;
+  }
+
+  private newPage(pageNo: number): Page {
+    const base = BigInt(pageNo) << PAGE_SHIFT;
+    const end = base + BigInt(PAGE_SIZE);
+    let page = this.spare.pop();
+    if (page !== undefined) {
+      // A dropped page: its bytes and map are all zero.
+      page.base = base;
+      page.end = end;
+      page.dirty = false;
+    } else {
+      const data = new Uint8Array(PAGE_SIZE);
+      page = { data, view: new DataView(data.buffer), mapped: new Uint8Array(PAGE_SIZE), count: 0, dirty: false, base, end };
+    }
+    this.pages.set(pageNo, page);
+    return page;
+  }
+
+  /**
    * Maps [addr, addr+size). Newly mapped bytes keep what they held while
    * unmapped (0 if never written; slab poison survives) unless `fill` is
    * given; already mapped bytes are untouched. Throws EFAULT outside the bounds.
    */
   map(addr: bigint, size: number, fill?: number): void {
+    const one = this.onePage(addr, size);
+    if (one !== undefined) return this.mapChunk(one, this.hitOff, size, fill);
     this.checkBounds("map", addr, size);
-    this.forEachChunk(addr, size, true, (page, off, len) => {
-      for (let i = off; i < off + len; i++) {
-        if (page.mapped[i] === 0) {
-          page.mapped[i] = 1;
-          if (fill !== undefined) page.data[i] = fill;
-          page.count++;
-          this.mappedTotal++;
-        }
+    this.forEachChunk(addr, size, true, (page, off, len) => this.mapChunk(page, off, len, fill));
+  }
+
+  private mapChunk(page: Page, off: number, len: number, fill: number | undefined): void {
+    const end = off + len;
+    const m = page.mapped.subarray(off, end);
+    if (page.count === 0 || m.indexOf(1) === -1) {
+      // The usual case (a fresh object or buffer): one fill each.
+      m.fill(1);
+      if (fill !== undefined) {
+        page.data.fill(fill, off, end);
+        if (fill !== 0) page.dirty = true;
       }
-    });
+      page.count += len;
+      this.mappedTotal += len;
+      return;
+    }
+    if (page.count === PAGE_SIZE) return;
+    // Partly mapped: each unmapped run found and filled natively.
+    let i = m.indexOf(0);
+    while (i !== -1) {
+      let j = m.indexOf(1, i);
+      if (j === -1) j = len;
+      m.fill(1, i, j);
+      if (fill !== undefined) page.data.fill(fill, off + i, off + j);
+      page.count += j - i;
+      this.mappedTotal += j - i;
+      i = j === len ? -1 : m.indexOf(0, j);
+    }
+    if (fill !== undefined && fill !== 0) page.dirty = true;
   }
 
   /** Unmaps [addr, addr+size) (bytes keep their last contents for peek()). Unmapped bytes in the range are ignored. */
   unmap(addr: bigint, size: number): void {
+    const one = this.onePage(addr, size);
+    if (one !== undefined) return this.unmapChunk(one, this.hitOff, size);
     this.checkBounds("unmap", addr, size);
-    this.forEachChunk(addr, size, false, (page, off, len, pageNo) => {
-      for (let i = off; i < off + len; i++) {
-        if (page.mapped[i] === 1) {
-          page.mapped[i] = 0;
-          page.count--;
-          this.mappedTotal--;
-        }
+    this.forEachChunk(addr, size, false, (page, off, len) => this.unmapChunk(page, off, len));
+  }
+
+  private unmapChunk(page: Page, off: number, len: number): void {
+    const m = page.mapped.subarray(off, off + len);
+    if (page.count === PAGE_SIZE || m.indexOf(0) === -1) {
+      m.fill(0);
+      page.count -= len;
+      this.mappedTotal -= len;
+    } else if (page.count !== 0) {
+      // Partly mapped: each mapped run found and cleared natively.
+      let i = m.indexOf(1);
+      while (i !== -1) {
+        let j = m.indexOf(0, i);
+        if (j === -1) j = len;
+        m.fill(0, i, j);
+        page.count -= j - i;
+        this.mappedTotal -= j - i;
+        i = j === len ? -1 : m.indexOf(1, j);
       }
-      if (page.count === 0 && page.data.every((b) => b === 0)) {
-        this.pages.delete(pageNo);
-        if (this.lastPageNo === pageNo) this.lastPage = undefined;
-      }
-    });
+    }
+    // An empty page goes if it holds only zeros (a dirty page is checked with one native compare).
+    if (page.count === 0 && (!page.dirty || ZERO_PAGE.equals(page.data))) {
+      this.pages.delete(Number(page.base >> PAGE_SHIFT));
+      const c = this.cache;
+      for (let i = 0; i < PAGE_CACHE; i++) if (c[i] === page) c[i] = undefined;
+      // All zero and unmapped: kept for the next page this space creates (a heap that shrinks and grows again allocates nothing).
+      if (this.spare.length < SPARE_PAGES) this.spare.push(page);
+    }
+  }
+
+  /**
+   * The existing page holding all of [addr, addr+size) (its offset in
+   * hitOff) when this space's bounds are page-aligned (then a range inside
+   * an existing page is inside the bounds); undefined otherwise.
+   */
+  private onePage(addr: bigint, size: number): Page | undefined {
+    if (!this.aligned || !(size > 0 && size <= PAGE_SIZE) || !Number.isInteger(size)) return undefined;
+    const page = this.hit(addr);
+    return page !== undefined && this.hitOff + size <= PAGE_SIZE ? page : undefined;
   }
 
   /** Whether every byte of [addr, addr+size) is mapped (size 0: true inside the bounds). */
   isMapped(addr: bigint, size: number): boolean {
+    if (size > 0 && size <= PAGE_SIZE) {
+      // One page (the usual case): mapped bytes are inside the bounds, no bounds arithmetic needed.
+      const page = this.hit(addr);
+      if (page === undefined) return false;
+      const off = this.hitOff;
+      if (off + size <= PAGE_SIZE) return page.count === PAGE_SIZE || allMapped(page.mapped, off, size);
+    }
     if (!this.contains(addr, size)) return false;
-    // A loop over the pages, not forEachChunk: every probe_read passes here.
     let remaining = size;
     let pageNo = Number(addr >> PAGE_SHIFT);
     let off = Number(addr & PAGE_MASK);
     while (remaining > 0) {
       const len = Math.min(remaining, PAGE_SIZE - off);
-      const page = this.page(pageNo);
+      const page = this.pages.get(pageNo);
       if (!page) return false;
-      if (page.count !== PAGE_SIZE) {
-        // An unmapped byte inside the chunk (a native scan of just the chunk).
-        if (page.mapped.subarray(off, off + len).indexOf(0) !== -1) return false;
-      }
+      if (page.count !== PAGE_SIZE && !allMapped(page.mapped, off, len)) return false;
       remaining -= len;
       pageNo++;
       off = 0;
     }
     return true;
-  }
-
-  /** The page numbered `pageNo`, if it exists. */
-  private page(pageNo: number): Page | undefined {
-    if (pageNo === this.lastPageNo && this.lastPage !== undefined) return this.lastPage;
-    const page = this.pages.get(pageNo);
-    if (page) {
-      this.lastPageNo = pageNo;
-      this.lastPage = page;
-    }
-    return page;
   }
 
   /** The first unmapped address in [addr, addr+size), or undefined if all mapped. Out-of-bounds addresses count as unmapped. */
@@ -177,23 +297,113 @@ export class AddressSpace {
     return undefined;
   }
 
+  /** The page holding all of [addr, addr+size) mapped (its offset in hitOff), or undefined (unmapped, or spanning pages). */
+  private mappedIn(addr: bigint, size: number): Page | undefined {
+    const page = this.hit(addr);
+    if (page === undefined) return undefined;
+    const off = this.hitOff;
+    if (off + size > PAGE_SIZE) return undefined;
+    if (page.count !== PAGE_SIZE && !allMapped(page.mapped, off, size)) return undefined;
+    return page;
+  }
+
+  /** The u8 at addr, or -1 if it is not mapped. */
+  loadU8(addr: bigint): number {
+    const page = this.mappedIn(addr, 1);
+    return page === undefined ? -1 : page.data[this.hitOff]!;
+  }
+
+  /** The little-endian u16 at addr, or -1 if any byte is not mapped. */
+  loadU16(addr: bigint): number {
+    const page = this.mappedIn(addr, 2);
+    if (page !== undefined) return page.view.getUint16(this.hitOff, true);
+    return this.read(scratch2, addr) === 0 ? scratchView.getUint16(0, true) : -1;
+  }
+
+  /** The little-endian u32 at addr, or -1 if any byte is not mapped. */
+  loadU32(addr: bigint): number {
+    const page = this.mappedIn(addr, 4);
+    if (page !== undefined) return page.view.getUint32(this.hitOff, true);
+    return this.read(scratch4, addr) === 0 ? scratchView.getUint32(0, true) : -1;
+  }
+
+  /** The little-endian u64 at addr, or undefined if any byte is not mapped. */
+  loadU64(addr: bigint): bigint | undefined {
+    const page = this.mappedIn(addr, 8);
+    if (page !== undefined) return page.view.getBigUint64(this.hitOff, true);
+    return this.read(scratch8, addr) === 0 ? scratchView.getBigUint64(0, true) : undefined;
+  }
+
+  /** Stores the low 8 bits of v at addr; false (nothing written) if the byte is not mapped. */
+  storeU8(addr: bigint, v: number): boolean {
+    const page = this.mappedIn(addr, 1);
+    if (page === undefined) return false;
+    page.data[this.hitOff] = v;
+    page.dirty = true;
+    return true;
+  }
+
+  /** Stores the low 16 bits of v little-endian at addr; false (nothing written) if any byte is not mapped. */
+  storeU16(addr: bigint, v: number): boolean {
+    const page = this.mappedIn(addr, 2);
+    if (page === undefined) {
+      scratchView.setUint16(0, v, true);
+      return this.write(addr, scratch2) === 0;
+    }
+    page.view.setUint16(this.hitOff, v, true);
+    page.dirty = true;
+    return true;
+  }
+
+  /** Stores the low 32 bits of v little-endian at addr; false (nothing written) if any byte is not mapped. */
+  storeU32(addr: bigint, v: number): boolean {
+    const page = this.mappedIn(addr, 4);
+    if (page === undefined) {
+      scratchView.setUint32(0, v, true);
+      return this.write(addr, scratch4) === 0;
+    }
+    page.view.setUint32(this.hitOff, v, true);
+    page.dirty = true;
+    return true;
+  }
+
+  /** Stores v (taken modulo 2^64) little-endian at addr; false (nothing written) if any byte is not mapped. */
+  storeU64(addr: bigint, v: bigint): boolean {
+    const page = this.mappedIn(addr, 8);
+    if (page === undefined) {
+      scratchView.setBigUint64(0, v, true);
+      return this.write(addr, scratch8) === 0;
+    }
+    page.view.setBigUint64(this.hitOff, v, true);
+    page.dirty = true;
+    return true;
+  }
+
   /**
    * Copies [addr, addr+dst.length) into `dst` (probe_read): 0, or -EFAULT
    * with `dst` zero-filled if any byte is unmapped or out of bounds. Never throws.
    */
   read(dst: Uint8Array, addr: bigint): number {
-    if (dst.length === 0) return 0;
-    if (!this.isMapped(addr, dst.length)) {
+    const n = dst.length;
+    if (n === 0) return 0;
+    const one = n <= PAGE_SIZE ? this.mappedIn(addr, n) : undefined;
+    if (one !== undefined) {
+      const off = this.hitOff;
+      if (n <= 8) for (let i = 0; i < n; i++) dst[i] = one.data[off + i]!;
+      else dst.set(one.data.subarray(off, off + n));
+      return 0;
+    }
+    if (!this.isMapped(addr, n)) {
       dst.fill(0);
       return EFAULT;
     }
     let pos = 0;
     let pageNo = Number(addr >> PAGE_SHIFT);
     let off = Number(addr & PAGE_MASK);
-    while (pos < dst.length) {
-      const len = Math.min(dst.length - pos, PAGE_SIZE - off);
+    while (pos < n) {
+      const len = Math.min(n - pos, PAGE_SIZE - off);
       // isMapped() found every page.
-      dst.set(this.page(pageNo)!.data.subarray(off, off + len), pos);
+      dst.set(this.pages.get(pageNo)!.data.subarray(off, off + len), pos);
       pos += len;
       pageNo++;
       off = 0;
@@ -203,15 +413,26 @@ export class AddressSpace {
 
   /** Copies `src` to addr: 0, or -EFAULT (nothing written) if any byte is unmapped or out of bounds. Never throws. */
   write(addr: bigint, src: Uint8Array): number {
-    if (src.length === 0) return 0;
-    if (!this.isMapped(addr, src.length)) return EFAULT;
+    const n = src.length;
+    if (n === 0) return 0;
+    const one = n <= PAGE_SIZE ? this.mappedIn(addr, n) : undefined;
+    if (one !== undefined) {
+      const off = this.hitOff;
+      if (n <= 8) for (let i = 0; i < n; i++) one.data[off + i] = src[i]!;
+      else one.data.set(src, off);
+      one.dirty = true;
+      return 0;
+    }
+    if (!this.isMapped(addr, n)) return EFAULT;
     let pos = 0;
     let pageNo = Number(addr >> PAGE_SHIFT);
     let off = Number(addr & PAGE_MASK);
-    while (pos < src.length) {
-      const len = Math.min(src.length - pos, PAGE_SIZE - off);
+    while (pos < n) {
+      const len = Math.min(n - pos, PAGE_SIZE - off);
       // isMapped() found every page.
-      this.page(pageNo)!.data.set(src.subarray(pos, pos + len), off);
+      const page = this.pages.get(pageNo)!;
+      page.data.set(src.subarray(pos, pos + len), off);
+      page.dirty = true;
       pos += len;
       pageNo++;
       off = 0;
@@ -233,9 +454,16 @@ export class AddressSpace {
 
   /** Fills [addr, addr+size) with `byte` whether mapped or not (poisoning); the range must be in bounds. */
   fillRaw(addr: bigint, size: number, byte: number): void {
+    const one = this.onePage(addr, size);
+    if (one !== undefined) {
+      one.data.fill(byte, this.hitOff, this.hitOff + size);
+      if (byte !== 0) one.dirty = true;
+      return;
+    }
     this.checkBounds("fill", addr, size);
     this.forEachChunk(addr, size, true, (page, off, len) => {
       page.data.fill(byte, off, off + len);
+      if (byte !== 0) page.dirty = true;
     });
   }
 
@@ -273,10 +501,7 @@ export class AddressSpace {
     while (remaining > 0) {
       const len = Math.min(remaining, PAGE_SIZE - off);
       let page = this.pages.get(pageNo);
-      if (!page && create) {
-        page = { data: new Uint8Array(PAGE_SIZE), mapped: new Uint8Array(PAGE_SIZE), count: 0 };
-        this.pages.set(pageNo, page);
-      }
+      if (!page && create) page = this.newPage(pageNo);
       if (page || withMissing) fn(page as Page, off, len, pageNo);
       remaining -= len;
       pageNo++;
@@ -284,6 +509,12 @@ export class AddressSpace {
     }
   }
 }
+
+/** Bounce buffers of the typed accessors for accesses that cross a page. */
+const scratch8 = new Uint8Array(8);
+const scratch4 = scratch8.subarray(0, 4);
+const scratch2 = scratch8.subarray(0, 2);
+const scratchView = new DataView(scratch8.buffer);
 
 /** A kernel function placed in the text area. */
 export interface TextSymbol {
