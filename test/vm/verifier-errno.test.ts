@@ -52,10 +52,6 @@ const name = (n: number) => Object.entries(Errno).find(([, v]) => v === n)?.[0] 
 
 /** Refusals whose errno still differs from Linux's, with the reason. */
 const KNOWN_ERRNO: Record<string, string> = {
-  map_value_direct_4elem: "lddw src 2 checks are in verifier.ts (resolve_pseudo_ldimm64: ENOTSUPP from map_direct_value_addr)",
-  map_value_direct_off_past: "lddw src 2 checks are in verifier.ts (EINVAL)",
-  map_value_direct_hash: "lddw src 2 checks are in verifier.ts (EINVAL)",
-  map_fd_bad: "lddw map fds are checked in verifier.ts (EBADF)",
   ringbuf_reserve_leak: "reference leak at exit, verifier.ts (EINVAL)",
   cfg_loop_no_progress: "infinite loop detection, verifier.ts (EINVAL)",
   call_kfunc_bad: "kfunc calls are refused by cfg.ts before the kernel's BTF lookup (EINVAL)",

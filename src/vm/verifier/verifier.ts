@@ -18,7 +18,7 @@ import { checkMemAccess } from "./check-mem.js";
 import { checkLdAbs } from "./check-ld-abs.js";
 import { convertProgram, noteMemAccess } from "./convert-ctx.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
-import { VerifierError } from "./errors.js";
+import { refuse, VerifierError } from "./errors.js";
 import { scalarTruncate } from "./scalar-alu.js";
 import { constValue, isConst, scalarConst, scalarUnknown } from "./scalar.js";
 import { formatReg, regTypeName } from "./log.js";
@@ -607,11 +607,12 @@ function lddw(ctx: VerifierContext, src: number, imm: number, imm2: number, pc: 
     case PseudoLd.MAP_FD:
     case PseudoLd.MAP_VALUE: {
       const map = ctx.options.mapByFd?.(imm);
-      if (!map) return ctx.fail(`fd ${imm} is not pointing to valid bpf_map`, pc);
+      if (!map) return refuse(`fd ${imm} is not pointing to valid bpf_map`, pc, "EBADF");
       if (src === PseudoLd.MAP_FD) return { type: RegType.CONST_PTR_TO_MAP, map };
       // Direct value access: only arrays of one element have a fixed value address (array_map_direct_value_addr).
-      if (map.type !== ARRAY_MAP) return ctx.fail(`no direct value access support for this map type`, pc);
-      if (map.maxEntries !== 1 || imm2 < 0 || imm2 >= map.valueSize) return ctx.fail(`invalid access to map value pointer, value_size=${map.valueSize} off=${imm2 >>> 0}`, pc);
+      if (map.type !== ARRAY_MAP) return refuse(`no direct value access support for this map type`, pc, "EINVAL");
+      // array_map_direct_value_addr's errno: ENOTSUPP for more than one element, EINVAL past the value.
+      if (map.maxEntries !== 1 || imm2 < 0 || imm2 >= map.valueSize) return refuse(`invalid access to map value pointer, value_size=${map.valueSize} off=${imm2 >>> 0}`, pc, map.maxEntries !== 1 ? "ENOTSUPP" : "EINVAL");
       return { type: RegType.PTR_TO_MAP_VALUE, map, off: imm2, scalar: scalarConst(0n) };
     }
     case PseudoLd.FUNC:
