@@ -104,7 +104,6 @@ const KNOWN: Record<string, { kind: "verdict" | "message"; reason: string }> = {
   ld_imm64_map_then_deref: { kind: "verdict", reason: "kernel accepts a load through a map pointer (CONST_PTR_TO_MAP reads of struct bpf_map with BTF); btfsnoop refuses (check-mem, needs the map's BTF type)" },
   call_stack_too_deep: { kind: "verdict", reason: "Linux 6.13+ private stacks for tracing subprograms; 6.12 refuses 544 bytes as btfsnoop does" },
   helper_buf_below_frame: { kind: "message", reason: "helper stack access: 6.12 says 'invalid indirect access to stack' (btfsnoop), 6.14+ 'invalid read from/write to stack'" },
-  btf_var_off_helper: { kind: "message", reason: "btfsnoop does not track PTR_TRUSTED: it names get_current_task_btf's result ptr_, the kernel trusted_ptr_ (check-call, types.ts)" },
   call_kfunc_bad: { kind: "message", reason: "kfunc calls: btfsnoop says 'JIT is required...'; the kernel first looks the BTF id up (verifier.ts)" },
 };
 

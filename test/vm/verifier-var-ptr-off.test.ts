@@ -47,6 +47,12 @@ const REFUSED: { name: string; prog: () => ProgramBuilder; reason: string; insn:
   { name: "load through task + variable", prog: () => taskVar().ldx(Size.DW, 0, 0, 0).exit(), reason: "R0 is ptr_task_struct invalid variable offset: off=0, var_off=(0x0; 0x8)", insn: 4 },
   { name: "load through task + variable at +16", prog: () => taskVar().ldx(Size.DW, 0, 0, 16).exit(), reason: "R0 is ptr_task_struct invalid variable offset: off=16, var_off=(0x0; 0x8)", insn: 4 },
   { name: "load before the task", prog: () => B().call(TASK_BTF).ldx(Size.DW, 0, 0, -8).exit(), reason: "R0 is ptr_task_struct invalid negative access: off=-8", insn: 1 },
+  {
+    name: "task + variable passed to bpf_get_task_stack (the task is trusted)",
+    prog: () => stackArgs(B().call(TASK_BTF).mov64(1, 0).ldx(Size.DW, 2, 0, 0).and64Imm(2, 8).add64(1, 2)).call(TASK_STACK).exit(),
+    reason: "variable trusted_ptr_ access var_off=(0x0; 0x8) disallowed",
+    insn: 9,
+  },
   { name: "task + 8 passed to bpf_get_task_stack", prog: () => stackArgs(B().call(TASK_BTF).mov64(1, 0).add64Imm(1, 8)).call(TASK_STACK).exit(), reason: "R1 is of type task_struct but task_struct is expected", insn: 7 },
 ];
 

@@ -219,7 +219,7 @@ export function checkHelperCall(ctx: VerifierContext, state: VerifierState, id: 
     }
     case RetType.PTR_TO_BTF_ID: {
       const task = ctx.options.btf?.findByNameKind("task_struct", 4);
-      r0 = task !== undefined ? { type: RegType.PTR_TO_BTF_ID, btfId: task, off: 0 } : scalarReg();
+      r0 = task !== undefined ? { type: RegType.PTR_TO_BTF_ID, btfId: task, off: 0, trusted: true } : scalarReg();
       break;
     }
     case RetType.PTR_TO_BTF_ID_OR_NULL:

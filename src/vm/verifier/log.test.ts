@@ -13,6 +13,7 @@ import { rawTracepointProgType } from "./prog-types.js";
 import { scalarFromRange } from "./scalar.js";
 import { RegType, type MapDesc } from "./types.js";
 import { verify } from "./verifier.js";
+import { vmlinuxBtf } from "../../../test/helpers/fixtures.js";
 
 const RINGBUF: MapDesc = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0, name: "rb" };
 
@@ -29,6 +30,15 @@ describe("verifier log notation", () => {
     const s = scalarFromRange(0n, 255n);
     expect(formatReg({ type: RegType.SCALAR, scalar: s, id: 2, off: 0 })).toBe("scalar(id=2+0,smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff))");
     expect(formatReg({ type: RegType.SCALAR, scalar: s, id: 2 })).toBe("scalar(id=2,smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff))");
+  });
+
+  it("names get_current_task_btf's task trusted_ptr_ (PTR_TRUSTED), also after arithmetic", () => {
+    const b = new ProgramBuilder().call(HelperId.get_current_task_btf!).ldx(Size.DW, 2, 0, 0).and64Imm(2, 8).add64(0, 2).ldx(Size.DW, 0, 0, 16).exit();
+    const r = verify(programFromInsns(b.link()), { progType: rawTracepointProgType(12), privileged: true, logLevel: 1, btf: vmlinuxBtf() });
+    expect(r.log.find((l) => l.startsWith("0: (85)"))).toBe("0: (85) call bpf_get_current_task_btf#158     ; R0_w=trusted_ptr_task_struct()");
+    expect(r.log.find((l) => l.startsWith("3: (0f)"))).toBe(
+      "3: (0f) r0 += r2                      ; R0_w=trusted_ptr_task_struct(smin=smin32=0,smax=umax=smax32=umax32=8,var_off=(0x0; 0x8)) R2_w=scalar(smin=smin32=0,smax=umax=smax32=umax32=8,var_off=(0x0; 0x8))",
+    );
   });
 
   it("names a ring buffer record ringbuf_mem_or_null in messages", () => {

@@ -65,7 +65,7 @@ function typeText(r: RegState): string {
     case RegType.PTR_TO_MEM_OR_NULL:
       return r.refObjId ? "ringbuf_mem_or_null" : "mem_or_null";
     case RegType.PTR_TO_BTF_ID:
-      return "ptr_";
+      return r.trusted ? "trusted_ptr_" : "ptr_";
     case RegType.PTR_TO_BTF_ID_OR_NULL:
       return "ptr_or_null_";
     case RegType.PTR_TO_FUNC:

@@ -58,6 +58,8 @@ export interface RegState {
   readonly refObjId?: number;
   /** PTR_TO_BTF_ID: the BTF type id pointed to. */
   readonly btfId?: number;
+  /** PTR_TO_BTF_ID: the kernel's PTR_TRUSTED (get_current_task_btf's task), named `trusted_ptr_` in the log and messages. */
+  readonly trusted?: boolean;
   /** PTR_TO_FUNC: the subprogram's first slot. */
   readonly subprog?: number;
 }
