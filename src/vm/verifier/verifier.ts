@@ -16,6 +16,7 @@ import { computeLiveness, liveAfterCall, type LiveIn } from "./liveness.js";
 import { FRAME_CHANGE, histEntry, markAllPrecise, markPrecise, stackKey, type Checkpoint, type PathHistory } from "./precision.js";
 import { checkMemAccess } from "./check-mem.js";
 import { checkLdAbs } from "./check-ld-abs.js";
+import { refuseLdImm64 } from "./check-ld-imm.js";
 import { convertProgram, noteMemAccess } from "./convert-ctx.js";
 import { cur, makeContext, type VerifierContext, type VerifyOptions } from "./context.js";
 import { refuse, VerifierError } from "./errors.js";
@@ -618,7 +619,7 @@ function lddw(ctx: VerifierContext, src: number, imm: number, imm2: number, pc: 
     case PseudoLd.FUNC:
       return { type: RegType.PTR_TO_FUNC, subprog: pc + imm + 1 };
     default:
-      return ctx.fail(`invalid bpf_ld_imm64 insn`, pc);
+      return refuseLdImm64(ctx, src, imm, pc);
   }
 }
 
