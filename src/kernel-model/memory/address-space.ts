@@ -223,13 +223,17 @@ export class AddressSpace {
 
   private unmapChunk(page: Page, off: number, len: number): void {
     const m = page.mapped.subarray(off, off + len);
-    if (page.count === PAGE_SIZE || m.indexOf(0) === -1) {
+    const hole = page.count === PAGE_SIZE ? -1 : m.indexOf(0);
+    if (hole === -1) {
       m.fill(0);
       page.count -= len;
       this.mappedTotal -= len;
     } else if (page.count !== 0) {
-      // Partly mapped: each mapped run found and cleared natively.
-      let i = m.indexOf(1);
+      // Partly mapped: the mapped prefix before the first hole, then each mapped run, found and cleared natively.
+      m.fill(0, 0, hole);
+      page.count -= hole;
+      this.mappedTotal -= hole;
+      let i = m.indexOf(1, hole);
       while (i !== -1) {
         let j = m.indexOf(0, i);
         if (j === -1) j = len;

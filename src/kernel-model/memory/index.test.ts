@@ -142,3 +142,35 @@ describe("struct sk_buff on vmlinux 6.18", () => {
     expect(km.alloc("sk_buff")).toBe(a);
   });
 });
+
+describe("KernelMemory typed field access", () => {
+  it("reads and writes int, pointer and sized fields in one typed access with the same values, ranges and faults as KernelObjects", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const skb = km.alloc("sk_buff");
+    const cases: [string, bigint, bigint][] = [
+      ["len", 0xfffffffen, 0xfffffffen], // unsigned int
+      ["skb_iif", -5n, -5n], // int: sign-extended back
+      ["skb_iif", 0xfffffffbn, -5n], // the same bits written unsigned
+      ["mac_header", 0xffffn, 0xffffn], // __u16
+      ["tstamp", -2n, -2n], // ktime_t (s64)
+      ["tstamp", 0xffffffffffffffffn, -1n],
+      ["data", 0xffff888100001234n, 0xffff888100001234n], // pointer
+      ["pkt_type", 7n, 7n], // a 3-bit bitfield: the general path
+    ];
+    for (const [path, written, read] of cases) {
+      km.writeField(skb, "sk_buff", path, written);
+      expect([path, km.readField(skb, "sk_buff", path)]).toEqual([path, read]);
+      expect([path, km.readField(skb, "sk_buff", path)]).toEqual([path, km.objects.readField(skb, "sk_buff", path)]);
+    }
+    const len = km.field("sk_buff", "len").byteOffset;
+    expect([...km.kernel.peek(skb + BigInt(len), 4)]).toEqual([0xfe, 0xff, 0xff, 0xff]);
+    expect(() => km.writeField(skb, "sk_buff", "len", 1n << 32n)).toThrow(/value 4294967296 does not fit in the 32-bit field 'len'/);
+    expect(() => km.writeField(skb, "sk_buff", "skb_iif", -(1n << 31n) - 1n)).toThrow(/does not fit in the 32-bit field 'skb_iif'/);
+    expect(() => km.writeField(skb, "sk_buff", "data", -1n)).toThrow(/not a 64-bit address for pointer field 'data'/);
+    expect(km.readField(skb, "sk_buff", "len")).toBe(0xfffffffen); // nothing written by the refused values
+    km.free(skb);
+    expect(() => km.readField(skb, "sk_buff", "len")).toThrow(/use after free: skbuff_head_cache object/);
+    expect(() => km.writeField(skb, "sk_buff", "len", 1n)).toThrow(/use after free/);
+    expect(km.slab.cache("skbuff_head_cache")!.stats).toMatchObject({ uafReads: 1, uafWrites: 1 });
+  });
+});

@@ -4,6 +4,7 @@
 // (0, or -EFAULT with the destination zero-filled; never throw).
 import type { Btf } from "../../btf/btf.js";
 import type { TypeId } from "../../btf/types.js";
+import { BtfKind, IntEncoding } from "../../btf/kinds.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import type { KernelEnv } from "../../vm/env.js";
 import {
@@ -144,11 +145,42 @@ export class KernelMemory {
     return this.objects.field(type, path);
   }
 
+  /**
+   * KernelObjects.writeField, with scalar fields of 1, 2, 4 or 8 bytes
+   * (ints, enums, pointers; not bitfields) in range stored in one typed
+   * store; anything else, and every error, goes the general way.
+   */
   writeField(addr: bigint, type: TypeId | string, path: string, value: FieldValue): void {
+    if (typeof value === "bigint") {
+      const f = scalarOf(this.objects.field(type, path));
+      if (f !== undefined && value >= f.min && value <= f.max) {
+        const a = addr + f.offset;
+        const k = this.kernel;
+        // In range, so Number() is exact and the DataView store wraps it as the two's complement bytes.
+        const ok = f.size === 8 ? k.storeU64(a, value) : f.size === 4 ? k.storeU32(a, Number(value)) : f.size === 2 ? k.storeU16(a, Number(value)) : k.storeU8(a, Number(value) & 0xff);
+        if (ok) return;
+      }
+    }
     this.objects.writeField(addr, type, path, value);
   }
 
+  /** KernelObjects.readField, with scalar fields of 1, 2, 4 or 8 bytes (not bitfields) read in one typed load. */
   readField(addr: bigint, type: TypeId | string, path: string): bigint {
+    const f = scalarOf(this.objects.field(type, path));
+    if (f !== undefined) {
+      const a = addr + f.offset;
+      const k = this.kernel;
+      if (f.size === 8) {
+        const v = k.loadU64(a);
+        if (v !== undefined) return f.signed ? BigInt.asIntN(64, v) : v;
+      } else {
+        const v = f.size === 4 ? k.loadU32(a) : f.size === 2 ? k.loadU16(a) : k.loadU8(a);
+        if (v >= 0) {
+          if (!f.signed) return BigInt(v);
+          return BigInt(f.size === 4 ? v | 0 : f.size === 2 ? (v << 16) >> 16 : (v << 24) >> 24);
+        }
+      }
+    }
     return this.objects.readField(addr, type, path);
   }
 
@@ -180,4 +212,36 @@ export class KernelMemory {
   symbolize(addr: bigint): string | undefined {
     return this.text.symbolize(addr);
   }
+}
+
+/** How a scalar field is accessed in one typed load or store. */
+interface ScalarField {
+  offset: bigint;
+  size: 1 | 2 | 4 | 8;
+  signed: boolean;
+  /** The values KernelObjects.writeField accepts (ERANGE outside). */
+  min: bigint;
+  max: bigint;
+}
+const scalars = new WeakMap<FieldLocation, ScalarField | null>();
+/** The typed access of a non-bitfield int, enum or pointer field of 1, 2, 4 or 8 bytes; undefined for anything else. */
+function scalarOf(loc: FieldLocation): ScalarField | undefined {
+  let f = scalars.get(loc);
+  if (f === undefined) {
+    f = null;
+    const t = loc.type;
+    const size = loc.size;
+    if (loc.bitSize === 0 && (size === 1 || size === 2 || size === 4 || size === 8)) {
+      const bits = BigInt(size * 8);
+      const offset = BigInt(loc.byteOffset);
+      if (t.kind === BtfKind.PTR) f = { offset, size, signed: false, min: 0n, max: (1n << 64n) - 1n };
+      else if (t.kind === BtfKind.INT && t.bitsOffset === 0 && t.nrBits === size * 8) {
+        f = { offset, size, signed: (t.encoding & IntEncoding.SIGNED) !== 0, min: -(1n << (bits - 1n)), max: (1n << bits) - 1n };
+      } else if (t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64) {
+        if (t.size === size) f = { offset, size, signed: t.signed, min: -(1n << (bits - 1n)), max: (1n << bits) - 1n };
+      }
+    }
+    scalars.set(loc, f);
+  }
+  return f ?? undefined;
 }
