@@ -142,6 +142,13 @@ describe("synthetic BTF breadth: structs in Linux 6.18's shape", () => {
     "trace_event_raw_sched_switch",
     "trace_event_raw_net_dev_template",
     "trace_event_raw_net_dev_xmit",
+    "bpf_iter_meta",
+    "bpf_iter__task",
+    "bpf_iter__task_file",
+    "bpf_iter__bpf_map",
+    "bpf_iter__bpf_prog",
+    "bpf_iter__netlink",
+    "bpf_iter__ipv6_route",
   ];
   for (const s of whole) {
     it(`struct ${s}: members, offsets, bitfields and size`, () => {

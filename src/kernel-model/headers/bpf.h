@@ -246,6 +246,83 @@ enum {
 	BPF_F_CTXLEN_MASK = 0xfffff00000000,
 };
 
+/*
+ * BPF iterator program contexts (include/linux/bpf.h struct bpf_iter_meta,
+ * and the struct bpf_iter__<target> each iterator's DEFINE_BPF_ITER_FUNC
+ * declares: kernel/bpf/task_iter.c, map_iter.c, prog_iter.c,
+ * net/netlink/af_netlink.c, net/ipv6/route.c), Linux's shapes: every pointer
+ * wrapped in a one-member union (__bpf_md_ptr).
+ */
+struct task_struct;
+struct netlink_sock;
+struct fib6_info;
+
+struct bpf_iter_meta {
+	union {
+		struct seq_file *seq;
+	};
+	u64 session_id;
+	u64 seq_num;
+};
+
+struct bpf_iter__task {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct task_struct *task;
+	};
+};
+
+struct bpf_iter__task_file {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct task_struct *task;
+	};
+	u32 fd;
+	union {
+		struct file *file;
+	};
+};
+
+struct bpf_iter__bpf_map {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct bpf_map *map;
+	};
+};
+
+struct bpf_iter__bpf_prog {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct bpf_prog *prog;
+	};
+};
+
+struct bpf_iter__netlink {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct netlink_sock *sk;
+	};
+};
+
+struct bpf_iter__ipv6_route {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct fib6_info *rt;
+	};
+};
+
 /* include/uapi/linux/bpf.h: bpf_get_ns_current_pid_tgid's result */
 struct bpf_pidns_info {
 	__u32 pid;
