@@ -13,7 +13,7 @@ import { HelperId } from "../../src/vm/helpers/protos.js";
 import { ProgramBuilder } from "../../src/vm/isa/builder.js";
 import { decodeForLoad } from "../../src/vm/isa/decode.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
-import { Size } from "../../src/vm/isa/opcodes.js";
+import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
 import { rawTracepointProgType } from "../../src/vm/verifier/prog-types.js";
 import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
@@ -52,8 +52,6 @@ const name = (n: number) => Object.entries(Errno).find(([, v]) => v === n)?.[0] 
 
 /** Refusals whose errno still differs from Linux's, with the reason. */
 const KNOWN_ERRNO: Record<string, string> = {
-  ringbuf_reserve_leak: "reference leak at exit, verifier.ts (EINVAL)",
-  cfg_loop_no_progress: "infinite loop detection, verifier.ts (EINVAL)",
   call_kfunc_bad: "kfunc calls are refused by cfg.ts before the kernel's BTF lookup (EINVAL)",
 };
 
@@ -88,4 +86,15 @@ describe("refusals carry Linux's errno", () => {
       expect(r.error!.errno).toBe(c.errno);
     });
   }
+});
+
+describe("do_check's own refusals carry Linux's errno", () => {
+  it("the processed-instruction budget: 'BPF program is too large' is E2BIG", () => {
+    // A bounded loop of 200 iterations explores ~600 instructions; a budget of 100 stops it.
+    const b = new ProgramBuilder().mov64Imm(1, 0).label("top").add64Imm(1, 1).jmpImm(JmpOp.JLT, 1, 200, "top").mov64Imm(0, 0).exit();
+    const r = verify(programFromInsns(b.link()), { progType: rawTracepointProgType(12), privileged: true, maxProcessed: 100 });
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("BPF program is too large. Processed 101 insn");
+    expect(r.error!.errno).toBe("E2BIG");
+  });
 });

@@ -1,6 +1,7 @@
 // What the per-instruction checks share: the options, the program, id
 // counters, and fail() which ends verification with a kernel-style message.
 import type { Btf } from "../../btf/btf.js";
+import type { ErrnoName } from "../../internal/errno.js";
 import type { Program } from "../isa/instruction.js";
 import type { CfgInfo } from "./cfg.js";
 import { VerifierError } from "./errors.js";
@@ -55,8 +56,8 @@ export interface VerifierContext {
    * faulting; the loader passes this set to the interpreter.
    */
   readonly probeMem: Set<number>;
-  /** Stops verification: throws VerifierError with the log so far. */
-  fail(reason: string, insn: number): never;
+  /** Stops verification: throws VerifierError with the log so far (EACCES unless the kernel returns another errno). */
+  fail(reason: string, insn: number, errno?: ErrnoName): never;
   /**
    * A check depends on the value of register `regno` of the current frame
    * (a decided branch, a size argument, a constant pointer offset, the
@@ -90,9 +91,9 @@ export function makeContext(program: Program, cfg: CfgInfo, options: VerifyOptio
     noteStackDepth(frame, depth) {
       if (depth > (this.stackDepth.get(frame.subprog) ?? 0)) this.stackDepth.set(frame.subprog, depth);
     },
-    fail(reason, insn) {
+    fail(reason, insn, errno) {
       lines.push(reason);
-      throw new VerifierError(reason, insn, lines.slice());
+      throw new VerifierError(reason, insn, lines.slice(), errno);
     },
   };
 }

@@ -179,7 +179,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
     for (;;) {
       const { state } = path;
       let pc: number = path.pc;
-      if (++stats.processed > ctx.options.maxProcessed) ctx.fail(`BPF program is too large. Processed ${stats.processed} insn`, pc);
+      if (++stats.processed > ctx.options.maxProcessed) ctx.fail(`BPF program is too large. Processed ${stats.processed} insn`, pc, "E2BIG");
       if (cfg.prunePoints[pc]) {
         const list = visited.get(pc) ?? [];
         let pruned = false;
@@ -204,7 +204,7 @@ function explore(ctx: VerifierContext, cfg: CfgInfo, stats: VerifyStats, lines: 
                 pruned = true;
                 break;
               }
-              if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc);
+              if (stateMatches(v.state, state, true)) ctx.fail(`infinite loop detected at insn ${pc}`, pc, "EINVAL");
               // The same loop head with a narrower state: keep going (the budget bounds it).
             }
             if (!callbackEntry && jmps - prevJmps < 20 && stats.processed - prevInsns < 100) addState = false;
@@ -649,7 +649,7 @@ function atomic(ctx: VerifierContext, state: VerifierState, pc: number, size: nu
 
 function programExit(ctx: VerifierContext, state: VerifierState, pc: number): undefined {
   // As the kernel: leaked references first, then the return value.
-  for (const [ref, at] of state.refs) ctx.fail(`Unreleased reference id=${ref} alloc_insn=${at}`, pc);
+  for (const [ref, at] of state.refs) ctx.fail(`Unreleased reference id=${ref} alloc_insn=${at}`, pc, "EINVAL");
   const r0 = cur(state).regs[0]!;
   if (r0.type === RegType.NOT_INIT) ctx.fail(`R0 !read_ok`, pc);
   const pt = ctx.options.progType;
