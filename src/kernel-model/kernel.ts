@@ -13,7 +13,7 @@ import { FunctionTable, type KernelFunction } from "./functions.js";
 import { Rng } from "./rng.js";
 import { standardTracepoints } from "./tracepoint-defs.js";
 import { TracepointTable, type TracepointDef } from "./tracepoints.js";
-import { TaskTable, type Task } from "./tasks.js";
+import { TaskTable, type SpawnOptions, type Task } from "./tasks.js";
 import { KernelData, type DataSymbol } from "./kernel-data.js";
 import { sizeOf } from "../btf/layout.js";
 
@@ -40,6 +40,12 @@ export const LINUX_BANNER = `Linux version ${KERNEL_RELEASE} (btfsnoop@btfsnoop)
 export const HZ = 1000n;
 /** INITIAL_JIFFIES: jiffies starts 300 s before wrapping its low 32 bits, as in Linux (the 64-bit value is 2^32 - 300 * HZ). */
 export const INITIAL_JIFFIES = (1n << 32n) - 300n * HZ;
+
+/** PF_IDLE and PF_KTHREAD (task_struct.flags): an idle task, a kernel thread. */
+const PF_IDLE = 0x2n;
+const PF_KTHREAD = 0x00200000n;
+/** The signal a process's exit sends its parent. */
+const SIGCHLD = 17n;
 
 /** _NSIG: the highest signal number. */
 const NSIG = 64;
@@ -103,14 +109,58 @@ export class Kernel {
     this.data.place("rodata", "linux_banner", banner.length, { align: 32, init: banner });
   }
 
-  /** Writes pid, tgid and comm into `t`'s task_struct (those the BTF has). */
+  /**
+   * Fills `t`'s task_struct as copy_process leaves it (the fields the BTF
+   * has): pid, tgid, comm; real_parent and parent (the forking task, init_task
+   * for pid 1 and the idle tasks), group_leader (the thread group's first
+   * task), the children/sibling lists (a child is added to the tail of its
+   * parent's children), prio 120 (nice 0), PF_KTHREAD (and PF_IDLE for the
+   * idle tasks), exit_signal (SIGCHLD for a process, -1 for a thread),
+   * usage 1, and the start times.
+   */
   private fillTaskStruct(t: Task, ts: number): void {
+    const has = (field: string) => findMember(this.btf, ts, field) !== undefined;
     const set = (field: string, v: bigint) => {
-      if (findMember(this.btf, ts, field)) this.memory.writeField(t.taskAddress, ts, field, v);
+      if (has(field.split(".")[0]!)) this.memory.writeField(t.taskAddress, ts, field, v);
     };
     set("pid", BigInt(t.pid));
     set("tgid", BigInt(t.tgid));
-    if (findMember(this.btf, ts, "comm")) this.memory.writeString(t.taskAddress, ts, "comm", t.comm);
+    if (has("comm")) this.memory.writeString(t.taskAddress, ts, "comm", t.comm);
+    const initTask = this.tasks.idle[0]!;
+    const parent = t.pid === 0 ? initTask : (this.tasks.get(t.parent) ?? initTask);
+    const leader = t.tgid === t.pid ? t : (this.tasks.get(t.tgid) ?? t);
+    set("real_parent", parent.taskAddress);
+    set("parent", parent.taskAddress);
+    set("group_leader", leader.taskAddress);
+    for (const f of ["prio", "static_prio", "normal_prio"]) set(f, 120n);
+    set("flags", t.pid === 0 ? PF_IDLE | PF_KTHREAD : t.kthread ? PF_KTHREAD : 0n);
+    set("exit_signal", t.tgid === t.pid ? SIGCHLD : -1n);
+    set("usage.refs.counter", 1n);
+    set("start_time", this.clock.now());
+    set("start_boottime", this.clock.boot());
+    if (has("children") && has("sibling")) {
+      const children = t.taskAddress + BigInt(this.memory.objects.field(ts, "children").byteOffset);
+      const sibling = t.taskAddress + BigInt(this.memory.objects.field(ts, "sibling").byteOffset);
+      this.listInit(children);
+      // The idle tasks are nobody's children (init_task is its own parent).
+      if (t.pid === 0) this.listInit(sibling);
+      else this.listAddTail(sibling, parent.taskAddress + BigInt(this.memory.objects.field(ts, "children").byteOffset));
+    }
+  }
+
+  /** INIT_LIST_HEAD: an empty list points at itself. */
+  private listInit(head: bigint): void {
+    this.memory.writeField(head, "list_head", "next", head);
+    this.memory.writeField(head, "list_head", "prev", head);
+  }
+
+  /** list_add_tail: `entry` goes between the last entry of `head` and `head`. */
+  private listAddTail(entry: bigint, head: bigint): void {
+    const last = this.memory.readField(head, "list_head", "prev");
+    this.memory.writeField(entry, "list_head", "next", head);
+    this.memory.writeField(entry, "list_head", "prev", last);
+    this.memory.writeField(last, "list_head", "next", entry);
+    this.memory.writeField(head, "list_head", "prev", entry);
   }
 
   /** jiffies now: INITIAL_JIFFIES plus the boot clock in ticks of 1/HZ s. */
@@ -126,10 +176,10 @@ export class Kernel {
   }
 
   /**
-   * Starts a process (or a thread of `tgid`): a Task plus its task_struct in
-   * kernel memory with pid, tgid and comm filled in (when the BTF has them).
+   * Starts a process (or a thread of `tgid`) forked by `parent`: a Task plus
+   * its task_struct in kernel memory, filled as fillTaskStruct says.
    */
-  spawn(comm: string, parent = 0, options: { tgid?: number; uid?: number; gid?: number; cpu?: number } = {}): Task {
+  spawn(comm: string, parent = 0, options: SpawnOptions = {}): Task {
     const t = this.tasks.spawn(comm, parent, options);
     const ts = this.btf.findByNameKind("task_struct", BtfKind.STRUCT);
     if (ts !== undefined) {

@@ -8,6 +8,8 @@ import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
 import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep, type MmState } from "./paths/fs-block-sched.js";
 import { buildWorld, type World } from "./paths/world.js";
+import { forkObjects } from "./paths/process.js";
+import type { SpawnOptions, Task } from "./tasks.js";
 
 import { BtfKind } from "../btf/kinds.js";
 import { sizeOf } from "../btf/layout.js";
@@ -67,9 +69,17 @@ export class SyntheticKernel extends Kernel {
     this.mm = installMmPaths(this);
     this.bpfObject = installBpfPaths(this);
     COMMS.forEach((comm, i) => {
-      const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length });
+      const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length, kthread: comm.startsWith("kworker/") });
       if (i < this.tasks.cpus.length) this.tasks.switchTo(i, t);
     });
+  }
+
+  /** Starts a task as Kernel.spawn does, then gives it what fork gives (mm, files, fs, cred, pid: paths/process.ts). */
+  override spawn(comm: string, parent = 0, options: SpawnOptions = {}): Task {
+    const t = super.spawn(comm, parent, options);
+    // The constructor's own spawns come after the world is built.
+    if (this.world) forkObjects(this, t, this.world.vfs, this.world.net);
+    return t;
   }
 
   /** Runs a workload; returns the number of steps taken. */

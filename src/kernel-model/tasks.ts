@@ -15,6 +15,18 @@ export interface Task {
   /** CPU it last ran on. */
   cpu: number;
   exited: boolean;
+  /** A kernel thread (PF_KTHREAD): no mm of its own, as the idle tasks and kworkers. */
+  readonly kthread: boolean;
+}
+
+export interface SpawnOptions {
+  /** Make a thread of this process (default: a new process). */
+  tgid?: number;
+  uid?: number;
+  gid?: number;
+  cpu?: number;
+  /** A kernel thread (no mm). */
+  kthread?: boolean;
 }
 
 export type ExecContext = "process" | "softirq" | "hardirq";
@@ -37,7 +49,7 @@ export class TaskTable {
 
   constructor(nrCpus: number) {
     if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new RangeError(`nrCpus must be 1..256, got ${nrCpus}`);
-    this.idle = Array.from({ length: nrCpus }, (_, id) => ({ pid: 0, tgid: 0, comm: `swapper/${id}`, parent: 0, uid: 0, gid: 0, taskAddress: 0n, cpu: id, exited: false }));
+    this.idle = Array.from({ length: nrCpus }, (_, id) => ({ pid: 0, tgid: 0, comm: `swapper/${id}`, parent: 0, uid: 0, gid: 0, taskAddress: 0n, cpu: id, exited: false, kthread: true }));
     this.cpus = Array.from({ length: nrCpus }, (_, id) => ({
       id,
       current: this.idle[id]!,
@@ -47,7 +59,7 @@ export class TaskTable {
   }
 
   /** Creates a task (a new process when `tgid` is omitted, else a thread of `tgid`). */
-  spawn(comm: string, parent: number, options: { tgid?: number; uid?: number; gid?: number; cpu?: number } = {}): Task {
+  spawn(comm: string, parent: number, options: SpawnOptions = {}): Task {
     const pid = this.nextPid++;
     const t: Task = {
       pid,
@@ -59,6 +71,7 @@ export class TaskTable {
       taskAddress: 0n,
       cpu: options.cpu ?? 0,
       exited: false,
+      kthread: options.kthread ?? false,
     };
     this.tasks.set(pid, t);
     return t;

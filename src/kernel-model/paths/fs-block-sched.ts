@@ -5,7 +5,9 @@
 // __schedule with sched_switch, migrations with sched_migrate_task).
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
-import { alloc, setField, setString, type World } from "./world.js";
+import { clearFd, filesOf, installFd, MMAP_BASE, TASK_SIZE } from "./process.js";
+import { FILES } from "./vfs.js";
+import { alloc, setField, setString, VDA_DEV, type World } from "./world.js";
 
 const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
 /** IS_ERR(): a u64 return holding -4095..-1. */
@@ -13,7 +15,21 @@ const isErr = (v: bigint) => BigInt.asIntN(64, v) < 0n && BigInt.asIntN(64, v) >
 const ENOENT = 2;
 const EAGAIN = 11;
 const EBADF = 9;
-const PATHS = ["/etc/passwd", "/var/log/syslog", "/tmp/data.bin", "/usr/lib/libc.so.6", "/proc/self/stat", "/missing/file"];
+/** The paths the fs workload opens: the files of vfs.ts. */
+const PATHS = FILES.map((f) => f.path);
+/** PATH_MAX: the longest path getname copies from user space. */
+const PATH_MAX = 4096;
+
+/** strncpy_from_user: the NUL-terminated string at `addr` in `tgid`'s memory (up to PATH_MAX bytes). */
+function userString(k: Kernel, tgid: number, addr: bigint): string {
+  const bytes: number[] = [];
+  const b = new Uint8Array(1);
+  for (let i = 0; i < PATH_MAX; i++) {
+    if (k.memory.readUser(tgid, b, addr + BigInt(i)) !== 0 || b[0] === 0) break;
+    bytes.push(b[0]!);
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
 
 export function installFsPaths(k: Kernel, w: World): void {
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
@@ -33,24 +49,34 @@ export function installFsPaths(k: Kernel, w: World): void {
     call("fd_install", BigInt(fd), file);
     return BigInt(fd);
   });
-  set("getname", () => alloc(k, "filename"));
-  set("putname", ([name]) => (k.memory.free(name!), 0n));
-  set("do_filp_open", () => {
-    if (rng.chance(0.05)) return err(ENOENT);
-    const file = alloc(k, "file");
-    const dentry = alloc(k, "dentry");
-    const inode = alloc(k, "inode");
-    setString(k, dentry, "dentry", "d_iname", rng.pick(PATHS).split("/").pop()!);
-    setField(k, dentry, "dentry", "d_inode", inode);
-    setField(k, inode, "inode", "i_ino", BigInt(rng.int(2, 1 << 20)));
-    setField(k, file, "file", "f_inode", inode);
-    setField(k, file, "file", "f_path.dentry", dentry);
-    call("vfs_open", 0n, file);
+  /** The path each struct filename holds (getname copied it from user space; putname forgets it). */
+  const names = new Map<bigint, string>();
+  set("getname", ([user]) => {
+    const name = alloc(k, "filename");
+    const path = userString(k, k.current().tgid, user!);
+    names.set(name, path);
+    setField(k, name, "filename", "uptr", user!);
+    setField(k, name, "filename", "refcnt.counter", 1n);
+    return name;
+  });
+  set("putname", ([name]) => {
+    names.delete(name!);
+    k.memory.free(name!);
+    return 0n;
+  });
+  set("do_filp_open", ([, name]) => {
+    // A transient failure now and then (the file was just removed), and always for a path that does not exist.
+    const spec = w.vfs.lookup(names.get(name!) ?? "");
+    if (rng.chance(0.05) || !spec) return err(ENOENT);
+    const { file } = w.vfs.open(spec, rng);
+    call("vfs_open", file + BigInt(k.memory.objects.field("file", "f_path").byteOffset), file);
     return file;
   });
   set("vfs_open", () => 0n);
   set("fd_install", ([fd, file]) => {
-    w.files.set(Number(fd) + k.current().tgid * 1000, { fd: Number(fd), file: file!, path: "" });
+    const dentry = k.memory.readField(file!, "file", "f_path.dentry");
+    w.files.set(Number(fd) + k.current().tgid * 1000, { fd: Number(fd), file: file!, path: w.vfs.pathOf(dentry) });
+    installFd(k, filesOf(k, k.current()), Number(fd), file!);
     return 0n;
   });
   const fileOf = (fd: bigint) => w.files.get(Number(fd) + k.current().tgid * 1000);
@@ -68,6 +94,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const f = fileOf(fd!);
     if (!f) return err(EBADF);
     w.files.delete(Number(fd) + k.current().tgid * 1000);
+    clearFd(k, filesOf(k, k.current()), f.fd);
     return call("filp_close", f.file, 0n);
   });
   // The last reference goes with the descriptor (the model shares no file,
@@ -141,6 +168,10 @@ export function fileSession(k: Kernel): void {
   k.callByName("close_fd", [fd]);
 }
 
+const REQ_OP_READ = 0n;
+const REQ_OP_WRITE = 1n;
+const MQ_RQ_IN_FLIGHT = 1n;
+
 export function installBlockPaths(k: Kernel, w: World): void {
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
     for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
@@ -152,9 +183,17 @@ export function installBlockPaths(k: Kernel, w: World): void {
     const rq = alloc(k, "request");
     const bytes = BigInt(k.rng.pick([4096, 8192, 16384, 65536]));
     const sector = BigInt(k.rng.int(0, 1 << 24)) * 8n;
+    setField(k, rq, "request", "q", w.queue);
+    setField(k, rq, "request", "part", w.part0);
     setField(k, rq, "request", "__data_len", bytes);
     setField(k, rq, "request", "__sector", sector);
     setField(k, rq, "request", "bio", bio!);
+    setField(k, rq, "request", "biotail", bio!);
+    setField(k, rq, "request", "tag", BigInt(w.inflight.length));
+    setField(k, rq, "request", "start_time_ns", k.clock.now());
+    setField(k, bio!, "bio", "bi_bdev", w.part0);
+    setField(k, bio!, "bio", "bi_iter.bi_sector", sector);
+    setField(k, bio!, "bio", "bi_iter.bi_size", bytes);
     call("blk_mq_start_request", rq);
     w.inflight.push({ rq, issuedNs: k.clock.now(), bytes: Number(bytes), sector });
     return 0n;
@@ -164,13 +203,19 @@ export function installBlockPaths(k: Kernel, w: World): void {
     const f = w.inflight.find((x) => x.rq === rq);
     const bytes = BigInt(f?.bytes ?? Number(k.memory.readField(rq!, "request", "__data_len")));
     const sector = k.memory.readField(rq!, "request", "__sector");
-    k.fire(tp("block_rq_issue"), { dev: (253n << 20n) | 0n, sector, nr_sector: bytes / 512n, bytes, rwbs: k.rng.chance(0.6) ? "W" : "R", comm: k.current().comm, cmd: "" }, [rq!]);
+    const write = k.rng.chance(0.6);
+    // cmd_flags' low byte is the operation (REQ_OP_READ 0, REQ_OP_WRITE 1); a started request is in flight.
+    setField(k, rq!, "request", "cmd_flags", write ? REQ_OP_WRITE : REQ_OP_READ);
+    setField(k, rq!, "request", "io_start_time_ns", k.clock.now());
+    setField(k, rq!, "request", "state", MQ_RQ_IN_FLIGHT);
+    k.fire(tp("block_rq_issue"), { dev: VDA_DEV, sector, nr_sector: bytes / 512n, bytes, rwbs: write ? "W" : "R", comm: k.current().comm, cmd: "" }, [rq!]);
     return 0n;
   });
   set("blk_mq_end_request", ([rq, error]) => {
     const sector = k.memory.readField(rq!, "request", "__sector");
     const bytes = k.memory.readField(rq!, "request", "__data_len");
-    k.fire(tp("block_rq_complete"), { dev: 253n << 20n, sector, nr_sector: bytes / 512n, error: error!, rwbs: "W", cmd: "" }, [rq!, error!, bytes]);
+    const write = (k.memory.readField(rq!, "request", "cmd_flags") & 0xffn) === REQ_OP_WRITE;
+    k.fire(tp("block_rq_complete"), { dev: VDA_DEV, sector, nr_sector: bytes / 512n, error: error!, rwbs: write ? "W" : "R", cmd: "" }, [rq!, error!, bytes]);
     call("__blk_mq_end_request", rq!, error!);
     return 0n;
   });
@@ -242,8 +287,6 @@ export interface MmState {
   mm(tgid: number): bigint;
 }
 
-const MMAP_BASE = 0x7f0000000000n;
-
 export function installMmPaths(k: Kernel): MmState {
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
     for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
@@ -251,14 +294,19 @@ export function installMmPaths(k: Kernel): MmState {
   /** Each process's mappings, oldest first. */
   const vmas = new Map<number, { vma: bigint; start: bigint; end: bigint }[]>();
   const mms = new Map<number, bigint>();
+  // A process's mm is the one fork gave it (process.ts); a kernel thread that maps memory gets one on first use.
   const mmOf = (tgid: number): bigint => {
     let mm = mms.get(tgid);
     if (mm === undefined) {
-      mm = alloc(k, "mm_struct");
-      setField(k, mm, "mm_struct", "mmap_base", MMAP_BASE);
-      setField(k, mm, "mm_struct", "task_size", 0x7ffffffff000n);
+      const leader = k.tasks.get(tgid);
+      mm = leader && leader.taskAddress !== 0n ? k.memory.readField(leader.taskAddress, "task_struct", "mm") : 0n;
+      if (mm === 0n) {
+        mm = alloc(k, "mm_struct");
+        setField(k, mm, "mm_struct", "mmap_base", MMAP_BASE);
+        setField(k, mm, "mm_struct", "task_size", TASK_SIZE);
+        for (const t of k.tasks.all()) if (t.tgid === tgid) setField(k, t.taskAddress, "task_struct", "mm", mm);
+      }
       mms.set(tgid, mm);
-      for (const t of k.tasks.all()) if (t.tgid === tgid) setField(k, t.taskAddress, "task_struct", "mm", mm);
     }
     return mm;
   };

@@ -4,6 +4,7 @@
 import { findMember } from "../../btf/members.js";
 import { BtfKind } from "../../btf/kinds.js";
 import type { Kernel } from "../kernel.js";
+import { Vfs } from "./vfs.js";
 
 /** Whether `type` has the member `path` starts with, per kernel BTF (asked on every setField, so remembered). */
 const hasFieldCache = new WeakMap<object, Map<string, number | undefined>>();
@@ -13,7 +14,7 @@ function structWith(k: Kernel, type: string, path: string): number | undefined {
   const key = `${type}\0${path}`;
   if (m.has(key)) return m.get(key);
   const id = k.btf.findByNameKind(type, BtfKind.STRUCT);
-  const found = id !== undefined && findMember(k.btf, id, path.split(".")[0]!) ? id : undefined;
+  const found = id !== undefined && findMember(k.btf, id, path.split(".")[0]!.replace(/\[.*$/, "")) ? id : undefined;
   m.set(key, found);
   return found;
 }
@@ -69,12 +70,25 @@ export interface World {
   backlog: bigint[];
   /** Open files by tgid * 1000 + fd. */
   files: Map<number, OpenFile>;
+  /** The block device: its gendisk ("vda"), request_queue and whole-disk block_device (part0). */
   disk: bigint;
+  queue: bigint;
+  part0: bigint;
+  /** Mounts, directories and opened files' dentries and inodes. */
+  vfs: Vfs;
   /** Requests issued and not completed yet. */
   inflight: { rq: bigint; issuedNs: bigint; bytes: number; sector: bigint }[];
 }
 
+/** dev_t of vda (virtio-blk major 253, minor 0; MKDEV is major << 20 | minor). */
+export const VDA_DEV = 253n << 20n;
 const AF_INET = 2n;
+/** sk_state of a connected socket (TCP_ESTABLISHED; connected UDP sockets use it too). */
+const TCP_ESTABLISHED = 1n;
+/** socket.state of a connected socket. */
+const SS_CONNECTED = 3n;
+const SOCK_STREAM = 1n;
+const SOCK_DGRAM = 2n;
 /** An IPv4 address as the kernel stores it (__be32: network order in memory, so a little-endian load reverses it). */
 const ipv4 = (a: number, b: number, c: number, d: number) => BigInt((a | (b << 8) | (c << 16) | (d << 24)) >>> 0);
 /** A port as __be16 (network order). */
@@ -104,7 +118,15 @@ export function buildWorld(k: Kernel): World {
     setField(k, sk, "sock", "__sk_common.skc_num", BigInt(sport));
     setField(k, sk, "sock", "__sk_common.skc_net.net", net);
     setField(k, sk, "sock", "sk_protocol", protocol === "tcp" ? 6n : 17n);
+    setField(k, sk, "sock", "__sk_common.skc_state", TCP_ESTABLISHED);
+    setField(k, sk, "sock", "__sk_common.skc_refcnt.refs.counter", 1n);
+    setField(k, sk, "sock", "sk_type", protocol === "tcp" ? SOCK_STREAM : SOCK_DGRAM);
+    // The default buffer sizes (net.ipv4.tcp_rmem/tcp_wmem defaults, net.core.rmem/wmem_default for UDP).
+    setField(k, sk, "sock", "sk_rcvbuf", protocol === "tcp" ? 131072n : 212992n);
+    setField(k, sk, "sock", "sk_sndbuf", protocol === "tcp" ? 16384n : 212992n);
     const s = alloc(k, "socket");
+    setField(k, s, "socket", "state", SS_CONNECTED);
+    setField(k, s, "socket", "type", protocol === "tcp" ? SOCK_STREAM : SOCK_DGRAM);
     setField(k, s, "socket", "sk", sk);
     setField(k, sk, "sock", "sk_socket", s);
     return { sk, sock: s, protocol, dev: via };
@@ -126,5 +148,22 @@ export function buildWorld(k: Kernel): World {
   const disk = alloc(k, "gendisk");
   setString(k, disk, "gendisk", "disk_name", "vda");
   setField(k, disk, "gendisk", "major", 253n);
-  return { net, lo, eth0, socks, backlog: [], files: new Map(), disk, inflight: [] };
+  setField(k, disk, "gendisk", "first_minor", 0n);
+  setField(k, disk, "gendisk", "minors", 16n);
+  // A virtio disk's blk-mq queue: one hardware queue per CPU, 256 tags, 30 s timeout.
+  const queue = alloc(k, "request_queue");
+  setField(k, queue, "request_queue", "disk", disk);
+  setField(k, queue, "request_queue", "queue_depth", 256n);
+  setField(k, queue, "request_queue", "nr_hw_queues", BigInt(k.tasks.cpus.length));
+  setField(k, queue, "request_queue", "rq_timeout", 30n * 1000n);
+  setField(k, queue, "request_queue", "refs.refs.counter", 1n);
+  setField(k, disk, "gendisk", "queue", queue);
+  // The whole disk (partition 0): 8 GiB of 512-byte sectors.
+  const part0 = alloc(k, "block_device");
+  setField(k, part0, "block_device", "bd_disk", disk);
+  setField(k, part0, "block_device", "bd_queue", queue);
+  setField(k, part0, "block_device", "bd_dev", VDA_DEV);
+  setField(k, part0, "block_device", "bd_nr_sectors", (8n << 30n) / 512n);
+  setField(k, disk, "gendisk", "part0", part0);
+  return { net, lo, eth0, socks, backlog: [], files: new Map(), disk, queue, part0, vfs: new Vfs(k), inflight: [] };
 }
