@@ -149,6 +149,9 @@ describe("synthetic BTF breadth: structs in Linux 6.18's shape", () => {
     "bpf_iter__bpf_prog",
     "bpf_iter__netlink",
     "bpf_iter__ipv6_route",
+    "bpf_ringbuf",
+    "irq_work",
+    "rcuwait",
   ];
   for (const s of whole) {
     it(`struct ${s}: members, offsets, bitfields and size`, () => {

@@ -323,6 +323,38 @@ struct bpf_iter__ipv6_route {
 	};
 };
 
+/*
+ * A BPF ring buffer's kernel side (kernel/bpf/ringbuf.c), Linux 6.12's
+ * members at Linux's offsets (the positions on their own pages); 6.18's
+ * spinlock is an rqspinlock_t at the same offset.  Tools test
+ * bpf_core_type_exists(struct bpf_ringbuf) to choose a ring buffer over a
+ * perf buffer.  irq_work and rcuwait: include/linux/irq_work_types.h,
+ * include/linux/rcuwait.h.
+ */
+struct rcuwait {
+	struct task_struct *task;
+};
+
+struct irq_work {
+	struct __call_single_node node;
+	void (*func)(struct irq_work *);
+	struct rcuwait irqwait;
+};
+
+struct bpf_ringbuf {
+	wait_queue_head_t waitq;
+	struct irq_work work;
+	u64 mask;
+	struct page **pages;
+	int nr_pages;
+	spinlock_t spinlock __attribute__((aligned(64)));
+	atomic_t busy __attribute__((aligned(64)));
+	unsigned long consumer_pos __attribute__((aligned(4096)));
+	unsigned long producer_pos __attribute__((aligned(4096)));
+	unsigned long pending_pos;
+	char data[] __attribute__((aligned(4096)));
+};
+
 /* include/uapi/linux/bpf.h: bpf_get_ns_current_pid_tgid's result */
 struct bpf_pidns_info {
 	__u32 pid;

@@ -96,16 +96,6 @@ struct thread_info {
 	u32 cpu;
 };
 
-/* include/linux/smp_types.h */
-struct __call_single_node {
-	struct llist_node llist;
-	union {
-		unsigned int u_flags;
-		atomic_t a_flags;
-	};
-	u16 src, dst;
-};
-
 /* include/linux/cpumask.h (NR_CPUS = 64) */
 typedef struct cpumask {
 	unsigned long bits[1];

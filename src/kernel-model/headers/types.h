@@ -224,6 +224,16 @@ typedef struct {
 	spinlock_t lock;
 } seqlock_t;
 
+/* include/linux/smp_types.h */
+struct __call_single_node {
+	struct llist_node llist;
+	union {
+		unsigned int u_flags;
+		atomic_t a_flags;
+	};
+	u16 src, dst;
+};
+
 /*
  * The common fields every trace event record starts with
  * (include/linux/trace_events.h); the records themselves are in trace.h.
