@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { getHeapSpaceStatistics } from "node:v8";
 import { gunzipSync } from "node:zlib";
 import { parseBtf } from "../src/btf/index.js";
 import { buildScaleKernel, runRandomCalls } from "../src/kernel-model/scale.js";
@@ -77,6 +78,11 @@ function attachEmptyFentry(kernel: SyntheticKernel, bpf: ReturnType<typeof bootS
   void kernel;
 }
 
+/** Bytes reserved for V8's young generation (it grows with the allocation rate up to its cap, and RSS with it). */
+function newSpace(): number {
+  return getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0;
+}
+
 /** In a child process: RSS after 1 s and after LONG_S s of simulated time of one workload. */
 function rssChild(w: WorkloadName): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -87,16 +93,18 @@ function rssChild(w: WorkloadName): void {
   const rss1 = process.memoryUsage().rss;
   const heap1 = process.memoryUsage().heapUsed;
   const buf1 = process.memoryUsage().arrayBuffers;
+  const new1 = newSpace();
   const stepsN = k.run(w, { durationNs: BigInt(LONG_S - 1) * 1_000_000_000n });
   const cpu = cpuMs() - c0;
   gc?.();
   const rssN = process.memoryUsage().rss;
   const heapN = process.memoryUsage().heapUsed;
   const bufN = process.memoryUsage().arrayBuffers;
-  process.stdout.write(JSON.stringify({ steps: steps1 + stepsN, cpuMs: cpu, rss1, rssN, heap1, heapN, buf1, bufN }) + "\n");
+  const newN = newSpace();
+  process.stdout.write(JSON.stringify({ steps: steps1 + stepsN, cpuMs: cpu, rss1, rssN, heap1, heapN, buf1, bufN, new1, newN }) + "\n");
 }
 
-function rssOf(w: WorkloadName): { steps: number; cpuMs: number; rss1: number; rssN: number; heap1: number; heapN: number; buf1: number; bufN: number } | undefined {
+function rssOf(w: WorkloadName): { steps: number; cpuMs: number; rss1: number; rssN: number; heap1: number; heapN: number; buf1: number; bufN: number; new1: number; newN: number } | undefined {
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, ["--expose-gc", self, CHILD_FLAG, w], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) {
@@ -147,7 +155,7 @@ export async function runKernelBench(): Promise<void> {
   for (const w of WORKLOADS) {
     const r = rssOf(w);
     if (!r) continue;
-    rss.push([w, fmt(r.steps), fmt((r.steps / r.cpuMs) * 1000), mib(r.rss1), mib(r.rssN), mib(r.heap1), mib(r.heapN), mib(r.buf1), mib(r.bufN)]);
+    rss.push([w, fmt(r.steps), fmt((r.steps / r.cpuMs) * 1000), mib(r.rss1), mib(r.rssN), mib(r.heap1), mib(r.heapN), mib(r.buf1), mib(r.bufN), mib(r.new1), mib(r.newN)]);
   }
   printTable(`kernel: fresh process per workload, after 1 s and ${LONG_S} s of simulated time (after a full GC)`, [
     "workload",
@@ -159,7 +167,10 @@ export async function runKernelBench(): Promise<void> {
     `heap ${LONG_S} s MiB`,
     "buffers 1 s MiB",
     `buffers ${LONG_S} s MiB`,
+    "young gen 1 s MiB",
+    `young gen ${LONG_S} s MiB`,
   ], rss);
+  process.stdout.write("(heap = live JS objects after a full GC; buffers = ArrayBuffers (memory pages); the young generation is V8's nursery, reserved as the allocation rate asks, capped at 32 MiB: RSS growth beyond heap and buffers is that)\n");
 }
 
 if (process.argv[2] === CHILD_FLAG) rssChild(process.argv[3] as WorkloadName);

@@ -138,7 +138,8 @@ export class AddressSpace {
     for (let i = 0; i < PAGE_CACHE; i++) {
       const p = c[i];
       if (p !== undefined && addr >= p.base && addr < p.end) {
-        this.hitOff = Number(addr - p.base);
+        // Pages are page-aligned: the offset is the address's low 12 bits.
+        this.hitOff = Number(BigInt.asUintN(32, addr)) & (PAGE_SIZE - 1);
         if (i !== 0) {
           c[i] = c[0];
           c[0] = p;
@@ -151,7 +152,7 @@ export class AddressSpace {
     if (page === undefined) return undefined;
     for (let i = PAGE_CACHE - 1; i > 0; i--) c[i] = c[i - 1];
     c[0] = page;
-    this.hitOff = Number(addr - page.base);
+    this.hitOff = Number(BigInt.asUintN(32, addr)) & (PAGE_SIZE - 1);
     return page;
   }
 
