@@ -53,6 +53,9 @@ interface Slab {
 }
 
 /** One slab cache (kmem_cache_create). */
+const LIVE = 1;
+const FREED = 2;
+
 export class KmemCache {
   readonly name: string;
   /** Object size in bytes (s->object_size). */
@@ -66,15 +69,16 @@ export class KmemCache {
   /** Objects per slab. */
   readonly objectsPerSlab: number;
   readonly poison: boolean;
+  /** Offset of an object's last byte (POISON_END goes there). */
+  private readonly lastByte: bigint;
   readonly stats: KmemCacheStats = { active: 0, total: 0, slabs: 0, allocs: 0, frees: 0, uafReads: 0, uafWrites: 0 };
 
   private readonly space: AddressSpace;
   private readonly pages: PageAllocator;
   /** Free objects; the end of the array is the head (next to be allocated). */
   private readonly freelist: bigint[] = [];
-  private readonly live = new Set<bigint>();
-  /** Objects that were allocated and then freed and not reallocated since. */
-  private readonly freed = new Set<bigint>();
+  /** Each object ever allocated: LIVE, or FREED (allocated, then freed and not reallocated since); one lookup per alloc and free. */
+  private readonly state = new Map<bigint, typeof LIVE | typeof FREED>();
   private readonly slabs: Slab[] = [];
   private readonly onNewSlab: (cache: KmemCache, start: bigint, end: bigint) => void;
 
@@ -92,6 +96,7 @@ export class KmemCache {
     this.slabPages = Math.max(1, Math.min(8, want), Math.ceil(this.stride / PAGE_SIZE));
     this.objectsPerSlab = Math.floor((this.slabPages * PAGE_SIZE) / this.stride);
     this.poison = options.poison ?? true;
+    this.lastByte = BigInt(size - 1);
     this.space = space;
     this.pages = pages;
     this.onNewSlab = onNewSlab;
@@ -101,11 +106,9 @@ export class KmemCache {
   alloc(zero = false): bigint {
     if (this.freelist.length === 0) this.grow();
     const addr = this.freelist.pop()!;
-    this.freed.delete(addr);
-    this.live.add(addr);
-    const size = this.objectSize;
-    this.space.map(addr, size);
-    if (zero) this.space.fillRaw(addr, size, 0);
+    this.state.set(addr, LIVE);
+    // A free object is wholly unmapped, so mapping it zero-filled zeroes every byte (kzalloc).
+    this.space.map(addr, this.objectSize, zero ? 0 : undefined);
     this.stats.active++;
     this.stats.allocs++;
     return addr;
@@ -113,12 +116,12 @@ export class KmemCache {
 
   /** Frees an object (kmem_cache_free): poisons it, unmaps it, puts it at the freelist head. Throws EINVAL for double frees and foreign pointers. */
   free(addr: bigint): void {
-    if (!this.live.has(addr)) {
-      if (this.freed.has(addr)) throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): double free of ${hex(addr)}`);
+    const st = this.state.get(addr);
+    if (st !== LIVE) {
+      if (st === FREED) throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): double free of ${hex(addr)}`);
       throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): ${hex(addr)} is not an allocated object of this cache`);
     }
-    this.live.delete(addr);
-    this.freed.add(addr);
+    this.state.set(addr, FREED);
     this.poisonObject(addr);
     this.space.unmap(addr, this.objectSize);
     this.freelist.push(addr);
@@ -128,7 +131,7 @@ export class KmemCache {
 
   /** Whether addr is the start of an allocated object. */
   isLive(addr: bigint): boolean {
-    return this.live.has(addr);
+    return this.state.get(addr) === LIVE;
   }
 
   /** Whether addr lies in one of this cache's slabs. */
@@ -144,18 +147,19 @@ export class KmemCache {
     if (index >= BigInt(this.objectsPerSlab)) return undefined;
     const start = slab.start + index * BigInt(this.stride);
     if (addr >= start + BigInt(this.objectSize)) return undefined; // in the padding
-    return { start, live: this.live.has(start), freed: this.freed.has(start) };
+    const st = this.state.get(start);
+    return { start, live: st === LIVE, freed: st === FREED };
   }
 
   /** Allocated objects in address order. */
   liveObjects(): bigint[] {
-    return [...this.live].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...this.state].filter(([, st]) => st === LIVE).map(([a]) => a).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   private poisonObject(addr: bigint): void {
     if (!this.poison) return;
     this.space.fillRaw(addr, this.objectSize - 1, POISON_FREE);
-    this.space.fillRaw(addr + BigInt(this.objectSize - 1), 1, POISON_END);
+    this.space.fillRaw(addr + this.lastByte, 1, POISON_END);
   }
 
   private grow(): void {
