@@ -183,7 +183,7 @@ describe("Bpf: programs", () => {
     const bad = new Uint8Array(ok);
     bad[0] = 0xff; // unknown opcode
     expect(bpf.progLoad({ progType: "tracing", insns: bad })).toBe(E("EINVAL"));
-    expect(bpf.lastError).toMatch(/^insn 0: /);
+    expect(bpf.lastError).toBe("unknown opcode ff");
   });
 
   it("refuses GPL-only helpers without a GPL-compatible license", () => {
