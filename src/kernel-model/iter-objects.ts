@@ -9,6 +9,7 @@
 // The model has one pid namespace, so the task iterators see every task.
 import { BtfKind } from "../btf/kinds.js";
 import { resolveMemberPath } from "../btf/members.js";
+import { filesOf, installFd } from "./paths/process.js";
 import type { SyntheticKernel } from "./synthetic.js";
 
 /** One netlink socket as /proc/net/netlink describes it. */
@@ -69,7 +70,12 @@ export const IPV6_ROUTES: readonly RouteSpec[] = [
 ];
 const OTHER_NS_ROUTE: RouteSpec = { dst: "fd00::", dstLen: 8, metric: 256, refcnt: 1, flags: RTF_UP, dev: "eth0" };
 
-/** The standard files every process has open (fd 0-2), with inode numbers. */
+const S_IFCHR = 0o020000;
+const S_IFSOCK = 0o140000;
+/** /dev/null's dev_t: MKDEV(1, 3) (major << 20 | minor). */
+const DEV_NULL = (1n << 20n) | 3n;
+
+/** The standard files every process has open (fd 0-2: /dev/null, a character device), with inode numbers. */
 const STD_FILES = [
   { fd: 0, name: "null", ino: 5 },
   { fd: 1, name: "null", ino: 5 },
@@ -139,13 +145,16 @@ export class LazyIterObjects {
     return a;
   }
 
-  /** A struct file (with inode and dentry) named `name`. */
-  private file(name: string, ino: number): bigint {
+  /** A struct file (with inode and dentry) named `name`, of inode mode `mode` (and device number `rdev` for a device). */
+  private file(name: string, ino: number, mode: number, rdev = 0n): bigint {
     const m = this.k.memory;
     const inode = m.alloc("inode");
     this.put(inode, "inode", "i_ino", BigInt(ino));
+    this.put(inode, "inode", "i_mode", BigInt(mode), 2);
+    this.put(inode, "inode", "i_rdev", rdev, 4);
     const dentry = m.alloc("dentry");
     this.put(dentry, "dentry", "d_name.name", this.string(name));
+    this.put(dentry, "dentry", "d_name.len", BigInt(Buffer.byteLength(name)), 4);
     this.put(dentry, "dentry", "d_inode", inode);
     const file = m.alloc("file");
     this.put(file, "file", "f_inode", inode);
@@ -175,7 +184,7 @@ export class LazyIterObjects {
     }
     const sock = this.k.memory.alloc("socket");
     this.put(sock, "socket", "sk", sk);
-    this.put(sock, "socket", "file", this.file(`NETLINK:[${spec.inode}]`, spec.inode));
+    this.put(sock, "socket", "file", this.file(`NETLINK:[${spec.inode}]`, spec.inode, S_IFSOCK | 0o777));
     p("sk.sk_socket", sock, 8);
     return sk;
   }
@@ -233,7 +242,12 @@ export class LazyIterObjects {
     for (const t of this.k.tasks.all()) {
       if (t.pid !== t.tgid) continue; // threads share their leader's table
       let std = this.stdFiles.get(t.pid);
-      if (!std) this.stdFiles.set(t.pid, (std = STD_FILES.map((f) => ({ fd: f.fd, name: f.name, file: this.file(f.name, f.ino) }))));
+      if (!std) {
+        this.stdFiles.set(t.pid, (std = STD_FILES.map((f) => ({ fd: f.fd, name: f.name, file: this.file(f.name, f.ino, S_IFCHR | 0o666, DEV_NULL) }))));
+        // In the process's descriptor table too, as the files the workload opens are.
+        const files = filesOf(this.k, t);
+        for (const f of std) installFd(this.k, files, f.fd, f.file);
+      }
       const open = [...this.k.world.files.entries()]
         .filter(([key]) => Math.floor(key / 1000) === t.tgid)
         .map(([, f]) => ({ fd: f.fd, file: f.file, name: f.path }));

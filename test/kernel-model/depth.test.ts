@@ -320,3 +320,23 @@ describe("through the tracer", () => {
     }
   });
 });
+
+describe("iterator-only objects", () => {
+  it("each process's standard files (fd 0-2) are /dev/null character devices in its descriptor table", async () => {
+    const { LazyIterObjects } = await import("../../src/kernel-model/iter-objects.js");
+    const k = new SyntheticKernel({ seed: 2 });
+    const iter = new LazyIterObjects(k);
+    const std = iter.files().filter((f) => f.fd < 3);
+    expect(std).toHaveLength(3 * k.tasks.all().filter((t) => t.pid === t.tgid).length);
+    for (const f of std) {
+      const t = k.tasks.get(f.pid)!;
+      const files = rf(k, t.taskAddress, "task_struct", "files");
+      expect(rf(k, files, "files_struct", `fd_array[${f.fd}]`)).toBe(f.file);
+      expect((rf(k, files, "files_struct", "open_fds_init[0]") >> BigInt(f.fd)) & 1n).toBe(1n);
+      const inode = rf(k, f.file, "file", "f_inode");
+      expect(Number(rf(k, inode, "inode", "i_mode")) & S_IFMT).toBe(0o020000);
+      expect(rf(k, inode, "inode", "i_rdev")).toBe((1n << 20n) | 3n);
+      expect(dname(k, rf(k, f.file, "file", "f_path.dentry"))).toBe(f.name);
+    }
+  });
+});
