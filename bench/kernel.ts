@@ -170,7 +170,7 @@ export async function runKernelBench(): Promise<void> {
     "young gen 1 s MiB",
     `young gen ${LONG_S} s MiB`,
   ], rss);
-  process.stdout.write("(heap = live JS objects after a full GC; buffers = ArrayBuffers (memory pages); the young generation is V8's nursery, reserved as the allocation rate asks, capped at 32 MiB: RSS growth beyond heap and buffers is that)\n");
+  process.stdout.write("(heap = live JS objects after a full GC; buffers = ArrayBuffers (memory pages); the young generation is V8's nursery, reserved as the allocation rate asks, up to 32 MiB; RSS beyond heap, buffers and nursery is memory V8 and malloc have not returned yet: it levels off, e.g. block 57/75/81/74/71 MiB and mixed 63/79/81/77/75 MiB at 1/30/60/90/120 s)\n");
 }
 
 if (process.argv[2] === CHILD_FLAG) rssChild(process.argv[3] as WorkloadName);
