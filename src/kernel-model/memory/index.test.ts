@@ -174,3 +174,18 @@ describe("KernelMemory typed field access", () => {
     expect(km.slab.cache("skbuff_head_cache")!.stats).toMatchObject({ uafReads: 1, uafWrites: 1 });
   });
 });
+
+describe("KernelMemory strings", () => {
+  it("reads a char array up to its NUL as KernelObjects does, with its errors", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const dev = km.alloc("net_device");
+    km.writeString(dev, "net_device", "name", "eth0");
+    expect(km.readString(dev, "net_device", "name")).toBe("eth0");
+    km.writeString(dev, "net_device", "name", "wlan-\u00e9t\u00e9-very-long-name"); // UTF-8, truncated to 15 bytes + NUL
+    expect(km.readString(dev, "net_device", "name")).toBe(km.objects.readString(dev, "net_device", "name"));
+    expect(km.readString(dev, "net_device", "name")).toBe("wlan-\u00e9t\u00e9-very");
+    expect(() => km.readString(dev, "net_device", "mtu")).toThrow(/field 'mtu' is a INT unsigned int, not a char array/);
+    km.free(dev);
+    expect(() => km.readString(dev, "net_device", "name")).toThrow(/use after free: .* object/);
+  });
+});

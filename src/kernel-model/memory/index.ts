@@ -5,6 +5,7 @@
 import type { Btf } from "../../btf/btf.js";
 import type { TypeId } from "../../btf/types.js";
 import { BtfKind, IntEncoding } from "../../btf/kinds.js";
+import { skipModsAndTypedefs } from "../../btf/layout.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import type { KernelEnv } from "../../vm/env.js";
 import {
@@ -192,7 +193,16 @@ export class KernelMemory {
     this.objects.writeString(addr, type, path, s);
   }
 
+  /** KernelObjects.readString, decoded by one shared TextDecoder; errors (not a char array, faults) go through KernelObjects. */
   readString(addr: bigint, type: TypeId | string, path: string): string {
+    const loc = this.objects.field(type, path);
+    if (isCharArray(this.btf, loc)) {
+      const bytes = new Uint8Array(loc.size);
+      if (this.kernel.read(bytes, addr + BigInt(loc.byteOffset)) === 0) {
+        const nul = bytes.indexOf(0);
+        return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+      }
+    }
     return this.objects.readString(addr, type, path);
   }
 
@@ -244,4 +254,21 @@ function scalarOf(loc: FieldLocation): ScalarField | undefined {
     scalars.set(loc, f);
   }
   return f ?? undefined;
+}
+
+const utf8 = new TextDecoder();
+const charArrays = new WeakMap<FieldLocation, boolean>();
+/** Whether a field is an array of 1-byte ints (what KernelObjects.readString accepts). */
+function isCharArray(btf: Btf, loc: FieldLocation): boolean {
+  let yes = charArrays.get(loc);
+  if (yes === undefined) {
+    const t = loc.type;
+    yes = false;
+    if (t.kind === BtfKind.ARRAY) {
+      const elem = btf.typeById(skipModsAndTypedefs(btf, t.type));
+      yes = elem.kind === BtfKind.INT && elem.size === 1;
+    }
+    charArrays.set(loc, yes);
+  }
+  return yes;
 }
