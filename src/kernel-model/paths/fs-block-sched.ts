@@ -20,15 +20,29 @@ const PATHS = FILES.map((f) => f.path);
 /** PATH_MAX: the longest path getname copies from user space. */
 const PATH_MAX = 4096;
 
-/** strncpy_from_user: the NUL-terminated string at `addr` in `tgid`'s memory (up to PATH_MAX bytes). */
+const decoder = new TextDecoder();
+/**
+ * strncpy_from_user: the NUL-terminated string at `addr` in `tgid`'s memory
+ * (up to PATH_MAX bytes), read in chunks of 64 bytes, halved while a chunk
+ * would run into unmapped memory (user mappings end at the byte).
+ */
 function userString(k: Kernel, tgid: number, addr: bigint): string {
-  const bytes: number[] = [];
-  const b = new Uint8Array(1);
-  for (let i = 0; i < PATH_MAX; i++) {
-    if (k.memory.readUser(tgid, b, addr + BigInt(i)) !== 0 || b[0] === 0) break;
-    bytes.push(b[0]!);
+  const out = new Uint8Array(PATH_MAX);
+  let n = 0;
+  let size = 64;
+  while (n < PATH_MAX) {
+    const chunk = out.subarray(n, Math.min(PATH_MAX, n + size));
+    if (k.memory.readUser(tgid, chunk, addr + BigInt(n)) !== 0) {
+      chunk.fill(0);
+      if (size === 1) break;
+      size >>= 1;
+      continue;
+    }
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) return decoder.decode(out.subarray(0, n + nul));
+    n += chunk.length;
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  return decoder.decode(out.subarray(0, n));
 }
 
 export function installFsPaths(k: Kernel, w: World): void {
@@ -49,6 +63,8 @@ export function installFsPaths(k: Kernel, w: World): void {
     call("fd_install", BigInt(fd), file);
     return BigInt(fd);
   });
+  /** The path of each file do_filp_open opened, until fd_install gives it a descriptor. */
+  const openedPaths = new Map<bigint, string>();
   /** The path each struct filename holds (getname copied it from user space; putname forgets it). */
   const names = new Map<bigint, string>();
   set("getname", ([user]) => {
@@ -69,13 +85,15 @@ export function installFsPaths(k: Kernel, w: World): void {
     const spec = w.vfs.lookup(names.get(name!) ?? "");
     if (rng.chance(0.05) || !spec) return err(ENOENT);
     const { file } = w.vfs.open(spec, rng);
+    openedPaths.set(file, spec.path);
     call("vfs_open", file + BigInt(k.memory.objects.field("file", "f_path").byteOffset), file);
     return file;
   });
   set("vfs_open", () => 0n);
   set("fd_install", ([fd, file]) => {
-    const dentry = k.memory.readField(file!, "file", "f_path.dentry");
-    w.files.set(Number(fd) + k.current().tgid * 1000, { fd: Number(fd), file: file!, path: w.vfs.pathOf(dentry) });
+    const path = openedPaths.get(file!) ?? w.vfs.pathOf(k.memory.readField(file!, "file", "f_path.dentry"));
+    openedPaths.delete(file!);
+    w.files.set(Number(fd) + k.current().tgid * 1000, { fd: Number(fd), file: file!, path });
     installFd(k, filesOf(k, k.current()), Number(fd), file!);
     return 0n;
   });

@@ -194,7 +194,7 @@ export class Vfs {
       const iname = d + BigInt(k.memory.objects.field(id, "d_iname").byteOffset);
       setField(k, d, "dentry", "d_name.name", iname);
     }
-    setField(k, d, "dentry", "d_name.len", BigInt(new TextEncoder().encode(name).length));
+    setField(k, d, "dentry", "d_name.len", BigInt(Buffer.byteLength(name)));
     setField(k, d, "dentry", "d_name.hash", nameHash(name));
     setField(k, d, "dentry", "d_parent", parent === 0n ? d : parent);
     setField(k, d, "dentry", "d_inode", inode);

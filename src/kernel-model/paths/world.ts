@@ -6,16 +6,18 @@ import { BtfKind } from "../../btf/kinds.js";
 import type { Kernel } from "../kernel.js";
 import { Vfs } from "./vfs.js";
 
-/** Whether `type` has the member `path` starts with, per kernel BTF (asked on every setField, so remembered). */
-const hasFieldCache = new WeakMap<object, Map<string, number | undefined>>();
+/** Whether `type` has the member `path` starts with, per kernel BTF (asked on every setField, so remembered by type, then path: no key strings built per call). */
+const hasFieldCache = new WeakMap<object, Map<string, Map<string, number | undefined>>>();
 function structWith(k: Kernel, type: string, path: string): number | undefined {
-  let m = hasFieldCache.get(k.btf);
-  if (!m) hasFieldCache.set(k.btf, (m = new Map()));
-  const key = `${type}\0${path}`;
-  if (m.has(key)) return m.get(key);
+  let byType = hasFieldCache.get(k.btf);
+  if (!byType) hasFieldCache.set(k.btf, (byType = new Map()));
+  let m = byType.get(type);
+  if (!m) byType.set(type, (m = new Map()));
+  const hit = m.get(path);
+  if (hit !== undefined || m.has(path)) return hit;
   const id = k.btf.findByNameKind(type, BtfKind.STRUCT);
   const found = id !== undefined && findMember(k.btf, id, path.split(".")[0]!.replace(/\[.*$/, "")) ? id : undefined;
-  m.set(key, found);
+  m.set(path, found);
   return found;
 }
 
