@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { cTypeName } from "../btf/c-name.js";
 import { snprintfBtf } from "../btf/format/value-kernel.js";
 import { BtfKind } from "../btf/kinds.js";
-import { sizeOf } from "../btf/layout.js";
+import { sizeOf as btfSizeOf } from "../btf/layout.js";
 import { bootSyntheticKernel, machineOf, type BootedKernel } from "../syscall/boot.js";
 import type { Machine } from "../syscall/machine.js";
 import type { CallFrame } from "../kernel-model/functions.js";
@@ -305,7 +305,7 @@ describe("rendering and filters", () => {
     const sockType = k.btf.findByNameKind("sock", BtfKind.STRUCT)!;
     const gt = watch("ip_send_skb", (c) => {
       const sk = k.memory.readField(c.args[1]!, "sk_buff", "sk");
-      return snprintfBtf(k.btf, sockType, k.memory.kernel.readOrThrow(sk, sizeOf(k.btf, sockType)), 0).text;
+      return snprintfBtf(k.btf, sockType, k.memory.kernel.readOrThrow(sk, btfSizeOf(k.btf, sockType)), 0).text;
     });
     const r = trace({ specs: ["ip_send_skb(skb->sk)"], render: "kernel" }, 100, ["ip_send_skb"]);
     gt.detach();
