@@ -1,12 +1,15 @@
 // Scale mode: a kernel built from any BTF (e.g. the bundled vmlinux 6.18 with
 // ~56k functions): every FUNC becomes a callable function at a kallsyms
 // address, returning values synthesized from its return type, so attach and
-// dispatch can be measured at kernel scale.
+// dispatch can be measured at kernel scale. Its tasks (SCALE_TASKS) are real
+// tasks of the model, and random calls pass arguments made by ScaleObjects
+// (typed zero-filled objects, tasks, strings; scale-objects.ts).
 import type { Btf } from "../btf/btf.js";
 import { BtfKind } from "../btf/kinds.js";
 import { resolveType } from "../btf/layout.js";
 import { Kernel } from "./kernel.js";
 import type { CallFrame, KernelFunction } from "./functions.js";
+import { type ArgPlan, ScaleObjects } from "./scale-objects.js";
 
 /** Start of kernel text (_stext on x86-64 without KASLR). */
 export const TEXT_BASE = 0xffffffff81000000n;
@@ -21,10 +24,38 @@ export interface ScaleOptions {
   nrCpus?: number;
 }
 
-/** A kernel whose functions are every FUNC of `btf`, in BTF order. */
+/**
+ * The tasks a scale kernel starts with, in spawn order (pids 1..): [comm,
+ * parent pid, kernel thread]. CPU n starts running the (n+1)-th user task.
+ */
+export const SCALE_TASKS: readonly (readonly [string, number, boolean])[] = [
+  ["systemd", 0, false],
+  ["kthreadd", 0, true],
+  ["ksoftirqd/0", 2, true],
+  ["kworker/0:1", 2, true],
+  ["sshd", 1, false],
+  ["bash", 5, false],
+  ["curl", 6, false],
+  ["nginx", 1, false],
+  ["postgres", 1, false],
+];
+
+/** Per scale kernel: its argument objects and each function's argument plan. */
+const scaleState = new WeakMap<Kernel, { objects: ScaleObjects; plans: Map<KernelFunction, ArgPlan[]> }>();
+
+/** The argument objects of a kernel made by buildScaleKernel (undefined for other kernels). */
+export function scaleObjectsOf(k: Kernel): ScaleObjects | undefined {
+  return scaleState.get(k)?.objects;
+}
+
+/** A kernel whose functions are every FUNC of `btf`, in BTF order, with SCALE_TASKS running. */
 export function buildScaleKernel(btf: Btf, options: ScaleOptions = {}): Kernel {
   const k = new Kernel({ btf, seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
   registerBtfFunctions(k, btf);
+  for (const [comm, parent, kthread] of SCALE_TASKS) k.spawn(comm, parent, { kthread });
+  const user = k.tasks.all().filter((t) => !t.kthread);
+  k.tasks.cpus.forEach((c) => k.tasks.switchTo(c.id, user[c.id % user.length]!));
+  scaleState.set(k, { objects: new ScaleObjects(k), plans: new Map() });
   return k;
 }
 
@@ -55,22 +86,45 @@ export function registerBtfFunctions(k: Kernel, btf: Btf): void {
   }
 }
 
+/** One call in SWITCH_EVERY (on average) switches its CPU to another task first. */
+const SWITCH_EVERY = 16;
+
 /**
- * Calls `count` random functions with plausible arguments (kernel pointers,
- * small integers), stopping early once the clock reaches `untilNs`. Returns calls made.
+ * Calls `count` random functions with arguments made from their BTF
+ * parameter types (scale-objects.ts: objects, tasks, strings, small
+ * integers), on the CPUs in turn, now and then switching a CPU to another
+ * task; stops early once the clock reaches `untilNs`. Returns calls made.
+ * On a kernel not made by buildScaleKernel every argument is a small integer.
  */
 export function runRandomCalls(k: Kernel, count: number, untilNs?: bigint, fns: readonly KernelFunction[] = k.functions.all()): number {
   if (!fns.length) return 0;
   const rng = k.rng;
+  const state = scaleState.get(k);
   const args: bigint[] = [];
   for (let i = 0; i < count; i++) {
     if (untilNs !== undefined && k.clock.now() >= untilNs) return i;
     const fn = fns[rng.u32() % fns.length]!;
-    args.length = fn.nargs;
-    for (let a = 0; a < fn.nargs; a++) args[a] = rng.chance(0.5) ? 0xffff888000000000n + BigInt(rng.u32() & ~7) : BigInt(rng.int(0, 4096));
     k.cpu = i % k.tasks.cpus.length;
+    if (rng.u32() % SWITCH_EVERY === 0) {
+      const tasks = k.tasks.all();
+      const j = rng.u32() % (tasks.length + 1);
+      k.tasks.switchTo(k.cpu, j < tasks.length ? tasks[j]! : k.tasks.idle[k.cpu]!);
+    }
+    args.length = fn.nargs;
+    if (state) {
+      let plan = state.plans.get(fn);
+      if (!plan) state.plans.set(fn, (plan = planOf(k, state.objects, fn)));
+      for (let a = 0; a < fn.nargs; a++) args[a] = plan[a] ? state.objects.value(plan[a]!) : BigInt(rng.int(0, 4096));
+    } else for (let a = 0; a < fn.nargs; a++) args[a] = BigInt(rng.int(0, 4096));
     k.call(fn, args);
     k.clock.advance(100 + rng.int(0, 900));
   }
   return count;
+}
+
+/** How `fn`'s arguments are made, from its FUNC's prototype (all scalars without BTF). */
+function planOf(k: Kernel, objects: ScaleObjects, fn: KernelFunction): ArgPlan[] {
+  if (fn.btfId === undefined) return [];
+  const f = k.btf.typeById(fn.btfId);
+  return f.kind === BtfKind.FUNC ? objects.planFor(f.type) : [];
 }
