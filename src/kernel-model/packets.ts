@@ -10,7 +10,7 @@
 import type { SkbAccess } from "../vm/packet.js";
 import type { Kernel } from "./kernel.js";
 import { DIRECT_MAP_BASE, PAGE_SIZE } from "./memory/address-space.js";
-import { setField } from "./paths/world.js";
+import { setField } from "./paths/fields.js";
 
 /** Size of an skb's head buffer (a kmalloc-2k object: frames up to 1514 bytes plus headroom). */
 export const SKB_HEAD_SIZE = 2048;

@@ -19,7 +19,7 @@
 // program there (r1 = the skb's address).
 import type { Kernel } from "./kernel.js";
 import { ETH_HLEN, ETH_P_IP, htons, PACKET_OUTGOING, skbData, skbSetData } from "./packets.js";
-import { setField } from "./paths/world.js";
+import { setField } from "./paths/fields.js";
 
 export const ETH_P_ALL = 0x0003;
 /** SOCK_RAW and SOCK_DGRAM (include/linux/net.h). */

@@ -7,7 +7,8 @@ import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { clearFd, filesOf, installFd, MMAP_BASE, TASK_SIZE } from "./process.js";
 import { FILES } from "./vfs.js";
-import { alloc, setField, setString, VDA_DEV, type World } from "./world.js";
+import { alloc, setField, setString } from "./fields.js";
+import { VDA_DEV, type World } from "./world.js";
 
 const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
 /** IS_ERR(): a u64 return holding -4095..-1. */

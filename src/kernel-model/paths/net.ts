@@ -38,7 +38,8 @@ import {
   type Flow,
 } from "../packets.js";
 import { packetSocketsOf } from "../sockets.js";
-import { alloc, setField, type Sock, type World } from "./world.js";
+import { alloc, setField } from "./fields.js";
+import type { Sock, World } from "./world.js";
 
 const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
 const EAGAIN = 11;

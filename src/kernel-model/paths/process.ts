@@ -13,7 +13,7 @@ import { sizeOf } from "../../btf/layout.js";
 import { findMember } from "../../btf/members.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
-import { alloc, setField } from "./world.js";
+import { alloc, setField } from "./fields.js";
 import type { Vfs } from "./vfs.js";
 
 /** Where user mappings start, and the top of user space (x86-64, 4-level paging). */

@@ -12,7 +12,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { sizeOf } from "../../btf/layout.js";
 import type { Kernel } from "../kernel.js";
 import type { Rng } from "../rng.js";
-import { alloc, setField, setString } from "./world.js";
+import { alloc, setField, setString } from "./fields.js";
 
 /** File type bits of i_mode. */
 export const S_IFREG = 0o100000;
