@@ -145,6 +145,7 @@ export class ScaleObjects {
 
   /** What a pointer to `target` is made to point to, if anything. */
   private pointee(target: TypeId): MemberFill["target"] | undefined {
+    if (this.isUserTagged(target)) return undefined; // __user: an address in the process, not a kernel object
     const id = skipModsAndTypedefs(this.btf, target);
     if (id === 0) return undefined; // void *
     const t = this.btf.typeById(id);
@@ -155,6 +156,18 @@ export class ScaleObjects {
     }
     if (this.isChar(id)) return { kind: "string" };
     return undefined;
+  }
+
+  /** Whether a pointee type carries the "user" type tag (`char __user *`), before any typedef. */
+  private isUserTagged(id: TypeId): boolean {
+    for (let depth = 0; depth < 8 && id !== 0; depth++) {
+      const t = this.btf.typeById(id);
+      if (t.kind === BtfKind.TYPE_TAG) {
+        if (t.name === "user") return true;
+      } else if (t.kind !== BtfKind.CONST && t.kind !== BtfKind.VOLATILE && t.kind !== BtfKind.RESTRICT) return false;
+      id = t.type;
+    }
+    return false;
   }
 
   private isChar(id: TypeId): boolean {

@@ -2,7 +2,7 @@
 // kallsyms address, deterministic random calls, ground truth.
 import { describe, expect, it } from "vitest";
 import { vmlinuxBtf } from "../../test/helpers/fixtures.js";
-import { buildScaleKernel, runRandomCalls, TEXT_BASE } from "./scale.js";
+import { buildScaleKernel, runRandomCalls, SCALE_TASKS, TEXT_BASE } from "./scale.js";
 
 describe("scale mode", () => {
   const btf = vmlinuxBtf();
@@ -40,14 +40,15 @@ describe("kernel tasks and memory", () => {
     const t = k.spawn("curl", 1);
     k.tasks.switchTo(0, t);
     const env = k.env();
-    expect(env.currentTask()).toEqual({ pid: 1, tgid: 1, uid: 0, gid: 0, comm: "curl", taskAddress: t.taskAddress });
+    const pidOf = SCALE_TASKS.length + 1; // after the tasks the scale kernel starts with
+    expect(env.currentTask()).toEqual({ pid: pidOf, tgid: pidOf, uid: 0, gid: 0, comm: "curl", taskAddress: t.taskAddress });
     // In vmlinux 6.18 task_struct.pid is at bit 10112 (byte 1264) and comm at bit 14016 (byte 1752) (bpftool raw dump).
     const comm = new Uint8Array(16);
     expect(env.readKernel(comm, t.taskAddress + 1752n)).toBe(0);
     expect(Buffer.from(comm).toString("latin1").replace(/\0+$/, "")).toBe("curl");
     const pid = new Uint8Array(4);
     expect(env.readKernel(pid, t.taskAddress + 1264n)).toBe(0);
-    expect(new DataView(pid.buffer).getInt32(0, true)).toBe(1);
+    expect(new DataView(pid.buffer).getInt32(0, true)).toBe(pidOf);
     expect(env.readKernel(new Uint8Array(8), 0xffff8881ffff0000n)).toBe(-14);
   });
 });
