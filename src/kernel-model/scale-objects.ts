@@ -16,15 +16,18 @@ import type { TypeId } from "../btf/types.js";
 import type { Kernel } from "./kernel.js";
 import { KMALLOC_SIZES, KNOWN_CACHES, leBytes } from "./memory/index.js";
 import type { Rng } from "./rng.js";
+import type { Task } from "./tasks.js";
 
 /** Objects kept per pointee type. */
-export const POOL_PER_TYPE = 4;
+export const POOL_PER_TYPE = 2;
 /** Bytes (objects plus the objects their members point to) all pools hold at most. */
 export const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 /** Objects larger than this are not made (their pointers stay small integers, as before). */
 export const MAX_OBJECT_SIZE = 64 * 1024;
 /** One use in RECYCLE_EVERY (on average) frees the object used and allocates it again. */
-const RECYCLE_EVERY = 256;
+const RECYCLE_EVERY = 4096;
+/** Uses of the task list before it is looked up again. */
+const TASKS_REFRESH = 4096;
 const KMALLOC_MAX = KMALLOC_SIZES[KMALLOC_SIZES.length - 1]!;
 
 /** Strings char * arguments point to (file names, device and task names, symbols). */
@@ -57,14 +60,16 @@ export class ScaleObjects {
   private readonly btf: Btf;
   private readonly rng: Rng;
   private readonly pools = new Map<TypeId, Pooled[]>();
-  /** Live pooled objects, oldest first (for the byte cap). */
-  private readonly order: Pooled[] = [];
+  /** Live pooled objects, oldest first (for the byte cap; a Set keeps insertion order and deletes in O(1)). */
+  private readonly order = new Set<Pooled>();
   private pooledBytes = 0;
   private readonly plans = new Map<TypeId, ArgPlan[]>();
   private readonly fills = new Map<TypeId, MemberFill[]>();
   private strings: bigint[] | undefined;
   private readonly taskStruct: TypeId | undefined;
   private readonly charTypes = new Map<TypeId, boolean>();
+  private tasks: Task[] | undefined;
+  private taskUses = 0;
 
   constructor(private readonly kernel: Kernel) {
     this.btf = kernel.btf;
@@ -74,7 +79,7 @@ export class ScaleObjects {
 
   /** Objects currently pooled (all types) and the bytes they hold, children included. */
   usage(): { objects: number; bytes: number; types: number } {
-    return { objects: this.order.length, bytes: this.pooledBytes, types: this.pools.size };
+    return { objects: this.order.size, bytes: this.pooledBytes, types: this.pools.size };
   }
 
   /** How each parameter of the FUNC_PROTO `protoId` is made (cached). */
@@ -106,7 +111,8 @@ export class ScaleObjects {
   object(type: TypeId): bigint {
     let pool = this.pools.get(type);
     if (!pool) this.pools.set(type, (pool = []));
-    if (pool.length < POOL_PER_TYPE) return this.make(type, pool).addr;
+    // A new object while the pool has room and the byte budget allows (an empty pool always gets one).
+    if (pool.length === 0 || (pool.length < POOL_PER_TYPE && this.pooledBytes < MAX_POOLED_BYTES)) return this.make(type, pool).addr;
     const i = this.rng.u32() % pool.length;
     if (this.rng.u32() % RECYCLE_EVERY === 0) {
       this.release(pool[i]!);
@@ -115,12 +121,20 @@ export class ScaleObjects {
     return pool[i]!.addr;
   }
 
-  /** A live task's task_struct (the idle tasks included), or 0 without task_struct in the BTF. */
+  /** A live task's task_struct (the current CPU's idle task included), or 0 without task_struct in the BTF. */
   task(): bigint {
-    const tasks = this.kernel.tasks.all();
-    const n = tasks.length + 1;
-    const i = this.rng.u32() % n;
+    const tasks = this.liveTasks();
+    const i = this.rng.u32() % (tasks.length + 1);
     return i < tasks.length ? tasks[i]!.taskAddress : this.kernel.tasks.idle[this.kernel.cpu]!.taskAddress;
+  }
+
+  /** The live tasks in pid order, looked up again every TASKS_REFRESH uses (tasks.all() filters and sorts the table). */
+  liveTasks(): readonly Task[] {
+    if (!this.tasks || ++this.taskUses >= TASKS_REFRESH) {
+      this.tasks = this.kernel.tasks.all();
+      this.taskUses = 0;
+    }
+    return this.tasks;
   }
 
   /** One of SCALE_STRINGS, NUL-terminated in kmalloc memory (made once, never freed). */
@@ -222,9 +236,9 @@ export class ScaleObjects {
       this.kernel.memory.writeKernel(addr + BigInt(f.offset), leBytes(v, 8));
     }
     pool.push(p);
-    this.order.push(p);
+    this.order.add(p);
     this.pooledBytes += p.bytes;
-    while (this.pooledBytes > MAX_POOLED_BYTES && this.order.length > 1) this.release(this.order[0]!);
+    while (this.pooledBytes > MAX_POOLED_BYTES && this.order.size > 1) this.release(this.order.values().next().value!);
     return p;
   }
 
@@ -242,7 +256,7 @@ export class ScaleObjects {
     this.kernel.memory.free(p.addr);
     const pool = this.pools.get(p.type)!;
     pool.splice(pool.indexOf(p), 1);
-    this.order.splice(this.order.indexOf(p), 1);
+    this.order.delete(p);
     this.pooledBytes -= p.bytes;
   }
 }

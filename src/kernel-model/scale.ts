@@ -106,7 +106,7 @@ export function runRandomCalls(k: Kernel, count: number, untilNs?: bigint, fns: 
     const fn = fns[rng.u32() % fns.length]!;
     k.cpu = i % k.tasks.cpus.length;
     if (rng.u32() % SWITCH_EVERY === 0) {
-      const tasks = k.tasks.all();
+      const tasks = state ? state.objects.liveTasks() : k.tasks.all();
       const j = rng.u32() % (tasks.length + 1);
       k.tasks.switchTo(k.cpu, j < tasks.length ? tasks[j]! : k.tasks.idle[k.cpu]!);
     }
