@@ -121,8 +121,9 @@ export function machineOf(booted: BootedKernel): Machine {
 /**
  * A kernel made from any BTF (a real vmlinux, `--btf FILE`) in scale mode:
  * every FUNC callable at a made-up kallsyms address with a default body,
- * and one workload, `random`: calls to random functions with plausible
- * arguments (which point nowhere: reads through them fail, and say so).
+ * and one workload, `random`: calls to random functions with arguments
+ * made from their BTF types (zero-filled typed objects, the kernel's tasks,
+ * strings; kernel-model/scale-objects.ts).
  */
 export function bootScaleMachine(btf: Btf, seed = 1): Machine {
   const kernel = buildScaleKernel(btf, { seed });
