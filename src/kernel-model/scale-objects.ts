@@ -4,7 +4,8 @@
 // the types the kernel gives one and for objects over 8 KiB), with its
 // pointer members one level down set to zero-filled objects of their
 // pointee types; task_struct pointers are the model's real tasks; char
-// pointers point to NUL-terminated strings. Objects are pooled per type
+// pointers point to NUL-terminated strings (and so do the return values of
+// functions returning such pointers). Objects are pooled per type
 // (at most POOL_PER_TYPE), recycled now and then (freed and allocated
 // again, as the slab reuses them), and all pools together hold at most
 // MAX_POOLED_BYTES, the oldest freed first, so memory stays bounded however
@@ -80,6 +81,13 @@ export class ScaleObjects {
   /** Objects currently pooled (all types) and the bytes they hold, children included. */
   usage(): { objects: number; bytes: number; types: number } {
     return { objects: this.order.size, bytes: this.pooledBytes, types: this.pools.size };
+  }
+
+  /** What a function returning `typeId` returns: an object, task or string for such pointers, else undefined. */
+  returnPlan(typeId: TypeId): ArgPlan | undefined {
+    if (typeId === 0) return undefined;
+    const plan = this.classify(typeId);
+    return plan.kind === "scalar" || plan.kind === "pointer" ? undefined : plan;
   }
 
   /** How each parameter of the FUNC_PROTO `protoId` is made (cached). */
@@ -169,6 +177,11 @@ export class ScaleObjects {
       return size > 0 && size <= MAX_OBJECT_SIZE ? { kind: "object", type: id } : undefined;
     }
     if (this.isChar(id)) return { kind: "string" };
+    // Pointers to scalars, pointers and arrays (u32 *, loff_t *, struct sk_buff **): a zero-filled object of that size.
+    if (t.kind === BtfKind.INT || t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64 || t.kind === BtfKind.PTR || t.kind === BtfKind.FLOAT || t.kind === BtfKind.ARRAY) {
+      const size = sizeOf(this.btf, id);
+      return size > 0 && size <= MAX_OBJECT_SIZE ? { kind: "object", type: id } : undefined;
+    }
     return undefined;
   }
 

@@ -55,7 +55,16 @@ export function buildScaleKernel(btf: Btf, options: ScaleOptions = {}): Kernel {
   for (const [comm, parent, kthread] of SCALE_TASKS) k.spawn(comm, parent, { kthread });
   const user = k.tasks.all().filter((t) => !t.kthread);
   k.tasks.cpus.forEach((c) => k.tasks.switchTo(c.id, user[c.id % user.length]!));
-  scaleState.set(k, { objects: new ScaleObjects(k), plans: new Map() });
+  const objects = new ScaleObjects(k);
+  scaleState.set(k, { objects, plans: new Map() });
+  // Functions returning object, task or string pointers return one (NULL at the error rate), so fexit chains read too.
+  const rng = k.rng;
+  for (const fn of k.functions.all()) {
+    const f = fn.btfId === undefined ? undefined : btf.typeById(fn.btfId);
+    const proto = f?.kind === BtfKind.FUNC ? btf.typeById(f.type) : undefined;
+    const plan = proto?.kind === BtfKind.FUNC_PROTO ? objects.returnPlan(proto.returnType) : undefined;
+    if (plan) fn.impl = () => (rng.chance(ERROR_RATE) ? 0n : objects.value(plan));
+  }
   return k;
 }
 
