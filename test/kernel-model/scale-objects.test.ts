@@ -98,6 +98,33 @@ describe("scale mode argument objects", () => {
     expect(new Set(rows).size).toBeGreaterThan(3);
   });
 
+  it("a pointer to a pointer (skb_cow_data's struct sk_buff **trailer) points to a zero-filled 8-byte object (a NULL struct sk_buff *)", () => {
+    const k = buildScaleKernel(btf, { seed: 11 });
+    const rows = callsOf(k, "skb_cow_data", 10, (c) => {
+      const trailer = c.args[2]!;
+      const b = new Uint8Array(8);
+      return [k.memory.readKernel(b, trailer), b.every((x) => x === 0), k.memory.slab.cacheOf(trailer)?.name];
+    });
+    for (const r of rows) expect(r).toEqual([0, true, "kmalloc-8"]);
+  });
+
+  it("__alloc_skb returns an sk_buff from skbuff_head_cache (or NULL), whose sk points to a zero-filled struct sock", () => {
+    const k = buildScaleKernel(btf, { seed: 12 });
+    const fn = k.functions.named("__alloc_skb")[0]!;
+    const rets: bigint[] = [];
+    const detach = k.functions.attach(fn, { exit: (_c, ret) => void rets.push(ret) });
+    runRandomCalls(k, 200, undefined, [fn]);
+    detach();
+    const nonNull = rets.filter((r) => r !== 0n);
+    // NULL at ERROR_RATE (2%): a handful in 200.
+    expect(nonNull.length).toBeGreaterThan(180);
+    for (const skb of nonNull) {
+      expect(k.memory.slab.cacheOf(skb)?.name).toBe("skbuff_head_cache");
+      const sk = k.memory.readField(skb, "sk_buff", "sk");
+      expect([sk !== 0n, k.memory.readField(sk, "sock", "sk_rcvbuf")]).toEqual([true, 0n]);
+    }
+  });
+
   it("the same seed gives the same addresses; another seed other ones", () => {
     const addrs = (seed: number) => callsOf(buildScaleKernel(btf, { seed }), "ip_send_skb", 30, (c) => c.args.join(","));
     expect(addrs(8)).toEqual(addrs(8));
