@@ -41,7 +41,7 @@ export const SCALE_TASKS: readonly (readonly [string, number, boolean])[] = [
 ];
 
 /** Per scale kernel: its argument objects and each function's argument plan. */
-const scaleState = new WeakMap<Kernel, { objects: ScaleObjects; plans: Map<KernelFunction, ArgPlan[]> }>();
+const scaleState = new WeakMap<Kernel, { objects: ScaleObjects; plans: Map<KernelFunction, ArgPlan[]>; byList: WeakMap<readonly KernelFunction[], ArgPlan[][]> }>();
 
 /** The argument objects of a kernel made by buildScaleKernel (undefined for other kernels). */
 export function scaleObjectsOf(k: Kernel): ScaleObjects | undefined {
@@ -56,7 +56,7 @@ export function buildScaleKernel(btf: Btf, options: ScaleOptions = {}): Kernel {
   const user = k.tasks.all().filter((t) => !t.kthread);
   k.tasks.cpus.forEach((c) => k.tasks.switchTo(c.id, user[c.id % user.length]!));
   const objects = new ScaleObjects(k);
-  scaleState.set(k, { objects, plans: new Map() });
+  scaleState.set(k, { objects, plans: new Map(), byList: new WeakMap() });
   // Functions returning object, task or string pointers return one (NULL at the error rate), so fexit chains read too.
   const rng = k.rng;
   for (const fn of k.functions.all()) {
@@ -110,9 +110,16 @@ export function runRandomCalls(k: Kernel, count: number, untilNs?: bigint, fns: 
   const rng = k.rng;
   const state = scaleState.get(k);
   const args: bigint[] = [];
+  // Plans by index in `fns` (one array load per call instead of a map lookup), kept per list.
+  let plans: ArgPlan[][] | undefined;
+  if (state) {
+    plans = state.byList.get(fns);
+    if (!plans) state.byList.set(fns, (plans = []));
+  }
   for (let i = 0; i < count; i++) {
     if (untilNs !== undefined && k.clock.now() >= untilNs) return i;
-    const fn = fns[rng.u32() % fns.length]!;
+    const index = rng.u32() % fns.length;
+    const fn = fns[index]!;
     k.cpu = i % k.tasks.cpus.length;
     if (rng.u32() % SWITCH_EVERY === 0) {
       const tasks = state ? state.objects.liveTasks() : k.tasks.all();
@@ -121,8 +128,12 @@ export function runRandomCalls(k: Kernel, count: number, untilNs?: bigint, fns: 
     }
     args.length = fn.nargs;
     if (state) {
-      let plan = state.plans.get(fn);
-      if (!plan) state.plans.set(fn, (plan = planOf(k, state.objects, fn)));
+      let plan = plans![index];
+      if (!plan) {
+        plan = state.plans.get(fn);
+        if (!plan) state.plans.set(fn, (plan = planOf(k, state.objects, fn)));
+        plans![index] = plan;
+      }
       for (let a = 0; a < fn.nargs; a++) args[a] = plan[a] ? state.objects.value(plan[a]!) : BigInt(rng.int(0, 4096));
     } else for (let a = 0; a < fn.nargs; a++) args[a] = BigInt(rng.int(0, 4096));
     k.call(fn, args);
