@@ -223,6 +223,19 @@ describe("Bpf: programs", () => {
     expect(bpf.progTestRun(r.fd, { dataIn: new Uint8Array(8) })).toBe(E("EINVAL"));
   });
 
+  it("a raw_tracepoint program is listed as raw_tracepoint and test-runs on its u64 arguments", () => {
+    const { bpf } = setup();
+    // r0 = ctx[1] (the second TP_PROTO argument), read narrow as bpf_tracing_ctx_access allows.
+    const r = bpf.progLoad({ progType: "raw_tracepoint", insns: bytes(new ProgramBuilder().ldx(Size.W, 0, 1, 8).exit()), license: "GPL", name: "second" });
+    if (typeof r === "number") throw new Error(`${r} ${bpf.lastError}`);
+    expect(bpf.progGetInfoByFd(r.fd)).toMatchObject({ type: "raw_tracepoint", name: "second" });
+    const ctx = new Uint8Array(16);
+    ctx.set(u64(0x1_0000_002an), 8);
+    expect(bpf.progTestRun(r.fd, { ctxIn: ctx })).toMatchObject({ retval: 42 });
+    expect(bpf.progTestRun(r.fd, { dataIn: new Uint8Array(8) })).toBe(E("EINVAL"));
+    expect(bpf.lastError).toBe("raw_tracepoint programs take no data_in");
+  });
+
   it("resolves lddw map values (src 2) to the array's value", () => {
     const { bpf } = setup();
     const map = bpf.mapCreate({ type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, name: "cfg" });

@@ -627,8 +627,8 @@ export class Bpf {
     const mem = this.services.mem;
     let region: Region | undefined;
     let run: RunOptions;
-    if (p.type === "tracing") {
-      if (opts.dataIn?.length) return this.fail(err("EINVAL"), "tracing programs take no data_in");
+    if (p.type === "tracing" || p.type === "raw_tracepoint") {
+      if (opts.dataIn?.length) return this.fail(err("EINVAL"), `${p.type} programs take no data_in`);
       const ctxIn = opts.ctxIn ?? new Uint8Array(0);
       if (ctxIn.length > p.ctxSize) return this.fail(err("EINVAL"), `ctx_size_in ${ctxIn.length} is larger than the context (${p.ctxSize} bytes)`);
       const bytes = new Uint8Array(p.ctxSize);

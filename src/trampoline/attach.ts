@@ -196,7 +196,8 @@ function installTracepointAttach(bpf: AttachHost, tracepoints: TracepointTable, 
     };
   });
   bpf.registerAttachHandler("raw_tp", (prog, target) => {
-    if (prog.type !== "tracing") return { errno: -22, message: `attach type raw_tp needs a tracing program, not ${prog.type}` };
+    // bpf_raw_tp_link_attach: BPF_PROG_TYPE_RAW_TRACEPOINT, or a tracing (tp_btf) program.
+    if (prog.type !== "raw_tracepoint" && prog.type !== "tracing") return { errno: -22, message: `attach type raw_tp needs a raw_tracepoint or tracing program, not ${prog.type}` };
     const tp = target.name ? find(target.name) : undefined;
     if (!tp) return { errno: -2, message: `no raw tracepoint '${target.name ?? ""}'` };
     if (prog.ctxSize > tp.proto.length * 8) return { errno: -13, message: `program reads ${prog.ctxSize / 8} arguments, ${tp.name} has ${tp.proto.length}` };

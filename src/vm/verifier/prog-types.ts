@@ -185,7 +185,7 @@ export function tracingProgType(nargs = 6): ProgType {
 export function rawTracepointProgType(nargs = MAX_BPF_FUNC_ARGS): ProgType {
   const ctxSize = nargs * 8;
   return {
-    name: "tracing",
+    name: "raw_tracepoint",
     entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
     ctxSize,
     ctxAccess: u64ArgsCtxAccess(ctxSize),
