@@ -97,4 +97,17 @@ describe("do_check's own refusals carry Linux's errno", () => {
     expect(r.error!.reason).toBe("BPF program is too large. Processed 101 insn");
     expect(r.error!.errno).toBe("E2BIG");
   });
+
+  it("the fuzzer's 5-instruction loop of a million iterations: refused as Linux 6.18 refuses it, with its figures", () => {
+    // r3 = 0; r3 += 1; if r3 < 1000000 goto -2; r0 = r3; exit. Recorded with tools/verifier-oracle on 6.18 (raw_tp):
+    // E2BIG, processed 1000001, total_states 25001, peak_states 25001, max_states_per_insn 4.
+    const r = verify(decodeForLoad(Buffer.from("b7030000000000000703000001000000a503feff40420f00bf300000000000009500000000000000", "hex")), {
+      progType: rawTracepointProgType(12),
+      privileged: true,
+    });
+    expect(r.accepted).toBe(false);
+    expect(r.error!.reason).toBe("BPF program is too large. Processed 1000001 insn");
+    expect(r.error!.errno).toBe("E2BIG");
+    expect([r.stats.processed, r.stats.totalStates, r.stats.peakStates, r.stats.maxStatesPerInsn]).toEqual([1000001, 25001, 25001, 4]);
+  });
 });
