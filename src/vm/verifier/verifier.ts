@@ -361,15 +361,13 @@ interface Before {
   access: StackAccess | undefined;
 }
 
+/** The log's view of the stack access at `pc` (stackSlotOf's slot as frame and spi, with the size and direction). */
 function stackAccessOf(ctx: VerifierContext, state: VerifierState, pc: number): StackAccess | undefined {
+  const key = stackSlotOf(ctx, state, pc);
+  if (key === undefined) return undefined;
   const insn = ctx.program.insns[ctx.cfg.insnAt[pc]!]!;
-  const cls = insn.opcode & CLASS_MASK;
-  if (cls !== Class.LDX && cls !== Class.ST && cls !== Class.STX) return undefined;
-  const base = cur(state).regs[cls === Class.LDX ? insn.src : insn.dst]!;
-  if (base.type !== RegType.PTR_TO_STACK || (base.scalar && !isConst(base.scalar))) return undefined;
-  const off = (base.off ?? 0) + Number(base.scalar ? BigInt.asIntN(64, constValue(base.scalar)) : 0n) + insn.off;
-  if (off < -STACK_SIZE || off >= 0) return undefined;
-  return { frame: base.frameno ?? 0, spi: Math.floor((-off - 1) / 8), size: SIZE_BYTES[(insn.opcode & 0x18) >> 3]!, write: cls !== Class.LDX };
+  // stackKey's encoding: frame * 64 + slot from the bottom of the frame (spi counts from the top).
+  return { frame: key >> 6, spi: 63 - (key & 63), size: SIZE_BYTES[(insn.opcode & 0x18) >> 3]!, write: (insn.opcode & CLASS_MASK) !== Class.LDX };
 }
 
 const CALLER_SAVED = 0x3f; // r0-r5
