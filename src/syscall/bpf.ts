@@ -647,22 +647,8 @@ export class Bpf {
       run = { args: [region ? regionAddress(region) : 0n, BigInt(p.ctxSize)], budget };
     }
     try {
-      let r0 = 0n;
-      let fault: TestRunResult["fault"];
-      const before = p.runTimeNs;
-      let runs = 0;
-      for (let i = 0; i < Math.max(repeat, 1); i++) {
-        const r = p.run(run);
-        runs++;
-        r0 = r.r0;
-        if (r.fault) {
-          fault = { kind: r.fault.kind, pc: r.fault.pc, message: r.fault.message };
-          break;
-        }
-      }
-      const out: TestRunResult = { retval: Number(r0 & 0xffffffffn), r0, durationNs: Math.round((p.runTimeNs - before) / runs) };
+      const out = runRepeated(p, run, repeat);
       if (p.type === "conformance") out.dataOut = region ? region.bytes.slice() : new Uint8Array(0);
-      if (fault) out.fault = fault;
       return out;
     } finally {
       if (region) mem.unmap(region);
@@ -682,21 +668,8 @@ export class Bpf {
     const t = this.socketLayer.testRunSkb(opts.dataIn ?? new Uint8Array(0));
     if (typeof t === "string") return this.fail(err("EINVAL"), t);
     try {
-      let r0 = 0n;
-      let fault: TestRunResult["fault"];
-      const before = p.runTimeNs;
-      let runs = 0;
-      for (let i = 0; i < Math.max(repeat, 1); i++) {
-        const r = p.run({ args: [t.skb], budget });
-        runs++;
-        r0 = r.r0;
-        if (r.fault) {
-          fault = { kind: r.fault.kind, pc: r.fault.pc, message: r.fault.message };
-          break;
-        }
-      }
-      const out: TestRunResult = { retval: Number(r0 & 0xffffffffn), r0, durationNs: Math.round((p.runTimeNs - before) / runs), dataOut: t.dataOut() };
-      if (fault) out.fault = fault;
+      const out = runRepeated(p, { args: [t.skb], budget }, repeat);
+      out.dataOut = t.dataOut();
       return out;
     } finally {
       t.free();
@@ -887,4 +860,24 @@ export class Bpf {
   openFds(): { fd: number; kind: string }[] {
     return this.fds.openFds().map((fd) => ({ fd, kind: this.fds.get(fd)!.kind }));
   }
+}
+
+/** BPF_PROG_TEST_RUN's loop: runs `p` `repeat` times (at least once), stopping at a fault; r0 of the last run, the mean time per run. */
+function runRepeated(p: ProgObject, run: RunOptions, repeat: number): TestRunResult {
+  let r0 = 0n;
+  let fault: TestRunResult["fault"];
+  const before = p.runTimeNs;
+  let runs = 0;
+  for (let i = 0; i < Math.max(repeat, 1); i++) {
+    const r = p.run(run);
+    runs++;
+    r0 = r.r0;
+    if (r.fault) {
+      fault = { kind: r.fault.kind, pc: r.fault.pc, message: r.fault.message };
+      break;
+    }
+  }
+  const out: TestRunResult = { retval: Number(r0 & 0xffffffffn), r0, durationNs: Math.round((p.runTimeNs - before) / runs) };
+  if (fault) out.fault = fault;
+  return out;
 }
