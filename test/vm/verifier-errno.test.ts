@@ -5,8 +5,6 @@
 // rule of check_stack_access_within_bounds in both directions (EACCES when
 // the access starts outside the frame, EINVAL when only its end runs past
 // fp), each checked on that kernel as a privileged raw_tp program.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Errno, type ErrnoName } from "../../src/internal/errno.js";
 import { HelperId } from "../../src/vm/helpers/protos.js";
@@ -15,38 +13,11 @@ import { decodeForLoad } from "../../src/vm/isa/decode.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { JmpOp, Size } from "../../src/vm/isa/opcodes.js";
 import { rawTracepointProgType } from "../../src/vm/verifier/prog-types.js";
-import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
-import { vmlinuxBtf } from "../helpers/fixtures.js";
-
-interface Recorded {
-  name: string;
-  maps: { type: number; key: number; value: number; max: number; flags?: number; freeze?: boolean }[];
-  hex: string;
-  kernel: { accepted: boolean; errno: number; message: string };
-}
-const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/verifier-oracle/results.json"), "utf8")) as { nrCpus: number; programs: Recorded[] };
+import { ORACLE as FIXTURE, verifyRecorded, type Recorded } from "../fixtures/verifier-oracle/recorded.js";
 
 /** btfsnoop's errno for a recorded program, or undefined when it accepts it (as the oracle test loads it). */
-function ourErrno(p: Recorded): string | undefined {
-  let program;
-  try {
-    program = decodeForLoad(Buffer.from(p.hex, "hex"));
-  } catch (e) {
-    return (e as { errno?: string }).errno ?? "decode error";
-  }
-  const maps: MapDesc[] = p.maps.map((m, i) => ({
-    type: m.type,
-    keySize: m.key,
-    valueSize: m.value,
-    maxEntries: m.max,
-    flags: m.flags ?? 0,
-    name: `map${i}`,
-    ...((m.flags ?? 0) & 0x80 && m.freeze && m.type === 2 && m.max === 1 ? { readOnlyValue: new Uint8Array(m.value) } : {}),
-  }));
-  const r = verify(program, { progType: rawTracepointProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: FIXTURE.nrCpus });
-  return r.accepted ? undefined : r.error!.errno;
-}
+const ourErrno = (p: Recorded): string | undefined => verifyRecorded(p).errno;
 
 const name = (n: number) => Object.entries(Errno).find(([, v]) => v === n)?.[0] ?? String(n);
 

@@ -8,87 +8,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DecodeError, decodeForLoad } from "../../src/vm/isa/decode.js";
 import { programFromInsns } from "../../src/vm/isa/encode.js";
 import { rawTracepointProgType, tracingProgType } from "../../src/vm/verifier/prog-types.js";
-import type { MapDesc } from "../../src/vm/verifier/types.js";
 import { verify } from "../../src/vm/verifier/verifier.js";
 import { ARGLOOP_DIR, loadArgloop } from "../fixtures/verifier-oracle/ksnoop/argloop.js";
-import { vmlinuxBtf } from "../helpers/fixtures.js";
-
-interface MapSpec {
-  type: number;
-  key: number;
-  value: number;
-  max: number;
-  flags?: number;
-  freeze?: boolean;
-}
-interface Recorded {
-  name: string;
-  rule: string;
-  maps: MapSpec[];
-  hex: string;
-  kernel: { accepted: boolean; errno: number; message: string; processed: number; totalStates: number; peakStates: number };
-}
-interface Fixture {
-  kernel: string;
-  /** The recording machine's nr_cpu_ids. */
-  nrCpus: number;
-  programs: Recorded[];
-}
-
-const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/verifier-oracle/results.json"), "utf8")) as Fixture;
-
-/** BPF_F_RDONLY_PROG. */
-const RDONLY_PROG = 0x80;
-
-function mapDesc(m: MapSpec, i: number): MapDesc {
-  const rdonly = (m.flags ?? 0) & RDONLY_PROG && m.freeze === true;
-  return {
-    type: m.type,
-    keySize: m.key,
-    valueSize: m.value,
-    maxEntries: m.max,
-    flags: m.flags ?? 0,
-    name: `map${i}`,
-    // The loader froze it zero-filled: its bytes are constants the verifier may read.
-    ...(rdonly && m.type === 2 && m.max === 1 ? { readOnlyValue: new Uint8Array(m.value) } : {}),
-  };
-}
-
-interface Ours {
-  accepted: boolean;
-  message: string;
-  processed: number;
-  totalStates: number;
-  peakStates: number;
-}
-
-/**
- * btfsnoop's verdict on a recorded program, as raw_tp
- * (rawTracepointProgType: a context of 12 read-only u64 arguments, narrow
- * aligned loads allowed, raw_tp's helpers), the kernel's BTF (the fixture's vmlinux is the
- * recording kernel's, 6.18) and its CPU count.
- */
-function ours(p: Recorded): Ours {
-  let program;
-  try {
-    // As a bpf(2) load: malformed instructions are refused in the kernel's words.
-    program = decodeForLoad(Buffer.from(p.hex, "hex"));
-  } catch (e) {
-    return { accepted: false, message: e instanceof DecodeError ? e.kernelReason : (e as Error).message, processed: 0, totalStates: 0, peakStates: 0 };
-  }
-  const maps = p.maps.map(mapDesc);
-  const r = verify(program, { progType: rawTracepointProgType(12), privileged: true, mapByFd: (fd) => maps[fd], btf: vmlinuxBtf(), nrCpus: FIXTURE.nrCpus });
-  return {
-    accepted: r.accepted,
-    message: r.accepted ? "" : r.error!.reason,
-    processed: r.stats.processed,
-    totalStates: r.stats.totalStates,
-    peakStates: r.stats.peakStates,
-  };
-}
+import { ORACLE as FIXTURE, verifyRecorded as ours } from "../fixtures/verifier-oracle/recorded.js";
 
 /**
  * Where btfsnoop and Linux still disagree. "verdict": one accepts what the
