@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Clock } from "./clock.js";
 import { FunctionTable, type KernelFunction } from "./functions.js";
 import { Rng } from "./rng.js";
-import { standardTracepoints } from "./tracepoint-defs.js";
+import { standardTracepoints } from "./tracepoint-defs/index.js";
 import { formatFile, TracepointTable } from "./tracepoints.js";
 import { TaskTable } from "./tasks.js";
 

@@ -11,7 +11,7 @@ import { Clock } from "./clock.js";
 import { KernelMemory } from "./memory/index.js";
 import { FunctionTable, type KernelFunction } from "./functions.js";
 import { Rng } from "./rng.js";
-import { standardTracepoints } from "./tracepoint-defs.js";
+import { standardTracepoints } from "./tracepoint-defs/index.js";
 import { TracepointTable, type TracepointDef } from "./tracepoints.js";
 import { TaskTable, type SpawnOptions, type Task } from "./tasks.js";
 import { KernelData, type DataSymbol } from "./kernel-data.js";

@@ -6,7 +6,12 @@ import { Kernel } from "./kernel.js";
 import { registerBtfFunctions } from "./scale.js";
 import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
-import { blockStep, bpfStep, fileSession, installBlockPaths, installBpfPaths, installFsPaths, installMmPaths, installSchedPaths, mmStep, type MmState } from "./paths/fs-block-sched.js";
+import { fileSession, installFsPaths } from "./paths/fs.js";
+import { blockStep, installBlockPaths } from "./paths/block.js";
+import { installSchedPaths, schedStep } from "./paths/sched.js";
+import { installIrqPaths, interruptStep } from "./paths/irq.js";
+import { installMmPaths, mmStep, type MmState } from "./paths/mm.js";
+import { bpfStep, installBpfPaths } from "./paths/bpf.js";
 import { buildWorld, type World } from "./paths/world.js";
 import { forkObjects } from "./paths/process.js";
 import type { SpawnOptions, Task } from "./tasks.js";
@@ -68,6 +73,7 @@ export class SyntheticKernel extends Kernel {
     installSchedPaths(this);
     this.mm = installMmPaths(this);
     this.bpfObject = installBpfPaths(this);
+    installIrqPaths(this, this.world);
     COMMS.forEach((comm, i) => {
       const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length, kthread: comm.startsWith("kworker/") });
       if (i < this.tasks.cpus.length) this.tasks.switchTo(i, t);
@@ -92,6 +98,7 @@ export class SyntheticKernel extends Kernel {
       this.cpu = this.rng.int(0, this.tasks.cpus.length - 1);
       if (workload === "mixed" && this.rng.chance(0.02)) bpfStep(this, this.bpfObject);
       else this.step(workload === "mixed" ? this.rng.pick(["net", "net", "fs", "block", "sched"] as const) : workload);
+      interruptStep(this, this.world);
       this.clock.advance(stepNs);
       steps++;
     }
@@ -112,11 +119,7 @@ export class SyntheticKernel extends Kernel {
         blockStep(this, this.world);
         break;
       case "sched":
-        if (this.rng.chance(0.2)) {
-          const t = this.rng.pick(this.tasks.all());
-          this.callByName("set_task_cpu", [t.taskAddress, BigInt(this.rng.int(0, this.tasks.cpus.length - 1))]);
-        }
-        this.callByName("schedule", []);
+        schedStep(this);
         break;
     }
   }

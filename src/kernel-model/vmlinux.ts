@@ -16,7 +16,7 @@ import { parseBtf } from "../btf/parse.js";
 import type { compileHeaders as CompileHeaders } from "./ctypes/index.js";
 
 /** Header files in compile order: types.h first (the others use its typedefs). */
-export const KERNEL_HEADERS = ["types.h", "net.h", "fs.h", "sched.h", "block.h", "bpf.h", "trace.h", "uapi.h"] as const;
+export const KERNEL_HEADERS = ["types.h", "net.h", "fs.h", "sched.h", "block.h", "bpf.h", "trace.h", "uapi.h", "syscalls.h", "mm.h", "irq.h"] as const;
 
 /** The precompiled blob's file name, in the directory of this module. */
 export const VMLINUX_CACHE_FILE = "vmlinux.btf";

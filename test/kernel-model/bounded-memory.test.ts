@@ -5,7 +5,7 @@
 // Issue #15: the fs workload grew by ~22,000 slab objects and ~100 MB of page
 // buffers per simulated second.
 import { describe, expect, it } from "vitest";
-import { MAX_MAPPINGS } from "../../src/kernel-model/paths/fs-block-sched.js";
+import { MAX_MAPPINGS } from "../../src/kernel-model/paths/mm.js";
 import { SyntheticKernel, WORKLOADS } from "../../src/kernel-model/synthetic.js";
 
 /** 250 steps per simulated second: 20 s is 5,000 steps, well under a second of CPU for the slowest workload (fs). */

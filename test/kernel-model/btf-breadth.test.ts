@@ -17,7 +17,7 @@ import { relocateCore } from "../../src/loader/core.js";
 import { BpfObject } from "../../src/loader/object.js";
 import { openObject } from "../../src/loader/open.js";
 import { syntheticVmlinux } from "../../src/kernel-model/vmlinux.js";
-import { standardTracepoints } from "../../src/kernel-model/tracepoint-defs.js";
+import { standardTracepoints } from "../../src/kernel-model/tracepoint-defs/index.js";
 import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
 import { vmlinuxBtf } from "../helpers/fixtures.js";
 

@@ -2,7 +2,7 @@
 // tracepoint:CAT:NAME and raw_tp:NAME specs as for functions (issue #15:
 // every tracepoint spec said "0 calls" and MISMATCH, exit 1).
 import { describe, expect, it } from "vitest";
-import { standardTracepoints } from "../../src/kernel-model/tracepoint-defs.js";
+import { standardTracepoints } from "../../src/kernel-model/tracepoint-defs/index.js";
 import { SyntheticKernel } from "../../src/kernel-model/synthetic.js";
 import { runCli } from "../helpers/cli.js";
 
