@@ -23,6 +23,13 @@ export interface TracepointDef {
   readonly size: number;
   /** The raw_tp argument names and C types (TP_PROTO). */
   readonly proto: readonly { name: string; type: string }[];
+  /**
+   * The event class (DECLARE_EVENT_CLASS) whose record is `struct
+   * trace_event_raw_<class>` in the kernel BTF; the event's own name when
+   * it is a TRACE_EVENT of its own. The syscalls' per-syscall events use
+   * syscall_trace_enter/exit instead.
+   */
+  readonly class?: string;
 }
 
 export interface TracepointHit {

@@ -202,15 +202,6 @@ describe("synthetic BTF breadth: structs in Linux 6.18's shape", () => {
 
 describe("synthetic BTF breadth: tracepoint records and btf_trace typedefs match the model's events", () => {
   const tps = standardTracepoints();
-  const raw: Record<string, string> = {
-    sched_switch: "trace_event_raw_sched_switch",
-    sched_migrate_task: "trace_event_raw_sched_migrate_task",
-    kfree_skb: "trace_event_raw_kfree_skb",
-    netif_receive_skb: "trace_event_raw_net_dev_template",
-    net_dev_xmit: "trace_event_raw_net_dev_xmit",
-    block_rq_issue: "trace_event_raw_block_rq",
-    block_rq_complete: "trace_event_raw_block_rq_completion",
-  };
   for (const tp of tps) {
     it(`${tp.category}:${tp.name}: every format field at its offset in the BTF record`, () => {
       if (tp.category === "syscalls") {
@@ -224,12 +215,19 @@ describe("synthetic BTF breadth: tracepoint records and btf_trace typedefs match
         expect(rest.map((f) => f.offset)).toEqual(rest.map((_, i) => base + 8 * i));
         return;
       }
-      const id = structId(syn, raw[tp.name]!);
-      const got = tp.fields.map((f) => {
-        const m = findMember(syn, id, f.decl.startsWith("__data_loc") ? `__data_loc_${f.name}` : f.name);
-        return [f.name, m ? m.bitsOffset / 8 : -1, m ? sizeOf(syn, m.member.type) : -1];
+      // struct trace_event_raw_<class>: `ent`, then exactly the format's fields in order (a __data_loc
+      // field is `u32 __data_loc_<name>`), then the `__data` flexible array, as TRACE_EVENT() declares it.
+      const id = structId(syn, `trace_event_raw_${tp.class ?? tp.name}`);
+      const got = memberNames(syn, id).map((n) => {
+        const m = findMember(syn, id, n)!;
+        return [n, m.bitsOffset / 8, sizeOf(syn, m.member.type)];
       });
-      expect(got).toEqual(tp.fields.map((f) => [f.name, f.offset, f.size]));
+      const dataAt = tp.fields.length ? Math.max(...tp.fields.map((f) => f.offset + f.size)) : 8;
+      expect(got).toEqual([
+        ["ent", 0, 8],
+        ...tp.fields.map((f) => [f.decl.startsWith("__data_loc") ? `__data_loc_${f.name}` : f.name, f.offset, f.size]),
+        ["__data", dataAt, 0],
+      ]);
     });
     if (tp.category !== "syscalls") {
       it(`btf_trace_${tp.name}: the raw tracepoint's prototype`, () => {

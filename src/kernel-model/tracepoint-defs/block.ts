@@ -19,6 +19,7 @@ export function blockTracepoints(): TracepointDef[] {
         dataLoc("cmd"),
       ],
       [["struct request *", "rq"]],
+      "block_rq",
     ),
     def(
       1501,
@@ -34,6 +35,7 @@ export function blockTracepoints(): TracepointDef[] {
         dataLoc("cmd"),
       ],
       [["struct request *", "rq"], ["blk_status_t", "error"], ["unsigned int", "nr_bytes"]],
+      "block_rq_completion",
     ),
   ];
 }

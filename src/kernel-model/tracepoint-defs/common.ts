@@ -5,9 +5,11 @@ import { layoutFields, type TracepointDef } from "../tracepoints.js";
 
 export type FieldSpec = { decl: string; name: string; size: number; align?: number; signed?: boolean };
 
-export function def(id: number, category: string, name: string, fields: FieldSpec[], proto: [string, string][]): TracepointDef {
+/** A tracepoint; `cls` names its event class when the record is another event's (struct trace_event_raw_<cls>). */
+export function def(id: number, category: string, name: string, fields: FieldSpec[], proto: [string, string][], cls?: string): TracepointDef {
   const l = layoutFields(fields);
-  return { id, category, name, fields: l.fields, size: l.size, proto: proto.map(([type, n]) => ({ type, name: n })) };
+  const tp: TracepointDef = { id, category, name, fields: l.fields, size: l.size, proto: proto.map(([type, n]) => ({ type, name: n })) };
+  return cls === undefined ? tp : { ...tp, class: cls };
 }
 
 export const comm = (name: string): FieldSpec => ({ decl: `char ${name}[16]`, name, size: 16, align: 1 });

@@ -22,6 +22,7 @@ export function netTracepoints(): TracepointDef[] {
       "netif_receive_skb",
       [{ decl: "void * skbaddr", name: "skbaddr", size: 8 }, { decl: "unsigned int len", name: "len", size: 4 }, dataLoc("name")],
       [["struct sk_buff *", "skb"]],
+      "net_dev_template",
     ),
     def(
       1431,
