@@ -31,6 +31,7 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   p(26, "skb_load_bytes", R.INTEGER, [A.PTR_TO_CTX, A.ANYTHING, A.PTR_TO_UNINIT_MEM, A.CONST_SIZE]),
   p(27, "get_stackid", R.INTEGER, [A.PTR_TO_CTX, A.CONST_MAP_PTR, A.ANYTHING], true),
   p(35, "get_current_task", R.INTEGER, [], true),
+  p(37, "current_task_under_cgroup", R.INTEGER, [A.CONST_MAP_PTR, A.ANYTHING]),
   p(42, "get_numa_node_id", R.INTEGER, []),
   p(45, "probe_read_str", R.INTEGER, [A.PTR_TO_UNINIT_MEM, A.CONST_SIZE_OR_ZERO, A.ANYTHING], true),
   p(46, "get_socket_cookie", R.INTEGER, [A.PTR_TO_CTX]),
@@ -137,7 +138,7 @@ export const TRACING_HELPER_IDS: ReadonlySet<number> = new Set([
   4, 45, 112, 113, 114, 115, // probe_read*, probe_read*_str
   5, 125, 118, // ktime_get_ns, ktime_get_boot_ns, jiffies64
   6, 7, 8, 42, 12, // trace_printk, get_prandom_u32, get_smp_processor_id, get_numa_node_id, tail_call
-  14, 15, 16, 35, 158, 80, // current pid/tgid, uid/gid, comm, task, task_btf, cgroup id
+  14, 15, 16, 35, 158, 80, 37, // current pid/tgid, uid/gid, comm, task, task_btf, cgroup id, task under cgroup
   109, 117, // send_signal, send_signal_thread
   130, 131, 132, 133, 134, // ring buffer
   141, 149, 165, 181, 182, // get_task_stack, snprintf_btf, snprintf, loop, strncmp

@@ -71,7 +71,8 @@ describe("createMap validation", () => {
   it.each<[string, number, Partial<MapAttr>, number]>([
     // map_create
     ["unknown type 0", 0, {}, E.EINVAL],
-    ["unmodelled type 8 (cgroup_array)", 8, { keySize: 4, valueSize: 4, maxEntries: 1 }, E.EINVAL],
+    ["unmodelled type 11 (lpm_trie)", 11, { keySize: 8, valueSize: 4, maxEntries: 1, flags: 1 }, E.EINVAL],
+    ["cgroup_array (type 8)", 8, { keySize: 4, valueSize: 4, maxEntries: 1 }, 0],
     ["unknown type 1000", 1000, { keySize: 4, valueSize: 4, maxEntries: 1 }, E.EINVAL],
     ["BPF_F_RDONLY|BPF_F_WRONLY", H, { flags: BPF_F_RDONLY | BPF_F_WRONLY }, E.EINVAL],
     ["NUMA node 1 of a one-node machine", H, { flags: BPF_F_NUMA_NODE, numaNode: 1 }, E.EINVAL],

@@ -1,12 +1,13 @@
 // BPF_MAP_CREATE: validates attributes the way the kernel does (map_create
 // in kernel/bpf/syscall.c, then the type's alloc_check/alloc: hashtab.c
 // htab_map_alloc_check/htab_map_alloc, arraymap.c array_map_alloc_check and
-// fd_array_map_alloc_check, ringbuf.c ringbuf_map_alloc, stackmap.c
+// fd_array_map_alloc_check (prog, perf event and cgroup arrays), ringbuf.c ringbuf_map_alloc, stackmap.c
 // stack_map_alloc), in the kernel's order so the first failing rule decides
 // the errno, then builds the map and registers it. The caller is assumed
 // privileged (CAP_BPF/CAP_SYS_ADMIN). One libbpf rule is applied too: a
 // perf_event_array with max_entries 0 gets one entry per possible CPU.
 import { ArrayMap } from "./array.js";
+import { CgroupArrayMap } from "./cgroup-array.js";
 import { HashMap } from "./hash.js";
 import { LruHashMap } from "./lru-hash.js";
 import type { BpfMap, MapInit } from "./map.js";
@@ -31,6 +32,7 @@ import {
   BPF_F_WRONLY_PROG,
   BPF_F_ZERO_SEED,
   BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_CGROUP_ARRAY,
   BPF_MAP_TYPE_HASH,
   BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_PERCPU_ARRAY,
@@ -108,7 +110,7 @@ function checkArray(a: Required<MapAttr>, numa: number): number {
   return 0;
 }
 
-/** fd_array_map_alloc_check (prog_array, perf_event_array). */
+/** fd_array_map_alloc_check (prog_array, perf_event_array, cgroup_array). */
 function checkFdArray(a: Required<MapAttr>, numa: number): number {
   if (a.valueSize !== 4) return E.EINVAL;
   if (a.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) return E.EINVAL;
@@ -223,6 +225,7 @@ export function createMap(attr: MapAttr, ctx: MapContext): BpfMap | number {
       break;
     case BPF_MAP_TYPE_PROG_ARRAY:
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+    case BPF_MAP_TYPE_CGROUP_ARRAY:
       err = checkFdArray(a, numa);
       if (err) return err;
       break;
@@ -284,6 +287,8 @@ function build(init: MapInit, maxStack: number): BpfMap {
       return new ProgArrayMap(init);
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
       return new PerfEventArrayMap(init);
+    case BPF_MAP_TYPE_CGROUP_ARRAY:
+      return new CgroupArrayMap(init);
     case BPF_MAP_TYPE_STACK_TRACE:
       return new StackTraceMap(init, maxStack);
     case BPF_MAP_TYPE_QUEUE:

@@ -107,7 +107,7 @@ const HASH: MapAttr = { type: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 8, maxEn
 
 describe("helper table", () => {
   it("exports the map helpers under the kernel's helper ids", () => {
-    expect(Object.keys(MAP_HELPERS).map(Number)).toEqual([1, 2, 3, 25, 27, 87, 88, 89, 130, 131, 132, 133, 134]);
+    expect(Object.keys(MAP_HELPERS).map(Number)).toEqual([1, 2, 3, 25, 27, 37, 87, 88, 89, 130, 131, 132, 133, 134]);
     expect(MAP_HELPERS[MapHelperId.map_lookup_elem]).toBe(mapLookupElem);
     expect(MAP_HELPERS[MapHelperId.map_update_elem]).toBe(mapUpdateElem);
     expect(MAP_HELPERS[MapHelperId.map_delete_elem]).toBe(mapDeleteElem);

@@ -1,12 +1,13 @@
 // Helper implementations (see ../helpers/abi.ts) for the map helpers:
 // map_lookup/update/delete_elem, map_push/pop/peek_elem (queue and stack
-// maps), perf_event_output, get_stackid and the ringbuf_* family. Map pointers are resolved with rt.mapAt, keys and
+// maps), perf_event_output, get_stackid, current_task_under_cgroup and the ringbuf_* family. Map pointers are resolved with rt.mapAt, keys and
 // values are read from program memory with vmBytes (an unreadable pointer
 // gives NULL or -EFAULT; the verifier normally rules that out), errors are
 // returned as errRet(errno). Combinations the verifier rejects (e.g. a
 // lookup on a ring buffer) give NULL or -EOPNOTSUPP/-EINVAL rather than
 // anything a program could mistake for success.
 import { errRet, type HelperImpl, type HelperRuntime, vmBytes } from "../helpers/abi.js";
+import { CgroupArrayMap } from "./cgroup-array.js";
 import { BpfMap } from "./map.js";
 import { PerfEventArrayMap } from "./perf-event-array.js";
 import { QueueStackMap } from "./queue-stack.js";
@@ -22,6 +23,7 @@ export const MapHelperId = {
   map_delete_elem: 3,
   perf_event_output: 25,
   get_stackid: 27,
+  current_task_under_cgroup: 37,
   map_push_elem: 87,
   map_pop_elem: 88,
   map_peek_elem: 89,
@@ -96,6 +98,18 @@ export const getStackid: HelperImpl = (rt, _ctx, r2, r3) => {
   return ret(map.getStackId(rt.env.kernelStack?.(), r3));
 };
 
+/**
+ * long bpf_current_task_under_cgroup(map, index): 1 when the current task is
+ * in the hierarchy of the cgroup at `index` of a cgroup array, 0 when not,
+ * -E2BIG past the end, -EAGAIN for an empty slot, -EINVAL for another map.
+ */
+export const currentTaskUnderCgroup: HelperImpl = (rt, r1, r2) => {
+  const map = mapArg(rt, r1);
+  if (!(map instanceof CgroupArrayMap)) return errRet(EINVAL);
+  const idx = BigInt.asUintN(64, r2);
+  return ret(map.underCgroup(idx > 0xffffffffn ? map.maxEntries : Number(idx), BigInt.asUintN(64, rt.env.currentCgroupId?.() ?? 0n)));
+};
+
 /** long bpf_ringbuf_output(ringbuf, data, size, flags): 0, -EINVAL, -EAGAIN (dropped). */
 export const ringbufOutput: HelperImpl = (rt, r1, r2, r3, r4) => {
   const map = mapArg(rt, r1);
@@ -163,6 +177,7 @@ export const MAP_HELPERS: Readonly<Record<number, HelperImpl>> = {
   [MapHelperId.map_delete_elem]: mapDeleteElem,
   [MapHelperId.perf_event_output]: perfEventOutput,
   [MapHelperId.get_stackid]: getStackid,
+  [MapHelperId.current_task_under_cgroup]: currentTaskUnderCgroup,
   [MapHelperId.map_push_elem]: mapPushElem,
   [MapHelperId.map_pop_elem]: takeElem(true),
   [MapHelperId.map_peek_elem]: takeElem(false),

@@ -32,6 +32,7 @@ export {
 } from "./perf-event-array.js";
 export { StackTraceMap, BPF_STACK_BUILD_ID_IP, BPF_STACK_BUILD_ID_SIZE } from "./stack-trace.js";
 export { ProgArrayMap, type ProgArrayHooks } from "./prog-array.js";
+export { CgroupArrayMap, ROOT_CGROUP_ID, type CgroupArrayHooks } from "./cgroup-array.js";
 export { MapRegistry } from "./registry.js";
 export { createMap, MAX_MAP_BYTES } from "./create.js";
 export { jhash, jhash2 } from "./jhash.js";

@@ -28,6 +28,7 @@ export const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 export const BPF_MAP_TYPE_PERCPU_HASH = 5;
 export const BPF_MAP_TYPE_PERCPU_ARRAY = 6;
 export const BPF_MAP_TYPE_STACK_TRACE = 7;
+export const BPF_MAP_TYPE_CGROUP_ARRAY = 8;
 export const BPF_MAP_TYPE_LRU_HASH = 9;
 export const BPF_MAP_TYPE_QUEUE = 22;
 export const BPF_MAP_TYPE_STACK = 23;
@@ -42,6 +43,7 @@ export const MAP_TYPE_NAMES: Readonly<Record<number, string>> = {
   [BPF_MAP_TYPE_PERCPU_HASH]: "percpu_hash",
   [BPF_MAP_TYPE_PERCPU_ARRAY]: "percpu_array",
   [BPF_MAP_TYPE_STACK_TRACE]: "stack_trace",
+  [BPF_MAP_TYPE_CGROUP_ARRAY]: "cgroup_array",
   [BPF_MAP_TYPE_LRU_HASH]: "lru_hash",
   [BPF_MAP_TYPE_QUEUE]: "queue",
   [BPF_MAP_TYPE_STACK]: "stack",

@@ -21,7 +21,7 @@ const BTF_ARG_STRUCT: Record<number, string> = { 126: "seq_file", 127: "seq_file
 /** Most nested frames (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
 
-const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, LRU_HASH: 9, QUEUE: 22, STACK: 23, RINGBUF: 27 };
+const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_HASH: 9, QUEUE: 22, STACK: 23, RINGBUF: 27 };
 /** Which map types each map-taking helper accepts (the kernel's check_map_func_compatibility). */
 const HELPER_MAPS: Record<number, number[]> = {
   1: [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH],
@@ -34,6 +34,7 @@ const HELPER_MAPS: Record<number, number[]> = {
   89: [MapType.QUEUE, MapType.STACK],
   25: [MapType.PERF_EVENT_ARRAY],
   27: [MapType.STACK_TRACE],
+  37: [MapType.CGROUP_ARRAY],
   130: [MapType.RINGBUF],
   131: [MapType.RINGBUF],
   134: [MapType.RINGBUF],
