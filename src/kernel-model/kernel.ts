@@ -12,7 +12,7 @@ import { KernelMemory } from "./memory/index.js";
 import { FunctionTable, type KernelFunction } from "./functions.js";
 import { Rng } from "./rng.js";
 import { standardTracepoints } from "./tracepoint-defs/index.js";
-import { TracepointTable, type TracepointDef } from "./tracepoints.js";
+import { TracepointTable, type TracepointDef, type TracepointValue } from "./tracepoints.js";
 import { TaskTable, type SpawnOptions, type Task } from "./tasks.js";
 import { KernelData, type DataSymbol } from "./kernel-data.js";
 import { sizeOf } from "../btf/layout.js";
@@ -207,7 +207,7 @@ export class Kernel {
   }
 
   /** Fires a tracepoint from the current CPU and task. */
-  fire(tp: TracepointDef, values: Readonly<Record<string, bigint | string>>, args: readonly bigint[] = []): void {
+  fire(tp: TracepointDef, values: Readonly<Record<string, TracepointValue>>, args: readonly bigint[] = []): void {
     this.tracepoints.fire(tp, values, args, this.cpu, this.current().pid);
   }
 

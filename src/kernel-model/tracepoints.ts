@@ -45,6 +45,9 @@ export interface TracepointHit {
   readonly pid: number;
 }
 
+/** A field's value: a number, a string (char arrays, __data_loc), or the bytes of a __u8 array (addresses). */
+export type TracepointValue = bigint | string | Uint8Array;
+
 export type TracepointHook = (hit: TracepointHit) => void;
 
 /** Whether a field is a `__data_loc` one (a u32: length << 16 | offset of data after the fixed part). */
@@ -119,7 +122,7 @@ export class TracepointTable {
   }
 
   /** Fires an event: counts it and, if anything is attached, builds the record. */
-  fire(tp: TracepointDef, values: Readonly<Record<string, bigint | string>>, args: readonly bigint[], cpu: number, pid: number): void {
+  fire(tp: TracepointDef, values: Readonly<Record<string, TracepointValue>>, args: readonly bigint[], cpu: number, pid: number): void {
     const key = `${tp.category}:${tp.name}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     const hooks = this.hooks.get(key);
@@ -150,6 +153,7 @@ export class TracepointTable {
       const v = values[f.name];
       if (v === undefined || (typeof v === "string" && isDataLoc(f))) continue;
       if (typeof v === "string") record.set(Buffer.from(v, "utf8").subarray(0, f.size - 1), f.offset);
+      else if (v instanceof Uint8Array) record.set(v.subarray(0, f.size), f.offset);
       else if (f.size === 8) view.setBigUint64(f.offset, BigInt.asUintN(64, v), true);
       else if (f.size === 4) view.setUint32(f.offset, Number(BigInt.asUintN(32, v)), true);
       else if (f.size === 2) view.setUint16(f.offset, Number(BigInt.asUintN(16, v)), true);
