@@ -1300,34 +1300,553 @@ struct fib6_result {
 	struct rt6_info *rt6;
 };
 
-/* net/socket.c, net/ipv4/af_inet.c */
+/* include/uapi/linux/socket.h, in.h, in6.h, if_ether.h, ip.h, ipv6.h, udp.h */
+typedef unsigned short __kernel_sa_family_t;
+typedef __kernel_sa_family_t sa_family_t;
+
+struct sockaddr {
+	sa_family_t sa_family;
+	char sa_data[14];
+};
+
+struct in_addr {
+	__be32 s_addr;
+};
+
+struct sockaddr_in {
+	__kernel_sa_family_t sin_family;
+	__be16 sin_port;
+	struct in_addr sin_addr;
+	unsigned char __pad[8];
+};
+
+struct sockaddr_in6 {
+	unsigned short sin6_family;
+	__be16 sin6_port;
+	__be32 sin6_flowinfo;
+	struct in6_addr sin6_addr;
+	__u32 sin6_scope_id;
+};
+
+struct ethhdr {
+	unsigned char h_dest[6];
+	unsigned char h_source[6];
+	__be16 h_proto;
+} __attribute__((packed));
+
+struct iphdr {
+	__u8 ihl:4,
+		version:4;
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__sum16 check;
+	union {
+		struct {
+			__be32 saddr;
+			__be32 daddr;
+		};
+		struct {
+			__be32 saddr;
+			__be32 daddr;
+		} addrs;
+	};
+};
+
+struct ipv6hdr {
+	__u8 priority:4,
+		version:4;
+	__u8 flow_lbl[3];
+	__be16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	union {
+		struct {
+			struct in6_addr saddr;
+			struct in6_addr daddr;
+		};
+		struct {
+			struct in6_addr saddr;
+			struct in6_addr daddr;
+		} addrs;
+	};
+};
+
+struct udphdr {
+	__be16 source;
+	__be16 dest;
+	__be16 len;
+	__sum16 check;
+};
+
+/* include/linux/socket.h: the user's struct msghdr (sendmsg/recvmsg) */
+struct user_msghdr {
+	void *msg_name;
+	int msg_namelen;
+	struct iovec *msg_iov;
+	__kernel_size_t msg_iovlen;
+	void *msg_control;
+	__kernel_size_t msg_controllen;
+	unsigned int msg_flags;
+};
+
+/* include/linux/net.h (6.10+): what accept passes down */
+struct proto_accept_arg {
+	unsigned int flags;
+	int err;
+	int is_empty;
+	bool kern;
+};
+
+/* include/net/rstreason.h */
+enum sk_rst_reason {
+	SK_RST_REASON_NOT_SPECIFIED,
+	SK_RST_REASON_NO_SOCKET,
+	SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE,
+	SK_RST_REASON_TCP_RFC7323_PAWS,
+	SK_RST_REASON_TCP_TOO_OLD_ACK,
+	SK_RST_REASON_TCP_ACK_UNSENT_DATA,
+	SK_RST_REASON_TCP_FLAGS,
+	SK_RST_REASON_TCP_OLD_ACK,
+	SK_RST_REASON_TCP_ABORT_ON_DATA,
+	SK_RST_REASON_TCP_TIMEWAIT_SOCKET,
+	SK_RST_REASON_INVALID_SYN,
+	SK_RST_REASON_TCP_ABORT_ON_CLOSE,
+	SK_RST_REASON_TCP_ABORT_ON_LINGER,
+	SK_RST_REASON_TCP_ABORT_ON_MEMORY,
+	SK_RST_REASON_TCP_STATE,
+	SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT,
+	SK_RST_REASON_TCP_DISCONNECT_WITH_DATA,
+	SK_RST_REASON_MPTCP_RST_EUNSPEC,
+	SK_RST_REASON_MPTCP_RST_EMPTCP,
+	SK_RST_REASON_MPTCP_RST_ERESOURCE,
+	SK_RST_REASON_MPTCP_RST_EPROHIBIT,
+	SK_RST_REASON_MPTCP_RST_EWQ2BIG,
+	SK_RST_REASON_MPTCP_RST_EBADPERF,
+	SK_RST_REASON_MPTCP_RST_EMIDDLEBOX,
+	SK_RST_REASON_ERROR,
+	SK_RST_REASON_MAX,
+};
+
+/* include/net/tcp.h */
+enum tcp_synack_type {
+	TCP_SYNACK_NORMAL,
+	TCP_SYNACK_FASTOPEN,
+	TCP_SYNACK_COOKIE,
+};
+
+/* include/net/sock.h: sk_mem_schedule's kinds */
+enum {
+	SK_MEM_SEND = 0,
+	SK_MEM_RECV = 1,
+};
+
+/* include/linux/netdevice.h */
+enum gro_result {
+	GRO_MERGED,
+	GRO_MERGED_FREE,
+	GRO_HELD,
+	GRO_NORMAL,
+	GRO_CONSUMED,
+};
+typedef enum gro_result gro_result_t;
+
+struct napi_struct {
+	struct list_head poll_list;
+	unsigned long state;
+	int weight;
+	u32 defer_hard_irqs_count;
+	unsigned long gro_bitmask;
+	int (*poll)(struct napi_struct *, int);
+	int poll_owner;
+	int list_owner;
+	struct net_device *dev;
+	struct sk_buff *skb;
+	struct list_head rx_list;
+	int rx_count;
+	unsigned int napi_id;
+	struct task_struct *thread;
+	struct list_head dev_list;
+	struct hlist_node napi_hash_node;
+	int irq;
+};
+
+struct flowi;
+struct flowi4;
+struct rtable;
+struct udp_table;
+struct inet_hashinfo;
+struct request_sock;
+struct request_sock_ops;
+struct tcp_request_sock_ops;
+struct tcp_fastopen_cookie;
+struct used_address;
+struct scm_timestamping_internal;
+struct inet_timewait_death_row;
+struct netlink_ext_ack;
+struct ipv6_txoptions;
+struct task_struct;
+struct softirq_action;
+
+/*
+ * The records of the net events the model fires (include/trace/events/
+ * skb.h, net.h, napi.h, sock.h, tcp.h, udp.h of 6.12; their format files in
+ * tracepoint-defs/net.ts). inet_sock_set_state, tcp_event_sk,
+ * net_dev_template and net_dev_xmit are in trace.h.
+ */
+struct trace_event_raw_sock_msg_length {
+	struct trace_entry ent;
+	void *sk;
+	__u16 family;
+	__u16 protocol;
+	int ret;
+	int flags;
+	char __data[0];
+};
+
+struct trace_event_raw_sock_exceed_buf_limit {
+	struct trace_entry ent;
+	char name[32];
+	long sysctl_mem[3];
+	long allocated;
+	int sysctl_rmem;
+	int rmem_alloc;
+	int sysctl_wmem;
+	int wmem_alloc;
+	int wmem_queued;
+	int kind;
+	char __data[0];
+};
+
+struct trace_event_raw_sk_data_ready {
+	struct trace_entry ent;
+	const void *skaddr;
+	__u16 family;
+	__u16 protocol;
+	unsigned long ip;
+	char __data[0];
+};
+
+struct trace_event_raw_tcp_event_sk_skb {
+	struct trace_entry ent;
+	const void *skbaddr;
+	const void *skaddr;
+	int state;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+	char __data[0];
+};
+
+struct trace_event_raw_tcp_send_reset {
+	struct trace_entry ent;
+	const void *skbaddr;
+	const void *skaddr;
+	int state;
+	enum sk_rst_reason reason;
+	__u8 saddr[28];
+	__u8 daddr[28];
+	char __data[0];
+};
+
+struct trace_event_raw_tcp_probe {
+	struct trace_entry ent;
+	__u8 saddr[28];
+	__u8 daddr[28];
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u32 mark;
+	__u16 data_len;
+	__u32 snd_nxt;
+	__u32 snd_una;
+	__u32 snd_cwnd;
+	__u32 ssthresh;
+	__u32 snd_wnd;
+	__u32 srtt;
+	__u32 rcv_wnd;
+	__u64 sock_cookie;
+	const void *skbaddr;
+	const void *skaddr;
+	char __data[0];
+};
+
+struct trace_event_raw_consume_skb {
+	struct trace_entry ent;
+	void *skbaddr;
+	void *location;
+	char __data[0];
+};
+
+struct trace_event_raw_skb_copy_datagram_iovec {
+	struct trace_entry ent;
+	const void *skbaddr;
+	int len;
+	char __data[0];
+};
+
+struct trace_event_raw_net_dev_start_xmit {
+	struct trace_entry ent;
+	u32 __data_loc_name;
+	u16 queue_mapping;
+	const void *skbaddr;
+	bool vlan_tagged;
+	u16 vlan_proto;
+	u16 vlan_tci;
+	u16 protocol;
+	u8 ip_summed;
+	unsigned int len;
+	unsigned int data_len;
+	int network_offset;
+	bool transport_offset_valid;
+	int transport_offset;
+	u8 tx_flags;
+	u16 gso_size;
+	u16 gso_segs;
+	u16 gso_type;
+	char __data[0];
+};
+
+struct trace_event_raw_net_dev_rx_verbose_template {
+	struct trace_entry ent;
+	u32 __data_loc_name;
+	unsigned int napi_id;
+	u16 queue_mapping;
+	const void *skbaddr;
+	bool vlan_tagged;
+	u16 vlan_proto;
+	u16 vlan_tci;
+	u16 protocol;
+	u8 ip_summed;
+	u32 hash;
+	bool l4_hash;
+	unsigned int len;
+	unsigned int data_len;
+	unsigned int truesize;
+	bool mac_header_valid;
+	int mac_header;
+	unsigned char nr_frags;
+	u16 gso_size;
+	u16 gso_type;
+	char __data[0];
+};
+
+struct trace_event_raw_net_dev_rx_exit_template {
+	struct trace_entry ent;
+	int ret;
+	char __data[0];
+};
+
+struct trace_event_raw_napi_poll {
+	struct trace_entry ent;
+	struct napi_struct *napi;
+	u32 __data_loc_dev_name;
+	int work;
+	int budget;
+	char __data[0];
+};
+
+struct trace_event_raw_udp_fail_queue_rcv_skb {
+	struct trace_entry ent;
+	int rc;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 saddr[28];
+	__u8 daddr[28];
+	char __data[0];
+};
+
+/* Their raw tracepoints' prototypes. */
+typedef void (*btf_trace_inet_sock_set_state)(void *__data, const struct sock *sk, const int oldstate, const int newstate);
+typedef void (*btf_trace_sock_send_length)(void *__data, struct sock *sk, int ret, int flags);
+typedef void (*btf_trace_sock_recv_length)(void *__data, struct sock *sk, int ret, int flags);
+typedef void (*btf_trace_sock_exceed_buf_limit)(void *__data, struct sock *sk, struct proto *prot, long allocated, int kind);
+typedef void (*btf_trace_sk_data_ready)(void *__data, const struct sock *sk);
+typedef void (*btf_trace_tcp_retransmit_skb)(void *__data, const struct sock *sk, const struct sk_buff *skb);
+typedef void (*btf_trace_tcp_send_reset)(void *__data, const struct sock *sk, const struct sk_buff *skb, const enum sk_rst_reason reason);
+typedef void (*btf_trace_tcp_receive_reset)(void *__data, struct sock *sk);
+typedef void (*btf_trace_tcp_destroy_sock)(void *__data, struct sock *sk);
+typedef void (*btf_trace_tcp_rcv_space_adjust)(void *__data, struct sock *sk);
+typedef void (*btf_trace_tcp_probe)(void *__data, struct sock *sk, const struct sk_buff *skb);
+typedef void (*btf_trace_consume_skb)(void *__data, struct sk_buff *skb, void *location);
+typedef void (*btf_trace_skb_copy_datagram_iovec)(void *__data, const struct sk_buff *skb, int len);
+typedef void (*btf_trace_net_dev_start_xmit)(void *__data, const struct sk_buff *skb, const struct net_device *dev);
+typedef void (*btf_trace_net_dev_queue)(void *__data, struct sk_buff *skb);
+typedef void (*btf_trace_netif_rx)(void *__data, struct sk_buff *skb);
+typedef void (*btf_trace_netif_receive_skb_entry)(void *__data, const struct sk_buff *skb);
+typedef void (*btf_trace_napi_gro_receive_entry)(void *__data, const struct sk_buff *skb);
+typedef void (*btf_trace_netif_receive_skb_exit)(void *__data, int ret);
+typedef void (*btf_trace_napi_gro_receive_exit)(void *__data, int ret);
+typedef void (*btf_trace_netif_rx_exit)(void *__data, int ret);
+typedef void (*btf_trace_napi_poll)(void *__data, struct napi_struct *napi, int work, int budget);
+typedef void (*btf_trace_udp_fail_queue_rcv_skb)(void *__data, int rc, struct sock *sk, struct sk_buff *skb);
+
+/* net/socket.c: the socket syscalls and struct socket's life */
 int sock_sendmsg(struct socket *sock, struct msghdr *msg);
 int sock_recvmsg(struct socket *sock, struct msghdr *msg, int flags);
-int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
-int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags);
 int __sys_socket(int family, int type, int protocol);
+int sock_create(int family, int type, int protocol, struct socket **res);
+int __sock_create(struct net *net, int family, int type, int protocol, struct socket **res, int kern);
+struct socket *sock_alloc(void);
+struct file *sock_alloc_file(struct socket *sock, int flags, const char *dname);
+int __sys_bind(int fd, struct sockaddr *umyaddr, int addrlen);
+int __sys_listen(int fd, int backlog);
+int __sys_connect(int fd, struct sockaddr *uservaddr, int addrlen);
+int __sys_accept4(int fd, struct sockaddr *upeer_sockaddr, int *upeer_addrlen, int flags);
+struct file *do_accept(struct file *file, struct proto_accept_arg *arg, struct sockaddr *upeer_sockaddr, int *upeer_addrlen, int flags);
 int __sys_sendto(int fd, void *buff, size_t len, unsigned int flags, struct sockaddr *addr, int addr_len);
 int __sys_recvfrom(int fd, void *ubuf, size_t size, unsigned int flags, struct sockaddr *addr, int *addr_len);
+long __sys_sendmsg(int fd, struct user_msghdr *msg, unsigned int flags, bool forbid_cmsg_compat);
+static int ___sys_sendmsg(struct socket *sock, struct user_msghdr *msg, struct msghdr *msg_sys, unsigned int flags, struct used_address *used_address, unsigned int allowed_msghdr_flags);
+static int ____sys_sendmsg(struct socket *sock, struct msghdr *msg_sys, unsigned int flags, struct used_address *used_address, unsigned int allowed_msghdr_flags);
+long __sys_recvmsg(int fd, struct user_msghdr *msg, unsigned int flags, bool forbid_cmsg_compat);
+static int ___sys_recvmsg(struct socket *sock, struct user_msghdr *msg, struct msghdr *msg_sys, unsigned int flags, int nosec);
+static int ____sys_recvmsg(struct socket *sock, struct msghdr *msg_sys, struct user_msghdr *msg, struct sockaddr *uaddr, unsigned int flags, int nosec);
+int __sys_shutdown(int fd, int how);
 static int sock_close(struct inode *inode, struct file *filp);
+static void __sock_release(struct socket *sock, struct inode *inode);
 static int do_open(struct inode *inode, struct file *file);
 
+/* net/core/sock.c */
+struct sock *sk_alloc(struct net *net, int family, gfp_t priority, struct proto *prot, int kern);
+void sock_init_data(struct socket *sock, struct sock *sk);
+void sk_free(struct sock *sk);
+static void __sk_free(struct sock *sk);
+void sk_destruct(struct sock *sk);
+struct sock *sk_clone_lock(const struct sock *sk, const gfp_t priority);
+void sock_def_readable(struct sock *sk);
+void sock_wfree(struct sk_buff *skb);
+void sock_rfree(struct sk_buff *skb);
+void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
+void lock_sock_nested(struct sock *sk, int subclass);
+void release_sock(struct sock *sk);
+void sk_reset_timer(struct sock *sk, struct timer_list *timer, unsigned long expires);
+void sk_stop_timer(struct sock *sk, struct timer_list *timer);
+int __sk_mem_schedule(struct sock *sk, int size, int kind);
+int __sk_mem_raise_allocated(struct sock *sk, int size, int amt, int kind);
+void sk_common_release(struct sock *sk);
+
+/* net/ipv4/af_inet.c, inet_connection_sock.c, inet_hashtables.c */
+static int inet_create(struct net *net, struct socket *sock, int protocol, int kern);
+int inet_release(struct socket *sock);
+int inet_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
+int __inet_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len, u32 flags);
+int inet_listen(struct socket *sock, int backlog);
+int inet_stream_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags);
+int __inet_stream_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags, int is_sendmsg);
+int inet_accept(struct socket *sock, struct socket *newsock, struct proto_accept_arg *arg);
+int inet_shutdown(struct socket *sock, int how);
+int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags);
+int inet_csk_get_port(struct sock *sk, unsigned short snum);
+int inet_csk_listen_start(struct sock *sk);
+struct sock *inet_csk_accept(struct sock *sk, struct proto_accept_arg *arg);
+struct sock *inet_csk_clone_lock(const struct sock *sk, const struct request_sock *req, const gfp_t priority);
+struct sock *inet_csk_complete_hashdance(struct sock *sk, struct sock *child, struct request_sock *req, bool own_req);
+struct sock *inet_csk_reqsk_queue_add(struct sock *sk, struct request_sock *req, struct sock *child);
+void inet_csk_destroy_sock(struct sock *sk);
+struct request_sock *inet_reqsk_alloc(const struct request_sock_ops *ops, struct sock *sk_listener, bool attach_listener);
+int inet_hash(struct sock *sk);
+void inet_unhash(struct sock *sk);
+int inet_hash_connect(struct inet_timewait_death_row *death_row, struct sock *sk);
+bool inet_ehash_nolisten(struct sock *sk, struct sock *osk, bool *found_dup_sk);
+struct sock *__inet_lookup_established(struct net *net, struct inet_hashinfo *hashinfo, const __be32 saddr, const __be16 sport, const __be32 daddr, const u16 hnum, const int dif, const int sdif);
+struct sock *__inet_lookup_listener(struct net *net, struct inet_hashinfo *hashinfo, struct sk_buff *skb, int doff, const __be32 saddr, __be16 sport, const __be32 daddr, const unsigned short hnum, const int dif, const int sdif);
+
 /* net/ipv4/tcp*.c */
+void tcp_init_sock(struct sock *sk);
+static int tcp_v4_init_sock(struct sock *sk);
+void tcp_set_state(struct sock *sk, int state);
 int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size);
+int tcp_send_mss(struct sock *sk, int *size_goal, int flags);
+unsigned int tcp_current_mss(struct sock *sk);
+struct sk_buff *tcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force_schedule);
+void tcp_push(struct sock *sk, int flags, int mss_now, int nonagle, int size_goal);
+void __tcp_push_pending_frames(struct sock *sk, unsigned int cur_mss, int nonagle);
+static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle, int push_one, gfp_t gfp);
+static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb);
+void tcp_rearm_rto(struct sock *sk);
+static int __tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it, gfp_t gfp_mask, u32 rcv_nxt);
+void tcp_v4_send_check(struct sock *sk, struct sk_buff *skb);
 int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+static int tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags, struct scm_timestamping_internal *tss, int *cmsg_flags);
+void tcp_cleanup_rbuf(struct sock *sk, int copied);
+void tcp_rcv_space_adjust(struct sock *sk);
 void tcp_rcv_established(struct sock *sk, struct sk_buff *skb);
 int tcp_v4_rcv(struct sk_buff *skb);
+int tcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
+enum skb_drop_reason tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb, const struct tcphdr *th);
+void tcp_finish_connect(struct sock *sk, struct sk_buff *skb);
+void tcp_init_transfer(struct sock *sk, int bpf_op, struct sk_buff *skb);
+int tcp_conn_request(struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops, struct sock *sk, struct sk_buff *skb);
+int tcp_v4_conn_request(struct sock *sk, struct sk_buff *skb);
+static int tcp_v4_send_synack(const struct sock *sk, struct dst_entry *dst, struct flowi *fl, struct request_sock *req, struct tcp_fastopen_cookie *foc, enum tcp_synack_type synack_type, struct sk_buff *syn_skb);
+struct sk_buff *tcp_make_synack(const struct sock *sk, struct dst_entry *dst, struct request_sock *req, struct tcp_fastopen_cookie *foc, enum tcp_synack_type synack_type, struct sk_buff *syn_skb);
+struct sock *tcp_check_req(struct sock *sk, struct sk_buff *skb, struct request_sock *req, bool fastopen, bool *req_stolen);
+struct sock *tcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb, struct request_sock *req, struct dst_entry *dst, struct request_sock *req_unhash, bool *own_req);
+struct sock *tcp_create_openreq_child(const struct sock *sk, struct request_sock *req, struct sk_buff *skb);
+enum skb_drop_reason tcp_child_process(struct sock *parent, struct sock *child, struct sk_buff *skb);
 int tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcp_connect(struct sock *sk);
+void tcp_send_ack(struct sock *sk);
+void __tcp_send_ack(struct sock *sk, u32 rcv_nxt);
+static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag);
+static void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
+static void tcp_data_queue(struct sock *sk, struct sk_buff *skb);
+static int tcp_queue_rcv(struct sock *sk, struct sk_buff *skb, bool *fragstolen);
+static void tcp_event_data_recv(struct sock *sk, struct sk_buff *skb);
+static int tcp_try_rmem_schedule(struct sock *sk, const struct sk_buff *skb, unsigned int size);
+void tcp_fin(struct sock *sk);
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs);
+int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs);
+void tcp_retransmit_timer(struct sock *sk);
+void tcp_write_timer_handler(struct sock *sk);
+void tcp_send_active_reset(struct sock *sk, gfp_t priority, enum sk_rst_reason reason);
+static void tcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb, enum sk_rst_reason reason);
+void tcp_reset(struct sock *sk, struct sk_buff *skb);
+void tcp_done(struct sock *sk);
+void tcp_shutdown(struct sock *sk, int how);
 void tcp_close(struct sock *sk, long timeout);
-static int __tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it, gfp_t gfp_mask, u32 rcv_nxt);
-struct sock *inet_csk_accept(struct sock *sk, int flags, int *err, bool kern);
+void __tcp_close(struct sock *sk, long timeout);
+void tcp_send_fin(struct sock *sk);
+void tcp_time_wait(struct sock *sk, int state, int timeo);
+void tcp_v4_destroy_sock(struct sock *sk);
 
-/* net/ipv4/udp.c */
+/* net/ipv4/udp.c, datagram.c */
+int udp_init_sock(struct sock *sk);
+int udp_v4_get_port(struct sock *sk, unsigned short snum);
+int ip4_datagram_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int __ip4_datagram_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len);
+static int udp_send_skb(struct sk_buff *skb, struct flowi4 *fl4, struct inet_cork *cork);
 int udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+struct sk_buff *__skb_recv_udp(struct sock *sk, unsigned int flags, int *off, int *err);
+void skb_consume_udp(struct sock *sk, struct sk_buff *skb, int len);
 int udp_rcv(struct sk_buff *skb);
+int __udp4_lib_rcv(struct sk_buff *skb, struct udp_table *udptable, int proto);
+struct sock *__udp4_lib_lookup(const struct net *net, __be32 saddr, __be16 sport, __be32 daddr, __be16 dport, int dif, int sdif, struct udp_table *tbl, struct sk_buff *skb);
+static int udp_unicast_rcv_skb(struct sock *sk, struct sk_buff *skb, struct udphdr *uh);
+static int udp_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
+static int udp_queue_rcv_one_skb(struct sock *sk, struct sk_buff *skb);
+static int __udp_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
+int __udp_enqueue_schedule_skb(struct sock *sk, struct sk_buff *skb);
+void udp_destroy_sock(struct sock *sk);
 
-/* net/ipv4/ip_output.c, ip_input.c */
+/* net/ipv4/ip_output.c, ip_input.c, route.c */
+struct rtable *ip_route_output_flow(struct net *net, struct flowi4 *flp4, const struct sock *sk);
+int ip_queue_xmit(struct sock *sk, struct sk_buff *skb, struct flowi *fl);
+int __ip_queue_xmit(struct sock *sk, struct sk_buff *skb, struct flowi *fl, __u8 tos);
+int ip_build_and_send_pkt(struct sk_buff *skb, const struct sock *sk, __be32 saddr, __be32 daddr, struct ip_options_rcu *opt, u8 tos);
 int ip_send_skb(struct net *net, struct sk_buff *skb);
 int ip_local_out(struct net *net, struct sock *sk, struct sk_buff *skb);
 int __ip_local_out(struct net *net, struct sock *sk, struct sk_buff *skb);
@@ -1335,30 +1854,86 @@ int ip_output(struct net *net, struct sock *sk, struct sk_buff *skb);
 static int ip_finish_output(struct net *net, struct sock *sk, struct sk_buff *skb);
 static int ip_finish_output2(struct net *net, struct sock *sk, struct sk_buff *skb);
 int ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt, struct net_device *orig_dev);
+static struct sk_buff *ip_rcv_core(struct sk_buff *skb, struct net *net);
+static int ip_rcv_finish_core(struct net *net, struct sk_buff *skb, struct net_device *dev, const struct sk_buff *hint);
 static int ip_rcv_finish(struct net *net, struct sock *sk, struct sk_buff *skb);
 int ip_local_deliver(struct sk_buff *skb);
+static int ip_local_deliver_finish(struct net *net, struct sock *sk, struct sk_buff *skb);
+void ip_protocol_deliver_rcu(struct net *net, struct sk_buff *skb, int protocol);
 
 /* net/ipv6 */
-int ip6_send_skb(struct sk_buff *skb);
+static int inet6_create(struct net *net, struct socket *sock, int protocol, int kern);
+int inet6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
+int inet6_release(struct socket *sock);
+int inet6_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int inet6_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags);
+static int tcp_v6_init_sock(struct sock *sk);
+static int tcp_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcp_v6_rcv(struct sk_buff *skb);
+static int tcp_v6_do_rcv(struct sock *sk, struct sk_buff *skb);
+void tcp_v6_send_check(struct sock *sk, struct sk_buff *skb);
+int inet6_csk_xmit(struct sock *sk, struct sk_buff *skb, struct flowi *fl_unused);
+struct dst_entry *ip6_dst_lookup_flow(struct net *net, const struct sock *sk, struct flowi6 *fl6, const struct in6_addr *final_dst);
+struct dst_entry *ip6_route_output_flags(struct net *net, const struct sock *sk, struct flowi6 *fl6, int flags);
 int fib6_lookup(struct net *net, int oif, struct flowi6 *fl6, struct fib6_result *res, int flags);
+int ip6_xmit(const struct sock *sk, struct sk_buff *skb, struct flowi6 *fl6, __u32 mark, struct ipv6_txoptions *opt, int tclass, u32 priority);
+int ip6_local_out(struct net *net, struct sock *sk, struct sk_buff *skb);
+int ip6_output(struct net *net, struct sock *sk, struct sk_buff *skb);
+static int ip6_finish_output(struct net *net, struct sock *sk, struct sk_buff *skb);
+static int ip6_finish_output2(struct net *net, struct sock *sk, struct sk_buff *skb);
+int ip6_send_skb(struct sk_buff *skb);
+int ipv6_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt, struct net_device *orig_dev);
+int ip6_rcv_finish(struct net *net, struct sock *sk, struct sk_buff *skb);
+int ip6_input(struct sk_buff *skb);
+static int ip6_input_finish(struct net *net, struct sock *sk, struct sk_buff *skb);
+void ip6_protocol_deliver_rcu(struct net *net, struct sk_buff *skb, int nexthdr, bool have_final);
+static int udpv6_init_sock(struct sock *sk);
+int udpv6_sendmsg(struct sock *sk, struct msghdr *msg, size_t len);
+static int udp_v6_send_skb(struct sk_buff *skb, struct flowi6 *fl6, struct inet_cork *cork);
+int udpv6_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int udpv6_rcv(struct sk_buff *skb);
+int __udp6_lib_rcv(struct sk_buff *skb, struct udp_table *udptable, int proto);
 
-/* net/core/dev.c */
+/* net/core/dev.c, gro.c, drivers/net/loopback.c, virtio_net.c */
 int __dev_queue_xmit(struct sk_buff *skb, struct net_device *sb_dev);
+struct sk_buff *validate_xmit_skb(struct sk_buff *skb, struct net_device *dev, bool *again);
 struct sk_buff *dev_hard_start_xmit(struct sk_buff *first, struct net_device *dev, struct netdev_queue *txq, int *ret);
-int netif_receive_skb(struct sk_buff *skb);
+static netdev_tx_t loopback_xmit(struct sk_buff *skb, struct net_device *dev);
+static netdev_tx_t start_xmit(struct sk_buff *skb, struct net_device *dev);
 int netif_rx(struct sk_buff *skb);
+static int netif_rx_internal(struct sk_buff *skb);
+static int enqueue_to_backlog(struct sk_buff *skb, int cpu, unsigned int *qtail);
+static void net_rx_action(void);
+static int __napi_poll(struct napi_struct *n, bool *repoll);
+static int process_backlog(struct napi_struct *napi, int quota);
+static int virtnet_poll(struct napi_struct *napi, int budget);
+gro_result_t napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb);
+int netif_receive_skb(struct sk_buff *skb);
+static int __netif_receive_skb(struct sk_buff *skb);
+static int __netif_receive_skb_one_core(struct sk_buff *skb, bool pfmemalloc);
 static int __netif_receive_skb_core(struct sk_buff **pskb, bool pfmemalloc, struct packet_type **ppt_prev);
 void netdev_printk(const char *level, const struct net_device *dev, const char *format, ...);
 
-/* net/core/skbuff.c, net/core/sock.c */
+/* net/core/skbuff.c, datagram.c */
 void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
 void consume_skb(struct sk_buff *skb);
+void __kfree_skb(struct sk_buff *skb);
+static void kfree_skbmem(struct sk_buff *skb);
 struct sk_buff *skb_clone(struct sk_buff *skb, gfp_t gfp_mask);
 struct sk_buff *__alloc_skb(unsigned int size, gfp_t gfp_mask, int flags, int node);
+struct sk_buff *napi_alloc_skb(struct napi_struct *napi, unsigned int len);
 void *skb_put(struct sk_buff *skb, unsigned int len);
-void sk_free(struct sock *sk);
+int skb_copy_datagram_iter(const struct sk_buff *skb, int offset, struct iov_iter *to, int len);
 
-/* net/netlink/af_netlink.c */
+/* net/netlink/af_netlink.c, net/core/rtnetlink.c */
+static int netlink_create(struct net *net, struct socket *sock, int protocol, int kern);
+static int netlink_release(struct socket *sock);
+static int netlink_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+static int netlink_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
 int netlink_unicast(struct sock *ssk, struct sk_buff *skb, u32 portid, int nonblock);
+static int __netlink_sendskb(struct sock *sk, struct sk_buff *skb);
+static void rtnetlink_rcv(struct sk_buff *skb);
+static int rtnetlink_rcv_msg(struct sk_buff *skb, struct nlmsghdr *nlh, struct netlink_ext_ack *extack);
+static int inet_rtm_getroute(struct sk_buff *in_skb, struct nlmsghdr *nlh, struct netlink_ext_ack *extack);
 
 #endif /* _BTFSNOOP_KMODEL_NET_H */

@@ -1,9 +1,160 @@
-// The skb, net, sock, tcp and udp events (ids 1400-1499).
-import { dataLoc, def } from "./common.js";
+// The skb, net, napi, sock, tcp and udp events (ids 1400-1499), with Linux
+// 6.12's format files (include/trace/events/{skb,net,napi,sock,tcp,udp}.h).
+import { dataLoc, def, type FieldSpec } from "./common.js";
 import type { TracepointDef } from "../tracepoints.js";
+
+const f = (decl: string, name: string, size: number, signed = false): FieldSpec => ({ decl, name, size, signed });
+/** A byte array field (`__u8 saddr[4]`): byte-aligned. */
+const bytes = (name: string, n: number, type = "__u8"): FieldSpec => ({ decl: `${type} ${name}[${n}]`, name, size: n, align: 1 });
+const ptr = (name: string, type = "void *") => f(`${type} ${name}`, name, 8);
+
+/** tcp_event_sk's fields (tcp_destroy_sock, tcp_rcv_space_adjust, tcp_receive_reset). */
+const tcpEventSk = (): FieldSpec[] => [
+  ptr("skaddr", "const void *"),
+  f("__u16 sport", "sport", 2),
+  f("__u16 dport", "dport", 2),
+  f("__u16 family", "family", 2),
+  bytes("saddr", 4),
+  bytes("daddr", 4),
+  bytes("saddr_v6", 16),
+  bytes("daddr_v6", 16),
+  f("__u64 sock_cookie", "sock_cookie", 8),
+];
+
+/** net_dev_rx_verbose_template's fields (netif_receive_skb_entry, napi_gro_receive_entry). */
+const rxVerbose = (): FieldSpec[] => [
+  dataLoc("name"),
+  f("unsigned int napi_id", "napi_id", 4),
+  f("u16 queue_mapping", "queue_mapping", 2),
+  ptr("skbaddr", "const void *"),
+  f("bool vlan_tagged", "vlan_tagged", 1),
+  f("u16 vlan_proto", "vlan_proto", 2),
+  f("u16 vlan_tci", "vlan_tci", 2),
+  f("u16 protocol", "protocol", 2),
+  f("u8 ip_summed", "ip_summed", 1),
+  f("u32 hash", "hash", 4),
+  f("bool l4_hash", "l4_hash", 1),
+  f("unsigned int len", "len", 4),
+  f("unsigned int data_len", "data_len", 4),
+  f("unsigned int truesize", "truesize", 4),
+  f("bool mac_header_valid", "mac_header_valid", 1),
+  f("int mac_header", "mac_header", 4, true),
+  f("unsigned char nr_frags", "nr_frags", 1),
+  f("u16 gso_size", "gso_size", 2),
+  f("u16 gso_type", "gso_type", 2),
+];
+
+const netDevTemplate = (): FieldSpec[] => [ptr("skbaddr"), f("unsigned int len", "len", 4), dataLoc("name")];
+const sockMsgLength = (): FieldSpec[] => [ptr("sk"), f("__u16 family", "family", 2), f("__u16 protocol", "protocol", 2), f("int ret", "ret", 4, true), f("int flags", "flags", 4, true)];
 
 export function netTracepoints(): TracepointDef[] {
   return [
+    def(
+      1400,
+      "sock",
+      "inet_sock_set_state",
+      [
+        ptr("skaddr", "const void *"),
+        f("int oldstate", "oldstate", 4, true),
+        f("int newstate", "newstate", 4, true),
+        f("__u16 sport", "sport", 2),
+        f("__u16 dport", "dport", 2),
+        f("__u16 family", "family", 2),
+        f("__u16 protocol", "protocol", 2),
+        bytes("saddr", 4),
+        bytes("daddr", 4),
+        bytes("saddr_v6", 16),
+        bytes("daddr_v6", 16),
+      ],
+      [["const struct sock *", "sk"], ["const int", "oldstate"], ["const int", "newstate"]],
+    ),
+    def(1401, "sock", "sock_send_length", sockMsgLength(), [["struct sock *", "sk"], ["int", "ret"], ["int", "flags"]], "sock_msg_length"),
+    def(1402, "sock", "sock_recv_length", sockMsgLength(), [["struct sock *", "sk"], ["int", "ret"], ["int", "flags"]], "sock_msg_length"),
+    def(
+      1403,
+      "sock",
+      "sock_exceed_buf_limit",
+      [
+        { decl: "char name[32]", name: "name", size: 32, align: 1 },
+        { decl: "long sysctl_mem[3]", name: "sysctl_mem", size: 24, align: 8 },
+        f("long allocated", "allocated", 8, true),
+        f("int sysctl_rmem", "sysctl_rmem", 4, true),
+        f("int rmem_alloc", "rmem_alloc", 4, true),
+        f("int sysctl_wmem", "sysctl_wmem", 4, true),
+        f("int wmem_alloc", "wmem_alloc", 4, true),
+        f("int wmem_queued", "wmem_queued", 4, true),
+        f("int kind", "kind", 4, true),
+      ],
+      [["struct sock *", "sk"], ["struct proto *", "prot"], ["long", "allocated"], ["int", "kind"]],
+    ),
+    def(
+      1404,
+      "sock",
+      "sk_data_ready",
+      [ptr("skaddr", "const void *"), f("__u16 family", "family", 2), f("__u16 protocol", "protocol", 2), f("unsigned long ip", "ip", 8)],
+      [["const struct sock *", "sk"]],
+    ),
+    def(
+      1410,
+      "tcp",
+      "tcp_retransmit_skb",
+      [
+        ptr("skbaddr", "const void *"),
+        ptr("skaddr", "const void *"),
+        f("int state", "state", 4, true),
+        f("__u16 sport", "sport", 2),
+        f("__u16 dport", "dport", 2),
+        f("__u16 family", "family", 2),
+        bytes("saddr", 4),
+        bytes("daddr", 4),
+        bytes("saddr_v6", 16),
+        bytes("daddr_v6", 16),
+      ],
+      [["const struct sock *", "sk"], ["const struct sk_buff *", "skb"]],
+      "tcp_event_sk_skb",
+    ),
+    def(
+      1411,
+      "tcp",
+      "tcp_send_reset",
+      [
+        ptr("skbaddr", "const void *"),
+        ptr("skaddr", "const void *"),
+        f("int state", "state", 4, true),
+        f("enum sk_rst_reason reason", "reason", 4),
+        bytes("saddr", 28),
+        bytes("daddr", 28),
+      ],
+      [["const struct sock *", "sk"], ["const struct sk_buff *", "skb"], ["const enum sk_rst_reason", "reason"]],
+    ),
+    def(1412, "tcp", "tcp_receive_reset", tcpEventSk(), [["struct sock *", "sk"]], "tcp_event_sk"),
+    def(1413, "tcp", "tcp_destroy_sock", tcpEventSk(), [["struct sock *", "sk"]], "tcp_event_sk"),
+    def(1414, "tcp", "tcp_rcv_space_adjust", tcpEventSk(), [["struct sock *", "sk"]], "tcp_event_sk"),
+    def(
+      1415,
+      "tcp",
+      "tcp_probe",
+      [
+        bytes("saddr", 28),
+        bytes("daddr", 28),
+        f("__u16 sport", "sport", 2),
+        f("__u16 dport", "dport", 2),
+        f("__u16 family", "family", 2),
+        f("__u32 mark", "mark", 4),
+        f("__u16 data_len", "data_len", 2),
+        f("__u32 snd_nxt", "snd_nxt", 4),
+        f("__u32 snd_una", "snd_una", 4),
+        f("__u32 snd_cwnd", "snd_cwnd", 4),
+        f("__u32 ssthresh", "ssthresh", 4),
+        f("__u32 snd_wnd", "snd_wnd", 4),
+        f("__u32 srtt", "srtt", 4),
+        f("__u32 rcv_wnd", "rcv_wnd", 4),
+        f("__u64 sock_cookie", "sock_cookie", 8),
+        ptr("skbaddr", "const void *"),
+        ptr("skaddr", "const void *"),
+      ],
+      [["struct sock *", "sk"], ["const struct sk_buff *", "skb"]],
+    ),
     def(
       1420,
       "skb",
@@ -16,14 +167,9 @@ export function netTracepoints(): TracepointDef[] {
       ],
       [["struct sk_buff *", "skb"], ["void *", "location"], ["enum skb_drop_reason", "reason"], ["struct sock *", "rx_sk"]],
     ),
-    def(
-      1430,
-      "net",
-      "netif_receive_skb",
-      [{ decl: "void * skbaddr", name: "skbaddr", size: 8 }, { decl: "unsigned int len", name: "len", size: 4 }, dataLoc("name")],
-      [["struct sk_buff *", "skb"]],
-      "net_dev_template",
-    ),
+    def(1421, "skb", "consume_skb", [ptr("skbaddr"), ptr("location")], [["struct sk_buff *", "skb"], ["void *", "location"]]),
+    def(1422, "skb", "skb_copy_datagram_iovec", [ptr("skbaddr", "const void *"), f("int len", "len", 4, true)], [["const struct sk_buff *", "skb"], ["int", "len"]]),
+    def(1430, "net", "netif_receive_skb", netDevTemplate(), [["struct sk_buff *", "skb"]], "net_dev_template"),
     def(
       1431,
       "net",
@@ -35,6 +181,52 @@ export function netTracepoints(): TracepointDef[] {
         dataLoc("name"),
       ],
       [["struct sk_buff *", "skb"], ["int", "rc"], ["struct net_device *", "dev"], ["unsigned int", "skb_len"]],
+    ),
+    def(
+      1432,
+      "net",
+      "net_dev_start_xmit",
+      [
+        dataLoc("name"),
+        f("u16 queue_mapping", "queue_mapping", 2),
+        ptr("skbaddr", "const void *"),
+        f("bool vlan_tagged", "vlan_tagged", 1),
+        f("u16 vlan_proto", "vlan_proto", 2),
+        f("u16 vlan_tci", "vlan_tci", 2),
+        f("u16 protocol", "protocol", 2),
+        f("u8 ip_summed", "ip_summed", 1),
+        f("unsigned int len", "len", 4),
+        f("unsigned int data_len", "data_len", 4),
+        f("int network_offset", "network_offset", 4, true),
+        f("bool transport_offset_valid", "transport_offset_valid", 1),
+        f("int transport_offset", "transport_offset", 4, true),
+        f("u8 tx_flags", "tx_flags", 1),
+        f("u16 gso_size", "gso_size", 2),
+        f("u16 gso_segs", "gso_segs", 2),
+        f("u16 gso_type", "gso_type", 2),
+      ],
+      [["const struct sk_buff *", "skb"], ["const struct net_device *", "dev"]],
+    ),
+    def(1433, "net", "net_dev_queue", netDevTemplate(), [["struct sk_buff *", "skb"]], "net_dev_template"),
+    def(1434, "net", "netif_rx", netDevTemplate(), [["struct sk_buff *", "skb"]], "net_dev_template"),
+    def(1435, "net", "netif_receive_skb_entry", rxVerbose(), [["const struct sk_buff *", "skb"]], "net_dev_rx_verbose_template"),
+    def(1436, "net", "napi_gro_receive_entry", rxVerbose(), [["const struct sk_buff *", "skb"]], "net_dev_rx_verbose_template"),
+    def(1437, "net", "netif_receive_skb_exit", [f("int ret", "ret", 4, true)], [["int", "ret"]], "net_dev_rx_exit_template"),
+    def(1438, "net", "napi_gro_receive_exit", [f("int ret", "ret", 4, true)], [["int", "ret"]], "net_dev_rx_exit_template"),
+    def(1439, "net", "netif_rx_exit", [f("int ret", "ret", 4, true)], [["int", "ret"]], "net_dev_rx_exit_template"),
+    def(
+      1440,
+      "napi",
+      "napi_poll",
+      [ptr("napi", "struct napi_struct *"), dataLoc("dev_name"), f("int work", "work", 4, true), f("int budget", "budget", 4, true)],
+      [["struct napi_struct *", "napi"], ["int", "work"], ["int", "budget"]],
+    ),
+    def(
+      1445,
+      "udp",
+      "udp_fail_queue_rcv_skb",
+      [f("int rc", "rc", 4, true), f("__u16 sport", "sport", 2), f("__u16 dport", "dport", 2), f("__u16 family", "family", 2), bytes("saddr", 28), bytes("daddr", 28)],
+      [["int", "rc"], ["struct sock *", "sk"], ["struct sk_buff *", "skb"]],
     ),
   ];
 }
