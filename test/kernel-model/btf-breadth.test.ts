@@ -238,7 +238,7 @@ describe("synthetic BTF breadth: tracepoint records and btf_trace typedefs match
         expect(proto?.kind).toBe(BtfKind.FUNC_PROTO);
         // unnamed parameters, as in Linux's BTF: `void *` (the probe's data), then TP_PROTO's types
         const params = proto?.kind === BtfKind.FUNC_PROTO ? proto.params.map((p) => cTypeName(syn, p.type).replace(/\s+\*/g, " *")) : [];
-        const norm = (c: string) => c.replace(/\blong\b/, "long int").replace(/\s+\*/g, " *");
+        const norm = (c: string) => c.replace(/^unsigned long$/, "long unsigned int").replace(/^long$/, "long int").replace(/\s+\*/g, " *");
         expect(params).toEqual(["void *", ...tp.proto.map((p) => norm(p.type))]);
       });
     }
