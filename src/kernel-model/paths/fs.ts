@@ -6,6 +6,7 @@ import { clearFd, filesOf, installFd } from "./process.js";
 import { FILES } from "./vfs.js";
 import { alloc, setField } from "./fields.js";
 import type { World } from "./world.js";
+import { defineSyscall, syscall, userString as userStringArg } from "./syscalls.js";
 
 const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
 /** IS_ERR(): a u64 return holding -4095..-1. */
@@ -104,6 +105,9 @@ export function installFsPaths(k: Kernel, w: World): void {
     const f = fileOf(fd!);
     return f ? call("vfs_read", f.file, buf!, count!, 0n) : err(EBADF);
   });
+  // The syscalls' kernel side (do_sys_open builds the open_how do_sys_openat2 takes; here none).
+  defineSyscall(k, "openat", ([dfd, filename]) => call("do_sys_openat2", dfd!, filename!, 0n));
+  defineSyscall(k, "write", ([fd, buf, count]) => call("ksys_write", fd!, buf!, count!));
   set("vfs_write", ([, , count]) => (rng.chance(0.02) ? err(EAGAIN) : count!));
   set("vfs_read", ([, , count]) => (rng.chance(0.02) ? err(EAGAIN) : BigInt(rng.int(0, Number(count!)))));
   set("close_fd", ([fd]) => {
@@ -132,52 +136,18 @@ export function installFsPaths(k: Kernel, w: World): void {
 }
 
 /**
- * Each task's saved user registers (the pt_regs at the top of its kernel
- * stack), made on its first syscall: one per task, as in Linux. The model's
- * tasks are spawned at boot and never exit, so these are bounded; if tasks
- * ever exit, their pt_regs must be freed with them.
- */
-const savedRegs = new WeakMap<Kernel, Map<number, bigint>>();
-
-/**
- * Fills the current task's pt_regs as the syscall entry does (the number in
- * orig_ax, ax = -ENOSYS until it returns, arguments in di, si, dx, r10, r8,
- * r9) and returns its address: the `regs` of raw_tp sys_enter/sys_exit.
- */
-function syscallRegs(k: Kernel, nr: bigint, args: readonly bigint[]): bigint {
-  let byTask = savedRegs.get(k);
-  if (!byTask) savedRegs.set(k, (byTask = new Map()));
-  const pid = k.current().pid;
-  let regs = byTask.get(pid);
-  if (regs === undefined) byTask.set(pid, (regs = k.memory.alloc("pt_regs")));
-  k.memory.writeField(regs, "pt_regs", "orig_ax", nr);
-  k.memory.writeField(regs, "pt_regs", "ax", BigInt.asUintN(64, -38n));
-  (["di", "si", "dx", "r10", "r8", "r9"] as const).forEach((r, i) => k.memory.writeField(regs!, "pt_regs", r, BigInt.asUintN(64, args[i] ?? 0n)));
-  return regs;
-}
-
-/**
  * One file session of the current task: open, some writes and reads (with
  * their syscall tracepoints), close; the task frees its path and buffers.
  */
 export function fileSession(k: Kernel): void {
-  const tp = (n: string) => k.tracepoints.get("syscalls", n)!;
   const user = k.memory.userSpace(k.current().tgid);
   const path = k.rng.pick(PATHS);
-  const filename = user.allocString(path);
-  const openRegs = syscallRegs(k, 257n, [BigInt.asUintN(64, -100n), filename, 0n, 0n]);
-  k.fire(tp("sys_enter_openat"), { __syscall_nr: 257n, dfd: BigInt.asUintN(64, -100n), filename, flags: 0n, mode: 0n }, [openRegs, 257n]);
-  const fd = k.callByName("do_sys_openat2", [BigInt.asUintN(64, -100n), filename, 0n]);
-  user.heapFree(filename);
+  const fd = syscall(k, "openat", [BigInt.asUintN(64, -100n), userStringArg(k, path), 0n, 0n]);
   if (isErr(fd)) return;
   for (let i = k.rng.int(1, 4); i > 0; i--) {
     const count = BigInt(k.rng.int(1, 4096));
     const buf = user.heapAlloc(Number(count));
-    const regs = syscallRegs(k, 1n, [fd, buf, count]);
-    k.fire(tp("sys_enter_write"), { __syscall_nr: 1n, fd, buf, count }, [regs, 1n]);
-    const ret = k.callByName("ksys_write", [fd, buf, count]);
-    k.memory.writeField(regs, "pt_regs", "ax", ret);
-    k.fire(tp("sys_exit_write"), { __syscall_nr: 1n, ret }, [regs, ret]);
+    syscall(k, "write", [fd, buf, count]);
     k.callByName("ksys_read", [fd, buf, count]);
     user.heapFree(buf);
   }
