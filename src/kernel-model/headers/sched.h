@@ -162,6 +162,14 @@ typedef struct {
 	unsigned long sig[1];
 } sigset_t;
 
+/* include/linux/signal_types.h */
+struct sigpending {
+	struct list_head list;
+	sigset_t signal;
+};
+
+struct css_set;
+
 struct task_struct {
 	/*
 	 * For reasons of header soup (see current_thread_info()), this
@@ -278,12 +286,19 @@ struct task_struct {
 	struct sighand_struct *sighand;
 	sigset_t blocked;
 	sigset_t real_blocked;
+	/* Restored if set_restore_sigmask() was used: */
+	sigset_t saved_sigmask;
+	struct sigpending pending;
 
 	/* Protection against (de-)allocation: mm, files, fs, tty, keyrings, mems_allowed, mempolicy: */
 	spinlock_t alloc_lock;
 	raw_spinlock_t pi_lock;
 
 	void *journal_info;
+	/* Control Group info protected by css_set_lock: */
+	struct css_set *cgroups;
+	/* cg_list protected by css_set_lock and tsk->alloc_lock: */
+	struct list_head cg_list;
 	struct callback_head rcu;
 	struct page_frag task_frag;
 } __attribute__((aligned(64)));
@@ -743,6 +758,367 @@ struct irqaction {
 /* arch/x86/include/asm/kprobes.h */
 typedef int kprobe_opcode_t;
 
+/*
+ * Credentials (include/linux/cred.h, include/linux/capability.h): Linux
+ * 6.12's members and order (usage is an atomic_long_t since 6.8).
+ */
+struct key;
+struct user_struct;
+struct group_info;
+
+typedef struct {
+	u64 val;
+} kernel_cap_t;
+
+struct cred {
+	atomic_long_t usage;
+	kuid_t uid;
+	kgid_t gid;
+	kuid_t suid;
+	kgid_t sgid;
+	kuid_t euid;
+	kgid_t egid;
+	kuid_t fsuid;
+	kgid_t fsgid;
+	unsigned int securebits;
+	kernel_cap_t cap_inheritable;
+	kernel_cap_t cap_permitted;
+	kernel_cap_t cap_effective;
+	kernel_cap_t cap_bset;
+	kernel_cap_t cap_ambient;
+	unsigned char jit_keyring;
+	struct key *session_keyring;
+	struct key *process_keyring;
+	struct key *thread_keyring;
+	struct key *request_key_auth;
+	void *security;
+	struct user_struct *user;
+	struct user_namespace *user_ns;
+	struct ucounts *ucounts;
+	struct group_info *group_info;
+	union {
+		int non_rcu;
+		struct callback_head rcu;
+	};
+};
+
+/*
+ * Signals (include/uapi/asm-generic/siginfo.h, include/linux/signal_types.h,
+ * include/linux/sched/signal.h, arch/x86/include/uapi/asm/signal.h): the
+ * siginfo union keeps the kill and SIGCHLD layouts; signal_struct is
+ * trimmed (members kept in Linux's order).
+ */
+typedef void __signalfn_t(int);
+typedef __signalfn_t *__sighandler_t;
+typedef void __restorefn_t(void);
+typedef __restorefn_t *__sigrestore_t;
+typedef long __kernel_clock_t;
+
+union __sifields {
+	struct {
+		__kernel_pid_t _pid;
+		__kernel_uid32_t _uid;
+	} _kill;
+	struct {
+		__kernel_pid_t _pid;
+		__kernel_uid32_t _uid;
+		int _status;
+		__kernel_clock_t _utime;
+		__kernel_clock_t _stime;
+	} _sigchld;
+};
+
+typedef struct kernel_siginfo {
+	struct {
+		int si_signo;
+		int si_errno;
+		int si_code;
+		union __sifields _sifields;
+	};
+} kernel_siginfo_t;
+
+struct sigaction {
+	__sighandler_t sa_handler;
+	unsigned long sa_flags;
+	__sigrestore_t sa_restorer;
+	sigset_t sa_mask;
+};
+
+struct k_sigaction {
+	struct sigaction sa;
+};
+
+struct ksignal {
+	struct k_sigaction ka;
+	kernel_siginfo_t info;
+	int sig;
+};
+
+struct sigqueue {
+	struct list_head list;
+	int flags;
+	kernel_siginfo_t info;
+	struct ucounts *ucounts;
+};
+
+struct sighand_struct {
+	spinlock_t siglock;
+	refcount_t count;
+	wait_queue_head_t signalfd_wqh;
+	struct k_sigaction action[64];
+};
+
+/* include/uapi/linux/resource.h */
+struct rlimit {
+	__kernel_ulong_t rlim_cur;
+	__kernel_ulong_t rlim_max;
+};
+
+struct tty_struct;
+
+struct signal_struct {
+	refcount_t sigcnt;
+	atomic_t live;
+	int nr_threads;
+	int quick_threads;
+	struct list_head thread_head;
+	wait_queue_head_t wait_chldexit;
+	struct task_struct *curr_target;
+	struct sigpending shared_pending;
+	struct hlist_head multiprocess;
+	int group_exit_code;
+	int notify_count;
+	struct task_struct *group_exec_task;
+	int group_stop_count;
+	unsigned int flags;
+	struct pid *pids[PIDTYPE_MAX];
+	struct pid *tty_old_pgrp;
+	int leader;
+	struct tty_struct *tty;
+	u64 utime;
+	u64 stime;
+	u64 cutime;
+	u64 cstime;
+	u64 gtime;
+	u64 cgtime;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	unsigned long cnvcsw;
+	unsigned long cnivcsw;
+	unsigned long min_flt;
+	unsigned long maj_flt;
+	unsigned long cmin_flt;
+	unsigned long cmaj_flt;
+	unsigned long maxrss;
+	unsigned long cmaxrss;
+	unsigned long long sum_sched_runtime;
+	struct rlimit rlim[16];
+	bool oom_flag_origin;
+	short oom_score_adj;
+	short oom_score_adj_min;
+	struct mm_struct *oom_mm;
+	struct mutex cred_guard_mutex;
+	struct rw_semaphore exec_update_lock;
+};
+
+/*
+ * Control groups (include/linux/cgroup-defs.h, include/linux/kernfs.h,
+ * include/linux/percpu-refcount.h), trimmed: Linux 6.12's members in order.
+ * CGROUP_SUBSYS_COUNT is 12 as in a distribution kernel.
+ */
+struct cgroup_subsys;
+struct cgroup_root;
+struct percpu_ref_data;
+struct kernfs_iattrs;
+
+struct percpu_ref {
+	unsigned long percpu_count_ptr;
+	struct percpu_ref_data *data;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+	struct cgroup_subsys *ss;
+	struct percpu_ref refcnt;
+	struct list_head sibling;
+	struct list_head children;
+	struct list_head rstat_css_node;
+	int id;
+	unsigned int flags;
+	u64 serial_nr;
+	atomic_t online_cnt;
+	struct work_struct destroy_work;
+	struct cgroup_subsys_state *parent;
+};
+
+struct kernfs_node {
+	atomic_t count;
+	atomic_t active;
+	struct kernfs_node *parent;
+	const char *name;
+	struct rb_node rb;
+	const void *ns;
+	unsigned int hash;
+	unsigned short flags;
+	umode_t mode;
+	u64 id;
+	void *priv;
+	struct kernfs_iattrs *iattr;
+	struct callback_head rcu;
+};
+
+struct cgroup {
+	struct cgroup_subsys_state self;
+	unsigned long flags;
+	int level;
+	int max_depth;
+	int nr_descendants;
+	int nr_dying_descendants;
+	int max_descendants;
+	int nr_populated_csets;
+	int nr_populated_domain_children;
+	int nr_populated_threaded_children;
+	int nr_threaded_children;
+	struct kernfs_node *kn;
+	struct cgroup_subsys_state *subsys[12];
+	struct cgroup_root *root;
+	struct list_head cset_links;
+	struct cgroup *dom_cgrp;
+	struct cgroup *old_dom_cgrp;
+	struct cgroup *ancestors[];
+};
+
+struct css_set {
+	struct cgroup_subsys_state *subsys[12];
+	refcount_t refcount;
+	struct css_set *dom_cset;
+	struct cgroup *dfl_cgrp;
+	int nr_tasks;
+	struct list_head tasks;
+	struct list_head mg_tasks;
+	struct list_head dying_tasks;
+};
+
+/* include/linux/binfmts.h, fs/exec.c */
+typedef u32 compat_uptr_t;
+
+struct linux_binprm {
+	struct vm_area_struct *vma;
+	unsigned long vma_pages;
+	unsigned long argmin;
+	struct mm_struct *mm;
+	unsigned long p;
+	unsigned int have_execfd:1;
+	unsigned int execfd_creds:1;
+	unsigned int secureexec:1;
+	unsigned int point_of_no_return:1;
+	struct file *executable;
+	struct file *interpreter;
+	struct file *file;
+	struct cred *cred;
+	int unsafe;
+	unsigned int per_clear;
+	int argc, envc;
+	const char *filename;
+	const char *interp;
+	const char *fdpath;
+	unsigned int interp_flags;
+	int execfd;
+	unsigned long exec;
+	struct rlimit rlim_stack;
+	char buf[256];
+};
+
+struct user_arg_ptr {
+	bool is_compat;
+	union {
+		const char *const *native;
+		const compat_uptr_t *compat;
+	} ptr;
+};
+
+/* kernel/exit.h (child_wait left out) */
+struct waitid_info;
+struct rusage;
+
+struct wait_opts {
+	enum pid_type wo_type;
+	int wo_flags;
+	struct pid *wo_pid;
+	struct waitid_info *wo_info;
+	int wo_stat;
+	struct rusage *wo_rusage;
+	int notask_error;
+};
+
+/* kernel/sched/sched.h, kernel/sched/fair.c, include/uapi/linux/sched/types.h */
+struct sched_group;
+struct fd_range;
+struct hrtimer;
+struct hrtimer_sleeper;
+
+struct rq_flags {
+	unsigned long flags;
+	unsigned int clock_update_flags;
+};
+
+struct sched_param {
+	int sched_priority;
+};
+
+struct sched_attr {
+	__u32 size;
+	__u32 sched_policy;
+	__u64 sched_flags;
+	__s32 sched_nice;
+	__u32 sched_priority;
+	__u64 sched_runtime;
+	__u64 sched_deadline;
+	__u64 sched_period;
+	__u32 sched_util_min;
+	__u32 sched_util_max;
+};
+
+enum cpu_idle_type {
+	__CPU_NOT_IDLE = 0,
+	CPU_IDLE = 1,
+	CPU_NEWLY_IDLE = 2,
+	CPU_MAX_IDLE_TYPES = 3,
+};
+
+enum fbq_type {
+	regular = 0,
+	remote = 1,
+	all = 2,
+};
+
+enum migration_type {
+	migrate_load = 0,
+	migrate_util = 1,
+	migrate_task = 2,
+	migrate_misfit = 3,
+};
+
+struct lb_env {
+	struct sched_domain *sd;
+	struct rq *src_rq;
+	int src_cpu;
+	int dst_cpu;
+	struct rq *dst_rq;
+	struct cpumask *dst_grpmask;
+	int new_dst_cpu;
+	enum cpu_idle_type idle;
+	long imbalance;
+	struct cpumask *cpus;
+	unsigned int flags;
+	unsigned int loop;
+	unsigned int loop_break;
+	unsigned int loop_max;
+	enum fbq_type fbq_type;
+	enum migration_type migration_type;
+	struct list_head tasks;
+};
+
 /* kernel/sched/core.c */
 void schedule(void);
 static void __schedule(unsigned int sched_mode);
@@ -751,22 +1127,291 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags);
 int wake_up_process(struct task_struct *p);
 void set_task_cpu(struct task_struct *p, unsigned int new_cpu);
 static struct rq *finish_task_switch(struct task_struct *prev);
-void scheduler_tick(void);
+void sched_tick(void);
 int sched_setscheduler(struct task_struct *p, int policy, const struct sched_param *param);
+static struct rq *context_switch(struct rq *rq, struct task_struct *prev, struct task_struct *next, struct rq_flags *rf);
+void update_rq_clock(struct rq *rq);
+void activate_task(struct rq *rq, struct task_struct *p, int flags);
+void deactivate_task(struct rq *rq, struct task_struct *p, int flags);
+static void ttwu_do_activate(struct rq *rq, struct task_struct *p, int wake_flags, struct rq_flags *rf);
+void wakeup_preempt(struct rq *rq, struct task_struct *p, int flags);
+void resched_curr(struct rq *rq);
+int sched_fork(unsigned long clone_flags, struct task_struct *p);
+int sched_cgroup_fork(struct task_struct *p, struct kernel_clone_args *kargs);
+void sched_post_fork(struct task_struct *p);
+void sched_exec(void);
+void do_task_dead(void);
+static int __sched_setscheduler(struct task_struct *p, const struct sched_attr *attr, bool user, bool pi);
+static int do_sched_setscheduler(pid_t pid, int policy, struct sched_param *param);
+static void do_sched_yield(void);
 
-/* kernel/fork.c, kernel/exit.c */
+/* kernel/sched/fair.c */
+static void update_curr(struct cfs_rq *cfs_rq);
+static void enqueue_task_fair(struct rq *rq, struct task_struct *p, int flags);
+static bool dequeue_task_fair(struct rq *rq, struct task_struct *p, int flags);
+static void yield_task_fair(struct rq *rq);
+static void check_preempt_wakeup_fair(struct rq *rq, struct task_struct *p, int wake_flags);
+struct task_struct *pick_next_task_fair(struct rq *rq, struct task_struct *prev, struct rq_flags *rf);
+static void put_prev_task_fair(struct rq *rq, struct task_struct *prev, struct task_struct *next);
+static void set_next_task_fair(struct rq *rq, struct task_struct *p, bool first);
+static void put_prev_entity(struct cfs_rq *cfs_rq, struct sched_entity *prev);
+static void set_next_entity(struct cfs_rq *cfs_rq, struct sched_entity *se);
+static int select_task_rq_fair(struct task_struct *p, int prev_cpu, int wake_flags);
+static void task_tick_fair(struct rq *rq, struct task_struct *curr, int queued);
+static void task_fork_fair(struct task_struct *p);
+static int sched_balance_rq(int this_cpu, struct rq *this_rq, struct sched_domain *sd, enum cpu_idle_type idle, int *continue_balancing);
+static struct sched_group *sched_balance_find_src_group(struct lb_env *env);
+static struct rq *sched_balance_find_src_rq(struct lb_env *env, struct sched_group *group);
+static int detach_tasks(struct lb_env *env);
+static void attach_tasks(struct lb_env *env);
+static int sched_balance_newidle(struct rq *this_rq, struct rq_flags *rf);
+static void sched_balance_domains(struct rq *rq, enum cpu_idle_type idle);
+void sched_balance_trigger(struct rq *rq);
+
+/* arch/x86/mm/tlb.c, arch/x86/kernel/process_64.c */
+void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next, struct task_struct *tsk);
+struct task_struct *__switch_to(struct task_struct *prev_p, struct task_struct *next_p);
+void start_thread(struct pt_regs *regs, unsigned long new_ip, unsigned long new_sp);
+int copy_thread(struct task_struct *p, const struct kernel_clone_args *args);
+void exit_thread(struct task_struct *tsk);
+
+/* kernel/time/hrtimer.c: nanosleep */
+long hrtimer_nanosleep(ktime_t rqtp, const enum hrtimer_mode mode, const clockid_t clockid);
+static int do_nanosleep(struct hrtimer_sleeper *t, enum hrtimer_mode mode);
+static enum hrtimer_restart hrtimer_wakeup(struct hrtimer *timer);
+
+/* kernel/fork.c, kernel/exit.c, kernel/cred.c, kernel/pid.c, kernel/nsproxy.c, kernel/cgroup/cgroup.c */
 pid_t kernel_clone(struct kernel_clone_args *args);
 static struct task_struct *copy_process(struct pid *pid, int trace, int node, struct kernel_clone_args *args);
+static struct task_struct *dup_task_struct(struct task_struct *orig, int node);
+int copy_creds(struct task_struct *p, unsigned long clone_flags);
+static int copy_files(unsigned long clone_flags, struct task_struct *tsk, int no_files);
+static int copy_fs(unsigned long clone_flags, struct task_struct *tsk);
+static int copy_sighand(unsigned long clone_flags, struct task_struct *tsk);
+static int copy_signal(unsigned long clone_flags, struct task_struct *tsk);
+static int copy_mm(unsigned long clone_flags, struct task_struct *tsk);
+static struct mm_struct *dup_mm(struct task_struct *tsk, struct mm_struct *oldmm);
+struct mm_struct *mm_alloc(void);
+int copy_namespaces(unsigned long flags, struct task_struct *tsk);
+struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid, size_t set_tid_size);
+int cgroup_can_fork(struct task_struct *child, struct kernel_clone_args *kargs);
+void cgroup_post_fork(struct task_struct *child, struct kernel_clone_args *kargs);
 void __put_task_struct(struct task_struct *tsk);
+void put_task_struct_rcu_user(struct task_struct *task);
+static void delayed_put_task_struct(struct callback_head *rhp);
+void free_task(struct task_struct *tsk);
 void __mmdrop(struct mm_struct *mm);
+void mmput(struct mm_struct *mm);
+void exit_creds(struct task_struct *tsk);
+void __put_cred(struct cred *cred);
+void free_pid(struct pid *pid);
+void detach_pid(struct task_struct *task, enum pid_type type);
 void do_exit(long code);
 void do_group_exit(int exit_code);
+static void exit_mm(void);
+void exit_files(struct task_struct *tsk);
+void put_files_struct(struct files_struct *files);
+void exit_fs(struct task_struct *tsk);
+void exit_task_namespaces(struct task_struct *p);
+static void exit_notify(struct task_struct *tsk, int group_dead);
+bool do_notify_parent(struct task_struct *tsk, int sig);
+void __wake_up_parent(struct task_struct *p, struct task_struct *parent);
+void cgroup_exit(struct task_struct *tsk);
+void release_task(struct task_struct *p);
+static void __exit_signal(struct task_struct *tsk);
+void __cleanup_sighand(struct sighand_struct *sighand);
+long kernel_wait4(pid_t upid, int *stat_addr, int options, struct rusage *ru);
+static long do_wait(struct wait_opts *wo);
+static int wait_consider_task(struct wait_opts *wo, int ptrace, struct task_struct *p);
+static int wait_task_zombie(struct wait_opts *wo, struct task_struct *p);
+pid_t __task_pid_nr_ns(struct task_struct *task, enum pid_type type, struct pid_namespace *ns);
 static void free_item(struct callback_head *head);
+
+/* fs/exec.c, fs/binfmt_elf.c */
+static int do_execveat_common(int fd, struct filename *filename, struct user_arg_ptr argv, struct user_arg_ptr envp, int flags);
+static struct linux_binprm *alloc_bprm(int fd, struct filename *filename, int flags);
+static int bprm_execve(struct linux_binprm *bprm);
+static int exec_binprm(struct linux_binprm *bprm);
+static int search_binary_handler(struct linux_binprm *bprm);
+static int load_elf_binary(struct linux_binprm *bprm);
+int begin_new_exec(struct linux_binprm *bprm);
+static int exec_mmap(struct mm_struct *mm);
+void __set_task_comm(struct task_struct *tsk, const char *from, bool exec);
+void setup_new_exec(struct linux_binprm *bprm);
+static void free_bprm(struct linux_binprm *bprm);
+
+/* kernel/signal.c, arch/x86/kernel/signal.c */
+static int kill_something_info(int sig, struct kernel_siginfo *info, pid_t pid);
+int kill_pid_info(int sig, struct kernel_siginfo *info, struct pid *pid);
+int kill_pid_info_type(int sig, struct kernel_siginfo *info, struct pid *pid, enum pid_type type);
+int group_send_sig_info(int sig, struct kernel_siginfo *info, struct task_struct *p, enum pid_type type);
+static int check_kill_permission(int sig, struct kernel_siginfo *info, struct task_struct *t);
+int do_send_sig_info(int sig, struct kernel_siginfo *info, struct task_struct *p, enum pid_type type);
+int send_signal_locked(int sig, struct kernel_siginfo *info, struct task_struct *t, enum pid_type type);
+static int __send_signal_locked(int sig, struct kernel_siginfo *info, struct task_struct *t, enum pid_type type, bool force);
+static struct sigqueue *__sigqueue_alloc(int sig, struct task_struct *t, gfp_t gfp_flags, int override_rlimit, const unsigned int sigqueue_flags);
+static void __sigqueue_free(struct sigqueue *q);
+static void complete_signal(int sig, struct task_struct *p, enum pid_type type);
+void signal_wake_up_state(struct task_struct *t, unsigned int state);
+void exit_signals(struct task_struct *tsk);
+bool get_signal(struct ksignal *ksig);
+int dequeue_signal(sigset_t *mask, kernel_siginfo_t *info, enum pid_type *type);
+void signal_setup_done(int failed, struct ksignal *ksig, int stepping);
+void arch_do_signal_or_restart(struct pt_regs *regs);
+static void handle_signal(struct ksignal *ksig, struct pt_regs *regs);
+
+/* mm/oom_kill.c */
+bool out_of_memory(struct oom_control *oc);
+static void select_bad_process(struct oom_control *oc);
+static int oom_evaluate_task(struct task_struct *task, void *arg);
+long oom_badness(struct task_struct *p, unsigned long totalpages);
+static void dump_header(struct oom_control *oc);
+static void oom_kill_process(struct oom_control *oc, const char *message);
+static void __oom_kill_process(struct task_struct *victim, const char *message);
+static void mark_oom_victim(struct task_struct *tsk);
+static void queue_oom_reaper(struct task_struct *tsk);
+static void wake_oom_reaper(struct timer_list *timer);
+static void oom_reap_task(struct task_struct *tsk);
+bool __oom_reap_task_mm(struct mm_struct *mm);
 
 /* mm/mmap.c */
 unsigned long do_mmap(struct file *file, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, vm_flags_t vm_flags, unsigned long pgoff, unsigned long *populate, struct list_head *uf);
 struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long addr, unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, struct file *file, pgoff_t pgoff, struct mempolicy *policy, struct vm_userfaultfd_ctx vm_userfaultfd_ctx, struct anon_vma_name *anon_name);
 int do_munmap(struct mm_struct *mm, unsigned long start, size_t len, struct list_head *uf);
 void exit_mmap(struct mm_struct *mm);
+
+/*
+ * Trace records of the process, scheduler, signal and oom events
+ * (include/trace/events/sched.h, task.h, signal.h, oom.h) as Linux 6.12's
+ * format files lay them out (comm arrays, not 6.18's __data_loc comm), and
+ * their raw tracepoint prototypes. signal_generate's record is in trace.h.
+ */
+struct trace_event_raw_sched_process_fork {
+	struct trace_entry ent;
+	char parent_comm[16];
+	pid_t parent_pid;
+	char child_comm[16];
+	pid_t child_pid;
+	char __data[0];
+};
+
+struct trace_event_raw_sched_process_exec {
+	struct trace_entry ent;
+	u32 __data_loc_filename;
+	pid_t pid;
+	pid_t old_pid;
+	char __data[0];
+};
+
+struct trace_event_raw_sched_process_template {
+	struct trace_entry ent;
+	char comm[16];
+	pid_t pid;
+	int prio;
+	char __data[0];
+};
+
+struct trace_event_raw_sched_process_wait {
+	struct trace_entry ent;
+	char comm[16];
+	pid_t pid;
+	int prio;
+	char __data[0];
+};
+
+struct trace_event_raw_sched_wakeup_template {
+	struct trace_entry ent;
+	char comm[16];
+	pid_t pid;
+	int prio;
+	int target_cpu;
+	char __data[0];
+};
+
+struct trace_event_raw_sched_stat_runtime {
+	struct trace_entry ent;
+	char comm[16];
+	pid_t pid;
+	u64 runtime;
+	char __data[0];
+};
+
+struct trace_event_raw_task_newtask {
+	struct trace_entry ent;
+	pid_t pid;
+	char comm[16];
+	unsigned long clone_flags;
+	short oom_score_adj;
+	char __data[0];
+};
+
+struct trace_event_raw_task_rename {
+	struct trace_entry ent;
+	pid_t pid;
+	char oldcomm[16];
+	char newcomm[16];
+	short oom_score_adj;
+	char __data[0];
+};
+
+struct trace_event_raw_signal_deliver {
+	struct trace_entry ent;
+	int sig;
+	int errno;
+	int code;
+	unsigned long sa_handler;
+	unsigned long sa_flags;
+	char __data[0];
+};
+
+struct trace_event_raw_mark_victim {
+	struct trace_entry ent;
+	int pid;
+	u32 __data_loc_comm;
+	unsigned long total_vm;
+	unsigned long anon_rss;
+	unsigned long file_rss;
+	unsigned long shmem_rss;
+	uid_t uid;
+	unsigned long pgtables;
+	short oom_score_adj;
+	char __data[0];
+};
+
+struct trace_event_raw_wake_reaper {
+	struct trace_entry ent;
+	int pid;
+	char __data[0];
+};
+
+struct trace_event_raw_start_task_reaping {
+	struct trace_entry ent;
+	int pid;
+	char __data[0];
+};
+
+struct trace_event_raw_finish_task_reaping {
+	struct trace_entry ent;
+	int pid;
+	char __data[0];
+};
+
+typedef void (*btf_trace_sched_process_fork)(void *__data, struct task_struct *parent, struct task_struct *child);
+typedef void (*btf_trace_sched_process_exec)(void *__data, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm);
+typedef void (*btf_trace_sched_process_exit)(void *__data, struct task_struct *p);
+typedef void (*btf_trace_sched_process_free)(void *__data, struct task_struct *p);
+typedef void (*btf_trace_sched_process_wait)(void *__data, struct pid *pid);
+typedef void (*btf_trace_sched_waking)(void *__data, struct task_struct *p);
+typedef void (*btf_trace_sched_wakeup)(void *__data, struct task_struct *p);
+typedef void (*btf_trace_sched_wakeup_new)(void *__data, struct task_struct *p);
+typedef void (*btf_trace_sched_stat_runtime)(void *__data, struct task_struct *tsk, u64 runtime);
+typedef void (*btf_trace_task_newtask)(void *__data, struct task_struct *task, unsigned long clone_flags);
+typedef void (*btf_trace_task_rename)(void *__data, struct task_struct *task, const char *comm);
+typedef void (*btf_trace_signal_generate)(void *__data, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result);
+typedef void (*btf_trace_signal_deliver)(void *__data, int sig, struct kernel_siginfo *info, struct k_sigaction *ka);
+typedef void (*btf_trace_mark_victim)(void *__data, struct task_struct *task, uid_t uid);
+typedef void (*btf_trace_wake_reaper)(void *__data, int pid);
+typedef void (*btf_trace_start_task_reaping)(void *__data, int pid);
+typedef void (*btf_trace_finish_task_reaping)(void *__data, int pid);
 
 #endif /* _BTFSNOOP_KMODEL_SCHED_H */
