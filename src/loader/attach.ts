@@ -27,7 +27,7 @@ export interface SectionDef {
   /** The kind's prefix as libbpf's table names it ("kprobe", "tp", "fentry", ...). */
   kind: string;
   /** The syscall layer's program type. */
-  progType: "kprobe" | "tracepoint" | "tracing" | "raw_tracepoint" | "iter" | "socket_filter";
+  progType: "kprobe" | "tracepoint" | "tracing" | "raw_tracepoint" | "iter" | "socket_filter" | "perf_event";
   /** The attach type linkCreate takes, when the SEC name gives a target. */
   attachType?: string;
   /** The target as written after the kind ("tcp_sendmsg", "sched/sched_switch", "task"). */
@@ -79,6 +79,18 @@ export function sectionDef(secName: string): SectionDef | SectionProblem {
       return { fatal: false, reason: `sleepable programs (${kind}) are not supported by the kernel yet` };
     case "iter":
       return withTarget({ kind, progType: "iter", attachType: "iter" });
+    case "uprobe":
+    case "uretprobe":
+    case "uprobe.s":
+    case "uretprobe.s":
+    case "uprobe.multi":
+    case "uretprobe.multi":
+    case "usdt":
+    case "usdt.s":
+      // Known to libbpf, so not the object's error: this program is skipped and the rest run.
+      return { fatal: false, reason: `${kind} programs probe user-space code (a binary's function or USDT note): the synthetic kernel's tasks run no user binaries, so ${kind} is not supported; the object's other programs run` };
+    case "perf_event":
+      return { kind, progType: "perf_event", attachType: "perf_event", target: "cpu-clock" };
     case "socket":
       // libbpf's SEC("socket") (SEC_NONE): the exact name, no target; the attach is a socket's, not a link.
       if (target !== undefined) return { fatal: true, reason: `missing BPF prog type, check ELF section name '${secName}'` };

@@ -241,6 +241,8 @@ export interface LoadOptions {
   core?: CoreApplier;
   /** Load these programs even if not autoloaded (SEC("?...")). */
   force?: ReadonlySet<string>;
+  /** Programs switched off with setAutoload(false) (named so in their state). */
+  switchedOff?: ReadonlySet<string>;
 }
 
 /** Kernel facts for relocation and attach, read once through bpf(2). */
@@ -283,7 +285,8 @@ export function loadPrograms(bpf: Bpf, obj: ObjectSpec, maps: readonly LoadedMap
         continue;
       }
       if (!prog.autoload && !opts.force?.has(prog.name)) {
-        states.push({ spec: prog, def: d, skipped: `not autoloaded (SEC("?${prog.secName}"))`, log: [] });
+        const why = opts.switchedOff?.has(prog.name) ? "bpf_program__set_autoload(false)" : `SEC("?${prog.secName}")`;
+        states.push({ spec: prog, def: d, skipped: `not autoloaded (${why})`, log: [] });
         continue;
       }
       if (!supported.has(d.progType)) {

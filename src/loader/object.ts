@@ -14,8 +14,9 @@ import type { Bpf } from "../syscall/bpf.js";
 import type { TracePipeLine } from "../syscall/types.js";
 import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_RINGBUF } from "../vm/maps/types.js";
 import type { SocketStats } from "../syscall/sockets.js";
-import { attachBySection, attachSocket, DEFAULT_SOCKET_IFACE, type SectionDef } from "./attach.js";
-import { createMaps, initialData, kernelFacts, loadPrograms, type LoadedMap, type LoadOptions, type ProgramState } from "./load.js";
+import { attachBySection, attachSocket, DEFAULT_SOCKET_IFACE, syscallSymbol, type SectionDef } from "./attach.js";
+import { createMaps, initialData, kernelFacts, loadPrograms, type LoadedMap, type LoadKernel, type LoadOptions, type ProgramState } from "./load.js";
+import { alternativesToSkip } from "./standalone.js";
 import { openObject } from "./open.js";
 import { coreApplierFor, type CoreApplier } from "./relocate.js";
 import type { MapSpec, ObjectSpec } from "./spec.js";
@@ -70,6 +71,18 @@ interface Link {
 export interface AttachOptions {
   /** The interface socket filters (SEC("socket")) watch: their packet socket is bound to it. Default lo. */
   iface?: string;
+  /**
+   * Record a program that fails to attach (a kprobe on a function the
+   * kernel lacks) in status() and go on, instead of detaching everything
+   * and throwing (libbpf's behaviour, the default).
+   */
+  keepGoing?: boolean;
+  /**
+   * Attach only one of alternative programs on the same event (fentry over
+   * kprobe, fexit over kretprobe, tp_btf over raw_tp over tracepoint), as a
+   * tool's user space does with bpf_program__set_autoload (standalone.ts).
+   */
+  alternatives?: boolean;
 }
 
 /** A socket filter's packet socket and its counters (what the program kept, dropped, trimmed). */
@@ -91,6 +104,8 @@ export class BpfObject {
   private attachErrors = new Map<string, string>();
   private perfOpened = new Set<number>();
   private eventCands = new Map<string, number[]>();
+  private facts: LoadKernel | undefined;
+  private readonly switchedOff = new Set<string>();
 
   constructor(spec: ObjectSpec) {
     this.spec = spec;
@@ -124,6 +139,35 @@ export class BpfObject {
     return this;
   }
 
+  /** bpf_map__set_value_size / bpf_map__set_max_entries before load: -EBUSY after, ENOENT for an unknown map. */
+  setMapSize(name: string, field: "value_size" | "max_entries", value: number): this {
+    if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': map '${name}': set ${field}: the object is already loaded`);
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': map '${name}': ${field} ${value} is not a u32`);
+    const m = this.mapSpec(name);
+    if (field === "value_size") m.valueSize = value;
+    else m.maxEntries = value;
+    return this;
+  }
+
+  /** bpf_program__set_autoload before load: a program switched off is not loaded (status: "not autoloaded"). */
+  setAutoload(name: string, on: boolean): this {
+    if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': program '${name}': set autoload: the object is already loaded`);
+    const p = this.spec.programs.find((x) => x.name === name);
+    if (!p) throw new BtfsnoopError("ENOENT", `'${this.spec.name}': no program '${name}' (have ${this.programNames.join(", ") || "none"})`);
+    p.autoload = on;
+    if (on) this.switchedOff.delete(name);
+    else this.switchedOff.add(name);
+    return this;
+  }
+
+  /** Whether a loaded program's attach target exists: kprobes need the function in kallsyms (other kinds were checked at load). */
+  private targetExists(def: SectionDef): boolean {
+    if (!def.target || !this.facts) return true;
+    if (def.kind === "kprobe" || def.kind === "kretprobe") return this.facts.kallsyms.has(def.target);
+    if (def.kind === "ksyscall" || def.kind === "kretsyscall") return this.facts.kallsyms.has(syscallSymbol(def.target));
+    return true;
+  }
+
   private get bpf(): Bpf {
     if (!this.bpfRef) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': not loaded`);
     return this.bpfRef;
@@ -141,11 +185,12 @@ export class BpfObject {
     let kernelBtf = kernelBtfs.get(bpf);
     if (!kernelBtf) kernelBtfs.set(bpf, (kernelBtf = parseBtf(bpf.btfBytes())));
     const facts = kernelFacts(bpf, kernelBtf);
+    this.facts = facts;
     const data = initialData(this.spec, this.sets);
     const maps = createMaps(bpf, this.spec, data);
     try {
       const core = opts.core ?? (opts.coreFor ?? ((t: Btf) => coreApplierFor(this.spec, t)))(kernelBtf);
-      this.progs = loadPrograms(bpf, this.spec, maps, facts, { ...opts, ...(core ? { core } : {}) });
+      this.progs = loadPrograms(bpf, this.spec, maps, facts, { ...opts, ...(core ? { core } : {}), ...(this.switchedOff.size ? { switchedOff: this.switchedOff } : {}) });
     } catch (e) {
       for (const m of maps) bpf.close(m.fd);
       throw e;
@@ -168,8 +213,16 @@ export class BpfObject {
    */
   attach(opts: AttachOptions = {}): this {
     const bpf = this.bpf;
+    const yieldTo = opts.alternatives
+      ? alternativesToSkip(this.progs.filter((p) => p.fd !== undefined && p.def && this.targetExists(p.def)).map((p) => ({ name: p.spec.name, def: p.def! })))
+      : new Map<string, string>();
     for (const p of this.progs) {
       if (p.fd === undefined || !p.def) continue;
+      const winner = yieldTo.get(p.spec.name);
+      if (winner !== undefined) {
+        this.attachErrors.set(p.spec.name, `alternative of '${winner}' (same event; a tool switches it off with bpf_program__set_autoload)`);
+        continue;
+      }
       if (this.links.some((l) => l.program === p.spec.name) || this.sockets.some((s) => s.program === p.spec.name)) continue;
       const def: SectionDef = p.def;
       if (def.attachType === "socket") {
@@ -188,6 +241,10 @@ export class BpfObject {
         continue;
       }
       const r = attachBySection(bpf, p.fd, def);
+      if (typeof r === "string" && opts.keepGoing) {
+        this.attachErrors.set(p.spec.name, `attach ${def.attachType} '${def.target}' failed: ${r}`);
+        continue;
+      }
       if (typeof r === "string") {
         this.detach();
         throw new BtfsnoopError("ENOENT", `'${this.spec.name}': section '${p.spec.section}', program '${p.spec.name}': attach ${def.attachType} '${def.target}' failed: ${r}`);

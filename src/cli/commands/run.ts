@@ -1,7 +1,12 @@
 // `btfsnoop run OBJ.bpf.o [--workload W] [--duration D] [--seed N] [--cpus N]
 // [--set NAME=VALUE]... [--iface IF] [--json] [-v]` and `btfsnoop prog load OBJ.bpf.o [-v]`
 // (issue #16): a user's BPF object through the loader (src/loader) on the
-// synthetic kernel. `run` loads it, attaches every autoloaded program, runs
+// synthetic kernel. `run` stands in for the tool's user space
+// (loader/standalone.ts): map sizes left to user space get defaults,
+// --skip switches programs off, and of the loaded programs every one whose
+// target exists is attached, only one of alternatives on the same event
+// (fentry over kprobe, tp_btf over raw_tp over tracepoint); the others are
+// reported on stderr and in the summary. It runs
 // the workload on the same Machine `trace` drives (same seed, CPUs,
 // duration and poll step: the same kernel history), prints printk lines as
 // trace_pipe shows them and ring/perf buffer records as they come, then
@@ -34,6 +39,8 @@ export interface RunArgs {
   btf?: string | undefined;
   /** The interface socket filters' packet sockets are bound to (default lo). */
   iface?: string | undefined;
+  /** Programs not to load (bpf_program__set_autoload(prog, false), as the tool's user space would). */
+  skip?: string[] | undefined;
 }
 
 /** The kernel to load into: the synthetic one, or one made from a BTF file (scale mode, workload `random`). */
@@ -183,6 +190,13 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
   const obj = await openFile(a.object);
   for (const [k, v] of sets) obj.set(k, v);
+  for (const p of a.skip ?? []) obj.setAutoload(p, false);
+  // Sizes the tool's user space would set before load (standalone.ts).
+  const { standaloneMapSizes } = await import("../../loader/standalone.js");
+  for (const c of standaloneMapSizes(obj.spec)) {
+    obj.setMapSize(c.map, c.field, c.value);
+    io.err(`btfsnoop: map '${c.map}': ${c.field} 0 set to ${c.value} (left to the tool's user space)\n`);
+  }
   const json = a.json === true;
   try {
     obj.load(machine);
@@ -192,7 +206,8 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
         if (p.relocated) io.err(`btfsnoop: ${p.spec.section}/${p.spec.name}: ${p.relocated.insns.length} insns (${p.relocated.functions.length} functions), ${p.log[p.log.length - 1] ?? ""}\n`);
       }
     }
-    obj.attach(a.iface !== undefined ? { iface: a.iface } : {});
+    // Every program whose target exists, one of alternatives (standalone.ts); the others are reported.
+    obj.attach({ keepGoing: true, alternatives: true, ...(a.iface !== undefined ? { iface: a.iface } : {}) });
     for (const s of obj.status()) if (!s.attached) io.err(`btfsnoop: ${s.section}/${s.name}: not attached: ${s.error ?? "not loaded"}\n`);
 
     let stop = false;
@@ -315,6 +330,7 @@ export function registerRun<T>(y: Argv<T>, io: CliIo): Argv<T> {
         .option("json", { type: "boolean", describe: "NDJSON: printk, event, iter, map and summary lines (docs/json.md)" })
         .option("verbose", { alias: "v", type: "boolean", describe: "CO-RE relocations and program sizes on stderr" })
         .option("iface", { type: "string", describe: "interface the packet sockets of socket filters (SEC(\"socket\")) are bound to: lo (default) or eth0" })
+        .option("skip", { type: "string", array: true, describe: "PROG: do not load this program (as a tool's bpf_program__set_autoload(prog, false))" })
         .example("$0 run prog.bpf.o --workload fs -d 200ms", "printk lines, events and maps of prog.bpf.o on the fs workload")
         .example("$0 run prog.bpf.o --set target_pid=4 --json", "with a const volatile knob set, as NDJSON")
         .example("$0 run prog.bpf.o --workload net --iface eth0", "its socket filters (SEC(\"socket\")) on a packet socket on eth0: maps and drop counters"),
