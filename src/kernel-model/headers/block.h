@@ -33,11 +33,19 @@ struct io_comp_batch;
 struct disk_stats;
 struct blk_holder_ops;
 struct blk_mq_ops;
+struct blk_mq_tags;
+struct blk_flush_queue;
+struct virtqueue;
+struct virtio_blk;
+struct virtblk_req;
+struct folio;
 
 typedef void (bio_end_io_t)(struct bio *);
 typedef __u32 req_flags_t;
 typedef unsigned int blk_qc_t;
 typedef unsigned int blk_mode_t;
+typedef __u32 blk_mq_req_flags_t;
+typedef unsigned int blk_insert_t;
 
 /* include/linux/rw_hint.h */
 enum rw_hint {
@@ -341,20 +349,158 @@ struct blk_mq_ops {
 	void (*exit_hctx)(struct blk_mq_hw_ctx *, unsigned int);
 };
 
-/* block/blk-mq.c, block/blk-core.c, block/bio.c, block/bdev.c */
-void blk_mq_start_request(struct request *rq);
-void blk_mq_end_request(struct request *rq, blk_status_t error);
-void __blk_mq_end_request(struct request *rq, blk_status_t error);
-static void blk_mq_bio_to_request(struct request *rq, struct bio *bio, unsigned int nr_segs);
-void blk_mq_submit_bio(struct bio *bio);
-void blk_account_io_start(struct request *rq);
-static void blk_account_io_done(struct request *req, u64 now);
+/* include/linux/blkdev.h: a task's plug (Linux 6.12: plain request lists) */
+struct blk_plug {
+	struct request *mq_list;
+	struct request *cached_rq;
+	u64 cur_ktime;
+	unsigned short nr_ios;
+	unsigned short rq_count;
+	bool multiple_queues;
+	bool has_elevator;
+	struct list_head cb_list;
+};
+
+/* include/linux/blk-mq.h: a hardware queue (trimmed: the members the block paths fill) */
+struct blk_mq_hw_ctx {
+	struct {
+		spinlock_t lock;
+		struct list_head dispatch;
+		unsigned long state;
+	} __attribute__((aligned(64)));
+	unsigned long flags;
+	void *sched_data;
+	struct request_queue *queue;
+	struct blk_flush_queue *fq;
+	void *driver_data;
+	struct blk_mq_ctx *dispatch_from;
+	unsigned int dispatch_busy;
+	unsigned short type;
+	unsigned short nr_ctx;
+	struct blk_mq_ctx **ctxs;
+	struct blk_mq_tags *tags;
+	struct blk_mq_tags *sched_tags;
+	unsigned int numa_node;
+	unsigned int queue_num;
+};
+
+/* block/blk-mq.h (Linux 6.12: cached_rq is a request list) */
+struct blk_mq_alloc_data {
+	struct request_queue *q;
+	blk_mq_req_flags_t flags;
+	unsigned int shallow_depth;
+	blk_opf_t cmd_flags;
+	req_flags_t rq_flags;
+	unsigned int nr_tags;
+	struct request **cached_rq;
+	struct blk_mq_ctx *ctx;
+	struct blk_mq_hw_ctx *hctx;
+};
+
+/* block/blk.h */
+enum bio_merge_status {
+	BIO_MERGE_OK = 0,
+	BIO_MERGE_NONE = 1,
+	BIO_MERGE_FAILED = 2,
+};
+
+/* include/trace/events/block.h (Linux 6.12: RWBS_LEN 8); block_rq and block_rq_completion are in trace.h */
+struct trace_event_raw_block_bio {
+	struct trace_entry ent;
+	dev_t dev;
+	sector_t sector;
+	unsigned int nr_sector;
+	char rwbs[8];
+	char comm[16];
+	char __data[0];
+};
+
+struct trace_event_raw_block_bio_complete {
+	struct trace_entry ent;
+	dev_t dev;
+	sector_t sector;
+	unsigned int nr_sector;
+	int error;
+	char rwbs[8];
+	char __data[0];
+};
+
+struct trace_event_raw_block_plug {
+	struct trace_entry ent;
+	char comm[16];
+	char __data[0];
+};
+
+struct trace_event_raw_block_unplug {
+	struct trace_entry ent;
+	int nr_rq;
+	char comm[16];
+	char __data[0];
+};
+
+typedef void (*btf_trace_block_rq_insert)(void *__data, struct request *rq);
+typedef void (*btf_trace_block_io_start)(void *__data, struct request *rq);
+typedef void (*btf_trace_block_io_done)(void *__data, struct request *rq);
+typedef void (*btf_trace_block_bio_complete)(void *__data, struct request_queue *q, struct bio *bio);
+typedef void (*btf_trace_block_bio_backmerge)(void *__data, struct bio *bio);
+typedef void (*btf_trace_block_bio_queue)(void *__data, struct bio *bio);
+typedef void (*btf_trace_block_getrq)(void *__data, struct bio *bio);
+typedef void (*btf_trace_block_plug)(void *__data, struct request_queue *q);
+typedef void (*btf_trace_block_unplug)(void *__data, struct request_queue *q, unsigned int depth, bool explicit);
+
+/* block/blk-mq.c, block/blk-core.c, block/blk-merge.c, block/blk-flush.c, block/bio.c, block/blk-lib.c, drivers/block/virtio_blk.c (Linux 6.12) */
 void submit_bio(struct bio *bio);
 void submit_bio_noacct(struct bio *bio);
-void bio_endio(struct bio *bio);
+void submit_bio_noacct_nocheck(struct bio *bio);
+static void __submit_bio(struct bio *bio);
+static void __submit_bio_noacct_mq(struct bio *bio);
+int submit_bio_wait(struct bio *bio);
+void blk_mq_submit_bio(struct bio *bio);
+void blk_start_plug(struct blk_plug *plug);
+void blk_finish_plug(struct blk_plug *plug);
+void __blk_flush_plug(struct blk_plug *plug, bool from_schedule);
+void blk_mq_flush_plug_list(struct blk_plug *plug, bool from_schedule);
+bool blk_mq_sched_bio_merge(struct request_queue *q, struct bio *bio, unsigned int nr_segs);
+bool blk_attempt_plug_merge(struct request_queue *q, struct bio *bio, unsigned int nr_segs);
+bool blk_rq_merge_ok(struct request *rq, struct bio *bio);
+static enum bio_merge_status bio_attempt_back_merge(struct request *req, struct bio *bio, unsigned int nr_segs);
+void blk_account_io_merge_bio(struct request *req);
+static struct request *blk_mq_get_new_requests(struct request_queue *q, struct blk_plug *plug, struct bio *bio, unsigned int nsegs);
+static struct request *__blk_mq_alloc_requests(struct blk_mq_alloc_data *data);
+static struct request *blk_mq_rq_ctx_init(struct blk_mq_alloc_data *data, struct blk_mq_tags *tags, unsigned int tag);
+static void blk_mq_bio_to_request(struct request *rq, struct bio *bio, unsigned int nr_segs);
+void blk_account_io_start(struct request *rq);
+bool blk_insert_flush(struct request *rq);
+static void blk_kick_flush(struct request_queue *q, struct blk_flush_queue *fq, blk_opf_t flags);
+static enum rq_end_io_ret flush_end_io(struct request *flush_rq, blk_status_t error);
+static void blk_add_rq_to_plug(struct blk_plug *plug, struct request *rq);
+static void blk_mq_insert_request(struct request *rq, blk_insert_t flags);
+void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx, bool async);
+void blk_mq_sched_dispatch_requests(struct blk_mq_hw_ctx *hctx);
+static int __blk_mq_sched_dispatch_requests(struct blk_mq_hw_ctx *hctx);
+bool blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx, struct list_head *list, unsigned int nr_budgets);
+static blk_status_t virtio_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd);
+static blk_status_t virtblk_prep_rq(struct blk_mq_hw_ctx *hctx, struct virtio_blk *vblk, struct request *req, struct virtblk_req *vbr);
+void blk_mq_start_request(struct request *rq);
+void blk_mq_complete_request(struct request *rq);
+bool blk_mq_complete_request_remote(struct request *rq);
+static void virtblk_request_done(struct request *req);
+void blk_mq_end_request(struct request *rq, blk_status_t error);
+bool blk_update_request(struct request *req, blk_status_t error, unsigned int nr_bytes);
+void __blk_mq_end_request(struct request *rq, blk_status_t error);
+static void blk_account_io_done(struct request *req, u64 now);
+void blk_mq_free_request(struct request *rq);
+static void __blk_mq_free_request(struct request *rq);
 struct bio *bio_alloc_bioset(struct block_device *bdev, unsigned short nr_vecs, blk_opf_t opf, gfp_t gfp_mask, struct bio_set *bs);
+void bio_init(struct bio *bio, struct block_device *bdev, struct bio_vec *table, unsigned short max_vecs, blk_opf_t opf);
+bool bio_add_folio(struct bio *bio, struct folio *folio, size_t len, size_t off);
+void bio_associate_blkg(struct bio *bio);
+void bio_endio(struct bio *bio);
+static void submit_bio_wait_endio(struct bio *bio);
 void bio_put(struct bio *bio);
+static void bio_free(struct bio *bio);
 int blkdev_issue_flush(struct block_device *bdev);
+static void blkdev_bio_end_io_async(struct bio *bio);
 static int do_open(struct inode *inode, struct file *file);
 
 #endif /* _BTFSNOOP_KMODEL_BLOCK_H */

@@ -53,6 +53,18 @@ struct pipe_inode_info;
 
 typedef u32 errseq_t;
 typedef void *fl_owner_t;
+typedef __kernel_ulong_t ino_t;
+typedef unsigned int fgf_t;
+typedef struct jbd2_journal_handle handle_t;
+
+struct jbd2_journal_handle;
+struct address_space_operations;
+struct backing_dev_info;
+struct wb_completion;
+struct ext4_io_submit;
+struct mpage_da_data;
+struct saved;
+struct folio_batch;
 
 /* include/linux/list_bl.h */
 struct hlist_bl_head {
@@ -130,6 +142,25 @@ struct file_ra_state {
 	unsigned int mmap_miss;
 	loff_t prev_pos;
 };
+
+/* include/linux/fs.h */
+struct address_space {
+	struct inode *host;
+	struct xarray i_pages;
+	struct rw_semaphore invalidate_lock;
+	gfp_t gfp_mask;
+	atomic_t i_mmap_writable;
+	struct rb_root_cached i_mmap;
+	unsigned long nrpages;
+	pgoff_t writeback_index;
+	const struct address_space_operations *a_ops;
+	unsigned long flags;
+	errseq_t wb_err;
+	spinlock_t i_private_lock;
+	struct list_head i_private_list;
+	struct rw_semaphore i_mmap_rwsem;
+	void *i_private_data;
+} __attribute__((aligned(8)));
 
 struct file {
 	union {
@@ -209,6 +240,7 @@ struct inode {
 		void (*free_inode)(struct inode *);
 	};
 	struct file_lock_context *i_flctx;
+	struct address_space i_data;
 	struct list_head i_devices;
 	union {
 		struct pipe_inode_info *i_pipe;
@@ -518,26 +550,449 @@ struct folio {
 	};
 };
 
-/* fs/open.c, fs/namei.c, fs/read_write.c, fs/file.c, fs/dcache.c, fs/inode.c */
+/* include/linux/namei.h, fs/namei.c: a path walk's state (trimmed after name) */
+struct nameidata {
+	struct path path;
+	struct qstr last;
+	struct path root;
+	struct inode *inode;
+	unsigned int flags;
+	unsigned int state;
+	unsigned int seq;
+	unsigned int next_seq;
+	unsigned int m_seq;
+	unsigned int r_seq;
+	int last_type;
+	unsigned int depth;
+	int total_link_count;
+	struct saved *stack;
+	struct filename *name;
+	const char *pathname;
+	struct nameidata *saved;
+	unsigned int root_seq;
+	int dfd;
+};
+
+/* include/linux/stat.h (Linux 6.12) */
+struct kstat {
+	u32 result_mask;
+	umode_t mode;
+	unsigned int nlink;
+	uint32_t blksize;
+	u64 attributes;
+	u64 attributes_mask;
+	u64 ino;
+	dev_t dev;
+	dev_t rdev;
+	kuid_t uid;
+	kgid_t gid;
+	loff_t size;
+	struct timespec64 atime;
+	struct timespec64 mtime;
+	struct timespec64 ctime;
+	struct timespec64 btime;
+	u64 blocks;
+	u64 mnt_id;
+	u32 dio_mem_align;
+	u32 dio_offset_align;
+	u64 change_cookie;
+	u64 subvol;
+	u32 atomic_write_unit_min;
+	u32 atomic_write_unit_max;
+	u32 atomic_write_segments_max;
+};
+
+/* arch/x86/include/uapi/asm/stat.h (x86_64): what newfstatat copies out */
+struct stat {
+	__kernel_ulong_t st_dev;
+	__kernel_ulong_t st_ino;
+	__kernel_ulong_t st_nlink;
+	unsigned int st_mode;
+	unsigned int st_uid;
+	unsigned int st_gid;
+	unsigned int __pad0;
+	__kernel_ulong_t st_rdev;
+	__kernel_long_t st_size;
+	__kernel_long_t st_blksize;
+	__kernel_long_t st_blocks;
+	__kernel_ulong_t st_atime;
+	__kernel_ulong_t st_atime_nsec;
+	__kernel_ulong_t st_mtime;
+	__kernel_ulong_t st_mtime_nsec;
+	__kernel_ulong_t st_ctime;
+	__kernel_ulong_t st_ctime_nsec;
+	__kernel_long_t __unused[3];
+};
+
+/* include/linux/fs.h */
+struct renamedata {
+	struct mnt_idmap *old_mnt_idmap;
+	struct inode *old_dir;
+	struct dentry *old_dentry;
+	struct mnt_idmap *new_mnt_idmap;
+	struct inode *new_dir;
+	struct dentry *new_dentry;
+	struct inode **delegated_inode;
+	unsigned int flags;
+};
+
+/* include/linux/pagemap.h */
+struct readahead_control {
+	struct file *file;
+	struct address_space *mapping;
+	struct file_ra_state *ra;
+	pgoff_t _index;
+	unsigned int _nr_pages;
+	unsigned int _batch_count;
+	bool _workingset;
+	unsigned long _pflags;
+};
+
+/* include/linux/pagevec.h */
+struct folio_batch {
+	unsigned char nr;
+	unsigned char i;
+	bool percpu_pvec_drained;
+	struct folio *folios[31];
+};
+
+/* include/linux/writeback.h */
+enum writeback_sync_modes {
+	WB_SYNC_NONE = 0,
+	WB_SYNC_ALL = 1,
+};
+
+enum wb_reason {
+	WB_REASON_BACKGROUND = 0,
+	WB_REASON_VMSCAN = 1,
+	WB_REASON_SYNC = 2,
+	WB_REASON_PERIODIC = 3,
+	WB_REASON_LAPTOP_TIMER = 4,
+	WB_REASON_FS_FREE_SPACE = 5,
+	WB_REASON_FORKER_THREAD = 6,
+	WB_REASON_FOREIGN_FLUSH = 7,
+	WB_REASON_MAX = 8,
+};
+
+struct writeback_control {
+	long nr_to_write;
+	long pages_skipped;
+	loff_t range_start;
+	loff_t range_end;
+	enum writeback_sync_modes sync_mode;
+	unsigned for_kupdate:1;
+	unsigned for_background:1;
+	unsigned tagged_writepages:1;
+	unsigned for_reclaim:1;
+	unsigned range_cyclic:1;
+	unsigned for_sync:1;
+	unsigned unpinned_netfs_wb:1;
+	unsigned no_cgroup_owner:1;
+	struct folio_batch fbatch;
+	pgoff_t index;
+	int saved_err;
+	struct bdi_writeback *wb;
+	struct inode *inode;
+};
+
+/* include/linux/backing-dev-defs.h (trimmed after last_old_flush and b_dirty..list_lock) */
+struct bdi_writeback {
+	struct backing_dev_info *bdi;
+	unsigned long state;
+	unsigned long last_old_flush;
+	struct list_head b_dirty;
+	struct list_head b_io;
+	struct list_head b_more_io;
+	struct list_head b_dirty_time;
+	spinlock_t list_lock;
+	atomic_t writeback_inodes;
+};
+
+/* fs/fs-writeback.c */
+struct wb_writeback_work {
+	long nr_pages;
+	struct super_block *sb;
+	enum writeback_sync_modes sync_mode;
+	unsigned int tagged_writepages:1;
+	unsigned int for_kupdate:1;
+	unsigned int range_cyclic:1;
+	unsigned int for_background:1;
+	unsigned int for_sync:1;
+	unsigned int auto_free:1;
+	enum wb_reason reason;
+	struct list_head list;
+	struct wb_completion *done;
+};
+
+/* include/trace/events/filemap.h, include/trace/events/writeback.h */
+struct trace_event_raw_mm_filemap_op_page_cache {
+	struct trace_entry ent;
+	unsigned long pfn;
+	unsigned long i_ino;
+	unsigned long index;
+	dev_t s_dev;
+	unsigned char order;
+	char __data[0];
+};
+
+struct trace_event_raw_file_check_and_advance_wb_err {
+	struct trace_entry ent;
+	struct file *file;
+	unsigned long i_ino;
+	dev_t s_dev;
+	errseq_t old;
+	errseq_t new;
+	char __data[0];
+};
+
+struct trace_event_raw_writeback_folio_template {
+	struct trace_entry ent;
+	char name[32];
+	ino_t ino;
+	pgoff_t index;
+	char __data[0];
+};
+
+struct trace_event_raw_writeback_dirty_inode_template {
+	struct trace_entry ent;
+	char name[32];
+	ino_t ino;
+	unsigned long state;
+	unsigned long flags;
+	char __data[0];
+};
+
+struct trace_event_raw_writeback_write_inode_template {
+	struct trace_entry ent;
+	char name[32];
+	ino_t ino;
+	int sync_mode;
+	ino_t cgroup_ino;
+	char __data[0];
+};
+
+struct trace_event_raw_writeback_work_class {
+	struct trace_entry ent;
+	char name[32];
+	long nr_pages;
+	dev_t sb_dev;
+	int sync_mode;
+	int for_kupdate;
+	int range_cyclic;
+	int for_background;
+	int reason;
+	ino_t cgroup_ino;
+	char __data[0];
+};
+
+struct trace_event_raw_writeback_pages_written {
+	struct trace_entry ent;
+	long pages;
+	char __data[0];
+};
+
+struct trace_event_raw_writeback_single_inode_template {
+	struct trace_entry ent;
+	char name[32];
+	ino_t ino;
+	unsigned long state;
+	unsigned long dirtied_when;
+	unsigned long writeback_index;
+	long nr_to_write;
+	unsigned long wrote;
+	ino_t cgroup_ino;
+	char __data[0];
+};
+
+typedef void (*btf_trace_mm_filemap_add_to_page_cache)(void *__data, struct folio *folio);
+typedef void (*btf_trace_mm_filemap_delete_from_page_cache)(void *__data, struct folio *folio);
+typedef void (*btf_trace_file_check_and_advance_wb_err)(void *__data, struct file *file, errseq_t old);
+typedef void (*btf_trace_writeback_dirty_folio)(void *__data, struct folio *folio, struct address_space *mapping);
+typedef void (*btf_trace_folio_wait_writeback)(void *__data, struct folio *folio, struct address_space *mapping);
+typedef void (*btf_trace_writeback_mark_inode_dirty)(void *__data, struct inode *inode, int flags);
+typedef void (*btf_trace_writeback_dirty_inode_start)(void *__data, struct inode *inode, int flags);
+typedef void (*btf_trace_writeback_dirty_inode)(void *__data, struct inode *inode, int flags);
+typedef void (*btf_trace_writeback_write_inode_start)(void *__data, struct inode *inode, struct writeback_control *wbc);
+typedef void (*btf_trace_writeback_write_inode)(void *__data, struct inode *inode, struct writeback_control *wbc);
+typedef void (*btf_trace_writeback_start)(void *__data, struct bdi_writeback *wb, struct wb_writeback_work *work);
+typedef void (*btf_trace_writeback_written)(void *__data, struct bdi_writeback *wb, struct wb_writeback_work *work);
+typedef void (*btf_trace_writeback_pages_written)(void *__data, long pages_written);
+typedef void (*btf_trace_writeback_single_inode_start)(void *__data, struct inode *inode, struct writeback_control *wbc, unsigned long nr_to_write);
+typedef void (*btf_trace_writeback_single_inode)(void *__data, struct inode *inode, struct writeback_control *wbc, unsigned long nr_to_write);
+
+/* fs/open.c, fs/namei.c, fs/file.c, fs/file_table.c, fs/dcache.c, fs/inode.c (Linux 6.12) */
 static long do_sys_openat2(int dfd, const char *filename, struct open_how *how);
 long do_sys_open(int dfd, const char *filename, int flags, umode_t mode);
-struct file *do_filp_open(int dfd, struct filename *pathname, const struct open_flags *op);
-static int do_open(struct inode *inode, struct file *file);
-static int do_dentry_open(struct file *f, struct inode *inode, int (*open)(struct inode *, struct file *));
-int vfs_open(const struct path *path, struct file *file);
-ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos);
-ssize_t vfs_write(struct file *file, const char *buf, size_t count, loff_t *pos);
-ssize_t ksys_read(unsigned int fd, char *buf, size_t count);
-ssize_t ksys_write(unsigned int fd, const char *buf, size_t count);
-int vfs_fsync(struct file *file, int datasync);
-int filp_close(struct file *filp, fl_owner_t id);
-int close_fd(unsigned int fd);
-void fd_install(unsigned int fd, struct file *file);
+int build_open_flags(const struct open_how *how, struct open_flags *op);
 struct filename *getname(const char *filename);
 void putname(struct filename *name);
-int do_unlinkat(int dfd, struct filename *name);
+int get_unused_fd_flags(unsigned int flags);
+static int alloc_fd(unsigned int start, unsigned int end, unsigned int flags);
+struct file *do_filp_open(int dfd, struct filename *pathname, const struct open_flags *op);
+static struct file *path_openat(struct nameidata *nd, const struct open_flags *op, unsigned int flags);
+struct file *alloc_empty_file(int flags, const struct cred *cred);
+static int link_path_walk(const char *name, struct nameidata *nd);
+static struct dentry *lookup_fast(struct nameidata *nd);
+static const char *open_last_lookups(struct nameidata *nd, struct file *file, const struct open_flags *op);
+static struct dentry *lookup_open(struct nameidata *nd, struct file *file, const struct open_flags *op, bool got_write);
 struct dentry *d_alloc(struct dentry *parent, const struct qstr *name);
+void d_instantiate(struct dentry *entry, struct inode *inode);
+struct inode *new_inode(struct super_block *sb);
+static struct inode *alloc_inode(struct super_block *sb);
+int inode_init_always(struct super_block *sb, struct inode *inode);
+static int do_open(struct inode *inode, struct file *file);
+static int may_open(struct mnt_idmap *idmap, const struct path *path, int acc_mode, int flag);
+int inode_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
+int vfs_open(const struct path *path, struct file *file);
+static int do_dentry_open(struct file *f, int (*open)(struct inode *, struct file *));
+void fd_install(unsigned int fd, struct file *file);
+int close_fd(unsigned int fd);
+int filp_close(struct file *filp, fl_owner_t id);
+int filp_flush(struct file *filp, fl_owner_t id);
+void fput(struct file *file);
+static void __fput(struct file *file);
 void dput(struct dentry *dentry);
 void iput(struct inode *inode);
+static void evict(struct inode *inode);
+static void destroy_inode(struct inode *inode);
+void d_delete(struct dentry *dentry);
+void d_move(struct dentry *dentry, struct dentry *target);
+void path_put(const struct path *path);
+int filename_lookup(int dfd, struct filename *name, unsigned int flags, struct path *path, struct path *root);
+static int path_lookupat(struct nameidata *nd, unsigned int flags, struct path *path);
+static int filename_parentat(int dfd, struct filename *name, unsigned int flags, struct path *parent, struct qstr *last, int *type);
+static struct dentry *lookup_one_qstr_excl(const struct qstr *name, struct dentry *base, unsigned int flags);
+static struct dentry *filename_create(int dfd, struct filename *name, struct path *path, unsigned int lookup_flags);
+void done_path_create(struct path *path, struct dentry *dentry);
+int do_unlinkat(int dfd, struct filename *name);
+int vfs_unlink(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, struct inode **delegated_inode);
+int do_rmdir(int dfd, struct filename *name);
+int vfs_rmdir(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry);
+int do_mkdirat(int dfd, struct filename *name, umode_t mode);
+int vfs_mkdir(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode);
+int do_renameat2(int olddfd, struct filename *from, int newdfd, struct filename *to, unsigned int flags);
+int vfs_rename(struct renamedata *rd);
+struct dentry *lock_rename(struct dentry *p1, struct dentry *p2);
+void unlock_rename(struct dentry *p1, struct dentry *p2);
+
+/* fs/read_write.c, fs/stat.c, fs/sync.c, fs/attr.c, fs/inode.c */
+ssize_t ksys_read(unsigned int fd, char *buf, size_t count);
+ssize_t ksys_write(unsigned int fd, const char *buf, size_t count);
+ssize_t ksys_pread64(unsigned int fd, char *buf, size_t count, loff_t pos);
+ssize_t ksys_pwrite64(unsigned int fd, const char *buf, size_t count, loff_t pos);
+static off_t ksys_lseek(unsigned int fd, off_t offset, unsigned int whence);
+ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos);
+ssize_t vfs_write(struct file *file, const char *buf, size_t count, loff_t *pos);
+int rw_verify_area(int read_write, struct file *file, const loff_t *ppos, size_t count);
+loff_t vfs_llseek(struct file *file, loff_t offset, int whence);
+loff_t generic_file_llseek_size(struct file *file, loff_t offset, int whence, loff_t maxsize, loff_t eof);
+int vfs_fstatat(int dfd, const char *filename, struct kstat *stat, int flags);
+static int vfs_statx(int dfd, struct filename *filename, int flags, struct kstat *stat, u32 request_mask);
+int vfs_getattr(const struct path *path, struct kstat *stat, u32 request_mask, unsigned int query_flags);
+int vfs_getattr_nosec(const struct path *path, struct kstat *stat, u32 request_mask, unsigned int query_flags);
+void generic_fillattr(struct mnt_idmap *idmap, u32 request_mask, struct inode *inode, struct kstat *stat);
+static int cp_new_stat(struct kstat *stat, struct stat *statbuf);
+int vfs_fsync(struct file *file, int datasync);
+int vfs_fsync_range(struct file *file, loff_t start, loff_t end, int datasync);
+int noop_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+void touch_atime(const struct path *path);
+bool atime_needs_update(const struct path *path, struct inode *inode);
+int file_modified(struct file *file);
+void __mark_inode_dirty(struct inode *inode, int flags);
+
+/* mm/filemap.c, mm/readahead.c, mm/page-writeback.c, mm/swap.c, mm/truncate.c, lib/iov_iter.c */
+ssize_t generic_file_read_iter(struct kiocb *iocb, struct iov_iter *iter);
+ssize_t filemap_read(struct kiocb *iocb, struct iov_iter *iter, ssize_t already_read);
+static int filemap_get_pages(struct kiocb *iocb, size_t count, struct folio_batch *fbatch, bool need_uptodate);
+static void filemap_get_read_batch(struct address_space *mapping, pgoff_t index, pgoff_t max, struct folio_batch *fbatch);
+void page_cache_sync_ra(struct readahead_control *ractl, unsigned long req_count);
+void page_cache_async_ra(struct readahead_control *ractl, struct folio *folio, unsigned long req_count);
+void page_cache_ra_unbounded(struct readahead_control *ractl, unsigned long nr_to_read, unsigned long lookahead_size);
+static void read_pages(struct readahead_control *rac);
+struct folio *filemap_alloc_folio_noprof(gfp_t gfp, unsigned int order);
+int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index, gfp_t gfp);
+int __filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index, gfp_t gfp, void **shadowp);
+struct folio *__filemap_get_folio(struct address_space *mapping, pgoff_t index, fgf_t fgp_flags, gfp_t gfp);
+void folio_end_read(struct folio *folio, bool success);
+size_t copy_page_to_iter(struct page *page, size_t offset, size_t bytes, struct iov_iter *i);
+size_t copy_page_from_iter_atomic(struct page *page, size_t offset, size_t bytes, struct iov_iter *i);
+void folio_mark_accessed(struct folio *folio);
+void mark_page_accessed(struct page *page);
+ssize_t generic_write_checks(struct kiocb *iocb, struct iov_iter *from);
+ssize_t generic_perform_write(struct kiocb *iocb, struct iov_iter *i);
+bool folio_mark_dirty(struct folio *folio);
+bool block_dirty_folio(struct address_space *mapping, struct folio *folio);
+void __folio_mark_dirty(struct folio *folio, struct address_space *mapping, int warn);
+static void folio_account_dirtied(struct folio *folio, struct address_space *mapping);
+void balance_dirty_pages_ratelimited(struct address_space *mapping);
+int block_write_end(struct file *file, struct address_space *mapping, loff_t pos, unsigned len, unsigned copied, struct folio *folio, void *fsdata);
+int file_write_and_wait_range(struct file *file, loff_t lstart, loff_t lend);
+int __filemap_fdatawrite_range(struct address_space *mapping, loff_t start, loff_t end, int sync_mode);
+int filemap_fdatawrite_wbc(struct address_space *mapping, struct writeback_control *wbc);
+int do_writepages(struct address_space *mapping, struct writeback_control *wbc);
+bool __folio_start_writeback(struct folio *folio, bool keep_write);
+void folio_end_writeback(struct folio *folio);
+static void __filemap_fdatawait_range(struct address_space *mapping, loff_t start_byte, loff_t end_byte);
+void folio_wait_writeback(struct folio *folio);
+int file_check_and_advance_wb_err(struct file *file);
+void truncate_inode_pages_final(struct address_space *mapping);
+void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, loff_t lend);
+void __filemap_remove_folio(struct folio *folio, void *shadow);
+void filemap_remove_folio(struct folio *folio);
+
+/* fs/fs-writeback.c */
+void wb_workfn(struct work_struct *work);
+static long wb_do_writeback(struct bdi_writeback *wb);
+static long wb_writeback(struct bdi_writeback *wb, struct wb_writeback_work *work);
+static long writeback_sb_inodes(struct super_block *sb, struct bdi_writeback *wb, struct wb_writeback_work *work);
+static int __writeback_single_inode(struct inode *inode, struct writeback_control *wbc);
+static int write_inode(struct inode *inode, struct writeback_control *wbc);
+void wb_start_background_writeback(struct bdi_writeback *wb);
+
+/* fs/ext4/file.c, namei.c, inode.c, super.c, readpage.c, page-io.c, fsync.c, ialloc.c */
+static int ext4_file_open(struct inode *inode, struct file *filp);
+static int ext4_release_file(struct inode *inode, struct file *filp);
+static ssize_t ext4_file_read_iter(struct kiocb *iocb, struct iov_iter *to);
+static ssize_t ext4_file_write_iter(struct kiocb *iocb, struct iov_iter *from);
+static ssize_t ext4_buffered_write_iter(struct kiocb *iocb, struct iov_iter *from);
+loff_t ext4_llseek(struct file *file, loff_t offset, int whence);
+static int ext4_create(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode, bool excl);
+static int ext4_mkdir(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode);
+static int ext4_unlink(struct inode *dir, struct dentry *dentry);
+static int ext4_rmdir(struct inode *dir, struct dentry *dentry);
+static int ext4_rename2(struct mnt_idmap *idmap, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir, struct dentry *new_dentry, unsigned int flags);
+static struct inode *ext4_alloc_inode(struct super_block *sb);
+static void ext4_free_in_core_inode(struct inode *inode);
+void ext4_evict_inode(struct inode *inode);
+void ext4_free_inode(handle_t *handle, struct inode *inode);
+int ext4_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat, u32 request_mask, unsigned int query_flags);
+int ext4_file_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat, u32 request_mask, unsigned int query_flags);
+void ext4_dirty_inode(struct inode *inode, int flags);
+int ext4_write_inode(struct inode *inode, struct writeback_control *wbc);
+static int ext4_da_write_begin(struct file *file, struct address_space *mapping, loff_t pos, unsigned len, struct folio **foliop, void **fsdata);
+static int ext4_da_write_end(struct file *file, struct address_space *mapping, loff_t pos, unsigned len, unsigned copied, struct folio *folio, void *fsdata);
+static int ext4_da_do_write_end(struct address_space *mapping, loff_t pos, unsigned len, unsigned copied, struct folio *folio);
+static bool ext4_dirty_folio(struct address_space *mapping, struct folio *folio);
+static void ext4_readahead(struct readahead_control *rac);
+int ext4_mpage_readpages(struct inode *inode, struct readahead_control *rac, struct folio *folio);
+static void mpage_end_io(struct bio *bio);
+static int ext4_writepages(struct address_space *mapping, struct writeback_control *wbc);
+static int ext4_do_writepages(struct mpage_da_data *mpd);
+void ext4_io_submit_init(struct ext4_io_submit *io, struct writeback_control *wbc);
+int ext4_bio_write_folio(struct ext4_io_submit *io, struct folio *folio, size_t len);
+void ext4_io_submit(struct ext4_io_submit *io);
+static void ext4_end_bio(struct bio *bio);
+int ext4_sync_file(struct file *file, loff_t start, loff_t end, int datasync);
+
+/* mm/shmem.c (tmpfs), fs/seq_file.c, fs/proc/base.c */
+static ssize_t shmem_file_read_iter(struct kiocb *iocb, struct iov_iter *to);
+static ssize_t shmem_file_write_iter(struct kiocb *iocb, struct iov_iter *from);
+static int shmem_write_begin(struct file *file, struct address_space *mapping, loff_t pos, unsigned len, struct folio **foliop, void **fsdata);
+static int shmem_write_end(struct file *file, struct address_space *mapping, loff_t pos, unsigned len, unsigned copied, struct folio *folio, void *fsdata);
+static int shmem_create(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode, bool excl);
+static int shmem_mknod(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev);
+static int shmem_unlink(struct inode *dir, struct dentry *dentry);
+ssize_t seq_read_iter(struct kiocb *iocb, struct iov_iter *iter);
+static int proc_single_show(struct seq_file *m, void *v);
 
 #endif /* _BTFSNOOP_KMODEL_FS_H */
