@@ -75,5 +75,15 @@ export function syscallNumbered(nr: number): SyscallSpec | undefined {
   return byNr.get(nr);
 }
 
+/**
+ * The traceable function x64_sys_call calls for a syscall: __x64_sys_<name>
+ * (SYSCALL_DEFINEn's wrapper reading the arguments from pt_regs) or, for a
+ * syscall without arguments, __do_sys_<name> itself (SYSCALL_DEFINE0 makes
+ * __x64_sys_<name> an alias of it, so the BTF has only __do_sys_<name>).
+ */
+export function wrapperName(s: SyscallSpec): string {
+  return s.args.length === 0 ? `__do_sys_${s.name}` : `__x64_sys_${s.name}`;
+}
+
 /** Syscalls that never return to user space: no sys_exit events (the task is gone). */
 export const NORETURN_SYSCALLS: ReadonlySet<string> = new Set(["exit_group"]);

@@ -3,7 +3,8 @@
  *
  * Modelled on arch/x86/entry/common.c (do_syscall_64), arch/x86/entry/
  * syscall_64.c (x64_sys_call, the __x64_sys_* wrappers SYSCALL_DEFINE
- * makes: each takes the saved user registers), kernel/entry/common.c
+ * makes: each takes the saved user registers; arch/x86/include/asm/
+ * syscall_wrapper.h), kernel/entry/common.c
  * (syscall_trace_enter, syscall_exit_work, syscall_exit_to_user_mode) and
  * kernel/sys_ni.c of Linux 6.12.  The wrappers are those of the modelled
  * syscalls (src/kernel-model/syscall-table.ts; a test checks the two agree).
@@ -28,7 +29,11 @@ static void syscall_exit_work(struct pt_regs *regs, unsigned long work);
 long sys_ni_syscall(void);
 long __x64_sys_ni_syscall(const struct pt_regs *regs);
 
-/* The modelled syscalls' wrappers, by number (syscall_64.tbl). */
+/*
+ * The modelled syscalls' wrappers, by number (syscall_64.tbl).  A syscall
+ * without arguments has __do_sys_<name> only: SYSCALL_DEFINE0 makes
+ * __x64_sys_<name> an alias of it.
+ */
 long __x64_sys_read(const struct pt_regs *regs);
 long __x64_sys_write(const struct pt_regs *regs);
 long __x64_sys_close(const struct pt_regs *regs);
@@ -39,9 +44,9 @@ long __x64_sys_munmap(const struct pt_regs *regs);
 long __x64_sys_brk(const struct pt_regs *regs);
 long __x64_sys_pread64(const struct pt_regs *regs);
 long __x64_sys_pwrite64(const struct pt_regs *regs);
-long __x64_sys_sched_yield(const struct pt_regs *regs);
+static long __do_sys_sched_yield(const struct pt_regs *__unused);
 long __x64_sys_nanosleep(const struct pt_regs *regs);
-long __x64_sys_getpid(const struct pt_regs *regs);
+static long __do_sys_getpid(const struct pt_regs *__unused);
 long __x64_sys_socket(const struct pt_regs *regs);
 long __x64_sys_connect(const struct pt_regs *regs);
 long __x64_sys_sendto(const struct pt_regs *regs);

@@ -9,6 +9,7 @@
 //     syscall_trace_enter(regs, nr, work)   raw_syscalls:sys_enter, syscalls:sys_enter_<name>
 //     x64_sys_call(regs, nr)
 //       __x64_sys_<name>(regs)              reads the arguments from regs, runs the defined impl
+//                                           (__do_sys_<name> for getpid, sched_yield: no arguments)
 //     regs->ax = the return value
 //     syscall_exit_to_user_mode(regs)
 //       syscall_exit_work(regs, work)       syscalls:sys_exit_<name>, raw_syscalls:sys_exit
@@ -33,7 +34,7 @@ import type { KernelFunction } from "../functions.js";
 import type { TracepointDef } from "../tracepoints.js";
 import type { UserSpace } from "../memory/address-space.js";
 import { USER_STACK_TOP } from "../memory/address-space.js";
-import { NORETURN_SYSCALLS, NR_SYSCALLS, SYSCALL_TABLE, syscallNamed, type SyscallSpec } from "../syscall-table.js";
+import { NORETURN_SYSCALLS, NR_SYSCALLS, SYSCALL_TABLE, syscallNamed, wrapperName, type SyscallSpec } from "../syscall-table.js";
 
 /** A syscall's kernel side: its arguments as the registers held them (di, si, dx, r10, r8, r9). */
 export type SyscallImpl = (args: readonly bigint[]) => bigint;
@@ -73,7 +74,7 @@ interface EntryState {
     exitWork: KernelFunction;
     niSyscall: KernelFunction;
     x64NiSyscall: KernelFunction;
-    /** __x64_sys_<name>, by syscall number. */
+    /** __x64_sys_<name> (__do_sys_<name> for a syscall without arguments), by syscall number. */
     wrappers: (KernelFunction | undefined)[];
   };
   readonly rawEnter: TracepointDef;
@@ -111,7 +112,7 @@ function entryOf(k: Kernel): EntryState {
   const enterTp: (TracepointDef | undefined)[] = [];
   const exitTp: (TracepointDef | undefined)[] = [];
   for (const s of SYSCALL_TABLE) {
-    wrappers[s.nr] = fnOf(k, `__x64_sys_${s.name}`);
+    wrappers[s.nr] = fnOf(k, wrapperName(s));
     enterTp[s.nr] = tp("syscalls", `sys_enter_${s.name}`);
     exitTp[s.nr] = tp("syscalls", `sys_exit_${s.name}`);
   }
@@ -205,7 +206,7 @@ function installEntry(st: EntryState): void {
   for (const s of SYSCALL_TABLE) {
     const nargs = s.args.length;
     const regNames = ARG_REGS.slice(0, nargs);
-    for (const w of k.functions.named(`__x64_sys_${s.name}`)) {
+    for (const w of k.functions.named(wrapperName(s))) {
       w.impl = (c) => {
         const impl = st.impls[s.nr];
         // A syscall no area implements is a COND_SYSCALL stub: sys_ni_syscall.
