@@ -294,4 +294,43 @@ describe("syscall tracepoints through bpf(2)", () => {
     expect(paths.length).toBeGreaterThan(3);
     expect(value()).toEqual([paths.at(-1), BigInt(paths.at(-1)!.length + 1)]);
   });
+
+  it("an fentry program on __x64_sys_openat reads regs->si, then the filename it points to", () => {
+    const { kernel, bpf } = bootSyntheticKernel({ seed: 4, nrCpus: 2 });
+    const siAt = kernel.memory.field("pt_regs", "si").byteOffset;
+    expect(siAt).toBe(104);
+    const map = bpf.mapCreate({ type: 2, keySize: 4, valueSize: 72, maxEntries: 1, name: "fname" });
+    const prog = new ProgramBuilder()
+      .ldx(Size.DW, 6, 1, 0) // ctx[0]: const struct pt_regs *regs
+      .mov64(1, 10)
+      .add64Imm(1, -16)
+      .mov64Imm(2, 8)
+      .mov64(3, 6)
+      .add64Imm(3, siAt)
+      .call(HelperId.probe_read_kernel!)
+      .ldx(Size.DW, 8, 10, -16)
+      .st(Size.W, 10, -4, 0)
+      .ldMapFd(1, map)
+      .mov64(2, 10)
+      .add64Imm(2, -4)
+      .call(HelperId.map_lookup_elem!)
+      .jmpImm(JmpOp.JEQ, 0, 0, "out")
+      .mov64(7, 0)
+      .mov64(1, 7)
+      .mov64Imm(2, 64)
+      .mov64(3, 8)
+      .call(HelperId.probe_read_user_str!)
+      .stx(Size.DW, 7, 64, 0)
+      .label("out")
+      .mov64Imm(0, 0)
+      .exit();
+    const r = bpf.progLoad({ progType: "tracing", insns: encodeProgram(prog.link()), license: "GPL", name: "x64openat", nargs: 1 });
+    if (typeof r === "number") throw new Error(`progLoad ${r}: ${bpf.lastError}`);
+    expect(bpf.linkCreate(r.fd, "fentry", { name: "__x64_sys_openat" })).toBeGreaterThan(0);
+    kernel.cpu = 1;
+    syscall(kernel, "openat", [BigInt.asUintN(64, -100n), userString(kernel, "/proc/self/status"), 0n, 0n]);
+    const v = bpf.mapLookupElem(map, new Uint8Array(4));
+    if (typeof v === "number") throw new Error(`lookup ${v}`);
+    expect([Buffer.from(v.subarray(0, v.indexOf(0))).toString("utf8"), new DataView(v.buffer, v.byteOffset).getBigInt64(64, true)]).toEqual(["/proc/self/status", 18n]);
+  });
 });

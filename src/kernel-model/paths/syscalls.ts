@@ -33,6 +33,8 @@ import type { Kernel } from "../kernel.js";
 import type { KernelFunction } from "../functions.js";
 import type { TracepointDef } from "../tracepoints.js";
 import type { UserSpace } from "../memory/address-space.js";
+import { BtfKind } from "../../btf/kinds.js";
+import { sizeOf } from "../../btf/layout.js";
 import { USER_STACK_TOP } from "../memory/address-space.js";
 import { NORETURN_SYSCALLS, NR_SYSCALLS, SYSCALL_TABLE, syscallNamed, wrapperName, type SyscallSpec } from "../syscall-table.js";
 
@@ -65,7 +67,11 @@ interface EntryState {
   /** Each task's saved user registers, by pid. */
   readonly regs: Map<number, bigint>;
   /** Byte offset of each saved register in struct pt_regs. */
-  readonly off: Record<SavedReg, bigint>;
+  readonly off: Record<SavedReg, number>;
+  /** What the entry saves, built here and stored in one write (the fields the entry does not set stay zero, as the model's tasks hold nothing in bx, bp, r12-r15). */
+  readonly image: DataView;
+  /** A copy of a task's pt_regs, read in one load. */
+  readonly copy: DataView;
   readonly fn: {
     doSyscall64: KernelFunction;
     traceEnter: KernelFunction;
@@ -117,13 +123,23 @@ function entryOf(k: Kernel): EntryState {
     exitTp[s.nr] = tp("syscalls", `sys_exit_${s.name}`);
   }
   const rawArgs = new Uint8Array(48);
-  const off = {} as Record<SavedReg, bigint>;
-  for (const r of SAVED_REGS) off[r] = BigInt(k.memory.field("pt_regs", r).byteOffset);
+  const off = {} as Record<SavedReg, number>;
+  for (const r of SAVED_REGS) off[r] = k.memory.field("pt_regs", r).byteOffset;
+  const size = sizeOf(k.btf, k.btf.findByNameKind("pt_regs", BtfKind.STRUCT)!);
+  const image = new DataView(new ArrayBuffer(size));
+  // SYSCALL: rcx = the return address, r11 = rflags; entry_SYSCALL_64 saves them and the user cs, ss, sp.
+  image.setBigUint64(off.r11, USER_RFLAGS, true);
+  image.setBigUint64(off.flags, USER_RFLAGS, true);
+  image.setBigUint64(off.cs, USER_CS, true);
+  image.setBigUint64(off.ss, USER_DS, true);
+  image.setBigUint64(off.sp, USER_SP, true);
   st = {
     k,
     impls: [],
     regs: new Map(),
     off,
+    image,
+    copy: new DataView(new ArrayBuffer(size)),
     fn: {
       doSyscall64: fnOf(k, "do_syscall_64"),
       traceEnter: fnOf(k, "syscall_trace_enter"),
@@ -148,15 +164,15 @@ function entryOf(k: Kernel): EntryState {
   return st;
 }
 
-/** A saved register of `regs`. */
-function reg(st: EntryState, regs: bigint, r: SavedReg): bigint {
-  const v = st.k.memory.kernel.loadU64(regs + st.off[r]);
-  return v ?? st.k.memory.readField(regs, "pt_regs", r);
+/** The task's saved registers `regs` as they are now (st.copy, valid until the next call). */
+function loadRegs(st: EntryState, regs: bigint): DataView {
+  const bytes = new Uint8Array(st.copy.buffer);
+  if (st.k.memory.readKernel(bytes, regs) !== 0) throw new RangeError(`pt_regs at 0x${regs.toString(16)} is not mapped (freed with its task?)`);
+  return st.copy;
 }
 
-function setReg(st: EntryState, regs: bigint, r: SavedReg, v: bigint): void {
-  if (!st.k.memory.kernel.storeU64(regs + st.off[r], U64(v))) st.k.memory.writeField(regs, "pt_regs", r, U64(v));
-}
+/** A saved register of `regs`. */
+const reg = (st: EntryState, regs: bigint, r: SavedReg): bigint => loadRegs(st, regs).getBigUint64(st.off[r], true);
 
 /** syscall_get_nr(): the number the entry saved, as an int. */
 const nrOf = (st: EntryState, regs: bigint) => Number(BigInt.asIntN(32, reg(st, regs, "orig_ax")));
@@ -176,7 +192,7 @@ function installEntry(st: EntryState): void {
     else if (nr !== -1) ret = call(fn.x64NiSyscall, [regs]);
     // A task that exited during its syscall never comes back (exit_group): no exit half.
     if (st.regs.get(task.pid) !== regs) return 0n;
-    if (ret !== undefined) setReg(st, regs, "ax", ret);
+    if (ret !== undefined) k.memory.writeField(regs, "pt_regs", "ax", U64(ret));
     if (nr >= 0 && NORETURN_SYSCALLS.has(SYSCALL_NAMES[nr] ?? "")) return 0n;
     call(fn.exitToUser, [regs]);
     // true: the return to user space may use SYSRET (the saved registers are a plain syscall's).
@@ -205,15 +221,15 @@ function installEntry(st: EntryState): void {
   fn.x64NiSyscall.impl = () => call(fn.niSyscall, []);
   for (const s of SYSCALL_TABLE) {
     const nargs = s.args.length;
-    const regNames = ARG_REGS.slice(0, nargs);
+    const argOffs = ARG_REGS.slice(0, nargs).map((r) => st.off[r]);
     for (const w of k.functions.named(wrapperName(s))) {
       w.impl = (c) => {
         const impl = st.impls[s.nr];
         // A syscall no area implements is a COND_SYSCALL stub: sys_ni_syscall.
         if (!impl) return call(fn.niSyscall, []);
-        const regs = c.args[0]!;
+        const saved = loadRegs(st, c.args[0]!);
         const args = new Array<bigint>(nargs);
-        for (let i = 0; i < nargs; i++) args[i] = reg(st, regs, regNames[i]!);
+        for (let i = 0; i < nargs; i++) args[i] = saved.getBigUint64(argOffs[i]!, true);
         return impl(args);
       };
     }
@@ -228,7 +244,8 @@ function fireEnter(st: EntryState, regs: bigint, nr: number): void {
   const k = st.k;
   const pid = k.current().pid;
   const view = st.rawArgsView;
-  for (let i = 0; i < 6; i++) view.setBigUint64(i * 8, reg(st, regs, ARG_REGS[i]!), true);
+  const saved = loadRegs(st, regs);
+  for (let i = 0; i < 6; i++) view.setBigUint64(i * 8, saved.getBigUint64(st.off[ARG_REGS[i]!], true), true);
   const id = BigInt(nr);
   k.tracepoints.fire(st.rawEnter, { id, args: st.rawArgs }, [regs, id], k.cpu, pid);
   const tp = nr >= 0 ? st.enterTp[nr] : undefined;
@@ -277,18 +294,14 @@ export function syscallNr(k: Kernel, nr: number, args: readonly bigint[]): bigin
   if (args.length > 6) throw new RangeError(`a syscall takes at most 6 arguments, not ${args.length}`);
   const st = entryOf(k);
   const regs = regsOf(st, k.current().pid);
-  setReg(st, regs, "orig_ax", BigInt(nr));
-  setReg(st, regs, "ax", -ENOSYS);
-  for (let i = 0; i < 6; i++) setReg(st, regs, ARG_REGS[i]!, args[i] ?? 0n);
-  // SYSCALL: rcx = the return address, r11 = rflags; entry_SYSCALL_64 saves them and the user cs, ss, sp.
+  const img = st.image;
+  img.setBigUint64(st.off.orig_ax, U64(BigInt(nr)), true);
+  img.setBigUint64(st.off.ax, U64(-ENOSYS), true);
+  for (let i = 0; i < 6; i++) img.setBigUint64(st.off[ARG_REGS[i]!], U64(args[i] ?? 0n), true);
   const ip = LIBC_SYSCALL_IP + BigInt(nr & 0x1ff) * 0x10n + 0xdn;
-  setReg(st, regs, "cx", ip);
-  setReg(st, regs, "ip", ip);
-  setReg(st, regs, "r11", USER_RFLAGS);
-  setReg(st, regs, "flags", USER_RFLAGS);
-  setReg(st, regs, "cs", USER_CS);
-  setReg(st, regs, "ss", USER_DS);
-  setReg(st, regs, "sp", USER_SP);
+  img.setBigUint64(st.off.cx, ip, true);
+  img.setBigUint64(st.off.ip, ip, true);
+  k.memory.writeKernel(regs, new Uint8Array(img.buffer));
   const pid = k.current().pid;
   st.depth++;
   try {
