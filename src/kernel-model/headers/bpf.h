@@ -505,25 +505,278 @@ struct bpf_prog {
 typedef unsigned int (*bpf_func_t)(const void *ctx, const struct bpf_insn *insn);
 typedef u64 (*bpf_callback_t)(u64, u64, u64, u64, u64);
 
-/* kernel/bpf/syscall.c, kernel/bpf/core.c, include/linux/filter.h */
-static int __sys_bpf(enum bpf_cmd cmd, union bpf_attr *attr, unsigned int size);
-static int bpf_prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 uattr_size);
+/*
+ * include/uapi/linux/bpf.h: the bpf(2) attribute union (the commands the
+ * model serves: map create, element commands, prog load, test run, get
+ * info) and the info records BPF_OBJ_GET_INFO_BY_FD fills (their leading
+ * members: user space passes info_len and gets what fits).
+ */
+union bpf_attr {
+	struct {
+		__u32 map_type;
+		__u32 key_size;
+		__u32 value_size;
+		__u32 max_entries;
+		__u32 map_flags;
+		__u32 inner_map_fd;
+		__u32 numa_node;
+		char map_name[BPF_OBJ_NAME_LEN];
+		__u32 map_ifindex;
+		__u32 btf_fd;
+		__u32 btf_key_type_id;
+		__u32 btf_value_type_id;
+		__u32 btf_vmlinux_value_type_id;
+		__u64 map_extra;
+		__s32 value_type_btf_obj_fd;
+		__s32 map_token_fd;
+	};
+	struct {
+		__u32 map_fd;
+		__u64 key __attribute__((aligned(8)));
+		union {
+			__u64 value __attribute__((aligned(8)));
+			__u64 next_key __attribute__((aligned(8)));
+		};
+		__u64 flags;
+	};
+	struct {
+		__u32 prog_type;
+		__u32 insn_cnt;
+		__u64 insns __attribute__((aligned(8)));
+		__u64 license __attribute__((aligned(8)));
+		__u32 log_level;
+		__u32 log_size;
+		__u64 log_buf __attribute__((aligned(8)));
+		__u32 kern_version;
+		__u32 prog_flags;
+		char prog_name[BPF_OBJ_NAME_LEN];
+		__u32 prog_ifindex;
+		__u32 expected_attach_type;
+		__u32 prog_btf_fd;
+		__u32 func_info_rec_size;
+		__u64 func_info __attribute__((aligned(8)));
+		__u32 func_info_cnt;
+		__u32 line_info_rec_size;
+		__u64 line_info __attribute__((aligned(8)));
+		__u32 line_info_cnt;
+		__u32 attach_btf_id;
+		union {
+			__u32 attach_prog_fd;
+			__u32 attach_btf_obj_fd;
+		};
+		__u32 core_relo_cnt;
+		__u64 fd_array __attribute__((aligned(8)));
+		__u64 core_relos __attribute__((aligned(8)));
+		__u32 core_relo_rec_size;
+		__u32 log_true_size;
+		__s32 prog_token_fd;
+	};
+	struct {
+		__u32 prog_fd;
+		__u32 retval;
+		__u32 data_size_in;
+		__u32 data_size_out;
+		__u64 data_in __attribute__((aligned(8)));
+		__u64 data_out __attribute__((aligned(8)));
+		__u32 repeat;
+		__u32 duration;
+		__u32 ctx_size_in;
+		__u32 ctx_size_out;
+		__u64 ctx_in __attribute__((aligned(8)));
+		__u64 ctx_out __attribute__((aligned(8)));
+		__u32 flags;
+		__u32 cpu;
+		__u32 batch_size;
+	} test;
+	struct {
+		__u32 bpf_fd;
+		__u32 info_len;
+		__u64 info __attribute__((aligned(8)));
+	} info;
+};
+
+struct bpf_prog_info {
+	__u32 type;
+	__u32 id;
+	__u8 tag[BPF_TAG_SIZE];
+	__u32 jited_prog_len;
+	__u32 xlated_prog_len;
+	__u64 jited_prog_insns __attribute__((aligned(8)));
+	__u64 xlated_prog_insns __attribute__((aligned(8)));
+	__u64 load_time;
+	__u32 created_by_uid;
+	__u32 nr_map_ids;
+	__u64 map_ids __attribute__((aligned(8)));
+	char name[BPF_OBJ_NAME_LEN];
+} __attribute__((aligned(8)));
+
+struct bpf_map_info {
+	__u32 type;
+	__u32 id;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 map_flags;
+	char name[BPF_OBJ_NAME_LEN];
+} __attribute__((aligned(8)));
+
+/*
+ * include/linux/bpfptr.h: a bpf(2) attribute pointer that may be a user or
+ * a kernel address (sockptr_t, include/linux/sockptr.h). Functions taking
+ * one by value get its address in their argument (the union's first word;
+ * is_kernel is false for every syscall the model makes).
+ */
+#ifndef _BTFSNOOP_SOCKPTR_T
+#define _BTFSNOOP_SOCKPTR_T
+typedef struct {
+	union {
+		void *kernel;
+		void *user;
+	};
+	bool is_kernel : 1;
+} sockptr_t;
+#endif
+typedef sockptr_t bpfptr_t;
+
+/* include/linux/list_nulls.h */
+#ifndef _BTFSNOOP_LIST_NULLS
+#define _BTFSNOOP_LIST_NULLS
+struct hlist_nulls_node {
+	struct hlist_nulls_node *next, **pprev;
+};
+struct hlist_nulls_head {
+	struct hlist_nulls_node *first;
+};
+#endif
+
+/*
+ * kernel/bpf/arraymap.c, kernel/bpf/hashtab.c: the map types behind the
+ * struct bpf_map, Linux 6.12's leading members (the rest trimmed). An
+ * array's values follow it (elem_size = round_up(value_size, 8) each); a
+ * hash element is its header, the key rounded up to 8, then the value.
+ */
+struct bpf_array_aux;
+struct bpf_mem_alloc;
+
+struct bpf_array {
+	struct bpf_map map;
+	u32 elem_size;
+	u32 index_mask;
+	struct bpf_array_aux *aux;
+	union {
+		char value[0] __attribute__((aligned(8)));
+		void *ptrs[0];
+		void *pptrs[0];
+	};
+};
+
+struct bucket {
+	struct hlist_nulls_head head;
+	raw_spinlock_t raw_lock;
+};
+
+struct bpf_htab {
+	struct bpf_map map;
+	struct bucket *buckets;
+	void *elems;
+	atomic_t count;
+	bool use_percpu_counter;
+	u32 n_buckets;
+	u32 elem_size;
+	u32 hashrnd;
+};
+
+struct htab_elem {
+	union {
+		struct hlist_nulls_node hash_node;
+		struct {
+			void *padding;
+			union {
+				struct htab_elem *batch_flink;
+			};
+		};
+	};
+	union {
+		void *ptr_to_pptr;
+	};
+	u32 hash;
+	char key[] __attribute__((aligned(8)));
+};
+
+/*
+ * The bpf(2) syscall's kernel side, Linux 6.12 (kernel/bpf/syscall.c,
+ * core.c, verifier.c, hashtab.c, arraymap.c, memalloc.c, net/bpf/test_run.c,
+ * arch/x86/net/bpf_jit_comp.c, include/linux/filter.h).
+ */
+static int __sys_bpf(enum bpf_cmd cmd, bpfptr_t uattr, unsigned int size);
 static int map_create(union bpf_attr *attr);
 static int map_lookup_elem(union bpf_attr *attr);
-static int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr);
-int bpf_map_update_value(struct bpf_map *map, struct file *map_file, void *key, void *value, u64 flags);
-/* kernel/bpf/hashtab.c, kernel/bpf/arraymap.c: the map_ops behind bpf_map_update_elem */
-static long htab_map_update_elem(struct bpf_map *map, void *key, void *value, u64 map_flags);
-static long array_map_update_elem(struct bpf_map *map, void *key, void *value, u64 map_flags);
-void bpf_map_put(struct bpf_map *map);
+static int map_update_elem(union bpf_attr *attr, bpfptr_t uattr);
+static int map_delete_elem(union bpf_attr *attr, bpfptr_t uattr);
+static int map_get_next_key(union bpf_attr *attr);
+static int bpf_map_alloc_id(struct bpf_map *map);
+void bpf_map_free_id(struct bpf_map *map);
+void bpf_map_init_from_attr(struct bpf_map *map, union bpf_attr *attr);
+int bpf_obj_name_cpy(char *dst, const char *src, unsigned int size);
+int bpf_map_new_fd(struct bpf_map *map, int flags);
 struct bpf_map *bpf_map_get(u32 ufd);
+static int bpf_map_copy_value(struct bpf_map *map, void *key, void *value, __u64 flags);
+int bpf_map_update_value(struct bpf_map *map, struct file *map_file, void *key, void *value, u64 flags);
+static int bpf_map_release(struct inode *inode, struct file *filp);
+void bpf_map_put_with_uref(struct bpf_map *map);
+void bpf_map_put(struct bpf_map *map);
+static void bpf_map_free_deferred(struct work_struct *work);
+static int bpf_prog_load(union bpf_attr *attr, bpfptr_t uattr, u32 uattr_size);
+struct bpf_prog *bpf_prog_alloc(unsigned int size, gfp_t gfp_extra_flags);
+static int bpf_prog_alloc_id(struct bpf_prog *prog);
+void bpf_prog_free_id(struct bpf_prog *prog);
+int bpf_prog_new_fd(struct bpf_prog *prog);
 struct bpf_prog *bpf_prog_get(u32 ufd);
+static int bpf_prog_release(struct inode *inode, struct file *filp);
 void bpf_prog_put(struct bpf_prog *prog);
+static void bpf_prog_put_deferred(struct work_struct *work);
+static void __bpf_prog_put_noref(struct bpf_prog *prog, bool deferred);
+static void __bpf_prog_put_rcu(struct callback_head *rcu);
+void bpf_prog_free(struct bpf_prog *fp);
+int bpf_prog_calc_tag(struct bpf_prog *fp);
 struct bpf_prog *bpf_prog_select_runtime(struct bpf_prog *fp, int *err);
-u32 bpf_prog_run_pin_on_cpu(const struct bpf_prog *prog, const void *ctx);
-int bpf_check(struct bpf_prog **prog, union bpf_attr *attr, union bpf_attr *uattr, u32 uattr_size);
+struct bpf_prog *bpf_int_jit_compile(struct bpf_prog *prog);
 void bpf_prog_kallsyms_add(struct bpf_prog *fp);
+void bpf_prog_kallsyms_del(struct bpf_prog *fp);
+int bpf_check(struct bpf_prog **prog, union bpf_attr *attr, bpfptr_t uattr, __u32 uattr_size);
 void bpf_verifier_log_write(struct bpf_verifier_env *env, const char *fmt, ...);
+static int bpf_prog_test_run(const union bpf_attr *attr, union bpf_attr *uattr);
+int bpf_prog_test_run_raw_tp(struct bpf_prog *prog, const union bpf_attr *kattr, union bpf_attr *uattr);
+int bpf_prog_test_run_syscall(struct bpf_prog *prog, const union bpf_attr *kattr, union bpf_attr *uattr);
+u32 bpf_prog_run_pin_on_cpu(const struct bpf_prog *prog, const void *ctx);
+static int bpf_obj_get_info_by_fd(const union bpf_attr *attr, union bpf_attr *uattr);
+static int bpf_prog_get_info_by_fd(struct file *file, struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr);
+static int bpf_map_get_info_by_fd(struct file *file, struct bpf_map *map, const union bpf_attr *attr, union bpf_attr *uattr);
+/* kernel/bpf/hashtab.c, kernel/bpf/arraymap.c: the map_ops behind the element commands */
+static int htab_map_alloc_check(union bpf_attr *attr);
+static struct bpf_map *htab_map_alloc(union bpf_attr *attr);
+static void *htab_map_lookup_elem(struct bpf_map *map, void *key);
+static long htab_map_update_elem(struct bpf_map *map, void *key, void *value, u64 map_flags);
+static long htab_map_delete_elem(struct bpf_map *map, void *key);
+static int htab_map_get_next_key(struct bpf_map *map, void *key, void *next_key);
+static struct htab_elem *alloc_htab_elem(struct bpf_htab *htab, void *key, void *value, u32 key_size, u32 hash, bool percpu, bool onallcpus, struct htab_elem *old_elem);
+static void free_htab_elem(struct bpf_htab *htab, struct htab_elem *l);
+static void htab_map_free(struct bpf_map *map);
+int array_map_alloc_check(union bpf_attr *attr);
+static struct bpf_map *array_map_alloc(union bpf_attr *attr);
+static void *array_map_lookup_elem(struct bpf_map *map, void *key);
+static long array_map_update_elem(struct bpf_map *map, void *key, void *value, u64 map_flags);
+static long array_map_delete_elem(struct bpf_map *map, void *key);
+static int array_map_get_next_key(struct bpf_map *map, void *key, void *next_key);
+static void array_map_free(struct bpf_map *map);
+/* kernel/bpf/memalloc.c: hash elements come from and go back to the map's bpf_mem_alloc */
+void *bpf_mem_cache_alloc(struct bpf_mem_alloc *ma);
+void bpf_mem_cache_free(struct bpf_mem_alloc *ma, void *ptr);
+/*
+ * btfsnoop's RCU callback that frees hash elements after a grace period
+ * (the role of memalloc.c's __free_rcu): a static name shared with sched.h,
+ * so kallsyms shows two free_item (the static-duplicate case tools meet).
+ */
 static void free_item(struct callback_head *head);
 
 #endif /* _BTFSNOOP_KMODEL_BPF_H */
