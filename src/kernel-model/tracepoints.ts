@@ -82,16 +82,26 @@ export function formatFile(tp: TracepointDef): string {
   return [`name: ${tp.name}`, `ID: ${tp.id}`, "format:", ...COMMON_FIELDS.map(line), "", ...tp.fields.map(line), ""].join("\n");
 }
 
+/** One event's state in a table: its hit count and attached hooks. */
+interface TracepointSlot {
+  readonly key: string;
+  count: number;
+  readonly hooks: TracepointHook[];
+}
+
 export class TracepointTable {
   private readonly defs = new Map<string, TracepointDef>();
-  private readonly hooks = new Map<string, TracepointHook[]>();
-  private readonly counts = new Map<string, number>();
+  /** By key ("category:name"), and by the registered def object (fire's lookup: no key string per event). */
+  private readonly slots = new Map<string, TracepointSlot>();
+  private readonly slotOfDef = new Map<TracepointDef, TracepointSlot>();
 
   register(tp: TracepointDef): TracepointDef {
     const key = `${tp.category}:${tp.name}`;
     if (this.defs.has(key)) throw new RangeError(`tracepoint ${key} registered twice`);
     this.defs.set(key, tp);
-    this.counts.set(key, 0);
+    const slot: TracepointSlot = { key, count: 0, hooks: [] };
+    this.slots.set(key, slot);
+    this.slotOfDef.set(tp, slot);
     return tp;
   }
 
@@ -109,24 +119,34 @@ export class TracepointTable {
     return [...this.defs.values()].sort((a, b) => a.id - b.id);
   }
 
+  /** The state of `tp` (an equal def registered here under the same name counts as it). */
+  private slot(tp: TracepointDef): TracepointSlot {
+    let s = this.slotOfDef.get(tp) ?? this.slots.get(`${tp.category}:${tp.name}`);
+    if (!s) {
+      // An event this table never registered: counted on its own, as before registration existed.
+      const key = `${tp.category}:${tp.name}`;
+      this.slots.set(key, (s = { key, count: 0, hooks: [] }));
+    }
+    this.slotOfDef.set(tp, s);
+    return s;
+  }
+
   attach(tp: TracepointDef, hook: TracepointHook): () => void {
-    const key = `${tp.category}:${tp.name}`;
-    const list = this.hooks.get(key) ?? [];
+    const list = this.slot(tp).hooks;
     list.push(hook);
-    this.hooks.set(key, list);
     return () => {
-      const l = this.hooks.get(key);
-      const i = l?.indexOf(hook) ?? -1;
-      if (l && i >= 0) l.splice(i, 1);
+      const i = list.indexOf(hook);
+      if (i >= 0) list.splice(i, 1);
     };
   }
 
   /** Fires an event: counts it and, if anything is attached, builds the record. */
   fire(tp: TracepointDef, values: Readonly<Record<string, TracepointValue>>, args: readonly bigint[], cpu: number, pid: number): void {
-    const key = `${tp.category}:${tp.name}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    const hooks = this.hooks.get(key);
-    if (!hooks?.length) return;
+    const slot = this.slotOfDef.get(tp) ?? this.slot(tp);
+    slot.count++;
+    const hooks = slot.hooks;
+    if (!hooks.length) return;
+    const key = slot.key;
     // __data_loc fields: the data follows the fixed part, each string
     // NUL-terminated; the field holds (length << 16 | offset).
     const tail: { field: TracepointField; bytes: Uint8Array; offset: number }[] = [];
@@ -165,11 +185,11 @@ export class TracepointTable {
 
   /** Ground truth: how many times `tp` fired. */
   hits(tp: TracepointDef): number {
-    return this.counts.get(`${tp.category}:${tp.name}`) ?? 0;
+    return this.slots.get(`${tp.category}:${tp.name}`)?.count ?? 0;
   }
 
   /** Ground truth: how many times each event fired. */
   countsByName(): Map<string, number> {
-    return new Map(this.counts);
+    return new Map([...this.slots.values()].map((s) => [s.key, s.count]));
   }
 }
