@@ -1,7 +1,9 @@
 // Tasks and CPUs: every task has pid/tgid/comm/parent and the address of
 // its task_struct; every CPU has a current task and an execution context
 // (process, softirq, hardirq) — what get_current_* helpers and the
-// sched_switch tracepoint see.
+// sched_switch tracepoint see. Tasks come and go: a task that exits is a
+// zombie (exited, out of all()) until its parent reaps it (remove); pids
+// advance and wrap at pid_max, skipping the ones in use, as alloc_pid does.
 
 export interface Task {
   readonly pid: number;
@@ -39,10 +41,16 @@ export interface Cpu {
   switches: number;
 }
 
+/** pid_max (PID_MAX_LIMIT on 64-bit) and RESERVED_PIDS: where pid allocation wraps to. */
+export const PID_MAX = 4194304;
+const RESERVED_PIDS = 300;
+
 /** The task table. pids start at 1 (init) with the swapper tasks as pid 0 per CPU. */
 export class TaskTable {
   private readonly tasks = new Map<number, Task>();
   private nextPid = 1;
+  /** all()'s answer until a task is spawned, exits or is removed. */
+  private live: Task[] | undefined;
   readonly cpus: Cpu[];
   /** The idle task of each CPU (pid 0, comm swapper/N; swapper/0 is init_task). Not in all(): no pid is allocated for them. */
   readonly idle: readonly Task[];
@@ -60,7 +68,7 @@ export class TaskTable {
 
   /** Creates a task (a new process when `tgid` is omitted, else a thread of `tgid`). */
   spawn(comm: string, parent: number, options: SpawnOptions = {}): Task {
-    const pid = this.nextPid++;
+    const pid = this.allocPid();
     const t: Task = {
       pid,
       tgid: options.tgid ?? pid,
@@ -74,16 +82,50 @@ export class TaskTable {
       kthread: options.kthread ?? false,
     };
     this.tasks.set(pid, t);
+    this.live = undefined;
     return t;
+  }
+
+  /** The next free pid: last + 1, wrapping from pid_max to RESERVED_PIDS. */
+  private allocPid(): number {
+    for (;;) {
+      if (this.nextPid >= PID_MAX) this.nextPid = RESERVED_PIDS;
+      const pid = this.nextPid++;
+      if (!this.tasks.has(pid)) return pid;
+    }
+  }
+
+  /** The task exits: a zombie, no longer among the live tasks (still found by get until removed). */
+  exit(pid: number): void {
+    const t = this.tasks.get(pid);
+    if (!t || t.exited) return;
+    t.exited = true;
+    this.live = undefined;
+  }
+
+  /** Forgets a task (its parent reaped it, release_task): its pid is free again. */
+  remove(pid: number): boolean {
+    const t = this.tasks.get(pid);
+    if (!t) return false;
+    t.exited = true;
+    this.tasks.delete(pid);
+    this.live = undefined;
+    return true;
+  }
+
+  /** Number of tasks in the table, zombies included. */
+  get size(): number {
+    return this.tasks.size;
   }
 
   get(pid: number): Task | undefined {
     return this.tasks.get(pid);
   }
 
-  /** Live tasks in pid order. */
+  /** Live tasks in pid order (a fresh array; the sorted list is kept until the table changes). */
   all(): Task[] {
-    return [...this.tasks.values()].filter((t) => !t.exited).sort((a, b) => a.pid - b.pid);
+    this.live ??= [...this.tasks.values()].filter((t) => !t.exited).sort((a, b) => a.pid - b.pid);
+    return this.live.slice();
   }
 
   /** Makes `task` current on `cpu`; returns the previous task. */
