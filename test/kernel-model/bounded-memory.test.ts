@@ -35,20 +35,26 @@ describe("synthetic kernel memory over long runs", () => {
     expect(late.inflight).toBeLessThanOrEqual(2);
   });
 
-  it("a closed file's file, dentry and inode are freed (filp_close -> dput -> iput)", () => {
+  it("a closed file's struct file is freed (filp_close -> fput -> __fput -> dput); its dentry and inode stay cached while the file exists and go with its unlink (iput -> evict)", () => {
     const k = new SyntheticKernel({ seed: 4 });
     const calls: string[] = [];
     k.functions.onCall = (c) => {
-      if (["filp_close", "dput", "iput"].includes(c.fn.name)) calls.push(c.fn.name);
+      if (["filp_close", "fput", "__fput", "dput", "iput", "evict"].includes(c.fn.name)) calls.push(c.fn.name);
     };
     const caches = ["filp", "dentry", "inode_cache"];
     k.run("fs", { count: 400 });
-    expect(calls.length).toBeGreaterThan(0);
-    // Callees return first: iput, dput, filp_close for each close.
-    expect(calls.slice(0, 3)).toEqual(["iput", "dput", "filp_close"]);
-    expect(calls.filter((n) => n === "iput").length).toBe(calls.filter((n) => n === "filp_close").length);
-    expect(caches.map((c) => k.memory.slab.cache(c)?.stats.active)).toEqual([0, 0, 0]);
-    expect(caches.map((c) => k.memory.slab.cache(c)!.stats.frees)).toEqual(caches.map((c) => k.memory.slab.cache(c)!.stats.allocs));
+    // Callees return first: __fput's dput, __fput, fput, filp_close for each close.
+    const first = calls.indexOf("filp_close");
+    expect(calls.slice(first - 3, first + 1)).toEqual(["dput", "__fput", "fput", "filp_close"]);
+    expect(calls.filter((n) => n === "__fput").length).toBe(calls.filter((n) => n === "filp_close").length);
+    // Every file is closed; the dentry and inode caches hold the files that exist (the dcache and icache), nothing else.
+    const files = k.world.vfs.nodes.size;
+    expect(files).toBe(8);
+    expect(caches.map((c) => k.memory.slab.cache(c)?.stats.active)).toEqual([0, files, files]);
+    // Each inode freed was evicted.
+    const inodes = k.memory.slab.cache("inode_cache")!.stats;
+    expect(inodes.frees).toBe(calls.filter((n) => n === "evict").length);
+    expect(inodes.frees).toBe(inodes.allocs - files);
   });
 
   it("a file opened after another was closed gets the lowest free descriptor (3)", () => {

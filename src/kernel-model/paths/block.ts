@@ -20,6 +20,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { sizeOf } from "../../btf/layout.js";
 import type { Kernel } from "../kernel.js";
 import { alloc, setField } from "./fields.js";
+import { VDA1_START_SECT } from "./vfs.js";
 import { VDA_DEV, type World } from "./world.js";
 
 export const REQ_OP_READ = 0n;
@@ -43,8 +44,6 @@ const RQF_IO_STAT = 1n << 13n;
 const RQF_USE_SCHED = 1n << 21n;
 /** bi_flags: BIO_TRACE_COMPLETION (set at queueing, so bio_endio traces block_bio_complete). */
 const BIO_TRACE_COMPLETION = 1n << 7n;
-/** Where vda1 starts on vda (sectors). */
-export const VDA1_START_SECT = 2048n;
 /** The number of requests the device serves at once (its queue's channels). */
 const CHANNELS = 2;
 /** Max requests in a plug before it is flushed (BLK_MAX_REQUEST_COUNT). */

@@ -1,13 +1,18 @@
-// The file system tree the fs paths open files in: mounts (a vfsmount and a
+// The file system tree and its in-memory state: mounts (a vfsmount and a
 // super_block each: ext4 on vda1 at /, proc at /proc, tmpfs at /tmp), each
 // with its root dentry "/" (its own d_parent, as Linux's roots are), the
 // directories under them (dentries with d_parent chains, inodes S_IFDIR),
-// and, per open, a file whose f_path is {mnt, dentry} of a named leaf dentry
-// (d_name.name pointing at its inline d_iname, len and hash set) and whose
-// inode has the file's mode, size, number, owner and super_block.
-// Mount roots and directories live for the whole run (the dcache keeps
-// them); they come from kmalloc caches, so the dentry and inode_cache slabs
-// hold only what an open made and close frees (filp_close -> dput -> iput).
+// the files that exist (FsNode: a named dentry whose d_name.name points at
+// its inline d_iname, an inode with mode, size, blocks, times, owner,
+// super_block and its address_space i_data, the folios of its page cache
+// with their dirty and writeback state), and the page cache's memory: a
+// fixed memmap of struct folio (pfn = its index), handed out and reclaimed
+// least recently used first.
+// Mount roots and boot directories live for the whole run (kmalloc'ed);
+// files' dentries and inodes come from the dentry and inode_cache slabs
+// when a file is first looked up or created and go back when it is
+// unlinked (or renamed over) and its last user is gone; a struct file lives
+// from open to the last fput.
 import { BtfKind } from "../../btf/kinds.js";
 import { sizeOf } from "../../btf/layout.js";
 import type { Kernel } from "../kernel.js";
@@ -39,7 +44,7 @@ export const FILES: readonly FileSpec[] = [
 ];
 
 /** The wall clock at boot (2026-12-01 00:00:00 UTC): the epoch of the inodes' times. */
-const BOOT_WALL_SECONDS = 1796083200n;
+export const BOOT_WALL_SECONDS = 1796083200n;
 
 interface MountSpec {
   /** Where it is mounted. */
@@ -64,10 +69,8 @@ const MOUNTS: readonly MountSpec[] = [
 /** The first mount's mnt_id (ids count up from there in mount order). */
 const FIRST_MNT_ID = 21;
 
-/** O_RDWR | O_LARGEFILE (f_flags of an open for reading and writing). */
-const O_RDWR_LARGEFILE = 0o2n | 0o100000n;
-/** FMODE_READ | FMODE_WRITE | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_CAN_READ | FMODE_CAN_WRITE. */
-const FMODE_RDWR = 0x1n | 0x2n | 0x4n | 0x8n | 0x10n | 0x20000n | 0x40000n;
+/** Where vda1 starts on vda (sectors). */
+export const VDA1_START_SECT = 2048n;
 
 export interface Mount {
   spec: MountSpec;
@@ -78,13 +81,87 @@ export interface Mount {
   root: bigint;
 }
 
-/** What an open made: the file, its dentry and inode (freed by filp_close -> dput -> iput). */
-export interface OpenedFile {
-  file: bigint;
+/** A file or directory that exists (or was unlinked and is still open). */
+export interface FsNode {
+  path: string;
+  mount: Mount;
   dentry: bigint;
   inode: bigint;
-  spec: FileSpec;
-  mount: Mount;
+  /** &inode->i_data: the file's page cache (f_mapping, folio->mapping). */
+  mapping: bigint;
+  mode: number;
+  ino: number;
+  dir: boolean;
+  /** Folios in its page cache by page index; those dirty and those under writeback. */
+  pages: Map<number, bigint>;
+  dirty: Set<number>;
+  writeback: Set<number>;
+  /** Open files referring to it (struct file f_path.dentry). */
+  opens: number;
+  /** Removed from the tree (unlinked or renamed over): evicted when its last file is closed. */
+  unlinked: boolean;
+  /** Where its blocks are on vda (ext4 only): page i is at sector + 8 * i. */
+  sector: bigint;
+  /** The page index at which a sequential read starts the next readahead (PG_readahead), -1 none. */
+  raMark: number;
+}
+
+/** Page flags (enum pageflags, Linux 6.12). */
+export const PG_locked = 1n << 0n;
+export const PG_writeback = 1n << 1n;
+export const PG_referenced = 1n << 2n;
+export const PG_uptodate = 1n << 3n;
+export const PG_dirty = 1n << 4n;
+export const PG_lru = 1n << 5n;
+export const PG_active = 1n << 8n;
+export const PG_readahead = 1n << 18n;
+/** Folios of memory the page cache may use (1 MiB): reclaim starts when they are all in use. */
+export const PAGE_CACHE_PAGES = 256;
+/** The memmap's first pfn. */
+const PFN_BASE = 0x12000;
+
+/**
+ * The page cache's memory: PAGE_CACHE_PAGES struct folios made at boot
+ * (the memmap), free ones on a list, used ones in LRU order (a Map keeps
+ * insertion order: an access moves a folio to the end).
+ */
+export class PageCache {
+  private readonly free: bigint[] = [];
+  private readonly pfns = new Map<bigint, number>();
+  /** Used folios, least recently used first, with the node they belong to. */
+  readonly lru = new Map<bigint, FsNode>();
+
+  constructor(k: Kernel) {
+    for (let i = 0; i < PAGE_CACHE_PAGES; i++) {
+      const f = alloc(k, "folio");
+      this.pfns.set(f, PFN_BASE + i);
+      this.free.push(f);
+    }
+    this.free.reverse();
+  }
+
+  pfnOf(folio: bigint): number {
+    return this.pfns.get(folio) ?? 0;
+  }
+
+  /** A free folio, undefined if none. */
+  take(): bigint | undefined {
+    return this.free.pop();
+  }
+
+  give(folio: bigint): void {
+    this.lru.delete(folio);
+    this.free.push(folio);
+  }
+
+  get freeCount(): number {
+    return this.free.length;
+  }
+
+  touch(folio: bigint, node: FsNode): void {
+    this.lru.delete(folio);
+    this.lru.set(folio, node);
+  }
 }
 
 /** A 32-bit FNV-1a of a name: the model's d_name.hash (Linux salts its own hash per boot). */
@@ -99,10 +176,22 @@ export class Vfs {
   /** Directory dentries by absolute path (mount roots included). */
   private readonly dirs = new Map<string, bigint>();
   private nextDirIno = 100;
+  /** The files and made directories that exist, by path. */
+  readonly nodes = new Map<string, FsNode>();
+  /** Every node with a live inode (in the tree or unlinked and still open), by its address_space. */
+  readonly byMapping = new Map<bigint, FsNode>();
+  readonly pageCache: PageCache;
+  /** The next inode number a created file gets on each file system (by s_id). */
+  private readonly nextIno = new Map<string, number>([
+    ["vda1", 2883600],
+    ["tmpfs", 40],
+    ["proc", 4026600],
+  ]);
 
   constructor(private readonly k: Kernel) {
     this.mounts = [];
     MOUNTS.forEach((spec, i) => this.mounts.push(this.mount(spec, i, this.mounts[0])));
+    this.pageCache = new PageCache(k);
   }
 
   /** The root mount (ext4 on vda1) and its root dentry: what fs_struct's root and pwd point at. */
@@ -167,8 +256,8 @@ export class Vfs {
     return m;
   }
 
-  /** An inode on `m`'s file system. */
-  private inode(m: Mount, mode: number, size: number, ino: number, uid: number, gid: number, boot = false): bigint {
+  /** An inode on `m`'s file system (its i_mapping is its own i_data, whose host it is). */
+  inode(m: Mount, mode: number, size: number, ino: number, uid: number, gid: number, boot = false): bigint {
     const k = this.k;
     const inode = boot ? this.bootObject("inode") : alloc(k, "inode");
     setField(k, inode, "inode", "i_mode", BigInt(mode));
@@ -181,11 +270,18 @@ export class Vfs {
     setField(k, inode, "inode", "i_blkbits", 12n);
     setField(k, inode, "inode", "i_blocks", BigInt(Math.ceil(size / 4096) * 8));
     setField(k, inode, "inode", "i_count.counter", 1n);
+    const id = k.btf.findByNameKind("inode", BtfKind.STRUCT);
+    if (id !== undefined && inode !== 0n && k.memory.objects.field(id, "i_data")) {
+      const mapping = inode + BigInt(k.memory.objects.field(id, "i_data").byteOffset);
+      setField(k, inode, "inode", "i_mapping", mapping);
+      setField(k, inode, "inode", "i_data.host", inode);
+      setField(k, inode, "inode", "i_data.gfp_mask", 0x100cc2n); // GFP_HIGHUSER_MOVABLE
+    }
     return inode;
   }
 
   /** A dentry named `name` under `parent` (itself for a root), for `inode`; the name is stored inline (d_iname) as Linux does for short names. */
-  private dentry(m: Mount, name: string, parent: bigint, inode: bigint, boot = false): bigint {
+  dentry(m: Mount, name: string, parent: bigint, inode: bigint, boot = false): bigint {
     const k = this.k;
     const d = boot ? this.bootObject("dentry") : alloc(k, "dentry");
     setString(k, d, "dentry", "d_iname", name);
@@ -216,8 +312,10 @@ export class Vfs {
    * mount point, hidden by what is mounted on it); otherwise the one a path
    * walk reaches (a mount's root for a mount point).
    */
-  private directory(dir: string, on?: Mount): bigint {
+  directory(dir: string, on?: Mount): bigint {
     const key = on ? `${on.spec.at}\0${dir}` : dir;
+    const made = on ? undefined : this.nodes.get(dir);
+    if (made?.dir) return made.dentry;
     const found = this.dirs.get(key) ?? (on && dir === on.spec.at ? on.root : undefined);
     if (found !== undefined) return found;
     const slash = dir.lastIndexOf("/");
@@ -244,18 +342,35 @@ export class Vfs {
     return (at === "/" ? "" : at) + "/" + names.join("/");
   }
 
+  /** The directory part of a path ("/" for a top-level name). */
+  static parentOf(path: string): string {
+    const slash = path.lastIndexOf("/");
+    return slash <= 0 ? "/" : path.slice(0, slash);
+  }
+
+  static nameOf(path: string): string {
+    return path.slice(path.lastIndexOf("/") + 1);
+  }
+
+  /** A new inode number on `m`'s file system. */
+  allocIno(m: Mount): number {
+    const n = this.nextIno.get(m.spec.id) ?? 1000;
+    this.nextIno.set(m.spec.id, n + 1);
+    return n;
+  }
+
   /**
-   * Opens `spec`'s file (as do_filp_open does once the path walk found it): a
-   * new file, dentry and inode; the file's f_path is the mount and the
-   * dentry, under the dentries of its directories. The model makes the
-   * inode anew at each open: its generation number (random, as ext4 gives
-   * a new inode) and its access time (up to 30 days before boot) are drawn
-   * from `rng` each time.
+   * The node at `path`, if it exists: a made one, or one of FILES met for
+   * the first time (its dentry and inode made now, under the dentries of its
+   * directories, its times up to 30 days before boot and its generation
+   * drawn from `rng`).
    */
-  open(spec: FileSpec, rng: Rng): OpenedFile {
+  node(path: string, rng: Rng): FsNode | undefined {
+    const n = this.nodes.get(path);
+    if (n) return n;
+    const spec = this.lookup(path);
+    if (!spec) return undefined;
     const k = this.k;
-    const slash = spec.path.lastIndexOf("/");
-    const parent = this.directory(slash <= 0 ? "/" : spec.path.slice(0, slash));
     const mount = this.mountOf(spec.path);
     const inode = this.inode(mount, spec.mode, spec.size, spec.ino, spec.uid, spec.gid);
     setField(k, inode, "inode", "i_generation", BigInt(rng.u32()));
@@ -263,14 +378,72 @@ export class Vfs {
     setField(k, inode, "inode", "i_atime.tv_sec", atime);
     setField(k, inode, "inode", "i_mtime.tv_sec", atime);
     setField(k, inode, "inode", "__i_ctime.tv_sec", atime);
-    const dentry = this.dentry(mount, spec.path.slice(slash + 1), parent, inode);
-    const file = alloc(k, "file");
-    setField(k, file, "file", "f_path.mnt", mount.mnt);
-    setField(k, file, "file", "f_path.dentry", dentry);
-    setField(k, file, "file", "f_inode", inode);
-    setField(k, file, "file", "f_flags", O_RDWR_LARGEFILE);
-    setField(k, file, "file", "f_mode", FMODE_RDWR);
+    const dentry = this.dentry(mount, Vfs.nameOf(spec.path), this.directory(Vfs.parentOf(spec.path)), inode);
+    // In the dcache, unused until something opens it.
+    setField(k, dentry, "dentry", "d_lockref.count", 0n);
+    return this.add(spec.path, mount, dentry, inode, spec.mode, spec.ino);
+  }
+
+  /** Registers a node made by a create (its dentry instantiated with its inode). */
+  add(path: string, mount: Mount, dentry: bigint, inode: bigint, mode: number, ino: number): FsNode {
+    const id = this.k.btf.findByNameKind("inode", BtfKind.STRUCT)!;
+    const node: FsNode = {
+      path,
+      mount,
+      dentry,
+      inode,
+      mapping: inode + BigInt(this.k.memory.objects.field(id, "i_data").byteOffset),
+      mode,
+      ino,
+      dir: (mode & S_IFDIR) !== 0,
+      pages: new Map(),
+      dirty: new Set(),
+      writeback: new Set(),
+      opens: 0,
+      unlinked: false,
+      sector: VDA1_START_SECT + BigInt(ino % 4093) * 2048n,
+      raMark: -1,
+    };
+    this.nodes.set(path, node);
+    this.byMapping.set(node.mapping, node);
+    return node;
+  }
+
+  /** The node's inode is gone (evicted): forget it. */
+  forget(node: FsNode): void {
+    this.byMapping.delete(node.mapping);
+    if (this.nodes.get(node.path) === node) this.nodes.delete(node.path);
+  }
+
+  /** Takes `node` out of the tree (unlink, rmdir, or the target of a rename). */
+  remove(node: FsNode): void {
+    if (this.nodes.get(node.path) === node) this.nodes.delete(node.path);
+    node.unlinked = true;
+  }
+
+  /** Moves `node` to `to` (rename): its dentry takes the new name. */
+  move(node: FsNode, to: string): void {
+    if (this.nodes.get(node.path) === node) this.nodes.delete(node.path);
+    node.path = to;
+    this.nodes.set(to, node);
+    const name = Vfs.nameOf(to);
+    setString(this.k, node.dentry, "dentry", "d_iname", name);
+    setField(this.k, node.dentry, "dentry", "d_name.len", BigInt(Buffer.byteLength(name)));
+    setField(this.k, node.dentry, "dentry", "d_name.hash", nameHash(name));
+    setField(this.k, node.dentry, "dentry", "d_parent", this.directory(Vfs.parentOf(to)));
+  }
+
+  /** A struct file for an open of `node` with open flags `flags` and FMODE bits `fmode`. */
+  openFile(node: FsNode, file: bigint, flags: bigint, fmode: bigint): void {
+    const k = this.k;
+    setField(k, file, "file", "f_path.mnt", node.mount.mnt);
+    setField(k, file, "file", "f_path.dentry", node.dentry);
+    setField(k, file, "file", "f_inode", node.inode);
+    setField(k, file, "file", "f_mapping", node.mapping);
+    setField(k, file, "file", "f_flags", flags);
+    setField(k, file, "file", "f_mode", fmode);
     setField(k, file, "file", "f_count.counter", 1n);
-    return { file, dentry, inode, spec, mount };
+    setField(k, file, "file", "f_ra.ra_pages", 32n);
+    node.opens++;
   }
 }
