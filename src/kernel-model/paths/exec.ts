@@ -109,7 +109,8 @@ export function installExecPaths(k: Kernel): void {
     if (!BINARIES.has(path)) return err(ENOENT);
     const bprm = alloc(k, "linux_binprm");
     const bytes = new TextEncoder().encode(path + "\0");
-    const copy = k.memory.kmalloc(bytes.length, true);
+    // Room for a 16-byte read from the basename (a comm-sized copy, as __set_task_comm's strscpy may read).
+    const copy = k.memory.kmalloc(bytes.length + 16, true);
     k.memory.writeKernel(copy, bytes);
     bprmNames.set(bprm, { addr: copy, path });
     setField(k, bprm, "linux_binprm", "filename", copy);

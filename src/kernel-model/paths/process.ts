@@ -408,6 +408,9 @@ export function installProcessPaths(k: Kernel): void {
     const child = task(p!)!;
     const parent = k.current();
     setT(child, "__state", 0x800n); // TASK_NEW
+    // __set_task_cpu(p, smp_processor_id()): the forking CPU until wake_up_new_task places it.
+    setT(child, "thread_info.cpu", BigInt(parent.cpu));
+    setT(child, "wake_cpu", BigInt(parent.cpu));
     for (const f of ["prio", "static_prio", "normal_prio", "policy"]) setT(child, f, tf(parent, f));
     setT(child, "se.vruntime", 0n);
     setT(child, "se.sum_exec_runtime", 0n);
