@@ -253,9 +253,9 @@ export function installFsPaths(k: Kernel, w: World): void {
     if (isErr(name)) return name;
     const fd = call("get_unused_fd_flags", rd(how!, "open_how", "flags"));
     const file = call("do_filp_open", dfd!, name, op);
+    if (!isErr(file)) call("fd_install", fd, file);
     call("putname", name);
     if (isErr(file)) return file;
-    call("fd_install", fd, file);
     return fd;
   });
   set("build_open_flags", ([how, op]) => {
@@ -975,7 +975,10 @@ export function installFsPaths(k: Kernel, w: World): void {
     const lastFolio = rd(fbatch!, "folio_batch", `folios[${nr - 1}]`);
     if (folioFlags(lastFolio) & PG_readahead) {
       setFolioFlags(lastFolio, 0n, PG_readahead);
-      call("page_cache_async_ra", raFor(file, node, rd(lastFolio, "folio", "index") + 1n), lastFolio, last + 1n - index);
+      // The next window starts where the cached run after the mark ends.
+      let next = Number(rd(lastFolio, "folio", "index")) + 1;
+      while (node.pages.has(next)) next++;
+      call("page_cache_async_ra", raFor(file, node, BigInt(next)), lastFolio, last + 1n - index);
     }
     // A folio being read: sleep until its read completes (folio_wait_locked).
     for (let i = 0; i < nr; i++) {
@@ -1002,6 +1005,8 @@ export function installFsPaths(k: Kernel, w: World): void {
       if (f === undefined) break;
       wr(fbatch!, "folio_batch", `folios[${nr}]`, f);
       nr++;
+      // The batch ends at a folio still being read or at the readahead mark (filemap_get_pages starts the next window there).
+      if (!(folioFlags(f) & PG_uptodate) || folioFlags(f) & PG_readahead) break;
     }
     wr(fbatch!, "folio_batch", "nr", BigInt(nr));
     wr(fbatch!, "folio_batch", "i", 0n);
@@ -1544,8 +1549,9 @@ export function installFsPaths(k: Kernel, w: World): void {
     const last = end! >= LLONG_MAX ? Infinity : Number(end! >> 12n);
     for (const i of [...node.writeback].sort((a, b) => a - b)) {
       if (i < first || i > last) continue;
+      // Still under writeback (waiting for one folio's bio may have completed the others).
       const f = node.pages.get(i);
-      if (f !== undefined) call("folio_wait_writeback", f);
+      if (f !== undefined && node.writeback.has(i)) call("folio_wait_writeback", f);
     }
     return 0n;
   });
