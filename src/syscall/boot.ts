@@ -6,6 +6,7 @@ import { SyntheticKernel, WORKLOADS, type SyntheticKernelOptions, type WorkloadN
 import type { Machine } from "./machine.js";
 import { AddressSpace } from "../vm/memory.js";
 import { installTracingAttach } from "../trampoline/attach.js";
+import { installPerfEventAttach } from "./perf-event.js";
 import type { TrampolineManager } from "../trampoline/trampoline.js";
 import { Bpf } from "./bpf.js";
 import { installMapOps } from "./map-ops.js";
@@ -83,6 +84,7 @@ export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): Boote
   const kernel = new SyntheticKernel(options);
   const bpf = new Bpf(servicesOf(kernel));
   const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, VMLINUX_BTF_ID, kernel.tracepoints);
+  installPerfEventAttach(bpf, kernel);
   installMapOps(bpf, kernel);
   bpf.registerSocketLayer(packetSocketLayer(kernel, kernel.world));
   // BPF iterators: their netlink/ipv6_route/file objects are made on first use (slab addresses elsewhere stay put).

@@ -101,7 +101,7 @@ function structSize(btf: Btf, name: string): number {
 }
 
 /** Map types by number, for prog type names of the bpf_prog iterator. */
-const PROG_TYPE_NUMBERS: Readonly<Record<string, number>> = { socket_filter: 1, kprobe: 2, tracepoint: 5, raw_tracepoint: 17, tracing: 26, iter: 26, conformance: 0 };
+const PROG_TYPE_NUMBERS: Readonly<Record<string, number>> = { socket_filter: 1, kprobe: 2, tracepoint: 5, perf_event: 7, raw_tracepoint: 17, tracing: 26, iter: 26, conformance: 0 };
 
 let sessionIds = 0;
 

@@ -6,7 +6,7 @@
 // the source lines: insn-log.ts).
 import type { Btf } from "../btf/btf.js";
 import { iterBtf, iterProgType, isIterTarget, ITER_TARGETS } from "../vm/verifier/iter-prog-types.js";
-import { conformanceProgType, kprobeProgType, rawTracepointProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
+import { conformanceProgType, kprobeProgType, perfEventProgType, rawTracepointProgType, socketFilterProgType, tracepointProgType, tracingProgType, type ProgType } from "../vm/verifier/prog-types.js";
 import { skbLayoutFromBtf, type SkbLayout } from "../vm/verifier/sk-buff-ctx.js";
 import { TRACING_ATTACH, tracingCtxFromProto, tracingCtxTypes, typedTracingProgType, type TracingAttach, type TracingCtxTypes } from "../vm/verifier/tracing-ctx.js";
 import { syntheticKconfig } from "./kconfig.js";
@@ -66,6 +66,10 @@ export function progTypeOf(attr: ProgLoadAttr, btf: Btf, tracepoints: () => Trac
     }
     case "kprobe": {
       const progType = kprobeProgType();
+      return { progType, ctxSize: progType.ctxSize };
+    }
+    case "perf_event": {
+      const progType = perfEventProgType();
       return { progType, ctxSize: progType.ctxSize };
     }
     case "tracepoint": {

@@ -79,9 +79,9 @@ export interface TracepointInfo {
 export type ObjectKind = "map" | "prog" | "btf" | "link" | "iter" | "socket";
 
 /** Program types this API loads. */
-export type ProgTypeName = "conformance" | "tracing" | "raw_tracepoint" | "tracepoint" | "kprobe" | "iter" | "socket_filter";
+export type ProgTypeName = "conformance" | "tracing" | "raw_tracepoint" | "tracepoint" | "kprobe" | "iter" | "socket_filter" | "perf_event";
 /** The program types progLoad accepts (what Bpf.progTypes() answers). */
-export const PROG_TYPES: readonly ProgTypeName[] = ["conformance", "tracing", "raw_tracepoint", "tracepoint", "kprobe", "iter", "socket_filter"];
+export const PROG_TYPES: readonly ProgTypeName[] = ["conformance", "tracing", "raw_tracepoint", "tracepoint", "kprobe", "iter", "socket_filter", "perf_event"];
 
 /** What user space reads from a perf event array's rings (perf_buffer__poll): samples and lost-sample counts, per CPU. */
 export type PerfBufferRecord = { cpu: number; data: Uint8Array } | { cpu: number; lost: number };

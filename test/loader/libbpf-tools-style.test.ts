@@ -13,6 +13,8 @@ import { main } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { BpfObject } from "../../src/loader/object.js";
 import { standaloneMapSizes } from "../../src/loader/standalone.js";
+import { syscall } from "../../src/kernel-model/paths/syscalls.js";
+import { syscallRegsOf } from "../../src/kernel-model/paths/syscalls.js";
 import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
 
 const OBJ = "test/fixtures/libbpf-style/obj/";
@@ -132,6 +134,40 @@ describe("libbpf-tools-style objects without their user space", () => {
     expect(() => obj.setMapSize(".bss", "max_entries", 2)).toThrow("map '.bss': set max_entries: the object is already loaded");
     expect(() => open("alternatives.bpf.o").setAutoload("nope", false)).toThrow("no program 'nope'");
     obj.close();
+  });
+
+  it("cpusample: a perf_event program samples each CPU's timer interrupt with the interrupted code's regs", () => {
+    const booted = bootSyntheticKernel({ seed: 3, nrCpus: 2 });
+    const k = booted.kernel;
+    const m = machineOf(booted);
+    const obj = open("cpusample.bpf.o").load(m).attach();
+    expect(obj.status()).toEqual([{ name: "do_sample", section: "perf_event", loaded: true, attached: true }]);
+    const timer = k.functions.named("hrtimer_interrupt")[0]!;
+    const ticks0 = k.functions.countsOf(timer).calls;
+    // An idle CPU: kernel code was interrupted (kernel cs), its stack recorded.
+    k.cpu = 1;
+    k.tasks.switchTo(1, k.tasks.idle[1]!);
+    k.callByName("hrtimer_interrupt", [0n]);
+    let v = obj.variables(".bss");
+    expect([v.kernel_samples, v.user_samples, v.last_period, BigInt(v.last_ip as string)]).toEqual([1, 0, 1000000, timer.address]);
+    expect(v.last_stack).toBeGreaterThanOrEqual(0);
+    // A user task after a syscall: its saved user registers.
+    const task = k.tasks.all().find((t) => t.pid > 1 && !t.comm.startsWith("k"))!;
+    k.tasks.switchTo(1, task);
+    syscall(k, "getpid", []);
+    const regs = syscallRegsOf(k, task.pid)!;
+    k.callByName("hrtimer_interrupt", [0n]);
+    v = obj.variables(".bss");
+    expect([v.kernel_samples, v.user_samples]).toEqual([1, 1]);
+    expect(BigInt(v.last_ip as string | number)).toBe(k.memory.readField(regs, "pt_regs", "ip"));
+    // Every tick of the workload is one sample, counted under the pid it interrupted.
+    m.run("mixed", 200);
+    const ticks = k.functions.countsOf(timer).calls - ticks0;
+    const bss = obj.variables(".bss");
+    expect((bss.kernel_samples as number) + (bss.user_samples as number)).toBe(ticks);
+    expect(obj.entries("samples").reduce((s, e) => s + Number(e.valueData), 0)).toBe(ticks);
+    obj.close();
+    expect(m.bpf.objects()).toMatchObject({ map: 0, prog: 0, link: 0 });
   });
 
   it("btfsnoop run: --skip, the size notes and the summary's reasons", async () => {

@@ -216,6 +216,31 @@ export function tracepointProgType(recordSize: number): ProgType {
 /** sizeof(struct pt_regs) on x86-64: 21 u64 registers. */
 export const PT_REGS_SIZE = 21 * 8;
 
+/** sizeof(struct bpf_perf_event_data): the interrupted code's pt_regs, then u64 sample_period and u64 addr. */
+export const PERF_EVENT_DATA_SIZE = PT_REGS_SIZE + 16;
+
+/**
+ * A perf_event program (BPF_PROG_TYPE_PERF_EVENT): its context is a
+ * read-only struct bpf_perf_event_data, read with aligned loads
+ * (pe_prog_is_valid_access); its helpers are perf_event_prog_func_proto's
+ * as far as btfsnoop has them (the tracing set with perf_event_output,
+ * get_stackid and get_stack).
+ */
+export function perfEventProgType(): ProgType {
+  return {
+    name: "perf_event",
+    entryRegs: () => [{ type: RegType.PTR_TO_CTX, off: 0 }, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT],
+    ctxSize: PERF_EVENT_DATA_SIZE,
+    ctxAccess: (off, size, write) => {
+      if (write || off < 0 || off + size > PERF_EVENT_DATA_SIZE || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
+      return undefined;
+    },
+    helper: withDynamicCast(RAW_TP_HELPER_IDS),
+    pointerReturnOk: false,
+    allowCallx: false,
+  };
+}
+
 /** A kprobe program: its context is a read-only x86-64 `struct pt_regs`. */
 export function kprobeProgType(): ProgType {
   return {
