@@ -284,14 +284,16 @@ void hrtimer_init(struct hrtimer *timer, clockid_t clock_id, enum hrtimer_mode m
 void hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 delta_ns, const enum hrtimer_mode mode);
 int hrtimer_try_to_cancel(struct hrtimer *timer);
 int hrtimer_cancel(struct hrtimer *timer);
+struct lock_class_key;
+void init_timer_key(struct timer_list *timer, void (*func)(struct timer_list *), unsigned int flags, const char *name, struct lock_class_key *key);
 void add_timer(struct timer_list *timer);
 int mod_timer(struct timer_list *timer, unsigned long expires);
 static int __mod_timer(struct timer_list *timer, unsigned long expires, unsigned int options);
 int timer_delete(struct timer_list *timer);
-int timer_delete_sync(struct timer_list *timer);
 static void __run_timers(struct timer_base *base);
 static void call_timer_fn(struct timer_list *timer, void (*fn)(struct timer_list *), unsigned long baseclk);
 static void run_timer_softirq(void);
+static void clocksource_watchdog(struct timer_list *unused);
 
 /* kernel/irq/chip.c, handle.c */
 void handle_edge_irq(struct irq_desc *desc);
@@ -312,17 +314,15 @@ void raise_softirq(unsigned int nr);
 void raise_softirq_irqoff(unsigned int nr);
 void __raise_softirq_irqoff(unsigned int nr);
 static void handle_softirqs(bool ksirqd);
-void do_softirq(void);
 static int ksoftirqd_should_run(unsigned int cpu);
 static void run_ksoftirqd(unsigned int cpu);
 
-/* The softirq handlers: block/blk-mq.c, kernel/rcu/tree.c, kernel/sched/fair.c (net_rx_action is in net.h) */
-static void blk_done_softirq(void);
+/* The softirq handlers: kernel/rcu/tree.c, kernel/sched/fair.c (net_rx_action is in net.h) */
 static void rcu_core_si(void);
 static void rcu_core(void);
 static void sched_balance_softirq(void);
 
-/* kernel/workqueue.c, mm/vmstat.c */
+/* kernel/workqueue.c, mm/vmstat.c, arch/x86/kernel/tsc.c */
 bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work);
 static void __queue_work(int cpu, struct workqueue_struct *wq, struct work_struct *work);
 static void insert_work(struct pool_workqueue *pwq, struct work_struct *work, struct list_head *head, unsigned int extra_flags);
@@ -333,6 +333,8 @@ void delayed_work_timer_fn(struct timer_list *t);
 static int worker_thread(void *__worker);
 static void process_one_work(struct worker *worker, struct work_struct *work);
 static void vmstat_update(struct work_struct *w);
+/* arch/x86/kernel/tsc.c */
+static void tsc_refine_calibration_work(struct work_struct *work);
 
 /* kernel/printk/printk.c (_printk is in types.h) */
 int vprintk(const char *fmt, struct __va_list_tag *args);

@@ -166,6 +166,8 @@ void __free_pages(struct page *page, unsigned int order);
 void free_unref_page(struct page *page, unsigned int order);
 bool free_pages_prepare(struct page *page, unsigned int order);
 static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_pages *pcp, int pindex);
+void drain_all_pages(struct zone *zone);
+void drain_zone_pages(struct zone *zone, struct per_cpu_pages *pcp);
 struct folio *vma_alloc_folio_noprof(gfp_t gfp, int order, struct vm_area_struct *vma, unsigned long addr);
 
 /* mm/percpu.c */
@@ -173,6 +175,7 @@ void *pcpu_alloc_noprof(size_t size, size_t align, bool reserved, gfp_t gfp);
 void free_percpu(void *ptr);
 static int pcpu_alloc_area(struct pcpu_chunk *chunk, int alloc_bits, size_t align, int start);
 static int pcpu_free_area(struct pcpu_chunk *chunk, int off);
+static void pcpu_balance_workfn(struct work_struct *work);
 
 /* arch/x86/mm/fault.c, mm/memory.c, mm/rmap.c */
 void exc_page_fault(struct pt_regs *regs, unsigned long error_code);
@@ -223,7 +226,6 @@ void up_read(struct rw_semaphore *sem);
 void down_write(struct rw_semaphore *sem);
 void up_write(struct rw_semaphore *sem);
 int down_read_trylock(struct rw_semaphore *sem);
-int down_write_trylock(struct rw_semaphore *sem);
 static struct rw_semaphore *rwsem_down_read_slowpath(struct rw_semaphore *sem, long count, unsigned int state);
 static struct rw_semaphore *rwsem_down_write_slowpath(struct rw_semaphore *sem, int state);
 static struct rw_semaphore *rwsem_wake(struct rw_semaphore *sem);
@@ -233,8 +235,6 @@ unsigned long _raw_spin_lock_irqsave(raw_spinlock_t *lock);
 void _raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
 void _raw_spin_lock_irq(raw_spinlock_t *lock);
 void _raw_spin_unlock_irq(raw_spinlock_t *lock);
-void _raw_spin_lock_bh(raw_spinlock_t *lock);
-void _raw_spin_unlock_bh(raw_spinlock_t *lock);
 int _raw_spin_trylock(raw_spinlock_t *lock);
 void native_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val);
 
