@@ -130,7 +130,10 @@ export function infoOf(k: Kernel, t: Task): TaskSched {
   if (!i) {
     i = { state: TASK_RUNNING, onRq: false, vruntime: s.rqs[t.cpu]?.minVruntime ?? 0n, sum: 0n, prevSum: 0n, execStart: k.clock.now(), queuedAt: k.clock.now(), policy: SCHED_NORMAL, signalled: false };
     s.info.set(t, i);
-    if (t.taskAddress !== 0n) s.byAddr.set(t.taskAddress, t);
+    if (t.taskAddress !== 0n) {
+      s.byAddr.set(t.taskAddress, t);
+      w(k, t, "se.exec_start", i.execStart);
+    }
   }
   return i;
 }
