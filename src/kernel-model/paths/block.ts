@@ -45,7 +45,9 @@ const RQF_USE_SCHED = 1n << 21n;
 /** bi_flags: BIO_TRACE_COMPLETION (set at queueing, so bio_endio traces block_bio_complete). */
 const BIO_TRACE_COMPLETION = 1n << 7n;
 /** The number of requests the device serves at once (its queue's channels). */
-const CHANNELS = 2;
+const CHANNELS = 4;
+/** The queue's tags (request_queue.queue_depth): a submitter finding them all in use sleeps until one is freed. */
+const QUEUE_DEPTH = 256;
 /** Max requests in a plug before it is flushed (BLK_MAX_REQUEST_COUNT). */
 const BLK_MAX_REQUEST_COUNT = 32;
 /** GFP_NOIO. */
@@ -316,6 +318,8 @@ export function installBlockPaths(k: Kernel, w: World): void {
     return call("__blk_mq_alloc_requests", d);
   });
   set("__blk_mq_alloc_requests", ([data]) => {
+    // blk_mq_get_tag: with every tag in use, io_schedule() until a completion frees one.
+    if (s.tags.size >= QUEUE_DEPTH) waitForIo(k, w, () => s.tags.size < QUEUE_DEPTH);
     let tag = 0;
     while (s.tags.has(tag)) tag++;
     s.tags.add(tag);
