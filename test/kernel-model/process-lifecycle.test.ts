@@ -5,6 +5,7 @@
 // every object the child had is freed. Driven through the process paths on
 // fresh kernels, and once through the tracer.
 import { describe, expect, it } from "vitest";
+import type { Kernel } from "../../src/kernel-model/kernel.js";
 import { SyntheticKernel } from "../../src/kernel-model/synthetic.js";
 import type { Task } from "../../src/kernel-model/tasks.js";
 import type { TracepointHit } from "../../src/kernel-model/tracepoints.js";
@@ -43,9 +44,9 @@ function boot(seed = 5) {
   return { k, bash, events };
 }
 
-const rf = (k: SyntheticKernel, addr: bigint, type: string, path: string) => k.memory.readField(addr, type, path);
+const rf = (k: Kernel, addr: bigint, type: string, path: string) => k.memory.readField(addr, type, path);
 /** A NUL-terminated kernel string, read a byte at a time (as probe_read_kernel_str stops at the NUL, never past the object). */
-function kstr(k: SyntheticKernel, addr: bigint): string {
+function kstr(k: Kernel, addr: bigint): string {
   const out: number[] = [];
   const b = new Uint8Array(1);
   for (let i = 0n; i < 256n && k.memory.readKernel(b, addr + i) === 0 && b[0] !== 0; i++) out.push(b[0]!);
@@ -189,7 +190,7 @@ describe("fork, exec, exit, wait", () => {
 describe("objects are freed", () => {
   it("a job leaves the slab as it found it: task_struct, mm, files, fs, cred, pid, signal, sighand, sigqueue, bprm", () => {
     const { k, bash } = boot();
-    const job = (kk: SyntheticKernel, t: Task) => {
+    const job = (kk: Kernel, t: Task) => {
       userExec(kk, t, "/usr/bin/cat", ["cat"]);
       userSleep(kk, t, 40_000);
     };
