@@ -287,7 +287,15 @@ export function installAllocPaths(k: Kernel): AllocState {
     return page;
   });
   /** A block of 2^order frames off the buddy lists (fresh frames past the highest when they are empty). */
-  const buddyTake = (order: number): number => st.buddy[order]!.pop() ?? ((st.nextPfn += 1 << order), st.nextPfn - (1 << order));
+  const buddyTake = (order: number): number => {
+    const free = st.buddy[order]!.pop();
+    if (free !== undefined) return free;
+    // A fresh block, aligned to its size as buddy blocks are (the frames skipped to align it go on the order-0 list).
+    const n = 1 << order;
+    while ((st.nextPfn & (n - 1)) !== 0) st.buddy[0]!.push(st.nextPfn++);
+    st.nextPfn += n;
+    return st.nextPfn - n;
+  };
   set("rmqueue", ([, , order, gfp, , mt]) => {
     const o = Number(order);
     let pfn: number;
