@@ -23,6 +23,8 @@ export const IP_HLEN = 20;
 export const TCP_HLEN = 20;
 export const UDP_HLEN = 8;
 export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
+export const IP6_HLEN = 40;
 /** skb->pkt_type values (include/uapi/linux/if_packet.h). */
 export const PACKET_HOST = 0;
 export const PACKET_OUTGOING = 4;
@@ -35,6 +37,7 @@ export const IPPROTO_UDP = 17;
 /** The addresses and ports of a flow, as they appear on the wire (addresses as 4 network-order bytes). */
 export interface Flow {
   protocol: number;
+  /** 4 bytes (IPv4) or 16 (IPv6). */
   saddr: Uint8Array;
   daddr: Uint8Array;
   sport: number;
@@ -296,22 +299,43 @@ export function writePayload(k: Kernel, skb: bigint, payload: Uint8Array): void 
   k.memory.writeKernel(skbData(k, skb).data, payload);
 }
 
-/** tcp_transmit_skb's header: pushes a 20-byte TCP header (ACK|PSH) and resets the transport header. */
-export function pushTcpHeader(k: Kernel, skb: bigint, f: Flow, seq: number): void {
+/** TCP header flags (the 13th byte). */
+export const TCPF = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const;
+
+/** tcp_transmit_skb's header: pushes a 20-byte TCP header (by default ACK|PSH) and resets the transport header. */
+export function pushTcpHeader(k: Kernel, skb: bigint, f: Flow, seq: number, ack = 1, flags: number = TCPF.PSH | TCPF.ACK, window = 65483): void {
   const data = skbPush(k, skb, TCP_HLEN);
   const h = new Uint8Array(TCP_HLEN);
   put16(h, 0, f.sport);
   put16(h, 2, f.dport);
-  put32(h, 4, seq);
-  put32(h, 8, 1);
+  put32(h, 4, seq >>> 0);
+  put32(h, 8, ack >>> 0);
   h[12] = (TCP_HLEN / 4) << 4;
-  h[13] = 0x18; // PSH|ACK
-  put16(h, 14, 65483);
+  h[13] = flags;
+  put16(h, 14, window);
   k.memory.writeKernel(data, h);
   wr(k, skb + offs(k).trans, 2, dataOffset(k, skb));
   setField(k, skb, "sk_buff", "ip_summed", CHECKSUM_PARTIAL);
   wrN(k, skb + offs(k).hash, 4, flowHash(f));
   setField(k, skb, "sk_buff", "l4_hash", 1n);
+}
+
+/** A TCP header as the receive path reads it at skb->data (after the IP header was pulled). */
+export interface TcpHeader {
+  sport: number;
+  dport: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+}
+
+export function readTcpHeader(k: Kernel, skb: bigint): TcpHeader {
+  const h = new Uint8Array(TCP_HLEN);
+  k.memory.readKernel(h, skbData(k, skb).data);
+  const g16 = (o: number) => (h[o]! << 8) | h[o + 1]!;
+  const g32 = (o: number) => ((g16(o) << 16) | g16(o + 2)) >>> 0;
+  return { sport: g16(0), dport: g16(2), seq: g32(4), ack: g32(8), flags: h[13]!, window: g16(14) };
 }
 
 /** udp_send_skb's header over `payloadLen` bytes of payload. */
@@ -345,13 +369,28 @@ export function pushIpHeader(k: Kernel, skb: bigint, f: Flow, id: number): void 
   wrN(k, skb + offs(k).protocol, 2, htons(ETH_P_IP));
 }
 
+/** The IPv6 header (ip6_xmit / ip6_make_skb): version 6, flow label 0, hop limit 64, over the transport header. */
+export function pushIp6Header(k: Kernel, skb: bigint, f: Flow): void {
+  const data = skbPush(k, skb, IP6_HLEN);
+  const h = new Uint8Array(IP6_HLEN);
+  h[0] = 0x60;
+  put16(h, 4, skbData(k, skb).len - IP6_HLEN);
+  h[6] = f.protocol;
+  h[7] = 64;
+  h.set(f.saddr, 8);
+  h.set(f.daddr, 24);
+  k.memory.writeKernel(data, h);
+  wr(k, skb + offs(k).net, 2, dataOffset(k, skb));
+  wrN(k, skb + offs(k).protocol, 2, htons(ETH_P_IPV6));
+}
+
 /** neigh_hh_output's Ethernet header: destination, source, ethertype (lo: both MACs zero). */
-export function pushEthHeader(k: Kernel, skb: bigint, dst: Uint8Array, src: Uint8Array): void {
+export function pushEthHeader(k: Kernel, skb: bigint, dst: Uint8Array, src: Uint8Array, ethertype = ETH_P_IP): void {
   const data = skbPush(k, skb, ETH_HLEN);
   const h = new Uint8Array(ETH_HLEN);
   h.set(dst, 0);
   h.set(src, 6);
-  put16(h, 12, ETH_P_IP);
+  put16(h, 12, ethertype);
   k.memory.writeKernel(data, h);
   wr(k, skb + offs(k).mac, 2, dataOffset(k, skb));
   wrN(k, skb + offs(k).macLen, 2, ETH_HLEN);
@@ -362,12 +401,18 @@ export function ethTypeTrans(k: Kernel, skb: bigint, dev: bigint): void {
   wr(k, skb + offs(k).mac, 2, dataOffset(k, skb));
   wr(k, skb + offs(k).dev, 8, dev);
   setField(k, skb, "sk_buff", "pkt_type", BigInt(PACKET_HOST));
+  const t = new Uint8Array(2);
+  k.memory.readKernel(t, skbData(k, skb).data + 12n);
   skbPull(k, skb, ETH_HLEN);
   wr(k, skb + offs(k).net, 2, dataOffset(k, skb));
-  wrN(k, skb + offs(k).protocol, 2, htons(ETH_P_IP));
+  wrN(k, skb + offs(k).protocol, 2, htons((t[0]! << 8) | t[1]!));
 }
 
-/** The IP protocol of the IPv4 packet at skb->network_header (0 if none). */
+/**
+ * The IP protocol of the IPv4 packet at skb->network_header (0 if none): the
+ * byte 9 bytes into it, which is also what a socket filter reading that
+ * offset sees of an IPv6 packet (the device counts compare with such filters).
+ */
 export function ipProtocolOf(k: Kernel, skb: bigint): number {
   const head = skbData(k, skb).head;
   if (head === 0n) return 0;
@@ -375,6 +420,17 @@ export function ipProtocolOf(k: Kernel, skb: bigint): number {
   const b = new Uint8Array(1);
   k.memory.readKernel(b, head + nh + 9n);
   return b[0]!;
+}
+
+/** The socket's cookie (__sock_gen_cookie): sk->sk_cookie, given on first use from a per-kernel counter starting at 1. */
+export function sockCookie(k: Kernel, sk: bigint): bigint {
+  const c = k.memory.readField(sk, "sock", "__sk_common.skc_cookie.counter");
+  if (c !== 0n) return c;
+  const st = socketCookies.get(k) ?? { next: 1n };
+  socketCookies.set(k, st);
+  const next = st.next++;
+  k.memory.writeField(sk, "sock", "__sk_common.skc_cookie.counter", next);
+  return next;
 }
 
 /** htons for a 16-bit value (what a little-endian load of the __be16 field gives). */
@@ -385,7 +441,7 @@ export function htons(v: number): number {
 /** skb->mac_header / transport_header when not set (the kernel's (u16)~0U). */
 export const HEADER_UNSET = 0xffff;
 
-const socketCookies = new WeakMap<Kernel, { next: bigint; bySk: Map<bigint, bigint> }>();
+const socketCookies = new WeakMap<Kernel, { next: bigint }>();
 
 /**
  * The VM's packet interface (src/vm/packet.ts) over this kernel's
@@ -396,8 +452,6 @@ const socketCookies = new WeakMap<Kernel, { next: bigint; bySk: Map<bigint, bigi
  */
 export function skbAccessOf(k: Kernel): SkbAccess {
   const field = (skb: bigint, p: string) => k.memory.readField(skb, "sk_buff", p);
-  const cookies = socketCookies.get(k) ?? { next: 1n, bySk: new Map<bigint, bigint>() };
-  socketCookies.set(k, cookies);
   const sockOf = (skb: bigint): bigint | undefined => {
     try {
       const sk = field(skb, "sk");
@@ -432,9 +486,11 @@ export function skbAccessOf(k: Kernel): SkbAccess {
     socketCookie: (skb) => {
       const sk = sockOf(skb);
       if (sk === undefined) return 0n;
-      let c = cookies.bySk.get(sk);
-      if (c === undefined) cookies.bySk.set(sk, (c = cookies.next++));
-      return c;
+      try {
+        return sockCookie(k, sk);
+      } catch {
+        return 0n;
+      }
     },
     socketUid: (skb) => {
       const sk = sockOf(skb);

@@ -1,5 +1,6 @@
 // The objects the synthetic kernel's call paths work on: network devices,
-// sockets, open files, a block device (allocated and filled by field name
+// sockets (the background connections, and every live socket by its sock
+// and socket, the listening and established hashes), open files, a block device (allocated and filled by field name
 // through fields.ts).
 import type { Kernel } from "../kernel.js";
 import { alloc, setField, setString } from "./fields.js";
@@ -14,13 +15,33 @@ export interface NetDevice {
 export interface Sock {
   /** struct sock */
   sk: bigint;
-  /** struct socket */
+  /** struct socket (0 for a connection not accepted yet) */
   sock: bigint;
-  protocol: "tcp" | "udp";
+  protocol: "tcp" | "udp" | "netlink";
+  /** AF_INET or AF_INET6 (AF_NETLINK for netlink sockets). */
+  family: number;
   /** The device its packets leave by: lo for a peer on 127.0.0.0/8, else eth0. */
   dev: NetDevice;
   /** The other end of a local connection (its packets come back in through lo to it). */
   peer?: Sock;
+  /** TCP: the connection state (sk->sk_state's value, kept here too to avoid reading it back). */
+  state: number;
+  /** sk_receive_queue: skbs with unread data, and how much of the first was read already. */
+  rxq: bigint[];
+  rxOff: number;
+  /** TCP: sent and unacknowledged segments (the retransmit queue), oldest first. */
+  rtx: { skb: bigint; seq: number; end: number; sentNs: bigint; flags: number }[];
+  /** A listener's accept queue: children that completed the handshake. */
+  acceptq: Sock[];
+  /** A listener's half-open connections (request socks) by the client's port. */
+  reqs: Map<number, { req: bigint; isn: number; peerIsn: number }>;
+  /** Orphaned (sock_orphan: its file was closed); destroyed when it reaches TCP_CLOSE. */
+  dead?: boolean;
+  /** References a running path holds (sock_hold); destruction waits for the last sock_put. */
+  holds?: number;
+  destroyPending?: boolean;
+  /** A host behind eth0 at the other end (paths/remote.ts answers for it). */
+  remote?: import("./remote.js").RemoteEnd;
 }
 
 export interface OpenFile {
@@ -38,6 +59,14 @@ export interface World {
   socks: Sock[];
   /** Skbs netif_rx queued for the NET_RX softirq (the per-CPU backlog; drained when the softirq runs). */
   backlog: bigint[];
+  /** Every live socket by its struct sock and by its struct socket. */
+  bySk: Map<bigint, Sock>;
+  bySocket: Map<bigint, Sock>;
+  /** TCP listeners by local port, connections by 4-tuple key (inet_hashinfo's listening and established hashes). */
+  listeners: Map<number, Sock>;
+  established: Map<string, Sock>;
+  /** The next ephemeral port (net.ipv4.ip_local_port_range 32768-60999). */
+  nextPort: number;
   /** Open files by tgid * 1000 + fd. */
   files: Map<number, OpenFile>;
   /** The block device: its gendisk ("vda"), request_queue and whole-disk block_device (part0). */
@@ -99,7 +128,7 @@ export function buildWorld(k: Kernel): World {
     setField(k, s, "socket", "type", protocol === "tcp" ? SOCK_STREAM : SOCK_DGRAM);
     setField(k, s, "socket", "sk", sk);
     setField(k, sk, "sock", "sk_socket", s);
-    return { sk, sock: s, protocol, dev: via };
+    return { sk, sock: s, protocol, family: 2, dev: via, state: Number(TCP_ESTABLISHED), rxq: [], rxOff: 0, rtx: [], acceptq: [], reqs: new Map() };
   };
   const socks: Sock[] = [];
   // Remote web servers (TEST-NET-3 addresses) through eth0.
@@ -115,6 +144,8 @@ export function buildWorld(k: Kernel): World {
   };
   pair("tcp", [ipv4(127, 0, 0, 1), 41000], [ipv4(127, 0, 0, 1), 5432]);
   pair("udp", [ipv4(127, 0, 0, 1), 45000], [ipv4(127, 0, 0, 53), 53]);
+  // The resolver client asked for a small receive buffer (SO_RCVBUF 2304, doubled): answers it is slow to read overflow it.
+  setField(k, socks[socks.length - 2]!.sk, "sock", "sk_rcvbuf", 4608n);
   const disk = alloc(k, "gendisk");
   setString(k, disk, "gendisk", "disk_name", "vda");
   setField(k, disk, "gendisk", "major", 253n);
@@ -135,5 +166,7 @@ export function buildWorld(k: Kernel): World {
   setField(k, part0, "block_device", "bd_dev", VDA_DEV);
   setField(k, part0, "block_device", "bd_nr_sectors", (8n << 30n) / 512n);
   setField(k, disk, "gendisk", "part0", part0);
-  return { net, lo, eth0, socks, backlog: [], files: new Map(), disk, queue, part0, vfs: new Vfs(k), inflight: [] };
+  const bySk = new Map(socks.map((x) => [x.sk, x]));
+  const bySocket = new Map(socks.map((x) => [x.sock, x]));
+  return { net, lo, eth0, socks, backlog: [], bySk, bySocket, listeners: new Map(), established: new Map(), nextPort: 32768, files: new Map(), disk, queue, part0, vfs: new Vfs(k), inflight: [] };
 }
