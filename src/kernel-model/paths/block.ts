@@ -19,7 +19,8 @@
 import { BtfKind } from "../../btf/kinds.js";
 import { sizeOf } from "../../btf/layout.js";
 import type { Kernel } from "../kernel.js";
-import { alloc, setField } from "./fields.js";
+import type { KernelFunction } from "../functions.js";
+import { alloc } from "./fields.js";
 import { VDA1_START_SECT } from "./vfs.js";
 import { VDA_DEV, type World } from "./world.js";
 
@@ -131,7 +132,17 @@ export function installBlockPaths(k: Kernel, w: World): void {
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
     for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
   };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  /** The functions called by name, looked up once. */
+  const fns = new Map<string, KernelFunction>();
+  const call = (name: string, ...args: bigint[]) => {
+    let fn = fns.get(name);
+    if (fn === undefined) {
+      fn = k.functions.named(name)[0];
+      if (!fn) throw new RangeError(`no kernel function '${name}'`);
+      fns.set(name, fn);
+    }
+    return k.call(fn, args);
+  };
   const tp = (n: string) => k.tracepoints.get("block", n)!;
   const rd = (a: bigint, type: string, f: string) => k.memory.readField(a, type, f);
   const addrOf = (name: string) => k.functions.named(name)[0]?.address ?? 0n;
@@ -139,19 +150,19 @@ export function installBlockPaths(k: Kernel, w: World): void {
   const hctx: bigint[] = [];
   for (let i = 0; i < cpus; i++) {
     const h = alloc(k, "blk_mq_hw_ctx");
-    setField(k, h, "blk_mq_hw_ctx", "queue", w.queue);
-    setField(k, h, "blk_mq_hw_ctx", "queue_num", BigInt(i));
-    setField(k, h, "blk_mq_hw_ctx", "nr_ctx", 1n);
+    k.memory.writeField(h, "blk_mq_hw_ctx", "queue", w.queue);
+    k.memory.writeField(h, "blk_mq_hw_ctx", "queue_num", BigInt(i));
+    k.memory.writeField(h, "blk_mq_hw_ctx", "nr_ctx", 1n);
     hctx.push(h);
   }
   // The driver's per-disk data (struct virtio_blk, opaque here): what hctx->queue->queuedata points at.
   const vblk = k.memory.kmalloc(256, true);
-  setField(k, w.queue, "request_queue", "queuedata", vblk);
-  for (const h of hctx) setField(k, h, "blk_mq_hw_ctx", "driver_data", vblk);
+  k.memory.writeField(w.queue, "request_queue", "queuedata", vblk);
+  for (const h of hctx) k.memory.writeField(h, "blk_mq_hw_ctx", "driver_data", vblk);
   const flushRq = alloc(k, "request");
-  setField(k, flushRq, "request", "q", w.queue);
-  setField(k, flushRq, "request", "tag", -1n);
-  setField(k, flushRq, "request", "internal_tag", -1n);
+  k.memory.writeField(flushRq, "request", "q", w.queue);
+  k.memory.writeField(flushRq, "request", "tag", -1n);
+  k.memory.writeField(flushRq, "request", "internal_tag", -1n);
   const s: BlockState = {
     pending: [],
     channels: new Array<bigint>(CHANNELS).fill(0n),
@@ -193,11 +204,11 @@ export function installBlockPaths(k: Kernel, w: World): void {
     return bio;
   });
   set("bio_init", ([bio, bdev, , maxVecs, opf]) => {
-    setField(k, bio!, "bio", "bi_bdev", bdev!);
-    setField(k, bio!, "bio", "bi_opf", opf!);
-    setField(k, bio!, "bio", "bi_max_vecs", maxVecs!);
-    setField(k, bio!, "bio", "__bi_remaining.counter", 1n);
-    setField(k, bio!, "bio", "__bi_cnt.counter", 1n);
+    k.memory.writeField(bio!, "bio", "bi_bdev", bdev!);
+    k.memory.writeField(bio!, "bio", "bi_opf", opf!);
+    k.memory.writeField(bio!, "bio", "bi_max_vecs", maxVecs!);
+    k.memory.writeField(bio!, "bio", "__bi_remaining.counter", 1n);
+    k.memory.writeField(bio!, "bio", "__bi_cnt.counter", 1n);
     if (bdev !== 0n) call("bio_associate_blkg", bio!);
     return 0n;
   });
@@ -205,13 +216,13 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("bio_add_folio", ([bio, , len]) => {
     const vcnt = rd(bio!, "bio", "bi_vcnt");
     if (vcnt >= rd(bio!, "bio", "bi_max_vecs")) return 0n;
-    setField(k, bio!, "bio", "bi_vcnt", vcnt + 1n);
-    setField(k, bio!, "bio", "bi_iter.bi_size", rd(bio!, "bio", "bi_iter.bi_size") + len!);
+    k.memory.writeField(bio!, "bio", "bi_vcnt", vcnt + 1n);
+    k.memory.writeField(bio!, "bio", "bi_iter.bi_size", rd(bio!, "bio", "bi_iter.bi_size") + len!);
     return 1n;
   });
   set("bio_put", ([bio]) => {
     const cnt = rd(bio!, "bio", "__bi_cnt.counter") - 1n;
-    if (cnt > 0n) setField(k, bio!, "bio", "__bi_cnt.counter", cnt);
+    if (cnt > 0n) k.memory.writeField(bio!, "bio", "__bi_cnt.counter", cnt);
     else call("bio_free", bio!);
     return 0n;
   });
@@ -220,7 +231,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
     const flags = rd(bio!, "bio", "bi_flags");
     if (rd(bio!, "bio", "bi_bdev") !== 0n && flags & BIO_TRACE_COMPLETION) {
       k.fire(tp("block_bio_complete"), { ...bioValues(bio!), error: rd(bio!, "bio", "bi_status") }, [w.queue, bio!]);
-      setField(k, bio!, "bio", "bi_flags", flags & ~BIO_TRACE_COMPLETION);
+      k.memory.writeField(bio!, "bio", "bi_flags", flags & ~BIO_TRACE_COMPLETION);
     }
     const endIo = rd(bio!, "bio", "bi_end_io");
     const fn = endIo !== 0n ? k.functions.at(endIo) : undefined;
@@ -234,8 +245,8 @@ export function installBlockPaths(k: Kernel, w: World): void {
   });
   // submit_bio_wait: submits and sleeps until the bio's end_io ran (the virtio interrupt completes it meanwhile).
   set("submit_bio_wait", ([bio]) => {
-    setField(k, bio!, "bio", "bi_end_io", addrOf("submit_bio_wait_endio"));
-    setField(k, bio!, "bio", "bi_opf", rd(bio!, "bio", "bi_opf") | REQ_SYNC);
+    k.memory.writeField(bio!, "bio", "bi_end_io", addrOf("submit_bio_wait_endio"));
+    k.memory.writeField(bio!, "bio", "bi_opf", rd(bio!, "bio", "bi_opf") | REQ_SYNC);
     call("submit_bio", bio!);
     waitForIo(k, w, () => s.waitDone.has(bio!));
     s.waitDone.delete(bio!);
@@ -255,7 +266,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
     const flags = rd(bio!, "bio", "bi_flags");
     if (!(flags & BIO_TRACE_COMPLETION)) {
       k.fire(tp("block_bio_queue"), bioValues(bio!), [bio!]);
-      setField(k, bio!, "bio", "bi_flags", flags | BIO_TRACE_COMPLETION);
+      k.memory.writeField(bio!, "bio", "bi_flags", flags | BIO_TRACE_COMPLETION);
     }
     // current->bio_list is empty: this is the outermost submission.
     call("__submit_bio_noacct_mq", bio!);
@@ -300,21 +311,21 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("bio_attempt_back_merge", ([rq, bio]) => {
     k.fire(tp("block_bio_backmerge"), bioValues(bio!), [bio!]);
     const tail = rd(rq!, "request", "biotail");
-    setField(k, tail, "bio", "bi_next", bio!);
-    setField(k, rq!, "request", "biotail", bio!);
-    setField(k, rq!, "request", "__data_len", rd(rq!, "request", "__data_len") + rd(bio!, "bio", "bi_iter.bi_size"));
-    setField(k, rq!, "request", "nr_phys_segments", rd(rq!, "request", "nr_phys_segments") + (rd(bio!, "bio", "bi_vcnt") || 1n));
+    k.memory.writeField(tail, "bio", "bi_next", bio!);
+    k.memory.writeField(rq!, "request", "biotail", bio!);
+    k.memory.writeField(rq!, "request", "__data_len", rd(rq!, "request", "__data_len") + rd(bio!, "bio", "bi_iter.bi_size"));
+    k.memory.writeField(rq!, "request", "nr_phys_segments", rd(rq!, "request", "nr_phys_segments") + (rd(bio!, "bio", "bi_vcnt") || 1n));
     call("blk_account_io_merge_bio", rq!);
     return 0n; // BIO_MERGE_OK
   });
   set("blk_account_io_merge_bio", () => 0n);
   set("blk_mq_get_new_requests", ([q, , bio]) => {
     const d = s.allocData;
-    setField(k, d, "blk_mq_alloc_data", "q", q!);
-    setField(k, d, "blk_mq_alloc_data", "cmd_flags", rd(bio!, "bio", "bi_opf"));
-    setField(k, d, "blk_mq_alloc_data", "nr_tags", 1n);
-    setField(k, d, "blk_mq_alloc_data", "rq_flags", RQF_USE_SCHED);
-    setField(k, d, "blk_mq_alloc_data", "hctx", hctxOf());
+    k.memory.writeField(d, "blk_mq_alloc_data", "q", q!);
+    k.memory.writeField(d, "blk_mq_alloc_data", "cmd_flags", rd(bio!, "bio", "bi_opf"));
+    k.memory.writeField(d, "blk_mq_alloc_data", "nr_tags", 1n);
+    k.memory.writeField(d, "blk_mq_alloc_data", "rq_flags", RQF_USE_SCHED);
+    k.memory.writeField(d, "blk_mq_alloc_data", "hctx", hctxOf());
     return call("__blk_mq_alloc_requests", d);
   });
   set("__blk_mq_alloc_requests", ([data]) => {
@@ -328,43 +339,43 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("blk_mq_rq_ctx_init", ([data, , tag]) => {
     const rq = alloc(k, "request");
     const d = data!;
-    setField(k, rq, "request", "q", rd(d, "blk_mq_alloc_data", "q"));
-    setField(k, rq, "request", "mq_hctx", rd(d, "blk_mq_alloc_data", "hctx"));
-    setField(k, rq, "request", "cmd_flags", rd(d, "blk_mq_alloc_data", "cmd_flags"));
-    setField(k, rq, "request", "rq_flags", rd(d, "blk_mq_alloc_data", "rq_flags"));
-    setField(k, rq, "request", "tag", tag!);
-    setField(k, rq, "request", "internal_tag", -1n);
-    setField(k, rq, "request", "timeout", 30_000n);
-    setField(k, rq, "request", "start_time_ns", k.clock.now());
-    setField(k, rq, "request", "state", MQ_RQ_IDLE);
-    setField(k, rq, "request", "ref.counter", 1n);
+    k.memory.writeField(rq, "request", "q", rd(d, "blk_mq_alloc_data", "q"));
+    k.memory.writeField(rq, "request", "mq_hctx", rd(d, "blk_mq_alloc_data", "hctx"));
+    k.memory.writeField(rq, "request", "cmd_flags", rd(d, "blk_mq_alloc_data", "cmd_flags"));
+    k.memory.writeField(rq, "request", "rq_flags", rd(d, "blk_mq_alloc_data", "rq_flags"));
+    k.memory.writeField(rq, "request", "tag", tag!);
+    k.memory.writeField(rq, "request", "internal_tag", -1n);
+    k.memory.writeField(rq, "request", "timeout", 30_000n);
+    k.memory.writeField(rq, "request", "start_time_ns", k.clock.now());
+    k.memory.writeField(rq, "request", "state", MQ_RQ_IDLE);
+    k.memory.writeField(rq, "request", "ref.counter", 1n);
     return rq;
   });
   set("blk_mq_bio_to_request", ([rq, bio, nrSegs]) => {
-    setField(k, rq!, "request", "cmd_flags", rd(bio!, "bio", "bi_opf"));
-    setField(k, rq!, "request", "__sector", rd(bio!, "bio", "bi_iter.bi_sector"));
-    setField(k, rq!, "request", "__data_len", rd(bio!, "bio", "bi_iter.bi_size"));
-    setField(k, rq!, "request", "bio", bio!);
-    setField(k, rq!, "request", "biotail", bio!);
-    setField(k, rq!, "request", "nr_phys_segments", nrSegs!);
-    setField(k, rq!, "request", "ioprio", rd(bio!, "bio", "bi_ioprio"));
-    setField(k, rq!, "request", "part", rd(bio!, "bio", "bi_bdev"));
+    k.memory.writeField(rq!, "request", "cmd_flags", rd(bio!, "bio", "bi_opf"));
+    k.memory.writeField(rq!, "request", "__sector", rd(bio!, "bio", "bi_iter.bi_sector"));
+    k.memory.writeField(rq!, "request", "__data_len", rd(bio!, "bio", "bi_iter.bi_size"));
+    k.memory.writeField(rq!, "request", "bio", bio!);
+    k.memory.writeField(rq!, "request", "biotail", bio!);
+    k.memory.writeField(rq!, "request", "nr_phys_segments", nrSegs!);
+    k.memory.writeField(rq!, "request", "ioprio", rd(bio!, "bio", "bi_ioprio"));
+    k.memory.writeField(rq!, "request", "part", rd(bio!, "bio", "bi_bdev"));
     call("blk_account_io_start", rq!);
     return 0n;
   });
   // Accounted: requests with a disk and data (blk_do_io_stat); a passthrough or flush sequence is not.
   set("blk_account_io_start", ([rq]) => {
     if (rd(rq!, "request", "__data_len") === 0n) return 0n;
-    setField(k, rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_IO_STAT);
+    k.memory.writeField(rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_IO_STAT);
     k.fire(tp("block_io_start"), rqValues(rq!), [rq!]);
     return 0n;
   });
 
   // ---- plugging ----
   set("blk_start_plug", ([plug]) => {
-    setField(k, plug!, "blk_plug", "mq_list", 0n);
-    setField(k, plug!, "blk_plug", "rq_count", 0n);
-    setField(k, plug!, "blk_plug", "nr_ios", 1n);
+    k.memory.writeField(plug!, "blk_plug", "mq_list", 0n);
+    k.memory.writeField(plug!, "blk_plug", "rq_count", 0n);
+    k.memory.writeField(plug!, "blk_plug", "nr_ios", 1n);
     s.plug = { addr: plug!, rqs: [] };
     return 0n;
   });
@@ -375,10 +386,10 @@ export function installBlockPaths(k: Kernel, w: World): void {
       call("blk_mq_flush_plug_list", plug!, 0n);
       k.fire(tp("block_plug"), { comm: k.current().comm }, [w.queue]);
     }
-    setField(k, rq!, "request", "rq_next", rd(plug!, "blk_plug", "mq_list"));
-    setField(k, plug!, "blk_plug", "mq_list", rq!);
+    k.memory.writeField(rq!, "request", "rq_next", rd(plug!, "blk_plug", "mq_list"));
+    k.memory.writeField(plug!, "blk_plug", "mq_list", rq!);
     p.rqs.push(rq!);
-    setField(k, plug!, "blk_plug", "rq_count", BigInt(p.rqs.length));
+    k.memory.writeField(plug!, "blk_plug", "rq_count", BigInt(p.rqs.length));
     return 0n;
   });
   set("blk_finish_plug", ([plug]) => {
@@ -396,8 +407,8 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("blk_mq_flush_plug_list", ([plug, fromSchedule]) => {
     const p = s.plug!;
     const rqs = p.rqs.splice(0);
-    setField(k, plug!, "blk_plug", "mq_list", 0n);
-    setField(k, plug!, "blk_plug", "rq_count", 0n);
+    k.memory.writeField(plug!, "blk_plug", "mq_list", 0n);
+    k.memory.writeField(plug!, "blk_plug", "rq_count", 0n);
     k.fire(tp("block_unplug"), { nr_rq: BigInt(rqs.length), comm: k.current().comm }, [w.queue, BigInt(rqs.length), fromSchedule === 0n ? 1n : 0n]);
     for (const rq of rqs) k.fire(tp("block_rq_insert"), rqValues(rq), [rq]);
     dispatch(rqs);
@@ -458,10 +469,10 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("virtblk_prep_rq", ([, , rq]) => (call("blk_mq_start_request", rq!), 0n));
   // cmd (__data_loc char[]): the SCSI command for passthrough requests, empty for filesystem I/O.
   set("blk_mq_start_request", ([rq]) => {
-    setField(k, rq!, "request", "io_start_time_ns", k.clock.now());
-    setField(k, rq!, "request", "state", MQ_RQ_IN_FLIGHT);
-    setField(k, rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_STARTED);
-    setField(k, rq!, "request", "deadline", k.jiffies() + 30_000n);
+    k.memory.writeField(rq!, "request", "io_start_time_ns", k.clock.now());
+    k.memory.writeField(rq!, "request", "state", MQ_RQ_IN_FLIGHT);
+    k.memory.writeField(rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_STARTED);
+    k.memory.writeField(rq!, "request", "deadline", k.jiffies() + 30_000n);
     k.fire(tp("block_rq_issue"), rqValues(rq!), [rq!]);
     return 0n;
   });
@@ -470,7 +481,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("blk_insert_flush", ([rq]) => {
     // A data-less preflush: the flush request does the work; this one ends when it completes.
     if (rd(rq!, "request", "__data_len") !== 0n) return 0n;
-    setField(k, rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_FLUSH_SEQ);
+    k.memory.writeField(rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_FLUSH_SEQ);
     s.flushWaiting.push(rq!);
     if (!s.flushBusy) call("blk_kick_flush", w.queue, 0n, rd(rq!, "request", "cmd_flags"));
     return 1n;
@@ -479,15 +490,15 @@ export function installBlockPaths(k: Kernel, w: World): void {
     const f = s.flushRq;
     s.flushBusy = true;
     s.flushRunning = s.flushWaiting.splice(0);
-    setField(k, f, "request", "cmd_flags", REQ_OP_FLUSH | REQ_PREFLUSH | (flags! & ~REQ_OP_MASK & ~REQ_PREFLUSH & ~REQ_SYNC));
-    setField(k, f, "request", "rq_flags", RQF_FLUSH_SEQ);
-    setField(k, f, "request", "mq_hctx", hctxOf());
-    setField(k, f, "request", "part", w.part0);
-    setField(k, f, "request", "__data_len", 0n);
-    setField(k, f, "request", "__sector", 0n);
-    setField(k, f, "request", "bio", 0n);
-    setField(k, f, "request", "start_time_ns", k.clock.now());
-    setField(k, f, "request", "end_io", addrOf("flush_end_io"));
+    k.memory.writeField(f, "request", "cmd_flags", REQ_OP_FLUSH | REQ_PREFLUSH | (flags! & ~REQ_OP_MASK & ~REQ_PREFLUSH & ~REQ_SYNC));
+    k.memory.writeField(f, "request", "rq_flags", RQF_FLUSH_SEQ);
+    k.memory.writeField(f, "request", "mq_hctx", hctxOf());
+    k.memory.writeField(f, "request", "part", w.part0);
+    k.memory.writeField(f, "request", "__data_len", 0n);
+    k.memory.writeField(f, "request", "__sector", 0n);
+    k.memory.writeField(f, "request", "bio", 0n);
+    k.memory.writeField(f, "request", "start_time_ns", k.clock.now());
+    k.memory.writeField(f, "request", "end_io", addrOf("flush_end_io"));
     dispatch([f]);
     return 0n;
   });
@@ -500,7 +511,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
 
   // ---- completion ----
   set("blk_mq_complete_request", ([rq]) => {
-    setField(k, rq!, "request", "state", MQ_RQ_COMPLETE);
+    k.memory.writeField(rq!, "request", "state", MQ_RQ_COMPLETE);
     if (call("blk_mq_complete_request_remote", rq!) === 0n) call("virtblk_request_done", rq!);
     return 0n;
   });
@@ -518,14 +529,14 @@ export function installBlockPaths(k: Kernel, w: World): void {
     let bio = rd(rq!, "request", "bio");
     while (bio !== 0n) {
       const next = rd(bio, "bio", "bi_next");
-      setField(k, bio, "bio", "bi_next", 0n);
-      setField(k, bio, "bio", "bi_status", error!);
+      k.memory.writeField(bio, "bio", "bi_next", 0n);
+      k.memory.writeField(bio, "bio", "bi_status", error!);
       call("bio_endio", bio);
       bio = next;
     }
-    setField(k, rq!, "request", "bio", 0n);
-    setField(k, rq!, "request", "biotail", 0n);
-    setField(k, rq!, "request", "__data_len", 0n);
+    k.memory.writeField(rq!, "request", "bio", 0n);
+    k.memory.writeField(rq!, "request", "biotail", 0n);
+    k.memory.writeField(rq!, "request", "__data_len", 0n);
     return 0n;
   });
   set("__blk_mq_end_request", ([rq, error]) => {

@@ -24,10 +24,11 @@
 // writeback_sb_inodes -> __writeback_single_inode -> do_writepages,
 // write_inode). vfs.ts holds the tree, the inodes and the page cache.
 import type { Kernel } from "../kernel.js";
+import type { KernelFunction } from "../functions.js";
 import type { Task } from "../tasks.js";
 import { clearFd, filesOf, installFd } from "./process.js";
 import { BOOT_WALL_SECONDS, FILES, PG_active, PG_dirty, PG_locked, PG_lru, PG_readahead, PG_referenced, PG_uptodate, PG_writeback, S_IFDIR, S_IFREG, Vfs, type FsNode } from "./vfs.js";
-import { alloc, setField } from "./fields.js";
+import { alloc } from "./fields.js";
 import type { World } from "./world.js";
 import { defineSyscall, syscall, userString as userStr } from "./syscalls.js";
 import { REQ_FUA, REQ_META, REQ_OP_READ, REQ_OP_WRITE, REQ_PREFLUSH, REQ_RAHEAD, REQ_SYNC, waitForIo } from "./block.js";
@@ -107,7 +108,7 @@ const PATH_MAX = 4096;
  * would run into unmapped memory; undefined if the first byte faults.
  */
 function readUserString(k: Kernel, tgid: number, addr: bigint): string | undefined {
-  const out = new Uint8Array(PATH_MAX);
+  const out = pathBuf;
   let n = 0;
   let size = 64;
   while (n < PATH_MAX) {
@@ -124,6 +125,11 @@ function readUserString(k: Kernel, tgid: number, addr: bigint): string | undefin
   }
   return decoder.decode(out.subarray(0, n));
 }
+/** getname's copy buffer (one: the model runs one call at a time). */
+const pathBuf = new Uint8Array(PATH_MAX);
+/** The 8 bytes of a loff_t or pointer slot, read or written whole. */
+const slot = new Uint8Array(8);
+const slotView = new DataView(slot.buffer);
 
 /** An open file: the node it is of. */
 interface OpenState {
@@ -165,12 +171,23 @@ export function installFsPaths(k: Kernel, w: World): void {
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
     for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
   };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  /** The functions called by name, looked up once. */
+  const fns = new Map<string, KernelFunction>();
+  const call = (name: string, ...args: bigint[]) => {
+    let fn = fns.get(name);
+    if (fn === undefined) {
+      fn = k.functions.named(name)[0];
+      if (!fn) throw new RangeError(`no kernel function '${name}'`);
+      fns.set(name, fn);
+    }
+    return k.call(fn, args);
+  };
   const rng = k.rng;
   const vfs = w.vfs;
   const pc = vfs.pageCache;
   const rd = (a: bigint, t: string, f: string) => k.memory.readField(a, t, f);
-  const wr = (a: bigint, t: string, f: string, v: bigint) => setField(k, a, t, f, v);
+  // Every field the fs paths write is in the headers (fs.h, types.h): written directly, without setField's has-field check.
+  const wr = (a: bigint, t: string, f: string, v: bigint) => k.memory.writeField(a, t, f, v);
   const addrOf = (name: string) => k.functions.named(name)[0]?.address ?? 0n;
   const fire = (cat: string, name: string, values: Record<string, bigint | string>, args: bigint[]) => k.fire(k.tracepoints.get(cat, name)!, values, args);
   const s: Record<string, bigint> = {};
@@ -870,14 +887,15 @@ export function installFsPaths(k: Kernel, w: World): void {
     return call("vfs_read", f.file, buf!, count!, s.pos!);
   });
   const writeU64 = (a: bigint, v: bigint) => {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, U64(v), true);
-    k.memory.writeKernel(a, b);
+    if (k.memory.kernel.storeU64(a, U64(v))) return;
+    slotView.setBigUint64(0, U64(v), true);
+    k.memory.writeKernel(a, slot);
   };
   const readU64 = (a: bigint) => {
-    const b = new Uint8Array(8);
-    k.memory.readKernel(b, a);
-    return new DataView(b.buffer).getBigUint64(0, true);
+    const v = k.memory.kernel.loadU64(a);
+    if (v !== undefined) return v;
+    k.memory.readKernel(slot, a);
+    return slotView.getBigUint64(0, true);
   };
   set("vfs_read", ([file, buf, count, posp]) => {
     const mode = rd(file!, "file", "f_mode");
