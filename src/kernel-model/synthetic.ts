@@ -36,7 +36,7 @@ export interface WorkloadOptions {
   rate?: number;
 }
 
-const COMMS = ["systemd", "sshd", "curl", "nginx", "postgres", "kworker/0:1", "bash", "iperf3"];
+const COMMS = ["systemd", "kthreadd", "sshd", "curl", "nginx", "postgres", "kworker/0:1", "bash", "iperf3"];
 
 export class SyntheticKernel extends Kernel {
   readonly world: World;
@@ -74,9 +74,13 @@ export class SyntheticKernel extends Kernel {
     this.mm = installMmPaths(this);
     this.bpfObject = installBpfPaths(this);
     installIrqPaths(this, this.world);
+    // systemd (pid 1) and kthreadd (pid 2) are the idle task's children; services are systemd's, kernel threads kthreadd's.
     COMMS.forEach((comm, i) => {
-      const t = this.spawn(comm, i === 0 ? 0 : 1, { cpu: i % this.tasks.cpus.length, kthread: comm.startsWith("kworker/") });
-      if (i < this.tasks.cpus.length) this.tasks.switchTo(i, t);
+      const kthread = comm === "kthreadd" || comm.startsWith("kworker/");
+      const parent = i < 2 ? 0 : kthread ? 2 : 1;
+      const t = this.spawn(comm, parent, { cpu: i % this.tasks.cpus.length, kthread });
+      // Each CPU starts out running a user task (kernel threads sleep until woken).
+      if (!kthread && this.tasks.cpus[t.cpu]!.current.pid === 0) this.tasks.switchTo(t.cpu, t);
     });
   }
 

@@ -20,7 +20,8 @@ const LIFECYCLE = ["task_newtask", "sched_process_fork", "sched_wakeup_new", "sc
 /** A kernel with bash (pid 7) running on its CPU, and every lifecycle event recorded as name + decoded fields. */
 function boot(seed = 5) {
   const k = new SyntheticKernel({ seed });
-  const bash = k.tasks.get(7)!;
+  // The boot tasks: systemd 1, kthreadd 2, sshd 3, curl 4, nginx 5, postgres 6, kworker/0:1 7, bash 8, iperf3 9.
+  const bash = k.tasks.get(8)!;
   expect(bash.comm).toBe("bash");
   runNow(k, bash);
   const events: { name: string; v: Record<string, bigint | string>; hit: TracepointHit }[] = [];
@@ -60,19 +61,19 @@ describe("fork, exec, exit, wait", () => {
     expect(status).toBe(0);
     expect(events.map((e) => e.name)).toEqual(LIFECYCLE);
     const by = (name: string) => events.find((e) => e.name === name)!.v;
-    expect(by("task_newtask")).toEqual({ pid: 9n, comm: "bash", clone_flags: 0n, oom_score_adj: 0n });
-    expect(by("sched_process_fork")).toEqual({ parent_comm: "bash", parent_pid: 7n, child_comm: "bash", child_pid: 9n });
-    expect(by("sched_process_wait")).toEqual({ comm: "bash", pid: 7n, prio: 120n });
-    expect(by("task_rename")).toEqual({ pid: 9n, oldcomm: "bash", newcomm: "ls", oom_score_adj: 0n });
-    expect(by("sched_process_exec")).toEqual({ filename: "/usr/bin/ls", pid: 9n, old_pid: 9n });
-    expect(by("sched_process_exit")).toEqual({ comm: "ls", pid: 9n, prio: 120n });
+    expect(by("task_newtask")).toEqual({ pid: 10n, comm: "bash", clone_flags: 0n, oom_score_adj: 0n });
+    expect(by("sched_process_fork")).toEqual({ parent_comm: "bash", parent_pid: 8n, child_comm: "bash", child_pid: 10n });
+    expect(by("sched_process_wait")).toEqual({ comm: "bash", pid: 8n, prio: 120n });
+    expect(by("task_rename")).toEqual({ pid: 10n, oldcomm: "bash", newcomm: "ls", oom_score_adj: 0n });
+    expect(by("sched_process_exec")).toEqual({ filename: "/usr/bin/ls", pid: 10n, old_pid: 10n });
+    expect(by("sched_process_exit")).toEqual({ comm: "ls", pid: 10n, prio: 120n });
     // SIGCHLD (17) to bash, a group signal, CLD_EXITED, delivered (result 0); bash's handler takes it.
-    expect(by("signal_generate")).toEqual({ sig: 17n, errno: 0n, code: 1n, comm: "bash", pid: 7n, group: 1n, result: 0n });
-    expect(by("sched_process_free")).toEqual({ comm: "ls", pid: 9n, prio: 120n });
+    expect(by("signal_generate")).toEqual({ sig: 17n, errno: 0n, code: 1n, comm: "bash", pid: 8n, group: 1n, result: 0n });
+    expect(by("sched_process_free")).toEqual({ comm: "ls", pid: 10n, prio: 120n });
     expect(by("signal_deliver")).toEqual({ sig: 17n, errno: 0n, code: 1n, sa_handler: 0x401000n + 17n * 0x40n, sa_flags: 0x14000000n });
     // Who ran each: the fork, wait and SIGCHLD delivery in bash; the exec and exit in the child.
-    expect(events.map((e) => e.hit.pid)).toEqual([7, 7, 7, 7, 9, 9, 9, 9, 7, 7]);
-    expect(k.tasks.get(9)).toBeUndefined();
+    expect(events.map((e) => e.hit.pid)).toEqual([8, 8, 8, 8, 10, 10, 10, 10, 8, 8]);
+    expect(k.tasks.get(10)).toBeUndefined();
     expect(lifecycleCounts(k)).toEqual({ forks: 1, reaped: 1 });
   });
 
@@ -130,10 +131,10 @@ describe("fork, exec, exit, wait", () => {
       "sighand differs from bash's": "yes",
       real_cred: "same",
       uid: 0n,
-      parent: 7n,
+      parent: 8n,
       cgroup: "session-1.scope",
       level: 3n,
-      pidnr: 9n,
+      pidnr: 10n,
       tgidPid: "own",
       session: "bash's",
       nr_threads: 1n,
@@ -153,14 +154,14 @@ describe("fork, exec, exit, wait", () => {
     });
     const forks = events.filter((e) => e.name === "sched_process_fork").map((e) => [e.v.parent_comm, e.v.parent_pid, e.v.child_pid]);
     expect(forks).toEqual([
-      ["bash", 7n, 9n],
-      ["sh", 9n, 10n],
+      ["bash", 8n, 10n],
+      ["sh", 10n, 11n],
     ]);
     expect(events.filter((e) => e.name === "sched_process_exit").map((e) => [e.v.comm, e.v.pid])).toEqual([
-      ["cat", 10n],
-      ["sh", 9n],
+      ["cat", 11n],
+      ["sh", 10n],
     ]);
-    expect(events.filter((e) => e.name === "sched_process_free").map((e) => e.v.pid)).toEqual([10n, 9n]);
+    expect(events.filter((e) => e.name === "sched_process_free").map((e) => e.v.pid)).toEqual([11n, 10n]);
   });
 
   it("the OOM killer picks the process that touched more memory than the machine has", () => {
@@ -172,10 +173,10 @@ describe("fork, exec, exit, wait", () => {
     expect(status).toBe(9); // SIGKILL
     const oom = events.filter((e) => ["mark_victim", "wake_reaper", "start_task_reaping", "finish_task_reaping"].includes(e.name));
     expect(oom.map((e) => [e.name, e.v.pid])).toEqual([
-      ["mark_victim", 9n],
-      ["wake_reaper", 9n],
-      ["start_task_reaping", 9n],
-      ["finish_task_reaping", 9n],
+      ["mark_victim", 10n],
+      ["wake_reaper", 10n],
+      ["start_task_reaping", 10n],
+      ["finish_task_reaping", 10n],
     ]);
     // Four 1 GiB steps: the fourth reaches the machine's 4 GiB (1 Mi pages = 4194304 KiB anon, 2048 pages of page tables = 8192 KiB);
     // the mm's total_vm is python3's text, data and stack plus those pages.
@@ -203,7 +204,7 @@ describe("objects are freed", () => {
     expect(active()).toEqual(live);
     expect(k.memory.usage().liveObjects).toBe(before.liveObjects);
     expect(k.memory.usage().userMappedBytes).toBe(before.userMappedBytes);
-    expect(k.memory.hasUserSpace(10)).toBe(false);
+    expect(k.memory.hasUserSpace(11)).toBe(false);
   });
 
   it("10,000 sched-workload process steps: every task forked is reaped, the task table and live objects stay where they were", () => {
@@ -217,7 +218,7 @@ describe("objects are freed", () => {
     expect(forks).toBe(reaped);
     expect(forks).toBeGreaterThan(10_200);
     // pids advanced past every fork
-    expect(Math.max(...k.tasks.all().map((t) => t.pid))).toBe(8);
+    expect(Math.max(...k.tasks.all().map((t) => t.pid))).toBe(9);
   }, 120_000);
 });
 
@@ -257,7 +258,7 @@ describe("through the tracer", () => {
       expect(ppid).toBe(rec.pid); // the forking task calls wake_up_new_task
       expect([cg, uid]).toEqual(["session-1.scope", 0]);
       expect(rqCpu).toBe(cpu);
-      expect(pid).toBeGreaterThan(8);
+      expect(pid).toBeGreaterThan(9);
     }
   });
 });

@@ -46,11 +46,11 @@ describe("run queues", () => {
     k.callByName("schedule", []); // the scheduler adopts the boot tasks on its first pass
     const s = schedState(k);
     const perCpu = s.rqs.map((rq) => [rf(k, rq.addr, "rq", "nr_running"), rf(k, rq.cfs, "cfs_rq", "nr_queued"), rf(k, rq.addr, "rq", "cpu")]);
-    // 8 boot tasks round-robin on 4 CPUs: two each.
+    // 9 boot tasks round-robin on 4 CPUs; the kernel threads (kthreadd on 1, kworker/0:1 on 2) sleep, off the queues.
     expect(perCpu).toEqual([
-      [2n, 2n, 0n],
-      [2n, 2n, 1n],
-      [2n, 2n, 2n],
+      [3n, 3n, 0n],
+      [1n, 1n, 1n],
+      [1n, 1n, 2n],
       [2n, 2n, 3n],
     ]);
     for (const t of k.tasks.all()) {
@@ -85,7 +85,8 @@ describe("run queues", () => {
 describe("sleeping and waking", () => {
   it("nanosleep: switched out as S, woken by its timer (waking, wakeup), switched back in by preemption; the syscall returns 0 after the time", () => {
     const k = new SyntheticKernel({ seed: 2 });
-    const sshd = k.tasks.get(2)!;
+    const sshd = k.tasks.get(3)!;
+    expect(sshd.comm).toBe("sshd");
     runNow(k, sshd);
     const ev = record(k, ["sched_switch", "sched_waking", "sched_wakeup"]);
     const user = k.memory.userSpace(sshd.tgid);
@@ -94,13 +95,16 @@ describe("sleeping and waking", () => {
     expect(syscall(k, "nanosleep", [req, 0n])).toBe(0n);
     expect(k.clock.now() - t0).toBeGreaterThan(200_000n);
     user.heapFree(req);
-    const other = ev[0]![4];
+    // sshd is alone on CPU 2: going to sleep, the CPU pulls a task from the busiest (CPU 0, three tasks) and runs it; its timer wakes sshd there.
+    const other = ev[0]![4] as string;
+    const otherPid = k.tasks.all().find((t) => t.comm === other)!.pid;
     expect(ev).toEqual([
-      ["sched_switch", 2, "sshd", 1n, other, 0n],
-      ["sched_waking", other === "swapper/1" ? 0 : (k.tasks.all().find((t) => t.comm === other)?.pid ?? -1), "sshd", 2, 1],
-      ["sched_wakeup", ev[1]![1], "sshd", 2, 1],
-      ["sched_switch", ev[1]![1], other, 0x100n, "sshd", 1n],
+      ["sched_switch", 3, "sshd", 1n, other, 0n],
+      ["sched_waking", otherPid, "sshd", 3, 2],
+      ["sched_wakeup", otherPid, "sshd", 3, 2],
+      ["sched_switch", otherPid, other, 0x100n, "sshd", 1n],
     ]);
+    expect(k.tasks.all().find((t) => t.comm === other)!.cpu).toBe(2);
     expect(k.current()).toBe(sshd);
     expect([ts(k, sshd, "__state"), ts(k, sshd, "nvcsw"), ts(k, sshd, "on_rq")]).toEqual([0n, 1n, 1n]);
   });
@@ -117,7 +121,8 @@ describe("sleeping and waking", () => {
 
   it("sched_yield: the caller's vruntime goes past every other queued task's and another runs before it resumes", () => {
     const k = new SyntheticKernel({ seed: 2 });
-    const curl = k.tasks.get(3)!;
+    const curl = k.tasks.get(4)!;
+    expect(curl.comm).toBe("curl");
     runNow(k, curl);
     const rq = schedState(k).rqs[curl.cpu]!;
     const ev = record(k, ["sched_switch"]);
@@ -139,8 +144,9 @@ describe("load balancing and policies", () => {
     k.callByName("schedule", []);
     const s = schedState(k);
     const [rq0, rq1] = s.rqs as [(typeof s.rqs)[0], (typeof s.rqs)[0]];
-    // Two of CPU 1's queued tasks go to sleep (dequeued): 4 runnable on CPU 0, 2 on CPU 1.
-    for (const t of rq1.tasks.filter((x) => x !== k.tasks.cpus[1]!.current).slice(0, 2)) {
+    // One of CPU 1's queued tasks goes to sleep (dequeued): 4 runnable on CPU 0 (systemd, sshd, nginx, iperf3), 2 on CPU 1.
+    expect([rq0.tasks.length, rq1.tasks.length]).toEqual([4, 3]);
+    for (const t of rq1.tasks.filter((x) => x !== k.tasks.cpus[1]!.current).slice(0, 1)) {
       infoOf(k, t).state = 1;
       k.cpu = 1;
       k.callByName("deactivate_task", [rq1.addr, t.taskAddress, 1n]);
@@ -178,15 +184,15 @@ describe("load balancing and policies", () => {
     const k = new SyntheticKernel({ seed: 2 });
     const ev = record(k, ["signal_generate"]);
     expect(syscall(k, "kill", [99999n, 15n])).toBe(u(-3n));
-    expect(syscall(k, "kill", [2n, 0n])).toBe(0n);
-    expect(syscall(k, "kill", [2n, 65n])).toBe(u(-22n));
-    expect(syscall(k, "kill", [2n, 1n])).toBe(0n);
-    expect(syscall(k, "kill", [2n, 1n])).toBe(0n);
+    expect(syscall(k, "kill", [3n, 0n])).toBe(0n);
+    expect(syscall(k, "kill", [3n, 65n])).toBe(u(-22n));
+    expect(syscall(k, "kill", [3n, 1n])).toBe(0n);
+    expect(syscall(k, "kill", [3n, 1n])).toBe(0n);
     expect(ev.map((e) => e.slice(2))).toEqual([
       [1, "sshd", 0],
       [1, "sshd", 2],
     ]);
-    const sshd = k.tasks.get(2)!;
+    const sshd = k.tasks.get(3)!;
     const shared = ts(k, sshd, "signal") + BigInt(k.memory.objects.field("signal_struct", "shared_pending").byteOffset);
     expect(rf(k, shared, "sigpending", "signal.sig[0]")).toBe(1n); // SIGHUP's bit
     expect(k.memory.slab.cache("sigqueue")?.stats.active).toBe(1);

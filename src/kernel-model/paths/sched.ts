@@ -172,6 +172,12 @@ function adopt(k: Kernel): void {
     if (s.info.has(t)) continue;
     const i = infoOf(k, t);
     const rq = s.rqs[t.cpu] ?? s.rqs[0]!;
+    // A kernel thread sleeps until woken (kthreadd, kworkers waiting for work), unless it is running now.
+    if (t.kthread && k.tasks.cpus[t.cpu]?.current !== t) {
+      i.state = TASK_INTERRUPTIBLE;
+      writeTaskSched(k, t, i, rq);
+      continue;
+    }
     i.onRq = true;
     rq.tasks.push(t);
     writeTaskSched(k, t, i, rq);
