@@ -33,6 +33,8 @@ import {
 } from "../../src/kernel-model/paths/bpf.js";
 import { syscall } from "../../src/kernel-model/paths/syscalls.js";
 import { SyntheticKernel } from "../../src/kernel-model/synthetic.js";
+import { BpfObject } from "../../src/loader/object.js";
+import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
 
 const neg = (e: number) => BigInt.asUintN(64, BigInt(-e));
 const calls = (k: Kernel, name: string, which = 0) => k.functions.countsOf(k.functions.named(name).at(which)!).calls;
@@ -319,5 +321,25 @@ describe("bpf(2) in the kernel model", () => {
     expect(k.memory.usage().liveObjects).toBe(objects);
     const model = bpfModel(k);
     expect([model.files.size, model.maps.size, model.progs.size, model.rcu.length]).toEqual([0, 0, 0, 0]);
+  });
+
+  it("a libbpf-style tool sees the paths: syscalls:sys_enter_bpf by command and fentry on bpf_map_update_value with the map's name, key and flags", () => {
+    const booted = bootSyntheticKernel({ seed: 9, nrCpus: 2 });
+    const k = booted.kernel;
+    const obj = BpfObject.open(readFileSync("test/fixtures/libbpf-style/obj/bpfwatch.bpf.o"), "bpfwatch.bpf.o").load(machineOf(booted)).attach();
+    bpfStep(k);
+    const byCmd = new Map(obj.entries("cmds").map((e) => [Number(e.keyData), Number(e.valueData)]));
+    const truth: [number, string][] = [[0, "map_create"], [1, "map_lookup_elem"], [2, "map_update_elem"], [3, "map_delete_elem"], [4, "map_get_next_key"], [5, "bpf_prog_load"], [10, "bpf_prog_test_run"], [15, "bpf_obj_get_info_by_fd"]];
+    expect([...byCmd].sort((a, b) => a[0] - b[0])).toEqual(truth.map(([cmd, fn]) => [cmd, calls(k, fn)]));
+    const updates = obj.pollEvents().map((e) => e.data as { name: string; map_type: number; key_size: number; key: number; flags: number });
+    expect(updates.length).toBe(calls(k, "bpf_map_update_value"));
+    // Per map: keys 0..n-1 with BPF_ANY, then key 0 with BPF_EXIST and key 1 with BPF_NOEXIST.
+    for (const [name, type, keySize] of [["counts", 1, 8], ["config", 2, 4]] as const) {
+      const mine = updates.filter((u) => u.name === name);
+      expect(mine.every((u) => u.map_type === type && u.key_size === keySize)).toBe(true);
+      const n = mine.length - 2;
+      expect(mine.map((u) => [u.key, u.flags])).toEqual([...Array.from({ length: n }, (_, i) => [i, 0]), [0, 2], [1, 1]]);
+    }
+    obj.close();
   });
 });
