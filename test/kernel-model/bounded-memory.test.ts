@@ -49,7 +49,7 @@ describe("synthetic kernel memory over long runs", () => {
     expect(calls.filter((n) => n === "__fput").length).toBe(calls.filter((n) => n === "filp_close").length);
     // Every file is closed; the dentry and inode caches hold the files that exist (the dcache and icache), nothing else.
     const files = k.world.vfs.nodes.size;
-    expect(files).toBe(8);
+    expect(files).toBe(9);
     expect(caches.map((c) => k.memory.slab.cache(c)?.stats.active)).toEqual([0, files, files]);
     // Each inode freed was evicted.
     const inodes = k.memory.slab.cache("inode_cache")!.stats;

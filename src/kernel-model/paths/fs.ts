@@ -1746,6 +1746,8 @@ const DRAFT = "/home/user/draft.txt";
 const DRAFT_SWP = "/home/user/.draft.txt.swp";
 const APP_LOG = "/var/log/app.log";
 const BUILD_DIR = "/home/user/build";
+const DOWNLOAD_PART = "/home/user/archive.tar.part";
+const DOWNLOAD = "/home/user/archive.tar";
 
 /**
  * One file session of the current task (the fs workload's step): reading a
@@ -1753,7 +1755,8 @@ const BUILD_DIR = "/home/user/build";
  * close), appending to a log, an editor's save (write a swap file, fsync,
  * rename it over the file), a temp file on tmpfs (create, write, seek, read
  * back from the page cache, unlink), a build directory (mkdir, create,
- * pwrite, fdatasync, unlink, rmdir), or a stat/open of a missing file.
+ * pwrite, fdatasync, unlink, rmdir), a download (a large write left to the
+ * flusher, renamed into place), or a stat/open of a missing file.
  * Then the flusher if the dirty threshold was crossed (or now and then),
  * and the task waits for what its I/O left in flight.
  */
@@ -1813,6 +1816,8 @@ export function fileSession(k: Kernel): void {
       sys("lseek", fd, 0n, 0n);
       sys("read", fd, buf, BigInt(n));
     });
+    // Some programs fsync even on tmpfs (noop_fsync).
+    if (rng.chance(0.3)) sys("fsync", fd);
     sys("close", fd);
     sys("unlinkat", AT_FDCWD, userStr(k, path), 0n);
   } else if (r < 0.9) {
@@ -1832,7 +1837,16 @@ export function fileSession(k: Kernel): void {
       sys("unlinkat", AT_FDCWD, userStr(k, obj), 0n);
     }
     sys("unlinkat", AT_FDCWD, userStr(k, BUILD_DIR), AT_REMOVEDIR);
-  } else if (r < 0.95) {
+  } else if (r < 0.93) {
+    // A download: 192-256 KiB written in 16 KiB chunks without fsync (past the dirty threshold: the flusher is woken), then renamed into place.
+    const fd = sys("openat", AT_FDCWD, userStr(k, DOWNLOAD_PART), O_WRONLY | O_CREAT | O_TRUNC, 0o644n);
+    if (isErr(fd)) return finish(k, st);
+    withBuf(16384, (buf) => {
+      for (let i = rng.int(12, 16); i > 0; i--) sys("write", fd, buf, 16384n);
+    });
+    sys("close", fd);
+    sys("renameat2", AT_FDCWD, userStr(k, DOWNLOAD_PART), AT_FDCWD, userStr(k, DOWNLOAD), 0n);
+  } else if (r < 0.96) {
     // Read back the last save (a page cache hit unless reclaimed).
     const fd = sys("openat", AT_FDCWD, userStr(k, DRAFT), O_RDONLY, 0n);
     if (!isErr(fd)) {
