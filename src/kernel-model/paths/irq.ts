@@ -112,6 +112,7 @@ interface CpuIrq {
 }
 
 export interface IrqState {
+  readonly actionNames: Map<bigint, string>;
   readonly cpus: CpuIrq[];
   /** Simulated time of the next virtio-net receive interrupt. */
   nextRx: bigint;
@@ -266,6 +267,7 @@ export function installIrqPaths(k: Kernel, w: World): void {
   });
   const device = (name: string, irq: number, vector: number, handler: string) => {
     const action = alloc(k, "irqaction");
+    actionNames.set(action, name);
     const vq = k.memory.kmalloc(64, true);
     setField(k, action, "irqaction", "handler", fnAddr(handler));
     setField(k, action, "irqaction", "dev_id", vq);
@@ -278,7 +280,10 @@ export function installIrqPaths(k: Kernel, w: World): void {
     setField(k, desc, "irq_desc", "action", action);
     return { desc, action, irq, vector: BigInt(vector), vq };
   };
+  /** Each irqaction's name (irq_handler_entry's name field: the string action->name points to). */
+  const actionNames = new Map<bigint, string>();
   const st: IrqState = {
+    actionNames,
     cpus,
     nextRx: -1n,
     net: device("virtio0-input.0", 25, 0x22, "vring_interrupt"),
@@ -892,6 +897,7 @@ function installDevicePaths(k: Kernel, w: World): void {
   const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
   const tpEntry = k.tracepoints.get("irq", "irq_handler_entry")!;
   const tpExit = k.tracepoints.get("irq", "irq_handler_exit")!;
+  const actionNames = st.actionNames;
   set("common_interrupt", () => {
     const dev = irqDevice.get(k) ?? st.net;
     call("irq_enter_rcu");
@@ -921,8 +927,7 @@ function installDevicePaths(k: Kernel, w: World): void {
     let ret = 0n;
     for (let action = k.memory.readField(desc!, "irq_desc", "action"); action !== 0n; action = k.memory.readField(action, "irqaction", "next")) {
       const irq = k.memory.readField(action, "irqaction", "irq");
-      const name = k.memory.readField(action, "irqaction", "name");
-      const text = readCString(k, name);
+      const text = actionNames.get(action) ?? "";
       k.fire(tpEntry, { irq, name: text }, [irq, action]);
       const handler = k.functions.at(k.memory.readField(action, "irqaction", "handler"))?.name ?? "vring_interrupt";
       const r = call(handler, irq, k.memory.readField(action, "irqaction", "dev_id"));
@@ -947,9 +952,3 @@ function installDevicePaths(k: Kernel, w: World): void {
   });
 }
 
-function readCString(k: Kernel, addr: bigint): string {
-  const b = new Uint8Array(32);
-  if (k.memory.readKernel(b, addr) !== 0) return "";
-  const nul = b.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? b : b.subarray(0, nul));
-}
