@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { SyntheticKernel } from "../../src/kernel-model/synthetic.js";
 import { syscall, userString } from "../../src/kernel-model/paths/syscalls.js";
-import { AT_FDCWD, AT_REMOVEDIR, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, dirtyPages } from "../../src/kernel-model/paths/fs.js";
+import { AT_FDCWD, AT_REMOVEDIR, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, dirtyPages, runFlusher } from "../../src/kernel-model/paths/fs.js";
+import { waitForIo } from "../../src/kernel-model/paths/block.js";
 import { PG_active, PG_dirty, PG_referenced, PG_uptodate, PG_writeback } from "../../src/kernel-model/paths/vfs.js";
 import { bootSyntheticKernel } from "../../src/syscall/boot.js";
 import { HelperId } from "../../src/vm/helpers/protos.js";
@@ -151,6 +152,45 @@ describe("a file created, written, fsynced, closed and unlinked", () => {
     expect(() => rf(node.inode, "inode", "i_size")).toThrow(/freed/);
     expect(() => rf(node.dentry, "dentry", "d_flags")).toThrow(/freed/);
     expect(sys("unlinkat", AT_FDCWD, userString(k, "/tmp/scratch"), 0n)).toBe(-2n);
+  });
+});
+
+describe("writeback by the flusher", () => {
+  it("a large write past the dirty threshold wakes the flusher; the kworker writes the inode's pages back (wb_workfn -> wb_writeback -> writeback_sb_inodes -> __writeback_single_inode)", () => {
+    const { k, sys, user, trace, rf } = fresh();
+    const fd = sys("openat", AT_FDCWD, userString(k, "/home/user/big.bin"), O_WRONLY | O_CREAT, 0o644n);
+    const wake = trace(["wb_start_background_writeback"]);
+    const buf = user.heapAlloc(16384);
+    for (let i = 0; i < 16; i++) expect(sys("write", fd, buf, 16384n)).toBe(16384n);
+    user.heapFree(buf);
+    sys("close", fd);
+    const node = k.world.vfs.nodes.get("/home/user/big.bin")!;
+    // 64 dirty pages: the threshold (48) was crossed once.
+    expect([dirtyPages(k), wake.length, rf(node.inode, "inode", "i_size")]).toEqual([64, 1, 262144n]);
+    const seq: string[] = [];
+    const comms = new Set<string>();
+    for (const tp of k.tracepoints.all()) {
+      if (tp.category !== "writeback") continue;
+      k.tracepoints.attach(tp, (hit) => {
+        seq.push(tp.name);
+        comms.add(k.current().comm);
+        if (tp.name === "writeback_pages_written") seq.push(String(new DataView(hit.record.buffer, hit.record.byteOffset).getBigInt64(8, true)));
+      });
+    }
+    const requests = k.groundTruth("blk_mq_start_request");
+    const merges = k.groundTruth("block:block_bio_backmerge");
+    const task = k.current();
+    runFlusher(k);
+    expect(k.current()).toBe(task);
+    expect(seq).toEqual(["writeback_start", "writeback_single_inode_start", "writeback_write_inode_start", "writeback_write_inode", "writeback_single_inode", "writeback_written", "writeback_pages_written", "64"]);
+    expect([...comms]).toEqual(["kworker/0:1"]);
+    // 8 bios of 8 pages, merged in the plug into 128 KiB requests: 2 requests.
+    expect([k.groundTruth("blk_mq_start_request") - requests, k.groundTruth("block:block_bio_backmerge") - merges]).toEqual([2, 6]);
+    expect(dirtyPages(k)).toBe(0);
+    // The flusher does not wait: the pages are under writeback until the device completes them.
+    expect(node.writeback.size).toBe(64);
+    waitForIo(k, k.world, () => node.writeback.size === 0);
+    expect(rf(node.inode, "inode", "i_state") & 7n).toBe(0n);
   });
 });
 

@@ -1727,17 +1727,24 @@ export function dirtyPages(k: Kernel): number {
 }
 
 /**
- * The flusher: the bdi's writeback work runs on a kworker (wb_workfn), as
- * the current CPU's task for the time it takes.
+ * The flusher: the bdi's writeback work runs on the CPU's kworker
+ * (wb_workfn), which is the CPU's current task for the time it takes (the
+ * task it interrupted is put back after).
  */
 export function runFlusher(k: Kernel): void {
   const st = fsState(k);
-  const kw = (st.kworker ??= k.tasks.all().find((t) => t.kthread && t.comm.startsWith("kworker/")));
-  const prev = kw ? k.tasks.switchTo(k.cpu, kw) : undefined;
+  const want = `kworker/${k.cpu}:1`;
+  if (st.kworker?.comm !== want || st.kworker.exited) st.kworker = k.tasks.all().find((t) => t.kthread && t.comm === want) ?? k.tasks.all().find((t) => t.kthread && t.comm.startsWith("kworker/"));
+  const c = k.tasks.cpus[k.cpu]!;
+  const kw = st.kworker;
+  const prev = c.current;
+  const prevCpu = kw?.cpu;
+  if (kw) c.current = kw;
   try {
     k.callByName("wb_workfn", [st.s.work_struct!]);
   } finally {
-    if (prev) k.tasks.switchTo(k.cpu, prev);
+    c.current = prev;
+    if (kw && prevCpu !== undefined) kw.cpu = prevCpu;
   }
 }
 
