@@ -55,6 +55,9 @@ export interface MapEntry {
   valueData: JsonValue;
 }
 
+/** SEC kinds whose target setAttachTarget may change. */
+const RETARGETABLE: ReadonlySet<string> = new Set(["kprobe", "kretprobe", "fentry", "fexit", "fmod_ret", "tp_btf", "raw_tp", "raw_tracepoint", "tracepoint", "tp", "ksyscall", "kretsyscall"]);
+
 /** BPF_MAP_TYPE_PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH: values per CPU. */
 export const PERCPU_TYPES: ReadonlySet<number> = new Set([5, 6, 10]);
 
@@ -157,6 +160,29 @@ export class BpfObject {
     p.autoload = on;
     if (on) this.switchedOff.delete(name);
     else this.switchedOff.add(name);
+    return this;
+  }
+
+  /**
+   * bpf_program__set_attach_target before load (and what a tool's
+   * bpf_program__attach_kprobe(prog, retprobe, func) does for kprobes):
+   * the program attaches to `target` instead of its section's (a function
+   * for kprobe/kretprobe/fentry/fexit/fmod_ret, an event for
+   * tp_btf/raw_tp, CATEGORY/NAME for tracepoint). -EINVAL for kinds
+   * without a target (socket, perf_event, iter, ...).
+   */
+  setAttachTarget(name: string, target: string): this {
+    if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': program '${name}': set attach target: the object is already loaded`);
+    const p = this.spec.programs.find((x) => x.name === name);
+    if (!p) throw new BtfsnoopError("ENOENT", `'${this.spec.name}': no program '${name}' (have ${this.programNames.join(", ") || "none"})`);
+    const slash = p.secName.indexOf("/");
+    const kind = slash < 0 ? p.secName : p.secName.slice(0, slash);
+    if (!RETARGETABLE.has(kind)) throw new BtfsnoopError("EINVAL", `'${this.spec.name}': program '${name}' (SEC("${p.secName}")) has no attach target to set`);
+    const tp = kind === "tracepoint" || kind === "tp";
+    if (!target || (tp ? !/^[^/]+\/[^/]+$/.test(target) : target.includes("/"))) {
+      throw new BtfsnoopError("EINVAL", `'${this.spec.name}': program '${name}': attach target '${target}' is not ${tp ? "CATEGORY/NAME" : "a function or event name"}`);
+    }
+    p.secName = `${kind}/${target}`;
     return this;
   }
 

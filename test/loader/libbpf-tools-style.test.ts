@@ -170,6 +170,24 @@ describe("libbpf-tools-style objects without their user space", () => {
     expect(m.bpf.objects()).toMatchObject({ map: 0, prog: 0, link: 0 });
   });
 
+  it("setAttachTarget retargets a program before load (bpf_program__set_attach_target): a kprobe on a missing function moved to vfs_write counts every call", () => {
+    const m = boot();
+    const obj = open("alternatives.bpf.o").setAttachTarget("missing", "vfs_write").setAttachTarget("switch_tp", "sched/sched_switch");
+    obj.load(m).attach({ keepGoing: true, alternatives: true });
+    const writes = m.callCount("vfs_write");
+    m.run("fs", 150);
+    const v = obj.variables(".bss");
+    expect(v.missing_hits).toBe(m.callCount("vfs_write") - writes);
+    expect(v.missing_hits).toBeGreaterThan(0);
+    expect(obj.status().find((s) => s.name === "missing")).toEqual({ name: "missing", section: "kprobe/btfsnoop_no_such_function", loaded: true, attached: true });
+    obj.close();
+    const o = open("alternatives.bpf.o");
+    expect(() => o.setAttachTarget("user_func", "readline")).toThrow(`program 'user_func' (SEC("uprobe")) has no attach target to set`);
+    expect(() => o.setAttachTarget("switch_tp", "sched_switch")).toThrow("program 'switch_tp': attach target 'sched_switch' is not CATEGORY/NAME");
+    expect(() => o.setAttachTarget("missing", "")).toThrow("program 'missing': attach target '' is not a function or event name");
+    expect(() => o.setAttachTarget("nope", "vfs_read")).toThrow("no program 'nope'");
+  });
+
   it("btfsnoop run: --skip, the size notes and the summary's reasons", async () => {
     let out = "";
     let err = "";
@@ -187,5 +205,12 @@ describe("libbpf-tools-style objects without their user space", () => {
     expect(byName.read_fentry).toBe("not autoloaded (bpf_program__set_autoload(false))");
     expect(byName.read_kprobe).toBe(true);
     expect(byName.missing).toBe("attach kprobe 'btfsnoop_no_such_function' failed: no function 'btfsnoop_no_such_function'");
+    out = "";
+    expect(await main(["run", OBJ + "alternatives.bpf.o", "--workload", "fs", "-d", "50ms", "--json", "--attach", "missing=vfs_write"], io)).toBe(0);
+    const s3 = JSON.parse(out.trim().split("\n").pop()!);
+    expect(s3.programs.find((p: { name: string }) => p.name === "missing")).toEqual({ name: "missing", section: "kprobe/btfsnoop_no_such_function", attached: true });
+    err = "";
+    expect(await main(["run", OBJ + "alternatives.bpf.o", "--attach", "missing"], io)).toBe(2);
+    expect(err).toContain("--attach 'missing': expected PROG=FUNC, e.g. --attach dummy_kprobe=vfs_read");
   });
 });

@@ -3,7 +3,8 @@
 // (issue #16): a user's BPF object through the loader (src/loader) on the
 // synthetic kernel. `run` stands in for the tool's user space
 // (loader/standalone.ts): map sizes left to user space get defaults,
-// --skip switches programs off, and of the loaded programs every one whose
+// --skip switches programs off, --attach retargets one (the user space's
+// bpf_program__set_attach_target), and of the loaded programs every one whose
 // target exists is attached, only one of alternatives on the same event
 // (fentry over kprobe, tp_btf over raw_tp over tracepoint); the others are
 // reported on stderr and in the summary. It runs
@@ -41,6 +42,8 @@ export interface RunArgs {
   iface?: string | undefined;
   /** Programs not to load (bpf_program__set_autoload(prog, false), as the tool's user space would). */
   skip?: string[] | undefined;
+  /** PROG=TARGET: attach PROG to TARGET instead of its section's (bpf_program__set_attach_target). */
+  attach?: string[] | undefined;
 }
 
 /** The kernel to load into: the synthetic one, or one made from a BTF file (scale mode, workload `random`). */
@@ -166,9 +169,14 @@ function printkJson(l: TracePipeLine): string {
 
 /** `--set NAME=VALUE` list -> pairs (UsageError for a missing '='). */
 function parseSets(sets: readonly string[]): [string, string][] {
-  return sets.map((s) => {
+  return parsePairs(sets, "--set", "NAME=VALUE, e.g. --set target_pid=42");
+}
+
+/** `OPT A=B` values -> pairs (UsageError for a missing '='). */
+function parsePairs(values: readonly string[], opt: string, expected: string): [string, string][] {
+  return values.map((s) => {
     const eq = s.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--set '${s}': expected NAME=VALUE, e.g. --set target_pid=42`);
+    if (eq <= 0) throw new UsageError(`${opt} '${s}': expected ${expected}`);
     return [s.slice(0, eq), s.slice(eq + 1)];
   });
 }
@@ -191,6 +199,7 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
   const obj = await openFile(a.object);
   for (const [k, v] of sets) obj.set(k, v);
   for (const p of a.skip ?? []) obj.setAutoload(p, false);
+  for (const [p, target] of parsePairs(a.attach ?? [], "--attach", "PROG=FUNC, e.g. --attach dummy_kprobe=vfs_read")) obj.setAttachTarget(p, target);
   // Sizes the tool's user space would set before load (standalone.ts).
   const { standaloneMapSizes } = await import("../../loader/standalone.js");
   for (const c of standaloneMapSizes(obj.spec)) {
@@ -331,6 +340,7 @@ export function registerRun<T>(y: Argv<T>, io: CliIo): Argv<T> {
         .option("verbose", { alias: "v", type: "boolean", describe: "CO-RE relocations and program sizes on stderr" })
         .option("iface", { type: "string", describe: "interface the packet sockets of socket filters (SEC(\"socket\")) are bound to: lo (default) or eth0" })
         .option("skip", { type: "string", array: true, describe: "PROG: do not load this program (as a tool's bpf_program__set_autoload(prog, false))" })
+        .option("attach", { type: "string", array: true, describe: "PROG=TARGET: attach PROG to TARGET instead of its section's (bpf_program__set_attach_target), e.g. funclatency's dummy_fentry=vfs_read" })
         .example("$0 run prog.bpf.o --workload fs -d 200ms", "printk lines, events and maps of prog.bpf.o on the fs workload")
         .example("$0 run prog.bpf.o --set target_pid=4 --json", "with a const volatile knob set, as NDJSON")
         .example("$0 run prog.bpf.o --workload net --iface eth0", "its socket filters (SEC(\"socket\")) on a packet socket on eth0: maps and drop counters"),
