@@ -104,6 +104,8 @@ export interface SockAddr {
   family: number;
   addr: Uint8Array;
   port: number;
+  /** The length the caller gave. */
+  bytes?: number;
 }
 
 export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): void {
@@ -120,9 +122,10 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
     const b = new Uint8Array(len);
     if (k.memory.readUser(k.current().tgid, b, uaddr) !== 0) return err(EFAULT);
     const family = b[0]! | (b[1]! << 8);
-    const port = (b[2]! << 8) | b[3]!;
-    if (family === AF_INET) return len < 16 ? err(EINVAL) : { family, addr: b.slice(4, 8), port };
-    if (family === AF_INET6) return len < 24 ? err(EINVAL) : { family, addr: b.slice(8, 24), port };
+    const port = len >= 4 ? (b[2]! << 8) | b[3]! : 0;
+    const bytes = len;
+    if (family === AF_INET) return { family, addr: len < 8 ? new Uint8Array(4) : b.slice(4, 8), port, bytes };
+    if (family === AF_INET6) return { family, addr: len < 24 ? new Uint8Array(16) : b.slice(8, 24), port, bytes };
     if (family === AF_NETLINK) return len < 12 ? err(EINVAL) : { family, addr: b.slice(4, 8), port: 0 };
     return { family, addr: new Uint8Array(0), port };
   };
@@ -274,6 +277,8 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
     }
     const c = newSock(child, 0n, p.protocol, p.family, p.dev);
     addSock(w, c);
+    // The copy of sock_common carries the listener's addresses and port until the request's are set.
+    setAddrs(k, c, addrsOf(k, p));
     return child;
   });
   /** sock_init_data: the socket and sock joined, the default buffer sizes and timeouts, the callbacks' defaults. */
@@ -342,6 +347,7 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
     const s = w.bySk.get(sk!)!;
     const a = kaddrs.get(uaddr!)!;
     if (a.family !== s.family) return err(EAFNOSUPPORT);
+    if ((a.bytes ?? 28) < (s.family === AF_INET6 ? 24 : 16)) return err(EINVAL);
     if (addrsOf(k, s).sport !== 0) return err(EINVAL);
     const ret = call(s.protocol === "tcp" ? "inet_csk_get_port" : "udp_v4_get_port", sk!, BigInt(a.port));
     if (isErr(ret)) return ret;
@@ -475,10 +481,11 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
     return 0n;
   });
   /** tcp_v4_connect / tcp_v6_connect: the route (lo for a loopback address, else eth0), SYN_SENT, a local port and the connection hashed, the ISN, tcp_connect. */
-  const tcpConnect = (v6: boolean) => ([sk, uaddr]: readonly bigint[]): bigint => {
+  const tcpConnect = (v6: boolean) => ([sk, uaddr, len]: readonly bigint[]): bigint => {
     const s = w.bySk.get(sk!)!;
     const a = kaddrs.get(uaddr!);
-    if (!a || a.family !== (v6 ? AF_INET6 : AF_INET)) return err(EAFNOSUPPORT);
+    if (!a || Number(len!) < (v6 ? 24 : 16)) return err(EINVAL);
+    if (a.family !== (v6 ? AF_INET6 : AF_INET)) return err(EAFNOSUPPORT);
     const loopback = v6 ? a.addr.every((b, i) => b === (i === 15 ? 1 : 0)) : a.addr[0] === 127;
     if (!v6) {
       // ip_route_connect: the route (and with it the source address) for the destination.
@@ -493,8 +500,9 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
     s.dev = loopback ? w.lo : w.eth0;
     const local = addrsOf(k, s);
     const saddr = local.saddr.some((b) => b !== 0) ? local.saddr : loopback ? a.addr : v6 ? HOST_V6 : HOST_V4;
-    call("tcp_set_state", sk!, BigInt(TCP_SYN_SENT));
+    // The destination and source address first; the local port comes after SYN_SENT (inet_hash_connect), as in tcp_v4_connect.
     setAddrs(k, s, { family: a.family, saddr, daddr: a.addr, sport: local.sport, dport: a.port });
+    call("tcp_set_state", sk!, BigInt(TCP_SYN_SENT));
     const ret = call("inet_hash_connect", 0n, sk!);
     if (isErr(ret)) {
       call("tcp_set_state", sk!, BigInt(TCP_CLOSE));
@@ -533,7 +541,8 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
   set("__ip4_datagram_connect", ([sk, uaddr]) => {
     const s = w.bySk.get(sk!)!;
     const a = kaddrs.get(uaddr!);
-    if (!a || a.family !== s.family) return err(EAFNOSUPPORT);
+    if (!a || (a.bytes ?? 28) < (s.family === AF_INET6 ? 24 : 16)) return err(EINVAL);
+    if (a.family !== s.family) return err(EAFNOSUPPORT);
     const loopback = s.family === AF_INET6 ? a.addr.every((b, i) => b === (i === 15 ? 1 : 0)) : a.addr[0] === 127;
     s.dev = loopback ? w.lo : w.eth0;
     const local = addrsOf(k, s);

@@ -341,6 +341,11 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
         return 0n;
       }
     }
+    // tcp_segs_in: every segment a full socket receives, and those carrying data.
+    if (s.state !== TCP_LISTEN) {
+      addT(s, "segs_in", 1);
+      if (payload > 0) addT(s, "data_segs_in", 1);
+    }
     hold(s);
     const ret = v6 ? call("tcp_v6_do_rcv", s.sk, skb) : call("tcp_v4_do_rcv", s.sk, skb);
     put(s);
@@ -385,7 +390,6 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
     const s = sockOf(sk!)!;
     const seg = segs.get(skb!)!;
     probe(s, skb!);
-    addT(s, "segs_in", 1);
     setT(s, "rcv_tstamp", Number(k.jiffies() & 0xffffffffn));
     if (seg.flags & TCPF.ACK) call("tcp_ack", sk!, skb!, 0n);
     if (seg.len > 0 || seg.flags & TCPF.FIN) {
@@ -533,7 +537,6 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
     env.chargeR(skb!, s, k.memory.readField(skb!, "sk_buff", "truesize"));
     setT(s, "rcv_nxt", seg.end);
     addT(s, "bytes_received", seg.len);
-    addT(s, "data_segs_in", 1);
     return 0n;
   });
   set("tcp_event_data_recv", ([sk, skb]) => {
@@ -582,7 +585,6 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
         call("__kfree_skb", skb!);
         return 0n;
     }
-    addT(s, "segs_in", 1);
     if (seg.flags & TCPF.RST) {
       call("tcp_reset", sk!, skb!);
       call("kfree_skb_reason", skb!, env.dropReason("SKB_DROP_REASON_TCP_RESET"));
@@ -983,10 +985,10 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
     }
     s.rxOff = 0;
     if (unread && (s.state === TCP_ESTABLISHED || s.state === TCP_CLOSE_WAIT)) {
-      // Data the application never read: the connection is aborted with a RST (RFC 2525).
+      // Data the application never read: the connection is aborted with a RST (RFC 2525), then destroyed.
       changeState(s, TCP_CLOSE);
       call("tcp_send_active_reset", sk!, GFP_KERNEL, env.rstReason("SK_RST_REASON_TCP_ABORT_ON_CLOSE"));
-      call("tcp_done", sk!);
+      call("inet_csk_destroy_sock", sk!);
       return 0n;
     }
     if (s.state === TCP_ESTABLISHED) {
@@ -1042,6 +1044,13 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
     const s = sockOf(sk!);
     if (!s) return 0n;
     k.fire(tpDestroy, { ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }, [s.sk]);
+    // tcp_write_queue_purge: what was never acknowledged or sent goes with the socket.
+    call("sk_stop_timer", sk!, rxTimer(s));
+    for (const r of s.rtx.splice(0)) {
+      retransmitted.delete(r.skb);
+      segs.delete(r.skb);
+      if (r.skb !== 0n) call("__kfree_skb", r.skb);
+    }
     const q = unsent.get(s);
     unsent.delete(s);
     for (const skb of q ?? []) {
