@@ -126,9 +126,12 @@ export function setHandler(k: Kernel, sighand: bigint, sig: number, handler: big
 
 /** exec's flush_signal_handlers: handled signals go back to SIG_DFL (ignored ones stay ignored); the new program installs its own. */
 export function resetHandlers(k: Kernel, sighand: bigint, comm: string): void {
+  // One read of the 64 actions, then a store for each caught signal.
+  const actions = k.memory.readFieldBytes(sighand, "sighand_struct", "action");
+  const stride = actions.length / 64;
+  const dv = new DataView(actions.buffer, actions.byteOffset, actions.length);
   for (let sig = 1; sig <= 64; sig++) {
-    const h = k.memory.readField(sighand, "sighand_struct", `action[${sig - 1}].sa.sa_handler`);
-    if (h > 1n) setHandler(k, sighand, sig, 0n);
+    if (dv.getBigUint64((sig - 1) * stride, true) > 1n) setHandler(k, sighand, sig, 0n);
   }
   for (const sig of handledSignals(comm)) setHandler(k, sighand, sig, HANDLER_BASE + BigInt(sig) * 0x40n);
 }

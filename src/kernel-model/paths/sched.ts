@@ -108,9 +108,58 @@ export function schedState(k: Kernel): SchedState {
 }
 
 const fieldOff = (k: Kernel, type: string, path: string) => BigInt(k.memory.objects.field(type, path).byteOffset);
+
+/** A scalar member's offset and size, looked up once per kernel and path (null: the trimmed struct lacks it). */
+interface Acc {
+  readonly off: bigint;
+  readonly size: 1 | 2 | 4 | 8;
+}
+const accessors = new WeakMap<Kernel, Map<string, Acc | null>>();
+function acc(k: Kernel, type: string, path: string): Acc | null {
+  let m = accessors.get(k);
+  if (!m) accessors.set(k, (m = new Map()));
+  const key = type + "\0" + path;
+  let a = m.get(key);
+  if (a === undefined) {
+    a = null;
+    try {
+      const f = k.memory.objects.field(type, path);
+      if (!f.bitSize && (f.size === 1 || f.size === 2 || f.size === 4 || f.size === 8)) a = { off: BigInt(f.byteOffset), size: f.size };
+    } catch {
+      a = null;
+    }
+    m.set(key, a);
+  }
+  return a;
+}
+/** Stores a scalar member in one typed store (the general path, with its errors, if the store faults). */
+export function put(k: Kernel, addr: bigint, type: string, path: string, v: bigint): void {
+  const a = acc(k, type, path);
+  if (!a || addr === 0n) return;
+  const at = addr + a.off;
+  const sp = k.memory.kernel;
+  const ok = a.size === 8 ? sp.storeU64(at, BigInt.asUintN(64, v)) : a.size === 4 ? sp.storeU32(at, Number(BigInt.asUintN(32, v))) : a.size === 2 ? sp.storeU16(at, Number(BigInt.asUintN(16, v))) : sp.storeU8(at, Number(BigInt.asUintN(8, v)));
+  if (!ok) setField(k, addr, type, path, v);
+}
+/** Loads an unsigned scalar member (counters, flags, pointers) in one typed load. */
+export function get(k: Kernel, addr: bigint, type: string, path: string): bigint {
+  const a = acc(k, type, path);
+  if (!a) return 0n;
+  const at = addr + a.off;
+  const sp = k.memory.kernel;
+  if (a.size === 8) {
+    const v = sp.loadU64(at);
+    if (v !== undefined) return v;
+  } else {
+    const v = a.size === 4 ? sp.loadU32(at) : a.size === 2 ? sp.loadU16(at) : sp.loadU8(at);
+    if (v >= 0) return BigInt(v);
+  }
+  return k.memory.readField(addr, type, path);
+}
 const w = (k: Kernel, t: Task, path: string, v: bigint) => {
-  if (t.taskAddress !== 0n) setField(k, t.taskAddress, "task_struct", path, v);
+  if (t.taskAddress !== 0n) put(k, t.taskAddress, "task_struct", path, v);
 };
+const r = (k: Kernel, t: Task, path: string) => get(k, t.taskAddress, "task_struct", path);
 
 /** The task whose task_struct is at `addr` (the idle tasks included). */
 export function taskAt(k: Kernel, addr: bigint): Task | undefined {
@@ -133,6 +182,7 @@ export function infoOf(k: Kernel, t: Task): TaskSched {
     if (t.taskAddress !== 0n) {
       s.byAddr.set(t.taskAddress, t);
       w(k, t, "se.exec_start", i.execStart);
+      writePolicy(k, t, i);
     }
   }
   return i;
@@ -145,6 +195,7 @@ export function registerTask(k: Kernel, t: Task, parent: Task | undefined): Task
   i.state = TASK_RUNNING;
   const pi = parent ? s.info.get(parent) : undefined;
   i.policy = pi?.policy ?? SCHED_NORMAL;
+  writePolicy(k, t, i);
   s.seen = k.tasks.size;
   return i;
 }
@@ -194,8 +245,12 @@ function writeTaskSched(k: Kernel, t: Task, i: TaskSched, rq: RunQueue): void {
   w(k, t, "se.sum_exec_runtime", i.sum);
   w(k, t, "se.exec_start", i.execStart);
   w(k, t, "se.cfs_rq", rq.cfs);
-  w(k, t, "se.load.weight", i.policy === SCHED_IDLE ? 3n << 10n : NICE_0_LOAD);
   w(k, t, "thread_info.cpu", BigInt(rq.cpu));
+}
+
+/** The policy and the load weight it gives (written when a task is first seen and when its policy changes). */
+function writePolicy(k: Kernel, t: Task, i: TaskSched): void {
+  w(k, t, "se.load.weight", i.policy === SCHED_IDLE ? 3n << 10n : NICE_0_LOAD);
   w(k, t, "policy", BigInt(i.policy));
 }
 
@@ -247,13 +302,13 @@ export function installSchedPaths(k: Kernel): void {
   const rqAt = (addr: bigint) => rqs.find((r) => r.addr === addr) ?? rqs[k.cpu]!;
   const rqOfCfs = (cfs: bigint) => rqs.find((r) => r.cfs === cfs) ?? rqs[k.cpu]!;
   const task = (addr: bigint) => taskAt(k, addr);
-  const prio = (t: Task) => (t.taskAddress === 0n ? 120n : k.memory.readField(t.taskAddress, "task_struct", "prio"));
+  const prio = (t: Task) => (t.taskAddress === 0n ? 120n : r(k, t, "prio"));
   const wakeupValues = (t: Task) => ({ comm: t.comm, pid: BigInt(t.pid), prio: prio(t), target_cpu: BigInt(t.cpu) });
 
   set("update_rq_clock", ([rq]) => {
     const now = k.clock.now();
-    setField(k, rq!, "rq", "clock", now);
-    setField(k, rq!, "rq", "clock_task", now);
+    put(k, rq!, "rq", "clock", now);
+    put(k, rq!, "rq", "clock_task", now);
     return 0n;
   });
 
@@ -330,7 +385,7 @@ export function installSchedPaths(k: Kernel): void {
   set("resched_curr", ([rqAddr]) => {
     const curr = currentOf(k, rqAt(rqAddr!).cpu);
     if (curr.taskAddress !== 0n) {
-      const flags = k.memory.readField(curr.taskAddress, "task_struct", "thread_info.flags");
+      const flags = r(k, curr, "thread_info.flags");
       w(k, curr, "thread_info.flags", flags | TIF_NEED_RESCHED);
     }
     return 0n;
@@ -469,7 +524,7 @@ export function installSchedPaths(k: Kernel): void {
     return 0n;
   });
   set("set_next_entity", ([cfs, se]) => {
-    setField(k, cfs!, "cfs_rq", "curr", se!);
+    put(k, cfs!, "cfs_rq", "curr", se!);
     const t = task(se! - fieldOff(k, "task_struct", "se"));
     if (t) {
       const i = infoOf(k, t);
@@ -495,17 +550,17 @@ export function installSchedPaths(k: Kernel): void {
       if (!preempt && prevState !== TASK_RUNNING && pi.onRq) call("deactivate_task", rq.addr, prev.taskAddress, DEQUEUE_SLEEP);
       // The flag is cleared whatever runs next.
       if (prev.taskAddress !== 0n) {
-        const flags = k.memory.readField(prev.taskAddress, "task_struct", "thread_info.flags");
+        const flags = r(k, prev, "thread_info.flags");
         if (flags & TIF_NEED_RESCHED) w(k, prev, "thread_info.flags", flags & ~TIF_NEED_RESCHED);
       }
     }
     const nextAddr = call("pick_next_task_fair", rq.addr, prev.taskAddress, 0n);
     const next = nextAddr === 0n ? k.tasks.idle[cpu]! : (task(nextAddr) ?? k.tasks.idle[cpu]!);
     if (next === prev) return 0n;
-    setField(k, rq.addr, "rq", "nr_switches", k.memory.readField(rq.addr, "rq", "nr_switches") + 1n);
+    put(k, rq.addr, "rq", "nr_switches", get(k, rq.addr, "rq", "nr_switches") + 1n);
     if (!isIdle(prev) && prev.taskAddress !== 0n) {
       const counter = preempt || prevState === TASK_RUNNING ? "nivcsw" : "nvcsw";
-      w(k, prev, counter, k.memory.readField(prev.taskAddress, "task_struct", counter) + 1n);
+      w(k, prev, counter, r(k, prev, counter) + 1n);
     }
     const reported = preempt ? TASK_REPORT_MAX : prevState === TASK_DEAD ? EXIT_ZOMBIE : prevState & 0x7f;
     k.fire(
@@ -517,8 +572,8 @@ export function installSchedPaths(k: Kernel): void {
     if (!isIdle(next) && next.taskAddress !== 0n) {
       const now = k.clock.now();
       const delay = now - ni.queuedAt;
-      w(k, next, "sched_info.run_delay", k.memory.readField(next.taskAddress, "task_struct", "sched_info.run_delay") + (delay > 0n ? delay : 0n));
-      w(k, next, "sched_info.pcount", k.memory.readField(next.taskAddress, "task_struct", "sched_info.pcount") + 1n);
+      w(k, next, "sched_info.run_delay", r(k, next, "sched_info.run_delay") + (delay > 0n ? delay : 0n));
+      w(k, next, "sched_info.pcount", r(k, next, "sched_info.pcount") + 1n);
       w(k, next, "sched_info.last_arrival", now);
     }
     call("context_switch", rq.addr, prev.taskAddress, next.taskAddress, 0n);
@@ -529,12 +584,12 @@ export function installSchedPaths(k: Kernel): void {
     const prev = task(p!);
     const next = task(n!);
     if (!prev || !next) return rqAddr!;
-    const mm = next.taskAddress === 0n ? 0n : k.memory.readField(next.taskAddress, "task_struct", "mm");
+    const mm = next.taskAddress === 0n ? 0n : r(k, next, "mm");
     // A kernel thread borrows the previous task's mm (active_mm); a user task switches to its own.
-    if (mm !== 0n) call("switch_mm_irqs_off", prev.taskAddress === 0n ? 0n : k.memory.readField(prev.taskAddress, "task_struct", "active_mm"), mm, n!);
-    else if (next.taskAddress !== 0n && prev.taskAddress !== 0n) w(k, next, "active_mm", k.memory.readField(prev.taskAddress, "task_struct", "active_mm"));
+    if (mm !== 0n) call("switch_mm_irqs_off", prev.taskAddress === 0n ? 0n : r(k, prev, "active_mm"), mm, n!);
+    else if (next.taskAddress !== 0n && prev.taskAddress !== 0n) w(k, next, "active_mm", r(k, prev, "active_mm"));
     call("__switch_to", p!, n!);
-    setField(k, rq.addr, "rq", "curr", n!);
+    put(k, rq.addr, "rq", "curr", n!);
     return call("finish_task_switch", p!);
   });
   set("switch_mm_irqs_off", () => 0n);
