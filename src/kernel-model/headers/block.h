@@ -6,6 +6,11 @@
  * block/blk-core.c and block/bio.c of Linux 6.x (x86_64), trimmed to the
  * important members while keeping the real member order.  struct request
  * carries "part" (struct block_device *) as in 5.16+ (rq_disk is gone).
+ * Also the plug, hardware queue and allocation data of blk-mq, the block
+ * trace event records other than block_rq/block_rq_completion (trace.h)
+ * with the btf_trace typedefs, and Linux 6.12's prototypes of the
+ * submission, merge, flush, dispatch (virtio-blk) and completion functions
+ * the block paths implement (paths/block.ts).
  *
  * Requires: types.h.  Types owned by other headers are only forward-declared.
  */

@@ -6,6 +6,12 @@
  * include/linux/list_bl.h, include/uapi/linux/openat2.h, fs/internal.h and
  * fs/open.c of Linux 6.x (x86_64), trimmed to the important members while
  * keeping the real member order.  struct iov_iter lives in types.h.
+ * Also the page cache and writeback types (address_space, readahead_control,
+ * folio_batch, writeback_control, bdi_writeback, wb_writeback_work), stat
+ * (kstat, the x86-64 struct stat), path walks (nameidata, renamedata), the
+ * filemap and writeback trace event records with their btf_trace typedefs,
+ * and the prototypes of Linux 6.12's VFS, page cache, writeback, ext4,
+ * tmpfs and procfs functions the fs paths implement (paths/fs.ts).
  *
  * Requires: types.h.  Types owned by other headers are only forward-declared.
  */
