@@ -20,7 +20,12 @@ export function installIpv6Paths(env: NetEnv): void {
   /** Sockets whose route is cached (the dst in sk_dst_cache after the first lookup). */
   const routed = new WeakSet<object>();
 
-  set("ip6_dst_lookup_flow", ([net, sk, fl6]) => call("ip6_route_output_flags", net!, sk!, fl6!, 0n));
+  set("ip6_dst_lookup_flow", ([net, sk, fl6]) => {
+    // The socket keeps the route (ip6_dst_store): its transmits do not look it up again.
+    const s = env.sockOf(sk!);
+    if (s) routed.add(s);
+    return call("ip6_route_output_flags", net!, sk!, fl6!, 0n);
+  });
   set("ip6_route_output_flags", ([net, , fl6]) => {
     const res = k.memory.alloc("fib6_result");
     call("fib6_lookup", net!, 0n, fl6!, res, 0n);
@@ -33,10 +38,7 @@ export function installIpv6Paths(env: NetEnv): void {
     const s = env.sockOf(sk!);
     if (!s) return call("kfree_skb_reason", skb!, env.dropReason("SKB_DROP_REASON_NOT_SPECIFIED"));
     const fl6 = k.memory.alloc("flowi6");
-    if (!routed.has(s)) {
-      call("ip6_dst_lookup_flow", w.net, sk!, fl6, 0n);
-      routed.add(s);
-    }
+    if (!routed.has(s)) call("ip6_dst_lookup_flow", w.net, sk!, fl6, 0n);
     pushIp6Header(k, skb!, flowsOf(k, s).out);
     setField(k, skb!, "sk_buff", "dev", s.dev.addr);
     const ret = call("ip6_xmit", sk!, skb!, fl6, 0n, 0n, 0n, 0n);

@@ -37,9 +37,12 @@ export function installNetlinkPaths(env: NetEnv): void {
     if (!s) return err(EINVAL);
     const n = Number(len!);
     if (n < NLMSG_HDRLEN) return err(EINVAL);
-    // netlink_autobind: the task's tgid as the port id.
+    // netlink_autobind: the task's tgid as the port id, or for its other sockets a number from -4096 down.
     if (k.memory.readField(s.sk, "netlink_sock", "portid") === 0n) {
-      setField(k, s.sk, "netlink_sock", "portid", BigInt(k.current().tgid));
+      const taken = (p: bigint) => [...w.bySk.values()].some((x) => x.protocol === "netlink" && x.sk !== s.sk && k.memory.readField(x.sk, "netlink_sock", "portid") === p);
+      let port = BigInt(k.current().tgid);
+      for (let rover = -4096n; taken(port); rover--) port = BigInt.asUintN(32, rover);
+      setField(k, s.sk, "netlink_sock", "portid", port);
       setField(k, s.sk, "netlink_sock", "bound", 1n);
     }
     const skb = call("__alloc_skb", 0n, GFP_KERNEL, 0n, NUMA_NO_NODE);
