@@ -188,19 +188,48 @@ describe("fork, exec, exit, wait", () => {
   });
 });
 
+describe("task lists", () => {
+  it("init_task.tasks links every process (for_each_process); a child is on it while it lives, gone after it is reaped", () => {
+    const { k, bash } = boot();
+    const init = k.tasks.idle[0]!.taskAddress;
+    const off = BigInt(k.memory.objects.field("task_struct", "tasks").byteOffset);
+    const walk = () => {
+      const pids: bigint[] = [];
+      for (let at = rf(k, init + off, "list_head", "next"); at !== init + off && pids.length < 100; at = rf(k, at, "list_head", "next")) pids.push(rf(k, at - off, "task_struct", "pid"));
+      return pids;
+    };
+    expect(walk()).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]);
+    let inside: bigint[] = [];
+    forkAndWait(k, bash, (kk, t) => {
+      inside = walk();
+      // its thread group's list holds just itself
+      const sig = rf(kk, t.taskAddress, "task_struct", "signal");
+      const head = sig + BigInt(kk.memory.objects.field("signal_struct", "thread_head").byteOffset);
+      expect(rf(kk, head, "list_head", "next")).toBe(t.taskAddress + BigInt(kk.memory.objects.field("task_struct", "thread_node").byteOffset));
+    });
+    expect(inside).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n]);
+    expect(walk()).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]);
+  });
+});
+
 describe("objects are freed", () => {
   it("a job leaves the slab as it found it: task_struct, mm, files, fs, cred, pid, signal, sighand, sigqueue, bprm", () => {
     const { k, bash } = boot();
+    // Linux's cache names: task_struct, mm_struct, files_cache, fs_cache, cred_jar, signal_cache, sighand_cache, sigqueue.
+    const caches = ["task_struct", "mm_struct", "files_cache", "fs_cache", "cred_jar", "signal_cache", "sighand_cache", "sigqueue"];
+    const active = () => caches.map((c) => k.memory.slab.cache(c)?.stats.active ?? 0);
+    let during: number[] = [];
     const job = (kk: Kernel, t: Task) => {
       userExec(kk, t, "/usr/bin/cat", ["cat"]);
+      during = active();
       userSleep(kk, t, 40_000);
     };
     forkAndWait(k, bash, job); // bash's first syscalls allocate its saved registers
     const before = k.memory.usage();
-    const caches = ["task_struct", "mm_struct", "files_struct", "fs_struct", "cred", "signal_struct", "sighand_struct", "sigqueue", "linux_binprm"];
-    const active = () => caches.map((c) => k.memory.slab.cache(c)?.stats.active ?? 0);
     const live = active();
     forkAndWait(k, bash, job);
+    // While cat ran: one more of each (its exec replaced the mm fork copied); no signal queued.
+    expect(during).toEqual(live.map((n, i) => n + (i < 7 ? 1 : 0)));
     expect(active()).toEqual(live);
     expect(k.memory.usage().liveObjects).toBe(before.liveObjects);
     expect(k.memory.usage().userMappedBytes).toBe(before.userMappedBytes);

@@ -146,7 +146,37 @@ export function forkObjects(k: Kernel, t: Task, vfs: Vfs, net: bigint): void {
   }
   listInit(k, t.taskAddress + offsetOf(k, "task_struct", "pending.list"));
   if (has(k, "css_set")) joinCgroup(k, t, cgroupOf(k, t));
+  linkTask(k, t);
   procOf(k, t);
+}
+
+const linkedInit = new WeakSet<Kernel>();
+/**
+ * Links a new task where Linux's lists have it: a process on init_task.tasks
+ * (the list for_each_process walks), every task on its signal_struct's
+ * thread_head by thread_node.
+ */
+function linkTask(k: Kernel, t: Task): void {
+  const init = k.tasks.idle[0]!.taskAddress;
+  if (init === 0n || t.taskAddress === 0n) return;
+  const tasksOff = offsetOf(k, "task_struct", "tasks");
+  if (!linkedInit.has(k)) {
+    linkedInit.add(k);
+    listInit(k, init + tasksOff);
+  }
+  if (t.pid === t.tgid) listAddTail(k, t.taskAddress + tasksOff, init + tasksOff);
+  else listInit(k, t.taskAddress + tasksOff);
+  const sig = has(k, "signal_struct") ? read(k, t, "signal") : 0n;
+  if (sig !== 0n) listAddTail(k, t.taskAddress + offsetOf(k, "task_struct", "thread_node"), sig + offsetOf(k, "signal_struct", "thread_head"));
+}
+
+/** __unhash_process's unlinking: off init_task.tasks and its thread group's list. */
+function unlinkTask(k: Kernel, t: Task): void {
+  if (t.taskAddress === 0n) return;
+  for (const f of ["tasks", "thread_node"]) {
+    const at = t.taskAddress + offsetOf(k, "task_struct", f);
+    if (k.memory.readField(at, "list_head", "next") !== 0n) listDel(k, at);
+  }
 }
 
 /** Puts `t` in cgroup `cg` (its css_set): task->cgroups, nr_tasks, the css_set's task list. */
@@ -364,6 +394,7 @@ export function installProcessPaths(k: Kernel): void {
     procOf(k, parent).children.add(child);
     procOf(k, child).rssPages = procOf(k, parent).rssPages;
     if (ns.pidNs !== 0n) setField(k, ns.pidNs, "pid_namespace", "pid_allocated", BigInt(k.tasks.size));
+    linkTask(k, child);
     call("sched_post_fork", p);
     call("cgroup_post_fork", p, args!);
     k.fire(tpNewtask, { pid: BigInt(child.pid), comm: child.comm, clone_flags: flags, oom_score_adj: ossa(child) }, [p, flags]);
@@ -766,6 +797,7 @@ export function installProcessPaths(k: Kernel): void {
       call("detach_pid", p!, PIDTYPE_SID);
     }
     listDel(k, p! + offsetOf(k, "task_struct", "sibling"));
+    unlinkTask(k, t);
     procOf(k, k.tasks.get(t.parent) ?? t).children.delete(t);
     const sh = has(k, "sighand_struct") ? tf(t, "sighand") : 0n;
     if (sh !== 0n) {
