@@ -140,6 +140,11 @@ export class TracepointTable {
     };
   }
 
+  /** Whether anything is attached to `tp` (a firing site may skip computing the record's values when not: fire only counts then). */
+  enabled(tp: TracepointDef): boolean {
+    return (this.slotOfDef.get(tp) ?? this.slot(tp)).hooks.length > 0;
+  }
+
   /** Fires an event: counts it and, if anything is attached, builds the record. */
   fire(tp: TracepointDef, values: Readonly<Record<string, TracepointValue>>, args: readonly bigint[], cpu: number, pid: number): void {
     const slot = this.slotOfDef.get(tp) ?? this.slot(tp);
