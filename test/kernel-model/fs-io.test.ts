@@ -339,6 +339,15 @@ describe("BPF programs see the paths the task passed", () => {
     expect([Buffer.from(v.subarray(0, v.indexOf(0))).toString("utf8"), new DataView(v.buffer, v.byteOffset).getBigInt64(64, true)]).toEqual(["/tmp/tmp.12345", 15n]);
   });
 
+  it.each(["tracepoint:writeback:writeback_dirty_folio", "raw_tp:mm_filemap_add_to_page_cache", "tracepoint:block:block_bio_queue"])("%s --check on the fs workload: every event delivered", async (spec) => {
+    const r = await runCli(spec, "--check", "--workload", "fs", "-d", "30ms", "--seed", "3", "--format", "json");
+    expect(r.code, r.err).toBe(0);
+    const m = / {2}ok \S+: (\d+) calls -> (\d+) records expected, (\d+) accounted \((\d+) delivered, 0 filtered, 0 lost\)/.exec(r.err);
+    expect(m, r.err).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect([m![2], m![3], m![4]]).toEqual([m![1], m![1], m![1]]);
+  });
+
   it("btfsnoop trace 'do_unlinkat(name->name)' shows the temp files the fs workload removes (getname's kernel copy)", async () => {
     const r = await runCli("do_unlinkat(name->name)", "--workload", "fs", "-c", "4", "--seed", "3", "--json");
     expect(r.code).toBe(0);
