@@ -4,7 +4,7 @@
 // tracepoints and enum values, and the sequence state of the skbs in flight.
 import type { Kernel } from "../kernel.js";
 import type { FlowCounters } from "../packets.js";
-import type { TracepointDef } from "../tracepoints.js";
+import type { TracepointDef, TracepointValue } from "../tracepoints.js";
 import type { Sock, World } from "./world.js";
 
 /** A TCP segment's sequence space, kept per skb (what TCP_SKB_CB(skb) holds): seq, end_seq, flags, payload length. */
@@ -52,6 +52,14 @@ export interface NetEnv {
   closeFd(fd: bigint): bigint;
   /** The socket release a close(2) that freed a socket file without it skipped (socket.ts). */
   releaseOrphanFile(file: bigint): void;
+}
+
+/** No values: what a tracepoint nobody listens to is fired with (it is only counted). */
+const NO_VALUES: Readonly<Record<string, bigint>> = Object.freeze({});
+
+/** Fires `tp`, computing its record's values only if something is attached (the hit is counted either way). */
+export function fireLazy(k: Kernel, tp: TracepointDef, values: () => Readonly<Record<string, TracepointValue>>, args: readonly bigint[]): void {
+  k.fire(tp, k.tracepoints.enabled(tp) ? values() : NO_VALUES, args);
 }
 
 export const err = (n: number): bigint => BigInt.asUintN(64, BigInt(-n));

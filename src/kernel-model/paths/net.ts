@@ -51,7 +51,7 @@ import { packetSocketsOf } from "../sockets.js";
 import { alloc, setField } from "./fields.js";
 import { flowsOf, TCP_ESTABLISHED } from "./inet.js";
 import { installIpv6Paths } from "./ipv6.js";
-import type { NetEnv, Seg } from "./net-env.js";
+import { fireLazy, type NetEnv, type Seg } from "./net-env.js";
 import { installNetlinkPaths } from "./netlink.js";
 import { installRemote, installTimerPaths, netSession, type Remote } from "./remote.js";
 import { installSocketPaths } from "./socket.js";
@@ -206,7 +206,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   };
   const tpConsume = tp("skb", "consume_skb");
   set("consume_skb", ([skb]) => {
-    k.fire(tpConsume, { skbaddr: skb!, location: k.functions.returnAddress() }, [skb!, k.functions.returnAddress()]);
+    fireLazy(k, tpConsume, () => ({ skbaddr: skb!, location: k.functions.returnAddress() }), [skb!, k.functions.returnAddress()]);
     release(skb!);
     return 0n;
   });
@@ -218,7 +218,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     // (the same address kernel stacks show; it used to run past the caller's 0x40 bytes into the next function).
     const location = k.functions.returnAddress();
     const protocol = k.memory.readField(skb!, "sk_buff", "protocol");
-    k.fire(tpKfree, { skbaddr: skb!, location, protocol, reason: reason! }, [skb!, location, reason!, 0n]);
+    fireLazy(k, tpKfree, () => ({ skbaddr: skb!, location, protocol, reason: reason! }), [skb!, location, reason!, 0n]);
     release(skb!);
     return 0n;
   });
@@ -249,7 +249,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   const tpReady = tp("sock", "sk_data_ready");
   set("sock_def_readable", ([sk]) => {
     const s = w.bySk.get(sk!);
-    k.fire(tpReady, { skaddr: sk!, family: BigInt(s?.family ?? 2), protocol: k.memory.readField(sk!, "sock", "sk_protocol"), ip: k.functions.returnAddress() }, [sk!]);
+    fireLazy(k, tpReady, () => ({ skaddr: sk!, family: BigInt(s?.family ?? 2), protocol: k.memory.readField(sk!, "sock", "sk_protocol"), ip: k.functions.returnAddress() }), [sk!]);
     return 0n;
   });
 
@@ -291,7 +291,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   const tpQueue = tp("net", "net_dev_queue");
   set("__dev_queue_xmit", ([skb]) => {
     const dev = k.memory.readField(skb!, "sk_buff", "dev");
-    k.fire(tpQueue, { skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len"), name: devName(dev) }, [skb!]);
+    fireLazy(k, tpQueue, () => ({ skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len"), name: devName(dev) }), [skb!]);
     if (rng.chance(0.01)) {
       call("kfree_skb_reason", skb!, dropReason("SKB_DROP_REASON_NOT_SPECIFIED"));
       return 1n; // NET_XMIT_DROP
@@ -333,7 +333,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
       [skb!, dev!],
     );
     const rc = call(dev === w.lo.addr ? "loopback_xmit" : "start_xmit", skb!, dev!);
-    k.fire(tpXmit, { skbaddr: skb!, len, rc, name: devName(dev!) }, [skb!, rc, dev!, len]);
+    fireLazy(k, tpXmit, () => ({ skbaddr: skb!, len, rc, name: devName(dev!) }), [skb!, rc, dev!, len]);
     return 0n;
   });
   set("loopback_xmit", ([skb, dev]) => {
@@ -356,9 +356,9 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   const tpNetifRx = tp("net", "netif_rx");
   const tpNetifRxExit = tp("net", "netif_rx_exit");
   set("netif_rx", ([skb]) => {
-    k.fire(tpNetifRx, { skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len"), name: devName(k.memory.readField(skb!, "sk_buff", "dev")) }, [skb!]);
+    fireLazy(k, tpNetifRx, () => ({ skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len"), name: devName(k.memory.readField(skb!, "sk_buff", "dev")) }), [skb!]);
     const ret = call("netif_rx_internal", skb!);
-    k.fire(tpNetifRxExit, { ret }, [ret]);
+    fireLazy(k, tpNetifRxExit, () => ({ ret }), [ret]);
     return ret;
   });
   set("netif_rx_internal", ([skb]) => call("enqueue_to_backlog", skb!, BigInt(k.cpu), 0n));
@@ -395,7 +395,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   set("__napi_poll", ([n]) => {
     const work = n === eth0Napi ? call("virtnet_poll", n!, BigInt(NAPI_WEIGHT)) : call("process_backlog", n!, BigInt(NAPI_WEIGHT));
     const dev = k.memory.readField(n!, "napi_struct", "dev");
-    k.fire(tpPoll, { napi: n!, dev_name: dev === 0n ? "(no_device)" : devName(dev), work, budget: BigInt(NAPI_WEIGHT) }, [n!, work, BigInt(NAPI_WEIGHT)]);
+    fireLazy(k, tpPoll, () => ({ napi: n!, dev_name: dev === 0n ? "(no_device)" : devName(dev), work, budget: BigInt(NAPI_WEIGHT) }), [n!, work, BigInt(NAPI_WEIGHT)]);
     return work;
   });
   set("process_backlog", ([, quota]) => {
@@ -449,15 +449,15 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     };
   };
   set("napi_gro_receive", ([n, skb]) => {
-    k.fire(tpGroEntry, rxVerbose(skb!, k.memory.readField(n!, "napi_struct", "napi_id")), [skb!]);
+    fireLazy(k, tpGroEntry, () => (rxVerbose(skb!, k.memory.readField(n!, "napi_struct", "napi_id"))), [skb!]);
     call("netif_receive_skb", skb!);
-    k.fire(tpGroExit, { ret: GRO_NORMAL }, [GRO_NORMAL]);
+    fireLazy(k, tpGroExit, () => ({ ret: GRO_NORMAL }), [GRO_NORMAL]);
     return GRO_NORMAL;
   });
   set("netif_receive_skb", ([skb]) => {
-    k.fire(tpRxEntry, rxVerbose(skb!, 0n), [skb!]);
+    fireLazy(k, tpRxEntry, () => (rxVerbose(skb!, 0n)), [skb!]);
     const ret = call("__netif_receive_skb", skb!);
-    k.fire(tpRxExit, { ret }, [ret]);
+    fireLazy(k, tpRxExit, () => ({ ret }), [ret]);
     return ret;
   });
   set("__netif_receive_skb", ([skb]) => call("__netif_receive_skb_one_core", skb!, 0n));
@@ -479,7 +479,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     const ifindex = ifindexOf(dev);
     setField(k, skb, "sk_buff", "skb_iif", BigInt(ifindex));
     setField(k, skb, "sk_buff", "tstamp", k.clock.now());
-    k.fire(tpNetifReceive, { skbaddr: skb, len: k.memory.readField(skb, "sk_buff", "len"), name: devName(dev) }, [skb]);
+    fireLazy(k, tpNetifReceive, () => ({ skbaddr: skb, len: k.memory.readField(skb, "sk_buff", "len"), name: devName(dev) }), [skb]);
     // The taps of the device (ptype_all) and sockets of the ethertype (ptype_base) before the IP layer.
     taps.receive(skb, ifindex, ipProtocolOf(k, skb));
     const v6 = k.memory.readField(skb, "sk_buff", "protocol") === ETH_P_IPV6_BE;

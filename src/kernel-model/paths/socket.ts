@@ -41,8 +41,7 @@ import {
   EPROTONOSUPPORT,
   err,
   isErr,
-  type NetEnv,
-} from "./net-env.js";
+  type NetEnv, fireLazy } from "./net-env.js";
 import { clearFd, filesOf, installFd } from "./process.js";
 import { defineSyscall } from "./syscalls.js";
 import { HOST_V4, HOST_V6 } from "./tcp.js";
@@ -712,7 +711,7 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
   const tpSendLen = env.tp("sock", "sock_send_length");
   const tpRecvLen = env.tp("sock", "sock_recv_length");
   const lengthEvent = (tp: typeof tpSendLen, s: Sock, ret: bigint, flags: bigint) =>
-    k.fire(tp, { sk: s.sk, family: BigInt(s.family), protocol: S(s, "sk_protocol"), ret: BigInt.asIntN(32, ret), flags }, [s.sk, ret, flags]);
+    fireLazy(k, tp, () => ({ sk: s.sk, family: BigInt(s.family), protocol: S(s, "sk_protocol"), ret: BigInt.asIntN(32, ret), flags }), [s.sk, ret, flags]);
   set("sock_sendmsg", ([sock, msg]) => {
     const s = bySocket(sock!);
     if (!s) return err(ENOTSOCK);
@@ -794,7 +793,7 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
   const tpCopy = env.tp("skb", "skb_copy_datagram_iovec");
   /** skb_copy_datagram_iter: `len` bytes of the skb from `offset` (of its data) to the user buffer behind the iov_iter. */
   set("skb_copy_datagram_iter", ([skb, offset, to, len]) => {
-    k.fire(tpCopy, { skbaddr: skb!, len: len! }, [skb!, len!]);
+    fireLazy(k, tpCopy, () => ({ skbaddr: skb!, len: len! }), [skb!, len!]);
     const u = userBufs.get(to!);
     const n = Number(len!);
     if (u && u.ubuf !== 0n && n > 0) {

@@ -40,7 +40,7 @@ import {
   TCP_TIME_WAIT,
   tpAddrs,
 } from "./inet.js";
-import { EAGAIN, EPIPE, err, isErr, type NetEnv } from "./net-env.js";
+import { EAGAIN, EPIPE, err, isErr, type NetEnv, fireLazy } from "./net-env.js";
 import type { Sock } from "./world.js";
 
 const GFP_KERNEL = 0xcc0n;
@@ -94,7 +94,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
   /** The one place a TCP socket changes state (tcp_set_state / inet_sk_set_state): sk_state and the tracepoint. */
   const changeState = (s: Sock, state: number) => {
     const old = s.state;
-    k.fire(tpSetState, { skaddr: s.sk, oldstate: BigInt(old), newstate: BigInt(state), protocol: 6n, ...tpAddrs(k, s) }, [s.sk, BigInt(old), BigInt(state)]);
+    fireLazy(k, tpSetState, () => ({ skaddr: s.sk, oldstate: BigInt(old), newstate: BigInt(state), protocol: 6n, ...tpAddrs(k, s) }), [s.sk, BigInt(old), BigInt(state)]);
     s.state = state;
     setS(s, "__sk_common.skc_state", BigInt(state));
   };
@@ -775,7 +775,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
   set("tcp_send_active_reset", ([sk, gfp, reason]) => {
     const s = sockOf(sk!);
     if (!s) return 0n;
-    k.fire(tpSendReset, resetFields(s.sk, 0n, reason!, s.state, addrsOf(k, s)), [s.sk, 0n, reason!]);
+    fireLazy(k, tpSendReset, () => (resetFields(s.sk, 0n, reason!, s.state, addrsOf(k, s))), [s.sk, 0n, reason!]);
     const skb = ctlSkb(s, T(s, "snd_nxt"), TCPF.RST | TCPF.ACK, gfp!);
     call("__tcp_transmit_skb", sk!, skb, 0n, gfp!, BigInt(T(s, "rcv_nxt")));
     segs.delete(skb);
@@ -788,7 +788,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
     const nh = readAddrs(skb!, v6);
     const family = v6 ? AF_INET6 : 2;
     const s = sockOf(sk!);
-    k.fire(tpSendReset, resetFields(sk!, skb!, reason!, s?.state ?? TCP_CLOSE, { family, saddr: nh.daddr, daddr: nh.saddr, sport: th.dport, dport: th.sport }), [sk!, skb!, reason!]);
+    fireLazy(k, tpSendReset, () => (resetFields(sk!, skb!, reason!, s?.state ?? TCP_CLOSE, { family, saddr: nh.daddr, daddr: nh.saddr, sport: th.dport, dport: th.sport })), [sk!, skb!, reason!]);
     const seg = segs.get(skb!);
     const rst = call("__alloc_skb", 0n, GFP_ATOMIC, 0n, NUMA_NO_NODE);
     setField(k, rst, "sk_buff", "dev", w.eth0.addr);
@@ -805,7 +805,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
   set("tcp_reset", ([sk]) => {
     const s = sockOf(sk!);
     if (!s) return 0n;
-    k.fire(tpRecvReset, { ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }, [s.sk]);
+    fireLazy(k, tpRecvReset, () => ({ ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }), [s.sk]);
     // sk_err: ECONNREFUSED in SYN_SENT, EPIPE in CLOSE_WAIT, ECONNRESET otherwise.
     const e = s.state === TCP_SYN_SENT ? 111 : s.state === TCP_CLOSE_WAIT ? 32 : 104;
     setS(s, "sk_err", BigInt(e));
@@ -888,7 +888,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
     const ret = call("__tcp_transmit_skb", sk!, skb!, 1n, GFP_ATOMIC, BigInt(T(s, "rcv_nxt")));
     if (!isErr(ret)) {
       const a = tpAddrs(k, s);
-      k.fire(tpRetrans, { skbaddr: skb!, skaddr: sk!, state: BigInt(s.state), ...a }, [sk!, skb!]);
+      fireLazy(k, tpRetrans, () => ({ skbaddr: skb!, skaddr: sk!, state: BigInt(s.state), ...a }), [sk!, skb!]);
     }
     return ret;
   });
@@ -940,7 +940,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
   const tpSpace = env.tp("tcp", "tcp_rcv_space_adjust");
   set("tcp_rcv_space_adjust", ([sk]) => {
     const s = sockOf(sk!)!;
-    k.fire(tpSpace, { ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }, [s.sk]);
+    fireLazy(k, tpSpace, () => ({ ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }), [s.sk]);
     return 0n;
   });
 
@@ -1043,7 +1043,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
   set("tcp_v4_destroy_sock", ([sk]) => {
     const s = sockOf(sk!);
     if (!s) return 0n;
-    k.fire(tpDestroy, { ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }, [s.sk]);
+    fireLazy(k, tpDestroy, () => ({ ...tpAddrs(k, s), skaddr: s.sk, sock_cookie: sockCookie(k, s.sk) }), [s.sk]);
     // tcp_write_queue_purge: what was never acknowledged or sent goes with the socket.
     call("sk_stop_timer", sk!, rxTimer(s));
     for (const r of s.rtx.splice(0)) {

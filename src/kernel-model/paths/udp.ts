@@ -10,7 +10,7 @@
 import { IP6_HLEN, IP_HLEN, IPPROTO_UDP, pushIp6Header, pushIpHeader, pushUdpHeader, skbData, skbPull, skbSetData, UDP_HLEN, writePayload, type Flow } from "../packets.js";
 import { setField } from "./fields.js";
 import { addrsOf, AF_INET6, connKey, flowsOf, sockaddrBytes, TCP_ESTABLISHED } from "./inet.js";
-import { EAGAIN, EINVAL, err, isErr, type NetEnv } from "./net-env.js";
+import { EAGAIN, EINVAL, err, isErr, type NetEnv, fireLazy } from "./net-env.js";
 import { HOST_V4, HOST_V6 } from "./tcp.js";
 import type { Sock } from "./world.js";
 
@@ -148,7 +148,7 @@ export function installUdpPaths(env: NetEnv): void {
   /** A datagram the socket could not take: the event, the socket's drop count, and the drop. */
   const failed = (s: Sock, skb: bigint, rc = BigInt.asUintN(64, BigInt(-ENOMEM))): boolean => {
     const a = addrsOf(k, s);
-    k.fire(tpFail, { rc, sport: BigInt(a.sport), dport: BigInt(a.dport), family: BigInt(a.family), saddr: sockaddrBytes(a.family, a.saddr, a.sport), daddr: sockaddrBytes(a.family, a.daddr, a.dport) }, [rc, s.sk, skb]);
+    fireLazy(k, tpFail, () => ({ rc, sport: BigInt(a.sport), dport: BigInt(a.dport), family: BigInt(a.family), saddr: sockaddrBytes(a.family, a.saddr, a.sport), daddr: sockaddrBytes(a.family, a.daddr, a.dport) }), [rc, s.sk, skb]);
     setS(s, "sk_drops.counter", S(s, "sk_drops.counter") + 1n);
     call("kfree_skb_reason", skb, env.dropReason(rc === BigInt.asUintN(64, BigInt(-ENOBUFS)) ? "SKB_DROP_REASON_PROTO_MEM" : "SKB_DROP_REASON_SOCKET_RCVBUFF"));
     return false;
