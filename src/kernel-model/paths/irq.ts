@@ -736,8 +736,13 @@ export function kernelLog(k: Kernel): readonly string[] {
 
 /** The task `comm` on CPU `cpu`: an existing kernel thread of that name, or one started now. */
 function kthread(k: Kernel, comm: string, cpu: number): Task {
-  for (const t of k.tasks.all()) if (t.comm === comm && t.kthread) return t;
-  return k.spawn(comm, 0, { cpu, kthread: true });
+  let kthreadd = 0;
+  for (const t of k.tasks.all()) {
+    if (t.comm === comm && t.kthread) return t;
+    if (t.comm === "kthreadd" && t.kthread) kthreadd = t.pid;
+  }
+  // kthreadd starts every kernel thread (pid 2 on Linux).
+  return k.spawn(comm, kthreadd, { cpu, kthread: true });
 }
 
 /** Runs `fn` on `cpu` as task `t` (the CPU's current task is put back after). */

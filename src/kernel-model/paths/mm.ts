@@ -638,6 +638,8 @@ export function mmStep(k: Kernel, mm: MmState): void {
   } else futexStep(k, st, tgid);
   const oldest = mm.oldest(tgid);
   if ((k.rng.chance(0.3) || mm.count(tgid) > MAX_MAPPINGS) && oldest !== undefined) {
+    // The program's other threads fault on its memory meanwhile: now and then one is inside mmap_lock (for reading) on another CPU.
+    if (k.rng.chance(0.08)) heldElsewhere(k, mm.mm(tgid) + mmapLockOffset(k), (k.cpu + 1) % k.tasks.cpus.length);
     syscall(k, "munmap", [oldest, 4096n * 64n]);
   }
 }
@@ -720,6 +722,11 @@ function kernelAllocations(k: Kernel, st: StepState): void {
   }
   // Buffers live a few steps: the oldest goes once there are more than 8.
   while (st.kobjs.length > 8) kfree(k, st.kobjs.shift()!);
+}
+
+/** Offset of mm_struct.mmap_lock. */
+function mmapLockOffset(k: Kernel): bigint {
+  return BigInt(k.memory.objects.field("mm_struct", "mmap_lock").byteOffset);
 }
 
 /** The struct kmem_cache of kmalloc-`size` (kmalloc_caches[KMALLOC_NORMAL][index]). */
