@@ -82,9 +82,10 @@ export function servicesOf(kernel: Kernel): KernelServices {
 /** Starts a synthetic kernel and opens its syscall surface. */
 export function bootSyntheticKernel(options: SyntheticKernelOptions = {}): BootedKernel {
   const kernel = new SyntheticKernel(options);
-  const bpf = new Bpf(servicesOf(kernel));
+  const services = servicesOf(kernel);
+  const bpf = new Bpf(services);
   const trampolines = installTracingAttach(bpf, kernel.functions, kernel.btf, VMLINUX_BTF_ID, kernel.tracepoints);
-  installPerfEventAttach(bpf, kernel);
+  installPerfEventAttach(bpf, kernel, services.env);
   installMapOps(bpf, kernel);
   bpf.registerSocketLayer(packetSocketLayer(kernel, kernel.world));
   // BPF iterators: their netlink/ipv6_route/file objects are made on first use (slab addresses elsewhere stay put).

@@ -8,12 +8,17 @@
 // (a user task's registers as its last syscall saved them; a kernel or idle
 // context's: kernel cs and ip in the interrupt entry), sample_period (the
 // tick's length in ns: the cpu-clock event counts nanoseconds) and addr 0.
+// A sample of user-mode code has no kernel callchain: while its program
+// runs the kernel stack is empty (bpf_get_stackid/bpf_get_stack without
+// BPF_F_USER_STACK give -EFAULT, as get_perf_callchain skips the kernel
+// part for user-mode regs); a kernel-mode sample's stack is the interrupt's.
 // Other perf event kinds (hardware counters, tracepoint events) are refused.
 import type { Kernel } from "../kernel-model/kernel.js";
 import { syscallRegsOf } from "../kernel-model/paths/syscalls.js";
 import { RunGuard } from "../trampoline/run-guard.js";
 import { RegionKind } from "../vm/memory.js";
 import { PERF_EVENT_DATA_SIZE, PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
+import type { KernelEnv } from "../vm/env.js";
 import type { Bpf } from "./bpf.js";
 
 /** The event a perf_event link samples on (the only one modelled). */
@@ -28,9 +33,13 @@ const KERNEL_CS = 0x10n;
 const REG_IP = 16 * 8;
 const REG_CS = 17 * 8;
 
-/** Registers the "perf_event" attach type on `bpf`, sampling `kernel`'s CPUs. */
-export function installPerfEventAttach(bpf: Bpf, kernel: Kernel): void {
+/** Registers the "perf_event" attach type on `bpf`, sampling `kernel`'s CPUs; `env` is the helpers' environment of `bpf`. */
+export function installPerfEventAttach(bpf: Bpf, kernel: Kernel, env: KernelEnv): void {
   const guard = new RunGuard();
+  // While a user-mode sample's program runs, the kernel has no callchain for it.
+  let userMode = false;
+  const kernelStack = env.kernelStack;
+  if (kernelStack) env.kernelStack = () => (userMode ? [] : kernelStack());
   bpf.registerAttachHandler("perf_event", (prog, target) => {
     if (prog.type !== "perf_event") return { errno: -22, message: `attach type perf_event needs a perf_event program, not ${prog.type}` };
     const event = target.name ?? CPU_CLOCK;
@@ -54,7 +63,12 @@ export function installPerfEventAttach(bpf: Bpf, kernel: Kernel): void {
           ctx.bytes.set(regs, 0);
           ctx.view.setBigUint64(PT_REGS_SIZE, TICK_NS, true);
           ctx.view.setBigUint64(PT_REGS_SIZE + 8, 0n, true);
-          prog.run({ ctx });
+          userMode = user !== undefined;
+          try {
+            prog.run({ ctx });
+          } finally {
+            userMode = false;
+          }
         });
       },
     });

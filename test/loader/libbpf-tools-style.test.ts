@@ -158,7 +158,7 @@ describe("libbpf-tools-style objects without their user space", () => {
     const regs = syscallRegsOf(k, task.pid)!;
     k.callByName("hrtimer_interrupt", [0n]);
     v = obj.variables(".bss");
-    expect([v.kernel_samples, v.user_samples]).toEqual([1, 1]);
+    expect([v.kernel_samples, v.user_samples, v.user_kernel_stack]).toEqual([1, 1, -14]);
     expect(BigInt(v.last_ip as string | number)).toBe(k.memory.readField(regs, "pt_regs", "ip"));
     // Every tick of the workload is one sample, counted under the pid it interrupted.
     m.run("mixed", 200);
