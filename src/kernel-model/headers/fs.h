@@ -71,6 +71,7 @@ struct ext4_io_submit;
 struct mpage_da_data;
 struct saved;
 struct folio_batch;
+struct buffer_head;
 
 /* include/linux/list_bl.h */
 struct hlist_bl_head {
@@ -826,7 +827,7 @@ typedef void (*btf_trace_writeback_pages_written)(void *__data, long pages_writt
 typedef void (*btf_trace_writeback_single_inode_start)(void *__data, struct inode *inode, struct writeback_control *wbc, unsigned long nr_to_write);
 typedef void (*btf_trace_writeback_single_inode)(void *__data, struct inode *inode, struct writeback_control *wbc, unsigned long nr_to_write);
 
-/* fs/open.c, fs/namei.c, fs/file.c, fs/file_table.c, fs/dcache.c, fs/inode.c (Linux 6.12) */
+/* fs/open.c, fs/namei.c, fs/file.c, fs/file_table.c, fs/dcache.c, fs/inode.c, security/security.c (Linux 6.12) */
 static long do_sys_openat2(int dfd, const char *filename, struct open_how *how);
 long do_sys_open(int dfd, const char *filename, int flags, umode_t mode);
 int build_open_flags(const struct open_how *how, struct open_flags *op);
@@ -841,6 +842,8 @@ static int link_path_walk(const char *name, struct nameidata *nd);
 static struct dentry *lookup_fast(struct nameidata *nd);
 static const char *open_last_lookups(struct nameidata *nd, struct file *file, const struct open_flags *op);
 static struct dentry *lookup_open(struct nameidata *nd, struct file *file, const struct open_flags *op, bool got_write);
+static int may_o_create(struct mnt_idmap *idmap, const struct path *dir, struct dentry *dentry, umode_t mode);
+int security_inode_create(struct inode *dir, struct dentry *dentry, umode_t mode);
 struct dentry *d_alloc(struct dentry *parent, const struct qstr *name);
 void d_instantiate(struct dentry *entry, struct inode *inode);
 struct inode *new_inode(struct super_block *sb);
@@ -851,6 +854,7 @@ static int may_open(struct mnt_idmap *idmap, const struct path *path, int acc_mo
 int inode_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
 int vfs_open(const struct path *path, struct file *file);
 static int do_dentry_open(struct file *f, int (*open)(struct inode *, struct file *));
+int security_file_open(struct file *file);
 void fd_install(unsigned int fd, struct file *file);
 int close_fd(unsigned int fd);
 int filp_close(struct file *filp, fl_owner_t id);
@@ -906,7 +910,7 @@ bool atime_needs_update(const struct path *path, struct inode *inode);
 int file_modified(struct file *file);
 void __mark_inode_dirty(struct inode *inode, int flags);
 
-/* mm/filemap.c, mm/readahead.c, mm/page-writeback.c, mm/swap.c, mm/truncate.c, lib/iov_iter.c */
+/* mm/filemap.c, mm/readahead.c, mm/page-writeback.c, mm/swap.c, mm/truncate.c, lib/iov_iter.c, fs/buffer.c */
 ssize_t generic_file_read_iter(struct kiocb *iocb, struct iov_iter *iter);
 ssize_t filemap_read(struct kiocb *iocb, struct iov_iter *iter, ssize_t already_read);
 static int filemap_get_pages(struct kiocb *iocb, size_t count, struct folio_batch *fbatch, bool need_uptodate);
@@ -930,6 +934,7 @@ bool folio_mark_dirty(struct folio *folio);
 void __folio_mark_dirty(struct folio *folio, struct address_space *mapping, int warn);
 static void folio_account_dirtied(struct folio *folio, struct address_space *mapping);
 void balance_dirty_pages_ratelimited(struct address_space *mapping);
+void mark_buffer_dirty(struct buffer_head *bh);
 int block_write_end(struct file *file, struct address_space *mapping, loff_t pos, unsigned len, unsigned copied, struct folio *folio, void *fsdata);
 int file_write_and_wait_range(struct file *file, loff_t lstart, loff_t lend);
 int __filemap_fdatawrite_range(struct address_space *mapping, loff_t start, loff_t end, int sync_mode);

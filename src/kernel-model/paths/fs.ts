@@ -197,6 +197,8 @@ export function installFsPaths(k: Kernel, w: World): void {
   // Pointer slots (struct folio **foliop, void **fsdata, loff_t *pos, struct inode **delegated_inode) and the opaque ext4 writeback state.
   for (const t of ["foliop", "fsdata", "pos", "delegated", "lastType"]) s[t] = k.memory.kmalloc(8, true);
   s.io = k.memory.kmalloc(64, true);
+  // The buffer_head of the block being written (struct buffer_head is opaque here).
+  s.bh = k.memory.kmalloc(104, true);
   s.mpd = k.memory.kmalloc(128, true);
   const wb = alloc(k, "bdi_writeback");
   const st: FsState = { w, vfs, files: new Map(), names: new Map(), bioFolios: new Map(), dirtyTotal: 0, flusherWanted: false, tmpSeq: 0, walk: { path: "", node: undefined, mode: 0 }, created: undefined, ioBio: 0n, ioNode: undefined, s, wb, kworker: undefined };
@@ -365,6 +367,12 @@ export function installFsPaths(k: Kernel, w: World): void {
     const dentry = call("d_alloc", parent, q);
     const dir = rd(parent, "dentry", "d_inode");
     const mode = BigInt(st.walk.mode || S_IFREG | 0o644);
+    // may_o_create: write permission on the directory and the LSM hook.
+    const denied = call("may_o_create", 0n, nd! + BigInt(k.memory.field("nameidata", "path").byteOffset), dentry, mode);
+    if (denied !== 0n) {
+      call("dput", dentry);
+      return denied;
+    }
     const e = vfs.mountOf(path).spec.fstype === "ext4" ? call("ext4_create", 0n, dir, dentry, mode, 0n) : call("shmem_create", 0n, dir, dentry, mode, 0n);
     if (e !== 0n) {
       call("dput", dentry);
@@ -372,6 +380,12 @@ export function installFsPaths(k: Kernel, w: World): void {
     }
     return dentry;
   });
+  set("may_o_create", ([idmap, dir, dentry, mode]) => {
+    const inode = rd(rd(dir!, "path", "dentry"), "dentry", "d_inode");
+    const e = call("inode_permission", idmap!, inode, MAY_WRITE | 1n); // MAY_WRITE | MAY_EXEC
+    return e !== 0n ? e : call("security_inode_create", inode, dentry!, mode!);
+  });
+  set("security_inode_create", () => 0n);
   set("d_alloc", ([parent]) => {
     const path = st.walk.path;
     const d = vfs.dentry(vfs.mountOf(path), Vfs.nameOf(path), parent!, 0n);
@@ -445,10 +459,13 @@ export function installFsPaths(k: Kernel, w: World): void {
     vfs.openFile(node, file!, flags, fmode);
     st.files.set(file!, { node });
     wr(node.dentry, "dentry", "d_lockref.count", rd(node.dentry, "dentry", "d_lockref.count") + 1n);
+    const denied = call("security_file_open", file!);
+    if (denied !== 0n) return denied;
     if (fsType(node) === "ext4") return call("ext4_file_open", node.inode, file!);
     return 0n;
   });
   set("ext4_file_open", () => 0n);
+  set("security_file_open", () => 0n);
 
   // ---------------------------------------------------------------- close and the end of files, dentries and inodes
   set("close_fd", ([fd]) => {
@@ -1318,13 +1335,22 @@ export function installFsPaths(k: Kernel, w: World): void {
     if (extend(node, pos!, copied!)) call("__mark_inode_dirty", node.inode, I_DIRTY_SYNC | I_DIRTY_DATASYNC);
     return copied!;
   });
-  // block_commit_write -> mark_buffer_dirty: the folio and then the inode's pages are dirty.
+  // block_commit_write -> mark_buffer_dirty of the folio's buffer (one 4 KiB block per page).
   set("block_write_end", ([, mapping, , , , folio]) => {
-    if (!(folioFlags(folio!) & PG_dirty)) {
-      setFolioFlags(folio!, PG_dirty);
-      call("__folio_mark_dirty", folio!, mapping!, 0n);
+    bhFolio = folio!;
+    bhMapping = mapping!;
+    call("mark_buffer_dirty", s.bh!);
+    return 0n;
+  });
+  let bhFolio = 0n;
+  let bhMapping = 0n;
+  // The buffer's folio and then the inode's pages are dirty.
+  set("mark_buffer_dirty", () => {
+    if (!(folioFlags(bhFolio) & PG_dirty)) {
+      setFolioFlags(bhFolio, PG_dirty);
+      call("__folio_mark_dirty", bhFolio, bhMapping, 0n);
     }
-    call("__mark_inode_dirty", rd(mapping!, "address_space", "host"), I_DIRTY_PAGES);
+    call("__mark_inode_dirty", rd(bhMapping, "address_space", "host"), I_DIRTY_PAGES);
     return 0n;
   });
   set("shmem_write_end", ([, mapping, pos, , copied, folio]) => {
