@@ -13,6 +13,7 @@ import { forkAndWait, lifecycleCounts, processStep, userExec, userSleep, userSys
 import { runNow } from "../../src/kernel-model/paths/sched.js";
 import { touchMemory } from "../../src/kernel-model/paths/oom.js";
 import { killWhileAsleep } from "../../src/kernel-model/paths/signal.js";
+import { syscall } from "../../src/kernel-model/paths/syscalls.js";
 import { runCli } from "../helpers/cli.js";
 
 const LIFECYCLE = ["task_newtask", "sched_process_fork", "sched_wakeup_new", "sched_process_wait", "task_rename", "sched_process_exec", "sched_process_exit", "signal_generate", "sched_process_free", "signal_deliver"];
@@ -289,5 +290,25 @@ describe("through the tracer", () => {
       expect(rqCpu).toBe(cpu);
       expect(pid).toBeGreaterThan(9);
     }
+  });
+});
+
+describe("wait4 and kill errors", () => {
+  it("wait4 without children: -ECHILD; bad options: -EINVAL; a pid that is not a child: -ECHILD", () => {
+    const { k } = boot();
+    const sshd = k.tasks.get(3)!;
+    runNow(k, sshd);
+    expect(syscall(k, "wait4", [BigInt.asUintN(64, -1n), 0n, 0n, 0n])).toBe(BigInt.asUintN(64, -10n));
+    expect(syscall(k, "wait4", [BigInt.asUintN(64, -1n), 0n, 0x100n, 0n])).toBe(BigInt.asUintN(64, -22n));
+    expect(syscall(k, "wait4", [8n, 0n, 1n, 0n])).toBe(BigInt.asUintN(64, -10n));
+    // the event fires for a wait that finds nothing, as do_wait's first line
+    expect(k.groundTruth("sched:sched_process_wait")).toBe(2);
+  });
+
+  it("clone with CLONE_THREAD but not CLONE_SIGHAND: -EINVAL, nothing forked", () => {
+    const { k, bash } = boot();
+    expect(userSyscall(k, bash, "clone", [0x10000n | 17n, 0n, 0n, 0n, 0n])).toBe(BigInt.asUintN(64, -22n));
+    expect(lifecycleCounts(k)).toEqual({ forks: 0, reaped: 0 });
+    expect(k.groundTruth("copy_process")).toBe(0);
   });
 });

@@ -652,7 +652,6 @@ export function installSchedPaths(k: Kernel): void {
   });
   const movable = (rq: RunQueue) => rq.tasks.filter((t) => t !== currentOf(k, rq.cpu) && !t.kthread);
   set("sched_balance_rq", ([thisCpu, thisRq, sd, idle]) => {
-    const dst = rqs[Number(thisCpu)]!;
     const env = alloc(k, "lb_env");
     setField(k, env, "lb_env", "sd", sd!);
     setField(k, env, "lb_env", "dst_cpu", thisCpu!);
@@ -675,7 +674,6 @@ export function installSchedPaths(k: Kernel): void {
       }
     }
     k.memory.free(env);
-    void dst;
     return moved;
   });
   /** The task detach_tasks took, until attach_tasks queues it (by lb_env). */

@@ -33,7 +33,6 @@ const TRACE_SIGNAL_IGNORED = 1n;
 const TRACE_SIGNAL_ALREADY_PENDING = 2n;
 const PIDTYPE_PID = 0n;
 const PIDTYPE_TGID = 1n;
-const PIDTYPE_MAX = 4n;
 const EPERM = 1n;
 const ESRCH = 3n;
 const EINVAL = 22n;
@@ -212,16 +211,12 @@ export function installSignalPaths(k: Kernel): void {
     generate(TRACE_SIGNAL_DELIVERED);
     return 0n;
   });
-  set("__sigqueue_alloc", ([sig, p]) => {
+  set("__sigqueue_alloc", ([sig]) => {
     const q = alloc(k, "sigqueue");
-    const t = task(p!);
     setField(k, q, "sigqueue", "info.si_signo", sig!);
-    if (t) pendingQueues.add(q);
     return q;
   });
-  const pendingQueues = new Set<bigint>();
   set("__sigqueue_free", ([q]) => {
-    pendingQueues.delete(q!);
     k.memory.free(q!);
     return 0n;
   });
@@ -360,5 +355,4 @@ export function installSignalPaths(k: Kernel): void {
     }
     return 0n;
   });
-  void PIDTYPE_MAX;
 }
