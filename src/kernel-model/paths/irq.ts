@@ -109,6 +109,8 @@ interface CpuIrq {
   ksoftirqdWoken: boolean;
   vmstatWork: bigint;
   armed: boolean;
+  /** The ktime_t __hrtimer_run_queues passes by pointer (made on first use). */
+  nowSlot: bigint;
 }
 
 export interface IrqState {
@@ -263,6 +265,7 @@ export function installIrqPaths(k: Kernel, w: World): void {
       ksoftirqdWoken: false,
       vmstatWork,
       armed: false,
+      nowSlot: 0n,
     };
   });
   const device = (name: string, irq: number, vector: number, handler: string) => {
@@ -304,6 +307,24 @@ export function installIrqPaths(k: Kernel, w: World): void {
   for (const c of cpus) st.workFn.set(c.vmstatWork, "vmstat_update");
   const cpuOf = () => cpus[k.cpu]!;
   const curCtx = () => k.tasks.cpus[k.cpu]!;
+
+  // Offsets of the fields the tick writes on every interrupt (typed stores instead of by-name field writes).
+  const mem = k.memory.kernel;
+  const off = (type: string, path: string) => BigInt(k.memory.objects.field(type, path).byteOffset);
+  const OFF = {
+    nrEvents: off("hrtimer_cpu_base", "nr_events"),
+    expiresNext: off("hrtimer_cpu_base", "expires_next"),
+    running: off("hrtimer_clock_base", "running"),
+    hrFunction: off("hrtimer", "function"),
+    hrExpires: off("hrtimer", "node.expires"),
+    hrSoftexpires: off("hrtimer", "_softexpires"),
+    lastTick: off("tick_sched", "last_tick"),
+    lastTickJiffies: off("tick_sched", "last_tick_jiffies"),
+  };
+  const tickHandler = fnAddr("tick_nohz_handler");
+  const hasSchedTick = has("sched_tick");
+  /** The softirq handlers the kernel has, by vector. */
+  const handlers = SOFTIRQ_HANDLERS.map((h) => (h !== undefined && has(h) ? h : undefined));
 
   // ---- softirqs ----
   set("__raise_softirq_irqoff", ([nr]) => {
@@ -350,8 +371,8 @@ export function installIrqPaths(k: Kernel, w: World): void {
           if ((pending & 1) === 0) continue;
           const v = BigInt(vec);
           k.fire(T.softirqEntry, { vec: v }, [v]);
-          const h = SOFTIRQ_HANDLERS[vec];
-          if (h !== undefined && has(h)) call(h);
+          const h = handlers[vec];
+          if (h !== undefined) call(h);
           k.fire(T.softirqExit, { vec: v }, [v]);
         }
       }
@@ -390,31 +411,31 @@ export function installIrqPaths(k: Kernel, w: World): void {
     const c = cpuOf();
     const lock = c.cpuBase; // hrtimer_cpu_base.lock is its first member
     const flags = spinLock(k, lock, "irqsave");
-    setField(k, c.cpuBase, "hrtimer_cpu_base", "nr_events", k.memory.readField(c.cpuBase, "hrtimer_cpu_base", "nr_events") + 1n);
+    mem.storeU32(c.cpuBase + OFF.nrEvents, (mem.loadU32(c.cpuBase + OFF.nrEvents) + 1) >>> 0);
     call("__hrtimer_run_queues", c.cpuBase, k.clock.now(), flags, 1n);
-    setField(k, c.cpuBase, "hrtimer_cpu_base", "expires_next", c.nextTick);
+    mem.storeU64(c.cpuBase + OFF.expiresNext, c.nextTick + TICK_NSEC);
     spinUnlock(k, lock, "irqsave", flags);
     return 0n;
   });
   set("__hrtimer_run_queues", ([cpuBase, now, flags]) => {
     const c = cpuOf();
-    const nowp = k.memory.kmalloc(8, true);
-    k.memory.kernel.storeU64(nowp, now!);
+    // The expiry time is a ktime_t on the interrupted stack: one slot per CPU here.
+    const nowp = (c.nowSlot ||= k.memory.kmalloc(8, true));
+    mem.storeU64(nowp, now!);
     call("__run_hrtimer", cpuBase!, c.clockBase, c.sched_timer, nowp, flags!);
-    k.memory.free(nowp);
     return 0n;
   });
   set("__run_hrtimer", ([cpuBase, base, timer, nowp, flags]) => {
-    const now = k.memory.kernel.loadU64(nowp!) ?? k.clock.now();
-    const fn = k.memory.readField(timer!, "hrtimer", "function");
-    setField(k, base!, "hrtimer_clock_base", "running", timer!);
+    const now = mem.loadU64(nowp!) ?? k.clock.now();
+    const fn = mem.loadU64(timer! + OFF.hrFunction) ?? 0n;
+    mem.storeU64(base! + OFF.running, timer!);
     k.fire(T.hrExpireEntry, { hrtimer: timer!, now, function: fn }, [timer!, nowp!]);
     // The base's lock is dropped while the callback runs.
     spinUnlock(k, cpuBase!, "irqsave", flags!);
-    call(k.functions.at(fn)?.name ?? "tick_nohz_handler", timer!);
+    call(fn === tickHandler ? "tick_nohz_handler" : (k.functions.at(fn)?.name ?? "tick_nohz_handler"), timer!);
     spinLock(k, cpuBase!, "irqsave");
     k.fire(T.hrExpireExit, { hrtimer: timer! }, [timer!]);
-    setField(k, base!, "hrtimer_clock_base", "running", 0n);
+    mem.storeU64(base! + OFF.running, 0n);
     return 0n;
   });
   set("tick_nohz_handler", ([timer]) => {
@@ -428,8 +449,8 @@ export function installIrqPaths(k: Kernel, w: World): void {
   // CPU 0 is the timekeeping CPU (tick_do_timer_cpu): it advances jiffies and the wall clock.
   set("tick_sched_do_timer", ([ts, now]) => {
     if (k.cpu === 0) call("tick_do_update_jiffies64", now!);
-    setField(k, ts!, "tick_sched", "last_tick", now!);
-    setField(k, ts!, "tick_sched", "last_tick_jiffies", k.jiffies());
+    mem.storeU64(ts! + OFF.lastTick, now!);
+    mem.storeU64(ts! + OFF.lastTickJiffies, k.jiffies());
     return 0n;
   });
   set("tick_do_update_jiffies64", () => {
@@ -450,7 +471,7 @@ export function installIrqPaths(k: Kernel, w: World): void {
     call("run_local_timers");
     // rcu_sched_clock_irq: this CPU has RCU work every few ticks (its grace-period duties rotate).
     if ((c.ticks * 7 + k.cpu * 3) % 8 < 2) call("raise_softirq", BigInt(RCU_SOFTIRQ));
-    if (has("sched_tick")) call("sched_tick");
+    if (hasSchedTick) call("sched_tick");
     // sched_balance_trigger: the periodic load balance is due every 4 ticks on a busy CPU.
     if ((c.ticks + k.cpu) % 4 === 0) call("raise_softirq", BigInt(SCHED_SOFTIRQ));
     return 0n;
@@ -463,15 +484,15 @@ export function installIrqPaths(k: Kernel, w: World): void {
     return 0n;
   });
   set("hrtimer_forward", ([timer, now, interval]) => {
-    const exp = k.memory.readField(timer!, "hrtimer", "node.expires");
+    const exp = BigInt.asIntN(64, mem.loadU64(timer! + OFF.hrExpires) ?? 0n);
     let e = exp === 0n ? now! : exp;
     let n = 0n;
-    while (e <= now!) {
-      e += interval!;
-      n++;
+    if (e <= now!) {
+      n = (now! - e) / interval! + 1n;
+      e += n * interval!;
     }
-    setField(k, timer!, "hrtimer", "node.expires", e);
-    setField(k, timer!, "hrtimer", "_softexpires", e);
+    mem.storeU64(timer! + OFF.hrExpires, e);
+    mem.storeU64(timer! + OFF.hrSoftexpires, e);
     return n;
   });
   set("hrtimer_init", ([timer, clockid, mode]) => {
