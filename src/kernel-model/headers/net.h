@@ -134,14 +134,14 @@ enum skb_drop_reason {
 };
 
 /*
- * The skb:kfree_skb record as the model writes it (its format file in
- * src/kernel-model/tracepoint-defs.ts): no rx_sk field, which Linux 6.12
- * records after location.
+ * The skb:kfree_skb record (its format file in tracepoint-defs/net.ts), as
+ * Linux 6.12 has it: rx_sk, the receiving socket, after location.
  */
 struct trace_event_raw_kfree_skb {
 	struct trace_entry ent;
 	void *skbaddr;
 	void *location;
+	void *rx_sk;
 	unsigned short protocol;
 	enum skb_drop_reason reason;
 	char __data[0];

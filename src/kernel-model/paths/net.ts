@@ -217,8 +217,10 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     // location: the return address inside the caller, as __builtin_return_address(0) gives it
     // (the same address kernel stacks show; it used to run past the caller's 0x40 bytes into the next function).
     const location = k.functions.returnAddress();
-    const protocol = k.memory.readField(skb!, "sk_buff", "protocol");
-    fireLazy(k, tpKfree, () => ({ skbaddr: skb!, location, protocol, reason: reason! }), [skb!, location, reason!, 0n]);
+    // rx_sk: the socket a received packet was for (skb->sk on the receive path), NULL on transmit.
+    const sk = k.memory.readField(skb!, "sk_buff", "sk");
+    const rxSk = k.memory.readField(skb!, "sk_buff", "skb_iif") !== 0n ? sk : 0n;
+    fireLazy(k, tpKfree, () => ({ skbaddr: skb!, location, rx_sk: rxSk, protocol: k.memory.readField(skb!, "sk_buff", "protocol"), reason: reason! }), [skb!, location, reason!, rxSk]);
     release(skb!);
     return 0n;
   });

@@ -162,6 +162,7 @@ export function netTracepoints(): TracepointDef[] {
       [
         { decl: "void * skbaddr", name: "skbaddr", size: 8 },
         { decl: "void * location", name: "location", size: 8 },
+        { decl: "void * rx_sk", name: "rx_sk", size: 8 },
         { decl: "unsigned short protocol", name: "protocol", size: 2 },
         { decl: "enum skb_drop_reason reason", name: "reason", size: 4 },
       ],
