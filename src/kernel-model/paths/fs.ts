@@ -206,14 +206,31 @@ export function installFsPaths(k: Kernel, w: World): void {
 
   const nodeOfFile = (file: bigint) => st.files.get(file)?.node;
   const nodeOfMapping = (mapping: bigint) => vfs.byMapping.get(mapping);
-  const nodeOfInode = (inode: bigint) => vfs.byMapping.get(inode + BigInt(k.memory.field("inode", "i_data").byteOffset));
+  const I_DATA = BigInt(k.memory.field("inode", "i_data").byteOffset);
+  const nodeOfInode = (inode: bigint) => vfs.byMapping.get(inode + I_DATA);
   const fsType = (n: FsNode) => n.mount.spec.fstype;
   const wallNow = () => BOOT_WALL_SECONDS + k.clock.boot() / 1_000_000_000n;
   const fdKey = (fd: bigint) => Number(fd) + k.current().tgid * 1000;
   const fileOf = (fd: bigint) => w.files.get(fdKey(BigInt.asUintN(32, fd)));
-  const sizeOf = (n: FsNode) => rd(n.inode, "inode", "i_size");
-  const setFolioFlags = (folio: bigint, set: bigint, clear = 0n) => wr(folio, "folio", "flags", (rd(folio, "folio", "flags") | set) & ~clear);
-  const folioFlags = (folio: bigint) => rd(folio, "folio", "flags");
+  const sizeOf = (n: FsNode) => mem.loadU64(n.inode + I_SIZE) ?? rd(n.inode, "inode", "i_size");
+  // The hottest fields (folio flags, index and mapping; inode state, number and size: unsigned 8-byte words) read and written at their offsets.
+  const offOf = (t: string, f: string) => BigInt(k.memory.field(t, f).byteOffset);
+  const FOLIO_FLAGS = offOf("folio", "flags");
+  const FOLIO_INDEX = offOf("folio", "index");
+  const FOLIO_MAPPING = offOf("folio", "mapping");
+  const I_STATE = offOf("inode", "i_state");
+  const I_INO = offOf("inode", "i_ino");
+  const I_SIZE = offOf("inode", "i_size");
+  const mem = k.memory.kernel;
+  const folioFlags = (folio: bigint) => mem.loadU64(folio + FOLIO_FLAGS) ?? rd(folio, "folio", "flags");
+  const setFolioFlags = (folio: bigint, set: bigint, clear = 0n) => {
+    const v = (folioFlags(folio) | set) & ~clear;
+    if (!mem.storeU64(folio + FOLIO_FLAGS, v)) wr(folio, "folio", "flags", v);
+  };
+  const folioIndex = (folio: bigint) => mem.loadU64(folio + FOLIO_INDEX) ?? rd(folio, "folio", "index");
+  const folioMapping = (folio: bigint) => mem.loadU64(folio + FOLIO_MAPPING) ?? rd(folio, "folio", "mapping");
+  const inodeState = (inode: bigint) => mem.loadU64(inode + I_STATE) ?? rd(inode, "inode", "i_state");
+  const inodeIno = (inode: bigint) => mem.loadU64(inode + I_INO) ?? rd(inode, "inode", "i_ino");
   /** Copies `s` into a kmalloc'ed NUL-terminated kernel string. */
   const kstr = (str: string) => {
     const b = encoder.encode(str + "\0");
@@ -520,7 +537,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("evict", ([inode]) => {
     const node = nodeOfInode(inode!);
-    wr(inode!, "inode", "i_state", rd(inode!, "inode", "i_state") | I_FREEING);
+    wr(inode!, "inode", "i_state", inodeState(inode!) | I_FREEING);
     if (node && fsType(node) === "ext4") call("ext4_evict_inode", inode!);
     else call("truncate_inode_pages_final", node?.mapping ?? 0n);
     if (node) vfs.forget(node);
@@ -553,11 +570,11 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("filemap_remove_folio", ([folio]) => (call("__filemap_remove_folio", folio!, 0n), 0n));
   set("__filemap_remove_folio", ([folio]) => {
-    const mapping = rd(folio!, "folio", "mapping");
+    const mapping = folioMapping(folio!);
     const node = nodeOfMapping(mapping);
     fire("filemap", "mm_filemap_delete_from_page_cache", filemapValues(folio!, node), [folio!]);
     if (node) {
-      const index = Number(rd(folio!, "folio", "index"));
+      const index = Number(folioIndex(folio!));
       node.pages.delete(index);
       if (node.dirty.delete(index)) st.dirtyTotal--;
       wr(mapping, "address_space", "nrpages", BigInt(node.pages.size));
@@ -571,8 +588,8 @@ export function installFsPaths(k: Kernel, w: World): void {
   const filemapValues = (folio: bigint, node: FsNode | undefined) => ({
     pfn: BigInt(pc.pfnOf(folio)),
     i_ino: node ? BigInt(node.ino) : 0n,
-    index: rd(folio, "folio", "index"),
-    s_dev: node ? rd(node.mount.sb, "super_block", "s_dev") : 0n,
+    index: folioIndex(folio),
+    s_dev: node ? node.mount.spec.dev : 0n,
     order: 0n,
   });
   set("d_delete", ([dentry]) => {
@@ -826,7 +843,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const i = inode!;
     const sb = rd(i, "inode", "i_sb");
     wr(stat!, "kstat", "dev", rd(sb, "super_block", "s_dev"));
-    wr(stat!, "kstat", "ino", rd(i, "inode", "i_ino"));
+    wr(stat!, "kstat", "ino", inodeIno(i));
     wr(stat!, "kstat", "mode", rd(i, "inode", "i_mode"));
     wr(stat!, "kstat", "nlink", rd(i, "inode", "__i_nlink"));
     wr(stat!, "kstat", "uid.val", rd(i, "inode", "i_uid.val"));
@@ -975,7 +992,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const f = folioFlags(folio!);
     // Second access of a referenced folio: it becomes active.
     setFolioFlags(folio!, f & PG_referenced ? PG_active : PG_referenced, f & PG_referenced ? PG_referenced : 0n);
-    const node = nodeOfMapping(rd(folio!, "folio", "mapping"));
+    const node = nodeOfMapping(folioMapping(folio!));
     if (node) pc.touch(folio!, node);
     return 0n;
   });
@@ -1011,7 +1028,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     if (folioFlags(lastFolio) & PG_readahead) {
       setFolioFlags(lastFolio, 0n, PG_readahead);
       // The next window starts where the cached run after the mark ends.
-      let next = Number(rd(lastFolio, "folio", "index")) + 1;
+      let next = Number(folioIndex(lastFolio)) + 1;
       while (node.pages.has(next)) next++;
       call("page_cache_async_ra", raFor(file, node, BigInt(next)), lastFolio, last + 1n - index);
     }
@@ -1103,7 +1120,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     let bio = 0n;
     let next = -1;
     for (const f of raFolios) {
-      const index = Number(rd(f, "folio", "index"));
+      const index = Number(folioIndex(f));
       const async = (folioFlags(f) & PG_readahead) !== 0n;
       if (bio === 0n || index !== next || Number(rd(bio, "bio", "bi_vcnt")) >= BIO_PAGES) {
         if (bio !== 0n) call("submit_bio", bio);
@@ -1372,17 +1389,17 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("folio_account_dirtied", ([folio, mapping]) => {
     const node = nodeOfMapping(mapping!)!;
-    fire("writeback", "writeback_dirty_folio", { name: BDI_NAME, ino: BigInt(node.ino), index: rd(folio!, "folio", "index") }, [folio!, mapping!]);
-    if (!node.dirty.has(Number(rd(folio!, "folio", "index")))) {
-      node.dirty.add(Number(rd(folio!, "folio", "index")));
+    fire("writeback", "writeback_dirty_folio", { name: BDI_NAME, ino: BigInt(node.ino), index: folioIndex(folio!) }, [folio!, mapping!]);
+    if (!node.dirty.has(Number(folioIndex(folio!)))) {
+      node.dirty.add(Number(folioIndex(folio!)));
       st.dirtyTotal++;
     }
     return 0n;
   });
   set("__mark_inode_dirty", ([inode, flags]) => {
     const i = inode!;
-    const state = rd(i, "inode", "i_state");
-    const dirtyValues = () => ({ name: BDI_NAME, ino: rd(i, "inode", "i_ino"), state: rd(i, "inode", "i_state"), flags: flags! });
+    const state = inodeState(i);
+    const dirtyValues = () => ({ name: BDI_NAME, ino: inodeIno(i), state: inodeState(i), flags: flags! });
     fire("writeback", "writeback_mark_inode_dirty", dirtyValues(), [i, flags!]);
     if (flags! & I_DIRTY_INODE) {
       fire("writeback", "writeback_dirty_inode_start", dirtyValues(), [i, flags!]);
@@ -1448,7 +1465,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const node = nodeOfFile(file!)!;
     const e = call("file_write_and_wait_range", file!, start!, end!);
     if (e !== 0n) return e;
-    const state = rd(node.inode, "inode", "i_state");
+    const state = inodeState(node.inode);
     // Metadata to commit: any inode change for fsync, only a size (I_DIRTY_DATASYNC) one for fdatasync.
     const commit = datasync! ? (state & I_DIRTY_DATASYNC) !== 0n : (state & I_DIRTY_INODE) !== 0n;
     if (commit) {
@@ -1529,12 +1546,12 @@ export function installFsPaths(k: Kernel, w: World): void {
     return BigInt(preparedFolios.length);
   });
   set("__folio_start_writeback", ([folio]) => {
-    const node = nodeOfMapping(rd(folio!, "folio", "mapping"))!;
-    const i = Number(rd(folio!, "folio", "index"));
+    const node = nodeOfMapping(folioMapping(folio!))!;
+    const i = Number(folioIndex(folio!));
     setFolioFlags(folio!, PG_writeback, PG_dirty);
     if (node.dirty.delete(i)) st.dirtyTotal--;
     node.writeback.add(i);
-    if (node.dirty.size === 0) wr(node.inode, "inode", "i_state", rd(node.inode, "inode", "i_state") & ~I_DIRTY_PAGES);
+    if (node.dirty.size === 0) wr(node.inode, "inode", "i_state", inodeState(node.inode) & ~I_DIRTY_PAGES);
     return 0n;
   });
   set("ext4_io_submit_init", ([io]) => {
@@ -1545,7 +1562,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   // Contiguous folios share a bio of up to BIO_PAGES; a gap or a full bio submits it and starts another.
   set("ext4_bio_write_folio", ([io, folio, len]) => {
     const node = st.ioNode!;
-    const index = Number(rd(folio!, "folio", "index"));
+    const index = Number(folioIndex(folio!));
     const sector = node.sector + BigInt(index) * 8n;
     let bio = st.ioBio;
     if (bio !== 0n) {
@@ -1583,8 +1600,8 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("folio_end_writeback", ([folio]) => {
     setFolioFlags(folio!, 0n, PG_writeback);
-    const node = nodeOfMapping(rd(folio!, "folio", "mapping"));
-    node?.writeback.delete(Number(rd(folio!, "folio", "index")));
+    const node = nodeOfMapping(folioMapping(folio!));
+    node?.writeback.delete(Number(folioIndex(folio!)));
     return 0n;
   });
   set("__filemap_fdatawait_range", ([mapping, start, end]) => {
@@ -1600,10 +1617,10 @@ export function installFsPaths(k: Kernel, w: World): void {
     return 0n;
   });
   set("folio_wait_writeback", ([folio]) => {
-    const mapping = rd(folio!, "folio", "mapping");
+    const mapping = folioMapping(folio!);
     const node = nodeOfMapping(mapping);
     while (folioFlags(folio!) & PG_writeback) {
-      fire("writeback", "folio_wait_writeback", { name: BDI_NAME, ino: node ? BigInt(node.ino) : 0n, index: rd(folio!, "folio", "index") }, [folio!, mapping]);
+      fire("writeback", "folio_wait_writeback", { name: BDI_NAME, ino: node ? BigInt(node.ino) : 0n, index: folioIndex(folio!) }, [folio!, mapping]);
       waitForIo(k, w, () => (folioFlags(folio!) & PG_writeback) === 0n);
       if (folioFlags(folio!) & PG_writeback) break;
     }
@@ -1613,7 +1630,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const node = nodeOfFile(file!)!;
     const old = rd(file!, "file", "f_wb_err");
     const now = rd(node.mapping, "address_space", "wb_err");
-    fire("filemap", "file_check_and_advance_wb_err", { file: file!, i_ino: BigInt(node.ino), s_dev: rd(node.mount.sb, "super_block", "s_dev"), old, new: now }, [file!, old]);
+    fire("filemap", "file_check_and_advance_wb_err", { file: file!, i_ino: BigInt(node.ino), s_dev: node.mount.spec.dev, old, new: now }, [file!, old]);
     wr(file!, "file", "f_wb_err", now);
     return 0n;
   });
@@ -1640,7 +1657,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   const workValues = (work: bigint) => ({
     name: BDI_NAME,
     nr_pages: rd(work, "wb_writeback_work", "nr_pages"),
-    sb_dev: rd(vfs.root.sb, "super_block", "s_dev"),
+    sb_dev: vfs.root.spec.dev,
     sync_mode: rd(work, "wb_writeback_work", "sync_mode"),
     for_kupdate: rd(work, "wb_writeback_work", "for_kupdate"),
     range_cyclic: rd(work, "wb_writeback_work", "range_cyclic"),
@@ -1659,7 +1676,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     let wrote = 0n;
     for (const node of [...vfs.byMapping.values()]) {
       if (fsType(node) !== "ext4") continue;
-      const state = rd(node.inode, "inode", "i_state");
+      const state = inodeState(node.inode);
       if (node.dirty.size === 0 && !(state & I_DIRTY_INODE)) continue;
       wr(wbc, "writeback_control", "sync_mode", rd(work!, "wb_writeback_work", "sync_mode"));
       wr(wbc, "writeback_control", "nr_to_write", 1024n);
@@ -1668,15 +1685,15 @@ export function installFsPaths(k: Kernel, w: World): void {
       wr(wbc, "writeback_control", "inode", node.inode);
       wr(node.inode, "inode", "i_state", state | I_SYNC);
       call("__writeback_single_inode", node.inode, wbc);
-      wr(node.inode, "inode", "i_state", rd(node.inode, "inode", "i_state") & ~I_SYNC);
+      wr(node.inode, "inode", "i_state", inodeState(node.inode) & ~I_SYNC);
       wrote += 1024n - rd(wbc, "writeback_control", "nr_to_write");
     }
     return wrote;
   });
   const singleValues = (inode: bigint, wbc: bigint, nr: bigint) => ({
     name: BDI_NAME,
-    ino: rd(inode, "inode", "i_ino"),
-    state: rd(inode, "inode", "i_state"),
+    ino: inodeIno(inode),
+    state: inodeState(inode),
     dirtied_when: rd(inode, "inode", "dirtied_when"),
     writeback_index: rd(rd(inode, "inode", "i_mapping"), "address_space", "writeback_index"),
     nr_to_write: nr,
@@ -1687,16 +1704,16 @@ export function installFsPaths(k: Kernel, w: World): void {
     const nr = rd(wbc!, "writeback_control", "nr_to_write");
     fire("writeback", "writeback_single_inode_start", singleValues(inode!, wbc!, nr), [inode!, wbc!, nr]);
     const ret = call("do_writepages", rd(inode!, "inode", "i_mapping"), wbc!);
-    const dirty = rd(inode!, "inode", "i_state") & I_DIRTY_INODE;
+    const dirty = inodeState(inode!) & I_DIRTY_INODE;
     if (dirty) {
-      wr(inode!, "inode", "i_state", rd(inode!, "inode", "i_state") & ~I_DIRTY_INODE);
+      wr(inode!, "inode", "i_state", inodeState(inode!) & ~I_DIRTY_INODE);
       call("write_inode", inode!, wbc!);
     }
     fire("writeback", "writeback_single_inode", singleValues(inode!, wbc!, nr), [inode!, wbc!, nr]);
     return ret;
   });
   set("write_inode", ([inode, wbc]) => {
-    const v = () => ({ name: BDI_NAME, ino: rd(inode!, "inode", "i_ino"), sync_mode: rd(wbc!, "writeback_control", "sync_mode"), cgroup_ino: 1n });
+    const v = () => ({ name: BDI_NAME, ino: inodeIno(inode!), sync_mode: rd(wbc!, "writeback_control", "sync_mode"), cgroup_ino: 1n });
     fire("writeback", "writeback_write_inode_start", v(), [inode!, wbc!]);
     const ret = call("ext4_write_inode", inode!, wbc!);
     fire("writeback", "writeback_write_inode", v(), [inode!, wbc!]);
