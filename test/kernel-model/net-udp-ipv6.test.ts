@@ -12,6 +12,7 @@ import { TCP_STATE_NAMES } from "../../src/kernel-model/paths/tcp.js";
 import { syscall, userBuffer } from "../../src/kernel-model/paths/syscalls.js";
 import { TCPF } from "../../src/kernel-model/packets.js";
 import type { Sock } from "../../src/kernel-model/paths/world.js";
+import { runCli } from "../helpers/cli.js";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -100,7 +101,7 @@ describe("UDP", () => {
     // saddr/daddr are sockaddr_in: family, port (network order), the address.
     expect(fails[0]!.daddr).toBe("0200" + "0035" + "0a000203" + "00".repeat(20));
     expect(k.memory.readField(s.sk, "sock", "sk_drops.counter")).toBe(1n);
-    expect(drops.map((d) => d.reason)).toEqual([15n]); // SKB_DROP_REASON_SOCKET_RCVBUFF
+    expect(drops.map((d) => [d.reason, d.rx_sk])).toEqual([[15n, s.sk]]); // SKB_DROP_REASON_SOCKET_RCVBUFF, on the receive path of this socket
     closeSocketFd(st.env, fd);
   });
 });
@@ -206,5 +207,18 @@ describe("devices and the net workload", () => {
     const queued = [...k.world.bySk.values()].reduce((n, s) => n + s.rxq.length + s.rtx.length, 0);
     const freed = (calls.get("consume_skb") ?? 0) + (calls.get("kfree_skb_reason") ?? 0) + (calls.get("__kfree_skb") ?? 0);
     expect(freed + queued).toBe((calls.get("__alloc_skb") ?? 0) + (calls.get("skb_clone") ?? 0));
+  }, 60_000);
+});
+
+describe("IPv6 and UDP through the CLI", () => {
+  it("btfsnoop trace on the net workload: tcp_v6_connect gets a 28-byte AF_INET6 sockaddr, and btfsnoop count sees __udp_enqueue_schedule_skb queue datagrams", async () => {
+    const v6 = await runCli("tcp_v6_connect(uaddr->sa_family, addr_len)", "--workload", "net", "-d", "100ms", "--format", "json");
+    expect(v6.code).toBe(0);
+    const rows = v6.out.trim().split("\n").map((l) => (JSON.parse(l) as { values: { value: number }[] }).values.map((v) => v.value));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.join(",")))).toEqual(new Set(["10,28"]));
+    const udp = await runCli("count", "__udp_enqueue_schedule_skb", "--workload", "net", "-d", "30ms");
+    expect(udp.code).toBe(0);
+    expect(udp.out).toMatch(/^@\[__udp_enqueue_schedule_skb\]: [1-9]\d*$/m);
   }, 60_000);
 });
