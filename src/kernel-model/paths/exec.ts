@@ -9,7 +9,7 @@ import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
 import { defineSyscall } from "./syscalls.js";
-import { taskAt } from "./sched.js";
+import { get, taskAt } from "./sched.js";
 import { resetHandlers } from "./process-objects.js";
 
 /** The executables on the model's disk, with their text size. */
@@ -67,7 +67,7 @@ export function installExecPaths(k: Kernel): void {
   const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
   const tpExec = k.tracepoints.get("sched", "sched_process_exec")!;
   const tpRename = k.tracepoints.get("task", "task_rename")!;
-  const tf = (t: Task, field: string) => k.memory.readField(t.taskAddress, "task_struct", field);
+  const tf = (t: Task, field: string) => get(k, t.taskAddress, "task_struct", field);
   /** The path each struct filename of an exec holds, and the kernel copy of each bprm's filename. */
   const names = new Map<bigint, string>();
   const bprmNames = new Map<bigint, { addr: bigint; path: string }>();

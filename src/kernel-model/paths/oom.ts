@@ -9,7 +9,7 @@
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
-import { taskAt } from "./sched.js";
+import { get, taskAt } from "./sched.js";
 import { exitToUser, SEND_SIG_PRIV, SIGKILL } from "./signal.js";
 import { procOf } from "./process.js";
 import { OOM_SCORE_ADJ_MIN } from "./process-objects.js";
@@ -51,7 +51,7 @@ export function installOomPaths(k: Kernel): void {
   const tpWake = tp("wake_reaper");
   const tpStart = tp("start_task_reaping");
   const tpFinish = tp("finish_task_reaping");
-  const tf = (t: Task, field: string) => k.memory.readField(t.taskAddress, "task_struct", field);
+  const tf = (t: Task, field: string) => get(k, t.taskAddress, "task_struct", field);
   const adjOf = (t: Task) => (tf(t, "signal") === 0n ? 0n : BigInt.asIntN(16, k.memory.readField(tf(t, "signal"), "signal_struct", "oom_score_adj")));
   /** oom_reaper's queue (the victims queue_oom_reaper handed it). */
   const reaperQueue: Task[] = [];

@@ -23,7 +23,7 @@ import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
 import type { Vfs } from "./vfs.js";
 import { defineSyscall, releaseSyscallRegs, syscall } from "./syscalls.js";
-import { EXIT_ZOMBIE, forgetTask, infoOf, registerTask, resume, runNow, schedState, setschedulerSyscall, TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, taskAt } from "./sched.js";
+import { EXIT_ZOMBIE, forgetTask, get, infoOf, put, registerTask, resume, runNow, schedState, setschedulerSyscall, TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, taskAt } from "./sched.js";
 import { cgroupOf, cgroupOfCset, listAddTail, listDel, listInit, newSighand, newSignal, type Cgroup } from "./process-objects.js";
 import { exitToUser, installSignalPaths, killWhileAsleep } from "./signal.js";
 import { installExecPaths } from "./exec.js";
@@ -337,8 +337,8 @@ export function installProcessPaths(k: Kernel): void {
   const tpFree = tp("sched", "sched_process_free");
   const tpWait = tp("sched", "sched_process_wait");
   const task = (addr: bigint) => taskAt(k, addr);
-  const tf = (t: Task, field: string) => k.memory.readField(t.taskAddress, "task_struct", field);
-  const setT = (t: Task, field: string, v: bigint) => setField(k, t.taskAddress, "task_struct", field, v);
+  const tf = (t: Task, field: string) => get(k, t.taskAddress, "task_struct", field);
+  const setT = (t: Task, field: string, v: bigint) => put(k, t.taskAddress, "task_struct", field, v);
   const prio = (t: Task) => (t.taskAddress === 0n ? 120n : tf(t, "prio"));
 
   // fork: clone(flags, newsp, parent_tid, child_tid, tls) as x86-64 passes them.

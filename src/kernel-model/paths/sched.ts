@@ -114,12 +114,13 @@ interface Acc {
   readonly off: bigint;
   readonly size: 1 | 2 | 4 | 8;
 }
-const accessors = new WeakMap<Kernel, Map<string, Acc | null>>();
+const accessors = new WeakMap<Kernel, Map<string, Map<string, Acc | null>>>();
 function acc(k: Kernel, type: string, path: string): Acc | null {
-  let m = accessors.get(k);
-  if (!m) accessors.set(k, (m = new Map()));
-  const key = type + "\0" + path;
-  let a = m.get(key);
+  let byType = accessors.get(k);
+  if (!byType) accessors.set(k, (byType = new Map()));
+  let m = byType.get(type);
+  if (!m) byType.set(type, (m = new Map()));
+  let a = m.get(path);
   if (a === undefined) {
     a = null;
     try {
@@ -128,7 +129,7 @@ function acc(k: Kernel, type: string, path: string): Acc | null {
     } catch {
       a = null;
     }
-    m.set(key, a);
+    m.set(path, a);
   }
   return a;
 }

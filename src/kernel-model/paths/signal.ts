@@ -11,7 +11,7 @@ import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
 import { defineSyscall, syscall } from "./syscalls.js";
-import { infoOf, runNow, schedState, TASK_INTERRUPTIBLE, TASK_WAKEKILL, taskAt } from "./sched.js";
+import { get, infoOf, runNow, schedState, TASK_INTERRUPTIBLE, TASK_WAKEKILL, taskAt } from "./sched.js";
 import { listAddTail, listDel } from "./process-objects.js";
 
 export const SIGHUP = 1;
@@ -95,7 +95,7 @@ export function installSignalPaths(k: Kernel): void {
   const tpGenerate = k.tracepoints.get("signal", "signal_generate")!;
   const tpDeliver = k.tracepoints.get("signal", "signal_deliver")!;
   const task = (addr: bigint) => taskAt(k, addr);
-  const tf = (t: Task, field: string) => k.memory.readField(t.taskAddress, "task_struct", field);
+  const tf = (t: Task, field: string) => get(k, t.taskAddress, "task_struct", field);
 
   /** A kernel_siginfo for kill(2) from the current task (prepare_kill_siginfo). */
   const killInfo = (sig: bigint): bigint => {
