@@ -220,6 +220,17 @@ describe("the page cache", () => {
     user.heapFree(buf);
   });
 
+  it("/proc/self/stat is read through ->read (seq_read -> seq_read_iter -> proc_single_show), not the page cache", () => {
+    const { k, sys, user, trace } = fresh();
+    const fd = sys("openat", AT_FDCWD, userString(k, "/proc/self/stat"), O_RDONLY, 0n);
+    const calls = trace(["seq_read", "seq_read_iter", "proc_single_show", "filemap_read", "filemap_add_folio"]);
+    const buf = user.heapAlloc(4096);
+    // "1 (systemd) R 1 1 1 0 -1 4194560" (32 bytes) and the rest of the line (120): 152 bytes, then end of file.
+    expect([sys("read", fd, buf, 4096n), sys("read", fd, buf, 4096n)]).toEqual([152n, 0n]);
+    user.heapFree(buf);
+    expect(calls).toEqual(["seq_read", "seq_read_iter", "proc_single_show", "seq_read", "seq_read_iter", "proc_single_show"]);
+  });
+
   it("sequential reads reach the readahead mark and read the next window asynchronously", () => {
     const { k, sys, user, trace } = fresh();
     const fd = sys("openat", AT_FDCWD, userString(k, "/var/log/syslog"), O_RDONLY, 0n);

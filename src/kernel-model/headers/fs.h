@@ -1002,6 +1002,7 @@ static int shmem_write_end(struct file *file, struct address_space *mapping, lof
 static int shmem_create(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode, bool excl);
 static int shmem_mknod(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev);
 static int shmem_unlink(struct inode *dir, struct dentry *dentry);
+ssize_t seq_read(struct file *file, char *buf, size_t size, loff_t *ppos);
 ssize_t seq_read_iter(struct kiocb *iocb, struct iov_iter *iter);
 static int proc_single_show(struct seq_file *m, void *v);
 

@@ -940,9 +940,17 @@ export function installFsPaths(k: Kernel, w: World): void {
     const node = nodeOfFile(file!);
     if (!node) return err(EINVAL);
     if (node.dir) return err(EISDIR);
+    // procfs files have ->read (seq_read), the others ->read_iter (new_sync_read builds the kiocb and iov_iter).
+    if (node.mount.spec.fstype === "proc") return call("seq_read", file!, buf!, count!, posp!);
     const io = kiocbFor(file!, readU64(posp!));
     const it = iterFor(buf!, count!, false);
-    const ret = node.mount.spec.fstype === "ext4" ? call("ext4_file_read_iter", io, it) : node.mount.spec.fstype === "tmpfs" ? call("shmem_file_read_iter", io, it) : call("seq_read_iter", io, it);
+    const ret = node.mount.spec.fstype === "ext4" ? call("ext4_file_read_iter", io, it) : call("shmem_file_read_iter", io, it);
+    writeU64(posp!, rd(io, "kiocb", "ki_pos"));
+    return ret;
+  });
+  set("seq_read", ([file, buf, count, posp]) => {
+    const io = kiocbFor(file!, readU64(posp!));
+    const ret = call("seq_read_iter", io, iterFor(buf!, count!, false));
     writeU64(posp!, rd(io, "kiocb", "ki_pos"));
     return ret;
   });
