@@ -24,6 +24,7 @@
 // TCP, UDP, IPv6, the socket layer, netlink and the remote hosts are in
 // tcp.ts, udp.ts, ipv6.ts, socket.ts, netlink.ts and remote.ts.
 import { BtfKind } from "../../btf/kinds.js";
+import type { KernelFunction } from "../functions.js";
 import type { Kernel } from "../kernel.js";
 import {
   ethTypeTrans,
@@ -99,7 +100,17 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
     for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
   };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  /** Calls through the function table (fentry/fexit see them), the function found once per name. */
+  const fns = new Map<string, KernelFunction>();
+  const call = (name: string, ...args: bigint[]) => {
+    let fn = fns.get(name);
+    if (!fn) {
+      fn = k.functions.named(name)[0];
+      if (!fn) throw new RangeError(`no kernel function '${name}'`);
+      fns.set(name, fn);
+    }
+    return k.call(fn, args);
+  };
   const rng = k.rng;
   const tp = (cat: string, name: string) => {
     const t = k.tracepoints.get(cat, name);
