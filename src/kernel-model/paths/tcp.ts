@@ -59,8 +59,6 @@ const SEND_SHUTDOWN = 2;
 /** BPF_SOCK_OPS_ACTIVE/PASSIVE_ESTABLISHED_CB (tcp_init_transfer's bpf_op). */
 const BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB = 4n;
 const BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB = 5n;
-/** MSG_DONTWAIT. */
-const MSG_DONTWAIT = 0x40n;
 /** SK_MEM_RECV. */
 const SK_MEM_RECV = 1n;
 
@@ -934,7 +932,9 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
       const e = Number(S(s, "sk_err"));
       return e ? err(e) : 0n;
     }
-    return flags! & MSG_DONTWAIT || true ? err(EAGAIN) : 0n;
+    // Nothing queued: -EAGAIN (a blocking reader would sleep until data came; the model's readers read what arrived).
+    void flags;
+    return err(EAGAIN);
   });
   set("tcp_cleanup_rbuf", () => 0n);
   const tpSpace = env.tp("tcp", "tcp_rcv_space_adjust");
