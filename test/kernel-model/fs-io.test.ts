@@ -132,6 +132,27 @@ describe("a file created, written, fsynced, closed and unlinked", () => {
     expect([dirtyPages(k), rf(node.inode, "inode", "i_state") & 7n, k.world.inflight.length]).toEqual([0, 0n, 0]);
   });
 
+  it("O_APPEND writes go to the end of the file whatever the position (IOCB_APPEND); pwrite64 past the end leaves a hole: in i_size, not in i_blocks", () => {
+    const { k, sys, user, rf } = fresh();
+    const buf = user.heapAlloc(300);
+    const a = sys("openat", AT_FDCWD, userString(k, "/var/log/app.log"), O_WRONLY | O_CREAT | 0o2000n, 0o640n);
+    expect(sys("write", a, buf, 100n)).toBe(100n);
+    const b = sys("openat", AT_FDCWD, userString(k, "/var/log/app.log"), O_WRONLY | 0o2000n, 0n);
+    expect(sys("write", b, buf, 50n)).toBe(50n);
+    expect(sys("write", a, buf, 25n)).toBe(25n);
+    const node = k.world.vfs.nodes.get("/var/log/app.log")!;
+    const pos = (fd: bigint) => rf(k.world.files.get(k.current().tgid * 1000 + Number(fd))!.file, "file", "f_pos");
+    expect([rf(node.inode, "inode", "i_size"), pos(a), pos(b)]).toEqual([175n, 175n, 150n]);
+    // On an O_APPEND descriptor pwrite appends too (a Linux quirk pwrite(2) documents).
+    expect(sys("pwrite64", b, buf, 10n, 20000n)).toBe(10n);
+    expect(rf(node.inode, "inode", "i_size")).toBe(185n);
+    const c = sys("openat", AT_FDCWD, userString(k, "/var/log/app.log"), O_WRONLY, 0n);
+    expect(sys("pwrite64", c, buf, 10n, 20000n)).toBe(10n);
+    // Pages 1-3 are a hole: no blocks, no page cache.
+    expect([rf(node.inode, "inode", "i_size"), rf(node.inode, "inode", "i_blocks"), [...node.pages.keys()]]).toEqual([20010n, 16n, [0, 4]]);
+    user.heapFree(buf);
+  });
+
   it("close keeps the dentry and inode cached; unlink evicts the inode, drops its pages from the page cache and frees both", () => {
     const { k, sys, user, events, trace, rf } = fresh();
     const fd = sys("openat", AT_FDCWD, userString(k, "/tmp/scratch"), O_RDWR | O_CREAT | O_EXCL, 0o600n);

@@ -73,6 +73,8 @@ const I_DIRTY_INODE = I_DIRTY_SYNC | I_DIRTY_DATASYNC;
 const I_FREEING = 1n << 5n;
 const I_SYNC = 1n << 7n;
 const LLONG_MAX = (1n << 63n) - 1n;
+/** kiocb ki_flags: IOCB_APPEND (RWF_APPEND). */
+const IOCB_APPEND = 0x10n;
 const WB_SYNC_NONE = 0n;
 const WB_SYNC_ALL = 1n;
 const WB_REASON_BACKGROUND = 0n;
@@ -892,7 +894,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const io = s.kiocb!;
     wr(io, "kiocb", "ki_filp", file);
     wr(io, "kiocb", "ki_pos", pos);
-    wr(io, "kiocb", "ki_flags", rd(file, "file", "f_flags") & O_APPEND ? 0x2n : 0n); // IOCB_APPEND
+    wr(io, "kiocb", "ki_flags", rd(file, "file", "f_flags") & O_APPEND ? IOCB_APPEND : 0n);
     return io;
   };
   const iterFor = (buf: bigint, count: bigint, source: boolean) => {
@@ -1270,7 +1272,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   // O_APPEND writes go at the end; the count is what the file may still take (s_maxbytes).
   set("generic_write_checks", ([io, it]) => {
     const node = nodeOfFile(rd(io!, "kiocb", "ki_filp"))!;
-    if (rd(io!, "kiocb", "ki_flags") & 0x2n) wr(io!, "kiocb", "ki_pos", sizeOf(node));
+    if (rd(io!, "kiocb", "ki_flags") & IOCB_APPEND) wr(io!, "kiocb", "ki_pos", sizeOf(node));
     return rd(it!, "iov_iter", "count");
   });
   // The modification time changes (at most once a second, as the coarse clock ticks): the inode is dirty.
@@ -1338,11 +1340,16 @@ export function installFsPaths(k: Kernel, w: World): void {
     return bytes!;
   });
   /** A write of `copied` bytes at `pos` ended: the size grows past the old end, the blocks with it. */
+  // The blocks written past the old end are allocated (8 sectors each); a hole skipped by the write has none.
   const extend = (node: FsNode, pos: bigint, copied: bigint) => {
     const end = pos + copied;
-    if (end <= sizeOf(node)) return false;
+    const old = sizeOf(node);
+    if (end <= old) return false;
+    const oldPages = (old + 4095n) / 4096n;
+    const first = pos / 4096n > oldPages ? pos / 4096n : oldPages;
+    const last = (end + 4095n) / 4096n;
     wr(node.inode, "inode", "i_size", end);
-    wr(node.inode, "inode", "i_blocks", ((end + 4095n) / 4096n) * 8n);
+    if (last > first) wr(node.inode, "inode", "i_blocks", rd(node.inode, "inode", "i_blocks") + (last - first) * 8n);
     return true;
   };
   set("ext4_da_write_end", ([file, mapping, pos, len, copied, folio, fsdata]) => {
