@@ -492,6 +492,14 @@ export function skbAccessOf(k: Kernel): SkbAccess {
         return 0n;
       }
     },
+    sockCookie: (sk) => {
+      if (sk === 0n) return 0n;
+      try {
+        return sockCookie(k, sk);
+      } catch {
+        return 0n;
+      }
+    },
     socketUid: (skb) => {
       const sk = sockOf(skb);
       if (sk === undefined) return undefined;

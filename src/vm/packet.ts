@@ -29,6 +29,8 @@ export interface SkbAccess {
   socketCookie(skb: bigint): bigint;
   /** The uid owning skb->sk (a full socket), or undefined when there is none (the helper then returns overflowuid). */
   socketUid(skb: bigint): number | undefined;
+  /** __sock_gen_cookie(sk) for a struct sock pointer (bpf_get_socket_cookie of tracing programs), 0 for NULL or an unreadable one. */
+  sockCookie?(sk: bigint): bigint;
 }
 
 /** SKF_NET_OFF and SKF_LL_OFF (include/uapi/linux/filter.h): negative LD_ABS offsets relative to a header. */

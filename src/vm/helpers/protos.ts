@@ -150,9 +150,10 @@ export const RAW_TP_HELPER_IDS: ReadonlySet<number> = new Set([...TRACING_HELPER
 /**
  * fentry/fexit/fmod_ret/iter (tracing_prog_func_proto): raw_tp's set, the
  * function's arguments, return value and address, the attach cookie, the
- * seq_file helpers of iterators, and btfsnoop's bpf_dynamic_cast.
+ * seq_file helpers of iterators, a socket's cookie (its own prototype:
+ * SOCKET_PTR_COOKIE_PROTO), and btfsnoop's bpf_dynamic_cast.
  */
-export const FENTRY_HELPER_IDS: ReadonlySet<number> = new Set([...RAW_TP_HELPER_IDS, 173, 174, 183, 184, 185, 126, 127, DYNAMIC_CAST_ID]);
+export const FENTRY_HELPER_IDS: ReadonlySet<number> = new Set([...RAW_TP_HELPER_IDS, 173, 174, 183, 184, 185, 126, 127, 46, DYNAMIC_CAST_ID]);
 
 /**
  * kprobe (kprobe_prog_func_proto): raw_tp's set with get_func_ip and the
@@ -162,9 +163,18 @@ export const FENTRY_HELPER_IDS: ReadonlySet<number> = new Set([...RAW_TP_HELPER_
  */
 export const KPROBE_HELPER_IDS: ReadonlySet<number> = new Set([...RAW_TP_HELPER_IDS, 173, 174]);
 
-/** The prototype of helper `id` if it is in `set`. */
+/**
+ * bpf_get_socket_ptr_cookie_proto: tracing programs' bpf_get_socket_cookie
+ * takes a socket pointer (ARG_PTR_TO_BTF_ID_SOCK_COMMON) instead of the
+ * socket filter's context.
+ */
+export const SOCKET_PTR_COOKIE_PROTO: HelperProto = p(46, "get_socket_cookie", R.INTEGER, [A.PTR_TO_BTF_ID]);
+
+/** The prototype of helper `id` if it is in `set` (the tracing variant where the tracing set has its own). */
 export function helperProtoIn(set: ReadonlySet<number>, id: number): HelperProto | undefined {
-  return set.has(id) ? BY_ID.get(id) : undefined;
+  if (!set.has(id)) return undefined;
+  if (id === SOCKET_PTR_COOKIE_PROTO.id && set === FENTRY_HELPER_IDS) return SOCKET_PTR_COOKIE_PROTO;
+  return BY_ID.get(id);
 }
 
 /** Helper ids by name (without `bpf_`), for code generation. */

@@ -1,6 +1,7 @@
 // Socket-filter helpers over the VM's packet interface (KernelEnv.skb,
 // src/vm/packet.ts): bpf_skb_load_bytes, bpf_skb_load_bytes_relative,
-// bpf_get_socket_cookie, bpf_get_socket_uid, and the internal
+// bpf_get_socket_cookie (also tracing programs' socket-pointer variant),
+// bpf_get_socket_uid, and the internal
 // bpf_skb_load_helper_{8,16,32}_no_cache calls that LD_ABS/LD_IND become
 // after verification (bpf_gen_ld_abs). r1 is the program's context: the
 // address of the kernel's struct sk_buff.
@@ -50,7 +51,8 @@ const loadHelper =
 /** The socket-filter helpers by id. */
 export const SKB_HELPERS: Readonly<Record<number, HelperImpl>> = {
   26: skbLoadBytes,
-  46: (rt, skb) => rt.env.skb?.socketCookie(skb) ?? 0n,
+  // Socket filters run with r1 = the sk_buff and no context region; tracing programs (their bpf_get_socket_ptr_cookie) pass a struct sock *.
+  46: (rt, r1) => (rt.ctx === undefined ? rt.env.skb?.socketCookie(r1) : rt.env.skb?.sockCookie?.(r1)) ?? 0n,
   47: (rt, skb) => BigInt(rt.env.skb?.socketUid(skb) ?? OVERFLOW_UID),
   68: skbLoadBytesRelative,
   [SKB_LOAD_HELPER_ID[1]]: loadHelper(1),
