@@ -1376,12 +1376,11 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   let bhFolio = 0n;
   let bhMapping = 0n;
-  // The buffer's folio and then the inode's pages are dirty.
+  // A clean folio's buffer: the folio and then the inode's pages become dirty (an already dirty folio changes nothing).
   set("mark_buffer_dirty", () => {
-    if (!(folioFlags(bhFolio) & PG_dirty)) {
-      setFolioFlags(bhFolio, PG_dirty);
-      call("__folio_mark_dirty", bhFolio, bhMapping, 0n);
-    }
+    if (folioFlags(bhFolio) & PG_dirty) return 0n;
+    setFolioFlags(bhFolio, PG_dirty);
+    call("__folio_mark_dirty", bhFolio, bhMapping, 0n);
     call("__mark_inode_dirty", rd(bhMapping, "address_space", "host"), I_DIRTY_PAGES);
     return 0n;
   });
