@@ -14,6 +14,9 @@ import { runNow } from "../../src/kernel-model/paths/sched.js";
 import { touchMemory } from "../../src/kernel-model/paths/oom.js";
 import { killWhileAsleep } from "../../src/kernel-model/paths/signal.js";
 import { syscall } from "../../src/kernel-model/paths/syscalls.js";
+import { readFileSync } from "node:fs";
+import { BpfObject } from "../../src/loader/object.js";
+import { bootSyntheticKernel, machineOf } from "../../src/syscall/boot.js";
 import { runCli } from "../helpers/cli.js";
 
 const LIFECYCLE = ["task_newtask", "sched_process_fork", "sched_wakeup_new", "sched_process_wait", "task_rename", "sched_process_exec", "sched_process_exit", "signal_generate", "sched_process_free", "signal_deliver"];
@@ -310,5 +313,45 @@ describe("wait4 and kill errors", () => {
     expect(userSyscall(k, bash, "clone", [0x10000n | 17n, 0n, 0n, 0n, 0n])).toBe(BigInt.asUintN(64, -22n));
     expect(lifecycleCounts(k)).toEqual({ forks: 0, reaped: 0 });
     expect(k.groundTruth("copy_process")).toBe(0);
+  });
+});
+
+describe("a libbpf-tools-style program (test/fixtures/process-tools: procsnoop, tp_btf exec/exit/fork)", () => {
+  it("sees every fork, exec and exit, and reads each exec'd task's comm, parent, uid, cgroup, and at exit its status, runtime and run queue", () => {
+    const booted = bootSyntheticKernel({ seed: 6, nrCpus: 2 });
+    const m = machineOf(booted);
+    const obj = BpfObject.open(readFileSync("test/fixtures/process-tools/obj/procsnoop.bpf.o"), "procsnoop.bpf.o").load(m).attach();
+    expect(obj.status().map((s) => [s.name, s.loaded, s.attached])).toEqual([
+      ["on_fork", true, true],
+      ["on_exec", true, true],
+      ["on_exit", true, true],
+    ]);
+    // The pids that exec'd (chrt execs make: one pid, two execs, one entry).
+    const execPids = new Set<number>();
+    booted.kernel.tracepoints.attach(booted.kernel.tracepoints.get("sched", "sched_process_exec")!, (h) => void execPids.add(h.pid));
+    const tps = ["sched:sched_process_exec", "sched:sched_process_exit", "sched:sched_process_fork"];
+    const before = tps.map((t) => m.callCount(t, "tracepoint"));
+    m.run("sched", 400);
+    const fired = tps.map((t, i) => BigInt(m.callCount(t, "tracepoint") - before[i]!));
+    const counts = obj.entries("counts").map((e) => BigInt(e.valueData as number | string));
+    expect(counts).toEqual(fired);
+    expect(fired[1]).toBeGreaterThan(20n);
+    const procs = obj.entries("procs").map((e) => e.valueData as { ppid: number; uid: number; exit_code: number; had_cfs_rq: number; runtime: number | string; comm: string; cgroup: string });
+    expect(procs.length).toBe(execPids.size);
+    // Parents: bash (8), or an sh that forked cat.
+    const shells = new Set([8]);
+    for (const p of procs) {
+      expect(["ls", "cat", "sh", "sleep", "chrt", "make", "python3"]).toContain(p.comm);
+      expect([p.uid, p.cgroup, p.had_cfs_rq]).toEqual([0, "session-1.scope", 1]);
+      // Charged when it slept (ls, sleep; sh waiting for cat) or at the ticks of its memory loop (python3); cat and make may exit before any charge.
+      if (["ls", "sh", "sleep", "python3"].includes(p.comm)) expect(BigInt(p.runtime), JSON.stringify(p)).toBeGreaterThan(0n);
+      // ls/cat exit 0, make 2, sh 0; sleep dies of SIGTERM (15), python3 of the OOM killer's SIGKILL (9)
+      expect([0, 2 << 8, 15, 9]).toContain(p.exit_code);
+      if (p.comm === "sleep") expect(p.exit_code).toBe(15);
+      if (p.comm === "python3") expect(p.exit_code).toBe(9);
+      if (p.comm === "make") expect(p.exit_code).toBe(2 << 8);
+      if (p.comm !== "cat") expect(shells.has(p.ppid)).toBe(true);
+    }
+    obj.close();
   });
 });

@@ -25,6 +25,9 @@ const GFP_HIGHUSER_MOVABLE = 0x100ccan;
 export function touchMemory(k: Kernel, t: Task): void {
   const p = procOf(k, t);
   for (let i = 0; i < 8 && !t.exited; i++) {
+    // Touching a GiB takes the program a millisecond of its own time, during which the tick charges it.
+    k.clock.advance(1_000_000n);
+    k.callByName("sched_tick", []);
     p.rssPages += 1n << 18n;
     const mm = k.memory.readField(t.taskAddress, "task_struct", "mm");
     if (mm !== 0n) setField(k, mm, "mm_struct", "total_vm", k.memory.readField(mm, "mm_struct", "total_vm") + (1n << 18n));

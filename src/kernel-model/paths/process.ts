@@ -939,6 +939,8 @@ export function runProgram(k: Kernel, t: Task): void {
 /** A step of user code: a syscall with pointer arguments in the task's user memory, then the return to user space (pending signals). */
 export function userSyscall(k: Kernel, t: Task, name: string, args: readonly bigint[]): bigint {
   if (t.exited || k.current() !== t) return BigInt.asUintN(64, -3n);
+  // The program's own code runs between its syscalls: 2-20 us of user time.
+  k.clock.advance(BigInt(k.rng.int(2, 20) * 1000));
   const r = syscall(k, name, args);
   if (!t.exited && k.current() === t) exitToUser(k, t);
   return r;

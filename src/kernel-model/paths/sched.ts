@@ -355,6 +355,8 @@ export function installSchedPaths(k: Kernel): void {
     const rq = rqAt(rqAddr!);
     const t = task(p!);
     if (!t) return 0n;
+    // dequeue_entity: the running task is charged for its time before it leaves the queue.
+    if (currentOf(k, rq.cpu) === t) call("update_curr", rq.cfs);
     const j = rq.tasks.indexOf(t);
     if (j >= 0) rq.tasks.splice(j, 1);
     if (rq.next === t) rq.next = undefined;
@@ -377,6 +379,8 @@ export function installSchedPaths(k: Kernel): void {
     const t = task(p!);
     const curr = currentOf(k, rq.cpu);
     if (!t || t === curr) return 0n;
+    // The running task's vruntime is brought up to date before the comparison.
+    if (!isIdle(curr)) call("update_curr", rq.cfs);
     if (isIdle(curr) || infoOf(k, t).vruntime <= infoOf(k, curr).vruntime + slice) {
       rq.next = t;
       call("resched_curr", rq.addr);
