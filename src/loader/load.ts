@@ -243,6 +243,8 @@ export interface LoadOptions {
   force?: ReadonlySet<string>;
   /** Programs switched off with setAutoload(false) (named so in their state). */
   switchedOff?: ReadonlySet<string>;
+  /** Programs not to load, with the reason their state gives (run's alternatives: standalone.ts). */
+  notLoaded?: ReadonlyMap<string, string>;
 }
 
 /** Kernel facts for relocation and attach, read once through bpf(2). */
@@ -282,6 +284,11 @@ export function loadPrograms(bpf: Bpf, obj: ObjectSpec, maps: readonly LoadedMap
       if (isSectionProblem(d)) {
         if (d.fatal) throw new BtfsnoopError("EINVAL", `${where}: ${d.reason}`, { hint: "see libbpf's SEC() names: kprobe/, kretprobe/, tracepoint/, raw_tp/, tp_btf/, fentry/, fexit/, fmod_ret/, iter/, ..." });
         states.push({ spec: prog, def: undefined, skipped: d.reason, log: [] });
+        continue;
+      }
+      const alternative = opts.notLoaded?.get(prog.name);
+      if (alternative !== undefined && !opts.force?.has(prog.name)) {
+        states.push({ spec: prog, def: d, skipped: alternative, log: [] });
         continue;
       }
       if (!prog.autoload && !opts.force?.has(prog.name)) {

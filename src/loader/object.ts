@@ -16,7 +16,7 @@ import { BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_RINGBUF } from "../vm/maps/
 import type { SocketStats } from "../syscall/sockets.js";
 import { attachBySection, attachSocket, DEFAULT_SOCKET_IFACE, syscallSymbol, type SectionDef } from "./attach.js";
 import { createMaps, initialData, kernelFacts, loadPrograms, type LoadedMap, type LoadKernel, type LoadOptions, type ProgramState } from "./load.js";
-import { alternativesToSkip } from "./standalone.js";
+import { alternativeReason, alternativesBeforeLoad, alternativesToSkip } from "./standalone.js";
 import { openObject } from "./open.js";
 import { coreApplierFor, type CoreApplier } from "./relocate.js";
 import type { MapSpec, ObjectSpec } from "./spec.js";
@@ -205,7 +205,12 @@ export class BpfObject {
    * message names section, program and insn). `core` applies CO-RE
    * relocations against the kernel's BTF.
    */
-  load(host: BpfHost, opts: LoadOptions & { coreFor?: (targetBtf: Btf) => CoreApplier } = {}): this {
+  /**
+   * `alternatives`: load only one of alternative programs on the same event,
+   * as a tool's user space switches the others off before load
+   * (standalone.ts); the others' state says which program they yield to.
+   */
+  load(host: BpfHost, opts: LoadOptions & { coreFor?: (targetBtf: Btf) => CoreApplier; alternatives?: boolean } = {}): this {
     if (this.bpfRef) throw new BtfsnoopError("EBUSY", `'${this.spec.name}': already loaded`);
     const bpf = "bpf" in host ? host.bpf : host;
     let kernelBtf = kernelBtfs.get(bpf);
@@ -216,7 +221,13 @@ export class BpfObject {
     const maps = createMaps(bpf, this.spec, data);
     try {
       const core = opts.core ?? (opts.coreFor ?? ((t: Btf) => coreApplierFor(this.spec, t)))(kernelBtf);
-      this.progs = loadPrograms(bpf, this.spec, maps, facts, { ...opts, ...(core ? { core } : {}), ...(this.switchedOff.size ? { switchedOff: this.switchedOff } : {}) });
+      const notLoaded = opts.alternatives ? alternativesBeforeLoad(this.spec, facts) : undefined;
+      this.progs = loadPrograms(bpf, this.spec, maps, facts, {
+        ...opts,
+        ...(core ? { core } : {}),
+        ...(this.switchedOff.size ? { switchedOff: this.switchedOff } : {}),
+        ...(notLoaded?.size ? { notLoaded } : {}),
+      });
     } catch (e) {
       for (const m of maps) bpf.close(m.fd);
       throw e;
@@ -246,7 +257,7 @@ export class BpfObject {
       if (p.fd === undefined || !p.def) continue;
       const winner = yieldTo.get(p.spec.name);
       if (winner !== undefined) {
-        this.attachErrors.set(p.spec.name, `alternative of '${winner}' (same event; a tool switches it off with bpf_program__set_autoload)`);
+        this.attachErrors.set(p.spec.name, alternativeReason(winner));
         continue;
       }
       if (this.links.some((l) => l.program === p.spec.name) || this.sockets.some((s) => s.program === p.spec.name)) continue;

@@ -15,13 +15,17 @@
 // 2. Alternative programs. Tools carry several programs for one event and
 //    switch all but one off with bpf_program__set_autoload(false) depending
 //    on what the kernel has (fentry if the function can be traced, else
-//    kprobe; tp_btf, else raw_tp, else the tracepoint). `run` attaches every
-//    program whose target exists and, of programs on the same target and
-//    phase, only the one a tool would pick: fentry over kprobe, fexit over
-//    kretprobe, tp_btf over raw_tp over tracepoint. The others are reported
-//    "not attached" with the program they yield to.
+//    kprobe; tp_btf, else raw_tp, else the tracepoint) before load, so the
+//    others are never verified (a raw_tp twin may call a helper raw_tp
+//    programs lack). `run` does the same: of the programs whose target
+//    exists, on the same target and phase only the one a tool would pick is
+//    loaded: fentry over kprobe, fexit over kretprobe, tp_btf over raw_tp
+//    over tracepoint. The others are reported with the program they yield
+//    to; programs whose target is missing load (or are skipped) as before.
+import { BtfKind } from "../btf/kinds.js";
 import type { MapSpec, ObjectSpec } from "./spec.js";
-import type { SectionDef } from "./attach.js";
+import { isSectionProblem, sectionDef, syscallSymbol, type SectionDef } from "./attach.js";
+import type { LoadKernel } from "./load.js";
 
 /** PERF_EVENT_MAX_STACK (kernel.perf_event_max_stack's default). */
 export const DEFAULT_STACK_DEPTH = 127;
@@ -112,4 +116,54 @@ export function alternativesToSkip(candidates: readonly AttachCandidate[]): Map<
     if (s.rank > b.rank) skip.set(c.name, b.name);
   }
   return skip;
+}
+
+/** Whether the kernel has what a section attaches to (a function in BTF or kallsyms, a tracepoint). */
+export function targetExists(def: SectionDef, k: Pick<LoadKernel, "btf" | "tracepoints" | "kallsyms">): boolean {
+  const t = def.target;
+  if (!t) return false;
+  switch (def.kind) {
+    case "fentry":
+    case "fexit":
+    case "fmod_ret":
+      return k.btf.findByNameKind(t, BtfKind.FUNC) !== undefined;
+    case "tp_btf":
+    case "raw_tp":
+    case "raw_tracepoint":
+      return k.tracepoints.some((tp) => tp.name === t);
+    case "tracepoint":
+    case "tp": {
+      const [cat, name] = t.split("/");
+      return k.tracepoints.some((tp) => tp.category === cat && tp.name === name);
+    }
+    case "kprobe":
+    case "kretprobe":
+      return k.kallsyms.has(t);
+    case "ksyscall":
+    case "kretsyscall":
+      return k.kallsyms.has(syscallSymbol(t));
+    default:
+      return false;
+  }
+}
+
+/** The reason a program that yields to `winner` gives. */
+export const alternativeReason = (winner: string): string => `alternative of '${winner}' (same event; a tool switches it off with bpf_program__set_autoload)`;
+
+/**
+ * The programs of `spec` a tool would switch off before load: of the
+ * autoloaded programs whose target exists, the alternatives' losers, each
+ * with its reason.
+ */
+export function alternativesBeforeLoad(spec: ObjectSpec, k: Pick<LoadKernel, "btf" | "tracepoints" | "kallsyms">): Map<string, string> {
+  const candidates: AttachCandidate[] = [];
+  for (const p of spec.programs) {
+    if (!p.autoload) continue;
+    const def = sectionDef(p.secName);
+    if (isSectionProblem(def) || !targetExists(def, k)) continue;
+    candidates.push({ name: p.name, def });
+  }
+  const out = new Map<string, string>();
+  for (const [name, winner] of alternativesToSkip(candidates)) out.set(name, alternativeReason(winner));
+  return out;
 }

@@ -106,6 +106,17 @@ describe("libbpf-tools-style objects without their user space", () => {
     expect(m.bpf.objects()).toMatchObject({ map: 0, prog: 0, link: 0 });
   });
 
+  it("alternatives at load (as run does): the losers are never loaded, so a twin the verifier would refuse does no harm", () => {
+    const m = boot();
+    const obj = open("alternatives.bpf.o").load(m, { alternatives: true }).attach({ keepGoing: true });
+    const byName = Object.fromEntries(obj.status().map((s) => [s.name, s]));
+    expect(byName.read_kprobe).toEqual({ name: "read_kprobe", section: "kprobe/vfs_read", loaded: false, attached: false, error: "alternative of 'read_fentry' (same event; a tool switches it off with bpf_program__set_autoload)" });
+    expect(byName.switch_tp).toEqual({ name: "switch_tp", section: "tracepoint/sched/sched_switch", loaded: false, attached: false, error: "alternative of 'switch_btf' (same event; a tool switches it off with bpf_program__set_autoload)" });
+    expect([byName.read_fentry!.attached, byName.read_fexit!.attached, byName.switch_btf!.attached, byName.missing!.loaded, byName.missing!.attached]).toEqual([true, true, true, true, false]);
+    expect(obj.programs.filter((p) => p.fd !== undefined).map((p) => p.spec.name)).toEqual(["read_fentry", "read_fexit", "switch_btf", "missing"]);
+    obj.close();
+  });
+
   it("alternatives: without the rule both kinds attach; libbpf's default attach fails on the missing function and leaves nothing attached", () => {
     const m = boot();
     const obj = open("alternatives.bpf.o").load(m).attach({ keepGoing: true });

@@ -208,7 +208,7 @@ export async function runObjectCommand(a: RunArgs, io: CliIo): Promise<number> {
   }
   const json = a.json === true;
   try {
-    obj.load(machine);
+    obj.load(machine, { alternatives: true });
     if (a.verbose) {
       for (const p of obj.programs) {
         for (const c of p.relocated?.core ?? []) for (const line of c.log) io.err(`libbpf: ${line}\n`);
