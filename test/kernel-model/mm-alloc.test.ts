@@ -183,8 +183,8 @@ describe("the page allocator", () => {
     const onLists = st.pcp.reduce((n, l) => n + l.length, 0) + st.buddy.reduce((n, l, o) => n + l.length * (1 << o), 0);
     expect(st.allocated.size).toBe(pages.length);
     expect(st.allocated.size + onLists).toBe(st.nextPfn - 0x80000);
-    // No per-CPU list grows past its high mark (186) plus the batch being freed.
-    expect(Math.max(...st.pcp.map((l) => l.length))).toBeLessThanOrEqual(186);
+    // No per-CPU list stays past its high mark (93).
+    expect(Math.max(...st.pcp.map((l) => l.length))).toBeLessThanOrEqual(93);
   });
 });
 

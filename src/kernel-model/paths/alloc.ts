@@ -32,9 +32,9 @@ export const STRUCT_PAGE_SIZE = 64n;
 const FIRST_PFN = 0x80000;
 /** NUMA_NO_NODE. */
 const NO_NODE = BigInt.asUintN(64, -1n);
-/** PCP list batch and high mark (mm/page_alloc.c's defaults for a small zone). */
+/** PCP list batch and high mark (a small zone's: the high mark three batches). */
 const PCP_BATCH = 31;
-const PCP_HIGH = 186;
+const PCP_HIGH = 93;
 /** PAGE_ALLOC_COSTLY_ORDER: orders up to it go through the per-CPU lists on free. */
 const COSTLY_ORDER = 3;
 /** Page flags: PG_head (a compound page's first page). */
@@ -311,7 +311,7 @@ export function installAllocPaths(k: Kernel): AllocState {
     st.allocated.set(pfn, o);
     return pfnToPage(pfn);
   });
-  /** Each CPU's per_cpu_pages lock (pcp->lock), made on first use. */
+  /** Each CPU's per_cpu_pages lock (pcp->lock). */
   const pcpLocks: bigint[] = [];
   const pcpLock = (): bigint => (pcpLocks[k.cpu] ??= k.memory.kmalloc(8, true));
   /** The (one, ZONE_NORMAL) zone's lock. */
@@ -399,6 +399,8 @@ export function installAllocPaths(k: Kernel): AllocState {
     if (st.allocated.get(pfn) !== o) throw new RangeError(`freeing pfn 0x${pfn.toString(16)} order ${o}: not an allocated block of that order`);
     st.allocated.delete(pfn);
     k.fire(tpPageFree, { pfn: BigInt(pfn), order: order! }, [page!, order!]);
+    // Cleared, then unmapped: a vmemmap page whose struct pages are all free holds no memory.
+    k.memory.kernel.fillRaw(page!, Number(STRUCT_PAGE_SIZE) << o, 0);
     k.memory.kernel.unmap(page!, Number(STRUCT_PAGE_SIZE) << o);
     return 1n;
   });
@@ -438,7 +440,7 @@ export function installAllocPaths(k: Kernel): AllocState {
   set("vma_alloc_folio_noprof", ([gfp, order]) => call("alloc_pages_mpol", gfp! | __GFP_COMP, order!, 0n, 0n, 0n));
 
   // ---- percpu ----
-  /** The allocator's static locks (pcpu_alloc_mutex, pcpu_drain_mutex, pcpu_lock), made on first use. */
+  /** The allocator's static locks (pcpu_alloc_mutex, pcpu_drain_mutex, pcpu_lock). */
   const locks = () => {
     if (st.pcpuLock === 0n) {
       st.pcpuAllocMutex = k.memory.alloc("mutex");
@@ -492,10 +494,6 @@ export function installAllocPaths(k: Kernel): AllocState {
     spinUnlock(k, st.pcpuLock, "irqsave", flags);
     // A chunk with free pages to give back: pcpu_schedule_balance_work (every other free here).
     if (st.systemWq !== 0n && st.pcpuAreas.size % 2 === 0) {
-      if (st.balanceWork === 0n) {
-        st.balanceWork = k.memory.alloc("work_struct");
-        k.memory.writeField(st.balanceWork, "work_struct", "func", k.functions.named("pcpu_balance_workfn")[0]?.address ?? 0n);
-      }
       if (call("queue_work_on", BigInt(k.tasks.cpus.length), st.systemWq, st.balanceWork) === 1n) {
         st.balanceCpu = k.cpu;
         st.balanceQueuedNs = k.clock.now();
@@ -503,6 +501,12 @@ export function installAllocPaths(k: Kernel): AllocState {
     }
     return 0n;
   });
+  // The allocator's static objects exist from boot (its locks, the per-CPU list locks, the balance work).
+  locks();
+  for (let cpu = 0; cpu < k.tasks.cpus.length; cpu++) pcpLocks[cpu] = k.memory.kmalloc(8, true);
+  zoneLock();
+  st.balanceWork = k.memory.alloc("work_struct");
+  k.memory.writeField(st.balanceWork, "work_struct", "func", k.functions.named("pcpu_balance_workfn")[0]?.address ?? 0n);
   set("pcpu_balance_workfn", () => {
     // An allocation on another CPU since the work was queued is (in the concurrent machine) inside pcpu_alloc_mutex now.
     if (st.lastAlloc.cpu !== k.cpu && st.lastAlloc.ns > st.balanceQueuedNs) heldElsewhere(k, locks().pcpuAllocMutex, st.lastAlloc.cpu);

@@ -71,13 +71,13 @@ interface LockingState {
   readonly locks: Map<bigint, LockState>;
   /** Futex waiters by tgid and user address. */
   readonly futexWaiters: Map<string, number>;
-  /** The futex hash buckets (struct futex_hash_bucket: atomic_t waiters, then the bucket's spinlock at +4), made on first use. */
+  /** The futex hash buckets (struct futex_hash_bucket: atomic_t waiters, then the bucket's spinlock at +4). */
   readonly buckets: bigint[];
   /** The user address the futex operation in progress hashes (futex_hash's key). */
   uaddr: bigint;
-  /** The hrtimer of timed waits (the hrtimer_sleeper on the waiter's stack), made on first use. */
+  /** The hrtimer of timed waits (the hrtimer_sleeper on the waiter's stack). */
   sleeper: bigint;
-  /** The kernel copy of a timed wait's timeout (ktime_t), made on first use. */
+  /** The kernel copy of a timed wait's timeout (ktime_t). */
   timeout: bigint;
 }
 
@@ -244,10 +244,13 @@ export function installLockingPaths(k: Kernel): void {
   set("_raw_spin_unlock_irqrestore", ([lock]) => (spinRelease(lock!), 0n));
 
   // ---- futex ----
+  // The hash buckets exist from boot (futex_init); the timed-wait hrtimer and timeout slot are made once.
+  for (let i = 0; i < FUTEX_BUCKETS; i++) st.buckets.push(k.memory.kmalloc(64, true));
+  st.sleeper = k.memory.alloc("hrtimer");
+  st.timeout = k.memory.kmalloc(8, true);
   const keyOf = (uaddr: bigint) => `${k.current().tgid}:${uaddr}`;
   /** The hash bucket of a futex address (16 buckets). */
   const bucket = (uaddr: bigint): bigint => {
-    if (st.buckets.length === 0) for (let i = 0; i < FUTEX_BUCKETS; i++) st.buckets.push(k.memory.kmalloc(64, true));
     return st.buckets[Number((uaddr >> 2n) % BigInt(FUTEX_BUCKETS))]!;
   };
   // get_futex_key: a u32 futex is 4-byte aligned (-EINVAL otherwise); the key is the address in this mm.
@@ -274,7 +277,6 @@ export function installLockingPaths(k: Kernel): void {
   // A timed wait arms an hrtimer sleeper (futex_setup_timer) and cancels it when woken first.
   set("futex_wait", ([uaddr, flags, val, absTime, bitset]) => {
     if (absTime === 0n) return call("__futex_wait", uaddr!, flags!, val!, 0n, bitset!);
-    if (st.sleeper === 0n) st.sleeper = k.memory.alloc("hrtimer");
     const t = st.sleeper;
     call("hrtimer_init", t, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
     call("hrtimer_start_range_ns", t, k.memory.kernel.loadU64(absTime!) ?? 0n, FUTEX_SLACK_NS, HRTIMER_MODE_REL);
@@ -323,7 +325,6 @@ export function installLockingPaths(k: Kernel): void {
       const ts = new Uint8Array(16);
       if (k.memory.readUser(k.current().tgid, ts, utime!) !== 0) return err(EFAULT);
       const v = new DataView(ts.buffer);
-      if (st.timeout === 0n) st.timeout = k.memory.kmalloc(8, true);
       k.memory.kernel.storeU64(st.timeout, BigInt.asUintN(64, v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true)));
       timeout = st.timeout;
     }

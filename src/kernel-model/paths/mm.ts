@@ -66,7 +66,7 @@ interface Vma {
 }
 
 /** Mappings a process keeps at most before it unmaps its oldest (a long-running program does not map forever). */
-export const MAX_MAPPINGS = 16;
+export const MAX_MAPPINGS = 8;
 
 const PAGE = 0x1000n;
 const err = (n: number) => BigInt.asUintN(64, BigInt(-n));
@@ -428,8 +428,8 @@ export function installMmPaths(k: Kernel): MmState {
 
   // ---- page faults ----
   /** The fault frame (the pt_regs the exception entry saves) and the vm_fault, one each, reused. */
-  let regs = 0n;
-  let vmf = 0n;
+  const regs = alloc(k, "pt_regs");
+  const vmf = alloc(k, "vm_fault");
   /** CR2: the faulting address of the exception being handled. */
   let cr2 = 0n;
   set("exc_page_fault", ([r, errorCode]) => {
@@ -467,7 +467,6 @@ export function installMmPaths(k: Kernel): MmState {
   });
   set("handle_mm_fault", ([vma, address, flags]) => call("__handle_mm_fault", vma!, address!, flags!));
   set("__handle_mm_fault", ([vma, address, flags]) => {
-    if (vmf === 0n) vmf = alloc(k, "vm_fault");
     const page = address! & ~(PAGE - 1n);
     setField(k, vmf, "vm_fault", "vma", vma!);
     setField(k, vmf, "vm_fault", "gfp_mask", GFP_HIGHUSER_MOVABLE);
@@ -559,7 +558,6 @@ export function installMmPaths(k: Kernel): MmState {
     const page = addr & ~(PAGE - 1n);
     const have = v?.pages.get(page);
     if (have !== undefined && (!write || have !== 0)) return true;
-    if (regs === 0n) regs = alloc(k, "pt_regs");
     setField(k, regs, "pt_regs", "ip", USER_IP);
     setField(k, regs, "pt_regs", "cs", 0x33n);
     setField(k, regs, "pt_regs", "sp", 0x7ffffffde000n - 0x100n);
@@ -593,9 +591,9 @@ export function touchUser(k: Kernel, addr: bigint, write: boolean): boolean {
   return touchers.get(k)?.(addr, write) ?? false;
 }
 
-/** Per-process state of the mm step: its futex word and its percpu and kmalloc'd kernel objects. */
+/** Per-process state of the mm step: its futex word's value, and the percpu and kmalloc'd kernel objects it keeps. */
 interface StepState {
-  futex: Map<number, bigint>;
+  futex: Map<number, number>;
   percpu: bigint[];
   kobjs: bigint[];
 }
@@ -648,8 +646,10 @@ export function mmStep(k: Kernel, mm: MmState): void {
 function mapFile(k: Kernel): void {
   const tgid = k.current().tgid;
   const user = k.memory.userSpace(tgid);
-  const path = user.allocString(k.rng.pick(FILES).path);
+  const name = k.rng.pick(FILES).path;
+  const path = user.allocString(name);
   const fd = syscall(k, "openat", [AT_FDCWD, path, 0n, 0n]);
+  user.write(path, new Uint8Array(name.length + 1));
   user.heapFree(path);
   if (isErr(fd)) return;
   const len = BigInt(k.rng.int(1, 8)) * PAGE;
@@ -661,21 +661,21 @@ function mapFile(k: Kernel): void {
   if (isErr(syscall(k, "close", [fd]))) k.callByName("close_fd", [fd]);
 }
 
-/** FUTEX_WAIT_PRIVATE / FUTEX_WAKE_PRIVATE on the process's futex word (a u32 on its heap). */
+/**
+ * FUTEX_WAIT_PRIVATE / FUTEX_WAKE_PRIVATE on a futex word of the process
+ * (a u32 on its heap, freed after the call: the allocator hands the same
+ * block out again, so waits and wakes meet at one address).
+ */
 function futexStep(k: Kernel, st: StepState, tgid: number): void {
-  let word = st.futex.get(tgid);
-  if (word === undefined || !k.memory.hasUserSpace(tgid)) {
-    if (st.futex.size >= 64) st.futex.clear();
-    word = k.memory.userSpace(tgid).heapAlloc(4);
-    st.futex.set(tgid, word);
-  }
   const user = k.memory.userSpace(tgid);
+  const last = st.futex.get(tgid) ?? 0;
+  const word = user.heapAlloc(4);
   const b = new Uint8Array(4);
-  user.read(b, word);
-  const val = new DataView(b.buffer).getUint32(0, true);
+  new DataView(b.buffer).setUint32(0, last, true);
+  user.write(word, b);
   if (k.rng.chance(0.5)) {
     // A waiter: usually the word still holds what it saw (it sleeps), sometimes the owner changed it first (-EAGAIN).
-    const expect = k.rng.chance(0.8) ? val : val + 1;
+    const expect = k.rng.chance(0.8) ? last : last + 1;
     // Some waits are timed (pthread_mutex_timedlock): a relative struct timespec of 1-10 ms.
     const ts = k.rng.chance(0.3) ? user.heapAlloc(16) : 0n;
     if (ts !== 0n) {
@@ -684,13 +684,21 @@ function futexStep(k: Kernel, st: StepState, tgid: number): void {
       user.write(ts, t);
     }
     syscall(k, "futex", [word, 128n /* FUTEX_WAIT_PRIVATE */, BigInt(expect >>> 0), ts, 0n, 0n]);
-    if (ts !== 0n) user.heapFree(ts);
+    if (ts !== 0n) {
+      user.write(ts, new Uint8Array(16));
+      user.heapFree(ts);
+    }
   } else {
     // The owner unlocks: bumps the word and wakes one waiter.
-    new DataView(b.buffer).setUint32(0, (val + 1) >>> 0, true);
+    new DataView(b.buffer).setUint32(0, (last + 1) >>> 0, true);
     user.write(word, b);
+    if (st.futex.size >= 64 && !st.futex.has(tgid)) st.futex.clear();
+    st.futex.set(tgid, (last + 1) >>> 0);
     syscall(k, "futex", [word, 129n /* FUTEX_WAKE_PRIVATE */, 1n, 0n, 0n, 0n]);
   }
+  // Cleared before it goes back, as the heap's free memory is (a page of only free, zero bytes holds no memory).
+  user.write(word, new Uint8Array(4));
+  user.heapFree(word);
 }
 
 /** The kernel side's allocations in a step: kmalloc'd buffers kept a while, krealloc'd, kvmalloc'd, large ones, percpu counters. */
