@@ -20,6 +20,7 @@ import { BtfKind } from "../../btf/kinds.js";
 import { sizeOf } from "../../btf/layout.js";
 import type { Kernel } from "../kernel.js";
 import type { KernelFunction } from "../functions.js";
+import type { TracepointDef } from "../tracepoints.js";
 import { alloc } from "./fields.js";
 import { VDA1_START_SECT } from "./vfs.js";
 import { VDA_DEV, type World } from "./world.js";
@@ -95,6 +96,9 @@ function gaussian(k: Kernel): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
+/** The values of an event nothing is attached to (fire only counts it). */
+const NONE: Record<string, bigint> = {};
+
 interface Pending {
   rq: bigint;
   due: bigint;
@@ -143,7 +147,14 @@ export function installBlockPaths(k: Kernel, w: World): void {
     }
     return k.call(fn, args);
   };
-  const tp = (n: string) => k.tracepoints.get("block", n)!;
+  const tpByName = new Map<string, TracepointDef>();
+  const tp = (n: string) => {
+    let t = tpByName.get(n);
+    if (t === undefined) tpByName.set(n, (t = k.tracepoints.get("block", n)!));
+    return t;
+  };
+  /** An event's values are computed only when something is attached to it. */
+  const fire = (t: TracepointDef, values: () => Record<string, bigint | string>, args: bigint[]) => k.fire(t, k.tracepoints.enabled(t) ? values() : NONE, args);
   const rd = (a: bigint, type: string, f: string) => k.memory.readField(a, type, f);
   const addrOf = (name: string) => k.functions.named(name)[0]?.address ?? 0n;
   const cpus = k.tasks.cpus.length;
@@ -230,7 +241,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("bio_endio", ([bio]) => {
     const flags = rd(bio!, "bio", "bi_flags");
     if (rd(bio!, "bio", "bi_bdev") !== 0n && flags & BIO_TRACE_COMPLETION) {
-      k.fire(tp("block_bio_complete"), { ...bioValues(bio!), error: rd(bio!, "bio", "bi_status") }, [w.queue, bio!]);
+      fire(tp("block_bio_complete"), () => ({ ...bioValues(bio!), error: rd(bio!, "bio", "bi_status") }), [w.queue, bio!]);
       k.memory.writeField(bio!, "bio", "bi_flags", flags & ~BIO_TRACE_COMPLETION);
     }
     const endIo = rd(bio!, "bio", "bi_end_io");
@@ -265,7 +276,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("submit_bio_noacct_nocheck", ([bio]) => {
     const flags = rd(bio!, "bio", "bi_flags");
     if (!(flags & BIO_TRACE_COMPLETION)) {
-      k.fire(tp("block_bio_queue"), bioValues(bio!), [bio!]);
+      fire(tp("block_bio_queue"), () => bioValues(bio!), [bio!]);
       k.memory.writeField(bio!, "bio", "bi_flags", flags | BIO_TRACE_COMPLETION);
     }
     // current->bio_list is empty: this is the outermost submission.
@@ -284,7 +295,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
       if (call("blk_mq_sched_bio_merge", w.queue, bio!, nrSegs) !== 0n) return 0n;
     }
     const rq = call("blk_mq_get_new_requests", w.queue, plug?.addr ?? 0n, bio!, nrSegs);
-    k.fire(tp("block_getrq"), bioValues(bio!), [bio!]);
+    fire(tp("block_getrq"), () => bioValues(bio!), [bio!]);
     call("blk_mq_bio_to_request", rq, bio!, nrSegs);
     if (flush && call("blk_insert_flush", rq) !== 0n) return 0n;
     if (plug) {
@@ -309,7 +320,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
     return same && fits && end === rd(bio!, "bio", "bi_iter.bi_sector") ? 1n : 0n;
   });
   set("bio_attempt_back_merge", ([rq, bio]) => {
-    k.fire(tp("block_bio_backmerge"), bioValues(bio!), [bio!]);
+    fire(tp("block_bio_backmerge"), () => bioValues(bio!), [bio!]);
     const tail = rd(rq!, "request", "biotail");
     k.memory.writeField(tail, "bio", "bi_next", bio!);
     k.memory.writeField(rq!, "request", "biotail", bio!);
@@ -367,7 +378,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("blk_account_io_start", ([rq]) => {
     if (rd(rq!, "request", "__data_len") === 0n) return 0n;
     k.memory.writeField(rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_IO_STAT);
-    k.fire(tp("block_io_start"), rqValues(rq!), [rq!]);
+    fire(tp("block_io_start"), () => rqValues(rq!), [rq!]);
     return 0n;
   });
 
@@ -381,10 +392,10 @@ export function installBlockPaths(k: Kernel, w: World): void {
   });
   set("blk_add_rq_to_plug", ([plug, rq]) => {
     const p = s.plug!;
-    if (p.rqs.length === 0) k.fire(tp("block_plug"), { comm: k.current().comm }, [w.queue]);
+    if (p.rqs.length === 0) fire(tp("block_plug"), () => ({ comm: k.current().comm }), [w.queue]);
     else if (p.rqs.length >= BLK_MAX_REQUEST_COUNT) {
       call("blk_mq_flush_plug_list", plug!, 0n);
-      k.fire(tp("block_plug"), { comm: k.current().comm }, [w.queue]);
+      fire(tp("block_plug"), () => ({ comm: k.current().comm }), [w.queue]);
     }
     k.memory.writeField(rq!, "request", "rq_next", rd(plug!, "blk_plug", "mq_list"));
     k.memory.writeField(plug!, "blk_plug", "mq_list", rq!);
@@ -409,8 +420,8 @@ export function installBlockPaths(k: Kernel, w: World): void {
     const rqs = p.rqs.splice(0);
     k.memory.writeField(plug!, "blk_plug", "mq_list", 0n);
     k.memory.writeField(plug!, "blk_plug", "rq_count", 0n);
-    k.fire(tp("block_unplug"), { nr_rq: BigInt(rqs.length), comm: k.current().comm }, [w.queue, BigInt(rqs.length), fromSchedule === 0n ? 1n : 0n]);
-    for (const rq of rqs) k.fire(tp("block_rq_insert"), rqValues(rq), [rq]);
+    fire(tp("block_unplug"), () => ({ nr_rq: BigInt(rqs.length), comm: k.current().comm }), [w.queue, BigInt(rqs.length), fromSchedule === 0n ? 1n : 0n]);
+    for (const rq of rqs) fire(tp("block_rq_insert"), () => rqValues(rq), [rq]);
     dispatch(rqs);
     return 0n;
   });
@@ -423,7 +434,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
     call("blk_mq_run_hw_queue", hctxOf(), 0n);
   };
   set("blk_mq_insert_request", ([rq]) => {
-    k.fire(tp("block_rq_insert"), rqValues(rq!), [rq!]);
+    fire(tp("block_rq_insert"), () => rqValues(rq!), [rq!]);
     queued.push(rq!);
     return 0n;
   });
@@ -473,7 +484,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
     k.memory.writeField(rq!, "request", "state", MQ_RQ_IN_FLIGHT);
     k.memory.writeField(rq!, "request", "rq_flags", rd(rq!, "request", "rq_flags") | RQF_STARTED);
     k.memory.writeField(rq!, "request", "deadline", k.jiffies() + 30_000n);
-    k.fire(tp("block_rq_issue"), rqValues(rq!), [rq!]);
+    fire(tp("block_rq_issue"), () => rqValues(rq!), [rq!]);
     return 0n;
   });
 
@@ -524,8 +535,14 @@ export function installBlockPaths(k: Kernel, w: World): void {
     return 0n;
   });
   set("blk_update_request", ([rq, error, nrBytes]) => {
-    const v = rqValues(rq!);
-    k.fire(tp("block_rq_complete"), { dev: v.dev, sector: v.sector, nr_sector: nrBytes! / 512n, error: error === 0n ? 0n : -5n, ioprio: v.ioprio, rwbs: v.rwbs, cmd: "" }, [rq!, error!, nrBytes!]);
+    fire(
+      tp("block_rq_complete"),
+      () => {
+        const v = rqValues(rq!);
+        return { dev: v.dev, sector: v.sector, nr_sector: nrBytes! / 512n, error: error === 0n ? 0n : -5n, ioprio: v.ioprio, rwbs: v.rwbs, cmd: "" };
+      },
+      [rq!, error!, nrBytes!],
+    );
     let bio = rd(rq!, "request", "bio");
     while (bio !== 0n) {
       const next = rd(bio, "bio", "bi_next");
@@ -551,7 +568,7 @@ export function installBlockPaths(k: Kernel, w: World): void {
   set("blk_account_io_done", ([rq]) => {
     if ((rd(rq!, "request", "rq_flags") & (RQF_IO_STAT | RQF_FLUSH_SEQ)) === RQF_IO_STAT) {
       // __data_len is 0 by now (blk_update_request consumed it): the record's bytes are what is left, as in Linux.
-      k.fire(tp("block_io_done"), rqValues(rq!), [rq!]);
+      fire(tp("block_io_done"), () => rqValues(rq!), [rq!]);
     }
     return 0n;
   });

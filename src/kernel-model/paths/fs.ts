@@ -25,6 +25,7 @@
 // write_inode). vfs.ts holds the tree, the inodes and the page cache.
 import type { Kernel } from "../kernel.js";
 import type { KernelFunction } from "../functions.js";
+import type { TracepointDef } from "../tracepoints.js";
 import type { Task } from "../tasks.js";
 import { clearFd, filesOf, installFd } from "./process.js";
 import { BOOT_WALL_SECONDS, FILES, PG_active, PG_dirty, PG_locked, PG_lru, PG_readahead, PG_referenced, PG_uptodate, PG_writeback, S_IFDIR, S_IFREG, Vfs, type FsNode } from "./vfs.js";
@@ -99,6 +100,8 @@ const MAY_WRITE = 2n;
 /** The bdi of vda: its writeback events' name (bdi_dev_name). */
 const BDI_NAME = "253:0";
 
+/** The values of an event nothing is attached to (fire only counts it). */
+const NONE: Record<string, bigint> = {};
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 /** PATH_MAX: the longest path getname copies from user space. */
@@ -191,7 +194,14 @@ export function installFsPaths(k: Kernel, w: World): void {
   // Every field the fs paths write is in the headers (fs.h, types.h): written directly, without setField's has-field check.
   const wr = (a: bigint, t: string, f: string, v: bigint) => k.memory.writeField(a, t, f, v);
   const addrOf = (name: string) => k.functions.named(name)[0]?.address ?? 0n;
-  const fire = (cat: string, name: string, values: Record<string, bigint | string>, args: bigint[]) => k.fire(k.tracepoints.get(cat, name)!, values, args);
+  /** Tracepoints by category and name, looked up once; an event's values are computed only when something is attached to it. */
+  const tps = new Map<string, TracepointDef>();
+  const fire = (cat: string, name: string, values: () => Record<string, bigint | string>, args: bigint[]) => {
+    const key = `${cat}:${name}`;
+    let tp = tps.get(key);
+    if (tp === undefined) tps.set(key, (tp = k.tracepoints.get(cat, name)!));
+    k.fire(tp, k.tracepoints.enabled(tp) ? values() : NONE, args);
+  };
   const s: Record<string, bigint> = {};
   for (const t of ["open_how", "open_flags", "nameidata", "kiocb", "iov_iter", "kstat", "path", "qstr", "renamedata", "writeback_control", "readahead_control", "folio_batch", "wb_writeback_work", "work_struct", "blk_plug"]) s[t] = alloc(k, t);
   s.path2 = alloc(k, "path");
@@ -574,7 +584,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   set("__filemap_remove_folio", ([folio]) => {
     const mapping = folioMapping(folio!);
     const node = nodeOfMapping(mapping);
-    fire("filemap", "mm_filemap_delete_from_page_cache", filemapValues(folio!, node), [folio!]);
+    fire("filemap", "mm_filemap_delete_from_page_cache", () => filemapValues(folio!, node), [folio!]);
     if (node) {
       const index = Number(folioIndex(folio!));
       node.pages.delete(index);
@@ -1186,7 +1196,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     node.pages.set(Number(index!), folio!);
     pc.touch(folio!, node);
     wr(mapping!, "address_space", "nrpages", BigInt(node.pages.size));
-    fire("filemap", "mm_filemap_add_to_page_cache", filemapValues(folio!, node), [folio!]);
+    fire("filemap", "mm_filemap_add_to_page_cache", () => filemapValues(folio!, node), [folio!]);
     return 0n;
   });
   set("shmem_file_read_iter", ([io, it]) => {
@@ -1403,7 +1413,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("folio_account_dirtied", ([folio, mapping]) => {
     const node = nodeOfMapping(mapping!)!;
-    fire("writeback", "writeback_dirty_folio", { name: BDI_NAME, ino: BigInt(node.ino), index: folioIndex(folio!) }, [folio!, mapping!]);
+    fire("writeback", "writeback_dirty_folio", () => ({ name: BDI_NAME, ino: BigInt(node.ino), index: folioIndex(folio!) }), [folio!, mapping!]);
     if (!node.dirty.has(Number(folioIndex(folio!)))) {
       node.dirty.add(Number(folioIndex(folio!)));
       st.dirtyTotal++;
@@ -1414,12 +1424,12 @@ export function installFsPaths(k: Kernel, w: World): void {
     const i = inode!;
     const state = inodeState(i);
     const dirtyValues = () => ({ name: BDI_NAME, ino: inodeIno(i), state: inodeState(i), flags: flags! });
-    fire("writeback", "writeback_mark_inode_dirty", dirtyValues(), [i, flags!]);
+    fire("writeback", "writeback_mark_inode_dirty", () => dirtyValues(), [i, flags!]);
     if (flags! & I_DIRTY_INODE) {
-      fire("writeback", "writeback_dirty_inode_start", dirtyValues(), [i, flags!]);
+      fire("writeback", "writeback_dirty_inode_start", () => dirtyValues(), [i, flags!]);
       const node = nodeOfInode(i);
       if (node && fsType(node) === "ext4") call("ext4_dirty_inode", i, flags! & I_DIRTY_INODE);
-      fire("writeback", "writeback_dirty_inode", dirtyValues(), [i, flags!]);
+      fire("writeback", "writeback_dirty_inode", () => dirtyValues(), [i, flags!]);
     }
     if ((state & flags!) !== flags!) {
       wr(i, "inode", "i_state", state | flags!);
@@ -1634,7 +1644,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const mapping = folioMapping(folio!);
     const node = nodeOfMapping(mapping);
     while (folioFlags(folio!) & PG_writeback) {
-      fire("writeback", "folio_wait_writeback", { name: BDI_NAME, ino: node ? BigInt(node.ino) : 0n, index: folioIndex(folio!) }, [folio!, mapping]);
+      fire("writeback", "folio_wait_writeback", () => ({ name: BDI_NAME, ino: node ? BigInt(node.ino) : 0n, index: folioIndex(folio!) }), [folio!, mapping]);
       waitForIo(k, w, () => (folioFlags(folio!) & PG_writeback) === 0n);
       if (folioFlags(folio!) & PG_writeback) break;
     }
@@ -1644,7 +1654,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     const node = nodeOfFile(file!)!;
     const old = rd(file!, "file", "f_wb_err");
     const now = rd(node.mapping, "address_space", "wb_err");
-    fire("filemap", "file_check_and_advance_wb_err", { file: file!, i_ino: BigInt(node.ino), s_dev: node.mount.spec.dev, old, new: now }, [file!, old]);
+    fire("filemap", "file_check_and_advance_wb_err", () => ({ file: file!, i_ino: BigInt(node.ino), s_dev: node.mount.spec.dev, old, new: now }), [file!, old]);
     wr(file!, "file", "f_wb_err", now);
     return 0n;
   });
@@ -1652,7 +1662,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   // The flusher (a kworker running the bdi's writeback work).
   set("wb_workfn", () => {
     const wrote = call("wb_do_writeback", wb);
-    fire("writeback", "writeback_pages_written", { pages: wrote }, [wrote]);
+    fire("writeback", "writeback_pages_written", () => ({ pages: wrote }), [wrote]);
     return 0n;
   });
   set("wb_do_writeback", ([b]) => {
@@ -1680,9 +1690,9 @@ export function installFsPaths(k: Kernel, w: World): void {
     cgroup_ino: 1n,
   });
   set("wb_writeback", ([b, work]) => {
-    fire("writeback", "writeback_start", workValues(work!), [b!, work!]);
+    fire("writeback", "writeback_start", () => workValues(work!), [b!, work!]);
     const wrote = call("writeback_sb_inodes", vfs.root.sb, b!, work!);
-    fire("writeback", "writeback_written", workValues(work!), [b!, work!]);
+    fire("writeback", "writeback_written", () => workValues(work!), [b!, work!]);
     return wrote;
   });
   set("writeback_sb_inodes", ([, , work]) => {
@@ -1716,21 +1726,21 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("__writeback_single_inode", ([inode, wbc]) => {
     const nr = rd(wbc!, "writeback_control", "nr_to_write");
-    fire("writeback", "writeback_single_inode_start", singleValues(inode!, wbc!, nr), [inode!, wbc!, nr]);
+    fire("writeback", "writeback_single_inode_start", () => singleValues(inode!, wbc!, nr), [inode!, wbc!, nr]);
     const ret = call("do_writepages", rd(inode!, "inode", "i_mapping"), wbc!);
     const dirty = inodeState(inode!) & I_DIRTY_INODE;
     if (dirty) {
       wr(inode!, "inode", "i_state", inodeState(inode!) & ~I_DIRTY_INODE);
       call("write_inode", inode!, wbc!);
     }
-    fire("writeback", "writeback_single_inode", singleValues(inode!, wbc!, nr), [inode!, wbc!, nr]);
+    fire("writeback", "writeback_single_inode", () => singleValues(inode!, wbc!, nr), [inode!, wbc!, nr]);
     return ret;
   });
   set("write_inode", ([inode, wbc]) => {
     const v = () => ({ name: BDI_NAME, ino: inodeIno(inode!), sync_mode: rd(wbc!, "writeback_control", "sync_mode"), cgroup_ino: 1n });
-    fire("writeback", "writeback_write_inode_start", v(), [inode!, wbc!]);
+    fire("writeback", "writeback_write_inode_start", () => v(), [inode!, wbc!]);
     const ret = call("ext4_write_inode", inode!, wbc!);
-    fire("writeback", "writeback_write_inode", v(), [inode!, wbc!]);
+    fire("writeback", "writeback_write_inode", () => v(), [inode!, wbc!]);
     return ret;
   });
   // With a journal the inode is already in the running transaction: nothing to write here unless WB_SYNC_ALL.
