@@ -234,4 +234,66 @@ describe("AddressSpace typed accesses and ranges", () => {
     expect(() => s.unmap(0x17f8n, 16)).toThrow(/outside/);
     expect(s.read(new Uint8Array(16), 0x17f8n)).toBe(-14);
   });
+
+  it("loads and stores a field at base + delta in base's page, across into the next page, and faults without writing", () => {
+    const s = kspace();
+    s.map(K, 2 * PAGE_SIZE);
+    expect(s.storeAt(K + 16n, 8, 8, 0x1122334455667788n)).toBe(true);
+    expect([...s.peek(K + 24n, 8)]).toEqual([0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+    expect(s.loadAt(K + 16n, 8, 8, false)).toBe(0x1122334455667788n);
+    expect(s.storeAt(K, 40, 4, -2n)).toBe(true); // two's complement of an in-range negative value
+    expect([s.loadAt(K, 40, 4, true), s.loadAt(K, 40, 4, false), s.loadAt(K + 40n, 0, 2, true), s.loadAt(K + 40n, 3, 1, false)]).toEqual([-2n, 0xfffffffen, -2n, 0xffn]);
+    expect(s.storeAt(K, 48, 2, 0xbeefn)).toBe(true);
+    expect(s.storeAt(K, 50, 1, -1n)).toBe(true);
+    expect([...s.peek(K + 48n, 3)]).toEqual([0xef, 0xbe, 0xff]);
+    expect(s.loadAt(K + 8n, -8, 8, true)).toBe(0n); // a negative delta below the page's bytes read
+    // A field past the end of base's page (the object straddles pages), and one straddling the boundary.
+    const last = K + BigInt(PAGE_SIZE) - 16n;
+    expect(s.storeAt(last, 24, 8, 0x0102030405060708n)).toBe(true);
+    expect(s.loadAt(K + BigInt(PAGE_SIZE), 8, 8, false)).toBe(0x0102030405060708n);
+    expect(s.storeAt(last, 12, 8, 0xa1a2a3a4a5a6a7a8n)).toBe(true);
+    expect(s.loadU64(last + 12n)).toBe(0xa1a2a3a4a5a6a7a8n);
+    expect(s.loadAt(last, 12, 8, true)).toBe(BigInt.asIntN(64, 0xa1a2a3a4a5a6a7a8n));
+    s.unmap(K + 42n, 1);
+    expect([s.loadAt(K, 40, 4, false), s.loadAt(K, 42, 1, false), s.storeAt(K, 40, 4, 7n)]).toEqual([undefined, undefined, false]);
+    expect([...s.peek(K + 40n, 4)]).toEqual([0xfe, 0xff, 0xff, 0xff]); // nothing written
+    s.unmap(K + BigInt(PAGE_SIZE), 1);
+    expect([s.loadAt(last, 12, 8, false), s.storeAt(last, 12, 8, 0n)]).toEqual([undefined, false]);
+    expect(s.loadAt(K + 0x100000n, 0, 8, false)).toBeUndefined(); // no page at all
+    expect(s.storeAt(K + 0x100000n, 0, 4, 1n)).toBe(false);
+  });
+
+  it("maps and unmaps long partly mapped ranges run by run, within the range only", () => {
+    const s = kspace();
+    s.map(K + 200n, 300, 0x41); // [200, 500)
+    s.map(K + 900n, 100, 0x42); // [900, 1000)
+    s.map(K + 2000n, 10);
+    s.map(K + 100n, 1800, 0x43); // fills [100, 200), [500, 900), [1000, 1900)
+    expect(s.mappedBytes).toBe(1800 + 10);
+    expect([...s.peek(K + 198n, 4)]).toEqual([0x43, 0x43, 0x41, 0x41]);
+    expect([...s.peek(K + 898n, 4)]).toEqual([0x43, 0x43, 0x42, 0x42]);
+    expect([...s.peek(K + 1898n, 4)]).toEqual([0x43, 0x43, 0, 0]);
+    expect(s.isMapped(K + 100n, 1800)).toBe(true);
+    expect(s.isMapped(K + 100n, 1801)).toBe(false);
+    s.unmap(K + 300n, 200); // [300, 500)
+    s.unmap(K + 150n, 1000); // the mapped runs [150, 300) and [500, 1150)
+    expect(s.mappedBytes).toBe(50 + 750 + 10);
+    expect([s.isMapped(K + 100n, 50), s.isMapped(K + 1150n, 750), s.isMapped(K + 149n, 2), s.isMapped(K + 2000n, 10)]).toEqual([true, true, false, true]);
+    s.unmap(K, 3000);
+    expect(s.mappedBytes).toBe(0);
+  });
+
+  it("forgets a dropped page in its last-hit cache: an address read before faults after the page goes and a new page takes its buffer", () => {
+    const s = kspace();
+    s.map(K + 64n, 8);
+    expect(s.storeAt(K + 64n, 0, 8, 5n)).toBe(true);
+    expect(s.loadAt(K + 64n, 0, 8, false)).toBe(5n);
+    expect(s.storeAt(K + 64n, 0, 8, 0n)).toBe(true);
+    s.unmap(K + 64n, 8); // all zero and unmapped: the page is dropped and kept as a spare
+    expect(s.pageCount).toBe(0);
+    s.map(K + 0x5000n + 64n, 8, 0x77); // the spare page now backs another address
+    expect(s.loadAt(K + 64n, 0, 8, false)).toBeUndefined();
+    expect(s.loadU8(K + 64n)).toBe(-1);
+    expect(s.loadAt(K + 0x5000n + 64n, 0, 1, false)).toBe(0x77n);
+  });
 });

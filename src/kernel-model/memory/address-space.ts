@@ -72,11 +72,21 @@ export function hex(addr: bigint): string {
 
 /** Whether mapped[off, off+len) are all 1 (short ranges in a loop, long ones by a native scan). */
 function allMapped(mapped: Uint8Array, off: number, len: number): boolean {
-  if (len <= 16) {
-    for (let i = off; i < off + len; i++) if (mapped[i] === 0) return false;
-    return true;
+  return indexIn(mapped, 0, off, off + len) === off + len;
+}
+
+/**
+ * The first index in [from, end) where `a` holds `v`, or `end` if none:
+ * short ranges in a loop, long ones by a native scan of a view bounded to
+ * the range (an unbounded indexOf would scan on to the end of the page).
+ */
+function indexIn(a: Uint8Array, v: number, from: number, end: number): number {
+  if (end - from <= 128) {
+    for (let i = from; i < end; i++) if (a[i] === v) return i;
+    return end;
   }
-  return mapped.subarray(off, off + len).indexOf(0) === -1;
+  const i = a.subarray(from, end).indexOf(v);
+  return i === -1 ? end : from + i;
 }
 
 /**
@@ -102,6 +112,10 @@ export class AddressSpace {
   private readonly spare: Page[] = [];
   /** Offset into the page the last hit() returned. */
   private hitOff = 0;
+  /** The address of the last hit() that found a page, its page and offset (-1n: none; cleared when the page goes). */
+  private lastAddr = -1n;
+  private lastPage: Page | undefined = undefined;
+  private lastOff = 0;
   private mappedTotal = 0;
   /** Whether both bounds are page-aligned (then every existing page lies inside them). */
   private readonly aligned: boolean;
@@ -134,6 +148,11 @@ export class AddressSpace {
    * of recently used pages or the page map; undefined if there is none.
    */
   private hit(addr: bigint): Page | undefined {
+    // The same address as the last hit (fields of one object read one after another): one comparison.
+    if (addr === this.lastAddr) {
+      this.hitOff = this.lastOff;
+      return this.lastPage;
+    }
     const c = this.cache;
     for (let i = 0; i < PAGE_CACHE; i++) {
       const p = c[i];
@@ -144,6 +163,9 @@ export class AddressSpace {
           c[i] = c[0];
           c[0] = p;
         }
+        this.lastAddr = addr;
+        this.lastOff = this.hitOff;
+        this.lastPage = p;
         return p;
       }
     }
@@ -153,6 +175,9 @@ export class AddressSpace {
     for (let i = PAGE_CACHE - 1; i > 0; i--) c[i] = c[i - 1];
     c[0] = page;
     this.hitOff = Number(BigInt.asUintN(32, addr)) & (PAGE_SIZE - 1);
+    this.lastAddr = addr;
+    this.lastOff = this.hitOff;
+    this.lastPage = page;
     return page;
   }
 
@@ -187,10 +212,11 @@ export class AddressSpace {
 
   private mapChunk(page: Page, off: number, len: number, fill: number | undefined): void {
     const end = off + len;
-    const m = page.mapped.subarray(off, end);
-    if (page.count === 0 || m.indexOf(1) === -1) {
+    const m = page.mapped;
+    // Indexes into the page's own arrays (no subarray views: making one costs more than a small object's fills).
+    if (page.count === 0 || !(indexIn(m, 1, off, end) < end)) {
       // The usual case (a fresh object or buffer): one fill each.
-      m.fill(1);
+      m.fill(1, off, end);
       if (fill !== undefined) {
         page.data.fill(fill, off, end);
         if (fill !== 0) page.dirty = true;
@@ -201,15 +227,14 @@ export class AddressSpace {
     }
     if (page.count === PAGE_SIZE) return;
     // Partly mapped: each unmapped run found and filled natively.
-    let i = m.indexOf(0);
-    while (i !== -1) {
-      let j = m.indexOf(1, i);
-      if (j === -1) j = len;
+    let i = indexIn(m, 0, off, end);
+    while (i < end) {
+      const j = indexIn(m, 1, i, end);
       m.fill(1, i, j);
-      if (fill !== undefined) page.data.fill(fill, off + i, off + j);
+      if (fill !== undefined) page.data.fill(fill, i, j);
       page.count += j - i;
       this.mappedTotal += j - i;
-      i = j === len ? -1 : m.indexOf(0, j);
+      i = indexIn(m, 0, j, end);
     }
     if (fill !== undefined && fill !== 0) page.dirty = true;
   }
@@ -223,25 +248,25 @@ export class AddressSpace {
   }
 
   private unmapChunk(page: Page, off: number, len: number): void {
-    const m = page.mapped.subarray(off, off + len);
-    const hole = page.count === PAGE_SIZE ? -1 : m.indexOf(0);
-    if (hole === -1) {
-      m.fill(0);
+    const end = off + len;
+    const m = page.mapped;
+    const hole = page.count === PAGE_SIZE ? end : indexIn(m, 0, off, end);
+    if (hole === end) {
+      m.fill(0, off, end);
       page.count -= len;
       this.mappedTotal -= len;
     } else if (page.count !== 0) {
       // Partly mapped: the mapped prefix before the first hole, then each mapped run, found and cleared natively.
-      m.fill(0, 0, hole);
-      page.count -= hole;
-      this.mappedTotal -= hole;
-      let i = m.indexOf(1, hole);
-      while (i !== -1) {
-        let j = m.indexOf(0, i);
-        if (j === -1) j = len;
+      m.fill(0, off, hole);
+      page.count -= hole - off;
+      this.mappedTotal -= hole - off;
+      let i = indexIn(m, 1, hole, end);
+      while (i < end) {
+        const j = indexIn(m, 0, i, end);
         m.fill(0, i, j);
         page.count -= j - i;
         this.mappedTotal -= j - i;
-        i = j === len ? -1 : m.indexOf(1, j);
+        i = indexIn(m, 1, j, end);
       }
     }
     // An empty page goes if it holds only zeros (a dirty page is checked with one native compare).
@@ -249,6 +274,10 @@ export class AddressSpace {
       this.pages.delete(Number(page.base >> PAGE_SHIFT));
       const c = this.cache;
       for (let i = 0; i < PAGE_CACHE; i++) if (c[i] === page) c[i] = undefined;
+      if (this.lastPage === page) {
+        this.lastAddr = -1n;
+        this.lastPage = undefined;
+      }
       // All zero and unmapped: kept for the next page this space creates (a heap that shrinks and grows again allocates nothing).
       if (this.spare.length < SPARE_PAGES) this.spare.push(page);
     }
@@ -310,6 +339,52 @@ export class AddressSpace {
     if (off + size > PAGE_SIZE) return undefined;
     if (page.count !== PAGE_SIZE && !allMapped(page.mapped, off, size)) return undefined;
     return page;
+  }
+
+  /**
+   * The scalar of `size` bytes (1, 2, 4 or 8) at `base + delta`, read
+   * little-endian (sign-extended when `signed`), or undefined if any byte is
+   * not mapped. `delta` is a number (a field's offset in its object): when
+   * the field lies in the page holding `base`, no bigint address is
+   * computed. Fields crossing into the next page take the general path.
+   */
+  loadAt(base: bigint, delta: number, size: number, signed: boolean): bigint | undefined {
+    const page = this.hit(base);
+    if (page !== undefined) {
+      const o = this.hitOff + delta;
+      if (o >= 0 && o + size <= PAGE_SIZE && (page.count === PAGE_SIZE || allMapped(page.mapped, o, size))) return readScalar(page.view, o, size, signed);
+      if (o >= 0 && o + size <= PAGE_SIZE) return undefined;
+    }
+    const bytes = size === 8 ? scratch8 : size === 4 ? scratch4 : size === 2 ? scratch2 : scratch1;
+    if (this.read(bytes, base + BigInt(delta)) !== 0) return undefined;
+    return readScalar(scratchView, 0, size, signed);
+  }
+
+  /**
+   * Stores `v` (in range for `size` bytes, signed or unsigned; stored as its
+   * two's complement) little-endian at `base + delta`; false (nothing
+   * written) if any byte is not mapped. As loadAt, no bigint address is
+   * computed when the field lies in the page holding `base`.
+   */
+  storeAt(base: bigint, delta: number, size: number, v: bigint): boolean {
+    const page = this.hit(base);
+    let view: DataView;
+    let o: number;
+    if (page !== undefined && (o = this.hitOff + delta) >= 0 && o + size <= PAGE_SIZE) {
+      if (page.count !== PAGE_SIZE && !allMapped(page.mapped, o, size)) return false;
+      view = page.view;
+      page.dirty = true;
+    } else {
+      view = scratchView;
+      o = 0;
+    }
+    if (size === 8) view.setBigUint64(o, v, true);
+    else if (size === 4) view.setUint32(o, Number(v), true);
+    else if (size === 2) view.setUint16(o, Number(v), true);
+    else view.setUint8(o, Number(v));
+    if (view !== scratchView) return true;
+    const bytes = size === 8 ? scratch8 : size === 4 ? scratch4 : size === 2 ? scratch2 : scratch1;
+    return this.write(base + BigInt(delta), bytes) === 0;
   }
 
   /** The u8 at addr, or -1 if it is not mapped. */
@@ -394,7 +469,7 @@ export class AddressSpace {
     const one = n <= PAGE_SIZE ? this.mappedIn(addr, n) : undefined;
     if (one !== undefined) {
       const off = this.hitOff;
-      if (n <= 8) for (let i = 0; i < n; i++) dst[i] = one.data[off + i]!;
+      if (n <= 64) for (let i = 0; i < n; i++) dst[i] = one.data[off + i]!;
       else dst.set(one.data.subarray(off, off + n));
       return 0;
     }
@@ -423,7 +498,7 @@ export class AddressSpace {
     const one = n <= PAGE_SIZE ? this.mappedIn(addr, n) : undefined;
     if (one !== undefined) {
       const off = this.hitOff;
-      if (n <= 8) for (let i = 0; i < n; i++) one.data[off + i] = src[i]!;
+      if (n <= 64) for (let i = 0; i < n; i++) one.data[off + i] = src[i]!;
       else one.data.set(src, off);
       one.dirty = true;
       return 0;
@@ -519,7 +594,16 @@ export class AddressSpace {
 const scratch8 = new Uint8Array(8);
 const scratch4 = scratch8.subarray(0, 4);
 const scratch2 = scratch8.subarray(0, 2);
+const scratch1 = scratch8.subarray(0, 1);
 const scratchView = new DataView(scratch8.buffer);
+
+/** The scalar of `size` bytes at `o` in `view`, little-endian, sign-extended when `signed`. */
+function readScalar(view: DataView, o: number, size: number, signed: boolean): bigint {
+  if (size === 8) return signed ? view.getBigInt64(o, true) : view.getBigUint64(o, true);
+  if (size === 4) return BigInt(signed ? view.getInt32(o, true) : view.getUint32(o, true));
+  if (size === 2) return BigInt(signed ? view.getInt16(o, true) : view.getUint16(o, true));
+  return BigInt(signed ? view.getInt8(o) : view.getUint8(o));
+}
 
 /** A kernel function placed in the text area. */
 export interface TextSymbol {

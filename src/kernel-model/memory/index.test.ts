@@ -175,6 +175,66 @@ describe("KernelMemory typed field access", () => {
   });
 });
 
+describe("KernelMemory field accessors", () => {
+  it("load/store through a held accessor read and write what readField/writeField do, with the same ranges and faults", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const skb = km.alloc("sk_buff");
+    const len = km.accessor("sk_buff", "len");
+    expect(km.accessor("sk_buff", "len")).toBe(len); // cached
+    expect([len.scalar, len.offset, len.size, len.signed, len.min, len.max]).toEqual([true, km.field("sk_buff", "len").byteOffset, 4, false, -(1n << 31n), (1n << 32n) - 1n]);
+    const iif = km.accessor("sk_buff", "skb_iif");
+    const tstamp = km.accessor("sk_buff", "tstamp");
+    const data = km.accessor("sk_buff", "data");
+    const pktType = km.accessor("sk_buff", "pkt_type");
+    const cb = km.accessor("sk_buff", "cb");
+    expect([iif.signed, tstamp.size, data.max, pktType.scalar, cb.scalar, cb.size]).toEqual([true, 8, (1n << 64n) - 1n, false, false, 48]);
+    km.store(skb, len, 0xfffffffen);
+    km.store(skb, iif, 0xfffffffbn);
+    km.store(skb, tstamp, 0xffffffffffffffffn);
+    km.store(skb, data, 0xffff888100001234n);
+    km.store(skb, pktType, 5n); // a bitfield: the general path
+    km.store(skb, cb, Uint8Array.of(1, 2, 3));
+    expect([km.load(skb, len), km.load(skb, iif), km.load(skb, tstamp), km.load(skb, data), km.load(skb, pktType)]).toEqual([0xfffffffen, -5n, -1n, 0xffff888100001234n, 5n]);
+    expect([km.readField(skb, "sk_buff", "skb_iif"), km.objects.readField(skb, "sk_buff", "tstamp"), km.objects.readField(skb, "sk_buff", "pkt_type")]).toEqual([-5n, -1n, 5n]);
+    expect([...km.readFieldBytes(skb, "sk_buff", "cb").subarray(0, 4)]).toEqual([1, 2, 3, 0]);
+    expect(() => km.load(skb, cb)).toThrow(/field 'cb' is an array of 48: read it as bytes/);
+    expect(() => km.store(skb, len, 1n << 32n)).toThrow(/value 4294967296 does not fit in the 32-bit field 'len'/);
+    expect(() => km.store(skb, data, -1n)).toThrow(/not a 64-bit address for pointer field 'data'/);
+    expect(() => km.accessor("sk_buff", "no_such_field")).toThrow(/no_such_field/);
+    km.free(skb);
+    expect(() => km.load(skb, len)).toThrow(/use after free: skbuff_head_cache object/);
+    expect(() => km.store(skb, len, 1n)).toThrow(/use after free/);
+  });
+
+  it("structAccessor answers the trimmed-header rule: a struct's field by its first path segment, undefined when the struct or member is missing", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const family = km.structAccessor("sock", "__sk_common.skc_family")!;
+    expect([family.loc.byteOffset, family.size, family.type]).toEqual([km.field("sock", "__sk_common.skc_family").byteOffset, 2, km.btf.findByNameKind("sock", BtfKind.STRUCT)]);
+    expect(km.structAccessor("sock", "__sk_common.skc_family")).toBe(family);
+    expect(km.structAccessor("sock", "no_such_member.x")).toBeUndefined();
+    expect(km.structAccessor("no_such_struct", "x")).toBeUndefined();
+    expect(km.structAccessor("sk_buff", "cb[2]")!.offset).toBe(km.field("sk_buff", "cb").byteOffset + 2);
+    const sk = km.alloc("sock");
+    km.store(sk, family, 10n);
+    expect(km.readField(sk, "sock", "__sk_common.skc_family")).toBe(10n);
+  });
+
+  it("knows the type of a live object by its cache: alloc by name, typedef or id gives the struct, freed objects have none", () => {
+    const km = new KernelMemory(vmlinuxBtf());
+    const skbId = km.btf.findByNameKind("sk_buff", BtfKind.STRUCT)!;
+    const a = km.alloc("sk_buff");
+    const b = km.alloc(skbId);
+    expect([km.objects.typeOf(a), km.objects.typeOf(b), km.objects.typeOf(a + 8n)]).toEqual([skbId, skbId, undefined]);
+    km.free(a);
+    expect(km.objects.typeOf(a)).toBeUndefined();
+    expect(km.alloc("sk_buff")).toBe(a); // LIFO reuse through the cached cache
+    expect(km.objects.typeOf(a)).toBe(skbId);
+    const k64 = km.kmalloc(64);
+    expect(km.objects.typeOf(k64)).toBeUndefined(); // kmalloc objects have no BTF type
+    expect(km.slab.cache("kmalloc-64")!.isLive(k64)).toBe(true);
+  });
+});
+
 describe("KernelMemory strings", () => {
   it("reads a char array up to its NUL as KernelObjects does, with its errors", () => {
     const km = new KernelMemory(vmlinuxBtf());

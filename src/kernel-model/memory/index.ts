@@ -6,6 +6,7 @@ import type { Btf } from "../../btf/btf.js";
 import type { TypeId } from "../../btf/types.js";
 import { BtfKind, IntEncoding } from "../../btf/kinds.js";
 import { skipModsAndTypedefs } from "../../btf/layout.js";
+import { findMember } from "../../btf/members.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import type { KernelEnv } from "../../vm/env.js";
 import {
@@ -53,6 +54,10 @@ export class KernelMemory {
   /** Function addresses in kernel text (mapped in `kernel`, filled with int3). */
   readonly text: TextAllocator;
   private readonly users = new Map<number, UserSpace>();
+  /** Field accessors by type as given, then path (accessor()). */
+  private readonly accessors = new Map<TypeId | string, Map<string, FieldAccessor>>();
+  /** structAccessor()'s answers (null: the struct lacks the member). */
+  private readonly structAccessors = new Map<string, Map<string, FieldAccessor | null>>();
 
   constructor(btf: Btf, options: KernelMemoryOptions = {}) {
     this.btf = btf;
@@ -147,42 +152,63 @@ export class KernelMemory {
   }
 
   /**
+   * A field's accessor: where it is and how it is loaded and stored, resolved
+   * once. Call paths that touch a field on every call hold one (made when
+   * they are installed) and use load()/store(), which skip readField's and
+   * writeField's lookups by name. Throws as field() does for a bad path.
+   */
+  accessor(type: TypeId | string, path: string): FieldAccessor {
+    let byPath = this.accessors.get(type);
+    if (byPath === undefined) this.accessors.set(type, (byPath = new Map()));
+    let acc = byPath.get(path);
+    if (acc === undefined) byPath.set(path, (acc = makeAccessor(type, path, this.objects.field(type, path))));
+    return acc;
+  }
+
+  /**
+   * The accessor of `path` in the struct named `struct` if that struct has
+   * the member the path starts with, else undefined (the call paths' rule
+   * for trimmed headers: a field the header lacks is skipped). Cached.
+   */
+  structAccessor(struct: string, path: string): FieldAccessor | undefined {
+    let byPath = this.structAccessors.get(struct);
+    if (byPath === undefined) this.structAccessors.set(struct, (byPath = new Map()));
+    let acc = byPath.get(path);
+    if (acc === undefined) {
+      const id = this.btf.findByNameKind(struct, BtfKind.STRUCT);
+      acc = id !== undefined && findMember(this.btf, id, path.split(".")[0]!.replace(/\[.*$/, "")) ? this.accessor(id, path) : null;
+      byPath.set(path, acc);
+    }
+    return acc ?? undefined;
+  }
+
+  /** The field `acc` of the object at `addr`, as readField(addr, acc.type, acc.path) reads it (same values, same errors). */
+  load(addr: bigint, acc: FieldAccessor): bigint {
+    if (acc.scalar) {
+      const v = this.kernel.loadAt(addr, acc.offset, acc.size, acc.signed);
+      if (v !== undefined) return v;
+    }
+    return this.objects.readField(addr, acc.type, acc.path);
+  }
+
+  /** Writes the field `acc` of the object at `addr` as writeField(addr, acc.type, acc.path, value) does (same bytes, same errors). */
+  store(addr: bigint, acc: FieldAccessor, value: FieldValue): void {
+    if (acc.scalar && typeof value === "bigint" && value >= acc.min && value <= acc.max && this.kernel.storeAt(addr, acc.offset, acc.size, value)) return;
+    this.objects.writeField(addr, acc.type, acc.path, value);
+  }
+
+  /**
    * KernelObjects.writeField, with scalar fields of 1, 2, 4 or 8 bytes
    * (ints, enums, pointers; not bitfields) in range stored in one typed
    * store; anything else, and every error, goes the general way.
    */
   writeField(addr: bigint, type: TypeId | string, path: string, value: FieldValue): void {
-    if (typeof value === "bigint") {
-      const f = scalarOf(this.objects.field(type, path));
-      if (f !== undefined && value >= f.min && value <= f.max) {
-        const a = addr + f.offset;
-        const k = this.kernel;
-        // In range, so Number() is exact and the DataView store wraps it as the two's complement bytes.
-        const ok = f.size === 8 ? k.storeU64(a, value) : f.size === 4 ? k.storeU32(a, Number(value)) : f.size === 2 ? k.storeU16(a, Number(value)) : k.storeU8(a, Number(value) & 0xff);
-        if (ok) return;
-      }
-    }
-    this.objects.writeField(addr, type, path, value);
+    this.store(addr, this.accessor(type, path), value);
   }
 
   /** KernelObjects.readField, with scalar fields of 1, 2, 4 or 8 bytes (not bitfields) read in one typed load. */
   readField(addr: bigint, type: TypeId | string, path: string): bigint {
-    const f = scalarOf(this.objects.field(type, path));
-    if (f !== undefined) {
-      const a = addr + f.offset;
-      const k = this.kernel;
-      if (f.size === 8) {
-        const v = k.loadU64(a);
-        if (v !== undefined) return f.signed ? BigInt.asIntN(64, v) : v;
-      } else {
-        const v = f.size === 4 ? k.loadU32(a) : f.size === 2 ? k.loadU16(a) : k.loadU8(a);
-        if (v >= 0) {
-          if (!f.signed) return BigInt(v);
-          return BigInt(f.size === 4 ? v | 0 : f.size === 2 ? (v << 16) >> 16 : (v << 24) >> 24);
-        }
-      }
-    }
-    return this.objects.readField(addr, type, path);
+    return this.load(addr, this.accessor(type, path));
   }
 
   readFieldBytes(addr: bigint, type: TypeId | string, path: string): Uint8Array {
@@ -224,36 +250,41 @@ export class KernelMemory {
   }
 }
 
-/** How a scalar field is accessed in one typed load or store. */
-interface ScalarField {
-  offset: bigint;
-  size: 1 | 2 | 4 | 8;
-  signed: boolean;
-  /** The values KernelObjects.writeField accepts (ERANGE outside). */
-  min: bigint;
-  max: bigint;
+/**
+ * How a field of a type is accessed (KernelMemory.accessor): the type and
+ * path as given (the general path and its errors use them), the field's
+ * location, and for a scalar (a non-bitfield int, enum or pointer of 1, 2,
+ * 4 or 8 bytes) its offset, size, signedness and the values a store accepts.
+ */
+export interface FieldAccessor {
+  readonly type: TypeId | string;
+  readonly path: string;
+  readonly loc: FieldLocation;
+  /** Loaded and stored in one typed access (else load/store go the general way). */
+  readonly scalar: boolean;
+  /** Byte offset in the object. */
+  readonly offset: number;
+  /** Bytes (for a scalar: 1, 2, 4 or 8). */
+  readonly size: number;
+  readonly signed: boolean;
+  /** The values a store accepts (KernelObjects.writeField's ERANGE bounds); a non-scalar's are empty (min > max). */
+  readonly min: bigint;
+  readonly max: bigint;
 }
-const scalars = new WeakMap<FieldLocation, ScalarField | null>();
-/** The typed access of a non-bitfield int, enum or pointer field of 1, 2, 4 or 8 bytes; undefined for anything else. */
-function scalarOf(loc: FieldLocation): ScalarField | undefined {
-  let f = scalars.get(loc);
-  if (f === undefined) {
-    f = null;
-    const t = loc.type;
-    const size = loc.size;
-    if (loc.bitSize === 0 && (size === 1 || size === 2 || size === 4 || size === 8)) {
-      const bits = BigInt(size * 8);
-      const offset = BigInt(loc.byteOffset);
-      if (t.kind === BtfKind.PTR) f = { offset, size, signed: false, min: 0n, max: (1n << 64n) - 1n };
-      else if (t.kind === BtfKind.INT && t.bitsOffset === 0 && t.nrBits === size * 8) {
-        f = { offset, size, signed: (t.encoding & IntEncoding.SIGNED) !== 0, min: -(1n << (bits - 1n)), max: (1n << bits) - 1n };
-      } else if (t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64) {
-        if (t.size === size) f = { offset, size, signed: t.signed, min: -(1n << (bits - 1n)), max: (1n << bits) - 1n };
-      }
-    }
-    scalars.set(loc, f);
+
+function makeAccessor(type: TypeId | string, path: string, loc: FieldLocation): FieldAccessor {
+  const t = loc.type;
+  const size = loc.size;
+  const base = { type, path, loc, offset: loc.byteOffset, size };
+  if (loc.bitSize === 0 && (size === 1 || size === 2 || size === 4 || size === 8)) {
+    const bits = BigInt(size * 8);
+    const min = -(1n << (bits - 1n));
+    const max = (1n << bits) - 1n;
+    if (t.kind === BtfKind.PTR) return { ...base, scalar: true, signed: false, min: 0n, max: (1n << 64n) - 1n };
+    if (t.kind === BtfKind.INT && t.bitsOffset === 0 && t.nrBits === size * 8) return { ...base, scalar: true, signed: (t.encoding & IntEncoding.SIGNED) !== 0, min, max };
+    if ((t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64) && t.size === size) return { ...base, scalar: true, signed: t.signed, min, max };
   }
-  return f ?? undefined;
+  return { ...base, scalar: false, signed: false, min: 1n, max: 0n };
 }
 
 const utf8 = new TextDecoder();

@@ -67,8 +67,10 @@ export class KernelObjects {
   private readonly space: AddressSpace;
   private readonly slab: SlabAllocator;
   private readonly cachesByType = new Map<TypeId, KmemCache>();
-  /** Type of each live object allocated through alloc(). */
-  private readonly types = new Map<bigint, TypeId>();
+  /** The type (after typedefs) of each cache alloc() allocates from: an object's type is its cache's (no per-object map keyed by bigint). */
+  private readonly typeOfCache = new Map<KmemCache, TypeId>();
+  /** alloc()'s type as given -> the type after typedefs and its cache (no name lookups per alloc). */
+  private readonly allocTargets = new Map<TypeId | string, { id: TypeId; cache: KmemCache }>();
   private readonly locations = new Map<string, FieldLocation>();
   private readonly locationsByName = new Map<TypeId | string, Map<string, FieldLocation>>();
 
@@ -110,22 +112,26 @@ export class KernelObjects {
   }
 
   /** Allocates an object of `type` (zeroed unless `zero: false`); returns its address. */
-  alloc(type: TypeId | string, options: AllocOptions = {}): bigint {
-    const id = skipModsAndTypedefs(this.btf, this.typeId(type));
-    const addr = this.cacheFor(id).alloc(options.zero ?? true);
-    this.types.set(addr, id);
-    return addr;
+  alloc(type: TypeId | string, options?: AllocOptions): bigint {
+    let target = this.allocTargets.get(type);
+    if (target === undefined) {
+      const id = skipModsAndTypedefs(this.btf, this.typeId(type));
+      const cache = this.cacheFor(id);
+      this.typeOfCache.set(cache, id);
+      this.allocTargets.set(type, (target = { id, cache }));
+    }
+    return target.cache.alloc(options?.zero ?? true);
   }
 
   /** Frees an object (from alloc() or any slab cache). Throws EINVAL for double frees and non-objects. */
   free(addr: bigint): void {
     this.slab.kfree(addr);
-    this.types.delete(addr);
   }
 
-  /** The type (after typedefs) of a live object allocated by alloc(), if any. */
+  /** The type (after typedefs) of a live object of a cache alloc() allocates from, if any. */
   typeOf(addr: bigint): TypeId | undefined {
-    return this.types.get(addr);
+    const cache = this.slab.cacheOf(addr);
+    return cache !== undefined && cache.isLive(addr) ? this.typeOfCache.get(cache) : undefined;
   }
 
   /** Resolves a member path in `type` (cached). Throws BtfError (ENOENT/EINVAL/E2BIG) with the kernel-ish messages of src/btf. */

@@ -115,4 +115,39 @@ describe("kmalloc", () => {
     slab.kfree(a);
     expect(() => slab.kfree(0xffff888200000000n)).toThrow("kfree(0xffff888200000000): not a slab object");
   });
+
+  it("tracks each object's state by slot across slabs: live objects in address order, objectAt, kfree of a non-object start", () => {
+    const { slab } = setup();
+    const c = slab.createCache("st", 3000); // 10 objects per 8-page slab
+    const other = slab.createCache("other", 3000);
+    const a = Array.from({ length: 12 }, () => c.alloc()); // two slabs
+    const o = other.alloc(); // its slab lies between... after c's two slabs
+    expect(o).toBe(0xffff888100010000n);
+    const c3 = Array.from({ length: 9 }, () => c.alloc()); // c's second slab full, then a third slab after other's
+    expect(c3[8]).toBe(0xffff888100018000n);
+    c.free(a[3]!);
+    slab.kfree(a[11]!);
+    expect(c.liveObjects()).toEqual([...a.slice(0, 3), ...a.slice(4, 11), ...c3]);
+    expect([c.isLive(a[3]!), c.isLive(a[4]!), c.isLive(o), other.isLive(o), c.isLive(a[4]! + 8n)]).toEqual([false, true, false, true, false]);
+    expect(c.objectAt(a[3]! + 100n)).toEqual({ start: a[3], live: false, freed: true });
+    expect(c.objectAt(c3[8]! + 2999n)).toEqual({ start: c3[8], live: true, freed: false });
+    expect(c.objectAt(c3[8]! + 3000n)).toEqual({ start: c3[8]! + 3000n, live: false, freed: false }); // never allocated
+    expect(c.objectAt(a[9]! + 3000n)).toBeUndefined(); // past the last object: the slab's tail
+    expect(() => slab.kfree(a[4]! + 8n)).toThrow(`kmem_cache_free(st): ${"0x" + (a[4]! + 8n).toString(16)} is not an allocated object of this cache`);
+    expect(() => slab.kfree(a[3]!)).toThrow("double free");
+    expect(() => other.free(a[4]!)).toThrow("is not an allocated object of this cache");
+    expect(c.alloc()).toBe(a[11]); // LIFO: the last freed first
+    expect(c.alloc()).toBe(a[3]);
+    expect(c.stats).toMatchObject({ active: 21, allocs: 23, frees: 2, slabs: 3, total: 30 });
+  });
+
+  it("kmalloc picks the smallest class and refuses sizes out of range", () => {
+    const { slab } = setup();
+    const a = slab.kmalloc(65);
+    const b = slab.kmalloc(96);
+    expect([slab.cacheOf(a)!.name, slab.cacheOf(b)!.name, slab.cacheOf(slab.kmalloc(8192))!.name]).toEqual(["kmalloc-96", "kmalloc-96", "kmalloc-8k"]);
+    expect(b - a).toBe(96n);
+    expect(() => slab.kmalloc(8193)).toThrow("kmalloc(8193): size out of range (1..8192)");
+    expect(() => slab.kmalloc(0)).toThrow("kmalloc(0): size out of range");
+  });
 });

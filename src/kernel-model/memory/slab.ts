@@ -47,15 +47,20 @@ export interface KmemCacheStats {
   uafWrites: number;
 }
 
-interface Slab {
+/** One slab: a run of pages of one cache. */
+export interface Slab {
   start: bigint;
   end: bigint;
+  /** Slot of the slab's first object (slab number × objects per slab). */
+  firstSlot: number;
 }
 
-/** One slab cache (kmem_cache_create). */
+/** An object's state by slot (slab number × objects per slab + index): never allocated, allocated, or freed (and not reallocated since). */
+const NEVER = 0;
 const LIVE = 1;
 const FREED = 2;
 
+/** One slab cache (kmem_cache_create). */
 export class KmemCache {
   readonly name: string;
   /** Object size in bytes (s->object_size). */
@@ -77,13 +82,20 @@ export class KmemCache {
   private readonly pages: PageAllocator;
   /** Free objects; the end of the array is the head (next to be allocated). */
   private readonly freelist: bigint[] = [];
-  /** Each object ever allocated: LIVE, or FREED (allocated, then freed and not reallocated since); one lookup per alloc and free. */
-  private readonly state = new Map<bigint, typeof LIVE | typeof FREED>();
+  /** The slot of each freelist entry (pushed and popped with it). */
+  private readonly freeSlots: number[] = [];
+  /**
+   * Each object's state (NEVER, LIVE, FREED) by slot: an array indexed by
+   * number, not a map keyed by bigint address (hashing a bigint per alloc
+   * and free cost more than the rest of both).
+   */
+  private states = new Uint8Array(0);
+  /** Slabs in address order (pages come from a bump allocator). */
   private readonly slabs: Slab[] = [];
-  private readonly onNewSlab: (cache: KmemCache, start: bigint, end: bigint) => void;
+  private readonly onNewSlab: (cache: KmemCache, slab: Slab) => void;
 
   /** @internal made by SlabAllocator.createCache */
-  constructor(name: string, size: number, space: AddressSpace, pages: PageAllocator, options: KmemCacheOptions, onNewSlab: (cache: KmemCache, start: bigint, end: bigint) => void) {
+  constructor(name: string, size: number, space: AddressSpace, pages: PageAllocator, options: KmemCacheOptions, onNewSlab: (cache: KmemCache, slab: Slab) => void) {
     if (!Number.isInteger(size) || size <= 0) throw new BtfsnoopError("EINVAL", `kmem_cache_create(${name}): bad object size ${size}`);
     const align = Math.max(MIN_SLAB_ALIGN, options.align ?? MIN_SLAB_ALIGN);
     if ((align & (align - 1)) !== 0) throw new BtfsnoopError("EINVAL", `kmem_cache_create(${name}): alignment ${align} is not a power of two`);
@@ -106,7 +118,7 @@ export class KmemCache {
   alloc(zero = false): bigint {
     if (this.freelist.length === 0) this.grow();
     const addr = this.freelist.pop()!;
-    this.state.set(addr, LIVE);
+    this.states[this.freeSlots.pop()!] = LIVE;
     // A free object is wholly unmapped, so mapping it zero-filled zeroes every byte (kzalloc).
     this.space.map(addr, this.objectSize, zero ? 0 : undefined);
     this.stats.active++;
@@ -116,44 +128,79 @@ export class KmemCache {
 
   /** Frees an object (kmem_cache_free): poisons it, unmaps it, puts it at the freelist head. Throws EINVAL for double frees and foreign pointers. */
   free(addr: bigint): void {
-    const st = this.state.get(addr);
+    const slab = this.slabOf(addr);
+    this.freeIn(addr, slab === undefined ? -1 : this.slotIn(slab, addr));
+  }
+
+  /** free() of an object whose slot (or -1: not an object start of this cache) the caller found. */
+  freeIn(addr: bigint, slot: number): void {
+    const st = slot < 0 ? NEVER : this.states[slot]!;
     if (st !== LIVE) {
       if (st === FREED) throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): double free of ${hex(addr)}`);
       throw new BtfsnoopError("EINVAL", `kmem_cache_free(${this.name}): ${hex(addr)} is not an allocated object of this cache`);
     }
-    this.state.set(addr, FREED);
+    this.states[slot] = FREED;
     this.poisonObject(addr);
     this.space.unmap(addr, this.objectSize);
     this.freelist.push(addr);
+    this.freeSlots.push(slot);
     this.stats.active--;
     this.stats.frees++;
   }
 
+  /** The slot of the object starting at `addr` in `slab`, or -1 if no object starts there. */
+  slotIn(slab: Slab, addr: bigint): number {
+    const off = Number(addr - slab.start);
+    const index = Math.floor(off / this.stride);
+    return off % this.stride === 0 && index < this.objectsPerSlab ? slab.firstSlot + index : -1;
+  }
+
+  /** The slab of this cache holding addr (binary search: slabs are in address order). */
+  private slabOf(addr: bigint): Slab | undefined {
+    const slabs = this.slabs;
+    let lo = 0;
+    let hi = slabs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = slabs[mid]!;
+      if (addr < s.start) hi = mid - 1;
+      else if (addr >= s.end) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
+  }
+
   /** Whether addr is the start of an allocated object. */
   isLive(addr: bigint): boolean {
-    return this.state.get(addr) === LIVE;
+    const slab = this.slabOf(addr);
+    const slot = slab === undefined ? -1 : this.slotIn(slab, addr);
+    return slot >= 0 && this.states[slot] === LIVE;
   }
 
   /** Whether addr lies in one of this cache's slabs. */
   owns(addr: bigint): boolean {
-    return this.slabs.some((s) => addr >= s.start && addr < s.end);
+    return this.slabOf(addr) !== undefined;
   }
 
   /** The object containing addr (its start), live or free, if addr lies inside an object of this cache. */
   objectAt(addr: bigint): { start: bigint; live: boolean; freed: boolean } | undefined {
-    const slab = this.slabs.find((s) => addr >= s.start && addr < s.end);
+    const slab = this.slabOf(addr);
     if (!slab) return undefined;
     const index = (addr - slab.start) / BigInt(this.stride);
     if (index >= BigInt(this.objectsPerSlab)) return undefined;
     const start = slab.start + index * BigInt(this.stride);
     if (addr >= start + BigInt(this.objectSize)) return undefined; // in the padding
-    const st = this.state.get(start);
+    const st = this.states[slab.firstSlot + Number(index)];
     return { start, live: st === LIVE, freed: st === FREED };
   }
 
   /** Allocated objects in address order. */
   liveObjects(): bigint[] {
-    return [...this.state].filter(([, st]) => st === LIVE).map(([a]) => a).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: bigint[] = [];
+    for (const slab of this.slabs) {
+      for (let i = 0; i < this.objectsPerSlab; i++) if (this.states[slab.firstSlot + i] === LIVE) out.push(slab.start + BigInt(i * this.stride));
+    }
+    return out;
   }
 
   private poisonObject(addr: bigint): void {
@@ -165,12 +212,20 @@ export class KmemCache {
   private grow(): void {
     const start = this.pages.allocPages(this.slabPages);
     const end = start + BigInt(this.slabPages * PAGE_SIZE);
-    this.slabs.push({ start, end });
-    this.onNewSlab(this, start, end);
+    const firstSlot = this.slabs.length * this.objectsPerSlab;
+    const slab: Slab = { start, end, firstSlot };
+    this.slabs.push(slab);
+    if (firstSlot + this.objectsPerSlab > this.states.length) {
+      const grown = new Uint8Array(Math.max(64, (firstSlot + this.objectsPerSlab) * 2));
+      grown.set(this.states);
+      this.states = grown;
+    }
+    this.onNewSlab(this, slab);
     for (let i = this.objectsPerSlab - 1; i >= 0; i--) {
       const addr = start + BigInt(i * this.stride);
       this.poisonObject(addr);
       this.freelist.push(addr);
+      this.freeSlots.push(firstSlot + i);
     }
     this.stats.slabs++;
     this.stats.total += this.objectsPerSlab;
@@ -186,7 +241,9 @@ export class SlabAllocator {
   private readonly pages: PageAllocator;
   private readonly caches = new Map<string, KmemCache>();
   /** Slabs by start address, to find the cache of an address. */
-  private readonly slabIndex: { start: bigint; end: bigint; cache: KmemCache }[] = [];
+  private readonly slabIndex: { start: bigint; end: bigint; cache: KmemCache; slab: Slab }[] = [];
+  /** The kmalloc-N caches by size class index (no name built per kmalloc). */
+  private readonly kmallocCaches: (KmemCache | undefined)[] = [];
   /** Total faulting kernel reads that touched freed objects. */
   uafReads = 0;
 
@@ -198,8 +255,8 @@ export class SlabAllocator {
   /** kmem_cache_create: a new cache; EEXIST if the name is taken. */
   createCache(name: string, size: number, options: KmemCacheOptions = {}): KmemCache {
     if (this.caches.has(name)) throw new BtfsnoopError("EEXIST", `kmem_cache_create(${name}): a cache with this name exists`);
-    const cache = new KmemCache(name, size, this.space, this.pages, options, (c, start, end) => {
-      this.slabIndex.push({ start, end, cache: c }); // slabs come from a bump allocator: pushed in address order
+    const cache = new KmemCache(name, size, this.space, this.pages, options, (c, slab) => {
+      this.slabIndex.push({ start: slab.start, end: slab.end, cache: c, slab }); // slabs come from a bump allocator: pushed in address order
     });
     this.caches.set(name, cache);
     return cache;
@@ -217,6 +274,11 @@ export class SlabAllocator {
 
   /** The cache whose slab holds addr, if any. */
   cacheOf(addr: bigint): KmemCache | undefined {
+    return this.slabEntry(addr)?.cache;
+  }
+
+  /** The slab holding addr and its cache (binary search over every slab, in address order). */
+  private slabEntry(addr: bigint): { start: bigint; end: bigint; cache: KmemCache; slab: Slab } | undefined {
     let lo = 0;
     let hi = this.slabIndex.length - 1;
     while (lo <= hi) {
@@ -224,7 +286,7 @@ export class SlabAllocator {
       const s = this.slabIndex[mid]!;
       if (addr < s.start) hi = mid - 1;
       else if (addr >= s.end) lo = mid + 1;
-      else return s.cache;
+      else return s;
     }
     return undefined;
   }
@@ -233,16 +295,20 @@ export class SlabAllocator {
   kmalloc(size: number, zero = false): bigint {
     const cls = KMALLOC_SIZES.find((s) => s >= size);
     if (cls === undefined || size <= 0) throw new BtfsnoopError(size <= 0 ? "EINVAL" : "E2BIG", `kmalloc(${size}): size out of range (1..${KMALLOC_SIZES[KMALLOC_SIZES.length - 1]})`);
-    const name = `kmalloc-${cls >= 1024 ? `${cls / 1024}k` : cls}`;
-    const cache = this.caches.get(name) ?? this.createCache(name, cls);
+    const i = KMALLOC_SIZES.indexOf(cls);
+    let cache = this.kmallocCaches[i];
+    if (cache === undefined) {
+      const name = `kmalloc-${cls >= 1024 ? `${cls / 1024}k` : cls}`;
+      this.kmallocCaches[i] = cache = this.caches.get(name) ?? this.createCache(name, cls);
+    }
     return cache.alloc(zero);
   }
 
   /** kfree: frees an object of any cache by address (the object's start). EINVAL for addresses not in a slab. */
   kfree(addr: bigint): void {
-    const cache = this.cacheOf(addr);
-    if (!cache) throw new BtfsnoopError("EINVAL", `kfree(${hex(addr)}): not a slab object`);
-    cache.free(addr);
+    const e = this.slabEntry(addr);
+    if (!e) throw new BtfsnoopError("EINVAL", `kfree(${hex(addr)}): not a slab object`);
+    e.cache.freeIn(addr, e.cache.slotIn(e.slab, addr));
   }
 
   /**
