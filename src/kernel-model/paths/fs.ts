@@ -23,6 +23,9 @@
 // ext4_release_file, dput); the flusher (wb_workfn -> wb_writeback ->
 // writeback_sb_inodes -> __writeback_single_inode -> do_writepages,
 // write_inode). vfs.ts holds the tree, the inodes and the page cache.
+// Not modelled: file contents (copies move no bytes), O_TRUNC of an
+// existing file (do_truncate), reading a cached-out block before a partial
+// write into it, and directory reads.
 import type { Kernel } from "../kernel.js";
 import type { KernelFunction } from "../functions.js";
 import type { TracepointDef } from "../tracepoints.js";
