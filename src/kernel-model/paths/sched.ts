@@ -320,6 +320,11 @@ export function installSchedPaths(k: Kernel): void {
     if (isIdle(curr)) return 0n;
     const i = infoOf(k, curr);
     const now = k.clock.now();
+    // A task running off the queues (a kernel thread the interrupt code runs directly) is not charged: its clock restarts.
+    if (!i.onRq) {
+      i.execStart = now;
+      return 0n;
+    }
     const delta = now - i.execStart;
     if (delta <= 0n) return 0n;
     i.execStart = now;
@@ -613,6 +618,7 @@ export function installSchedPaths(k: Kernel): void {
 
   // The tick: account the running task; past its slice with others waiting, it is to be preempted.
   set("sched_tick", () => {
+    adopt(k);
     const rq = rqs[k.cpu]!;
     call("update_rq_clock", rq.addr);
     const curr = currentOf(k, rq.cpu);
