@@ -87,6 +87,7 @@ export function enumValue(k: Kernel, type: string, name: string): bigint {
 /** Per kernel: the installed network paths (the steps use them). */
 export interface NetState {
   env: NetEnv;
+  msgSizes: Map<bigint, number>;
   tcp: TcpPaths;
   remote: Remote;
 }
@@ -541,7 +542,7 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
     const peerIsn = flows.nextSeq(f.in, 0);
     tcp.initEstablished(s, isn, peerIsn);
   }
-  states.set(k, { env, tcp, remote });
+  states.set(k, { env, msgSizes, tcp, remote });
 }
 
 /** Per kernel: the flow counters standing in for IP ids and payloads (and the background connections' first sequence numbers). */
@@ -553,9 +554,11 @@ function countersOf(k: Kernel): FlowCounters {
 }
 
 /**
- * A task sends `size` bytes on a random background connection (after reading
- * what waits on it); or, one step in six, a whole session with a host
- * behind eth0 or the kernel (remote.ts's netSession).
+ * A task sends `size` bytes on a random background connection; or, one step
+ * in six, a whole session with a host behind eth0 or the kernel (remote.ts's
+ * netSession). What it sent is acknowledged before the step ends (a lost
+ * segment or ACK: the write timer retransmits first), and the background applications, woken by
+ * sk_data_ready, read what arrived for them before the step ends.
  */
 export function sendOnce(k: Kernel, w: World, msgSizes: Map<bigint, number>): void {
   const st = states.get(k)!;
@@ -564,25 +567,32 @@ export function sendOnce(k: Kernel, w: World, msgSizes: Map<bigint, number>): vo
     return;
   }
   const s = k.rng.pick(w.socks);
-  // The application reads what arrived (kernel-side: these sockets have no descriptor).
-  if (s.rxq.length) {
-    const rmsg = alloc(k, "msghdr");
-    msgSizes.set(rmsg, 65536);
-    k.callByName("sock_recvmsg", [s.sock, rmsg, MSG_DONTWAIT]);
-    msgSizes.delete(rmsg);
-    k.memory.free(rmsg);
-  }
   const msg = alloc(k, "msghdr");
   const size = k.rng.int(64, 1448);
   msgSizes.set(msg, size);
   k.callByName("sock_sendmsg", [s.sock, msg]);
   msgSizes.delete(msg);
   k.memory.free(msg);
-  if (s.protocol === "tcp" && s.dev === w.eth0 && s.rtx.length) {
-    // The remote's ACK arrives (70%), or the oldest segment waits past its RTO and the write timer retransmits it.
-    const rto = BigInt(Number(k.memory.readField(s.sk, "tcp_sock", "inet_conn.icsk_rto"))) * 1_000_000n;
-    if (k.rng.chance(0.7)) ackFromRemote(k, st, s);
-    else if (k.clock.now() - s.rtx[0]!.sentNs > rto) st.remote.timerFires(s);
+  // Until what was sent is acknowledged: the remote host's ACK (lo: the other end's came back already); one
+  // lost now and then (a dropped segment or ACK), and the write timer retransmits before the ACK comes.
+  for (let i = 0; i < 4 && s.protocol === "tcp" && s.rtx.length; i++) {
+    if (s.dev === w.eth0) {
+      if (i > 0 || k.rng.chance(0.05)) st.remote.timerFires(s);
+      ackFromRemote(k, st, s);
+    } else st.remote.timerFires(s);
+  }
+  readBackground(k, w, msgSizes);
+}
+
+/** The background connections' readers: each reads what waits on its socket (kernel-side: these sockets have no descriptor). */
+function readBackground(k: Kernel, w: World, msgSizes: Map<bigint, number>): void {
+  for (const s of w.socks) {
+    if (!s.rxq.length) continue;
+    const rmsg = alloc(k, "msghdr");
+    msgSizes.set(rmsg, 65536);
+    while (s.rxq.length && k.callByName("sock_recvmsg", [s.sock, rmsg, MSG_DONTWAIT]) < 0x8000000000000000n);
+    msgSizes.delete(rmsg);
+    k.memory.free(rmsg);
   }
 }
 
@@ -626,5 +636,6 @@ export function receiveOnce(k: Kernel, w: World): void {
   ethTypeTrans(k, skb, w.eth0.addr);
   setField(k, skb, "sk_buff", "sk", to?.sk ?? 0n);
   st.env.wireRx(skb);
+  readBackground(k, w, st.msgSizes);
 }
 

@@ -232,8 +232,12 @@ export function installUdpPaths(env: NetEnv): void {
     setS(s, "sk_receive_queue.qlen", BigInt(s.rxq.length));
     return skb;
   });
-  set("skb_consume_udp", ([, skb]) => {
+  set("skb_consume_udp", ([sk, skb]) => {
     segs.delete(skb!);
-    return call("__kfree_skb", skb!);
+    call("__kfree_skb", skb!);
+    // udp_rmem_release: with the queue empty, the forward allocation goes back but for a partial page.
+    const s = sockOf(sk!);
+    if (s && !s.rxq.length) setS(s, "sk_forward_alloc", S(s, "sk_forward_alloc") & 0xfffn);
+    return 0n;
   });
 }

@@ -144,8 +144,6 @@ export function buildWorld(k: Kernel): World {
   };
   pair("tcp", [ipv4(127, 0, 0, 1), 41000], [ipv4(127, 0, 0, 1), 5432]);
   pair("udp", [ipv4(127, 0, 0, 1), 45000], [ipv4(127, 0, 0, 53), 53]);
-  // The resolver client asked for a small receive buffer (SO_RCVBUF 2304, doubled): answers it is slow to read overflow it.
-  setField(k, socks[socks.length - 2]!.sk, "sock", "sk_rcvbuf", 4608n);
   const disk = alloc(k, "gendisk");
   setString(k, disk, "gendisk", "disk_name", "vda");
   setField(k, disk, "gendisk", "major", 253n);
