@@ -153,6 +153,29 @@ describe("a file created, written, fsynced, closed and unlinked", () => {
     user.heapFree(buf);
   });
 
+  it("O_TRUNC of an existing file drops its data: handle_truncate -> do_truncate -> notify_change -> ext4_setattr -> truncate_pagecache", () => {
+    const { k, sys, user, trace, events, rf } = fresh();
+    const buf = user.heapAlloc(9000);
+    const fd = sys("openat", AT_FDCWD, userString(k, "/home/user/out.log"), O_WRONLY | O_CREAT, 0o644n);
+    expect(sys("write", fd, buf, 9000n)).toBe(9000n);
+    sys("close", fd);
+    const node = k.world.vfs.nodes.get("/home/user/out.log")!;
+    const calls = trace(["handle_truncate", "do_truncate", "notify_change", "ext4_setattr", "truncate_pagecache", "truncate_inode_pages_range"]);
+    const ev = events(["filemap"]);
+    const again = sys("openat", AT_FDCWD, userString(k, "/home/user/out.log"), O_WRONLY | O_TRUNC, 0n);
+    expect(calls).toEqual(["handle_truncate", "do_truncate", "notify_change", "ext4_setattr", "truncate_pagecache", "truncate_inode_pages_range"]);
+    // Three dirty pages dropped (their data never reaches the disk), size and blocks 0.
+    expect(ev).toEqual(Array(3).fill("filemap:mm_filemap_delete_from_page_cache"));
+    expect([rf(node.inode, "inode", "i_size"), rf(node.inode, "inode", "i_blocks"), node.pages.size, dirtyPages(k)]).toEqual([0n, 0n, 0, 0]);
+    expect(sys("write", again, buf, 100n)).toBe(100n);
+    expect(rf(node.inode, "inode", "i_size")).toBe(100n);
+    // A create with O_TRUNC makes an empty file: nothing to truncate.
+    calls.length = 0;
+    sys("openat", AT_FDCWD, userString(k, "/home/user/new.log"), O_WRONLY | O_CREAT | O_TRUNC, 0o644n);
+    expect(calls).toEqual([]);
+    user.heapFree(buf);
+  });
+
   it("close keeps the dentry and inode cached; unlink evicts the inode, drops its pages from the page cache and frees both", () => {
     const { k, sys, user, events, trace, rf } = fresh();
     const fd = sys("openat", AT_FDCWD, userString(k, "/tmp/scratch"), O_RDWR | O_CREAT | O_EXCL, 0o600n);

@@ -580,6 +580,34 @@ struct nameidata {
 	int dfd;
 };
 
+/* include/linux/mnt_idmapping.h */
+typedef struct {
+	uid_t val;
+} vfsuid_t;
+
+typedef struct {
+	gid_t val;
+} vfsgid_t;
+
+/* include/linux/fs.h: what a setattr changes (notify_change) */
+struct iattr {
+	unsigned int ia_valid;
+	umode_t ia_mode;
+	union {
+		kuid_t ia_uid;
+		vfsuid_t ia_vfsuid;
+	};
+	union {
+		kgid_t ia_gid;
+		vfsgid_t ia_vfsgid;
+	};
+	loff_t ia_size;
+	struct timespec64 ia_atime;
+	struct timespec64 ia_mtime;
+	struct timespec64 ia_ctime;
+	struct file *ia_file;
+};
+
 /* include/linux/stat.h (Linux 6.12) */
 struct kstat {
 	u32 result_mask;
@@ -851,6 +879,9 @@ static struct inode *alloc_inode(struct super_block *sb);
 int inode_init_always(struct super_block *sb, struct inode *inode);
 static int do_open(struct inode *inode, struct file *file);
 static int may_open(struct mnt_idmap *idmap, const struct path *path, int acc_mode, int flag);
+static int handle_truncate(struct mnt_idmap *idmap, struct file *filp);
+int do_truncate(struct mnt_idmap *idmap, struct dentry *dentry, loff_t start, unsigned int time_attrs, struct file *filp);
+int notify_change(struct mnt_idmap *idmap, struct dentry *dentry, struct iattr *attr, struct inode **delegated_inode);
 int inode_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
 int vfs_open(const struct path *path, struct file *file);
 static int do_dentry_open(struct file *f, int (*open)(struct inode *, struct file *));
@@ -946,6 +977,7 @@ static void __filemap_fdatawait_range(struct address_space *mapping, loff_t star
 void folio_wait_writeback(struct folio *folio);
 int file_check_and_advance_wb_err(struct file *file);
 void truncate_inode_pages_final(struct address_space *mapping);
+void truncate_pagecache(struct inode *inode, loff_t newsize);
 void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, loff_t lend);
 void __filemap_remove_folio(struct folio *folio, void *shadow);
 void filemap_remove_folio(struct folio *folio);
@@ -975,6 +1007,7 @@ static struct inode *ext4_alloc_inode(struct super_block *sb);
 static void ext4_free_in_core_inode(struct inode *inode);
 void ext4_evict_inode(struct inode *inode);
 void ext4_free_inode(handle_t *handle, struct inode *inode);
+int ext4_setattr(struct mnt_idmap *idmap, struct dentry *dentry, struct iattr *attr);
 int ext4_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat, u32 request_mask, unsigned int query_flags);
 int ext4_file_getattr(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat, u32 request_mask, unsigned int query_flags);
 void ext4_dirty_inode(struct inode *inode, int flags);

@@ -23,9 +23,10 @@
 // ext4_release_file, dput); the flusher (wb_workfn -> wb_writeback ->
 // writeback_sb_inodes -> __writeback_single_inode -> do_writepages,
 // write_inode). vfs.ts holds the tree, the inodes and the page cache.
-// Not modelled: file contents (copies move no bytes), O_TRUNC of an
-// existing file (do_truncate), reading a cached-out block before a partial
-// write into it, and directory reads.
+// O_TRUNC of an existing file goes handle_truncate -> do_truncate ->
+// notify_change -> ext4_setattr -> truncate_pagecache. Not modelled: file
+// contents (copies move no bytes), reading a cached-out block before a
+// partial write into it, and directory reads.
 import type { Kernel } from "../kernel.js";
 import type { KernelFunction } from "../functions.js";
 import type { TracepointDef } from "../tracepoints.js";
@@ -77,6 +78,12 @@ const I_DIRTY_INODE = I_DIRTY_SYNC | I_DIRTY_DATASYNC;
 const I_FREEING = 1n << 5n;
 const I_SYNC = 1n << 7n;
 const LLONG_MAX = (1n << 63n) - 1n;
+/** iattr ia_valid bits. */
+const ATTR_SIZE = 1n << 3n;
+const ATTR_MTIME = 1n << 5n;
+const ATTR_CTIME = 1n << 6n;
+const ATTR_FILE = 1n << 13n;
+const ATTR_OPEN = 1n << 15n;
 /** kiocb ki_flags: IOCB_APPEND (RWF_APPEND). */
 const IOCB_APPEND = 0x10n;
 const WB_SYNC_NONE = 0n;
@@ -208,6 +215,7 @@ export function installFsPaths(k: Kernel, w: World): void {
   const s: Record<string, bigint> = {};
   for (const t of ["open_how", "open_flags", "nameidata", "kiocb", "iov_iter", "kstat", "path", "qstr", "renamedata", "writeback_control", "readahead_control", "folio_batch", "wb_writeback_work", "work_struct", "blk_plug"]) s[t] = alloc(k, t);
   s.path2 = alloc(k, "path");
+  s.iattr = alloc(k, "iattr");
   s.nameidata2 = alloc(k, "nameidata");
   // Pointer slots (struct folio **foliop, void **fsdata, loff_t *pos, struct inode **delegated_inode) and the opaque ext4 writeback state.
   for (const t of ["foliop", "fsdata", "pos", "delegated", "lastType"]) s[t] = k.memory.kmalloc(8, true);
@@ -328,6 +336,7 @@ export function installFsPaths(k: Kernel, w: World): void {
     wr(nd, "nameidata", "pathname", rd(name!, "filename", "name"));
     wr(nd, "nameidata", "dfd", BigInt.asUintN(32, dfd!));
     st.walk = { path, node: undefined, mode: Number(rd(op!, "open_flags", "mode")) };
+    st.created = undefined;
     return call("path_openat", nd, op!, LOOKUP_RCU);
   });
   set("path_openat", ([nd, op]) => {
@@ -469,7 +478,54 @@ export function installFsPaths(k: Kernel, w: World): void {
     if (e !== 0n) return e;
     wr(s.path!, "path", "mnt", node.mount.mnt);
     wr(s.path!, "path", "dentry", node.dentry);
-    return call("vfs_open", s.path!, file!);
+    const opened = call("vfs_open", s.path!, file!);
+    if (opened !== 0n) return opened;
+    // O_TRUNC of an existing regular file opened for writing: its data goes (a new file is empty already).
+    const flags = rd(op, "open_flags", "open_flag");
+    if (flags & O_TRUNC && flags & 3n && !node.dir && st.created !== node && sizeOf(node) > 0n) return call("handle_truncate", 0n, file!);
+    return 0n;
+  });
+  set("handle_truncate", ([idmap, file]) => call("do_truncate", idmap!, rd(file!, "file", "f_path.dentry"), 0n, ATTR_MTIME | ATTR_CTIME | ATTR_OPEN, file!));
+  set("do_truncate", ([idmap, dentry, start, timeAttrs, file]) => {
+    if (BigInt.asIntN(64, start!) < 0n) return err(EINVAL);
+    const a = s.iattr!;
+    wr(a, "iattr", "ia_valid", ATTR_SIZE | timeAttrs! | (file! !== 0n ? ATTR_FILE : 0n));
+    wr(a, "iattr", "ia_size", start!);
+    wr(a, "iattr", "ia_file", file!);
+    return call("notify_change", idmap!, dentry!, a, 0n);
+  });
+  set("notify_change", ([idmap, dentry, attr]) => {
+    const inode = rd(dentry!, "dentry", "d_inode");
+    const node = nodeOfInode(inode)!;
+    const now = wallNow();
+    if (rd(attr!, "iattr", "ia_valid") & ATTR_MTIME) wr(attr!, "iattr", "ia_mtime.tv_sec", now);
+    if (rd(attr!, "iattr", "ia_valid") & ATTR_CTIME) wr(attr!, "iattr", "ia_ctime.tv_sec", now);
+    if (fsType(node) === "ext4") return call("ext4_setattr", idmap!, dentry!, attr!);
+    // shmem_setattr: the size and times, the pages past the end dropped.
+    setSize(node, attr!);
+    return 0n;
+  });
+  /** A setattr's size and times: the pages past the new end leave the page cache. */
+  const setSize = (node: FsNode, attr: bigint) => {
+    const valid = rd(attr, "iattr", "ia_valid");
+    if (valid & ATTR_MTIME) wr(node.inode, "inode", "i_mtime.tv_sec", rd(attr, "iattr", "ia_mtime.tv_sec"));
+    if (valid & ATTR_CTIME) wr(node.inode, "inode", "__i_ctime.tv_sec", rd(attr, "iattr", "ia_ctime.tv_sec"));
+    if (!(valid & ATTR_SIZE)) return;
+    const size = rd(attr, "iattr", "ia_size");
+    wr(node.inode, "inode", "i_size", size);
+    wr(node.inode, "inode", "i_blocks", ((size + 4095n) / 4096n) * 8n);
+    call("truncate_pagecache", node.inode, size);
+  };
+  set("ext4_setattr", ([, dentry, attr]) => {
+    const node = nodeOfInode(rd(dentry!, "dentry", "d_inode"))!;
+    setSize(node, attr!);
+    // The new size and times are metadata of the running transaction.
+    call("__mark_inode_dirty", node.inode, I_DIRTY_SYNC | I_DIRTY_DATASYNC);
+    return 0n;
+  });
+  set("truncate_pagecache", ([inode, newsize]) => {
+    const node = nodeOfInode(inode!)!;
+    return call("truncate_inode_pages_range", node.mapping, (newsize! + 4095n) & ~4095n, U64(-1n));
   });
   set("may_open", ([idmap, , acc]) => call("inode_permission", idmap!, st.walk.node!.inode, acc!));
   // Owner, group, other permission bits for the current task's uid/gid (root may do anything).
@@ -574,10 +630,12 @@ export function installFsPaths(k: Kernel, w: World): void {
   });
   set("ext4_free_in_core_inode", ([inode]) => (k.memory.free(inode!), 0n));
   set("truncate_inode_pages_final", ([mapping]) => (call("truncate_inode_pages_range", mapping!, 0n, U64(-1n)), 0n));
-  set("truncate_inode_pages_range", ([mapping]) => {
+  set("truncate_inode_pages_range", ([mapping, lstart]) => {
     const node = nodeOfMapping(mapping!);
     if (!node) return 0n;
-    for (const folio of [...node.pages.values()]) {
+    const first = Number(lstart! >> 12n);
+    for (const [index, folio] of [...node.pages]) {
+      if (index < first) continue;
       if (folioFlags(folio) & PG_writeback) call("folio_wait_writeback", folio);
       call("filemap_remove_folio", folio);
     }
@@ -1871,6 +1929,14 @@ export function fileSession(k: Kernel): void {
       const n = rng.int(60, 300);
       withBuf(n, (buf) => sys("write", fd, buf, BigInt(n)));
     }
+    sys("close", fd);
+  } else if (r < 0.7 && st.vfs.nodes.has(DRAFT) && rng.chance(0.3)) {
+    // Saving in place (a shell's `>`): the file is truncated and rewritten.
+    const fd = sys("openat", AT_FDCWD, userStr(k, DRAFT), O_WRONLY | O_TRUNC, 0n);
+    if (isErr(fd)) return finish(k, st);
+    const n = rng.int(200, 8192);
+    withBuf(n, (buf) => sys("write", fd, buf, BigInt(n)));
+    sys("fsync", fd);
     sys("close", fd);
   } else if (r < 0.7) {
     const fd = sys("openat", AT_FDCWD, userStr(k, DRAFT_SWP), O_WRONLY | O_CREAT | O_TRUNC, 0o644n);
