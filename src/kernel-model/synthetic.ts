@@ -75,10 +75,13 @@ export class SyntheticKernel extends Kernel {
     this.bpfObject = installBpfPaths(this);
     installIrqPaths(this, this.world);
     // systemd (pid 1) and kthreadd (pid 2) are the idle task's children; services are systemd's, kernel threads kthreadd's.
+    // User tasks go round the CPUs (so each has one to run), kernel threads likewise.
+    const placed = { user: 0, kthread: 0 };
     COMMS.forEach((comm, i) => {
       const kthread = comm === "kthreadd" || comm.startsWith("kworker/");
       const parent = i < 2 ? 0 : kthread ? 2 : 1;
-      const t = this.spawn(comm, parent, { cpu: i % this.tasks.cpus.length, kthread });
+      const cpu = (kthread ? placed.kthread++ : placed.user++) % this.tasks.cpus.length;
+      const t = this.spawn(comm, parent, { cpu, kthread });
       // Each CPU starts out running a user task (kernel threads sleep until woken).
       if (!kthread && this.tasks.cpus[t.cpu]!.current.pid === 0) this.tasks.switchTo(t.cpu, t);
     });
