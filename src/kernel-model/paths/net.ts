@@ -306,7 +306,8 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
   set("__dev_queue_xmit", ([skb]) => {
     const dev = k.memory.readField(skb!, "sk_buff", "dev");
     fireLazy(k, tpQueue, () => ({ skbaddr: skb!, len: k.memory.readField(skb!, "sk_buff", "len"), name: devName(dev) }), [skb!]);
-    if (rng.chance(0.01)) {
+    // eth0's queue drops now and then; lo has no queue (noqueue) and never does.
+    if (dev !== w.lo.addr && rng.chance(0.01)) {
       call("kfree_skb_reason", skb!, dropReason("SKB_DROP_REASON_NOT_SPECIFIED"));
       return 1n; // NET_XMIT_DROP
     }
@@ -573,13 +574,11 @@ export function sendOnce(k: Kernel, w: World, msgSizes: Map<bigint, number>): vo
   k.callByName("sock_sendmsg", [s.sock, msg]);
   msgSizes.delete(msg);
   k.memory.free(msg);
-  // Until what was sent is acknowledged: the remote host's ACK (lo: the other end's came back already); one
-  // lost now and then (a dropped segment or ACK), and the write timer retransmits before the ACK comes.
-  for (let i = 0; i < 4 && s.protocol === "tcp" && s.rtx.length; i++) {
-    if (s.dev === w.eth0) {
-      if (i > 0 || k.rng.chance(0.05)) st.remote.timerFires(s);
-      ackFromRemote(k, st, s);
-    } else st.remote.timerFires(s);
+  // Until what was sent is acknowledged: the remote host's ACK (over lo the other end's came back already,
+  // lo losing nothing); one lost now and then (a dropped segment or ACK), and the write timer retransmits first.
+  for (let i = 0; i < 4 && s.protocol === "tcp" && s.dev === w.eth0 && s.rtx.length; i++) {
+    if (i > 0 || k.rng.chance(0.05)) st.remote.timerFires(s);
+    ackFromRemote(k, st, s);
   }
   readBackground(k, w, msgSizes);
 }

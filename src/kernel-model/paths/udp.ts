@@ -102,7 +102,7 @@ export function installUdpPaths(env: NetEnv): void {
   set("udp_rcv", ([skb]) => call("__udp4_lib_rcv", skb!, 0n, BigInt(IPPROTO_UDP)));
   set("udpv6_rcv", ([skb]) => call("__udp6_lib_rcv", skb!, 0n, BigInt(IPPROTO_UDP)));
   const libRcv = (v6: boolean) => ([skb]: readonly bigint[]): bigint => {
-    if (rng.chance(0.03)) {
+    if (k.memory.readField(skb!, "sk_buff", "dev") !== w.lo.addr && rng.chance(0.03)) {
       call("kfree_skb_reason", skb!, env.dropReason("SKB_DROP_REASON_UDP_CSUM"));
       return 0n;
     }
