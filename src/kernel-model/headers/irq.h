@@ -301,6 +301,10 @@ irqreturn_t handle_irq_event(struct irq_desc *desc);
 irqreturn_t handle_irq_event_percpu(struct irq_desc *desc);
 irqreturn_t __handle_irq_event_percpu(struct irq_desc *desc);
 
+/* drivers/char/random.c */
+void add_interrupt_randomness(int irq);
+static void crng_reseed(struct work_struct *work);
+
 /* drivers/virtio/virtio_ring.c, drivers/net/virtio_net.c, drivers/block/virtio_blk.c */
 irqreturn_t vring_interrupt(int irq, void *_vq);
 static void skb_recv_done(struct virtqueue *rvq);

@@ -65,11 +65,13 @@ const WORK_STRUCT_PENDING = 1n;
 const WORK_STRUCT_PWQ = 4n;
 /** The kernel's jiffies rate (kernel.ts HZ): timers expire in these units. */
 const JIFFIES_PER_SEC = 1000n;
-/** vmstat_update's interval (sysctl_stat_interval = HZ: one second) and the TSC refinement's delay at boot. */
+/** vmstat_update's interval (sysctl_stat_interval = HZ: one second) and the TSC refinement's delay (1.1 s after the model starts). */
 const VMSTAT_INTERVAL = JIFFIES_PER_SEC;
-const TSC_REFINE_DELAY = JIFFIES_PER_SEC;
+const TSC_REFINE_DELAY = JIFFIES_PER_SEC + JIFFIES_PER_SEC / 10n;
 /** WATCHDOG_INTERVAL (HZ >> 1): the clocksource watchdog's period. */
 const WATCHDOG_INTERVAL = JIFFIES_PER_SEC / 2n;
+/** Device interrupts until the CRNG is seeded (crng init done). */
+const CRNG_INIT_IRQS = 16;
 /** virtio-net receive interrupts: one every 200 us .. 2 ms (a lightly loaded link). */
 const RX_IRQ_MIN_NS = 200_000;
 const RX_IRQ_MAX_NS = 2_000_000;
@@ -948,7 +950,27 @@ function installDevicePaths(k: Kernel, w: World): void {
     spinLock(k, lock, "plain");
     return r;
   });
-  set("handle_irq_event_percpu", ([desc]) => call("__handle_irq_event_percpu", desc!));
+  // The handlers, then the interrupt's timing feeds the entropy pool (add_interrupt_randomness).
+  set("handle_irq_event_percpu", ([desc]) => {
+    const r = call("__handle_irq_event_percpu", desc!);
+    call("add_interrupt_randomness", k.memory.readField(desc!, "irq_desc", "irq_data.irq"));
+    return r;
+  });
+  // Device interrupts are the early entropy: the 16th makes enough to seed the CRNG, which a worker does (crng_reseed: "crng init done", once).
+  let randomIrqs = 0;
+  let reseedWork = 0n;
+  set("add_interrupt_randomness", () => {
+    if (++randomIrqs === CRNG_INIT_IRQS) {
+      reseedWork = alloc(k, "work_struct");
+      setField(k, reseedWork, "work_struct", "func", k.functions.named("crng_reseed")[0]?.address ?? 0n);
+      call("queue_work_on", BigInt(k.tasks.cpus.length), st.systemWq, reseedWork);
+    }
+    return 0n;
+  });
+  set("crng_reseed", () => {
+    kprintf(k, "random: crng init done\n");
+    return 0n;
+  });
   set("__handle_irq_event_percpu", ([desc]) => {
     let ret = 0n;
     for (let action = k.memory.readField(desc!, "irq_desc", "action"); action !== 0n; action = k.memory.readField(action, "irqaction", "next")) {
