@@ -296,7 +296,7 @@ export function installAllocPaths(k: Kernel): AllocState {
     st.nextPfn += n;
     return st.nextPfn - n;
   };
-  set("rmqueue", ([, , order, gfp, , mt]) => {
+  set("rmqueue", ([, , order, , , mt]) => {
     const o = Number(order);
     let pfn: number;
     if (o === 0) {
@@ -307,7 +307,6 @@ export function installAllocPaths(k: Kernel): AllocState {
       pfn = buddyTake(o);
       k.fire(tpZoneLocked, { pfn: BigInt(pfn), order: order!, migratetype: mt!, percpu_refill: 0n }, [pfnToPage(pfn), order!, mt!, 0n]);
     }
-    void gfp;
     st.allocated.set(pfn, o);
     return pfnToPage(pfn);
   });

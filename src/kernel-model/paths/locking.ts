@@ -266,12 +266,12 @@ export function installLockingPaths(k: Kernel): void {
     if (k.memory.readUser(k.current().tgid, b, uaddr) !== 0) return undefined;
     return BigInt(new DataView(b.buffer).getUint32(0, true));
   };
-  set("do_futex", ([uaddr, op, val, timeout, , , val3]) => {
+  // FUTEX_WAIT and FUTEX_WAKE (the commands the model's programs use); others are -ENOSYS, as an unknown cmd.
+  set("do_futex", ([uaddr, op, val, timeout]) => {
     const cmd = op! & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     const flags = FLAGS_SIZE_32 | ((op! & FUTEX_PRIVATE_FLAG) !== 0n ? 0n : FLAGS_SHARED);
     if (cmd === FUTEX_WAIT) return call("futex_wait", uaddr!, flags, val!, timeout!, FUTEX_BITSET_MATCH_ANY);
     if (cmd === FUTEX_WAKE) return call("futex_wake", uaddr!, flags, val!, FUTEX_BITSET_MATCH_ANY);
-    void val3;
     return err(ENOSYS);
   });
   // A timed wait arms an hrtimer sleeper (futex_setup_timer) and cancels it when woken first.

@@ -85,9 +85,9 @@ const VM_EXEC = 0x4n;
 const VM_MAYREAD = 0x10n;
 const VM_MAYWRITE = 0x20n;
 const VM_MAYEXEC = 0x40n;
-/** The x86-64 protection_map: vm_page_prot for VM_READ|VM_WRITE private (PAGE_COPY) and read-only (PAGE_READONLY) mappings. */
+/** The x86-64 protection_map's vm_page_prot of a private readable mapping, writable (PAGE_COPY: copy on write) or not (PAGE_READONLY): the same bits. */
 const PAGE_COPY = 0x8000000000000025n;
-const PAGE_READONLY = 0x8000000000000025n;
+const PAGE_READONLY = PAGE_COPY;
 const PAGE_NONE = 0x120n;
 /** X86_PF_* error code bits. */
 const X86_PF_PROT = 1n;
