@@ -37,7 +37,7 @@ export const KERNEL_RELEASE = "6.6.0-btfsnoop";
 /** linux_banner, as init/version.c prints it (the kernel logs it first at boot, /proc/version shows it). */
 export const LINUX_BANNER = `Linux version ${KERNEL_RELEASE} (btfsnoop@btfsnoop) (synthetic) #1 SMP PREEMPT_DYNAMIC\n`;
 /** CONFIG_HZ (as src/syscall/kconfig.ts says): jiffies per second. */
-export const HZ = 1000n;
+export const HZ = 250n;
 /** INITIAL_JIFFIES: jiffies starts 300 s before wrapping its low 32 bits, as in Linux (the 64-bit value is 2^32 - 300 * HZ). */
 export const INITIAL_JIFFIES = (1n << 32n) - 300n * HZ;
 

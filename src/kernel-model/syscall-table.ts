@@ -51,6 +51,7 @@ export const SYSCALL_TABLE: readonly SyscallSpec[] = [
   sys(62, "kill", ["pid_t", "pid"], ["int", "sig"]),
   sys(74, "fsync", ["unsigned int", "fd"]),
   sys(75, "fdatasync", ["unsigned int", "fd"]),
+  sys(144, "sched_setscheduler", ["pid_t", "pid"], ["int", "policy"], ["struct sched_param *", "param"]),
   sys(202, "futex", ["u32 *", "uaddr"], ["int", "op"], ["u32", "val"], ["const struct __kernel_timespec *", "utime"], ["u32 *", "uaddr2"], ["u32", "val3"]),
   sys(231, "exit_group", ["int", "error_code"]),
   sys(257, "openat", ["int", "dfd"], ["const char *", "filename"], ["int", "flags"], ["umode_t", "mode"]),

@@ -19,8 +19,8 @@ const OPTIONS: readonly (readonly [string, string])[] = [
   ["CONFIG_X86_64", "y"],
   ["CONFIG_SMP", "y"],
   ["CONFIG_NR_CPUS", "64"],
-  ["CONFIG_HZ", "1000"],
-  ["CONFIG_HZ_1000", "y"],
+  ["CONFIG_HZ", "250"],
+  ["CONFIG_HZ_250", "y"],
   ["CONFIG_PREEMPT_NONE", "y"],
   ["CONFIG_BPF", "y"],
   ["CONFIG_BPF_SYSCALL", "y"],
@@ -43,6 +43,7 @@ const OPTIONS: readonly (readonly [string, string])[] = [
   ["CONFIG_NETFILTER", "y"],
   ["CONFIG_MODULES", "y"],
   ["CONFIG_DEBUG_KERNEL", "n"],
+  ["CONFIG_IO_URING", "n"],
   ["CONFIG_LOCALVERSION", '"-btfsnoop"'],
   ["CONFIG_DEFAULT_HOSTNAME", '"btfsnoop"'],
 ];

@@ -62,6 +62,7 @@ long __x64_sys_wait4(const struct pt_regs *regs);
 long __x64_sys_kill(const struct pt_regs *regs);
 long __x64_sys_fsync(const struct pt_regs *regs);
 long __x64_sys_fdatasync(const struct pt_regs *regs);
+long __x64_sys_sched_setscheduler(const struct pt_regs *regs);
 long __x64_sys_futex(const struct pt_regs *regs);
 long __x64_sys_exit_group(const struct pt_regs *regs);
 long __x64_sys_openat(const struct pt_regs *regs);
