@@ -36,6 +36,7 @@ import { BOOT_WALL_SECONDS, FILES, PG_active, PG_dirty, PG_locked, PG_lru, PG_re
 import { alloc } from "./fields.js";
 import type { World } from "./world.js";
 import { defineSyscall, syscall, userString as userStr } from "./syscalls.js";
+import { closeSocketFile } from "./socket.js";
 import { REQ_FUA, REQ_META, REQ_OP_READ, REQ_OP_WRITE, REQ_PREFLUSH, REQ_RAHEAD, REQ_SYNC, waitForIo } from "./block.js";
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
@@ -577,6 +578,8 @@ export function installFsPaths(k: Kernel, w: World): void {
     return 0n;
   });
   set("__fput", ([file]) => {
+    // A socket's file: its f_op->release is sock_close (socket.ts), which releases the socket.
+    closeSocketFile(k, file!);
     const node = nodeOfFile(file!);
     const dentry = rd(file!, "file", "f_path.dentry");
     if (node && fsType(node) === "ext4" && !node.dir) call("ext4_release_file", node.inode, file!);

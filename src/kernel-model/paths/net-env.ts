@@ -48,10 +48,6 @@ export interface NetEnv {
   chargeR(skb: bigint, s: Sock, truesize: bigint): void;
   /** The user buffer a kernel msghdr's data comes from or goes to (0 if none). */
   userBufOf(msg: bigint): bigint;
-  /** close(2) of a socket descriptor of the current task (socket.ts). */
-  closeFd(fd: bigint): bigint;
-  /** The socket release a close(2) that freed a socket file without it skipped (socket.ts). */
-  releaseOrphanFile(file: bigint): void;
 }
 
 /** No values: what a tracepoint nobody listens to is fired with (it is only counted). */

@@ -173,8 +173,6 @@ export function installNetPaths(k: Kernel, w: World, msgSizes: Map<bigint, numbe
       setField(k, s.sk, "sock", "sk_backlog.rmem_alloc.counter", BigInt.asUintN(32, S("sk_backlog.rmem_alloc.counter") + truesize));
       setField(k, s.sk, "sock", "sk_forward_alloc", BigInt.asUintN(32, S("sk_forward_alloc") - truesize));
     },
-    closeFd: () => 0n,
-    releaseOrphanFile: () => {},
   };
 
   // The skb's life.

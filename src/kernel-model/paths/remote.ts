@@ -211,11 +211,9 @@ function sockOfFd(env: NetEnv, fd: bigint): Sock | undefined {
   return f ? env.w.bySocket.get(env.k.memory.readField(f.file, "file", "private_data")) : undefined;
 }
 
-/** close(2): through the syscall; a socket the fs close path did not release is released as close does. */
+/** close(2) of a socket descriptor: the fs close path's __fput releases the socket (sock_close). */
 export function closeSocketFd(env: NetEnv, fd: bigint): void {
-  const f = env.w.files.get(Number(fd) + env.k.current().tgid * 1000);
-  if (isErr(syscall(env.k, "close", [fd])) && sockOfFd(env, fd)) env.closeFd(fd);
-  else if (f) env.releaseOrphanFile(f.file);
+  syscall(env.k, "close", [fd]);
 }
 
 /** send(2) as sendto or sendmsg (a user_msghdr with one iovec), `n` bytes. */

@@ -42,7 +42,7 @@ import {
   err,
   isErr,
   type NetEnv, fireLazy } from "./net-env.js";
-import { clearFd, filesOf, installFd } from "./process.js";
+import { filesOf, installFd } from "./process.js";
 import { defineSyscall } from "./syscalls.js";
 import { HOST_V4, HOST_V6 } from "./tcp.js";
 import type { Sock } from "./world.js";
@@ -893,19 +893,4 @@ export function installSocketPaths(env: NetEnv, msgSizes: Map<bigint, number>): 
   set("sk_reset_timer", ([sk, timer, expires]) => (setField(k, timer!, "timer_list", "expires", expires!), void sk, 0n));
   set("sk_stop_timer", ([, timer]) => (setField(k, timer!, "timer_list", "expires", 0n), 0n));
 
-  /** close(2) of a socket descriptor when the fs close path does not release socket files: the descriptor, sock_close, the file. */
-  env.closeFd = (fd: bigint): bigint => {
-    const key = Number(fd) + k.current().tgid * 1000;
-    const f = w.files.get(key);
-    if (!f || !files.has(f.file)) return err(EBADF);
-    w.files.delete(key);
-    clearFd(k, filesOf(k, k.current()), f.fd);
-    closeSocketFile(k, f.file);
-    k.memory.free(f.file);
-    return 0n;
-  };
-  /** After close(2) took the descriptor and freed the file without releasing the socket: the release it skipped. */
-  env.releaseOrphanFile = (file: bigint) => {
-    if (files.has(file)) call("sock_close", 0n, file);
-  };
 }
