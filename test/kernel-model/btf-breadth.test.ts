@@ -104,6 +104,20 @@ describe("synthetic BTF breadth: UAPI enums as Linux 6.18's BTF has them", () =>
   });
 });
 
+describe("synthetic BTF breadth: the structs issue #18 lists for tracing programs", () => {
+  // Each defined (complete, by that name) in the kernel BTF, so `btf dump --kernel --format c` prints its body.
+  const listed = [
+    "task_struct", "mm_struct", "signal_struct", "cred", "pid", "upid", "pid_namespace", "nsproxy", "css_set", "cgroup", "kernfs_node",
+    "rq", "cfs_rq", "sched_entity", "files_struct", "fdtable", "file", "path", "dentry", "qstr", "inode", "super_block", "vfsmount",
+    "mount", "fs_struct", "address_space", "folio", "page", "sock", "sock_common", "inet_sock", "inet_connection_sock", "tcp_sock",
+    "udp_sock", "ipv6_pinfo", "sk_buff", "skb_shared_info", "iphdr", "ipv6hdr", "tcphdr", "udphdr", "ethhdr", "net_device", "net",
+    "request", "request_queue", "gendisk", "block_device", "bio", "kmem_cache", "irqaction", "oom_control", "bpf_iter_meta",
+  ];
+  it(`defines all ${listed.length}`, () => {
+    expect(listed.filter((s) => syn.findByNameKind(s, BtfKind.STRUCT) === undefined || sizeOf(syn, structId(syn, s)) === 0)).toEqual([]);
+  });
+});
+
 describe("synthetic BTF breadth: structs in Linux 6.18's shape", () => {
   const real = vmlinuxBtf();
   // every member, every offset, and the size as in 6.18
@@ -152,6 +166,12 @@ describe("synthetic BTF breadth: structs in Linux 6.18's shape", () => {
     "bpf_ringbuf",
     "irq_work",
     "rcuwait",
+    "skb_shared_info",
+    "skb_frag",
+    "iphdr",
+    "ipv6hdr",
+    "udphdr",
+    "ethhdr",
   ];
   for (const s of whole) {
     it(`struct ${s}: members, offsets, bitfields and size`, () => {

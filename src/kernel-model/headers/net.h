@@ -414,6 +414,56 @@ struct sk_buff {
 	struct skb_ext *extensions;
 };
 
+/*
+ * What skb_shinfo(skb) points to: the end of the head buffer (skb->head +
+ * skb->end), as include/linux/skbuff.h (6.12) declares it; 320 bytes with
+ * MAX_SKB_FRAGS 17.
+ */
+typedef unsigned long netmem_ref;
+
+struct skb_frag {
+	netmem_ref netmem;
+	unsigned int len;
+	unsigned int offset;
+};
+typedef struct skb_frag skb_frag_t;
+
+struct skb_shared_hwtstamps {
+	union {
+		ktime_t hwtstamp;
+		void *netdev_data;
+	};
+};
+
+struct xsk_tx_metadata_compl {
+	__u64 *tx_timestamp;
+};
+
+struct skb_shared_info {
+	__u8 flags;
+	__u8 meta_len;
+	__u8 nr_frags;
+	__u8 tx_flags;
+	unsigned short gso_size;
+	unsigned short gso_segs;
+	struct sk_buff *frag_list;
+	union {
+		struct skb_shared_hwtstamps hwtstamps;
+		struct xsk_tx_metadata_compl xsk_meta;
+	};
+	unsigned int gso_type;
+	u32 tskey;
+	atomic_t dataref;
+	union {
+		struct {
+			u32 xdp_frags_size;
+			u32 xdp_frags_truesize;
+		};
+		void *destructor_arg;
+	};
+	skb_frag_t frags[17];
+};
+
 /* include/net/sock.h */
 struct sock_common {
 	union {
