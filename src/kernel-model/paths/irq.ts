@@ -27,7 +27,7 @@
 //   console_unlock, printk:console).
 // installIrqPaths also installs the allocation (alloc.ts) and locking
 // (locking.ts) paths. interruptStep costs a few comparisons when nothing is due.
-import type { Kernel } from "../kernel.js";
+import { HZ, type Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import type { TracepointDef } from "../tracepoints.js";
 import type { World } from "./world.js";
@@ -36,9 +36,9 @@ import { allocState, installAllocPaths } from "./alloc.js";
 import { installLockingPaths, spinLock, spinUnlock } from "./locking.js";
 import { completeDueRequests, nextCompletionNs } from "./block.js";
 
-/** The tick rate (CONFIG_HZ=250 of x86 distribution kernels): one tick per CPU every 4 ms. */
-export const HZ_TICK = 250;
-export const TICK_NSEC = 1_000_000_000n / BigInt(HZ_TICK);
+/** The tick rate (CONFIG_HZ=250 of x86 distribution kernels, kernel.ts's HZ): one tick per CPU every 4 ms. */
+export const HZ_TICK = Number(HZ);
+export const TICK_NSEC = 1_000_000_000n / HZ;
 /** Ticks a late CPU catches up at most; past that it skips ahead (as NO_HZ's tick_do_update_jiffies64 does). */
 const MAX_CATCH_UP = 64;
 /** Softirq numbers (include/linux/interrupt.h). */
@@ -63,8 +63,8 @@ const TIMER_DEFERRABLE = 0x00080000n;
 /** WORK_STRUCT_PENDING and the work's pwq bit (WORK_STRUCT_PWQ) in work_struct.data. */
 const WORK_STRUCT_PENDING = 1n;
 const WORK_STRUCT_PWQ = 4n;
-/** The kernel's jiffies rate (kernel.ts HZ): timers expire in these units. */
-const JIFFIES_PER_SEC = 1000n;
+/** Jiffies per second: timers expire in these units. */
+const JIFFIES_PER_SEC = HZ;
 /** vmstat_update's interval (sysctl_stat_interval = HZ: one second) and the TSC refinement's delay (1.1 s after the model starts). */
 const VMSTAT_INTERVAL = JIFFIES_PER_SEC;
 const TSC_REFINE_DELAY = JIFFIES_PER_SEC + JIFFIES_PER_SEC / 10n;

@@ -289,6 +289,8 @@ export function installLockingPaths(k: Kernel): void {
     const ret = call("futex_wait_setup", uaddr!, val!, flags!, 0n, 0n, k.current().taskAddress);
     if (ret !== 0n) return ret;
     const key = keyOf(uaddr!);
+    // Waiters of processes long gone are forgotten past a bound (the model does not track their exit).
+    if (st.futexWaiters.size >= MAX_LOCKS && !st.futexWaiters.has(key)) st.futexWaiters.clear();
     st.futexWaiters.set(key, (st.futexWaiters.get(key) ?? 0) + 1);
     return 0n;
   });

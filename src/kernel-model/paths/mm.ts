@@ -571,6 +571,26 @@ export function installMmPaths(k: Kernel): MmState {
     return v !== undefined;
   };
   touchers.set(k, touchImpl);
+
+  // exit_mmap (the process paths run it when the last user of an mm goes): the mappings' pages are
+  // freed after one TLB flush (unmap_vmas, tlb_finish_mmu) and each vma (remove_vma -> vm_area_free).
+  for (const fn of k.functions.named("exit_mmap")) {
+    const prev = fn.impl;
+    fn.impl = (c) => {
+      const mm = c.args[0]!;
+      for (const [tgid, m] of mms) {
+        if (m !== mm) continue;
+        const list = vmas.get(tgid) ?? [];
+        for (const v of list) for (const pfn of v.pages.values()) pendingFree.push(pfn);
+        call("tlb_finish_mmu", 0n);
+        for (const v of list) call("vm_area_free", v.vma);
+        vmas.delete(tgid);
+        mms.delete(tgid);
+        rss.delete(tgid);
+      }
+      return prev(c);
+    };
+  }
   return {
     oldest: (tgid) => vmas.get(tgid)?.[0]?.start,
     count: (tgid) => vmas.get(tgid)?.length ?? 0,
