@@ -146,6 +146,14 @@ describe("the mm step over time", () => {
     expect(calls(k, "exc_page_fault")).toBeGreaterThan(100);
   }, 60_000);
 
+  it("an exiting process's pages and vmas go with it (exit_mmap): on the mixed workload, where processes fork and exit, every frame held is still a live process's", () => {
+    const k = new SyntheticKernel({ seed: 7 });
+    k.run("mixed", { count: 4000 });
+    const st = allocState(k);
+    expect(calls(k, "exit_mmap")).toBeGreaterThan(0);
+    expect(st.allocated.size).toBe(mmOf(k).residentPages() + st.large.size);
+  }, 60_000);
+
   it("memory is flat over a long run: the page frames ever handed out and the kernel's mapped bytes after 5 s and 15 s are the same, give or take a batch", () => {
     const k = new SyntheticKernel({ seed: 11 });
     k.run("fs", { durationNs: 5_000_000_000n, rate: 500 });
