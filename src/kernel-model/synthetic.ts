@@ -8,7 +8,8 @@ import { staticDuplicates, syntheticVmlinux } from "./vmlinux.js";
 import { installNetPaths, receiveOnce, sendOnce } from "./paths/net.js";
 import { fileSession, installFsPaths } from "./paths/fs.js";
 import { blockStep, installBlockPaths } from "./paths/block.js";
-import { installSchedPaths, schedStep } from "./paths/sched.js";
+import { installSchedPaths, PROCESS_STEPS, schedStep } from "./paths/sched.js";
+import { installProcessPaths, processStep } from "./paths/process.js";
 import { installIrqPaths, interruptStep } from "./paths/irq.js";
 import { installMmPaths, mmStep, type MmState } from "./paths/mm.js";
 import { bpfStep, installBpfPaths } from "./paths/bpf.js";
@@ -71,6 +72,7 @@ export class SyntheticKernel extends Kernel {
     installFsPaths(this, this.world);
     installBlockPaths(this, this.world);
     installSchedPaths(this);
+    installProcessPaths(this);
     this.mm = installMmPaths(this);
     this.bpfObject = installBpfPaths(this);
     installIrqPaths(this, this.world);
@@ -125,9 +127,12 @@ export class SyntheticKernel extends Kernel {
       case "block":
         blockStep(this, this.world);
         break;
-      case "sched":
-        schedStep(this);
+      case "sched": {
+        const r = this.rng.int(0, 99);
+        if (r < PROCESS_STEPS) processStep(this);
+        else schedStep(this, r);
         break;
+      }
     }
   }
 }

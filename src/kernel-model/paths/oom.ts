@@ -11,7 +11,7 @@ import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
 import { get, taskAt } from "./sched.js";
 import { exitToUser, SEND_SIG_PRIV, SIGKILL } from "./signal.js";
-import { procOf } from "./process.js";
+import { procOf } from "./proc-state.js";
 import { OOM_SCORE_ADJ_MIN } from "./process-objects.js";
 
 /** The machine's memory in pages (4 GiB) and what a process takes before its allocations fail. */

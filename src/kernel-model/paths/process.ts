@@ -21,6 +21,7 @@ import { findMember } from "../../btf/members.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
+import { procOf, pstate } from "./proc-state.js";
 import type { Vfs } from "./vfs.js";
 import { defineSyscall, releaseSyscallRegs, syscall, syscallNr } from "./syscalls.js";
 import { EXIT_ZOMBIE, forgetTask, get, infoOf, put, registerTask, resume, runNow, schedState, setschedulerSyscall, TASK_DEAD, TASK_INTERRUPTIBLE, TASK_RUNNING, taskAt } from "./sched.js";
@@ -59,45 +60,6 @@ const PIDTYPE_MAX = 4n;
 const has = (k: Kernel, type: string) => k.btf.findByNameKind(type, BtfKind.STRUCT) !== undefined;
 const offsetOf = (k: Kernel, type: string, path: string) => BigInt(k.memory.objects.field(type, path).byteOffset);
 const read = (k: Kernel, t: Task, field: string) => k.memory.readField(t.taskAddress, "task_struct", field);
-
-/** What a process's life needs beyond its task_struct, per task. */
-export interface Proc {
-  /** rcu_users: the task's own reference (dropped when it is switched out dead) and release_task's. */
-  rcuUsers: number;
-  /** The user-space code it runs when first scheduled (what a forked child does). */
-  program: ((k: Kernel, t: Task) => void) | undefined;
-  /** Its children (forked by it and not reaped yet). */
-  readonly children: Set<Task>;
-  /** Resident pages (the OOM killer's measure). */
-  rssPages: bigint;
-}
-
-interface ProcessState {
-  vfs: Vfs | undefined;
-  net: bigint;
-  readonly procs: Map<Task, Proc>;
-  /** The child copy_process is making (dup_task_struct made it). */
-  forking: Task | undefined;
-  /** dup_task_struct is spawning: forkObjects leaves the child's objects to the copy_* functions. */
-  forkingNext: boolean;
-  /** Processes forked and reaped (lifecycle counts, for tests and the step). */
-  forks: number;
-  reaped: number;
-}
-const processStates = new WeakMap<Kernel, ProcessState>();
-function pstate(k: Kernel): ProcessState {
-  let s = processStates.get(k);
-  if (!s) processStates.set(k, (s = { vfs: undefined, net: 0n, procs: new Map(), forking: undefined, forkingNext: false, forks: 0, reaped: 0 }));
-  return s;
-}
-
-/** The process bookkeeping of `t` (made on first use). */
-export function procOf(k: Kernel, t: Task): Proc {
-  const s = pstate(k);
-  let p = s.procs.get(t);
-  if (!p) s.procs.set(t, (p = { rcuUsers: 2, program: undefined, children: new Set(), rssPages: 0n }));
-  return p;
-}
 
 /** Forks and reaps so far. */
 export function lifecycleCounts(k: Kernel): { forks: number; reaped: number } {

@@ -40,14 +40,6 @@ import { HOST_V4 } from "./tcp.js";
 import type { Sock } from "./world.js";
 
 /** A host at the other end of a socket: what it sends next and whether the port it was reached on is open. */
-export interface RemoteEnd {
-  /** Its next sequence number (TCP). */
-  sndNxt: number;
-  open: boolean;
-  /** Round-trip time to it. */
-  rttNs: bigint;
-}
-
 const ETH0_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 const GATEWAY_MAC = Uint8Array.of(0x52, 0x55, 0x0a, 0x00, 0x02, 0x02);
 const OPEN_PORTS = new Set([53, 80, 443, 8080, 8081, 8082, 8083]);

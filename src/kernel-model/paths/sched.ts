@@ -16,9 +16,7 @@
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { defineSyscall, syscall } from "./syscalls.js";
-import { SYSCALL_TABLE } from "../syscall-table.js";
 import { alloc, setField } from "./fields.js";
-import { installProcessPaths, processStep } from "./process.js";
 
 /** task_struct.__state bits (include/linux/sched.h). */
 export const TASK_RUNNING = 0;
@@ -862,9 +860,7 @@ export function installSchedPaths(k: Kernel): void {
     w(k, t, "se.load.weight", policy === SCHED_IDLE ? 3n << 10n : NICE_0_LOAD);
     return 0n;
   });
-  if (SYSCALL_TABLE.some((x) => x.name === "sched_setscheduler")) defineSyscall(k, "sched_setscheduler", ([pid, policy, param]) => call("do_sched_setscheduler", pid!, policy!, param!));
-
-  installProcessPaths(k);
+  defineSyscall(k, "sched_setscheduler", ([pid, policy, param]) => call("do_sched_setscheduler", pid!, policy!, param!));
 }
 
 function writeU64(k: Kernel, addr: bigint, v: bigint): void {
@@ -896,18 +892,16 @@ export function runNow(k: Kernel, t: Task): void {
   resume(k, t, 0n);
 }
 
+/** Of the sched workload's steps (a draw 0-99), those below this are a process lifecycle (process.ts's processStep). */
+export const PROCESS_STEPS = 35;
+
 /**
- * The sched workload's step: a process lifecycle (fork, exec, exit, wait:
- * process.ts), or the running task's tick and preemption, a load balance,
- * a short sleep, a yield, or a scheduling-policy change.
+ * The sched workload's step other than a process lifecycle, by the step's
+ * draw `r` (PROCESS_STEPS..99): the running task's tick and preemption, a
+ * load balance, a short sleep, a yield, or a scheduling-policy change.
  */
-export function schedStep(k: Kernel): void {
+export function schedStep(k: Kernel, r: number): void {
   const s = schedState(k);
-  const r = k.rng.int(0, 99);
-  if (r < 35) {
-    processStep(k);
-    return;
-  }
   const cur = k.current();
   if (r < 65) {
     // The tick finds the running task past its slice (or a task waiting long enough): it is preempted.
@@ -952,12 +946,7 @@ export function schedStep(k: Kernel): void {
   user.heapFree(param);
 }
 
-/**
- * sched_setscheduler(2) from the current task: through the syscall entry
- * when the syscall table has it, else straight into its kernel side
- * (do_sched_setscheduler) as the entry would.
- */
+/** sched_setscheduler(2) from the current task, through the syscall entry. */
 export function setschedulerSyscall(k: Kernel, pid: bigint, policy: bigint, param: bigint): bigint {
-  if (SYSCALL_TABLE.some((x) => x.name === "sched_setscheduler")) return syscall(k, "sched_setscheduler", [pid, policy, param]);
-  return k.callByName("do_sched_setscheduler", [pid, policy, param]);
+  return syscall(k, "sched_setscheduler", [pid, policy, param]);
 }

@@ -12,6 +12,15 @@ export interface NetDevice {
   ifindex: number;
 }
 
+/** The far end of a connection to a host behind eth0 (remote.ts answers for it). */
+export interface RemoteEnd {
+  /** Its next sequence number (TCP). */
+  sndNxt: number;
+  open: boolean;
+  /** Round-trip time to it. */
+  rttNs: bigint;
+}
+
 export interface Sock {
   /** struct sock */
   sk: bigint;
@@ -41,7 +50,7 @@ export interface Sock {
   holds?: number;
   destroyPending?: boolean;
   /** A host behind eth0 at the other end (paths/remote.ts answers for it). */
-  remote?: import("./remote.js").RemoteEnd;
+  remote?: RemoteEnd;
 }
 
 export interface OpenFile {
