@@ -54,10 +54,14 @@ export class KernelMemory {
   /** Function addresses in kernel text (mapped in `kernel`, filled with int3). */
   readonly text: TextAllocator;
   private readonly users = new Map<number, UserSpace>();
-  /** Field accessors by type as given, then path (accessor()). */
-  private readonly accessors = new Map<TypeId | string, Map<string, FieldAccessor>>();
-  /** structAccessor()'s answers (null: the struct lacks the member). */
-  private readonly structAccessors = new Map<string, Map<string, FieldAccessor | null>>();
+  /**
+   * Field accessors by path, then type as given (accessor()): one map lookup
+   * and a short scan (most paths belong to one or a few types; the one found
+   * last is moved to the front).
+   */
+  private readonly accessors = new Map<string, FieldAccessor[]>();
+  /** structAccessor()'s answers by path, then struct name (acc null: the struct lacks the member). */
+  private readonly structAccessors = new Map<string, { struct: string; acc: FieldAccessor | null }[]>();
 
   constructor(btf: Btf, options: KernelMemoryOptions = {}) {
     this.btf = btf;
@@ -158,10 +162,21 @@ export class KernelMemory {
    * writeField's lookups by name. Throws as field() does for a bad path.
    */
   accessor(type: TypeId | string, path: string): FieldAccessor {
-    let byPath = this.accessors.get(type);
-    if (byPath === undefined) this.accessors.set(type, (byPath = new Map()));
-    let acc = byPath.get(path);
-    if (acc === undefined) byPath.set(path, (acc = makeAccessor(type, path, this.objects.field(type, path))));
+    let list = this.accessors.get(path);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const acc = list[i]!;
+        if (acc.type === type) {
+          if (i !== 0) {
+            list[i] = list[0]!;
+            list[0] = acc;
+          }
+          return acc;
+        }
+      }
+    } else this.accessors.set(path, (list = []));
+    const acc = makeAccessor(type, path, this.objects.field(type, path));
+    list.push(acc);
     return acc;
   }
 
@@ -171,14 +186,22 @@ export class KernelMemory {
    * for trimmed headers: a field the header lacks is skipped). Cached.
    */
   structAccessor(struct: string, path: string): FieldAccessor | undefined {
-    let byPath = this.structAccessors.get(struct);
-    if (byPath === undefined) this.structAccessors.set(struct, (byPath = new Map()));
-    let acc = byPath.get(path);
-    if (acc === undefined) {
-      const id = this.btf.findByNameKind(struct, BtfKind.STRUCT);
-      acc = id !== undefined && findMember(this.btf, id, path.split(".")[0]!.replace(/\[.*$/, "")) ? this.accessor(id, path) : null;
-      byPath.set(path, acc);
-    }
+    let list = this.structAccessors.get(path);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        if (e.struct === struct) {
+          if (i !== 0) {
+            list[i] = list[0]!;
+            list[0] = e;
+          }
+          return e.acc ?? undefined;
+        }
+      }
+    } else this.structAccessors.set(path, (list = []));
+    const id = this.btf.findByNameKind(struct, BtfKind.STRUCT);
+    const acc = id !== undefined && findMember(this.btf, id, path.split(".")[0]!.replace(/\[.*$/, "")) ? this.accessor(id, path) : null;
+    list.push({ struct, acc });
     return acc ?? undefined;
   }
 
