@@ -72,6 +72,7 @@ struct mpage_da_data;
 struct saved;
 struct folio_batch;
 struct buffer_head;
+struct bio;
 
 /* include/linux/list_bl.h */
 struct hlist_bl_head {

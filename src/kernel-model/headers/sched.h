@@ -48,6 +48,7 @@ struct mempolicy;
 struct cgroup;
 struct css_set;
 struct sched_param;
+struct pt_regs;
 
 typedef unsigned long vm_flags_t;
 
@@ -627,13 +628,7 @@ struct pid {
 	struct upid numbers[];
 };
 
-/* include/linux/xarray.h, include/linux/idr.h */
-struct xarray {
-	spinlock_t xa_lock;
-	gfp_t xa_flags;
-	void *xa_head;
-};
-
+/* include/linux/idr.h */
 struct idr {
 	struct xarray idr_rt;
 	unsigned int idr_base;

@@ -322,8 +322,14 @@ enum pid_type {
 	PIDTYPE_MAX,
 };
 
+/* include/linux/xarray.h (address_space and idr embed one) */
+struct xarray {
+	spinlock_t xa_lock;
+	gfp_t xa_flags;
+	void *xa_head;
+};
+
 /* include/linux/uio.h */
-struct xarray;
 
 struct iovec {
 	void *iov_base;
