@@ -104,6 +104,8 @@ const RMAP_EXCLUSIVE = 1n;
 /** MM_FILEPAGES, MM_ANONPAGES (rss_stat's member). */
 const MM_FILEPAGES = 0;
 const MM_ANONPAGES = 1;
+/** GFP_KERNEL_ACCOUNT: GFP_KERNEL charged to the memory cgroup (__GFP_ACCOUNT). */
+const GFP_KERNEL_ACCOUNT = 0x400cc0n;
 /** Where the brk heap starts (the model's user heap helper is below it, at USER_HEAP_START). */
 const BRK_BASE = 0x555560000000n;
 /** The user ip a task faults at (its libc's text). */
@@ -571,6 +573,34 @@ export function installMmPaths(k: Kernel): MmState {
     return v !== undefined;
   };
   touchers.set(k, touchImpl);
+
+  // mm_init: a new mm's RSS counters are percpu counters (percpu_counter_init_many: NR_MM_COUNTERS s32s per CPU),
+  // freed with the mm (__mmdrop -> percpu_counter_destroy_many -> free_percpu).
+  const rssCounters = new Map<bigint, bigint>();
+  for (const name of ["dup_mm", "mm_alloc"]) {
+    for (const fn of k.functions.named(name)) {
+      const prev = fn.impl;
+      fn.impl = (c) => {
+        const mm = prev(c);
+        if (mm !== 0n) {
+          const ptr = call("pcpu_alloc_noprof", 16n, 4n, 0n, GFP_KERNEL_ACCOUNT);
+          if (ptr !== 0n) rssCounters.set(mm, ptr);
+        }
+        return mm;
+      };
+    }
+  }
+  for (const fn of k.functions.named("__mmdrop")) {
+    const prev = fn.impl;
+    fn.impl = (c) => {
+      const ptr = rssCounters.get(c.args[0]!);
+      if (ptr !== undefined) {
+        rssCounters.delete(c.args[0]!);
+        call("free_percpu", ptr);
+      }
+      return prev(c);
+    };
+  }
 
   // exit_mmap (the process paths run it when the last user of an mm goes): the mappings' pages are
   // freed after one TLB flush (unmap_vmas, tlb_finish_mmu) and each vma (remove_vma -> vm_area_free).
