@@ -5,6 +5,7 @@
 // go back to their defaults) -> setup_new_exec, start_thread; then
 // sched:sched_process_exec. The binaries the model's file system has are
 // listed here; any other path fails with ENOENT.
+import { appendAll } from "../../internal/arrays.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
@@ -52,10 +53,10 @@ export function readUserString(k: Kernel, tgid: number, addr: bigint, max = PATH
     }
     const nul = chunk.indexOf(0);
     if (nul >= 0) {
-      out.push(...chunk.subarray(0, nul));
+      appendAll(out, chunk.subarray(0, nul));
       return new TextDecoder().decode(new Uint8Array(out));
     }
-    out.push(...chunk);
+    appendAll(out, chunk);
   }
   return undefined;
 }
