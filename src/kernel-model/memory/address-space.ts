@@ -72,6 +72,10 @@ export function hex(addr: bigint): string {
 
 /** Whether mapped[off, off+len) are all 1 (short ranges in a loop, long ones by a native scan). */
 function allMapped(mapped: Uint8Array, off: number, len: number): boolean {
+  if (len <= 16) {
+    for (let i = off; i < off + len; i++) if (mapped[i] === 0) return false;
+    return true;
+  }
   return indexIn(mapped, 0, off, off + len) === off + len;
 }
 
@@ -352,8 +356,14 @@ export class AddressSpace {
     const page = this.hit(base);
     if (page !== undefined) {
       const o = this.hitOff + delta;
-      if (o >= 0 && o + size <= PAGE_SIZE && (page.count === PAGE_SIZE || allMapped(page.mapped, o, size))) return readScalar(page.view, o, size, signed);
-      if (o >= 0 && o + size <= PAGE_SIZE) return undefined;
+      if (o >= 0 && o + size <= PAGE_SIZE) {
+        if (page.count !== PAGE_SIZE && !allMapped(page.mapped, o, size)) return undefined;
+        const view = page.view;
+        if (size === 8) return signed ? view.getBigInt64(o, true) : view.getBigUint64(o, true);
+        if (size === 4) return BigInt(signed ? view.getInt32(o, true) : view.getUint32(o, true));
+        if (size === 2) return BigInt(signed ? view.getInt16(o, true) : view.getUint16(o, true));
+        return BigInt(signed ? view.getInt8(o) : view.getUint8(o));
+      }
     }
     const bytes = size === 8 ? scratch8 : size === 4 ? scratch4 : size === 2 ? scratch2 : scratch1;
     if (this.read(bytes, base + BigInt(delta)) !== 0) return undefined;

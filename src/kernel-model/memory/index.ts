@@ -295,19 +295,37 @@ export interface FieldAccessor {
   readonly max: bigint;
 }
 
+/**
+ * The one shape of every accessor (a class, not object literals or
+ * spreads: load/store read these fields on every access, and accessors of
+ * different hidden classes made those loads megamorphic).
+ */
+class Accessor implements FieldAccessor {
+  constructor(
+    readonly type: TypeId | string,
+    readonly path: string,
+    readonly loc: FieldLocation,
+    readonly scalar: boolean,
+    readonly offset: number,
+    readonly size: number,
+    readonly signed: boolean,
+    readonly min: bigint,
+    readonly max: bigint,
+  ) {}
+}
+
 function makeAccessor(type: TypeId | string, path: string, loc: FieldLocation): FieldAccessor {
   const t = loc.type;
   const size = loc.size;
-  const base = { type, path, loc, offset: loc.byteOffset, size };
   if (loc.bitSize === 0 && (size === 1 || size === 2 || size === 4 || size === 8)) {
     const bits = BigInt(size * 8);
     const min = -(1n << (bits - 1n));
     const max = (1n << bits) - 1n;
-    if (t.kind === BtfKind.PTR) return { ...base, scalar: true, signed: false, min: 0n, max: (1n << 64n) - 1n };
-    if (t.kind === BtfKind.INT && t.bitsOffset === 0 && t.nrBits === size * 8) return { ...base, scalar: true, signed: (t.encoding & IntEncoding.SIGNED) !== 0, min, max };
-    if ((t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64) && t.size === size) return { ...base, scalar: true, signed: t.signed, min, max };
+    if (t.kind === BtfKind.PTR) return new Accessor(type, path, loc, true, loc.byteOffset, size, false, 0n, (1n << 64n) - 1n);
+    if (t.kind === BtfKind.INT && t.bitsOffset === 0 && t.nrBits === size * 8) return new Accessor(type, path, loc, true, loc.byteOffset, size, (t.encoding & IntEncoding.SIGNED) !== 0, min, max);
+    if ((t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64) && t.size === size) return new Accessor(type, path, loc, true, loc.byteOffset, size, t.signed, min, max);
   }
-  return { ...base, scalar: false, signed: false, min: 1n, max: 0n };
+  return new Accessor(type, path, loc, false, loc.byteOffset, size, false, 1n, 0n);
 }
 
 const utf8 = new TextDecoder();
