@@ -4,7 +4,7 @@
  * kernel.
  *
  * Prototypes are Linux 6.12's (arch/x86/kernel/apic/apic.c, irq.c,
- * kernel/irq/*.c, kernel/softirq.c, kernel/time/*.c, kernel/workqueue.c,
+ * kernel/irq/, kernel/softirq.c, kernel/time/, kernel/workqueue.c,
  * kernel/printk/printk.c, drivers/virtio, drivers/net/virtio_net.c,
  * drivers/block/virtio_blk.c, block/blk-mq.c, kernel/rcu/tree.c,
  * kernel/sched/fair.c).  Structs keep Linux's members in Linux's order,
@@ -73,23 +73,6 @@ struct softirq_action {
 };
 
 /* include/linux/hrtimer_defs.h, hrtimer_types.h, timerqueue_types.h */
-enum hrtimer_mode {
-	HRTIMER_MODE_ABS = 0,
-	HRTIMER_MODE_REL = 1,
-	HRTIMER_MODE_PINNED = 2,
-	HRTIMER_MODE_SOFT = 4,
-	HRTIMER_MODE_HARD = 8,
-	HRTIMER_MODE_ABS_PINNED = 2,
-	HRTIMER_MODE_REL_PINNED = 3,
-	HRTIMER_MODE_ABS_SOFT = 4,
-	HRTIMER_MODE_REL_SOFT = 5,
-	HRTIMER_MODE_ABS_PINNED_SOFT = 6,
-	HRTIMER_MODE_REL_PINNED_SOFT = 7,
-	HRTIMER_MODE_ABS_HARD = 8,
-	HRTIMER_MODE_REL_HARD = 9,
-	HRTIMER_MODE_ABS_PINNED_HARD = 10,
-	HRTIMER_MODE_REL_PINNED_HARD = 11,
-};
 
 enum hrtimer_restart {
 	HRTIMER_NORESTART = 0,

@@ -5,8 +5,8 @@
  *
  * Prototypes are Linux 6.12's (mm/slub.c, mm/slab_common.c, mm/util.c,
  * mm/page_alloc.c, mm/mempolicy.c, mm/percpu.c, mm/memory.c, mm/mmap.c,
- * mm/vma.c, mm/mprotect.c, arch/x86/mm/fault.c, kernel/locking/*.c,
- * kernel/futex/*.c); where 6.18 changed one (its BTF is the reference the
+ * mm/vma.c, mm/mprotect.c, arch/x86/mm/fault.c, kernel/locking/,
+ * kernel/futex/); where 6.18 changed one (its BTF is the reference the
  * tests check against) 6.18's is used.  Structs keep Linux's members in
  * Linux's order, trimmed at the end.
  *

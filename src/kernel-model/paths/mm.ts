@@ -311,7 +311,7 @@ export function installMmPaths(k: Kernel): MmState {
     const gone: [bigint, number][] = [];
     for (const [page, pfn] of v.pages) if (page >= start! && page < end!) gone.push([page, pfn]);
     for (const [page] of gone) v.pages.delete(page);
-    pendingFree.push(...gone.map(([, pfn]) => pfn));
+    for (const [, pfn] of gone) pendingFree.push(pfn);
     const anon = v.file === 0n;
     call("unmap_region", 0n, vma!, 0n, 0n);
     const freed = gone.filter(([, pfn]) => pfn !== 0).length;
