@@ -695,8 +695,8 @@ describe("clang-built objects: values the sources document", () => {
     ["core_field", 10, 0n, 0n], // sock_common.skc_daddr through an anonymous union and struct
     ["core_field", 11, 1755n, 851n], // &t->comm[3]
     ["core_field", 12, 1392n, 688n], // &t->pid_links[1]
-    ["core_types", 1, 114n, 279n], // TYPE_ID_TARGET task_struct
-    ["core_types", 4, 3264n, 1024n], // TYPE_SIZE task_struct
+    ["core_types", 1, 114n, 216n], // TYPE_ID_TARGET task_struct
+    ["core_types", 4, 3264n, 1088n], // TYPE_SIZE task_struct
     ["core_types", 7, 0n, 0n], // TYPE_MATCHES list_head___wrong
     ["core_types", 11, 3n, 2n], // ENUMVAL_VALUE SKB_DROP_REASON_NO_SOCKET
     ["core_types", 12, 1n, 0n], // ENUMVAL_EXISTS SKB_CONSUMED (via a flavored enum)
