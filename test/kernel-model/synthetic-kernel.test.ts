@@ -133,12 +133,18 @@ describe("synthetic kernel", () => {
     expect(starts.every((a) => a >= 0x7f0000000000n && a % 4096n === 0n)).toBe(true);
   });
 
-  it("stops on simulated duration", () => {
-    const k = new SyntheticKernel({ seed: 1 });
-    const start = k.clock.now();
-    const steps = k.run("sched", { durationNs: 1_000_000n, rate: 100_000 });
-    // 10 us per step plus the functions' own body time: the last step started before 1 ms and ended after it.
-    expect(steps).toBe(96);
-    expect(k.clock.now() - start).toBe(1_008_376n);
+  it("stops on simulated duration: after the first step that ends past it", () => {
+    const run = (options: { durationNs?: bigint; count?: number }) => {
+      const k = new SyntheticKernel({ seed: 1 });
+      const start = k.clock.now();
+      const steps = k.run("sched", { ...options, rate: 100_000 });
+      return { steps, elapsed: k.clock.now() - start };
+    };
+    const byTime = run({ durationNs: 1_000_000n });
+    // The same steps by count end at the same instant; one step fewer ends before 1 ms (same seed, same history).
+    expect(byTime.steps).toBeGreaterThan(1);
+    expect(run({ count: byTime.steps })).toEqual(byTime);
+    expect(byTime.elapsed).toBeGreaterThanOrEqual(1_000_000n);
+    expect(run({ count: byTime.steps - 1 }).elapsed).toBeLessThan(1_000_000n);
   });
 });
