@@ -2,6 +2,11 @@
 // objects, kernel text), one user address space per process, slab caches
 // and typed BTF objects. readKernel/readUser have the KernelEnv contract
 // (0, or -EFAULT with the destination zero-filled; never throw).
+// Field access for the call paths: readField/writeField by (type, path)
+// find a cached accessor per call; a path that touches a field on every
+// call holds the accessor instead (`const len = k.memory.accessor("sk_buff",
+// "len")` when it is installed, then `k.memory.load(skb, len)` /
+// `k.memory.store(skb, len, v)`: same values and errors, no lookups).
 import type { Btf } from "../../btf/btf.js";
 import type { TypeId } from "../../btf/types.js";
 import { BtfKind, IntEncoding } from "../../btf/kinds.js";
