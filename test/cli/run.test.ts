@@ -38,7 +38,7 @@ describe("btfsnoop run", () => {
     const text = await runCli("run", OBJ + "printk.synthetic.bpf.o", "--workload", "fs", "-d", "2ms");
     expect(text.code).toBe(0);
     const first = text.out.split("\n")[0]!;
-    expect(first).toMatch(/^ {12}curl-3 {7}\[\d{3}\] \.{5} +\d+\.\d{6}: bpf_trace_printk: hello from btfsnoop$/);
+    expect(first).toMatch(/^ {12}curl-4 {7}\[\d{3}\] \.{5} +\d+\.\d{6}: bpf_trace_printk: hello from btfsnoop$/);
     expect(text.err).toMatch(/^btfsnoop: 1 of 1 programs attached; 2\.\d+ ms of simulated time \(duration\); \d+ printk lines, 0 events\n$/);
     const json = await runCli("run", OBJ + "printk.synthetic.bpf.o", "--workload", "fs", "-d", "2ms", "--json");
     const p = JSON.parse(json.out.split("\n")[1]!);
