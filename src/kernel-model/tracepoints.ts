@@ -94,11 +94,16 @@ export class TracepointTable {
   /** By key ("category:name"), and by the registered def object (fire's lookup: no key string per event). */
   private readonly slots = new Map<string, TracepointSlot>();
   private readonly slotOfDef = new Map<TracepointDef, TracepointSlot>();
+  /** Defs by category, then name (get(): no "category:name" key string built per lookup). */
+  private readonly byCategory = new Map<string, Map<string, TracepointDef>>();
 
   register(tp: TracepointDef): TracepointDef {
     const key = `${tp.category}:${tp.name}`;
     if (this.defs.has(key)) throw new RangeError(`tracepoint ${key} registered twice`);
     this.defs.set(key, tp);
+    let names = this.byCategory.get(tp.category);
+    if (!names) this.byCategory.set(tp.category, (names = new Map()));
+    names.set(tp.name, tp);
     const slot: TracepointSlot = { key, count: 0, hooks: [] };
     this.slots.set(key, slot);
     this.slotOfDef.set(tp, slot);
@@ -106,7 +111,7 @@ export class TracepointTable {
   }
 
   get(category: string, name: string): TracepointDef | undefined {
-    return this.defs.get(`${category}:${name}`);
+    return this.byCategory.get(category)?.get(name);
   }
 
   /** The event with this bare name (raw tracepoints are named without their category), if any. */
