@@ -18,7 +18,7 @@
 // retrans_out, total_retrans, bytes_sent/acked/received, segs_in/out,
 // snd_cwnd...) are kept where Linux keeps them.
 import { IP6_HLEN, IP_HLEN, pushIp6Header, pushIpHeader, pushTcpHeader, readTcpHeader, skbData, sockCookie, TCP_HLEN, TCPF, writePayload } from "../packets.js";
-import { setField } from "./fields.js";
+import { alloc, setField } from "./fields.js";
 import {
   addrsOf,
   AF_INET6,
@@ -88,6 +88,23 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
   const tcpTimeU32 = () => BigInt.asUintN(32, k.clock.now() / 1000n);
   const mss = (s: Sock) => (s.dev === w.lo ? 65483 : 1448);
   const rxTimer = (s: Sock) => s.sk + BigInt(k.memory.objects.field("inet_connection_sock", "icsk_retransmit_timer").byteOffset);
+  /**
+   * The control socket a RST without a socket of its own is sent from (net->ipv4.tcp_sk,
+   * made by inet_ctl_sock_create: a raw IPPROTO_TCP socket): ip_send_unicast_reply's skb->sk,
+   * so ip_send_skb never sees a NULL sk. One per namespace (Linux has one per CPU), made on first use.
+   */
+  let ctlSk = 0n;
+  const ctlSock = (): bigint => {
+    if (ctlSk === 0n) {
+      ctlSk = alloc(k, "sock");
+      setField(k, ctlSk, "sock", "__sk_common.skc_family", 2n);
+      setField(k, ctlSk, "sock", "__sk_common.skc_net.net", w.net);
+      setField(k, ctlSk, "sock", "__sk_common.skc_state", BigInt(TCP_CLOSE));
+      setField(k, ctlSk, "sock", "sk_protocol", 6n);
+      setField(k, ctlSk, "sock", "sk_type", 3n);
+    }
+    return ctlSk;
+  };
 
   /** The one place a TCP socket changes state (tcp_set_state / inet_sk_set_state): sk_state and the tracepoint. */
   const changeState = (s: Sock, state: number) => {
@@ -799,6 +816,7 @@ export function installTcpPaths(env: NetEnv): TcpPaths {
       return call("ip6_local_out", w.net, 0n, rst);
     }
     pushIpHeader(k, rst, f, env.flows.nextIpId());
+    setField(k, rst, "sk_buff", "sk", ctlSock());
     return call("ip_send_skb", w.net, rst);
   });
   set("tcp_reset", ([sk]) => {
