@@ -14,6 +14,7 @@ import type { Kernel } from "../kernel.js";
 import type { TracepointDef } from "../tracepoints.js";
 import { DIRECT_MAP_BASE, KMALLOC_SIZES, PAGE_SIZE, type KmemCache } from "../memory/index.js";
 import { heldElsewhere, lockMutex, lockMutexInterruptible, spinLock, spinTryLock, spinUnlock, tryLockMutex, unlockMutex } from "./locking.js";
+import { pathFunctions } from "./bind.js";
 
 /** GFP_KERNEL (__GFP_RECLAIM | __GFP_IO | __GFP_FS), GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM), __GFP_ZERO, __GFP_COMP, GFP_HIGHUSER_MOVABLE. */
 export const GFP_KERNEL = 0xcc0n;
@@ -126,10 +127,7 @@ export function installAllocPaths(k: Kernel): AllocState {
     const name = `kmalloc-${size >= 1024 ? `${size / 1024}k` : size}`;
     cacheObject(k, k.memory.slab.cache(name) ?? k.memory.slab.createCache(name, size));
   }
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tp = (cat: string, name: string): TracepointDef => k.tracepoints.get(cat, name)!;
   const tpKmalloc = tp("kmem", "kmalloc");
   const tpKfree = tp("kmem", "kfree");

@@ -19,11 +19,11 @@
 import { BtfKind } from "../../btf/kinds.js";
 import { sizeOf } from "../../btf/layout.js";
 import type { Kernel } from "../kernel.js";
-import type { KernelFunction } from "../functions.js";
 import type { TracepointDef } from "../tracepoints.js";
 import { alloc } from "./fields.js";
 import { VDA1_START_SECT } from "./vfs.js";
 import { VDA_DEV, type World } from "./world.js";
+import { pathFunctions } from "./bind.js";
 
 export const REQ_OP_READ = 0n;
 export const REQ_OP_WRITE = 1n;
@@ -133,20 +133,7 @@ interface BlockState {
 const states = new WeakMap<Kernel, BlockState>();
 
 export function installBlockPaths(k: Kernel, w: World): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  /** The functions called by name, looked up once. */
-  const fns = new Map<string, KernelFunction>();
-  const call = (name: string, ...args: bigint[]) => {
-    let fn = fns.get(name);
-    if (fn === undefined) {
-      fn = k.functions.named(name)[0];
-      if (!fn) throw new RangeError(`no kernel function '${name}'`);
-      fns.set(name, fn);
-    }
-    return k.call(fn, args);
-  };
+  const { set, call } = pathFunctions(k);
   const tpByName = new Map<string, TracepointDef>();
   const tp = (n: string) => {
     let t = tpByName.get(n);

@@ -43,6 +43,7 @@ import type { KernelFunction } from "../functions.js";
 import type { Kernel } from "../kernel.js";
 import { alloc, setField } from "./fields.js";
 import { defineSyscall, syscall } from "./syscalls.js";
+import { pathFunctions } from "./bind.js";
 
 /** enum bpf_cmd values the model serves. */
 export const BPF_MAP_CREATE = 0n;
@@ -175,10 +176,7 @@ function offsetOf(k: Kernel, struct: string, member: string): bigint {
 export function installBpfPaths(k: Kernel): (fd: bigint) => bigint | undefined {
   const model: BpfModel = { files: new Map(), maps: new Map(), progs: new Map(), rcu: [] };
   models.set(k, model);
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const ATTR_SIZE = sizeOf(k, "bpf_attr", BtfKind.UNION);
   const PROG_SIZE = sizeOf(k, "bpf_prog");
   const ARRAY_SIZE = sizeOf(k, "bpf_array");

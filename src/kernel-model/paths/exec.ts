@@ -12,6 +12,7 @@ import { alloc, setField } from "./fields.js";
 import { defineSyscall } from "./syscalls.js";
 import { get, taskAt } from "./sched.js";
 import { resetHandlers } from "./process-objects.js";
+import { pathFunctions } from "./bind.js";
 
 /** The executables on the model's disk, with their text size. */
 export const BINARIES: ReadonlyMap<string, number> = new Map([
@@ -62,10 +63,7 @@ export function readUserString(k: Kernel, tgid: number, addr: bigint, max = PATH
 }
 
 export function installExecPaths(k: Kernel): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tpExec = k.tracepoints.get("sched", "sched_process_exec")!;
   const tpRename = k.tracepoints.get("task", "task_rename")!;
   const tf = (t: Task, field: string) => get(k, t.taskAddress, "task_struct", field);

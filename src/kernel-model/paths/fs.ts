@@ -28,7 +28,6 @@
 // contents (copies move no bytes), reading a cached-out block before a
 // partial write into it, and directory reads.
 import type { Kernel } from "../kernel.js";
-import type { KernelFunction } from "../functions.js";
 import type { TracepointDef } from "../tracepoints.js";
 import type { Task } from "../tasks.js";
 import { clearFd, filesOf, installFd } from "./process.js";
@@ -38,6 +37,7 @@ import type { World } from "./world.js";
 import { defineSyscall, syscall, userString as userStr } from "./syscalls.js";
 import { closeSocketFile } from "./socket.js";
 import { REQ_FUA, REQ_META, REQ_OP_READ, REQ_OP_WRITE, REQ_PREFLUSH, REQ_RAHEAD, REQ_SYNC, waitForIo } from "./block.js";
+import { pathFunctions } from "./bind.js";
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 const err = (n: number) => U64(BigInt(-n));
@@ -184,20 +184,7 @@ interface FsState {
 const states = new WeakMap<Kernel, FsState>();
 
 export function installFsPaths(k: Kernel, w: World): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  /** The functions called by name, looked up once. */
-  const fns = new Map<string, KernelFunction>();
-  const call = (name: string, ...args: bigint[]) => {
-    let fn = fns.get(name);
-    if (fn === undefined) {
-      fn = k.functions.named(name)[0];
-      if (!fn) throw new RangeError(`no kernel function '${name}'`);
-      fns.set(name, fn);
-    }
-    return k.call(fn, args);
-  };
+  const { set, call } = pathFunctions(k);
   const rng = k.rng;
   const vfs = w.vfs;
   const pc = vfs.pageCache;

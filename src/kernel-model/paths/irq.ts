@@ -35,6 +35,7 @@ import { alloc, setField, setString } from "./fields.js";
 import { allocState, installAllocPaths } from "./alloc.js";
 import { installLockingPaths, spinLock, spinUnlock } from "./locking.js";
 import { completeDueRequests, nextCompletionNs } from "./block.js";
+import { pathFunctions } from "./bind.js";
 
 /** The tick rate (CONFIG_HZ=250 of x86 distribution kernels, kernel.ts's HZ): one tick per CPU every 4 ms. */
 export const HZ_TICK = Number(HZ);
@@ -166,10 +167,7 @@ function cString(k: Kernel, s: string): bigint {
 export function installIrqPaths(k: Kernel, w: World): void {
   installAllocPaths(k);
   installLockingPaths(k);
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const has = (name: string) => k.functions.named(name).length > 0;
   const fnAddr = (name: string) => k.functions.named(name)[0]?.address ?? 0n;
   const tp = (cat: string, name: string): TracepointDef => k.tracepoints.get(cat, name)!;
@@ -919,10 +917,7 @@ function runKsoftirqd(k: Kernel, c: CpuIrq): void {
 /** Installs the device interrupt paths: common_interrupt down to the virtio queues' callbacks. */
 function installDevicePaths(k: Kernel, w: World): void {
   const st = irqState(k);
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tpEntry = k.tracepoints.get("irq", "irq_handler_entry")!;
   const tpExit = k.tracepoints.get("irq", "irq_handler_exit")!;
   const actionNames = st.actionNames;

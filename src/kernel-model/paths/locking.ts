@@ -14,6 +14,7 @@
 import type { Kernel } from "../kernel.js";
 import type { TracepointDef } from "../tracepoints.js";
 import { defineSyscall } from "./syscalls.js";
+import { pathFunctions } from "./bind.js";
 
 /**
  * A lock released by another CPU this recently (ns) is contended: for a
@@ -96,10 +97,7 @@ function lockState(st: LockingState, addr: bigint): LockState {
 export function installLockingPaths(k: Kernel): void {
   const st: LockingState = { locks: new Map(), futexWaiters: new Map(), buckets: [], uaddr: 0n, sleeper: 0n, timeout: 0n };
   states.set(k, st);
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tp = (name: string): TracepointDef => k.tracepoints.get("lock", name)!;
   const begin = tp("contention_begin");
   const end = tp("contention_end");

@@ -33,6 +33,7 @@ import {
   pfnToPage,
 } from "./alloc.js";
 import { downRead, downWrite, heldElsewhere, upRead, upWrite } from "./locking.js";
+import { pathFunctions } from "./bind.js";
 
 /**
  * Memory mappings: each process's vm_area_structs (in its mm_struct, which
@@ -120,10 +121,7 @@ function mmId(mm: bigint): bigint {
 }
 
 export function installMmPaths(k: Kernel): MmState {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tp = (cat: string, name: string): TracepointDef => k.tracepoints.get(cat, name)!;
   const tpStart = tp("mmap_lock", "mmap_lock_start_locking");
   const tpAcquired = tp("mmap_lock", "mmap_lock_acquire_returned");

@@ -13,6 +13,7 @@ import { get, taskAt } from "./sched.js";
 import { exitToUser, SEND_SIG_PRIV, SIGKILL } from "./signal.js";
 import { procOf } from "./proc-state.js";
 import { OOM_SCORE_ADJ_MIN } from "./process-objects.js";
+import { pathFunctions } from "./bind.js";
 
 /** The machine's memory in pages (4 GiB) and what a process takes before its allocations fail. */
 export const TOTAL_PAGES = 1n << 20n;
@@ -45,10 +46,7 @@ export function touchMemory(k: Kernel, t: Task): void {
 }
 
 export function installOomPaths(k: Kernel): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tp = (name: string) => k.tracepoints.get("oom", name)!;
   const tpVictim = tp("mark_victim");
   const tpWake = tp("wake_reaper");

@@ -29,6 +29,7 @@ import { cgroupOf, cgroupOfCset, listAddTail, listDel, listInit, newSighand, new
 import { exitToUser, installSignalPaths, killWhileAsleep } from "./signal.js";
 import { installExecPaths } from "./exec.js";
 import { installOomPaths, touchMemory } from "./oom.js";
+import { pathFunctions } from "./bind.js";
 
 /** Where user mappings start, and the top of user space (x86-64, 4-level paging). */
 export const MMAP_BASE = 0x7f0000000000n;
@@ -287,10 +288,7 @@ function freeIfLast(k: Kernel, addr: bigint, type: string, counter: string): boo
 }
 
 export function installProcessPaths(k: Kernel): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const ps = pstate(k);
   const tp = (cat: string, name: string) => k.tracepoints.get(cat, name)!;
   const tpNewtask = tp("task", "task_newtask");

@@ -17,6 +17,7 @@ import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { defineSyscall, syscall } from "./syscalls.js";
 import { alloc, setField } from "./fields.js";
+import { pathFunctions } from "./bind.js";
 
 /** task_struct.__state bits (include/linux/sched.h). */
 export const TASK_RUNNING = 0;
@@ -266,10 +267,7 @@ const currentOf = (k: Kernel, cpu: number) => k.tasks.cpus[cpu]!.current;
 const isIdle = (t: Task) => t.pid === 0;
 
 export function installSchedPaths(k: Kernel): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tp = (cat: string, name: string) => k.tracepoints.get(cat, name)!;
   const tpSwitch = tp("sched", "sched_switch");
   const tpMigrate = tp("sched", "sched_migrate_task");

@@ -13,6 +13,7 @@ import { alloc, setField } from "./fields.js";
 import { defineSyscall, syscall } from "./syscalls.js";
 import { get, infoOf, runNow, schedState, TASK_INTERRUPTIBLE, TASK_WAKEKILL, taskAt } from "./sched.js";
 import { listAddTail, listDel } from "./process-objects.js";
+import { pathFunctions } from "./bind.js";
 
 export const SIGHUP = 1;
 export const SIGINT = 2;
@@ -88,10 +89,7 @@ export function killWhileAsleep(k: Kernel, t: Task, sig: number): void {
 }
 
 export function installSignalPaths(k: Kernel): void {
-  const set = (name: string, impl: (args: readonly bigint[]) => bigint) => {
-    for (const fn of k.functions.named(name)) fn.impl = (c) => impl(c.args);
-  };
-  const call = (name: string, ...args: bigint[]) => k.callByName(name, args);
+  const { set, call } = pathFunctions(k);
   const tpGenerate = k.tracepoints.get("signal", "signal_generate")!;
   const tpDeliver = k.tracepoints.get("signal", "signal_deliver")!;
   const task = (addr: bigint) => taskAt(k, addr);
