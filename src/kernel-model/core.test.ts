@@ -125,8 +125,9 @@ describe("tracepoints", () => {
         "",
         "\tfield:void * skbaddr;\toffset:8;\tsize:8;\tsigned:0;",
         "\tfield:void * location;\toffset:16;\tsize:8;\tsigned:0;",
-        "\tfield:unsigned short protocol;\toffset:24;\tsize:2;\tsigned:0;",
-        "\tfield:enum skb_drop_reason reason;\toffset:28;\tsize:4;\tsigned:0;",
+        "\tfield:void * rx_sk;\toffset:24;\tsize:8;\tsigned:0;",
+        "\tfield:unsigned short protocol;\toffset:32;\tsize:2;\tsigned:0;",
+        "\tfield:enum skb_drop_reason reason;\toffset:36;\tsize:4;\tsigned:0;",
         "",
       ].join("\n"),
     );
