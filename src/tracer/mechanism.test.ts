@@ -49,12 +49,21 @@ describe("kprobe mechanism", () => {
 describe("globs", () => {
   it("keep the functions a spec fits and report the others", () => {
     const m = machineOf(bootSyntheticKernel({ seed: 1 }));
-    const s = TraceSession.open(m.bpf, { specs: ["tcp_*(return < 0)"] });
+    const s = TraceSession.open(m.bpf, { specs: ["tcp_v4_*(return < 0)"] });
     const p = s.plans[0]!;
-    expect(p.targets.map((t) => t.name)).toEqual(["tcp_connect", "tcp_recvmsg", "tcp_sendmsg", "tcp_v4_connect", "tcp_v4_rcv"]);
+    expect(p.targets.map((t) => t.name)).toEqual([
+      "tcp_v4_conn_request",
+      "tcp_v4_connect",
+      "tcp_v4_do_rcv",
+      "tcp_v4_init_sock",
+      "tcp_v4_rcv",
+      "tcp_v4_send_synack",
+      "tcp_v4_syn_recv_sock",
+    ]);
     expect(p.skipped).toEqual([
-      { name: "tcp_close", reason: "'tcp_close' returns void" },
-      { name: "tcp_rcv_established", reason: "'tcp_rcv_established' returns void" },
+      { name: "tcp_v4_destroy_sock", reason: "'tcp_v4_destroy_sock' returns void" },
+      { name: "tcp_v4_send_check", reason: "'tcp_v4_send_check' returns void" },
+      { name: "tcp_v4_send_reset", reason: "'tcp_v4_send_reset' returns void" },
     ]);
     s.close();
   });
@@ -148,7 +157,7 @@ describe("tracepoint and raw_tp specs", () => {
   it("unknown tracepoints and fields get suggestions", () => {
     const m = machineOf(bootSyntheticKernel({ seed: 1 }));
     expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skbb"] })).toThrow("no tracepoint 'skb:kfree_skbb'; did you mean 'skb:kfree_skb'?");
-    expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skb(reasn)"] })).toThrow("no argument 'reasn' in skb:kfree_skb (fields: skbaddr, location, protocol, reason); did you mean 'reason'?");
+    expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skb(reasn)"] })).toThrow("no argument 'reasn' in skb:kfree_skb (fields: skbaddr, location, rx_sk, protocol, reason); did you mean 'reason'?");
     expect(() => TraceSession.open(m.bpf, { specs: ["tracepoint:skb:kfree_skb(return)"] })).toThrow("'skb:kfree_skb' is a tracepoint: it has no return value");
     expect(m.bpf.openFds()).toEqual([]);
   });
