@@ -172,10 +172,10 @@ describe("count --by keys beyond the first value", () => {
   });
 
   it("retval alone, and an entry value with retval (stashed for the return): each call once, keyed by both", () => {
-    const r = run(["vfs_write(count, return)"], { kind: "count", byValue: true, keys: { value2: true } }, "fs", 300);
+    const r = run(["vfs_read(count, return)"], { kind: "count", byValue: true, keys: { value2: true } }, "fs", 300);
     const k = r.booted.kernel;
     const truth = new Map<string, number>();
-    k.functions.attach(k.functions.named("vfs_write")[0]!, {
+    k.functions.attach(k.functions.named("vfs_read")[0]!, {
       exit: (c, ret) => {
         const key = `${c.args[2]}:${BigInt.asIntN(64, ret)}`;
         truth.set(key, (truth.get(key) ?? 0) + 1);
@@ -184,7 +184,8 @@ describe("count --by keys beyond the first value", () => {
     const s = r.open();
     r.go();
     expect(new Map(s.aggregates().map((c) => [`${c.a}:${BigInt.asIntN(64, c.a2)}`, c.count]))).toEqual(truth);
-    expect([...truth.keys()].some((key) => key.endsWith(":-11") || key.split(":")[0] !== key.split(":")[1])).toBe(true);
+    // Short reads and reads at EOF (0) return less than the count asked: the two keys differ.
+    expect([...truth.keys()].some((key) => key.split(":")[0] !== key.split(":")[1])).toBe(true);
     s.close();
   });
 });
