@@ -189,7 +189,7 @@ beforeAll(() => {
   }
   stateDir = mkdtempSync(join(tmpdir(), "btfsnoop-examples-"));
   process.env.BTFSNOOP_STATE_DIR = stateDir; // iter --pin in examples
-});
+}, 60_000); // one `node bin.js --help` process per command: seconds on a loaded machine
 
 afterAll(() => {
   if (savedStateDir === undefined) delete process.env.BTFSNOOP_STATE_DIR;
@@ -215,8 +215,9 @@ describe("README and --help examples", () => {
     const fixed: string[] = [];
     for (const e of examples) {
       const argv = runnable(e.argv);
+      const t0 = performance.now();
       const r = await runCli(...argv);
-      if (process.env.EXAMPLES_DEBUG) console.log(`${e.from} :: ${JSON.stringify(argv)} -> ${r.code} ${r.out.split("\n").length} lines${e.error ? " [error sample]" : ""}${e.quiet ? " [quiet]" : ""}`);
+      if (process.env.EXAMPLES_DEBUG) console.log(`${e.from} :: ${JSON.stringify(argv)} -> ${r.code} ${r.out.split("\n").length} lines${e.error ? " [error sample]" : ""}${e.quiet ? " [quiet]" : ""} ${Math.round(performance.now() - t0)} ms`);
       const known = KNOWN_FAILING[e.text];
       let problem: string | undefined;
       if (e.error !== undefined) {
