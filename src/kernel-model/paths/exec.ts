@@ -5,11 +5,10 @@
 // go back to their defaults) -> setup_new_exec, start_thread; then
 // sched:sched_process_exec. The binaries the model's file system has are
 // listed here; any other path fails with ENOENT.
-import { appendAll } from "../../internal/arrays.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../tasks.js";
 import { alloc, setField } from "./fields.js";
-import { defineSyscall } from "./syscalls.js";
+import { defineSyscall, strncpyFromUser } from "./syscalls.js";
 import { get, taskAt } from "./sched.js";
 import { resetHandlers } from "./process-objects.js";
 import { pathFunctions } from "./bind.js";
@@ -28,39 +27,13 @@ export const BINARIES: ReadonlyMap<string, number> = new Map([
 const AT_FDCWD = BigInt.asUintN(64, -100n);
 const ENOENT = 2n;
 const EFAULT = 14n;
-const ENAMETOOLONG = 36n;
 const E2BIG = 7n;
 const err = (e: bigint) => BigInt.asUintN(64, -e);
 /** IS_ERR: a pointer-returning function's -errno (the top 4095 values). */
 const MAX_ERRNO_U64 = 0xfffffffffffff001n;
-const PATH_MAX = 4096;
 /** MAX_ARG_STRINGS is 0x7fffffff; the model's programs pass a handful: more than this is a runaway argv. */
 const MAX_ARGS = 4096;
 
-/** A NUL-terminated string in process `tgid`'s memory (undefined if it faults or runs past `max`). */
-export function readUserString(k: Kernel, tgid: number, addr: bigint, max = PATH_MAX): string | undefined {
-  const out: number[] = [];
-  const chunk = new Uint8Array(64);
-  for (let off = 0; off < max; off += chunk.length) {
-    // Read what is mapped: byte by byte once a chunk faults (the string may end just before unmapped memory).
-    if (k.memory.readUser(tgid, chunk, addr + BigInt(off)) !== 0) {
-      const one = new Uint8Array(1);
-      for (let i = 0; i < chunk.length; i++) {
-        if (k.memory.readUser(tgid, one, addr + BigInt(off + i)) !== 0) return undefined;
-        if (one[0] === 0) return new TextDecoder().decode(new Uint8Array(out));
-        out.push(one[0]!);
-      }
-      continue;
-    }
-    const nul = chunk.indexOf(0);
-    if (nul >= 0) {
-      appendAll(out, chunk.subarray(0, nul));
-      return new TextDecoder().decode(new Uint8Array(out));
-    }
-    appendAll(out, chunk);
-  }
-  return undefined;
-}
 
 export function installExecPaths(k: Kernel): void {
   const { set, call } = pathFunctions(k);
@@ -73,8 +46,8 @@ export function installExecPaths(k: Kernel): void {
 
   defineSyscall(k, "execve", ([filename, argv, envp]) => {
     const me = k.current();
-    const path = readUserString(k, me.tgid, filename!);
-    if (path === undefined) return err(path === undefined ? EFAULT : ENAMETOOLONG);
+    const path = strncpyFromUser(k, me.tgid, filename!);
+    if (typeof path === "number") return BigInt.asUintN(64, BigInt(path));
     const name = alloc(k, "filename");
     setField(k, name, "filename", "uptr", filename!);
     setField(k, name, "filename", "refcnt.counter", 1n);

@@ -34,7 +34,7 @@ import { clearFd, filesOf, installFd } from "./process.js";
 import { BOOT_WALL_SECONDS, FILES, PG_active, PG_dirty, PG_locked, PG_lru, PG_readahead, PG_referenced, PG_uptodate, PG_writeback, S_IFDIR, S_IFREG, Vfs, type FsNode } from "./vfs.js";
 import { alloc } from "./fields.js";
 import type { World } from "./world.js";
-import { defineSyscall, syscall, userString as userStr } from "./syscalls.js";
+import { defineSyscall, strncpyFromUser, syscall, userString as userStr } from "./syscalls.js";
 import { closeSocketFile } from "./socket.js";
 import { REQ_FUA, REQ_META, REQ_OP_READ, REQ_OP_WRITE, REQ_PREFLUSH, REQ_RAHEAD, REQ_SYNC, waitForIo } from "./block.js";
 import { pathFunctions } from "./bind.js";
@@ -113,36 +113,8 @@ const BDI_NAME = "253:0";
 
 /** The values of an event nothing is attached to (fire only counts it). */
 const NONE: Record<string, bigint> = {};
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-/** PATH_MAX: the longest path getname copies from user space. */
-const PATH_MAX = 4096;
 
-/**
- * strncpy_from_user: the NUL-terminated string at `addr` in `tgid`'s memory
- * (up to PATH_MAX bytes), read in chunks of 64 bytes, halved while a chunk
- * would run into unmapped memory; undefined if the first byte faults.
- */
-function readUserString(k: Kernel, tgid: number, addr: bigint): string | undefined {
-  const out = pathBuf;
-  let n = 0;
-  let size = 64;
-  while (n < PATH_MAX) {
-    const chunk = out.subarray(n, Math.min(PATH_MAX, n + size));
-    if (k.memory.readUser(tgid, chunk, addr + BigInt(n)) !== 0) {
-      chunk.fill(0);
-      if (size === 1) return n === 0 ? undefined : decoder.decode(out.subarray(0, n));
-      size >>= 1;
-      continue;
-    }
-    const nul = chunk.indexOf(0);
-    if (nul >= 0) return decoder.decode(out.subarray(0, n + nul));
-    n += chunk.length;
-  }
-  return decoder.decode(out.subarray(0, n));
-}
-/** getname's copy buffer (one: the model runs one call at a time). */
-const pathBuf = new Uint8Array(PATH_MAX);
 /** The 8 bytes of a loff_t or pointer slot, read or written whole. */
 const slot = new Uint8Array(8);
 const slotView = new DataView(slot.buffer);
@@ -252,8 +224,8 @@ export function installFsPaths(k: Kernel, w: World): void {
 
   // ---------------------------------------------------------------- names and descriptors
   set("getname", ([user]) => {
-    const path = readUserString(k, k.current().tgid, user!);
-    if (path === undefined) return err(EFAULT);
+    const path = strncpyFromUser(k, k.current().tgid, user!);
+    if (typeof path === "number") return BigInt.asUintN(64, BigInt(path));
     if (path === "") return err(ENOENT);
     const name = alloc(k, "filename");
     st.names.set(name, path);

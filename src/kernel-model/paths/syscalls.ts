@@ -354,3 +354,36 @@ function freeScratch(st: EntryState): void {
   for (const { space, addr } of st.scratch) space.heapFree(addr);
   st.scratch.length = 0;
 }
+
+/** PATH_MAX: the longest path getname copies from user space. */
+export const PATH_MAX = 4096;
+const EFAULT = 14;
+const ENAMETOOLONG = 36;
+/** strncpy_from_user's copy buffer (one: the model runs one call at a time). */
+const pathBuf = new Uint8Array(PATH_MAX);
+const utf8 = new TextDecoder();
+
+/**
+ * strncpy_from_user as getname uses it: the NUL-terminated string at `addr`
+ * in `tgid`'s memory, read in chunks of 64 bytes (halved near unmapped
+ * memory, the string may end just before it). A negative errno instead:
+ * -EFAULT if a byte before the NUL is unmapped, -ENAMETOOLONG if there is
+ * no NUL within `max` bytes.
+ */
+export function strncpyFromUser(k: Kernel, tgid: number, addr: bigint, max = PATH_MAX): string | number {
+  const out = max <= PATH_MAX ? pathBuf : new Uint8Array(max);
+  let n = 0;
+  let size = 64;
+  while (n < max) {
+    const chunk = out.subarray(n, Math.min(max, n + size));
+    if (k.memory.readUser(tgid, chunk, addr + BigInt(n)) !== 0) {
+      if (size === 1) return -EFAULT;
+      size >>= 1;
+      continue;
+    }
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) return utf8.decode(out.subarray(0, n + nul));
+    n += chunk.length;
+  }
+  return -ENAMETOOLONG;
+}
