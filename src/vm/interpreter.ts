@@ -208,37 +208,58 @@ export class Interpreter {
     this.budgetLeft = rt.b;
   }
 
+  /** r0 of the last runCtx() as int32 halves (0 after a fault). */
+  r0lo = 0;
+  r0hi = 0;
+  /** Instructions the last runCtx() executed. */
+  lastExecuted = 0;
+  /** Why the last runCtx() stopped early, if it did. */
+  lastFault: VmFault | undefined = undefined;
+
+  /**
+   * Runs `lp` from its first instruction with r1 = the address of `ctx` (0 if
+   * none) and r2..r5 = 0: the trampolines' path, allocation- and BigInt-free.
+   * Returns true when the run completed, false when it faulted; the outcome is
+   * in r0lo/r0hi, lastExecuted and lastFault. Counted in `stats` as run() is.
+   */
+  runCtx(lp: LoadedProgram, ctx: Region | undefined, budget?: number): boolean {
+    return this.start(lp, ctx, budget ?? lp.budget ?? DEFAULT_BUDGET, undefined);
+  }
+
   /**
    * Runs `lp` from its first instruction. Never throws for program misbehaviour: faults are returned and counted.
-   * This is every traced call's path, so it allocates only its result and
-   * calls the compiled program directly (registers reused per nesting level).
+   * Built on the same entry as runCtx(); only `args` (BigInt r1..r5) and the result object cost more.
    */
   run(lp: LoadedProgram, options: RunOptions = {}): RunResult {
-    const budget = options.budget ?? lp.budget ?? DEFAULT_BUDGET;
-    const ctx = options.ctx;
+    const ok = this.start(lp, options.ctx, options.budget ?? lp.budget ?? DEFAULT_BUDGET, options.args);
+    if (ok) return { r0: toBigU(this.r0lo, this.r0hi), executed: this.lastExecuted };
+    return { r0: 0n, executed: this.lastExecuted, fault: this.lastFault! };
+  }
+
+  /** One run: sets r0lo/r0hi, lastExecuted, lastFault and the stats; true when it completed. Rethrows non-VmFault errors. */
+  private start(lp: LoadedProgram, ctx: Region | undefined, budget: number, args: readonly bigint[] | undefined): boolean {
     this.budgetLeft = budget;
     this.tailCalls = 0;
+    const outerCtx = this.ctxRegion;
     this.ctxRegion = ctx;
     this.stats.runs++;
-    const args = options.args;
     const jitted = this.jit ? jitOf(lp) : undefined;
     const rt = jitted ? this.jitHost() : undefined;
     // Registers for arguments or the interpreter, reused per nesting level
     // (a run is only ever nested by a helper that runs another program).
     const level = this.runLevel++;
+    let ok = true;
     try {
-      let r0lo: number;
-      let r0hi: number;
       if (jitted && rt && !args) {
         // The common case (a context pointer in r1): no register file at all.
         this.callCompiled(jitted, rt, budget, ctx, ctx ? ctx.lo | 0 : 0, ctx ? ctx.hi | 0 : 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        r0lo = rt.rl;
-        r0hi = rt.rh;
+        this.r0lo = rt.rl;
+        this.r0hi = rt.rh;
       } else {
         const regs = this.regPool[level] ?? (this.regPool[level] = [new Int32Array(REG_FILE_SIZE), new Int32Array(REG_FILE_SIZE)]);
         const lo = regs[0];
         const hi = regs[1];
-        // Zeroed by hand: TypedArray.prototype.fill costs more than this on 11 slots.
+        // Zeroed by hand: TypedArray.prototype.fill costs more than this on 12 slots.
         for (let i = 0; i < REG_FILE_SIZE; i++) {
           lo[i] = 0;
           hi[i] = 0;
@@ -256,29 +277,40 @@ export class Interpreter {
         }
         if (jitted && rt) {
           this.callCompiled(jitted, rt, budget, ctx, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!);
-          lo[0] = rt.rl;
-          hi[0] = rt.rh;
-        } else this.exec(lp, 0, 0, lo, hi);
-        r0lo = lo[0]!;
-        r0hi = hi[0]!;
+          this.r0lo = rt.rl;
+          this.r0hi = rt.rh;
+        } else {
+          this.exec(lp, 0, 0, lo, hi);
+          this.r0lo = lo[0]!;
+          this.r0hi = hi[0]!;
+        }
       }
-      const executed = budget - this.budgetLeft;
-      this.stats.executed += executed;
-      return { r0: toBigU(r0lo, r0hi), executed };
+      this.lastFault = undefined;
     } catch (e) {
       if (rt) this.budgetLeft = rt.b;
-      if (!(e instanceof VmFault)) throw e;
-      const executed = budget - this.budgetLeft;
-      this.stats.executed += executed;
-      this.stats.faults[e.kind]++;
-      return { r0: 0n, executed, fault: e };
-    } finally {
-      this.ctxRegion = undefined;
-      this.runLevel--;
-      if (rt) {
-        rt.ctx = undefined;
-        rt.drop();
+      if (!(e instanceof VmFault)) {
+        this.endRun(outerCtx, rt);
+        throw e;
       }
+      ok = false;
+      this.r0lo = 0;
+      this.r0hi = 0;
+      this.lastFault = e;
+      this.stats.faults[e.kind]++;
+    }
+    const executed = budget - this.budgetLeft;
+    this.stats.executed += executed;
+    this.lastExecuted = executed;
+    this.endRun(outerCtx, rt);
+    return ok;
+  }
+
+  private endRun(outerCtx: Region | undefined, rt: JitRuntime | undefined): void {
+    this.ctxRegion = outerCtx;
+    this.runLevel--;
+    if (rt) {
+      rt.ctx = outerCtx;
+      rt.drop();
     }
   }
 
