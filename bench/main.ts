@@ -1,5 +1,5 @@
 // `npm run bench [-- SUITE...]`: runs the benchmark suites and prints a table
-// per suite. Suites: btf, vm, verifier, kernel, trampoline, trace, tui, loader.
+// per suite. Suites: btf, vm, verifier, kernel, trampoline, trace, tui, loader, startup.
 import { runBtfBench } from "./btf.js";
 import { runKernelBench } from "./kernel.js";
 import { runTrampolineBench } from "./trampoline.js";
@@ -8,8 +8,9 @@ import { runVmBench } from "./vm.js";
 import { runTraceBench } from "./trace.js";
 import { runTuiBench } from "./tui.js";
 import { runLoaderBench } from "./loader.js";
+import { runStartupBench } from "./startup.js";
 
-const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench, kernel: runKernelBench, trampoline: runTrampolineBench, trace: runTraceBench, tui: runTuiBench, loader: runLoaderBench };
+const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench, kernel: runKernelBench, trampoline: runTrampolineBench, trace: runTraceBench, tui: runTuiBench, loader: runLoaderBench, startup: runStartupBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
