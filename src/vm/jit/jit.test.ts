@@ -337,3 +337,94 @@ describe("JIT: memory and budget", () => {
     }
   });
 });
+
+describe("JIT: structured control flow", () => {
+  const JGE_IMM = 0x35;
+  const JGE_REG = 0x3d;
+  const JEQ_IMM = 0x15;
+  const JGT_IMM = 0x25;
+  const JLT_IMM = 0xa5;
+  const AND64_IMM = 0x57;
+
+  it("nested loops with an if/else merge become for (;;) loops and labeled blocks, not a switch", () => {
+    // r0 = sum over i < 10, j < i of (j odd ? j : 2 * j)
+    const insns = [
+      I(MOV64_IMM, 0, 0, 0, 0), // 0
+      I(MOV64_IMM, 1, 0, 0, 0), // 1: i
+      I(JGE_IMM, 1, 0, 13, 10), // 2: outer loop: if i >= 10 goto 16
+      I(MOV64_IMM, 2, 0, 0, 0), // 3: j
+      I(JGE_REG, 2, 1, 9, 0), // 4: inner loop: if j >= i goto 14
+      I(MOV64_REG, 3, 2), // 5
+      I(AND64_IMM, 3, 0, 0, 1), // 6
+      I(JEQ_IMM, 3, 0, 2, 0), // 7: if even goto 10
+      I(ADD64_REG, 0, 2), // 8
+      I(JA, 0, 0, 2), // 9: goto 12
+      I(ADD64_REG, 0, 2), // 10
+      I(ADD64_REG, 0, 2), // 11
+      I(ADD64_IMM, 2, 0, 0, 1), // 12: join
+      I(JA, 0, 0, -10), // 13: goto 4
+      I(ADD64_IMM, 1, 0, 0, 1), // 14
+      I(JA, 0, 0, -14), // 15: goto 2
+      EXIT, // 16
+    ];
+    const source = world(true).vm.load(program(insns), "nested").jitted!.source;
+    expect(source).toContain("L2: for (;;) {");
+    expect(source).toContain("L4: for (;;) {");
+    expect(source).toContain("break B12;");
+    expect(source).not.toContain("switch (pc)");
+    const out = same(insns);
+    expect(out.r0).toBe(180n);
+    expect(out.fault).toBeUndefined();
+  });
+
+  it("an irreducible loop (entered at two blocks) keeps the switch and behaves the same", () => {
+    const insns = [
+      I(MOV64_IMM, 0, 0, 0, 0), // 0
+      I(MOV64_IMM, 1, 0, 0, 6), // 1
+      I(JGT_IMM, 1, 0, 3, 3), // 2: if r1 > 3 goto 6 (into B)
+      I(ADD64_IMM, 0, 0, 0, 1), // 3: A
+      I(ADD64_IMM, 1, 0, 0, -1), // 4
+      I(JEQ_IMM, 1, 0, 4, 0), // 5: if r1 == 0 goto 10
+      I(ADD64_IMM, 0, 0, 0, 10), // 6: B
+      I(ADD64_IMM, 1, 0, 0, -1), // 7
+      I(JEQ_IMM, 1, 0, 1, 0), // 8: if r1 == 0 goto 10
+      I(JA, 0, 0, -7), // 9: goto 3 (A)
+      EXIT, // 10
+    ];
+    const source = world(true).vm.load(program(insns), "irreducible").jitted!.source;
+    expect(source).toContain("switch (pc)");
+    expect(source).not.toMatch(/L\d+: for \(;;\)/);
+    expect(same(insns).r0).toBe(33n);
+  });
+
+  it("a conditional jump to the next slot (two edges to one block) and a jump out of a loop", () => {
+    expect(same([I(MOV64_IMM, 0, 0, 0, 4), I(JEQ_IMM, 1, 0, 0, 0), I(ADD64_IMM, 0, 0, 0, 1), EXIT]).r0).toBe(5n);
+    const out = same([I(ADD64_IMM, 0, 0, 0, 1), I(JLT_IMM, 0, 0, -2, 5), I(JA, 0, 0, 5), EXIT]);
+    expect(out.fault).toMatchObject({ kind: "call", pc: 8, message: "insn 8: jump out of the program (4 slots)" });
+    expect(out.executed).toBe(11);
+  });
+
+  it("bpf-to-bpf calls to a subprogram call its function directly; a fault inside it counts as in the interpreter", () => {
+    const insns = [
+      I(MOV64_IMM, 6, 0, 0, 3), // 0
+      I(MOV64_REG, 1, 6), // 1
+      I(CALL, 0, 1, 0, 4), // 2: call 7
+      I(ADD64_IMM, 6, 0, 0, -1), // 3
+      I(ADD64_REG, 7, 0), // 4
+      I(JGT_IMM, 6, 0, -5, 0), // 5: while r6 > 0 goto 1
+      EXIT, // 6 (r0 = last callee's r0)
+      I(MOV64_REG, 0, 1), // 7: r0 = r1 * 2, then a load 8 bytes past the buffer when r1 == 1
+      I(ADD64_REG, 0, 1), // 8
+      I(JGT_IMM, 1, 0, 2, 1), // 9: if r1 > 1 goto 12
+      I(0x79, 2, 10, 8, 0), // 10: r2 = *(u64 *)(r10 + 8), above the callee's frame: a memory fault at the third call
+      EXIT, // 11
+      EXIT, // 12
+    ];
+    const source = world(true).vm.load(program(insns), "calls").jitted!.source;
+    expect(source).toContain("f7(rt, depth + 1,");
+    const out = same(insns);
+    expect(out.fault).toMatchObject({ kind: "memory", pc: 10 });
+    // 3 + 4 + 3 (r6 = 3), 2 + 4 + 3 (r6 = 2), 2 + 4 (r6 = 1: the callee faults at its fourth instruction)
+    expect(out.executed).toBe(25);
+  });
+});
