@@ -109,7 +109,7 @@ export class Btf {
   nameOf(id: TypeId): string {
     const i = id - this.startId;
     if (i >= 0 && i < this.own.length && this.raw && this.own[i] === undefined) {
-      return this.raw.name(this.raw.view.getUint32(this.raw.offsets[i]!, this.raw.littleEndian));
+      return this.raw.name(this.raw.words[this.raw.starts[i]!]!);
     }
     return this.typeById(id).name;
   }
@@ -126,15 +126,15 @@ export class Btf {
     let j = i + 1;
     while (j < raw.kinds.length && this.own[j] === undefined) j++;
     const v = raw.view;
-    return new Uint8Array(v.buffer, v.byteOffset + raw.offsets[i]!, raw.offsets[j]! - raw.offsets[i]!);
+    return new Uint8Array(v.buffer, v.byteOffset + raw.typeStart + 4 * raw.starts[i]!, 4 * (raw.starts[j]! - raw.starts[i]!));
   }
 
   /** Number of own types covered by a rawRun starting at `i`. */
   rawRunLength(i: number, run: Uint8Array): number {
     const raw = this.raw!;
-    const end = raw.offsets[i]! + run.length;
+    const end = raw.starts[i]! + run.length / 4;
     let j = i;
-    while (raw.offsets[j]! < end) j++;
+    while (raw.starts[j]! < end) j++;
     return j - i;
   }
 

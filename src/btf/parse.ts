@@ -1,8 +1,10 @@
-// Parser: raw BTF bytes -> Btf. One pass over the type section indexes every
-// record (offset and kind) and checks it against the kernel's per-kind rules
-// (info bits, vlen, sizes, names, string offsets) without building objects;
-// validate.ts then checks the graph (ids in range, target kinds, loops).
-// Types are decoded later, on demand (decode.ts).
+// Parser: raw BTF bytes -> Btf. One pass over the type section (read as
+// host-order u32 words, see typeWords) indexes every record (word index and
+// kind) and checks it against the kernel's per-kind rules (info bits, vlen,
+// sizes, names, string offsets) without allocating per type; validate.ts
+// then checks the graph (ids in range, target kinds, loops). Types are
+// decoded later, on demand (decode.ts). Error messages are built only on the
+// failing path, so the scan loop stays small and is optimized early.
 import { Btf } from "./btf.js";
 import type { RawTypeSource } from "./decode.js";
 import { BtfError } from "./errors.js";
@@ -26,9 +28,39 @@ const KFLAG_OK = kindSet(BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.EN
 const IDENT_NAME = kindSet(BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.FWD, BtfKind.TYPEDEF, BtfKind.FUNC);
 /** KSYM_NAME_LEN: identifiers must be shorter. */
 const KSYM_NAME_LEN = 512;
-const INT_SIZES = new Set([1, 2, 4, 8, 16]);
-const ENUM_SIZES = new Set([1, 2, 4, 8]);
-const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
+/** Bit n set: n is an allowed size (INT 1, 2, 4, 8, 16; ENUM 1, 2, 4, 8; FLOAT 2, 4, 8, 12, 16). */
+const INT_SIZES = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 8) | (1 << 16);
+const ENUM_SIZES = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 8);
+const FLOAT_SIZES = (1 << 2) | (1 << 4) | (1 << 8) | (1 << 12) | (1 << 16);
+const sizeIn = (set: number, size: number): boolean => size <= 16 && ((set >>> size) & 1) === 1;
+/** Words after the 12-byte header: fixed part and per-vlen element, by kind (KIND_LAYOUT in words; 0 for unknown kinds). */
+const FIXED_WORDS = new Uint8Array(32);
+const PER_VLEN_WORDS = new Uint8Array(32);
+for (let k = 1; k <= BTF_KIND_MAX; k++) {
+  FIXED_WORDS[k] = KIND_LAYOUT[k]!.fixed >>> 2;
+  PER_VLEN_WORDS[k] = KIND_LAYOUT[k]!.perVlen >>> 2;
+}
+/** A string that is empty or a C identifier shorter than KSYM_NAME_LEN, then its NUL (sticky: matched at lastIndex). */
+const IDENT_OR_EMPTY = new RegExp(`(?:[A-Za-z_][A-Za-z0-9_]{0,${KSYM_NAME_LEN - 2}})?\\0`, "y");
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The type section `[start, start + len)` of `bytes` as u32 words in host
+ * order: a view of the input when it is aligned and in host order, else a
+ * (byte-swapped) copy. `len` is a multiple of 4.
+ */
+export function typeWords(bytes: Uint8Array, start: number, len: number, littleEndian: boolean): Uint32Array {
+  const at = bytes.byteOffset + start;
+  if (littleEndian === HOST_LE && at % 4 === 0) return new Uint32Array(bytes.buffer, at, len >>> 2);
+  const copy = new Uint32Array(new Uint8Array(bytes.subarray(start, start + len)).buffer);
+  if (littleEndian !== HOST_LE) {
+    for (let i = 0; i < copy.length; i++) {
+      const w = copy[i]!;
+      copy[i] = ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
+    }
+  }
+  return copy;
+}
 
 function kindSet(...kinds: number[]): Uint8Array {
   const s = new Uint8Array(32);
@@ -53,196 +85,22 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   }
   const strStart = dataStart + hdr.strOff;
   const strings = new StringTable(bytes.subarray(strStart, strStart + hdr.strLen), baseStrLen, fileOffset + strStart);
-  const strEnd = baseStrLen + hdr.strLen;
-  /** The table holding offset `off`: ours, or the base's, or its base's (split BTF can stack). */
-  const tableFor = (off: number): StringTable => {
-    if (off >= baseStrLen) return strings;
-    for (let b = base; b; b = b.base) if (b.strings && off >= b.strings.startOffset) return b.strings;
-    throw new BtfError(`name offset ${off} is in no base string table`);
-  };
-  const name = (off: number): string => (off < baseStrLen ? tableFor(off).get(off) : strings.get(off));
-  /** Whether the string at a (range-checked) offset is "". */
-  const isEmpty = (off: number): boolean => {
-    const t = off < baseStrLen ? tableFor(off) : strings;
-    return t.bytes[off - t.startOffset] === 0;
-  };
-
-  /** Whether the string at a (range-checked) offset is empty or a C identifier: [A-Za-z_][A-Za-z0-9_]*. */
-  const isIdentOrEmpty = (off: number): boolean => {
-    const t = off < baseStrLen ? tableFor(off) : strings;
-    const b = t.bytes;
-    const startAt = off - t.startOffset;
-    for (let i = startAt; ; i++) {
-      const c = b[i]!;
-      if (c === 0) return true;
-      if (i - startAt >= KSYM_NAME_LEN - 1) return false;
-      const alpha = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
-      if (!alpha && (i === startAt || c < 0x30 || c > 0x39)) return false;
-    }
-  };
-  const notIdent = (what: string, off: number, where: number, id: number): BtfError =>
-    new BtfError(`${what} '${name(off)}' is not a valid C identifier`, { offset: fileOffset + where, typeId: id });
+  const names = new NameReader(strings, base, baseStrLen);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const startId = base ? base.typeCount : 1;
   const typeStart = dataStart + hdr.typeOff;
-  const end = typeStart + hdr.typeLen;
-  // Every record is at least 12 bytes: size the index for the worst case, trim at the end.
-  const maxTypes = Math.floor(hdr.typeLen / BTF_TYPE_HEADER_SIZE);
-  const offsets = new Uint32Array(maxTypes + 1);
-  const kinds = new Uint8Array(maxTypes);
-  let n = 0;
-  let pos = typeStart;
-
-  const checkName = (off: number, where: number, id: number): void => {
-    if (off >= strEnd) {
-      throw new BtfError(`name offset ${off} is outside the string section (${strEnd} bytes)`, { offset: fileOffset + where, typeId: id });
-    }
-  };
-
-  while (pos < end) {
-    const id = startId + n;
-    const at = fileOffset + pos;
-    if (id > BTF_MAX_TYPE) throw new BtfError(`more than ${BTF_MAX_TYPE} types`, { offset: at, typeId: id });
-    if (end - pos < BTF_TYPE_HEADER_SIZE) {
-      throw new BtfError(`truncated type record: ${end - pos} bytes left, a type header needs ${BTF_TYPE_HEADER_SIZE}`, { offset: at, typeId: id });
-    }
-    const nameOff = view.getUint32(pos, le);
-    const info = view.getUint32(pos + 4, le);
-    const sizeOrType = view.getUint32(pos + 8, le);
-    const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const kflag = info >>> 31 === 1;
-    if ((info & ~BTF_INFO_MASK) !== 0) {
-      throw new BtfError(`reserved bits set in info word 0x${(info >>> 0).toString(16).padStart(8, "0")}`, { offset: at + 4, typeId: id });
-    }
-    if (kind === 0 || kind > BTF_KIND_MAX) {
-      const hint = kind > BTF_KIND_MAX ? "this BTF may come from a newer kernel than btfsnoop knows" : "kind 0 is reserved for void and is never encoded";
-      throw new BtfError(`unknown kind ${kind}`, { offset: at + 4, typeId: id }, { hint });
-    }
-    const layout = KIND_LAYOUT[kind]!;
-    const recSize = BTF_TYPE_HEADER_SIZE + layout.fixed + vlen * layout.perVlen;
-    if (recSize > end - pos) {
-      throw new BtfError(`truncated ${kindName(kind)} record: vlen ${vlen} needs ${recSize} bytes, only ${end - pos} left in the type section`, {
-        offset: at,
-        typeId: id,
-      });
-    }
-    if (layout.perVlen === 0 && vlen !== 0 && kind !== BtfKind.FUNC) {
-      throw new BtfError(`${kindName(kind)} must have vlen 0, has ${vlen}`, { offset: at + 4, typeId: id });
-    }
-    if (kflag && !KFLAG_OK[kind]) throw new BtfError(`kind_flag is not allowed on ${kindName(kind)}`, { offset: at + 4, typeId: id });
-    checkName(nameOff, pos, id);
-    if (NEEDS_NAME[kind] && isEmpty(nameOff)) throw new BtfError(`${kindName(kind)} must have a name`, { offset: at, typeId: id });
-    if (MUST_BE_ANON[kind] && nameOff !== 0) {
-      throw new BtfError(`${kindName(kind)} must not have a name, has '${name(nameOff)}'`, { offset: at, typeId: id });
-    }
-    if (IDENT_NAME[kind] && !isIdentOrEmpty(nameOff)) throw notIdent(`${kindName(kind)} name`, nameOff, pos, id);
-
-    const body = pos + BTF_TYPE_HEADER_SIZE;
-    switch (kind) {
-      case BtfKind.INT: {
-        const data = view.getUint32(body, le);
-        const encoding = (data >>> 24) & 0x0f;
-        const bitsOffset = (data >>> 16) & 0xff;
-        const nrBits = data & 0xff;
-        if ((data & 0xf000ff00) !== 0) throw new BtfError(`reserved bits set in INT data 0x${data.toString(16)}`, { offset: fileOffset + body, typeId: id });
-        if (!INT_SIZES.has(sizeOrType)) throw new BtfError(`INT size ${sizeOrType} is not 1, 2, 4, 8 or 16`, { offset: at + 8, typeId: id });
-        if (encoding !== 0 && encoding !== 1 && encoding !== 2 && encoding !== 4) {
-          throw new BtfError(`INT encoding ${encoding} is not one of none, SIGNED, CHAR, BOOL`, { offset: fileOffset + body, typeId: id });
-        }
-        if (nrBits > 128 || bitsOffset + nrBits > sizeOrType * 8) {
-          throw new BtfError(`INT bits_offset ${bitsOffset} + nr_bits ${nrBits} exceed its ${sizeOrType * 8} bits`, { offset: fileOffset + body, typeId: id });
-        }
-        break;
-      }
-      case BtfKind.ARRAY:
-        if (sizeOrType !== 0) throw new BtfError(`ARRAY size field must be 0, is ${sizeOrType}`, { offset: at + 8, typeId: id });
-        break;
-      case BtfKind.STRUCT:
-      case BtfKind.UNION:
-        for (let i = 0, p = body; i < vlen; i++, p += 12) {
-          const off = view.getUint32(p, le);
-          checkName(off, p, id);
-          if (!isIdentOrEmpty(off)) throw notIdent(`member ${i} name`, off, p, id);
-        }
-        break;
-      case BtfKind.ENUM:
-      case BtfKind.ENUM64: {
-        // clang before 15 writes a forward-declared enum (`enum e;`) as size 0 and no
-        // values: libbpf and bpftool take it (the kernel's btf_enum_check_meta does not)
-        if (!ENUM_SIZES.has(sizeOrType) && !(sizeOrType === 0 && vlen === 0)) {
-          throw new BtfError(`${kindName(kind)} size ${sizeOrType} is not 1, 2, 4 or 8`, { offset: at + 8, typeId: id });
-        }
-        const step = layout.perVlen;
-        for (let i = 0, p = body; i < vlen; i++, p += step) {
-          const off = view.getUint32(p, le);
-          checkName(off, p, id);
-          if (isEmpty(off)) throw new BtfError(`${kindName(kind)} value ${i} has no name`, { offset: fileOffset + p, typeId: id });
-          if (!isIdentOrEmpty(off)) throw notIdent(`${kindName(kind)} value ${i} name`, off, p, id);
-        }
-        break;
-      }
-      case BtfKind.FWD:
-        if (sizeOrType !== 0) throw new BtfError(`FWD size/type field must be 0, is ${sizeOrType}`, { offset: at + 8, typeId: id });
-        break;
-      case BtfKind.FUNC:
-        if (vlen > 2) throw new BtfError(`FUNC linkage ${vlen} is not static (0), global (1) or extern (2)`, { offset: at + 4, typeId: id });
-        break;
-      case BtfKind.FUNC_PROTO:
-        for (let i = 0, p = body; i < vlen; i++, p += 8) {
-          const off = view.getUint32(p, le);
-          checkName(off, p, id);
-          if (!isIdentOrEmpty(off)) throw notIdent(`parameter ${i} name`, off, p, id);
-          if (view.getUint32(p + 4, le) !== 0) continue;
-          if (i !== vlen - 1) {
-            throw new BtfError(`FUNC_PROTO parameter ${i} has type void; only the last parameter may (variadic '...')`, { offset: fileOffset + p, typeId: id });
-          }
-          if (!isEmpty(off)) {
-            throw new BtfError(`FUNC_PROTO variadic marker (last parameter, type void) must have no name, has '${name(off)}'`, { offset: fileOffset + p, typeId: id });
-          }
-        }
-        break;
-      case BtfKind.VAR: {
-        const linkage = view.getUint32(body, le);
-        if (linkage > 2) throw new BtfError(`VAR linkage ${linkage} is not static (0), global (1) or extern (2)`, { offset: fileOffset + body, typeId: id });
-        break;
-      }
-      case BtfKind.DATASEC:
-        if (sizeOrType !== 0) {
-          for (let i = 0, p = body; i < vlen; i++, p += 12) {
-            const off = view.getUint32(p + 4, le);
-            const size = view.getUint32(p + 8, le);
-            if (off > sizeOrType || size > sizeOrType - off) {
-              throw new BtfError(`DATASEC variable ${i} [${off}, ${off + size}) runs past the section size ${sizeOrType}`, { offset: fileOffset + p, typeId: id });
-            }
-          }
-        }
-        break;
-      case BtfKind.FLOAT:
-        if (!FLOAT_SIZES.has(sizeOrType)) throw new BtfError(`FLOAT size ${sizeOrType} is not 2, 4, 8, 12 or 16`, { offset: at + 8, typeId: id });
-        break;
-      case BtfKind.DECL_TAG: {
-        const componentIdx = view.getInt32(body, le);
-        if (componentIdx < -1) throw new BtfError(`DECL_TAG component_idx ${componentIdx} is below -1`, { offset: fileOffset + body, typeId: id });
-        break;
-      }
-      default:
-        break;
-    }
-    offsets[n] = pos;
-    kinds[n] = kind;
-    n++;
-    pos += recSize;
-  }
-  offsets[n] = pos;
+  const words = typeWords(bytes, typeStart, hdr.typeLen, le);
+  const scan = scanTypes(words, names, startId, fileOffset + typeStart);
 
   const raw: RawTypeSource = {
     view,
     littleEndian: le,
-    offsets: offsets.subarray(0, n + 1),
-    kinds: kinds.subarray(0, n),
-    name,
+    words,
+    typeStart,
+    starts: scan.starts,
+    kinds: scan.kinds,
+    name: (off: number) => names.get(off),
     strings,
   };
   const btf = new Btf([], { base, strings, littleEndian: le }, raw);
@@ -250,3 +108,256 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   return btf;
 }
 
+/** Name lookups and checks for the scan: the own string table, or the base's (split BTF can stack). */
+class NameReader {
+  /** Own string bytes, and their offset numbering start (the base's total length). */
+  readonly bytes: Uint8Array;
+  readonly baseLen: number;
+  /** Total string length (base + own): valid offsets are below it. */
+  readonly end: number;
+  /** Own string section as latin1 text, for the identifier regex. */
+  private readonly text: string;
+  /** 1 at an own offset whose string was checked to be an identifier (names repeat a lot). */
+  private readonly identOk: Uint8Array;
+
+  constructor(
+    readonly strings: StringTable,
+    private readonly base: Btf | undefined,
+    baseStrLen: number,
+  ) {
+    this.bytes = strings.bytes;
+    this.baseLen = baseStrLen;
+    this.end = baseStrLen + strings.length;
+    this.text = strings.latin1Text();
+    this.identOk = new Uint8Array(strings.length);
+  }
+
+  /** The table holding (in-range) offset `off`. */
+  private tableFor(off: number): StringTable {
+    if (off >= this.baseLen) return this.strings;
+    for (let b = this.base; b; b = b.base) if (b.strings && off >= b.strings.startOffset) return b.strings;
+    throw new BtfError(`name offset ${off} is in no base string table`);
+  }
+
+  get(off: number): string {
+    return off < this.baseLen ? this.tableFor(off).get(off) : this.strings.get(off);
+  }
+
+  /** Whether the string at an in-range offset is "". */
+  isEmpty(off: number): boolean {
+    if (off >= this.baseLen) return this.bytes[off - this.baseLen] === 0;
+    const t = this.tableFor(off);
+    return t.bytes[off - t.startOffset] === 0;
+  }
+
+  /** Whether the string at an in-range offset is empty or a C identifier shorter than KSYM_NAME_LEN. */
+  isIdentOrEmpty(off: number): boolean {
+    if (off < this.baseLen) return baseIsIdentOrEmpty(this.tableFor(off), off);
+    const local = off - this.baseLen;
+    if (this.identOk[local] === 1) return true;
+    IDENT_OR_EMPTY.lastIndex = local;
+    if (!IDENT_OR_EMPTY.test(this.text)) return false;
+    this.identOk[local] = 1;
+    return true;
+  }
+}
+
+function baseIsIdentOrEmpty(t: StringTable, off: number): boolean {
+  IDENT_OR_EMPTY.lastIndex = off - t.startOffset;
+  return IDENT_OR_EMPTY.test(t.latin1Text());
+}
+
+/**
+ * The record scan: checks every record's header and per-kind rules, and
+ * returns the word index where each record starts (one extra entry: the end)
+ * and its kind. `at` is the file offset of word 0, for error offsets.
+ */
+function scanTypes(words: Uint32Array, names: NameReader, startId: number, at: number): { starts: Uint32Array; kinds: Uint8Array } {
+  const nw = words.length;
+  // Every record is at least 3 words: size the index for the worst case, trim at the end.
+  const maxTypes = Math.floor(nw / 3);
+  const starts = new Uint32Array(maxTypes + 1);
+  const kinds = new Uint8Array(maxTypes);
+  const strEnd = names.end;
+  let n = 0;
+  let w = 0;
+  while (w < nw) {
+    const id = startId + n;
+    if (id > BTF_MAX_TYPE) throw new BtfError(`more than ${BTF_MAX_TYPE} types`, { offset: at + 4 * w, typeId: id });
+    if (nw - w < 3) {
+      throw new BtfError(`truncated type record: ${4 * (nw - w)} bytes left, a type header needs ${BTF_TYPE_HEADER_SIZE}`, { offset: at + 4 * w, typeId: id });
+    }
+    const nameOff = words[w]!;
+    const info = words[w + 1]!;
+    const sizeOrType = words[w + 2]!;
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    if ((info & ~BTF_INFO_MASK) !== 0 || kind === 0 || kind > BTF_KIND_MAX) throw badInfo(info, kind, at + 4 * w, id);
+    const perVlen = PER_VLEN_WORDS[kind]!;
+    const recWords = 3 + FIXED_WORDS[kind]! + vlen * perVlen;
+    if (recWords > nw - w || (perVlen === 0 && vlen !== 0 && kind !== BtfKind.FUNC) || (info >>> 31 === 1 && !KFLAG_OK[kind])) {
+      throw badShape(info, kind, vlen, recWords, nw - w, at + 4 * w, id);
+    }
+    if (nameOff >= strEnd) throw nameOutside(nameOff, strEnd, at + 4 * w, id);
+    if (NEEDS_NAME[kind] && names.isEmpty(nameOff)) throw new BtfError(`${kindName(kind)} must have a name`, { offset: at + 4 * w, typeId: id });
+    if (MUST_BE_ANON[kind] && nameOff !== 0) {
+      throw new BtfError(`${kindName(kind)} must not have a name, has '${names.get(nameOff)}'`, { offset: at + 4 * w, typeId: id });
+    }
+    if (IDENT_NAME[kind] && !names.isIdentOrEmpty(nameOff)) throw notIdent(names, `${kindName(kind)} name`, nameOff, at + 4 * w, id);
+
+    const body = w + 3;
+    // Per-kind checks live in small functions: the loop stays stable while optimized
+    // (kinds first met late in the file do not deoptimize it), each helper tiers up on its own.
+    switch (kind) {
+      case BtfKind.INT:
+        checkInt(words[body]!, sizeOrType, at + 4 * w, id);
+        break;
+      case BtfKind.ARRAY:
+        if (sizeOrType !== 0) throw new BtfError(`ARRAY size field must be 0, is ${sizeOrType}`, { offset: at + 4 * w + 8, typeId: id });
+        break;
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
+        if (vlen) checkMemberNames(words, body, vlen, names, at, id);
+        break;
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+        checkEnum(words, body, kind, vlen, sizeOrType, names, at + 4 * w, at, id);
+        break;
+      case BtfKind.FWD:
+        if (sizeOrType !== 0) throw new BtfError(`FWD size/type field must be 0, is ${sizeOrType}`, { offset: at + 4 * w + 8, typeId: id });
+        break;
+      case BtfKind.FUNC:
+        if (vlen > 2) throw new BtfError(`FUNC linkage ${vlen} is not static (0), global (1) or extern (2)`, { offset: at + 4 * w + 4, typeId: id });
+        break;
+      case BtfKind.FUNC_PROTO:
+        if (vlen) checkParams(words, body, vlen, names, at, id);
+        break;
+      case BtfKind.VAR:
+        if (words[body]! > 2) throw new BtfError(`VAR linkage ${words[body]!} is not static (0), global (1) or extern (2)`, { offset: at + 4 * body, typeId: id });
+        break;
+      case BtfKind.DATASEC:
+        if (sizeOrType !== 0) checkDatasec(words, body, vlen, sizeOrType, at, id);
+        break;
+      case BtfKind.FLOAT:
+        if (!sizeIn(FLOAT_SIZES, sizeOrType)) throw new BtfError(`FLOAT size ${sizeOrType} is not 2, 4, 8, 12 or 16`, { offset: at + 4 * w + 8, typeId: id });
+        break;
+      case BtfKind.DECL_TAG:
+        if ((words[body]! | 0) < -1) throw new BtfError(`DECL_TAG component_idx ${words[body]! | 0} is below -1`, { offset: at + 4 * body, typeId: id });
+        break;
+      default:
+        break;
+    }
+    starts[n] = w;
+    kinds[n] = kind;
+    n++;
+    w += recWords;
+  }
+  starts[n] = w;
+  return { starts: starts.subarray(0, n + 1), kinds: kinds.subarray(0, n) };
+}
+
+// Per-kind record checks (`at` is the file offset of word 0; `where` of the record).
+
+function checkInt(data: number, size: number, where: number, id: number): void {
+  const encoding = (data >>> 24) & 0x0f;
+  const bitsOffset = (data >>> 16) & 0xff;
+  const nrBits = data & 0xff;
+  if ((data & 0xf000ff00) !== 0 || !sizeIn(INT_SIZES, size) || (encoding !== 0 && encoding !== 1 && encoding !== 2 && encoding !== 4) || nrBits > 128 || bitsOffset + nrBits > size * 8) {
+    throw badInt(data, size, where, id);
+  }
+}
+
+function checkMemberNames(words: Uint32Array, body: number, vlen: number, names: NameReader, at: number, id: number): void {
+  const strEnd = names.end;
+  for (let i = 0, p = body; i < vlen; i++, p += 3) {
+    const off = words[p]!;
+    if (off >= strEnd) throw nameOutside(off, strEnd, at + 4 * p, id);
+    if (!names.isIdentOrEmpty(off)) throw notIdent(names, `member ${i} name`, off, at + 4 * p, id);
+  }
+}
+
+function checkEnum(words: Uint32Array, body: number, kind: number, vlen: number, size: number, names: NameReader, where: number, at: number, id: number): void {
+  // clang before 15 writes a forward-declared enum (`enum e;`) as size 0 and no
+  // values: libbpf and bpftool take it (the kernel's btf_enum_check_meta does not)
+  if (!sizeIn(ENUM_SIZES, size) && !(size === 0 && vlen === 0)) {
+    throw new BtfError(`${kindName(kind)} size ${size} is not 1, 2, 4 or 8`, { offset: where + 8, typeId: id });
+  }
+  const strEnd = names.end;
+  const step = PER_VLEN_WORDS[kind]!;
+  for (let i = 0, p = body; i < vlen; i++, p += step) {
+    const off = words[p]!;
+    if (off >= strEnd) throw nameOutside(off, strEnd, at + 4 * p, id);
+    if (names.isEmpty(off)) throw new BtfError(`${kindName(kind)} value ${i} has no name`, { offset: at + 4 * p, typeId: id });
+    if (!names.isIdentOrEmpty(off)) throw notIdent(names, `${kindName(kind)} value ${i} name`, off, at + 4 * p, id);
+  }
+}
+
+function checkParams(words: Uint32Array, body: number, vlen: number, names: NameReader, at: number, id: number): void {
+  const strEnd = names.end;
+  for (let i = 0, p = body; i < vlen; i++, p += 2) {
+    const off = words[p]!;
+    if (off >= strEnd) throw nameOutside(off, strEnd, at + 4 * p, id);
+    if (!names.isIdentOrEmpty(off)) throw notIdent(names, `parameter ${i} name`, off, at + 4 * p, id);
+    if (words[p + 1] !== 0) continue;
+    if (i !== vlen - 1) {
+      throw new BtfError(`FUNC_PROTO parameter ${i} has type void; only the last parameter may (variadic '...')`, { offset: at + 4 * p, typeId: id });
+    }
+    if (!names.isEmpty(off)) {
+      throw new BtfError(`FUNC_PROTO variadic marker (last parameter, type void) must have no name, has '${names.get(off)}'`, { offset: at + 4 * p, typeId: id });
+    }
+  }
+}
+
+function checkDatasec(words: Uint32Array, body: number, vlen: number, secSize: number, at: number, id: number): void {
+  for (let i = 0, p = body; i < vlen; i++, p += 3) {
+    const off = words[p + 1]!;
+    const size = words[p + 2]!;
+    if (off > secSize || size > secSize - off) {
+      throw new BtfError(`DATASEC variable ${i} [${off}, ${off + size}) runs past the section size ${secSize}`, { offset: at + 4 * p, typeId: id });
+    }
+  }
+}
+
+// Error builders for the scan (kept out of its loop).
+
+function badInfo(info: number, kind: number, offset: number, id: number): BtfError {
+  if ((info & ~BTF_INFO_MASK) !== 0) {
+    return new BtfError(`reserved bits set in info word 0x${(info >>> 0).toString(16).padStart(8, "0")}`, { offset: offset + 4, typeId: id });
+  }
+  const hint = kind > BTF_KIND_MAX ? "this BTF may come from a newer kernel than btfsnoop knows" : "kind 0 is reserved for void and is never encoded";
+  return new BtfError(`unknown kind ${kind}`, { offset: offset + 4, typeId: id }, { hint });
+}
+
+function badShape(info: number, kind: number, vlen: number, recWords: number, leftWords: number, offset: number, id: number): BtfError {
+  if (recWords > leftWords) {
+    return new BtfError(`truncated ${kindName(kind)} record: vlen ${vlen} needs ${4 * recWords} bytes, only ${4 * leftWords} left in the type section`, {
+      offset,
+      typeId: id,
+    });
+  }
+  if (PER_VLEN_WORDS[kind] === 0 && vlen !== 0 && kind !== BtfKind.FUNC) {
+    return new BtfError(`${kindName(kind)} must have vlen 0, has ${vlen}`, { offset: offset + 4, typeId: id });
+  }
+  void info;
+  return new BtfError(`kind_flag is not allowed on ${kindName(kind)}`, { offset: offset + 4, typeId: id });
+}
+
+function badInt(data: number, size: number, offset: number, id: number): BtfError {
+  const encoding = (data >>> 24) & 0x0f;
+  const bitsOffset = (data >>> 16) & 0xff;
+  const nrBits = data & 0xff;
+  if ((data & 0xf000ff00) !== 0) return new BtfError(`reserved bits set in INT data 0x${data.toString(16)}`, { offset: offset + 12, typeId: id });
+  if (!sizeIn(INT_SIZES, size)) return new BtfError(`INT size ${size} is not 1, 2, 4, 8 or 16`, { offset: offset + 8, typeId: id });
+  if (encoding !== 0 && encoding !== 1 && encoding !== 2 && encoding !== 4) {
+    return new BtfError(`INT encoding ${encoding} is not one of none, SIGNED, CHAR, BOOL`, { offset: offset + 12, typeId: id });
+  }
+  return new BtfError(`INT bits_offset ${bitsOffset} + nr_bits ${nrBits} exceed its ${size * 8} bits`, { offset: offset + 12, typeId: id });
+}
+
+function nameOutside(off: number, strEnd: number, offset: number, id: number): BtfError {
+  return new BtfError(`name offset ${off} is outside the string section (${strEnd} bytes)`, { offset, typeId: id });
+}
+
+function notIdent(names: NameReader, what: string, off: number, offset: number, id: number): BtfError {
+  return new BtfError(`${what} '${names.get(off)}' is not a valid C identifier`, { offset, typeId: id });
+}

@@ -39,6 +39,11 @@ export class StringTable {
     this.latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   }
 
+  /** The whole section as latin1 text (one char per byte), for scanning with string and regex searches. */
+  latin1Text(): string {
+    return this.latin1;
+  }
+
   /** Length of the section in bytes. */
   get length(): number {
     return this.bytes.length;

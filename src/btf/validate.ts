@@ -7,36 +7,36 @@
 import type { Btf } from "./btf.js";
 import type { RawTypeSource } from "./decode.js";
 import { BtfError } from "./errors.js";
-import { BTF_TYPE_HEADER_SIZE, BtfKind, kindName } from "./kinds.js";
+import { BtfKind, kindName } from "./kinds.js";
 
 /** Graph checks over the records the parser indexed. Throws BtfError for the first problem. */
 export function validateRaw(btf: Btf, raw: RawTypeSource): void {
-  const { view, littleEndian: le, offsets, kinds } = raw;
+  const { words, starts, kinds } = raw;
   const n = kinds.length;
   const start = btf.startId;
   const count = btf.typeCount;
-  const u32 = (p: number) => view.getUint32(p, le);
-  const memberName = (p: number) => raw.name(u32(p));
+  const kindById = kindsById(btf, raw);
+  const memberName = (p: number) => raw.name(words[p]!);
   const outOfRange = (id: number, ref: number, what: string): BtfError =>
     new BtfError(`${what} refers to type id ${ref}, but the last type id is ${count - 1}`, { typeId: id });
   // Size-resolution edges (everything but what a pointer points to), as a CSR graph over own types.
-  // There are fewer edges than u32 words in the type section.
+  // There are fewer edges than words in the type section.
   const edgeStart = new Uint32Array(n + 1);
-  const edges = new Uint32Array(n ? (offsets[n]! - offsets[0]!) >>> 2 : 0);
+  const edges = new Uint32Array(n ? starts[n]! - starts[0]! : 0);
   let ne = 0;
   const declTags: number[] = [];
   const notAType = (id: number, what: string, ref: number): BtfError =>
-    new BtfError(`${what} refers to type ${ref} of kind ${kindName(btf.kindOf(ref))}, which is not a data type`, { typeId: id });
+    new BtfError(`${what} refers to type ${ref} of kind ${kindName(kindById[ref]!)}, which is not a data type`, { typeId: id });
 
   for (let i = 0; i < n; i++) {
     const id = start + i;
-    const pos = offsets[i]!;
+    const w = starts[i]!;
     const kind = kinds[i]!;
-    const info = u32(pos + 4);
+    const info = words[w + 1]!;
     const vlen = info & 0xffff;
     const kflag = info >>> 31 === 1;
-    const sizeOrType = u32(pos + 8);
-    const body = pos + BTF_TYPE_HEADER_SIZE;
+    const sizeOrType = words[w + 2]!;
+    const body = w + 3;
     edgeStart[i] = ne;
     switch (kind) {
       case BtfKind.PTR:
@@ -47,13 +47,13 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       case BtfKind.TYPE_TAG:
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, kindName(kind));
         if (sizeOrType === id) throw new BtfError(`${kindName(kind)} refers to itself`, { typeId: id });
-        if (NOT_A_TYPE[btf.kindOf(sizeOrType)]) throw notAType(id, kindName(kind), sizeOrType);
+        if (NOT_A_TYPE[kindById[sizeOrType]!]) throw notAType(id, kindName(kind), sizeOrType);
         if (kind !== BtfKind.PTR) edges[ne++] = sizeOrType;
         break;
       case BtfKind.ARRAY: {
-        const elem = u32(body);
+        const elem = words[body]!;
         if (elem >= count) throw outOfRange(id, elem, "ARRAY element type");
-        if (u32(body + 4) >= count) throw outOfRange(id, u32(body + 4), "ARRAY index type");
+        if (words[body + 1]! >= count) throw outOfRange(id, words[body + 1]!, "ARRAY index type");
         if (elem === 0) throw new BtfError("ARRAY element type is void", { typeId: id });
         edges[ne++] = elem;
         break;
@@ -61,22 +61,14 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       case BtfKind.STRUCT:
       case BtfKind.UNION: {
         let last = 0;
-        for (let m = 0, p = body; m < vlen; m++, p += 12) {
-          const type = u32(p + 4);
-          const off = u32(p + 8);
+        for (let m = 0, p = body; m < vlen; m++, p += 3) {
+          const type = words[p + 1]!;
+          const off = words[p + 2]!;
           const bitsOffset = kflag ? off & 0xffffff : off;
-          if (kind === BtfKind.UNION && bitsOffset !== 0) {
-            throw new BtfError(`member ${m} ('${memberName(p)}') of a UNION must be at bit offset 0, is at ${bitsOffset}`, { typeId: id });
-          }
-          if (bitsOffset < last) {
-            throw new BtfError(`member ${m} ('${memberName(p)}') at bit offset ${bitsOffset} comes before the previous member (bit ${last})`, { typeId: id });
-          }
-          if (Math.ceil(bitsOffset / 8) > sizeOrType) {
-            throw new BtfError(`member ${m} ('${memberName(p)}') bit offset ${bitsOffset} is past the end of the ${sizeOrType}-byte ${kindName(kind)}`, { typeId: id });
+          if ((kind === BtfKind.UNION && bitsOffset !== 0) || bitsOffset < last || Math.ceil(bitsOffset / 8) > sizeOrType || type >= count || type === 0) {
+            throw badMember(kind, m, memberName(p), bitsOffset, last, sizeOrType, type, count, id);
           }
           last = bitsOffset;
-          if (type >= count) throw outOfRange(id, type, `member ${m} ('${memberName(p)}')`);
-          if (type === 0) throw new BtfError(`member ${m} ('${memberName(p)}') has type void`, { typeId: id });
           if (kflag) {
             const bits = off & 0xffffff;
             const bitfield = off >>> 24;
@@ -93,47 +85,45 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
       }
       case BtfKind.FUNC: {
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC prototype");
-        const k = btf.kindOf(sizeOrType);
+        const k = kindById[sizeOrType]!;
         if (k !== BtfKind.FUNC_PROTO) {
-          throw new BtfError(`FUNC '${raw.name(u32(pos))}' refers to type ${sizeOrType} of kind ${kindName(k)}, expected FUNC_PROTO`, { typeId: id });
+          throw new BtfError(`FUNC '${raw.name(words[w]!)}' refers to type ${sizeOrType} of kind ${kindName(k)}, expected FUNC_PROTO`, { typeId: id });
         }
         edges[ne++] = sizeOrType;
         break;
       }
       case BtfKind.FUNC_PROTO:
         if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC_PROTO return type");
-        if (NOT_A_TYPE[btf.kindOf(sizeOrType)]) throw notAType(id, "FUNC_PROTO return type", sizeOrType);
+        if (NOT_A_TYPE[kindById[sizeOrType]!]) throw notAType(id, "FUNC_PROTO return type", sizeOrType);
         edges[ne++] = sizeOrType;
-        for (let p = 0, q = body; p < vlen; p++, q += 8) {
-          const type = u32(q + 4);
+        for (let p = 0, q = body; p < vlen; p++, q += 2) {
+          const type = words[q + 1]!;
           if (type >= count) throw outOfRange(id, type, `FUNC_PROTO parameter ${p}`);
-          if (NOT_A_TYPE[btf.kindOf(type)]) throw notAType(id, `FUNC_PROTO parameter ${p}`, type);
+          if (NOT_A_TYPE[kindById[type]!]) throw notAType(id, `FUNC_PROTO parameter ${p}`, type);
           edges[ne++] = type;
         }
         break;
       case BtfKind.VAR:
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `VAR '${raw.name(u32(pos))}'`);
-        if (sizeOrType === 0) throw new BtfError(`VAR '${raw.name(u32(pos))}' has type void`, { typeId: id });
-        if (NOT_A_TYPE[btf.kindOf(sizeOrType)] || btf.kindOf(sizeOrType) === BtfKind.FUNC_PROTO) {
-          throw notAType(id, `VAR '${raw.name(u32(pos))}'`, sizeOrType);
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `VAR '${raw.name(words[w]!)}'`);
+        if (sizeOrType === 0) throw new BtfError(`VAR '${raw.name(words[w]!)}' has type void`, { typeId: id });
+        if (NOT_A_TYPE[kindById[sizeOrType]!] || kindById[sizeOrType] === BtfKind.FUNC_PROTO) {
+          throw notAType(id, `VAR '${raw.name(words[w]!)}'`, sizeOrType);
         }
         edges[ne++] = sizeOrType;
         break;
       case BtfKind.DATASEC:
-        for (let v = 0, p = body; v < vlen; v++, p += 12) {
-          const ref = u32(p);
-          const secName = () => raw.name(u32(pos));
-          if (ref >= count) throw outOfRange(id, ref, `DATASEC '${secName()}' entry ${v}`);
-          const k = btf.kindOf(ref);
+        for (let v = 0, p = body; v < vlen; v++, p += 3) {
+          const ref = words[p]!;
+          if (ref >= count) throw outOfRange(id, ref, `DATASEC '${raw.name(words[w]!)}' entry ${v}`);
+          const k = kindById[ref]!;
           if (k !== BtfKind.VAR && k !== BtfKind.FUNC) {
-            throw new BtfError(`DATASEC '${secName()}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
+            throw new BtfError(`DATASEC '${raw.name(words[w]!)}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
           }
           edges[ne++] = ref;
         }
         break;
       case BtfKind.DECL_TAG: {
-        const tag = raw.name(u32(pos));
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `DECL_TAG '${tag}'`);
+        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `DECL_TAG '${raw.name(words[w]!)}'`);
         declTags.push(i);
         break;
       }
@@ -145,11 +135,33 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
   checkCycles(btf, raw, edgeStart, edges);
   checkPointerChains(btf, raw);
   // With loops ruled out, chains can be followed: check what needs resolved types.
-  checkResolved(btf, raw);
+  checkResolved(btf, raw, kindById);
   for (const i of declTags) {
-    const pos = offsets[i]!;
-    checkDeclTag(btf, start + i, raw.name(u32(pos)), u32(pos + 8), view.getInt32(pos + BTF_TYPE_HEADER_SIZE, le));
+    const w = starts[i]!;
+    checkDeclTag(btf, start + i, raw.name(words[w]!), words[w + 2]!, words[w + 3]! | 0);
   }
+}
+
+/** Kind of every id below typeCount (void, the base's and own types), as one byte array. */
+function kindsById(btf: Btf, raw: RawTypeSource): Uint8Array {
+  const start = btf.startId;
+  const out = new Uint8Array(start + raw.kinds.length);
+  for (let id = 1; id < start; id++) out[id] = btf.kindOf(id);
+  out.set(raw.kinds, start);
+  return out;
+}
+
+/** The error for a struct/union member that breaks one of validateRaw's member checks, in the order they are made. */
+function badMember(kind: number, m: number, name: string, bitsOffset: number, last: number, size: number, type: number, count: number, id: number): BtfError {
+  if (kind === BtfKind.UNION && bitsOffset !== 0) {
+    return new BtfError(`member ${m} ('${name}') of a UNION must be at bit offset 0, is at ${bitsOffset}`, { typeId: id });
+  }
+  if (bitsOffset < last) return new BtfError(`member ${m} ('${name}') at bit offset ${bitsOffset} comes before the previous member (bit ${last})`, { typeId: id });
+  if (Math.ceil(bitsOffset / 8) > size) {
+    return new BtfError(`member ${m} ('${name}') bit offset ${bitsOffset} is past the end of the ${size}-byte ${kindName(kind)}`, { typeId: id });
+  }
+  if (type >= count) return new BtfError(`member ${m} ('${name}') refers to type id ${type}, but the last type id is ${count - 1}`, { typeId: id });
+  return new BtfError(`member ${m} ('${name}') has type void`, { typeId: id });
 }
 
 /**
@@ -161,6 +173,13 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
 export const MAX_TYPE_DEPTH = 512;
 
 /** Kinds that are not data types: nothing may point to, contain, pass or return them. */
+/** Modifier kinds resolution strips (typedef, const, volatile, restrict, type tag). */
+const MODIFIER = (() => {
+  const s = new Uint8Array(32);
+  for (const k of [BtfKind.TYPEDEF, BtfKind.CONST, BtfKind.VOLATILE, BtfKind.RESTRICT, BtfKind.TYPE_TAG]) s[k] = 1;
+  return s;
+})();
+
 const NOT_A_TYPE = (() => {
   const s = new Uint8Array(32);
   for (const k of [BtfKind.VAR, BtfKind.DATASEC, BtfKind.DECL_TAG, BtfKind.FUNC]) s[k] = 1;
@@ -184,35 +203,37 @@ const U32_MAX = 0xffffffff;
  * integers and enums, parameters sized, DATASEC variables sorted. Resolved
  * ids and sizes are memoized per type, so this is linear in the input.
  */
-function checkResolved(btf: Btf, raw: RawTypeSource): void {
-  const { view, littleEndian: le, offsets, kinds } = raw;
+function checkResolved(btf: Btf, raw: RawTypeSource, kindById: Uint8Array): void {
+  const { words, starts, kinds } = raw;
   const start = btf.startId;
   const n = kinds.length;
-  const u32 = (p: number) => view.getUint32(p, le);
   const resolvedMemo = new Int32Array(n).fill(-1);
   const sizeMemo = new Float64Array(n).fill(NaN);
-  const isModifier = (k: number) =>
-    k === BtfKind.TYPEDEF || k === BtfKind.CONST || k === BtfKind.VOLATILE || k === BtfKind.RESTRICT || k === BtfKind.TYPE_TAG;
+  // Chains are at most MAX_TYPE_DEPTH long (checkPointerChains ran first).
+  const path = new Int32Array(MAX_TYPE_DEPTH + 2);
   /** The id a type refers to (size_type field); for own types read from the record. */
   const refOf = (id: number): number => {
     const i = id - start;
-    return i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { type: number }).type;
+    return i >= 0 ? words[starts[i]! + 2]! : (btf.decodeType(id) as { type: number }).type;
   };
   /** Strips modifiers and typedefs; memoized for own types along the whole chain. */
   const resolve = (id: number): number => {
-    const path: number[] = [];
+    let i = id - start;
+    if (i >= 0 && resolvedMemo[i]! >= 0) return resolvedMemo[i]!;
+    if (!MODIFIER[kindById[id]!]) return id;
+    let np = 0;
     let cur = id;
     for (;;) {
-      const i = cur - start;
+      i = cur - start;
       if (i >= 0 && resolvedMemo[i]! >= 0) {
         cur = resolvedMemo[i]!;
         break;
       }
-      if (!isModifier(btf.kindOf(cur))) break;
-      if (i >= 0) path.push(i);
+      if (!MODIFIER[kindById[cur]!]) break;
+      if (i >= 0) path[np++] = i;
       cur = refOf(cur);
     }
-    for (const i of path) resolvedMemo[i] = cur;
+    for (let k = 0; k < np; k++) resolvedMemo[path[k]!] = cur;
     return cur;
   };
   /** Size in bytes of a sized type (arrays multiplied out; may exceed u32, the caller checks), -1 if unsized. */
@@ -220,15 +241,15 @@ function checkResolved(btf: Btf, raw: RawTypeSource): void {
     const id = resolve(id0);
     const i = id - start;
     if (i >= 0 && !Number.isNaN(sizeMemo[i]!)) return sizeMemo[i]!;
-    const k = btf.kindOf(id);
+    const k = kindById[id]!;
     let size: number;
     if (k === BtfKind.PTR) size = 8;
     else if (k === BtfKind.ARRAY) {
       let elem: number;
       let nelems: number;
       if (i >= 0) {
-        elem = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE);
-        nelems = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE + 8);
+        elem = words[starts[i]! + 3]!;
+        nelems = words[starts[i]! + 5]!;
       } else {
         const a = btf.decodeType(id) as { type: number; nelems: number };
         elem = a.type;
@@ -236,92 +257,92 @@ function checkResolved(btf: Btf, raw: RawTypeSource): void {
       }
       const e = sizeOfId(elem); // depth bounded by MAX_TYPE_DEPTH (checked before)
       size = e < 0 ? -1 : e * nelems;
-    } else if (SIZED[k]) size = i >= 0 ? u32(offsets[i]! + 8) : (btf.decodeType(id) as { size: number }).size;
+    } else if (SIZED[k]) size = i >= 0 ? words[starts[i]! + 2]! : (btf.decodeType(id) as { size: number }).size;
     else size = -1;
     if (i >= 0) sizeMemo[i] = size;
     return size;
   };
-  /** INT data (encoding/offset/bits) of an INT type. */
-  const intInfo = (id: number): { bitsOffset: number; nrBits: number } => {
+  /** nr_bits of an INT type. */
+  const intBits = (id: number): number => {
     const i = id - start;
-    if (i >= 0) {
-      const data = u32(offsets[i]! + BTF_TYPE_HEADER_SIZE);
-      return { bitsOffset: (data >>> 16) & 0xff, nrBits: data & 0xff };
-    }
-    return btf.decodeType(id) as { bitsOffset: number; nrBits: number };
+    return i >= 0 ? words[starts[i]! + 3]! & 0xff : (btf.decodeType(id) as { nrBits: number }).nrBits;
   };
-  const kindAt = (id: number) => (id === 0 ? "void" : `a ${kindName(btf.kindOf(id))}`);
+  /** bits_offset of an INT type. */
+  const intBitsOffset = (id: number): number => {
+    const i = id - start;
+    return i >= 0 ? (words[starts[i]! + 3]! >>> 16) & 0xff : (btf.decodeType(id) as { bitsOffset: number }).bitsOffset;
+  };
+  const kindAt = (id: number) => (id === 0 ? "void" : `a ${kindName(kindById[id]!)}`);
 
   for (let i = 0; i < n; i++) {
     const id = start + i;
     const kind = kinds[i]!;
-    const pos = offsets[i]!;
-    const body = pos + BTF_TYPE_HEADER_SIZE;
+    const w = starts[i]!;
+    const body = w + 3;
     if (kind === BtfKind.ARRAY) {
-      const elem = u32(body);
-      const index = resolve(u32(body + 4));
-      if (btf.kindOf(index) !== BtfKind.INT) {
-        throw new BtfError(`ARRAY index type ${u32(body + 4)} is ${kindAt(index)}, not an integer`, { typeId: id });
+      const elem = words[body]!;
+      const index = resolve(words[body + 1]!);
+      if (kindById[index] !== BtfKind.INT) {
+        throw new BtfError(`ARRAY index type ${words[body + 1]!} is ${kindAt(index)}, not an integer`, { typeId: id });
       }
       const elemSize = sizeOfId(elem);
       if (elemSize < 0) throw new BtfError(`ARRAY element type ${elem} is ${kindAt(resolve(elem))}, which has no size`, { typeId: id });
-      const nelems = u32(body + 8);
+      const nelems = words[body + 2]!;
       if (elemSize * nelems > U32_MAX) throw new BtfError(`ARRAY of ${nelems} elements of ${elemSize} bytes overflows the u32 size limit`, { typeId: id });
     } else if (kind === BtfKind.STRUCT || kind === BtfKind.UNION) {
-      const info = u32(pos + 4);
+      const info = words[w + 1]!;
       const vlen = info & 0xffff;
       const kflag = info >>> 31 === 1;
-      const size = u32(pos + 8);
-      for (let m = 0, p = body; m < vlen; m++, p += 12) {
-        const type = u32(p + 4);
-        const mname = () => raw.name(u32(p));
+      const size = words[w + 2]!;
+      for (let m = 0, p = body; m < vlen; m++, p += 3) {
+        const type = words[p + 1]!;
         const rtype = resolve(type);
-        const rkind = btf.kindOf(rtype);
+        const rkind = kindById[rtype]!;
         const msize = sizeOfId(type);
-        if (msize < 0) throw new BtfError(`member ${m} ('${mname()}') has type ${type} of kind ${kindName(rkind)}, which has no size`, { typeId: id });
-        const off = u32(p + 8);
+        if (msize < 0) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') has type ${type} of kind ${kindName(rkind)}, which has no size`, { typeId: id });
+        const off = words[p + 2]!;
         const bitsOffset = kflag ? off & 0xffffff : off;
         const bitfield = kflag ? off >>> 24 : 0;
-        const isEnum = rkind === BtfKind.ENUM || rkind === BtfKind.ENUM64;
         if (bitfield > 0) {
           // kind_flag bitfield: only on integers and enums, no wider than them (btf_*_check_kflag_member).
-          const width = rkind === BtfKind.INT ? intInfo(rtype).nrBits : isEnum ? msize * 8 : -1;
-          if (width < 0) throw new BtfError(`member ${m} ('${mname()}') is a ${bitfield}-bit bitfield of ${kindAt(rtype)}; only integers and enums can be bitfields`, { typeId: id });
-          if (bitfield > width) throw new BtfError(`member ${m} ('${mname()}') is a ${bitfield}-bit bitfield of a ${width}-bit type`, { typeId: id });
+          const isEnum = rkind === BtfKind.ENUM || rkind === BtfKind.ENUM64;
+          const width = rkind === BtfKind.INT ? intBits(rtype) : isEnum ? msize * 8 : -1;
+          if (width < 0) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') is a ${bitfield}-bit bitfield of ${kindAt(rtype)}; only integers and enums can be bitfields`, { typeId: id });
+          if (bitfield > width) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') is a ${bitfield}-bit bitfield of a ${width}-bit type`, { typeId: id });
           continue; // position checked against the struct size by bits in validateRaw
         }
         if (!kflag && rkind === BtfKind.INT) {
           // Old-style bitfield in the INT encoding: bits, not bytes (btf_int_check_member).
-          const int = intInfo(rtype);
-          const bits = bitsOffset + int.bitsOffset;
-          const copyBits = int.nrBits + (bits % 8);
+          const nrBits = intBits(rtype);
+          const bits = bitsOffset + intBitsOffset(rtype);
+          const copyBits = nrBits + (bits % 8);
           if (Math.floor(bits / 8) + Math.ceil(copyBits / 8) > size) {
-            throw new BtfError(`member ${m} ('${mname()}') at bit ${bitsOffset} with ${int.nrBits} bits extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
+            throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') at bit ${bitsOffset} with ${nrBits} bits extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
           }
           continue;
         }
-        if (bitsOffset % 8 !== 0) throw new BtfError(`member ${m} ('${mname()}') of ${kindAt(rtype)} is not byte-aligned (bit offset ${bitsOffset})`, { typeId: id });
+        if (bitsOffset % 8 !== 0) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') of ${kindAt(rtype)} is not byte-aligned (bit offset ${bitsOffset})`, { typeId: id });
         if (bitsOffset / 8 + msize > size) {
-          throw new BtfError(`member ${m} ('${mname()}') at byte ${bitsOffset / 8} with size ${msize} extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
+          throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') at byte ${bitsOffset / 8} with size ${msize} extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
         }
       }
     } else if (kind === BtfKind.FUNC_PROTO) {
-      const vlen = u32(pos + 4) & 0xffff;
-      const ret = u32(pos + 8);
+      const vlen = words[w + 1]! & 0xffff;
+      const ret = words[w + 2]!;
       if (ret !== 0 && sizeOfId(ret) < 0) throw new BtfError(`FUNC_PROTO return type ${ret} is ${kindAt(resolve(ret))}, which has no size`, { typeId: id });
-      for (let a = 0, q = body; a < vlen; a++, q += 8) {
-        const type = u32(q + 4);
+      for (let a = 0, q = body; a < vlen; a++, q += 2) {
+        const type = words[q + 1]!;
         if (type === 0) continue; // the variadic marker (position checked by the parser)
         if (sizeOfId(type) < 0) throw new BtfError(`FUNC_PROTO parameter ${a} has type ${type}, ${kindAt(resolve(type))}, which has no size`, { typeId: id });
       }
     } else if (kind === BtfKind.DATASEC) {
-      const vlen = u32(pos + 4) & 0xffff;
-      const size = u32(pos + 8);
+      const vlen = words[w + 1]! & 0xffff;
+      const size = words[w + 2]!;
       if (size === 0) continue; // unlinked objects: offsets and sizes are filled in by the loader
       let lastEnd = 0;
-      for (let v = 0, p = body; v < vlen; v++, p += 12) {
-        const off = u32(p + 4);
-        const vsize = u32(p + 8);
+      for (let v = 0, p = body; v < vlen; v++, p += 3) {
+        const off = words[p + 1]!;
+        const vsize = words[p + 2]!;
         if (vsize === 0) throw new BtfError(`DATASEC variable ${v} has size 0`, { typeId: id });
         if (off < lastEnd) throw new BtfError(`DATASEC variable ${v} at offset ${off} overlaps the previous one (ends at ${lastEnd}); variables must be sorted`, { typeId: id });
         lastEnd = off + vsize;
@@ -367,7 +388,7 @@ const PTR_OR_MODIFIER = (() => {
  * MAX_TYPE_DEPTH. A functional graph, so one pass with memoized lengths.
  */
 function checkPointerChains(btf: Btf, raw: RawTypeSource): void {
-  const { view, littleEndian: le, offsets, kinds } = raw;
+  const { words, starts, kinds } = raw;
   const start = btf.startId;
   const n = kinds.length;
   const len = new Int32Array(n); // 0 unknown, -1 on the current walk, > 0 chain length
@@ -391,7 +412,7 @@ function checkPointerChains(btf: Btf, raw: RawTypeSource): void {
       }
       len[j] = -1;
       walk.push(j);
-      const next = view.getUint32(offsets[j]! + 8, le) - start;
+      const next = words[starts[j]! + 2]! - start;
       if (next < 0 || !PTR_OR_MODIFIER[kinds[next]!]) break;
       j = next;
     }
