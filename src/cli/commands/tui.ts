@@ -116,10 +116,13 @@ export async function runTuiCommand(a: TuiArgs, io: CliIo, term: TuiTerminal): P
   const machine = btf ? bootScaleMachine(btf, a.seed) : machineOf(bootSyntheticKernel({ seed: a.seed, nrCpus: a.cpus }));
   if (btf && a.workload === "mixed") a.workload = "random";
   if (!machine.workloads.includes(a.workload)) throw new UsageError(`--workload ${a.workload}: expected one of ${machine.workloads.join(", ")}`);
-  // ink and React load only when the TUI runs (not for every CLI command).
-  const [{ createElement }, { render }, { App }, { TuiDriver }] = await withoutCiEnv(() =>
+  // ink and React load only when the TUI runs (not for every CLI command). React is CommonJS: its
+  // exports are taken from the default export, the one form both node and the CLI bundle (esbuild gives a
+  // split-off CommonJS module only a default export) provide.
+  const [{ default: react }, { render }, { App }, { TuiDriver }] = await withoutCiEnv(() =>
     Promise.all([import("react"), import("ink"), import("../../ui/tui/App.js"), import("../../ui/tui/driver.js")]),
   );
+  const { createElement } = react;
   const driver: TuiDriverT = new TuiDriver({
     machine,
     specs: a.specs ?? [],

@@ -1,0 +1,96 @@
+// Bundles the CLI executable (dist/src/cli/bin.js, as tsc emitted it) with
+// esbuild into one entry file plus shared chunks (dist/src/cli/bin-chunk-*.js),
+// so a cold start reads and compiles a few files instead of resolving and
+// loading hundreds of ES modules one by one. The command modules that
+// main.ts imports dynamically stay separate chunks, so `info` still does not
+// load the tracer nor `trace` the TUI. Only bin.js is replaced: every other
+// module under dist/src stays as tsc emitted it, for the package's library
+// exports.
+//
+// Modules that locate files through import.meta.url keep seeing their own
+// location: each `import.meta.url` in a bundled module is rewritten to the URL
+// of the module it came from (ours stay under dist/src, where their grammars,
+// headers and precompiled BTF are), relative to the bundle's directory.
+// Dependencies' modules are mapped to dist/src/cli/vendor/<package path>,
+// where the files they read are copied (yargs's message translations; ink's
+// package.json, read in its DEV mode), so an installed package works however
+// npm lays out node_modules.
+//
+// Runs after tsc (`npm run build`); refuses to run on an already bundled
+// bin.js (its relative URLs would be rewritten twice).
+import { build } from "esbuild";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const cliDir = join(root, "dist", "src", "cli");
+const entry = join(cliDir, "bin.js");
+const vendorDir = join(cliDir, "vendor");
+const nodeModules = join(root, "node_modules") + sep;
+/** The first line of every file this script writes: marks bin.js as bundled. */
+const MARK = "// bundled by scripts/bundle-cli.mjs from tsc's dist/src/cli/bin.js";
+const CHUNK_PREFIX = "bin-chunk-";
+/** Files that bundled dependencies read at run time beside their modules: copied under vendor/. */
+const VENDOR_FILES = ["yargs/locales", "ink/package.json"];
+
+if (!existsSync(entry)) {
+  console.error(`bundle-cli: ${relative(root, entry)} missing: run tsc first`);
+  process.exit(1);
+}
+if (readFileSync(entry, "utf8").includes(MARK)) {
+  console.error(`bundle-cli: ${relative(root, entry)} is already a bundle: run tsc first`);
+  process.exit(1);
+}
+
+/** The URL text (relative to the bundle's directory) standing for module `path`'s own URL. */
+function ownUrl(path) {
+  const rel = path.startsWith(nodeModules) ? join("vendor", path.slice(nodeModules.length)) : relative(cliDir, path);
+  return rel.split(sep).join("/");
+}
+
+const importMetaUrl = {
+  name: "import-meta-url",
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes("import.meta.url")) return undefined;
+      const url = `new URL(${JSON.stringify(ownUrl(args.path))}, import.meta.url).href`;
+      return { contents: text.replaceAll("import.meta.url", url), loader: "js", resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+const result = await build({
+  entryPoints: { bin: entry },
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  outdir: cliDir,
+  chunkNames: `${CHUNK_PREFIX}[hash]`,
+  allowOverwrite: true,
+  write: false,
+  sourcemap: "linked",
+  // ink imports it only in its DEV mode, and it is not installed: left an import, as in ink.
+  external: ["react-devtools-core"],
+  plugins: [importMetaUrl],
+  // CommonJS dependencies (react, ws...) call require(); an ES module has none of its own.
+  banner: { js: `${MARK}\nimport { createRequire as __btfsnoopCreateRequire } from "node:module";\nconst require = __btfsnoopCreateRequire(import.meta.url);` },
+  logLevel: "warning",
+});
+
+for (const f of readdirSync(cliDir)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(cliDir, f));
+let bytes = 0;
+for (const out of result.outputFiles) {
+  writeFileSync(out.path, out.contents);
+  if (out.path.endsWith(".js")) bytes += out.contents.length;
+}
+rmSync(vendorDir, { recursive: true, force: true });
+for (const f of VENDOR_FILES) {
+  mkdirSync(dirname(join(vendorDir, f)), { recursive: true });
+  cpSync(join(nodeModules, f), join(vendorDir, f), { recursive: true });
+}
+const files = result.outputFiles.filter((o) => o.path.endsWith(".js")).length;
+console.log(`bundle-cli: ${relative(root, entry)} + ${files - 1} chunk(s), ${(bytes / 1024).toFixed(0)} KiB`);
