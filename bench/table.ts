@@ -55,3 +55,27 @@ export function printTable(title: string, header: string[], rows: string[][]): v
   process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
   for (const r of rows) process.stdout.write(line(r) + "\n");
 }
+
+/** Geometric mean of positive numbers (NaN for none). */
+export function geomean(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+/** Process CPU time (user + system) in ms since `since` (a process.cpuUsage() value), or now when omitted. */
+export function cpuMs(since?: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
+
+/** Best process CPU time in ms of `runs` calls of `fn` (after one warm-up call). */
+export function bestCpuMs(runs: number, fn: () => unknown): number {
+  fn();
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.cpuUsage();
+    fn();
+    best = Math.min(best, cpuMs(t0));
+  }
+  return best;
+}
