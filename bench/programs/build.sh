@@ -6,5 +6,5 @@ set -eu
 cd "$(dirname "$0")"
 CLANG=${1:-${CLANG:-clang}}
 for src in alu_xorshift alu_crc32 mem_sort mem_checksum br_collatz br_state call_chain call_helper div_gcd div_digits; do
-	"$CLANG" -O2 -g -target bpf -mcpu=v3 -Wall -Werror -c "$src.c" -o "$src.bpf.o"
+	"$CLANG" -O2 -g -fdebug-prefix-map="$PWD"=. -target bpf -mcpu=v3 -Wall -Werror -c "$src.c" -o "$src.bpf.o"
 done
