@@ -6,17 +6,20 @@ const TWO32 = 4294967296;
 
 /** out = a * b (low 64 bits of the product). */
 export function mul64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
-  const al = alo >>> 0;
-  const bl = blo >>> 0;
-  const a0 = al & 0xffff;
-  const a1 = al >>> 16;
-  const b0 = bl & 0xffff;
-  const b1 = bl >>> 16;
-  const mid = a0 * b1 + a1 * b0; // < 2^33
-  const low = a0 * b0 + (mid % 65536) * 65536; // < 2^33
-  const carry = Math.floor(low / TWO32);
-  out[0] = low % TWO32 | 0;
-  out[1] = (a1 * b1 + Math.floor(mid / 65536) + carry + Math.imul(ahi, bl) + Math.imul(al, bhi)) | 0;
+  out[0] = Math.imul(alo, blo);
+  out[1] = (mulhu32(alo, blo) + Math.imul(ahi, blo) + Math.imul(alo, bhi)) | 0;
+}
+
+/** The high 32 bits of the unsigned 64-bit product of two 32-bit values (as int32 bits). */
+export function mulhu32(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const p01 = a0 * b1; // each partial product < 2^32
+  const p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff); // < 3 * 2^16
+  return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
 }
 
 /** 0n..1023n, made once: small results (0, 1, lengths) need no BigInt conversion. */

@@ -9,3 +9,5 @@ export const MAX_CALL_FRAMES = 8;
 export const MAX_TAIL_CALL_CNT = 33;
 /** bpf_tail_call's helper id: the VM implements it (it replaces the running program). */
 export const HELPER_TAIL_CALL = 12;
+/** `hi` of the addresses lddw gives subprograms (src 4, for bpf_loop callbacks); `lo` is the slot. */
+export const CODE_ADDRESS_HI = 0xffffffa0 | 0;

@@ -4,7 +4,9 @@
 // paths stay BigInt-free; a region never crosses a 4 GiB boundary, so it is
 // found by its `hi` and a binary search on `lo`. Every load and store the
 // interpreter does is checked against a region here; kernel memory is never
-// touched directly (only through helpers, via KernelEnv).
+// touched directly (only through helpers, via KernelEnv). checkedRegion()
+// is a program access's check, with the fault it raises.
+import { FaultKind, VmFault } from "./errors.js";
 
 /** What a region holds; decides where it is placed in the address space. */
 export const RegionKind = {
@@ -149,4 +151,29 @@ export class AddressSpace {
     const { hi, lo } = splitAddress(addr);
     return this.find(hi, lo, size);
   }
+}
+
+/**
+ * The region holding an access of `size` bytes at base + off (base = baseHi:baseLo,
+ * off a 16-bit offset) by the instruction at `pc`; the access's offset in it
+ * is ((baseLo + off) >>> 0) - region.lo. Throws the VmFault of an invalid
+ * read or write (no region there, or a write to a read-only one).
+ */
+export function checkedRegion(mem: AddressSpace, pc: number, baseLo: number, baseHi: number, off: number, size: number, write: boolean): Region {
+  let l = (baseLo >>> 0) + off;
+  let h = baseHi;
+  if (l >= FOUR_GIB) {
+    l -= FOUR_GIB;
+    h = (h + 1) | 0;
+  } else if (l < 0) {
+    l += FOUR_GIB;
+    h = (h - 1) | 0;
+  }
+  const r = mem.find(h >>> 0, l, size);
+  if (r === undefined || (write && !r.writable)) {
+    const addr = ((BigInt(h >>> 0) << 32n) | BigInt(l)).toString(16);
+    const what = r === undefined ? "not inside any mapped region" : `${r.label} is read-only`;
+    throw new VmFault(FaultKind.MEMORY, pc, `invalid ${write ? "write" : "read"} of ${size} bytes at 0x${addr}: ${what}`);
+  }
+  return r;
 }

@@ -1,0 +1,95 @@
+// The interpreter's calls out of a program: helpers by id (through the
+// BigInt helper ABI, one reused HelperRuntime per call depth), bpf_tail_call
+// (the VM's own: the target program replaces the running one), and the
+// bpf_loop callbacks helpers make back into the program.
+import { fromBig, toBigU } from "./alu64.js";
+import type { KernelEnv } from "./env.js";
+import { FaultKind, VmFault } from "./errors.js";
+import type { CallHandler, Machine } from "./exec-loop.js";
+import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi.js";
+import { HELPER_TAIL_CALL, MAX_TAIL_CALL_CNT } from "./limits.js";
+import { REG_FILE_SIZE, type LoadedProgram, type TailCallTable } from "./loaded-program.js";
+import type { AddressSpace, Region } from "./memory.js";
+
+/** -ENOENT as a u64's halves: r0 after a tail call that did not jump. */
+const ENOENT_LO = -2;
+const ENOENT_HI = -1;
+
+export class Calls implements CallHandler {
+  private readonly runtimes: CallRuntime[] = [];
+  private readonly tmp = new Int32Array(2);
+
+  constructor(
+    private readonly m: Machine,
+    readonly mem: AddressSpace,
+    readonly env: KernelEnv,
+    private readonly impl: (id: number) => HelperImpl | undefined,
+    readonly mapAt: (addr: bigint) => unknown,
+  ) {}
+
+  /** Helper `id` called at `pc`; r0 in lo[0]/hi[0]. Returns the program a successful tail call continues in. */
+  helper(lp: LoadedProgram, pc: number, depth: number, id: number, lo: Int32Array, hi: Int32Array): LoadedProgram | undefined {
+    if (id === HELPER_TAIL_CALL) {
+      const map = this.mapAt(toBigU(lo[2]!, hi[2]!)) as Partial<TailCallTable> | undefined;
+      const target = map?.progAt?.(lo[3]! >>> 0);
+      if (target && this.m.tailCalls < MAX_TAIL_CALL_CNT) {
+        this.m.tailCalls++;
+        for (let i = 2; i < 10; i++) lo[i] = hi[i] = 0;
+        lo[0] = hi[0] = 0;
+        return target;
+      }
+      // A failed tail call falls through to the next instruction (r0 is not defined by the kernel; we set -ENOENT).
+      lo[0] = ENOENT_LO;
+      hi[0] = ENOENT_HI;
+      return undefined;
+    }
+    const impl = this.impl(id);
+    if (!impl) throw new VmFault(FaultKind.CALL, pc, `call to unknown helper #${id}`, "EINVAL");
+    // One runtime object per call depth, reused (no allocation per helper call).
+    let rt = this.runtimes[depth];
+    if (!rt) this.runtimes[depth] = rt = new CallRuntime(this);
+    rt.pc = pc;
+    rt.ctx = this.m.ctxRegion;
+    rt.lp = lp;
+    rt.depth = depth;
+    const r0 = invokeHelper(impl, rt, id, pc, toBigU(lo[1]!, hi[1]!), toBigU(lo[2]!, hi[2]!), toBigU(lo[3]!, hi[3]!), toBigU(lo[4]!, hi[4]!), toBigU(lo[5]!, hi[5]!));
+    fromBig(this.tmp, r0);
+    lo[0] = this.tmp[0]!;
+    hi[0] = this.tmp[1]!;
+    return undefined;
+  }
+
+  /** bpf_loop's callback call from a helper: r1..r5 from `cargs`, returns the callee's r0. */
+  callSubprog(lp: LoadedProgram, pc: number, depth: number, target: number, cargs: readonly bigint[]): bigint {
+    const clo = new Int32Array(REG_FILE_SIZE);
+    const chi = new Int32Array(REG_FILE_SIZE);
+    cargs.forEach((a, i) => {
+      fromBig(this.tmp, a);
+      clo[i + 1] = this.tmp[0]!;
+      chi[i + 1] = this.tmp[1]!;
+    });
+    this.m.callLocal(lp, pc, target, depth, clo, chi);
+    return toBigU(clo[0]!, chi[0]!);
+  }
+}
+
+/** The HelperRuntime of one call depth, refilled for every helper call made at that depth. */
+class CallRuntime implements HelperRuntime {
+  readonly mem: AddressSpace;
+  readonly env: KernelEnv;
+  readonly mapAt: (addr: bigint) => unknown;
+  pc = 0;
+  ctx: Region | undefined;
+  lp: LoadedProgram | undefined;
+  depth = 0;
+
+  constructor(private readonly calls: Calls) {
+    this.mem = calls.mem;
+    this.env = calls.env;
+    this.mapAt = calls.mapAt;
+  }
+
+  callSubprog(target: number, cargs: readonly bigint[]): bigint {
+    return this.calls.callSubprog(this.lp!, this.pc, this.depth, target, cargs);
+  }
+}
