@@ -22,7 +22,7 @@ import { MAX_CALL_FRAMES, STACK_SIZE } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, Source } from "../isa/opcodes.js";
 import { REG_FILE_SIZE, type LoadedProgram } from "../loaded-program.js";
 import { buildCfg, End, type Block, type Cfg } from "./cfg.js";
-import { ACCESS_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault, storeInsn } from "./insn.js";
+import { ACCESS_FN, DIV_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault, storeInsn } from "./insn.js";
 import { reversePostorder, structure } from "./structure.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 
@@ -205,6 +205,7 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`const { ${Object.keys(SHARED).join(", ")}, lp, A } = K;`);
   emit(`const T = new Int32Array(2);`);
   for (const line of ACCESS_FN) emit(line);
+  for (const line of DIV_FN) emit(line);
   for (const e of entries) w.entryFunction(e);
   emit(`return function jit_${lp.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}(rt, entry, depth, ${ARGS}, l10, h10) {`);
   emit(`switch (entry) {`);

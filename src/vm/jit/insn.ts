@@ -19,28 +19,46 @@ export function staticFault(kind: string, pc: number, message: string, errno: st
   return `rt.b = B + ${refund}; ic = 1; throw new VmFault(${JSON.stringify(kind)}, ${pc}, ${JSON.stringify(message)}, ${JSON.stringify(errno)});`;
 }
 
+/** `a + b` for a high half, with a literal b folded. */
+function plus(a: string, b: string): string {
+  return b === "0" ? a : b === "(-1)" ? `${a} - 1` : `${a} + ${b}`;
+}
+
+/** `a - b` for a high half, with a literal b folded. */
+function minus(a: string, b: string): string {
+  return b === "0" ? a : b === "(-1)" ? `${a} + 1` : `${a} - ${b}`;
+}
+
 export function alu64(op: number, d: number, s: number, isX: boolean, off: number, imm: number, refund: number): string {
   const ld = L(d);
   const hd = H(d);
   const bl = isX ? L(s) : lit(imm);
   const bh = isX ? H(s) : lit(imm >> 31);
-  const viaT = (call: string) => `${call}; ${ld} = T[0]; ${hd} = T[1];`;
   switch (op) {
     case 0x00:
-      return `t = (${ld} >>> 0) + (${bl} >>> 0); ${ld} = t | 0; ${hd} = (${hd} + ${bh} + (t >= 4294967296 ? 1 : 0)) | 0;`;
+      // int32 adds only: the carry out of the low halves is the unsigned sum being below an addend.
+      if (isX && s === d) return `t = ${ld} << 1; ${hd} = ((${hd} << 1) | (${ld} >>> 31)); ${ld} = t;`;
+      return `t = (${ld} + ${bl}) | 0; ${hd} = (${plus(hd, bh)} + ((t >>> 0) < (${ld} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`;
     case 0x10:
-      return `t = (${ld} >>> 0) - (${bl} >>> 0); ${ld} = t | 0; ${hd} = (${hd} - ${bh} - (t < 0 ? 1 : 0)) | 0;`;
+      if (isX && s === d) return `${ld} = 0; ${hd} = 0;`;
+      return `t = (${ld} - ${bl}) | 0; ${hd} = (${minus(hd, bh)} - ((${ld} >>> 0) < (${bl} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`;
     case 0x20:
       // Low 64 bits of the product: imul for the low half, 16-bit limbs for the carry into the high half.
+      if (!isX && imm >= 0 && imm < 0x10000) {
+        return (
+          `{ const a = ${ld} >>> 0, m1 = (a >>> 16) * ${imm} + (((a & 0xffff) * ${imm}) >>> 16);` +
+          ` ${hd} = ((m1 >>> 16) + Math.imul(${hd}, ${imm})) | 0; ${ld} = Math.imul(a, ${imm}); }`
+        );
+      }
       return (
         `{ const a = ${ld} >>> 0, b = ${bl} >>> 0, a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;` +
         ` const m1 = a1 * b0 + ((a0 * b0) >>> 16), m2 = a0 * b1 + (m1 & 0xffff);` +
-        ` ${hd} = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(${hd}, b) + Math.imul(a, ${bh})) | 0; ${ld} = Math.imul(a, b); }`
+        ` ${hd} = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(${hd}, b)${bh === "0" ? "" : ` + Math.imul(a, ${bh})`}) | 0; ${ld} = Math.imul(a, b); }`
       );
     case 0x30:
-      return viaT(`${off === 1 ? "sdiv64" : "udiv64"}(T, ${ld}, ${hd}, ${bl}, ${bh})`);
     case 0x90:
-      return viaT(`${off === 1 ? "smod64" : "umod64"}(T, ${ld}, ${hd}, ${bl}, ${bh})`);
+      // The factory's div64 (DIV_FN): 32-bit divisors without BigInt, then alu64's.
+      return `${off === 1 ? "sdiv" : "udiv"}(${ld}, ${hd}, ${bl}, ${bh}, ${op === 0x90 ? 1 : 0}); ${ld} = QL; ${hd} = QH;`;
     case 0x40:
       return `${ld} |= ${bl}; ${hd} |= ${bh};`;
     case 0x50:
@@ -50,7 +68,13 @@ export function alu64(op: number, d: number, s: number, isX: boolean, off: numbe
     case 0x60:
     case 0x70:
     case 0xc0: {
-      if (isX) return viaT(`${op === 0x60 ? "shl64" : op === 0x70 ? "shr64" : "sar64"}(T, ${ld}, ${hd}, ${bl} & 63)`);
+      if (isX) {
+        // t = the count (src may be dst); shifts of 32..63 move one half into the other.
+        const n = `t = ${bl} & 63; if (t >= 32) {`;
+        if (op === 0x60) return `${n} ${hd} = ${ld} << (t - 32); ${ld} = 0; } else if (t !== 0) { ${hd} = (${hd} << t) | (${ld} >>> (32 - t)); ${ld} = ${ld} << t; }`;
+        if (op === 0x70) return `${n} ${ld} = ${hd} >>> (t - 32) | 0; ${hd} = 0; } else if (t !== 0) { ${ld} = (${ld} >>> t) | (${hd} << (32 - t)); ${hd} = ${hd} >>> t | 0; }`;
+        return `${n} ${ld} = ${hd} >> (t - 32); ${hd} = ${hd} >> 31; } else if (t !== 0) { ${ld} = (${ld} >>> t) | (${hd} << (32 - t)); ${hd} = ${hd} >> t; }`;
+      }
       const n = imm & 63;
       if (n === 0) return "";
       if (op === 0x60) {
@@ -263,3 +287,38 @@ export function storeInsn(lp: LoadedProgram, pc: number, directStack: boolean): 
   if (size === 4) return `${at} v.setInt32(t, ${vl}, true);`;
   return `${at} v.setInt32(t, ${vl}, true); v.setInt32(t + 4, ${vh}, true);`;
 }
+
+/**
+ * Factory-scope 64-bit division and modulo (results in QL/QH), as RFC 9669
+ * (by zero: quotient 0, remainder the dividend; signed: truncating, the
+ * remainder takes the dividend's sign, INT64_MIN / -1 wraps). Divisors
+ * below 2^32 divide in three exact steps on doubles (16 bits at a time
+ * below the high word); signed operands that fit in 32 bits divide
+ * directly; anything else goes to alu64's functions.
+ */
+export const DIV_FN = [
+  `let QL = 0, QH = 0;`,
+  `function udiv(al, ah, bl, bh, mod) {`,
+  `if (bh === 0) {`,
+  `const b = bl >>> 0;`,
+  `if (b === 0) { if (mod === 1) { QL = al; QH = ah; } else { QL = 0; QH = 0; } return; }`,
+  `const a1 = ah >>> 0;`,
+  `if (a1 === 0) { const a = al >>> 0; QL = (mod === 1 ? a % b : Math.floor(a / b)) | 0; QH = 0; return; }`,
+  `const qh = Math.floor(a1 / b), x1 = (a1 - qh * b) * 65536 + (al >>> 16), q1 = Math.floor(x1 / b);`,
+  `const x0 = (x1 - q1 * b) * 65536 + (al & 0xffff), q0 = Math.floor(x0 / b);`,
+  `if (mod === 1) { QL = (x0 - q0 * b) | 0; QH = 0; } else { QL = (q1 * 65536 + q0) | 0; QH = qh | 0; }`,
+  `return;`,
+  `}`,
+  `if (mod === 1) umod64(T, al, ah, bl, bh); else udiv64(T, al, ah, bl, bh);`,
+  `QL = T[0]; QH = T[1];`,
+  `}`,
+  `function sdiv(al, ah, bl, bh, mod) {`,
+  `if (ah === (al >> 31) && bh === (bl >> 31)) {`,
+  `if (bl === 0) { if (mod === 1) { QL = al; QH = ah; } else { QL = 0; QH = 0; } return; }`,
+  `const q = mod === 1 ? al % bl : Math.trunc(al / bl);`,
+  `QL = q | 0; QH = q < 0 ? -1 : 0; return;`,
+  `}`,
+  `if (mod === 1) smod64(T, al, ah, bl, bh); else sdiv64(T, al, ah, bl, bh);`,
+  `QL = T[0]; QH = T[1];`,
+  `}`,
+];
