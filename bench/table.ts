@@ -79,3 +79,12 @@ export function bestCpuMs(runs: number, fn: () => unknown): number {
   }
   return best;
 }
+
+/** A numeric environment setting: `def` when unset or empty; an Error naming the variable when it is not a number >= `min`. */
+export function envNumber(name: string, def: number, min = 0): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return def;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min) throw new Error(`${name} must be a number >= ${min}, got '${raw}'`);
+  return v;
+}

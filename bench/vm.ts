@@ -23,14 +23,15 @@ import { decodeProgram } from "../src/vm/isa/decode.js";
 import { Interpreter, type LoadedProgram } from "../src/vm/interpreter.js";
 import { AddressSpace, RegionKind, type Region } from "../src/vm/memory.js";
 import { buildNative, runNative } from "./native.js";
-import { cpuMs, geomean, onPath, printTable, repoRoot } from "./table.js";
+import { cpuMs, envNumber, geomean, onPath, printTable, repoRoot } from "./table.js";
 import { buildUbpf, type Ubpf } from "./ubpf.js";
 import { BENCH_PROGRAMS, benchInput, expectedR0, loadBenchProgram, programsDir, type BenchProgram, type ProgramClass } from "./vm-programs.js";
 
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
-const SCALE = Number(process.env.BENCH_VM_SCALE ?? 1);
-const FIXED_RUNS = Math.max(100_000, Number(process.env.BENCH_VM_FIXED ?? 10_000_000));
 const BUDGET = 2_000_000_000;
+/** Settings from the environment, read when the suite starts (bad values fail it with the variable's name). */
+let RUNS = 3;
+let SCALE = 1;
+let FIXED_RUNS = 10_000_000;
 const CLASSES: readonly ProgramClass[] = ["ALU", "memory", "branches", "calls", "div/mod"];
 
 /** `r0 = 0; exit`: the program of the fixed cost, as bytes so uBPF loads the same ones. */
@@ -107,6 +108,9 @@ const gm = (xs: (number | undefined)[]): number | undefined => {
 };
 
 export async function runVmBench(): Promise<void> {
+  RUNS = Math.round(envNumber("BENCH_RUNS", 3, 1));
+  SCALE = envNumber("BENCH_VM_SCALE", 1, 1e-6);
+  FIXED_RUNS = envNumber("BENCH_VM_FIXED", 10_000_000, 1_000_000);
   const root = repoRoot();
   const dir = programsDir(root);
   const only = process.env.BENCH_VM_PROGRAMS?.split(",").map((s) => s.trim()).filter(Boolean);
