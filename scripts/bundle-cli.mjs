@@ -16,12 +16,17 @@
 // package.json, read in its DEV mode), so an installed package works however
 // npm lays out node_modules.
 //
+// A lone --help or --version is answered from text captured here from the
+// same modules (static-output.ts's captureStaticOutputs) and compiled into
+// the bundle as BTFSNOOP_STATIC_HELP / BTFSNOOP_STATIC_VERSION (see bin.ts),
+// so the executable never prints text older than its own command tree.
+//
 // Runs after tsc (`npm run build`); refuses to run on an already bundled
 // bin.js (its relative URLs would be rewritten twice).
 import { build } from "esbuild";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cliDir = join(root, "dist", "src", "cli");
@@ -61,6 +66,9 @@ const importMetaUrl = {
   },
 };
 
+const { captureStaticOutputs } = await import(pathToFileURL(join(cliDir, "static-output.js")).href);
+const captured = await captureStaticOutputs();
+
 const result = await build({
   entryPoints: { bin: entry },
   bundle: true,
@@ -76,6 +84,7 @@ const result = await build({
   // ink imports it only in its DEV mode, and it is not installed: left an import, as in ink.
   external: ["react-devtools-core"],
   plugins: [importMetaUrl],
+  define: { BTFSNOOP_STATIC_HELP: JSON.stringify(captured.help), BTFSNOOP_STATIC_VERSION: JSON.stringify(captured.version) },
   // CommonJS dependencies (react, ws...) call require(); an ES module has none of its own.
   banner: { js: `${MARK}\nimport { createRequire as __btfsnoopCreateRequire } from "node:module";\nconst require = __btfsnoopCreateRequire(import.meta.url);` },
   logLevel: "warning",
@@ -93,4 +102,4 @@ for (const f of VENDOR_FILES) {
   cpSync(join(nodeModules, f), join(vendorDir, f), { recursive: true });
 }
 const files = result.outputFiles.filter((o) => o.path.endsWith(".js")).length;
-console.log(`bundle-cli: ${relative(root, entry)} + ${files - 1} chunk(s), ${(bytes / 1024).toFixed(0)} KiB`);
+console.log(`bundle-cli: ${relative(root, entry)} + ${files - 1} chunk(s), ${(bytes / 1024).toFixed(0)} KiB; static --help ${captured.help.length} chars, --version ${JSON.stringify(captured.version.trim())}`);

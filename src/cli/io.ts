@@ -191,6 +191,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Whether standard output's reader has gone away (EPIPE): producers should stop. */
   outputClosed?(): boolean;
+  /** Standard output's terminal width (undefined on a pipe or file); process.stdout's when absent. */
+  columns?(): number | undefined;
 }
 
 /** The real standard streams. */
@@ -205,6 +207,7 @@ export const processIo: CliIo = {
     await Promise.all(pending);
   },
   outputClosed: () => pipeClosed,
+  columns: () => process.stdout.columns,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -123,7 +123,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .exitProcess(false)
     .version("0.1.0")
     .alias("V", "version")
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(Math.min(100, (io.columns ? io.columns() : process.stdout.columns) || 100))
     .fail((msg, err, usage) => {
       // yargs reports its own complaints (and errors thrown by option coercion) as YError.
       if (err && err.name !== "YError") throw err;
