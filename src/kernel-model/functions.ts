@@ -62,8 +62,9 @@ interface FunctionSlot {
 const SLOT = Symbol("function-table slot");
 type Slotted = KernelFunction & { [SLOT]?: FunctionSlot };
 
-/** Smallest u64 that is a negative errno as a return value (-4095, MAX_ERRNO). */
-const ERRNO_MIN_U64 = 0xfffffffffffff001n;
+/** Largest u64. */
+const U64_MAX = 0xffffffffffffffffn;
+
 
 export class FunctionTable {
   private readonly slots = new Map<KernelFunction, FunctionSlot>();
@@ -79,8 +80,6 @@ export class FunctionTable {
   /** Snapshots published so far (one per update). */
   updates = 0;
   private seq = 0;
-  /** Functions being executed, innermost last (for call-site locations such as kfree_skb's). */
-  readonly stack: KernelFunction[] = [];
   /** Called after every call with its frame and return value (call logs, determinism checks). */
   onCall: ((call: CallFrame, ret: bigint) => void) | undefined;
   /**
@@ -171,8 +170,27 @@ export class FunctionTable {
     return this.slot(fn).hooks?.length ?? 0;
   }
 
-  /** Calls in progress, innermost last, each from before its entry hooks to after its exit hooks (kernel stacks). */
-  readonly calls: KernelFunction[] = [];
+  /**
+   * Calls in progress: slots 0..depth-1, innermost last, each from before its
+   * entry hooks to after its exit hooks (kernel stacks). Slots past `depth`
+   * are stale; a call writes its slot instead of pushing and popping.
+   */
+  private readonly active: KernelFunction[] = [];
+  /** Per slot of `active`: 1 while that call's body runs (between its entry and exit hooks). */
+  private inBody = new Uint8Array(64);
+  /** Number of calls in progress. */
+  private depth = 0;
+  /** Calls in progress, innermost last, each from before its entry hooks to after its exit hooks (a copy). */
+  get calls(): KernelFunction[] {
+    return this.active.slice(0, this.depth);
+  }
+
+  /** Functions whose bodies are executing, innermost last (a call's entry and exit hooks see its callers only; a copy). */
+  get stack(): KernelFunction[] {
+    const out: KernelFunction[] = [];
+    for (let i = 0; i < this.depth; i++) if (this.inBody[i]) out.push(this.active[i]!);
+    return out;
+  }
 
   /**
    * The kernel stack a probe on the innermost call in progress sees
@@ -180,53 +198,80 @@ export class FunctionTable {
    * return address into each caller (callSite).
    */
   kernelStack(): bigint[] {
-    const c = this.calls;
+    const c = this.active;
+    const n = this.depth;
     const out: bigint[] = [];
-    for (let i = c.length - 1; i >= 0; i--) out.push(i === c.length - 1 ? c[i]!.address : callSite(c[i]!, c[i + 1]!));
+    for (let i = n - 1; i >= 0; i--) out.push(i === n - 1 ? c[i]!.address : callSite(c[i]!, c[i + 1]!));
     return out;
   }
 
   /** Where the innermost call in progress returns to (__builtin_return_address(0)); 0 for an outermost call. */
   returnAddress(): bigint {
-    const c = this.calls;
-    return c.length >= 2 ? callSite(c[c.length - 2]!, c[c.length - 1]!) : 0n;
+    const c = this.active;
+    const n = this.depth;
+    return n >= 2 ? callSite(c[n - 2]!, c[n - 1]!) : 0n;
   }
 
-  /** Calls `fn`: counted, hooks run around the body, the return value is a u64. */
+  /**
+   * Calls `fn`: counted, hooks run around the body, the return value is a
+   * u64 (a negative result is wrapped: -14n returns 2^64 - 14). Every
+   * simulated kernel call comes through here, so it is written for V8: the
+   * return value compared as an int64 (BigInt.asIntN) rather than as a
+   * BigInt of unknown width, stacks as slots and a depth, one try/finally.
+   */
   call(fn: KernelFunction, args: readonly bigint[], cpu: number, pid: number): bigint {
-    this.calls.push(fn);
-    try {
-      return this.callHooked(fn, args, cpu, pid);
-    } finally {
-      this.calls.pop();
-    }
-  }
-
-  private callHooked(fn: KernelFunction, args: readonly bigint[], cpu: number, pid: number): bigint {
     let slot = (fn as Slotted)[SLOT];
     if (slot?.table !== this) slot = this.slot(fn);
     slot.counts.calls++;
-    const frame: CallFrame = { fn, args, cpu, pid, seq: ++this.seq };
     const hooks = slot.hooks;
-    let ret: bigint | undefined;
-    if (hooks) {
-      for (const h of hooks) h.entry?.(frame);
-      if (fn.errorInjectable) for (const h of hooks) ret ??= h.modifyReturn?.(frame);
-    }
-    if (ret === undefined) {
-      this.stack.push(fn);
-      try {
+    const frame: CallFrame = { fn, args, cpu, pid, seq: ++this.seq };
+    const d = this.depth;
+    if (d >= this.inBody.length) this.grow();
+    this.active[d] = fn;
+    this.depth = d + 1;
+    try {
+      let ret: bigint | undefined;
+      if (hooks === undefined) {
+        this.inBody[d] = 1;
         this.bodyTime?.(fn);
         ret = fn.impl(frame);
-        if (ret < 0n || ret > 0xffffffffffffffffn) ret = BigInt.asUintN(64, ret);
-      } finally {
-        this.stack.pop();
+      } else {
+        this.inBody[d] = 0;
+        for (let i = 0; i < hooks.length; i++) hooks[i]!.entry?.(frame);
+        if (fn.errorInjectable) for (let i = 0; i < hooks.length; i++) ret ??= hooks[i]!.modifyReturn?.(frame);
+        if (ret === undefined) {
+          this.inBody[d] = 1;
+          this.bodyTime?.(fn);
+          ret = fn.impl(frame);
+        }
+        this.inBody[d] = 0;
       }
+      // As an s64: one int64 comparison when non-negative (the common 0 and small values).
+      const s = BigInt.asIntN(64, ret);
+      if (s >= 0n) {
+        // Wider than 64 bits: its low 64 bits (an int64 check for a value that fits).
+        if (ret !== s) ret = s;
+      } else {
+        if (ret < 0n || ret > U64_MAX) ret = BigInt.asUintN(64, ret);
+        // -MAX_ERRNO..-1: a negative errno.
+        if (s >= -4095n) slot.counts.errors++;
+      }
+      if (hooks !== undefined) for (let i = 0; i < hooks.length; i++) hooks[i]!.exit?.(frame, ret);
+      const onCall = this.onCall;
+      if (onCall !== undefined) {
+        this.inBody[d] = 0;
+        onCall(frame, ret);
+      }
+      return ret;
+    } finally {
+      this.depth = d;
     }
-    if (ret >= ERRNO_MIN_U64) slot.counts.errors++;
-    if (hooks) for (const h of hooks) h.exit?.(frame, ret);
-    this.onCall?.(frame, ret);
-    return ret;
+  }
+
+  private grow(): void {
+    const next = new Uint8Array(this.inBody.length * 2);
+    next.set(this.inBody);
+    this.inBody = next;
   }
 
   /** Ground truth for one function. */
