@@ -13,7 +13,9 @@
 // Environment: BENCH_RUNS (default 3), BENCH_VM_SCALE (iterations factor,
 // default 1: ~18-26 M instructions per run), BENCH_VM_PROGRAMS (comma list
 // of program names), BENCH_VM_FIXED (runs for the fixed cost, default 10 M),
-// BENCH_UBPF (a uBPF cmake build folder or install prefix), CC (default gcc).
+// BENCH_VM_ENGINES (comma list of interp, jit, ubpf, native, fixed: the
+// columns to measure and the fixed-cost table; default all), BENCH_UBPF (a uBPF cmake build folder or install
+// prefix), CC (default gcc).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +38,9 @@ const CLASSES: readonly ProgramClass[] = ["ALU", "memory", "branches", "calls", 
 
 /** `r0 = 0; exit`: the program of the fixed cost, as bytes so uBPF loads the same ones. */
 const RET0 = Uint8Array.from([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+
+/** What BENCH_VM_ENGINES may select. */
+const ENGINE_SETTINGS = ["interp", "jit", "ubpf", "native", "fixed"] as const;
 
 /** Engines' columns, in print order. */
 type Engine = "interp" | "jit" | "ubpfInterp" | "ubpfJit" | "native";
@@ -118,15 +123,20 @@ export async function runVmBench(): Promise<void> {
   if (only && programs.length !== only.length) {
     throw new Error(`BENCH_VM_PROGRAMS: unknown program in '${only.join(",")}' (have: ${BENCH_PROGRAMS.map((p) => p.name).join(", ")})`);
   }
+  const engineList = process.env.BENCH_VM_ENGINES?.split(",").map((e) => e.trim()).filter(Boolean) ?? [...ENGINE_SETTINGS];
+  const bad = engineList.filter((e) => !(ENGINE_SETTINGS as readonly string[]).includes(e));
+  if (bad.length) throw new Error(`BENCH_VM_ENGINES: unknown engine '${bad.join(",")}' (have: ${ENGINE_SETTINGS.join(", ")})`);
+  const want = (e: (typeof ENGINE_SETTINGS)[number]) => engineList.includes(e);
   const notes: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), "btfsnoop-vm-bench-"));
   try {
     const cc = process.env.CC || "gcc";
     const haveCc = onPath(cc);
-    if (!haveCc) notes.push(`no ${cc} on PATH: no native column`);
+    if (!haveCc && (want("native") || want("ubpf"))) notes.push(`no ${cc} on PATH: no native column`);
     let ubpf: Ubpf | undefined;
     const ubpfDir = process.env.BENCH_UBPF;
-    if (!ubpfDir) notes.push("set BENCH_UBPF to a uBPF build (cmake build folder or install prefix) for the uBPF columns and the goal ratios");
+    if (!want("ubpf")) ubpf = undefined;
+    else if (!ubpfDir) notes.push("set BENCH_UBPF to a uBPF build (cmake build folder or install prefix) for the uBPF columns and the goal ratios");
     else if (!haveCc) notes.push(`BENCH_UBPF is set but ${cc} is not on PATH to build the harness`);
     else {
       try {
@@ -151,16 +161,29 @@ export async function runVmBench(): Promise<void> {
       const input = mem.map(RegionKind.MEM, inputBytes.slice(), { label: `bench_in ${p.name}` });
       const row: Row = { p, executed: 0, rate: {} };
       rows.push(row);
-      const a = measure(interp, interp.load(program, p.name), input, expect, `${p.name} (interpreter)`);
-      row.executed = a.executed;
-      row.rate.interp = a.executed / a.ms / 1e3;
-      const lp = jit.load(program, p.name);
-      if (!lp.jitted) notes.push(`${p.name}: the JIT did not compile it (${lp.jitError}); no JIT figure`);
-      else {
-        const b = measure(jit, lp, input, expect, `${p.name} (JIT)`);
-        if (b.executed !== a.executed) throw new Error(`${p.name}: executed ${a.executed} (interpreter) vs ${b.executed} (JIT)`);
-        row.rate.jit = b.executed / b.ms / 1e3;
+      let executed: number | undefined;
+      if (want("interp")) {
+        const a = measure(interp, interp.load(program, p.name), input, expect, `${p.name} (interpreter)`);
+        executed = a.executed;
+        row.rate.interp = a.executed / a.ms / 1e3;
       }
+      const lp = jit.load(program, p.name);
+      if (want("jit")) {
+        if (!lp.jitted) notes.push(`${p.name}: the JIT did not compile it (${lp.jitError}); no JIT figure`);
+        else {
+          const b = measure(jit, lp, input, expect, `${p.name} (JIT)`);
+          if (executed !== undefined && b.executed !== executed) throw new Error(`${p.name}: executed ${executed} (interpreter) vs ${b.executed} (JIT)`);
+          executed = b.executed;
+          row.rate.jit = b.executed / b.ms / 1e3;
+        }
+      }
+      if (executed === undefined) {
+        // Neither engine timed: one untimed run gives the count the other columns' rates need.
+        if (!(HAS_RUN_CTX ? jit.runCtx(lp, input, BUDGET) : runCompat(jit, lp, input, BUDGET))) throw new Error(`${p.name}: fault: ${jit.lastFault?.message}`);
+        if (u64(jit.r0lo, jit.r0hi) !== expect) throw new Error(`${p.name}: r0 = ${u64(jit.r0lo, jit.r0hi)}, expected ${expect}`);
+        executed = jit.lastExecuted;
+      }
+      row.executed = executed;
       const bin = join(tmp, `${p.name}.bin`);
       const inFile = join(tmp, `${p.name}.in`);
       writeFileSync(bin, bytecode);
@@ -169,7 +192,7 @@ export async function runVmBench(): Promise<void> {
         try {
           const r = go();
           if (r.r0 !== expect) throw new Error(`r0 = ${r.r0}, expected ${expect}`);
-          row.rate[engine] = a.executed / r.ns * 1e3;
+          row.rate[engine] = (row.executed / r.ns) * 1e3;
         } catch (e) {
           notes.push(`${p.name} (${what}): ${(e as Error).message}`);
         }
@@ -178,7 +201,7 @@ export async function runVmBench(): Promise<void> {
         external("ubpfInterp", "uBPF interpreter", () => ubpf.run("interp", bin, inFile, RUNS));
         external("ubpfJit", "uBPF JIT", () => ubpf.run("jit", bin, inFile, RUNS));
       }
-      if (haveCc) external("native", `${cc} -O2`, () => runNative(buildNative(dir, p.name, tmp, cc), inFile, RUNS));
+      if (haveCc && want("native")) external("native", `${cc} -O2`, () => runNative(buildNative(dir, p.name, tmp, cc), inFile, RUNS));
     }
 
     const engines: [Engine, string][] = [["interp", "interp"], ["jit", "JIT"], ["ubpfInterp", "uBPF interp"], ["ubpfJit", "uBPF JIT"], ["native", `${cc} -O2`]];
@@ -210,15 +233,16 @@ export async function runVmBench(): Promise<void> {
     ratioRows.push(["geomean", ...ratios.map(([, f]) => ratioFmt(gm(rows.map(f))))]);
     printTable("vm: speed ratios (same run; goals: interp/uBPF interp >= 0.5 per class, JIT/uBPF interp >= 10, JIT/uBPF JIT >= 0.25)", ["program", ...ratios.map(([h]) => h)], ratioRows);
 
-    // Fixed cost of one run.
+    // Fixed cost of one run (BENCH_VM_ENGINES "fixed": both engines, and uBPF's when "ubpf" built it).
+    const fixed: Partial<Record<Engine, number>> = {};
     const ret0 = decodeProgram(RET0);
-    const fixed: Partial<Record<Engine, number>> = {
-      interp: fixedCost(interp, interp.load(ret0, "ret0")),
-    };
-    const jret0 = jit.load(ret0, "ret0");
-    if (jret0.jitted) fixed.jit = fixedCost(jit, jret0);
-    else notes.push(`fixed cost: the JIT did not compile r0 = 0; exit (${jret0.jitError})`);
-    if (ubpf) {
+    if (want("fixed")) {
+      fixed.interp = fixedCost(interp, interp.load(ret0, "ret0"));
+      const jret0 = jit.load(ret0, "ret0");
+      if (jret0.jitted) fixed.jit = fixedCost(jit, jret0);
+      else notes.push(`fixed cost: the JIT did not compile r0 = 0; exit (${jret0.jitError})`);
+    }
+    if (ubpf && want("fixed")) {
       const bin = join(tmp, "ret0.bin");
       writeFileSync(bin, RET0);
       for (const [engine, e] of [["interp", "ubpfInterp"], ["jit", "ubpfJit"]] as const) {
@@ -232,8 +256,8 @@ export async function runVmBench(): Promise<void> {
       }
     }
     const nsFmt = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(1));
-    printTable(
-      `vm: fixed cost of one run (r0 = 0; exit, no context), ns per run, CPU time, best of 1 M-run batches (btfsnoop: ${Math.max(1, Math.round(FIXED_RUNS / 1e6))} batches, uBPF: 5); goal <= 30 ns`,
+    if (want("fixed")) printTable(
+      `vm: fixed cost of one run (r0 = 0; exit, no context), ns per run, CPU time, best 1 M-run batch of ${Math.max(1, Math.round(FIXED_RUNS / 1e6))} (uBPF: of 5); goal <= 30 ns`,
       ["engine", "ns/run", "uBPF ns/run", "ratio to uBPF"],
       [
         [`interpreter (${HAS_RUN_CTX ? "runCtx" : "run"})`, nsFmt(fixed.interp), nsFmt(fixed.ubpfInterp), ratioFmt(fixed.interp && fixed.ubpfInterp ? fixed.interp / fixed.ubpfInterp : undefined)],
