@@ -93,6 +93,23 @@ export class Btf {
     return this.typeById(id);
   }
 
+  /** The parsed wire records, for dumpers that read words directly (undefined for built Btfs). */
+  get wire(): RawTypeSource | undefined {
+    return this.raw;
+  }
+
+  /** Whether own type `id` is still exactly its parsed wire record (never decoded, so never edited). */
+  isWire(id: TypeId): boolean {
+    const i = id - this.startId;
+    return this.raw !== undefined && i >= 0 && i < this.own.length && this.own[i] === undefined;
+  }
+
+  /** The string table (own or a base's) holding name offset `off`, or undefined. */
+  stringTableFor(off: number): StringTable | undefined {
+    for (let b: Btf | undefined = this; b; b = b.base) if (b.strings && off >= b.strings.startOffset) return b.strings.contains(off) ? b.strings : undefined;
+    return undefined;
+  }
+
   /** Forgets the name index (call after renaming types obtained from typeById). */
   reindex(): void {
     this.byName = undefined;
