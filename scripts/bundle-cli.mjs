@@ -32,7 +32,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cliDir = join(root, "dist", "src", "cli");
 const entry = join(cliDir, "bin.js");
 const vendorDir = join(cliDir, "vendor");
-const nodeModules = join(root, "node_modules") + sep;
+/** A dependency's module path contains this (the tree's node_modules may be a symlink, so not a fixed prefix). */
+const NODE_MODULES = `${sep}node_modules${sep}`;
 /** The first line of every file this script writes: marks bin.js as bundled. */
 const MARK = "// bundled by scripts/bundle-cli.mjs from tsc's dist/src/cli/bin.js";
 const CHUNK_PREFIX = "bin-chunk-";
@@ -50,7 +51,8 @@ if (readFileSync(entry, "utf8").includes(MARK)) {
 
 /** The URL text (relative to the bundle's directory) standing for module `path`'s own URL. */
 function ownUrl(path) {
-  const rel = path.startsWith(nodeModules) ? join("vendor", path.slice(nodeModules.length)) : relative(cliDir, path);
+  const nm = path.indexOf(NODE_MODULES);
+  const rel = nm >= 0 ? join("vendor", path.slice(nm + NODE_MODULES.length)) : relative(cliDir, path);
   return rel.split(sep).join("/");
 }
 
@@ -99,7 +101,7 @@ for (const out of result.outputFiles) {
 rmSync(vendorDir, { recursive: true, force: true });
 for (const f of VENDOR_FILES) {
   mkdirSync(dirname(join(vendorDir, f)), { recursive: true });
-  cpSync(join(nodeModules, f), join(vendorDir, f), { recursive: true });
+  cpSync(join(root, "node_modules", f), join(vendorDir, f), { recursive: true });
 }
 const files = result.outputFiles.filter((o) => o.path.endsWith(".js")).length;
 console.log(`bundle-cli: ${relative(root, entry)} + ${files - 1} chunk(s), ${(bytes / 1024).toFixed(0)} KiB; static --help ${captured.help.length} chars, --version ${JSON.stringify(captured.version.trim())}`);

@@ -8,7 +8,9 @@ import { HelperId } from "../vm/helpers/protos.js";
 import { ProgramBuilder } from "../vm/isa/builder.js";
 import { encodeProgram } from "../vm/isa/encode.js";
 import { Size } from "../vm/isa/opcodes.js";
-import { bootSyntheticKernel } from "./boot.js";
+import { encodeBtf } from "../btf/encode.js";
+import { syntheticVmlinuxBytes } from "../kernel-model/vmlinux.js";
+import { bootSyntheticKernel, servicesOf, vmlinuxBytesOf } from "./boot.js";
 
 describe("booted synthetic kernel", () => {
   it("serves its BTF and kallsyms through the syscall surface", () => {
@@ -45,5 +47,21 @@ describe("booted synthetic kernel", () => {
     expect(comm.toString("latin1").replace(/\0+$/, "")).toBe(kernel.current().comm.slice(0, 8));
     expect(kernel.current().comm).toBe("curl"); // the third task started runs on CPU 2
     bpf.closeAll();
+  });
+
+  it("serves the synthetic BTF blob it was built from, equal to encoding it again, as a private copy", () => {
+    const { kernel } = bootSyntheticKernel({ seed: 1 });
+    const bytes = vmlinuxBytesOf(kernel);
+    expect(Buffer.compare(Buffer.from(bytes), Buffer.from(encodeBtf(kernel.btf)))).toBe(0);
+    expect(bytes.length).toBe(syntheticVmlinuxBytes().length);
+    expect(bytes).not.toBe(syntheticVmlinuxBytes());
+    // a reader scribbling on its copy changes neither the shared blob nor the next boot's copy
+    const first = syntheticVmlinuxBytes()[0];
+    bytes[0] = first! ^ 0xff;
+    expect(syntheticVmlinuxBytes()[0]).toBe(first);
+    expect(vmlinuxBytesOf(bootSyntheticKernel({ seed: 2 }).kernel)[0]).toBe(first);
+    // one blob per kernel: bpf's BTF object and btfBytes() see the same bytes each time
+    const services = servicesOf(kernel);
+    expect(services.btfBytes()).toBe(services.btfBytes());
   });
 });

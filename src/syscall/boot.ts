@@ -3,6 +3,7 @@
 // space gets a Bpf and never the model's internals.
 import { encodeBtf } from "../btf/encode.js";
 import { SyntheticKernel, WORKLOADS, type SyntheticKernelOptions, type WorkloadName } from "../kernel-model/synthetic.js";
+import { syntheticVmlinux, syntheticVmlinuxBytes } from "../kernel-model/vmlinux.js";
 import type { Machine } from "./machine.js";
 import { AddressSpace } from "../vm/memory.js";
 import { installTracingAttach } from "../trampoline/attach.js";
@@ -31,6 +32,17 @@ export interface BootedKernel {
   trampolines: TrampolineManager;
   /** The objects only iterators walk (netlink sockets, IPv6 routes, standard files), made on first use. */
   iterObjects: LazyIterObjects;
+}
+
+/**
+ * The encoded BTF of `kernel` (/sys/kernel/btf/vmlinux). The synthetic
+ * kernel's is the blob its BTF was parsed from (what encoding it again
+ * gives, byte for byte, without the ~20 ms of encoding at every start),
+ * copied so that no reader can change the shared one.
+ */
+export function vmlinuxBytesOf(kernel: Kernel): Uint8Array {
+  if (kernel instanceof SyntheticKernel && kernel.btf === syntheticVmlinux()) return syntheticVmlinuxBytes().slice();
+  return encodeBtf(kernel.btf);
 }
 
 /** The services a syscall layer needs, from a model kernel. */
@@ -65,7 +77,7 @@ export function servicesOf(kernel: Kernel): KernelServices {
     },
     kconfig: syntheticKconfig,
     btf: kernel.btf,
-    btfBytes: () => (bytes ??= encodeBtf(kernel.btf)),
+    btfBytes: () => (bytes ??= vmlinuxBytesOf(kernel)),
     kallsyms: () => kernel.kallsyms().map((s) => ({ name: s.name, address: s.address, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
     ksyms: () => kernel.ksyms().map((s) => ({ name: s.name, address: s.address, type: s.type, ...(s.btfId !== undefined ? { btfId: s.btfId } : {}) })),
     tracepoints: () =>
