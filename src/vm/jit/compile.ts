@@ -16,13 +16,14 @@
 // pc, message) are the interpreter's. Instructions are insn.ts's; memory
 // accesses off the stack, helpers and calls outside the program go through
 // the JitRuntime.
-import { bswap16, bswap32, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64, udiv64, umod64 } from "../alu64.js";
+import { bswap16, bswap32, sdiv32, smod32 } from "../alu64.js";
+import { sdivmod64, udivmod64 } from "./div64.js";
 import { VmFault } from "../errors.js";
 import { MAX_CALL_FRAMES, STACK_SIZE } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, Source } from "../isa/opcodes.js";
 import { REG_FILE_SIZE, type LoadedProgram } from "../loaded-program.js";
 import { buildCfg, End, type Block, type Cfg } from "./cfg.js";
-import { ACCESS_FN, DIV_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault, storeInsn } from "./insn.js";
+import { ACCESS_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault, storeInsn } from "./insn.js";
 import { reversePostorder, structure } from "./structure.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 
@@ -47,7 +48,7 @@ function writesR10(lp: LoadedProgram): boolean {
 }
 
 /** The factory's constants (what generated code refers to besides `rt`). */
-const SHARED = { VmFault, mul64, udiv64, umod64, sdiv64, smod64, sdiv32, smod32, bswap16, bswap32, shl64, shr64, sar64 };
+const SHARED = { VmFault, udivmod64, sdivmod64, sdiv32, smod32, bswap16, bswap32 };
 
 /** The JavaScript of one program: its per-entry functions share the factory's scope. */
 class ProgramWriter {
@@ -205,7 +206,6 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`const { ${Object.keys(SHARED).join(", ")}, lp, A } = K;`);
   emit(`const T = new Int32Array(2);`);
   for (const line of ACCESS_FN) emit(line);
-  for (const line of DIV_FN) emit(line);
   for (const e of entries) w.entryFunction(e);
   emit(`return function jit_${lp.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}(rt, entry, depth, ${ARGS}, l10, h10) {`);
   emit(`switch (entry) {`);

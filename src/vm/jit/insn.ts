@@ -57,8 +57,8 @@ export function alu64(op: number, d: number, s: number, isX: boolean, off: numbe
       );
     case 0x30:
     case 0x90:
-      // The factory's div64 (DIV_FN): 32-bit divisors without BigInt, then alu64's.
-      return `${off === 1 ? "sdiv" : "udiv"}(${ld}, ${hd}, ${bl}, ${bh}, ${op === 0x90 ? 1 : 0}); ${ld} = QL; ${hd} = QH;`;
+      // div64.ts, BigInt-free; results through T.
+      return `${off === 1 ? "sdivmod64" : "udivmod64"}(T, ${ld}, ${hd}, ${bl}, ${bh}, ${op === 0x90 ? 1 : 0}); ${ld} = T[0]; ${hd} = T[1];`;
     case 0x40:
       return `${ld} |= ${bl}; ${hd} |= ${bh};`;
     case 0x50:
@@ -288,37 +288,3 @@ export function storeInsn(lp: LoadedProgram, pc: number, directStack: boolean): 
   return `${at} v.setInt32(t, ${vl}, true); v.setInt32(t + 4, ${vh}, true);`;
 }
 
-/**
- * Factory-scope 64-bit division and modulo (results in QL/QH), as RFC 9669
- * (by zero: quotient 0, remainder the dividend; signed: truncating, the
- * remainder takes the dividend's sign, INT64_MIN / -1 wraps). Divisors
- * below 2^32 divide in three exact steps on doubles (16 bits at a time
- * below the high word); signed operands that fit in 32 bits divide
- * directly; anything else goes to alu64's functions.
- */
-export const DIV_FN = [
-  `let QL = 0, QH = 0;`,
-  `function udiv(al, ah, bl, bh, mod) {`,
-  `if (bh === 0) {`,
-  `const b = bl >>> 0;`,
-  `if (b === 0) { if (mod === 1) { QL = al; QH = ah; } else { QL = 0; QH = 0; } return; }`,
-  `const a1 = ah >>> 0;`,
-  `if (a1 === 0) { const a = al >>> 0; QL = (mod === 1 ? a % b : Math.floor(a / b)) | 0; QH = 0; return; }`,
-  `const qh = Math.floor(a1 / b), x1 = (a1 - qh * b) * 65536 + (al >>> 16), q1 = Math.floor(x1 / b);`,
-  `const x0 = (x1 - q1 * b) * 65536 + (al & 0xffff), q0 = Math.floor(x0 / b);`,
-  `if (mod === 1) { QL = (x0 - q0 * b) | 0; QH = 0; } else { QL = (q1 * 65536 + q0) | 0; QH = qh | 0; }`,
-  `return;`,
-  `}`,
-  `if (mod === 1) umod64(T, al, ah, bl, bh); else udiv64(T, al, ah, bl, bh);`,
-  `QL = T[0]; QH = T[1];`,
-  `}`,
-  `function sdiv(al, ah, bl, bh, mod) {`,
-  `if (ah === (al >> 31) && bh === (bl >> 31)) {`,
-  `if (bl === 0) { if (mod === 1) { QL = al; QH = ah; } else { QL = 0; QH = 0; } return; }`,
-  `const q = mod === 1 ? al % bl : Math.trunc(al / bl);`,
-  `QL = q | 0; QH = q < 0 ? -1 : 0; return;`,
-  `}`,
-  `if (mod === 1) smod64(T, al, ah, bl, bh); else sdiv64(T, al, ah, bl, bh);`,
-  `QL = T[0]; QH = T[1];`,
-  `}`,
-];

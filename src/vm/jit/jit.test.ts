@@ -453,16 +453,9 @@ describe("JIT: 64-bit arithmetic without BigInt", () => {
   for (const [name, opcode, off, ref] of ops) {
     it(`${name} (register operands) gives the exact 64-bit result on every pair of edge values`, () => {
       const w = world(true);
-      const ref2 = world(false);
-      const insns = [I(MOV64_REG, 0, 1), I(opcode, 0, 2, off, 0), EXIT];
-      const lp = w.vm.load(program(insns));
-      const lpi = ref2.vm.load(program(insns));
+      const lp = w.vm.load(program([I(MOV64_REG, 0, 1), I(opcode, 0, 2, off, 0), EXIT]));
       for (const a of values) {
-        for (const b of values) {
-          const expected = ref(a, b);
-          expect(w.vm.run(lp, { args: [a, b] }).r0, `${a} ${name} ${b}`).toBe(expected);
-          expect(ref2.vm.run(lpi, { args: [a, b] }).r0, `${a} ${name} ${b} (interpreter)`).toBe(expected);
-        }
+        for (const b of values) expect(w.vm.run(lp, { args: [a, b] }).r0, `${a} ${name} ${b}`).toBe(ref(a, b));
       }
     });
   }
@@ -485,8 +478,9 @@ describe("JIT: 64-bit arithmetic without BigInt", () => {
         [[I(0x97, 0, 0, 1, -10)], u(s(a) % -10n)],
       ];
       for (const [body, expected] of cases) {
-        const insns = [I(MOV64_REG, 0, 1), ...body, EXIT];
-        expect(same(insns, { args: () => [a] }).r0, `${a}: op 0x${body[0]!.opcode.toString(16)} imm ${body[0]!.imm}`).toBe(expected);
+        const w = world(true);
+        const lp = w.vm.load(program([I(MOV64_REG, 0, 1), ...body, EXIT]));
+        expect(w.vm.run(lp, { args: [a] }).r0, `${a}: op 0x${body[0]!.opcode.toString(16)} imm ${body[0]!.imm}`).toBe(expected);
       }
     }
   });
