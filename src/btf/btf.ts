@@ -8,6 +8,10 @@ import { BtfError } from "./errors.js";
 import type { StringTable } from "./strings.js";
 import { VOID, type AnyType, type BtfType, type TypeId } from "./types.js";
 
+/** How many idsByName lookups scan the records before the name index is built. */
+const NAME_SCANS = 8;
+const HIGH_CHARS = /[^\x00-\x7f]/;
+
 export interface BtfOptions {
   /** The base BTF this one is split from (module BTF on top of vmlinux). */
   base?: Btf;
@@ -169,7 +173,9 @@ export class Btf {
 
   /** All ids (own and base) of named types with this name, in id order. */
   idsByName(name: string): readonly TypeId[] {
-    const own = this.nameIndex().get(name) ?? [];
+    // The first few lookups of a parsed Btf scan the records' name offsets instead of
+    // decoding every name into an index (a command that looks up one function stays cheap).
+    const own = !this.byName && this.raw && name !== "" && ++this.nameScans <= NAME_SCANS ? this.scanName(name) : (this.nameIndex().get(name) ?? []);
     if (!this.base) return own;
     const inBase = this.base.idsByName(name);
     return inBase.length ? [...inBase, ...own] : own;
@@ -192,6 +198,32 @@ export class Btf {
   idsOfKind(kind: number): TypeId[] {
     const out: TypeId[] = [];
     for (let i = 0; i < this.own.length; i++) if (this.kindOf(this.startId + i) === kind) out.push(this.startId + i);
+    return out;
+  }
+
+  /** Lookups answered by scanning the records so far (see idsByName). */
+  private nameScans = 0;
+
+  /** Own ids named `name` (non-empty): records compared by the string bytes at their name offset, decoded or added types by name. */
+  private scanName(name: string): TypeId[] {
+    const raw = this.raw!;
+    const needle = (HIGH_CHARS.test(name) ? Buffer.from(name, "utf8").toString("latin1") : name) + "\0";
+    const first = needle.charCodeAt(0);
+    const { words, starts } = raw;
+    const out: TypeId[] = [];
+    const own = this.own;
+    for (let i = 0; i < own.length; i++) {
+      const t = own[i];
+      if (t !== undefined) {
+        if (t.name === name) out.push(this.startId + i); // decoded (maybe renamed) or added
+        continue;
+      }
+      const off = words[starts[i]!]!;
+      const table = this.stringTableFor(off);
+      if (!table) continue;
+      const local = off - table.startOffset;
+      if (table.bytes[local] === first && table.latin1Text().startsWith(needle, local)) out.push(this.startId + i);
+    }
     return out;
   }
 

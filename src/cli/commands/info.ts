@@ -4,8 +4,11 @@
 // (variadic, more than 12 arguments) still gets its full prototype, followed
 // by `/* not traceable: why */`, and the other names go on.
 // `btfsnoop list [GLOB]`: every traceable function matching GLOB, one
-// prototype per line, sorted by name.
+// prototype per line, sorted by name. `info NAME... --btf FILE` with plain
+// names looks up just those FUNCs (infoView) instead of listing every function.
 import type { Argv } from "yargs";
+import { BtfKind } from "../../btf/kinds.js";
+import type { KernelFunctionEntry } from "../../probe-spec/resolve.js";
 import { bareSpec } from "../../probe-spec/bare-spec.js";
 import type { ProbeSpec } from "../../probe-spec/ast.js";
 import { formatPrototype } from "../../probe-spec/prototype.js";
@@ -14,6 +17,7 @@ import { appendAll } from "../../internal/arrays.js";
 import { UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { kernelView, type KernelView } from "../kernel-view.js";
+import { loadBtfFile } from "../btf-file.js";
 
 /** The spec of a name or glob: built directly when it is a plain one, else by the grammar (loaded only then). */
 async function specOf(name: string): Promise<ProbeSpec> {
@@ -39,6 +43,25 @@ export async function prototypesOf(view: KernelView, name: string, untraceable =
   return plan.targets.map((t) => formatPrototype(view.btf, t.btfId));
 }
 
+/**
+ * The view `info` resolves `names` against. For a BTF file and plain names
+ * (no globs) that all name FUNCs, its function list holds just those FUNCs
+ * (found without decoding every name), which resolves them exactly as the
+ * full list would; otherwise it is kernelView()'s, so misses get the same
+ * error and suggestions.
+ */
+export async function infoView(btfFile: string | undefined, names: readonly string[]): Promise<KernelView> {
+  if (btfFile === undefined || !names.every((n) => bareSpec(n) !== undefined && !isGlob(n))) return kernelView(btfFile);
+  const btf = loadBtfFile(btfFile);
+  const functions: KernelFunctionEntry[] = [];
+  for (const name of names) {
+    const ids = btf.idsByName(name).filter((id) => btf.kindOf(id) === BtfKind.FUNC);
+    if (ids.length === 0) return kernelView(btfFile);
+    for (const id of ids) functions.push({ name, address: 0n, btfId: id });
+  }
+  return { btf, functions, source: btfFile };
+}
+
 export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
   return y
     .command(
@@ -50,7 +73,7 @@ export function registerInfo<T>(y: Argv<T>, io: CliIo): Argv<T> {
           .option("btf", { type: "string", describe: "resolve against this BTF file instead of the synthetic kernel" })
           .example("$0 info ip_send_skb", "int ip_send_skb(struct net *net, struct sk_buff *skb);"),
       async (a) => {
-        const view = await kernelView(a.btf);
+        const view = await infoView(a.btf, a.funcs);
         const lines: string[] = [];
         for (const f of a.funcs) appendAll(lines, await prototypesOf(view, f, true));
         await io.out(lines.join("\n") + "\n");
