@@ -24,7 +24,7 @@
 // Runs after tsc (`npm run build`); refuses to run on an already bundled
 // bin.js (its relative URLs would be rewritten twice).
 import { build } from "esbuild";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -92,13 +92,17 @@ const result = await build({
   logLevel: "warning",
 });
 
-for (const f of readdirSync(cliDir)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(cliDir, f));
+// Chunks first (named by content hash), then bin.js by rename, then the chunks no longer used:
+// a CLI started meanwhile runs either the old bundle or the new one, never a mix.
+const isEntry = (path) => path === entry || path === `${entry}.map`;
 let bytes = 0;
-for (const out of result.outputFiles) {
-  writeFileSync(out.path, out.contents);
+for (const out of [...result.outputFiles.filter((o) => !isEntry(o.path)), ...result.outputFiles.filter((o) => isEntry(o.path))]) {
+  writeFileSync(`${out.path}.tmp`, out.contents);
+  renameSync(`${out.path}.tmp`, out.path);
   if (out.path.endsWith(".js")) bytes += out.contents.length;
 }
-rmSync(vendorDir, { recursive: true, force: true });
+const written = new Set(result.outputFiles.map((o) => o.path));
+for (const f of readdirSync(cliDir)) if (f.startsWith(CHUNK_PREFIX) && !written.has(join(cliDir, f))) rmSync(join(cliDir, f));
 for (const f of VENDOR_FILES) {
   mkdirSync(dirname(join(vendorDir, f)), { recursive: true });
   cpSync(join(root, "node_modules", f), join(vendorDir, f), { recursive: true });
