@@ -1,5 +1,6 @@
-// 64-bit integer arithmetic on (hi, lo) int32 halves, BigInt-free except
-// 64-bit division: the interpreter's hot paths use these. Results are
+// 64-bit integer arithmetic on (hi, lo) int32 halves, BigInt-free
+// (division too): the interpreter's and the JIT's hot paths use these;
+// toBigU/toBigS/fromBig convert helper arguments and results. Results are
 // written to the `out` pair (out[0] = lo, out[1] = hi) to avoid allocation.
 
 const TWO32 = 4294967296;
@@ -49,6 +50,69 @@ export function fromBig(out: Int32Array, v: bigint): void {
   out[1] = Number(u >> 32n) | 0;
 }
 
+/** Quotient and remainder of the last udivmod(): q = QR[1]:QR[0], r = QR[3]:QR[2]. */
+const QR = new Int32Array(4);
+
+/**
+ * Unsigned 64-bit a / b and a % b (b != 0) into QR, with number arithmetic
+ * only. Divisors below 2^32 divide 16 bits at a time (each partial dividend
+ * stays below 2^48, where a double division's floor is exact); larger ones
+ * have a quotient below 2^32, estimated in floating point (off by at most
+ * one) minus one, so the exact 64-bit remainder a - q*b is never negative,
+ * then corrected upwards at most twice.
+ */
+function udivmod(alo: number, ahi: number, blo: number, bhi: number): void {
+  const al = alo >>> 0;
+  const ah = ahi >>> 0;
+  const bl = blo >>> 0;
+  if (bhi === 0) {
+    if (ah === 0) {
+      const q = Math.floor(al / bl);
+      QR[0] = q | 0;
+      QR[1] = 0;
+      QR[2] = (al - q * bl) | 0;
+      QR[3] = 0;
+      return;
+    }
+    const qh = Math.floor(ah / bl);
+    let r = ah - qh * bl;
+    let x = r * 65536 + (al >>> 16);
+    const q1 = Math.floor(x / bl);
+    r = x - q1 * bl;
+    x = r * 65536 + (al & 0xffff);
+    const q0 = Math.floor(x / bl);
+    QR[0] = (q1 * 65536 + q0) | 0;
+    QR[1] = qh | 0;
+    QR[2] = (x - q0 * bl) | 0;
+    QR[3] = 0;
+    return;
+  }
+  const bh = bhi >>> 0;
+  if (ah < bh || (ah === bh && al < bl)) {
+    QR[0] = QR[1] = 0;
+    QR[2] = alo;
+    QR[3] = ahi;
+    return;
+  }
+  let q = Math.floor((ah * TWO32 + al) / (bh * TWO32 + bl)) - 1;
+  if (q < 0) q = 0;
+  // r = a - q * b, exact in 64 bits since q * b <= a.
+  const pl = Math.imul(q, blo);
+  const ph = (mulhu32(q, blo) + Math.imul(q, bhi)) | 0;
+  let rl = (alo - pl) | 0;
+  let rh = (ahi - ph - (al < pl >>> 0 ? 1 : 0)) | 0;
+  while (rh >>> 0 > bh || (rh >>> 0 === bh && rl >>> 0 >= bl)) {
+    const nl = (rl - blo) | 0;
+    rh = (rh - bhi - (rl >>> 0 < bl ? 1 : 0)) | 0;
+    rl = nl;
+    q++;
+  }
+  QR[0] = q | 0;
+  QR[1] = 0;
+  QR[2] = rl;
+  QR[3] = rh;
+}
+
 /** Unsigned 64-bit division; by zero gives 0 (RFC 9669). */
 export function udiv64(out: Int32Array, alo: number, ahi: number, blo: number, bhi: number): void {
   if (blo === 0 && bhi === 0) {
@@ -57,7 +121,11 @@ export function udiv64(out: Int32Array, alo: number, ahi: number, blo: number, b
   } else if (ahi === 0 && bhi === 0) {
     out[0] = Math.floor((alo >>> 0) / (blo >>> 0)) | 0;
     out[1] = 0;
-  } else fromBig(out, toBigU(alo, ahi) / toBigU(blo, bhi));
+  } else {
+    udivmod(alo, ahi, blo, bhi);
+    out[0] = QR[0]!;
+    out[1] = QR[1]!;
+  }
 }
 
 /** Unsigned 64-bit modulo; by zero leaves the dividend. */
@@ -68,7 +136,34 @@ export function umod64(out: Int32Array, alo: number, ahi: number, blo: number, b
   } else if (ahi === 0 && bhi === 0) {
     out[0] = (alo >>> 0) % (blo >>> 0) | 0;
     out[1] = 0;
-  } else fromBig(out, toBigU(alo, ahi) % toBigU(blo, bhi));
+  } else {
+    udivmod(alo, ahi, blo, bhi);
+    out[0] = QR[2]!;
+    out[1] = QR[3]!;
+  }
+}
+
+/** |x| of a signed 64-bit value into ABS[k], ABS[k + 1] (INT64_MIN stays 2^63, read unsigned). */
+const ABS = new Int32Array(4);
+function abs64(k: number, lo: number, hi: number): void {
+  if (hi < 0) {
+    ABS[k] = -lo | 0;
+    ABS[k + 1] = (-hi - (lo !== 0 ? 1 : 0)) | 0;
+  } else {
+    ABS[k] = lo;
+    ABS[k + 1] = hi;
+  }
+}
+
+/** out = -(hi:lo) when `negate`, else hi:lo (64-bit wrapping). */
+function setSigned(out: Int32Array, lo: number, hi: number, negate: boolean): void {
+  if (negate) {
+    out[0] = -lo | 0;
+    out[1] = (-hi - (lo !== 0 ? 1 : 0)) | 0;
+  } else {
+    out[0] = lo;
+    out[1] = hi;
+  }
 }
 
 /** Signed 64-bit division (truncating); by zero gives 0; INT64_MIN / -1 = INT64_MIN. */
@@ -78,7 +173,10 @@ export function sdiv64(out: Int32Array, alo: number, ahi: number, blo: number, b
     out[1] = 0;
     return;
   }
-  fromBig(out, toBigS(alo, ahi) / toBigS(blo, bhi)); // BigInt division truncates; wraps via asUintN
+  abs64(0, alo, ahi);
+  abs64(2, blo, bhi);
+  udivmod(ABS[0]!, ABS[1]!, ABS[2]!, ABS[3]!);
+  setSigned(out, QR[0]!, QR[1]!, ahi < 0 !== bhi < 0);
 }
 
 /** Signed 64-bit modulo (sign of the dividend); by zero leaves the dividend; INT64_MIN % -1 = 0. */
@@ -88,7 +186,10 @@ export function smod64(out: Int32Array, alo: number, ahi: number, blo: number, b
     out[1] = ahi;
     return;
   }
-  fromBig(out, toBigS(alo, ahi) % toBigS(blo, bhi));
+  abs64(0, alo, ahi);
+  abs64(2, blo, bhi);
+  udivmod(ABS[0]!, ABS[1]!, ABS[2]!, ABS[3]!);
+  setSigned(out, QR[2]!, QR[3]!, ahi < 0);
 }
 
 /** Signed 32-bit division (truncating); by zero 0; INT32_MIN / -1 = INT32_MIN. */
