@@ -12,7 +12,6 @@ import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
 import { BtfKind } from "../kinds.js";
 import type { AnyType, TypeId } from "../types.js";
-import { resolveSize } from "../layout.js";
 
 /** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
 const K = BtfKind;
@@ -50,8 +49,14 @@ export class CTypeGraph {
   readonly ptrSize: number;
   /** Diagnostics libbpf would print with pr_warn (bpftool shows them on stderr). */
   readonly warnings: string[];
-  /** Every type by id, void and base types included; grows with resize(). */
-  readonly types: AnyType[] = [];
+  /** Names by id, read on first use (without decoding the type). */
+  private readonly names: (string | undefined)[] = [];
+  /** The words of the record wireAt() found last. */
+  private wr: Uint32Array = new Uint32Array(0);
+  /** Kind of every id below `count` (read without decoding). */
+  kinds: Uint8Array = new Uint8Array(0);
+  /** Ids covered so far (the Btf's typeCount at the last resize()). */
+  count = 0;
 
   private orderState: Uint8Array = new Uint8Array(0);
   private nameResolved: Uint8Array = new Uint8Array(0);
@@ -76,7 +81,7 @@ export class CTypeGraph {
   /** Grows the per-type state to the Btf's current type count (types may be added between dumps). */
   resize(): void {
     const n = this.btf.typeCount;
-    const old = this.types.length;
+    const old = this.count;
     if (n <= old) return;
     const grow8 = (a: Uint8Array): Uint8Array => {
       const b = new Uint8Array(n);
@@ -86,18 +91,80 @@ export class CTypeGraph {
     this.orderState = grow8(this.orderState);
     this.nameResolved = grow8(this.nameResolved);
     this.referenced = grow8(this.referenced);
+    this.kinds = grow8(this.kinds);
     const ac = new Int32Array(n).fill(-1);
     ac.set(this.alignCache);
     this.alignCache = ac;
-
     const btf = this.btf;
-    const types = this.types;
-    for (let id = old; id < n; id++) {
-      types.push(btf.decodeType(id));
-      this.cachedNames.push(undefined);
-    }
+    for (let id = old === 0 ? 1 : old; id < n; id++) this.kinds[id] = btf.kindOf(id);
+    this.names.length = n;
+    this.cachedNames.length = n;
+    this.count = n;
     if (old === 0) this.orderState[0] = ORDERED; // void is always "defined"
     this.markReferenced(old === 0 ? 1 : old, n);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Type access. Parsed records are read from their wire words; a decoded
+  // object is made only where members, parameters or values are needed, and
+  // not kept (keeping 126k decoded types alive was most of the C dump's GC).
+  // ---------------------------------------------------------------------------
+
+  /** The type with this id, decoded (a fresh object for parsed records: read-only, not kept). */
+  type(id: TypeId): AnyType {
+    return this.btf.decodeType(id);
+  }
+
+  /** The name of `id` ("" if anonymous). */
+  name(id: TypeId): string {
+    return this.names[id] ?? (this.names[id] = this.btf.nameOf(id));
+  }
+
+  /**
+   * Word index of `id`'s parsed record, with its words in `this.wr`, or -1
+   * when `id` is not an untouched parsed record (built, edited, void).
+   */
+  private wireAt(id: TypeId): number {
+    let b: Btf = this.btf;
+    while (b.base && id < b.startId) b = b.base;
+    if (!b.isWire(id)) return -1;
+    const raw = b.wire!;
+    this.wr = raw.words;
+    return raw.starts[id - b.startId]!;
+  }
+
+  /** The one type `id` refers to: target of a pointer, modifier, typedef, type tag, var, func or decl tag; an array's element; a prototype's return type. */
+  ref(id: TypeId): TypeId {
+    const w = this.wireAt(id);
+    if (w >= 0) return this.kinds[id] === K.ARRAY ? this.wr[w + 3]! : this.wr[w + 2]!;
+    const t = this.type(id) as { kind: number; type?: number; returnType?: number };
+    return t.kind === K.FUNC_PROTO ? t.returnType! : t.type!;
+  }
+
+  /** The size field of an INT, STRUCT, UNION, ENUM, ENUM64, DATASEC or FLOAT. */
+  sizeField(id: TypeId): number {
+    const w = this.wireAt(id);
+    return w >= 0 ? this.wr[w + 2]! : (this.type(id) as { size: number }).size;
+  }
+
+  /** Element count of an ARRAY. */
+  nelems(id: TypeId): number {
+    const w = this.wireAt(id);
+    return w >= 0 ? this.wr[w + 5]! : (this.type(id) as { nelems: number }).nelems;
+  }
+
+  /** vlen: members, values or parameters of `id` (0 for kinds without). */
+  vlen(id: TypeId): number {
+    const w = this.wireAt(id);
+    if (w >= 0) return this.wr[w + 1]! & 0xffff;
+    const t = this.type(id) as { members?: unknown[]; values?: unknown[]; params?: unknown[]; vars?: unknown[] };
+    return (t.members ?? t.values ?? t.params ?? t.vars ?? []).length;
+  }
+
+  /** A FWD's kind flag: true for a union. */
+  fwdIsUnion(id: TypeId): boolean {
+    const w = this.wireAt(id);
+    return w >= 0 ? this.wr[w + 1]! >>> 31 === 1 : (this.type(id) as { union: boolean }).union;
   }
 
   /**
@@ -118,9 +185,13 @@ export class CTypeGraph {
    */
   private markReferenced(from: number, to: number): void {
     const ref = this.referenced;
-    const types = this.types;
+    const btf = this.btf;
     for (let id = from; id < to; id++) {
-      const t = types[id]!;
+      if (btf.isWire(id)) {
+        markWireRefs(btf, id, ref);
+        continue;
+      }
+      const t = this.type(id);
       switch (t.kind) {
         case K.PTR:
         case K.TYPEDEF:
@@ -168,39 +239,46 @@ export class CTypeGraph {
   private orderType(id: TypeId, throughPtr: boolean): number {
     const state = this.orderState;
     if (state[id] === ORDERED) return 1;
-    const t = this.types[id]!;
-
+    const k = this.kinds[id]!;
+    if (k === K.FUNC || k === K.VAR || k === K.DATASEC || k === K.DECL_TAG || k === K.INT || k === K.FLOAT) {
+      // leaves of the ordering: no need to decode them
+      state[id] = ORDERED;
+      return 0;
+    }
     if (state[id] === ORDERING) {
       // a loop is fine if it goes through a pointer to a named struct/union
-      if ((t.kind === K.STRUCT || t.kind === K.UNION) && throughPtr && t.name !== "") return 0;
+      if ((k === K.STRUCT || k === K.UNION) && throughPtr && this.name(id) !== "") return 0;
       this.warnings.push(`unsatisfiable type cycle, id:[${id}]`);
       throw new BtfError("unsatisfiable type cycle", { typeId: id }, { errno: "ELOOP" });
     }
 
-    switch (t.kind) {
-      case K.INT:
-      case K.FLOAT:
-        state[id] = ORDERED;
-        return 0;
-
+    switch (k) {
       case K.PTR: {
-        const r = this.orderType(t.type, true);
+        const r = this.orderType(this.ref(id), true);
         state[id] = ORDERED;
         return r;
       }
 
       case K.ARRAY:
-        return this.orderType(t.type, false);
+        return this.orderType(this.ref(id), false);
 
       case K.STRUCT:
       case K.UNION: {
         // a named struct behind a pointer only needs a forward declaration;
         // embedded or anonymous ones need their members defined first
-        if (throughPtr && t.name !== "") return 0;
+        const named = this.name(id) !== "";
+        if (throughPtr && named) return 0;
         state[id] = ORDERING;
-        const members = t.members;
-        for (let i = 0; i < members.length; i++) this.orderType(members[i]!.type, false);
-        if (t.name !== "") this.queue.push(id);
+        const w = this.wireAt(id);
+        if (w >= 0) {
+          const words = this.wr;
+          const vlen = words[w + 1]! & 0xffff;
+          for (let i = 0, p = w + 4; i < vlen; i++, p += 3) this.orderType(words[p]!, false);
+        } else {
+          const members = (this.type(id) as { members: { type: number }[] }).members;
+          for (let i = 0; i < members.length; i++) this.orderType(members[i]!.type, false);
+        }
+        if (named) this.queue.push(id);
         state[id] = ORDERED;
         return 1;
       }
@@ -209,12 +287,12 @@ export class CTypeGraph {
       case K.ENUM64:
       case K.FWD:
         // named or unreferenced (top-level anonymous) enums are definitions of their own
-        if (t.name !== "" || !this.referenced[id]) this.queue.push(id);
+        if (this.name(id) !== "" || !this.referenced[id]) this.queue.push(id);
         state[id] = ORDERED;
         return 1;
 
       case K.TYPEDEF: {
-        const strong = this.orderType(t.type, throughPtr);
+        const strong = this.orderType(this.ref(id), throughPtr);
         // like a struct: behind a pointer a weak target makes a weak typedef
         if (throughPtr && !strong) return 0;
         this.queue.push(id);
@@ -226,26 +304,28 @@ export class CTypeGraph {
       case K.CONST:
       case K.RESTRICT:
       case K.TYPE_TAG:
-        return this.orderType(t.type, throughPtr);
+        return this.orderType(this.ref(id), throughPtr);
 
       case K.FUNC_PROTO: {
-        let strong = this.orderType(t.returnType, throughPtr) > 0;
-        const params = t.params;
-        for (let i = 0; i < params.length; i++) {
-          if (this.orderType(params[i]!.type, throughPtr) > 0) strong = true;
+        let strong = this.orderType(this.ref(id), throughPtr) > 0;
+        const w = this.wireAt(id);
+        if (w >= 0) {
+          const words = this.wr;
+          const vlen = words[w + 1]! & 0xffff;
+          for (let i = 0, p = w + 4; i < vlen; i++, p += 2) {
+            if (this.orderType(words[p]!, throughPtr) > 0) strong = true;
+          }
+        } else {
+          const params = (this.type(id) as { params: { type: number }[] }).params;
+          for (let i = 0; i < params.length; i++) {
+            if (this.orderType(params[i]!.type, throughPtr) > 0) strong = true;
+          }
         }
         return strong ? 1 : 0;
       }
 
-      case K.FUNC:
-      case K.VAR:
-      case K.DATASEC:
-      case K.DECL_TAG:
-        state[id] = ORDERED;
-        return 0;
-
       default:
-        throw new BtfError(`cannot order type of kind ${t.kind}`, { typeId: id }, { errno: "EINVAL" });
+        throw new BtfError(`cannot order type of kind ${k}`, { typeId: id }, { errno: "EINVAL" });
     }
   }
 
@@ -267,12 +347,12 @@ export class CTypeGraph {
    * per type.
    */
   private resolveName(id: TypeId, map: Map<string, number>): string {
-    const t = this.types[id]!;
-    const orig = t.name;
+    const orig = this.name(id);
     if (orig === "") return "";
     if (this.nameResolved[id]) return this.cachedNames[id] ?? orig;
     this.nameResolved[id] = 1;
-    if (t.kind === K.FWD || (t.kind === K.ENUM && t.values.length === 0)) return orig;
+    const k = this.kinds[id];
+    if (k === K.FWD || (k === K.ENUM && this.vlen(id) === 0)) return orig;
     const dup = this.nameDups(map, orig);
     if (dup > 1) {
       let s = `${orig}___${dup}`;
@@ -314,14 +394,14 @@ export class CTypeGraph {
   alignOf(id: TypeId): number {
     const cached = this.alignCache[id]!;
     if (cached >= 0) return cached;
-    const t = this.types[id]!;
+    const k = this.kinds[id]!;
     let a: number;
-    switch (t.kind) {
+    switch (k) {
       case K.INT:
       case K.ENUM:
       case K.ENUM64:
       case K.FLOAT:
-        a = Math.min(this.ptrSize, t.size);
+        a = Math.min(this.ptrSize, this.sizeField(id));
         break;
       case K.PTR:
         a = this.ptrSize;
@@ -332,10 +412,11 @@ export class CTypeGraph {
       case K.RESTRICT:
       case K.TYPE_TAG:
       case K.ARRAY:
-        a = this.alignOf(t.type);
+        a = this.alignOf(this.ref(id));
         break;
       case K.STRUCT:
       case K.UNION: {
+        const t = this.type(id) as { size: number; kflag: boolean; members: { type: number; bitsOffset: number; bitfieldSize: number }[] };
         let maxAlign = 1;
         a = -1;
         const members = t.members;
@@ -357,7 +438,7 @@ export class CTypeGraph {
         break;
       }
       default:
-        this.warnings.push(`unsupported BTF_KIND:${t.kind}`);
+        this.warnings.push(`unsupported BTF_KIND:${k}`);
         a = 0;
         break;
     }
@@ -365,11 +446,86 @@ export class CTypeGraph {
     return a;
   }
 
-  /** Size in bytes of a type through typedefs, qualifiers and arrays; negative when it has none. */
+  /**
+   * Size in bytes of a type through typedefs, qualifiers and arrays; negative
+   * when it has none (libbpf btf__resolve_size, as layout.ts resolveSize, read
+   * without decoding).
+   */
   resolveSize(id: TypeId): number {
-    return resolveSize(this.btf, id, this.ptrSize, MAX_RESOLVE_DEPTH);
+    let nelems = 1;
+    for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
+      switch (this.kinds[id]) {
+        case K.INT:
+        case K.STRUCT:
+        case K.UNION:
+        case K.ENUM:
+        case K.ENUM64:
+        case K.DATASEC:
+        case K.FLOAT: {
+          const size = nelems * this.sizeField(id);
+          return size > 0xffffffff ? -1 : size;
+        }
+        case K.PTR:
+          return nelems * this.ptrSize > 0xffffffff ? -1 : nelems * this.ptrSize;
+        case K.TYPEDEF:
+        case K.VOLATILE:
+        case K.CONST:
+        case K.RESTRICT:
+        case K.TYPE_TAG:
+        case K.VAR:
+        case K.DECL_TAG:
+          id = this.ref(id);
+          break;
+        case K.ARRAY:
+          nelems *= this.nelems(id);
+          if (nelems > 0xffffffff) return -1;
+          id = this.ref(id);
+          break;
+        default:
+          return -1;
+      }
+    }
+    return -1;
   }
 
+}
+
+/** Marks the ids the wire record of `id` refers to (markReferenced without decoding). */
+function markWireRefs(btf: Btf, id: TypeId, ref: Uint8Array): void {
+  const raw = btf.wire!;
+  const words = raw.words;
+  const w = raw.starts[id - btf.startId]!;
+  const info = words[w + 1]!;
+  const vlen = info & 0xffff;
+  switch ((info >>> 24) & 0x1f) {
+    case K.PTR:
+    case K.TYPEDEF:
+    case K.VOLATILE:
+    case K.CONST:
+    case K.RESTRICT:
+    case K.TYPE_TAG:
+    case K.FUNC:
+    case K.VAR:
+    case K.DECL_TAG:
+      ref[words[w + 2]!] = 1;
+      break;
+    case K.ARRAY:
+      ref[words[w + 4]!] = 1;
+      ref[words[w + 3]!] = 1;
+      break;
+    case K.STRUCT:
+    case K.UNION:
+      for (let i = 0, p = w + 3; i < vlen; i++, p += 3) ref[words[p + 1]!] = 1;
+      break;
+    case K.FUNC_PROTO:
+      for (let i = 0, p = w + 3; i < vlen; i++, p += 2) ref[words[p + 1]!] = 1;
+      break;
+    case K.DATASEC:
+      for (let i = 0, p = w + 3; i < vlen; i++, p += 3) ref[words[p]!] = 1;
+      break;
+    default:
+      break;
+  }
 }
 
 /** Pointer size from the size of a `long` INT (libbpf btf__pointer_size()), 8 when none is found. */

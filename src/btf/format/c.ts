@@ -32,7 +32,7 @@ import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
 import { BtfKind } from "../kinds.js";
 import { CTypeGraph } from "./c-order.js";
-import type { AnyType, CompositeType, Enum64Type, EnumType, TypeId, TypedefType } from "../types.js";
+import type { CompositeType, Enum64Type, EnumType, FuncProtoType, TypeId } from "../types.js";
 import { collect, type TextSink } from "./sink.js";
 
 /** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
@@ -115,8 +115,6 @@ export class CDumper {
   /** Diagnostics libbpf would print with pr_warn (bpftool shows them on stderr). */
   readonly warnings: string[] = [];
 
-  /** Every type by id (the graph's array, which grows with it). */
-  private readonly types: AnyType[];
   private emitState: Uint8Array = new Uint8Array(0);
   private fwdEmitted: Uint8Array = new Uint8Array(0);
   private readonly declStack: TypeId[] = [];
@@ -127,7 +125,6 @@ export class CDumper {
     this.btf = btf;
     this.graph = new CTypeGraph(btf, this.warnings);
     this.ptrSize = this.graph.ptrSize;
-    this.types = this.graph.types;
     this.resize();
   }
 
@@ -171,7 +168,7 @@ export class CDumper {
   /** Grows the emission state along with the graph's. */
   private resize(): void {
     this.graph.resize();
-    const n = this.types.length;
+    const n = this.graph.count;
     const old = this.emitState.length;
     if (n <= old) return;
     const es = new Uint8Array(n);
@@ -189,7 +186,7 @@ export class CDumper {
 
   /** `__builtin_va_list` is a compiler built-in: its typedef is never written. */
   private isBlacklisted(id: TypeId): boolean {
-    return this.types[id]!.name === "__builtin_va_list";
+    return this.graph.name(id) === "__builtin_va_list";
   }
 
   /**
@@ -201,24 +198,25 @@ export class CDumper {
   private emitType(id: TypeId, contId: TypeId): void {
     const es = this.emitState;
     if (es[id] === EMITTED) return;
-    const t = this.types[id]!;
+    const g = this.graph;
+    const k = g.kinds[id]!;
 
     if (es[id] === EMITTING) {
       // referenced while being emitted: a forward declaration may be needed
       if (this.fwdEmitted[id]) return;
-      if (t.kind === K.STRUCT || t.kind === K.UNION) {
+      if (k === K.STRUCT || k === K.UNION) {
         if (id === contId) return;
-        if (t.name === "") {
+        if (g.name(id) === "") {
           this.warnings.push(`anonymous struct/union loop, id:[${id}]`);
           return;
         }
-        this.emitStructFwd(id, t);
+        this.emitStructFwd(id);
         this.out += ";\n\n";
         this.fwdEmitted[id] = 1;
-      } else if (t.kind === K.TYPEDEF) {
+      } else if (k === K.TYPEDEF) {
         // the typedef serves as its own forward declaration (pointer uses only)
         if (!this.isBlacklisted(id)) {
-          this.emitTypedefDef(id, t, 0);
+          this.emitTypedefDef(id, 0);
           this.out += ";\n\n";
         }
         this.fwdEmitted[id] = 1;
@@ -226,17 +224,17 @@ export class CDumper {
       return;
     }
 
-    switch (t.kind) {
+    switch (k) {
       case K.INT: {
-        const alias = MISSING_BASE_TYPES.get(this.graph.typeName(id));
-        if (alias !== undefined) this.out += `typedef ${alias} ${this.graph.typeName(id)};\n\n`;
+        const alias = MISSING_BASE_TYPES.get(g.typeName(id));
+        if (alias !== undefined) this.out += `typedef ${alias} ${g.typeName(id)};\n\n`;
         es[id] = EMITTED;
         break;
       }
       case K.ENUM:
       case K.ENUM64:
         if (contId === 0) {
-          this.emitEnumDef(id, t, 0);
+          this.emitEnumDef(id, g.type(id) as EnumType | Enum64Type, 0);
           this.out += ";\n\n";
         }
         es[id] = EMITTED;
@@ -247,18 +245,18 @@ export class CDumper {
       case K.RESTRICT:
       case K.TYPE_TAG:
       case K.ARRAY:
-        this.emitType(t.type, contId);
+        this.emitType(g.ref(id), contId);
         break;
       case K.FWD:
-        this.out += `${t.union ? "union" : "struct"} ${this.graph.typeName(id)};\n\n`;
+        this.out += `${g.fwdIsUnion(id) ? "union" : "struct"} ${g.typeName(id)};\n\n`;
         es[id] = EMITTED;
         break;
       case K.TYPEDEF:
         es[id] = EMITTING;
-        this.emitType(t.type, id);
+        this.emitType(g.ref(id), id);
         // someone may have needed the typedef as a forward declaration meanwhile
         if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
-          this.emitTypedefDef(id, t, 0);
+          this.emitTypedefDef(id, 0);
           this.out += ";\n\n";
         }
         es[id] = EMITTED;
@@ -267,26 +265,32 @@ export class CDumper {
       case K.UNION: {
         es[id] = EMITTING;
         const topLevel = contId === 0;
-        if (topLevel || t.name === "") {
+        const anon = g.name(id) === "";
+        if (topLevel || anon) {
           // all members will be written out: their types must be declared
-          const cont = t.name === "" ? contId : id;
+          const t = g.type(id) as Composite;
+          const cont = anon ? contId : id;
           const members = t.members;
           for (let i = 0; i < members.length; i++) this.emitType(members[i]!.type, cont);
-        } else if (!this.fwdEmitted[id] && id !== contId) {
-          this.emitStructFwd(id, t);
+          if (topLevel) {
+            this.emitStructDef(id, t, 0);
+            this.out += ";\n\n";
+            es[id] = EMITTED;
+          } else {
+            es[id] = NOT_EMITTED;
+          }
+          break;
+        }
+        if (!this.fwdEmitted[id] && id !== contId) {
+          this.emitStructFwd(id);
           this.out += ";\n\n";
           this.fwdEmitted[id] = 1;
         }
-        if (topLevel) {
-          this.emitStructDef(id, t, 0);
-          this.out += ";\n\n";
-          es[id] = EMITTED;
-        } else {
-          es[id] = NOT_EMITTED;
-        }
+        es[id] = NOT_EMITTED;
         break;
       }
       case K.FUNC_PROTO: {
+        const t = g.type(id) as FuncProtoType;
         this.emitType(t.returnType, contId);
         const params = t.params;
         for (let i = 0; i < params.length; i++) this.emitType(params[i]!.type, contId);
@@ -297,9 +301,9 @@ export class CDumper {
     }
   }
 
-  private emitStructFwd(id: TypeId, t: Composite): void {
-    const kw = t.kind === K.STRUCT ? "struct" : "union";
-    this.out += t.name !== "" ? `${kw} ${this.graph.typeName(id)}` : kw;
+  private emitStructFwd(id: TypeId): void {
+    const kw = this.graph.kinds[id] === K.STRUCT ? "struct" : "union";
+    this.out += this.graph.name(id) !== "" ? `${kw} ${this.graph.typeName(id)}` : kw;
   }
 
   /** `struct name { members }` (no `;`), members at `lvl + 1`. */
@@ -410,7 +414,7 @@ export class CDumper {
     const full = Math.floor(gap / padBits);
     const rest = gap - full * padBits;
     if (full + (rest ? 1 : 0) > MAX_PAD_LINES) {
-      const t = this.types[id]!;
+      const t = this.graph.type(id);
       const what = `${t.kind === K.UNION ? "union" : "struct"} ${t.name === "" ? "(anon)" : `'${t.name}'`}`;
       throw new BtfError(
         `${what}: a gap of ${gap} bits (${Math.floor(gap / 8)} bytes) from bit ${curOff} to bit ${nextOff} would need ${full + (rest ? 1 : 0)} padding lines in C`,
@@ -450,15 +454,16 @@ export class CDumper {
     // (newer libbpf adds mode(byte)/mode(word) for 1- and 8-byte enums; bpftool 7.1.0 does not)
   }
 
-  private emitTypedefDef(id: TypeId, t: TypedefType, lvl: number): void {
+  private emitTypedefDef(id: TypeId, lvl: number): void {
     const name = this.graph.identName(id);
+    const target = this.graph.ref(id);
     // old GCC emits __gnuc_va_list as a typedef of void
-    if (t.type === 0 && name === "__gnuc_va_list") {
+    if (target === 0 && name === "__gnuc_va_list") {
       this.out += "typedef __builtin_va_list __gnuc_va_list";
       return;
     }
     this.out += "typedef ";
-    this.emitTypeDecl(t.type, name, lvl);
+    this.emitTypeDecl(target, name, lvl);
   }
 
   // ---------------------------------------------------------------------------
@@ -475,24 +480,22 @@ export class CDumper {
   private emitTypeDecl(id: TypeId, fname: string, lvl: number): void {
     const stack = this.declStack;
     const start = this.declCnt;
-    const types = this.types;
+    const graph = this.graph;
     let cnt = start;
     for (;;) {
       stack[cnt++] = id;
       if (id === 0) break;
-      const t = types[id]!;
+      const k = graph.kinds[id]!;
       let next = -1;
-      switch (t.kind) {
+      switch (k) {
         case K.PTR:
         case K.VOLATILE:
         case K.CONST:
         case K.RESTRICT:
         case K.TYPE_TAG:
         case K.ARRAY:
-          next = t.type;
-          break;
         case K.FUNC_PROTO:
-          next = t.returnType;
+          next = graph.ref(id);
           break;
         case K.INT:
         case K.ENUM:
@@ -504,7 +507,7 @@ export class CDumper {
         case K.FLOAT:
           break;
         default:
-          this.warnings.push(`unexpected type in decl chain, kind:${t.kind}, id:[${id}]`);
+          this.warnings.push(`unexpected type in decl chain, kind:${k}, id:[${id}]`);
           break;
       }
       if (next < 0) break;
@@ -519,10 +522,10 @@ export class CDumper {
   private emitMods(frame: DeclFrame): void {
     const stack = this.declStack;
     while (frame.cnt) {
-      const t = this.types[stack[frame.base + frame.cnt - 1]!]!;
-      if (t.kind === K.VOLATILE) this.out += "volatile ";
-      else if (t.kind === K.CONST) this.out += "const ";
-      else if (t.kind === K.RESTRICT) this.out += "restrict ";
+      const k = this.graph.kinds[stack[frame.base + frame.cnt - 1]!]!;
+      if (k === K.VOLATILE) this.out += "volatile ";
+      else if (k === K.CONST) this.out += "const ";
+      else if (k === K.RESTRICT) this.out += "restrict ";
       else return;
       frame.cnt--;
     }
@@ -532,7 +535,7 @@ export class CDumper {
   private dropMods(frame: DeclFrame): void {
     const stack = this.declStack;
     while (frame.cnt) {
-      const k = this.types[stack[frame.base + frame.cnt - 1]!]!.kind;
+      const k = this.graph.kinds[stack[frame.base + frame.cnt - 1]!]!;
       if (k !== K.VOLATILE && k !== K.CONST && k !== K.RESTRICT && k !== K.TYPE_TAG) return;
       frame.cnt--;
     }
@@ -556,28 +559,29 @@ export class CDumper {
         lastWasPtr = false;
         continue;
       }
-      const t = this.types[id]!;
-      switch (t.kind) {
+      const g = this.graph;
+      const k = g.kinds[id]!;
+      switch (k) {
         case K.INT:
         case K.FLOAT:
           this.emitMods(frame);
-          this.out += t.name;
+          this.out += g.name(id);
           break;
         case K.STRUCT:
         case K.UNION:
           this.emitMods(frame);
-          if (t.name === "") this.emitStructDef(id, t, lvl);
-          else this.emitStructFwd(id, t);
+          if (g.name(id) === "") this.emitStructDef(id, g.type(id) as Composite, lvl);
+          else this.emitStructFwd(id);
           break;
         case K.ENUM:
         case K.ENUM64:
           this.emitMods(frame);
-          if (t.name === "") this.emitEnumDef(id, t, lvl);
-          else this.out += `enum ${this.graph.typeName(id)}`;
+          if (g.name(id) === "") this.emitEnumDef(id, g.type(id) as EnumType | Enum64Type, lvl);
+          else this.out += `enum ${g.typeName(id)}`;
           break;
         case K.FWD:
           this.emitMods(frame);
-          this.out += `${t.union ? "union" : "struct"} ${this.graph.typeName(id)}`;
+          this.out += `${g.fwdIsUnion(id) ? "union" : "struct"} ${g.typeName(id)}`;
           break;
         case K.TYPEDEF:
           this.emitMods(frame);
@@ -597,23 +601,22 @@ export class CDumper {
           break;
         case K.TYPE_TAG:
           this.emitMods(frame);
-          this.out += ` __attribute__((btf_type_tag("${t.name}")))`;
+          this.out += ` __attribute__((btf_type_tag("${g.name(id)}")))`;
           break;
         case K.ARRAY: {
           // qualifiers on arrays (a GCC quirk) mean nothing in C: dropped
           this.dropMods(frame);
           if (frame.cnt === 0) {
             this.emitName(fname, lastWasPtr);
-            this.out += `[${t.nelems >>> 0}]`;
+            this.out += `[${g.nelems(id) >>> 0}]`;
             return;
           }
-          const next = this.types[stack[frame.base + frame.cnt - 1]!]!;
-          const multidim = next.kind === K.ARRAY;
+          const multidim = this.graph.kinds[stack[frame.base + frame.cnt - 1]!] === K.ARRAY;
           if (fname !== "" && !lastWasPtr) this.out += " ";
           if (!multidim) this.out += "(";
           this.emitTypeChain(frame, fname, lvl);
           if (!multidim) this.out += ")";
-          this.out += `[${t.nelems >>> 0}]`;
+          this.out += `[${g.nelems(id) >>> 0}]`;
           return;
         }
         case K.FUNC_PROTO: {
@@ -627,7 +630,7 @@ export class CDumper {
             this.emitName(fname, lastWasPtr);
           }
           this.out += "(";
-          const params = t.params;
+          const params = (g.type(id) as FuncProtoType).params;
           const n = params.length;
           // no parameters, or clang's single void parameter: `f(void)`
           // (the libbpf of bpftool 7.1.0 has this fix; libbpf v1.1.0 printed `f()`)
@@ -648,10 +651,10 @@ export class CDumper {
           return;
         }
         default:
-          this.warnings.push(`unexpected type in decl chain, kind:${t.kind}, id:[${id}]`);
+          this.warnings.push(`unexpected type in decl chain, kind:${k}, id:[${id}]`);
           return;
       }
-      lastWasPtr = t.kind === K.PTR;
+      lastWasPtr = k === K.PTR;
     }
     this.emitName(fname, lastWasPtr);
   }
