@@ -17,7 +17,7 @@ import { BtfError } from "../errors.js";
 import { BtfKind, IntEncoding } from "../kinds.js";
 import { loadBtf } from "../load.js";
 import { parseBtf } from "../parse.js";
-import type { BtfType, IntType, Member } from "../types.js";
+import type { BtfType, IntType, Member, StructType } from "../types.js";
 import { C_DUMP_FOOTER, C_DUMP_HEADER, CDumper, dumpC, MAX_PAD_LINES } from "./c.js";
 import { textDiff } from "../../../test/helpers/fixtures.js";
 
@@ -518,6 +518,28 @@ describe("CDumper", () => {
 
   it("rejects ids out of range", () => {
     expect(() => new CDumper(new Btf([])).dumpType(1)).toThrow(BtfError);
+  });
+
+  it("gives the same text from parsed records (read from wire words) as from objects", () => {
+    let parsedCases = 0;
+    for (const c of CASES) {
+      let parsed: Btf;
+      try {
+        parsed = parseBtf(encodeBtf(new Btf(c.types())));
+      } catch {
+        continue; // a case the parser's validation rejects (the dumper still copes with it as objects)
+      }
+      parsedCases++;
+      expect(dumpC(parsed), c.name).toBe(C_DUMP_HEADER + c.expected + C_DUMP_FOOTER);
+    }
+    expect(parsedCases).toBeGreaterThan(CASES.length / 2);
+  });
+
+  it("dumps an edited type of a parsed BTF from its object, the others from their records", () => {
+    const parsed = parseBtf(encodeBtf(new Btf(caseTypes("two structs with the same name"))));
+    (parsed.typeById(3) as StructType).name = "renamed";
+    const body = ["struct renamed {", "\tint a;", "};", "", "struct dup {", "\tlong int b;", "};", "", "struct user {", "\tstruct renamed first;", "\tstruct dup second;", "};", "", ""].join("\n");
+    expect(dumpC(parsed, [5])).toBe(C_DUMP_HEADER + body + C_DUMP_FOOTER);
   });
 });
 
