@@ -71,7 +71,18 @@ export class Machine {
     readonly frames: readonly Region[],
   ) {
     this.generic = new GenericStep(mem, env);
+    for (const f of frames) {
+      if (f.size !== STACK_SIZE) throw new RangeError(`stack frame of ${f.size} bytes (expected ${STACK_SIZE})`);
+      this.frameHi.push(f.hi | 0);
+      this.frameLo.push(f.lo);
+      this.frameView.push(f.view);
+    }
   }
+
+  /** Each frame's hi (int32), lo and view, as exec's prologue wants them. */
+  private readonly frameHi: number[] = [];
+  private readonly frameLo: number[] = [];
+  private readonly frameView: DataView[] = [];
 
   /** The register files (lo, hi) of call depth `depth` in the current run level; not cleared. */
   regsLo(depth: number): Int32Array {
@@ -139,16 +150,15 @@ export class Machine {
    * `keepFp`: r10 is given in lo/hi (the JIT's fallback) instead of set to the frame's top.
    */
   exec(lp: LoadedProgram, pc: number, depth: number, lo: Int32Array, hi: Int32Array, keepFp: boolean): void {
-    const frame = this.frames[depth]!;
-    if (!keepFp) {
-      lo[10] = (frame.lo + STACK_SIZE) | 0;
-      hi[10] = frame.hi;
-    }
     // The frame's stack: accesses inside it need no lookup.
-    const fHi = frame.hi | 0;
-    const fLo = frame.lo;
-    const fEnd = frame.lo + frame.size;
-    const fView = frame.view;
+    const fHi = this.frameHi[depth]!;
+    const fLo = this.frameLo[depth]!;
+    const fEnd = fLo + STACK_SIZE;
+    const fView = this.frameView[depth]!;
+    if (!keepFp) {
+      lo[10] = fEnd | 0;
+      hi[10] = fHi;
+    }
     let ops = lp.xop;
     let dsts = lp.dst;
     let srcs = lp.src;
