@@ -19,7 +19,7 @@
 import { bswap16, bswap32, sdiv32, smod32 } from "../alu64.js";
 import { sdivmod64, udivmod64 } from "./div64.js";
 import { VmFault } from "../errors.js";
-import { MAX_CALL_FRAMES, STACK_SIZE } from "../limits.js";
+import { MAX_CALL_FRAMES } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, Source } from "../isa/opcodes.js";
 import { REG_FILE_SIZE, type LoadedProgram } from "../loaded-program.js";
 import { buildCfg, End, type Block, type Cfg } from "./cfg.js";
@@ -27,9 +27,6 @@ import { ACCESS_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault
 import { reversePostorder, structure } from "./structure.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 
-/** Regs arrays for the interpreter fallback. */
-const ALL_LO = `[${Array.from({ length: REG_FILE_SIZE }, (_, i) => L(i)).join(",")}]`;
-const ALL_HI = `[${Array.from({ length: REG_FILE_SIZE }, (_, i) => H(i)).join(",")}]`;
 const ARGS = [1, 2, 3, 4, 5].map((i) => `${L(i)},${H(i)}`).join(",");
 
 /**
@@ -102,21 +99,23 @@ class ProgramWriter {
     const id = code === (Class.JMP | JmpOp.CALL) ? lit(imm) : L(d);
     return (
       `rt.b = B; ic = 1; n = rt.helperCall(lp, ${pc}, depth, ${id}, ${ARGS});\n` +
-      `if (n !== undefined) { rt.tail(n, depth, l1, h1, l10, h10); return; }\n` +
+      `if (n !== undefined) { rt.tail(n, depth, l1, h1, l10, h10); return rt.b; }\n` +
       `ic = 0; B = rt.b; l0 = rt.rl; h0 = rt.rh; R = rt;`
     );
   }
 
   /** A bpf-to-bpf call: the target's function directly when the target is an entry, else the runtime (which faults as the interpreter). */
   private localCall(pc: number, target: number): string {
-    const restoreFp = this.directStack ? "" : ` f = rt.host.frames[depth]; l10 = (f.lo + ${STACK_SIZE}) | 0; h10 = f.hi | 0;`;
-    const after = `ic = 0; B = rt.b; l0 = rt.rl; h0 = rt.rh; R = rt;${restoreFp}`;
-    if (!this.cfg.entries.has(target)) return `rt.b = B; ic = 1; rt.callLocal(lp, ${pc}, ${target}, depth, ${ARGS}); ${after}`;
+    const restoreFp = this.directStack ? "" : ` l10 = rt.fpl[depth]; h10 = rt.fph[depth];`;
+    if (!this.cfg.entries.has(target)) {
+      return `rt.b = B; ic = 1; rt.callLocal(lp, ${pc}, ${target}, depth, ${ARGS}); ic = 0; B = rt.b; l0 = rt.rl; h0 = rt.rh; R = rt;${restoreFp}`;
+    }
+    // The callee takes the budget as an argument and returns what is left (it sets rt.b itself before any throw).
     return (
-      `rt.b = B; ic = 1;\n` +
-      `if (depth >= ${MAX_CALL_FRAMES - 1}) throw new VmFault("stack", ${pc}, "call nesting deeper than ${MAX_CALL_FRAMES} frames", "E2BIG");\n` +
-      `f = rt.host.frames[depth + 1]; f${target}(rt, depth + 1, ${ARGS}, (f.lo + ${STACK_SIZE}) | 0, f.hi | 0);\n` +
-      after
+      `ic = 1;\n` +
+      `if (depth >= ${MAX_CALL_FRAMES - 1}) { rt.b = B; throw new VmFault("stack", ${pc}, "call nesting deeper than ${MAX_CALL_FRAMES} frames", "E2BIG"); }\n` +
+      `B = f${target}(rt, depth + 1, B, ${ARGS}, rt.fpl[depth + 1], rt.fph[depth + 1]);\n` +
+      `ic = 0; l0 = rt.rl; h0 = rt.rh; R = rt;${restoreFp}`
     );
   }
 
@@ -141,7 +140,7 @@ class ProgramWriter {
     return c!;
   }
 
-  private static readonly EXIT = `rt.b = B; rt.rl = l0; rt.rh = h0; return;`;
+  private static readonly EXIT = `rt.rl = l0; rt.rh = h0; return B;`;
 
   private outside(pc: number): string {
     return `rt.b = B; ic = 1; throw new VmFault("call", ${pc}, "jump out of the program (${this.lp.slots} slots)", "EINVAL");`;
@@ -169,29 +168,57 @@ class ProgramWriter {
 
   /** The function for entry slot `entry`. */
   entryFunction(entry: number): void {
-    const emit = (s: string) => this.out.push(s);
-    emit(`function f${entry}(rt, depth, ${ARGS}, l10, h10) {`);
-    emit(`let l0 = 0, h0 = 0, l6 = 0, h6 = 0, l7 = 0, h7 = 0, l8 = 0, h8 = 0, l9 = 0, h9 = 0, l11 = 0, h11 = 0;`);
-    emit(`let B = rt.b, ic = 0, pc = ${entry}, t = 0, v = null, f = null, n = null;`);
-    // S: this frame's stack. r10 never changes here (fp), so r10 + constant is a fixed offset in it.
-    if (this.directStack) emit(`const S = rt.host.frames[depth].view;`);
-    emit(`R = rt;`);
-    emit(`try {`);
-    // Leaving X means a block the budget cannot cover starts at pc: the interpreter takes it from there.
-    emit(`X: {`);
     const structured = structure(this.cfg, entry, {
       body: (b) => this.body(b),
       cond: (b) => this.cond(b),
       exit: () => ProgramWriter.EXIT,
       outside: (pc) => this.outside(pc),
     });
-    emit(structured ?? this.switched(entry));
+    let code = structured ?? this.switched(entry);
+    // Only checked accesses (and atomics, probe loads, kernel stores) throw
+    // with ic = 0, i.e. need the catch that refunds the rest of their block;
+    // only direct stack accesses need S. Functions without them skip both
+    // (calls into small leaf functions then cost little).
+    const usesS = /\bv = S;/.test(code);
+    const usesSL = /\bSL\b/.test(code);
+    const mayFault = /\bac\(|rt\.(atomic|probe|kstore)\(/.test(code);
+    // Without the catch, ic is never read: drop its writes. R (the runtime
+    // ac() checks against) is set only where ac() is used.
+    if (!mayFault) code = code.replace(/\bic = [01]; ?/g, "");
+    if (!/\bac\(/.test(code)) code = code.replace(/ R = rt;/g, "");
+    // A call can change the address space (helpers map and unmap): the cached region goes.
+    else code = code.replace(/ R = rt;/g, " R = rt; CL = 1; CE = 0;");
+    // Declare only the registers and temporaries the code names (smaller
+    // functions: V8 inlines callees up to 460 bytes of bytecode); the
+    // interpreter fallback gets 0 for registers never named (they are 0).
+    const named = (id: string) => new RegExp(`\\b${id}\\b`).test(code);
+    const regs: string[] = [];
+    for (let r = 0; r < REG_FILE_SIZE; r++) regs.push(L(r), H(r));
+    const params = new Set(["l1", "h1", "l2", "h2", "l3", "h3", "l4", "h4", "l5", "h5", "l10", "h10"]);
+    const locals = regs.filter((id) => !params.has(id) && named(id));
+    const temps = ["t", "v", "f", "n"].filter(named);
+    const emit = (s: string) => this.out.push(s);
+    emit(`function f${entry}(rt, depth, B, ${ARGS}, l10, h10) {`);
+    const lets = [...locals.map((id) => `${id} = 0`), `pc = ${entry}`, ...temps.map((id) => `${id} = ${id === "t" ? "0" : "null"}`)];
+    if (mayFault) lets.push("ic = 0");
+    emit(`let ${lets.join(", ")};`);
+    // S: this frame's stack. r10 never changes here (fp), so r10 + constant is a fixed offset in it.
+    if (usesS || usesSL) emit(`const S = rt.host.frames[depth].view;`);
+    if (usesSL) emit(`const SL = rt.host.frames[depth].lo, SH = rt.host.frames[depth].hi | 0; let CH = 0, CL = 1, CE = 0, CW = 0, CV = null;`);
+    if (/\bac\(/.test(code)) emit(`R = rt;`);
+    if (mayFault) emit(`try {`);
+    // Leaving X means a block the budget cannot cover starts at pc: the interpreter takes it from there.
+    emit(`X: {`);
+    emit(code);
     emit(`}`); // X
-    emit(`ic = 1; rt.limited(lp, pc, depth, ${ALL_LO}, ${ALL_HI}, B);`);
-    emit(`} catch (e) {`);
-    emit(`if (ic === 0 && e instanceof VmFault && e.pc >= 0 && e.pc < A.length) rt.b = B + A[e.pc];`);
-    emit(`throw e;`);
-    emit(`}`);
+    const all = regs.map((id) => (params.has(id) || locals.includes(id) ? id : "0")).join(",");
+    emit(`${mayFault ? "ic = 1; " : ""}return rt.limited(lp, pc, depth, B, ${all});`);
+    if (mayFault) {
+      emit(`} catch (e) {`);
+      emit(`if (ic === 0 && e instanceof VmFault && e.pc >= 0 && e.pc < A.length) rt.b = B + A[e.pc];`);
+      emit(`throw e;`);
+      emit(`}`);
+    }
     emit(`}`);
   }
 }
@@ -204,12 +231,12 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   const entries = [...cfg.entries].sort((a, b) => a - b);
   emit(`"use strict";`);
   emit(`const { ${Object.keys(SHARED).join(", ")}, lp, A } = K;`);
-  emit(`const T = new Int32Array(2);`);
+  emit(`const T = new Int32Array(2), imul = Math.imul;`);
   for (const line of ACCESS_FN) emit(line);
   for (const e of entries) w.entryFunction(e);
   emit(`return function jit_${lp.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}(rt, entry, depth, ${ARGS}, l10, h10) {`);
   emit(`switch (entry) {`);
-  for (const e of entries) emit(`case ${e}: f${e}(rt, depth, ${ARGS}, l10, h10); return;`);
+  for (const e of entries) emit(`case ${e}: rt.b = f${e}(rt, depth, rt.b, ${ARGS}, l10, h10); return;`);
   emit(`}`);
   emit(`throw new Error("jit: no entry at slot " + entry);`);
   emit(`};`);

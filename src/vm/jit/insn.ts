@@ -47,13 +47,13 @@ export function alu64(op: number, d: number, s: number, isX: boolean, off: numbe
       if (!isX && imm >= 0 && imm < 0x10000) {
         return (
           `{ const a = ${ld} >>> 0, m1 = (a >>> 16) * ${imm} + (((a & 0xffff) * ${imm}) >>> 16);` +
-          ` ${hd} = ((m1 >>> 16) + Math.imul(${hd}, ${imm})) | 0; ${ld} = Math.imul(a, ${imm}); }`
+          ` ${hd} = ((m1 >>> 16) + imul(${hd}, ${imm})) | 0; ${ld} = imul(a, ${imm}); }`
         );
       }
       return (
         `{ const a = ${ld} >>> 0, b = ${bl} >>> 0, a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;` +
         ` const m1 = a1 * b0 + ((a0 * b0) >>> 16), m2 = a0 * b1 + (m1 & 0xffff);` +
-        ` ${hd} = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + Math.imul(${hd}, b)${bh === "0" ? "" : ` + Math.imul(a, ${bh})`}) | 0; ${ld} = Math.imul(a, b); }`
+        ` ${hd} = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + imul(${hd}, b)${bh === "0" ? "" : ` + imul(a, ${bh})`}) | 0; ${ld} = imul(a, b); }`
       );
     case 0x30:
     case 0x90:
@@ -114,7 +114,7 @@ export function alu32(op: number, d: number, s: number, isX: boolean, off: numbe
     case 0x10:
       return set(`(${a} - ${b}) | 0`);
     case 0x20:
-      return set(`Math.imul(${a}, ${b})`);
+      return set(`imul(${a}, ${b})`);
     case 0x30:
       return set(off === 1 ? `sdiv32(${a}, ${b})` : `((${b} >>> 0) === 0 ? 0 : Math.floor((${a} >>> 0) / (${b} >>> 0)) | 0)`);
     case 0x90:
@@ -217,7 +217,18 @@ export function cmp32(jop: number, d: number, s: number, isX: boolean, imm: numb
  * tracer's generic programs reached with the checks inline).
  */
 export function access(pc: number, reg: number, off: number, size: number, write: boolean): string {
-  return `v = ac(${pc}, ${L(reg)}, ${H(reg)}, ${lit(off)}, ${size}, ${write ? 1 : 0}); t = O;`;
+  // This frame's stack first (SL/SH: its base), then the function's cached
+  // region (CH, [CL, CE), CW writable, CV its view; refilled from the
+  // runtime's after every miss, emptied after every call), then the full
+  // check. The sum is not wrapped, so an address past 2^32 only ever
+  // matches in the full check.
+  const l = L(reg);
+  const h = H(reg);
+  return (
+    `t = (${l} >>> 0) + ${lit(off)}; if (${h} === SH && t >= SL && t - SL <= ${STACK_SIZE - size}) { v = S; t -= SL; } ` +
+    `else if (${h} === CH && t >= CL && t <= CE - ${size}${write ? " && CW === 1" : ""}) { v = CV; t -= CL; } ` +
+    `else { v = ac(${pc}, ${l}, ${h}, ${lit(off)}, ${size}, ${write ? 1 : 0}); t = O; CH = R.ch; CL = R.cl; CE = R.ce; CW = R.cw; CV = v; }`
+  );
 }
 
 /** The factory-scope `ac` of accesses: R is the runtime of the running frame, O the offset out. */

@@ -485,3 +485,40 @@ describe("JIT: 64-bit arithmetic without BigInt", () => {
     }
   });
 });
+
+describe("JIT: helper arguments", () => {
+  it("a helper sees every call's r1..r5, whether they repeat or change between calls", () => {
+    const seen: bigint[][] = [];
+    const setup = (w: World) => {
+      seen.length = 0;
+      w.helpers.register(200, (_rt, r1, r2, r3, r4, r5) => {
+        seen.push([r1, r2, r3, r4, r5]);
+        return r1 + r5;
+      });
+    };
+    const insns = [
+      lddw(1, 0xffff888000001000n),
+      I(MOV64_IMM, 2, 0, 0, -1),
+      I(MOV64_IMM, 3, 0, 0, 3),
+      I(MOV64_IMM, 4, 0, 0, 4),
+      I(MOV64_IMM, 5, 0, 0, 5),
+      I(CALL, 0, 0, 0, 200), // all five new
+      I(CALL, 0, 0, 0, 200), // the same again
+      I(ADD64_IMM, 1, 0, 0, 1),
+      I(MOV64_IMM, 5, 0, 0, 0x7fffffff),
+      I(CALL, 0, 0, 0, 200), // r1 and r5 changed
+      I(ADD64_IMM, 0, 0, 0, 0),
+      EXIT,
+    ];
+    const out = same(insns, { setup });
+    const w = world(true);
+    setup(w);
+    expect(w.vm.run(w.vm.load(program(insns))).r0).toBe(0xffff888000001001n + 0x7fffffffn);
+    expect(seen).toEqual([
+      [0xffff888000001000n, 0xffffffffffffffffn, 3n, 4n, 5n],
+      [0xffff888000001000n, 0xffffffffffffffffn, 3n, 4n, 5n],
+      [0xffff888000001001n, 0xffffffffffffffffn, 3n, 4n, 0x7fffffffn],
+    ]);
+    expect(out.fault).toBeUndefined();
+  });
+});

@@ -104,7 +104,14 @@ export class JitRuntime {
   cv: DataView | null = null;
   private readonly tmp = new Int32Array(2);
 
-  constructor(readonly host: JitHost) {}
+  /** r10 (the frame's top, lo and hi) of each call depth: what a bpf-to-bpf call passes its callee. */
+  readonly fpl: Int32Array;
+  readonly fph: Int32Array;
+
+  constructor(readonly host: JitHost) {
+    this.fpl = Int32Array.from(host.frames, (f) => f.lo + STACK_SIZE);
+    this.fph = Int32Array.from(host.frames, (f) => f.hi);
+  }
 
   /** The region for an access of `size` bytes at base + off: returns its view, sets `o`. Faults like the interpreter. */
   acc(pc: number, baseLo: number, baseHi: number, off: number, size: number, write: number): DataView {
@@ -180,6 +187,25 @@ export class JitRuntime {
 
   private readonly helperRts: JitHelperRuntime[] = [];
 
+  /**
+   * The last BigInt each helper argument register converted to, with its
+   * halves: a loop calling helpers mostly passes the same pointers (ctx, a
+   * map, a buffer) again, and BigInts are immutable, so one is reused.
+   */
+  private readonly argLo = new Int32Array(5);
+  private readonly argHi = new Int32Array(5);
+  private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n];
+
+  /** r(i+1) = hi:lo as the u64 BigInt helpers take. */
+  private arg(i: number, lo: number, hi: number): bigint {
+    if (this.argLo[i] === lo && this.argHi[i] === hi) return this.argBig[i]!;
+    const v = toBigU(lo, hi);
+    this.argLo[i] = lo;
+    this.argHi[i] = hi;
+    this.argBig[i] = v;
+    return v;
+  }
+
   /** bpf_loop's callback call from a helper (see JitHelperRuntime): returns the callee's r0. */
   callSubprogFrom(lp: LoadedProgram, pc: number, depth: number, target: number, cargs: readonly bigint[]): bigint {
     this.drop();
@@ -205,9 +231,20 @@ export class JitRuntime {
     this.entry(lp, target)(this, target, depth + 1, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5, (f.lo + STACK_SIZE) | 0, f.hi | 0);
   }
 
-  /** The interpreter's fallback for a block the budget does not cover (always throws). */
-  limited(lp: LoadedProgram, pc: number, depth: number, lo: readonly number[], hi: readonly number[], budget: number): never {
-    return this.host.execLimited(this, lp, pc, depth, Int32Array.from(lo), Int32Array.from(hi), budget);
+  /**
+   * The interpreter's fallback for a block the budget does not cover (always
+   * throws): registers as (lo, hi) pairs r0..r11, so that compiled code
+   * passes them without building arrays (small functions: V8 inlines them).
+   */
+  limited(
+    lp: LoadedProgram, pc: number, depth: number, budget: number,
+    l0: number, h0: number, l1: number, h1: number, l2: number, h2: number, l3: number, h3: number,
+    l4: number, h4: number, l5: number, h5: number, l6: number, h6: number, l7: number, h7: number,
+    l8: number, h8: number, l9: number, h9: number, l10: number, h10: number, l11: number, h11: number,
+  ): never {
+    const lo = Int32Array.of(l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11);
+    const hi = Int32Array.of(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11);
+    return this.host.execLimited(this, lp, pc, depth, lo, hi, budget);
   }
 
   /**
@@ -274,7 +311,7 @@ export class JitRuntime {
     let r0: bigint;
     this.drop();
     try {
-      r0 = invokeHelper(impl, rt, id, pc, toBigU(l1, h1), toBigU(l2, h2), toBigU(l3, h3), toBigU(l4, h4), toBigU(l5, h5));
+      r0 = invokeHelper(impl, rt, id, pc, this.arg(0, l1, h1), this.arg(1, l2, h2), this.arg(2, l3, h3), this.arg(3, l4, h4), this.arg(4, l5, h5));
     } finally {
       this.drop();
     }
