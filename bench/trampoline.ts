@@ -33,7 +33,19 @@ export async function runTrampolineBench(): Promise<void> {
   const vm = new Interpreter({ mem, env: nullKernelEnv(), helper: (id) => helpers.impl(id) });
   const lp = vm.load(programFromInsns(new ProgramBuilder().mov64Imm(0, 0).exit().link()));
   let nextId = 1;
-  const prog = (): TracingProgram => ({ id: nextId++, run: (o) => vm.run(lp, o) });
+  // As ProgObject: run() for test runs, runCtx() with r0 in the interpreter's halves per event.
+  const progOf = (v: Interpreter, l: typeof lp): TracingProgram => ({
+    id: nextId++,
+    run: (o) => v.run(l, o),
+    runCtx: (ctx) => v.runCtx(l, ctx),
+    get r0lo() {
+      return v.r0lo;
+    },
+    get r0hi() {
+      return v.r0hi;
+    },
+  });
+  const prog = (): TracingProgram => progOf(vm, lp);
   const mgr = new TrampolineManager(k.functions, mem);
   const target = k.functions.named("ip_send_skb")[0]!;
   const args = [0xffff888000100000n, 0xffff888000200000n];
@@ -58,7 +70,7 @@ export async function runTrampolineBench(): Promise<void> {
   // The same with the program interpreted.
   const ivm = new Interpreter({ mem, env: nullKernelEnv(), helper: (id) => helpers.impl(id), jit: false });
   const ilp = ivm.load(programFromInsns(new ProgramBuilder().mov64Imm(0, 0).exit().link()));
-  detach = mgr.attach({ id: nextId++, run: (o) => ivm.run(ilp, o) }, "fentry", [target]);
+  detach = mgr.attach(progOf(ivm, ilp), "fentry", [target]);
   if (typeof detach !== "function") throw new Error(detach.message);
   rows.push(["fentry, empty program (interpreter)", fmt(rate(300_000))]);
   detach();

@@ -223,40 +223,19 @@ export class FunctionTable {
     let slot = (fn as Slotted)[SLOT];
     if (slot?.table !== this) slot = this.slot(fn);
     slot.counts.calls++;
-    const hooks = slot.hooks;
     const frame: CallFrame = { fn, args, cpu, pid, seq: ++this.seq };
     const d = this.depth;
     if (d >= this.inBody.length) this.grow();
     this.active[d] = fn;
     this.depth = d + 1;
     try {
-      let ret: bigint | undefined;
+      const hooks = slot.hooks;
+      let ret: bigint;
       if (hooks === undefined) {
         this.inBody[d] = 1;
         this.bodyTime?.(fn);
-        ret = fn.impl(frame);
-      } else {
-        this.inBody[d] = 0;
-        for (let i = 0; i < hooks.length; i++) hooks[i]!.entry?.(frame);
-        if (fn.errorInjectable) for (let i = 0; i < hooks.length; i++) ret ??= hooks[i]!.modifyReturn?.(frame);
-        if (ret === undefined) {
-          this.inBody[d] = 1;
-          this.bodyTime?.(fn);
-          ret = fn.impl(frame);
-        }
-        this.inBody[d] = 0;
-      }
-      // As an s64: one int64 comparison when non-negative (the common 0 and small values).
-      const s = BigInt.asIntN(64, ret);
-      if (s >= 0n) {
-        // Wider than 64 bits: its low 64 bits (an int64 check for a value that fits).
-        if (ret !== s) ret = s;
-      } else {
-        if (ret < 0n || ret > U64_MAX) ret = BigInt.asUintN(64, ret);
-        // -MAX_ERRNO..-1: a negative errno.
-        if (s >= -4095n) slot.counts.errors++;
-      }
-      if (hooks !== undefined) for (let i = 0; i < hooks.length; i++) hooks[i]!.exit?.(frame, ret);
+        ret = u64Counted(slot.counts, fn.impl(frame));
+      } else ret = this.callHooked(fn, slot.counts, hooks, frame, d);
       const onCall = this.onCall;
       if (onCall !== undefined) {
         this.inBody[d] = 0;
@@ -266,6 +245,23 @@ export class FunctionTable {
     } finally {
       this.depth = d;
     }
+  }
+
+  /** The part of call() for a function with hooks (kept apart so the untraced path stays small). */
+  private callHooked(fn: KernelFunction, counts: FunctionCounts, hooks: readonly FunctionHook[], frame: CallFrame, d: number): bigint {
+    this.inBody[d] = 0;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.entry?.(frame);
+    let ret: bigint | undefined;
+    if (fn.errorInjectable) for (let i = 0; i < hooks.length; i++) ret ??= hooks[i]!.modifyReturn?.(frame);
+    if (ret === undefined) {
+      this.inBody[d] = 1;
+      this.bodyTime?.(fn);
+      ret = fn.impl(frame);
+      this.inBody[d] = 0;
+    }
+    ret = u64Counted(counts, ret);
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.exit?.(frame, ret);
+    return ret;
   }
 
   private grow(): void {
@@ -285,6 +281,22 @@ export class FunctionTable {
     for (const fn of this.byAddr.values()) out.set(fn.name, (out.get(fn.name) ?? 0) + this.slot(fn).counts.calls);
     return out;
   }
+}
+
+/**
+ * A call's return value as a u64 (a negative one wrapped, a wider one cut to
+ * its low 64 bits), counting a negative errno (-MAX_ERRNO..-1) in `counts`.
+ * Compared as an s64 (BigInt.asIntN), which V8 keeps on int64: a value of
+ * unknown width is compared only when it is negative as an s64.
+ */
+function u64Counted(counts: FunctionCounts, ret: bigint): bigint {
+  const s = BigInt.asIntN(64, ret);
+  if (s >= 0n) {
+    // Wider than 64 bits: its low 64 bits (an int64 check for a value that fits).
+    return ret === s ? ret : s;
+  }
+  if (s >= -4095n) counts.errors++;
+  return ret < 0n || ret > U64_MAX ? BigInt.asUintN(64, ret) : ret;
 }
 
 /**

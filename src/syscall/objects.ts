@@ -5,6 +5,7 @@
 import type { Btf } from "../btf/btf.js";
 import type { Interpreter, LoadedProgram, RunOptions, RunResult } from "../vm/interpreter.js";
 import type { BpfMap, MapRegistry } from "../vm/maps/index.js";
+import type { Region } from "../vm/memory.js";
 import type { ProgType } from "../vm/verifier/prog-types.js";
 import type { VerifyStats } from "../vm/verifier/verifier.js";
 import { KernelObject } from "./fd-table.js";
@@ -84,7 +85,10 @@ export class ProgObject extends KernelObject implements BpfProg {
     for (const m of this.maps) m.hold();
   }
 
-  /** Runs the program (never throws for program misbehaviour) and counts the run; the budget defaults to VERIFIED_RUN_BUDGET. */
+  /**
+   * Runs the program (never throws for program misbehaviour), counts the run
+   * and adds its time to runTimeNs; the budget defaults to VERIFIED_RUN_BUDGET.
+   */
   run(options: RunOptions = {}): RunResult {
     if (this.freed) throw new Error(`program ${this.id} '${this.name}' was unloaded`);
     const t0 = performance.now();
@@ -92,6 +96,30 @@ export class ProgObject extends KernelObject implements BpfProg {
     this.runTimeNs += Math.round((performance.now() - t0) * 1e6);
     this.runCnt++;
     return r;
+  }
+
+  /**
+   * The per-event entry attach points use (TracingProgram.runCtx): runs on
+   * `ctx` with no allocation and no BigInt, true when the run completed (r0
+   * then in r0lo/r0hi). Counted in runCnt but not timed: two clock reads
+   * would cost more than an empty program's run, and the kernel too times
+   * event runs only while bpf_stats_enabled is on; run() (test runs,
+   * iterators) keeps its timing.
+   */
+  runCtx(ctx: Region): boolean {
+    if (this.freed) throw new Error(`program ${this.id} '${this.name}' was unloaded`);
+    const ok = this.interpreter.runCtx(this.loaded, ctx);
+    this.runCnt++;
+    return ok;
+  }
+
+  /** r0 of the last completed runCtx(), low and high halves (int32). */
+  get r0lo(): number {
+    return this.interpreter.r0lo;
+  }
+
+  get r0hi(): number {
+    return this.interpreter.r0hi;
   }
 
   protected free(): void {

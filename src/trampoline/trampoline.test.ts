@@ -72,6 +72,19 @@ describe("fentry / fexit / fmod_ret", () => {
     expect(value(m, key(0n))! > 50n).toBe(true);
   });
 
+  it("event runs go through the program's runCtx: counted in run_cnt, not timed (run_time_ns is for test runs); fmod_ret gets the whole u64 r0", () => {
+    const { kernel, bpf, load } = setup();
+    const prog = load(new ProgramBuilder().lddw(0, 0x8000000100000002n).exit(), 4);
+    expect(bpf.linkCreate(prog, "fmod_ret", { name: "tcp_sendmsg" })).toBeGreaterThan(0);
+    const fn = kernel.functions.named("tcp_sendmsg")[0]!;
+    for (let i = 0; i < 5; i++) expect(kernel.call(fn, [0n, 0n, 0n])).toBe(0x8000000100000002n);
+    expect(bpf.progGetInfoByFd(prog)).toMatchObject({ runCnt: 5, runTimeNs: 0 });
+    const run = bpf.progTestRun(prog, { ctxIn: new Uint8Array(32) });
+    if (typeof run === "number") throw new Error(`test run ${run}`);
+    expect(run.r0).toBe(0x8000000100000002n);
+    expect(bpf.progGetInfoByFd(prog)).toMatchObject({ runCnt: 6 });
+  });
+
   it("fexit reads the return value: counts errors exactly as the ground truth", () => {
     const { kernel, bpf, map, load, value } = setup(3);
     const m = map(8, 4);

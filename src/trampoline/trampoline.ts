@@ -22,6 +22,47 @@ export type TracingKind = "fentry" | "fexit" | "fmod_ret";
 export interface TracingProgram {
   readonly id: number;
   run(options?: RunOptions): RunResult;
+  /**
+   * The per-event entry, when the program has one (ProgObject does): runs on
+   * `ctx` without allocating and returns true when the run completed (false:
+   * it faulted); r0 of a completed run is then in r0lo/r0hi. Attach points
+   * call it instead of run() when present.
+   */
+  runCtx?(ctx: Region): boolean;
+  /** r0 of the last completed runCtx() as int32 halves (low, high). */
+  readonly r0lo?: number;
+  readonly r0hi?: number;
+}
+
+/** What an attach point calls per event: a TracingProgram's runCtx, r0lo and r0hi. */
+export interface CtxRunner {
+  runCtx(ctx: Region): boolean;
+  readonly r0lo: number;
+  readonly r0hi: number;
+}
+
+/**
+ * `prog` as a CtxRunner: itself when it has runCtx, else an adapter over
+ * run() (one options object and result per run: programs made outside the
+ * syscall layer, e.g. by tests).
+ */
+export function ctxRunner(prog: TracingProgram): CtxRunner {
+  if (prog.runCtx !== undefined) return prog as CtxRunner;
+  const opts: { ctx?: Region } = {};
+  const out = {
+    r0lo: 0,
+    r0hi: 0,
+    runCtx(ctx: Region): boolean {
+      opts.ctx = ctx;
+      const r = prog.run(opts);
+      opts.ctx = undefined;
+      if (r.fault) return false;
+      out.r0lo = Number(r.r0 & 0xffffffffn) | 0;
+      out.r0hi = Number((r.r0 >> 32n) & 0xffffffffn) | 0;
+      return true;
+    },
+  };
+  return out;
 }
 
 /** What the get_func_* helpers know about the call whose context a program is running on. */
@@ -39,6 +80,8 @@ export const callInfoOf = new WeakMap<Region, CallInfo>();
 
 interface Attached {
   prog: TracingProgram;
+  /** How the dispatch runs it (the program itself when it has runCtx). */
+  runner: CtxRunner;
   kind: TracingKind;
   cookie: bigint;
   /** The program's stats entry (shared by all its attachments). */
@@ -113,6 +156,8 @@ export class TrampolineManager {
    * time and finish before the traced body continues, so it is refilled per run.
    */
   private readonly ctx: Region;
+  /** The context's u64 slots (little-endian host: the kernel's byte order). */
+  private readonly ctxSlots: BigUint64Array;
   private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
 
   constructor(
@@ -120,7 +165,9 @@ export class TrampolineManager {
     mem: AddressSpace,
     private readonly guard = new RunGuard(),
   ) {
-    this.ctx = mem.map(RegionKind.CTX, new Uint8Array((MAX_FUNC_ARGS + 1) * 8), { writable: false, label: "trampoline ctx" });
+    const bytes = new Uint8Array((MAX_FUNC_ARGS + 1) * 8);
+    this.ctx = mem.map(RegionKind.CTX, bytes, { writable: false, label: "trampoline ctx" });
+    this.ctxSlots = new BigUint64Array(bytes.buffer);
     callInfoOf.set(this.ctx, this.info);
   }
 
@@ -148,6 +195,7 @@ export class TrampolineManager {
     if (problems.length) return { errno: problems.some((p) => p.includes("already attached")) ? -7 : -22, message: `cannot attach ${kind} to ${problems.length} of ${targets.length} targets: ${problems.join("; ")}` };
     let stats = this.stats.get(prog.id);
     if (!stats) this.stats.set(prog.id, (stats = { runs: 0, recursionMisses: 0, faults: 0 }));
+    const runner = ctxRunner(prog);
     const fresh: Trampoline[] = [];
     const entries: [Trampoline, Attached][] = targets.map((fn, i) => {
       let t = this.tramps.get(fn.address);
@@ -156,7 +204,7 @@ export class TrampolineManager {
         this.tramps.set(fn.address, t);
         fresh.push(t);
       }
-      return [t, { prog, kind, cookie: cookies?.[i] ?? 0n, stats }];
+      return [t, { prog, runner, kind, cookie: cookies?.[i] ?? 0n, stats }];
     });
     for (const [t, a] of entries) t.progs.push(a);
     for (const [t] of entries) t.changed();
@@ -191,53 +239,62 @@ export class TrampolineManager {
   private phasesFor(t: Trampoline): Required<TrampolineHook> {
     const info = this.info;
     const ctx = this.ctx;
+    const slots = this.ctxSlots;
     const guard = this.guard;
     const { fn } = t;
-    // One options object for every run (run() does not keep it).
-    const runOptions = { ctx };
+    const nargs = fn.nargs;
+    const btfId = fn.btfId ?? 0;
+    /**
+     * Fills the context once per phase (not per program: programs cannot
+     * write it, and a run nested in one is a recursion miss that fills
+     * nothing) through a BigUint64Array, which stores a BigInt without the
+     * DataView's conversion call and wraps a negative one to its u64.
+     */
     const fill = (c: CallFrame, ret: bigint | undefined) => {
-      const v = ctx.view;
       const { args } = c;
-      for (let i = 0; i < fn.nargs; i++) {
-        const a = args[i] ?? 0n;
-        v.setBigUint64(i * 8, a < 0n ? BigInt.asUintN(64, a) : a, true);
-      }
+      for (let i = 0; i < nargs; i++) slots[i] = args[i] ?? 0n;
       info.ip = fn.address;
-      info.btfId = fn.btfId ?? 0;
-      info.nargs = fn.nargs;
+      info.btfId = btfId;
+      info.nargs = nargs;
       info.hasRet = ret !== undefined;
-      if (ret !== undefined) v.setBigUint64(fn.nargs * 8, ret, true);
+      if (ret !== undefined) slots[nargs] = ret;
     };
-    const runAll = (progs: readonly Attached[], kind: TracingKind, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
+    const runAll = (progs: readonly Attached[], fmodRet: boolean, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
+      // The run guard, inline: this is the dispatch path of every traced call.
+      if (guard.depth > 0) {
+        for (let i = 0; i < progs.length; i++) progs[i]!.stats.recursionMisses++;
+        return undefined;
+      }
       let out: bigint | undefined;
-      for (let i = 0; i < progs.length; i++) {
-        const a = progs[i]!;
-        const st = a.stats;
-        // The run guard, inline: this is the dispatch path of every traced call.
-        if (guard.depth > 0) {
-          st.recursionMisses++;
-          continue;
-        }
-        guard.depth++;
-        try {
-          fill(c, ret);
+      guard.depth++;
+      try {
+        fill(c, ret);
+        for (let i = 0; i < progs.length; i++) {
+          const a = progs[i]!;
+          const st = a.stats;
           info.cookie = a.cookie;
-          const r = a.prog.run(runOptions);
+          const r = a.runner;
+          const ok = r.runCtx(ctx);
           st.runs++;
-          if (r.fault) st.faults++;
+          if (!ok) st.faults++;
           // fmod_ret: a non-zero return replaces the function's result and skips its body.
-          else if (kind === "fmod_ret" && r.r0 !== 0n) out = r.r0;
-        } finally {
-          guard.depth--;
+          else if (fmodRet && (r.r0lo | r.r0hi) !== 0) out = u64Of(r.r0lo, r.r0hi);
         }
+      } finally {
+        guard.depth--;
       }
       return out;
     };
     // Installed on the hook only while their kind has programs (Trampoline.changed).
     return {
-      entry: (c) => void runAll(t.fentry, "fentry", c, undefined),
-      modifyReturn: (c) => runAll(t.fmodRet, "fmod_ret", c, 0n),
-      exit: (c, ret) => void runAll(t.fexit, "fexit", c, ret),
+      entry: (c) => void runAll(t.fentry, false, c, undefined),
+      modifyReturn: (c) => runAll(t.fmodRet, true, c, 0n),
+      exit: (c, ret) => void runAll(t.fexit, false, c, ret),
     };
   }
+}
+
+/** The u64 whose int32 halves are lo, hi. */
+function u64Of(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
