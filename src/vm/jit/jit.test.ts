@@ -522,3 +522,70 @@ describe("JIT: helper arguments", () => {
     expect(out.fault).toBeUndefined();
   });
 });
+
+describe("JIT: accesses through registers (stack check, cached region)", () => {
+  const LDX_DW = 0x79;
+  const STX_DW = 0x7b;
+  const LDX_B = 0x71;
+
+  it("a pointer into the stack at a computed offset: inside, at both ends, and just past them", () => {
+    for (const delta of [-512, -8, -513, -7, 0, 8, -1000]) {
+      const out = same([
+        I(MOV64_REG, 2, 10),
+        I(MOV64_IMM, 3, 0, 0, delta),
+        I(ADD64_REG, 2, 3), // r2 = fp + delta (a register, not r10: the checked path)
+        I(MOV64_IMM, 4, 0, 0, 77),
+        I(STX_DW, 2, 4, 0, 0),
+        I(LDX_DW, 0, 2, 0, 0),
+        EXIT,
+      ]);
+      if (delta >= -512 && delta <= -8) expect(out.r0, `delta ${delta}`).toBe(77n);
+      else expect(out.fault, `delta ${delta}`).toMatchObject({ kind: "memory", pc: 4 });
+    }
+  });
+
+  it("an address whose low half wraps past 2^32 is checked in full (it is not the stack's)", () => {
+    const out = same([
+      I(MOV64_REG, 2, 10),
+      I(MOV64_IMM, 3, 0, 0, -1),
+      I(0x67, 3, 0, 0, 32), // r3 = 0xffffffff00000000
+      I(0x77, 3, 0, 0, 32), // r3 = 0x00000000ffffffff
+      I(ADD64_REG, 2, 3), // r2 = fp + 2^32 - 1: same low half minus one, high half + 1
+      I(LDX_B, 0, 2, 1, 0), // lo wraps back onto fp's low half, hi is fp's hi + 1
+      EXIT,
+    ]);
+    expect(out.fault).toMatchObject({ kind: "memory", pc: 5 });
+  });
+
+  it("a helper that unmaps the region a loop reads: the next access faults (the cached region is dropped at the call)", () => {
+    const setup = (w: World) => {
+      w.helpers.register(201, () => {
+        w.mem.unmap(w.buf);
+        return 0n;
+      });
+    };
+    const out = same(
+      [
+        I(MOV64_REG, 6, 1),
+        I(LDX_B, 7, 6, 0, 0), // fills the cache with buf
+        I(LDX_B, 7, 6, 1, 0),
+        I(CALL, 0, 0, 0, 201),
+        I(LDX_B, 0, 6, 2, 0), // buf is gone
+        EXIT,
+      ],
+      { setup },
+    );
+    expect(out.fault).toMatchObject({ kind: "memory", pc: 4 });
+    expect(out.executed).toBe(5);
+  });
+
+  it("reads through a region read-only for writes: the cached region of a read does not let a write through", () => {
+    const setup = (w: World) => w.mem.map(RegionKind.CTX, new Uint8Array(16), { writable: false });
+    const out = same([I(LDX_DW, 2, 1, 0, 0), I(LDX_DW, 3, 1, 8, 0), I(STX_DW, 1, 2, 0, 0), EXIT], {
+      setup,
+      args: (w) => [regionAddress(w.mem.find(0xffffc980, 4096, 1)!)],
+    });
+    expect(out.fault).toMatchObject({ kind: "memory", pc: 2 });
+    expect(out.fault?.message).toContain("read-only");
+  });
+});
