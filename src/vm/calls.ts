@@ -52,11 +52,33 @@ export class Calls implements CallHandler {
     rt.ctx = this.m.ctxRegion;
     rt.lp = lp;
     rt.depth = depth;
-    const r0 = invokeHelper(impl, rt, id, pc, toBigU(lo[1]!, hi[1]!), toBigU(lo[2]!, hi[2]!), toBigU(lo[3]!, hi[3]!), toBigU(lo[4]!, hi[4]!), toBigU(lo[5]!, hi[5]!));
+    const r0 = invokeHelper(impl, rt, id, pc, this.arg(1, lo, hi), this.arg(2, lo, hi), this.arg(3, lo, hi), this.arg(4, lo, hi), this.arg(5, lo, hi));
     fromBig(this.tmp, r0);
     lo[0] = this.tmp[0]!;
     hi[0] = this.tmp[1]!;
     return undefined;
+  }
+
+  /** The last BigInt made for each argument register r1..r5, and the halves it was made from. */
+  private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
+  private readonly argLo = new Int32Array(6);
+  private readonly argHi = new Int32Array(6);
+
+  /**
+   * r`i` as the u64 BigInt the helper ABI takes, reusing the previous call's
+   * BigInt when the register holds the same value (map pointers, stack
+   * addresses and untouched registers repeat from call to call; making a
+   * BigInt of a 64-bit address costs more than the rest of a helper call).
+   */
+  private arg(i: number, lo: Int32Array, hi: Int32Array): bigint {
+    const l = lo[i]!;
+    const h = hi[i]!;
+    if (l === this.argLo[i] && h === this.argHi[i]) return this.argBig[i]!;
+    const v = toBigU(l, h);
+    this.argLo[i] = l;
+    this.argHi[i] = h;
+    this.argBig[i] = v;
+    return v;
   }
 
   /** bpf_loop's callback call from a helper: r1..r5 from `cargs`, returns the callee's r0. */

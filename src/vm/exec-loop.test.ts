@@ -218,3 +218,36 @@ describe("interpreter loop: fast cases against the generic step", () => {
     expect(compared).toBe((256 - CALLS.size) * 24);
   });
 });
+
+describe("interpreter loop: helper arguments", () => {
+  it("passes each call its own r1..r5 as u64 BigInts, whether they changed since the last call or not", () => {
+    const seen: bigint[][] = [];
+    const { vm, load } = setup({ 1002: (_rt, ...args) => (seen.push(args), BigInt(seen.length)) });
+    const A = 0xffffc9b000001000n;
+    const B = 0x00000000ffffffffn;
+    const r = vm.run(
+      load([
+        lddw(1, A),
+        lddw(2, B),
+        lddw(3, 0x8000000000000000n),
+        I(0xb7, 4, 0, 0, -1),
+        I(0xb7, 5, 0, 0, 7),
+        I(0x85, 0, 0, 0, 1002), // (A, B, 2^63, 2^64-1, 7)
+        lddw(1, B), // the VM leaves r2..r5 as they were (only r0 is written by the call)
+        I(0x85, 0, 0, 0, 1002), // (B, B, 2^63, 2^64-1, 7)
+        lddw(1, A),
+        I(0xb7, 5, 0, 0, 8),
+        I(0x85, 0, 0, 0, 1002), // (A, B, 2^63, 2^64-1, 8)
+        EXIT,
+      ]),
+    );
+    expect(r.fault).toBeUndefined();
+    expect(r.r0).toBe(3n);
+    const M = 0xffffffffffffffffn;
+    expect(seen).toEqual([
+      [A, B, 0x8000000000000000n, M, 7n],
+      [B, B, 0x8000000000000000n, M, 7n],
+      [A, B, 0x8000000000000000n, M, 8n],
+    ]);
+  });
+});
