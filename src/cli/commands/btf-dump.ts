@@ -2,10 +2,7 @@
 // `bpftool btf dump file FILE format ...` does. FILE is a raw blob, an ELF
 // object with a .BTF section, or either gzip-compressed.
 import type { Argv } from "yargs";
-import type { Btf } from "../../btf/index.js";
-import { writeC } from "../../btf/format/c.js";
-import { writeJson } from "../../btf/format/json.js";
-import { writeRaw } from "../../btf/format/raw.js";
+import type { Btf } from "../../btf/btf.js";
 import { collect, type TextSink } from "../../btf/format/sink.js";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { UsageError } from "../errors.js";
@@ -26,17 +23,34 @@ export interface BtfDumpArgs {
   ids?: number[] | undefined;
 }
 
+/** Writes the dump of `btf` (or of `ids` and their dependencies) into `sink`. */
+export type BtfDumpWriter = (btf: Btf, sink: TextSink, ids?: readonly number[]) => void;
+
+/** The writer of one format, loaded on demand: each format is its own module (the C dumper is the largest). */
+export async function btfDumpWriter(format: BtfDumpFormat): Promise<BtfDumpWriter> {
+  switch (format) {
+    case "raw":
+      return (await import("../../btf/format/raw.js")).writeRaw;
+    case "json":
+      return (await import("../../btf/format/json.js")).writeJson;
+    case "c":
+      return (await import("../../btf/format/c.js")).writeC;
+  }
+}
+
 /** The text `btf dump` prints for these arguments. */
-export function btfDumpText(args: BtfDumpArgs): string {
-  return collect((sink) => btfDump(args, sink));
+export async function btfDumpText(args: BtfDumpArgs): Promise<string> {
+  const write = await btfDumpWriter(args.format);
+  return collect((sink) => btfDump(args, sink, write));
 }
 
 /**
- * Runs `btf dump`, streaming its output into `sink`. Input errors are thrown
+ * Runs `btf dump`, streaming its output into `sink` with `write` (the
+ * writer of `args.format`, from btfDumpWriter). Input errors are thrown
  * before anything is written; the C dumper can still fail midway on BTF it
  * cannot express in C (ELOOP), after earlier types were written.
  */
-export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
+export function btfDump(args: BtfDumpArgs, sink: TextSink, write: BtfDumpWriter): void {
   let btf: Btf;
   if (args.kernel) {
     if (args.file) throw new UsageError("give either a FILE or --kernel, not both");
@@ -56,14 +70,7 @@ export function btfDump(args: BtfDumpArgs, sink: TextSink): void {
       }
     }
   }
-  switch (args.format) {
-    case "raw":
-      return writeRaw(btf, sink, ids);
-    case "json":
-      return writeJson(btf, sink, ids);
-    case "c":
-      return writeC(btf, sink, ids);
-  }
+  write(btf, sink, ids);
 }
 
 export function registerBtfDump(y: Argv, io: CliIo): Argv {
@@ -92,7 +99,8 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
       // Only --kernel needs the kernel model (and its C compiler): load it on demand to keep plain dumps fast.
       const kernelBtf = argv.kernel && !argv.file ? (await import("../../syscall/vmlinux.js")).syntheticVmlinux() : undefined;
       const args = { file: argv.file as string | undefined, kernel: argv.kernel as boolean, kernelBtf, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
-      await io.stream((sink) => btfDump(args, sink));
+      const write = await btfDumpWriter(args.format);
+      await io.stream((sink) => btfDump(args, sink, write));
     },
   );
 }
