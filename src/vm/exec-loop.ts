@@ -130,19 +130,17 @@ export class Machine {
     if (target < 0 || target >= lp.slots) throw new VmFault(FaultKind.CALL, pc, `call to slot ${target}, outside the program`, "EINVAL");
     const clo = this.regsLo(depth + 1);
     const chi = this.regsHi(depth + 1);
-    clo[0] = chi[0] = 0;
-    for (let i = 1; i <= 5; i++) {
-      clo[i] = lo[i]!;
-      chi[i] = hi[i]!;
-    }
-    for (let i = 6; i < REG_FILE_SIZE; i++) clo[i] = chi[i] = 0;
+    // Unrolled (r0 and r6..r11 zero, r1..r5 the arguments): loops cost more than the copy.
+    clo[0] = 0; clo[1] = lo[1]!; clo[2] = lo[2]!; clo[3] = lo[3]!; clo[4] = lo[4]!; clo[5] = lo[5]!;
+    clo[6] = 0; clo[7] = 0; clo[8] = 0; clo[9] = 0; clo[10] = 0; clo[11] = 0;
+    chi[0] = 0; chi[1] = hi[1]!; chi[2] = hi[2]!; chi[3] = hi[3]!; chi[4] = hi[4]!; chi[5] = hi[5]!;
+    chi[6] = 0; chi[7] = 0; chi[8] = 0; chi[9] = 0; chi[10] = 0; chi[11] = 0;
     this.exec(lp, target, depth + 1, clo, chi, false);
     lo[0] = clo[0]!;
     hi[0] = chi[0]!;
     // Restore this frame's r10 (exec of the callee set its own).
-    const frame = this.frames[depth]!;
-    lo[10] = (frame.lo + STACK_SIZE) | 0;
-    hi[10] = frame.hi;
+    lo[10] = (this.frameLo[depth]! + STACK_SIZE) | 0;
+    hi[10] = this.frameHi[depth]!;
   }
 
   /**
