@@ -68,6 +68,35 @@ const importMetaUrl = {
   },
 };
 
+// string-width (yargs's help layout, cliui, wrap-ansi, ink) builds a grapheme segmenter and large
+// Unicode regular expressions as it loads. Each import of it gets a stand-in that answers printable
+// ASCII itself (text-width.ts) and loads the real module, once, for anything else: same widths.
+const LAZY_STRING_WIDTH = "lazy-string-width";
+const textWidthModule = join(cliDir, "text-width.js");
+const lazyStringWidth = {
+  name: LAZY_STRING_WIDTH,
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.namespace === LAZY_STRING_WIDTH) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, namespace: LAZY_STRING_WIDTH });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: LAZY_STRING_WIDTH };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY_STRING_WIDTH }, (args) => ({
+      resolveDir: dirname(args.path),
+      loader: "js",
+      contents: [
+        `import { plainWidth } from ${JSON.stringify(textWidthModule)};`,
+        "let real;",
+        "export default function stringWidth(text, options) {",
+        "  const w = plainWidth(text);",
+        `  return w >= 0 ? w : (real ??= require(${JSON.stringify(args.path)}).default)(text, options);`,
+        "}",
+      ].join("\n"),
+    }));
+  },
+};
+
 const { captureStaticOutputs } = await import(pathToFileURL(join(cliDir, "static-output.js")).href);
 const captured = await captureStaticOutputs();
 
@@ -85,7 +114,7 @@ const result = await build({
   sourcemap: "linked",
   // ink imports it only in its DEV mode, and it is not installed: left an import, as in ink.
   external: ["react-devtools-core"],
-  plugins: [importMetaUrl],
+  plugins: [lazyStringWidth, importMetaUrl],
   define: { BTFSNOOP_STATIC_HELP: JSON.stringify(captured.help), BTFSNOOP_STATIC_VERSION: JSON.stringify(captured.version) },
   // CommonJS dependencies (react, ws...) call require(); an ES module has none of its own.
   banner: { js: `${MARK}\nimport { createRequire as __btfsnoopCreateRequire } from "node:module";\nconst require = __btfsnoopCreateRequire(import.meta.url);` },
