@@ -11,7 +11,7 @@ import { DYNAMIC_CAST_ID } from "../vm/helpers/protos.js";
 import { dynamicCastHelper, snprintfBtfHelper, TRAMPOLINE_HELPERS } from "./helpers.js";
 import { KprobeManager } from "./kprobe.js";
 import { RunGuard } from "./run-guard.js";
-import { TrampolineManager, type TracingKind, type TracingProgram } from "./trampoline.js";
+import { ctxRunner, TrampolineManager, type TracingKind, type TracingProgram } from "./trampoline.js";
 
 /** Where a link attaches (meaning depends on the attach type); the syscall layer's link_create takes it as is. */
 export interface AttachTarget {
@@ -177,8 +177,12 @@ function installTracepointAttach(bpf: AttachHost, tracepoints: TracepointTable, 
     const tail = tp.fields.some(isDataLoc) ? DATA_LOC_ROOM : 0;
     let ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(tp.size + tail), { writable: false, label });
     let used = tp.size;
+    const runner = ctxRunner(prog);
     const off = tracepoints.attach(tp, (hit) => {
-      guard.enter(() => {
+      // The recursion guard, inline (this runs per event): a nested event is skipped.
+      if (guard.depth > 0) return;
+      guard.depth++;
+      try {
         const rec = hit.record;
         if (rec.length > ctx.size) {
           bpf.mem.unmap(ctx);
@@ -187,8 +191,10 @@ function installTracepointAttach(bpf: AttachHost, tracepoints: TracepointTable, 
         ctx.bytes.set(rec);
         if (used > rec.length) ctx.bytes.fill(0, rec.length, used);
         used = rec.length;
-        prog.run({ ctx });
-      });
+        runner.runCtx(ctx);
+      } finally {
+        guard.depth--;
+      }
     });
     return () => {
       off();
@@ -201,12 +207,21 @@ function installTracepointAttach(bpf: AttachHost, tracepoints: TracepointTable, 
     const tp = target.name ? find(target.name) : undefined;
     if (!tp) return { errno: -2, message: `no raw tracepoint '${target.name ?? ""}'` };
     if (prog.ctxSize > tp.proto.length * 8) return { errno: -13, message: `program reads ${prog.ctxSize / 8} arguments, ${tp.name} has ${tp.proto.length}` };
-    const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(Math.max(8, tp.proto.length * 8)), { writable: false, label: `raw_tp ${tp.name} args` });
+    const bytes = new Uint8Array(Math.max(8, tp.proto.length * 8));
+    const ctx = bpf.mem.map(RegionKind.CTX, bytes, { writable: false, label: `raw_tp ${tp.name} args` });
+    // u64 slots (little-endian host: the kernel's byte order); a store wraps a negative argument to its u64.
+    const slots = new BigUint64Array(bytes.buffer);
+    const runner = ctxRunner(prog);
     const off = tracepoints.attach(tp, (hit) => {
-      guard.enter(() => {
-        hit.args.forEach((a, i) => ctx.view.setBigUint64(i * 8, BigInt.asUintN(64, a), true));
-        prog.run({ ctx });
-      });
+      if (guard.depth > 0) return;
+      guard.depth++;
+      try {
+        const args = hit.args;
+        for (let i = 0; i < args.length && i < slots.length; i++) slots[i] = args[i]!;
+        runner.runCtx(ctx);
+      } finally {
+        guard.depth--;
+      }
     });
     return () => {
       off();

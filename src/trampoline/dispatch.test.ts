@@ -3,10 +3,13 @@
 // Covers both entries (runCtx with r0 in halves, and run() through the
 // adapter), the context filled once per phase for every program of it
 // (arguments wrapped to u64, missing ones 0, the return value after them),
-// per-program cookies, fmod_ret's u64 result, and recursion misses.
+// per-program cookies, fmod_ret's u64 result, and recursion misses; and
+// the kprobe's pt_regs as saved per hit.
 import { describe, expect, it } from "vitest";
 import { FunctionTable, type KernelFunction } from "../kernel-model/functions.js";
 import { AddressSpace, type Region } from "../vm/memory.js";
+import { PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
+import { KprobeManager, KRETPROBE_TRAMPOLINE, PtRegs } from "./kprobe.js";
 import { callInfoOf, TrampolineManager, type TracingProgram } from "./trampoline.js";
 
 function fn(name: string, nargs: number, impl: KernelFunction["impl"], errorInjectable = false): KernelFunction {
@@ -157,5 +160,43 @@ describe("trampoline dispatch", () => {
       [5n, inner.address],
       [5n, inner.address],
     ]);
+  });
+});
+
+describe("kprobe dispatch", () => {
+  it("every hit saves the whole pt_regs: arguments, constants, zeros elsewhere; a kretprobe's ax does not leak into the next kprobe hit", () => {
+    const t = new FunctionTable();
+    const f = t.register(fn("probed", 7, () => -5n));
+    const mem = new AddressSpace();
+    const kp = new KprobeManager(t, mem);
+    const hits: bigint[][] = [];
+    const prog = (id: number): TracingProgram => ({
+      id,
+      run: (o) => {
+        const regs: bigint[] = [];
+        for (let off = 0; off < PT_REGS_SIZE; off += 8) regs.push(o!.ctx!.view.getBigUint64(off, true));
+        hits.push(regs);
+        return { r0: 0n, executed: 1 };
+      },
+    });
+    kp.attach(prog(1), "kretprobe", [f]);
+    kp.attach(prog(2), "kprobe", [f]);
+    t.call(f, [1n, -2n, 3n, 4n, 5n, 6n, 7n], 0, 1);
+    t.call(f, [9n], 0, 1);
+    const regs = (set: Record<string, bigint>) => {
+      const out: bigint[] = new Array(PT_REGS_SIZE / 8).fill(0n);
+      const base = { orig_ax: 0xffffffffffffffffn, cs: 0x10n, flags: 0x246n, sp: 0xffffc9000001ff00n, ss: 0x18n, ...set };
+      for (const [name, v] of Object.entries(base)) out[PtRegs[name as keyof typeof PtRegs] / 8] = v;
+      return out;
+    };
+    const args1 = { di: 1n, si: 0xfffffffffffffffen, dx: 3n, cx: 4n, r8: 5n, r9: 6n };
+    // Entry (kprobe) then return (kretprobe) per call; the 7th argument is on the stack, not in pt_regs.
+    expect(hits).toEqual([
+      regs({ ...args1, ip: f.address + 1n }),
+      regs({ ...args1, ax: 0xfffffffffffffffbn, ip: KRETPROBE_TRAMPOLINE }),
+      regs({ di: 9n, ip: f.address + 1n }),
+      regs({ di: 9n, ax: 0xfffffffffffffffbn, ip: KRETPROBE_TRAMPOLINE }),
+    ]);
+    expect(kp.missed).toBe(0);
   });
 });

@@ -8,15 +8,15 @@ import type { FunctionHook, FunctionTable, KernelFunction } from "../kernel-mode
 import { RunGuard } from "./run-guard.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
 import { PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
-import { callInfoOf, type CallInfo, type TracingProgram } from "./trampoline.js";
+import { callInfoOf, ctxRunner, type CallInfo, type TracingProgram } from "./trampoline.js";
 
 /** struct pt_regs field offsets (x86-64, arch/x86/include/asm/ptrace.h). */
 export const PtRegs = {
   r15: 0, r14: 8, r13: 16, r12: 24, bp: 32, bx: 40, r11: 48, r10: 56, r9: 64, r8: 72,
   ax: 80, cx: 88, dx: 96, si: 104, di: 112, orig_ax: 120, ip: 128, cs: 136, flags: 144, sp: 152, ss: 160,
 } as const;
-/** Argument registers of the x86-64 SysV calling convention. */
-const ARG_REGS = [PtRegs.di, PtRegs.si, PtRegs.dx, PtRegs.cx, PtRegs.r8, PtRegs.r9];
+/** Argument registers of the x86-64 SysV calling convention, as u64 slot indexes of pt_regs. */
+const ARG_SLOTS = [PtRegs.di, PtRegs.si, PtRegs.dx, PtRegs.cx, PtRegs.r8, PtRegs.r9].map((off) => off / 8);
 /** Kernel stack pointer recorded in the saved registers. */
 const KERNEL_SP = 0xffffc9000001ff00n;
 /** Where kretprobes send returns (the __kretprobe_trampoline symbol). */
@@ -26,6 +26,9 @@ const EFLAGS_IF = 0x246n;
 
 export class KprobeManager {
   private readonly regs: Region;
+  private readonly slots: BigUint64Array;
+  /** The registers of a hit before its arguments, ip and ax: zeros but orig_ax, cs, flags, sp, ss. */
+  private readonly saved: BigUint64Array;
   /** Hits skipped because the program was already running on this path (kprobe "nmissed"). */
   missed = 0;
   private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
@@ -35,7 +38,16 @@ export class KprobeManager {
     mem: AddressSpace,
     private readonly guard = new RunGuard(),
   ) {
-    this.regs = mem.map(RegionKind.CTX, new Uint8Array(PT_REGS_SIZE), { writable: false, label: "kprobe pt_regs" });
+    const bytes = new Uint8Array(PT_REGS_SIZE);
+    this.regs = mem.map(RegionKind.CTX, bytes, { writable: false, label: "kprobe pt_regs" });
+    // u64 slots (little-endian host: the kernel's byte order); registers the trap sets the same way on every hit.
+    this.slots = new BigUint64Array(bytes.buffer);
+    this.saved = new BigUint64Array(PT_REGS_SIZE / 8);
+    this.saved[PtRegs.orig_ax / 8] = BigInt.asUintN(64, -1n);
+    this.saved[PtRegs.cs / 8] = KERNEL_CS;
+    this.saved[PtRegs.flags / 8] = EFLAGS_IF;
+    this.saved[PtRegs.sp / 8] = KERNEL_SP;
+    this.saved[PtRegs.ss / 8] = 0x18n;
     // bpf_get_func_ip works in kprobe programs: the probed function's address (kretprobes too: they sit on a kprobe at entry).
     callInfoOf.set(this.regs, this.info);
   }
@@ -53,26 +65,34 @@ export class KprobeManager {
   }
 
   private hook(prog: TracingProgram, kind: "kprobe" | "kretprobe", fn: KernelFunction): FunctionHook {
+    const guard = this.guard;
+    const info = this.info;
+    const regs = this.regs;
+    const slots = this.slots;
+    const saved = this.saved;
+    const runner = ctxRunner(prog);
+    const ip = fn.address + 1n;
     const run = (args: readonly bigint[], ret: bigint | undefined) => {
-      if (!this.guard.enter(() => fillAndRun(args, ret))) this.missed++;
-    };
-    const fillAndRun = (args: readonly bigint[], ret: bigint | undefined) => {
-      this.info.ip = fn.address;
-      // Trap: save every register, as the int3 handler does.
-      const v = this.regs.view;
-      for (let off = 0; off < PT_REGS_SIZE; off += 8) v.setBigUint64(off, 0n, true);
-      ARG_REGS.forEach((off, i) => v.setBigUint64(off, BigInt.asUintN(64, args[i] ?? 0n), true));
-      v.setBigUint64(PtRegs.orig_ax, BigInt.asUintN(64, -1n), true);
-      v.setBigUint64(PtRegs.cs, KERNEL_CS, true);
-      v.setBigUint64(PtRegs.flags, EFLAGS_IF, true);
-      v.setBigUint64(PtRegs.sp, KERNEL_SP, true);
-      v.setBigUint64(PtRegs.ss, 0x18n, true);
-      if (ret === undefined) v.setBigUint64(PtRegs.ip, fn.address + 1n, true);
-      else {
-        v.setBigUint64(PtRegs.ax, ret, true);
-        v.setBigUint64(PtRegs.ip, KRETPROBE_TRAMPOLINE, true);
+      // The recursion guard, inline (this runs per hit).
+      if (guard.depth > 0) {
+        this.missed++;
+        return;
       }
-      prog.run({ ctx: this.regs });
+      guard.depth++;
+      try {
+        info.ip = fn.address;
+        // Trap: save every register, as the int3 handler does (the constant ones from a template).
+        slots.set(saved);
+        for (let i = 0; i < ARG_SLOTS.length; i++) slots[ARG_SLOTS[i]!] = args[i] ?? 0n;
+        if (ret === undefined) slots[PtRegs.ip / 8] = ip;
+        else {
+          slots[PtRegs.ax / 8] = ret;
+          slots[PtRegs.ip / 8] = KRETPROBE_TRAMPOLINE;
+        }
+        runner.runCtx(regs);
+      } finally {
+        guard.depth--;
+      }
     };
     return kind === "kprobe" ? { entry: (c) => run(c.args, undefined) } : { exit: (c, ret) => run(c.args, ret) };
   }
