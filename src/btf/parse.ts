@@ -205,48 +205,10 @@ function scanTypes(words: Uint32Array, names: NameReader, startId: number, at: n
     }
     if (IDENT_NAME[kind] && !names.isIdentOrEmpty(nameOff)) throw notIdent(names, `${kindName(kind)} name`, nameOff, at + 4 * w, id);
 
-    const body = w + 3;
-    // Per-kind checks live in small functions: the loop stays stable while optimized
-    // (kinds first met late in the file do not deoptimize it), each helper tiers up on its own.
-    switch (kind) {
-      case BtfKind.INT:
-        checkInt(words[body]!, sizeOrType, at + 4 * w, id);
-        break;
-      case BtfKind.ARRAY:
-        if (sizeOrType !== 0) throw new BtfError(`ARRAY size field must be 0, is ${sizeOrType}`, { offset: at + 4 * w + 8, typeId: id });
-        break;
-      case BtfKind.STRUCT:
-      case BtfKind.UNION:
-        if (vlen) checkMemberNames(words, body, vlen, names, at, id);
-        break;
-      case BtfKind.ENUM:
-      case BtfKind.ENUM64:
-        checkEnum(words, body, kind, vlen, sizeOrType, names, at + 4 * w, at, id);
-        break;
-      case BtfKind.FWD:
-        if (sizeOrType !== 0) throw new BtfError(`FWD size/type field must be 0, is ${sizeOrType}`, { offset: at + 4 * w + 8, typeId: id });
-        break;
-      case BtfKind.FUNC:
-        if (vlen > 2) throw new BtfError(`FUNC linkage ${vlen} is not static (0), global (1) or extern (2)`, { offset: at + 4 * w + 4, typeId: id });
-        break;
-      case BtfKind.FUNC_PROTO:
-        if (vlen) checkParams(words, body, vlen, names, at, id);
-        break;
-      case BtfKind.VAR:
-        if (words[body]! > 2) throw new BtfError(`VAR linkage ${words[body]!} is not static (0), global (1) or extern (2)`, { offset: at + 4 * body, typeId: id });
-        break;
-      case BtfKind.DATASEC:
-        if (sizeOrType !== 0) checkDatasec(words, body, vlen, sizeOrType, at, id);
-        break;
-      case BtfKind.FLOAT:
-        if (!sizeIn(FLOAT_SIZES, sizeOrType)) throw new BtfError(`FLOAT size ${sizeOrType} is not 2, 4, 8, 12 or 16`, { offset: at + 4 * w + 8, typeId: id });
-        break;
-      case BtfKind.DECL_TAG:
-        if ((words[body]! | 0) < -1) throw new BtfError(`DECL_TAG component_idx ${words[body]! | 0} is below -1`, { offset: at + 4 * body, typeId: id });
-        break;
-      default:
-        break;
-    }
+    // Per-kind checks are small functions called through a table: the loop stays stable
+    // while optimized (kinds first met late in the file do not deoptimize it).
+    const check = KIND_CHECKS[kind];
+    if (check !== undefined) check(words, w, vlen, sizeOrType, names, at, id);
     starts[n] = w;
     kinds[n] = kind;
     n++;
@@ -257,6 +219,43 @@ function scanTypes(words: Uint32Array, names: NameReader, startId: number, at: n
 }
 
 // Per-kind record checks (`at` is the file offset of word 0; `where` of the record).
+
+/** Checks the kind-specific part of the record at word `w` (its header was checked). */
+type KindCheck = (words: Uint32Array, w: number, vlen: number, sizeOrType: number, names: NameReader, at: number, id: number) => void;
+
+const KIND_CHECKS: (KindCheck | undefined)[] = [];
+KIND_CHECKS[BtfKind.INT] = (words, w, _vlen, size, _names, at, id) => checkInt(words[w + 3]!, size, at + 4 * w, id);
+KIND_CHECKS[BtfKind.ARRAY] = (_words, w, _vlen, size, _names, at, id) => {
+  if (size !== 0) throw new BtfError(`ARRAY size field must be 0, is ${size}`, { offset: at + 4 * w + 8, typeId: id });
+};
+KIND_CHECKS[BtfKind.STRUCT] = KIND_CHECKS[BtfKind.UNION] = (words, w, vlen, _size, names, at, id) => {
+  if (vlen) checkMemberNames(words, w + 3, vlen, names, at, id);
+};
+KIND_CHECKS[BtfKind.ENUM] = KIND_CHECKS[BtfKind.ENUM64] = (words, w, vlen, size, names, at, id) =>
+  checkEnum(words, w + 3, (words[w + 1]! >>> 24) & 0x1f, vlen, size, names, at + 4 * w, at, id);
+KIND_CHECKS[BtfKind.FWD] = (_words, w, _vlen, size, _names, at, id) => {
+  if (size !== 0) throw new BtfError(`FWD size/type field must be 0, is ${size}`, { offset: at + 4 * w + 8, typeId: id });
+};
+KIND_CHECKS[BtfKind.FUNC] = (_words, w, vlen, _size, _names, at, id) => {
+  if (vlen > 2) throw new BtfError(`FUNC linkage ${vlen} is not static (0), global (1) or extern (2)`, { offset: at + 4 * w + 4, typeId: id });
+};
+KIND_CHECKS[BtfKind.FUNC_PROTO] = (words, w, vlen, _size, names, at, id) => {
+  if (vlen) checkParams(words, w + 3, vlen, names, at, id);
+};
+KIND_CHECKS[BtfKind.VAR] = (words, w, _vlen, _size, _names, at, id) => {
+  const linkage = words[w + 3]!;
+  if (linkage > 2) throw new BtfError(`VAR linkage ${linkage} is not static (0), global (1) or extern (2)`, { offset: at + 4 * (w + 3), typeId: id });
+};
+KIND_CHECKS[BtfKind.DATASEC] = (words, w, vlen, size, _names, at, id) => {
+  if (size !== 0) checkDatasec(words, w + 3, vlen, size, at, id);
+};
+KIND_CHECKS[BtfKind.FLOAT] = (_words, w, _vlen, size, _names, at, id) => {
+  if (!sizeIn(FLOAT_SIZES, size)) throw new BtfError(`FLOAT size ${size} is not 2, 4, 8, 12 or 16`, { offset: at + 4 * w + 8, typeId: id });
+};
+KIND_CHECKS[BtfKind.DECL_TAG] = (words, w, _vlen, _size, _names, at, id) => {
+  const componentIdx = words[w + 3]! | 0;
+  if (componentIdx < -1) throw new BtfError(`DECL_TAG component_idx ${componentIdx} is below -1`, { offset: at + 4 * (w + 3), typeId: id });
+};
 
 function checkInt(data: number, size: number, where: number, id: number): void {
   const encoding = (data >>> 24) & 0x0f;

@@ -14,131 +14,179 @@ export function validateRaw(btf: Btf, raw: RawTypeSource): void {
   const { words, starts, kinds } = raw;
   const n = kinds.length;
   const start = btf.startId;
-  const count = btf.typeCount;
-  const kindById = kindsById(btf, raw);
-  const memberName = (p: number) => raw.name(words[p]!);
-  const outOfRange = (id: number, ref: number, what: string): BtfError =>
-    new BtfError(`${what} refers to type id ${ref}, but the last type id is ${count - 1}`, { typeId: id });
-  // Size-resolution edges (everything but what a pointer points to), as a CSR graph over own types.
-  // There are fewer edges than words in the type section.
-  const edgeStart = new Uint32Array(n + 1);
-  const edges = new Uint32Array(n ? starts[n]! - starts[0]! : 0);
-  let ne = 0;
-  const declTags: number[] = [];
-  const notAType = (id: number, what: string, ref: number): BtfError =>
-    new BtfError(`${what} refers to type ${ref} of kind ${kindName(kindById[ref]!)}, which is not a data type`, { typeId: id });
-
+  const g = new RefCheck(btf, raw);
+  // Per-kind checks are small functions called through a table, so the loop is not
+  // deoptimized by kinds first met late in the file (vmlinux lists its FUNCs last).
   for (let i = 0; i < n; i++) {
-    const id = start + i;
-    const w = starts[i]!;
-    const kind = kinds[i]!;
-    const info = words[w + 1]!;
-    const vlen = info & 0xffff;
-    const kflag = info >>> 31 === 1;
-    const sizeOrType = words[w + 2]!;
-    const body = w + 3;
-    edgeStart[i] = ne;
-    switch (kind) {
-      case BtfKind.PTR:
-      case BtfKind.TYPEDEF:
-      case BtfKind.VOLATILE:
-      case BtfKind.CONST:
-      case BtfKind.RESTRICT:
-      case BtfKind.TYPE_TAG:
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, kindName(kind));
-        if (sizeOrType === id) throw new BtfError(`${kindName(kind)} refers to itself`, { typeId: id });
-        if (NOT_A_TYPE[kindById[sizeOrType]!]) throw notAType(id, kindName(kind), sizeOrType);
-        if (kind !== BtfKind.PTR) edges[ne++] = sizeOrType;
-        break;
-      case BtfKind.ARRAY: {
-        const elem = words[body]!;
-        if (elem >= count) throw outOfRange(id, elem, "ARRAY element type");
-        if (words[body + 1]! >= count) throw outOfRange(id, words[body + 1]!, "ARRAY index type");
-        if (elem === 0) throw new BtfError("ARRAY element type is void", { typeId: id });
-        edges[ne++] = elem;
-        break;
-      }
-      case BtfKind.STRUCT:
-      case BtfKind.UNION: {
-        let last = 0;
-        for (let m = 0, p = body; m < vlen; m++, p += 3) {
-          const type = words[p + 1]!;
-          const off = words[p + 2]!;
-          const bitsOffset = kflag ? off & 0xffffff : off;
-          if ((kind === BtfKind.UNION && bitsOffset !== 0) || bitsOffset < last || Math.ceil(bitsOffset / 8) > sizeOrType || type >= count || type === 0) {
-            throw badMember(kind, m, memberName(p), bitsOffset, last, sizeOrType, type, count, id);
-          }
-          last = bitsOffset;
-          if (kflag) {
-            const bits = off & 0xffffff;
-            const bitfield = off >>> 24;
-            if (bitfield === 0 && bits % 8 !== 0) {
-              throw new BtfError(`member ${m} ('${memberName(p)}') is not a bitfield but its bit offset ${bits} is not byte-aligned`, { typeId: id });
-            }
-            if (bitfield > 0 && bits + bitfield > sizeOrType * 8) {
-              throw new BtfError(`bitfield member ${m} ('${memberName(p)}') ends at bit ${bits + bitfield}, past the ${sizeOrType * 8}-bit ${kindName(kind)}`, { typeId: id });
-            }
-          }
-          edges[ne++] = type;
-        }
-        break;
-      }
-      case BtfKind.FUNC: {
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC prototype");
-        const k = kindById[sizeOrType]!;
-        if (k !== BtfKind.FUNC_PROTO) {
-          throw new BtfError(`FUNC '${raw.name(words[w]!)}' refers to type ${sizeOrType} of kind ${kindName(k)}, expected FUNC_PROTO`, { typeId: id });
-        }
-        edges[ne++] = sizeOrType;
-        break;
-      }
-      case BtfKind.FUNC_PROTO:
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, "FUNC_PROTO return type");
-        if (NOT_A_TYPE[kindById[sizeOrType]!]) throw notAType(id, "FUNC_PROTO return type", sizeOrType);
-        edges[ne++] = sizeOrType;
-        for (let p = 0, q = body; p < vlen; p++, q += 2) {
-          const type = words[q + 1]!;
-          if (type >= count) throw outOfRange(id, type, `FUNC_PROTO parameter ${p}`);
-          if (NOT_A_TYPE[kindById[type]!]) throw notAType(id, `FUNC_PROTO parameter ${p}`, type);
-          edges[ne++] = type;
-        }
-        break;
-      case BtfKind.VAR:
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `VAR '${raw.name(words[w]!)}'`);
-        if (sizeOrType === 0) throw new BtfError(`VAR '${raw.name(words[w]!)}' has type void`, { typeId: id });
-        if (NOT_A_TYPE[kindById[sizeOrType]!] || kindById[sizeOrType] === BtfKind.FUNC_PROTO) {
-          throw notAType(id, `VAR '${raw.name(words[w]!)}'`, sizeOrType);
-        }
-        edges[ne++] = sizeOrType;
-        break;
-      case BtfKind.DATASEC:
-        for (let v = 0, p = body; v < vlen; v++, p += 3) {
-          const ref = words[p]!;
-          if (ref >= count) throw outOfRange(id, ref, `DATASEC '${raw.name(words[w]!)}' entry ${v}`);
-          const k = kindById[ref]!;
-          if (k !== BtfKind.VAR && k !== BtfKind.FUNC) {
-            throw new BtfError(`DATASEC '${raw.name(words[w]!)}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
-          }
-          edges[ne++] = ref;
-        }
-        break;
-      case BtfKind.DECL_TAG: {
-        if (sizeOrType >= count) throw outOfRange(id, sizeOrType, `DECL_TAG '${raw.name(words[w]!)}'`);
-        declTags.push(i);
-        break;
-      }
-      default:
-        break;
-    }
+    g.edgeStart[i] = g.ne;
+    const check = REF_CHECKS[kinds[i]!];
+    if (check !== undefined) check(g, start + i, starts[i]!);
   }
-  edgeStart[n] = ne;
-  checkCycles(btf, raw, edgeStart, edges);
+  g.edgeStart[n] = g.ne;
+  checkCycles(btf, raw, g.edgeStart, g.edges);
   checkPointerChains(btf, raw);
   // With loops ruled out, chains can be followed: check what needs resolved types.
-  checkResolved(btf, raw, kindById);
-  for (const i of declTags) {
+  checkResolved(btf, raw, g.kindById);
+  for (const i of g.declTags) {
     const w = starts[i]!;
     checkDeclTag(btf, start + i, raw.name(words[w]!), words[w + 2]!, words[w + 3]! | 0);
+  }
+}
+
+/** State of validateRaw's pass: the size-resolution edges found so far and what the checks read. */
+class RefCheck {
+  readonly words: Uint32Array;
+  readonly count: number;
+  readonly start: number;
+  readonly kindById: Uint8Array;
+  /** Size-resolution edges (everything but what a pointer points to), as a CSR graph over own types. */
+  readonly edgeStart: Uint32Array;
+  readonly edges: Uint32Array;
+  ne = 0;
+  /** Own indexes of DECL_TAGs, checked once the graph is known to be sound. */
+  readonly declTags: number[] = [];
+
+  constructor(
+    btf: Btf,
+    readonly raw: RawTypeSource,
+  ) {
+    const n = raw.kinds.length;
+    this.words = raw.words;
+    this.count = btf.typeCount;
+    this.start = btf.startId;
+    this.kindById = kindsById(btf, raw);
+    this.edgeStart = new Uint32Array(n + 1);
+    // There are fewer edges than words in the type section.
+    this.edges = new Uint32Array(n ? raw.starts[n]! - raw.starts[0]! : 0);
+  }
+
+  outOfRange(id: number, ref: number, what: string): BtfError {
+    return new BtfError(`${what} refers to type id ${ref}, but the last type id is ${this.count - 1}`, { typeId: id });
+  }
+
+  notAType(id: number, what: string, ref: number): BtfError {
+    return new BtfError(`${what} refers to type ${ref} of kind ${kindName(this.kindById[ref]!)}, which is not a data type`, { typeId: id });
+  }
+
+  name(p: number): string {
+    return this.raw.name(this.words[p]!);
+  }
+}
+
+/** Checks the references of the record of `id` at word `w` and adds its size edges. */
+type RefChecker = (g: RefCheck, id: number, w: number) => void;
+
+const REF_CHECKS: (RefChecker | undefined)[] = [];
+
+REF_CHECKS[BtfKind.PTR] =
+  REF_CHECKS[BtfKind.TYPEDEF] =
+  REF_CHECKS[BtfKind.VOLATILE] =
+  REF_CHECKS[BtfKind.CONST] =
+  REF_CHECKS[BtfKind.RESTRICT] =
+  REF_CHECKS[BtfKind.TYPE_TAG] =
+    (g, id, w) => {
+      const kind = (g.words[w + 1]! >>> 24) & 0x1f;
+      const ref = g.words[w + 2]!;
+      if (ref >= g.count) throw g.outOfRange(id, ref, kindName(kind));
+      if (ref === id) throw new BtfError(`${kindName(kind)} refers to itself`, { typeId: id });
+      if (NOT_A_TYPE[g.kindById[ref]!]) throw g.notAType(id, kindName(kind), ref);
+      if (kind !== BtfKind.PTR) g.edges[g.ne++] = ref;
+    };
+
+REF_CHECKS[BtfKind.ARRAY] = (g, id, w) => {
+  const elem = g.words[w + 3]!;
+  if (elem >= g.count) throw g.outOfRange(id, elem, "ARRAY element type");
+  if (g.words[w + 4]! >= g.count) throw g.outOfRange(id, g.words[w + 4]!, "ARRAY index type");
+  if (elem === 0) throw new BtfError("ARRAY element type is void", { typeId: id });
+  g.edges[g.ne++] = elem;
+};
+
+REF_CHECKS[BtfKind.STRUCT] = REF_CHECKS[BtfKind.UNION] = (g, id, w) => {
+  const { words, edges, count } = g;
+  const info = words[w + 1]!;
+  const kind = (info >>> 24) & 0x1f;
+  const vlen = info & 0xffff;
+  const kflag = info >>> 31 === 1;
+  const size = words[w + 2]!;
+  let ne = g.ne;
+  let last = 0;
+  for (let m = 0, p = w + 3; m < vlen; m++, p += 3) {
+    const type = words[p + 1]!;
+    const off = words[p + 2]!;
+    const bitsOffset = kflag ? off & 0xffffff : off;
+    if ((kind === BtfKind.UNION && bitsOffset !== 0) || bitsOffset < last || Math.ceil(bitsOffset / 8) > size || type >= count || type === 0) {
+      throw badMember(kind, m, g.name(p), bitsOffset, last, size, type, count, id);
+    }
+    last = bitsOffset;
+    if (kflag) checkKflagMember(g, kind, m, p, off, size, id);
+    edges[ne++] = type;
+  }
+  g.ne = ne;
+};
+
+REF_CHECKS[BtfKind.FUNC] = (g, id, w) => {
+  const proto = g.words[w + 2]!;
+  if (proto >= g.count) throw g.outOfRange(id, proto, "FUNC prototype");
+  const k = g.kindById[proto]!;
+  if (k !== BtfKind.FUNC_PROTO) {
+    throw new BtfError(`FUNC '${g.name(w)}' refers to type ${proto} of kind ${kindName(k)}, expected FUNC_PROTO`, { typeId: id });
+  }
+  g.edges[g.ne++] = proto;
+};
+
+REF_CHECKS[BtfKind.FUNC_PROTO] = (g, id, w) => {
+  const { words, edges, count, kindById } = g;
+  const vlen = words[w + 1]! & 0xffff;
+  const ret = words[w + 2]!;
+  if (ret >= count) throw g.outOfRange(id, ret, "FUNC_PROTO return type");
+  if (NOT_A_TYPE[kindById[ret]!]) throw g.notAType(id, "FUNC_PROTO return type", ret);
+  let ne = g.ne;
+  edges[ne++] = ret;
+  for (let p = 0, q = w + 3; p < vlen; p++, q += 2) {
+    const type = words[q + 1]!;
+    if (type >= count) throw g.outOfRange(id, type, `FUNC_PROTO parameter ${p}`);
+    if (NOT_A_TYPE[kindById[type]!]) throw g.notAType(id, `FUNC_PROTO parameter ${p}`, type);
+    edges[ne++] = type;
+  }
+  g.ne = ne;
+};
+
+REF_CHECKS[BtfKind.VAR] = (g, id, w) => {
+  const type = g.words[w + 2]!;
+  if (type >= g.count) throw g.outOfRange(id, type, `VAR '${g.name(w)}'`);
+  if (type === 0) throw new BtfError(`VAR '${g.name(w)}' has type void`, { typeId: id });
+  if (NOT_A_TYPE[g.kindById[type]!] || g.kindById[type] === BtfKind.FUNC_PROTO) throw g.notAType(id, `VAR '${g.name(w)}'`, type);
+  g.edges[g.ne++] = type;
+};
+
+REF_CHECKS[BtfKind.DATASEC] = (g, id, w) => {
+  const vlen = g.words[w + 1]! & 0xffff;
+  for (let v = 0, p = w + 3; v < vlen; v++, p += 3) {
+    const ref = g.words[p]!;
+    if (ref >= g.count) throw g.outOfRange(id, ref, `DATASEC '${g.name(w)}' entry ${v}`);
+    const k = g.kindById[ref]!;
+    if (k !== BtfKind.VAR && k !== BtfKind.FUNC) {
+      throw new BtfError(`DATASEC '${g.name(w)}' entry ${v} refers to type ${ref} of kind ${kindName(k)}, expected VAR or FUNC`, { typeId: id });
+    }
+    g.edges[g.ne++] = ref;
+  }
+};
+
+REF_CHECKS[BtfKind.DECL_TAG] = (g, id, w) => {
+  const target = g.words[w + 2]!;
+  if (target >= g.count) throw g.outOfRange(id, target, `DECL_TAG '${g.name(w)}'`);
+  g.declTags.push(id - g.start);
+};
+
+/** The kind_flag member checks: a non-bitfield byte-aligned, a bitfield inside the struct. */
+function checkKflagMember(g: RefCheck, kind: number, m: number, p: number, off: number, size: number, id: number): void {
+  const bits = off & 0xffffff;
+  const bitfield = off >>> 24;
+  if (bitfield === 0 && bits % 8 !== 0) {
+    throw new BtfError(`member ${m} ('${g.name(p)}') is not a bitfield but its bit offset ${bits} is not byte-aligned`, { typeId: id });
+  }
+  if (bitfield > 0 && bits + bitfield > size * 8) {
+    throw new BtfError(`bitfield member ${m} ('${g.name(p)}') ends at bit ${bits + bitfield}, past the ${size * 8}-bit ${kindName(kind)}`, { typeId: id });
   }
 }
 
