@@ -13,7 +13,7 @@ import { LDDW, PseudoLd } from "../isa/opcodes.js";
 import { Interpreter, type LoadedProgram, type RunResult } from "../interpreter.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
 import { JIT_MAX_SLOTS } from "./compile.js";
-import { jitOf } from "./runtime.js";
+import { jitOf, readsRegisters } from "./runtime.js";
 
 const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
   imm2 === undefined ? { opcode, dst, src, off, imm } : { opcode, dst, src, off, imm, imm2 };
@@ -587,5 +587,30 @@ describe("JIT: accesses through registers (stack check, cached region)", () => {
     });
     expect(out.fault).toMatchObject({ kind: "memory", pc: 2 });
     expect(out.fault?.message).toContain("read-only");
+  });
+});
+
+describe("JIT: registers a helper can read", () => {
+  it("are its declared parameters after rt, or all five when its parameters are not plain", () => {
+    const h = (f: unknown) => readsRegisters(f as Parameters<typeof readsRegisters>[0]);
+    expect(h((rt: unknown) => rt)).toBe(0);
+    expect(h(new Function("rt", "return 1n"))).toBe(0);
+    expect(h((_rt: unknown, a: bigint, b: bigint) => a + b)).toBe(2);
+    expect(h(function (_rt: unknown, a: bigint) { return a; })).toBe(1);
+    expect(h({ m(_rt: unknown, a: bigint, b: bigint, c: bigint) { return [a, b, c].map((x) => x)[0]; } }.m)).toBe(3);
+    expect(h((_rt: unknown, ...r: bigint[]) => r[0])).toBe(5);
+    expect(h((_rt: unknown, a = 1n) => a)).toBe(5);
+    expect(h(function (_rt: unknown) { return arguments[1]; })).toBe(5);
+    expect(h(((_rt: unknown, a: bigint) => a).bind(null))).toBe(5);
+    expect(h(new Function("rt", "a", "b", "c", "d", "e", "f", "return a"))).toBe(5);
+  });
+
+  it("a helper declaring fewer parameters runs the same; one reading arguments sees all five registers", () => {
+    const setup = (w: World) => {
+      w.helpers.register(200, (_rt, r1) => r1 * 2n);
+      w.helpers.register(201, new Function("rt", "return arguments[1] + arguments[5]") as never);
+    };
+    const insns = [I(MOV64_IMM, 1, 0, 0, 20), I(MOV64_IMM, 5, 0, 0, 3), I(CALL, 0, 0, 0, 201), I(MOV64_REG, 1, 0), I(CALL, 0, 0, 0, 200), EXIT];
+    expect(same(insns, { setup }).r0).toBe(46n);
   });
 });

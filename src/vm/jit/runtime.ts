@@ -195,6 +195,9 @@ export class JitRuntime {
   private readonly argLo = new Int32Array(5);
   private readonly argHi = new Int32Array(5);
   private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n];
+  /** The last helper called and how many of r1..r5 it reads (readsRegisters). */
+  private lastImpl: HelperImpl | undefined;
+  private lastArity = 5;
 
   /** r(i+1) = hi:lo as the u64 BigInt helpers take. */
   private arg(i: number, lo: number, hi: number): bigint {
@@ -308,18 +311,47 @@ export class JitRuntime {
     rt.ctx = this.ctx;
     rt.lp = lp;
     rt.depth = depth;
-    let r0: bigint;
-    this.drop();
-    try {
-      r0 = invokeHelper(impl, rt, id, pc, this.arg(0, l1, h1), this.arg(1, l2, h2), this.arg(2, l3, h3), this.arg(3, l4, h4), this.arg(4, l5, h5));
-    } finally {
-      this.drop();
+    // Registers the helper's function names (its declared parameters) are
+    // converted to BigInt; the others are passed as 0n, which it cannot see.
+    if (impl !== this.lastImpl) {
+      this.lastImpl = impl;
+      this.lastArity = readsRegisters(impl);
     }
+    const n = this.lastArity;
+    const r0 = invokeHelper(
+      impl, rt, id, pc,
+      n >= 1 ? this.arg(0, l1, h1) : 0n,
+      n >= 2 ? this.arg(1, l2, h2) : 0n,
+      n >= 3 ? this.arg(2, l3, h3) : 0n,
+      n >= 4 ? this.arg(3, l4, h4) : 0n,
+      n >= 5 ? this.arg(4, l5, h5) : 0n,
+    );
+    // The helper may have mapped or unmapped regions: forget the cached one.
+    // (A fault ends the run, and every run starts with an empty cache.)
+    this.drop();
     fromBig(this.tmp, r0);
     this.rl = this.tmp[0]!;
     this.rh = this.tmp[1]!;
     return undefined;
   }
+}
+
+/**
+ * How many of r1..r5 helper `impl` can read: its declared register
+ * parameters, when its source shows plain parameters only (no defaults, rest
+ * parameters or `arguments`: then all five).
+ */
+export function readsRegisters(impl: HelperImpl): number {
+  const src = Function.prototype.toString.call(impl);
+  // The parameter list: an arrow's is before its first "=>" (a default
+  // value there holding an arrow still shows its "="), a function's or a
+  // method's ends at the first ")".
+  const arrow = src.indexOf("=>");
+  const brace = src.indexOf("{");
+  const isArrow = arrow >= 0 && !/^(async\s+)?function\b/.test(src) && (brace < 0 || arrow < brace);
+  const head = isArrow ? src.slice(0, arrow) : src.slice(0, src.indexOf(")") + 1);
+  if (/=|\.\.\./.test(head) || /\barguments\b|\[native code\]/.test(src)) return 5;
+  return Math.max(0, Math.min(5, impl.length - 1));
 }
 
 /** The HelperRuntime a compiled program's helper calls at one depth see. */
