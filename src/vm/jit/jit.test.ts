@@ -614,3 +614,16 @@ describe("JIT: registers a helper can read", () => {
     expect(same(insns, { setup }).r0).toBe(46n);
   });
 });
+
+describe("JIT: helper lookup", () => {
+  it("a helper replaced between runs is the one the next run calls", () => {
+    const w = world(true);
+    w.helpers.register(200, () => 1n);
+    const lp = w.vm.load(program([I(CALL, 0, 0, 0, 200), I(MOV64_REG, 6, 0), I(CALL, 0, 0, 0, 200), I(ADD64_REG, 0, 6), EXIT]));
+    expect(w.vm.run(lp).r0).toBe(2n);
+    w.helpers.register(200, () => 20n);
+    expect(w.vm.run(lp).r0).toBe(40n);
+    w.helpers.register(200, undefined as never);
+    expect(w.vm.run(lp).fault).toMatchObject({ kind: "call", pc: 0 });
+  });
+});

@@ -139,12 +139,26 @@ export class JitRuntime {
     return r.view;
   }
 
-  /** Forgets the cached region. */
+  /**
+   * Forgets the cached region and helper: the interpreter calls this at the
+   * start and end of every run (so a helper table changed between runs is
+   * seen), compiled code's helper calls forget the region after each call.
+   */
   drop(): void {
+    this.forgetRegion();
+    this.helperId = -1;
+    this.helperImpl = undefined;
+  }
+
+  private forgetRegion(): void {
     this.cl = 1;
     this.ce = 0;
     this.cv = null;
   }
+
+  /** The helper the last call in this run resolved (a loop calls the same one again). */
+  private helperId = -1;
+  private helperImpl: HelperImpl | undefined;
 
   /** A BPF_PROBE_MEM load (see probe-mem.ts). Sets tl/th. */
   probe(baseLo: number, baseHi: number, off: number, size: number, signed: number): void {
@@ -211,7 +225,7 @@ export class JitRuntime {
 
   /** bpf_loop's callback call from a helper (see JitHelperRuntime): returns the callee's r0. */
   callSubprogFrom(lp: LoadedProgram, pc: number, depth: number, target: number, cargs: readonly bigint[]): bigint {
-    this.drop();
+    this.forgetRegion();
     const a = new Int32Array(10);
     const t = this.tmp;
     for (let i = 0; i < 5 && i < cargs.length; i++) {
@@ -302,7 +316,12 @@ export class JitRuntime {
       this.rh = -1;
       return undefined;
     }
-    const impl = host.helper(id);
+    let impl = id === this.helperId ? this.helperImpl : undefined;
+    if (impl === undefined) {
+      impl = host.helper(id);
+      this.helperId = id;
+      this.helperImpl = impl;
+    }
     if (!impl) throw new VmFault(FaultKind.CALL, pc, `call to unknown helper #${id}`, "EINVAL");
     // One helper runtime per call depth, refilled per call (no allocation per helper call).
     let rt = this.helperRts[depth];
@@ -328,7 +347,7 @@ export class JitRuntime {
     );
     // The helper may have mapped or unmapped regions: forget the cached one.
     // (A fault ends the run, and every run starts with an empty cache.)
-    this.drop();
+    this.forgetRegion();
     fromBig(this.tmp, r0);
     this.rl = this.tmp[0]!;
     this.rh = this.tmp[1]!;
