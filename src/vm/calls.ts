@@ -7,6 +7,7 @@ import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
 import type { CallHandler, Machine } from "./exec-loop.js";
 import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi.js";
+import { readsRegisters } from "./jit/runtime.js";
 import { HELPER_TAIL_CALL, MAX_TAIL_CALL_CNT } from "./limits.js";
 import { REG_FILE_SIZE, type LoadedProgram, type TailCallTable } from "./loaded-program.js";
 import type { AddressSpace, Region } from "./memory.js";
@@ -52,13 +53,30 @@ export class Calls implements CallHandler {
     rt.ctx = this.m.ctxRegion;
     rt.lp = lp;
     rt.depth = depth;
-    const r0 = invokeHelper(impl, rt, id, pc, this.arg(1, lo, hi), this.arg(2, lo, hi), this.arg(3, lo, hi), this.arg(4, lo, hi), this.arg(5, lo, hi));
+    // Only the registers the helper's function declares are converted (the JIT's rule, readsRegisters);
+    // the others are passed as 0n, which it cannot see.
+    if (impl !== this.lastImpl) {
+      this.lastImpl = impl;
+      this.lastArity = readsRegisters(impl);
+    }
+    const n = this.lastArity;
+    const r0 = invokeHelper(
+      impl, rt, id, pc,
+      n >= 1 ? this.arg(1, lo, hi) : 0n,
+      n >= 2 ? this.arg(2, lo, hi) : 0n,
+      n >= 3 ? this.arg(3, lo, hi) : 0n,
+      n >= 4 ? this.arg(4, lo, hi) : 0n,
+      n >= 5 ? this.arg(5, lo, hi) : 0n,
+    );
     fromBig(this.tmp, r0);
     lo[0] = this.tmp[0]!;
     hi[0] = this.tmp[1]!;
     return undefined;
   }
 
+  /** The last helper called and how many of r1..r5 it reads. */
+  private lastImpl: HelperImpl | undefined;
+  private lastArity = 5;
   /** The last BigInt made for each argument register r1..r5, and the halves it was made from. */
   private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
   private readonly argLo = new Int32Array(6);

@@ -251,3 +251,37 @@ describe("interpreter loop: helper arguments", () => {
     ]);
   });
 });
+
+describe("interpreter loop: helpers see the registers they declare", () => {
+  it("passes declared parameters exactly, and every register to helpers that read `arguments`", () => {
+    const seen: bigint[][] = [];
+    const { vm, load } = setup({
+      1003: (_rt, a, b) => (seen.push([a, b]), (a + b) & 0xffffffffffffffffn),
+      // A plain function reading arguments[] beyond its parameters still gets r1..r5.
+      1004: function (this: unknown, _rt: unknown, a: bigint) {
+        // eslint-disable-next-line prefer-rest-params
+        const args = arguments as unknown as bigint[];
+        seen.push([a, args[2]!, args[5]!]);
+        return args[5]!;
+      } as unknown as HelperImpl,
+    });
+    const r = vm.run(
+      load([
+        lddw(1, 0xffffc9b000001000n),
+        I(0xb7, 2, 0, 0, 5),
+        I(0xb7, 5, 0, 0, -3),
+        I(0x85, 0, 0, 0, 1003),
+        I(0xbf, 6, 0),
+        I(0x85, 0, 0, 0, 1004),
+        I(0x0f, 0, 6),
+        EXIT,
+      ]),
+    );
+    expect(r.fault).toBeUndefined();
+    expect(seen).toEqual([
+      [0xffffc9b000001000n, 5n],
+      [0xffffc9b000001000n, 5n, 0xfffffffffffffffdn],
+    ]);
+    expect(r.r0).toBe((0xffffc9b000001005n + 0xfffffffffffffffdn) & 0xffffffffffffffffn);
+  });
+});
