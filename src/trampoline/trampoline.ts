@@ -244,41 +244,77 @@ export class TrampolineManager {
     const { fn } = t;
     const nargs = fn.nargs;
     const btfId = fn.btfId ?? 0;
+    const ip = fn.address;
     /**
-     * Fills the context once per phase (not per program: programs cannot
-     * write it, and a run nested in one is a recursion miss that fills
-     * nothing) through a BigUint64Array, which stores a BigInt without the
-     * DataView's conversion call and wraps a negative one to its u64.
+     * Sets the call info and the arguments once per phase (not per program:
+     * programs cannot write the context, and a run nested in one is a
+     * recursion miss that fills nothing), through a BigUint64Array, which
+     * stores a BigInt without the DataView's conversion call and wraps a
+     * negative one to its u64. False (nothing filled) while a program runs.
      */
-    const fill = (c: CallFrame, ret: bigint | undefined) => {
-      const { args } = c;
-      for (let i = 0; i < nargs; i++) slots[i] = args[i] ?? 0n;
-      info.ip = fn.address;
-      info.btfId = btfId;
-      info.nargs = nargs;
-      info.hasRet = ret !== undefined;
-      if (ret !== undefined) slots[nargs] = ret;
-    };
-    const runAll = (progs: readonly Attached[], fmodRet: boolean, c: CallFrame, ret: bigint | undefined): bigint | undefined => {
+    const enter = (progs: readonly Attached[], args: readonly bigint[], hasRet: boolean): boolean => {
       // The run guard, inline: this is the dispatch path of every traced call.
       if (guard.depth > 0) {
         for (let i = 0; i < progs.length; i++) progs[i]!.stats.recursionMisses++;
-        return undefined;
+        return false;
       }
+      for (let i = 0; i < nargs; i++) slots[i] = args[i] ?? 0n;
+      info.ip = ip;
+      info.btfId = btfId;
+      info.nargs = nargs;
+      info.hasRet = hasRet;
+      return true;
+    };
+    // Written out per phase (no shared loop taking the kind) so each stays small for V8 to inline into the call path.
+    const entry = (c: CallFrame): void => {
+      const progs = t.fentry;
+      if (!enter(progs, c.args, false)) return;
+      guard.depth++;
+      try {
+        for (let i = 0; i < progs.length; i++) {
+          const a = progs[i]!;
+          info.cookie = a.cookie;
+          const ok = a.runner.runCtx(ctx);
+          a.stats.runs++;
+          if (!ok) a.stats.faults++;
+        }
+      } finally {
+        guard.depth--;
+      }
+    };
+    const exit = (c: CallFrame, ret: bigint): void => {
+      const progs = t.fexit;
+      if (!enter(progs, c.args, true)) return;
+      slots[nargs] = ret;
+      guard.depth++;
+      try {
+        for (let i = 0; i < progs.length; i++) {
+          const a = progs[i]!;
+          info.cookie = a.cookie;
+          const ok = a.runner.runCtx(ctx);
+          a.stats.runs++;
+          if (!ok) a.stats.faults++;
+        }
+      } finally {
+        guard.depth--;
+      }
+    };
+    // fmod_ret: a non-zero return replaces the function's result and skips its body (the last such program's).
+    const modifyReturn = (c: CallFrame): bigint | undefined => {
+      const progs = t.fmodRet;
+      if (!enter(progs, c.args, true)) return undefined;
+      slots[nargs] = 0n;
       let out: bigint | undefined;
       guard.depth++;
       try {
-        fill(c, ret);
         for (let i = 0; i < progs.length; i++) {
           const a = progs[i]!;
-          const st = a.stats;
           info.cookie = a.cookie;
           const r = a.runner;
           const ok = r.runCtx(ctx);
-          st.runs++;
-          if (!ok) st.faults++;
-          // fmod_ret: a non-zero return replaces the function's result and skips its body.
-          else if (fmodRet && (r.r0lo | r.r0hi) !== 0) out = u64Of(r.r0lo, r.r0hi);
+          a.stats.runs++;
+          if (!ok) a.stats.faults++;
+          else if ((r.r0lo | r.r0hi) !== 0) out = u64Of(r.r0lo, r.r0hi);
         }
       } finally {
         guard.depth--;
@@ -286,11 +322,7 @@ export class TrampolineManager {
       return out;
     };
     // Installed on the hook only while their kind has programs (Trampoline.changed).
-    return {
-      entry: (c) => void runAll(t.fentry, false, c, undefined),
-      modifyReturn: (c) => runAll(t.fmodRet, true, c, 0n),
-      exit: (c, ret) => void runAll(t.fexit, false, c, ret),
-    };
+    return { entry, modifyReturn, exit };
   }
 }
 
