@@ -10,7 +10,7 @@ const hi = (v: bigint) => Number((u(v) >> 32n) & 0xffffffffn) | 0;
 const EDGES = [
   0n, 1n, 2n, 3n, 10n, 0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n, 0x1ffffffffn,
   0xffffffff00000000n, 0x123456789abcdefn, 0x7fffffffffffffffn, 0x8000000000000000n, 0x8000000000000001n,
-  0xfffffffffffffffen, 0xffffffffffffffffn, u(-10n), u(-0x80000000n), u(-0x80000001n), 0x1fffffffffffffn, 0x20000000000001n,
+  0xfffffffffffffffen, 0xffffffffffffffffn, u(-10n), u(-0x80000000n), u(-0x80000001n), 0x1fffffffffffffn, 0x20000000000001n, 0x1fffffn, 0x200000n, 0x1fffff00000000n,
 ];
 
 /** Seeded operands spread over every bit length (xorshift64). */

@@ -4,7 +4,8 @@
 // remainder takes the dividend's sign, INT64_MIN / -1 wraps to INT64_MIN).
 //
 // Divisors below 2^32 divide in exact steps on doubles (the high word,
-// then 16 bits at a time, every partial dividend below 2^48). Larger
+// then the low word at once for divisors below 2^21, else 16 bits at a
+// time: every partial dividend stays below 2^53). Larger
 // divisors have a quotient below 2^32: a double estimate is within one of
 // it, so one below the estimate is at most two below the quotient; the
 // remainder of that is computed exactly on halves and corrected by at most
@@ -43,6 +44,19 @@ export function udivmod64(out: Int32Array, al: number, ah: number, bl: number, b
       return;
     }
     const qh = Math.floor(a1 / b);
+    if (b < 0x200000) {
+      // Below 2^21: the high word's remainder and the low word make one dividend below 2^53.
+      const x = (a1 - qh * b) * TWO32 + (al >>> 0);
+      const q = Math.floor(x / b);
+      if (mod === 1) {
+        out[0] = (x - q * b) | 0;
+        out[1] = 0;
+      } else {
+        out[0] = q | 0;
+        out[1] = qh | 0;
+      }
+      return;
+    }
     const x1 = (a1 - qh * b) * 65536 + (al >>> 16);
     const q1 = Math.floor(x1 / b);
     const x0 = (x1 - q1 * b) * 65536 + (al & 0xffff);

@@ -57,8 +57,15 @@ export function alu64(op: number, d: number, s: number, isX: boolean, off: numbe
       );
     case 0x30:
     case 0x90:
-      // div64.ts, BigInt-free; results through T.
-      return `${off === 1 ? "sdivmod64" : "udivmod64"}(T, ${ld}, ${hd}, ${bl}, ${bh}, ${op === 0x90 ? 1 : 0}); ${ld} = T[0]; ${hd} = T[1];`;
+    {
+      // div64.ts, BigInt-free; results through T. Unsigned operands that
+      // both fit in 32 bits (a nonzero divisor) divide inline first.
+      const call = `${off === 1 ? "sdivmod64" : "udivmod64"}(T, ${ld}, ${hd}, ${bl}, ${bh}, ${op === 0x90 ? 1 : 0}); ${ld} = T[0]; ${hd} = T[1];`;
+      if (off === 1 || (!isX && imm <= 0)) return call;
+      const fast = `${ld} = ((${ld} >>> 0) ${op === 0x90 ? "%" : "/"} (${bl} >>> 0)) | 0;`;
+      const test = isX ? `${hd} === 0 && ${bh} === 0 && ${bl} !== 0` : `${hd} === 0`;
+      return `if (${test}) { ${fast} } else { ${call} }`;
+    }
     case 0x40:
       return `${ld} |= ${bl}; ${hd} |= ${bh};`;
     case 0x50:
