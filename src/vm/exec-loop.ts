@@ -60,8 +60,12 @@ export class Machine {
   private cView: DataView = NO_VIEW;
   /** Offset of the access view() resolved. */
   private o = 0;
-  private readonly poolLo: Int32Array[] = [];
-  private readonly poolHi: Int32Array[] = [];
+  /** The register files of depth 0 in run level 1 (the only ones of a run no helper nested). */
+  readonly lo0 = new Int32Array(REG_FILE_SIZE);
+  readonly hi0 = new Int32Array(REG_FILE_SIZE);
+  /** Register files by run level and depth ((level - 1) * MAX_CALL_FRAMES + depth), made on first use. */
+  private readonly poolLo: Int32Array[] = [this.lo0];
+  private readonly poolHi: Int32Array[] = [this.hi0];
   private readonly generic: GenericStep;
 
   constructor(

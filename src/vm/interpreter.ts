@@ -227,8 +227,9 @@ export class Interpreter {
         this.r0hi = rt.rh;
       } else {
         // Registers of frame 0 at this nesting level (a run is only ever nested by a helper that runs another program).
-        const lo = m.regsLo(0);
-        const hi = m.regsHi(0);
+        const outermost = m.runLevel === 1;
+        const lo = outermost ? m.lo0 : m.regsLo(0);
+        const hi = outermost ? m.hi0 : m.regsHi(0);
         clearRegs(lo, hi);
         if (ctx) {
           lo[1] = ctx.lo;
@@ -278,8 +279,6 @@ export class Interpreter {
     m.tailCalls = outerTailCalls;
     m.ctxRegion = outerCtx;
     m.runLevel--;
-    // A helper that ran this program may have been given a cached region the outer run must not trust.
-    m.drop();
     if (rt) {
       rt.ctx = outerCtx;
       rt.drop();
