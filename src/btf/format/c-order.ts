@@ -133,38 +133,72 @@ export class CTypeGraph {
     return raw.starts[id - b.startId]!;
   }
 
+  /** The words of the record record() found last (capture them before the next call). */
+  rw: Uint32Array = new Uint32Array(0);
+  /** Names of the record record() found last when it was encoded from an object (its name words are SCRATCH_NAME | index); undefined for parsed records. */
+  rn: string[] | undefined = undefined;
+
+  /**
+   * Word index in `this.rw` of `id`'s record in the wire layout: its parsed
+   * record, or for a built or edited type a fresh encoding of its object
+   * (names in `this.rn`). Read members, values and parameters through it.
+   */
+  record(id: TypeId): number {
+    const w = this.wireAt(id);
+    if (w >= 0) {
+      this.rw = this.wr;
+      this.rn = undefined;
+      return w;
+    }
+    const names: string[] = [];
+    this.rw = encodeRecord(this.type(id), names);
+    this.rn = names;
+    return 0;
+  }
+
+  /** The string a name word of a record refers to (`names`: the record's rn). */
+  nameWord(word: number, names: string[] | undefined): string {
+    if (names !== undefined) return names[word & ~SCRATCH_NAME]!;
+    if (word === 0) return "";
+    let s = this.strs.get(word);
+    if (s === undefined) {
+      s = this.btf.stringTableFor(word)!.get(word);
+      this.strs.set(word, s);
+    }
+    return s;
+  }
+
+  /** Decoded strings by name offset (member names repeat: next, prev, list...). */
+  private readonly strs = new Map<number, string>();
+
   /** The one type `id` refers to: target of a pointer, modifier, typedef, type tag, var, func or decl tag; an array's element; a prototype's return type. */
   ref(id: TypeId): TypeId {
-    const w = this.wireAt(id);
-    if (w >= 0) return this.kinds[id] === K.ARRAY ? this.wr[w + 3]! : this.wr[w + 2]!;
-    const t = this.type(id) as { kind: number; type?: number; returnType?: number };
-    return t.kind === K.FUNC_PROTO ? t.returnType! : t.type!;
+    const w = this.record(id);
+    return this.kinds[id] === K.ARRAY ? this.rw[w + 3]! : this.rw[w + 2]!;
   }
 
   /** The size field of an INT, STRUCT, UNION, ENUM, ENUM64, DATASEC or FLOAT. */
   sizeField(id: TypeId): number {
-    const w = this.wireAt(id);
-    return w >= 0 ? this.wr[w + 2]! : (this.type(id) as { size: number }).size;
+    const w = this.record(id);
+    return this.rw[w + 2]!;
   }
 
   /** Element count of an ARRAY. */
   nelems(id: TypeId): number {
-    const w = this.wireAt(id);
-    return w >= 0 ? this.wr[w + 5]! : (this.type(id) as { nelems: number }).nelems;
+    const w = this.record(id);
+    return this.rw[w + 5]!;
   }
 
   /** vlen: members, values or parameters of `id` (0 for kinds without). */
   vlen(id: TypeId): number {
-    const w = this.wireAt(id);
-    if (w >= 0) return this.wr[w + 1]! & 0xffff;
-    const t = this.type(id) as { members?: unknown[]; values?: unknown[]; params?: unknown[]; vars?: unknown[] };
-    return (t.members ?? t.values ?? t.params ?? t.vars ?? []).length;
+    const w = this.record(id);
+    return this.rw[w + 1]! & 0xffff;
   }
 
   /** A FWD's kind flag: true for a union. */
   fwdIsUnion(id: TypeId): boolean {
-    const w = this.wireAt(id);
-    return w >= 0 ? this.wr[w + 1]! >>> 31 === 1 : (this.type(id) as { union: boolean }).union;
+    const w = this.record(id);
+    return this.rw[w + 1]! >>> 31 === 1;
   }
 
   /**
@@ -269,15 +303,10 @@ export class CTypeGraph {
         const named = this.name(id) !== "";
         if (throughPtr && named) return 0;
         state[id] = ORDERING;
-        const w = this.wireAt(id);
-        if (w >= 0) {
-          const words = this.wr;
-          const vlen = words[w + 1]! & 0xffff;
-          for (let i = 0, p = w + 4; i < vlen; i++, p += 3) this.orderType(words[p]!, false);
-        } else {
-          const members = (this.type(id) as { members: { type: number }[] }).members;
-          for (let i = 0; i < members.length; i++) this.orderType(members[i]!.type, false);
-        }
+        const w = this.record(id);
+        const words = this.rw;
+        const vlen = words[w + 1]! & 0xffff;
+        for (let i = 0, p = w + 4; i < vlen; i++, p += 3) this.orderType(words[p]!, false);
         if (named) this.queue.push(id);
         state[id] = ORDERED;
         return 1;
@@ -307,19 +336,12 @@ export class CTypeGraph {
         return this.orderType(this.ref(id), throughPtr);
 
       case K.FUNC_PROTO: {
-        let strong = this.orderType(this.ref(id), throughPtr) > 0;
-        const w = this.wireAt(id);
-        if (w >= 0) {
-          const words = this.wr;
-          const vlen = words[w + 1]! & 0xffff;
-          for (let i = 0, p = w + 4; i < vlen; i++, p += 2) {
-            if (this.orderType(words[p]!, throughPtr) > 0) strong = true;
-          }
-        } else {
-          const params = (this.type(id) as { params: { type: number }[] }).params;
-          for (let i = 0; i < params.length; i++) {
-            if (this.orderType(params[i]!.type, throughPtr) > 0) strong = true;
-          }
+        const w = this.record(id);
+        const words = this.rw;
+        let strong = this.orderType(words[w + 2]!, throughPtr) > 0;
+        const vlen = words[w + 1]! & 0xffff;
+        for (let i = 0, p = w + 4; i < vlen; i++, p += 2) {
+          if (this.orderType(words[p]!, throughPtr) > 0) strong = true;
         }
         return strong ? 1 : 0;
       }
@@ -416,25 +438,29 @@ export class CTypeGraph {
         break;
       case K.STRUCT:
       case K.UNION: {
-        const t = this.type(id) as { size: number; kflag: boolean; members: { type: number; bitsOffset: number; bitfieldSize: number }[] };
+        const w = this.record(id);
+        const words = this.rw;
+        const info = words[w + 1]!;
+        const vlen = info & 0xffff;
+        const kflag = info >>> 31 === 1;
         let maxAlign = 1;
         a = -1;
-        const members = t.members;
-        for (let i = 0; i < members.length; i++) {
-          const m = members[i]!;
-          const ma = this.alignOf(m.type);
+        for (let i = 0, p = w + 3; i < vlen; i++, p += 3) {
+          const ma = this.alignOf(words[p + 1]!);
           if (ma <= 0) {
             a = ma;
             break;
           }
           if (ma > maxAlign) maxAlign = ma;
           // a member off its natural alignment means the struct is packed
-          if ((t.kflag ? m.bitfieldSize : 0) === 0 && m.bitsOffset % (8 * ma) !== 0) {
+          const off = words[p + 2]!;
+          const bitsOffset = kflag ? off & 0xffffff : off;
+          if ((kflag ? off >>> 24 : 0) === 0 && bitsOffset % (8 * ma) !== 0) {
             a = 1;
             break;
           }
         }
-        if (a < 0) a = t.size % maxAlign !== 0 ? 1 : maxAlign;
+        if (a < 0) a = words[w + 2]! % maxAlign !== 0 ? 1 : maxAlign;
         break;
       }
       default:
@@ -488,6 +514,94 @@ export class CTypeGraph {
     return -1;
   }
 
+}
+
+/** High bit of a name word of an encoded (scratch) record: the rest indexes its names. */
+const SCRATCH_NAME = 0x80000000;
+
+/**
+ * A decoded (built or edited) type in the wire layout of a record (header
+ * words, then the kind's fixed part and vlen entries), so the C dumper reads
+ * every type the same way; its name words are SCRATCH_NAME | index into `names`.
+ */
+function encodeRecord(t: AnyType, names: string[]): Uint32Array {
+  const nameWord = (s: string): number => (SCRATCH_NAME | names.push(s)) - 1;
+  const out: number[] = [nameWord(t.name), 0, 0];
+  let vlen = 0;
+  let kflag = false;
+  switch (t.kind) {
+    case K.INT:
+      out[2] = t.size;
+      out.push((t.encoding << 24) | (t.bitsOffset << 16) | t.nrBits);
+      break;
+    case K.PTR:
+    case K.TYPEDEF:
+    case K.VOLATILE:
+    case K.CONST:
+    case K.RESTRICT:
+    case K.VAR:
+      out[2] = t.type;
+      if (t.kind === K.VAR) out.push(t.linkage);
+      break;
+    case K.TYPE_TAG:
+      out[2] = t.type;
+      kflag = t.kflag;
+      break;
+    case K.FUNC:
+      out[2] = t.type;
+      vlen = t.linkage;
+      break;
+    case K.DECL_TAG:
+      out[2] = t.type;
+      kflag = t.kflag;
+      out.push(t.componentIdx);
+      break;
+    case K.ARRAY:
+      out.push(t.type, t.indexType, t.nelems);
+      break;
+    case K.STRUCT:
+    case K.UNION:
+      out[2] = t.size;
+      kflag = t.kflag;
+      vlen = t.members.length;
+      for (const m of t.members) out.push(nameWord(m.name), m.type, t.kflag ? (m.bitfieldSize << 24) | m.bitsOffset : m.bitsOffset);
+      break;
+    case K.ENUM:
+      out[2] = t.size;
+      kflag = t.signed;
+      vlen = t.values.length;
+      for (const v of t.values) out.push(nameWord(v.name), v.value);
+      break;
+    case K.ENUM64:
+      out[2] = t.size;
+      kflag = t.signed;
+      vlen = t.values.length;
+      for (const v of t.values) {
+        const u = BigInt.asUintN(64, v.value);
+        out.push(nameWord(v.name), Number(u & 0xffffffffn), Number(u >> 32n));
+      }
+      break;
+    case K.FWD:
+      kflag = t.union;
+      break;
+    case K.FUNC_PROTO:
+      out[2] = t.returnType;
+      vlen = t.params.length;
+      for (const p of t.params) out.push(nameWord(p.name), p.type);
+      break;
+    case K.DATASEC:
+      out[2] = t.size;
+      vlen = t.vars.length;
+      for (const v of t.vars) out.push(v.type, v.offset, v.size);
+      break;
+    case K.FLOAT:
+      out[2] = t.size;
+      break;
+    default:
+      break;
+  }
+  out[1] = ((kflag ? 1 : 0) << 31) | (t.kind << 24) | (vlen & 0xffff);
+  return Uint32Array.from(out, (x) => x >>> 0);
 }
 
 /** Marks the ids the wire record of `id` refers to (markReferenced without decoding). */

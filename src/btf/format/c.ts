@@ -32,7 +32,8 @@ import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
 import { BtfKind } from "../kinds.js";
 import { CTypeGraph } from "./c-order.js";
-import type { CompositeType, Enum64Type, EnumType, FuncProtoType, TypeId } from "../types.js";
+import type { TypeId } from "../types.js";
+import { enum64Text } from "./raw.js";
 import { collect, type TextSink } from "./sink.js";
 
 /** Local alias of BtfKind: one plain object, so hot switches do not go through a module binding. */
@@ -98,8 +99,6 @@ interface DeclFrame {
   readonly base: number;
   cnt: number;
 }
-
-type Composite = CompositeType<typeof BtfKind.STRUCT> | CompositeType<typeof BtfKind.UNION>;
 
 /**
  * Emits C declarations for BTF types, remembering across calls what was
@@ -234,7 +233,7 @@ export class CDumper {
       case K.ENUM:
       case K.ENUM64:
         if (contId === 0) {
-          this.emitEnumDef(id, g.type(id) as EnumType | Enum64Type, 0);
+          this.emitEnumDef(id, 0);
           this.out += ";\n\n";
         }
         es[id] = EMITTED;
@@ -268,12 +267,13 @@ export class CDumper {
         const anon = g.name(id) === "";
         if (topLevel || anon) {
           // all members will be written out: their types must be declared
-          const t = g.type(id) as Composite;
+          const w = g.record(id);
+          const words = g.rw;
           const cont = anon ? contId : id;
-          const members = t.members;
-          for (let i = 0; i < members.length; i++) this.emitType(members[i]!.type, cont);
+          const vlen = words[w + 1]! & 0xffff;
+          for (let i = 0, p = w + 4; i < vlen; i++, p += 3) this.emitType(words[p]!, cont);
           if (topLevel) {
-            this.emitStructDef(id, t, 0);
+            this.emitStructDef(id, 0);
             this.out += ";\n\n";
             es[id] = EMITTED;
           } else {
@@ -290,10 +290,11 @@ export class CDumper {
         break;
       }
       case K.FUNC_PROTO: {
-        const t = g.type(id) as FuncProtoType;
-        this.emitType(t.returnType, contId);
-        const params = t.params;
-        for (let i = 0; i < params.length; i++) this.emitType(params[i]!.type, contId);
+        const w = g.record(id);
+        const words = g.rw;
+        this.emitType(words[w + 2]!, contId);
+        const vlen = words[w + 1]! & 0xffff;
+        for (let i = 0, p = w + 4; i < vlen; i++, p += 2) this.emitType(words[p]!, contId);
         break;
       }
       default:
@@ -307,38 +308,45 @@ export class CDumper {
   }
 
   /** `struct name { members }` (no `;`), members at `lvl + 1`. */
-  private emitStructDef(id: TypeId, t: Composite, lvl: number): void {
-    const isStruct = t.kind === K.STRUCT;
-    const align = this.graph.alignOf(id);
-    const packed = isStruct && this.isStructPacked(t);
+  private emitStructDef(id: TypeId, lvl: number): void {
+    const g = this.graph;
+    const w = g.record(id);
+    const words = g.rw;
+    const names = g.rn;
+    const info = words[w + 1]!;
+    const vlen = info & 0xffff;
+    const kflag = info >>> 31 === 1;
+    const size = words[w + 2]!;
+    const isStruct = g.kinds[id] === K.STRUCT;
+    const align = g.alignOf(id);
+    const packed = isStruct && this.isStructPacked(words, w);
     const kw = isStruct ? "struct" : "union";
-    this.out += t.name !== "" ? `${kw} ${this.graph.typeName(id)} {` : `${kw} {`;
+    this.out += g.name(id) !== "" ? `${kw} ${g.typeName(id)} {` : `${kw} {`;
 
     // Offsets are C `int`s in bits, as in libbpf: a member offset (u32) or a
     // size (u32) times 8 wraps, so a struct of size 0xffffffff ends at bit -8
     // and gets no tail padding.
-    const members = t.members;
-    const kflag = t.kflag;
     const mpfx = indent(lvl + 1);
     let off = 0;
     let prevBitfield = false;
-    for (let i = 0; i < members.length; i++) {
-      const m = members[i]!;
-      const bitSize = kflag ? m.bitfieldSize : 0;
-      const mOff = m.bitsOffset | 0;
-      const mAlign = packed ? 1 : this.graph.alignOf(m.type);
+    for (let i = 0, p = w + 3; i < vlen; i++, p += 3) {
+      const type = words[p + 1]!;
+      const wireOff = words[p + 2]!;
+      const bitSize = kflag ? wireOff >>> 24 : 0;
+      const mOff = (kflag ? wireOff & 0xffffff : wireOff) | 0;
+      const mAlign = packed ? 1 : g.alignOf(type);
       const inBitfield = prevBitfield && bitSize !== 0;
 
       this.emitBitPadding(id, off, mOff, mAlign, inBitfield, lvl + 1);
       this.out += "\n" + mpfx;
-      this.emitTypeDecl(m.type, m.name, lvl + 1);
+      this.emitTypeDecl(type, g.nameWord(words[p]!, names), lvl + 1);
 
       if (bitSize) {
         this.out += `: ${bitSize}`;
         off = (mOff + bitSize) | 0;
         prevBitfield = true;
       } else {
-        const sz = this.graph.resolveSize(m.type);
+        const sz = g.resolveSize(type);
         off = (mOff + Math.imul(sz > 0 ? sz | 0 : 0, 8)) | 0;
         prevBitfield = false;
       }
@@ -346,30 +354,33 @@ export class CDumper {
     }
 
     // padding at the end
-    if (isStruct) this.emitBitPadding(id, off, (t.size * 8) | 0, align, false, lvl + 1);
+    if (isStruct) this.emitBitPadding(id, off, (size * 8) | 0, align, false, lvl + 1);
 
     // `struct empty {}` stays on one line
-    if (members.length || t.size) this.out += "\n" + indent(lvl) + "}";
+    if (vlen || size) this.out += "\n" + indent(lvl) + "}";
     else this.out += "}";
     if (packed) this.out += " __attribute__((packed))";
   }
 
   /**
-   * Whether a struct cannot have its layout with natural alignment: a
-   * non-bitfield member off its type's alignment, or a size that is not a
-   * multiple of the largest member alignment.
+   * Whether a struct (its record at `w` in `words`) cannot have its layout
+   * with natural alignment: a non-bitfield member off its type's alignment,
+   * or a size that is not a multiple of the largest member alignment.
    */
-  private isStructPacked(t: Composite): boolean {
+  private isStructPacked(words: Uint32Array, w: number): boolean {
+    const info = words[w + 1]!;
+    const vlen = info & 0xffff;
+    const kflag = info >>> 31 === 1;
     let maxAlign = 1;
-    const members = t.members;
-    for (let i = 0; i < members.length; i++) {
-      const m = members[i]!;
-      const align = this.graph.alignOf(m.type);
-      const bitSize = t.kflag ? m.bitfieldSize : 0;
-      if (align && bitSize === 0 && m.bitsOffset % (8 * align) !== 0) return true;
+    for (let i = 0, p = w + 3; i < vlen; i++, p += 3) {
+      const align = this.graph.alignOf(words[p + 1]!);
+      const wireOff = words[p + 2]!;
+      const bitSize = kflag ? wireOff >>> 24 : 0;
+      const bitsOffset = kflag ? wireOff & 0xffffff : wireOff;
+      if (align && bitSize === 0 && bitsOffset % (8 * align) !== 0) return true;
       if (align > maxAlign) maxAlign = align;
     }
-    return t.size % maxAlign !== 0;
+    return words[w + 2]! % maxAlign !== 0;
   }
 
   /**
@@ -432,22 +443,28 @@ export class CDumper {
     }
   }
 
-  private emitEnumDef(id: TypeId, t: EnumType | Enum64Type, lvl: number): void {
-    this.out += t.name !== "" ? `enum ${this.graph.typeName(id)}` : "enum";
-    if (t.values.length === 0) return;
+  private emitEnumDef(id: TypeId, lvl: number): void {
+    const g = this.graph;
+    const w = g.record(id);
+    const words = g.rw;
+    const names = g.rn;
+    const info = words[w + 1]!;
+    const vlen = info & 0xffff;
+    const signed = info >>> 31 === 1;
+    this.out += g.name(id) !== "" ? `enum ${g.typeName(id)}` : "enum";
+    if (vlen === 0) return;
 
     this.out += " {";
     const vpfx = indent(lvl + 1);
-    if (t.kind === K.ENUM) {
-      for (const v of t.values) {
-        const val = t.signed ? v.value | 0 : v.value >>> 0;
-        this.out += `\n${vpfx}${this.graph.enumeratorName(v.name)} = ${val},`;
+    if (g.kinds[id] === K.ENUM) {
+      for (let i = 0, p = w + 3; i < vlen; i++, p += 2) {
+        const val = signed ? words[p + 1]! | 0 : words[p + 1]!;
+        this.out += `\n${vpfx}${g.enumeratorName(g.nameWord(words[p]!, names))} = ${val},`;
       }
     } else {
-      const suffix = t.signed ? "LL," : "ULL,";
-      for (const v of t.values) {
-        const val = t.signed ? BigInt.asIntN(64, v.value) : BigInt.asUintN(64, v.value);
-        this.out += `\n${vpfx}${this.graph.enumeratorName(v.name)} = ${val}${suffix}`;
+      const suffix = signed ? "LL," : "ULL,";
+      for (let i = 0, p = w + 3; i < vlen; i++, p += 3) {
+        this.out += `\n${vpfx}${g.enumeratorName(g.nameWord(words[p]!, names))} = ${enum64Text(words[p + 1]!, words[p + 2]!, signed)}${suffix}`;
       }
     }
     this.out += "\n" + indent(lvl) + "}";
@@ -570,13 +587,13 @@ export class CDumper {
         case K.STRUCT:
         case K.UNION:
           this.emitMods(frame);
-          if (g.name(id) === "") this.emitStructDef(id, g.type(id) as Composite, lvl);
+          if (g.name(id) === "") this.emitStructDef(id, lvl);
           else this.emitStructFwd(id);
           break;
         case K.ENUM:
         case K.ENUM64:
           this.emitMods(frame);
-          if (g.name(id) === "") this.emitEnumDef(id, g.type(id) as EnumType | Enum64Type, lvl);
+          if (g.name(id) === "") this.emitEnumDef(id, lvl);
           else this.out += `enum ${g.typeName(id)}`;
           break;
         case K.FWD:
@@ -630,22 +647,24 @@ export class CDumper {
             this.emitName(fname, lastWasPtr);
           }
           this.out += "(";
-          const params = (g.type(id) as FuncProtoType).params;
-          const n = params.length;
+          const w = g.record(id);
+          const words = g.rw;
+          const names = g.rn;
+          const n = words[w + 1]! & 0xffff;
           // no parameters, or clang's single void parameter: `f(void)`
           // (the libbpf of bpftool 7.1.0 has this fix; libbpf v1.1.0 printed `f()`)
-          if (n === 0 || (n === 1 && params[0]!.type === 0)) {
+          if (n === 0 || (n === 1 && words[w + 4] === 0)) {
             this.out += "void)";
             return;
           }
-          for (let i = 0; i < n; i++) {
-            const p = params[i]!;
+          for (let i = 0, p = w + 3; i < n; i++, p += 2) {
+            const type = words[p + 1]!;
             if (i > 0) this.out += ", ";
-            if (i === n - 1 && p.type === 0) {
+            if (i === n - 1 && type === 0) {
               this.out += "...";
               break;
             }
-            this.emitTypeDecl(p.type, p.name, lvl);
+            this.emitTypeDecl(type, g.nameWord(words[p]!, names), lvl);
           }
           this.out += ")";
           return;
