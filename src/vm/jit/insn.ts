@@ -43,17 +43,21 @@ export function alu64(op: number, d: number, s: number, isX: boolean, off: numbe
       if (isX && s === d) return `${ld} = 0; ${hd} = 0;`;
       return `t = (${ld} - ${bl}) | 0; ${hd} = (${minus(hd, bh)} - ((${ld} >>> 0) < (${bl} >>> 0) ? 1 : 0)) | 0; ${ld} = t;`;
     case 0x20:
-      // Low 64 bits of the product: imul for the low half, 16-bit limbs for the carry into the high half.
+      // Low 64 bits of the product: imul for the low half, 16-bit limbs for the carry into the
+      // high half, in int32 operations only (products as doubles made V8's code depend on the
+      // first values it saw: the same program ran at half speed in some processes).
       if (!isX && imm >= 0 && imm < 0x10000) {
+        // (a >>> 16) * imm + the carry out of (a & 0xffff) * imm stays below 2^32: exact mod 2^32.
         return (
-          `{ const a = ${ld} >>> 0, m1 = (a >>> 16) * ${imm} + (((a & 0xffff) * ${imm}) >>> 16);` +
-          ` ${hd} = ((m1 >>> 16) + imul(${hd}, ${imm})) | 0; ${ld} = imul(a, ${imm}); }`
+          `{ const a = ${ld}, m = (imul(a >>> 16, ${imm}) + (imul(a & 0xffff, ${imm}) >>> 16)) | 0;` +
+          ` ${hd} = ((m >>> 16) + imul(${hd}, ${imm})) | 0; ${ld} = imul(a, ${imm}); }`
         );
       }
+      // Int32 operations only: each 16x16 partial product's bits by imul, the carries by shifts.
       return (
-        `{ const a = ${ld} >>> 0, b = ${bl} >>> 0, a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;` +
-        ` const m1 = a1 * b0 + ((a0 * b0) >>> 16), m2 = a0 * b1 + (m1 & 0xffff);` +
-        ` ${hd} = (a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + imul(${hd}, b)${bh === "0" ? "" : ` + imul(a, ${bh})`}) | 0; ${ld} = imul(a, b); }`
+        `{ const a = ${ld}, b = ${bl}, a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;` +
+        ` const p01 = imul(a0, b1), p10 = imul(a1, b0), m = (imul(a0, b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);` +
+        ` ${hd} = (imul(a1, b1) + (p01 >>> 16) + (p10 >>> 16) + (m >>> 16) + imul(${hd}, b)${bh === "0" ? "" : ` + imul(a, ${bh})`}) | 0; ${ld} = imul(a, b); }`
       );
     case 0x30:
     case 0x90:
