@@ -54,14 +54,18 @@ export class ByteOut {
       return;
     }
     if (this.pos + 16 > this.buf.length) this.ensure(16);
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    if (v > 0x7fffffff) {
+      this.ascii(String(v));
+      return;
+    }
+    // int32 fast path: digits counted by comparison, divided with |0
+    const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
     const b = this.buf;
     let p = this.pos + digits;
     this.pos = p;
     while (v >= 10) {
-      const q = Math.floor(v / 10);
-      b[--p] = 48 + (v - q * 10);
+      const q = (v / 10) | 0;
+      b[--p] = 48 + v - q * 10;
       v = q;
     }
     b[--p] = 48 + v;
