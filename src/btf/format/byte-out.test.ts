@@ -4,11 +4,13 @@
 // formatJsonType), including names that need the string path.
 import { describe, expect, it } from "vitest";
 import { BtfBuilder } from "../builder.js";
+import { encodeBtf } from "../encode.js";
 import { parseBtf } from "../parse.js";
 import { StringTable } from "../strings.js";
 import { IntEncoding } from "../kinds.js";
 import type { IntType } from "../types.js";
 import { ByteOut } from "./byte-out.js";
+import { dumpC } from "./c.js";
 import { dumpJson, formatJsonType } from "./json.js";
 import { dumpRaw, formatRawType } from "./raw.js";
 import { OutputSink, type TextSink } from "./sink.js";
@@ -144,6 +146,22 @@ describe("raw and JSON dumps from wire words", () => {
     expect(text).toContain('{"name":"NEG","val":-2147483648}');
     expect(text).toContain('"name":"tag\\\\var","type_id":1,"linkage":"extern"');
     expect(text).toContain('{"name":"HUGE","val":18446744073709551614}');
+  });
+
+  it("reads big-endian and misaligned blobs to the same dumps, and re-encodes them byte for byte", () => {
+    const le = sampleBtf();
+    const be = encodeBtf(parseBtf(le), { littleEndian: false });
+    const shifted = new Uint8Array(le.length + 1);
+    shifted.set(le, 1);
+    const misaligned = shifted.subarray(1); // the type section no longer starts on a 4-byte boundary
+    for (const bytes of [be, misaligned]) {
+      const other = parseBtf(bytes);
+      expect(dumpRaw(other)).toBe(dumpRaw(btf));
+      expect(dumpJson(other)).toBe(dumpJson(btf));
+      expect(dumpC(other)).toBe(dumpC(btf));
+      expect(encodeBtf(other)).toEqual(new Uint8Array(bytes));
+    }
+    expect(parseBtf(be).littleEndian).toBe(false);
   });
 
   it("dumps only the given roots, and an edited type from its object", () => {
