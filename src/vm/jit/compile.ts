@@ -233,6 +233,12 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`const { ${Object.keys(SHARED).join(", ")}, lp, A } = K;`);
   emit(`const T = new Int32Array(2), imul = Math.imul;`);
   for (const line of ACCESS_FN) emit(line);
+  // Code reachable from several entries is compiled into each of their
+  // functions: bound the total, so that a program whose calls land inside
+  // one long body (only an unverified one can) does not compile for long.
+  let total = 0;
+  for (const e of entries) for (const b of reversePostorder(cfg, e)) total += b.pcs.length;
+  if (total > JIT_MAX_EMITTED) throw new RangeError(`program needs ${total} instructions compiled for its ${entries.length} entries, over the JIT's limit of ${JIT_MAX_EMITTED}`);
   for (const e of entries) w.entryFunction(e);
   emit(`return function jit_${lp.name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}(rt, entry, depth, ${ARGS}, l10, h10) {`);
   emit(`switch (entry) {`);
@@ -252,6 +258,9 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
  * under the limit; larger programs run in the interpreter (jitError says so).
  */
 export const JIT_MAX_SLOTS = 800;
+
+/** Most instructions compiled over all of a program's entry functions (shared code counts once per entry reaching it). */
+export const JIT_MAX_EMITTED = 4 * JIT_MAX_SLOTS;
 
 /** Compiles `lp` into a JitProgram (does not store it on lp). Throws for programs over JIT_MAX_SLOTS. */
 export function compileProgram(lp: LoadedProgram, extraEntries: readonly number[] = []): JitProgram {

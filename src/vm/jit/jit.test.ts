@@ -627,3 +627,28 @@ describe("JIT: helper lookup", () => {
     expect(w.vm.run(lp).fault).toMatchObject({ kind: "call", pc: 0 });
   });
 });
+
+describe("JIT: code shared by entries", () => {
+  it("a body reached from many call targets compiles once per entry, up to a limit past which the program runs in the interpreter", () => {
+    // main's k-th call (at slot k) lands on the body's k-th add (slot calls + 1 + k): every call target is an entry.
+    const build = (calls: number, len: number) => [
+      ...Array.from({ length: calls }, () => I(CALL, 0, 1, 0, calls)),
+      EXIT,
+      ...Array.from({ length: len }, () => I(ADD64_IMM, 0, 0, 0, 1)),
+      EXIT,
+    ];
+    const small = build(3, 10);
+    const out = same(small);
+    expect(out.fault).toBeUndefined();
+    expect(out.r0).toBe(8n); // the last call runs the body's last 8 adds
+    expect(world(true).vm.load(program(small)).jitted?.source).toContain("function f6(");
+    const w = world(true);
+    const big = w.vm.load(program(build(40, 200)), "big");
+    expect(big.jitted).toBeUndefined();
+    expect(big.jitError).toMatch(/instructions compiled for its 41 entries, over the JIT's limit of 3200/);
+    const w2 = world(false);
+    const r = w.vm.run(big, { args: [regionAddress(w.buf)] });
+    expect(r).toEqual(w2.vm.run(w2.vm.load(program(build(40, 200))), { args: [regionAddress(w2.buf)] }));
+    expect(r.r0).toBe(161n);
+  });
+});
