@@ -1,5 +1,6 @@
 // The interpreter's fast loop and the machine state of its runs: one
-// `switch` over the full 8-bit opcode of each slot (LoadedProgram.xop),
+// `switch` over the full 8-bit opcode of each slot (LoadedProgram.xw, the
+// slot's fields packed in one word),
 // registers as (lo, hi) int32 halves in Int32Arrays reused per frame, the
 // instruction budget in a local, loads and stores checked inline against
 // the current stack frame and a one-entry cache of the last other region
@@ -10,7 +11,8 @@
 // CallHandler (calls.ts). Faults are VmFaults with the instruction's slot;
 // the budget left is in `budgetLeft` whenever control leaves the loop.
 import { bswap16, bswap32, mulhu32, sdiv32, sdiv64, smod32, smod64, udiv64, umod64 } from "./alu64.js";
-import type { KernelEnv } from "./env.js";
+import { nullKernelEnv, type KernelEnv } from "./env.js";
+import { primeExecLoop } from "./exec-warmup.js";
 import { FaultKind, VmFault } from "./errors.js";
 import { GenericStep } from "./exec-generic.js";
 import { MAX_CALL_FRAMES, STACK_SIZE } from "./limits.js";
@@ -81,6 +83,8 @@ export class Machine {
       this.frameLo.push(f.lo);
       this.frameView.push(f.view);
     }
+    // The first machine of the process runs a program through every case of exec's switch (exec-warmup.ts).
+    primeExecLoop((m, f) => new Machine(m, nullKernelEnv(), f));
   }
 
   /** Each frame's hi (int32), lo and view, as exec's prologue wants them. */
@@ -161,10 +165,7 @@ export class Machine {
       lo[10] = fEnd | 0;
       hi[10] = fHi;
     }
-    let ops = lp.xop;
-    let dsts = lp.dst;
-    let srcs = lp.src;
-    let offs = lp.off;
+    let ws = lp.xw;
     let imms = lp.imm;
     let slots = lp.slots;
     let b = this.budgetLeft;
@@ -177,11 +178,13 @@ export class Machine {
         this.budgetLeft = 0;
         throw new VmFault(FaultKind.BUDGET, pc, "instruction budget exhausted", "E2BIG");
       }
-      switch (ops[pc]!) {
+      // One word per slot: opcode | dst << 8 | src << 12 | off << 16.
+      const w = ws[pc]!;
+      switch (w & 0xff) {
         // ---- ALU64, immediate -------------------------------------------
         case 0x07: {
           // add
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const a = lo[d]!;
           const r = (a + i) | 0;
@@ -191,7 +194,7 @@ export class Machine {
         }
         case 0x17: {
           // sub
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const a = lo[d]!;
           lo[d] = (a - i) | 0;
@@ -200,7 +203,7 @@ export class Machine {
         }
         case 0x27: {
           // mul
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const a = lo[d]!;
           lo[d] = Math.imul(a, i);
@@ -209,10 +212,10 @@ export class Machine {
         }
         case 0x37: {
           // div, sdiv (off 1)
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const t = this.tmp;
-          if (offs[pc] === 1) sdiv64(t, lo[d]!, hi[d]!, i, i >> 31);
+          if (w >> 16 === 1) sdiv64(t, lo[d]!, hi[d]!, i, i >> 31);
           else udiv64(t, lo[d]!, hi[d]!, i, i >> 31);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
@@ -220,49 +223,49 @@ export class Machine {
         }
         case 0x97: {
           // mod, smod (off 1)
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const t = this.tmp;
-          if (offs[pc] === 1) smod64(t, lo[d]!, hi[d]!, i, i >> 31);
+          if (w >> 16 === 1) smod64(t, lo[d]!, hi[d]!, i, i >> 31);
           else umod64(t, lo[d]!, hi[d]!, i, i >> 31);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;
         }
         case 0x47: {
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           lo[d] = lo[d]! | i;
           hi[d] = hi[d]! | (i >> 31);
           break;
         }
         case 0x57: {
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           lo[d] = lo[d]! & i;
           hi[d] = hi[d]! & (i >> 31);
           break;
         }
         case 0xa7: {
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           lo[d] = lo[d]! ^ i;
           hi[d] = hi[d]! ^ (i >> 31);
           break;
         }
         case 0x67:
-          shl64(lo, hi, dsts[pc]!, imms[pc]! & 63);
+          shl64(lo, hi, ((w >>> 8) & 15), imms[pc]! & 63);
           break;
         case 0x77:
-          shr64(lo, hi, dsts[pc]!, imms[pc]! & 63);
+          shr64(lo, hi, ((w >>> 8) & 15), imms[pc]! & 63);
           break;
         case 0xc7:
-          sar64(lo, hi, dsts[pc]!, imms[pc]! & 63);
+          sar64(lo, hi, ((w >>> 8) & 15), imms[pc]! & 63);
           break;
         case 0x87:
         case 0x8f: {
           // neg (the source bit is ignored)
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const a = lo[d]!;
           lo[d] = -a | 0;
           hi[d] = (-hi[d]! - (a !== 0 ? 1 : 0)) | 0;
@@ -270,7 +273,7 @@ export class Machine {
         }
         case 0xb7: {
           // mov (off ignored)
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           lo[d] = i;
           hi[d] = i >> 31;
@@ -279,12 +282,12 @@ export class Machine {
         case 0xd7:
         case 0xdf:
           // bswap (ALU64 END): unconditional byte swap of the low imm bits
-          bswap64(lo, hi, dsts[pc]!, imms[pc]!);
+          bswap64(lo, hi, ((w >>> 8) & 15), imms[pc]!);
           break;
         // ---- ALU64, register --------------------------------------------
         case 0x0f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           const a = lo[d]!;
           const r = (a + lo[s]!) | 0;
           lo[d] = r;
@@ -292,8 +295,8 @@ export class Machine {
           break;
         }
         case 0x1f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           const a = lo[d]!;
           const x = lo[s]!;
           lo[d] = (a - x) | 0;
@@ -301,8 +304,8 @@ export class Machine {
           break;
         }
         case 0x2f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           const a = lo[d]!;
           const x = lo[s]!;
           hi[d] = (mulhu32(a, x) + Math.imul(hi[d]!, x) + Math.imul(a, hi[s]!)) | 0;
@@ -310,60 +313,60 @@ export class Machine {
           break;
         }
         case 0x3f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           const t = this.tmp;
-          if (offs[pc] === 1) sdiv64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
+          if (w >> 16 === 1) sdiv64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
           else udiv64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;
         }
         case 0x9f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           const t = this.tmp;
-          if (offs[pc] === 1) smod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
+          if (w >> 16 === 1) smod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
           else umod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;
         }
         case 0x4f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           lo[d] = lo[d]! | lo[s]!;
           hi[d] = hi[d]! | hi[s]!;
           break;
         }
         case 0x5f: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           lo[d] = lo[d]! & lo[s]!;
           hi[d] = hi[d]! & hi[s]!;
           break;
         }
         case 0xaf: {
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
           lo[d] = lo[d]! ^ lo[s]!;
           hi[d] = hi[d]! ^ hi[s]!;
           break;
         }
         case 0x6f:
-          shl64(lo, hi, dsts[pc]!, lo[srcs[pc]!]! & 63);
+          shl64(lo, hi, ((w >>> 8) & 15), lo[(w >>> 12) & 15]! & 63);
           break;
         case 0x7f:
-          shr64(lo, hi, dsts[pc]!, lo[srcs[pc]!]! & 63);
+          shr64(lo, hi, ((w >>> 8) & 15), lo[(w >>> 12) & 15]! & 63);
           break;
         case 0xcf:
-          sar64(lo, hi, dsts[pc]!, lo[srcs[pc]!]! & 63);
+          sar64(lo, hi, ((w >>> 8) & 15), lo[(w >>> 12) & 15]! & 63);
           break;
         case 0xbf: {
           // mov, movsx (off 8, 16, 32)
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          const off = offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          const off = w >> 16;
           const x = lo[s]!;
           if (off === 0) {
             lo[d] = x;
@@ -385,130 +388,130 @@ export class Machine {
         }
         // ---- ALU (32-bit): results zero-extended ------------------------
         case 0x04:
-          lo[dsts[pc]!] = (lo[dsts[pc]!]! + imms[pc]!) | 0;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = (lo[(w >>> 8) & 15]! + imms[pc]!) | 0;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x0c:
-          lo[dsts[pc]!] = (lo[dsts[pc]!]! + lo[srcs[pc]!]!) | 0;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = (lo[(w >>> 8) & 15]! + lo[(w >>> 12) & 15]!) | 0;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x14:
-          lo[dsts[pc]!] = (lo[dsts[pc]!]! - imms[pc]!) | 0;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = (lo[(w >>> 8) & 15]! - imms[pc]!) | 0;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x1c:
-          lo[dsts[pc]!] = (lo[dsts[pc]!]! - lo[srcs[pc]!]!) | 0;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = (lo[(w >>> 8) & 15]! - lo[(w >>> 12) & 15]!) | 0;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x24:
-          lo[dsts[pc]!] = Math.imul(lo[dsts[pc]!]!, imms[pc]!);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = Math.imul(lo[(w >>> 8) & 15]!, imms[pc]!);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x2c:
-          lo[dsts[pc]!] = Math.imul(lo[dsts[pc]!]!, lo[srcs[pc]!]!);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = Math.imul(lo[(w >>> 8) & 15]!, lo[(w >>> 12) & 15]!);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x34:
         case 0x3c: {
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const a = lo[d]!;
-          const x = ops[pc] === 0x34 ? imms[pc]! : lo[srcs[pc]!]!;
-          lo[d] = offs[pc] === 1 ? sdiv32(a, x) : x === 0 ? 0 : ((a >>> 0) / (x >>> 0)) | 0;
+          const x = (w & 0xff) === 0x34 ? imms[pc]! : lo[(w >>> 12) & 15]!;
+          lo[d] = w >> 16 === 1 ? sdiv32(a, x) : x === 0 ? 0 : ((a >>> 0) / (x >>> 0)) | 0;
           hi[d] = 0;
           break;
         }
         case 0x94:
         case 0x9c: {
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const a = lo[d]!;
-          const x = ops[pc] === 0x94 ? imms[pc]! : lo[srcs[pc]!]!;
-          lo[d] = offs[pc] === 1 ? smod32(a, x) : x === 0 ? a : ((a >>> 0) % (x >>> 0)) | 0;
+          const x = (w & 0xff) === 0x94 ? imms[pc]! : lo[(w >>> 12) & 15]!;
+          lo[d] = w >> 16 === 1 ? smod32(a, x) : x === 0 ? a : ((a >>> 0) % (x >>> 0)) | 0;
           hi[d] = 0;
           break;
         }
         case 0x44:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! | imms[pc]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! | imms[pc]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x4c:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! | lo[srcs[pc]!]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! | lo[(w >>> 12) & 15]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x54:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! & imms[pc]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! & imms[pc]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x5c:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! & lo[srcs[pc]!]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! & lo[(w >>> 12) & 15]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0xa4:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! ^ imms[pc]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! ^ imms[pc]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0xac:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! ^ lo[srcs[pc]!]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! ^ lo[(w >>> 12) & 15]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x64:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! << (imms[pc]! & 31);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! << (imms[pc]! & 31);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x6c:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! << (lo[srcs[pc]!]! & 31);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! << (lo[(w >>> 12) & 15]! & 31);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x74:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! >>> (imms[pc]! & 31);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! >>> (imms[pc]! & 31);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x7c:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! >>> (lo[srcs[pc]!]! & 31);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! >>> (lo[(w >>> 12) & 15]! & 31);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0xc4:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! >> (imms[pc]! & 31);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! >> (imms[pc]! & 31);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0xcc:
-          lo[dsts[pc]!] = lo[dsts[pc]!]! >> (lo[srcs[pc]!]! & 31);
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = lo[(w >>> 8) & 15]! >> (lo[(w >>> 12) & 15]! & 31);
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0x84:
         case 0x8c:
-          lo[dsts[pc]!] = -lo[dsts[pc]!]! | 0;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = -lo[(w >>> 8) & 15]! | 0;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0xb4:
-          lo[dsts[pc]!] = imms[pc]!;
-          hi[dsts[pc]!] = 0;
+          lo[(w >>> 8) & 15] = imms[pc]!;
+          hi[(w >>> 8) & 15] = 0;
           break;
         case 0xbc: {
           // mov32, movsx32 (off 8, 16)
-          const x = lo[srcs[pc]!]!;
-          const off = offs[pc]!;
-          lo[dsts[pc]!] = off === 8 ? (x << 24) >> 24 : off === 16 ? (x << 16) >> 16 : x;
-          hi[dsts[pc]!] = 0;
+          const x = lo[(w >>> 12) & 15]!;
+          const off = w >> 16;
+          lo[(w >>> 8) & 15] = off === 8 ? (x << 24) >> 24 : off === 16 ? (x << 16) >> 16 : x;
+          hi[(w >>> 8) & 15] = 0;
           break;
         }
         case 0xd4: {
           // le16/32 truncate, le64 is a no-op
-          const d = dsts[pc]!;
-          const w = imms[pc]!;
-          if (w === 16) {
+          const d = (w >>> 8) & 15;
+          const width = imms[pc]!;
+          if (width === 16) {
             lo[d] = lo[d]! & 0xffff;
             hi[d] = 0;
-          } else if (w === 32) hi[d] = 0;
+          } else if (width === 32) hi[d] = 0;
           break;
         }
         case 0xdc: {
           // be16/32/64: byte swaps (the host is little-endian)
-          const d = dsts[pc]!;
-          const w = imms[pc]!;
-          if (w === 16) {
+          const d = (w >>> 8) & 15;
+          const width = imms[pc]!;
+          if (width === 16) {
             lo[d] = bswap16(lo[d]!);
             hi[d] = 0;
-          } else if (w === 32) {
+          } else if (width === 32) {
             lo[d] = bswap32(lo[d]!);
             hi[d] = 0;
           } else {
@@ -521,7 +524,7 @@ export class Machine {
         // ---- jumps ------------------------------------------------------
         case 0x05:
         case 0x0d:
-          pc += offs[pc]!;
+          pc += w >> 16;
           break;
         case 0x06:
         case 0x0e:
@@ -529,245 +532,245 @@ export class Machine {
           break;
         case 0x15: {
           // JEQ imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (lo[d]! === i && hi[d]! === i >> 31) pc += offs[pc]!;
+          if (lo[d]! === i && hi[d]! === i >> 31) pc += w >> 16;
           break;
         }
         case 0x1d: {
           // JEQ reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (lo[d]! === lo[s]! && hi[d]! === hi[s]!) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (lo[d]! === lo[s]! && hi[d]! === hi[s]!) pc += w >> 16;
           break;
         }
         case 0x25: {
           // JGT imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (gtu64(lo[d]!, hi[d]!, i, i >> 31)) pc += offs[pc]!;
+          if (gtu64(lo[d]!, hi[d]!, i, i >> 31)) pc += w >> 16;
           break;
         }
         case 0x2d: {
           // JGT reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (gtu64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (gtu64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += w >> 16;
           break;
         }
         case 0x35: {
           // JGE imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (geu64(lo[d]!, hi[d]!, i, i >> 31)) pc += offs[pc]!;
+          if (geu64(lo[d]!, hi[d]!, i, i >> 31)) pc += w >> 16;
           break;
         }
         case 0x3d: {
           // JGE reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (geu64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (geu64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += w >> 16;
           break;
         }
         case 0x45: {
           // JSET imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if ((lo[d]! & i) !== 0 || (hi[d]! & i >> 31) !== 0) pc += offs[pc]!;
+          if ((lo[d]! & i) !== 0 || (hi[d]! & i >> 31) !== 0) pc += w >> 16;
           break;
         }
         case 0x4d: {
           // JSET reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc += w >> 16;
           break;
         }
         case 0x55: {
           // JNE imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (lo[d]! !== i || hi[d]! !== i >> 31) pc += offs[pc]!;
+          if (lo[d]! !== i || hi[d]! !== i >> 31) pc += w >> 16;
           break;
         }
         case 0x5d: {
           // JNE reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (lo[d]! !== lo[s]! || hi[d]! !== hi[s]!) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (lo[d]! !== lo[s]! || hi[d]! !== hi[s]!) pc += w >> 16;
           break;
         }
         case 0x65: {
           // JSGT imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (gts64(lo[d]!, hi[d]!, i, i >> 31)) pc += offs[pc]!;
+          if (gts64(lo[d]!, hi[d]!, i, i >> 31)) pc += w >> 16;
           break;
         }
         case 0x6d: {
           // JSGT reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (gts64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (gts64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += w >> 16;
           break;
         }
         case 0x75: {
           // JSGE imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (ges64(lo[d]!, hi[d]!, i, i >> 31)) pc += offs[pc]!;
+          if (ges64(lo[d]!, hi[d]!, i, i >> 31)) pc += w >> 16;
           break;
         }
         case 0x7d: {
           // JSGE reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (ges64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (ges64(lo[d]!, hi[d]!, lo[s]!, hi[s]!)) pc += w >> 16;
           break;
         }
         case 0xa5: {
           // JLT imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (gtu64(i, i >> 31, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          if (gtu64(i, i >> 31, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xad: {
           // JLT reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (gtu64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (gtu64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xb5: {
           // JLE imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (geu64(i, i >> 31, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          if (geu64(i, i >> 31, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xbd: {
           // JLE reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (geu64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (geu64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xc5: {
           // JSLT imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (gts64(i, i >> 31, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          if (gts64(i, i >> 31, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xcd: {
           // JSLT reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (gts64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (gts64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xd5: {
           // JSLE imm
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const i = imms[pc]!;
-          if (ges64(i, i >> 31, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          if (ges64(i, i >> 31, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0xdd: {
           // JSLE reg
-          const d = dsts[pc]!;
-          const s = srcs[pc]!;
-          if (ges64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += offs[pc]!;
+          const d = (w >>> 8) & 15;
+          const s = (w >>> 12) & 15;
+          if (ges64(lo[s]!, hi[s]!, lo[d]!, hi[d]!)) pc += w >> 16;
           break;
         }
         case 0x16:
           // JEQ32 imm
-          if (lo[dsts[pc]!]! === imms[pc]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! === imms[pc]!) pc += w >> 16;
           break;
         case 0x1e:
           // JEQ32 reg
-          if (lo[dsts[pc]!]! === lo[srcs[pc]!]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! === lo[(w >>> 12) & 15]!) pc += w >> 16;
           break;
         case 0x26:
           // JGT32 imm
-          if (lo[dsts[pc]!]! >>> 0 > imms[pc]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 > imms[pc]! >>> 0) pc += w >> 16;
           break;
         case 0x2e:
           // JGT32 reg
-          if (lo[dsts[pc]!]! >>> 0 > lo[srcs[pc]!]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 > lo[(w >>> 12) & 15]! >>> 0) pc += w >> 16;
           break;
         case 0x36:
           // JGE32 imm
-          if (lo[dsts[pc]!]! >>> 0 >= imms[pc]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 >= imms[pc]! >>> 0) pc += w >> 16;
           break;
         case 0x3e:
           // JGE32 reg
-          if (lo[dsts[pc]!]! >>> 0 >= lo[srcs[pc]!]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 >= lo[(w >>> 12) & 15]! >>> 0) pc += w >> 16;
           break;
         case 0x46:
           // JSET32 imm
-          if ((lo[dsts[pc]!]! & imms[pc]!) !== 0) pc += offs[pc]!;
+          if ((lo[(w >>> 8) & 15]! & imms[pc]!) !== 0) pc += w >> 16;
           break;
         case 0x4e:
           // JSET32 reg
-          if ((lo[dsts[pc]!]! & lo[srcs[pc]!]!) !== 0) pc += offs[pc]!;
+          if ((lo[(w >>> 8) & 15]! & lo[(w >>> 12) & 15]!) !== 0) pc += w >> 16;
           break;
         case 0x56:
           // JNE32 imm
-          if (lo[dsts[pc]!]! !== imms[pc]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! !== imms[pc]!) pc += w >> 16;
           break;
         case 0x5e:
           // JNE32 reg
-          if (lo[dsts[pc]!]! !== lo[srcs[pc]!]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! !== lo[(w >>> 12) & 15]!) pc += w >> 16;
           break;
         case 0x66:
           // JSGT32 imm
-          if (lo[dsts[pc]!]! > imms[pc]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! > imms[pc]!) pc += w >> 16;
           break;
         case 0x6e:
           // JSGT32 reg
-          if (lo[dsts[pc]!]! > lo[srcs[pc]!]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! > lo[(w >>> 12) & 15]!) pc += w >> 16;
           break;
         case 0x76:
           // JSGE32 imm
-          if (lo[dsts[pc]!]! >= imms[pc]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >= imms[pc]!) pc += w >> 16;
           break;
         case 0x7e:
           // JSGE32 reg
-          if (lo[dsts[pc]!]! >= lo[srcs[pc]!]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >= lo[(w >>> 12) & 15]!) pc += w >> 16;
           break;
         case 0xa6:
           // JLT32 imm
-          if (lo[dsts[pc]!]! >>> 0 < imms[pc]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 < imms[pc]! >>> 0) pc += w >> 16;
           break;
         case 0xae:
           // JLT32 reg
-          if (lo[dsts[pc]!]! >>> 0 < lo[srcs[pc]!]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 < lo[(w >>> 12) & 15]! >>> 0) pc += w >> 16;
           break;
         case 0xb6:
           // JLE32 imm
-          if (lo[dsts[pc]!]! >>> 0 <= imms[pc]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 <= imms[pc]! >>> 0) pc += w >> 16;
           break;
         case 0xbe:
           // JLE32 reg
-          if (lo[dsts[pc]!]! >>> 0 <= lo[srcs[pc]!]! >>> 0) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! >>> 0 <= lo[(w >>> 12) & 15]! >>> 0) pc += w >> 16;
           break;
         case 0xc6:
           // JSLT32 imm
-          if (lo[dsts[pc]!]! < imms[pc]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! < imms[pc]!) pc += w >> 16;
           break;
         case 0xce:
           // JSLT32 reg
-          if (lo[dsts[pc]!]! < lo[srcs[pc]!]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! < lo[(w >>> 12) & 15]!) pc += w >> 16;
           break;
         case 0xd6:
           // JSLE32 imm
-          if (lo[dsts[pc]!]! <= imms[pc]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! <= imms[pc]!) pc += w >> 16;
           break;
         case 0xde:
           // JSLE32 reg
-          if (lo[dsts[pc]!]! <= lo[srcs[pc]!]!) pc += offs[pc]!;
+          if (lo[(w >>> 8) & 15]! <= lo[(w >>> 12) & 15]!) pc += w >> 16;
           break;
         // ---- calls and exit -----------------------------------------------
         case 0x85:
@@ -775,25 +778,23 @@ export class Machine {
         case 0x86:
         case 0x8e: {
           this.budgetLeft = b;
-          const code = ops[pc]!;
-          if (code === 0x85 && srcs[pc] === 1) {
+          const code = w & 0xff;
+          const sr = (w >>> 12) & 15;
+          if (code === 0x85 && sr === 2) throw new VmFault(FaultKind.CALL, pc, `kfunc calls (BTF id ${imms[pc]}) are not supported`, "EINVAL");
+          if (code === 0x85 && sr === 1) {
             this.callLocal(lp, pc, pc + imms[pc]! + 1, depth, lo, hi);
             b = this.budgetLeft;
             this.drop();
             break;
           }
-          if (code === 0x85 && srcs[pc] === 2) throw new VmFault(FaultKind.CALL, pc, `kfunc calls (BTF id ${imms[pc]}) are not supported`, "EINVAL");
           // Helper by id; callx (0x8d) takes the id from the register in dst.
-          const next = this.calls!.helper(lp, pc, depth, code === 0x85 ? imms[pc]! : lo[dsts[pc]!]!, lo, hi);
+          const next = this.calls!.helper(lp, pc, depth, code === 0x85 ? imms[pc]! : lo[(w >>> 8) & 15]!, lo, hi);
           b = this.budgetLeft;
           this.drop();
           if (next !== undefined) {
             // Tail call: the target replaces this program; r1 (ctx) stays, the frame is reused.
             lp = next;
-            ops = lp.xop;
-            dsts = lp.dst;
-            srcs = lp.src;
-            offs = lp.off;
+            ws = lp.xw;
             imms = lp.imm;
             slots = lp.slots;
             pc = 0;
@@ -809,8 +810,8 @@ export class Machine {
           return;
         // ---- 64-bit immediate load ----------------------------------------
         case 0x18:
-          lo[dsts[pc]!] = lp.ldLo[pc]!;
-          hi[dsts[pc]!] = lp.ldHi[pc]!;
+          lo[(w >>> 8) & 15] = lp.ldLo[pc]!;
+          hi[(w >>> 8) & 15] = lp.ldHi[pc]!;
           pc++;
           break;
         // ---- loads ----------------------------------------------------------
@@ -821,19 +822,19 @@ export class Machine {
         case 0x81:
         case 0x89:
         case 0x91: {
-          const code = ops[pc]!;
+          const code = w & 0xff;
           const size = LOAD_SIZE[code]!;
-          const base = lo[srcs[pc]!]!;
-          const h = hi[srcs[pc]!]!;
-          const lu = (base >>> 0) + offs[pc]!;
+          const base = lo[(w >>> 12) & 15]!;
+          const h = hi[(w >>> 12) & 15]!;
+          const lu = (base >>> 0) + (w >> 16);
           let v = fView;
           let o = lu - fLo;
           if (h !== fHi || lu < fLo || lu + size > fEnd) {
             this.budgetLeft = b;
-            v = this.view(pc, base, h, offs[pc]!, size, false);
+            v = this.view(pc, base, h, w >> 16, size, false);
             o = this.o;
           }
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           switch (code) {
             case 0x61:
               lo[d] = v.getInt32(o, true);
@@ -874,28 +875,28 @@ export class Machine {
         case 0x6b:
         case 0x73:
         case 0x7b: {
-          const code = ops[pc]!;
+          const code = w & 0xff;
           const size = STORE_SIZE[code]!;
-          const d = dsts[pc]!;
+          const d = (w >>> 8) & 15;
           const base = lo[d]!;
           const h = hi[d]!;
-          const lu = (base >>> 0) + offs[pc]!;
+          const lu = (base >>> 0) + (w >> 16);
           let v = fView;
           let o = lu - fLo;
           if (h !== fHi || lu < fLo || lu + size > fEnd) {
             this.budgetLeft = b;
-            v = this.view(pc, base, h, offs[pc]!, size, true);
+            v = this.view(pc, base, h, w >> 16, size, true);
             o = this.o;
           }
           const stx = (code & 1) !== 0;
-          const vl = stx ? lo[srcs[pc]!]! : imms[pc]!;
+          const vl = stx ? lo[(w >>> 12) & 15]! : imms[pc]!;
           switch (size) {
             case 4:
               v.setInt32(o, vl, true);
               break;
             case 8:
               v.setInt32(o, vl, true);
-              v.setInt32(o + 4, stx ? hi[srcs[pc]!]! : imms[pc]! >> 31, true);
+              v.setInt32(o + 4, stx ? hi[(w >>> 12) & 15]! : imms[pc]! >> 31, true);
               break;
             case 2:
               v.setUint16(o, vl & 0xffff, true);

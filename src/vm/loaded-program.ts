@@ -45,11 +45,12 @@ export interface LoadedProgram {
    */
   readonly probe: Uint8Array;
   /**
-   * The interpreter's dispatch code per slot: the opcode, except 0 at the
-   * loads and stores `probe` marks (they take the interpreter's generic
-   * path), so the fast path never looks at `probe`.
+   * The interpreter's word per slot: opcode | dst << 8 | src << 12 | off << 16
+   * (one load instead of four), with opcode 0 at the loads and stores
+   * `probe` marks (they take the interpreter's generic path), so the fast
+   * path never looks at `probe`.
    */
-  readonly xop: Uint8Array;
+  readonly xw: Int32Array;
   /**
    * The program compiled to JavaScript (src/vm/jit, whose jitOf() gives its
    * full type), when the interpreter that loaded it has the JIT on;
@@ -101,7 +102,7 @@ export function loadProgram(program: Program, name: string, resolve: PseudoResol
     ldLo: new Int32Array(slots),
     ldHi: new Int32Array(slots),
     probe: new Uint8Array(slots),
-    xop: new Uint8Array(slots),
+    xw: new Int32Array(slots),
     jitted: undefined,
     jitError: undefined,
     budget: undefined,
@@ -114,7 +115,8 @@ export function loadProgram(program: Program, name: string, resolve: PseudoResol
     lp.op[s] = insn.opcode;
     // Classes LDX (1), ST (2), STX (3): the only ones `probe` changes.
     const cls = insn.opcode & 7;
-    lp.xop[s] = lp.probe[s] !== 0 && cls >= 1 && cls <= 3 ? 0 : insn.opcode;
+    const code = lp.probe[s] !== 0 && cls >= 1 && cls <= 3 ? 0 : insn.opcode;
+    lp.xw[s] = code | ((insn.dst & 15) << 8) | ((insn.src & 15) << 12) | (insn.off << 16);
     lp.dst[s] = insn.dst;
     lp.src[s] = insn.src;
     lp.off[s] = insn.off;
