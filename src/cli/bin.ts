@@ -4,6 +4,8 @@
 // build time (static-output.ts) without loading yargs or any command; the
 // bundler (scripts/bundle-cli.mjs) defines BTFSNOOP_STATIC_HELP and
 // BTFSNOOP_STATIC_VERSION, which an unbundled bin.js leaves undefined.
+// Commands that boot the synthetic kernel start with V8's optimizer held
+// back (short-run.ts).
 import { processIo } from "./io.js";
 import { printStaticOutput, staticOutputKind } from "./static-output.js";
 
@@ -19,7 +21,17 @@ function staticText(argv: readonly string[]): string | undefined {
   return kind === "help" ? help : kind === "version" ? version : undefined;
 }
 
+/** Command groups (main.ts) that boot the synthetic kernel and are usually short: run with the optimizer held (short-run.ts). */
+const SHORT_RUN_GROUPS: ReadonlySet<string | undefined> = new Set(["trace", "aggregate"]);
+
+/** Runs the CLI proper. */
+async function runMain(argv: string[]): Promise<number> {
+  const { commandGroup, main } = await import("./main.js");
+  if (SHORT_RUN_GROUPS.has(commandGroup(argv))) (await import("./short-run.js")).holdOptimizer();
+  return main(argv);
+}
+
 // node's argv minus node and the script (what yargs's hideBin returns outside Electron).
 const argv = process.argv.slice(2);
 const text = staticText(argv);
-process.exitCode = text !== undefined ? await printStaticOutput(text, processIo) : await (await import("./main.js")).main(argv);
+process.exitCode = text !== undefined ? await printStaticOutput(text, processIo) : await runMain(argv);

@@ -8,6 +8,7 @@ import type { Argv } from "yargs";
 import { BtfsnoopError } from "../../internal/errors.js";
 import { loadBtfFile } from "../btf-file.js";
 import { conservation, runTrace, type RunResult } from "../../tracer/run.js";
+import { checkpoint } from "../short-run.js";
 import { TraceSession } from "../../tracer/session.js";
 import { wantsPhase } from "../../tracer/phases.js";
 import type { TraceEvent } from "../../tracer/event.js";
@@ -213,7 +214,10 @@ export async function runTraceCommand(args: TraceArgs, io: CliIo): Promise<numbe
       workload: a.workload,
       ...(durationNs !== undefined ? { durationNs } : {}),
       onEvents: (evs) => write(render(evs)),
-      stopRequested: () => stop || countReached(),
+      stopRequested: () => {
+        checkpoint(); // the loop does not yield to timers between polls: give the optimizer back here once due
+        return stop || countReached();
+      },
     });
     if (countReached() && (result.reason === "stopped" || result.reason === "duration")) result = { ...result, reason: "count" };
     if (perfetto) {

@@ -1,0 +1,92 @@
+// short-run.ts: the optimizer is held until the process has used its CPU
+// budget, given back by checkpoint() or by the timer, and what V8 does with
+// a hot function follows (checked in a child node with natives syntax, on
+// the built module).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { checkpoint, holdOptimizer, optimizerHeld, releaseOptimizer } from "../../src/cli/short-run.js";
+
+const BUILT = join(dirname(fileURLToPath(import.meta.url)), "../../dist/src/cli/short-run.js");
+if (!existsSync(BUILT)) throw new Error(`${BUILT} missing: run npm run build first`);
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+afterEach(() => releaseOptimizer());
+
+describe("holdOptimizer", () => {
+  it("holds until released; release is idempotent", () => {
+    expect(optimizerHeld()).toBe(false);
+    holdOptimizer(cpuMs() + 60_000);
+    expect(optimizerHeld()).toBe(true);
+    checkpoint(); // budget far away: still held
+    expect(optimizerHeld()).toBe(true);
+    holdOptimizer(0); // already held: the first budget stands
+    expect(optimizerHeld()).toBe(true);
+    releaseOptimizer();
+    expect(optimizerHeld()).toBe(false);
+    releaseOptimizer();
+    expect(optimizerHeld()).toBe(false);
+  });
+
+  it("a budget already spent is given back at once", () => {
+    holdOptimizer(cpuMs() / 2);
+    expect(optimizerHeld()).toBe(false);
+  });
+
+  it("checkpoint() gives it back once the process has used the budget, not before", () => {
+    const budget = cpuMs() + 30;
+    holdOptimizer(budget);
+    let spins = 0;
+    while (optimizerHeld()) {
+      const before = cpuMs();
+      checkpoint();
+      if (!optimizerHeld()) {
+        expect(before).toBeLessThanOrEqual(cpuMs());
+        break;
+      }
+      expect(cpuMs()).toBeLessThan(budget + 10_000); // never spins forever
+      for (let i = 0; i < 100_000; i++) spins += i & 1;
+    }
+    expect(cpuMs()).toBeGreaterThanOrEqual(budget);
+    expect(spins).toBeGreaterThan(0);
+  });
+
+  it("the timer gives it back in a loop that yields to the event loop", async () => {
+    const budget = cpuMs() + 30;
+    holdOptimizer(budget);
+    while (optimizerHeld()) {
+      expect(cpuMs()).toBeLessThan(budget + 10_000);
+      const t = performance.now();
+      while (performance.now() - t < 5); // burn CPU, then let timers run
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(cpuMs()).toBeGreaterThanOrEqual(budget);
+  });
+});
+
+describe("V8 follows the flag", () => {
+  it("a hot function is not optimized while held and is once released", () => {
+    // %GetOptimizationStatus bit 4 (16): optimized by TurboFan.
+    const script = `
+      const { holdOptimizer, releaseOptimizer } = await import(${JSON.stringify(pathToFileURL(BUILT).href)});
+      const f = (n) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i * 7) | 0; return s; };
+      const hot = () => { for (let k = 0; k < 2000; k++) f(1000); };
+      const turbo = () => (%GetOptimizationStatus(f) & 16) !== 0;
+      holdOptimizer(1e9);
+      hot();
+      const held = turbo();
+      releaseOptimizer();
+      for (let k = 0; k < 50 && !turbo(); k++) { hot(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log(JSON.stringify({ held, released: turbo() }));
+    `;
+    const r = spawnSync(process.execPath, ["--allow-natives-syntax", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ held: false, released: true });
+  });
+});
