@@ -50,7 +50,7 @@ export class CTypeGraph {
   /** Diagnostics libbpf would print with pr_warn (bpftool shows them on stderr). */
   readonly warnings: string[];
   /** Names by id, read on first use (without decoding the type). */
-  private readonly names: (string | undefined)[] = [];
+  private readonly names: (string | undefined)[] = stringSlots();
   /** The words of the record wireAt() found last. */
   private wr: Uint32Array = new Uint32Array(0);
   /** Kind of every id below `count` (read without decoding). */
@@ -64,7 +64,7 @@ export class CTypeGraph {
   /** Alignment cache for alignOf(): -1 = not computed yet. */
   private alignCache: Int32Array = new Int32Array(0);
   /** Names given a `___N` suffix, by id. */
-  private readonly cachedNames: (string | undefined)[] = [];
+  private readonly cachedNames: (string | undefined)[] = stringSlots();
   /** Occurrence counts of struct/union/enum (and int) names. */
   private readonly typeNames = new Map<string, number>();
   /** Occurrence counts of typedef names and enumerators. */
@@ -135,8 +135,13 @@ export class CTypeGraph {
 
   /** The words of the record record() found last (capture them before the next call). */
   rw: Uint32Array = new Uint32Array(0);
-  /** Names of the record record() found last when it was encoded from an object (its name words are SCRATCH_NAME | index); undefined for parsed records. */
-  rn: string[] | undefined = undefined;
+  /**
+   * Names of the record record() found last when it was encoded from an
+   * object (its name words are SCRATCH_NAME | index; never empty: the type's
+   * own name is first); NO_NAMES for parsed records. Always an array, so the
+   * field keeps one representation (a change would deoptimize every reader).
+   */
+  rn: readonly string[] = NO_NAMES;
 
   /**
    * Word index in `this.rw` of `id`'s record in the wire layout: its parsed
@@ -147,7 +152,7 @@ export class CTypeGraph {
     const w = this.wireAt(id);
     if (w >= 0) {
       this.rw = this.wr;
-      this.rn = undefined;
+      this.rn = NO_NAMES;
       return w;
     }
     const names: string[] = [];
@@ -157,8 +162,8 @@ export class CTypeGraph {
   }
 
   /** The string a name word of a record refers to (`names`: the record's rn). */
-  nameWord(word: number, names: string[] | undefined): string {
-    if (names !== undefined) return names[word & ~SCRATCH_NAME]!;
+  nameWord(word: number, names: readonly string[]): string {
+    if (names.length !== 0) return names[word & ~SCRATCH_NAME]!;
     if (word === 0) return "";
     let s = this.strs.get(word);
     if (s === undefined) {
@@ -515,6 +520,19 @@ export class CTypeGraph {
   }
 
 }
+
+/**
+ * An empty array already in the elements kind of string arrays, so filling
+ * it later does not change its map (which would deoptimize the code reading it).
+ */
+function stringSlots(): (string | undefined)[] {
+  const a: (string | undefined)[] = [""];
+  a.length = 0;
+  return a;
+}
+
+/** The names of a parsed record (see CTypeGraph.rn). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /** High bit of a name word of an encoded (scratch) record: the rest indexes its names. */
 const SCRATCH_NAME = 0x80000000;
