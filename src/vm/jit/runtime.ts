@@ -1,16 +1,20 @@
 // The JIT's runtime: what compiled programs (compile.ts) call off their hot
 // path — region lookups with the interpreter's checks and fault messages,
 // BPF_PROBE_MEM loads, atomics, helper calls (with bpf_loop callbacks and
-// tail calls), bpf-to-bpf calls — and the state one run shares between its
-// frames: the instruction budget left, the tail-call count, the ctx region.
+// tail calls), bpf-to-bpf calls that do not call an entry function directly
+// — and the state one run shares between its frames: the instruction budget
+// left, the tail-call count, the ctx region, the frames' r10 values.
 //
 // Budget protocol: `b` is the budget left whenever control is outside
 // compiled code. A compiled frame keeps it in a local, charges a whole block
-// on entry, writes it back before every call and at exit, and on a fault of
-// its own refunds the instructions of the block after the faulting one, so
-// `executed` is exactly the interpreter's. A block that the budget cannot
-// cover is run by the interpreter itself (JitHost.execLimited), which faults
-// at exactly the interpreter's instruction.
+// on entry, writes it back before every call into the runtime and before
+// every throw, and on a fault of its own refunds the instructions of the
+// block after the faulting one, so `executed` is exactly the interpreter's.
+// Entry functions of one program call each other directly with the budget
+// as an argument and get what is left as their return value (r0 in rl/rh);
+// the JitFn a program exports reads and writes `b`. A block that the budget
+// cannot cover is run by the interpreter itself (JitHost.execLimited), which
+// faults at exactly the interpreter's instruction.
 import { atomicRmw } from "../atomic.js";
 import { KernelStoreWriter, ProbeMemReader } from "../probe-mem.js";
 import { fromBig, toBigU } from "../alu64.js";
