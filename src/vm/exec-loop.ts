@@ -25,6 +25,8 @@ export interface CallHandler {
 }
 
 const NO_VIEW = new DataView(new ArrayBuffer(0));
+/** Whether Machine.prime() ran in this process. */
+let primed = false;
 
 /** Unsigned a > b on (lo, hi) halves. */
 function gtu64(al: number, ah: number, bl: number, bh: number): boolean {
@@ -83,8 +85,17 @@ export class Machine {
       this.frameLo.push(f.lo);
       this.frameView.push(f.view);
     }
-    // The first machine of the process runs a program through every case of exec's switch (exec-warmup.ts).
-    primeExecLoop((m, f) => new Machine(m, nullKernelEnv(), f));
+  }
+
+  /**
+   * Before the process's first interpreted run: runs a program through every
+   * case of exec's switch on a private machine (exec-warmup.ts); then a no-op.
+   */
+  prime(): void {
+    if (!primed) {
+      primed = true;
+      primeExecLoop((m, f) => new Machine(m, nullKernelEnv(), f));
+    }
   }
 
   /** Each frame's hi (int32), lo and view, as exec's prologue wants them. */

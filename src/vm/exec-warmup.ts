@@ -6,7 +6,8 @@
 // point; a deoptimized run of millions of instructions then continues in
 // the bytecode interpreter until it is recompiled (measured: the memory
 // class of the VM bench alternated between 90 and 220 M insns/s from one
-// process to the next). Costs about a millisecond, on the first Machine.
+// process to the next). Costs 5-10 ms of the first interpreted run of a
+// process (Machine.prime); runs that the JIT compiled never pay it.
 import { Calls } from "./calls.js";
 import { nullKernelEnv } from "./env.js";
 import type { Machine } from "./exec-loop.js";
@@ -16,56 +17,59 @@ import { MAX_CALL_FRAMES, STACK_SIZE } from "./limits.js";
 import { loadProgram, REG_FILE_SIZE } from "./loaded-program.js";
 import { AddressSpace, RegionKind, type Region } from "./memory.js";
 
-let primed = false;
-
 const I = (opcode: number, dst: number, src: number, off: number, imm: number): Instruction => ({ opcode, dst, src, off, imm });
 const ld64 = (dst: number, v: bigint): Instruction => ({
   opcode: LDDW, dst, src: 0, off: 0,
   imm: Number(BigInt.asIntN(32, v & 0xffffffffn)), imm2: Number(BigInt.asIntN(32, (v >> 32n) & 0xffffffffn)),
 });
 
-/** The priming program: r9 holds the address of a 64-byte region. */
+/**
+ * The priming program. r6..r8 hold operand values (set by a few lddw), r9
+ * the address of a 64-byte region; each instruction under test gets fresh
+ * operands by register moves, so the program stays small to load.
+ */
 function primer(region: Region): Instruction[] {
   const regionAddr = (BigInt(region.hi) << 32n) | BigInt(region.lo);
-  const out: Instruction[] = [];
-  const values = [7n, 0xfffffffffffffff9n, 0x123456789abcdefn, 0x80000000n];
-  const setup = (k: number) => {
-    for (let r = 0; r <= 5; r++) out.push(ld64(r, values[(r + k) % values.length]!));
-    out.push(ld64(9, regionAddr));
-  };
+  const M = 0xffffffffffffffffn;
+  const out: Instruction[] = [ld64(9, regionAddr)];
+  const operands = (a: bigint, b: bigint, c: bigint) => out.push(ld64(6, a), ld64(7, b), ld64(8, c));
+  const fresh = () => out.push(I(0xbf, 0, 7, 0, 0), I(0xbf, 1, 8, 0, 0), I(0xbf, 2, 6, 0, 0), I(0xbf, 3, 7, 0, 0), I(0xbf, 4, 8, 0, 0), I(0xbf, 5, 6, 0, 0));
   const alu = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0];
   const jmp = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
-  for (let k = 0; k < 2; k++) {
+  // Small, negative and 64-bit operands (V8 types each operation by the values it saw).
+  for (const [a, b, c] of [[7n, 0x123456789abcdefn, 0x80000000n], [M - 6n, 5n, 0xfedcba9876543210n]] as const) {
+    operands(a, b, c);
     for (const op of alu) {
       for (const cls of [0x07, 0x0f, 0x04, 0x0c]) {
         const offs = op === 0x30 || op === 0x90 ? [0, 1] : op === 0xb0 ? [0, 8, 16, 32] : [0];
-        const imms = op === 0xd0 ? [16, 32, 64] : op >= 0x60 && op <= 0x70 || op === 0xc0 ? [3, 40] : [k ? -3 : 5];
+        const imms = op === 0xd0 ? [16, 32, 64] : (op >= 0x60 && op <= 0x70) || op === 0xc0 ? [3, 40] : [a === 7n ? 5 : -3];
         for (const off of offs) {
           for (const imm of imms) {
-            setup(k);
+            fresh();
             out.push(I(op | cls, 2, 3, off, imm));
           }
         }
       }
     }
-    // Both outcomes of every jump, and both sides of every && and || in its test: operands
-    // with equal and different low halves, equal and different high halves, either sign.
-    const M = 0xffffffffffffffffn;
-    const pairs: [bigint, bigint][] = [[5n, 7n], [7n, 7n], [7n + (1n << 32n), 7n], [M - 6n, 7n], [7n, M - 6n], [M - 6n, M - 6n], [M - 6n, M - 6n - (1n << 32n)]];
+  }
+  // Both outcomes of every jump, and both sides of every && and || in its test: operands with
+  // different and equal low halves, equal low and different high halves, either sign.
+  for (const [a, b] of [[5n, 7n], [7n, 7n], [7n + (1n << 32n), 7n], [M - 6n, 7n]] as const) {
+    operands(a, b, 0n);
     for (const op of jmp) {
       for (const cls of [0x05, 0x0d, 0x06, 0x0e]) {
-        for (const [a, b] of pairs) {
-          out.push(ld64(2, a), ld64(3, b), I(op | cls, 2, 3, 1, Number(BigInt.asIntN(32, b & 0xffffffffn))), I(0xb7, 0, 0, 0, 1));
-        }
+        out.push(I(0xbf, 2, 6, 0, 0), I(0xbf, 3, 7, 0, 0), I(op | cls, 2, 3, 1, Number(b)), I(0xb7, 0, 0, 0, 1));
       }
     }
-    out.push(I(0x05, 0, 0, 0, 0), I(0x06, 0, 0, 0, 0));
-    // Loads and stores of every width, on the stack and (twice: miss, then cached) on the region.
-    for (const [base, off] of [[10, -16], [9, 8], [9, 16]] as const) {
-      for (const code of [0x62, 0x6a, 0x72, 0x7a]) out.push(I(code, base, 0, off, -5));
-      for (const code of [0x63, 0x6b, 0x73, 0x7b]) out.push(I(code, base, 2, off, 0));
-      for (const code of [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91]) out.push(I(code, 4, base, off, 0));
-    }
+  }
+  out.push(I(0x05, 0, 0, 0, 0), I(0x06, 0, 0, 0, 0));
+  // Loads and stores of every width, on the stack and (twice: a miss, then the cached region) on the region.
+  operands(M - 6n, 0x123456789abcdefn, 5n);
+  fresh();
+  for (const [base, off] of [[10, -16], [9, 8], [9, 16]] as const) {
+    for (const code of [0x62, 0x6a, 0x72, 0x7a]) out.push(I(code, base, 0, off, -5));
+    for (const code of [0x63, 0x6b, 0x73, 0x7b]) out.push(I(code, base, 2, off, 0));
+    for (const code of [0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91]) out.push(I(code, 4, base, off, 0));
   }
   out.push(I(0x85, 0, 0, 0, 1)); // helper 1 (calls.ts's Calls, as every machine has, with a helper returning 0)
   out.push(I(0x85, 0, 1, 0, 1)); // a bpf-to-bpf call to the exit after the next one
@@ -74,10 +78,8 @@ function primer(region: Region): Instruction[] {
   return out;
 }
 
-/** Runs the priming program once per process on a machine made by `make` (from its own address space and frames). */
+/** Runs the priming program on a machine made by `make` (from its own address space and frames); Machine.prime() calls it once per process. */
 export function primeExecLoop(make: (mem: AddressSpace, frames: Region[]) => Machine): void {
-  if (primed) return;
-  primed = true;
   const mem = new AddressSpace();
   const frames: Region[] = [];
   for (let i = 0; i < MAX_CALL_FRAMES; i++) frames.push(mem.map(RegionKind.STACK, new Uint8Array(STACK_SIZE)));

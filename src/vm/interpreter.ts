@@ -131,6 +131,7 @@ export class Interpreter {
       frames: this.frames,
       execLimited(rt, lp, pc, depth, lo, hi, budget): never {
         const m = self.m;
+        m.prime();
         m.budgetLeft = budget;
         try {
           m.exec(lp, pc, depth, lo, hi, true);
@@ -142,6 +143,7 @@ export class Interpreter {
       },
       execInterpreted(rt, lp, depth, lo, hi): void {
         const m = self.m;
+        m.prime();
         m.budgetLeft = rt.b;
         m.tailCalls = rt.tailCalls;
         try {
@@ -247,6 +249,7 @@ export class Interpreter {
           this.r0lo = rt.rl;
           this.r0hi = rt.rh;
         } else {
+          m.prime();
           m.drop();
           m.exec(lp, 0, 0, lo, hi, false);
           this.r0lo = lo[0]!;
