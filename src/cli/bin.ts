@@ -4,8 +4,8 @@
 // build time (static-output.ts) without loading yargs or any command; the
 // bundler (scripts/bundle-cli.mjs) defines BTFSNOOP_STATIC_HELP and
 // BTFSNOOP_STATIC_VERSION, which an unbundled bin.js leaves undefined.
-// Commands that boot the synthetic kernel start with V8's optimizer held
-// back (short-run.ts).
+// Commands on the synthetic kernel start with V8's optimizer held back
+// (short-run.ts).
 import { processIo } from "./io.js";
 import { printStaticOutput, staticOutputKind } from "./static-output.js";
 
@@ -21,13 +21,10 @@ function staticText(argv: readonly string[]): string | undefined {
   return kind === "help" ? help : kind === "version" ? version : undefined;
 }
 
-/** Command groups (main.ts) that boot the synthetic kernel and are usually short: run with the optimizer held (short-run.ts). */
-const SHORT_RUN_GROUPS: ReadonlySet<string | undefined> = new Set(["trace", "aggregate"]);
-
-/** Runs the CLI proper. */
+/** Runs the CLI proper; the usually short commands on the synthetic kernel run with the optimizer held (short-run.ts). */
 async function runMain(argv: string[]): Promise<number> {
-  const { commandGroup, main } = await import("./main.js");
-  if (SHORT_RUN_GROUPS.has(commandGroup(argv))) (await import("./short-run.js")).holdOptimizer();
+  const [{ commandGroup, main }, { holdOptimizer, shortRunCommand }] = await Promise.all([import("./main.js"), import("./short-run.js")]);
+  if (shortRunCommand(commandGroup(argv), argv)) holdOptimizer();
   return main(argv);
 }
 

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkpoint, holdOptimizer, optimizerHeld, releaseOptimizer } from "../../src/cli/short-run.js";
+import { commandGroup } from "../../src/cli/main.js";
+import { checkpoint, holdOptimizer, optimizerHeld, releaseOptimizer, shortRunCommand } from "../../src/cli/short-run.js";
 
 const BUILT = join(dirname(fileURLToPath(import.meta.url)), "../../dist/src/cli/short-run.js");
 if (!existsSync(BUILT)) throw new Error(`${BUILT} missing: run npm run build first`);
@@ -18,6 +19,31 @@ const cpuMs = () => {
 };
 
 afterEach(() => releaseOptimizer());
+
+describe("shortRunCommand", () => {
+  it.each([
+    [["ip_send_skb", "-c", "1"], true],
+    [["trace", "tcp_*"], true],
+    [["count", "tcp_sendmsg", "-d", "100ms"], true],
+    [["latency", "a", "b", "--key", "rq"], true],
+    [["info", "ip_send_skb"], true],
+    [["list", "tcp_*"], true],
+    [["iter", "task"], true],
+    [["prog", "dump", "ip_send_skb"], true],
+    [["run", "x.bpf.o", "-d", "2ms"], true],
+    [["info", "ip_send_skb", "--btf", "vmlinux"], false],
+    [["ip_send_skb", "--btf=vmlinux", "-c", "1"], false],
+    [["count", "f", "--", "--btf"], true], // after --: a positional, not the option
+    [["tui", "tcp_*"], false],
+    [["-i"], false],
+    [["btf", "dump", "file", "vmlinux"], false],
+    [["vm", "verify", "x.s"], false],
+    [["--help"], false],
+    [[], false],
+  ] as [string[], boolean][])("%j -> %s", (argv, held) => {
+    expect(shortRunCommand(commandGroup(argv), argv)).toBe(held);
+  });
+});
 
 describe("holdOptimizer", () => {
   it("holds until released; release is idempotent", () => {
