@@ -70,12 +70,13 @@ export function alu64(op: number, d: number, s: number, isX: boolean, off: numbe
       const test = isX ? `${hd} === 0 && ${bh} === 0 && ${bl} !== 0` : `${hd} === 0`;
       return `if (${test}) { ${fast} } else { ${call} }`;
     }
+    // With an immediate, the high half's operand is 0 or -1: folded.
     case 0x40:
-      return `${ld} |= ${bl}; ${hd} |= ${bh};`;
+      return `${ld} |= ${bl};` + (bh === "0" ? "" : bh === "(-1)" ? ` ${hd} = -1;` : ` ${hd} |= ${bh};`);
     case 0x50:
-      return `${ld} &= ${bl}; ${hd} &= ${bh};`;
+      return `${ld} &= ${bl};` + (bh === "0" ? ` ${hd} = 0;` : bh === "(-1)" ? "" : ` ${hd} &= ${bh};`);
     case 0xa0:
-      return `${ld} ^= ${bl}; ${hd} ^= ${bh};`;
+      return `${ld} ^= ${bl};` + (bh === "0" ? "" : bh === "(-1)" ? ` ${hd} = ~${hd};` : ` ${hd} ^= ${bh};`);
     case 0x60:
     case 0x70:
     case 0xc0: {
@@ -160,12 +161,21 @@ export function cmp64(jop: number, d: number, s: number, isX: boolean, imm: numb
   const ah = H(d);
   const bl = isX ? `(${L(s)} >>> 0)` : lit(imm >>> 0);
   const bh = isX ? H(s) : lit(imm >> 31);
+  // An immediate's high half is 0 or -1: the unsigned high compare folds.
+  if (!isX && (jop === JmpOp.JGT || jop === JmpOp.JGE || jop === JmpOp.JLT || jop === JmpOp.JLE)) {
+    const op = jop === JmpOp.JGT ? ">" : jop === JmpOp.JGE ? ">=" : jop === JmpOp.JLT ? "<" : "<=";
+    const above = jop === JmpOp.JGT || jop === JmpOp.JGE;
+    // bh 0: a is above iff its high half is nonzero; bh -1 (all ones): a is never above in the high half.
+    if (bh === "0") return above ? `${ah} !== 0 || ${al} ${op} ${bl}` : `${ah} === 0 && ${al} ${op} ${bl}`;
+    return above ? `${ah} === -1 && ${al} ${op} ${bl}` : `${ah} !== -1 || ${al} ${op} ${bl}`;
+  }
   switch (jop) {
     case JmpOp.JEQ:
       return `${ah} === ${bh} && ${al} === ${bl}`;
     case JmpOp.JNE:
       return `${ah} !== ${bh} || ${al} !== ${bl}`;
     case JmpOp.JSET:
+      if (!isX) return bh === "0" ? `(${al} & ${bl}) !== 0` : `(${al} & ${bl}) !== 0 || ${ah} !== 0`;
       return `(${al} & ${bl}) !== 0 || (${ah} & ${bh}) !== 0`;
     case JmpOp.JGT:
       return `${ah} >>> 0 > ${bh} >>> 0 || (${ah} === ${bh} && ${al} > ${bl})`;

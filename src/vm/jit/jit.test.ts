@@ -652,3 +652,40 @@ describe("JIT: code shared by entries", () => {
     expect(r.r0).toBe(161n);
   });
 });
+
+describe("JIT: conditional jumps and bitwise ops with immediates", () => {
+  const values = [0n, 1n, 2n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0xffffffff00000000n, 0xffffffff80000000n, 0xfffffffffffffffen, 0xffffffffffffffffn, 0x8000000000000000n];
+  const imms = [0, 1, 2, -1, -2, 0x7fffffff, -0x80000000];
+  const u = (v: bigint) => BigInt.asUintN(64, v);
+  const ops: [string, number, (a: bigint, b: bigint) => boolean][] = [
+    ["jgt", 0x25, (a, b) => a > b],
+    ["jge", 0x35, (a, b) => a >= b],
+    ["jlt", 0xa5, (a, b) => a < b],
+    ["jle", 0xb5, (a, b) => a <= b],
+    ["jset", 0x45, (a, b) => (a & b) !== 0n],
+  ];
+  it("unsigned compares and jset against sign-extended immediates take the branch as BigInt says", () => {
+    const w = world(true);
+    for (const [name, opcode, ref] of ops) {
+      for (const imm of imms) {
+        // r0 = 1 when taken, 0 otherwise
+        const lp = w.vm.load(program([I(MOV64_IMM, 0, 0, 0, 1), I(opcode, 1, 0, 1, imm), I(MOV64_IMM, 0, 0, 0, 0), EXIT]));
+        for (const a of values) expect(w.vm.run(lp, { args: [a] }).r0, `${a} ${name} ${imm}`).toBe(ref(a, u(BigInt(imm))) ? 1n : 0n);
+      }
+    }
+  });
+
+  it("and/or/xor with immediates fold the high half (0 or all ones)", () => {
+    const w = world(true);
+    for (const [opcode, ref] of [
+      [0x57, (a: bigint, b: bigint) => a & b],
+      [0x47, (a: bigint, b: bigint) => a | b],
+      [0xa7, (a: bigint, b: bigint) => a ^ b],
+    ] as const) {
+      for (const imm of imms) {
+        const lp = w.vm.load(program([I(MOV64_REG, 0, 1), I(opcode, 0, 0, 0, imm), EXIT]));
+        for (const a of values) expect(w.vm.run(lp, { args: [a] }).r0, `${a} op 0x${opcode.toString(16)} ${imm}`).toBe(ref(a, u(BigInt(imm))));
+      }
+    }
+  });
+});
