@@ -309,3 +309,21 @@ describe("interpreter loop: the type-feedback primer (exec-warmup.ts)", () => {
     expect(fast.executed).toBeGreaterThan(2000);
   });
 });
+
+describe("interpreter loop: leaving the program", () => {
+  it("faults on a jump past the end, before the start, and a fall off the end, charging no instruction for it", () => {
+    const { vm, load } = setup();
+    const past = vm.run(load([I(0xb7, 0, 0, 0, 1), I(0x05, 0, 0, 5, 0), EXIT]));
+    expect([past.fault?.kind, past.fault?.pc, past.fault?.message, past.fault?.errno, past.executed]).toEqual(["call", 7, "insn 7: jump out of the program (3 slots)", "EINVAL", 2]);
+    const before = vm.run(load([I(0xb7, 0, 0, 0, 1), I(0x05, 0, 0, -4, 0), EXIT]));
+    expect([before.fault?.pc, before.fault?.message, before.executed]).toEqual([-2, "insn -2: jump out of the program (3 slots)", 2]);
+    const fall = vm.run(load([I(0xb7, 0, 0, 0, 1), I(0x07, 0, 0, 0, 1)]));
+    expect([fall.fault?.pc, fall.fault?.message, fall.executed]).toEqual([2, "insn 2: jump out of the program (2 slots)", 2]);
+    // The program check comes before the budget's: with the budget spent exactly, a jump out is still a jump out.
+    const spent = vm.run(load([I(0x05, 0, 0, 5, 0), EXIT]), { budget: 1 });
+    expect([spent.fault?.kind, spent.fault?.pc, spent.executed]).toEqual(["call", 6, 1]);
+    const spentIn = vm.run(load([I(0x05, 0, 0, 0, 0), EXIT]), { budget: 1 });
+    expect([spentIn.fault?.kind, spentIn.fault?.pc, spentIn.executed]).toEqual(["budget", 1, 1]);
+    expect(vm.stats.faults).toEqual({ memory: 0, budget: 1, call: 4, stack: 0, helper: 0 });
+  });
+});

@@ -181,12 +181,12 @@ export class Machine {
     let slots = lp.slots;
     let b = this.budgetLeft;
     for (;;) {
-      if (pc >>> 0 >= slots) {
-        this.budgetLeft = b;
-        throw new VmFault(FaultKind.CALL, pc, `jump out of the program (${slots} slots)`, "EINVAL");
-      }
+      // No bounds check here: a pc outside the program reads xw's 0 past the end (or
+      // undefined before the start) and lands in `default`, which faults as the
+      // check would have, before charging the budget.
       if (--b < 0) {
         this.budgetLeft = 0;
+        if (pc >>> 0 >= slots) throw jumpOut(pc, slots);
         throw new VmFault(FaultKind.BUDGET, pc, "instruction budget exhausted", "E2BIG");
       }
       // One word per slot: opcode | dst << 8 | src << 12 | off << 16.
@@ -918,6 +918,10 @@ export class Machine {
           break;
         }
         default:
+          if (pc >>> 0 >= slots) {
+            this.budgetLeft = b + 1;
+            throw jumpOut(pc, slots);
+          }
           // Everything else (atomics, probe loads, kernel stores, unusual encodings): the reference step.
           this.budgetLeft = b;
           pc = this.generic.step(lp, pc, lo, hi);
@@ -926,6 +930,11 @@ export class Machine {
       pc++;
     }
   }
+}
+
+/** The fault of a jump (or a fall) out of the program. */
+function jumpOut(pc: number, slots: number): VmFault {
+  return new VmFault(FaultKind.CALL, pc, `jump out of the program (${slots} slots)`, "EINVAL");
 }
 
 /** Bytes of the loads (LDX MEM/MEMSX) and stores (ST/STX MEM) the loop handles, by opcode. */

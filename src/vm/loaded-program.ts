@@ -48,7 +48,8 @@ export interface LoadedProgram {
    * The interpreter's word per slot: opcode | dst << 8 | src << 12 | off << 16
    * (one load instead of four), with opcode 0 at the loads and stores
    * `probe` marks (they take the interpreter's generic path), so the fast
-   * path never looks at `probe`.
+   * path never looks at `probe`; one more 0 after the last slot, where a
+   * fall off the end lands.
    */
   readonly xw: Int32Array;
   /**
@@ -102,7 +103,7 @@ export function loadProgram(program: Program, name: string, resolve: PseudoResol
     ldLo: new Int32Array(slots),
     ldHi: new Int32Array(slots),
     probe: new Uint8Array(slots),
-    xw: new Int32Array(slots),
+    xw: new Int32Array(slots + 1),
     jitted: undefined,
     jitError: undefined,
     budget: undefined,
