@@ -83,9 +83,9 @@ export async function runStartupBench(): Promise<void> {
       base ??= s;
       const goal = c.goalMs === undefined ? "" : `< ${c.goalMs}`;
       const verdict = c.goalMs === undefined ? "" : s.wallMs < c.goalMs ? "met" : `${(s.wallMs / c.goalMs).toFixed(2)}x goal`;
-      rows.push([c.name, s.wallMs.toFixed(0), s.cpuMs.toFixed(0), (s.wallMs - base.wallMs).toFixed(0), goal, verdict]);
+      rows.push([c.name, s.wallMs.toFixed(0), s.cpuMs.toFixed(0), String(Math.round(s.wallMs - base.wallMs) || 0), goal, verdict]);
     }
-    printTable(`Cold start (node ${process.version}, best of ${RUNS} runs; CPU = child user+sys, 10 ms ticks)`, ["command", "wall ms", "CPU ms", "wall - node -e 0", "goal ms (wall)", ""], rows);
+    printTable(`Cold start (node ${process.version}, best of ${RUNS} runs; CPU = child user+sys, 10 ms ticks)`, ["command", "wall ms", "CPU ms", "wall - node -e 0", "goal ms (wall)", "vs goal"], rows);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
