@@ -208,11 +208,12 @@ export class Interpreter {
 
   /** One run: sets r0lo/r0hi, lastExecuted, lastFault and the stats; true when it completed. Rethrows non-VmFault errors. */
   private start(lp: LoadedProgram, ctx: Region | undefined, budget: number, args: readonly bigint[] | undefined): boolean {
+    return this.m.runLevel === 0 ? this.runOnce(lp, ctx, budget, args) : this.startNested(lp, ctx, budget, args);
+  }
+
+  /** start() without keeping an outer run's state (the outermost run has none). */
+  private runOnce(lp: LoadedProgram, ctx: Region | undefined, budget: number, args: readonly bigint[] | undefined): boolean {
     const m = this.m;
-    // A run nested in another's helper keeps the outer run's state.
-    const outerBudget = m.budgetLeft;
-    const outerTailCalls = m.tailCalls;
-    const outerCtx = m.ctxRegion;
     m.budgetLeft = budget;
     m.tailCalls = 0;
     m.ctxRegion = ctx;
@@ -260,7 +261,7 @@ export class Interpreter {
     } catch (e) {
       if (rt) m.budgetLeft = rt.b;
       if (!(e instanceof VmFault)) {
-        this.endRun(outerBudget, outerTailCalls, outerCtx, rt);
+        this.endRun(rt);
         throw e;
       }
       ok = false;
@@ -272,20 +273,36 @@ export class Interpreter {
     const executed = budget - m.budgetLeft;
     this.stats.executed += executed;
     this.lastExecuted = executed;
-    this.endRun(outerBudget, outerTailCalls, outerCtx, rt);
+    this.endRun(rt);
     return ok;
   }
 
-  private endRun(outerBudget: number, outerTailCalls: number, outerCtx: Region | undefined, rt: JitRuntime | undefined): void {
+  private endRun(rt: JitRuntime | undefined): void {
     const m = this.m;
-    m.budgetLeft = outerBudget;
-    m.tailCalls = outerTailCalls;
-    m.ctxRegion = outerCtx;
+    m.ctxRegion = undefined;
     m.runLevel--;
     if (rt) {
-      rt.ctx = outerCtx;
+      rt.ctx = undefined;
       rt.drop();
     }
+  }
+
+  /** A run a helper of another run started: the outer run's budget, tail-call count and context are kept around it. */
+  private startNested(lp: LoadedProgram, ctx: Region | undefined, budget: number, args: readonly bigint[] | undefined): boolean {
+    const m = this.m;
+    const outerBudget = m.budgetLeft;
+    const outerTailCalls = m.tailCalls;
+    const outerCtx = m.ctxRegion;
+    let ok: boolean;
+    try {
+      ok = this.runOnce(lp, ctx, budget, args);
+    } finally {
+      m.budgetLeft = outerBudget;
+      m.tailCalls = outerTailCalls;
+      m.ctxRegion = outerCtx;
+      if (this.jitRuntime) this.jitRuntime.ctx = outerCtx;
+    }
+    return ok;
   }
 }
 
