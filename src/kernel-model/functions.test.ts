@@ -131,4 +131,45 @@ describe("FunctionTable.call", () => {
       { seq: 2, a0: 2n, pid: 11 },
     ]);
   });
+
+  it("hooks that keep no frame may share one per depth: nested calls do not disturb the outer frame", () => {
+    const t = new FunctionTable();
+    const log: string[] = [];
+    const show = (where: string, c: { fn: KernelFunction; args: readonly bigint[]; seq: number; pid: number }) => log.push(`${where} ${c.fn.name}(${c.args.join(",")}) seq ${c.seq} pid ${c.pid}`);
+    const inner = t.register(fn("inner", 0xffffffff81000040n, () => 0n));
+    const outer = t.register(fn("outer", 0xffffffff81000000n, (c) => t.call(inner, [c.args[0]! + 1n], 0, 7)));
+    for (const f of [inner, outer]) t.attach(f, { entry: (c) => void show("entry", c), exit: (c) => void show("exit", c), keepsFrame: false });
+    t.call(outer, [10n, 20n], 0, 5);
+    t.call(outer, [30n, 40n], 1, 6);
+    expect(log).toEqual([
+      "entry outer(10,20) seq 1 pid 5",
+      "entry inner(11) seq 2 pid 7",
+      "exit inner(11) seq 2 pid 7",
+      "exit outer(10,20) seq 1 pid 5",
+      "entry outer(30,40) seq 3 pid 6",
+      "entry inner(31) seq 4 pid 7",
+      "exit inner(31) seq 4 pid 7",
+      "exit outer(30,40) seq 3 pid 6",
+    ]);
+  });
+
+  it("a call gets a frame of its own when any hook may keep it, or onCall watches", () => {
+    for (const second of [{}, undefined]) {
+      const t = new FunctionTable();
+      const f = t.register(fn("f", 0xffffffff81000000n, () => 0n));
+      const kept: { seq: number; args: readonly bigint[] }[] = [];
+      t.attach(f, { entry: () => undefined, keepsFrame: false });
+      if (second) t.attach(f, { entry: (c) => void kept.push(c) });
+      else {
+        t.attach(f, { entry: () => undefined, keepsFrame: false });
+        t.onCall = (c) => void kept.push(c);
+      }
+      t.call(f, [1n], 0, 1);
+      t.call(f, [2n], 0, 1);
+      expect(kept.map((c) => [c.seq, c.args[0]])).toEqual([
+        [1, 1n],
+        [2, 2n],
+      ]);
+    }
+  });
 });

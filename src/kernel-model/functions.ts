@@ -22,6 +22,13 @@ export interface FunctionHook {
   modifyReturn?(call: CallFrame): bigint | undefined;
   /** After the body, with its return value (fexit). */
   exit?(call: CallFrame, ret: bigint): void;
+  /**
+   * false: the hook reads the frame only while it is called and keeps no
+   * reference to it (the trampolines and kprobes), so a call whose hooks
+   * all say so may be given a frame reused by later calls. Unset: the hook
+   * may keep it, and every call gets a frame of its own.
+   */
+  readonly keepsFrame?: boolean;
 }
 
 export type FunctionImpl = (call: CallFrame) => bigint;
@@ -58,6 +65,8 @@ interface FunctionSlot {
   readonly table: FunctionTable;
   readonly counts: FunctionCounts;
   hooks: readonly FunctionHook[] | undefined;
+  /** Whether every hook of `hooks` has keepsFrame false. */
+  reuseFrame: boolean;
 }
 const SLOT = Symbol("function-table slot");
 type Slotted = KernelFunction & { [SLOT]?: FunctionSlot };
@@ -98,7 +107,7 @@ export class FunctionTable {
     same.push(fn);
     this.byName.set(fn.name, same);
     this.byAddr.set(fn.address, fn);
-    const slot: FunctionSlot = { table: this, counts: { calls: 0, errors: 0 }, hooks: undefined };
+    const slot: FunctionSlot = { table: this, counts: { calls: 0, errors: 0 }, hooks: undefined, reuseFrame: false };
     this.slots.set(fn, slot);
     Object.defineProperty(fn, SLOT, { value: slot, writable: true, enumerable: false, configurable: true });
     return fn;
@@ -153,7 +162,9 @@ export class FunctionTable {
         if (rest.length) next.set(fn.address, (list = rest));
         else next.delete(fn.address);
       }
-      this.slot(fn).hooks = list;
+      const slot = this.slot(fn);
+      slot.hooks = list;
+      slot.reuseFrame = list !== undefined && list.every((h) => h.keepsFrame === false);
     }
     this.hooks = next;
     this.updates++;
@@ -180,6 +191,8 @@ export class FunctionTable {
   private inBody = new Uint8Array(64);
   /** Number of calls in progress. */
   private depth = 0;
+  /** Per depth: the frame reused by calls whose hooks keep none (callHooked). */
+  private readonly framePool: { -readonly [K in keyof CallFrame]: CallFrame[K] }[] = [];
   /** Calls in progress, innermost last, each from before its entry hooks to after its exit hooks (a copy). */
   get calls(): KernelFunction[] {
     return this.active.slice(0, this.depth);
@@ -223,19 +236,17 @@ export class FunctionTable {
     let slot = (fn as Slotted)[SLOT];
     if (slot?.table !== this) slot = this.slot(fn);
     slot.counts.calls++;
-    const frame: CallFrame = { fn, args, cpu, pid, seq: ++this.seq };
+    const seq = ++this.seq;
     const d = this.depth;
     if (d >= this.inBody.length) this.grow();
     this.active[d] = fn;
     this.depth = d + 1;
     try {
-      const hooks = slot.hooks;
-      let ret: bigint;
-      if (hooks === undefined) {
-        this.inBody[d] = 1;
-        this.bodyTime?.(fn);
-        ret = u64Counted(slot.counts, fn.impl(frame));
-      } else ret = this.callHooked(fn, slot.counts, hooks, frame, d);
+      if (slot.hooks !== undefined) return this.callHooked(fn, slot, args, cpu, pid, seq, d);
+      const frame: CallFrame = { fn, args, cpu, pid, seq };
+      this.inBody[d] = 1;
+      this.bodyTime?.(fn);
+      const ret = u64Counted(slot.counts, fn.impl(frame));
       const onCall = this.onCall;
       if (onCall !== undefined) {
         this.inBody[d] = 0;
@@ -247,8 +258,26 @@ export class FunctionTable {
     }
   }
 
-  /** The part of call() for a function with hooks (kept apart so the untraced path stays small). */
-  private callHooked(fn: KernelFunction, counts: FunctionCounts, hooks: readonly FunctionHook[], frame: CallFrame, d: number): bigint {
+  /**
+   * The part of call() for a function with hooks (kept apart so the
+   * untraced path stays small). When every hook says it keeps no frame and
+   * no onCall observes calls, the frame is this depth's reused one.
+   */
+  private callHooked(fn: KernelFunction, slot: FunctionSlot, args: readonly bigint[], cpu: number, pid: number, seq: number, d: number): bigint {
+    const hooks = slot.hooks!;
+    let frame: CallFrame;
+    if (slot.reuseFrame && this.onCall === undefined) {
+      const f = this.framePool[d];
+      if (f === undefined) frame = this.framePool[d] = { fn, args, cpu, pid, seq };
+      else {
+        f.fn = fn;
+        f.args = args;
+        f.cpu = cpu;
+        f.pid = pid;
+        f.seq = seq;
+        frame = f;
+      }
+    } else frame = { fn, args, cpu, pid, seq };
     this.inBody[d] = 0;
     for (let i = 0; i < hooks.length; i++) hooks[i]!.entry?.(frame);
     let ret: bigint | undefined;
@@ -259,8 +288,11 @@ export class FunctionTable {
       ret = fn.impl(frame);
       this.inBody[d] = 0;
     }
-    ret = u64Counted(counts, ret);
+    ret = u64Counted(slot.counts, ret);
     for (let i = 0; i < hooks.length; i++) hooks[i]!.exit?.(frame, ret);
+    const onCall = this.onCall;
+    // A reused frame is copied for an onCall set during the call: the next call at this depth rewrites it.
+    if (onCall !== undefined) onCall(frame === this.framePool[d] ? { ...frame } : frame, ret);
     return ret;
   }
 

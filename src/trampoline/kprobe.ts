@@ -94,6 +94,7 @@ export class KprobeManager {
         guard.depth--;
       }
     };
-    return kind === "kprobe" ? { entry: (c) => run(c.args, undefined) } : { exit: (c, ret) => run(c.args, ret) };
+    // The registers are copied out of the frame, which the hook does not keep.
+    return kind === "kprobe" ? { entry: (c) => run(c.args, undefined), keepsFrame: false } : { exit: (c, ret) => run(c.args, ret), keepsFrame: false };
   }
 }

@@ -100,7 +100,11 @@ interface TrampolineHook {
   entry: FunctionHook["entry"];
   modifyReturn: FunctionHook["modifyReturn"];
   exit: FunctionHook["exit"];
+  /** The phases copy the arguments into the context and keep no frame. */
+  readonly keepsFrame: false;
 }
+
+type Phases = Required<Omit<TrampolineHook, "keepsFrame">>;
 
 /** The shared empty program list. */
 const NONE: readonly Attached[] = Object.freeze([]);
@@ -112,11 +116,11 @@ class Trampoline {
   fexit: readonly Attached[] = NONE;
   fmodRet: readonly Attached[] = NONE;
   /** One object for the trampoline's life (detach finds it by identity); its phases change with the programs. */
-  readonly hook: TrampolineHook = { entry: undefined, modifyReturn: undefined, exit: undefined };
-  private readonly phases: Required<TrampolineHook>;
+  readonly hook: TrampolineHook = { entry: undefined, modifyReturn: undefined, exit: undefined, keepsFrame: false };
+  private readonly phases: Phases;
   constructor(
     readonly fn: KernelFunction,
-    makePhases: (t: Trampoline) => Required<TrampolineHook>,
+    makePhases: (t: Trampoline) => Phases,
   ) {
     this.phases = makePhases(this);
   }
@@ -236,7 +240,7 @@ export class TrampolineManager {
     return this.tramps.size;
   }
 
-  private phasesFor(t: Trampoline): Required<TrampolineHook> {
+  private phasesFor(t: Trampoline): Phases {
     const info = this.info;
     const ctx = this.ctx;
     const slots = this.ctxSlots;
