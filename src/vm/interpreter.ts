@@ -293,6 +293,10 @@ export class Interpreter {
     const outerBudget = m.budgetLeft;
     const outerTailCalls = m.tailCalls;
     const outerCtx = m.ctxRegion;
+    // A compiled outer run keeps its budget and tail calls in the JIT's runtime across the helper call.
+    const rt = this.jitRuntime;
+    const outerRtBudget = rt ? rt.b : 0;
+    const outerRtTailCalls = rt ? rt.tailCalls : 0;
     let ok: boolean;
     try {
       ok = this.runOnce(lp, ctx, budget, args);
@@ -300,7 +304,11 @@ export class Interpreter {
       m.budgetLeft = outerBudget;
       m.tailCalls = outerTailCalls;
       m.ctxRegion = outerCtx;
-      if (this.jitRuntime) this.jitRuntime.ctx = outerCtx;
+      if (rt) {
+        rt.b = outerRtBudget;
+        rt.tailCalls = outerRtTailCalls;
+        rt.ctx = outerCtx;
+      }
     }
     return ok;
   }

@@ -5,7 +5,7 @@ import { nullKernelEnv } from "./env.js";
 import { coreHelperTable } from "./helpers/table.js";
 import type { Instruction, Program } from "./isa/instruction.js";
 import { LDDW } from "./isa/opcodes.js";
-import { Interpreter } from "./interpreter.js";
+import { Interpreter, type LoadedProgram } from "./interpreter.js";
 import { AddressSpace, RegionKind, type Region } from "./memory.js";
 
 const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
@@ -98,6 +98,36 @@ describe.each([false, true])("runCtx (jit %s)", (jit) => {
     expect(vm.stats.runs).toBe(7);
     expect(vm.stats.executed).toBe(3 + 2 + 2 + 9 + 2 + 1000 + 2);
     expect(vm.stats.faults).toEqual({ memory: 1, budget: 1, call: 0, stack: 0, helper: 0 });
+  });
+
+  it("keeps the outer run's budget, count and context when a helper runs another program", () => {
+    const mem = new AddressSpace();
+    let inner: LoadedProgram | undefined;
+    let innerExecuted = -1;
+    const vm: Interpreter = new Interpreter({
+      mem,
+      env: nullKernelEnv(),
+      jit,
+      helper: (id) =>
+        id === 1001
+          ? () => {
+              const r = vm.run(inner!, { budget: 50 });
+              innerExecuted = r.executed;
+              return r.r0;
+            }
+          : undefined,
+    });
+    inner = vm.load(program([I(0xb7, 0, 0, 0, 1), I(0x07, 0, 0, 0, 1), EXIT]), "inner");
+    const ctx = mem.map(RegionKind.CTX, Uint8Array.of(9, 0, 0, 0));
+    // r6 = ctx; r0 = helper(); r0 += *(u32 *)ctx
+    const outer = vm.load(program([I(0xbf, 6, 1), I(0x85, 0, 0, 0, 1001), I(0x61, 1, 6, 0), I(0x0f, 0, 1), EXIT]), "outer");
+    if (jit) expect(outer.jitted).toBeDefined();
+    expect(vm.runCtx(outer, ctx, 10)).toBe(true);
+    expect([vm.r0lo, vm.r0hi, vm.lastExecuted, innerExecuted]).toEqual([11, 0, 5, 3]);
+    expect([vm.stats.runs, vm.stats.executed]).toEqual([2, 8]);
+    // The outer budget still binds after the nested run: 5 instructions do not fit in 4.
+    expect(vm.runCtx(outer, ctx, 4)).toBe(false);
+    expect([vm.lastFault?.kind, vm.lastFault?.pc, vm.lastExecuted]).toEqual(["budget", 4, 4]);
   });
 
   it("takes the program's load-time budget when none is given", () => {
