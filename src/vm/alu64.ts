@@ -55,8 +55,9 @@ const QR = new Int32Array(4);
 
 /**
  * Unsigned 64-bit a / b and a % b (b != 0) into QR, with number arithmetic
- * only. Divisors below 2^32 divide 16 bits at a time (each partial dividend
- * stays below 2^48, where a double division's floor is exact); larger ones
+ * only. Divisors below 2^32 divide the high half, then the rest in one step
+ * (divisors below 2^20: below 2^52) or 16 bits at a time (each partial
+ * dividend below 2^48), where a double division's floor is exact; larger ones
  * have a quotient below 2^32, estimated in floating point (off by at most
  * one) minus one, so the exact 64-bit remainder a - q*b is never negative,
  * then corrected upwards at most twice.
@@ -76,6 +77,16 @@ function udivmod(alo: number, ahi: number, blo: number, bhi: number): void {
     }
     const qh = Math.floor(ah / bl);
     let r = ah - qh * bl;
+    if (bl < 0x100000) {
+      // r < bl < 2^20: the rest of the dividend, r * 2^32 + al, stays below 2^52, one exact division.
+      const y = r * TWO32 + al;
+      const q = Math.floor(y / bl);
+      QR[0] = q | 0;
+      QR[1] = qh | 0;
+      QR[2] = (y - q * bl) | 0;
+      QR[3] = 0;
+      return;
+    }
     let x = r * 65536 + (al >>> 16);
     const q1 = Math.floor(x / bl);
     r = x - q1 * bl;
