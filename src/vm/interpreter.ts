@@ -132,6 +132,8 @@ export class Interpreter {
       execLimited(rt, lp, pc, depth, lo, hi, budget): never {
         const m = self.m;
         m.prime();
+        // The loop's region cache may hold a region of an earlier run, since unmapped.
+        m.drop();
         m.budgetLeft = budget;
         try {
           m.exec(lp, pc, depth, lo, hi, true);
@@ -144,6 +146,7 @@ export class Interpreter {
       execInterpreted(rt, lp, depth, lo, hi): void {
         const m = self.m;
         m.prime();
+        m.drop();
         m.budgetLeft = rt.b;
         m.tailCalls = rt.tailCalls;
         try {

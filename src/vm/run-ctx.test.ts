@@ -137,3 +137,22 @@ describe.each([false, true])("runCtx (jit %s)", (jit) => {
     expect(vm.lastExecuted).toBe(77);
   });
 });
+
+describe("the JIT's fallback into the interpreter loop", () => {
+  it("never uses a region an earlier interpreted run cached and that was unmapped since", () => {
+    const mem = new AddressSpace();
+    const vm = new Interpreter({ mem, env: nullKernelEnv(), helper: () => undefined, jit: true });
+    const a = mem.map(RegionKind.CTX, Uint8Array.of(41, 0, 0, 0));
+    // Interpreted (loaded without the JIT): its load caches region a in the loop.
+    const interpreted = vm.load(program([I(0x61, 0, 1, 0), EXIT]), "interpreted", undefined, [], { jit: false });
+    expect(vm.runCtx(interpreted, a)).toBe(true);
+    expect(vm.r0lo).toBe(41);
+    mem.unmap(a);
+    // Compiled, with a budget too small for its block: the JIT hands the block to the interpreter loop.
+    const compiled = vm.load(program([I(0xbf, 2, 1), I(0x61, 0, 2, 0), I(0x07, 0, 0, 0, 1), EXIT]), "compiled");
+    expect(compiled.jitted).toBeDefined();
+    expect(vm.runCtx(compiled, a, 2)).toBe(false);
+    expect([vm.lastFault?.kind, vm.lastFault?.pc, vm.lastExecuted]).toEqual(["memory", 1, 2]);
+    expect(vm.lastFault?.message).toMatch(/^insn 1: invalid read of 4 bytes at 0x[0-9a-f]+: not inside any mapped region$/);
+  });
+});
