@@ -1,7 +1,10 @@
 // Kernel functions: each has a kallsyms address, its BTF FUNC id (when the
 // kernel BTF has one), an implementation, and a list of attached hooks (the
 // trampoline layer plugs fentry/fexit/fmod_ret in here). Every call is
-// counted: the ground truth a tracer's output is checked against.
+// counted: the ground truth a tracer's output is checked against. The call
+// path is every simulated kernel call's, so it allocates at most the call's
+// frame (none when its hooks keep no frame) and compares return values as
+// int64s rather than BigInts of unknown width.
 
 /** What a hook sees of one call. */
 export interface CallFrame {

@@ -5,7 +5,9 @@
 // value for fexit and fmod_ret) and the per-target metadata the get_func_*
 // helpers read (ip, BTF id, argument count, cookie). Programs do not
 // nest: a call reached while a program runs is a recursion miss, counted
-// per program (see run-guard.ts).
+// per program (see run-guard.ts). Per event nothing is allocated: the
+// context is filled through a BigUint64Array and programs run through
+// their runCtx entry (r0 in int32 halves).
 import type { CallFrame, FunctionHook, FunctionTable, KernelFunction } from "../kernel-model/functions.js";
 import type { RunOptions, RunResult } from "../vm/interpreter.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
