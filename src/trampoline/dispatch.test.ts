@@ -131,6 +131,22 @@ describe("trampoline dispatch", () => {
     expect(mgr.stats.get(2)).toEqual({ runs: 1, recursionMisses: 0, faults: 1 });
   });
 
+  it("fmod_ret: the first non-zero r0 wins and the later fmod_ret programs do not run (x86 jumps to the fexit phase)", () => {
+    const t = new FunctionTable();
+    let bodies = 0;
+    const f = t.register(fn("inj", 1, () => (bodies++, 5n), true));
+    const mgr = new TrampolineManager(t, new AddressSpace());
+    const seen: Seen[] = [];
+    for (const [id, r0] of [[1, 0n], [2, 0xfffffff2n], [3, 0xfffffff4n]] as const) {
+      if (typeof mgr.attach(fastProg(id, 2, r0, seen), "fmod_ret", [f]) !== "function") throw new Error("attach");
+    }
+    expect(t.call(f, [1n], 0, 1)).toBe(0xfffffff2n);
+    expect(bodies).toBe(0);
+    // Both programs that ran saw 0 in the return slot.
+    expect(seen.map((s) => s.slots)).toEqual([[1n, 0n], [1n, 0n]]);
+    expect([1, 2, 3].map((id) => mgr.stats.get(id)?.runs)).toEqual([1, 1, 0]);
+  });
+
   it("a call reached while a program runs is a miss for every program of its phase, and fills nothing", () => {
     const t = new FunctionTable();
     const inner = t.register(fn("inner", 1, () => 0n));

@@ -305,7 +305,9 @@ export class TrampolineManager {
         guard.depth--;
       }
     };
-    // fmod_ret: a non-zero return replaces the function's result and skips its body (the last such program's).
+    // fmod_ret: the programs run in attach order, each seeing 0 in the return slot; the first non-zero r0
+    // replaces the function's result, skips its body and the remaining fmod_ret programs (x86's
+    // invoke_bpf_mod_ret: `if (*(u64 *)(rbp - 8) != 0) goto do_fexit;` after each program).
     const modifyReturn = (c: CallFrame): bigint | undefined => {
       const progs = t.fmodRet;
       if (!enter(progs, c.args, true)) return undefined;
@@ -320,7 +322,10 @@ export class TrampolineManager {
           const ok = r.runCtx(ctx);
           a.stats.runs++;
           if (!ok) a.stats.faults++;
-          else if ((r.r0lo | r.r0hi) !== 0) out = u64Of(r.r0lo, r.r0hi);
+          else if ((r.r0lo | r.r0hi) !== 0) {
+            out = u64Of(r.r0lo, r.r0hi);
+            break;
+          }
         }
       } finally {
         guard.depth--;
