@@ -2,11 +2,12 @@
 // program through every case of exec-loop.ts's switch (ALU on small,
 // negative and 64-bit values, both jump outcomes and both sides of each
 // test, loads and stores on the stack and on a region, a helper call, a
-// bpf-to-bpf call, an exit) on a private machine. V8 compiles a case that never ran as a deoptimization
-// point; a deoptimized run of millions of instructions then continues in
-// the bytecode interpreter until it is recompiled (measured: the memory
-// class of the VM bench alternated between 90 and 220 M insns/s from one
-// process to the next). Costs 5-10 ms of the first interpreted run of a
+// bpf-to-bpf call, an exit) on a private machine. V8 compiles a case that
+// never ran as a deoptimization point; a deoptimized run of millions of
+// instructions then continues in the bytecode interpreter until it is
+// recompiled (measured: the memory class of the VM bench alternated
+// between 90 and 220 M insns/s from one process to the next). Costs
+// 6-12 ms (loaded 2-core box) before the first interpreted run of a
 // process (Machine.prime); runs that the JIT compiled never pay it.
 import { Calls } from "./calls.js";
 import { nullKernelEnv } from "./env.js";
