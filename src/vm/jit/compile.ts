@@ -26,6 +26,7 @@ import { buildCfg, End, type Block, type Cfg } from "./cfg.js";
 import { ACCESS_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault, storeInsn } from "./insn.js";
 import { reversePostorder, structure } from "./structure.js";
 import type { JitFn, JitProgram } from "./runtime.js";
+import { warm } from "./warm.js";
 
 const ARGS = [1, 2, 3, 4, 5].map((i) => `${L(i)},${H(i)}`).join(",");
 
@@ -268,5 +269,6 @@ export function compileProgram(lp: LoadedProgram, extraEntries: readonly number[
   const { source, entries, refund } = generate(lp, extraEntries);
   const factory = new Function("K", source) as (k: unknown) => JitFn;
   const fn = factory({ ...SHARED, lp, A: refund });
+  warm(fn, entries);
   return { source, fn, entries, variants: new Map() };
 }

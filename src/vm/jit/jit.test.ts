@@ -689,3 +689,21 @@ describe("JIT: conditional jumps and bitwise ops with immediates", () => {
     }
   });
 });
+
+describe("JIT: warm-up at load", () => {
+  it("loading runs no instruction of the program: no helper call, no store, no run counted", () => {
+    const w = world(true);
+    let calls = 0;
+    w.helpers.register(200, () => {
+      calls++;
+      return 0n;
+    });
+    const lp = w.vm.load(program([I(0x7a, 1, 0, 0, 0x55), I(CALL, 0, 0, 0, 200), I(CALL, 0, 1, 0, 1), EXIT, I(0x7a, 1, 0, 1, 0x66), EXIT]));
+    expect(lp.jitted).toBeDefined();
+    expect(calls).toBe(0);
+    expect([...w.buf.bytes.subarray(0, 2)]).toEqual([0, 0]);
+    expect(w.vm.stats.runs).toBe(0);
+    expect(w.vm.run(lp, { args: [regionAddress(w.buf)] })).toEqual({ r0: 0n, executed: 6 });
+    expect([calls, ...w.buf.bytes.subarray(0, 2)]).toEqual([1, 0x55, 0x66]);
+  });
+});
