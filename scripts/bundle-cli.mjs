@@ -16,6 +16,10 @@
 // package.json, read in its DEV mode), so an installed package works however
 // npm lays out node_modules.
 //
+// Every import of string-width gets a stand-in that measures printable ASCII
+// itself and loads string-width's Unicode tables only for other text
+// (text-width.ts; widths unchanged).
+//
 // A lone --help or --version is answered from text captured here from the
 // same modules (static-output.ts's captureStaticOutputs) and compiled into
 // the bundle as BTFSNOOP_STATIC_HELP / BTFSNOOP_STATIC_VERSION (see bin.ts),
