@@ -5,12 +5,26 @@
 import { fromBig, toBigU } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
-import type { CallHandler, Machine } from "./exec-loop.js";
 import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi.js";
 import { readsRegisters } from "./jit/runtime.js";
 import { HELPER_TAIL_CALL, MAX_TAIL_CALL_CNT } from "./limits.js";
 import { REG_FILE_SIZE, type LoadedProgram, type TailCallTable } from "./loaded-program.js";
 import type { AddressSpace, Region } from "./memory.js";
+
+/** Helper calls and tail calls, as the interpreter loop (exec-loop.ts) makes them: returns the tail call's target program, if it jumped. */
+export interface CallHandler {
+  helper(lp: LoadedProgram, pc: number, depth: number, id: number, lo: Int32Array, hi: Int32Array): LoadedProgram | undefined;
+}
+
+/** What calls need of the loop's machine (exec-loop.ts's Machine). */
+export interface CallerMachine {
+  /** Tail calls taken in the current run. */
+  tailCalls: number;
+  /** The current run's context region. */
+  readonly ctxRegion: Region | undefined;
+  /** A bpf-to-bpf call (bpf_loop's callbacks). */
+  callLocal(lp: LoadedProgram, pc: number, target: number, depth: number, lo: Int32Array, hi: Int32Array): void;
+}
 
 /** -ENOENT as a u64's halves: r0 after a tail call that did not jump. */
 const ENOENT_LO = -2;
@@ -21,7 +35,7 @@ export class Calls implements CallHandler {
   private readonly tmp = new Int32Array(2);
 
   constructor(
-    private readonly m: Machine,
+    private readonly m: CallerMachine,
     readonly mem: AddressSpace,
     readonly env: KernelEnv,
     private readonly impl: (id: number) => HelperImpl | undefined,

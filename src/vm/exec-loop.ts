@@ -11,22 +11,15 @@
 // CallHandler (calls.ts). Faults are VmFaults with the instruction's slot;
 // the budget left is in `budgetLeft` whenever control leaves the loop.
 import { bswap16, bswap32, mulhu32, sdiv32, sdiv64, smod32, smod64, udiv64, umod64 } from "./alu64.js";
-import { nullKernelEnv, type KernelEnv } from "./env.js";
-import { primeExecLoop } from "./exec-warmup.js";
+import type { CallHandler } from "./calls.js";
+import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
 import { GenericStep } from "./exec-generic.js";
 import { MAX_CALL_FRAMES, STACK_SIZE } from "./limits.js";
 import { REG_FILE_SIZE, type LoadedProgram } from "./loaded-program.js";
 import { checkedRegion, type AddressSpace, type Region } from "./memory.js";
 
-/** Helper calls and tail calls (calls.ts): returns the tail call's target program, if it jumped. */
-export interface CallHandler {
-  helper(lp: LoadedProgram, pc: number, depth: number, id: number, lo: Int32Array, hi: Int32Array): LoadedProgram | undefined;
-}
-
 const NO_VIEW = new DataView(new ArrayBuffer(0));
-/** Whether Machine.prime() ran in this process. */
-let primed = false;
 
 /** Unsigned a > b on (lo, hi) halves. */
 function gtu64(al: number, ah: number, bl: number, bh: number): boolean {
@@ -87,16 +80,6 @@ export class Machine {
     }
   }
 
-  /**
-   * Before the process's first interpreted run: runs a program through every
-   * case of exec's switch on a private machine (exec-warmup.ts); then a no-op.
-   */
-  prime(): void {
-    if (!primed) {
-      primed = true;
-      primeExecLoop((m, f) => new Machine(m, nullKernelEnv(), f));
-    }
-  }
 
   /** Each frame's hi (int32), lo and view, as exec's prologue wants them. */
   private readonly frameHi: number[] = [];

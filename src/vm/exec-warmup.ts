@@ -8,10 +8,10 @@
 // recompiled (measured: the memory class of the VM bench alternated
 // between 90 and 220 M insns/s from one process to the next). Costs
 // 6-12 ms (loaded 2-core box) before the first interpreted run of a
-// process (Machine.prime); runs that the JIT compiled never pay it.
+// process (primeExecLoop); runs that the JIT compiled never pay it.
 import { Calls } from "./calls.js";
 import { nullKernelEnv } from "./env.js";
-import type { Machine } from "./exec-loop.js";
+import { Machine } from "./exec-loop.js";
 import type { Instruction } from "./isa/instruction.js";
 import { LDDW } from "./isa/opcodes.js";
 import { MAX_CALL_FRAMES, STACK_SIZE } from "./limits.js";
@@ -79,12 +79,16 @@ function primer(region: Region): Instruction[] {
   return out;
 }
 
-/** Runs the priming program on a machine made by `make` (from its own address space and frames); Machine.prime() calls it once per process. */
-export function primeExecLoop(make: (mem: AddressSpace, frames: Region[]) => Machine): void {
+let primed = false;
+
+/** Before the process's first interpreted run (the interpreter calls it before each): runs the priming program once on a private machine. */
+export function primeExecLoop(): void {
+  if (primed) return;
+  primed = true;
   const mem = new AddressSpace();
   const frames: Region[] = [];
   for (let i = 0; i < MAX_CALL_FRAMES; i++) frames.push(mem.map(RegionKind.STACK, new Uint8Array(STACK_SIZE)));
-  const m = make(mem, frames);
+  const m = new Machine(mem, nullKernelEnv(), frames);
   const zero = (): bigint => 0n;
   m.calls = new Calls(m, mem, nullKernelEnv(), (id) => (id === 1 ? zero : undefined), () => undefined);
   const region = mem.map(RegionKind.MAP_VALUE, new Uint8Array(64));

@@ -18,6 +18,7 @@ import { CODE_ADDRESS_HI, HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, 
 import { jitOf, JitRuntime, type JitHost, type JitProgram } from "./jit/runtime.js";
 import { loadProgram, type LoadedProgram, type PseudoResolver } from "./loaded-program.js";
 import { Machine } from "./exec-loop.js";
+import { primeExecLoop } from "./exec-warmup.js";
 import { Calls } from "./calls.js";
 
 export { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE };
@@ -131,7 +132,7 @@ export class Interpreter {
       frames: this.frames,
       execLimited(rt, lp, pc, depth, lo, hi, budget): never {
         const m = self.m;
-        m.prime();
+        primeExecLoop();
         // The loop's region cache may hold a region of an earlier run, since unmapped.
         m.drop();
         m.budgetLeft = budget;
@@ -145,7 +146,7 @@ export class Interpreter {
       },
       execInterpreted(rt, lp, depth, lo, hi): void {
         const m = self.m;
-        m.prime();
+        primeExecLoop();
         m.drop();
         m.budgetLeft = rt.b;
         m.tailCalls = rt.tailCalls;
@@ -253,7 +254,7 @@ export class Interpreter {
           this.r0lo = rt.rl;
           this.r0hi = rt.rh;
         } else {
-          m.prime();
+          primeExecLoop();
           m.drop();
           m.exec(lp, 0, 0, lo, hi, false);
           this.r0lo = lo[0]!;
