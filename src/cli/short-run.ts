@@ -45,9 +45,15 @@ export function optimizerHeld(): boolean {
   return budgetUs !== undefined;
 }
 
-/** Turns V8's optimizing compiler off until the process has used `budgetMs` of CPU (no-op if already held). */
+/**
+ * Whether this V8 is one the --opt/--no-opt flags were measured on (node 20's V8 11): another V8 may
+ * name them differently and print "unrecognized flag" on stderr, so there the optimizer is left alone.
+ */
+export const OPTIMIZER_FLAGS_KNOWN = /^11\./.test(process.versions.v8);
+
+/** Turns V8's optimizing compiler off until the process has used `budgetMs` of CPU (no-op if already held, or on another V8). */
 export function holdOptimizer(budgetMs: number = OPTIMIZER_BUDGET_MS): void {
-  if (budgetUs !== undefined) return;
+  if (budgetUs !== undefined || !OPTIMIZER_FLAGS_KNOWN) return;
   budgetUs = budgetMs * 1000;
   setFlagsFromString("--no-opt");
   timer = setInterval(checkpoint, CHECK_INTERVAL_MS);
