@@ -57,9 +57,20 @@ export class Machine {
   private cView: DataView = NO_VIEW;
   /** Offset of the access view() resolved. */
   private o = 0;
-  /** The register files of depth 0 in run level 1 (the only ones of a run no helper nested). */
-  readonly lo0 = new Int32Array(REG_FILE_SIZE);
-  readonly hi0 = new Int32Array(REG_FILE_SIZE);
+  /**
+   * The register files of depth 0 in run level 1 (the only ones of a run no
+   * helper nested): lo0 and hi0 share one buffer, so clear0() zeroes both
+   * with REG_FILE_SIZE 8-byte stores.
+   */
+  private readonly file0 = new Float64Array(REG_FILE_SIZE);
+  readonly lo0 = new Int32Array(this.file0.buffer, 0, REG_FILE_SIZE);
+  readonly hi0 = new Int32Array(this.file0.buffer, 4 * REG_FILE_SIZE, REG_FILE_SIZE);
+
+  /** Zeroes lo0 and hi0. */
+  clear0(): void {
+    const f = this.file0;
+    f[0] = 0; f[1] = 0; f[2] = 0; f[3] = 0; f[4] = 0; f[5] = 0; f[6] = 0; f[7] = 0; f[8] = 0; f[9] = 0; f[10] = 0; f[11] = 0;
+  }
   /** Register files by run level and depth ((level - 1) * MAX_CALL_FRAMES + depth), made on first use. */
   private readonly poolLo: Int32Array[] = [this.lo0];
   private readonly poolHi: Int32Array[] = [this.hi0];

@@ -237,7 +237,8 @@ export class Interpreter {
         const outermost = m.runLevel === 1;
         const lo = outermost ? m.lo0 : m.regsLo(0);
         const hi = outermost ? m.hi0 : m.regsHi(0);
-        clearRegs(lo, hi);
+        if (outermost) m.clear0();
+        else clearRegs(lo, hi);
         if (ctx) {
           lo[1] = ctx.lo;
           hi[1] = ctx.hi;
