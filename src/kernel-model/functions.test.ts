@@ -1,6 +1,8 @@
 // FunctionTable.call's bookkeeping: the u64 return value, the errno count at
 // MAX_ERRNO's edges, the call and body stacks at each phase of nested calls,
-// and that a throwing body leaves no call in progress.
+// and that a throwing body leaves no call in progress; hook images (a call
+// runs the hooks it entered with; replacements keep their place) and the
+// body time asked once per function.
 import { describe, expect, it } from "vitest";
 import { callSite, FunctionTable, type KernelFunction } from "./functions.js";
 
@@ -171,5 +173,85 @@ describe("FunctionTable.call", () => {
         [2, 2n],
       ]);
     }
+  });
+
+  it("a call in progress runs the hooks it entered with: hooks attached or detached meanwhile count from the next call", () => {
+    const t = new FunctionTable();
+    const log: string[] = [];
+    let during: (() => void) | undefined;
+    const f = t.register(
+      fn("f", 0xffffffff81000000n, () => {
+        during?.();
+        during = undefined;
+        return 0n;
+      }),
+    );
+    const a = { exit: () => void log.push("a.exit") };
+    const b = { entry: () => void log.push("b.entry"), exit: () => void log.push("b.exit") };
+    const offA = t.attach(f, a);
+    let offB: (() => void) | undefined;
+    // Call 1: b attached inside the body; a detached too. Call 1 still runs a's exit and not b's.
+    during = () => {
+      offB = t.attach(f, b);
+      offA();
+    };
+    t.call(f, [], 0, 1);
+    log.push("|");
+    // Call 2: b only; detaching b in the body still runs its exit for this call.
+    during = () => offB!();
+    t.call(f, [], 0, 1);
+    log.push("|");
+    t.call(f, [], 0, 1);
+    expect(log).toEqual(["a.exit", "|", "b.entry", "b.exit", "|"]);
+    expect(t.hookCount(f)).toBe(0);
+  });
+
+  it("replaceBatch swaps a hook in its place in one update; removes and adds in the same update", () => {
+    const t = new FunctionTable();
+    const f = t.register(fn("f", 0xffffffff81000000n, () => 0n));
+    const g = t.register(fn("g", 0xffffffff81000040n, () => 0n));
+    const log: string[] = [];
+    const h = (name: string) => ({ entry: () => void log.push(name) });
+    const [x, y, z, w] = [h("x"), h("y"), h("z"), h("w")];
+    t.attachBatch([
+      [f, x],
+      [f, y],
+      [g, w],
+    ]);
+    const before = t.updates;
+    t.replaceBatch([
+      { fn: f, remove: x, add: z },
+      { fn: g, remove: w },
+      { fn: g, add: x },
+    ]);
+    expect(t.updates).toBe(before + 1);
+    t.call(f, [], 0, 1);
+    t.call(g, [], 0, 1);
+    expect(log).toEqual(["z", "y", "x"]);
+    expect([t.hookCount(f), t.hookCount(g)]).toEqual([2, 1]);
+  });
+
+  it("bodyTime: the cost is asked once per function, the time spent on every call whose body runs", () => {
+    const t = new FunctionTable();
+    const f = t.register(fn("f", 0xffffffff81000000n, () => 0n));
+    const g = t.register(fn("g", 0xffffffff81000040n, () => t.call(f, [], 0, 1), { errorInjectable: true }));
+    const asked: string[] = [];
+    let spent = 0n;
+    t.bodyTime = {
+      cost: (x) => (asked.push(x.name), x.name === "f" ? 40n : 300n),
+      spend: (ns) => void (spent += ns),
+    };
+    for (let i = 0; i < 3; i++) t.call(g, [], 0, 1);
+    expect(asked).toEqual(["g", "f"]);
+    expect(spent).toBe(3n * 340n);
+    // A hooked call spends it too; one whose return value a hook replaces runs no body and spends nothing.
+    let replace: bigint | undefined;
+    t.attach(g, { modifyReturn: () => replace });
+    t.call(g, [], 0, 1);
+    expect(spent).toBe(4n * 340n);
+    replace = 5n;
+    expect(t.call(g, [], 0, 1)).toBe(5n);
+    expect(spent).toBe(4n * 340n);
+    expect(asked).toEqual(["g", "f"]);
   });
 });

@@ -4,7 +4,10 @@
 // counted: the ground truth a tracer's output is checked against. The call
 // path is every simulated kernel call's, so it allocates at most the call's
 // frame (none when its hooks keep no frame) and compares return values as
-// int64s rather than BigInts of unknown width.
+// int64s rather than BigInts of unknown width. A function's hooks are
+// published as an image (the hooks of each phase in a list of its own), and
+// a call runs the image it entered with to its end, as a kernel call keeps
+// running the trampoline image it jumped into while a new one is installed.
 
 /** What a hook sees of one call. */
 export interface CallFrame {
@@ -17,7 +20,11 @@ export interface CallFrame {
   readonly seq: number;
 }
 
-/** Attached code: the trampoline layer's programs. */
+/**
+ * Attached code: the trampoline layer's programs. Which phases a hook has
+ * is read when it is attached (a hook that changes must be replaced:
+ * FunctionTable.replaceBatch).
+ */
 export interface FunctionHook {
   /** Before the body (fentry). */
   entry?(call: CallFrame): void;
@@ -67,9 +74,40 @@ export interface FunctionCounts {
 interface FunctionSlot {
   readonly table: FunctionTable;
   readonly counts: FunctionCounts;
-  hooks: readonly FunctionHook[] | undefined;
-  /** Whether every hook of `hooks` has keepsFrame false. */
-  reuseFrame: boolean;
+  /** The hooks attached now, by phase; undefined when none. */
+  image: HookImage | undefined;
+  /** The body's simulated time (ns) once asked of bodyTime.cost; -1n before. */
+  bodyNs: bigint;
+}
+
+/**
+ * One function's hooks as published by one update: every hook in attach
+ * order, and per phase the hooks having it (a call checks one list per
+ * phase). Never changed once published: an update publishes a new image,
+ * and a call in progress keeps the one it read at its start.
+ */
+interface HookImage {
+  readonly hooks: readonly FunctionHook[];
+  readonly entry: readonly FunctionHook[];
+  readonly modifyReturn: readonly FunctionHook[];
+  readonly exit: readonly FunctionHook[];
+  /** Whether every hook has keepsFrame false. */
+  readonly reuseFrame: boolean;
+}
+
+/** What a hook update does to one function: removes `remove` (when given), then adds `add` (when given) at the end. */
+export interface HookChange {
+  readonly fn: KernelFunction;
+  readonly remove?: FunctionHook;
+  readonly add?: FunctionHook;
+}
+
+/** A function body's simulated duration: its cost (asked once per function) and how it is spent (per call). */
+export interface BodyTime {
+  /** The body's duration in ns (a function's own constant: cached per function after the first call). */
+  cost(fn: KernelFunction): bigint;
+  /** Spends `ns` of simulated time (advances the clock). */
+  spend(ns: bigint): void;
 }
 const SLOT = Symbol("function-table slot");
 type Slotted = KernelFunction & { [SLOT]?: FunctionSlot };
@@ -99,7 +137,7 @@ export class FunctionTable {
    * entry and exit hooks, so durations and latencies (fexit - fentry) are
    * real numbers; nested calls add theirs. Unset: calls take no time.
    */
-  bodyTime: ((fn: KernelFunction) => void) | undefined;
+  bodyTime: BodyTime | undefined;
 
   register(fn: KernelFunction): KernelFunction {
     if (this.byAddr.has(fn.address)) throw new RangeError(`two functions at 0x${fn.address.toString(16)}`);
@@ -110,7 +148,7 @@ export class FunctionTable {
     same.push(fn);
     this.byName.set(fn.name, same);
     this.byAddr.set(fn.address, fn);
-    const slot: FunctionSlot = { table: this, counts: { calls: 0, errors: 0 }, hooks: undefined, reuseFrame: false };
+    const slot: FunctionSlot = { table: this, counts: { calls: 0, errors: 0 }, image: undefined, bodyNs: -1n };
     this.slots.set(fn, slot);
     Object.defineProperty(fn, SLOT, { value: slot, writable: true, enumerable: false, configurable: true });
     return fn;
@@ -138,36 +176,46 @@ export class FunctionTable {
 
   /** Attaches many hooks in one update; the returned function detaches them all in one update. */
   attachBatch(entries: readonly (readonly [KernelFunction, FunctionHook])[]): () => void {
-    this.publish(entries, true);
+    this.publish(entries.map(([fn, add]) => ({ fn, add })));
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      this.publish(entries, false);
+      this.publish(entries.map(([fn, remove]) => ({ fn, remove })));
     };
   }
 
   /** Removes hooks attached earlier (by any batch) in one update. */
   detachBatch(entries: readonly (readonly [KernelFunction, FunctionHook])[]): void {
-    if (entries.length) this.publish(entries, false);
+    if (entries.length) this.publish(entries.map(([fn, remove]) => ({ fn, remove })));
   }
 
-  private publish(entries: readonly (readonly [KernelFunction, FunctionHook])[], add: boolean): void {
+  /**
+   * Applies hook changes (removals, additions, replacements: remove and add
+   * together) in one update. A replacement takes the old hook's place in
+   * the function's list (an absent old hook: the new one goes last). Calls in progress finish with the image
+   * they started with; calls made after this returns see the new one.
+   */
+  replaceBatch(changes: readonly HookChange[]): void {
+    if (changes.length) this.publish(changes);
+  }
+
+  private publish(changes: readonly HookChange[]): void {
     const next = new Map(this.hooks);
-    // Each function's slot takes its new list as it is built: JavaScript runs
+    // Each function's slot takes its new image as it is built: JavaScript runs
     // no call before this returns, so calls see the whole update at once.
-    for (const [fn, hook] of entries) {
-      const cur = next.get(fn.address) ?? [];
-      let list: readonly FunctionHook[] | undefined;
-      if (add) next.set(fn.address, (list = [...cur, hook]));
-      else {
-        const rest = cur.filter((h) => h !== hook);
-        if (rest.length) next.set(fn.address, (list = rest));
-        else next.delete(fn.address);
-      }
+    for (const { fn, remove, add } of changes) {
       const slot = this.slot(fn);
-      slot.hooks = list;
-      slot.reuseFrame = list !== undefined && list.every((h) => h.keepsFrame === false);
+      let list = next.get(fn.address) ?? [];
+      const at = remove === undefined ? -1 : list.indexOf(remove);
+      if (at >= 0 && add !== undefined) list = list.map((h, i) => (i === at ? add : h));
+      else {
+        if (at >= 0) list = list.filter((h) => h !== remove);
+        if (add !== undefined) list = [...list, add];
+      }
+      if (list.length) next.set(fn.address, list);
+      else next.delete(fn.address);
+      slot.image = list.length ? imageOf(list) : undefined;
     }
     this.hooks = next;
     this.updates++;
@@ -181,7 +229,7 @@ export class FunctionTable {
 
   /** Number of hooks attached to a function. */
   hookCount(fn: KernelFunction): number {
-    return this.slot(fn).hooks?.length ?? 0;
+    return this.slot(fn).image?.hooks.length ?? 0;
   }
 
   /**
@@ -245,10 +293,11 @@ export class FunctionTable {
     this.active[d] = fn;
     this.depth = d + 1;
     try {
-      if (slot.hooks !== undefined) return this.callHooked(fn, slot, args, cpu, pid, seq, d);
+      const image = slot.image;
+      if (image !== undefined) return this.callHooked(fn, slot, image, args, cpu, pid, seq, d);
       const frame: CallFrame = { fn, args, cpu, pid, seq };
       this.inBody[d] = 1;
-      this.bodyTime?.(fn);
+      if (this.bodyTime !== undefined) this.spendBody(fn, slot);
       const ret = u64Counted(slot.counts, fn.impl(frame));
       const onCall = this.onCall;
       if (onCall !== undefined) {
@@ -266,10 +315,9 @@ export class FunctionTable {
    * untraced path stays small). When every hook says it keeps no frame and
    * no onCall observes calls, the frame is this depth's reused one.
    */
-  private callHooked(fn: KernelFunction, slot: FunctionSlot, args: readonly bigint[], cpu: number, pid: number, seq: number, d: number): bigint {
-    const hooks = slot.hooks!;
+  private callHooked(fn: KernelFunction, slot: FunctionSlot, image: HookImage, args: readonly bigint[], cpu: number, pid: number, seq: number, d: number): bigint {
     let frame: CallFrame;
-    if (slot.reuseFrame && this.onCall === undefined) {
+    if (image.reuseFrame && this.onCall === undefined) {
       const f = this.framePool[d];
       if (f === undefined) frame = this.framePool[d] = { fn, args, cpu, pid, seq };
       else {
@@ -282,21 +330,36 @@ export class FunctionTable {
       }
     } else frame = { fn, args, cpu, pid, seq };
     this.inBody[d] = 0;
-    for (let i = 0; i < hooks.length; i++) hooks[i]!.entry?.(frame);
+    // Each phase runs the hooks having it in the image read at the call's start (see HookImage).
+    const entry = image.entry;
+    for (let i = 0; i < entry.length; i++) entry[i]!.entry!(frame);
     let ret: bigint | undefined;
-    if (fn.errorInjectable) for (let i = 0; i < hooks.length; i++) ret ??= hooks[i]!.modifyReturn?.(frame);
+    if (fn.errorInjectable) {
+      // The first hook replacing the return value wins; the later ones are not asked.
+      const mod = image.modifyReturn;
+      for (let i = 0; i < mod.length && ret === undefined; i++) ret = mod[i]!.modifyReturn!(frame);
+    }
     if (ret === undefined) {
       this.inBody[d] = 1;
-      this.bodyTime?.(fn);
+      if (this.bodyTime !== undefined) this.spendBody(fn, slot);
       ret = fn.impl(frame);
       this.inBody[d] = 0;
     }
     ret = u64Counted(slot.counts, ret);
-    for (let i = 0; i < hooks.length; i++) hooks[i]!.exit?.(frame, ret);
+    const exit = image.exit;
+    for (let i = 0; i < exit.length; i++) exit[i]!.exit!(frame, ret);
     const onCall = this.onCall;
     // A reused frame is copied for an onCall set during the call: the next call at this depth rewrites it.
     if (onCall !== undefined) onCall(frame === this.framePool[d] ? { ...frame } : frame, ret);
     return ret;
+  }
+
+  /** Spends the body's simulated time, its cost asked once per function and kept in its slot. */
+  private spendBody(fn: KernelFunction, slot: FunctionSlot): void {
+    const bt = this.bodyTime!;
+    let ns = slot.bodyNs;
+    if (ns < 0n) ns = slot.bodyNs = bt.cost(fn);
+    bt.spend(ns);
   }
 
   private grow(): void {
@@ -316,6 +379,17 @@ export class FunctionTable {
     for (const fn of this.byAddr.values()) out.set(fn.name, (out.get(fn.name) ?? 0) + this.slot(fn).counts.calls);
     return out;
   }
+}
+
+/** The image of a function's hook list (see HookImage). */
+function imageOf(hooks: readonly FunctionHook[]): HookImage {
+  return {
+    hooks,
+    entry: hooks.filter((h) => h.entry !== undefined),
+    modifyReturn: hooks.filter((h) => h.modifyReturn !== undefined),
+    exit: hooks.filter((h) => h.exit !== undefined),
+    reuseFrame: hooks.every((h) => h.keepsFrame === false),
+  };
 }
 
 /**

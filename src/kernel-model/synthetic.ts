@@ -48,13 +48,8 @@ export class SyntheticKernel extends Kernel {
   constructor(options: SyntheticKernelOptions = {}) {
     super({ btf: syntheticVmlinux(), seed: options.seed ?? 1, nrCpus: options.nrCpus ?? 4 });
     registerBtfFunctions(this, this.btf);
-    // Each function's body takes a fixed, name-derived time (40..399 ns), so durations are real.
-    const costs = new Map<string, bigint>();
-    this.functions.bodyTime = (fn) => {
-      let c = costs.get(fn.name);
-      if (c === undefined) costs.set(fn.name, (c = bodyCost(fn.name)));
-      this.clock.advance(c);
-    };
+    // Each function's body takes a fixed, name-derived time (40..399 ns), so durations are real (the table keeps it per function).
+    this.functions.bodyTime = { cost: (fn) => bodyCost(fn.name), spend: (ns) => this.clock.advance(ns) };
     // The other copies of static functions defined in several units: same name and BTF id, own addresses.
     let extra = 0xffffffff82000000n;
     for (const [name, headers] of staticDuplicates()) {

@@ -3,7 +3,8 @@
 // Covers both entries (runCtx with r0 in halves, and run() through the
 // adapter), the context filled once per phase for every program of it
 // (arguments wrapped to u64, missing ones 0, the return value after them),
-// per-program cookies, fmod_ret's u64 result, and recursion misses; and
+// per-program cookies, fmod_ret's u64 result, recursion misses, the image
+// a call entered with kept to its end (attach and detach mid-call); and
 // the kprobe's pt_regs as saved per hit.
 import { describe, expect, it } from "vitest";
 import { FunctionTable, type KernelFunction } from "../kernel-model/functions.js";
@@ -83,6 +84,52 @@ describe("trampoline dispatch", () => {
       { ...want, cookie: 0xbbn },
     ]);
     expect(mgr.stats.get(1)).toEqual({ runs: 1, recursionMisses: 0, faults: 0 });
+    expect(mgr.stats.get(2)).toEqual({ runs: 1, recursionMisses: 0, faults: 0 });
+  });
+
+  it("a call keeps the trampoline image it entered with: programs attached or detached during its body count from the next call", () => {
+    const t = new FunctionTable();
+    let during: (() => void) | undefined;
+    const f = t.register(
+      fn("two", 2, () => {
+        during?.();
+        during = undefined;
+        return 3n;
+      }),
+    );
+    const mgr = new TrampolineManager(t, new AddressSpace());
+    const seen: Seen[] = [];
+    const a = fastProg(1, 3, 0n, seen);
+    const b = fastProg(2, 3, 0n, seen);
+    const c = fastProg(3, 3, 0n, seen);
+    const offA = mgr.attach(a, "fentry", [f]);
+    if (typeof offA !== "function") throw new Error("attach a");
+    let offB: (() => void) | undefined;
+    let offC: (() => void) | undefined;
+    // Call 1 entered with a (fentry) only: b (fexit) and c (fentry) attached in its body run from call 2 on.
+    during = () => {
+      const x = mgr.attach(b, "fexit", [f]);
+      const y = mgr.attach(c, "fentry", [f]);
+      if (typeof x !== "function" || typeof y !== "function") throw new Error("attach b, c");
+      offB = x;
+      offC = y;
+    };
+    t.call(f, [1n, 2n], 0, 1);
+    expect([a.runs, b.runs, c.runs]).toEqual([1, 0, 0]);
+    // Call 2 entered with a, c and b: detaching b and a in its body still runs b's fexit for it.
+    during = () => {
+      offB!();
+      offA();
+    };
+    t.call(f, [4n, 5n], 0, 1);
+    expect([a.runs, b.runs, c.runs]).toEqual([2, 1, 1]);
+    expect(seen.at(-1)).toEqual({ slots: [4n, 5n, 3n], ip: f.address, cookie: 0n, nargs: 2, hasRet: true });
+    // Call 3: c alone; detaching the last program unhooks the function.
+    t.call(f, [6n, 7n], 0, 1);
+    expect([a.runs, b.runs, c.runs]).toEqual([2, 1, 2]);
+    offC!();
+    t.call(f, [8n, 9n], 0, 1);
+    expect([a.runs, b.runs, c.runs, t.hookCount(f), mgr.attachedCount()]).toEqual([2, 1, 2, 0, 0]);
     expect(mgr.stats.get(2)).toEqual({ runs: 1, recursionMisses: 0, faults: 0 });
   });
 

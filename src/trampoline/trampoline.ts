@@ -8,7 +8,7 @@
 // per program (see run-guard.ts). Per event nothing is allocated: the
 // context is filled through a BigUint64Array and programs run through
 // their runCtx entry (r0 in int32 halves).
-import type { CallFrame, FunctionHook, FunctionTable, KernelFunction } from "../kernel-model/functions.js";
+import type { CallFrame, FunctionHook, FunctionTable, HookChange, KernelFunction } from "../kernel-model/functions.js";
 import type { RunOptions, RunResult } from "../vm/interpreter.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
 import { RunGuard } from "./run-guard.js";
@@ -97,28 +97,37 @@ export interface ProgStats {
   faults: number;
 }
 
-/** The hook a trampoline publishes: its phases are set only while programs of that kind are attached. */
-interface TrampolineHook {
-  entry: FunctionHook["entry"];
-  modifyReturn: FunctionHook["modifyReturn"];
-  exit: FunctionHook["exit"];
+/**
+ * A trampoline image: the hook a trampoline publishes for the programs
+ * attached at one moment, as the kernel generates one image per change
+ * (bpf_trampoline_update) and swaps it in atomically. Its program lists
+ * never change: a call that entered with it runs its fexit phase with the
+ * programs it had, whatever is attached or detached meanwhile. Only the
+ * phases with programs are set (a function traced by fentry alone does not
+ * pay for fexit and fmod_ret calls); they read the lists through `this`.
+ */
+interface TrampolineImage extends FunctionHook {
+  readonly fentry: readonly Attached[];
+  readonly fexit: readonly Attached[];
+  readonly fmodRet: readonly Attached[];
   /** The phases copy the arguments into the context and keep no frame. */
   readonly keepsFrame: false;
 }
 
-type Phases = Required<Omit<TrampolineHook, "keepsFrame">>;
+/** A trampoline's phase functions, called as methods of its current image. */
+interface Phases {
+  entry(this: TrampolineImage, c: CallFrame): void;
+  modifyReturn(this: TrampolineImage, c: CallFrame): bigint | undefined;
+  exit(this: TrampolineImage, c: CallFrame, ret: bigint): void;
+}
 
 /** The shared empty program list. */
 const NONE: readonly Attached[] = Object.freeze([]);
 
 class Trampoline {
   readonly progs: Attached[] = [];
-  /** `progs` by kind, in attach order, rebuilt on every change (the dispatch path reads these; empty ones share NONE). */
-  fentry: readonly Attached[] = NONE;
-  fexit: readonly Attached[] = NONE;
-  fmodRet: readonly Attached[] = NONE;
-  /** One object for the trampoline's life (detach finds it by identity); its phases change with the programs. */
-  readonly hook: TrampolineHook = { entry: undefined, modifyReturn: undefined, exit: undefined, keepsFrame: false };
+  /** The image published now (undefined before the first). */
+  image: TrampolineImage | undefined;
   private readonly phases: Phases;
   constructor(
     readonly fn: KernelFunction,
@@ -127,13 +136,8 @@ class Trampoline {
     this.phases = makePhases(this);
   }
 
-  /**
-   * Rebuilds the per-kind lists and sets on the hook only the phases with
-   * programs, like a trampoline image generated for what is attached: a
-   * function traced by fentry alone does not pay for its fexit and fmod_ret calls.
-   */
-  changed(): void {
-    // One pass and no array for an absent kind: batches of 50k targets call this once per target.
+  /** A new image of the programs in `progs` (one pass, no array for an absent kind: batches of 50k targets build one per target). */
+  nextImage(): TrampolineImage {
     let fentry: Attached[] | undefined;
     let fexit: Attached[] | undefined;
     let fmodRet: Attached[] | undefined;
@@ -142,12 +146,16 @@ class Trampoline {
       else if (a.kind === "fexit") (fexit ??= []).push(a);
       else (fmodRet ??= []).push(a);
     }
-    this.fentry = fentry ?? NONE;
-    this.fexit = fexit ?? NONE;
-    this.fmodRet = fmodRet ?? NONE;
-    this.hook.entry = fentry ? this.phases.entry : undefined;
-    this.hook.modifyReturn = fmodRet ? this.phases.modifyReturn : undefined;
-    this.hook.exit = fexit ? this.phases.exit : undefined;
+    const p = this.phases;
+    return {
+      fentry: fentry ?? NONE,
+      fexit: fexit ?? NONE,
+      fmodRet: fmodRet ?? NONE,
+      entry: fentry ? p.entry : undefined,
+      modifyReturn: fmodRet ? p.modifyReturn : undefined,
+      exit: fexit ? p.exit : undefined,
+      keepsFrame: false,
+    };
   }
 }
 
@@ -167,7 +175,7 @@ export class TrampolineManager {
   private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
 
   constructor(
-    private readonly functions: Pick<FunctionTable, "attachBatch" | "detachBatch">,
+    private readonly functions: Pick<FunctionTable, "replaceBatch">,
     mem: AddressSpace,
     private readonly guard = new RunGuard(),
   ) {
@@ -202,39 +210,44 @@ export class TrampolineManager {
     let stats = this.stats.get(prog.id);
     if (!stats) this.stats.set(prog.id, (stats = { runs: 0, recursionMisses: 0, faults: 0 }));
     const runner = ctxRunner(prog);
-    const fresh: Trampoline[] = [];
     const entries: [Trampoline, Attached][] = targets.map((fn, i) => {
       let t = this.tramps.get(fn.address);
       if (!t) {
         t = new Trampoline(fn, (tr) => this.phasesFor(tr));
         this.tramps.set(fn.address, t);
-        fresh.push(t);
       }
       return [t, { prog, runner, kind, cookie: cookies?.[i] ?? 0n, stats }];
     });
     for (const [t, a] of entries) t.progs.push(a);
-    for (const [t] of entries) t.changed();
-    // One update publishes the hooks of every new trampoline (existing ones see the new program at once).
-    if (fresh.length) this.functions.attachBatch(fresh.map((t) => [t.fn, t.hook] as const));
+    // One update swaps in every target's new image (a new trampoline's is added): calls in progress keep theirs.
+    this.functions.replaceBatch(entries.map(([t]) => this.swap(t)));
     this.updates++;
     let detached = false;
     return () => {
       if (detached) return;
       detached = true;
-      const emptied: Trampoline[] = [];
+      const changes: HookChange[] = [];
       for (const [t, a] of entries) {
         const i = t.progs.indexOf(a);
         if (i >= 0) t.progs.splice(i, 1);
-        t.changed();
-        if (!t.progs.length && this.tramps.get(t.fn.address) === t) {
-          this.tramps.delete(t.fn.address);
-          emptied.push(t);
+        if (t.progs.length) changes.push(this.swap(t));
+        else {
+          // Left without programs: unhooked (shared trampolines get a new image instead).
+          if (this.tramps.get(t.fn.address) === t) this.tramps.delete(t.fn.address);
+          changes.push({ fn: t.fn, remove: t.image });
+          t.image = undefined;
         }
       }
-      // Trampolines left without programs are unhooked in one update; shared ones stay.
-      this.functions.detachBatch(emptied.map((t) => [t.fn, t.hook] as const));
+      this.functions.replaceBatch(changes);
       this.updates++;
     };
+  }
+
+  /** The change replacing `t`'s published image by one of its programs now. */
+  private swap(t: Trampoline): HookChange {
+    const prev = t.image;
+    t.image = t.nextImage();
+    return { fn: t.fn, remove: prev, add: t.image };
   }
 
   /** Functions with a trampoline right now. */
@@ -272,8 +285,9 @@ export class TrampolineManager {
       return true;
     };
     // Written out per phase (no shared loop taking the kind) so each stays small for V8 to inline into the call path.
-    const entry = (c: CallFrame): void => {
-      const progs = t.fentry;
+    // Methods of the image (its lists through `this`): the image a call entered with is the one it runs.
+    const entry = function (this: TrampolineImage, c: CallFrame): void {
+      const progs = this.fentry;
       if (!enter(progs, c.args, false)) return;
       guard.depth++;
       try {
@@ -288,8 +302,8 @@ export class TrampolineManager {
         guard.depth--;
       }
     };
-    const exit = (c: CallFrame, ret: bigint): void => {
-      const progs = t.fexit;
+    const exit = function (this: TrampolineImage, c: CallFrame, ret: bigint): void {
+      const progs = this.fexit;
       if (!enter(progs, c.args, true)) return;
       slots[nargs] = ret;
       guard.depth++;
@@ -308,8 +322,8 @@ export class TrampolineManager {
     // fmod_ret: the programs run in attach order, each seeing 0 in the return slot; the first non-zero r0
     // replaces the function's result, skips its body and the remaining fmod_ret programs (x86's
     // invoke_bpf_mod_ret: `if (*(u64 *)(rbp - 8) != 0) goto do_fexit;` after each program).
-    const modifyReturn = (c: CallFrame): bigint | undefined => {
-      const progs = t.fmodRet;
+    const modifyReturn = function (this: TrampolineImage, c: CallFrame): bigint | undefined {
+      const progs = this.fmodRet;
       if (!enter(progs, c.args, true)) return undefined;
       slots[nargs] = 0n;
       let out: bigint | undefined;
@@ -332,7 +346,7 @@ export class TrampolineManager {
       }
       return out;
     };
-    // Installed on the hook only while their kind has programs (Trampoline.changed).
+    // Set on an image only when their kind has programs (Trampoline.nextImage).
     return { entry, modifyReturn, exit };
   }
 }
