@@ -16,6 +16,7 @@
 import type { Kernel } from "../kernel-model/kernel.js";
 import { syscallRegsOf } from "../kernel-model/paths/syscalls.js";
 import { RunGuard } from "../trampoline/run-guard.js";
+import { ctxRunner } from "../trampoline/trampoline.js";
 import { RegionKind } from "../vm/memory.js";
 import { PERF_EVENT_DATA_SIZE, PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
 import type { KernelEnv } from "../vm/env.js";
@@ -46,31 +47,36 @@ export function installPerfEventAttach(bpf: Bpf, kernel: Kernel, env: KernelEnv)
     if (event !== CPU_CLOCK) return { errno: -95, message: `perf event '${event}' is not modelled (the synthetic CPUs have the software ${CPU_CLOCK} event only)` };
     const timer = kernel.functions.named(TIMER_INTERRUPT)[0];
     if (!timer) return { errno: -2, message: `no ${TIMER_INTERRUPT} in the kernel to sample from` };
-    const ctx = bpf.mem.map(RegionKind.CTX, new Uint8Array(PERF_EVENT_DATA_SIZE), { writable: false, label: `perf_event ${CPU_CLOCK} sample` });
-    const regs = new Uint8Array(PT_REGS_SIZE);
-    const view = new DataView(regs.buffer);
+    const bytes = new Uint8Array(PERF_EVENT_DATA_SIZE);
+    const ctx = bpf.mem.map(RegionKind.CTX, bytes, { writable: false, label: `perf_event ${CPU_CLOCK} sample` });
+    // The sample's u64 slots (little-endian host: the kernel's byte order): pt_regs, sample_period, addr.
+    const slots = new BigUint64Array(bytes.buffer, 0, PERF_EVENT_DATA_SIZE / 8);
+    const regs = bytes.subarray(0, PT_REGS_SIZE);
+    const runner = ctxRunner(prog);
     const off = kernel.functions.attach(timer, {
       entry: () => {
-        guard.enter(() => {
+        // The recursion guard, inline; the program runs through runCtx (no options or result object per sample).
+        if (guard.depth > 0) return;
+        guard.depth++;
+        try {
           const task = kernel.current();
           const user = task.pid !== 0 ? syscallRegsOf(kernel, task.pid) : undefined;
           if (user !== undefined) kernel.memory.readKernel(regs, user);
           else {
             regs.fill(0);
-            view.setBigUint64(REG_IP, timer.address, true);
-            view.setBigUint64(REG_CS, KERNEL_CS, true);
+            slots[REG_IP / 8] = timer.address;
+            slots[REG_CS / 8] = KERNEL_CS;
           }
-          ctx.bytes.set(regs, 0);
-          ctx.view.setBigUint64(PT_REGS_SIZE, TICK_NS, true);
-          ctx.view.setBigUint64(PT_REGS_SIZE + 8, 0n, true);
+          slots[PT_REGS_SIZE / 8] = TICK_NS;
+          slots[PT_REGS_SIZE / 8 + 1] = 0n;
           userMode = user !== undefined;
-          try {
-            prog.run({ ctx });
-          } finally {
-            userMode = false;
-          }
-        });
+          runner.runCtx(ctx);
+        } finally {
+          userMode = false;
+          guard.depth--;
+        }
       },
+      keepsFrame: false,
     });
     return () => {
       off();
