@@ -105,19 +105,94 @@ class ProgramWriter {
     );
   }
 
-  /** A bpf-to-bpf call: the target's function directly when the target is an entry, else the runtime (which faults as the interpreter). */
+  /** A bpf-to-bpf call: inlined when the target is a small leaf (inlineCall), the target's function directly when it is an entry, else the runtime (which faults as the interpreter). */
   private localCall(pc: number, target: number): string {
     const restoreFp = this.directStack ? "" : ` l10 = rt.fpl[depth]; h10 = rt.fph[depth];`;
     if (!this.cfg.entries.has(target)) {
       return `rt.b = B; ic = 1; rt.callLocal(lp, ${pc}, ${target}, depth, ${ARGS}); ic = 0; B = rt.b; l0 = rt.rl; h0 = rt.rh; R = rt;${restoreFp}`;
     }
+    const depthCheck = `if (depth >= ${MAX_CALL_FRAMES - 1}) { rt.b = B; throw new VmFault("stack", ${pc}, "call nesting deeper than ${MAX_CALL_FRAMES} frames", "E2BIG"); }`;
+    const inlined = this.inlineCall(target);
+    if (inlined !== undefined) return `ic = 1;\n${depthCheck}\n${inlined}\nic = 0;`;
     // The callee takes the budget as an argument and returns what is left (it sets rt.b itself before any throw).
     return (
       `ic = 1;\n` +
-      `if (depth >= ${MAX_CALL_FRAMES - 1}) { rt.b = B; throw new VmFault("stack", ${pc}, "call nesting deeper than ${MAX_CALL_FRAMES} frames", "E2BIG"); }\n` +
+      `${depthCheck}\n` +
       `B = f${target}(rt, depth + 1, B, ${ARGS}, rt.fpl[depth + 1], rt.fph[depth + 1]);\n` +
       `ic = 0; l0 = rt.rl; h0 = rt.rh; R = rt;${restoreFp}`
     );
+  }
+
+  /** Each entry's structured code (before the function's prologue), as inlining reads it; null while it is being made (a recursive call). */
+  private readonly codes = new Map<number, { code: string; structured: boolean } | null>();
+  /** Inlined copies made so far (their locals and labels are suffixed with the copy's number). */
+  private copies = 0;
+
+  /** The code of entry `entry`'s blocks (structured, else the switch), made once. */
+  private entryCode(entry: number): { code: string; structured: boolean } {
+    const known = this.codes.get(entry);
+    if (known) return known;
+    this.codes.set(entry, null);
+    const structured = structure(this.cfg, entry, {
+      body: (b) => this.body(b),
+      cond: (b) => this.cond(b),
+      exit: () => ProgramWriter.EXIT,
+      outside: (pc) => this.outside(pc),
+    });
+    const made = { code: structured ?? this.switched(entry), structured: structured !== undefined };
+    this.codes.set(entry, made);
+    return made;
+  }
+
+  /**
+   * The callee at `target` inlined at a call site (in the caller's names),
+   * or undefined when it is not a small leaf. A leaf here is a structured
+   * function of at most INLINE_MAX_INSNS instructions besides its jumps and
+   * exits (counting what it inlined itself) with no memory access, helper or call left: its code
+   * needs nothing of its frame but registers and the budget. Its registers
+   * become the caller's locals suffixed _k (r1..r5 copied in, the others 0
+   * as in a called function), its exit copies r0 out and leaves the copy's
+   * block, and a block the budget cannot cover goes to the interpreter in
+   * the callee's frame (depth + 1) with the callee's registers: the same
+   * executed counts and faults as the call.
+   */
+  private inlineCall(target: number): string | undefined {
+    if (this.codes.get(target) === null) return undefined; // recursion
+    const { code, structured } = this.entryCode(target);
+    if (!structured) return undefined;
+    if ((code.match(/^\/\/ \d+: op /gm)?.length ?? 0) > INLINE_MAX_INSNS) return undefined;
+    if (/\bv = S;|\bSL\b|\bac\(|\bf\d+\(|rt\.(?!b = B\b|rl = l0; |rh = h0; return B;|limited\(|fp[lh]\[)/.test(code)) return undefined;
+    const k = ++this.copies;
+    const named = (id: string) => new RegExp(`\\b${id}\\b`).test(code);
+    const copy = code
+      .replace(/\b([lh])(\d+)\b/g, `$1$2_${k}`)
+      .replace(/\bbreak X;/g, `break X_${k};`)
+      .replace(/\bdepth\b/g, "(depth + 1)")
+      .split(`rt.rl = l0_${k}; rt.rh = h0_${k}; return B;`)
+      .join(`l0 = l0_${k}; h0 = h0_${k}; break I_${k};`);
+    const init: string[] = [];
+    const regs: string[] = [];
+    for (let r = 0; r < REG_FILE_SIZE; r++) {
+      const used = named(L(r)) || named(H(r));
+      const [l, h] = [`${L(r)}_${k}`, `${H(r)}_${k}`];
+      if (r === 10) {
+        if (used) init.push(`${l} = rt.fpl[depth + 1]; ${h} = rt.fph[depth + 1];`);
+        regs.push(used ? `${l},${h}` : `rt.fpl[depth + 1],rt.fph[depth + 1]`);
+        continue;
+      }
+      if (used) init.push(r >= 1 && r <= 5 ? `${l} = ${L(r)}; ${h} = ${H(r)};` : `${l} = 0; ${h} = 0;`);
+      regs.push(used ? `${l},${h}` : "0,0");
+    }
+    return [
+      `// inlined f${target}`,
+      init.join(" "),
+      `I_${k}: {`,
+      `X_${k}: {`,
+      copy,
+      `}`,
+      `ic = 1; return rt.limited(lp, pc, depth + 1, B, ${regs.join(",")});`,
+      `}`,
+    ].join("\n");
   }
 
   /** Code of block `b` without its final jump or exit. */
@@ -169,13 +244,7 @@ class ProgramWriter {
 
   /** The function for entry slot `entry`. */
   entryFunction(entry: number): void {
-    const structured = structure(this.cfg, entry, {
-      body: (b) => this.body(b),
-      cond: (b) => this.cond(b),
-      exit: () => ProgramWriter.EXIT,
-      outside: (pc) => this.outside(pc),
-    });
-    let code = structured ?? this.switched(entry);
+    let code = this.entryCode(entry).code;
     // Only checked accesses (and atomics, probe loads, kernel stores) throw
     // with ic = 0, i.e. need the catch that refunds the rest of their block;
     // only direct stack accesses need S. Functions without them skip both
@@ -196,7 +265,9 @@ class ProgramWriter {
     const regs: string[] = [];
     for (let r = 0; r < REG_FILE_SIZE; r++) regs.push(L(r), H(r));
     const params = new Set(["l1", "h1", "l2", "h2", "l3", "h3", "l4", "h4", "l5", "h5", "l10", "h10"]);
-    const locals = regs.filter((id) => !params.has(id) && named(id));
+    // Inlined callees' registers (l1_3 ...) are this function's locals too.
+    const inlinedRegs = [...new Set(code.match(/\b[lh]\d+_\d+\b/g) ?? [])];
+    const locals = [...regs.filter((id) => !params.has(id) && named(id)), ...inlinedRegs];
     const temps = ["t", "v", "f", "n"].filter(named);
     const emit = (s: string) => this.out.push(s);
     emit(`function f${entry}(rt, depth, B, ${ARGS}, l10, h10) {`);
@@ -259,6 +330,9 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
  * under the limit; larger programs run in the interpreter (jitError says so).
  */
 export const JIT_MAX_SLOTS = 800;
+
+/** Largest callee inlined at a call site (instructions besides jumps and exits, counting those it inlined itself). */
+export const INLINE_MAX_INSNS = 40;
 
 /** Most instructions compiled over all of a program's entry functions (shared code counts once per entry reaching it). */
 export const JIT_MAX_EMITTED = 4 * JIT_MAX_SLOTS;

@@ -12,7 +12,7 @@ import type { Instruction, Program } from "../isa/instruction.js";
 import { LDDW, PseudoLd } from "../isa/opcodes.js";
 import { Interpreter, type LoadedProgram, type RunResult } from "../interpreter.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
-import { JIT_MAX_SLOTS } from "./compile.js";
+import { INLINE_MAX_INSNS, JIT_MAX_SLOTS } from "./compile.js";
 import { jitOf, readsRegisters } from "./runtime.js";
 
 const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
@@ -426,6 +426,93 @@ describe("JIT: structured control flow", () => {
     expect(out.fault).toMatchObject({ kind: "memory", pc: 10 });
     // 3 + 4 + 3 (r6 = 3), 2 + 4 + 3 (r6 = 2), 2 + 4 (r6 = 1: the callee faults at its fourth instruction)
     expect(out.executed).toBe(25);
+  });
+});
+
+describe("JIT: small leaf callees inlined at their call sites", () => {
+  const src = (insns: Instruction[]) => world(true).vm.load(program(insns), "inl").jitted!.source;
+  const JGT_IMM = 0x25;
+  const MUL64_IMM = 0x27;
+  const LSH64_IMM = 0x67;
+  const SUB64_REG = 0x1f;
+
+  it("a chain of leaves (one inlined into the other, then into the loop) runs as the calls do, at every budget", () => {
+    const insns = [
+      I(MOV64_IMM, 6, 0, 0, 4), // 0: r6 = 4 (loop count), r7 = 0 (sum)
+      I(MOV64_IMM, 7, 0, 0, 0), // 1
+      I(MOV64_REG, 1, 6), // 2: r1 = r6
+      I(MOV64_IMM, 2, 0, 0, 10), // 3: r2 = 10
+      I(CALL, 0, 1, 0, 5), // 4: call 10
+      I(ADD64_REG, 7, 0), // 5: r7 += r0
+      I(ADD64_IMM, 6, 0, 0, -1), // 6
+      I(JGT_IMM, 6, 0, -6, 0), // 7: while r6 > 0 goto 2
+      I(MOV64_REG, 0, 7), // 8
+      EXIT, // 9
+      // 10: f10(a, b) = f14(a + b, b) * 3, with r6 its own (0 in a new frame, then set)
+      I(ADD64_REG, 1, 2), // 10
+      I(CALL, 0, 1, 0, 2), // 11: call 14
+      I(MUL64_IMM, 0, 0, 0, 3), // 12
+      EXIT, // 13
+      // 14: f14(a, b) = (a << 4) - b + r6 (r6 0)
+      I(MOV64_REG, 0, 1), // 14
+      I(LSH64_IMM, 0, 0, 0, 4), // 15
+      I(SUB64_REG, 0, 2), // 16
+      I(ADD64_REG, 0, 6), // 17
+      EXIT, // 18
+    ];
+    const source = src(insns);
+    expect(source).toContain("// inlined f14");
+    expect(source).toContain("// inlined f10");
+    // f0 calls nothing any more: both callees run inline
+    const f0 = source.slice(source.indexOf("function f0("), source.indexOf("function f10("));
+    expect(f0).not.toMatch(/\bf1[04]\(/);
+    const out = same(insns);
+    // sum over r6 = 4..1 of ((r6 + 10) * 16 - 10) * 3
+    expect(out.r0).toBe(BigInt([4, 3, 2, 1].reduce((acc, a) => acc + ((a + 10) * 16 - 10) * 3, 0)));
+    expect(out.executed).toBe(2 + 4 * (6 + 4 + 5) + 2);
+  });
+
+  it("a static fault inside an inlined callee: same kind, pc, message and count", () => {
+    const insns = [
+      I(MOV64_IMM, 1, 0, 0, 7), // 0
+      I(CALL, 0, 1, 0, 2), // 1: call 4
+      I(ADD64_IMM, 0, 0, 0, 1), // 2
+      EXIT, // 3
+      I(MOV64_REG, 0, 1), // 4
+      I(0x20, 0, 0, 0, 0), // 5: legacy packet load: faults
+      EXIT, // 6
+    ];
+    expect(src(insns)).toContain("// inlined f4");
+    const out = same(insns);
+    expect(out.fault).toMatchObject({ kind: "memory", pc: 5 });
+    expect(out.executed).toBe(4);
+  });
+
+  it("nesting past 8 frames through inlined leaves faults at the same call", () => {
+    // slot 0 calls 2, which calls 4, ... each callee `call next; r0 += 1; exit`; the last returns 1
+    const insns: Instruction[] = [I(CALL, 0, 1, 0, 1), EXIT];
+    for (let i = 0; i < 9; i++) insns.push(I(CALL, 0, 1, 0, 2), I(ADD64_IMM, 0, 0, 0, 1), EXIT);
+    insns.push(I(MOV64_IMM, 0, 0, 0, 1), EXIT);
+    expect(src(insns)).toContain("// inlined f");
+    const out = same(insns);
+    expect(out.fault).toMatchObject({ kind: "stack", pc: 20, message: "insn 20: call nesting deeper than 8 frames" });
+    // the calls at slots 0, 2, 5, ..., 20 (the eighth, from frame 7, faults)
+    expect(out.executed).toBe(8);
+    // 6 levels below slot 0 fit: r0 = 1 + 6
+    const ok = same([I(CALL, 0, 1, 0, 1), EXIT, ...insns.slice(2 + 3 * 3)]);
+    expect(ok).toMatchObject({ r0: 7n, fault: undefined });
+  });
+
+  it("a callee with memory accesses, helper calls or over the size limit is called, not inlined", () => {
+    const load = [I(MOV64_IMM, 1, 0, 0, 0), I(CALL, 0, 1, 0, 1), EXIT, I(0x79, 0, 10, -8, 0), EXIT];
+    expect(src(load)).not.toContain("// inlined");
+    const helper = [I(CALL, 0, 1, 0, 1), EXIT, I(CALL, 0, 0, 0, 5), EXIT];
+    expect(src(helper)).not.toContain("// inlined");
+    // INLINE_MAX_INSNS instructions besides the exit are inlined, one more is not
+    const long = [I(CALL, 0, 1, 0, 1), EXIT, ...Array.from({ length: INLINE_MAX_INSNS + 1 }, () => I(ADD64_IMM, 0, 0, 0, 1)), EXIT];
+    expect(src(long)).not.toContain("// inlined");
+    expect(same(long).r0).toBe(BigInt(INLINE_MAX_INSNS + 1));
+    expect(src(long.slice(0, -2).concat(EXIT))).toContain("// inlined f2");
   });
 });
 
