@@ -250,154 +250,222 @@ const U32_MAX = 0xffffffff;
  * and inside their struct (int bitfields by their bits), bitfields only on
  * integers and enums, parameters sized, DATASEC variables sorted. Resolved
  * ids and sizes are memoized per type, so this is linear in the input.
+ * Per-kind checks are small functions called through a table (RESOLVE_CHECKS),
+ * so each is optimized on its own, early, and the loop stays small.
  */
 function checkResolved(btf: Btf, raw: RawTypeSource, kindById: Uint8Array): void {
-  const { words, starts, kinds } = raw;
+  const { starts, kinds } = raw;
   const start = btf.startId;
   const n = kinds.length;
-  const resolvedMemo = new Int32Array(n).fill(-1);
-  const sizeMemo = new Float64Array(n).fill(NaN);
-  // Chains are at most MAX_TYPE_DEPTH long (checkPointerChains ran first).
-  const path = new Int32Array(MAX_TYPE_DEPTH + 2);
+  const r = new Resolver(btf, raw, kindById);
+  for (let i = 0; i < n; i++) {
+    const check = RESOLVE_CHECKS[kinds[i]!];
+    if (check !== undefined) check(r, start + i, starts[i]!);
+  }
+}
+
+/** Chain resolution and sizes over the records, memoized per own type (chains are loop-free and bounded: checked before). */
+class Resolver {
+  readonly words: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly start: number;
+  /** Own index -> resolved id (-1 unknown). */
+  private readonly resolvedMemo: Int32Array;
+  /** Own index -> size in bytes (NaN unknown, -1 unsized). */
+  private readonly sizeMemo: Float64Array;
+  /** Own indexes along the chain being resolved (at most MAX_TYPE_DEPTH long: checkPointerChains ran first). */
+  private readonly path = new Int32Array(MAX_TYPE_DEPTH + 2);
+
+  constructor(
+    private readonly btf: Btf,
+    readonly raw: RawTypeSource,
+    readonly kindById: Uint8Array,
+  ) {
+    const n = raw.kinds.length;
+    this.words = raw.words;
+    this.starts = raw.starts;
+    this.start = btf.startId;
+    this.resolvedMemo = new Int32Array(n).fill(-1);
+    this.sizeMemo = new Float64Array(n).fill(NaN);
+  }
+
   /** The id a type refers to (size_type field); for own types read from the record. */
-  const refOf = (id: number): number => {
-    const i = id - start;
-    return i >= 0 ? words[starts[i]! + 2]! : (btf.decodeType(id) as { type: number }).type;
-  };
+  private refOf(id: number): number {
+    const i = id - this.start;
+    return i >= 0 ? this.words[this.starts[i]! + 2]! : (this.btf.decodeType(id) as { type: number }).type;
+  }
+
   /** Strips modifiers and typedefs; memoized for own types along the whole chain. */
-  const resolve = (id: number): number => {
-    let i = id - start;
-    if (i >= 0 && resolvedMemo[i]! >= 0) return resolvedMemo[i]!;
-    if (!MODIFIER[kindById[id]!]) return id;
+  resolve(id: number): number {
+    let i = id - this.start;
+    if (i >= 0 && this.resolvedMemo[i]! >= 0) return this.resolvedMemo[i]!;
+    if (!MODIFIER[this.kindById[id]!]) return id;
+    return this.resolveChain(id);
+  }
+
+  private resolveChain(id: number): number {
+    const { resolvedMemo, kindById, path, start } = this;
     let np = 0;
     let cur = id;
     for (;;) {
-      i = cur - start;
+      const i = cur - start;
       if (i >= 0 && resolvedMemo[i]! >= 0) {
         cur = resolvedMemo[i]!;
         break;
       }
       if (!MODIFIER[kindById[cur]!]) break;
       if (i >= 0) path[np++] = i;
-      cur = refOf(cur);
+      cur = this.refOf(cur);
     }
     for (let k = 0; k < np; k++) resolvedMemo[path[k]!] = cur;
     return cur;
-  };
+  }
+
   /** Size in bytes of a sized type (arrays multiplied out; may exceed u32, the caller checks), -1 if unsized. */
-  const sizeOfId = (id0: number): number => {
-    const id = resolve(id0);
-    const i = id - start;
-    if (i >= 0 && !Number.isNaN(sizeMemo[i]!)) return sizeMemo[i]!;
-    const k = kindById[id]!;
+  sizeOf(id0: number): number {
+    const id = this.resolve(id0);
+    const i = id - this.start;
+    if (i >= 0) {
+      const memo = this.sizeMemo[i]!;
+      if (memo === memo) return memo; // not NaN
+    }
+    const k = this.kindById[id]!;
     let size: number;
     if (k === BtfKind.PTR) size = 8;
-    else if (k === BtfKind.ARRAY) {
-      let elem: number;
-      let nelems: number;
-      if (i >= 0) {
-        elem = words[starts[i]! + 3]!;
-        nelems = words[starts[i]! + 5]!;
-      } else {
-        const a = btf.decodeType(id) as { type: number; nelems: number };
-        elem = a.type;
-        nelems = a.nelems;
-      }
-      const e = sizeOfId(elem); // depth bounded by MAX_TYPE_DEPTH (checked before)
-      size = e < 0 ? -1 : e * nelems;
-    } else if (SIZED[k]) size = i >= 0 ? words[starts[i]! + 2]! : (btf.decodeType(id) as { size: number }).size;
+    else if (k === BtfKind.ARRAY) size = this.arraySize(id, i);
+    else if (SIZED[k]) size = i >= 0 ? this.words[this.starts[i]! + 2]! : (this.btf.decodeType(id) as { size: number }).size;
     else size = -1;
-    if (i >= 0) sizeMemo[i] = size;
+    if (i >= 0) this.sizeMemo[i] = size;
     return size;
-  };
-  /** nr_bits of an INT type. */
-  const intBits = (id: number): number => {
-    const i = id - start;
-    return i >= 0 ? words[starts[i]! + 3]! & 0xff : (btf.decodeType(id) as { nrBits: number }).nrBits;
-  };
-  /** bits_offset of an INT type. */
-  const intBitsOffset = (id: number): number => {
-    const i = id - start;
-    return i >= 0 ? (words[starts[i]! + 3]! >>> 16) & 0xff : (btf.decodeType(id) as { bitsOffset: number }).bitsOffset;
-  };
-  const kindAt = (id: number) => (id === 0 ? "void" : `a ${kindName(kindById[id]!)}`);
+  }
 
-  for (let i = 0; i < n; i++) {
-    const id = start + i;
-    const kind = kinds[i]!;
-    const w = starts[i]!;
-    const body = w + 3;
-    if (kind === BtfKind.ARRAY) {
-      const elem = words[body]!;
-      const index = resolve(words[body + 1]!);
-      if (kindById[index] !== BtfKind.INT) {
-        throw new BtfError(`ARRAY index type ${words[body + 1]!} is ${kindAt(index)}, not an integer`, { typeId: id });
-      }
-      const elemSize = sizeOfId(elem);
-      if (elemSize < 0) throw new BtfError(`ARRAY element type ${elem} is ${kindAt(resolve(elem))}, which has no size`, { typeId: id });
-      const nelems = words[body + 2]!;
-      if (elemSize * nelems > U32_MAX) throw new BtfError(`ARRAY of ${nelems} elements of ${elemSize} bytes overflows the u32 size limit`, { typeId: id });
-    } else if (kind === BtfKind.STRUCT || kind === BtfKind.UNION) {
-      const info = words[w + 1]!;
-      const vlen = info & 0xffff;
-      const kflag = info >>> 31 === 1;
-      const size = words[w + 2]!;
-      for (let m = 0, p = body; m < vlen; m++, p += 3) {
-        const type = words[p + 1]!;
-        const rtype = resolve(type);
-        const rkind = kindById[rtype]!;
-        const msize = sizeOfId(type);
-        if (msize < 0) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') has type ${type} of kind ${kindName(rkind)}, which has no size`, { typeId: id });
-        const off = words[p + 2]!;
-        const bitsOffset = kflag ? off & 0xffffff : off;
-        const bitfield = kflag ? off >>> 24 : 0;
-        if (bitfield > 0) {
-          // kind_flag bitfield: only on integers and enums, no wider than them (btf_*_check_kflag_member).
-          const isEnum = rkind === BtfKind.ENUM || rkind === BtfKind.ENUM64;
-          const width = rkind === BtfKind.INT ? intBits(rtype) : isEnum ? msize * 8 : -1;
-          if (width < 0) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') is a ${bitfield}-bit bitfield of ${kindAt(rtype)}; only integers and enums can be bitfields`, { typeId: id });
-          if (bitfield > width) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') is a ${bitfield}-bit bitfield of a ${width}-bit type`, { typeId: id });
-          continue; // position checked against the struct size by bits in validateRaw
-        }
-        if (!kflag && rkind === BtfKind.INT) {
-          // Old-style bitfield in the INT encoding: bits, not bytes (btf_int_check_member).
-          const nrBits = intBits(rtype);
-          const bits = bitsOffset + intBitsOffset(rtype);
-          const copyBits = nrBits + (bits % 8);
-          if (Math.floor(bits / 8) + Math.ceil(copyBits / 8) > size) {
-            throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') at bit ${bitsOffset} with ${nrBits} bits extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
-          }
-          continue;
-        }
-        if (bitsOffset % 8 !== 0) throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') of ${kindAt(rtype)} is not byte-aligned (bit offset ${bitsOffset})`, { typeId: id });
-        if (bitsOffset / 8 + msize > size) {
-          throw new BtfError(`member ${m} ('${raw.name(words[p]!)}') at byte ${bitsOffset / 8} with size ${msize} extends past the ${size}-byte ${kindName(kind)}`, { typeId: id });
-        }
-      }
-    } else if (kind === BtfKind.FUNC_PROTO) {
-      const vlen = words[w + 1]! & 0xffff;
-      const ret = words[w + 2]!;
-      if (ret !== 0 && sizeOfId(ret) < 0) throw new BtfError(`FUNC_PROTO return type ${ret} is ${kindAt(resolve(ret))}, which has no size`, { typeId: id });
-      for (let a = 0, q = body; a < vlen; a++, q += 2) {
-        const type = words[q + 1]!;
-        if (type === 0) continue; // the variadic marker (position checked by the parser)
-        if (sizeOfId(type) < 0) throw new BtfError(`FUNC_PROTO parameter ${a} has type ${type}, ${kindAt(resolve(type))}, which has no size`, { typeId: id });
-      }
-    } else if (kind === BtfKind.DATASEC) {
-      const vlen = words[w + 1]! & 0xffff;
-      const size = words[w + 2]!;
-      if (size === 0) continue; // unlinked objects: offsets and sizes are filled in by the loader
-      let lastEnd = 0;
-      for (let v = 0, p = body; v < vlen; v++, p += 3) {
-        const off = words[p + 1]!;
-        const vsize = words[p + 2]!;
-        if (vsize === 0) throw new BtfError(`DATASEC variable ${v} has size 0`, { typeId: id });
-        if (off < lastEnd) throw new BtfError(`DATASEC variable ${v} at offset ${off} overlaps the previous one (ends at ${lastEnd}); variables must be sorted`, { typeId: id });
-        lastEnd = off + vsize;
-      }
+  private arraySize(id: number, i: number): number {
+    let elem: number;
+    let nelems: number;
+    if (i >= 0) {
+      elem = this.words[this.starts[i]! + 3]!;
+      nelems = this.words[this.starts[i]! + 5]!;
+    } else {
+      const a = this.btf.decodeType(id) as { type: number; nelems: number };
+      elem = a.type;
+      nelems = a.nelems;
     }
+    const e = this.sizeOf(elem); // depth bounded by MAX_TYPE_DEPTH (checked before)
+    return e < 0 ? -1 : e * nelems;
+  }
+
+  /** nr_bits of an INT type. */
+  intBits(id: number): number {
+    const i = id - this.start;
+    return i >= 0 ? this.words[this.starts[i]! + 3]! & 0xff : (this.btf.decodeType(id) as { nrBits: number }).nrBits;
+  }
+
+  /** bits_offset of an INT type. */
+  intBitsOffset(id: number): number {
+    const i = id - this.start;
+    return i >= 0 ? (this.words[this.starts[i]! + 3]! >>> 16) & 0xff : (this.btf.decodeType(id) as { bitsOffset: number }).bitsOffset;
+  }
+
+  kindAt(id: number): string {
+    return id === 0 ? "void" : `a ${kindName(this.kindById[id]!)}`;
+  }
+
+  name(p: number): string {
+    return this.raw.name(this.words[p]!);
   }
 }
+
+/** Checks the resolved types the record of `id` at word `w` uses. */
+type ResolveChecker = (r: Resolver, id: number, w: number) => void;
+
+const RESOLVE_CHECKS: (ResolveChecker | undefined)[] = [];
+
+RESOLVE_CHECKS[BtfKind.ARRAY] = (r, id, w) => {
+  const words = r.words;
+  const elem = words[w + 3]!;
+  const index = r.resolve(words[w + 4]!);
+  if (r.kindById[index] !== BtfKind.INT) {
+    throw new BtfError(`ARRAY index type ${words[w + 4]!} is ${r.kindAt(index)}, not an integer`, { typeId: id });
+  }
+  const elemSize = r.sizeOf(elem);
+  if (elemSize < 0) throw new BtfError(`ARRAY element type ${elem} is ${r.kindAt(r.resolve(elem))}, which has no size`, { typeId: id });
+  const nelems = words[w + 5]!;
+  if (elemSize * nelems > U32_MAX) throw new BtfError(`ARRAY of ${nelems} elements of ${elemSize} bytes overflows the u32 size limit`, { typeId: id });
+};
+
+RESOLVE_CHECKS[BtfKind.STRUCT] = RESOLVE_CHECKS[BtfKind.UNION] = (r, id, w) => {
+  const words = r.words;
+  const info = words[w + 1]!;
+  const vlen = info & 0xffff;
+  const kflag = info >>> 31 === 1;
+  const size = words[w + 2]!;
+  for (let m = 0, p = w + 3; m < vlen; m++, p += 3) {
+    const type = words[p + 1]!;
+    const msize = r.sizeOf(type);
+    if (msize < 0) throw new BtfError(`member ${m} ('${r.name(p)}') has type ${type} of kind ${kindName(r.kindById[r.resolve(type)]!)}, which has no size`, { typeId: id });
+    const off = words[p + 2]!;
+    if (kflag) {
+      if (off >>> 24 > 0) checkKflagBitfield(r, m, p, type, msize, off >>> 24, id);
+      else checkByteMember(r, info, m, p, type, off & 0xffffff, msize, size, id);
+    } else if (r.kindById[r.resolve(type)] === BtfKind.INT) checkIntMember(r, info, m, p, type, off, size, id);
+    else checkByteMember(r, info, m, p, type, off, msize, size, id);
+  }
+};
+
+/** A kind_flag bitfield: only on integers and enums, no wider than them (btf_*_check_kflag_member); its position was checked by bits in validateRaw. */
+function checkKflagBitfield(r: Resolver, m: number, p: number, type: number, msize: number, bitfield: number, id: number): void {
+  const rtype = r.resolve(type);
+  const rkind = r.kindById[rtype]!;
+  const isEnum = rkind === BtfKind.ENUM || rkind === BtfKind.ENUM64;
+  const width = rkind === BtfKind.INT ? r.intBits(rtype) : isEnum ? msize * 8 : -1;
+  if (width < 0) throw new BtfError(`member ${m} ('${r.name(p)}') is a ${bitfield}-bit bitfield of ${r.kindAt(rtype)}; only integers and enums can be bitfields`, { typeId: id });
+  if (bitfield > width) throw new BtfError(`member ${m} ('${r.name(p)}') is a ${bitfield}-bit bitfield of a ${width}-bit type`, { typeId: id });
+}
+
+/** An INT member without kind_flag: an old-style bitfield in the INT encoding, checked in bits, not bytes (btf_int_check_member). */
+function checkIntMember(r: Resolver, info: number, m: number, p: number, type: number, bitsOffset: number, size: number, id: number): void {
+  const rtype = r.resolve(type);
+  const nrBits = r.intBits(rtype);
+  const bits = bitsOffset + r.intBitsOffset(rtype);
+  const copyBits = nrBits + (bits % 8);
+  if (Math.floor(bits / 8) + Math.ceil(copyBits / 8) > size) {
+    throw new BtfError(`member ${m} ('${r.name(p)}') at bit ${bitsOffset} with ${nrBits} bits extends past the ${size}-byte ${kindName((info >>> 24) & 0x1f)}`, { typeId: id });
+  }
+}
+
+/** A member that is not a bitfield: byte-aligned and inside its struct. */
+function checkByteMember(r: Resolver, info: number, m: number, p: number, type: number, bitsOffset: number, msize: number, size: number, id: number): void {
+  if (bitsOffset % 8 !== 0) throw new BtfError(`member ${m} ('${r.name(p)}') of ${r.kindAt(r.resolve(type))} is not byte-aligned (bit offset ${bitsOffset})`, { typeId: id });
+  if (bitsOffset / 8 + msize > size) {
+    throw new BtfError(`member ${m} ('${r.name(p)}') at byte ${bitsOffset / 8} with size ${msize} extends past the ${size}-byte ${kindName((info >>> 24) & 0x1f)}`, { typeId: id });
+  }
+}
+
+RESOLVE_CHECKS[BtfKind.FUNC_PROTO] = (r, id, w) => {
+  const words = r.words;
+  const vlen = words[w + 1]! & 0xffff;
+  const ret = words[w + 2]!;
+  if (ret !== 0 && r.sizeOf(ret) < 0) throw new BtfError(`FUNC_PROTO return type ${ret} is ${r.kindAt(r.resolve(ret))}, which has no size`, { typeId: id });
+  for (let a = 0, q = w + 3; a < vlen; a++, q += 2) {
+    const type = words[q + 1]!;
+    if (type === 0) continue; // the variadic marker (position checked by the parser)
+    if (r.sizeOf(type) < 0) throw new BtfError(`FUNC_PROTO parameter ${a} has type ${type}, ${r.kindAt(r.resolve(type))}, which has no size`, { typeId: id });
+  }
+};
+
+RESOLVE_CHECKS[BtfKind.DATASEC] = (r, id, w) => {
+  const words = r.words;
+  const vlen = words[w + 1]! & 0xffff;
+  if (words[w + 2]! === 0) return; // unlinked objects: offsets and sizes are filled in by the loader
+  let lastEnd = 0;
+  for (let v = 0, p = w + 3; v < vlen; v++, p += 3) {
+    const off = words[p + 1]!;
+    const vsize = words[p + 2]!;
+    if (vsize === 0) throw new BtfError(`DATASEC variable ${v} has size 0`, { typeId: id });
+    if (off < lastEnd) throw new BtfError(`DATASEC variable ${v} at offset ${off} overlaps the previous one (ends at ${lastEnd}); variables must be sorted`, { typeId: id });
+    lastEnd = off + vsize;
+  }
+};
 
 function checkDeclTag(btf: Btf, id: number, tag: string, target: number, componentIdx: number): void {
   const t = btf.decodeType(target);
