@@ -2,6 +2,11 @@
 // calls against them), the prototype record, and what an implementation
 // receives. Helpers get r1..r5 as u64 BigInts and return the u64 for r0;
 // pointers are VM addresses, resolved through the runtime's AddressSpace.
+// A helper on the hot path may also carry a BigInt-free form (`fast`: the
+// registers as int32 halves, r0's low half returned and its high half left
+// in rt.rh), which both engines call instead when it is there; the two forms
+// give the same r0, memory effects and faults.
+import { toBigU } from "../alu64.js";
 import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
 import { splitAddress, type AddressSpace, type Region } from "../memory.js";
@@ -86,8 +91,33 @@ export interface HelperRuntime {
   callSubprog?(target: number, args: readonly bigint[]): bigint;
 }
 
-/** A helper implementation: r1..r5 in, r0 out (u64 as BigInt; negative errnos as two's complement). */
-export type HelperImpl = (rt: HelperRuntime, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+/** What a helper's BigInt-free form receives: the HelperRuntime, r0's high half to set, and maps by address halves. */
+export interface FastHelperRuntime extends HelperRuntime {
+  /** r0's high half (int32): a fast helper sets it before it returns r0's low half. */
+  rh: number;
+  /** The map object at address hi:lo (what mapAt gives for that address), without a BigInt per call. */
+  mapAtHalves(lo: number, hi: number): unknown;
+}
+
+/**
+ * A helper's BigInt-free form: r1..r5 as (lo, hi) int32 halves in, r0's low
+ * half out (int32 or uint32) with its high half in rt.rh.
+ */
+export type FastHelperImpl = (
+  rt: FastHelperRuntime,
+  l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+) => number;
+
+/** A helper implementation: r1..r5 in, r0 out (u64 as BigInt; negative errnos as two's complement); `fast`, if set, is the same helper without BigInts. */
+export interface HelperImpl {
+  (rt: HelperRuntime, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
+  readonly fast?: FastHelperImpl;
+}
+
+/** `impl` with its BigInt-free form `fast` attached (the engines call `fast` when they find it). */
+export function withFast(impl: (rt: HelperRuntime, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint, fast: FastHelperImpl): HelperImpl {
+  return Object.assign(impl, { fast });
+}
 
 /**
  * Calls helper `id` for the instruction at `pc` (the interpreter and the JIT
@@ -101,6 +131,80 @@ export function invokeHelper(impl: HelperImpl, rt: HelperRuntime, id: number, pc
     if (e instanceof VmFault) throw e;
     throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
   }
+}
+
+/** invokeHelper for a helper's fast form: r0's low half returned (int32), its high half in rt.rh (int32). */
+export function invokeFastHelper(
+  fast: FastHelperImpl, rt: FastHelperRuntime, id: number, pc: number,
+  l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+): number {
+  try {
+    rt.rh = 0;
+    const lo = fast(rt, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5) | 0;
+    rt.rh |= 0;
+    return lo;
+  } catch (e) {
+    if (e instanceof VmFault) throw e;
+    throw new VmFault(FaultKind.HELPER, pc, `helper #${id} failed: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * mapAt by address halves for a runtime's mapAtHalves: remembers each map
+ * found by the low half of its address (a map's address is never reused:
+ * regions are not handed out twice), checking the high half and that the map
+ * was not freed since; anything else asks `mapAt` with the BigInt address.
+ */
+export class MapsByAddress {
+  private readonly known = new Map<number, { hi: number; obj: unknown }>();
+
+  constructor(private readonly mapAt: (addr: bigint) => unknown) {}
+
+  at(lo: number, hi: number): unknown {
+    const e = this.known.get(lo | 0);
+    if (e !== undefined && e.hi === (hi | 0) && (e.obj as { destroyed?: unknown }).destroyed !== true) return e.obj;
+    const obj = this.mapAt(toBigU(lo, hi));
+    if (obj !== undefined && obj !== null && typeof obj === "object" && (obj as { destroyed?: unknown }).destroyed !== true) {
+      if (this.known.size >= 1024) this.known.clear();
+      this.known.set(lo | 0, { hi: hi | 0, obj });
+    }
+    return obj;
+  }
+
+  /** Forgets every map (the next lookups ask mapAt again). */
+  clear(): void {
+    this.known.clear();
+  }
+}
+
+/** The bytes at VM address hi:lo, `len` long: vmBytes without a BigInt. */
+export function vmBytesAt(rt: HelperRuntime, lo: number, hi: number, len: number, write = false): Uint8Array | undefined {
+  if (len === 0) return new Uint8Array(0);
+  const r = rt.mem.find(hi >>> 0, lo >>> 0, len);
+  if (!r || (write && !r.writable)) return undefined;
+  const off = (lo >>> 0) - r.lo;
+  return r.bytes.subarray(off, off + len);
+}
+
+/** A u64 register's halves as a Number (exact below 2^53; beyond, larger than any length or region). */
+export function u64Num(lo: number, hi: number): number {
+  return (hi >>> 0) * 4294967296 + (lo >>> 0);
+}
+
+const U64_BOX = new BigUint64Array(1);
+const U64_HALVES = new Int32Array(U64_BOX.buffer);
+
+/** r0 = `v` (a BigInt from the KernelEnv, taken mod 2^64) from a fast helper: returns the low half, sets rt.rh. */
+export function retBig(rt: FastHelperRuntime, v: bigint): number {
+  U64_BOX[0] = v;
+  rt.rh = U64_HALVES[1]!;
+  return U64_HALVES[0]!;
+}
+
+/** r0 = -errno (0 for 0) from a fast helper. */
+export function errRetFast(rt: FastHelperRuntime, errno: number): number {
+  rt.rh = errno === 0 ? 0 : -1;
+  return -errno | 0;
 }
 
 /** Negative errno as the u64 a helper returns. */
@@ -135,4 +239,14 @@ export function readKernelMemory(rt: HelperRuntime, dst: Uint8Array, addr: bigin
     return 0;
   }
   return rt.env.readKernel(dst, addr);
+}
+
+/** readKernelMemory at hi:lo: the address becomes a BigInt only when the read goes to the KernelEnv (which takes one). */
+export function readKernelMemoryAt(rt: HelperRuntime, dst: Uint8Array, lo: number, hi: number): number {
+  const inVm = vmBytesAt(rt, lo, hi, dst.length);
+  if (inVm) {
+    dst.set(inVm);
+    return 0;
+  }
+  return rt.env.readKernel(dst, toBigU(lo, hi));
 }

@@ -2,9 +2,11 @@
 // and user memory reads, clocks and jiffies, current task, CPU, NUMA node
 // and cgroup, kernel stacks (get_stack, get_task_stack), signals to the
 // current task, trace_printk, a PRNG, and bpf_loop. Each returns what the kernel's implementation returns,
-// including its negative errnos.
-import type { HelperImpl, HelperRuntime } from "./abi.js";
-import { errRet, readKernelMemory, vmBytes } from "./abi.js";
+// including its negative errnos. The ones programs call on every event
+// also carry their BigInt-free form (withFast; see abi.ts).
+import type { FastHelperImpl, HelperImpl, HelperRuntime } from "./abi.js";
+import { toBigU } from "../alu64.js";
+import { errRet, errRetFast, readKernelMemory, readKernelMemoryAt, retBig, u64Num, vmBytes, vmBytesAt, withFast } from "./abi.js";
 import { formatPrintk } from "./printk.js";
 import { BPF_F_SKIP_FIELD_MASK, BPF_F_USER_STACK, PERF_EVENT_MAX_STACK } from "../maps/types.js";
 
@@ -32,11 +34,18 @@ function commBytes(comm: string): Uint8Array {
 }
 
 function probeRead(kernel: boolean): HelperImpl {
-  return (rt, dst, size, src) => {
-    const out = vmBytes(rt, dst, Number(size), true);
-    if (!out) return errRet(EFAULT);
-    return errRet(-(kernel ? readKernelMemory(rt, out, src) : rt.env.readUser(out, src)));
-  };
+  return withFast(
+    (rt, dst, size, src) => {
+      const out = vmBytes(rt, dst, Number(size), true);
+      if (!out) return errRet(EFAULT);
+      return errRet(-(kernel ? readKernelMemory(rt, out, src) : rt.env.readUser(out, src)));
+    },
+    (rt, dl, dh, sl, sh, srcl, srch) => {
+      const out = vmBytesAt(rt, dl, dh, u64Num(sl, sh), true);
+      if (!out) return errRetFast(rt, EFAULT);
+      return errRetFast(rt, -(kernel ? readKernelMemoryAt(rt, out, srcl, srch) : rt.env.readUser(out, toBigU(srcl, srch))));
+    },
+  );
 }
 
 /** Reads a NUL-terminated string of at most `size` bytes including the NUL: returns length incl. NUL, or -EFAULT. */
@@ -150,6 +159,23 @@ function sendSignal(thread: boolean): HelperImpl {
 /** xorshift32 state for get_prandom_u32: deterministic per process, like a seeded kernel PRNG. */
 let prandomState = 0x2545f491;
 
+/** The next get_prandom_u32 value (uint32). */
+function prandomNext(): number {
+  let x = prandomState;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  prandomState = x >>> 0;
+  return prandomState;
+}
+
+/** get_smp_processor_id's fast form: the CPU number, as BigInt(cpu) would be (a u32). */
+const cpuFast: FastHelperImpl = (rt) => {
+  const c = rt.env.cpu();
+  if (c >= 0 && c <= 0x7fffffff && c === Math.floor(c)) return c;
+  return retBig(rt, BigInt(c));
+};
+
 /**
  * bpf_strncmp(s1, s1_sz, s2): strncmp(s1, s2, s1_sz) with s2 NUL-terminated;
  * returns <0, 0 or >0 (the byte difference, as the kernel's strncmp).
@@ -176,21 +202,26 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
   113: probeRead(true),
   114: probeReadStr(false),
   115: probeReadStr(true),
-  5: (rt) => BigInt.asUintN(64, rt.env.ktimeNs()),
-  125: (rt) => BigInt.asUintN(64, rt.env.bootNs()),
-  7: () => {
-    let x = prandomState;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    prandomState = x >>> 0;
-    return BigInt(prandomState);
-  },
-  8: (rt) => BigInt(rt.env.cpu()),
+  5: withFast(
+    (rt) => BigInt.asUintN(64, rt.env.ktimeNs()),
+    (rt) => retBig(rt, rt.env.ktimeNs()),
+  ),
+  125: withFast(
+    (rt) => BigInt.asUintN(64, rt.env.bootNs()),
+    (rt) => retBig(rt, rt.env.bootNs()),
+  ),
+  7: withFast(() => BigInt(prandomNext()), () => prandomNext()),
+  8: withFast(
+    (rt) => BigInt(rt.env.cpu()),
+    cpuFast,
+  ),
   // numa_node_id(): the synthetic machine has one online node (map creation allows only node 0).
   42: () => 0n,
   // get_jiffies_64(); a kernel without a clock of ticks answers 0.
-  118: (rt) => BigInt.asUintN(64, rt.env.jiffies64?.() ?? 0n),
+  118: withFast(
+    (rt) => BigInt.asUintN(64, rt.env.jiffies64?.() ?? 0n),
+    (rt) => retBig(rt, rt.env.jiffies64?.() ?? 0n),
+  ),
   // The cgroup v2 id of the current task's cgroup, as the kernel model says (0 from an environment without cgroups).
   80: (rt) => BigInt.asUintN(64, rt.env.currentCgroupId?.() ?? 0n),
   // bpf_get_stack(ctx, buf, size, flags): the current kernel stack.
@@ -203,14 +234,28 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
   165: snprintf,
   109: sendSignal(false),
   117: sendSignal(true),
-  14: (rt) => {
-    const t = rt.env.currentTask();
-    return (BigInt(t.tgid >>> 0) << 32n) | BigInt(t.pid >>> 0);
-  },
-  15: (rt) => {
-    const t = rt.env.currentTask();
-    return (BigInt(t.gid >>> 0) << 32n) | BigInt(t.uid >>> 0);
-  },
+  14: withFast(
+    (rt) => {
+      const t = rt.env.currentTask();
+      return (BigInt(t.tgid >>> 0) << 32n) | BigInt(t.pid >>> 0);
+    },
+    (rt) => {
+      const t = rt.env.currentTask();
+      rt.rh = t.tgid | 0;
+      return t.pid | 0;
+    },
+  ),
+  15: withFast(
+    (rt) => {
+      const t = rt.env.currentTask();
+      return (BigInt(t.gid >>> 0) << 32n) | BigInt(t.uid >>> 0);
+    },
+    (rt) => {
+      const t = rt.env.currentTask();
+      rt.rh = t.gid | 0;
+      return t.uid | 0;
+    },
+  ),
   16: (rt, buf, sizeArg) => {
     const size = Number(sizeArg);
     const out = vmBytes(rt, buf, size, true);
@@ -220,8 +265,14 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
     if (size > 0) out.set(comm.subarray(0, size - 1));
     return 0n;
   },
-  35: (rt) => BigInt.asUintN(64, rt.env.currentTask().taskAddress),
-  158: (rt) => BigInt.asUintN(64, rt.env.currentTask().taskAddress),
+  35: withFast(
+    (rt) => BigInt.asUintN(64, rt.env.currentTask().taskAddress),
+    (rt) => retBig(rt, rt.env.currentTask().taskAddress),
+  ),
+  158: withFast(
+    (rt) => BigInt.asUintN(64, rt.env.currentTask().taskAddress),
+    (rt) => retBig(rt, rt.env.currentTask().taskAddress),
+  ),
   6: (rt, fmt, fmtSize, a1, a2, a3) => {
     const f = vmBytes(rt, fmt, Number(fmtSize));
     if (!f || f.length === 0 || f[f.length - 1] !== 0) return errRet(EINVAL);

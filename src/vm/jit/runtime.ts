@@ -1,6 +1,7 @@
 // The JIT's runtime: what compiled programs (compile.ts) call off their hot
 // path — region lookups with the interpreter's checks and fault messages,
-// BPF_PROBE_MEM loads, atomics, helper calls (with bpf_loop callbacks and
+// BPF_PROBE_MEM loads, atomics, helper calls (a helper's BigInt-free form
+// when it has one, with the registers' halves; bpf_loop callbacks and
 // tail calls), bpf-to-bpf calls that do not call an entry function directly
 // — and the state one run shares between its frames: the instruction budget
 // left, the tail-call count, the ctx region, the frames' r10 values.
@@ -21,7 +22,7 @@ import { fromBig, toBigU } from "../alu64.js";
 import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "../limits.js";
 import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
-import { invokeHelper, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
+import { invokeFastHelper, invokeHelper, MapsByAddress, type FastHelperRuntime, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
 import type { AddressSpace, Region } from "../memory.js";
 import { REG_FILE_SIZE, type CompiledCode, type LoadedProgram, type TailCallTable } from "../loaded-program.js";
 
@@ -113,6 +114,7 @@ export class JitRuntime {
   readonly fph: Int32Array;
 
   constructor(readonly host: JitHost) {
+    this.maps = new MapsByAddress((addr) => host.mapAt(addr));
     this.fpl = Int32Array.from(host.frames, (f) => f.lo + STACK_SIZE);
     this.fph = Int32Array.from(host.frames, (f) => f.hi);
   }
@@ -204,6 +206,8 @@ export class JitRuntime {
   }
 
   private readonly helperRts: JitHelperRuntime[] = [];
+  /** Maps by address halves, for helpers' fast forms (JitHelperRuntime.mapAtHalves). */
+  readonly maps: MapsByAddress;
 
   /**
    * The last BigInt each helper argument register converted to, with its
@@ -334,6 +338,14 @@ export class JitRuntime {
     rt.ctx = this.ctx;
     rt.lp = lp;
     rt.depth = depth;
+    const fast = impl.fast;
+    if (fast !== undefined) {
+      // The helper's BigInt-free form: the halves as they are, r0 as halves.
+      this.rl = invokeFastHelper(fast, rt, id, pc, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5);
+      this.rh = rt.rh;
+      this.forgetRegion();
+      return undefined;
+    }
     // Registers the helper's function names (its declared parameters) are
     // converted to BigInt; the others are passed as 0n, which it cannot see.
     if (impl !== this.lastImpl) {
@@ -378,13 +390,14 @@ export function readsRegisters(impl: HelperImpl): number {
 }
 
 /** The HelperRuntime a compiled program's helper calls at one depth see. */
-class JitHelperRuntime implements HelperRuntime {
+class JitHelperRuntime implements FastHelperRuntime {
   readonly mem: HelperRuntime["mem"];
   readonly env: HelperRuntime["env"];
   pc = 0;
   ctx: HelperRuntime["ctx"];
   lp: LoadedProgram | undefined;
   depth = 0;
+  rh = 0;
 
   constructor(private readonly owner: JitRuntime) {
     this.mem = owner.host.mem;
@@ -393,6 +406,10 @@ class JitHelperRuntime implements HelperRuntime {
 
   mapAt(addr: bigint): unknown {
     return this.owner.host.mapAt(addr);
+  }
+
+  mapAtHalves(lo: number, hi: number): unknown {
+    return this.owner.maps.at(lo, hi);
   }
 
   callSubprog(target: number, cargs: readonly bigint[]): bigint {

@@ -4,7 +4,7 @@
 // with BPF_NOEXIST is -EEXIST, an index past the end is -E2BIG, delete is
 // -EINVAL. Also the index helpers the other array-shaped maps share.
 import { RegionKind, type Region } from "../memory.js";
-import { BpfMap, type MapInit } from "./map.js";
+import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
 import { isU32, readU32, roundUp8, u32Bytes } from "./util.js";
 
@@ -89,6 +89,11 @@ export class ArrayMap extends BpfMap {
   override progLookup(key: Uint8Array, _cpu: number): bigint {
     const i = arrayIndex(key);
     return i >= this.maxEntries ? 0n : this.base + BigInt(i * this.elemSize);
+  }
+
+  override progLookupAddr(key: Uint8Array, _cpu: number, out: Int32Array): void {
+    const i = arrayIndex(key);
+    regionAddrInto(this.values, i >= this.maxEntries ? -1 : i * this.elemSize, out);
   }
 
   override progUpdate(key: Uint8Array, value: Uint8Array, flags: number, _cpu: number): number {

@@ -10,7 +10,7 @@
 // the same (storage is always a preallocated pool here).
 import { RegionKind, type Region } from "../memory.js";
 import { HashTable, htabHash } from "./hash-table.js";
-import { BpfMap, type MapInit } from "./map.js";
+import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
 import { isU32, roundUp8 } from "./util.js";
 
@@ -180,6 +180,11 @@ export class HashMap extends HashMapBase {
   override progLookup(key: Uint8Array, _cpu: number): bigint {
     const s = this.find(key);
     return s < 0 ? 0n : this.slotAddress(s);
+  }
+
+  override progLookupAddr(key: Uint8Array, _cpu: number, out: Int32Array): void {
+    const s = this.find(key);
+    regionAddrInto(this.values, s < 0 ? -1 : this.slotOffset(s), out);
   }
 
   override progUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {

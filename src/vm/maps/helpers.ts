@@ -5,13 +5,27 @@
 // gives NULL or -EFAULT; the verifier normally rules that out), errors are
 // returned as errRet(errno). Combinations the verifier rejects (e.g. a
 // lookup on a ring buffer) give NULL or -EOPNOTSUPP/-EINVAL rather than
-// anything a program could mistake for success.
-import { errRet, type HelperImpl, type HelperRuntime, vmBytes } from "../helpers/abi.js";
+// anything a program could mistake for success. The per-event ones
+// (lookup/update/delete, ringbuf_*) also carry their BigInt-free form
+// (withFast, see ../helpers/abi.ts): maps found by address halves, keys and
+// values through vmBytesAt, value addresses from progLookupAddr.
+import {
+  errRet,
+  errRetFast,
+  type FastHelperRuntime,
+  type HelperImpl,
+  type HelperRuntime,
+  retBig,
+  u64Num,
+  vmBytes,
+  vmBytesAt,
+  withFast,
+} from "../helpers/abi.js";
 import { CgroupArrayMap } from "./cgroup-array.js";
 import { BpfMap } from "./map.js";
 import { PerfEventArrayMap } from "./perf-event-array.js";
 import { QueueStackMap } from "./queue-stack.js";
-import { RINGBUF_MAX_RECORD_SZ, RingbufMap, ringbufRecordAt } from "./ringbuf.js";
+import { RINGBUF_MAX_RECORD_SZ, RingbufMap, ringbufRecordAt, ringbufRecordAtHalves } from "./ringbuf.js";
 import { StackTraceMap } from "./stack-trace.js";
 import { BPF_F_INDEX_MASK, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP } from "./types.js";
 import { u64ToNumber } from "./util.js";
@@ -53,33 +67,87 @@ function ret(err: number): bigint {
   return err < 0 ? errRet(-err) : BigInt(err);
 }
 
+/** ret() in a fast helper. */
+function retFast(rt: FastHelperRuntime, err: number): number {
+  if (err < 0) return errRetFast(rt, -err);
+  return err <= 0x7fffffff ? err : retBig(rt, BigInt(err));
+}
+
+function mapArgFast(rt: FastHelperRuntime, lo: number, hi: number): BpfMap | undefined {
+  const m = rt.mapAtHalves(lo, hi);
+  return m instanceof BpfMap ? m : undefined;
+}
+
+/** flagsArg on halves. */
+function flagsArgFast(lo: number, hi: number): number {
+  return hi !== 0 ? 2 ** 32 : lo >>> 0;
+}
+
+/** u64ToNumber on halves. */
+function u64NumberFast(lo: number, hi: number): number {
+  return Math.min(u64Num(lo, hi), Number.MAX_SAFE_INTEGER);
+}
+
+/** A value address from progLookupAddr. */
+const ADDR = new Int32Array(2);
+
 /** void *bpf_map_lookup_elem(map, key): the value's address, or NULL. */
-export const mapLookupElem: HelperImpl = (rt, r1, r2) => {
-  const map = mapArg(rt, r1);
-  if (!map) return 0n;
-  const key = vmBytes(rt, r2, map.keySize);
-  if (!key) return 0n;
-  return map.progLookup(key, rt.env.cpu());
-};
+export const mapLookupElem: HelperImpl = withFast(
+  (rt, r1, r2) => {
+    const map = mapArg(rt, r1);
+    if (!map) return 0n;
+    const key = vmBytes(rt, r2, map.keySize);
+    if (!key) return 0n;
+    return map.progLookup(key, rt.env.cpu());
+  },
+  (rt, l1, h1, l2, h2) => {
+    const map = mapArgFast(rt, l1, h1);
+    if (!map) return 0;
+    const key = vmBytesAt(rt, l2, h2, map.keySize);
+    if (!key) return 0;
+    map.progLookupAddr(key, rt.env.cpu(), ADDR);
+    rt.rh = ADDR[1]!;
+    return ADDR[0]!;
+  },
+);
 
 /** long bpf_map_update_elem(map, key, value, flags). */
-export const mapUpdateElem: HelperImpl = (rt, r1, r2, r3, r4) => {
-  const map = mapArg(rt, r1);
-  if (!map) return errRet(EINVAL);
-  const key = vmBytes(rt, r2, map.keySize);
-  const value = vmBytes(rt, r3, map.valueSize);
-  if (!key || !value) return errRet(EFAULT);
-  return ret(map.progUpdate(key, value, flagsArg(r4), rt.env.cpu()));
-};
+export const mapUpdateElem: HelperImpl = withFast(
+  (rt, r1, r2, r3, r4) => {
+    const map = mapArg(rt, r1);
+    if (!map) return errRet(EINVAL);
+    const key = vmBytes(rt, r2, map.keySize);
+    const value = vmBytes(rt, r3, map.valueSize);
+    if (!key || !value) return errRet(EFAULT);
+    return ret(map.progUpdate(key, value, flagsArg(r4), rt.env.cpu()));
+  },
+  (rt, l1, h1, l2, h2, l3, h3, l4, h4) => {
+    const map = mapArgFast(rt, l1, h1);
+    if (!map) return errRetFast(rt, EINVAL);
+    const key = vmBytesAt(rt, l2, h2, map.keySize);
+    const value = vmBytesAt(rt, l3, h3, map.valueSize);
+    if (!key || !value) return errRetFast(rt, EFAULT);
+    return retFast(rt, map.progUpdate(key, value, flagsArgFast(l4, h4), rt.env.cpu()));
+  },
+);
 
 /** long bpf_map_delete_elem(map, key). */
-export const mapDeleteElem: HelperImpl = (rt, r1, r2) => {
-  const map = mapArg(rt, r1);
-  if (!map) return errRet(EINVAL);
-  const key = vmBytes(rt, r2, map.keySize);
-  if (!key) return errRet(EFAULT);
-  return ret(map.progDelete(key, rt.env.cpu()));
-};
+export const mapDeleteElem: HelperImpl = withFast(
+  (rt, r1, r2) => {
+    const map = mapArg(rt, r1);
+    if (!map) return errRet(EINVAL);
+    const key = vmBytes(rt, r2, map.keySize);
+    if (!key) return errRet(EFAULT);
+    return ret(map.progDelete(key, rt.env.cpu()));
+  },
+  (rt, l1, h1, l2, h2) => {
+    const map = mapArgFast(rt, l1, h1);
+    if (!map) return errRetFast(rt, EINVAL);
+    const key = vmBytesAt(rt, l2, h2, map.keySize);
+    if (!key) return errRetFast(rt, EFAULT);
+    return retFast(rt, map.progDelete(key, rt.env.cpu()));
+  },
+);
 
 /** long bpf_perf_event_output(ctx, map, flags, data, size). */
 export const perfEventOutput: HelperImpl = (rt, _ctx, r2, r3, r4, r5) => {
@@ -111,24 +179,45 @@ export const currentTaskUnderCgroup: HelperImpl = (rt, r1, r2) => {
 };
 
 /** long bpf_ringbuf_output(ringbuf, data, size, flags): 0, -EINVAL, -EAGAIN (dropped). */
-export const ringbufOutput: HelperImpl = (rt, r1, r2, r3, r4) => {
-  const map = mapArg(rt, r1);
-  if (!(map instanceof RingbufMap)) return errRet(EINVAL);
-  const flags = BigInt.asUintN(64, r4);
-  if ((flags & ~BigInt(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) !== 0n) return errRet(EINVAL);
-  const data = vmBytes(rt, r2, u64ToNumber(r3));
-  if (!data) return errRet(EFAULT);
-  return ret(map.output(data, Number(flags)));
-};
+export const ringbufOutput: HelperImpl = withFast(
+  (rt, r1, r2, r3, r4) => {
+    const map = mapArg(rt, r1);
+    if (!(map instanceof RingbufMap)) return errRet(EINVAL);
+    const flags = BigInt.asUintN(64, r4);
+    if ((flags & ~BigInt(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) !== 0n) return errRet(EINVAL);
+    const data = vmBytes(rt, r2, u64ToNumber(r3));
+    if (!data) return errRet(EFAULT);
+    return ret(map.output(data, Number(flags)));
+  },
+  (rt, l1, h1, l2, h2, l3, h3, l4, h4) => {
+    const map = mapArgFast(rt, l1, h1);
+    if (!(map instanceof RingbufMap)) return errRetFast(rt, EINVAL);
+    if (h4 !== 0 || (l4 & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) !== 0) return errRetFast(rt, EINVAL);
+    const data = vmBytesAt(rt, l2, h2, u64NumberFast(l3, h3));
+    if (!data) return errRetFast(rt, EFAULT);
+    return retFast(rt, map.output(data, l4));
+  },
+);
 
 /** void *bpf_ringbuf_reserve(ringbuf, size, flags): the record's data address, or NULL. */
-export const ringbufReserve: HelperImpl = (rt, r1, r2, r3) => {
-  const map = mapArg(rt, r1);
-  if (!(map instanceof RingbufMap)) return 0n;
-  if (BigInt.asUintN(64, r3) !== 0n) return 0n;
-  const size = BigInt.asUintN(64, r2);
-  return map.reserve(size > BigInt(RINGBUF_MAX_RECORD_SZ) ? RINGBUF_MAX_RECORD_SZ + 1 : Number(size));
-};
+export const ringbufReserve: HelperImpl = withFast(
+  (rt, r1, r2, r3) => {
+    const map = mapArg(rt, r1);
+    if (!(map instanceof RingbufMap)) return 0n;
+    if (BigInt.asUintN(64, r3) !== 0n) return 0n;
+    const size = BigInt.asUintN(64, r2);
+    return map.reserve(size > BigInt(RINGBUF_MAX_RECORD_SZ) ? RINGBUF_MAX_RECORD_SZ + 1 : Number(size));
+  },
+  (rt, l1, h1, l2, h2, l3, h3) => {
+    const map = mapArgFast(rt, l1, h1);
+    if (!(map instanceof RingbufMap)) return 0;
+    if ((l3 | h3) !== 0) return 0;
+    const off = map.reserveOffset(h2 !== 0 || l2 >>> 0 > RINGBUF_MAX_RECORD_SZ ? RINGBUF_MAX_RECORD_SZ + 1 : l2 >>> 0);
+    if (off < 0) return 0;
+    rt.rh = map.data.hi | 0;
+    return (map.data.lo + off) | 0;
+  },
+);
 
 function commit(rt: HelperRuntime, r1: bigint, r2: bigint, discard: boolean): bigint {
   const rec = ringbufRecordAt(rt.mem, r1);
@@ -137,11 +226,23 @@ function commit(rt: HelperRuntime, r1: bigint, r2: bigint, discard: boolean): bi
   return ret(rec.ring.commit(rec.offset, Number(flags), discard));
 }
 
+function commitFast(rt: FastHelperRuntime, l1: number, h1: number, l2: number, discard: boolean): number {
+  const rec = ringbufRecordAtHalves(rt.mem, l1, h1);
+  if (!rec) return errRetFast(rt, EINVAL);
+  return retFast(rt, rec.ring.commit(rec.offset, l2 & (BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP), discard));
+}
+
 /** void bpf_ringbuf_submit(data, flags). */
-export const ringbufSubmit: HelperImpl = (rt, r1, r2) => commit(rt, r1, r2, false);
+export const ringbufSubmit: HelperImpl = withFast(
+  (rt, r1, r2) => commit(rt, r1, r2, false),
+  (rt, l1, h1, l2) => commitFast(rt, l1, h1, l2, false),
+);
 
 /** void bpf_ringbuf_discard(data, flags). */
-export const ringbufDiscard: HelperImpl = (rt, r1, r2) => commit(rt, r1, r2, true);
+export const ringbufDiscard: HelperImpl = withFast(
+  (rt, r1, r2) => commit(rt, r1, r2, true),
+  (rt, l1, h1, l2) => commitFast(rt, l1, h1, l2, true),
+);
 
 /** u64 bpf_ringbuf_query(ringbuf, flags). */
 export const ringbufQuery: HelperImpl = (rt, r1, r2) => {

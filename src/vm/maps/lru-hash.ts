@@ -8,7 +8,7 @@
 // makes replacing possible without evicting. Evictions are counted.
 import { HashMapBase, checkFlags } from "./hash.js";
 import { htabHash } from "./hash-table.js";
-import type { MapInit } from "./map.js";
+import { type MapInit, regionAddrInto } from "./map.js";
 import { BPF_EXIST, BPF_F_RDONLY_PROG, E } from "./types.js";
 import { isU32 } from "./util.js";
 
@@ -91,6 +91,12 @@ export class LruHashMap extends HashMapBase {
     if (s < 0) return 0n;
     this.touch(s);
     return this.slotAddress(s);
+  }
+
+  override progLookupAddr(key: Uint8Array, _cpu: number, out: Int32Array): void {
+    const s = this.find(key);
+    if (s >= 0) this.touch(s);
+    regionAddrInto(this.values, s < 0 ? -1 : this.slotOffset(s), out);
   }
 
   override progUpdate(key: Uint8Array, value: Uint8Array, flags: number, _cpu: number): number {

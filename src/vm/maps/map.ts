@@ -344,6 +344,17 @@ export abstract class BpfMap {
     return 0n;
   }
 
+  /**
+   * progLookup without a BigInt: the value's address as halves in out[0]
+   * (lo) and out[1] (hi), both 0 for NULL. Maps whose values sit in one
+   * region compute it from the region; the rest convert progLookup's.
+   */
+  progLookupAddr(key: Uint8Array, cpu: number, out: Int32Array): void {
+    U64_BOX[0] = this.progLookup(key, cpu);
+    out[0] = U64_HALVES[0]!;
+    out[1] = U64_HALVES[1]!;
+  }
+
   /** bpf_map_update_elem from a program (the verifier rejects it on maps that return -EOPNOTSUPP here). */
   progUpdate(_key: Uint8Array, _value: Uint8Array, _flags: number, _cpu: number): number {
     return E.EOPNOTSUPP;
@@ -353,6 +364,19 @@ export abstract class BpfMap {
   progDelete(_key: Uint8Array, _cpu: number): number {
     return E.EOPNOTSUPP;
   }
+}
+
+const U64_BOX = new BigUint64Array(1);
+const U64_HALVES = new Int32Array(U64_BOX.buffer);
+
+/** out = the address of byte `offset` of `r` as (lo, hi) halves (a region never crosses a 4 GiB boundary), or 0, 0 for offset < 0. */
+export function regionAddrInto(r: Region, offset: number, out: Int32Array): void {
+  if (offset < 0) {
+    out[0] = out[1] = 0;
+    return;
+  }
+  out[0] = (r.lo + offset) | 0;
+  out[1] = r.hi | 0;
 }
 
 /** The first `size` bytes of a user buffer, or undefined if it is shorter (copy_from_user faults). */

@@ -10,7 +10,7 @@ import { RegionKind, type Region } from "../memory.js";
 import { arrayIndex, arrayNextKey, arrayUpdateCheck } from "./array.js";
 import { HashMapBase, checkFlags } from "./hash.js";
 import { htabHash } from "./hash-table.js";
-import { BpfMap, type MapInit } from "./map.js";
+import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
 import { isU32, roundUp8 } from "./util.js";
 
@@ -84,6 +84,11 @@ export class PercpuArrayMap extends BpfMap {
     const i = arrayIndex(key);
     if (i >= this.maxEntries || !(cpu >= 0 && cpu < this.nrCpus)) return 0n;
     return this.base + BigInt(this.offset(i, cpu));
+  }
+
+  override progLookupAddr(key: Uint8Array, cpu: number, out: Int32Array): void {
+    const i = arrayIndex(key);
+    regionAddrInto(this.values, i >= this.maxEntries || !(cpu >= 0 && cpu < this.nrCpus) ? -1 : this.offset(i, cpu), out);
   }
 
   /** array_map_update_elem on a per-CPU array: this CPU's copy only. */
@@ -160,6 +165,11 @@ export class PercpuHashMap extends HashMapBase {
     const s = this.find(key);
     if (s < 0 || !(cpu >= 0 && cpu < this.nrCpus)) return 0n;
     return this.slotAddress(s, cpu);
+  }
+
+  override progLookupAddr(key: Uint8Array, cpu: number, out: Int32Array): void {
+    const s = this.find(key);
+    regionAddrInto(this.values, s < 0 || !(cpu >= 0 && cpu < this.nrCpus) ? -1 : this.slotOffset(s, cpu), out);
   }
 
   override progUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {

@@ -70,6 +70,22 @@ export function ringbufRecordAt(mem: AddressSpace, addr: bigint): { ring: Ringbu
   return { ring, offset };
 }
 
+/** ringbufRecordAt for the record whose data is at hi:lo, without a BigInt. */
+export function ringbufRecordAtHalves(mem: AddressSpace, lo: number, hi: number): { ring: RingbufMap; offset: number } | undefined {
+  // The header's address: lo - 8 with the borrow into hi.
+  let l = (lo >>> 0) - BPF_RINGBUF_HDR_SZ;
+  let h = hi >>> 0;
+  if (l < 0) {
+    l += 4294967296;
+    h = (h - 1) >>> 0;
+  }
+  const r = mem.find(h, l, BPF_RINGBUF_HDR_SZ);
+  if (r === undefined || r.kind !== RegionKind.RINGBUF) return undefined;
+  const ring = RING_OF_REGION.get(r);
+  if (ring === undefined) return undefined;
+  return { ring, offset: l - r.lo };
+}
+
 export class RingbufMap extends BpfMap {
   /** Data size in bytes (max_entries). */
   readonly size: number;
@@ -121,6 +137,12 @@ export class RingbufMap extends BpfMap {
    * fit.
    */
   reserve(size: number): bigint {
+    const off = this.reserveOffset(size);
+    return off < 0 ? 0n : this.base + BigInt(off);
+  }
+
+  /** reserve without a BigInt: the offset of the record's data in the data region, or -1 (a drop). */
+  reserveOffset(size: number): number {
     if (!(size >= 0 && size <= RINGBUF_MAX_RECORD_SZ)) return this.drop();
     const len = roundUp8(size + BPF_RINGBUF_HDR_SZ);
     if (len > this.size) return this.drop();
@@ -136,12 +158,12 @@ export class RingbufMap extends BpfMap {
     writeU32(this.data.bytes, off, (size | BPF_RINGBUF_BUSY_BIT) >>> 0);
     writeU32(this.data.bytes, off + 4, RINGBUF_DATA_PGOFF + Math.floor(off / PAGE_SIZE));
     this.prod = newProd;
-    return this.base + BigInt(off + BPF_RINGBUF_HDR_SZ);
+    return off + BPF_RINGBUF_HDR_SZ;
   }
 
-  private drop(): bigint {
+  private drop(): number {
     this.counters.drops++;
-    return 0n;
+    return -1;
   }
 
   /**
@@ -182,9 +204,8 @@ export class RingbufMap extends BpfMap {
     if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff || (flags & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) !== 0) {
       return E.EINVAL;
     }
-    const rec = this.reserve(data.length);
-    if (rec === 0n) return E.EAGAIN;
-    const off = Number(rec - this.base);
+    const off = this.reserveOffset(data.length);
+    if (off < 0) return E.EAGAIN;
     this.data.bytes.set(data, off);
     return this.commit(off - BPF_RINGBUF_HDR_SZ, flags, false);
   }
