@@ -377,6 +377,18 @@ export class JitRuntime {
  * parameters or `arguments`: then all five).
  */
 export function readsRegisters(impl: HelperImpl): number {
+  let n = arity.get(impl);
+  if (n === undefined) {
+    n = readsRegistersOf(impl);
+    arity.set(impl, n);
+  }
+  return n;
+}
+
+/** readsRegisters' answers: a loop alternating two helpers (ringbuf reserve and submit) read each one's source on every call. */
+const arity = new WeakMap<HelperImpl, number>();
+
+function readsRegistersOf(impl: HelperImpl): number {
   const src = Function.prototype.toString.call(impl);
   // The parameter list: an arrow's is before its first "=>" (a default
   // value there holding an arrow still shows its "="), a function's or a
