@@ -89,6 +89,7 @@ interface FunctionSlot {
 interface HookImage {
   readonly hooks: readonly FunctionHook[];
   readonly entry: readonly FunctionHook[];
+  /** Empty unless the function is an error-injection target (the others never have their result replaced). */
   readonly modifyReturn: readonly FunctionHook[];
   readonly exit: readonly FunctionHook[];
   /** Whether every hook has keepsFrame false. */
@@ -215,7 +216,7 @@ export class FunctionTable {
       }
       if (list.length) next.set(fn.address, list);
       else next.delete(fn.address);
-      slot.image = list.length ? imageOf(list) : undefined;
+      slot.image = list.length ? imageOf(fn, list) : undefined;
     }
     this.hooks = next;
     this.updates++;
@@ -334,11 +335,9 @@ export class FunctionTable {
     const entry = image.entry;
     for (let i = 0; i < entry.length; i++) entry[i]!.entry!(frame);
     let ret: bigint | undefined;
-    if (fn.errorInjectable) {
-      // The first hook replacing the return value wins; the later ones are not asked.
-      const mod = image.modifyReturn;
-      for (let i = 0; i < mod.length && ret === undefined; i++) ret = mod[i]!.modifyReturn!(frame);
-    }
+    // The first hook replacing the return value wins; the later ones are not asked.
+    const mod = image.modifyReturn;
+    if (mod.length !== 0) for (let i = 0; i < mod.length && ret === undefined; i++) ret = mod[i]!.modifyReturn!(frame);
     if (ret === undefined) {
       this.inBody[d] = 1;
       if (this.bodyTime !== undefined) this.spendBody(fn, slot);
@@ -381,12 +380,12 @@ export class FunctionTable {
   }
 }
 
-/** The image of a function's hook list (see HookImage). */
-function imageOf(hooks: readonly FunctionHook[]): HookImage {
+/** The image of `fn`'s hook list (see HookImage); modifyReturn hooks count only on an error-injection target. */
+function imageOf(fn: KernelFunction, hooks: readonly FunctionHook[]): HookImage {
   return {
     hooks,
     entry: hooks.filter((h) => h.entry !== undefined),
-    modifyReturn: hooks.filter((h) => h.modifyReturn !== undefined),
+    modifyReturn: fn.errorInjectable ? hooks.filter((h) => h.modifyReturn !== undefined) : [],
     exit: hooks.filter((h) => h.exit !== undefined),
     reuseFrame: hooks.every((h) => h.keepsFrame === false),
   };

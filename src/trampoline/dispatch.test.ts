@@ -27,7 +27,7 @@ interface Seen {
 }
 
 function look(ctx: Region, n: number): Seen {
-  const info = callInfoOf.get(ctx)!;
+  const info = callInfoOf(ctx)!;
   const slots: bigint[] = [];
   for (let i = 0; i < n; i++) slots.push(ctx.view.getBigUint64(i * 8, true));
   return { slots, ip: info.ip, cookie: info.cookie, nargs: info.nargs, hasRet: info.hasRet };

@@ -15,7 +15,7 @@ const ENOENT = 2;
 const EFAULT = 14;
 
 function infoOf(rt: HelperRuntime): CallInfo | undefined {
-  return rt.ctx ? callInfoOf.get(rt.ctx) : undefined;
+  return rt.ctx ? callInfoOf(rt.ctx) : undefined;
 }
 
 function readArg(rt: HelperRuntime, n: number): bigint {

@@ -8,7 +8,7 @@ import type { FunctionHook, FunctionTable, KernelFunction } from "../kernel-mode
 import { RunGuard } from "./run-guard.js";
 import { RegionKind, type AddressSpace, type Region } from "../vm/memory.js";
 import { PT_REGS_SIZE } from "../vm/verifier/prog-types.js";
-import { callInfoOf, ctxRunner, type CallInfo, type TracingProgram } from "./trampoline.js";
+import { bindCallInfo, ctxRunner, NO_CALL_INFO, type CallInfo, type CallInfoCell, type TracingProgram } from "./trampoline.js";
 
 /** struct pt_regs field offsets (x86-64, arch/x86/include/asm/ptrace.h). */
 export const PtRegs = {
@@ -31,7 +31,7 @@ export class KprobeManager {
   private readonly saved: BigUint64Array;
   /** Hits skipped because the program was already running on this path (kprobe "nmissed"). */
   missed = 0;
-  private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
+  private readonly info: CallInfoCell = { current: NO_CALL_INFO };
 
   constructor(
     private readonly functions: Pick<FunctionTable, "attachBatch" | "detachBatch">,
@@ -49,7 +49,7 @@ export class KprobeManager {
     this.saved[PtRegs.sp / 8] = KERNEL_SP;
     this.saved[PtRegs.ss / 8] = 0x18n;
     // bpf_get_func_ip works in kprobe programs: the probed function's address (kretprobes too: they sit on a kprobe at entry).
-    callInfoOf.set(this.regs, this.info);
+    bindCallInfo(this.regs, this.info);
   }
 
   /** Attaches `prog` as a kprobe (entry) or kretprobe (return) on every target in one update. */
@@ -72,6 +72,8 @@ export class KprobeManager {
     const saved = this.saved;
     const runner = ctxRunner(prog);
     const ip = fn.address + 1n;
+    // What bpf_get_func_ip and the other call helpers see on this hook's hits.
+    const hookInfo: CallInfo = { ...NO_CALL_INFO, ip: fn.address };
     const run = (args: readonly bigint[], ret: bigint | undefined) => {
       // The recursion guard, inline (this runs per hit).
       if (guard.depth > 0) {
@@ -80,7 +82,7 @@ export class KprobeManager {
       }
       guard.depth++;
       try {
-        info.ip = fn.address;
+        info.current = hookInfo;
         // Trap: save every register, as the int3 handler does (the constant ones from a template).
         slots.set(saved);
         for (let i = 0; i < ARG_SLOTS.length; i++) slots[ARG_SLOTS[i]!] = args[i] ?? 0n;

@@ -69,23 +69,45 @@ export function ctxRunner(prog: TracingProgram): CtxRunner {
 
 /** What the get_func_* helpers know about the call whose context a program is running on. */
 export interface CallInfo {
-  ip: bigint;
-  btfId: number;
-  nargs: number;
-  cookie: bigint;
+  readonly ip: bigint;
+  readonly btfId: number;
+  readonly nargs: number;
+  readonly cookie: bigint;
   /** Whether the return value slot is valid (fexit, fmod_ret). */
-  hasRet: boolean;
+  readonly hasRet: boolean;
 }
 
-/** Context regions -> call info, for the helpers. */
-export const callInfoOf = new WeakMap<Region, CallInfo>();
+/**
+ * Where the call info of a context region is: the attach point points
+ * `current` at the info of the attachment it runs (built once per
+ * attachment, so a run costs one store, not one per field).
+ */
+export interface CallInfoCell {
+  current: CallInfo;
+}
+
+/** The info of no call (before any run). */
+export const NO_CALL_INFO: CallInfo = Object.freeze({ ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false });
+
+const infoCells = new WeakMap<Region, CallInfoCell>();
+
+/** The call info of the program running (or that last ran) on `ctx`, for the helpers; undefined for other contexts. */
+export function callInfoOf(ctx: Region): CallInfo | undefined {
+  return infoCells.get(ctx)?.current;
+}
+
+/** Makes `cell` where `ctx`'s call info is read from. */
+export function bindCallInfo(ctx: Region, cell: CallInfoCell): void {
+  infoCells.set(ctx, cell);
+}
 
 interface Attached {
   prog: TracingProgram;
   /** How the dispatch runs it (the program itself when it has runCtx). */
   runner: CtxRunner;
   kind: TracingKind;
-  cookie: bigint;
+  /** What the helpers see while it runs: the target, its cookie, whether the return slot is valid. */
+  info: CallInfo;
   /** The program's stats entry (shared by all its attachments). */
   stats: ProgStats;
 }
@@ -172,7 +194,7 @@ export class TrampolineManager {
   private readonly ctx: Region;
   /** The context's u64 slots (little-endian host: the kernel's byte order). */
   private readonly ctxSlots: BigUint64Array;
-  private readonly info: CallInfo = { ip: 0n, btfId: 0, nargs: 0, cookie: 0n, hasRet: false };
+  private readonly info: CallInfoCell = { current: NO_CALL_INFO };
 
   constructor(
     private readonly functions: Pick<FunctionTable, "replaceBatch">,
@@ -182,7 +204,7 @@ export class TrampolineManager {
     const bytes = new Uint8Array((MAX_FUNC_ARGS + 1) * 8);
     this.ctx = mem.map(RegionKind.CTX, bytes, { writable: false, label: "trampoline ctx" });
     this.ctxSlots = new BigUint64Array(bytes.buffer);
-    callInfoOf.set(this.ctx, this.info);
+    bindCallInfo(this.ctx, this.info);
   }
 
   /** Why `fn` cannot be traced, or undefined. */
@@ -216,7 +238,8 @@ export class TrampolineManager {
         t = new Trampoline(fn, (tr) => this.phasesFor(tr));
         this.tramps.set(fn.address, t);
       }
-      return [t, { prog, runner, kind, cookie: cookies?.[i] ?? 0n, stats }];
+      const info: CallInfo = { ip: fn.address, btfId: fn.btfId ?? 0, nargs: fn.nargs, cookie: cookies?.[i] ?? 0n, hasRet: kind !== "fentry" };
+      return [t, { prog, runner, kind, info, stats }];
     });
     for (const [t, a] of entries) t.progs.push(a);
     // One update swaps in every target's new image (a new trampoline's is added): calls in progress keep theirs.
@@ -260,40 +283,33 @@ export class TrampolineManager {
     const ctx = this.ctx;
     const slots = this.ctxSlots;
     const guard = this.guard;
-    const { fn } = t;
-    const nargs = fn.nargs;
-    const btfId = fn.btfId ?? 0;
-    const ip = fn.address;
+    const nargs = t.fn.nargs;
     /**
-     * Sets the call info and the arguments once per phase (not per program:
+     * Sets the arguments once per phase (not per program:
      * programs cannot write the context, and a run nested in one is a
      * recursion miss that fills nothing), through a BigUint64Array, which
      * stores a BigInt without the DataView's conversion call and wraps a
      * negative one to its u64. False (nothing filled) while a program runs.
      */
-    const enter = (progs: readonly Attached[], args: readonly bigint[], hasRet: boolean): boolean => {
+    const enter = (progs: readonly Attached[], args: readonly bigint[]): boolean => {
       // The run guard, inline: this is the dispatch path of every traced call.
       if (guard.depth > 0) {
         for (let i = 0; i < progs.length; i++) progs[i]!.stats.recursionMisses++;
         return false;
       }
       for (let i = 0; i < nargs; i++) slots[i] = args[i] ?? 0n;
-      info.ip = ip;
-      info.btfId = btfId;
-      info.nargs = nargs;
-      info.hasRet = hasRet;
       return true;
     };
     // Written out per phase (no shared loop taking the kind) so each stays small for V8 to inline into the call path.
     // Methods of the image (its lists through `this`): the image a call entered with is the one it runs.
     const entry = function (this: TrampolineImage, c: CallFrame): void {
       const progs = this.fentry;
-      if (!enter(progs, c.args, false)) return;
+      if (!enter(progs, c.args)) return;
       guard.depth++;
       try {
         for (let i = 0; i < progs.length; i++) {
           const a = progs[i]!;
-          info.cookie = a.cookie;
+          info.current = a.info;
           const ok = a.runner.runCtx(ctx);
           a.stats.runs++;
           if (!ok) a.stats.faults++;
@@ -304,13 +320,13 @@ export class TrampolineManager {
     };
     const exit = function (this: TrampolineImage, c: CallFrame, ret: bigint): void {
       const progs = this.fexit;
-      if (!enter(progs, c.args, true)) return;
+      if (!enter(progs, c.args)) return;
       slots[nargs] = ret;
       guard.depth++;
       try {
         for (let i = 0; i < progs.length; i++) {
           const a = progs[i]!;
-          info.cookie = a.cookie;
+          info.current = a.info;
           const ok = a.runner.runCtx(ctx);
           a.stats.runs++;
           if (!ok) a.stats.faults++;
@@ -324,14 +340,14 @@ export class TrampolineManager {
     // invoke_bpf_mod_ret: `if (*(u64 *)(rbp - 8) != 0) goto do_fexit;` after each program).
     const modifyReturn = function (this: TrampolineImage, c: CallFrame): bigint | undefined {
       const progs = this.fmodRet;
-      if (!enter(progs, c.args, true)) return undefined;
+      if (!enter(progs, c.args)) return undefined;
       slots[nargs] = 0n;
       let out: bigint | undefined;
       guard.depth++;
       try {
         for (let i = 0; i < progs.length; i++) {
           const a = progs[i]!;
-          info.cookie = a.cookie;
+          info.current = a.info;
           const r = a.runner;
           const ok = r.runCtx(ctx);
           a.stats.runs++;
