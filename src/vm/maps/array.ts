@@ -6,7 +6,7 @@
 import { RegionKind, type Region } from "../memory.js";
 import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
-import { isU32, readU32, roundUp8, u32Bytes } from "./util.js";
+import { firstBytes, isU32, readU32, roundUp8, u32Bytes } from "./util.js";
 
 /** array_map_get_next_key: null or an out-of-range index -> 0, the last index -> -ENOENT, else index + 1. */
 export function arrayNextKey(key: Uint8Array | null, maxEntries: number): Uint8Array | number {
@@ -62,7 +62,7 @@ export class ArrayMap extends BpfMap {
     const i = arrayIndex(key);
     const err = arrayUpdateCheck(i, this.maxEntries, flags);
     if (err) return err;
-    this.valueAt(i).set(value.subarray(0, this.valueSize));
+    this.values.bytes.set(firstBytes(value, this.valueSize), i * this.elemSize);
     return 0;
   }
 

@@ -12,7 +12,7 @@ import { RegionKind, type Region } from "../memory.js";
 import { HashTable, htabHash } from "./hash-table.js";
 import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
-import { isU32, roundUp8 } from "./util.js";
+import { firstBytes, isU32, roundUp8 } from "./util.js";
 
 export abstract class HashMapBase extends BpfMap {
   readonly table: HashTable;
@@ -167,7 +167,7 @@ export class HashMap extends HashMapBase {
       slot = this.table.popFree();
       if (slot < 0) return E.E2BIG;
     }
-    this.slotValue(slot).set(value.subarray(0, this.valueSize));
+    this.values.bytes.set(firstBytes(value, this.valueSize), this.slotOffset(slot));
     this.table.pushHead(slot, key, hash);
     if (old >= 0) this.table.unlink(old);
     return 0;

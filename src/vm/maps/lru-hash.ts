@@ -10,7 +10,7 @@ import { HashMapBase, checkFlags } from "./hash.js";
 import { htabHash } from "./hash-table.js";
 import { type MapInit, regionAddrInto } from "./map.js";
 import { BPF_EXIST, BPF_F_RDONLY_PROG, E } from "./types.js";
-import { isU32 } from "./util.js";
+import { firstBytes, isU32 } from "./util.js";
 
 export class LruHashMap extends HashMapBase {
   /** Elements evicted to make room for new keys. */
@@ -72,7 +72,7 @@ export class LruHashMap extends HashMapBase {
       this.evictions++;
     }
     const slot = this.table.popFree();
-    this.slotValue(slot).set(value.subarray(0, this.valueSize));
+    this.values.bytes.set(firstBytes(value, this.valueSize), this.slotOffset(slot));
     this.table.pushHead(slot, key, hash);
     this.listPushMru(slot);
     if (old >= 0) {

@@ -12,7 +12,7 @@ import { HashMapBase, checkFlags } from "./hash.js";
 import { htabHash } from "./hash-table.js";
 import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
-import { isU32, roundUp8 } from "./util.js";
+import { firstBytes, isU32, roundUp8 } from "./util.js";
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export class PercpuArrayMap extends BpfMap {
@@ -98,7 +98,7 @@ export class PercpuArrayMap extends BpfMap {
     const err = arrayUpdateCheck(i, this.maxEntries, flags);
     if (err) return err;
     if (!(cpu >= 0 && cpu < this.nrCpus)) return E.EINVAL;
-    this.values.bytes.set(value.subarray(0, this.valueSize), this.offset(i, cpu));
+    this.values.bytes.set(firstBytes(value, this.valueSize), this.offset(i, cpu));
     return 0;
   }
 
@@ -145,11 +145,11 @@ export class PercpuHashMap extends HashMapBase {
         bytes.set(value.subarray(c * this.elemSize, (c + 1) * this.elemSize), this.slotOffset(slot, c));
       }
     } else if (old >= 0) {
-      bytes.set(value.subarray(0, this.valueSize), this.slotOffset(slot, cpu));
+      bytes.set(firstBytes(value, this.valueSize), this.slotOffset(slot, cpu));
     } else {
       for (let c = 0; c < this.nrCpus; c++) {
         const o = this.slotOffset(slot, c);
-        if (c === cpu) bytes.set(value.subarray(0, this.valueSize), o);
+        if (c === cpu) bytes.set(firstBytes(value, this.valueSize), o);
         else bytes.fill(0, o, o + this.valueSize);
       }
     }

@@ -60,3 +60,8 @@ export function u64ToNumber(v: bigint): number {
   const x = BigInt.asUintN(64, v);
   return x > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(x);
 }
+
+/** The first `size` bytes of `b` (b itself when that is all of it: no new view per map update). */
+export function firstBytes(b: Uint8Array, size: number): Uint8Array {
+  return b.length === size ? b : b.subarray(0, size);
+}
