@@ -254,4 +254,20 @@ describe("FunctionTable.call", () => {
     expect(spent).toBe(4n * 340n);
     expect(asked).toEqual(["g", "f"]);
   });
+
+  it("modifyReturn hooks replace the result of error-injection targets only; elsewhere they are not called and the body runs", () => {
+    const t = new FunctionTable();
+    let bodies = 0;
+    const inj = t.register(fn("inj", 0xffffffff81000000n, () => (bodies++, 1n), { errorInjectable: true }));
+    const plain = t.register(fn("plain", 0xffffffff81000040n, () => (bodies++, 2n)));
+    let asked = 0;
+    const hook = { modifyReturn: () => (asked++, -12n) };
+    t.attachBatch([
+      [inj, hook],
+      [plain, hook],
+    ]);
+    expect(t.call(inj, [], 0, 1)).toBe(0xfffffffffffffff4n);
+    expect(t.call(plain, [], 0, 1)).toBe(2n);
+    expect([asked, bodies, t.countsOf(inj).errors, t.hookCount(plain)]).toEqual([1, 1, 1, 1]);
+  });
 });
