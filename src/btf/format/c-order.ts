@@ -20,6 +20,12 @@ const K = BtfKind;
 // 0: not ordered yet
 const ORDERING = 1;
 const ORDERED = 2;
+/** 1 for the kinds orderType settles without looking at their state (leaves of the ordering). */
+const ORDER_LEAF = (() => {
+  const s = new Uint8Array(32);
+  for (const k of [BtfKind.FUNC, BtfKind.VAR, BtfKind.DATASEC, BtfKind.DECL_TAG, BtfKind.INT, BtfKind.FLOAT]) s[k] = 1;
+  return s;
+})();
 
 /** Integer names that tell the pointer size (libbpf determine_ptr_size()). */
 const LONG_NAMES = new Set([
@@ -35,6 +41,16 @@ const LONG_NAMES = new Set([
   "int unsigned long",
   "int long unsigned",
 ]);
+
+/**
+ * `name___N`, cut to `max` characters. Kept out of the name lookups, which
+ * run for every name: the first duplicate met (late in vmlinux) would
+ * otherwise deoptimize them.
+ */
+function dupName(name: string, n: number, max: number): string {
+  const s = `${name}___${n}`;
+  return s.length > max ? s.slice(0, max) : s;
+}
 
 /** Bound on modifier/typedef/array chains when resolving sizes (libbpf MAX_RESOLVE_DEPTH). */
 const MAX_RESOLVE_DEPTH = 32;
@@ -277,84 +293,82 @@ export class CTypeGraph {
    */
   private orderType(id: TypeId, throughPtr: boolean): number {
     const state = this.orderState;
-    if (state[id] === ORDERED) return 1;
+    const st = state[id]!;
+    if (st === ORDERED) return 1;
     const k = this.kinds[id]!;
-    if (k === K.FUNC || k === K.VAR || k === K.DATASEC || k === K.DECL_TAG || k === K.INT || k === K.FLOAT) {
-      // leaves of the ordering: no need to decode them
-      state[id] = ORDERED;
-      return 0;
-    }
-    if (state[id] === ORDERING) {
-      // a loop is fine if it goes through a pointer to a named struct/union
-      if ((k === K.STRUCT || k === K.UNION) && throughPtr && this.name(id) !== "") return 0;
-      this.warnings.push(`unsatisfiable type cycle, id:[${id}]`);
-      throw new BtfError("unsatisfiable type cycle", { typeId: id }, { errno: "ELOOP" });
-    }
-
-    switch (k) {
-      case K.PTR: {
-        const r = this.orderType(this.ref(id), true);
-        state[id] = ORDERED;
-        return r;
-      }
-
-      case K.ARRAY:
-        return this.orderType(this.ref(id), false);
-
-      case K.STRUCT:
-      case K.UNION: {
-        // a named struct behind a pointer only needs a forward declaration;
-        // embedded or anonymous ones need their members defined first
-        const named = this.name(id) !== "";
-        if (throughPtr && named) return 0;
-        state[id] = ORDERING;
-        const w = this.record(id);
-        const words = this.rw;
-        const vlen = words[w + 1]! & 0xffff;
-        for (let i = 0, p = w + 4; i < vlen; i++, p += 3) this.orderType(words[p]!, false);
-        if (named) this.queue.push(id);
-        state[id] = ORDERED;
-        return 1;
-      }
-
-      case K.ENUM:
-      case K.ENUM64:
-      case K.FWD:
-        // named or unreferenced (top-level anonymous) enums are definitions of their own
-        if (this.name(id) !== "" || !this.referenced[id]) this.queue.push(id);
-        state[id] = ORDERED;
-        return 1;
-
-      case K.TYPEDEF: {
-        const strong = this.orderType(this.ref(id), throughPtr);
-        // like a struct: behind a pointer a weak target makes a weak typedef
-        if (throughPtr && !strong) return 0;
-        this.queue.push(id);
-        state[id] = ORDERED;
-        return 1;
-      }
-
-      case K.VOLATILE:
-      case K.CONST:
-      case K.RESTRICT:
-      case K.TYPE_TAG:
-        return this.orderType(this.ref(id), throughPtr);
-
-      case K.FUNC_PROTO: {
-        const w = this.record(id);
-        const words = this.rw;
-        let strong = this.orderType(words[w + 2]!, throughPtr) > 0;
-        const vlen = words[w + 1]! & 0xffff;
-        for (let i = 0, p = w + 4; i < vlen; i++, p += 2) {
-          if (this.orderType(words[p]!, throughPtr) > 0) strong = true;
-        }
-        return strong ? 1 : 0;
-      }
-
-      default:
-        throw new BtfError(`cannot order type of kind ${k}`, { typeId: id }, { errno: "EINVAL" });
-    }
+    if (st === ORDERING && ORDER_LEAF[k] === 0) return this.orderLoop(id, k, throughPtr);
+    // One small function per kind, called through a table: the recursion stays small and
+    // optimized, and a kind first met late does not deoptimize it.
+    const order = CTypeGraph.ORDER[k];
+    if (order === undefined) throw new BtfError(`cannot order type of kind ${k}`, { typeId: id }, { errno: "EINVAL" });
+    return order(this, id, throughPtr);
   }
+
+  /** `id` reached again while its members are being ordered. */
+  private orderLoop(id: TypeId, k: number, throughPtr: boolean): number {
+    // a loop is fine if it goes through a pointer to a named struct/union
+    if ((k === K.STRUCT || k === K.UNION) && throughPtr && this.name(id) !== "") return 0;
+    this.warnings.push(`unsatisfiable type cycle, id:[${id}]`);
+    throw new BtfError("unsatisfiable type cycle", { typeId: id }, { errno: "ELOOP" });
+  }
+
+  /** orderType's step for each kind it can meet (undefined: an error). */
+  private static readonly ORDER: (((g: CTypeGraph, id: TypeId, throughPtr: boolean) => number) | undefined)[] = (() => {
+    type Step = (g: CTypeGraph, id: TypeId, throughPtr: boolean) => number;
+    const t: (Step | undefined)[] = new Array<Step | undefined>(32).fill(undefined);
+    // leaves of the ordering: no need to decode them
+    const leaf: Step = (g, id) => {
+      g.orderState[id] = ORDERED;
+      return 0;
+    };
+    for (const k of [K.FUNC, K.VAR, K.DATASEC, K.DECL_TAG, K.INT, K.FLOAT]) t[k] = leaf;
+    t[K.PTR] = (g, id) => {
+      const r = g.orderType(g.ref(id), true);
+      g.orderState[id] = ORDERED;
+      return r;
+    };
+    t[K.ARRAY] = (g, id) => g.orderType(g.ref(id), false);
+    // a named struct behind a pointer only needs a forward declaration;
+    // embedded or anonymous ones need their members defined first
+    t[K.STRUCT] = t[K.UNION] = (g, id, throughPtr) => {
+      const named = g.name(id) !== "";
+      if (throughPtr && named) return 0;
+      g.orderState[id] = ORDERING;
+      const w = g.record(id);
+      const words = g.rw;
+      const vlen = words[w + 1]! & 0xffff;
+      for (let i = 0, p = w + 4; i < vlen; i++, p += 3) g.orderType(words[p]!, false);
+      if (named) g.queue.push(id);
+      g.orderState[id] = ORDERED;
+      return 1;
+    };
+    // named or unreferenced (top-level anonymous) enums are definitions of their own
+    t[K.ENUM] = t[K.ENUM64] = t[K.FWD] = (g, id) => {
+      if (g.name(id) !== "" || !g.referenced[id]) g.queue.push(id);
+      g.orderState[id] = ORDERED;
+      return 1;
+    };
+    t[K.TYPEDEF] = (g, id, throughPtr) => {
+      const strong = g.orderType(g.ref(id), throughPtr);
+      // like a struct: behind a pointer a weak target makes a weak typedef
+      if (throughPtr && !strong) return 0;
+      g.queue.push(id);
+      g.orderState[id] = ORDERED;
+      return 1;
+    };
+    t[K.VOLATILE] = t[K.CONST] = t[K.RESTRICT] = t[K.TYPE_TAG] = (g, id, throughPtr) => g.orderType(g.ref(id), throughPtr);
+    t[K.FUNC_PROTO] = (g, id, throughPtr) => {
+      const w = g.record(id);
+      const words = g.rw;
+      let strong = g.orderType(words[w + 2]!, throughPtr) > 0;
+      const vlen = words[w + 1]! & 0xffff;
+      for (let i = 0, p = w + 4; i < vlen; i++, p += 2) {
+        if (g.orderType(words[p]!, throughPtr) > 0) strong = true;
+      }
+      return strong ? 1 : 0;
+    };
+    return t;
+  })();
 
   // ---------------------------------------------------------------------------
   // Names
@@ -381,12 +395,7 @@ export class CTypeGraph {
     const k = this.kinds[id];
     if (k === K.FWD || (k === K.ENUM && this.vlen(id) === 0)) return orig;
     const dup = this.nameDups(map, orig);
-    if (dup > 1) {
-      let s = `${orig}___${dup}`;
-      if (s.length > 255) s = s.slice(0, 255); // libbpf formats into a 256-byte buffer
-      this.cachedNames[id] = s;
-      return s;
-    }
+    if (dup > 1) return (this.cachedNames[id] = dupName(orig, dup, 255)); // libbpf formats into a 256-byte buffer
     return orig;
   }
 
@@ -396,7 +405,7 @@ export class CTypeGraph {
    */
   enumeratorName(name: string): string {
     const dup = this.nameDups(this.identNames, name);
-    return dup > 1 ? `${name}___${dup}` : name;
+    return dup > 1 ? dupName(name, dup, Infinity) : name;
   }
 
   /** Name of a struct, union, enum, fwd or int (tag namespace). */

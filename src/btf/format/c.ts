@@ -195,112 +195,114 @@ export class CDumper {
    * forward declaration.
    */
   private emitType(id: TypeId, contId: TypeId): void {
-    const es = this.emitState;
-    if (es[id] === EMITTED) return;
-    const g = this.graph;
-    const k = g.kinds[id]!;
-
-    if (es[id] === EMITTING) {
-      // referenced while being emitted: a forward declaration may be needed
-      if (this.fwdEmitted[id]) return;
-      if (k === K.STRUCT || k === K.UNION) {
-        if (id === contId) return;
-        if (g.name(id) === "") {
-          this.warnings.push(`anonymous struct/union loop, id:[${id}]`);
-          return;
-        }
-        this.emitStructFwd(id);
-        this.out += ";\n\n";
-        this.fwdEmitted[id] = 1;
-      } else if (k === K.TYPEDEF) {
-        // the typedef serves as its own forward declaration (pointer uses only)
-        if (!this.isBlacklisted(id)) {
-          this.emitTypedefDef(id, 0);
-          this.out += ";\n\n";
-        }
-        this.fwdEmitted[id] = 1;
-      }
+    const st = this.emitState[id];
+    if (st === EMITTED) return;
+    if (st === EMITTING) {
+      this.emitWhileEmitting(id, contId);
       return;
     }
+    // One small function per kind, called through a table: the recursion stays small and
+    // optimized, and a kind first met late does not deoptimize it.
+    const emit = CDumper.EMIT[this.graph.kinds[id]!];
+    if (emit !== undefined) emit(this, id, contId);
+  }
 
-    switch (k) {
-      case K.INT: {
-        const alias = MISSING_BASE_TYPES.get(g.typeName(id));
-        if (alias !== undefined) this.out += `typedef ${alias} ${g.typeName(id)};\n\n`;
-        es[id] = EMITTED;
-        break;
+  /** `id` referenced while being emitted: a forward declaration may be needed. */
+  private emitWhileEmitting(id: TypeId, contId: TypeId): void {
+    if (this.fwdEmitted[id]) return;
+    const g = this.graph;
+    const k = g.kinds[id]!;
+    if (k === K.STRUCT || k === K.UNION) {
+      if (id === contId) return;
+      if (g.name(id) === "") {
+        this.warnings.push(`anonymous struct/union loop, id:[${id}]`);
+        return;
       }
-      case K.ENUM:
-      case K.ENUM64:
-        if (contId === 0) {
-          this.emitEnumDef(id, 0);
-          this.out += ";\n\n";
-        }
-        es[id] = EMITTED;
-        break;
-      case K.PTR:
-      case K.VOLATILE:
-      case K.CONST:
-      case K.RESTRICT:
-      case K.TYPE_TAG:
-      case K.ARRAY:
-        this.emitType(g.ref(id), contId);
-        break;
-      case K.FWD:
-        this.out += `${g.fwdIsUnion(id) ? "union" : "struct"} ${g.typeName(id)};\n\n`;
-        es[id] = EMITTED;
-        break;
-      case K.TYPEDEF:
-        es[id] = EMITTING;
-        this.emitType(g.ref(id), id);
-        // someone may have needed the typedef as a forward declaration meanwhile
-        if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
-          this.emitTypedefDef(id, 0);
-          this.out += ";\n\n";
-        }
-        es[id] = EMITTED;
-        break;
-      case K.STRUCT:
-      case K.UNION: {
-        es[id] = EMITTING;
-        const topLevel = contId === 0;
-        const anon = g.name(id) === "";
-        if (topLevel || anon) {
-          // all members will be written out: their types must be declared
-          const w = g.record(id);
-          const words = g.rw;
-          const cont = anon ? contId : id;
-          const vlen = words[w + 1]! & 0xffff;
-          for (let i = 0, p = w + 4; i < vlen; i++, p += 3) this.emitType(words[p]!, cont);
-          if (topLevel) {
-            this.emitStructDef(id, 0);
-            this.out += ";\n\n";
-            es[id] = EMITTED;
-          } else {
-            es[id] = NOT_EMITTED;
-          }
-          break;
-        }
-        if (!this.fwdEmitted[id] && id !== contId) {
-          this.emitStructFwd(id);
-          this.out += ";\n\n";
-          this.fwdEmitted[id] = 1;
-        }
-        es[id] = NOT_EMITTED;
-        break;
+      this.emitStructFwd(id);
+      this.out += ";\n\n";
+      this.fwdEmitted[id] = 1;
+    } else if (k === K.TYPEDEF) {
+      // the typedef serves as its own forward declaration (pointer uses only)
+      if (!this.isBlacklisted(id)) {
+        this.emitTypedefDef(id, 0);
+        this.out += ";\n\n";
       }
-      case K.FUNC_PROTO: {
-        const w = g.record(id);
-        const words = g.rw;
-        this.emitType(words[w + 2]!, contId);
-        const vlen = words[w + 1]! & 0xffff;
-        for (let i = 0, p = w + 4; i < vlen; i++, p += 2) this.emitType(words[p]!, contId);
-        break;
-      }
-      default:
-        break;
+      this.fwdEmitted[id] = 1;
     }
   }
+
+  /** emitType's step for each kind that has one (FUNC, VAR, DATASEC, DECL_TAG, FLOAT emit nothing). */
+  private static readonly EMIT: (((d: CDumper, id: TypeId, contId: TypeId) => void) | undefined)[] = (() => {
+    type Step = (d: CDumper, id: TypeId, contId: TypeId) => void;
+    const t: (Step | undefined)[] = new Array<Step | undefined>(32).fill(undefined);
+    t[K.INT] = (d, id) => {
+      const g = d.graph;
+      const alias = MISSING_BASE_TYPES.get(g.typeName(id));
+      if (alias !== undefined) d.out += `typedef ${alias} ${g.typeName(id)};\n\n`;
+      d.emitState[id] = EMITTED;
+    };
+    t[K.ENUM] = t[K.ENUM64] = (d, id, contId) => {
+      if (contId === 0) {
+        d.emitEnumDef(id, 0);
+        d.out += ";\n\n";
+      }
+      d.emitState[id] = EMITTED;
+    };
+    t[K.PTR] = t[K.VOLATILE] = t[K.CONST] = t[K.RESTRICT] = t[K.TYPE_TAG] = t[K.ARRAY] = (d, id, contId) => d.emitType(d.graph.ref(id), contId);
+    t[K.FWD] = (d, id) => {
+      const g = d.graph;
+      d.out += `${g.fwdIsUnion(id) ? "union" : "struct"} ${g.typeName(id)};\n\n`;
+      d.emitState[id] = EMITTED;
+    };
+    t[K.TYPEDEF] = (d, id) => {
+      d.emitState[id] = EMITTING;
+      d.emitType(d.graph.ref(id), id);
+      // someone may have needed the typedef as a forward declaration meanwhile
+      if (!d.fwdEmitted[id] && !d.isBlacklisted(id)) {
+        d.emitTypedefDef(id, 0);
+        d.out += ";\n\n";
+      }
+      d.emitState[id] = EMITTED;
+    };
+    t[K.STRUCT] = t[K.UNION] = (d, id, contId) => {
+      const g = d.graph;
+      const es = d.emitState;
+      es[id] = EMITTING;
+      const topLevel = contId === 0;
+      const anon = g.name(id) === "";
+      if (topLevel || anon) {
+        // all members will be written out: their types must be declared
+        const w = g.record(id);
+        const words = g.rw;
+        const cont = anon ? contId : id;
+        const vlen = words[w + 1]! & 0xffff;
+        for (let i = 0, p = w + 4; i < vlen; i++, p += 3) d.emitType(words[p]!, cont);
+        if (topLevel) {
+          d.emitStructDef(id, 0);
+          d.out += ";\n\n";
+          es[id] = EMITTED;
+        } else {
+          es[id] = NOT_EMITTED;
+        }
+        return;
+      }
+      if (!d.fwdEmitted[id] && id !== contId) {
+        d.emitStructFwd(id);
+        d.out += ";\n\n";
+        d.fwdEmitted[id] = 1;
+      }
+      es[id] = NOT_EMITTED;
+    };
+    t[K.FUNC_PROTO] = (d, id, contId) => {
+      const g = d.graph;
+      const w = g.record(id);
+      const words = g.rw;
+      d.emitType(words[w + 2]!, contId);
+      const vlen = words[w + 1]! & 0xffff;
+      for (let i = 0, p = w + 4; i < vlen; i++, p += 2) d.emitType(words[p]!, contId);
+    };
+    return t;
+  })();
 
   private emitStructFwd(id: TypeId): void {
     const kw = this.graph.kinds[id] === K.STRUCT ? "struct" : "union";
@@ -570,114 +572,140 @@ export class CDumper {
     let lastWasPtr = true;
     while (frame.cnt) {
       const id = stack[frame.base + --frame.cnt]!;
-      if (id === 0) {
-        this.emitMods(frame);
-        this.out += "void";
-        lastWasPtr = false;
-        continue;
+      const k = id === 0 ? 0 : this.graph.kinds[id]!;
+      // One small function per kind, called through a table: each is optimized on its own
+      // (one big function here was recompiled at 30-60 ms a time as kinds first came up).
+      const step = CDumper.CHAIN[k];
+      if (step === undefined) {
+        this.warnings.push(`unexpected type in decl chain, kind:${k}, id:[${id}]`);
+        return;
       }
-      const g = this.graph;
-      const k = g.kinds[id]!;
-      switch (k) {
-        case K.INT:
-        case K.FLOAT:
-          this.emitMods(frame);
-          this.out += g.name(id);
-          break;
-        case K.STRUCT:
-        case K.UNION:
-          this.emitMods(frame);
-          if (g.name(id) === "") this.emitStructDef(id, lvl);
-          else this.emitStructFwd(id);
-          break;
-        case K.ENUM:
-        case K.ENUM64:
-          this.emitMods(frame);
-          if (g.name(id) === "") this.emitEnumDef(id, lvl);
-          else this.out += `enum ${g.typeName(id)}`;
-          break;
-        case K.FWD:
-          this.emitMods(frame);
-          this.out += `${g.fwdIsUnion(id) ? "union" : "struct"} ${g.typeName(id)}`;
-          break;
-        case K.TYPEDEF:
-          this.emitMods(frame);
-          this.out += this.graph.identName(id);
-          break;
-        case K.PTR:
-          this.out += lastWasPtr ? "*" : " *";
-          break;
-        case K.VOLATILE:
-          this.out += " volatile";
-          break;
-        case K.CONST:
-          this.out += " const";
-          break;
-        case K.RESTRICT:
-          this.out += " restrict";
-          break;
-        case K.TYPE_TAG:
-          this.emitMods(frame);
-          this.out += ` __attribute__((btf_type_tag("${g.name(id)}")))`;
-          break;
-        case K.ARRAY: {
-          // qualifiers on arrays (a GCC quirk) mean nothing in C: dropped
-          this.dropMods(frame);
-          if (frame.cnt === 0) {
-            this.emitName(fname, lastWasPtr);
-            this.out += `[${g.nelems(id) >>> 0}]`;
-            return;
-          }
-          const multidim = this.graph.kinds[stack[frame.base + frame.cnt - 1]!] === K.ARRAY;
-          if (fname !== "" && !lastWasPtr) this.out += " ";
-          if (!multidim) this.out += "(";
-          this.emitTypeChain(frame, fname, lvl);
-          if (!multidim) this.out += ")";
-          this.out += `[${g.nelems(id) >>> 0}]`;
-          return;
-        }
-        case K.FUNC_PROTO: {
-          // GCC marks noreturn function pointers volatile: dropped too
-          this.dropMods(frame);
-          if (frame.cnt) {
-            this.out += " (";
-            this.emitTypeChain(frame, fname, lvl);
-            this.out += ")";
-          } else {
-            this.emitName(fname, lastWasPtr);
-          }
-          this.out += "(";
-          const w = g.record(id);
-          const words = g.rw;
-          const names = g.rn;
-          const n = words[w + 1]! & 0xffff;
-          // no parameters, or clang's single void parameter: `f(void)`
-          // (the libbpf of bpftool 7.1.0 has this fix; libbpf v1.1.0 printed `f()`)
-          if (n === 0 || (n === 1 && words[w + 4] === 0)) {
-            this.out += "void)";
-            return;
-          }
-          for (let i = 0, p = w + 3; i < n; i++, p += 2) {
-            const type = words[p + 1]!;
-            if (i > 0) this.out += ", ";
-            if (i === n - 1 && type === 0) {
-              this.out += "...";
-              break;
-            }
-            this.emitTypeDecl(type, g.nameWord(words[p]!, names), lvl);
-          }
-          this.out += ")";
-          return;
-        }
-        default:
-          this.warnings.push(`unexpected type in decl chain, kind:${k}, id:[${id}]`);
-          return;
-      }
+      if (step(this, id, frame, fname, lvl, lastWasPtr) === CHAIN_DONE) return;
       lastWasPtr = k === K.PTR;
     }
     this.emitName(fname, lastWasPtr);
   }
+
+  /** emitTypeChain's step for each kind (index 0: void); CHAIN_DONE when the step wrote the rest of the chain and the name. */
+  private static readonly CHAIN: (ChainStep | undefined)[] = (() => {
+    const t: (ChainStep | undefined)[] = new Array<ChainStep | undefined>(32).fill(undefined);
+    t[0] = (d, _id, frame) => {
+      d.emitMods(frame);
+      d.out += "void";
+      return CHAIN_GO_ON;
+    };
+    t[K.INT] = t[K.FLOAT] = (d, id, frame) => {
+      d.emitMods(frame);
+      d.out += d.graph.name(id);
+      return CHAIN_GO_ON;
+    };
+    t[K.STRUCT] = t[K.UNION] = (d, id, frame, _fname, lvl) => {
+      d.emitMods(frame);
+      if (d.graph.name(id) === "") d.emitStructDef(id, lvl);
+      else d.emitStructFwd(id);
+      return CHAIN_GO_ON;
+    };
+    t[K.ENUM] = t[K.ENUM64] = (d, id, frame, _fname, lvl) => {
+      d.emitMods(frame);
+      if (d.graph.name(id) === "") d.emitEnumDef(id, lvl);
+      else d.out += `enum ${d.graph.typeName(id)}`;
+      return CHAIN_GO_ON;
+    };
+    t[K.FWD] = (d, id, frame) => {
+      d.emitMods(frame);
+      d.out += `${d.graph.fwdIsUnion(id) ? "union" : "struct"} ${d.graph.typeName(id)}`;
+      return CHAIN_GO_ON;
+    };
+    t[K.TYPEDEF] = (d, id, frame) => {
+      d.emitMods(frame);
+      d.out += d.graph.identName(id);
+      return CHAIN_GO_ON;
+    };
+    t[K.PTR] = (d, _id, _frame, _fname, _lvl, lastWasPtr) => {
+      d.out += lastWasPtr ? "*" : " *";
+      return CHAIN_GO_ON;
+    };
+    t[K.VOLATILE] = (d) => {
+      d.out += " volatile";
+      return CHAIN_GO_ON;
+    };
+    t[K.CONST] = (d) => {
+      d.out += " const";
+      return CHAIN_GO_ON;
+    };
+    t[K.RESTRICT] = (d) => {
+      d.out += " restrict";
+      return CHAIN_GO_ON;
+    };
+    t[K.TYPE_TAG] = (d, id, frame) => {
+      d.emitMods(frame);
+      d.out += ` __attribute__((btf_type_tag("${d.graph.name(id)}")))`;
+      return CHAIN_GO_ON;
+    };
+    t[K.ARRAY] = (d, id, frame, fname, lvl, lastWasPtr) => {
+      const g = d.graph;
+      // qualifiers on arrays (a GCC quirk) mean nothing in C: dropped
+      d.dropMods(frame);
+      if (frame.cnt === 0) {
+        d.emitName(fname, lastWasPtr);
+        d.out += `[${g.nelems(id) >>> 0}]`;
+        return CHAIN_DONE;
+      }
+      const multidim = g.kinds[d.declStack[frame.base + frame.cnt - 1]!] === K.ARRAY;
+      if (fname !== "" && !lastWasPtr) d.out += " ";
+      if (!multidim) d.out += "(";
+      d.emitTypeChain(frame, fname, lvl);
+      if (!multidim) d.out += ")";
+      d.out += `[${g.nelems(id) >>> 0}]`;
+      return CHAIN_DONE;
+    };
+    t[K.FUNC_PROTO] = (d, id, frame, fname, lvl, lastWasPtr) => {
+      // GCC marks noreturn function pointers volatile: dropped too
+      d.dropMods(frame);
+      if (frame.cnt) {
+        d.out += " (";
+        d.emitTypeChain(frame, fname, lvl);
+        d.out += ")";
+      } else {
+        d.emitName(fname, lastWasPtr);
+      }
+      d.out += "(";
+      d.emitParams(id, lvl);
+      return CHAIN_DONE;
+    };
+    return t;
+  })();
+
+  /** A prototype's parameter list after its `(`, with the closing `)`. */
+  private emitParams(id: TypeId, lvl: number): void {
+    const g = this.graph;
+    const w = g.record(id);
+    const words = g.rw;
+    const names = g.rn;
+    const n = words[w + 1]! & 0xffff;
+    // no parameters, or clang's single void parameter: `f(void)`
+    // (the libbpf of bpftool 7.1.0 has this fix; libbpf v1.1.0 printed `f()`)
+    if (n === 0 || (n === 1 && words[w + 4] === 0)) {
+      this.out += "void)";
+      return;
+    }
+    for (let i = 0, p = w + 3; i < n; i++, p += 2) {
+      const type = words[p + 1]!;
+      if (i > 0) this.out += ", ";
+      if (i === n - 1 && type === 0) {
+        this.out += "...";
+        break;
+      }
+      this.emitTypeDecl(type, g.nameWord(words[p]!, names), lvl);
+    }
+    this.out += ")";
+  }
 }
+
+/** One step of CDumper.emitTypeChain: writes the type `id` popped from `frame`. */
+type ChainStep = (d: CDumper, id: TypeId, frame: DeclFrame, fname: string, lvl: number, lastWasPtr: boolean) => number;
+const CHAIN_GO_ON = 0;
+const CHAIN_DONE = 1;
 
 /**
  * The full text of `bpftool btf dump file F format c`: the header, every
