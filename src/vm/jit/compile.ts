@@ -24,6 +24,7 @@ import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, So
 import { REG_FILE_SIZE, type LoadedProgram } from "../loaded-program.js";
 import { buildCfg, End, type Block, type Cfg } from "./cfg.js";
 import { ACCESS_FN, alu32, alu64, cmp32, cmp64, H, L, lit, loadInsn, staticFault, storeInsn } from "./insn.js";
+import { segmentsOf, type Segment } from "./segments.js";
 import { reversePostorder, structure } from "./structure.js";
 import type { JitFn, JitProgram } from "./runtime.js";
 import { warm } from "./warm.js";
@@ -47,6 +48,15 @@ function writesR10(lp: LoadedProgram): boolean {
 
 /** The factory's constants (what generated code refers to besides `rt`). */
 const SHARED = { VmFault, udivmod64, sdivmod64, sdiv32, smod32, bswap16, bswap32 };
+
+const ALL_REGS: readonly string[] = Array.from({ length: REG_FILE_SIZE }, (_, r) => [L(r), H(r)]).flat();
+/** The registers an entry function takes as parameters (r1..r5 and r10); the others start at 0. */
+const PARAMS: ReadonlySet<string> = new Set(["l1", "h1", "l2", "h2", "l3", "h3", "l4", "h4", "l5", "h5", "l10", "h10"]);
+
+/** A segment's EXIT: r0 out as an entry function's, and N = -1 tells the driver the function is done. */
+const SEGMENT_EXIT = `rt.rl = l0; rt.rh = h0; N = -1; return B;`;
+/** A segment's jump to a later segment's first slot (`pc`): every register through G, N = that slot. */
+const segmentLeave = (pc: string) => `${ALL_REGS.map((id, k) => `G[${k}] = ${id};`).join(" ")} N = ${pc}; return B;`;
 
 /** The JavaScript of one program: its per-entry functions share the factory's scope. */
 class ProgramWriter {
@@ -158,6 +168,10 @@ class ProgramWriter {
    */
   private inlineCall(target: number): string | undefined {
     if (this.codes.get(target) === null) return undefined; // recursion
+    // Cheap refusal first: a region of many instructions is not made just to be measured.
+    let own = 0;
+    for (const b of reversePostorder(this.cfg, target)) own += b.pcs.length;
+    if (own > 2 * INLINE_MAX_INSNS + 8) return undefined;
     const { code, structured } = this.entryCode(target);
     if (!structured) return undefined;
     if ((code.match(/^\/\/ \d+: op /gm)?.length ?? 0) > INLINE_MAX_INSNS) return undefined;
@@ -222,15 +236,16 @@ class ProgramWriter {
     return `rt.b = B; ic = 1; throw new VmFault("call", ${pc}, "jump out of the program (${this.lp.slots} slots)", "EINVAL");`;
   }
 
-  /** The blocks reachable from `entry` as a `switch (pc)` in a loop (irreducible regions). */
-  private switched(entry: number): string {
-    const order = reversePostorder(this.cfg, entry).sort((a, b) => a.index - b.index);
+  /** The blocks reachable from `entry` (within `seg`, if given) as a `switch (pc)` in a loop (irreducible regions). */
+  private switched(entry: number, seg?: Segment & { later: number[] }): string {
+    const order = reversePostorder(this.cfg, entry, seg?.has).sort((a, b) => a.index - b.index);
     const lines = [`L: for (;;) {`, `switch (pc) {`];
+    const exit = seg ? SEGMENT_EXIT : ProgramWriter.EXIT;
     const jump = (t: number) => `pc = ${t}; continue L;`;
     order.forEach((b, i) => {
       lines.push(`case ${b.pcs[0]!}: {`, this.body(b));
       const next = order[i + 1]?.pcs[0];
-      if (b.end === End.EXIT) lines.push(ProgramWriter.EXIT);
+      if (b.end === End.EXIT) lines.push(exit);
       else if (b.end === End.JUMP) lines.push(jump(b.target));
       else {
         if (b.end === End.COND) lines.push(`if (${this.cond(b)}) { ${jump(b.target)} }`);
@@ -238,13 +253,61 @@ class ProgramWriter {
       }
       lines.push(`}`);
     });
+    for (const p of seg?.later ?? []) lines.push(`case ${p}:`);
+    if (seg && seg.later.length > 0) lines.push(segmentLeave("pc"));
     lines.push(`default:`, this.outside(-1).replace("-1", "pc"), `}`, `}`);
     return lines.join("\n");
   }
 
-  /** The function for entry slot `entry`. */
+  /**
+   * Where entry `entry`'s region splits into segments (see segmentsOf), or
+   * undefined when it is small enough for one function.
+   */
+  private split(entry: number): Segment[] | undefined {
+    const order = reversePostorder(this.cfg, entry);
+    let total = 0;
+    for (const b of order) total += b.pcs.length;
+    if (total <= SEGMENT_MAX) return undefined;
+    const segs = segmentsOf(this.cfg, order, entry, SEGMENT_TARGET);
+    const largest = Math.max(...segs.map((g) => g.size));
+    if (largest > SEGMENT_MAX) {
+      throw new RangeError(`a region of ${largest} instructions from slot ${entry} has no point to split it at (the JIT's limit for one function is ${SEGMENT_MAX})`);
+    }
+    return segs;
+  }
+
+  /** The function for entry slot `entry`: its code, or a driver calling its segments in turn. */
   entryFunction(entry: number): void {
-    let code = this.entryCode(entry).code;
+    const segs = this.split(entry);
+    if (segs === undefined) {
+      this.unit(`f${entry}`, entry, this.entryCode(entry).code, false);
+      return;
+    }
+    for (const g of segs) {
+      const later = segs.filter((x) => x.start > g.start).map((x) => x.start);
+      const code = structure(this.cfg, g.start, {
+        body: (b) => this.body(b),
+        cond: (b) => this.cond(b),
+        exit: () => SEGMENT_EXIT,
+        outside: (pc) => (later.includes(pc) ? segmentLeave(`${pc}`) : this.outside(pc)),
+      }, g.has) ?? this.switched(g.start, { ...g, later });
+      this.unit(`s${g.start}`, g.start, code, true);
+    }
+    // The driver: r0..r11 as locals, handed on through G by each segment that
+    // jumps to a later one (N its slot); segments run in slot order, control only goes forward.
+    const nonParams = ALL_REGS.filter((id) => !PARAMS.has(id));
+    const load = ALL_REGS.map((id, k) => `${id} = G[${k}];`).join(" ");
+    const call = (g: Segment) => `B = s${g.start}(rt, depth, B, ${ALL_REGS.join(",")}); if (N < 0) return B; ${load}`;
+    const emit = (x: string) => this.out.push(x);
+    emit(`function f${entry}(rt, depth, B, ${ARGS}, l10, h10) {`);
+    emit(`let ${nonParams.map((id) => `${id} = 0`).join(", ")};`);
+    segs.forEach((g, i) => emit(i === 0 ? call(g) : `if (N === ${g.start}) { ${call(g)} }`));
+    emit(`return B;`);
+    emit(`}`);
+  }
+
+  /** One JavaScript function over `code` (an entry's, or a segment's when `segment`: then every register is a parameter). */
+  private unit(name: string, entry: number, code: string, segment: boolean): void {
     // Only checked accesses (and atomics, probe loads, kernel stores) throw
     // with ic = 0, i.e. need the catch that refunds the rest of their block;
     // only direct stack accesses need S. Functions without them skip both
@@ -262,15 +325,14 @@ class ProgramWriter {
     // functions: V8 inlines callees up to 460 bytes of bytecode); the
     // interpreter fallback gets 0 for registers never named (they are 0).
     const named = (id: string) => new RegExp(`\\b${id}\\b`).test(code);
-    const regs: string[] = [];
-    for (let r = 0; r < REG_FILE_SIZE; r++) regs.push(L(r), H(r));
-    const params = new Set(["l1", "h1", "l2", "h2", "l3", "h3", "l4", "h4", "l5", "h5", "l10", "h10"]);
+    const regs = ALL_REGS;
+    const params = segment ? new Set(ALL_REGS) : PARAMS;
     // Inlined callees' registers (l1_3 ...) are this function's locals too.
     const inlinedRegs = [...new Set(code.match(/\b[lh]\d+_\d+\b/g) ?? [])];
     const locals = [...regs.filter((id) => !params.has(id) && named(id)), ...inlinedRegs];
     const temps = ["t", "v", "f", "n"].filter(named);
     const emit = (s: string) => this.out.push(s);
-    emit(`function f${entry}(rt, depth, B, ${ARGS}, l10, h10) {`);
+    emit(segment ? `function ${name}(rt, depth, B, ${ALL_REGS.join(",")}) {` : `function ${name}(rt, depth, B, ${ARGS}, l10, h10) {`);
     const lets = [...locals.map((id) => `${id} = 0`), `pc = ${entry}`, ...temps.map((id) => `${id} = ${id === "t" ? "0" : "null"}`)];
     if (mayFault) lets.push("ic = 0");
     emit(`let ${lets.join(", ")};`);
@@ -304,6 +366,8 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
   emit(`"use strict";`);
   emit(`const { ${Object.keys(SHARED).join(", ")}, lp, A } = K;`);
   emit(`const T = new Int32Array(2), imul = Math.imul;`);
+  // Segments of a split entry function hand registers to the driver in G (read back at once, so one G serves every frame).
+  emit(`const G = new Int32Array(${2 * REG_FILE_SIZE}); let N = 0;`);
   for (const line of ACCESS_FN) emit(line);
   // Code reachable from several entries is compiled into each of their
   // functions: bound the total, so that a program whose calls land inside
@@ -324,18 +388,23 @@ export function generate(lp: LoadedProgram, extraEntries: readonly number[] = []
 /**
  * Largest program compiled (slots). V8 optimizes no function over 60 KiB of
  * bytecode (--max-optimized-bytecode-size), and a compiled program that stays
- * unoptimized runs slower than the interpreter: the tracer's 381-slot program
- * did, at 71 KiB, before stack accesses went direct and the budget fallback
- * was shared. At about 70 bytes of bytecode per slot now, 800 slots stay
- * under the limit; larger programs run in the interpreter (jitError says so).
+ * unoptimized runs slower than the interpreter: at about 70 bytes of bytecode
+ * per slot, an entry function stays under it up to ~800 instructions. Larger
+ * entry regions are split into segments (segments.ts), each a function of
+ * its own; this bound only limits compile time.
  */
-export const JIT_MAX_SLOTS = 800;
+export const JIT_MAX_SLOTS = 8192;
+
+/** An entry region over this many instructions is split into segments; no segment may be larger (the program is refused then). */
+export const SEGMENT_MAX = 800;
+/** The size a segment grows to before it is cut at the next point that allows a cut. */
+export const SEGMENT_TARGET = 400;
 
 /** Largest callee inlined at a call site (instructions besides jumps and exits, counting those it inlined itself). */
 export const INLINE_MAX_INSNS = 40;
 
 /** Most instructions compiled over all of a program's entry functions (shared code counts once per entry reaching it). */
-export const JIT_MAX_EMITTED = 4 * JIT_MAX_SLOTS;
+export const JIT_MAX_EMITTED = JIT_MAX_SLOTS;
 
 /** Compiles `lp` into a JitProgram (does not store it on lp). Throws for programs over JIT_MAX_SLOTS. */
 export function compileProgram(lp: LoadedProgram, extraEntries: readonly number[] = []): JitProgram {

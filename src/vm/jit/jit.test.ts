@@ -12,7 +12,7 @@ import type { Instruction, Program } from "../isa/instruction.js";
 import { LDDW, PseudoLd } from "../isa/opcodes.js";
 import { Interpreter, type LoadedProgram, type RunResult } from "../interpreter.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
-import { INLINE_MAX_INSNS, JIT_MAX_SLOTS } from "./compile.js";
+import { INLINE_MAX_INSNS, JIT_MAX_EMITTED, JIT_MAX_SLOTS, SEGMENT_MAX, SEGMENT_TARGET } from "./compile.js";
 import { jitOf, readsRegisters } from "./runtime.js";
 
 const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
@@ -516,6 +516,113 @@ describe("JIT: small leaf callees inlined at their call sites", () => {
   });
 });
 
+describe("JIT: large entry regions split into segments", () => {
+  const JEQ_IMM = 0x15;
+  const JNE_IMM = 0x55;
+  const AND64_IMM = 0x57;
+  const XOR64_REG = 0xaf;
+  const RSH64_IMM = 0x77;
+  const STX_DW = 0x7b;
+  const LDX_DW = 0x79;
+
+  /** `groups` diamonds of 10 instructions, each storing r0 in the stack and adding back a slot an earlier group stored. */
+  const groups = (count: number, salt: number): Instruction[] =>
+    Array.from({ length: count }, (_, k) => [
+      I(ADD64_IMM, 0, 0, 0, k + salt),
+      I(MOV64_REG, 2, 0),
+      I(AND64_IMM, 2, 0, 0, 3),
+      I(JEQ_IMM, 2, 0, 2, 1), // skip the next two when r0 & 3 == 1
+      I(XOR64_REG, 0, 7),
+      I(RSH64_IMM, 0, 0, 0, 1),
+      I(STX_DW, 10, 0, -8 * ((k % 8) + 1), 0),
+      I(LDX_DW, 3, 10, -8 * (((k + 3) % 8) + 1), 0),
+      I(ADD64_REG, 0, 3),
+      I(MOV64_REG, 6, 0), // r6 (callee-saved) carries r0 across segments and calls
+    ]).flat();
+
+  /** Results of `insns` in the interpreter and the JIT at every budget up to the full run's count (each engine loads it once). */
+  function sameEveryBudget(insns: Instruction[], args: bigint[] = [0n]) {
+    const interp = world(false);
+    const jit = world(true);
+    const a = interp.vm.load(program(insns), "big");
+    const b = jit.vm.load(program(insns), "big");
+    const full = interp.vm.run(a, { args });
+    expect(jit.vm.run(b, { args })).toEqual(full);
+    for (let budget = 0; budget <= full.executed + 1; budget++) {
+      expect(jit.vm.run(b, { args, budget }), `budget ${budget}`).toEqual(interp.vm.run(a, { args, budget }));
+    }
+    return { full, lp: b };
+  }
+
+  it("a region of 1,300 instructions with a loop and an early jump to its exit compiles as segments and runs as the interpreter at every budget", () => {
+    const body = [...groups(60, 1), I(MOV64_IMM, 8, 0, 0, 50), I(ADD64_REG, 0, 8), I(ADD64_IMM, 8, 0, 0, -1), I(JNE_IMM, 8, 0, -3, 0), ...groups(70, 7)];
+    const insns = [
+      I(MOV64_IMM, 0, 0, 0, 0),
+      I(MOV64_IMM, 7, 0, 0, 0x5a5),
+      ...Array.from({ length: 8 }, (_, k) => I(0x7a, 10, 0, -8 * (k + 1), k)), // *(u64 *)(r10 - 8(k+1)) = k
+      I(JEQ_IMM, 1, 0, body.length, 77), // r1 == 77: straight to the exit (a forward edge over every segment)
+      ...body,
+      I(ADD64_REG, 0, 7),
+      EXIT,
+    ];
+    expect(insns.length).toBeGreaterThan(SEGMENT_MAX);
+    const { full, lp } = sameEveryBudget(insns);
+    const source = lp.jitted!.source;
+    const segs = source.match(/^function s\d+\(/gm) ?? [];
+    expect(segs.length).toBeGreaterThanOrEqual(3);
+    // the exit block is a segment of its own: the early jump lands on it
+    expect(source).toContain(`function s${insns.length - 2}(`);
+    expect(full.fault).toBeUndefined();
+    // 2 moves, 8 stores, the jump, the add and the exit
+    expect(sameEveryBudget(insns, [77n]).full).toMatchObject({ r0: 0x5a5n, executed: 13 });
+  });
+
+  it("a split subprogram called twice from a split main: registers, stack and count as the interpreter's", () => {
+    const sub = [...groups(90, 3), I(MOV64_REG, 0, 6), EXIT];
+    const half = (salt: number) => groups(45, salt);
+    const main = [
+      I(MOV64_IMM, 0, 0, 0, 1),
+      I(MOV64_IMM, 7, 0, 0, 0x33),
+      ...Array.from({ length: 8 }, (_, k) => I(0x7a, 10, 0, -8 * (k + 1), 3 * k)),
+      ...half(11),
+      I(MOV64_REG, 9, 6), // r9 survives the calls
+      I(CALL, 0, 1, 0, 0), // patched below: call sub
+      I(ADD64_REG, 9, 0),
+      ...half(13),
+      I(CALL, 0, 1, 0, 0),
+      I(ADD64_REG, 0, 9),
+      EXIT,
+    ];
+    const subAt = main.length;
+    main.forEach((insn, pc) => {
+      if (insn.opcode === CALL) main[pc] = I(CALL, 0, 1, 0, subAt - pc - 1);
+    });
+    const insns = [...main, ...sub];
+    const { full, lp } = sameEveryBudget(insns);
+    const source = lp.jitted!.source;
+    expect(source).toMatch(/^function s\d+\(/m);
+    expect(source).toContain(`function s${subAt}(`);
+    expect(full.fault).toBeUndefined();
+  });
+
+  it("a memory fault in a later segment: same pc, message and count", () => {
+    const insns = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 9), ...groups(100, 5), I(LDX_DW, 3, 10, 8, 0), EXIT];
+    const { full, lp } = sameEveryBudget(insns);
+    expect(lp.jitted!.source).toMatch(/^function s\d+\(/m);
+    expect(full.fault).toMatchObject({ kind: "memory", pc: insns.length - 2 });
+  });
+
+  it("a loop over more than SEGMENT_MAX instructions has no cut: the program runs in the interpreter", () => {
+    const insns = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 9), I(MOV64_IMM, 8, 0, 0, 2), ...groups(90, 5), I(ADD64_IMM, 8, 0, 0, -1), I(JNE_IMM, 8, 0, -(90 * 10 + 2), 0), EXIT];
+    const w = world(true);
+    const lp = w.vm.load(program(insns), "loop");
+    expect(lp.jitted).toBeUndefined();
+    // (the exit after the loop may be cut off as a segment of its own: the rest is one region)
+    expect(lp.jitError).toBe(`a region of ${insns.length - 1} instructions from slot 0 has no point to split it at (the JIT's limit for one function is ${SEGMENT_MAX})`);
+    expect(SEGMENT_TARGET).toBeLessThan(SEGMENT_MAX);
+  });
+});
+
 describe("JIT: 64-bit arithmetic without BigInt", () => {
   const values = [
     0n, 1n, 2n, 3n, 7n, 0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n,
@@ -730,13 +837,14 @@ describe("JIT: code shared by entries", () => {
     expect(out.r0).toBe(8n); // the last call runs the body's last 8 adds
     expect(world(true).vm.load(program(small)).jitted?.source).toContain("function f6(");
     const w = world(true);
-    const big = w.vm.load(program(build(40, 200)), "big");
+    // 61 entries: 61 + (201 + 200 + ... + 142) = 10351 instructions compiled
+    const big = w.vm.load(program(build(60, 200)), "big");
     expect(big.jitted).toBeUndefined();
-    expect(big.jitError).toMatch(/instructions compiled for its 41 entries, over the JIT's limit of 3200/);
+    expect(big.jitError).toBe(`program needs 10351 instructions compiled for its 61 entries, over the JIT's limit of ${JIT_MAX_EMITTED}`);
     const w2 = world(false);
     const r = w.vm.run(big, { args: [regionAddress(w.buf)] });
-    expect(r).toEqual(w2.vm.run(w2.vm.load(program(build(40, 200))), { args: [regionAddress(w2.buf)] }));
-    expect(r.r0).toBe(161n);
+    expect(r).toEqual(w2.vm.run(w2.vm.load(program(build(60, 200))), { args: [regionAddress(w2.buf)] }));
+    expect(r.r0).toBe(141n);
   });
 });
 

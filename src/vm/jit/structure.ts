@@ -27,8 +27,8 @@ export interface StructureEmitter {
   outside(pc: number): string;
 }
 
-/** The blocks reachable from the block at `entry`, in reverse postorder. */
-export function reversePostorder(cfg: Cfg, entry: number): Block[] {
+/** The blocks reachable from the block at `entry` (through blocks `within` allows, if given), in reverse postorder. */
+export function reversePostorder(cfg: Cfg, entry: number, within?: (b: Block) => boolean): Block[] {
   const start = cfg.blockAt[entry];
   if (start === undefined) return [];
   const seen = new Uint8Array(cfg.blocks.length);
@@ -40,7 +40,7 @@ export function reversePostorder(cfg: Cfg, entry: number): Block[] {
     const top = stack[stack.length - 1]!;
     if (top.i < top.succ.length) {
       const s = cfg.blockAt[top.succ[top.i++]!];
-      if (s !== undefined && !seen[s.index]) {
+      if (s !== undefined && !seen[s.index] && (within === undefined || within(s))) {
         seen[s.index] = 1;
         stack.push({ b: s, succ: successors(s), i: 0 });
       }
@@ -53,13 +53,14 @@ export function reversePostorder(cfg: Cfg, entry: number): Block[] {
 }
 
 /**
- * Structured JavaScript for the region of `cfg` reachable from `entry`, or
- * undefined when the region is irreducible. Every path through the code
+ * Structured JavaScript for the region of `cfg` reachable from `entry`
+ * (through blocks `within` allows, if given: jumps to others are `outside`),
+ * or undefined when the region is irreducible. Every path through the code
  * ends in an explicit transfer (return, throw, break, continue), so no
  * statement falls off the end of a block or a loop.
  */
-export function structure(cfg: Cfg, entry: number, em: StructureEmitter): string | undefined {
-  const order = reversePostorder(cfg, entry);
+export function structure(cfg: Cfg, entry: number, em: StructureEmitter, within?: (b: Block) => boolean): string | undefined {
+  const order = reversePostorder(cfg, entry, within);
   if (order.length === 0) return undefined;
   const n = cfg.blocks.length;
   const rpo = new Int32Array(n).fill(-1);
