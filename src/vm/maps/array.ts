@@ -96,6 +96,12 @@ export class ArrayMap extends BpfMap {
     regionAddrInto(this.values, i >= this.maxEntries ? -1 : i * this.elemSize, out);
   }
 
+  /** The index read in place: no view of the key per lookup. */
+  override progLookupAddrAt(bytes: Uint8Array, off: number, _cpu: number, out: Int32Array): void {
+    const i = readU32(bytes, off);
+    regionAddrInto(this.values, i >= this.maxEntries ? -1 : i * this.elemSize, out);
+  }
+
   override progUpdate(key: Uint8Array, value: Uint8Array, flags: number, _cpu: number): number {
     if (this.flags & BPF_F_RDONLY_PROG) return E.EACCES;
     return this.updateElem(key, value, flags);

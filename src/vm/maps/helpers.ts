@@ -103,9 +103,15 @@ export const mapLookupElem: HelperImpl = withFast(
   (rt, l1, h1, l2, h2) => {
     const map = mapArgFast(rt, l1, h1);
     if (!map) return 0;
-    const key = vmBytesAt(rt, l2, h2, map.keySize);
-    if (!key) return 0;
-    map.progLookupAddr(key, rt.env.cpu(), ADDR);
+    const ks = map.keySize;
+    if (ks !== 0) {
+      // The key where it lies (vmBytesAt without the view).
+      const r = rt.mem.find(h2 >>> 0, l2 >>> 0, ks);
+      if (r === undefined) return 0;
+      map.progLookupAddrAt(r.bytes, (l2 >>> 0) - r.lo, rt.env.cpu(), ADDR);
+    } else {
+      map.progLookupAddr(new Uint8Array(0), rt.env.cpu(), ADDR);
+    }
     rt.rh = ADDR[1]!;
     return ADDR[0]!;
   },

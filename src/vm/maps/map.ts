@@ -355,6 +355,11 @@ export abstract class BpfMap {
     out[1] = U64_HALVES[1]!;
   }
 
+  /** progLookupAddr with the key at `off` of `bytes` (key_size bytes there). */
+  progLookupAddrAt(bytes: Uint8Array, off: number, cpu: number, out: Int32Array): void {
+    this.progLookupAddr(bytes.subarray(off, off + this.keySize), cpu, out);
+  }
+
   /** bpf_map_update_elem from a program (the verifier rejects it on maps that return -EOPNOTSUPP here). */
   progUpdate(_key: Uint8Array, _value: Uint8Array, _flags: number, _cpu: number): number {
     return E.EOPNOTSUPP;

@@ -12,7 +12,7 @@ import { HashMapBase, checkFlags } from "./hash.js";
 import { htabHash } from "./hash-table.js";
 import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
-import { firstBytes, isU32, roundUp8 } from "./util.js";
+import { firstBytes, isU32, readU32, roundUp8 } from "./util.js";
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
 export class PercpuArrayMap extends BpfMap {
@@ -84,6 +84,11 @@ export class PercpuArrayMap extends BpfMap {
     const i = arrayIndex(key);
     if (i >= this.maxEntries || !(cpu >= 0 && cpu < this.nrCpus)) return 0n;
     return this.base + BigInt(this.offset(i, cpu));
+  }
+
+  override progLookupAddrAt(bytes: Uint8Array, off: number, cpu: number, out: Int32Array): void {
+    const i = readU32(bytes, off);
+    regionAddrInto(this.values, i >= this.maxEntries || !(cpu >= 0 && cpu < this.nrCpus) ? -1 : this.offset(i, cpu), out);
   }
 
   override progLookupAddr(key: Uint8Array, cpu: number, out: Int32Array): void {
