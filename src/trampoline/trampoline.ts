@@ -1,9 +1,11 @@
 // Trampolines: every traced function gets one, holding the fentry, fexit
 // and fmod_ret programs attached to it (at most 38, as on x86) and one hook
-// in the kernel's function table. On each call the trampoline fills the
-// program context (the kernel's `u64 ctx[]`: the arguments, then the return
-// value for fexit and fmod_ret) and the per-target metadata the get_func_*
-// helpers read (ip, BTF id, argument count, cookie). Programs do not
+// in the kernel's function table: its current image, replaced by a new one
+// on every attach or detach (a call in progress keeps the image it entered
+// with, as in the kernel). On each call the trampoline fills the program
+// context (the kernel's `u64 ctx[]`: the arguments, then the return value
+// for fexit and fmod_ret) and points the helpers' call info (ip, BTF id,
+// argument count, cookie; built per attachment) at each program's. Programs do not
 // nest: a call reached while a program runs is a recursion miss, counted
 // per program (see run-guard.ts). Per event nothing is allocated: the
 // context is filled through a BigUint64Array and programs run through
