@@ -4,10 +4,10 @@
 // elements live in preallocated numbered slots taken from a LIFO free list
 // (a deleted element's slot is the next one reused). Iteration
 // (get_next_key) and the batch cursor (a bucket index) follow the kernel.
-import { jhash } from "./jhash.js";
+import { jhash, jhashAt } from "./jhash.js";
 import { type BatchOptions, type BatchResult, BPF_F_LOCK, E } from "./types.js";
 import { batchErr, userBytes } from "./map.js";
-import { isU32, readU32, roundupPowOfTwo, writeU32 } from "./util.js";
+import { firstBytes, isU32, readU32, roundupPowOfTwo, writeU32 } from "./util.js";
 
 /**
  * htab_map_hash with hashrnd 0 (as with BPF_F_ZERO_SEED). The kernel uses
@@ -16,6 +16,11 @@ import { isU32, readU32, roundupPowOfTwo, writeU32 } from "./util.js";
  */
 export function htabHash(key: Uint8Array): number {
   return jhash(key, 0);
+}
+
+/** htabHash of the `len`-byte key at `off` of `bytes`. */
+export function htabHashAt(bytes: Uint8Array, off: number, len: number): number {
+  return jhashAt(bytes, off, len, 0);
 }
 
 export class HashTable {
@@ -55,12 +60,17 @@ export class HashTable {
 
   /** The slot holding `key` (whose hash is `hash`), or -1. */
   find(key: Uint8Array, hash: number): number {
+    return this.findAt(key, 0, hash);
+  }
+
+  /** find() for the key at `off` of `bytes` (keySize bytes there). */
+  findAt(bytes: Uint8Array, off: number, hash: number): number {
     const ks = this.keySize;
     for (let s = this.heads[this.bucketOf(hash)]!; s >= 0; s = this.next[s]!) {
       if (this.hashes[s] !== hash) continue;
       const o = s * ks;
       let i = 0;
-      while (i < ks && this.keys[o + i] === key[i]) i++;
+      while (i < ks && this.keys[o + i] === bytes[off + i]) i++;
       if (i === ks) return s;
     }
     return -1;
@@ -68,7 +78,7 @@ export class HashTable {
 
   /** Links `slot` holding `key` at the head of its bucket. */
   pushHead(slot: number, key: Uint8Array, hash: number): void {
-    this.keys.set(key.subarray(0, this.keySize), slot * this.keySize);
+    this.keys.set(firstBytes(key, this.keySize), slot * this.keySize);
     this.hashes[slot] = hash;
     const b = this.bucketOf(hash);
     this.next[slot] = this.heads[b]!;

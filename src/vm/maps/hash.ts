@@ -9,7 +9,7 @@
 // refuses new keys with -E2BIG. BPF_F_NO_PREALLOC is accepted and behaves
 // the same (storage is always a preallocated pool here).
 import { RegionKind, type Region } from "../memory.js";
-import { HashTable, htabHash } from "./hash-table.js";
+import { HashTable, htabHash, htabHashAt } from "./hash-table.js";
 import { BpfMap, type MapInit, regionAddrInto } from "./map.js";
 import { type BatchOptions, type BatchResult, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST, E } from "./types.js";
 import { firstBytes, isU32, roundUp8 } from "./util.js";
@@ -64,6 +64,11 @@ export abstract class HashMapBase extends BpfMap {
 
   protected find(key: Uint8Array): number {
     return this.table.find(key, htabHash(key));
+  }
+
+  /** find() for the key at `off` of `bytes`. */
+  protected findAt(bytes: Uint8Array, off: number): number {
+    return this.table.findAt(bytes, off, htabHashAt(bytes, off, this.keySize));
   }
 
   protected override sysGetNextKey(key: Uint8Array | null): Uint8Array | number {
@@ -184,6 +189,11 @@ export class HashMap extends HashMapBase {
 
   override progLookupAddr(key: Uint8Array, _cpu: number, out: Int32Array): void {
     const s = this.find(key);
+    regionAddrInto(this.values, s < 0 ? -1 : this.slotOffset(s), out);
+  }
+
+  override progLookupAddrAt(bytes: Uint8Array, off: number, _cpu: number, out: Int32Array): void {
+    const s = this.findAt(bytes, off);
     regionAddrInto(this.values, s < 0 ? -1 : this.slotOffset(s), out);
   }
 

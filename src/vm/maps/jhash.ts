@@ -45,10 +45,14 @@ function le32(k: Uint8Array, o: number): number {
 
 /** jhash(key, length, initval): the hash of `key`'s bytes (little-endian word loads, as on x86). */
 export function jhash(key: Uint8Array, initval = 0): number {
-  let length = key.length;
+  return jhashAt(key, 0, key.length, initval);
+}
+
+/** jhash of the `length` bytes at `off` of `key` (a key read in place). */
+export function jhashAt(key: Uint8Array, off: number, length: number, initval = 0): number {
   const init = (JHASH_INITVAL + length + initval) >>> 0;
   const s: Lanes = { a: init, b: init, c: init };
-  let o = 0;
+  let o = off;
   while (length > 12) {
     s.a = (s.a + le32(key, o)) >>> 0;
     s.b = (s.b + le32(key, o + 4)) >>> 0;

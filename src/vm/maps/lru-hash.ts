@@ -99,6 +99,12 @@ export class LruHashMap extends HashMapBase {
     regionAddrInto(this.values, s < 0 ? -1 : this.slotOffset(s), out);
   }
 
+  override progLookupAddrAt(bytes: Uint8Array, off: number, _cpu: number, out: Int32Array): void {
+    const s = this.findAt(bytes, off);
+    if (s >= 0) this.touch(s);
+    regionAddrInto(this.values, s < 0 ? -1 : this.slotOffset(s), out);
+  }
+
   override progUpdate(key: Uint8Array, value: Uint8Array, flags: number, _cpu: number): number {
     if (this.flags & BPF_F_RDONLY_PROG) return E.EACCES;
     return this.updateElem(key, value, flags);

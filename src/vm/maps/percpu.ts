@@ -172,6 +172,11 @@ export class PercpuHashMap extends HashMapBase {
     return this.slotAddress(s, cpu);
   }
 
+  override progLookupAddrAt(bytes: Uint8Array, off: number, cpu: number, out: Int32Array): void {
+    const s = this.findAt(bytes, off);
+    regionAddrInto(this.values, s < 0 || !(cpu >= 0 && cpu < this.nrCpus) ? -1 : this.slotOffset(s, cpu), out);
+  }
+
   override progLookupAddr(key: Uint8Array, cpu: number, out: Int32Array): void {
     const s = this.find(key);
     regionAddrInto(this.values, s < 0 || !(cpu >= 0 && cpu < this.nrCpus) ? -1 : this.slotOffset(s, cpu), out);
