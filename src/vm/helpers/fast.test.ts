@@ -12,8 +12,11 @@ import { VmFault } from "../errors.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
 import { createMap, MapRegistry, type BpfMap, type RingbufMap } from "../maps/index.js";
 import { RINGBUF_MAX_RECORD_SZ } from "../maps/ringbuf.js";
-import { invokeFastHelper, invokeHelper, MapsByAddress, type FastHelperRuntime, type HelperImpl } from "./abi.js";
-import { vmHelperTable } from "./table.js";
+import { ProgramBuilder } from "../isa/builder.js";
+import { programFromInsns } from "../isa/encode.js";
+import { Interpreter } from "../interpreter.js";
+import { invokeFastHelper, invokeHelper, MapsByAddress, withFast, type FastHelperRuntime, type HelperImpl } from "./abi.js";
+import { HelperTable, vmHelperTable } from "./table.js";
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 const KBASE = 0xffff888000001000n;
@@ -281,4 +284,43 @@ describe("helpers' BigInt-free forms", () => {
     expect(callFast(t.impl(2)!, w, 2, args)).toEqual({ r0: U64(-22n) });
     expect(callFast(t.impl(3)!, w, 3, args)).toEqual({ r0: U64(-22n) });
   });
+});
+
+describe("the engines call a helper's fast form when it has one", () => {
+  // A helper whose two forms answer differently (real helpers never do): r0 tells which one ran.
+  const seenArgs: number[][] = [];
+  const probe = withFast(
+    (_rt, r1) => r1 + 1n,
+    (rt, l1, h1, l2, h2, l3, h3, l4, h4, l5, h5) => {
+      seenArgs.push([l1, h1, l2, h2, l3, h3, l4, h4, l5, h5]);
+      rt.rh = h1 ^ -1;
+      return (l1 + 2) | 0;
+    },
+  );
+  const plain: HelperImpl = (_rt, r1, r2) => r1 * 3n + r2;
+  for (const engine of ["jit"]) {
+    it(`${engine}: the fast form with the registers' halves; the BigInt form for a helper without one`, () => {
+      const helpers = new HelperTable().register(8, probe).register(7, plain);
+      const vm = new Interpreter({ mem: new AddressSpace(), env: nullKernelEnv(), helper: (id) => helpers.impl(id), jit: engine === "jit" });
+      const b = new ProgramBuilder()
+        .lddw(1, 0x89abcdef_fffffffen)
+        .lddw(2, -2n)
+        .mov64Imm(3, 3)
+        .lddw(4, 1n << 32n)
+        .mov64Imm(5, -5)
+        .call(8)
+        .mov64(6, 0)
+        .mov64Imm(1, 5)
+        .mov64Imm(2, 1)
+        .call(7)
+        .add64(0, 6)
+        .exit();
+      seenArgs.length = 0;
+      const r = vm.run(vm.load(programFromInsns(b.link()), "p"));
+      expect(r.fault).toBeUndefined();
+      // fast: lo = 0xfffffffe + 2 wraps to 0, hi = ~0x89abcdef; plus 5 * 3 + 1 from the BigInt form.
+      expect(r.r0).toBe(U64((BigInt(~0x89abcdef >>> 0) << 32n) + 16n));
+      expect(seenArgs).toEqual([[-2, 0x89abcdef | 0, -2, -1, 3, 0, 0, 1, -5, -1]]);
+    });
+  }
 });
