@@ -56,6 +56,27 @@ describe("div64: BigInt-free 64-bit division", () => {
     });
   }
 
+  it("operands below 2^53 (one double division): quotients just below, at and above integers, up to the boundary", () => {
+    const LIMIT = 1n << 53n;
+    const divisors = [1n, 3n, 7n, 0xffffffffn, 0x100000001n, 0x12345678901n, (1n << 52n) + 1n, LIMIT - 1n, LIMIT - 3n, 0x1fffff00000001n];
+    const cases: [bigint, bigint][] = [];
+    for (const b of divisors) {
+      for (const q of [0n, 1n, 2n, 0xfffffn, (LIMIT - 1n) / b, (LIMIT - 1n) / b - 1n]) {
+        for (const r of [0n, 1n, b - 1n]) {
+          const a = q * b + r;
+          if (a >= 0n && a < LIMIT && r < b) cases.push([a, b]);
+        }
+      }
+    }
+    // and the first operands past it, which take the wide path
+    cases.push([LIMIT, 3n], [LIMIT - 1n, LIMIT], [LIMIT + 1n, LIMIT - 1n], [(LIMIT << 1n) - 1n, 0x100000001n]);
+    expect(cases.length).toBe(136);
+    for (const [a, b] of cases) {
+      for (const mod of [0, 1]) expect(run(udivmod64, a, b, mod), `${a} ${mod ? "%" : "/"} ${b}`).toBe(refU(a, b, mod));
+      for (const mod of [0, 1]) expect(run(sdivmod64, u(-a), b, mod), `-${a} ${mod ? "%" : "/"} ${b}`).toBe(refS(u(-a), b, mod));
+    }
+  });
+
   it("the RFC 9669 special cases", () => {
     const MIN = 0x8000000000000000n;
     expect(run(sdivmod64, MIN, u(-1n), 0)).toBe(MIN);

@@ -29,6 +29,21 @@ function mulhu(a: number, b: number): number {
  * out[0] = lo, out[1] = hi.
  */
 export function udivmod64(out: Int32Array, al: number, ah: number, bl: number, bh: number, mod: number): void {
+  // a below 2^53 (and b nonzero): one double division. The quotient x = a / b
+  // rounds to within x * 2^-53 < 1 / b of itself, and a non-integer x lies at
+  // least 1 / b below the next integer, so the floor of the rounded value is
+  // floor(x); q * b <= a < 2^53 and the remainder are exact.
+  // (A divisor of 2^53 or more is then above a: its rounding keeps it above, q = 0.)
+  // Divisors below 2^21 keep the two-step path below (measured faster for them: div_digits).
+  if (ah >>> 21 === 0 && (bh !== 0 || bl >>> 0 >= 0x200000)) {
+    const a = ah * TWO32 + (al >>> 0);
+    const b = (bh >>> 0) * TWO32 + (bl >>> 0);
+    const q = Math.floor(a / b);
+    const v = mod === 1 ? a - q * b : q;
+    out[0] = v | 0;
+    out[1] = (v / TWO32) | 0;
+    return;
+  }
   if (bh === 0) {
     const b = bl >>> 0;
     if (b === 0) {
