@@ -194,6 +194,13 @@ export function u64Num(lo: number, hi: number): number {
 const U64_BOX = new BigUint64Array(1);
 const U64_HALVES = new Int32Array(U64_BOX.buffer);
 
+/** hi:lo as a u64 BigInt in one allocation (an address for the KernelEnv, which takes BigInts). */
+export function u64Big(lo: number, hi: number): bigint {
+  U64_HALVES[0] = lo;
+  U64_HALVES[1] = hi;
+  return U64_BOX[0]!;
+}
+
 /** r0 = `v` (a BigInt from the KernelEnv, taken mod 2^64) from a fast helper: returns the low half, sets rt.rh. */
 export function retBig(rt: FastHelperRuntime, v: bigint): number {
   U64_BOX[0] = v;
@@ -248,5 +255,5 @@ export function readKernelMemoryAt(rt: HelperRuntime, dst: Uint8Array, lo: numbe
     dst.set(inVm);
     return 0;
   }
-  return rt.env.readKernel(dst, toBigU(lo, hi));
+  return rt.env.readKernel(dst, u64Big(lo, hi));
 }

@@ -5,8 +5,7 @@
 // including its negative errnos. The ones programs call on every event
 // also carry their BigInt-free form (withFast; see abi.ts).
 import type { FastHelperImpl, HelperImpl, HelperRuntime } from "./abi.js";
-import { toBigU } from "../alu64.js";
-import { errRet, errRetFast, readKernelMemory, readKernelMemoryAt, retBig, u64Num, vmBytes, vmBytesAt, withFast } from "./abi.js";
+import { errRet, errRetFast, readKernelMemory, readKernelMemoryAt, retBig, u64Big, u64Num, vmBytes, vmBytesAt, withFast } from "./abi.js";
 import { formatPrintk } from "./printk.js";
 import { BPF_F_SKIP_FIELD_MASK, BPF_F_USER_STACK, PERF_EVENT_MAX_STACK } from "../maps/types.js";
 
@@ -43,7 +42,7 @@ function probeRead(kernel: boolean): HelperImpl {
     (rt, dl, dh, sl, sh, srcl, srch) => {
       const out = vmBytesAt(rt, dl, dh, u64Num(sl, sh), true);
       if (!out) return errRetFast(rt, EFAULT);
-      return errRetFast(rt, -(kernel ? readKernelMemoryAt(rt, out, srcl, srch) : rt.env.readUser(out, toBigU(srcl, srch))));
+      return errRetFast(rt, -(kernel ? readKernelMemoryAt(rt, out, srcl, srch) : rt.env.readUser(out, u64Big(srcl, srch))));
     },
   );
 }
