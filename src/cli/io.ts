@@ -201,7 +201,8 @@ export const processIo: CliIo = {
   err: (text) => void process.stderr.write(text),
   stream: async (fill) => {
     const pending: Promise<void>[] = [];
-    const sink = new OutputSink((chunk) => pending.push(writeStdout(chunk)));
+    // Nothing left buffered in stdout after the write: the chunk went out synchronously (files; pipes on Linux), its buffer may be reused.
+    const sink = new OutputSink((chunk) => pending.push(writeStdout(chunk)) > 0 && process.stdout.writableLength === 0);
     fill(sink);
     sink.flush();
     await Promise.all(pending);

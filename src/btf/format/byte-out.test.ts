@@ -73,6 +73,53 @@ describe("ByteOut", () => {
     expect(chunks[0]!.toString()).toBe("head\n");
   });
 
+  it("refills one buffer while the consumer hands chunks back, and never touches a chunk it kept", () => {
+    const record = (i: number) => `[${i}] STRUCT 'name_${i}' size=${i * 8} vlen=0\n`;
+    const expected = Array.from({ length: 5000 }, (_, i) => record(i)).join("");
+    const copies: string[] = [];
+    const kept: Buffer[] = [];
+    const arrays = new Set<ArrayBufferLike>();
+    let n = 0;
+    // every third chunk is kept (not handed back): its bytes must stay as they were
+    const sink = new OutputSink((c) => {
+      arrays.add(c.buffer);
+      copies.push(c.toString("latin1"));
+      if (n++ % 3 === 2) {
+        kept.push(c);
+        return false;
+      }
+      return true;
+    });
+    const out = new ByteOut(sink);
+    for (let i = 0; i < 5000; i++) {
+      out.ascii(record(i));
+      out.endRecord();
+    }
+    out.flush();
+    expect(copies.join("")).toBe(expected);
+    expect(copies.length).toBe(Math.ceil(Buffer.byteLength(expected) / 65536));
+    // each kept chunk still holds exactly what it held when it was handed over
+    expect(kept.map((c) => c.toString("latin1"))).toEqual(copies.filter((_, i) => i % 3 === 2));
+    // one buffer, plus a new one after each chunk that was kept
+    expect(arrays.size).toBe(1 + kept.length);
+  });
+
+  it("OutputSink encodes text into one reused buffer for a consumer that hands chunks back", () => {
+    const texts: string[] = [];
+    const arrays = new Set<ArrayBufferLike>();
+    const sink = new OutputSink((c) => {
+      arrays.add(c.buffer);
+      texts.push(c.toString("utf8"));
+      return true;
+    });
+    const line = "struct s { int \u00e9t\u00e9; };\n"; // non-ASCII: 2 UTF-8 bytes per char
+    for (let i = 0; i < 10000; i++) sink.write(line);
+    sink.flush();
+    expect(texts.join("")).toBe(line.repeat(10000));
+    expect(texts.length).toBe(Math.ceil((line.length * 10000) / 65536));
+    expect(arrays.size).toBe(1);
+  });
+
   it("grows its buffer for a record longer than a chunk", () => {
     const sink = recorder();
     const out = new ByteOut(sink);

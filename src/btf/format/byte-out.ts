@@ -1,8 +1,9 @@
 // ByteOut: the byte-level writer of the whole-BTF dumps. Records are written
 // as bytes into one buffer (ASCII constants, decimal numbers, names copied
 // straight from the string section) and handed to a TextSink in chunks of
-// about 64 KiB, always at record boundaries, so a 12 MB dump allocates a few
-// hundred buffers instead of millions of small strings.
+// about 64 KiB, always at record boundaries, so a 12 MB dump allocates no
+// per-record strings, and one buffer in all when the sink's consumer hands
+// each chunk back (a synchronous write, see sink.ts).
 import type { StringTable } from "../strings.js";
 import { OutputSink, type TextSink } from "./sink.js";
 
@@ -113,8 +114,8 @@ export class ByteOut {
     if (this.pos === 0) return;
     const sink = this.sink;
     if (sink instanceof OutputSink) {
-      sink.writeBytes(this.buf.subarray(0, this.pos));
-      this.buf = Buffer.allocUnsafe(CHUNK * 2);
+      // a consumer done with the bytes gives the buffer back; else it keeps it
+      if (!sink.writeBytes(this.buf.subarray(0, this.pos))) this.buf = Buffer.allocUnsafe(CHUNK * 2);
     } else {
       sink.write(this.buf.toString("utf8", 0, this.pos));
     }
