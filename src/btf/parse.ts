@@ -92,6 +92,7 @@ export function parseBtf(bytes: Uint8Array, options: ParseOptions = {}): Btf {
   const typeStart = dataStart + hdr.typeOff;
   const words = typeWords(bytes, typeStart, hdr.typeLen, le);
   const scan = scanTypes(words, names, startId, fileOffset + typeStart);
+  names.endScan();
 
   const raw: RawTypeSource = {
     view,
@@ -118,7 +119,7 @@ class NameReader {
   /** Own string section as latin1 text, for the identifier regex. */
   private readonly text: string;
   /** 1 at an own offset whose string was checked to be an identifier (names repeat a lot). */
-  private readonly identOk: Uint8Array;
+  private identOk: Uint8Array;
 
   constructor(
     readonly strings: StringTable,
@@ -130,6 +131,11 @@ class NameReader {
     this.end = baseStrLen + strings.length;
     this.text = strings.latin1Text();
     this.identOk = new Uint8Array(strings.length);
+  }
+
+  /** Drops the scan's per-offset memo (one byte per string byte): later name reads do not need it. */
+  endScan(): void {
+    this.identOk = new Uint8Array(0);
   }
 
   /** The table holding (in-range) offset `off`. */
@@ -215,7 +221,8 @@ function scanTypes(words: Uint32Array, names: NameReader, startId: number, at: n
     w += recWords;
   }
   starts[n] = w;
-  return { starts: starts.subarray(0, n + 1), kinds: kinds.subarray(0, n) };
+  // copies of the used part: the worst-case arrays are ~3.5 times larger (vmlinux: 2.3 MB)
+  return { starts: starts.slice(0, n + 1), kinds: kinds.slice(0, n) };
 }
 
 // Per-kind record checks (`at` is the file offset of word 0; `where` of the record).

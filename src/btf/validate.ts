@@ -56,8 +56,10 @@ class RefCheck {
     this.start = btf.startId;
     this.kindById = kindsById(btf, raw);
     this.edgeStart = new Uint32Array(n + 1);
-    // There are fewer edges than words in the type section.
-    this.edges = new Uint32Array(n ? raw.starts[n]! - raw.starts[0]! : 0);
+    // Every edge takes at least two words of its record (a FUNC_PROTO with p
+    // parameters: p + 1 edges in 3 + 2p words; a member or DATASEC entry: 3
+    // words each; any other kind: one edge in at least 3 words).
+    this.edges = new Uint32Array(n ? (raw.starts[n]! - raw.starts[0]!) >>> 1 : 0);
   }
 
   outOfRange(id: number, ref: number, what: string): BtfError {
