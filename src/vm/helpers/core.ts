@@ -215,14 +215,17 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
     cpuFast,
   ),
   // numa_node_id(): the synthetic machine has one online node (map creation allows only node 0).
-  42: () => 0n,
+  42: withFast(() => 0n, () => 0),
   // get_jiffies_64(); a kernel without a clock of ticks answers 0.
   118: withFast(
     (rt) => BigInt.asUintN(64, rt.env.jiffies64?.() ?? 0n),
     (rt) => retBig(rt, rt.env.jiffies64?.() ?? 0n),
   ),
   // The cgroup v2 id of the current task's cgroup, as the kernel model says (0 from an environment without cgroups).
-  80: (rt) => BigInt.asUintN(64, rt.env.currentCgroupId?.() ?? 0n),
+  80: withFast(
+    (rt) => BigInt.asUintN(64, rt.env.currentCgroupId?.() ?? 0n),
+    (rt) => retBig(rt, rt.env.currentCgroupId?.() ?? 0n),
+  ),
   // bpf_get_stack(ctx, buf, size, flags): the current kernel stack.
   67: (rt, _ctx, buf, size, flags) => getStackInto(rt, rt.env.kernelStack?.(), buf, size, flags),
   // bpf_get_task_stack(task, buf, size, flags): that task's kernel stack; a task without one (exited: try_get_task_stack fails) is -EFAULT, the buffer untouched.
@@ -255,15 +258,26 @@ export const CORE_HELPERS: Readonly<Record<number, HelperImpl>> = {
       return t.uid | 0;
     },
   ),
-  16: (rt, buf, sizeArg) => {
-    const size = Number(sizeArg);
-    const out = vmBytes(rt, buf, size, true);
-    if (!out) return errRet(EFAULT);
-    const comm = commBytes(rt.env.currentTask().comm);
-    out.fill(0);
-    if (size > 0) out.set(comm.subarray(0, size - 1));
-    return 0n;
-  },
+  16: withFast(
+    (rt, buf, sizeArg) => {
+      const size = Number(sizeArg);
+      const out = vmBytes(rt, buf, size, true);
+      if (!out) return errRet(EFAULT);
+      const comm = commBytes(rt.env.currentTask().comm);
+      out.fill(0);
+      if (size > 0) out.set(comm.subarray(0, size - 1));
+      return 0n;
+    },
+    (rt, bl, bh, sl, sh) => {
+      const size = u64Num(sl, sh);
+      const out = vmBytesAt(rt, bl, bh, size, true);
+      if (!out) return errRetFast(rt, EFAULT);
+      const comm = commBytes(rt.env.currentTask().comm);
+      out.fill(0);
+      if (size > 0) out.set(comm.length < size ? comm : comm.subarray(0, size - 1));
+      return 0;
+    },
+  ),
   35: withFast(
     (rt) => BigInt.asUintN(64, rt.env.currentTask().taskAddress),
     (rt) => retBig(rt, rt.env.currentTask().taskAddress),

@@ -10,7 +10,7 @@ import { toBigU } from "../alu64.js";
 import { nullKernelEnv, type KernelEnv, type TaskInfo } from "../env.js";
 import { VmFault } from "../errors.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
-import { createMap, MapRegistry, type BpfMap, type RingbufMap } from "../maps/index.js";
+import { createMap, MapRegistry, type BpfMap, type PerfEventArrayMap, type RingbufMap } from "../maps/index.js";
 import { RINGBUF_MAX_RECORD_SZ } from "../maps/ringbuf.js";
 import { ProgramBuilder } from "../isa/builder.js";
 import { programFromInsns } from "../isa/encode.js";
@@ -49,6 +49,7 @@ function world(state: EnvState) {
     bootNs: () => state.clock * 3n,
     jiffies64: () => state.jiffies,
     currentTask: () => state.task,
+    currentCgroupId: () => state.clock * 5n,
     readKernel: fill(KBASE),
     readUser: fill(UBASE),
   });
@@ -65,6 +66,9 @@ function world(state: EnvState) {
     percpuHash: make(5, 4, 8, 3, "pcpu_hash"),
     ringbuf: make(27, 0, 0, 4096, "rb") as RingbufMap,
   };
+  // Rings on CPU 0 and 1 (max_entries 3: index 2 is empty).
+  const perf = make(4, 4, 4, 3, "perf") as PerfEventArrayMap;
+  if (typeof perf.openBuffers(1) === "number") throw new Error("openBuffers");
   // A buffer of keys and values (4-byte keys 0..7 at multiples of 4, large ones at odd offsets and from byte 56 on), and a read-only one.
   const buf = mem.map(RegionKind.MEM, Uint8Array.from({ length: 64 }, (_, i) => (i % 4 === 0 ? (i / 4) % 8 : i >= 56 ? i : 0)), { label: "buf" });
   const ro = mem.map(RegionKind.MEM, Uint8Array.from({ length: 32 }, (_, i) => i), { writable: false, label: "ro" });
@@ -76,6 +80,8 @@ function world(state: EnvState) {
   /** Everything a helper can change: region bytes, map contents in iteration order, ring positions and counters. */
   const snapshot = () => ({
     bytes: regions.map((r) => Buffer.from(r.bytes).toString("hex")),
+    perf: perf.poll().map((r) => `${r.index}/${r.cpu}: ${JSON.stringify(r)}`),
+    perfLost: perf.lost,
     maps: Object.values(maps).map((m) => {
       if (m === maps.ringbuf) return { prod: maps.ringbuf.producerPos, cons: maps.ringbuf.consumerPos, stats: maps.ringbuf.stats() };
       const keys: string[] = [];
@@ -88,7 +94,7 @@ function world(state: EnvState) {
       return keys;
     }),
   });
-  return { mem, registry, maps, buf, ro, keys, rt, snapshot };
+  return { mem, registry, maps, perf, buf, ro, keys, rt, snapshot };
 }
 
 type World = ReturnType<typeof world>;
@@ -131,7 +137,7 @@ const SIZES = [0n, 1n, 4n, 8n, 12n, 16n, 40n, 61n, 4096n, 0xffffffffn, 0x1000000
 const CPUS = [0, 1, 0, 1, 2, -1];
 const CLOCKS = [0n, 123456789n, -5n, (1n << 64n) + 7n, 0xffffffff_00000001n, 1n << 63n];
 const TASKS: TaskInfo[] = [
-  { pid: 42, tgid: 40, uid: 1000, gid: 100, comm: "a", taskAddress: 0xffff888000200000n },
+  { pid: 42, tgid: 40, uid: 1000, gid: 100, comm: "kworker/u16:3-events_unbound", taskAddress: 0xffff888000200000n },
   { pid: 0xffffffff, tgid: -1, uid: -2, gid: 0x80000000, comm: "b", taskAddress: -8n },
   { pid: 0, tgid: 0, uid: 0, gid: 0, comm: "c", taskAddress: 1n << 64n },
 ];
@@ -142,7 +148,7 @@ describe("helpers' BigInt-free forms", () => {
     .filter((id) => vmHelperTable().impl(id)!.fast !== undefined);
 
   it("cover the per-event helpers", () => {
-    expect(ids).toEqual([1, 2, 3, 4, 5, 7, 8, 14, 15, 35, 112, 113, 118, 125, 130, 131, 132, 133, 158]);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 7, 8, 14, 15, 16, 25, 35, 42, 80, 112, 113, 118, 125, 130, 131, 132, 133, 158]);
   });
 
   it("give the BigInt forms' r0, faults, memory and map state on the same calls", () => {
@@ -152,7 +158,7 @@ describe("helpers' BigInt-free forms", () => {
     const ta = vmHelperTable();
     const tb = vmHelperTable();
     const pick = picker(0x1234567);
-    const mapPtrs = [...Object.values(a.maps).map((m) => m.address), 0n, a.maps.array.address + 8n, regionAddress(a.buf), 0xdeadbeefn];
+    const mapPtrs = [...Object.values(a.maps).map((m) => m.address), a.perf.address, 0n, a.maps.array.address + 8n, regionAddress(a.buf), 0xdeadbeefn];
     const ptrs = [0n, 4n, 8n, 12n, 16n, 20n, 1n, 60n, 62n].map((o) => regionAddress(a.buf, Number(o)));
     ptrs.push(regionAddress(a.ro), regionAddress(a.ro, 30), 0n, 0x1000n, KBASE, U64(-8n), regionAddress((a.maps.array as unknown as { values: Region }).values, 8));
     const srcs = [KBASE, KBASE + 4090n, UBASE, UBASE + 8n, 0n, U64(-4n), regionAddress(a.buf, 4), regionAddress(a.ro, 28)];
@@ -170,6 +176,10 @@ describe("helpers' BigInt-free forms", () => {
           return [pick(ptrs), pick(SIZES.slice(0, 8)), pick(srcs), 0n, 0n];
         case 130:
           return [pick(mapPtrs), pick(ptrs), pick(SIZES), pick(FLAGS), 0n];
+        case 16:
+          return [pick(ptrs), pick(SIZES.slice(0, 8)), 0n, 0n, 0n];
+        case 25:
+          return [pick(ptrs), pick(mapPtrs), pick([...FLAGS, 0xffffffffn, 0xfffffffen, U64(-1n) >> 32n]), pick(ptrs), pick(SIZES.slice(0, 8))];
         case 131:
           return [pick(mapPtrs), pick(SIZES), pick([0n, 0n, 0n, 1n, 0x100000000n]), 0n, 0n];
         case 132:
@@ -240,6 +250,8 @@ describe("helpers' BigInt-free forms", () => {
     expect([...seen.get(131)!].sort()).toEqual(["0", "value"]);
     expect([...seen.get(132)!].sort()).toEqual(["-22", "0"]);
     expect([...seen.get(8)!].sort()).toEqual(["-1", "0", "value"]);
+    expect([...seen.get(25)!].sort()).toEqual(["-14", "-2", "-22", "-7", "-95", "0"]);
+    expect([...seen.get(16)!].sort()).toEqual(["-14", "0"]);
   });
 
   it("get_prandom_u32: the fast form continues the same sequence", () => {

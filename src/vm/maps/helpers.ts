@@ -156,14 +156,24 @@ export const mapDeleteElem: HelperImpl = withFast(
 );
 
 /** long bpf_perf_event_output(ctx, map, flags, data, size). */
-export const perfEventOutput: HelperImpl = (rt, _ctx, r2, r3, r4, r5) => {
-  if ((BigInt.asUintN(64, r3) & ~BPF_F_INDEX_MASK) !== 0n) return errRet(EINVAL);
-  const map = mapArg(rt, r2);
-  if (!(map instanceof PerfEventArrayMap)) return errRet(EINVAL);
-  const data = vmBytes(rt, r4, u64ToNumber(r5));
-  if (!data) return errRet(EFAULT);
-  return ret(map.output(rt.env.cpu(), r3, data));
-};
+export const perfEventOutput: HelperImpl = withFast(
+  (rt, _ctx, r2, r3, r4, r5) => {
+    if ((BigInt.asUintN(64, r3) & ~BPF_F_INDEX_MASK) !== 0n) return errRet(EINVAL);
+    const map = mapArg(rt, r2);
+    if (!(map instanceof PerfEventArrayMap)) return errRet(EINVAL);
+    const data = vmBytes(rt, r4, u64ToNumber(r5));
+    if (!data) return errRet(EFAULT);
+    return ret(map.output(rt.env.cpu(), r3, data));
+  },
+  (rt, _l1, _h1, l2, h2, l3, h3, l4, h4, l5, h5) => {
+    if (h3 !== 0) return errRetFast(rt, EINVAL);
+    const map = mapArgFast(rt, l2, h2);
+    if (!(map instanceof PerfEventArrayMap)) return errRetFast(rt, EINVAL);
+    const data = vmBytesAt(rt, l4, h4, u64NumberFast(l5, h5));
+    if (!data) return errRetFast(rt, EFAULT);
+    return retFast(rt, map.outputAt(rt.env.cpu(), l3 >>> 0, data));
+  },
+);
 
 /** long bpf_get_stackid(ctx, map, flags): the stack id or a negative errno. */
 export const getStackid: HelperImpl = (rt, _ctx, r2, r3) => {

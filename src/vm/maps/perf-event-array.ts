@@ -220,10 +220,15 @@ export class PerfEventArrayMap extends BpfMap {
   output(cpu: number, flags: bigint, data: Uint8Array): number {
     const f = BigInt.asUintN(64, flags);
     if ((f & ~BPF_F_INDEX_MASK) !== 0n) return E.EINVAL;
-    let index = f & BPF_F_INDEX_MASK;
-    if (index === BPF_F_CURRENT_CPU) index = BigInt(cpu);
-    if (index >= BigInt(this.maxEntries)) return E.E2BIG;
-    const ring = this.slots[Number(index)];
+    return this.outputAt(cpu, Number(f & BPF_F_INDEX_MASK), data);
+  }
+
+  /** output() with flags whose bits above the index are clear: `index` is the u32 index field (BPF_F_CURRENT_CPU: `cpu`'s). */
+  outputAt(cpu: number, index: number, data: Uint8Array): number {
+    // BigInt(cpu) as output() always did: a CPU number that is no integer is the environment's error.
+    if (index === Number(BPF_F_CURRENT_CPU)) index = Number.isSafeInteger(cpu) ? cpu : Number(BigInt(cpu));
+    if (index >= this.maxEntries) return E.E2BIG;
+    const ring = this.slots[index];
     if (ring === undefined) return E.ENOENT;
     if (ring.cpu !== cpu) return E.EOPNOTSUPP;
     return ring.writeSample(data);
