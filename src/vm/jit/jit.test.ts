@@ -605,6 +605,27 @@ describe("JIT: large entry regions split into segments", () => {
     expect(full.fault).toBeUndefined();
   });
 
+  it("an irreducible loop inside a segment: its switch leaves to the next segment as the interpreter runs on", () => {
+    const JGT_IMM = 0x25;
+    const loop = [
+      I(MOV64_IMM, 1, 0, 0, 6), // r1 = 6
+      I(JGT_IMM, 1, 0, 3, 3), // if r1 > 3 goto B
+      I(ADD64_IMM, 0, 0, 0, 1), // A
+      I(ADD64_IMM, 1, 0, 0, -1),
+      I(JEQ_IMM, 1, 0, 4, 0), // if r1 == 0: out of the loop
+      I(ADD64_IMM, 0, 0, 0, 10), // B
+      I(ADD64_IMM, 1, 0, 0, -1),
+      I(JEQ_IMM, 1, 0, 1, 0), // if r1 == 0: out of the loop
+      I(JA, 0, 0, -7), // goto A
+    ];
+    const insns = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 0x77), ...groups(45, 1), ...loop, ...groups(45, 2), EXIT];
+    const { full, lp } = sameEveryBudget(insns);
+    const source = lp.jitted!.source;
+    expect(source).toContain("switch (pc)");
+    expect(source.match(/^function s\d+\(/gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(full.fault).toBeUndefined();
+  });
+
   it("a memory fault in a later segment: same pc, message and count", () => {
     const insns = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 9), ...groups(100, 5), I(LDX_DW, 3, 10, 8, 0), EXIT];
     const { full, lp } = sameEveryBudget(insns);

@@ -22,8 +22,9 @@ export interface Segment {
 
 /**
  * The segments of the region `order` (the blocks reachable from `entry`),
- * in slot order: cut at the first allowed point once a segment holds
- * `target` instructions, and at every point such a cut requires. One
+ * in slot order: cut at the first allowed point that forces no other cut
+ * once a segment holds `target` instructions (at any allowed point once it
+ * holds 1.5 times that), and at every point such a cut requires. One
  * segment (the whole region) when the entry is not the region's lowest
  * slot or no cut is allowed.
  */
@@ -72,11 +73,20 @@ export function segmentsOf(cfg: Cfg, order: readonly Block[], entry: number, tar
     return [{ start: entry, size, has: (b) => pos[b.index]! >= 0 }];
   };
   if (n === 0 || blocks[0]!.pcs[0] !== entry) return whole();
+  // A cut forces the targets of the forward jumps over it to be cuts too.
+  // A cut forcing no new one (every jump over it lands on a cut already
+  // forced, e.g. the shared exit) is taken at `target`; others, which make
+  // small segments, only at 1.5 times that.
   const forced = new Uint8Array(n);
+  const fresh = (i: number): number => {
+    let k = 0;
+    for (const [u, v] of fwd) if (u < i && i < v && !forced[v]) k++;
+    return k;
+  };
   const cuts: number[] = [0];
   let size = 0;
   for (let i = 0; i < n; i++) {
-    if (i > 0 && allowed[i] && (forced[i] || size >= target)) {
+    if (i > 0 && allowed[i] && (forced[i] || (size >= target && (size >= target * 1.5 || fresh(i) === 0)))) {
       cuts.push(i);
       size = 0;
       // the targets of forward edges crossing this cut must be cuts too (they are allowed: the set is closed)
