@@ -1,11 +1,12 @@
 // The interpreter's calls out of a program: helpers by id (through the
-// BigInt helper ABI, one reused HelperRuntime per call depth), bpf_tail_call
+// BigInt helper ABI, or a helper's BigInt-free form when it has one; one
+// reused HelperRuntime per call depth), bpf_tail_call
 // (the VM's own: the target program replaces the running one), and the
 // bpf_loop callbacks helpers make back into the program.
 import { fromBig, toBigU } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
-import { invokeHelper, type HelperImpl, type HelperRuntime } from "./helpers/abi.js";
+import { invokeFastHelper, invokeHelper, MapsByAddress, type FastHelperRuntime, type HelperImpl } from "./helpers/abi.js";
 import { readsRegisters } from "./jit/runtime.js";
 import { HELPER_TAIL_CALL, MAX_TAIL_CALL_CNT } from "./limits.js";
 import { REG_FILE_SIZE, type LoadedProgram, type TailCallTable } from "./loaded-program.js";
@@ -33,6 +34,8 @@ const ENOENT_HI = -1;
 export class Calls implements CallHandler {
   private readonly runtimes: CallRuntime[] = [];
   private readonly tmp = new Int32Array(2);
+  /** Maps by address halves, for helpers' fast forms (CallRuntime.mapAtHalves). */
+  readonly maps = new MapsByAddress((addr) => this.mapAt(addr));
 
   constructor(
     private readonly m: CallerMachine,
@@ -67,6 +70,12 @@ export class Calls implements CallHandler {
     rt.ctx = this.m.ctxRegion;
     rt.lp = lp;
     rt.depth = depth;
+    const fast = impl.fast;
+    if (fast !== undefined) {
+      lo[0] = invokeFastHelper(fast, rt, id, pc, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!);
+      hi[0] = rt.rh;
+      return undefined;
+    }
     // Only the registers the helper's function declares are converted (the JIT's rule, readsRegisters);
     // the others are passed as 0n, which it cannot see.
     if (impl !== this.lastImpl) {
@@ -128,7 +137,7 @@ export class Calls implements CallHandler {
 }
 
 /** The HelperRuntime of one call depth, refilled for every helper call made at that depth. */
-class CallRuntime implements HelperRuntime {
+class CallRuntime implements FastHelperRuntime {
   readonly mem: AddressSpace;
   readonly env: KernelEnv;
   readonly mapAt: (addr: bigint) => unknown;
@@ -136,11 +145,16 @@ class CallRuntime implements HelperRuntime {
   ctx: Region | undefined;
   lp: LoadedProgram | undefined;
   depth = 0;
+  rh = 0;
 
   constructor(private readonly calls: Calls) {
     this.mem = calls.mem;
     this.env = calls.env;
     this.mapAt = calls.mapAt;
+  }
+
+  mapAtHalves(lo: number, hi: number): unknown {
+    return this.calls.maps.at(lo, hi);
   }
 
   callSubprog(target: number, cargs: readonly bigint[]): bigint {

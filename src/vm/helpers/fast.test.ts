@@ -310,7 +310,7 @@ describe("the engines call a helper's fast form when it has one", () => {
     },
   );
   const plain: HelperImpl = (_rt, r1, r2) => r1 * 3n + r2;
-  for (const engine of ["jit"]) {
+  for (const engine of ["jit", "interp"]) {
     it(`${engine}: the fast form with the registers' halves; the BigInt form for a helper without one`, () => {
       const helpers = new HelperTable().register(8, probe).register(7, plain);
       const vm = new Interpreter({ mem: new AddressSpace(), env: nullKernelEnv(), helper: (id) => helpers.impl(id), jit: engine === "jit" });
