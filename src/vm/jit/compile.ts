@@ -158,8 +158,10 @@ class ProgramWriter {
    * The callee at `target` inlined at a call site (in the caller's names),
    * or undefined when it is not a small leaf. A leaf here is a structured
    * function of at most INLINE_MAX_INSNS instructions besides its jumps and
-   * exits (counting what it inlined itself) with no memory access, helper or call left: its code
-   * needs nothing of its frame but registers and the budget. Its registers
+   * exits (counting what it inlined itself) with no helper or call left and
+   * no memory access but at r10 + constant inside its stack: its code needs
+   * nothing of its frame but registers, the budget and the stack's view
+   * (S_k, taken after the depth check). Its registers
    * become the caller's locals suffixed _k (r1..r5 copied in, the others 0
    * as in a called function), its exit copies r0 out and leaves the copy's
    * block, and a block the budget cannot cover goes to the interpreter in
@@ -175,16 +177,18 @@ class ProgramWriter {
     const { code, structured } = this.entryCode(target);
     if (!structured) return undefined;
     if ((code.match(/^\/\/ \d+: op /gm)?.length ?? 0) > INLINE_MAX_INSNS) return undefined;
-    if (/\bv = S;|\bSL\b|\bac\(|\bf\d+\(|rt\.(?!b = B\b|rl = l0; |rh = h0; return B;|limited\(|fp[lh]\[)/.test(code)) return undefined;
+    if (/\bSL\b|\bac\(|\bf\d+\(|rt\.(?!b = B\b|rl = l0; |rh = h0; return B;|limited\(|fp[lh]\[|host\.frames\[)/.test(code)) return undefined;
     const k = ++this.copies;
     const named = (id: string) => new RegExp(`\\b${id}\\b`).test(code);
     const copy = code
       .replace(/\b([lh])(\d+)\b/g, `$1$2_${k}`)
       .replace(/\bbreak X;/g, `break X_${k};`)
       .replace(/\bdepth\b/g, "(depth + 1)")
+      .replace(/\bS\b/g, `S_${k}`)
       .split(`rt.rl = l0_${k}; rt.rh = h0_${k}; return B;`)
       .join(`l0 = l0_${k}; h0 = h0_${k}; break I_${k};`);
-    const init: string[] = [];
+    // Direct accesses to the callee's stack: its frame's view (taken after the depth check passed).
+    const init: string[] = /\bS\b/.test(code) ? [`S_${k} = rt.host.frames[depth + 1].view;`] : [];
     const regs: string[] = [];
     for (let r = 0; r < REG_FILE_SIZE; r++) {
       const used = named(L(r)) || named(H(r));
@@ -329,11 +333,12 @@ class ProgramWriter {
     const params = segment ? new Set(ALL_REGS) : PARAMS;
     // Inlined callees' registers (l1_3 ...) are this function's locals too.
     const inlinedRegs = [...new Set(code.match(/\b[lh]\d+_\d+\b/g) ?? [])];
+    const inlinedStacks = [...new Set(code.match(/\bS_\d+\b/g) ?? [])];
     const locals = [...regs.filter((id) => !params.has(id) && named(id)), ...inlinedRegs];
     const temps = ["t", "v", "f", "n"].filter(named);
     const emit = (s: string) => this.out.push(s);
     emit(segment ? `function ${name}(rt, depth, B, ${ALL_REGS.join(",")}) {` : `function ${name}(rt, depth, B, ${ARGS}, l10, h10) {`);
-    const lets = [...locals.map((id) => `${id} = 0`), `pc = ${entry}`, ...temps.map((id) => `${id} = ${id === "t" ? "0" : "null"}`)];
+    const lets = [...locals.map((id) => `${id} = 0`), ...inlinedStacks.map((id) => `${id} = null`), `pc = ${entry}`, ...temps.map((id) => `${id} = ${id === "t" ? "0" : "null"}`)];
     if (mayFault) lets.push("ic = 0");
     emit(`let ${lets.join(", ")};`);
     // S: this frame's stack. r10 never changes here (fp), so r10 + constant is a fixed offset in it.

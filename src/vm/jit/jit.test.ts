@@ -503,8 +503,37 @@ describe("JIT: small leaf callees inlined at their call sites", () => {
     expect(ok).toMatchObject({ r0: 7n, fault: undefined });
   });
 
+  it("a leaf using its own stack at r10 + constant is inlined: its frame, not the caller's, at every budget", () => {
+    const STX_DW = 0x7b;
+    const LDX_DW = 0x79;
+    const insns = [
+      I(MOV64_IMM, 6, 0, 0, 0x1111), // 0
+      I(STX_DW, 10, 6, -8, 0), // 1: caller's fp - 8 = 0x1111
+      I(MOV64_IMM, 1, 0, 0, 5), // 2
+      I(CALL, 0, 1, 0, 6), // 3: call 10
+      I(MOV64_REG, 7, 0), // 4
+      I(MOV64_IMM, 1, 0, 0, 7), // 5
+      I(CALL, 0, 1, 0, 3), // 6: call 10 again
+      I(LDX_DW, 2, 10, -8, 0), // 7: the caller's slot is untouched
+      I(ADD64_REG, 0, 2), // 8
+      EXIT, // 9
+      // 10: callee: reads its fp - 8 (what the previous call left there: 0 in a fresh frame), stores r1 there, returns old + 2 * r1
+      I(LDX_DW, 0, 10, -8, 0), // 10
+      I(STX_DW, 10, 1, -8, 0), // 11
+      I(ADD64_REG, 0, 1), // 12
+      I(ADD64_REG, 0, 1), // 13
+      EXIT, // 14
+    ];
+    const source = src(insns);
+    expect(source).toContain("// inlined f10");
+    expect(source).toMatch(/S_\d+ = rt\.host\.frames\[depth \+ 1\]\.view;/);
+    const out = same(insns);
+    // second call: the callee's frame still holds 5 from the first, so r0 = 5 + 2 * 7; then + 0x1111; 10 + 2 * 5 instructions
+    expect(out).toMatchObject({ r0: 5n + 14n + 0x1111n, fault: undefined, executed: 20 });
+  });
+
   it("a callee with memory accesses, helper calls or over the size limit is called, not inlined", () => {
-    const load = [I(MOV64_IMM, 1, 0, 0, 0), I(CALL, 0, 1, 0, 1), EXIT, I(0x79, 0, 10, -8, 0), EXIT];
+    const load = [I(MOV64_IMM, 1, 0, 0, 0), I(CALL, 0, 1, 0, 1), EXIT, I(0x79, 0, 1, -8, 0), EXIT];
     expect(src(load)).not.toContain("// inlined");
     const helper = [I(CALL, 0, 1, 0, 1), EXIT, I(CALL, 0, 0, 0, 5), EXIT];
     expect(src(helper)).not.toContain("// inlined");
