@@ -6,7 +6,10 @@
 // Each entry slot (0, every bpf-to-bpf call target, every callback address
 // an lddw names, extra entries asked for) becomes a function of its own over
 // the blocks reachable from it (cfg.ts); a bpf-to-bpf call to an entry calls
-// that function directly. A function's blocks become structured code
+// that function directly, or runs a copy of it inline when it is a small
+// leaf (inlineCall). An entry region too large for V8 to optimize as one
+// function is split into segments (segments.ts), each a function, run in
+// turn by the entry's driver. A function's blocks become structured code
 // (structure.ts: labeled blocks and `for (;;)` loops) when they form a
 // reducible graph, else a `switch (pc)` inside a loop with
 // `pc = target; continue` for taken jumps. Each block charges its
