@@ -113,7 +113,7 @@ class ProgramWriter {
     const id = code === (Class.JMP | JmpOp.CALL) ? lit(imm) : L(d);
     return (
       `rt.b = B; ic = 1; n = rt.helperCall(lp, ${pc}, depth, ${id}, ${ARGS});\n` +
-      `if (n !== undefined) { rt.tail(n, depth, l1, h1, l10, h10); return rt.b; }\n` +
+      `if (n !== undefined) { rt.tail(n, depth, l1, h1, l10, h10); N = -1; return rt.b; }\n` +
       `ic = 0; B = rt.b; l0 = rt.rl; h0 = rt.rh; R = rt;`
     );
   }

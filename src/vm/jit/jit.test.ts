@@ -655,6 +655,27 @@ describe("JIT: large entry regions split into segments", () => {
     expect(full.fault).toBeUndefined();
   });
 
+  it("a tail call from a segment ends the split program; a split program as the tail call's target", () => {
+    // main: 40 groups, a tail call into prog 0 (when it fails: r0 = 99), then 60 more groups that must not run
+    const main = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 3), ...groups(40, 1), lddw(2, TAIL_MAP), I(MOV64_IMM, 3, 0, 0, 0), I(CALL, 0, 0, 0, 12), I(MOV64_IMM, 0, 0, 0, 99), ...groups(60, 2), EXIT];
+    // prog 0, split too: 85 groups on r0 = r1's low byte (registers but r1 and r10 are 0 after a tail call)
+    const target = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 5), ...groups(85, 3), EXIT];
+    const run = (jit: boolean, budget?: number) => {
+      const w = world(jit);
+      w.progs.push(w.vm.load(program(target), "tail"));
+      const lp = w.vm.load(program(main), "main");
+      if (jit) expect(lp.jitted?.source).toMatch(/^function s\d+\(/m);
+      if (jit) expect(w.progs[0]!.jitted?.source).toMatch(/^function s\d+\(/m);
+      return summary(w, w.vm.run(lp, { args: [0n], ...(budget === undefined ? {} : { budget }) }));
+    };
+    const full = run(false);
+    expect(run(true)).toEqual(full);
+    expect(full.fault).toBeUndefined();
+    // main up to its tail call (2 + 40 groups + lddw, mov, call), then all of prog 0 (2 + 85 groups + exit); groups run 8 or 10 instructions
+    expect(full.executed).toBeGreaterThan(5 + 125 * 8 + 3);
+    for (let budget = 0; budget < full.executed; budget += 29) expect(run(true, budget), `budget ${budget}`).toEqual(run(false, budget));
+  });
+
   it("a memory fault in a later segment: same pc, message and count", () => {
     const insns = [I(MOV64_IMM, 0, 0, 0, 0), I(MOV64_IMM, 7, 0, 0, 9), ...groups(100, 5), I(LDX_DW, 3, 10, 8, 0), EXIT];
     const { full, lp } = sameEveryBudget(insns);
