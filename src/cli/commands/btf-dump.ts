@@ -98,11 +98,12 @@ export function registerBtfDump(y: Argv, io: CliIo): Argv {
           },
         }),
     async (argv) => {
-      // In the btfsnoop process (not in-process callers such as tests), V8's optimizing compiler stops
-      // inlining: the dump's hot functions are compiled while they run, on this process's CPU, and a
-      // dump is too short for the inlined code to repay the compile time. Measured on vmlinux 6.18:
-      // see the commit. This changes how fast code runs, never what it computes.
-      if (io === processIo && OPTIMIZER_FLAGS_KNOWN) setFlagsFromString("--no-turbo-inlining");
+      // In the btfsnoop process (not in-process callers such as tests), for a dump of a file, V8's
+      // optimizing compiler stops inlining: the dump's hot functions are compiled while they run, on
+      // this process's CPU, and a dump is too short for the inlined code to repay the compile time
+      // (vmlinux 6.18, CPU: C 0.37 -> 0.32 s, raw 0.25 -> 0.23 s). This changes how fast code runs,
+      // never what it computes.
+      if (io === processIo && OPTIMIZER_FLAGS_KNOWN && argv.file) setFlagsFromString("--no-turbo-inlining");
       // Only --kernel needs the kernel model (and its C compiler): load it on demand to keep plain dumps fast.
       const kernelBtf = argv.kernel && !argv.file ? (await import("../../syscall/vmlinux.js")).syntheticVmlinux() : undefined;
       const args = { file: argv.file as string | undefined, kernel: argv.kernel as boolean, kernelBtf, format: argv.format as BtfDumpFormat, baseBtf: argv["base-btf"], ids: argv.id };
