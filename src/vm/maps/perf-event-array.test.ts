@@ -40,6 +40,24 @@ describe("perf_event_array output", () => {
     expect([r1!.dataTail, r0!.dataHead]).toEqual([24, 0]);
   });
 
+  it("records written over old ones (in place, and across the end of the ring) have zero padding and exact headers", () => {
+    const m = setup();
+    const [r0] = open(m);
+    const dirty = Uint8Array.from({ length: 13 }, (_, i) => 0xa0 + i);
+    // 13-byte samples: 32-byte records; 4096 / 32 = 128 fill the ring exactly, so the 5-byte ones after them overwrite old bytes.
+    for (let i = 0; i < 127; i++) expect(m.output(0, BPF_F_CURRENT_CPU, dirty)).toBe(0);
+    expect(r0!.read()).toHaveLength(127);
+    // 5-byte samples: 24-byte records, the second one crossing the ring's end (head 4064 + 24 > 4096).
+    for (let i = 0; i < 200; i++) {
+      expect(m.output(0, BPF_F_CURRENT_CPU, Uint8Array.from([i, 2, 3, 4, 5]))).toBe(0);
+      expect(r0!.read()).toEqual([sample(i, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0)]);
+    }
+    expect([r0!.dataHead, r0!.samples, r0!.lost]).toEqual([127 * 32 + 200 * 24, 327, 0]);
+    // The last record (written in place over old bytes), byte for byte.
+    const at = (127 * 32 + 199 * 24) % 4096;
+    expect(Array.from(r0!.bytes.subarray(at, at + 24))).toEqual([9, 0, 0, 0, 1, 0, 24, 0, 12, 0, 0, 0, 199, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it("an explicit index writes to that entry; a 4-byte sample needs no padding", () => {
     const m = setup();
     const [r0] = open(m);

@@ -127,6 +127,22 @@ export class PerfRing {
       this.put(lost);
       this.pendingLost = 0;
     }
+    const start = this.head % this.dataSize;
+    if (start + size <= this.dataSize) {
+      // The record fits before the end of the ring: written in place (no record buffer per sample).
+      const b = this.bytes;
+      writeU32(b, start, PERF_RECORD_SAMPLE);
+      b[start + 4] = PERF_RECORD_MISC_KERNEL;
+      b[start + 5] = 0;
+      b[start + 6] = size & 0xff;
+      b[start + 7] = size >>> 8;
+      writeU32(b, start + 8, rawSize);
+      b.set(raw, start + 12);
+      b.fill(0, start + 12 + raw.length, start + size);
+      this.head += size;
+      this.samplesTotal++;
+      return 0;
+    }
     const rec = new Uint8Array(size);
     writeU32(rec, 0, PERF_RECORD_SAMPLE);
     rec[4] = PERF_RECORD_MISC_KERNEL;
