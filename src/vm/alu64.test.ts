@@ -4,7 +4,13 @@
 // division and modulo against BigInt over edge cases and seeded random
 // values of every magnitude.
 import { describe, expect, it } from "vitest";
-import { fromBig, mul64, mulhu32, sdiv64, smod64, toBigS, toBigU, udiv64, umod64 } from "./alu64.js";
+import { fromBig, mul64, mulhu32, toBigS, toBigU } from "./alu64.js";
+import { sdivmod64, udivmod64 } from "./div64.js";
+
+const udiv64 = (o: Int32Array, al: number, ah: number, bl: number, bh: number) => udivmod64(o, al, ah, bl, bh, 0);
+const umod64 = (o: Int32Array, al: number, ah: number, bl: number, bh: number) => udivmod64(o, al, ah, bl, bh, 1);
+const sdiv64 = (o: Int32Array, al: number, ah: number, bl: number, bh: number) => sdivmod64(o, al, ah, bl, bh, 0);
+const smod64 = (o: Int32Array, al: number, ah: number, bl: number, bh: number) => sdivmod64(o, al, ah, bl, bh, 1);
 
 const halves = (v: bigint): [number, number] => {
   const out = new Int32Array(2);

@@ -6,7 +6,8 @@
 // ALU op with an unknown code, a jump with an undefined op, ...). Both give
 // identical results, faults and counts for any instruction.
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, SIZE_BYTES, Source } from "./isa/opcodes.js";
-import { bswap16, bswap32, mul64, sar64, sdiv32, sdiv64, shl64, shr64, smod32, smod64, udiv64, umod64 } from "./alu64.js";
+import { bswap16, bswap32, mul64, sar64, sdiv32, shl64, shr64, smod32 } from "./alu64.js";
+import { sdivmod64, udivmod64 } from "./div64.js";
 import { atomicRmw } from "./atomic.js";
 import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
@@ -166,12 +167,12 @@ export class GenericStep {
         mul64(tmp, al, ah, bl, bh);
         break;
       case 0x30:
-        if (off === 1) sdiv64(tmp, al, ah, bl, bh);
-        else udiv64(tmp, al, ah, bl, bh);
+        if (off === 1) sdivmod64(tmp, al, ah, bl, bh, 0);
+        else udivmod64(tmp, al, ah, bl, bh, 0);
         break;
       case 0x90:
-        if (off === 1) smod64(tmp, al, ah, bl, bh);
-        else umod64(tmp, al, ah, bl, bh);
+        if (off === 1) sdivmod64(tmp, al, ah, bl, bh, 1);
+        else udivmod64(tmp, al, ah, bl, bh, 1);
         break;
       case 0x40:
         lo[d] = al | bl;

@@ -10,7 +10,8 @@
 // field-by-field reference; calls to helpers and tail calls go to the
 // CallHandler (calls.ts). Faults are VmFaults with the instruction's slot;
 // the budget left is in `budgetLeft` whenever control leaves the loop.
-import { bswap16, bswap32, mulhu32, sdiv32, sdiv64, smod32, smod64, udiv64, umod64 } from "./alu64.js";
+import { bswap16, bswap32, mulhu32, sdiv32, smod32 } from "./alu64.js";
+import { sdivmod64, udivmod64 } from "./div64.js";
 import type { CallHandler } from "./calls.js";
 import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
@@ -220,8 +221,8 @@ export class Machine {
           const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const t = this.tmp;
-          if (w >> 16 === 1) sdiv64(t, lo[d]!, hi[d]!, i, i >> 31);
-          else udiv64(t, lo[d]!, hi[d]!, i, i >> 31);
+          if (w >> 16 === 1) sdivmod64(t, lo[d]!, hi[d]!, i, i >> 31, 0);
+          else udivmod64(t, lo[d]!, hi[d]!, i, i >> 31, 0);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;
@@ -231,8 +232,8 @@ export class Machine {
           const d = (w >>> 8) & 15;
           const i = imms[pc]!;
           const t = this.tmp;
-          if (w >> 16 === 1) smod64(t, lo[d]!, hi[d]!, i, i >> 31);
-          else umod64(t, lo[d]!, hi[d]!, i, i >> 31);
+          if (w >> 16 === 1) sdivmod64(t, lo[d]!, hi[d]!, i, i >> 31, 1);
+          else udivmod64(t, lo[d]!, hi[d]!, i, i >> 31, 1);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;
@@ -321,8 +322,8 @@ export class Machine {
           const d = (w >>> 8) & 15;
           const s = (w >>> 12) & 15;
           const t = this.tmp;
-          if (w >> 16 === 1) sdiv64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
-          else udiv64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
+          if (w >> 16 === 1) sdivmod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!, 0);
+          else udivmod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!, 0);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;
@@ -331,8 +332,8 @@ export class Machine {
           const d = (w >>> 8) & 15;
           const s = (w >>> 12) & 15;
           const t = this.tmp;
-          if (w >> 16 === 1) smod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
-          else umod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!);
+          if (w >> 16 === 1) sdivmod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!, 1);
+          else udivmod64(t, lo[d]!, hi[d]!, lo[s]!, hi[s]!, 1);
           lo[d] = t[0]!;
           hi[d] = t[1]!;
           break;

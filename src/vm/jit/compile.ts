@@ -20,7 +20,7 @@
 // accesses off the stack, helpers and calls outside the program go through
 // the JitRuntime.
 import { bswap16, bswap32, sdiv32, smod32 } from "../alu64.js";
-import { sdivmod64, udivmod64 } from "./div64.js";
+import { sdivmod64, udivmod64 } from "../div64.js";
 import { VmFault } from "../errors.js";
 import { MAX_CALL_FRAMES } from "../limits.js";
 import { AtomicOp, Class, CLASS_MASK, JmpOp, LDDW, Mode, OP_MASK, PseudoCall, Source } from "../isa/opcodes.js";

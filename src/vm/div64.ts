@@ -1,5 +1,5 @@
 // 64-bit division and modulo on (lo, hi) int32 halves without BigInt, for
-// the JIT's generated code: RFC 9669 semantics (by zero: quotient 0,
+// the interpreter and the JIT's generated code: RFC 9669 semantics (by zero: quotient 0,
 // remainder the dividend; signed division truncates toward zero, the
 // remainder takes the dividend's sign, INT64_MIN / -1 wraps to INT64_MIN).
 //
@@ -11,18 +11,9 @@
 // remainder of that is computed exactly on halves and corrected by at most
 // two subtractions.
 
-const TWO32 = 4294967296;
+import { mulhu32 } from "./alu64.js";
 
-/** The high 32 bits (as int32 bits) of the unsigned product of two 32-bit values. */
-function mulhu(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const m1 = a1 * b0 + ((a0 * b0) >>> 16); // < 2^32
-  const m2 = a0 * b1 + (m1 & 0xffff); // < 2^32
-  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) | 0;
-}
+const TWO32 = 4294967296;
 
 /**
  * out = a / b (mod = 0) or a % b (mod = 1), unsigned; a = ah:al, b = bh:bl.
@@ -90,7 +81,7 @@ export function udivmod64(out: Int32Array, al: number, ah: number, bl: number, b
   let q = est > 0 ? (est > 0xffffffff ? 0xffffffff : est) - 1 : 0;
   // r = a - q * b (exact: q * b <= a).
   const pl = Math.imul(q, bl);
-  const ph = (mulhu(q, bl) + Math.imul(q, bh)) | 0;
+  const ph = (mulhu32(q, bl) + Math.imul(q, bh)) | 0;
   let rl = (al - pl) | 0;
   let rh = (ah - ph - ((al >>> 0) < (pl >>> 0) ? 1 : 0)) | 0;
   // While r >= b: r -= b, q += 1 (at most twice).
