@@ -276,7 +276,8 @@ class ProgramWriter {
     for (const b of order) total += b.pcs.length;
     if (total <= SEGMENT_MAX) return undefined;
     const segs = segmentsOf(this.cfg, order, entry, SEGMENT_TARGET);
-    const largest = Math.max(...segs.map((g) => g.size));
+    let largest = 0;
+    for (const g of segs) if (g.size > largest) largest = g.size;
     if (largest > SEGMENT_MAX) {
       throw new RangeError(`a region of ${largest} instructions from slot ${entry} has no point to split it at (the JIT's limit for one function is ${SEGMENT_MAX})`);
     }
