@@ -6,8 +6,7 @@
 import { fromBig, toBigU } from "./alu64.js";
 import type { KernelEnv } from "./env.js";
 import { FaultKind, VmFault } from "./errors.js";
-import { invokeFastHelper, invokeHelper, MapsByAddress, type FastHelperRuntime, type HelperImpl } from "./helpers/abi.js";
-import { readsRegisters } from "./jit/runtime.js";
+import { invokeFastHelper, invokeHelper, MapsByAddress, readsRegisters, type FastHelperRuntime, type HelperImpl } from "./helpers/abi.js";
 import { HELPER_TAIL_CALL, MAX_TAIL_CALL_CNT } from "./limits.js";
 import { REG_FILE_SIZE, type LoadedProgram, type TailCallTable } from "./loaded-program.js";
 import type { AddressSpace, Region } from "./memory.js";

@@ -257,3 +257,33 @@ export function readKernelMemoryAt(rt: HelperRuntime, dst: Uint8Array, lo: numbe
   }
   return rt.env.readKernel(dst, u64Big(lo, hi));
 }
+
+/**
+ * How many of r1..r5 helper `impl` can read: its declared register
+ * parameters, when its source shows plain parameters only (no defaults, rest
+ * parameters or `arguments`: then all five).
+ */
+export function readsRegisters(impl: HelperImpl): number {
+  let n = arity.get(impl);
+  if (n === undefined) {
+    n = readsRegistersOf(impl);
+    arity.set(impl, n);
+  }
+  return n;
+}
+
+/** readsRegisters' answers: a loop alternating two helpers (ringbuf reserve and submit) read each one's source on every call. */
+const arity = new WeakMap<HelperImpl, number>();
+
+function readsRegistersOf(impl: HelperImpl): number {
+  const src = Function.prototype.toString.call(impl);
+  // The parameter list: an arrow's is before its first "=>" (a default
+  // value there holding an arrow still shows its "="), a function's or a
+  // method's ends at the first ")".
+  const arrow = src.indexOf("=>");
+  const brace = src.indexOf("{");
+  const isArrow = arrow >= 0 && !/^(async\s+)?function\b/.test(src) && (brace < 0 || arrow < brace);
+  const head = isArrow ? src.slice(0, arrow) : src.slice(0, src.indexOf(")") + 1);
+  if (/=|\.\.\./.test(head) || /\barguments\b|\[native code\]/.test(src)) return 5;
+  return Math.max(0, Math.min(5, impl.length - 1));
+}

@@ -13,7 +13,8 @@ import { LDDW, PseudoLd } from "../isa/opcodes.js";
 import { Interpreter, type LoadedProgram, type RunResult } from "../interpreter.js";
 import { AddressSpace, RegionKind, regionAddress, type Region } from "../memory.js";
 import { INLINE_MAX_INSNS, JIT_MAX_EMITTED, JIT_MAX_SLOTS, SEGMENT_MAX, SEGMENT_TARGET } from "./compile.js";
-import { jitOf, readsRegisters } from "./runtime.js";
+import { jitOf } from "./runtime.js";
+import { readsRegisters } from "../helpers/abi.js";
 
 const I = (opcode: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Instruction =>
   imm2 === undefined ? { opcode, dst, src, off, imm } : { opcode, dst, src, off, imm, imm2 };

@@ -22,7 +22,7 @@ import { fromBig, toBigU } from "../alu64.js";
 import { HELPER_TAIL_CALL, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, STACK_SIZE } from "../limits.js";
 import type { KernelEnv } from "../env.js";
 import { FaultKind, VmFault } from "../errors.js";
-import { invokeFastHelper, invokeHelper, MapsByAddress, type FastHelperRuntime, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
+import { invokeFastHelper, invokeHelper, MapsByAddress, readsRegisters, type FastHelperRuntime, type HelperImpl, type HelperRuntime } from "../helpers/abi.js";
 import type { AddressSpace, Region } from "../memory.js";
 import { REG_FILE_SIZE, type CompiledCode, type LoadedProgram, type TailCallTable } from "../loaded-program.js";
 
@@ -369,36 +369,6 @@ export class JitRuntime {
     this.rh = this.tmp[1]!;
     return undefined;
   }
-}
-
-/**
- * How many of r1..r5 helper `impl` can read: its declared register
- * parameters, when its source shows plain parameters only (no defaults, rest
- * parameters or `arguments`: then all five).
- */
-export function readsRegisters(impl: HelperImpl): number {
-  let n = arity.get(impl);
-  if (n === undefined) {
-    n = readsRegistersOf(impl);
-    arity.set(impl, n);
-  }
-  return n;
-}
-
-/** readsRegisters' answers: a loop alternating two helpers (ringbuf reserve and submit) read each one's source on every call. */
-const arity = new WeakMap<HelperImpl, number>();
-
-function readsRegistersOf(impl: HelperImpl): number {
-  const src = Function.prototype.toString.call(impl);
-  // The parameter list: an arrow's is before its first "=>" (a default
-  // value there holding an arrow still shows its "="), a function's or a
-  // method's ends at the first ")".
-  const arrow = src.indexOf("=>");
-  const brace = src.indexOf("{");
-  const isArrow = arrow >= 0 && !/^(async\s+)?function\b/.test(src) && (brace < 0 || arrow < brace);
-  const head = isArrow ? src.slice(0, arrow) : src.slice(0, src.indexOf(")") + 1);
-  if (/=|\.\.\./.test(head) || /\barguments\b|\[native code\]/.test(src)) return 5;
-  return Math.max(0, Math.min(5, impl.length - 1));
 }
 
 /** The HelperRuntime a compiled program's helper calls at one depth see. */
