@@ -122,13 +122,12 @@ export class FunctionTable {
   private readonly byAddr = new Map<bigint, KernelFunction>();
   private readonly byName = new Map<string, KernelFunction[]>();
   /**
-   * Attached hooks, published RCU-style: calls read the current snapshot
-   * without locking; every update builds and publishes a new one. One update
-   * (a batch of any size) is one copy, so batching N attaches is N times
-   * cheaper than N single ones, as with the kernel's one synchronization per update.
+   * Updates published so far. Attached hooks are published RCU-style, one
+   * immutable image per function (its slot's `image`): calls read it without
+   * locking, an update builds new images for the functions it changes only
+   * (as Linux rebuilds only the changed functions' trampolines), and a call in
+   * progress keeps the image it started with.
    */
-  private hooks: ReadonlyMap<bigint, readonly FunctionHook[]> = new Map();
-  /** Snapshots published so far (one per update). */
   updates = 0;
   private seq = 0;
   /** Called after every call with its frame and return value (call logs, determinism checks). */
@@ -202,23 +201,19 @@ export class FunctionTable {
   }
 
   private publish(changes: readonly HookChange[]): void {
-    const next = new Map(this.hooks);
     // Each function's slot takes its new image as it is built: JavaScript runs
     // no call before this returns, so calls see the whole update at once.
     for (const { fn, remove, add } of changes) {
       const slot = this.slot(fn);
-      let list = next.get(fn.address) ?? [];
+      let list: readonly FunctionHook[] = slot.image?.hooks ?? [];
       const at = remove === undefined ? -1 : list.indexOf(remove);
       if (at >= 0 && add !== undefined) list = list.map((h, i) => (i === at ? add : h));
       else {
         if (at >= 0) list = list.filter((h) => h !== remove);
         if (add !== undefined) list = [...list, add];
       }
-      if (list.length) next.set(fn.address, list);
-      else next.delete(fn.address);
       slot.image = list.length ? imageOf(fn, list) : undefined;
     }
-    this.hooks = next;
     this.updates++;
   }
 
