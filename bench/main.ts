@@ -1,5 +1,5 @@
 // `npm run bench [-- SUITE...]`: runs the benchmark suites and prints a table
-// per suite. Suites: btf, vm, verifier, kernel, trampoline, trace, tui, loader, startup.
+// per suite. Suites: btf, vm, verifier, kernel, trampoline, trace, tui, loader, startup, helpers.
 // A suite that fails prints why (BENCH_DEBUG=1: with its stack) and the rest still run; exit status 1.
 import { runBtfBench } from "./btf.js";
 import { runKernelBench } from "./kernel.js";
@@ -10,8 +10,9 @@ import { runTraceBench } from "./trace.js";
 import { runTuiBench } from "./tui.js";
 import { runLoaderBench } from "./loader.js";
 import { runStartupBench } from "./startup.js";
+import { runHelpersBench } from "./helpers.js";
 
-const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench, kernel: runKernelBench, trampoline: runTrampolineBench, trace: runTraceBench, tui: runTuiBench, loader: runLoaderBench, startup: runStartupBench };
+const SUITES: Record<string, () => Promise<void>> = { btf: runBtfBench, vm: runVmBench, verifier: runVerifierBench, kernel: runKernelBench, trampoline: runTrampolineBench, trace: runTraceBench, tui: runTuiBench, loader: runLoaderBench, startup: runStartupBench, helpers: runHelpersBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = wanted.filter((name) => !SUITES[name]);
